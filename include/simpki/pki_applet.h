@@ -1,0 +1,39 @@
+/* The simpki PKI applet: its identity and the values of its APDU interface that tools need.
+ *
+ * The interface is IsoApplet v0, API 00.06 (../shared/reference/isoapplet-protocol.md), so that OpenSC's
+ * isoApplet driver uses the card unchanged, plus one simpki extension: algorithm reference 0x22, ECDSA over a
+ * SHA-256 hash the host computed (MSE 00 22 41 B6 ... 80 01 22 ..., then PSO 00 2A 9E 9A 20 <hash> 00).
+ * docs/applet.md describes every command.
+ */
+#pragma once
+#include <simpki/card_applet.h>
+
+#define PKI_AID_BYTES 0xf2, 0x76, 0xa2, 0x88, 0xbc, 0xfb, 0xa6, 0x9d, 0x34, 0xf3, 0x10, 0x01
+#define PKI_AID_LEN 12
+
+/* SELECT answer: API major, minor, feature bits (02 GET CHALLENGE, 04 ECC; no 01: short APDUs only). */
+#define PKI_API_MAJOR 0x00
+#define PKI_API_MINOR 0x06
+#define PKI_FEATURES 0x06
+
+/* Life cycle states, as IsoApplet numbers them. */
+#define PKI_STATE_CREATION 0x00
+#define PKI_STATE_INITIALISATION 0x01
+#define PKI_STATE_OPERATIONAL 0x05
+
+#define PKI_PIN_REF 0x01
+#define PKI_PUK_REF 0x02
+#define PKI_PIN_LEN 16 /* PINs and the PUK are padded with 00 to this length */
+#define PKI_PIN_MIN 4
+#define PKI_PIN_TRIES 3
+#define PKI_PUK_TRIES 5
+#define PKI_KEY_SLOTS 16
+
+/* Algorithm references (MSE tag 80). */
+#define PKI_ALG_GEN_RSA_2048 0xf3
+#define PKI_ALG_GEN_EC 0xec
+#define PKI_ALG_RSA_PKCS1 0x11
+#define PKI_ALG_ECDSA_SHA1 0x21
+#define PKI_ALG_ECDSA_PRECOMPUTED 0x22 /* simpki: ECDSA over a 32-byte hash from the host */
+
+extern const struct card_applet pki_applet;

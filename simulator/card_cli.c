@@ -1,0 +1,414 @@
+/* simpki-card: create a simulated SIM, send it APDUs, show what is on it. main() is in simpki-card.c.
+ *
+ * `apdu` input: one command APDU per line in hex (spaces allowed between bytes); blank lines and everything
+ * from '#' to the end of a line are skipped. Output: exactly one line per APDU, the response data and the
+ * status word in hex separated by a space ("6F07820138830203F00 9000", or "9000" without data), or a line
+ * starting with "error:" for an input line that is not a hex APDU.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <simpki/apdu.h>
+#include <simpki/hex.h>
+
+#include "card_cli.h"
+#include "cardos.h"
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAILURE_GENERIC = 1,
+	EXIT_USAGE = 2,
+	EXIT_NO_CARD = 3,
+	EXIT_CARD_EXISTS = 4,
+	EXIT_BAD_LINES = 5,
+};
+
+#define MAX_LINE (2 * APDU_MAX_ENCODED + 4096)
+#define MANIFEST_MAX_BYTES (64 * 1024)
+
+static const char usage_main[] = "Usage: simpki-card COMMAND [OPTIONS]\n"
+				 "\n"
+				 "A simulated SIM card with the simpki PKI applet, kept in a state directory.\n"
+				 "\n"
+				 "Commands:\n"
+				 "  create  make a new card image\n"
+				 "  apdu    send command APDUs to the card, one per line\n"
+				 "  info    show what is on the card\n"
+				 "\n"
+				 "Run 'simpki-card COMMAND --help' for a command's options.\n"
+				 "\n"
+				 "Exit codes:\n"
+				 "  0  success\n"
+				 "  1  an error (I/O, out of memory, the card lost power)\n"
+				 "  2  bad command line\n"
+				 "  3  no card in the state directory, or not a valid card image\n"
+				 "  4  create: a card exists already (use --force to replace it)\n"
+				 "  5  apdu: one or more input lines were not hex APDUs (each got an error line)\n";
+
+static const char usage_create[] =
+	"Usage: simpki-card create --state DIR --iccid ICCID [--imsi IMSI] [--msisdn MSISDN]\n"
+	"                          [--manifest FILE] [--force]\n"
+	"\n"
+	"Make a new card image DIR/card.img: format its NVM and install the applets of the manifest.\n"
+	"\n"
+	"  --state DIR       directory of the card (created if missing)\n"
+	"  --iccid ICCID     18 to 20 digits; the last is the Luhn check digit\n"
+	"  --imsi IMSI       6 to 15 digits\n"
+	"  --msisdn MSISDN   the subscriber's number, international form without '+', 1 to 15 digits\n"
+	"  --manifest FILE   applets and budgets to install (default: the simpki SIM, one PKI applet;\n"
+	"                    see docs/card.md for the format)\n"
+	"  --force           replace an existing card in DIR (its keys and data are lost)\n"
+	"  -h, --help        this text\n";
+
+static const char usage_apdu[] =
+	"Usage: simpki-card apdu --state DIR [--real-timing] FILE|-\n"
+	"\n"
+	"Power the card on, send each command APDU of FILE (or standard input for '-') and power it off.\n"
+	"Input: one APDU per line in hex; spaces between bytes, blank lines and '#' comments are ignored.\n"
+	"Output: one line per APDU: the response data and SW1SW2 in hex, separated by a space;\n"
+	"a line that is not a hex APDU gets a line starting with 'error:' instead (exit code 5 at the end).\n"
+	"GET RESPONSE is not sent for you: a 61xx answer is printed as it is.\n"
+	"\n"
+	"  --state DIR       directory of the card\n"
+	"  --real-timing     take as long as a real SIM (RSA-2048 key generation ~9 s, signature ~190 ms)\n"
+	"  -h, --help        this text\n";
+
+static const char usage_info[] = "Usage: simpki-card info --state DIR\n"
+				 "\n"
+				 "Show the card's identity, its NVM use and each applet's state (never a secret).\n"
+				 "\n"
+				 "  --state DIR       directory of the card\n"
+				 "  -h, --help        this text\n";
+
+__attribute__((format(printf, 2, 3))) static int usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "simpki-card: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n\n%s", usage);
+	return EXIT_USAGE;
+}
+
+static int open_error(const char *dir, int rc)
+{
+	if (rc == -ENOENT)
+		fprintf(stderr, "simpki-card: no card in %s (create one with 'simpki-card create')\n", dir);
+	else if (rc == -EBADMSG)
+		fprintf(stderr, "simpki-card: %s/%s is not a valid card image\n", dir, CARD_IMAGE_FILE);
+	else
+		fprintf(stderr, "simpki-card: cannot open the card in %s: %s\n", dir, strerror(-rc));
+	return rc == -ENOENT || rc == -EBADMSG ? EXIT_NO_CARD : EXIT_FAILURE_GENERIC;
+}
+
+static char *read_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(max + 1);
+	if (!buf) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, max + 1, f);
+	fclose(f);
+	if (n > max) {
+		free(buf);
+		errno = EFBIG;
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool copy_arg(char *dst, size_t size, const char *src)
+{
+	if (strlen(src) >= size)
+		return false;
+	strcpy(dst, src);
+	return true;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },    { "iccid", required_argument, NULL, 'c' },
+		{ "imsi", required_argument, NULL, 'i' },     { "msisdn", required_argument, NULL, 'm' },
+		{ "manifest", required_argument, NULL, 'f' }, { "force", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },	      { NULL, 0, NULL, 0 },
+	};
+	struct card_identity id = { 0 };
+	const char *dir = NULL, *manifest_path = NULL;
+	char *manifest = NULL, err[256] = "";
+	bool force = false;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			dir = optarg;
+			break;
+		case 'c':
+			if (!copy_arg(id.iccid, sizeof(id.iccid), optarg))
+				return usage_error(usage_create, "ICCID too long: %s", optarg);
+			break;
+		case 'i':
+			if (!copy_arg(id.imsi, sizeof(id.imsi), optarg))
+				return usage_error(usage_create, "IMSI too long: %s", optarg);
+			break;
+		case 'm':
+			if (!copy_arg(id.msisdn, sizeof(id.msisdn), optarg[0] == '+' ? optarg + 1 : optarg))
+				return usage_error(usage_create, "MSISDN too long: %s", optarg);
+			break;
+		case 'f':
+			manifest_path = optarg;
+			break;
+		case 'F':
+			force = true;
+			break;
+		case 'h':
+			fputs(usage_create, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_create, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error(usage_create, "unexpected argument: %s", argv[optind]);
+	if (!dir)
+		return usage_error(usage_create, "%s", "--state DIR is required");
+	if (!id.iccid[0])
+		return usage_error(usage_create, "%s", "--iccid is required");
+	if (manifest_path) {
+		manifest = read_file(manifest_path, MANIFEST_MAX_BYTES);
+		if (!manifest) {
+			fprintf(stderr, "simpki-card: cannot read manifest %s: %s\n", manifest_path, strerror(errno));
+			return EXIT_FAILURE_GENERIC;
+		}
+	}
+	rc = card_os_create_dir(dir, manifest, &id, force, err, sizeof(err));
+	free(manifest);
+	if (rc == -EEXIST) {
+		fprintf(stderr, "simpki-card: %s already holds a card; use --force to replace it\n", dir);
+		return EXIT_CARD_EXISTS;
+	}
+	if (rc == -EINVAL) {
+		fprintf(stderr, "simpki-card: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (rc) {
+		fprintf(stderr, "simpki-card: cannot create the card in %s: %s\n", dir, err[0] ? err : strerror(-rc));
+		return EXIT_FAILURE_GENERIC;
+	}
+	printf("created card %s in %s\n", id.iccid, dir);
+	return EXIT_OK;
+}
+
+/* Parse and send one input line; print its output line. \returns 1 if it was not a hex APDU, 0, or -EIO */
+static int apdu_line(struct card_os *os, char *line, size_t lineno, uint8_t *cmd, uint8_t *resp, char *hex)
+{
+	size_t rlen = 0;
+	char *hash = strchr(line, '#');
+	int n, rc;
+
+	if (hash)
+		*hash = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	n = hex_decode(line, cmd, APDU_MAX_ENCODED);
+	if (n == -E2BIG) {
+		printf("error: line %zu: longer than the longest APDU (%d bytes)\n", lineno, APDU_MAX_ENCODED);
+		return 1;
+	}
+	if (n < 0) {
+		printf("error: line %zu: not hex\n", lineno);
+		return 1;
+	}
+	rc = card_os_transmit(os, cmd, (size_t)n, resp, CARD_RESP_MAX + 2, &rlen);
+	if (rc)
+		return rc;
+	hex_encode(resp, rlen - 2, hex, 2 * CARD_RESP_MAX + 1);
+	printf("%s%s%02X%02X\n", hex, rlen > 2 ? " " : "", resp[rlen - 2], resp[rlen - 1]);
+	return 0;
+}
+
+static bool blank(const char *s)
+{
+	s += strspn(s, " \t\r\n");
+	return !*s || *s == '#';
+}
+
+static int cmd_apdu(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "real-timing", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static uint8_t cmd[APDU_MAX_ENCODED], resp[CARD_RESP_MAX + 2];
+	static char hex[2 * CARD_RESP_MAX + 1];
+	const char *dir = NULL, *input;
+	bool real_timing = false;
+	struct card_os *os;
+	uint8_t atr[33];
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	char *line = NULL;
+	FILE *in;
+	int opt, rc = 0, bad = 0;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			dir = optarg;
+			break;
+		case 't':
+			real_timing = true;
+			break;
+		case 'h':
+			fputs(usage_apdu, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_apdu, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!dir)
+		return usage_error(usage_apdu, "%s", "--state DIR is required");
+	if (optind + 1 != argc)
+		return usage_error(usage_apdu, "%s", "give one input FILE, or - for standard input");
+	input = argv[optind];
+	in = strcmp(input, "-") ? fopen(input, "r") : stdin;
+	if (!in) {
+		fprintf(stderr, "simpki-card: cannot read %s: %s\n", input, strerror(errno));
+		return EXIT_FAILURE_GENERIC;
+	}
+	rc = card_os_open_dir(dir, &os);
+	if (rc) {
+		if (in != stdin)
+			fclose(in);
+		return open_error(dir, rc);
+	}
+	card_os_set_timing(os, real_timing ? CARD_TIMING_REAL : CARD_TIMING_FAST);
+	card_os_power_on(os, atr, sizeof(atr));
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		if ((size_t)len > MAX_LINE) {
+			printf("error: line %zu: too long\n", lineno);
+			bad = 1;
+			continue;
+		}
+		if (blank(line))
+			continue;
+		rc = apdu_line(os, line, lineno, cmd, resp, hex);
+		if (rc < 0)
+			break;
+		bad |= rc;
+		rc = 0;
+	}
+	fflush(stdout);
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	card_os_power_off(os);
+	card_os_close(os);
+	if (rc) {
+		fprintf(stderr, "simpki-card: the card stopped answering: %s\n", strerror(-rc));
+		return EXIT_FAILURE_GENERIC;
+	}
+	return bad ? EXIT_BAD_LINES : EXIT_OK;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct card_applet_info apps[MANIFEST_MAX_APPLETS];
+	struct card_identity id;
+	const char *dir = NULL;
+	char hex[2 * 33 + 1], text[8192];
+	uint8_t atr[33];
+	uint32_t size, used, largest;
+	struct card_os *os;
+	unsigned n;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			dir = optarg;
+			break;
+		case 'h':
+			fputs(usage_info, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_info, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!dir)
+		return usage_error(usage_info, "%s", "--state DIR is required");
+	if (optind < argc)
+		return usage_error(usage_info, "unexpected argument: %s", argv[optind]);
+	rc = card_os_open_dir(dir, &os);
+	if (rc)
+		return open_error(dir, rc);
+	card_os_identity(os, &id);
+	rc = card_os_atr(os, atr, sizeof(atr));
+	hex_encode(atr, rc > 0 ? (size_t)rc : 0, hex, sizeof(hex));
+	card_os_nvm_stats(os, &size, &used, &largest);
+	printf("ICCID: %s\nIMSI: %s\nMSISDN: %s\nATR: %s\n", id.iccid, id.imsi[0] ? id.imsi : "-",
+	       id.msisdn[0] ? id.msisdn : "-", hex);
+	printf("NVM: %u bytes, %u in use, largest free block %u\n", size, used, largest);
+	n = card_os_applets(os, apps, MANIFEST_MAX_APPLETS);
+	for (unsigned i = 0; i < n; i++) {
+		char aid[33], tar[7] = "-";
+
+		hex_encode(apps[i].m.aid, apps[i].m.aid_len, aid, sizeof(aid));
+		if (apps[i].m.has_tar)
+			hex_encode(apps[i].m.tar, 3, tar, sizeof(tar));
+		printf("applet %s: AID %s, TAR %s, RAM budget %u bytes, NVM %u of %u bytes used\n", apps[i].m.name, aid,
+		       tar, apps[i].m.ram, apps[i].nvm_used, apps[i].m.nvm);
+		if (card_os_describe(os, i, text, sizeof(text)) > 0) {
+			for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
+				printf("  %s\n", l);
+		}
+	}
+	card_os_close(os);
+	return EXIT_OK;
+}
+
+int card_cli_main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		fputs(usage_main, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "create"))
+		return cmd_create(argc - 1, argv + 1);
+	if (!strcmp(cmd, "apdu"))
+		return cmd_apdu(argc - 1, argv + 1);
+	if (!strcmp(cmd, "info"))
+		return cmd_info(argc - 1, argv + 1);
+	return usage_error(usage_main, "unknown command: %s", cmd);
+}

@@ -1,0 +1,81 @@
+/* The card OS as hosts drive it: create a card, power it, exchange APDUs. simpki-card, the PC/SC and handset
+ * front ends, the tests and the benchmarks all go through this; applets never see it.
+ *
+ * A card is an NVM image (nvm.h) holding the OS block, the installed applets and their objects (heap.h).
+ * In a directory given with --state, the image is the file "card.img".
+ * card_os_transmit() takes one command APDU as bytes and returns the response (data and SW1 SW2); a command
+ * the OS cannot parse gets a status word and changes nothing. -EIO from it means the card lost power
+ * (an armed NVM fault fired): close it and open it again, as a restart would.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <simpki/card.h>
+
+#include "manifest.h"
+#include "nvm.h"
+
+#define CARD_IMAGE_FILE "card.img"
+#define CARD_JOURNAL_SIZE (32 * 1024)
+
+struct card_os;
+
+struct card_identity {
+	char iccid[21];	 /* 18..20 digits, the last a Luhn check digit */
+	char imsi[16];	 /* 6..15 digits, or empty */
+	char msisdn[16]; /* 1..15 digits, or empty */
+};
+
+enum card_timing {
+	CARD_TIMING_FAST = 0, /* crypto as fast as the host can do it (default) */
+	CARD_TIMING_REAL = 1, /* delays of a real SIM: RSA-2048 keygen ~9 s, sign ~190 ms; P-256 keygen ~0.9 s */
+};
+
+/* What `info` shows of one installed applet. */
+struct card_applet_info {
+	struct manifest_applet m;
+	uint32_t nvm_used;
+};
+
+/*! Check an identity: digits, lengths, the ICCID's Luhn check digit. \returns 0; -EINVAL with \a err set */
+int card_identity_check(const struct card_identity *id, char *err, size_t errlen);
+
+/*! Build a new card in memory: format the NVM, install the manifest's applets (\a manifest_text NULL: the
+ *  default manifest). \returns 0 and sets *out; -EINVAL with \a err set; -ENOMEM */
+int card_os_build(const char *manifest_text, const struct card_identity *id, struct nvm_store **out, char *err,
+		  size_t errlen);
+/*! card_os_build() and save it as DIR/card.img (DIR is created if needed). An existing card is replaced only
+ *  with \a force. \returns 0; -EEXIST; -EINVAL with \a err set; -errno */
+int card_os_create_dir(const char *dir, const char *manifest_text, const struct card_identity *id, bool force,
+		       char *err, size_t errlen);
+
+/*! Open a card on \a store (not owned: it outlives power cycles). \returns 0; -EBADMSG for a bad image; -EIO */
+int card_os_open(struct nvm_store *store, struct card_os **out);
+/*! Open DIR/card.img (the store is owned and freed by card_os_close()). \returns 0; -ENOENT; -EBADMSG; -errno */
+int card_os_open_dir(const char *dir, struct card_os **out);
+void card_os_close(struct card_os *os);
+struct nvm_store *card_os_store(struct card_os *os);
+
+/*! Power on or reset: transient state cleared, no applet selected. Writes the ATR. \returns its length */
+int card_os_power_on(struct card_os *os, uint8_t *atr, size_t max);
+void card_os_power_off(struct card_os *os);
+
+/*! One command APDU. \a resp needs room for CARD_RESP_MAX + 2 bytes.
+ *  \returns 0 and sets *resp_len (>= 2); -ENODEV if not powered; -EINVAL if \a max is too small; -EIO on power
+ *  loss */
+int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t *resp, size_t max, size_t *resp_len);
+
+void card_os_set_timing(struct card_os *os, enum card_timing timing);
+
+/*! The card's identity and ATR as installed. */
+void card_os_identity(const struct card_os *os, struct card_identity *id);
+int card_os_atr(const struct card_os *os, uint8_t *atr, size_t max);
+/*! Installed applets. \returns how many were written to \a out (at most \a max) */
+unsigned card_os_applets(const struct card_os *os, struct card_applet_info *out, unsigned max);
+/*! What applet \a idx says of its state (its describe() hook), as text lines, NUL-terminated in \a buf.
+ *  \returns the text length; -ENOENT for no such applet */
+int card_os_describe(struct card_os *os, unsigned idx, char *buf, size_t len);
+/*! NVM figures: data area size, bytes in use by objects, largest free block. */
+void card_os_nvm_stats(const struct card_os *os, uint32_t *size, uint32_t *used, uint32_t *largest_free);

@@ -1,0 +1,175 @@
+/* Card manifest parser; the format is in manifest.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <simpki/hex.h>
+
+#include "manifest.h"
+
+#define LINE_MAX_CHARS 512
+#define MAX_FIELDS 16
+
+const char manifest_default[] =
+	"# The simpki SIM: the PKI applet under the IsoApplet v0 AID (OpenSC's isoApplet driver)\n"
+	"atr 3B80800101\n"
+	"nvm-size 262144\n"
+	"applet pki aid F276A288BCFBA69D34F31001 ram 1024 nvm 131072\n";
+
+static int fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (errlen) {
+		if (line)
+			n = snprintf(err, errlen, "manifest line %u: ", line);
+		if (n >= 0 && (size_t)n < errlen) {
+			va_start(ap, fmt);
+			vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_applet(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
+{
+	struct manifest_applet *a;
+	bool have_aid = false, have_ram = false, have_nvm = false;
+	int n;
+
+	if (m->napplets == MANIFEST_MAX_APPLETS)
+		return fail(err, errlen, line, "more than %d applets", MANIFEST_MAX_APPLETS);
+	if (nf < 2 || strlen(f[1]) > MANIFEST_NAME_MAX || !f[1][0])
+		return fail(err, errlen, line, "applet needs a name of 1..%d characters", MANIFEST_NAME_MAX);
+	a = &m->applets[m->napplets];
+	memset(a, 0, sizeof(*a));
+	strcpy(a->name, f[1]);
+	for (unsigned i = 0; i < m->napplets; i++) {
+		if (!strcmp(m->applets[i].name, a->name))
+			return fail(err, errlen, line, "applet %s installed twice", a->name);
+	}
+	if (nf % 2)
+		return fail(err, errlen, line, "applet fields come as key value pairs");
+	for (unsigned i = 2; i + 1 < nf; i += 2) {
+		const char *k = f[i], *v = f[i + 1];
+
+		if (!strcmp(k, "aid") && !have_aid) {
+			n = hex_decode(v, a->aid, sizeof(a->aid));
+			if (n < 5)
+				return fail(err, errlen, line, "aid must be 5..16 bytes of hex");
+			a->aid_len = (uint8_t)n;
+			have_aid = true;
+		} else if (!strcmp(k, "tar") && !a->has_tar) {
+			if (hex_decode(v, a->tar, sizeof(a->tar)) != 3)
+				return fail(err, errlen, line, "tar must be 3 bytes of hex");
+			a->has_tar = true;
+		} else if (!strcmp(k, "ram") && !have_ram) {
+			if (parse_u32(v, 0, 65536, &a->ram))
+				return fail(err, errlen, line, "ram must be 0..65536 bytes");
+			have_ram = true;
+		} else if (!strcmp(k, "nvm") && !have_nvm) {
+			if (parse_u32(v, 1, 16 * 1024 * 1024, &a->nvm))
+				return fail(err, errlen, line, "nvm must be 1..16777216 bytes");
+			have_nvm = true;
+		} else {
+			return fail(err, errlen, line, "unknown or repeated applet field '%s'", k);
+		}
+	}
+	if (!have_aid || !have_ram || !have_nvm)
+		return fail(err, errlen, line, "applet %s needs aid, ram and nvm", a->name);
+	for (unsigned i = 0; i < m->napplets; i++) {
+		const struct manifest_applet *o = &m->applets[i];
+
+		if (o->aid_len == a->aid_len && !memcmp(o->aid, a->aid, a->aid_len))
+			return fail(err, errlen, line, "aid already used by applet %s", o->name);
+		if (a->has_tar && o->has_tar && !memcmp(o->tar, a->tar, 3))
+			return fail(err, errlen, line, "tar already used by applet %s", o->name);
+	}
+	m->napplets++;
+	return 0;
+}
+
+static int parse_line(char *s, struct manifest *m, unsigned line, bool *seen_atr, bool *seen_size, char *err,
+		      size_t errlen)
+{
+	char *f[MAX_FIELDS], *save = NULL;
+	unsigned nf = 0;
+	int n;
+
+	for (char *t = strtok_r(s, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+		if (nf == MAX_FIELDS)
+			return fail(err, errlen, line, "too many fields");
+		f[nf++] = t;
+	}
+	if (!nf || f[0][0] == '#')
+		return 0;
+	if (!strcmp(f[0], "atr")) {
+		if (*seen_atr || nf != 2)
+			return fail(err, errlen, line, "atr takes one hex value, once");
+		n = hex_decode(f[1], m->atr, sizeof(m->atr));
+		if (n < 2)
+			return fail(err, errlen, line, "atr must be 2..33 bytes of hex");
+		m->atr_len = (uint8_t)n;
+		*seen_atr = true;
+		return 0;
+	}
+	if (!strcmp(f[0], "nvm-size")) {
+		if (*seen_size || nf != 2 || parse_u32(f[1], 65536, 16 * 1024 * 1024, &m->nvm_size))
+			return fail(err, errlen, line, "nvm-size takes one number 65536..16777216, once");
+		*seen_size = true;
+		return 0;
+	}
+	if (!strcmp(f[0], "applet"))
+		return parse_applet(f, nf, m, line, err, errlen);
+	return fail(err, errlen, line, "unknown directive '%s'", f[0]);
+}
+
+int manifest_parse(const char *text, struct manifest *m, char *err, size_t errlen)
+{
+	static const uint8_t default_atr[] = { 0x3b, 0x80, 0x80, 0x01, 0x01 };
+	bool seen_atr = false, seen_size = false;
+	char buf[LINE_MAX_CHARS + 1];
+	unsigned line = 0;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	memcpy(m->atr, default_atr, sizeof(default_atr));
+	m->atr_len = sizeof(default_atr);
+	m->nvm_size = 262144;
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t len = nl ? (size_t)(nl - text) : strlen(text);
+
+		line++;
+		if (len > LINE_MAX_CHARS)
+			return fail(err, errlen, line, "longer than %d characters", LINE_MAX_CHARS);
+		memcpy(buf, text, len);
+		buf[len] = '\0';
+		rc = parse_line(buf, m, line, &seen_atr, &seen_size, err, errlen);
+		if (rc)
+			return rc;
+		text += len + (nl ? 1 : 0);
+	}
+	if (!m->napplets)
+		return fail(err, errlen, 0, "manifest installs no applet");
+	return 0;
+}
