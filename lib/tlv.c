@@ -1,5 +1,6 @@
 /* BER-TLV parsing and header encoding; the accepted forms are listed in include/simpki/tlv.h. */
 #include <errno.h>
+#include <stdbool.h>
 
 #include <simpki/tlv.h>
 
@@ -66,12 +67,24 @@ int tlv_find(const uint8_t *buf, size_t len, uint32_t tag, struct tlv *t)
 	return -ENOENT;
 }
 
+/* Whether \a tag is the value of a BER tag as tlv_parse() reads them (1 to 3 bytes, continuation bits right). */
+static bool tag_valid(uint32_t tag)
+{
+	if (tag <= 0xff)
+		return (tag & 0x1f) != 0x1f;
+	if (tag <= 0xffff)
+		return ((tag >> 8) & 0x1f) == 0x1f && !(tag & 0x80);
+	if (tag <= 0xffffff)
+		return ((tag >> 16) & 0x1f) == 0x1f && (tag & 0x8000) && !(tag & 0x80);
+	return false;
+}
+
 int tlv_put_header(uint8_t *out, size_t max, uint32_t tag, size_t len)
 {
 	uint8_t hdr[7];
 	size_t n = 0;
 
-	if (len > 0xffffff)
+	if (len > 0xffffff || !tag_valid(tag))
 		return -EINVAL;
 	if (tag > 0xffff)
 		hdr[n++] = (uint8_t)(tag >> 16);

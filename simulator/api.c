@@ -199,6 +199,7 @@ int card_pin_check(struct card_ctx *c, card_obj_t pin, const uint8_t *value, siz
 	if (rc)
 		return rc;
 	memcpy(cand, value, len < sizeof(cand) ? len : sizeof(cand));
+	c->os->pin_compares++;
 	diff = (uint8_t)CRYPTO_memcmp(cand, p + PIN_HDR, p[2]);
 	diff |= (uint8_t)(len != p[3]);
 	OPENSSL_cleanse(cand, sizeof(cand));

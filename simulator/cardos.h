@@ -68,6 +68,8 @@ void card_os_power_off(struct card_os *os);
 int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t *resp, size_t max, size_t *resp_len);
 
 void card_os_set_timing(struct card_os *os, enum card_timing timing);
+/*! How many PIN comparisons this card made since it was opened (for tearing tests). */
+uint64_t card_os_pin_compares(const struct card_os *os);
 
 /*! The card's identity and ATR as installed. */
 void card_os_identity(const struct card_os *os, struct card_identity *id);

@@ -18,6 +18,7 @@
 #include <simpki/bytes.h>
 #include <simpki/card_crypto.h>
 
+#include "cardos_debug.h"
 #include "os_internal.h"
 
 #define KEY_HDR 3
@@ -237,4 +238,22 @@ int card_random(struct card_ctx *c, uint8_t *buf, size_t len)
 {
 	(void)c;
 	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
+}
+
+int card_os_debug_key(struct card_os *os, enum card_key_type type, EVP_PKEY **out)
+{
+	for (card_obj_t h = 1; h <= HEAP_OBJECTS; h++) {
+		struct heap_obj o;
+		enum card_key_type t;
+		EVP_PKEY *pk;
+
+		if (heap_get(os->nvm, h, &o) || o.kind != HEAP_KIND_KEY || o.owner > HEAP_APPLETS)
+			continue;
+		pk = get_key(&os->ctx[o.owner - 1], h, &t);
+		if (pk && t == type && EVP_PKEY_up_ref(pk)) {
+			*out = pk;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

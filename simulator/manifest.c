@@ -158,12 +158,13 @@ int manifest_parse(const char *text, struct manifest *m, char *err, size_t errle
 	while (*text) {
 		const char *nl = strchr(text, '\n');
 		size_t len = nl ? (size_t)(nl - text) : strlen(text);
+		size_t visible = len && text[len - 1] == '\r' ? len - 1 : len;
 
 		line++;
-		if (len > LINE_MAX_CHARS)
+		if (visible > LINE_MAX_CHARS)
 			return fail(err, errlen, line, "longer than %d characters", LINE_MAX_CHARS);
-		memcpy(buf, text, len);
-		buf[len] = '\0';
+		memcpy(buf, text, visible);
+		buf[visible] = '\0';
 		rc = parse_line(buf, m, line, &seen_atr, &seen_size, err, errlen);
 		if (rc)
 			return rc;

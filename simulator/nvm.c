@@ -191,6 +191,33 @@ static int read_all(int fd, uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* Check an image header; sets the journal and data sizes. \returns 0 or -EBADMSG */
+static int header_check(const uint8_t *h, uint64_t image_len, uint32_t *jsize, uint32_t *dsize)
+{
+	*jsize = get_le32(h + 16);
+	*dsize = get_le32(h + 20);
+	if (memcmp(h, IMAGE_MAGIC, 8) || get_le32(h + 8) != NVM_VERSION || get_le32(h + 12) != NVM_HEADER_SIZE ||
+	    get_le32(h + 24) != crc32_update(0, h, 24) || *jsize < JOURNAL_MIN || *jsize > JOURNAL_MAX ||
+	    *dsize < DATA_MIN || *dsize > DATA_MAX || image_len != (uint64_t)NVM_HEADER_SIZE + *jsize + *dsize)
+		return -EBADMSG;
+	return 0;
+}
+
+int nvm_store_from_image(const uint8_t *img, size_t len, struct nvm_store **out)
+{
+	struct nvm_store *s;
+	uint32_t jsize, dsize;
+
+	if (len < NVM_HEADER_SIZE || header_check(img, len, &jsize, &dsize))
+		return -EBADMSG;
+	s = store_alloc(jsize, dsize);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s->img, img, len);
+	*out = s;
+	return 0;
+}
+
 int nvm_store_load(const char *path, struct nvm_store **out)
 {
 	uint8_t h[NVM_HEADER_SIZE];
@@ -203,14 +230,9 @@ int nvm_store_load(const char *path, struct nvm_store **out)
 	if (fd < 0)
 		return -errno;
 	rc = fstat(fd, &st) < 0 ? -errno : read_all(fd, h, sizeof(h));
+	if (!rc)
+		rc = header_check(h, (uint64_t)st.st_size, &jsize, &dsize);
 	if (rc)
-		goto fail;
-	jsize = get_le32(h + 16);
-	dsize = get_le32(h + 20);
-	rc = -EBADMSG;
-	if (memcmp(h, IMAGE_MAGIC, 8) || get_le32(h + 8) != NVM_VERSION || get_le32(h + 12) != NVM_HEADER_SIZE ||
-	    get_le32(h + 24) != crc32_update(0, h, 24) || jsize < JOURNAL_MIN || jsize > JOURNAL_MAX ||
-	    dsize < DATA_MIN || dsize > DATA_MAX || (uint64_t)st.st_size != (uint64_t)NVM_HEADER_SIZE + jsize + dsize)
 		goto fail;
 	s = store_alloc(jsize, dsize);
 	if (!s) {

@@ -44,6 +44,9 @@ enum nvm_tear {
 /*! A new, blank image in memory (journal area \a journal_size, data area \a data_size bytes, all zero).
  *  \returns 0; -EINVAL for sizes out of range; -ENOMEM */
 int nvm_store_new(uint32_t journal_size, uint32_t data_size, struct nvm_store **out);
+/*! A memory-only store holding a copy of \a len image bytes (as nvm_store_image() gives them).
+ *  \returns 0; -EBADMSG if they are not a valid image; -ENOMEM */
+int nvm_store_from_image(const uint8_t *img, size_t len, struct nvm_store **out);
 /*! Load the image file at \a path; writes go through to it from now on. \returns 0; -errno; -EBADMSG if it is
  *  not a valid image */
 int nvm_store_load(const char *path, struct nvm_store **out);

@@ -321,6 +321,11 @@ void card_os_set_timing(struct card_os *os, enum card_timing timing)
 	os->timing = timing;
 }
 
+uint64_t card_os_pin_compares(const struct card_os *os)
+{
+	return os->pin_compares;
+}
+
 void card_timing_delay(struct card_os *os, unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };

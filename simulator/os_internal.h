@@ -47,6 +47,7 @@ struct card_os {
 	uint16_t pend_sw;
 
 	struct evp_pkey_st *keys[HEAP_OBJECTS + 1];
+	uint64_t pin_compares; /* PIN values compared so far (tests check none happens before the counter is down) */
 };
 
 /* api.c: allocate an object of any kind for the applet of \a c, charged to its NVM budget. */

@@ -30,5 +30,6 @@ int tlv_check(const uint8_t *buf, size_t len);
 int tlv_find(const uint8_t *buf, size_t len, uint32_t tag, struct tlv *t);
 
 /*! Write a tag and length header for \a len value bytes into \a out (room for at most \a max bytes).
- *  \returns the header size (1 to 7 bytes); -E2BIG if it does not fit; -EINVAL for len > 0xFFFFFF */
+ *  \returns the header size (1 to 7 bytes); -E2BIG if it does not fit; -EINVAL for len > 0xFFFFFF or a tag
+ *  tlv_parse() would not read back (more than 3 bytes, wrong continuation bits) */
 int tlv_put_header(uint8_t *out, size_t max, uint32_t tag, size_t len);

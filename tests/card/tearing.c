@@ -1,0 +1,474 @@
+/* Tearing: power is cut at every NVM write of one command in turn, and the card must come back consistent.
+ *
+ * For each scenario a base card is prepared once. Then for every write n of the command under test, and for each
+ * way the cut write can land on the medium (not at all, half, whole), a copy of the base card runs the session
+ * APDUs, the command is cut at its write n, the card restarts from what reached the medium, and the scenario's
+ * check decides whether it holds the old state or the new one; anything else fails the test. Every scenario
+ * must also see both outcomes over its cuts, so the cuts really land on both sides of the commit point.
+ * One scenario runs on a file-backed card and restarts it from the file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+
+#include <simpki/apdu.h>
+#include <simpki/hex.h>
+
+#include "cardos.h"
+
+#define AID "F276A288BCFBA69D34F31001"
+#define SELECT "00A404000C" AID
+#define PUK_SET "002401021030313233343536373839616263646566"
+#define PIN_SET "0024010106313233343536"
+#define PIN_OK "002000011031323334353600000000000000000000"
+#define PIN_BAD "002000011039393939393900000000000000000000"
+#define PIN_NEW_OK "002000011036353433323100000000000000000000"
+#define PIN_CHANGE "00240001203132333435360000000000000000000036353433323100000000000000000000"
+#define DF_5015 "00E00000176F1581021388820138830250158608FF00000000000090"
+#define EF_3400 "00E00000176F158102012C820101830234008608FF90FFFFFF909000"
+#define MSE_GEN_RSA0 "00224100068001F3840100"
+#define MSE_GEN_EC1 "00224100068001EC840101"
+#define MSE_SIGN_RSA0 "002241B60A80011181025015840100"
+#define MSE_SIGN_EC1 "002241B60A80012181025015840101"
+#define GEN_RSA "0046420000"
+#define P256                                                                                                        \
+	"8120FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF"                                      \
+	"8220FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFC"                                      \
+	"83205AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B"                                      \
+	"8441046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C2964FE342E2FE1A7F9B8EE7EB4A7C0F9E162BC" \
+	"E33576B315ECECBB6406837BF51F5"                                                                             \
+	"8520FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"                                      \
+	"87020001"
+#define GEN_EC "00460000CF" P256 "00"
+#define DIGESTINFO \
+	"3031300D0609608648016503040201050004200102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F20"
+
+enum outcome {
+	OLD = 0,
+	NEW = 1,
+};
+
+struct answer {
+	uint8_t b[CARD_RESP_MAX + 2];
+	size_t len;
+};
+
+static const char *current;
+
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tearing %s: ", current);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int send(struct card_os *os, const char *hex, struct answer *a)
+{
+	uint8_t cmd[APDU_MAX_ENCODED];
+	int n = hex_decode(hex, cmd, sizeof(cmd));
+
+	if (n < 0)
+		die("bad hex in the test: %s", hex);
+	return card_os_transmit(os, cmd, (size_t)n, a->b, sizeof(a->b), &a->len);
+}
+
+static unsigned sw(const struct answer *a)
+{
+	return (unsigned)(a->b[a->len - 2] << 8 | a->b[a->len - 1]);
+}
+
+/* Send and require status word \a want; GET RESPONSE is fetched for 61xx. */
+static void must(struct card_os *os, const char *hex, unsigned want, struct answer *a)
+{
+	struct answer tmp;
+
+	if (!a)
+		a = &tmp;
+	if (send(os, hex, a))
+		die("no answer to %s", hex);
+	while ((sw(a) >> 8) == 0x61) {
+		struct answer more;
+		char gr[16];
+
+		snprintf(gr, sizeof(gr), "00C00000%02X", a->b[a->len - 1]);
+		if (send(os, gr, &more))
+			die("no answer to GET RESPONSE");
+		memcpy(a->b + a->len - 2, more.b, more.len);
+		a->len += more.len - 2;
+	}
+	if (sw(a) != want)
+		die("%s answered %04X, expected %04X", hex, sw(a), want);
+}
+
+static unsigned pin_tries(struct card_os *os)
+{
+	struct answer a;
+
+	if (send(os, "00200001", &a) || (sw(&a) & 0xfff0) != 0x63c0)
+		die("VERIFY without data answered %04X", a.len ? sw(&a) : 0);
+	return sw(&a) & 0x0f;
+}
+
+static uint32_t nvm_used(struct card_os *os)
+{
+	uint32_t size, used, largest;
+
+	card_os_nvm_stats(os, &size, &used, &largest);
+	return used;
+}
+
+static struct card_os *open_on(struct nvm_store *s)
+{
+	struct card_os *os;
+	uint8_t atr[33];
+	int rc = card_os_open(s, &os);
+
+	if (rc)
+		die("the card does not open: %s", strerror(-rc));
+	card_os_power_on(os, atr, sizeof(atr));
+	return os;
+}
+
+/* ---- scenarios ------------------------------------------------------------------------------------------------ */
+
+struct scenario {
+	const char *name;
+	const char *const *setup;   /* run once on the base card (each must answer 9000) */
+	const char *const *session; /* run on every copy before the cut (9000 each) */
+	const char *op;		    /* the command that is cut */
+	bool file_backed;
+	/* Decide old or new on the restarted card; \a compared tells whether the cut card compared a PIN. */
+	enum outcome (*check)(struct card_os *os, bool compared);
+	uint32_t used_before; /* filled in: NVM in use on the base card */
+	struct answer extra;  /* filled in by setup_extra if set */
+	void (*setup_extra)(struct card_os *os, struct scenario *sc);
+};
+
+static const char *const personalise[] = { SELECT, DF_5015, PUK_SET, PIN_SET, NULL };
+static const char *const sess_select[] = { SELECT, NULL };
+
+static enum outcome check_wrong_pin(struct card_os *os, bool compared)
+{
+	unsigned tries;
+
+	must(os, SELECT, 0x9000, NULL);
+	tries = pin_tries(os);
+	if (tries != 3 && tries != 2)
+		die("PIN tries %u after the cut (3 or 2 expected)", tries);
+	if (compared && tries == 3)
+		die("the PIN was compared but its try counter did not go down");
+	return tries == 3 ? OLD : NEW;
+}
+
+static void one_wrong_pin(struct card_os *os, struct scenario *sc)
+{
+	struct answer a;
+
+	if (send(os, PIN_BAD, &a) || sw(&a) != 0x63c2)
+		die("setup: wrong PIN not counted");
+}
+
+static enum outcome check_right_pin(struct card_os *os, bool compared)
+{
+	unsigned tries;
+
+	must(os, SELECT, 0x9000, NULL);
+	tries = pin_tries(os);
+	/* 2 before (one wrong try in setup); 1 while the decrement is committed and the reset not yet; 3 after. */
+	if (tries != 2 && tries != 1 && tries != 3)
+		die("PIN tries %u after the cut", tries);
+	if (compared && tries == 2)
+		die("the PIN was compared but its try counter did not go down");
+	return tries == 3 ? NEW : OLD;
+}
+
+static enum outcome check_pin_change(struct card_os *os, bool compared)
+{
+	struct answer a;
+
+	must(os, SELECT, 0x9000, NULL);
+	if (send(os, PIN_NEW_OK, &a))
+		die("no answer");
+	if (sw(&a) == 0x9000) {
+		if (send(os, PIN_OK, &a) || sw(&a) == 0x9000)
+			die("both the old and the new PIN verify");
+		return NEW;
+	}
+	must(os, PIN_OK, 0x9000, NULL);
+	return OLD;
+}
+
+static const char *const setup_ec_slot1[] = { SELECT, DF_5015, PUK_SET, PIN_SET, PIN_OK, NULL };
+static const char *const sess_ec_slot1[] = { SELECT, PIN_OK, MSE_GEN_EC1, NULL };
+static struct scenario *running;
+
+static enum outcome check_ec_keygen(struct card_os *os, bool compared)
+{
+	struct answer a;
+	uint32_t used = nvm_used(os);
+
+	must(os, SELECT, 0x9000, NULL);
+	must(os, PIN_OK, 0x9000, NULL);
+	if (send(os, MSE_SIGN_EC1, &a))
+		die("no answer");
+	if (sw(&a) == 0x6984) {
+		if (used != running->used_before)
+			die("no key, but NVM use went from %u to %u bytes", running->used_before, used);
+		return OLD;
+	}
+	if (sw(&a) != 0x9000)
+		die("MSE answered %04X", sw(&a));
+	must(os, "002A9E9A0401020304", 0x9000, &a);
+	if (a.b[0] != 0x30 || used <= running->used_before)
+		die("the new key does not sign, or takes no NVM");
+	return NEW;
+}
+
+static const char *const setup_rsa_slot0[] = { SELECT, DF_5015, PUK_SET, PIN_SET, PIN_OK, MSE_GEN_RSA0, NULL };
+static const char *const sess_rsa_slot0[] = { SELECT, PIN_OK, MSE_GEN_RSA0, NULL };
+
+static void first_rsa_key(struct card_os *os, struct scenario *sc)
+{
+	must(os, GEN_RSA, 0x9000, &sc->extra); /* the old key's 7F49 template */
+}
+
+static enum outcome check_rsa_regen(struct card_os *os, bool compared)
+{
+	struct answer sig;
+	uint32_t used = nvm_used(os);
+	const uint8_t *n = running->extra.b + 9; /* 7F49 82 0109 81 82 0100 <n> */
+	int ok;
+
+	if (used != running->used_before)
+		die("NVM use went from %u to %u bytes", running->used_before, used);
+	must(os, SELECT, 0x9000, NULL);
+	must(os, PIN_OK, 0x9000, NULL);
+	must(os, MSE_SIGN_RSA0, 0x9000, NULL);
+	must(os, "002A9E9A33" DIGESTINFO "00", 0x9000, &sig);
+	if (sig.len != 258)
+		die("signature of %zu bytes", sig.len - 2);
+	{
+		uint8_t di[64], out[256];
+		int dl = hex_decode(DIGESTINFO, di, sizeof(di));
+		BIGNUM *bn = BN_bin2bn(n, 256, NULL), *be = BN_new(), *s = BN_bin2bn(sig.b, 256, NULL), *m = BN_new();
+		BN_CTX *ctx = BN_CTX_new();
+
+		/* Old key if sig^e mod n is the PKCS#1 v1.5 encoding of the DigestInfo under the old modulus. */
+		BN_set_word(be, 65537);
+		BN_mod_exp(m, s, be, bn, ctx);
+		BN_bn2binpad(m, out, sizeof(out));
+		ok = out[0] == 0 && out[1] == 1 && !memcmp(out + 256 - dl, di, (size_t)dl);
+		BN_free(bn);
+		BN_free(be);
+		BN_free(s);
+		BN_free(m);
+		BN_CTX_free(ctx);
+	}
+	return ok ? OLD : NEW;
+}
+
+static const char *const setup_ef[] = { SELECT, DF_5015, PUK_SET, PIN_SET, PIN_OK, EF_3400, NULL };
+static const char *const sess_ef[] = { SELECT, PIN_OK, "00A4000C023400", NULL };
+static char update_apdu[10 + 2 * 255 + 1]; /* UPDATE BINARY of 255 bytes 22 at offset 10 */
+
+static enum outcome check_update(struct card_os *os, bool compared)
+{
+	struct answer a;
+	bool old = true, new = true;
+
+	must(os, SELECT, 0x9000, NULL);
+	must(os, PIN_OK, 0x9000, NULL);
+	must(os, "00A4000C023400", 0x9000, NULL);
+	must(os, "00B0000000012C", 0x9000, &a);
+	for (unsigned i = 0; i < 300; i++) {
+		uint8_t want_new = i >= 10 && i < 265 ? 0x22 : 0x00;
+
+		old &= a.b[i] == 0x00;
+		new &= a.b[i] == want_new;
+	}
+	if (old == new)
+		die("the EF holds a mix of old and new bytes");
+	return new ? NEW : OLD;
+}
+
+/* ---- driver --------------------------------------------------------------------------------------------------- */
+
+static void run_list(struct card_os *os, const char *const *list)
+{
+	for (; list && *list; list++)
+		must(os, *list, 0x9000, NULL);
+}
+
+/* A copy of the base image, file-backed when the scenario says so (the file is \a path). */
+static struct nvm_store *copy_base(const uint8_t *img, size_t len, bool file, const char *path)
+{
+	struct nvm_store *s;
+
+	if (nvm_store_from_image(img, len, &s))
+		die("cannot copy the base image");
+	if (file) {
+		int rc = nvm_store_save(s, path, true);
+
+		if (rc)
+			die("cannot write %s: %s", path, strerror(-rc));
+		nvm_store_set_sync(s, false);
+	}
+	return s;
+}
+
+static void run(struct scenario *sc)
+{
+	static const enum nvm_tear tears[] = { NVM_TEAR_NONE, NVM_TEAR_HALF, NVM_TEAR_FULL };
+	struct card_identity id = { .iccid = "89445012345678901238" };
+	char err[256], path[] = "/tmp/simpki-tearing-XXXXXX";
+	struct nvm_store *base, *s;
+	struct card_os *os;
+	const uint8_t *img;
+	uint8_t *copy;
+	size_t len;
+	uint64_t writes;
+	unsigned seen[2] = { 0, 0 }, cuts = 0;
+
+	current = sc->name;
+	running = sc;
+	if (sc->file_backed) {
+		int fd = mkstemp(path);
+
+		if (fd < 0)
+			die("mkstemp: %s", strerror(errno));
+		close(fd);
+	}
+	if (card_os_build(NULL, &id, &base, err, sizeof(err)))
+		die("%s", err);
+	os = open_on(base);
+	run_list(os, sc->setup);
+	if (sc->setup_extra)
+		sc->setup_extra(os, sc);
+	sc->used_before = nvm_used(os);
+	card_os_close(os);
+	img = nvm_store_image(base, &len);
+	copy = malloc(len);
+	memcpy(copy, img, len);
+	nvm_store_free(base);
+
+	/* How many writes does the command make when nothing goes wrong? */
+	s = copy_base(copy, len, false, NULL);
+	os = open_on(s);
+	run_list(os, sc->session);
+	writes = nvm_store_writes(s);
+	{
+		struct answer a;
+
+		if (send(os, sc->op, &a) || ((sw(&a) >> 8) != 0x90 && (sw(&a) >> 8) != 0x61 && (sw(&a) >> 8) != 0x63))
+			die("the command under test fails without a cut");
+	}
+	writes = nvm_store_writes(s) - writes;
+	card_os_close(os);
+	nvm_store_free(s);
+	if (!writes)
+		die("the command makes no NVM write");
+
+	for (uint64_t n = 1; n <= writes; n++) {
+		for (unsigned t = 0; t < 3; t++) {
+			struct answer a;
+			bool compared;
+			uint64_t before;
+			enum outcome o;
+
+			s = copy_base(copy, len, sc->file_backed, path);
+			os = open_on(s);
+			run_list(os, sc->session);
+			before = card_os_pin_compares(os);
+			nvm_store_arm_fault(s, n, tears[t]);
+			if (send(os, sc->op, &a) != -EIO)
+				die("write %llu of %llu: the cut did not happen", (unsigned long long)n,
+				    (unsigned long long)writes);
+			compared = card_os_pin_compares(os) > before;
+			card_os_close(os);
+			if (sc->file_backed) {
+				int rc;
+
+				nvm_store_free(s);
+				rc = nvm_store_load(path, &s);
+				if (rc)
+					die("cannot load %s after the cut: %s", path, strerror(-rc));
+			} else {
+				nvm_store_revive(s);
+			}
+			os = open_on(s);
+			o = sc->check(os, compared);
+			seen[o]++;
+			cuts++;
+			card_os_close(os);
+			nvm_store_free(s);
+		}
+	}
+	if (sc->file_backed)
+		unlink(path);
+	free(copy);
+	if (!seen[OLD] || !seen[NEW])
+		die("all %u cuts gave the %s state: the commit point was never crossed", cuts,
+		    seen[OLD] ? "old" : "new");
+	printf("%-22s %2llu writes, %2u cuts: %2u old, %2u new\n", sc->name, (unsigned long long)writes, cuts,
+	       seen[OLD], seen[NEW]);
+}
+
+int main(void)
+{
+	struct scenario scenarios[] = {
+		{ .name = "verify-wrong-pin",
+		  .setup = personalise,
+		  .session = sess_select,
+		  .op = PIN_BAD,
+		  .check = check_wrong_pin },
+		{ .name = "verify-right-pin",
+		  .setup = personalise,
+		  .setup_extra = one_wrong_pin,
+		  .session = sess_select,
+		  .op = PIN_OK,
+		  .check = check_right_pin },
+		{ .name = "change-pin",
+		  .setup = personalise,
+		  .session = sess_select,
+		  .op = PIN_CHANGE,
+		  .check = check_pin_change },
+		{ .name = "generate-ec",
+		  .setup = setup_ec_slot1,
+		  .session = sess_ec_slot1,
+		  .op = GEN_EC,
+		  .check = check_ec_keygen },
+		{ .name = "regenerate-rsa",
+		  .setup = setup_rsa_slot0,
+		  .setup_extra = first_rsa_key,
+		  .session = sess_rsa_slot0,
+		  .op = GEN_RSA,
+		  .check = check_rsa_regen },
+		{ .name = "update-binary",
+		  .setup = setup_ef,
+		  .session = sess_ef,
+		  .op = update_apdu,
+		  .check = check_update },
+		{ .name = "update-binary-file",
+		  .setup = setup_ef,
+		  .session = sess_ef,
+		  .op = update_apdu,
+		  .file_backed = true,
+		  .check = check_update },
+	};
+
+	memcpy(update_apdu, "00D6000AFF", 10);
+	memset(update_apdu + 10, '2', 2 * 255);
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		run(&scenarios[i]);
+	return 0;
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Build and run every test: the normal build (unit, card, tearing, corpus replays, bench smoke test), then a
+# clang build with AddressSanitizer/UndefinedBehaviorSanitizer that runs each libFuzzer harness for a bounded
+# time (SIMPKI_FUZZ_SECONDS, default 60). Ends with the line "N passed, N failed" over both test logs.
+# Usage: tests/run-all.sh   (from the repository root; build directories: build, build-fuzz)
+set -u
+cd "$(dirname "$0")/.."
+fuzz_seconds=${SIMPKI_FUZZ_SECONDS:-60}
+status=0
+
+rm -f build/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json
+if tools/build.sh build; then
+	meson test -C build --print-errorlogs --num-processes 2 || status=1
+else
+	echo "run-all: the build failed" >&2
+	status=1
+fi
+if CC=clang tools/build.sh build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dfuzz_seconds="$fuzz_seconds"; then
+	meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
+else
+	echo "run-all: the fuzzing build failed" >&2
+	status=1
+fi
+python3 tests/summary.py build/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json || status=1
+exit $status

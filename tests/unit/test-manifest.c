@@ -1,0 +1,368 @@
+/* Unit tests for simulator/manifest.c: manifest_parse() on the built-in manifest_default (one applet "pki", AID
+ * F276A288BCFBA69D34F31001, ram 1024, nvm 131072, ATR 3B80800101, nvm-size 262144), on manifests using every
+ * directive and limit (2- and 33-byte ATR, nvm-size bounds, TARs, eight applets, a 512-character line), with the
+ * defaults when atr and nvm-size are absent, and with comments, blank lines, tabs and CRLF line ends skipped; and
+ * on bad manifests, each of which must give -EINVAL and an error "manifest line N: ..." naming the line and the
+ * reason: unknown directive, atr twice or too short or too long, nvm-size out of range, applet without aid, ram or
+ * nvm, an AID of 4 or 17 bytes, a TAR that is not 3 bytes, duplicate applet name, AID or TAR, a ninth applet, a line
+ * over 512 characters, fields not in key/value pairs, and (with no line to name) a manifest without any applet.
+ * The error buffer is never overrun.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manifest.h"
+
+#include "unit.h"
+
+#define AID_PKI "F276A288BCFBA69D34F31001"
+
+static void test_default(void **state)
+{
+	static const uint8_t aid[] = { 0xf2, 0x76, 0xa2, 0x88, 0xbc, 0xfb, 0xa6, 0x9d, 0x34, 0xf3, 0x10, 0x01 };
+	static const uint8_t atr[] = { 0x3b, 0x80, 0x80, 0x01, 0x01 };
+	struct manifest m;
+	char err[128] = "";
+
+	assert_int_equal(manifest_parse(manifest_default, &m, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(m.napplets, 1);
+	assert_string_equal(m.applets[0].name, "pki");
+	assert_int_equal(m.applets[0].aid_len, sizeof(aid));
+	assert_memory_equal(m.applets[0].aid, aid, sizeof(aid));
+	assert_false(m.applets[0].has_tar);
+	assert_int_equal(m.applets[0].ram, 1024);
+	assert_int_equal(m.applets[0].nvm, 131072);
+	assert_int_equal(m.atr_len, sizeof(atr));
+	assert_memory_equal(m.atr, atr, sizeof(atr));
+	assert_int_equal(m.nvm_size, 262144);
+}
+
+/* Without atr and nvm-size lines the defaults apply: 3B80800101 and 262144. */
+static void test_defaults_apply(void **state)
+{
+	static const uint8_t atr[] = { 0x3b, 0x80, 0x80, 0x01, 0x01 };
+	struct manifest m;
+	char err[128];
+
+	assert_int_equal(manifest_parse("applet a aid A000000001 ram 0 nvm 1", &m, err, sizeof(err)), 0);
+	assert_int_equal(m.atr_len, sizeof(atr));
+	assert_memory_equal(m.atr, atr, sizeof(atr));
+	assert_int_equal(m.nvm_size, 262144);
+	assert_int_equal(m.napplets, 1);
+	assert_string_equal(m.applets[0].name, "a");
+	assert_int_equal(m.applets[0].aid_len, 5);
+	assert_int_equal(m.applets[0].ram, 0);
+	assert_int_equal(m.applets[0].nvm, 1);
+}
+
+static void test_full(void **state)
+{
+	static const char good[] =
+		"# a comment\n"
+		"\n"
+		"   \t \n"
+		"\t# an indented comment with fields: atr 00 applet x\n"
+		"#atr 00\n"
+		"atr 3b8f8001804f0ca0000003060300030000000068\r\n"
+		"nvm-size\t16777216\r\n"
+		"  applet   pki aid " AID_PKI " ram 1024 nvm 131072 tar B00010\n"
+		"applet other tar 000001 nvm 16777216 ram 65536 aid A0000000871002FF49FFFF89\n"
+		"applet name15chars-abc aid 00112233445566778899AABBCCDDEEFF ram 0 nvm 1"; /* no final newline */
+	struct manifest m;
+	char err[128] = "";
+
+	assert_int_equal(manifest_parse(good, &m, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(m.atr_len, 20);
+	assert_int_equal(m.atr[0], 0x3b);
+	assert_int_equal(m.atr[19], 0x68);
+	assert_int_equal(m.nvm_size, 16777216);
+	assert_int_equal(m.napplets, 3);
+
+	assert_string_equal(m.applets[0].name, "pki");
+	assert_true(m.applets[0].has_tar);
+	assert_memory_equal(m.applets[0].tar, "\xb0\x00\x10", 3);
+
+	assert_string_equal(m.applets[1].name, "other");
+	assert_int_equal(m.applets[1].aid_len, 12);
+	assert_int_equal(m.applets[1].aid[11], 0x89);
+	assert_true(m.applets[1].has_tar);
+	assert_memory_equal(m.applets[1].tar, "\x00\x00\x01", 3);
+	assert_int_equal(m.applets[1].ram, 65536);
+	assert_int_equal(m.applets[1].nvm, 16777216);
+
+	assert_string_equal(m.applets[2].name, "name15chars-abc");
+	assert_int_equal(m.applets[2].aid_len, 16);
+	assert_int_equal(m.applets[2].aid[15], 0xff);
+	assert_false(m.applets[2].has_tar);
+}
+
+/* The TAR is optional, and applets without one do not clash with each other or with TAR 000000. */
+static void test_tar_optional(void **state)
+{
+	struct manifest m;
+	char err[128];
+
+	assert_int_equal(manifest_parse("applet a aid A000000001 ram 1 nvm 1\n"
+					"applet b aid A000000002 ram 1 nvm 1\n"
+					"applet c aid A000000003 ram 1 nvm 1 tar 000000\n"
+					"applet d aid A000000004 ram 1 nvm 1\n",
+					&m, err, sizeof(err)),
+			 0);
+	assert_int_equal(m.napplets, 4);
+	assert_false(m.applets[0].has_tar);
+	assert_false(m.applets[1].has_tar);
+	assert_true(m.applets[2].has_tar);
+	assert_false(m.applets[3].has_tar);
+}
+
+static void test_atr_limits(void **state)
+{
+	struct manifest m;
+	char err[128];
+	char text[256];
+
+	/* 2 bytes */
+	assert_int_equal(manifest_parse("atr 3B00\napplet a aid A000000001 ram 0 nvm 1\n", &m, err, sizeof(err)), 0);
+	assert_int_equal(m.atr_len, 2);
+	/* 33 bytes */
+	snprintf(text, sizeof(text), "atr 3B%064d\napplet a aid A000000001 ram 0 nvm 1\n", 0);
+	assert_int_equal(manifest_parse(text, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.atr_len, 33);
+	/* nvm-size lower bound */
+	assert_int_equal(manifest_parse("nvm-size 65536\napplet a aid A000000001 ram 0 nvm 1\n", &m, err, sizeof(err)),
+			 0);
+	assert_int_equal(m.nvm_size, 65536);
+	/* 34 bytes */
+	snprintf(text, sizeof(text), "applet a aid A000000001 ram 0 nvm 1\natr 3B%066d\n", 0);
+	assert_int_equal(manifest_parse(text, &m, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "manifest line 2: atr must be 2..33 bytes of hex");
+}
+
+/* Eight applets are allowed. */
+static void build_applets(char *text, size_t size, unsigned n)
+{
+	size_t off = 0;
+
+	text[0] = '\0';
+	for (unsigned i = 0; i < n; i++)
+		off += (size_t)snprintf(text + off, size - off,
+					"applet app%u aid A0000000%02X ram 16 nvm 16 tar 0000%02X\n", i, i, i);
+	assert_true(off < size);
+}
+
+static void test_eight_applets(void **state)
+{
+	struct manifest m;
+	char err[128];
+	char text[1024];
+
+	build_applets(text, sizeof(text), MANIFEST_MAX_APPLETS);
+	assert_int_equal(manifest_parse(text, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.napplets, MANIFEST_MAX_APPLETS);
+	assert_string_equal(m.applets[7].name, "app7");
+	assert_int_equal(m.applets[7].aid[4], 0x07);
+	assert_int_equal(m.applets[7].tar[2], 0x07);
+}
+
+/* A line of exactly 512 characters (not counting the newline) is fine. */
+static void test_line_512(void **state)
+{
+	struct manifest m;
+	char err[128];
+	char text[1024];
+	int n;
+
+	n = snprintf(text, sizeof(text), "#%511s\napplet a aid A000000001 ram 0 nvm 1\n", "");
+	assert_int_equal(n, 512 + 1 + 36);
+	assert_int_equal(manifest_parse(text, &m, err, sizeof(err)), 0);
+	/* also when it is the last line and has no newline */
+	n = snprintf(text, sizeof(text), "applet a aid A000000001 ram 0 nvm 1\n#%511s", "");
+	assert_int_equal(manifest_parse(text, &m, err, sizeof(err)), 0);
+	/* and when it is a directive padded with spaces */
+	n = snprintf(text, sizeof(text), "applet a aid A000000001 ram 0 nvm 1%477s\n", "");
+	assert_int_equal(n, 513);
+	assert_int_equal(manifest_parse(text, &m, err, sizeof(err)), 0);
+}
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	unsigned line;	    /* the line the error names; 0 for none */
+	const char *reason; /* the error after "manifest line N: " */
+};
+
+#define APPLET_PKI "applet pki aid " AID_PKI " ram 1024 nvm 131072\n"
+
+static const struct bad_case bad[] = {
+	{ "bad: unknown directive", "atr 3B80800101\nfoo bar\n" APPLET_PKI, 2, "unknown directive 'foo'" },
+	{ "bad: unknown directive after comments", "# c\n\n# c\n" APPLET_PKI "ATR 3B80800101\n", 5,
+	  "unknown directive 'ATR'" },
+	{ "bad: atr twice", "atr 3B80800101\natr 3B80800101\n" APPLET_PKI, 2, "atr takes one hex value, once" },
+	{ "bad: atr without value", "atr\n" APPLET_PKI, 1, "atr takes one hex value, once" },
+	{ "bad: atr with two values", "atr 3B80 8001\n" APPLET_PKI, 1, "atr takes one hex value, once" },
+	{ "bad: atr too short", APPLET_PKI "atr 3B\n", 2, "atr must be 2..33 bytes of hex" },
+	{ "bad: atr not hex", "atr 3B8Z\n" APPLET_PKI, 1, "atr must be 2..33 bytes of hex" },
+	{ "bad: atr odd digits", "atr 3B808\n" APPLET_PKI, 1, "atr must be 2..33 bytes of hex" },
+	{ "bad: nvm-size too small", "nvm-size 65535\n" APPLET_PKI, 1,
+	  "nvm-size takes one number 65536..16777216, once" },
+	{ "bad: nvm-size too large", "nvm-size 16777217\n" APPLET_PKI, 1,
+	  "nvm-size takes one number 65536..16777216, once" },
+	{ "bad: nvm-size huge", "nvm-size 99999999999999999999999\n" APPLET_PKI, 1,
+	  "nvm-size takes one number 65536..16777216, once" },
+	{ "bad: nvm-size negative", "nvm-size -65536\n" APPLET_PKI, 1,
+	  "nvm-size takes one number 65536..16777216, once" },
+	{ "bad: nvm-size hex", "nvm-size 0x10000\n" APPLET_PKI, 1, "nvm-size takes one number 65536..16777216, once" },
+	{ "bad: nvm-size with unit", "nvm-size 256k\n" APPLET_PKI, 1,
+	  "nvm-size takes one number 65536..16777216, once" },
+	{ "bad: nvm-size twice", "nvm-size 65536\nnvm-size 65536\n" APPLET_PKI, 2,
+	  "nvm-size takes one number 65536..16777216, once" },
+	{ "bad: nvm-size without value", "nvm-size\n" APPLET_PKI, 1,
+	  "nvm-size takes one number 65536..16777216, once" },
+	{ "bad: applet without aid", "applet pki ram 1024 nvm 131072\n", 1, "applet pki needs aid, ram and nvm" },
+	{ "bad: applet without ram", "applet pki aid " AID_PKI " nvm 131072\n", 1,
+	  "applet pki needs aid, ram and nvm" },
+	{ "bad: applet without nvm", "applet pki aid " AID_PKI " ram 1024\n", 1, "applet pki needs aid, ram and nvm" },
+	{ "bad: applet with only a name", "applet pki\n", 1, "applet pki needs aid, ram and nvm" },
+	{ "bad: applet without a name", "applet\n", 1, "applet needs a name of 1..15 characters" },
+	{ "bad: applet name of 16 characters", "applet abcdefghijklmnop aid " AID_PKI " ram 1 nvm 1\n", 1,
+	  "applet needs a name of 1..15 characters" },
+	{ "bad: aid of 4 bytes", "applet pki aid A0000000 ram 1024 nvm 131072\n", 1, "aid must be 5..16 bytes of hex" },
+	{ "bad: aid of 17 bytes", "applet pki aid 00112233445566778899AABBCCDDEEFF00 ram 1024 nvm 131072\n", 1,
+	  "aid must be 5..16 bytes of hex" },
+	{ "bad: aid not hex", "applet pki aid A00000000G ram 1024 nvm 131072\n", 1, "aid must be 5..16 bytes of hex" },
+	{ "bad: aid twice", "applet pki aid " AID_PKI " aid " AID_PKI " ram 1024 nvm 131072\n", 1,
+	  "unknown or repeated applet field 'aid'" },
+	{ "bad: tar of 2 bytes", "applet pki aid " AID_PKI " ram 1024 nvm 131072 tar B000\n", 1,
+	  "tar must be 3 bytes of hex" },
+	{ "bad: tar of 4 bytes", "applet pki aid " AID_PKI " ram 1024 nvm 131072 tar B0001000\n", 1,
+	  "tar must be 3 bytes of hex" },
+	{ "bad: tar not hex", "applet pki aid " AID_PKI " ram 1024 nvm 131072 tar B0001X\n", 1,
+	  "tar must be 3 bytes of hex" },
+	{ "bad: tar twice", "applet pki aid " AID_PKI " tar B00010 ram 1024 nvm 131072 tar B00011\n", 1,
+	  "unknown or repeated applet field 'tar'" },
+	{ "bad: ram too large", "applet pki aid " AID_PKI " ram 65537 nvm 131072\n", 1, "ram must be 0..65536 bytes" },
+	{ "bad: ram not a number", "applet pki aid " AID_PKI " ram many nvm 131072\n", 1,
+	  "ram must be 0..65536 bytes" },
+	{ "bad: nvm of 0", "applet pki aid " AID_PKI " ram 1024 nvm 0\n", 1, "nvm must be 1..16777216 bytes" },
+	{ "bad: nvm too large", "applet pki aid " AID_PKI " ram 1024 nvm 16777217\n", 1,
+	  "nvm must be 1..16777216 bytes" },
+	{ "bad: unknown applet field", "applet pki aid " AID_PKI " ram 1024 nvm 131072 rom 1\n", 1,
+	  "unknown or repeated applet field 'rom'" },
+	{ "bad: duplicate applet name", APPLET_PKI "applet pki aid A000000001 ram 1 nvm 1\n", 2,
+	  "applet pki installed twice" },
+	{ "bad: duplicate AID", APPLET_PKI "applet other aid " AID_PKI " ram 1 nvm 1\n", 2,
+	  "aid already used by applet pki" },
+	{ "bad: duplicate AID in lower case", APPLET_PKI "applet other aid f276a288bcfba69d34f31001 ram 1 nvm 1\n", 2,
+	  "aid already used by applet pki" },
+	{ "bad: duplicate TAR",
+	  "applet a aid A000000001 ram 1 nvm 1 tar 000001\n"
+	  "applet b aid A000000002 ram 1 nvm 1\n"
+	  "applet c aid A000000003 ram 1 nvm 1 tar 000001\n",
+	  3, "tar already used by applet a" },
+	{ "bad: odd key/value fields", "applet pki aid " AID_PKI " ram 1024 nvm\n", 1,
+	  "applet fields come as key value pairs" },
+	{ "bad: odd key/value fields, one key", "applet pki aid\n", 1, "applet fields come as key value pairs" },
+	{ "bad: too many fields", "applet a aid A000000001 ram 1 nvm 1 tar 000001 x 1 y 2 z 3 w\n", 1,
+	  "too many fields" },
+	{ "bad: no applet", "atr 3B80800101\nnvm-size 65536\n", 0, "manifest installs no applet" },
+	{ "bad: only comments", "# applet pki aid " AID_PKI " ram 1024 nvm 131072\n", 0,
+	  "manifest installs no applet" },
+	{ "bad: empty manifest", "", 0, "manifest installs no applet" },
+};
+
+/* Parse \a text, expect -EINVAL and exactly "manifest line <line>: <reason>" (just the reason for line 0). */
+static void expect_error(const char *text, unsigned line, const char *reason)
+{
+	struct manifest m;
+	char err[256], want[256];
+
+	memset(err, 0, sizeof(err));
+	if (line)
+		snprintf(want, sizeof(want), "manifest line %u: %s", line, reason);
+	else
+		snprintf(want, sizeof(want), "%s", reason);
+	assert_int_equal(manifest_parse(text, &m, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+}
+
+static void test_bad(void **state)
+{
+	const struct bad_case *c = *state;
+
+	expect_error(c->text, c->line, c->reason);
+}
+
+static void test_nine_applets(void **state)
+{
+	char text[1024];
+
+	build_applets(text, sizeof(text), MANIFEST_MAX_APPLETS + 1);
+	expect_error(text, 9, "more than 8 applets");
+}
+
+static void test_line_513(void **state)
+{
+	char text[1024];
+
+	/* a comment line is still a line */
+	snprintf(text, sizeof(text), "%s#%512s\n", APPLET_PKI, "");
+	expect_error(text, 2, "longer than 512 characters");
+	/* the last line, without a newline */
+	snprintf(text, sizeof(text), "# c\n%s#%512s", APPLET_PKI, "");
+	expect_error(text, 3, "longer than 512 characters");
+	/* far longer */
+	{
+		char *big = malloc(10000);
+
+		assert_non_null(big);
+		memset(big, 'x', 9999);
+		big[9999] = '\0';
+		expect_error(big, 1, "longer than 512 characters");
+		free(big);
+	}
+}
+
+/* The error is cut to fit the buffer and still terminated; a zero-size or NULL buffer is not touched. */
+static void test_error_buffer(void **state)
+{
+	struct manifest m;
+	char err[16];
+
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(manifest_parse("foo\n", &m, err, 10), -EINVAL);
+	assert_string_equal(err, "manifest ");
+	assert_int_equal(err[10], 'x');
+
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(manifest_parse("foo\n", &m, err, 1), -EINVAL);
+	assert_int_equal(err[0], '\0');
+	assert_int_equal(err[1], 'x');
+
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(manifest_parse("foo\n", &m, err, 0), -EINVAL);
+	assert_int_equal(err[0], 'x');
+	assert_int_equal(manifest_parse("foo\n", &m, NULL, 0), -EINVAL);
+	assert_int_equal(manifest_parse("", &m, NULL, 0), -EINVAL);
+}
+
+int main(void)
+{
+	static struct unit_list l;
+
+	UNIT_ADD(&l, test_default);
+	UNIT_ADD(&l, test_defaults_apply);
+	UNIT_ADD(&l, test_full);
+	UNIT_ADD(&l, test_tar_optional);
+	UNIT_ADD(&l, test_atr_limits);
+	UNIT_ADD(&l, test_eight_applets);
+	UNIT_ADD(&l, test_line_512);
+	UNIT_ADD_TABLE(&l, bad, test_bad);
+	UNIT_ADD(&l, test_nine_applets);
+	UNIT_ADD(&l, test_line_513);
+	UNIT_ADD(&l, test_error_buffer);
+	return unit_run("manifest", &l);
+}

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Install what simpki needs to build, demonstrate and test on Debian 12 (run as root). Safe to run again.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+	meson ninja-build pkg-config gcc libc6-dev python3 \
+	libssl-dev openssl libcmocka-dev \
+	clang libclang-rt-14-dev binutils coreutils
