@@ -108,8 +108,7 @@ static int personalise_pin(struct card_ctx *c, const uint8_t *pin, uint32_t len)
 		card_tx_abort(c);
 		return pki_sw_from_errno(rc);
 	}
-	ram(c)->pin_validated = false;
-	ram(c)->fs_user_auth = false;
+	logout(c);
 	return SW_OK;
 }
 
@@ -168,7 +167,7 @@ static int change_pin(struct card_ctx *c, const struct card_apdu *a)
 	rc = card_pin_set(c, pin_obj(c), a->data + PKI_PIN_LEN, PKI_PIN_LEN);
 	if (rc)
 		return pki_sw_from_errno(rc);
-	ram(c)->pin_validated = false;
+	logout(c);
 	return SW_OK;
 }
 
@@ -207,6 +206,6 @@ int pki_reset_retry_counter(struct card_ctx *c, struct card_apdu *a)
 	card_wipe(padded, sizeof(padded));
 	if (rc)
 		return pki_sw_from_errno(rc);
-	ram(c)->pin_validated = false;
+	logout(c);
 	return SW_OK;
 }

@@ -2,7 +2,7 @@
  *
  * `apdu` input: one command APDU per line in hex (spaces allowed between bytes); blank lines and everything
  * from '#' to the end of a line are skipped. Output: exactly one line per APDU, the response data and the
- * status word in hex separated by a space ("6F07820138830203F00 9000", or "9000" without data), or a line
+ * status word in hex separated by a space ("6F0782013883023F00 9000", or "9000" without data), or a line
  * starting with "error:" for an input line that is not a hex APDU.
  */
 #include <errno.h>
@@ -65,7 +65,7 @@ static const char usage_create[] =
 	"  -h, --help        this text\n";
 
 static const char usage_apdu[] =
-	"Usage: simpki-card apdu --state DIR [--real-timing] FILE|-\n"
+	"Usage: simpki-card apdu --state DIR [--real-timing] [--power-loss-at N] FILE|-\n"
 	"\n"
 	"Power the card on, send each command APDU of FILE (or standard input for '-') and power it off.\n"
 	"Input: one APDU per line in hex; spaces between bytes, blank lines and '#' comments are ignored.\n"
@@ -75,6 +75,9 @@ static const char usage_apdu[] =
 	"\n"
 	"  --state DIR       directory of the card\n"
 	"  --real-timing     take as long as a real SIM (RSA-2048 key generation ~9 s, signature ~190 ms)\n"
+	"  --power-loss-at N cut the power during the Nth NVM write of this run (half of it reaches the\n"
+	"                    card): the APDU being processed gets no answer and the run stops (exit code 1);\n"
+	"                    the next run finds the card as a real one would after a tear\n"
 	"  -h, --help        this text\n";
 
 static const char usage_info[] = "Usage: simpki-card info --state DIR\n"
@@ -253,6 +256,7 @@ static int cmd_apdu(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "real-timing", no_argument, NULL, 't' },
+		{ "power-loss-at", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -260,6 +264,7 @@ static int cmd_apdu(int argc, char **argv)
 	static char hex[2 * CARD_RESP_MAX + 1];
 	const char *dir = NULL, *input;
 	bool real_timing = false;
+	unsigned long long cut = 0;
 	struct card_os *os;
 	uint8_t atr[33];
 	size_t cap = 0, lineno = 0;
@@ -276,6 +281,16 @@ static int cmd_apdu(int argc, char **argv)
 		case 't':
 			real_timing = true;
 			break;
+		case 'p': {
+			char *end;
+
+			errno = 0;
+			cut = strtoull(optarg, &end, 10);
+			if (errno || *end || !cut || optarg[0] == '-')
+				return usage_error(usage_apdu, "--power-loss-at needs a write number from 1: %s",
+						   optarg);
+			break;
+		}
 		case 'h':
 			fputs(usage_apdu, stdout);
 			return EXIT_OK;
@@ -302,6 +317,8 @@ static int cmd_apdu(int argc, char **argv)
 	}
 	card_os_set_timing(os, real_timing ? CARD_TIMING_REAL : CARD_TIMING_FAST);
 	card_os_power_on(os, atr, sizeof(atr));
+	if (cut)
+		nvm_store_arm_fault(card_os_store(os), cut, NVM_TEAR_HALF);
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		lineno++;
 		if ((size_t)len > MAX_LINE) {
@@ -323,6 +340,10 @@ static int cmd_apdu(int argc, char **argv)
 		fclose(in);
 	card_os_power_off(os);
 	card_os_close(os);
+	if (rc == -EIO && cut) {
+		fprintf(stderr, "simpki-card: power lost at NVM write %llu (line %zu got no answer)\n", cut, lineno);
+		return EXIT_FAILURE_GENERIC;
+	}
 	if (rc) {
 		fprintf(stderr, "simpki-card: the card stopped answering: %s\n", strerror(-rc));
 		return EXIT_FAILURE_GENERIC;

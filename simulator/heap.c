@@ -37,8 +37,14 @@ int heap_format(struct nvm *n)
 	return nvm_write(n, HEAP_OS_BLOCK, blk, sizeof(blk));
 }
 
+static struct heap_obj *used_ranges(const struct nvm *n, unsigned *count);
+
 int heap_check(const struct nvm *n)
 {
+	struct heap_obj *v;
+	unsigned count;
+	int rc = 0;
+
 	const uint8_t *d = nvm_data(n);
 
 	if (nvm_data_size(n) < HEAP_START + 4096 || memcmp(d, OS_MAGIC, 8) || get_le32(d + 8) != HEAP_LAYOUT_VERSION ||
@@ -55,7 +61,15 @@ int heap_check(const struct nvm *n)
 		    (o.owner > HEAP_APPLETS && o.owner != HEAP_OWNER_OS))
 			return -EBADMSG;
 	}
-	return 0;
+	v = used_ranges(n, &count);
+	if (!v)
+		return -ENOMEM;
+	for (unsigned i = 1; i < count && !rc; i++) {
+		if ((uint64_t)v[i - 1].off + v[i - 1].size > v[i].off)
+			rc = -EBADMSG; /* two objects overlap */
+	}
+	free(v);
+	return rc;
 }
 
 int heap_get(const struct nvm *n, card_obj_t h, struct heap_obj *o)

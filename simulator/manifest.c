@@ -18,7 +18,7 @@ const char manifest_default[] =
 	"nvm-size 262144\n"
 	"applet pki aid F276A288BCFBA69D34F31001 ram 1024 nvm 131072\n";
 
-static int fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 	int n = 0;

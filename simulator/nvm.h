@@ -11,7 +11,7 @@
  *                   u32 crc32 of the body | 8 reserved bytes | u32 crc32 of the 28 bytes before it
  *   journal record: u32 data-area offset | u32 length, bit 31 set for "zero these bytes" | the bytes, unless zero
  *
- * Commit protocol (each step is one physical write; "sync" is fsync when backed by a file):
+ * Commit protocol (each step is one physical write; "sync" is fdatasync when backed by a file):
  *   1. write the body   2. sync   3. write the header (the commit point)   4. sync
  *   5. write each record into the data area   6. sync   7. clear the header
  * Opening an image replays a journal whose header and body checksums hold, then clears it, so an image cut at

@@ -3,7 +3,7 @@
  *
  * Dispatch order for one command, chosen so that a command the OS refuses changes nothing:
  *   1. parse (malformed: 6700)   2. CLA (FF: 6E00; logical channel other than 0: 6881)
- *   3. GET RESPONSE (00 C0) serves pending response data; any other command drops it
+ *   3. GET RESPONSE (00 C0) serves pending response data; any other command that got this far drops it
  *   4. chaining: a block with CLA bit 0x10 is kept (9000) if the selected applet accepts chaining for it;
  *      a different command in the middle of a chain ends the chain with 6900
  *   5. SELECT by AID (00 A4 04 xx) of an installed applet selects it; an unknown AID goes to the selected
@@ -83,23 +83,24 @@ int card_identity_check(const struct card_identity *id, char *err, size_t errlen
 
 /* ---- installation -------------------------------------------------------------------------------------------- */
 
+/* Write a length-prefixed field of the OS block (heap.h) at offset \a off of \a blk. */
+static void put_field(uint8_t *blk, size_t off, const void *v, size_t len)
+{
+	blk[off] = (uint8_t)len;
+	memcpy(blk + off + 1, v, len);
+}
+
 static int write_os_info(struct nvm *n, const struct manifest *m, const struct card_identity *id)
 {
-	uint8_t b[107 - 20] = { 0 }; /* bytes 20..106 of the OS block */
-	size_t l;
+	uint8_t blk[107]; /* OS block bytes 0..106; the first 20 are heap_format()'s */
 
-	b[0] = m->atr_len;
-	memcpy(b + 1, m->atr, m->atr_len);
-	l = strlen(id->iccid);
-	b[54 - 20] = (uint8_t)l;
-	memcpy(b + 55 - 20, id->iccid, l);
-	l = strlen(id->imsi);
-	b[75 - 20] = (uint8_t)l;
-	memcpy(b + 76 - 20, id->imsi, l);
-	l = strlen(id->msisdn);
-	b[91 - 20] = (uint8_t)l;
-	memcpy(b + 92 - 20, id->msisdn, l);
-	return nvm_write(n, HEAP_OS_BLOCK + 20, b, sizeof(b));
+	memcpy(blk, nvm_data(n) + HEAP_OS_BLOCK, 20);
+	memset(blk + 20, 0, sizeof(blk) - 20);
+	put_field(blk, 20, m->atr, m->atr_len);
+	put_field(blk, 54, id->iccid, strlen(id->iccid));
+	put_field(blk, 75, id->imsi, strlen(id->imsi));
+	put_field(blk, 91, id->msisdn, strlen(id->msisdn));
+	return nvm_write(n, HEAP_OS_BLOCK + 20, blk + 20, sizeof(blk) - 20);
 }
 
 static uint32_t applet_entry(unsigned idx)
@@ -512,12 +513,14 @@ static uint16_t dispatch(struct card_os *os, const struct apdu_cmd *cmd, bool ch
 			os->chain_p2 = cmd->p2;
 			os->chain_len = 0;
 		}
-		memcpy(os->chain_buf + os->chain_len, cmd->data, cmd->lc);
+		if (cmd->lc)
+			memcpy(os->chain_buf + os->chain_len, cmd->data, cmd->lc);
 		os->chain_len += cmd->lc;
 		return SW_OK;
 	}
 	if (os->chain_active) {
-		memcpy(os->chain_buf + os->chain_len, cmd->data, cmd->lc);
+		if (cmd->lc)
+			memcpy(os->chain_buf + os->chain_len, cmd->data, cmd->lc);
 		os->chain_len += cmd->lc;
 		os->chain_active = false;
 		a.data = os->chain_buf;
@@ -570,7 +573,7 @@ int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t
 		sw = SW_LOGICAL_CHANNEL_NOT_SUPPORTED; /* channels 1..19; only the basic channel 0 exists */
 	} else if (c.ins == INS_MANAGE_CHANNEL && !(c.cla & 0x80)) {
 		sw = SW_LOGICAL_CHANNEL_NOT_SUPPORTED;
-	} else if (c.ins == INS_GET_RESPONSE && !(c.cla & 0x80) && !os->chain_active) {
+	} else if (c.ins == INS_GET_RESPONSE && !(c.cla & 0x90) && !os->chain_active) {
 		sw = get_response(os, &c, resp, &out_len);
 	} else {
 		os->pend_len = 0;

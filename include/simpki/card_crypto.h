@@ -41,7 +41,7 @@ enum card_hash {
 #define CARD_SIG_MAX 256 /* largest signature: RSA-2048; DER ECDSA P-256 is at most 72 */
 
 /*! Generate a key pair in a new key object. Within a transaction the new object is part of it.
- *  \returns 0 and sets *out; -EINVAL unknown type; -ENOSPC; -EIO */
+ *  \returns 0 and sets *out; -EINVAL unknown type; -ENOSPC; -ENOMEM if generation failed; -EIO */
 int card_key_generate(struct card_ctx *c, enum card_key_type type, card_obj_t *out);
 
 /*! \returns the key type of one of the applet's key objects, or CARD_KEY_NONE */

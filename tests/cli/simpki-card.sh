@@ -122,5 +122,20 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$elapsed_ms" -ge 800 ] || fail "--real-timing EC key generation took only $elapsed_ms ms"
 expect_in "$dir/out" "6117"
 
+# power loss: cut the PIN change at its 6th NVM write; the run stops, and the card comes back with one PIN valid
+cut="$dir/cut"
+expect_rc 0 "$tool" create --state "$cut" --iccid $ICCID
+printf '00A404000C%s\n0024010106313233343536\n' $AID | "$tool" apdu --state "$cut" - > /dev/null
+printf '00A404000C%s\n0024000120%s%s\n' $AID 31323334353600000000000000000000 36353433323100000000000000000000 \
+	> "$dir/change"
+expect_rc 1 "$tool" apdu --state "$cut" --power-loss-at 6 "$dir/change"
+expect_in "$dir/err" "power lost at NVM write 6 (line 2 got no answer)"
+[ "$(wc -l < "$dir/out")" = 1 ] || fail "a cut APDU printed an answer: $(cat "$dir/out")"
+printf '00A404000C%s\n002000011031323334353600000000000000000000\n' $AID | "$tool" apdu --state "$cut" - > "$dir/old"
+printf '00A404000C%s\n002000011036353433323100000000000000000000\n' $AID | "$tool" apdu --state "$cut" - > "$dir/new"
+[ "$(sed -n 2p "$dir/old")$(sed -n 2p "$dir/new")" != "90009000" ] || fail "both PINs verify after the cut"
+grep -q '^9000$' "$dir/old" "$dir/new" || fail "neither PIN verifies after the cut"
+expect_rc 2 "$tool" apdu --state "$cut" --power-loss-at 0 "$dir/change"
+
 [ "$failures" = 0 ] && echo "simpki-card: all checks passed"
 exit $((failures > 0))
