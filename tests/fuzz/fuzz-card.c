@@ -4,10 +4,10 @@
  * or data) is sent as it is. Each APDU is copied into a buffer of exactly its size so that a read past its end is
  * a sanitizer error, not a read of the next record.
  *
- * The card is built once per process; every input starts from a fresh store holding that pristine image, so
- * inputs are independent. Checked for every APDU: card_os_transmit() returns 0, the response has 2 to
- * CARD_RESP_MAX + 2 bytes, SW1 is 61..6F or 90. After the sequence the card must open again from its NVM (the
- * heap stays consistent whatever the commands did). A broken invariant abort()s.
+ * The card is built once per process; every input starts from a fresh store holding a copy of that pristine image
+ * (nvm_store_from_image()), so inputs are independent. Checked for every APDU: card_os_transmit() returns 0, the
+ * response has 2 to CARD_RESP_MAX + 2 bytes, SW1 is 61..6F or 90. After the sequence the card must open again from
+ * its NVM (the heap stays consistent whatever the commands did). A broken invariant abort()s.
  *
  * GENERATE ASYMMETRIC KEY PAIR (INS 46) is sent at most MAX_GENERATE times per input: an RSA-2048 key pair costs
  * about 100 ms, and an input made of nothing else would otherwise run into libFuzzer's timeout.
@@ -24,15 +24,10 @@
 
 #define MAX_GENERATE 4
 #define INS_GENERATE 0x46
-#define RESTORE_CHUNK 2048 /* pristine data is restored in pieces this size; all-zero ones are skipped */
 
-static struct {
-	bool ready;
-	uint32_t journal_size, data_size;
-	uint8_t *data;	  /* the data area of the card as built */
-	uint32_t *chunks; /* offsets of its RESTORE_CHUNK pieces that are not all zero */
-	uint32_t nchunks;
-} pristine;
+/* The image of the card as built (header, journal and data area). */
+static uint8_t *pristine;
+static size_t pristine_len;
 
 static void die(const char *what)
 {
@@ -40,80 +35,23 @@ static void die(const char *what)
 	abort();
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static bool all_zero(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (p[i])
-			return false;
-	}
-	return true;
-}
-
-/* A new store holding the pristine image: a blank image of the same geometry with the data area written back.
- * Only the pieces found non-zero at start-up are written: scanning 256 KiB per input under coverage
- * instrumentation would cost more than everything else the input does. */
-static struct nvm_store *fresh_store(void)
-{
-	struct nvm_store *s;
-	struct nvm *n;
-
-	if (nvm_store_new(pristine.journal_size, pristine.data_size, &s) || nvm_open(s, &n))
-		die("cannot create a store");
-	for (uint32_t i = 0; i < pristine.nchunks; i++) {
-		uint32_t off = pristine.chunks[i];
-		uint32_t len = pristine.data_size - off < RESTORE_CHUNK ? pristine.data_size - off : RESTORE_CHUNK;
-
-		if (nvm_write(n, off, pristine.data + off, len))
-			die("cannot restore the pristine image");
-	}
-	nvm_close(n);
-	return s;
-}
-
 static void init(void)
 {
 	static const struct card_identity id = { .iccid = "89445012345678901238" };
-	struct nvm_store *s, *copy;
-	const uint8_t *img, *img2;
-	size_t size, size2;
+	struct nvm_store *s;
+	const uint8_t *img;
 	char err[256] = "";
 
 	if (card_os_build(NULL, &id, &s, err, sizeof(err))) {
 		fprintf(stderr, "fuzz-card: %s\n", err);
 		die("cannot build the card");
 	}
-	img = nvm_store_image(s, &size);
-	pristine.journal_size = le32(img + 16); /* image header, nvm.h */
-	pristine.data_size = le32(img + 20);
-	if (size != (size_t)NVM_HEADER_SIZE + pristine.journal_size + pristine.data_size)
-		die("unexpected image layout");
-	pristine.data = malloc(pristine.data_size);
-	if (!pristine.data)
+	img = nvm_store_image(s, &pristine_len);
+	pristine = malloc(pristine_len);
+	if (!pristine)
 		die("out of memory");
-	memcpy(pristine.data, img + NVM_HEADER_SIZE + pristine.journal_size, pristine.data_size);
-	pristine.chunks = malloc(sizeof(*pristine.chunks) * (pristine.data_size / RESTORE_CHUNK + 1));
-	if (!pristine.chunks)
-		die("out of memory");
-	for (uint32_t off = 0; off < pristine.data_size; off += RESTORE_CHUNK) {
-		uint32_t len = pristine.data_size - off < RESTORE_CHUNK ? pristine.data_size - off : RESTORE_CHUNK;
-
-		if (!all_zero(pristine.data + off, len))
-			pristine.chunks[pristine.nchunks++] = off;
-	}
-	/* The restored store must be the built one: same header, same data area. */
-	copy = fresh_store();
-	img2 = nvm_store_image(copy, &size2);
-	if (size2 != size || memcmp(img2, img, NVM_HEADER_SIZE) ||
-	    memcmp(img2 + NVM_HEADER_SIZE + pristine.journal_size, pristine.data, pristine.data_size))
-		die("the restored image differs from the built one");
-	nvm_store_free(copy);
+	memcpy(pristine, img, pristine_len);
 	nvm_store_free(s);
-	pristine.ready = true;
 }
 
 static void transmit(struct card_os *os, const uint8_t *apdu, size_t len)
@@ -152,9 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned generates = 0;
 	size_t pos = 0;
 
-	if (!pristine.ready)
+	if (!pristine)
 		init();
-	s = fresh_store();
+	if (nvm_store_from_image(pristine, pristine_len, &s))
+		die("cannot copy the pristine image");
 	if (card_os_open(s, &os))
 		die("cannot open the card");
 	if (card_os_power_on(os, atr, sizeof(atr)) <= 0)
