@@ -5,7 +5,8 @@
  *   1. parse (malformed: 6700)   2. CLA (FF: 6E00; logical channel other than 0: 6881)
  *   3. GET RESPONSE (00 C0) serves pending response data; any other command that got this far drops it
  *   4. chaining: a block with CLA bit 0x10 is kept (9000) if the selected applet accepts chaining for it;
- *      a different command in the middle of a chain ends the chain with 6900
+ *      a different command in the middle of a chain ends the chain with 6900, except a SELECT of an installed
+ *      applet, which ends the chain and runs
  *   5. SELECT by AID (00 A4 04 xx) of an installed applet selects it; an unknown AID goes to the selected
  *      applet, or gets 6A82 when none is selected
  *   6. the selected applet's process(); a transaction it left open is aborted
@@ -400,6 +401,11 @@ static int find_applet(const struct card_os *os, const uint8_t *aid, uint32_t le
 	return -1;
 }
 
+static bool is_select_aid(const struct apdu_cmd *cmd)
+{
+	return cmd->ins == INS_SELECT && cmd->p1 == 0x04 && !(cmd->cla & 0x80);
+}
+
 /* Answer from the pending response data: up to \a ne bytes, then 61xx or the applet's final SW. */
 static uint16_t serve_pending(struct card_os *os, uint32_t ne, uint8_t *out, size_t *out_len)
 {
@@ -491,7 +497,10 @@ static uint16_t dispatch(struct card_os *os, const struct apdu_cmd *cmd, bool ch
 	int idx = os->selected;
 	uint16_t sw;
 
-	if (os->chain_active && (cmd->ins != os->chain_ins || cmd->p1 != os->chain_p1 || cmd->p2 != os->chain_p2)) {
+	if (os->chain_active && is_select_aid(cmd) && !chain_bit && find_applet(os, cmd->data, cmd->lc) >= 0) {
+		os->chain_active = false; /* selecting an applet starts afresh, as a reset would */
+	} else if (os->chain_active &&
+		   (cmd->ins != os->chain_ins || cmd->p1 != os->chain_p1 || cmd->p2 != os->chain_p2)) {
 		os->chain_active = false;
 		return SW_COMMAND_NOT_ALLOWED;
 	}
@@ -528,7 +537,7 @@ static uint16_t dispatch(struct card_os *os, const struct apdu_cmd *cmd, bool ch
 		a.chained = true;
 	}
 
-	if (cmd->ins == INS_SELECT && cmd->p1 == 0x04 && !(cmd->cla & 0x80) && !a.chained) {
+	if (is_select_aid(cmd) && !a.chained) {
 		int found = find_applet(os, cmd->data, cmd->lc);
 
 		if (found >= 0)
