@@ -10,3 +10,7 @@ struct evp_pkey_st;
 /*! The first private key of \a type on the card (in object table order), with a reference the caller frees
  *  with EVP_PKEY_free(). \returns 0; -ENOENT */
 int card_os_debug_key(struct card_os *os, enum card_key_type type, struct evp_pkey_st **out);
+
+/*! From now on, every RSA-2048 key generation in this process returns a copy of one key pair generated once
+ *  (for fuzzing, where a fresh 100 ms key generation per input would starve the search). */
+void card_os_debug_reuse_rsa_keys(void);

@@ -69,11 +69,23 @@ static EVP_PKEY *get_key(struct card_ctx *c, card_obj_t h, enum card_key_type *t
 	return os->keys[h];
 }
 
+static bool reuse_rsa; /* card_os_debug_reuse_rsa_keys() */
+static EVP_PKEY *reused_rsa;
+
+void card_os_debug_reuse_rsa_keys(void)
+{
+	reuse_rsa = true;
+}
+
 static EVP_PKEY *generate(enum card_key_type type)
 {
-	if (type == CARD_KEY_RSA2048)
+	if (type != CARD_KEY_RSA2048)
+		return EVP_EC_gen("P-256");
+	if (!reuse_rsa)
 		return EVP_RSA_gen(2048);
-	return EVP_EC_gen("P-256");
+	if (!reused_rsa)
+		reused_rsa = EVP_RSA_gen(2048);
+	return reused_rsa ? EVP_PKEY_dup(reused_rsa) : NULL;
 }
 
 int card_key_generate(struct card_ctx *c, enum card_key_type type, card_obj_t *out)
