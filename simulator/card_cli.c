@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "card_cli.h"
 #include "cardos.h"
+#include "vpcd.h"
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -25,29 +27,33 @@ enum exit_code {
 	EXIT_NO_CARD = 3,
 	EXIT_CARD_EXISTS = 4,
 	EXIT_BAD_LINES = 5,
+	EXIT_CARD_BUSY = 6,
 };
 
 #define MAX_LINE (2 * APDU_MAX_ENCODED + 4096)
 #define MANIFEST_MAX_BYTES (64 * 1024)
 
-static const char usage_main[] = "Usage: simpki-card COMMAND [OPTIONS]\n"
-				 "\n"
-				 "A simulated SIM card with the simpki PKI applet, kept in a state directory.\n"
-				 "\n"
-				 "Commands:\n"
-				 "  create  make a new card image\n"
-				 "  apdu    send command APDUs to the card, one per line\n"
-				 "  info    show what is on the card\n"
-				 "\n"
-				 "Run 'simpki-card COMMAND --help' for a command's options.\n"
-				 "\n"
-				 "Exit codes:\n"
-				 "  0  success\n"
-				 "  1  an error (I/O, out of memory, the card lost power)\n"
-				 "  2  bad command line\n"
-				 "  3  no card in the state directory, or not a valid card image\n"
-				 "  4  create: a card exists already (use --force to replace it)\n"
-				 "  5  apdu: one or more input lines were not hex APDUs (each got an error line)\n";
+static const char usage_main[] =
+	"Usage: simpki-card COMMAND [OPTIONS]\n"
+	"\n"
+	"A simulated SIM card with the simpki PKI applet, kept in a state directory.\n"
+	"\n"
+	"Commands:\n"
+	"  create  make a new card image\n"
+	"  apdu    send command APDUs to the card, one per line\n"
+	"  info    show what is on the card\n"
+	"  serve   put the card in pcscd's virtual reader (vpcd) until stopped\n"
+	"\n"
+	"Run 'simpki-card COMMAND --help' for a command's options.\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  an error (I/O, out of memory, the card lost power)\n"
+	"  2  bad command line\n"
+	"  3  no card in the state directory, or not a valid card image\n"
+	"  4  create: a card exists already (use --force to replace it)\n"
+	"  5  apdu: one or more input lines were not hex APDUs (each got an error line)\n"
+	"  6  the card is in use by another process (a running 'simpki-card serve', for example)\n";
 
 static const char usage_create[] =
 	"Usage: simpki-card create --state DIR --iccid ICCID [--imsi IMSI] [--msisdn MSISDN]\n"
@@ -87,6 +93,20 @@ static const char usage_info[] = "Usage: simpki-card info --state DIR\n"
 				 "  --state DIR       directory of the card\n"
 				 "  -h, --help        this text\n";
 
+static const char usage_serve[] =
+	"Usage: simpki-card serve --state DIR [--vpcd HOST:PORT] [--real-timing] [--verbose]\n"
+	"\n"
+	"Insert the card into the virtual reader of pcscd's vpcd driver (package vsmartcard-vpcd) and answer it\n"
+	"until SIGTERM or SIGINT. PC/SC programs (OpenSC, simpki-tool, pcsc_scan) then see a card in the reader\n"
+	"\"Virtual PCD 00 00\". When pcscd is not running yet, or restarts, the card waits and reconnects.\n"
+	"Every change the card makes is already on disk, so stopping it at any moment loses nothing.\n"
+	"\n"
+	"  --state DIR       directory of the card\n"
+	"  --vpcd HOST:PORT  where vpcd listens (default 127.0.0.1:35963, the first slot; 35964 is the second)\n"
+	"  --real-timing     take as long as a real SIM (RSA-2048 key generation ~9 s, signature ~190 ms)\n"
+	"  --verbose         log each command's instruction byte and status word (never its data)\n"
+	"  -h, --help        this text\n";
+
 __attribute__((format(printf, 2, 3))) static int usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -101,6 +121,12 @@ __attribute__((format(printf, 2, 3))) static int usage_error(const char *usage, 
 
 static int open_error(const char *dir, int rc)
 {
+	if (rc == -EBUSY) {
+		fprintf(stderr,
+			"simpki-card: the card in %s is in use by another process (is 'simpki-card serve' running?)\n",
+			dir);
+		return EXIT_CARD_BUSY;
+	}
 	if (rc == -ENOENT)
 		fprintf(stderr, "simpki-card: no card in %s (create one with 'simpki-card create')\n", dir);
 	else if (rc == -EBADMSG)
@@ -206,6 +232,8 @@ static int cmd_create(int argc, char **argv)
 		fprintf(stderr, "simpki-card: %s already holds a card; use --force to replace it\n", dir);
 		return EXIT_CARD_EXISTS;
 	}
+	if (rc == -EBUSY)
+		return open_error(dir, rc);
 	if (rc == -EINVAL) {
 		fprintf(stderr, "simpki-card: %s\n", err);
 		return EXIT_USAGE;
@@ -413,6 +441,102 @@ static int cmd_info(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* HOST:PORT (the host may be a name or an address; [v6]:port too). */
+static bool parse_host_port(const char *arg, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon = strrchr(arg, ':');
+	size_t n;
+	char *end;
+	unsigned long p;
+
+	if (!colon || colon == arg)
+		return false;
+	n = (size_t)(colon - arg);
+	if (arg[0] == '[' && colon[-1] == ']') {
+		arg++;
+		n -= 2;
+	}
+	if (n >= hostlen)
+		return false;
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || !colon[1] || p == 0 || p > 65535)
+		return false;
+	*port = (uint16_t)p;
+	return true;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' }, { "vpcd", required_argument, NULL, 'v' },
+		{ "real-timing", no_argument, NULL, 't' }, { "verbose", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+	};
+	struct vpcd_serve_opts o = { .port = VPCD_DEFAULT_PORT, .stop = &stop_requested, .log = stderr };
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	char host[256] = VPCD_DEFAULT_HOST;
+	const char *dir = NULL;
+	bool real_timing = false;
+	struct card_os *os;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			dir = optarg;
+			break;
+		case 'v':
+			if (!parse_host_port(optarg, host, sizeof(host), &o.port))
+				return usage_error(usage_serve, "--vpcd wants HOST:PORT, not %s", optarg);
+			break;
+		case 't':
+			real_timing = true;
+			break;
+		case 'V':
+			o.verbose = 1;
+			break;
+		case 'h':
+			fputs(usage_serve, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_serve, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!dir)
+		return usage_error(usage_serve, "%s", "--state DIR is required");
+	if (optind < argc)
+		return usage_error(usage_serve, "unexpected argument: %s", argv[optind]);
+	rc = card_os_open_dir(dir, &os);
+	if (rc)
+		return open_error(dir, rc);
+	card_os_set_timing(os, real_timing ? CARD_TIMING_REAL : CARD_TIMING_FAST);
+	o.host = host;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: a blocked call returns and the loop sees the flag */
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = vpcd_serve(os, &o);
+	card_os_close(os);
+	if (rc) {
+		fprintf(stderr, "simpki-card serve: the card failed: %s\n", strerror(-rc));
+		return EXIT_FAILURE_GENERIC;
+	}
+	fprintf(stderr, "simpki-card serve: stopped; the card in %s is saved\n", dir);
+	return EXIT_OK;
+}
+
 int card_cli_main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -431,5 +555,7 @@ int card_cli_main(int argc, char **argv)
 		return cmd_apdu(argc - 1, argv + 1);
 	if (!strcmp(cmd, "info"))
 		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(argc - 1, argv + 1);
 	return usage_error(usage_main, "unknown command: %s", cmd);
 }

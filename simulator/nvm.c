@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -218,6 +219,14 @@ int nvm_store_from_image(const uint8_t *img, size_t len, struct nvm_store **out)
 	return 0;
 }
 
+/* One process at a time may hold a card image: a second one gets -EBUSY. The lock goes with the descriptor. */
+static int lock_image(int fd)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	return 0;
+}
+
 int nvm_store_load(const char *path, struct nvm_store **out)
 {
 	uint8_t h[NVM_HEADER_SIZE];
@@ -229,7 +238,9 @@ int nvm_store_load(const char *path, struct nvm_store **out)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	rc = fstat(fd, &st) < 0 ? -errno : read_all(fd, h, sizeof(h));
+	rc = lock_image(fd);
+	if (!rc)
+		rc = fstat(fd, &st) < 0 ? -errno : read_all(fd, h, sizeof(h));
 	if (!rc)
 		rc = header_check(h, (uint64_t)st.st_size, &jsize, &dsize);
 	if (rc)
@@ -263,6 +274,16 @@ int nvm_store_save(struct nvm_store *s, const char *path, bool force)
 		return -ENAMETOOLONG;
 	if (!force && access(path, F_OK) == 0)
 		return -EEXIST;
+	if (force) {
+		/* Replacing a card that another process holds would pull it from under that process. */
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			rc = lock_image(fd);
+			close(fd);
+			if (rc)
+				return rc;
+		}
+	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -286,6 +307,11 @@ int nvm_store_save(struct nvm_store *s, const char *path, bool force)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	rc = lock_image(fd);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = fd;

@@ -47,11 +47,12 @@ int nvm_store_new(uint32_t journal_size, uint32_t data_size, struct nvm_store **
 /*! A memory-only store holding a copy of \a len image bytes (as nvm_store_image() gives them).
  *  \returns 0; -EBADMSG if they are not a valid image; -ENOMEM */
 int nvm_store_from_image(const uint8_t *img, size_t len, struct nvm_store **out);
-/*! Load the image file at \a path; writes go through to it from now on. \returns 0; -errno; -EBADMSG if it is
- *  not a valid image */
+/*! Load the image file at \a path; writes go through to it from now on. The file is locked (flock) for as long as
+ *  the store lives. \returns 0; -EBUSY if another process holds it; -errno; -EBADMSG if it is not a valid image */
 int nvm_store_load(const char *path, struct nvm_store **out);
 /*! Write the whole image to a new file at \a path atomically (temporary file, fsync, rename) and write through
- *  to it from now on. \returns 0; -EEXIST if \a path exists and !force; -errno */
+ *  to it from now on (locked, as nvm_store_load()). \returns 0; -EEXIST if \a path exists and !force; -EBUSY if
+ *  another process holds the card being replaced; -errno */
 int nvm_store_save(struct nvm_store *s, const char *path, bool force);
 void nvm_store_free(struct nvm_store *s);
 /*! fsync after the commit steps (default true; tests on throw-away images may turn it off). */
