@@ -6,4 +6,5 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	meson ninja-build pkg-config gcc libc6-dev python3 \
 	libssl-dev openssl libcmocka-dev \
-	clang libclang-rt-14-dev binutils coreutils
+	clang libclang-rt-14-dev binutils coreutils iproute2 util-linux \
+	pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools

@@ -1,12 +1,13 @@
-/* libFuzzer harness: a sequence of command APDUs sent to a card with the default manifest.
+/* libFuzzer harness: what pcscd's vpcd driver could send a card with the default manifest.
  *
- * Input: records of a 2-byte big-endian length and that many APDU bytes; a trailing partial record (short header
- * or data) is sent as it is. Each APDU is copied into a buffer of exactly its size so that a read past its end is
- * a sanitizer error, not a read of the next record.
+ * Input: vpcd frames, each a 2-byte big-endian length and that many bytes (simulator/vpcd.h): a 1-byte frame is a
+ * control (power off, on, reset, get ATR), a longer one a command APDU. A trailing partial frame is handled as it
+ * is. Each frame is copied into a buffer of exactly its size so that a read past its end is a sanitizer error,
+ * not a read of the next frame.
  *
  * The card is built once per process; every input starts from a fresh store holding a copy of that pristine image
- * (nvm_store_from_image()), so inputs are independent. Checked for every APDU: card_os_transmit() returns 0, the
- * response has 2 to CARD_RESP_MAX + 2 bytes, SW1 is 61..6F or 90. After the sequence the card must open again from
+ * (nvm_store_from_image()), so inputs are independent. Checked for every frame: vpcd_handle() does not fail; a
+ * command gets 2 to CARD_RESP_MAX + 2 bytes ending in SW1 61..6F or 90; a control gets nothing or the ATR. After the sequence the card must open again from
  * its NVM (the heap stays consistent whatever the commands did). A broken invariant abort()s.
  *
  * RSA-2048 key generation returns copies of one key pair made once per process (card_os_debug_reuse_rsa_keys()),
@@ -23,6 +24,7 @@
 #include "cardos.h"
 #include "cardos_debug.h"
 #include "fuzz.h"
+#include "vpcd.h"
 
 #define MAX_GENERATE 4
 #define INS_GENERATE 0x46
@@ -68,12 +70,18 @@ static void transmit(struct card_os *os, const uint8_t *apdu, size_t len)
 	if (!cmd)
 		die("out of memory");
 	memcpy(cmd, apdu, len);
-	rc = card_os_transmit(os, cmd, len, resp, sizeof(resp), &resp_len);
+	rc = vpcd_handle(os, cmd, len, resp, sizeof(resp));
 	free(cmd);
-	if (rc) {
-		fprintf(stderr, "fuzz-card: card_os_transmit returned %d\n", rc);
+	if (rc < 0) {
+		fprintf(stderr, "fuzz-card: vpcd_handle returned %d\n", rc);
 		abort();
 	}
+	if (len < 2) {
+		if (rc != 0 && !(len == 1 && apdu[0] == VPCD_CTRL_ATR && rc >= 2))
+			die("a control frame got an unexpected answer");
+		return;
+	}
+	resp_len = (size_t)rc;
 	if (resp_len < 2 || resp_len > CARD_RESP_MAX + 2) {
 		fprintf(stderr, "fuzz-card: response length %zu\n", resp_len);
 		abort();
