@@ -58,6 +58,12 @@ int pki_verify(struct card_ctx *c, struct card_apdu *a)
 	uint8_t padded[PKI_PIN_LEN];
 	int sw;
 
+	if (a->p1 == 0x00 && a->p2 == PKI_PUK_REF && a->lc == 0) {
+		/* simpki: the PUK's tries left, without using one (the PUK itself is never verified alone). */
+		if (!puk_obj(c))
+			return SW_DATA_NOT_FOUND;
+		return SW_VERIFY_FAILED(card_pin_tries_left(c, puk_obj(c)));
+	}
 	if (a->p1 != 0x00 || a->p2 != PKI_PIN_REF)
 		return SW_INCORRECT_P1P2;
 	if (a->lc == 0) {

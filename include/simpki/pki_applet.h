@@ -1,8 +1,9 @@
 /* The simpki PKI applet: its identity and the values of its APDU interface that tools need.
  *
  * The interface is IsoApplet v0, API 00.06 (../shared/reference/isoapplet-protocol.md), so that OpenSC's
- * isoApplet driver uses the card unchanged, plus one simpki extension: algorithm reference 0x22, ECDSA over a
- * SHA-256 hash the host computed (MSE 00 22 41 B6 ... 80 01 22 ..., then PSO 00 2A 9E 9A 20 <hash> 00).
+ * isoApplet driver uses the card unchanged, plus two simpki extensions: algorithm reference 0x22, ECDSA over a
+ * SHA-256 hash the host computed (MSE 00 22 41 B6 ... 80 01 22 ..., then PSO 00 2A 9E 9A 20 <hash> 00);
+ * and VERIFY 00 20 00 02 without data, which answers the PUK's tries left (63Cx; 6A88 without a PUK).
  * docs/applet.md describes every command.
  */
 #pragma once

@@ -38,8 +38,9 @@ openssl pkey -pubin -in ec.pem -noout -text 2> /dev/null | grep -q "prime256v1" 
 step "a certificate from a test CA for the card's RSA key, stored and read back"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 30 \
 	-subj "/CN=simpki test CA" 2> /dev/null || fail "test CA"
-openssl x509 -new -force_pubkey rsa.pem -CA ca.pem -CAkey ca.key -days 30 -out cert.pem \
-	-subj "/CN=Nguyễn Văn An/O=Ủy ban nhân dân tỉnh Hà Tĩnh" 2> /dev/null || fail "issuing the certificate"
+openssl req -new -key ca.key -subj "/CN=Nguyễn Văn An/O=Ủy ban nhân dân tỉnh Hà Tĩnh" -utf8 -out tmp.csr 2> /dev/null &&
+	openssl x509 -req -in tmp.csr -force_pubkey rsa.pem -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+		-out cert.pem 2> /dev/null || fail "issuing the certificate"
 run pkcs15-init --store-certificate cert.pem --id 01 --auth-id FF --pin 123456
 run pkcs15-tool --read-certificate 01 --output back.pem
 cmp -s back.pem cert.pem || [ "$(openssl x509 -in back.pem -outform DER | sha256sum)" = \

@@ -1,0 +1,343 @@
+/* The card's PKCS#15 objects through the PKI applet; contract in token.h, layout in pkcs15.h. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include <simpki/card_sw.h>
+
+#include "token.h"
+
+#define INS_SELECT 0xa4
+#define FILE_MAX 4096
+
+static const uint8_t acl_df[8] = { 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x90 }; /* delete needs the PIN */
+static const uint8_t acl_free[8] = { 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+static const uint8_t acl_pin_write[8] = { 0xff, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x00 }; /* read free */
+static const uint8_t acl_object[8] = { 0xff, 0x90, 0xff, 0xff, 0xff, 0xff, 0x90, 0x00 };    /* keys, certificates */
+
+/* A path as stored (3F00 5015 ...) without its leading 3F00, for SELECT by path. */
+static int select_stored_path(struct token *t, const struct p15_path *p, uint32_t *size)
+{
+	const uint8_t *b = p->b;
+	size_t len = p->len;
+
+	if (len >= 2 && b[0] == 0x3f && b[1] == 0x00) {
+		b += 2;
+		len -= 2;
+	}
+	if (!len || len % 2)
+		return -EBADMSG;
+	return pki_select_path(&t->card, b, len, size);
+}
+
+static int select_app(struct token *t)
+{
+	static const uint8_t path[] = { P15_FID_APP >> 8, P15_FID_APP & 0xff };
+	uint32_t size;
+
+	return pki_select_path(&t->card, path, sizeof(path), &size);
+}
+
+static int read_stored(struct token *t, const struct p15_path *p, uint8_t *buf, size_t max, uint32_t *len)
+{
+	int rc = select_stored_path(t, p, len);
+
+	if (!rc)
+		rc = pki_read_current(&t->card, *len, buf, max);
+	return rc;
+}
+
+static struct p15_path app_path(uint16_t fid)
+{
+	struct p15_path p = {
+		.b = { 0x3f, 0x00, P15_FID_APP >> 8, P15_FID_APP & 0xff, (uint8_t)(fid >> 8), (uint8_t)fid }, .len = 6
+	};
+
+	return p;
+}
+
+static int load_df(struct token *t, const struct p15_path *p, struct p15_object *out, size_t *n)
+{
+	static uint8_t buf[FILE_MAX];
+	uint32_t len;
+	int rc;
+
+	*n = 0;
+	if (!p->len)
+		return 0;
+	rc = read_stored(t, p, buf, sizeof(buf), &len);
+	if (rc)
+		return rc;
+	return p15_parse_df(buf, len, out, P15_MAX_OBJECTS, n);
+}
+
+int token_load(struct token *t)
+{
+	struct p15_path odf = app_path(P15_FID_ODF);
+	uint8_t buf[FILE_MAX];
+	uint32_t len;
+	int rc = read_stored(t, &odf, buf, sizeof(buf), &len);
+
+	if (rc == SW_FILE_NOT_FOUND)
+		return -ENODATA;
+	if (!rc)
+		rc = p15_parse_odf(buf, len, &t->odf);
+	if (!rc)
+		rc = load_df(t, &t->odf.prkdf, t->prkeys, &t->n_prkeys);
+	if (!rc)
+		rc = load_df(t, &t->odf.pukdf, t->pubkeys, &t->n_pubkeys);
+	if (!rc)
+		rc = load_df(t, &t->odf.cdf, t->certs, &t->n_certs);
+	return rc;
+}
+
+/* CREATE an EF under the current DF and write its content (the new EF is current after CREATE). */
+static int create_ef(struct token *t, uint16_t fid, const uint8_t *acl, uint16_t size, const uint8_t *data, size_t len)
+{
+	int rc = pki_create(&t->card, fid, size, false, acl);
+
+	if (!rc && len)
+		rc = pki_update_current(&t->card, 0, data, len);
+	return rc;
+}
+
+int token_init(struct token *t, const char *puk, const char *pin, const char *label)
+{
+	uint8_t buf[512], serial[8];
+	char now[16];
+	time_t tt = time(NULL);
+	struct tm tm;
+	int tries, n, rc;
+
+	rc = pki_pin_tries(&t->card, &tries);
+	if (rc)
+		return rc;
+	if (tries >= 0 || (pki_puk_tries(&t->card, &tries) == 0 && tries >= 0))
+		return -EEXIST;
+	gmtime_r(&tt, &tm);
+	strftime(now, sizeof(now), "%Y%m%d%H%M%SZ", &tm);
+	rc = pki_random(&t->card, serial, sizeof(serial));
+	/* the MF, then DF.PKCS15 with the PUK and PIN, as pkcs15-init --create-pkcs15 does */
+	if (!rc)
+		rc = pki_cmd(&t->card, INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL);
+	if (!rc)
+		rc = pki_create(&t->card, P15_FID_APP, 5000, true, acl_df);
+	if (!rc)
+		rc = pki_set_puk_and_pin(&t->card, puk, pin);
+	if (!rc)
+		rc = pki_verify(&t->card, pin);
+	if (!rc)
+		rc = select_app(t);
+	if (!rc && (n = p15_encode_aodf(buf, sizeof(buf))) > 0)
+		rc = create_ef(t, P15_FID_AODF, acl_pin_write, 256, buf, (size_t)n);
+	if (!rc)
+		rc = create_ef(t, P15_FID_PRKDF, acl_pin_write, 512, NULL, 0);
+	if (!rc)
+		rc = create_ef(t, P15_FID_PUKDF, acl_pin_write, 512, NULL, 0);
+	if (!rc)
+		rc = create_ef(t, P15_FID_CDF, acl_pin_write, 512, NULL, 0);
+	if (!rc && (n = p15_encode_odf(buf, sizeof(buf))) > 0)
+		rc = create_ef(t, P15_FID_ODF, acl_free, 256, buf, (size_t)n);
+	if (!rc && (n = p15_encode_tokeninfo(serial, sizeof(serial), label, now, buf, sizeof(buf))) > 0)
+		rc = create_ef(t, P15_FID_TOKENINFO, acl_free, (uint16_t)n, buf, (size_t)n);
+	if (!rc && (n = p15_encode_opensc_info(buf, sizeof(buf))) > 0)
+		rc = create_ef(t, P15_FID_OPENSC_INFO, acl_pin_write, 128, buf, (size_t)n);
+	if (!rc)
+		rc = pki_cmd(&t->card, INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL);
+	if (!rc && (n = p15_encode_dir(label, buf, sizeof(buf))) > 0)
+		rc = create_ef(t, P15_FID_DIR, acl_free, 128, buf, (size_t)n);
+	if (!rc)
+		rc = token_load(t);
+	return rc;
+}
+
+static const struct p15_object *find(const struct p15_object *v, size_t n, uint8_t id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].id_len == 1 && v[i].id[0] == id)
+			return &v[i];
+	}
+	return NULL;
+}
+
+const struct p15_object *token_private_key(const struct token *t, uint8_t id)
+{
+	return find(t->prkeys, t->n_prkeys, id);
+}
+
+const struct p15_object *token_public_key(const struct token *t, uint8_t id)
+{
+	return find(t->pubkeys, t->n_pubkeys, id);
+}
+
+const struct p15_object *token_certificate(const struct token *t, uint8_t id)
+{
+	return find(t->certs, t->n_certs, id);
+}
+
+/* Append one entry to a directory file, after the entries already there. */
+static int append_entry(struct token *t, const struct p15_path *df, const uint8_t *entry, size_t len)
+{
+	static uint8_t buf[FILE_MAX];
+	uint32_t size;
+	size_t used;
+	int rc = read_stored(t, df, buf, sizeof(buf), &size);
+
+	if (rc)
+		return rc;
+	used = p15_used(buf, size);
+	if (used + len > size)
+		return -ENOSPC;
+	return pki_update_current(&t->card, (uint32_t)used, entry, len);
+}
+
+/* The lowest FID from \a first that no object of \a v uses (the last two bytes of its path). */
+static uint16_t free_fid(const struct p15_object *v, size_t n, uint16_t first)
+{
+	for (uint16_t fid = first; fid < first + 0x100; fid++) {
+		bool used = false;
+
+		for (size_t i = 0; i < n && !used; i++) {
+			const struct p15_path *p = &v[i].path;
+
+			used = p->len >= 2 && (uint16_t)(p->b[p->len - 2] << 8 | p->b[p->len - 1]) == fid;
+		}
+		if (!used)
+			return fid;
+	}
+	return 0;
+}
+
+int token_keygen(struct token *t, uint8_t id, enum p15_keytype type, const char *label)
+{
+	struct p15_object k = { .type = type, .id = { id }, .id_len = 1, .bits = type == P15_RSA ? 2048 : 256 };
+	struct p15_object pub;
+	uint8_t entry[256], *der = NULL;
+	EVP_PKEY *pk = NULL;
+	uint16_t fid;
+	int n, rc;
+
+	if (!t->odf.prkdf.len || !t->odf.pukdf.len)
+		return -ENODATA;
+	if (token_private_key(t, id) || token_public_key(t, id))
+		return -EEXIST;
+	for (k.key_ref = 0; k.key_ref < 16; k.key_ref++) {
+		bool used = false;
+
+		for (size_t i = 0; i < t->n_prkeys; i++)
+			used |= t->prkeys[i].key_ref == k.key_ref;
+		if (!used)
+			break;
+	}
+	fid = free_fid(t->pubkeys, t->n_pubkeys, P15_FID_PUBKEY_FIRST);
+	if (k.key_ref == 16 || !fid)
+		return -ENOSPC;
+	snprintf(k.label, sizeof(k.label), "%s", label);
+	k.path = app_path(P15_FID_APP);
+	k.path.len = 4;
+	pub = k;
+	pub.path = app_path(fid);
+
+	rc = pki_generate(&t->card, (uint8_t)k.key_ref, type == P15_RSA ? PKI_KEY_RSA2048 : PKI_KEY_P256, &pk);
+	if (rc)
+		return rc;
+	n = type == P15_RSA ? i2d_PublicKey(pk, &der) : i2d_PUBKEY(pk, &der);
+	EVP_PKEY_free(pk);
+	if (n <= 0)
+		return -ENOMEM;
+	rc = select_app(t);
+	if (!rc)
+		rc = create_ef(t, fid, acl_object, (uint16_t)n, der, (size_t)n);
+	OPENSSL_free(der);
+	/* the key becomes visible with its PrKDF entry, its public key with the PuKDF entry */
+	if (!rc && (n = p15_encode_private_key(&k, entry, sizeof(entry))) > 0)
+		rc = append_entry(t, &t->odf.prkdf, entry, (size_t)n);
+	if (!rc && (n = p15_encode_public_key(&pub, entry, sizeof(entry))) > 0)
+		rc = append_entry(t, &t->odf.pukdf, entry, (size_t)n);
+	if (!rc && n < 0)
+		rc = n;
+	if (!rc)
+		rc = token_load(t);
+	return rc;
+}
+
+int token_read_public_key(struct token *t, uint8_t id, EVP_PKEY **out)
+{
+	const struct p15_object *k = token_public_key(t, id);
+	static uint8_t buf[FILE_MAX];
+	const uint8_t *p = buf;
+	uint32_t len;
+	int rc;
+
+	if (!k)
+		return -ENOENT;
+	rc = read_stored(t, &k->path, buf, sizeof(buf), &len);
+	if (rc)
+		return rc;
+	*out = k->type == P15_RSA ? d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len) : d2i_PUBKEY(NULL, &p, len);
+	return *out ? 0 : -EBADMSG;
+}
+
+int token_store_certificate(struct token *t, uint8_t id, X509 *cert)
+{
+	const struct p15_object *old = token_certificate(t, id);
+	struct p15_object c = { .id = { id }, .id_len = 1, .key_ref = -1, .label = "Certificate" };
+	uint8_t entry[256], *der = NULL;
+	uint16_t fid;
+	int n = i2d_X509(cert, &der), rc;
+
+	if (n <= 0)
+		return -EINVAL;
+	if (!t->odf.cdf.len) {
+		OPENSSL_free(der);
+		return -ENODATA;
+	}
+	fid = old ? (uint16_t)(old->path.b[old->path.len - 2] << 8 | old->path.b[old->path.len - 1]) :
+		    free_fid(t->certs, t->n_certs, P15_FID_CERT_FIRST);
+	rc = fid ? select_app(t) : -ENOSPC;
+	/* a certificate being replaced keeps its FID and its CDF entry: only the file is new */
+	if (!rc && old)
+		rc = pki_delete(&t->card, fid);
+	if (!rc && old)
+		rc = select_app(t);
+	if (!rc)
+		rc = create_ef(t, fid, acl_object, (uint16_t)n, der, (size_t)n);
+	OPENSSL_free(der);
+	if (!rc && !old) {
+		c.path = app_path(fid);
+		n = p15_encode_certificate(&c, entry, sizeof(entry));
+		rc = n < 0 ? n : append_entry(t, &t->odf.cdf, entry, (size_t)n);
+	}
+	if (!rc)
+		rc = token_load(t);
+	return rc;
+}
+
+int token_read_certificate(struct token *t, uint8_t id, X509 **out)
+{
+	const struct p15_object *c = token_certificate(t, id);
+	static uint8_t buf[FILE_MAX];
+	const uint8_t *p = buf;
+	uint32_t len;
+	int rc;
+
+	if (!c)
+		return -ENOENT;
+	rc = read_stored(t, &c->path, buf, sizeof(buf), &len);
+	if (rc)
+		return rc;
+	*out = d2i_X509(NULL, &p, len);
+	return *out ? 0 : -EBADMSG;
+}
+
+int token_sign_hash(struct token *t, uint8_t id, const uint8_t hash[32], uint8_t *sig, size_t *sig_len)
+{
+	const struct p15_object *k = token_private_key(t, id);
+
+	if (!k || k->key_ref < 0)
+		return -ENOENT;
+	return pki_sign_sha256(&t->card, (uint8_t)k->key_ref, k->type == P15_RSA ? PKI_KEY_RSA2048 : PKI_KEY_P256, hash,
+			       sig, sig_len);
+}

@@ -1,0 +1,129 @@
+#!/bin/sh
+# The service counter's workflow with simpki-tool on a new card in a real pcscd: enrol (PUK, PIN, PKCS#15), generate
+# a P-256 and an RSA-2048 key, a certificate request with a Vietnamese subject that the card signs (openssl req
+# -verify), a certificate from a test CA, load it, export it, sign raw and as CMS (openssl verifies both), three
+# wrong PINs, blocked, unblock with the PUK, sign again. Messages and exit codes are checked as a user meets them.
+# Run by with-reader.sh with SIMPKI_TOOL set (the tool's path is the first argument).
+set -u
+tool=$1
+failures=0
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+# expect CODE CMD...: run; output in $WORK/out, errors in $WORK/err
+expect() {
+	want=$1
+	shift
+	"$@" > "$WORK/out" 2> "$WORK/err"
+	rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want: $(cat "$WORK/err")"
+}
+says() { # FILE TEXT
+	grep -q -- "$2" "$1" || fail "expected '$2' in: $(cat "$1")"
+}
+cd "$WORK" || exit 1
+export SIMPKI_PUK=0123456789abcdef SIMPKI_NEW_PIN=123456 SIMPKI_PIN=123456
+
+expect 0 "$tool" readers
+says out "Virtual PCD 00 00	card present"
+expect 0 "$tool" info
+says out "Life cycle:   new (no PUK, no PIN)"
+expect 7 "$tool" keygen --alg p256 --id 2
+says err "not enrolled yet"
+
+# enrol
+expect 0 "$tool" init
+says out "enrolled"
+expect 7 "$tool" init
+says err "enrolled already"
+expect 0 "$tool" info
+says out "PIN:          3 tries left"
+says out "PUK:          5 tries left"
+
+# keys
+expect 0 "$tool" keygen --alg p256 --id 2
+expect 0 "$tool" keygen --alg rsa2048 --id 1 --label "Khóa RSA"
+expect 8 "$tool" keygen --alg p256 --id 2
+expect 2 "$tool" keygen --alg dsa --id 3
+expect 0 "$tool" info --json
+python3 -c "
+import json, sys
+d = json.load(open('$WORK/out'))
+keys = sorted((k['id'], k['algorithm']) for k in d['keys'])
+assert keys == [('01', 'rsa2048'), ('02', 'p256')], keys
+assert d['pin_tries_left'] == 3 and d['puk_tries_left'] == 5 and d['enrolled'], d
+assert any(k['label'] == 'Khóa RSA' for k in d['keys']), d['keys']
+" || fail "info --json: $(cat out)"
+
+# certificate request signed by the card, certificate from a test CA
+subject="/CN=Nguyễn Văn An/O=Ủy ban nhân dân tỉnh Hà Tĩnh/C=VN"
+expect 0 "$tool" csr --id 2 --subject "$subject" -o req.pem
+openssl req -in req.pem -verify -noout > /dev/null 2>&1 || fail "openssl req -verify rejects the card's CSR"
+openssl req -in req.pem -noout -subject -nameopt utf8,sep_comma_plus 2> /dev/null | grep -q "CN=Nguyễn Văn An" ||
+	fail "CSR subject: $(openssl req -in req.pem -noout -subject -nameopt utf8 2>&1)"
+# every signature is random: a CSR signature ending in zero bits once went wrong half of the time
+for i in 1 2 3 4 5 6 7 8; do
+	"$tool" csr --id 2 --subject "/CN=Lần $i" -o "req$i.pem" > /dev/null 2>&1 &&
+		openssl req -in "req$i.pem" -verify -noout > /dev/null 2>&1 || fail "CSR $i does not verify"
+done
+expect 2 "$tool" csr --id 2 --subject "CN=no slash"
+expect 8 "$tool" csr --id 7 --subject /CN=x
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 30 \
+	-subj "/CN=simpki test CA" 2> /dev/null
+openssl x509 -req -in req.pem -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -out cert.pem 2> /dev/null ||
+	fail "the test CA cannot issue from the CSR"
+openssl x509 -in cert.pem -outform DER -out cert.der
+
+# load (DER), export (PEM), a certificate for another key is refused
+expect 0 "$tool" cert load --id 2 cert.der
+expect 0 "$tool" cert export --id 2 -o back.pem
+cmp -s back.pem cert.pem || fail "the exported certificate differs from the loaded one"
+expect 2 "$tool" cert load --id 1 cert.pem
+says err "not for key 01"
+expect 0 "$tool" info
+says out "CN=Nguyễn Văn An"
+says out "issued by CN=simpki test CA"
+
+# sign: raw and CMS
+printf 'QUYẾT ĐỊNH 275/QĐ-UBND\n' > decision.txt
+openssl x509 -in cert.pem -pubkey -noout > ec.pub
+expect 0 "$tool" sign --id 2 decision.txt -o decision.sig
+openssl dgst -sha256 -verify ec.pub -signature decision.sig decision.txt > /dev/null || fail "raw ECDSA signature"
+expect 0 "$tool" sign --id 2 --cms decision.txt -o decision.p7s
+openssl cms -verify -binary -inform DER -in decision.p7s -content decision.txt -CAfile ca.pem -purpose any \
+	-out /dev/null 2> cms.err || fail "openssl cms -verify: $(cat cms.err)"
+expect 8 "$tool" sign --id 1 --cms decision.txt -o rsa.p7s
+says err "no certificate"
+expect 0 "$tool" sign --id 1 decision.txt -o rsa.sig
+[ "$(wc -c < rsa.sig)" = 256 ] || fail "RSA signature of $(wc -c < rsa.sig) bytes"
+
+# wrong PINs, blocked, unblocked
+SIMPKI_PIN=999999 expect 5 "$tool" pin verify
+says err "wrong PIN: 2 tries left"
+SIMPKI_PIN=999999 expect 5 "$tool" pin verify
+says err "1 try left before the PIN is blocked"
+SIMPKI_PIN=999999 expect 6 "$tool" pin verify
+says err "PIN blocked: unblock it with the PUK (simpki-tool pin unblock); 5 PUK tries left"
+expect 6 "$tool" sign --id 2 decision.txt -o x.sig
+SIMPKI_PUK=fedcba9876543210 expect 5 "$tool" pin unblock
+says err "wrong PUK: 4 tries left"
+SIMPKI_NEW_PIN=246810 expect 0 "$tool" pin unblock
+SIMPKI_PIN=246810 expect 0 "$tool" sign --id 2 --cms decision.txt -o again.p7s
+openssl cms -verify -binary -inform DER -in again.p7s -content decision.txt -CAfile ca.pem -purpose any \
+	-out /dev/null 2> /dev/null || fail "CMS signature after unblock"
+SIMPKI_PIN=246810 SIMPKI_NEW_PIN=135790 expect 0 "$tool" pin change
+SIMPKI_PIN=135790 expect 0 "$tool" pin verify
+
+# secrets never appear
+grep -rq "246810\|135790\|0123456789abcdef" out err && fail "a secret was printed"
+
+# no PIN in the environment and no terminal: a clear error, not a hang
+env -u SIMPKI_PIN "$tool" pin verify < /dev/null > out 2> err
+[ $? = 2 ] || fail "pin verify without a PIN did not exit 2"
+says err "set SIMPKI_PIN"
+expect 4 "$tool" --reader "Virtual PCD 00 01" info
+expect 3 "$tool" --reader "No Such Reader" info
+
+[ $failures = 0 ] && echo "counter: all checks passed"
+exit $((failures > 0))
