@@ -1,6 +1,8 @@
 #!/bin/sh
 # The simpki demonstration, step by step: a SIM is made, personalised, generates key pairs that never leave it,
-# signs a document, and OpenSSL verifies the signatures with the public keys the card gave out.
+# signs a document, and OpenSSL verifies the signatures with the public keys the card gave out. Then the service
+# counter: a new SIM in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs,
+# has its blocked PIN reset with the PUK, and is used by OpenSC too (demo/counter.sh; needs root for its pcscd).
 # Usage: demo/demo.sh [BUILD_DIR]   (default: build). Work files go to a temporary directory, removed at the end
 # unless SIMPKI_DEMO_KEEP=1.
 set -eu
@@ -101,4 +103,15 @@ apdus 00A404000C$AID 002000011039393939393900000000000000000000 0020000110393939
 
 say "What is on the card now"
 "$card_tool" info --state "$card" | sed 's/^/   /'
+
+say "At the service counter: a new SIM in a card reader (pcscd with vsmartcard's virtual reader)"
+tool=$build/pcsc-tools/simpki-tool
+if [ ! -x "$tool" ]; then
+	echo "   skipped: simpki-tool was not built (libpcsclite missing)"
+elif ! unshare -n -m true 2> /dev/null; then
+	echo "   skipped: run as root to start a private pcscd for the demonstration"
+else
+	sh "$(dirname "$0")/../tests/pcsc/with-reader.sh" "$(realpath "$card_tool")" "$(dirname "$0")/counter.sh" \
+		"$(realpath "$tool")"
+fi
 printf '\nDemonstration complete.\n'

@@ -357,7 +357,9 @@ static void name_text(const X509_NAME *n, char *buf, size_t len)
 	buf[0] = '\0';
 	if (!b)
 		return;
-	X509_NAME_print_ex(b, n, 0, (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT);
+	/* in the order it was written (CN first), UTF-8 as it is */
+	X509_NAME_print_ex(b, n, 0,
+			   (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT);
 	got = BIO_read(b, buf, (int)len - 1);
 	buf[got > 0 ? got : 0] = '\0';
 	BIO_free(b);
@@ -430,7 +432,7 @@ static int cmd_info(int argc, char **argv)
 			printf("PIN:          blocked (unblock it with the PUK)\n");
 		if (puk >= 0)
 			printf("PUK:          %d %s left%s\n", puk, tries(puk), puk ? "" : " (blocked)");
-		printf("Keys:         %s\n", t.n_prkeys ? "" : "none");
+		printf("Keys:%s\n", t.n_prkeys ? "" : "         none");
 	}
 	for (size_t i = 0; i < t.n_prkeys; i++) {
 		const struct p15_object *k = &t.prkeys[i];
@@ -448,7 +450,7 @@ static int cmd_info(int argc, char **argv)
 	if (json)
 		printf("],\"certificates\":[");
 	else
-		printf("Certificates: %s\n", t.n_certs ? "" : "none");
+		printf("Certificates:%s\n", t.n_certs ? "" : " none");
 	for (size_t i = 0; i < t.n_certs; i++) {
 		X509 *x = NULL;
 		char id[65];

@@ -9,6 +9,7 @@
 # WORK (scratch directory, also HOME), OPENSC_CONF (a private OpenSC configuration), READER (the reader's name).
 # The PIDs of pcscd and the card are in $WORK/pcscd.pid and $WORK/serve.pid; a test that restarts either writes the
 # new PID there, and whatever PID is there at the end is stopped.
+# SIMPKI_SERVE_ARGS, if set, adds options to `simpki-card serve` (for example --real-timing).
 # Exit status: the test's; 77 (skipped) when namespaces cannot be made (not root).
 set -u
 card_tool=$1
@@ -62,7 +63,7 @@ trap 'exit 1' INT TERM
 "$card_tool" create --state "$CARD_DIR" --iccid 8984012345678901234 --imsi 452040000000001 > /dev/null || exit 1
 pcscd --foreground > "$WORK/pcscd.log" 2>&1 &
 echo $! > "$WORK/pcscd.pid"
-"$card_tool" serve --state "$CARD_DIR" 2> "$WORK/serve.log" &
+"$card_tool" serve --state "$CARD_DIR" ${SIMPKI_SERVE_ARGS:-} 2> "$WORK/serve.log" &
 echo $! > "$WORK/serve.pid"
 "$(dirname "$0")/wait-card.sh" || exit 1
 
