@@ -235,7 +235,7 @@ static void put_common(struct der *w, const char *label, uint8_t flags, bool aut
 {
 	static const uint8_t auth_id = P15_AUTH_ID;
 	uint8_t f[2] = { 0x06, flags }; /* BIT STRING: 6 unused bits, private (0x80) and modifiable (0x40) */
-	DER(c, 128);
+	DER(c, 256);
 
 	put(&c, TAG_UTF8, label, strlen(label));
 	put(&c, TAG_BITS, f, sizeof(f));
@@ -252,7 +252,7 @@ int p15_encode_private_key(const struct p15_object *k, uint8_t *out, size_t max)
 	 * alwaysSensitive, neverExtract, local. As OpenSC's pkcs15-init writes them. */
 	static const uint8_t usage_rsa[] = { 0x02, 0x74 }, usage_ec[] = { 0x04, 0x30 }, access[] = { 0x03, 0xb8 };
 	struct der w = { .buf = out, .max = max };
-	DER(body, 256);
+	DER(body, 512);
 	DER(class, 64);
 
 	put_common(&body, k->label, 0xc0, true);
@@ -273,7 +273,7 @@ int p15_encode_public_key(const struct p15_object *k, uint8_t *out, size_t max)
 	/* usage: RSA encrypt, wrap, verify, verifyRecover; EC verify, verifyRecover */
 	static const uint8_t usage_rsa[] = { 0x00, 0x8b }, usage_ec[] = { 0x00, 0x03 }, native = 0x00;
 	struct der w = { .buf = out, .max = max };
-	DER(body, 256);
+	DER(body, 512);
 	DER(class, 64);
 
 	put_common(&body, k->label, 0x40, false);
@@ -292,7 +292,7 @@ int p15_encode_public_key(const struct p15_object *k, uint8_t *out, size_t max)
 int p15_encode_certificate(const struct p15_object *c, uint8_t *out, size_t max)
 {
 	struct der w = { .buf = out, .max = max };
-	DER(body, 256);
+	DER(body, 512);
 	DER(class, 64);
 
 	put_common(&body, c->label, 0x40, false);
@@ -335,7 +335,7 @@ int p15_encode_tokeninfo(const uint8_t *serial, size_t serial_len, const char *l
 {
 	static const uint8_t flags[] = { 0x04, 0x10 }; /* as OpenSC writes: 4 unused bits, EID compliant */
 	struct der w = { .buf = out, .max = max };
-	DER(body, 256);
+	DER(body, 512);
 	DER(t, 32);
 
 	put_int(&body, 0);

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define P15_MAX_OBJECTS 16
-#define P15_LABEL_MAX 64
+#define P15_LABEL_MAX 128 /* bytes: 32 characters of UTF-8 at up to 4 bytes each */
 
 enum p15_keytype {
 	P15_RSA = 1,

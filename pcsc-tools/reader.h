@@ -1,6 +1,7 @@
 /* Card readers for simpki-tool: an operations table, with PC/SC (libpcsclite) as the backend. PC/SC status codes
  * never leave this layer: callers see negative errno values.
  *   -ENXIO     no reader (or pcscd is not running)        -ENOMEDIUM  no card in the reader
+ *   -ENODEV    no reader by the name asked for
  *   -EBUSY     another program holds the card exclusively  -EIO        anything else went wrong talking to it
  */
 #pragma once

@@ -23,9 +23,10 @@ static int map_error(LONG rv)
 	case SCARD_E_NO_SERVICE:
 	case SCARD_E_SERVICE_STOPPED:
 	case SCARD_E_NO_READERS_AVAILABLE:
-	case SCARD_E_UNKNOWN_READER:
 	case SCARD_E_READER_UNAVAILABLE:
 		return -ENXIO;
+	case SCARD_E_UNKNOWN_READER:
+		return -ENODEV;
 	case SCARD_E_NO_SMARTCARD:
 	case SCARD_W_REMOVED_CARD:
 	case SCARD_W_UNPOWERED_CARD:
@@ -43,6 +44,8 @@ const char *reader_strerror(int err)
 	switch (err) {
 	case -ENXIO:
 		return "no card reader found (is pcscd running, and the reader plugged in?)";
+	case -ENODEV:
+		return "there is no reader by that name (see 'simpki-tool readers')";
 	case -ENOMEDIUM:
 		return "no card in the reader";
 	case -EBUSY:

@@ -11,6 +11,8 @@
 
 #define INS_SELECT 0xa4
 #define FILE_MAX 4096
+/* Directory files: room for the card's 16 keys with 32-character labels (OpenSC makes them 512 bytes). */
+#define DF_SIZE 2048
 
 static const uint8_t acl_df[8] = { 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x90 }; /* delete needs the PIN */
 static const uint8_t acl_free[8] = { 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
@@ -103,51 +105,65 @@ static int create_ef(struct token *t, uint16_t fid, const uint8_t *acl, uint16_t
 	return rc;
 }
 
-int token_init(struct token *t, const char *puk, const char *pin, const char *label)
+/* SELECT a file of DF.PKCS15 (or the MF's EF.DIR); if it is not there, CREATE it with its content. The current
+ * DF must be its parent. */
+static int ensure_ef(struct token *t, uint16_t fid, const uint8_t *acl, uint16_t size, const uint8_t *data, size_t len)
+{
+	const uint8_t path[4] = { P15_FID_APP >> 8, P15_FID_APP & 0xff, (uint8_t)(fid >> 8), (uint8_t)fid };
+	uint32_t got;
+	int rc = fid == P15_FID_DIR ? pki_select_path(&t->card, path + 2, 2, &got) :
+				      pki_select_path(&t->card, path, sizeof(path), &got);
+
+	if (rc != SW_FILE_NOT_FOUND)
+		return rc;
+	rc = fid == P15_FID_DIR ? pki_cmd(&t->card, INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL) : select_app(t);
+	if (!rc)
+		rc = create_ef(t, fid, acl, size, data, len);
+	return rc;
+}
+
+int token_init(struct token *t, const char *puk, const char *pin, bool set_pin, const char *label)
 {
 	uint8_t buf[512], serial[8];
 	char now[16];
 	time_t tt = time(NULL);
 	struct tm tm;
-	int tries, n, rc;
+	int n, rc;
 
-	rc = pki_pin_tries(&t->card, &tries);
-	if (rc)
-		return rc;
-	if (tries >= 0 || (pki_puk_tries(&t->card, &tries) == 0 && tries >= 0))
-		return -EEXIST;
 	gmtime_r(&tt, &tm);
 	strftime(now, sizeof(now), "%Y%m%d%H%M%SZ", &tm);
 	rc = pki_random(&t->card, serial, sizeof(serial));
 	/* the MF, then DF.PKCS15 with the PUK and PIN, as pkcs15-init --create-pkcs15 does */
 	if (!rc)
+		rc = select_app(t);
+	if (rc == SW_FILE_NOT_FOUND) {
 		rc = pki_cmd(&t->card, INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL);
-	if (!rc)
-		rc = pki_create(&t->card, P15_FID_APP, 5000, true, acl_df);
-	if (!rc)
-		rc = pki_set_puk_and_pin(&t->card, puk, pin);
+		if (!rc)
+			rc = pki_create(&t->card, P15_FID_APP, 5000, true, acl_df);
+	}
+	if (!rc && set_pin)
+		rc = puk ? pki_set_puk_and_pin(&t->card, puk, pin) :
+			   pki_cmd(&t->card, 0x24, 0x01, 0x01, (const uint8_t *)pin, strlen(pin), false, NULL, NULL);
 	if (!rc)
 		rc = pki_verify(&t->card, pin);
-	if (!rc)
-		rc = select_app(t);
+	/* every file is created only if it is missing, so an interrupted enrolment can be finished */
 	if (!rc && (n = p15_encode_aodf(buf, sizeof(buf))) > 0)
-		rc = create_ef(t, P15_FID_AODF, acl_pin_write, 256, buf, (size_t)n);
+		rc = ensure_ef(t, P15_FID_AODF, acl_pin_write, 256, buf, (size_t)n);
 	if (!rc)
-		rc = create_ef(t, P15_FID_PRKDF, acl_pin_write, 512, NULL, 0);
+		rc = ensure_ef(t, P15_FID_PRKDF, acl_pin_write, DF_SIZE, NULL, 0);
 	if (!rc)
-		rc = create_ef(t, P15_FID_PUKDF, acl_pin_write, 512, NULL, 0);
+		rc = ensure_ef(t, P15_FID_PUKDF, acl_pin_write, DF_SIZE, NULL, 0);
 	if (!rc)
-		rc = create_ef(t, P15_FID_CDF, acl_pin_write, 512, NULL, 0);
-	if (!rc && (n = p15_encode_odf(buf, sizeof(buf))) > 0)
-		rc = create_ef(t, P15_FID_ODF, acl_free, 256, buf, (size_t)n);
+		rc = ensure_ef(t, P15_FID_CDF, acl_pin_write, DF_SIZE, NULL, 0);
 	if (!rc && (n = p15_encode_tokeninfo(serial, sizeof(serial), label, now, buf, sizeof(buf))) > 0)
-		rc = create_ef(t, P15_FID_TOKENINFO, acl_free, (uint16_t)n, buf, (size_t)n);
+		rc = ensure_ef(t, P15_FID_TOKENINFO, acl_free, (uint16_t)n, buf, (size_t)n);
 	if (!rc && (n = p15_encode_opensc_info(buf, sizeof(buf))) > 0)
-		rc = create_ef(t, P15_FID_OPENSC_INFO, acl_pin_write, 128, buf, (size_t)n);
-	if (!rc)
-		rc = pki_cmd(&t->card, INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL);
+		rc = ensure_ef(t, P15_FID_OPENSC_INFO, acl_pin_write, 128, buf, (size_t)n);
 	if (!rc && (n = p15_encode_dir(label, buf, sizeof(buf))) > 0)
-		rc = create_ef(t, P15_FID_DIR, acl_free, 128, buf, (size_t)n);
+		rc = ensure_ef(t, P15_FID_DIR, acl_free, 128, buf, (size_t)n);
+	/* the ODF last: with it, the card counts as enrolled */
+	if (!rc && (n = p15_encode_odf(buf, sizeof(buf))) > 0)
+		rc = ensure_ef(t, P15_FID_ODF, acl_free, 256, buf, (size_t)n);
 	if (!rc)
 		rc = token_load(t);
 	return rc;
@@ -177,20 +193,59 @@ const struct p15_object *token_certificate(const struct token *t, uint8_t id)
 	return find(t->certs, t->n_certs, id);
 }
 
+/* Room left at the end of a directory file; the file stays selected. \returns 0 and sets *used, *size */
+static int df_room(struct token *t, const struct p15_path *df, uint32_t *used, uint32_t *size)
+{
+	static uint8_t buf[FILE_MAX];
+	int rc = read_stored(t, df, buf, sizeof(buf), size);
+
+	if (!rc)
+		*used = (uint32_t)p15_used(buf, *size);
+	return rc;
+}
+
 /* Append one entry to a directory file, after the entries already there. */
 static int append_entry(struct token *t, const struct p15_path *df, const uint8_t *entry, size_t len)
 {
-	static uint8_t buf[FILE_MAX];
-	uint32_t size;
-	size_t used;
-	int rc = read_stored(t, df, buf, sizeof(buf), &size);
+	uint32_t size, used;
+	int rc = df_room(t, df, &used, &size);
 
 	if (rc)
 		return rc;
-	used = p15_used(buf, size);
 	if (used + len > size)
 		return -ENOSPC;
-	return pki_update_current(&t->card, (uint32_t)used, entry, len);
+	return pki_update_current(&t->card, used, entry, len);
+}
+
+/* Whether both directory files have room for these entries; nothing on the card changes. */
+static int check_room(struct token *t, const struct p15_path *a, size_t alen, const struct p15_path *b, size_t blen)
+{
+	uint32_t size, used;
+	int rc = df_room(t, a, &used, &size);
+
+	if (!rc && used + alen > size)
+		rc = -ENOSPC;
+	if (!rc)
+		rc = df_room(t, b, &used, &size);
+	if (!rc && used + blen > size)
+		rc = -ENOSPC;
+	return rc;
+}
+
+/* CREATE an object file at the first FID from \a fid that is free on the card (one left by an interrupted
+ * operation is skipped), and write it. \returns 0 and the FID used in *fid */
+static int create_object_file(struct token *t, uint16_t *fid, const uint8_t *data, size_t len)
+{
+	int rc;
+
+	for (unsigned tries = 0; tries < 16; tries++, (*fid)++) {
+		rc = select_app(t);
+		if (!rc)
+			rc = create_ef(t, *fid, acl_object, (uint16_t)len, data, len);
+		if (rc != SW_DATA_INVALID) /* 6984: the FID exists */
+			return rc;
+	}
+	return -ENOSPC;
 }
 
 /* The lowest FID from \a first that no object of \a v uses (the last two bytes of its path). */
@@ -214,10 +269,10 @@ int token_keygen(struct token *t, uint8_t id, enum p15_keytype type, const char 
 {
 	struct p15_object k = { .type = type, .id = { id }, .id_len = 1, .bits = type == P15_RSA ? 2048 : 256 };
 	struct p15_object pub;
-	uint8_t entry[256], *der = NULL;
+	uint8_t entry[512], entry2[512], *der = NULL;
 	EVP_PKEY *pk = NULL;
 	uint16_t fid;
-	int n, rc;
+	int n, m, len, rc;
 
 	if (!t->odf.prkdf.len || !t->odf.pukdf.len)
 		return -ENODATA;
@@ -239,25 +294,33 @@ int token_keygen(struct token *t, uint8_t id, enum p15_keytype type, const char 
 	k.path.len = 4;
 	pub = k;
 	pub.path = app_path(fid);
+	/* the entries must fit before anything is generated (their sizes do not depend on the key itself) */
+	n = p15_encode_private_key(&k, entry, sizeof(entry));
+	m = p15_encode_public_key(&pub, entry2, sizeof(entry2));
+	if (n < 0 || m < 0)
+		return -E2BIG;
+	rc = check_room(t, &t->odf.prkdf, (size_t)n, &t->odf.pukdf, (size_t)m);
+	if (rc)
+		return rc;
 
 	rc = pki_generate(&t->card, (uint8_t)k.key_ref, type == P15_RSA ? PKI_KEY_RSA2048 : PKI_KEY_P256, &pk);
 	if (rc)
 		return rc;
-	n = type == P15_RSA ? i2d_PublicKey(pk, &der) : i2d_PUBKEY(pk, &der);
+	len = type == P15_RSA ? i2d_PublicKey(pk, &der) : i2d_PUBKEY(pk, &der);
 	EVP_PKEY_free(pk);
-	if (n <= 0)
+	if (len <= 0)
 		return -ENOMEM;
-	rc = select_app(t);
-	if (!rc)
-		rc = create_ef(t, fid, acl_object, (uint16_t)n, der, (size_t)n);
+	rc = create_object_file(t, &fid, der, (size_t)len);
 	OPENSSL_free(der);
+	if (!rc && fid != (uint16_t)(pub.path.b[4] << 8 | pub.path.b[5])) {
+		pub.path = app_path(fid);
+		m = p15_encode_public_key(&pub, entry2, sizeof(entry2));
+	}
 	/* the key becomes visible with its PrKDF entry, its public key with the PuKDF entry */
-	if (!rc && (n = p15_encode_private_key(&k, entry, sizeof(entry))) > 0)
+	if (!rc)
 		rc = append_entry(t, &t->odf.prkdf, entry, (size_t)n);
-	if (!rc && (n = p15_encode_public_key(&pub, entry, sizeof(entry))) > 0)
-		rc = append_entry(t, &t->odf.pukdf, entry, (size_t)n);
-	if (!rc && n < 0)
-		rc = n;
+	if (!rc)
+		rc = m < 0 ? m : append_entry(t, &t->odf.pukdf, entry2, (size_t)m);
 	if (!rc)
 		rc = token_load(t);
 	return rc;
@@ -280,13 +343,14 @@ int token_read_public_key(struct token *t, uint8_t id, EVP_PKEY **out)
 	return *out ? 0 : -EBADMSG;
 }
 
-int token_store_certificate(struct token *t, uint8_t id, X509 *cert)
+int token_store_certificate(struct token *t, uint8_t id, X509 *cert, const char *label)
 {
 	const struct p15_object *old = token_certificate(t, id);
-	struct p15_object c = { .id = { id }, .id_len = 1, .key_ref = -1, .label = "Certificate" };
-	uint8_t entry[256], *der = NULL;
+	struct p15_object c = { .id = { id }, .id_len = 1, .key_ref = -1 };
+	uint8_t entry[512], *der = NULL;
+	uint32_t size, used;
 	uint16_t fid;
-	int n = i2d_X509(cert, &der), rc;
+	int n = i2d_X509(cert, &der), m = 0, rc;
 
 	if (n <= 0)
 		return -EINVAL;
@@ -294,22 +358,34 @@ int token_store_certificate(struct token *t, uint8_t id, X509 *cert)
 		OPENSSL_free(der);
 		return -ENODATA;
 	}
-	fid = old ? (uint16_t)(old->path.b[old->path.len - 2] << 8 | old->path.b[old->path.len - 1]) :
-		    free_fid(t->certs, t->n_certs, P15_FID_CERT_FIRST);
-	rc = fid ? select_app(t) : -ENOSPC;
-	/* a certificate being replaced keeps its FID and its CDF entry: only the file is new */
-	if (!rc && old)
-		rc = pki_delete(&t->card, fid);
-	if (!rc && old)
+	snprintf(c.label, sizeof(c.label), "%s", label);
+	if (old) {
+		/* a certificate being replaced keeps its FID and its CDF entry: only the file is new */
+		fid = (uint16_t)(old->path.b[old->path.len - 2] << 8 | old->path.b[old->path.len - 1]);
 		rc = select_app(t);
-	if (!rc)
-		rc = create_ef(t, fid, acl_object, (uint16_t)n, der, (size_t)n);
-	OPENSSL_free(der);
-	if (!rc && !old) {
+		if (!rc)
+			rc = pki_delete(&t->card, fid);
+		if (!rc)
+			rc = select_app(t);
+		if (!rc)
+			rc = create_ef(t, fid, acl_object, (uint16_t)n, der, (size_t)n);
+	} else {
+		fid = free_fid(t->certs, t->n_certs, P15_FID_CERT_FIRST);
 		c.path = app_path(fid);
-		n = p15_encode_certificate(&c, entry, sizeof(entry));
-		rc = n < 0 ? n : append_entry(t, &t->odf.cdf, entry, (size_t)n);
+		m = p15_encode_certificate(&c, entry, sizeof(entry));
+		rc = m < 0 ? -E2BIG : df_room(t, &t->odf.cdf, &used, &size);
+		if (!rc && used + (uint32_t)m > size)
+			rc = -ENOSPC;
+		if (!rc)
+			rc = create_object_file(t, &fid, der, (size_t)n);
+		if (!rc && fid != (uint16_t)(c.path.b[4] << 8 | c.path.b[5])) {
+			c.path = app_path(fid);
+			m = p15_encode_certificate(&c, entry, sizeof(entry));
+		}
+		if (!rc)
+			rc = m < 0 ? -E2BIG : append_entry(t, &t->odf.cdf, entry, (size_t)m);
 	}
+	OPENSSL_free(der);
 	if (!rc)
 		rc = token_load(t);
 	return rc;

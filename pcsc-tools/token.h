@@ -22,8 +22,11 @@ struct token {
 
 /*! Read the ODF and the PrKDF, PuKDF and CDF (all readable without the PIN). \returns 0; -ENODATA; ... */
 int token_load(struct token *t);
-/*! Personalise a new card and write the PKCS#15 structure (as OpenSC's isoApplet profile does). */
-int token_init(struct token *t, const char *puk, const char *pin, const char *label);
+/*! Enrol a card: personalise it (\a set_pin: set the PIN, and the PUK first unless \a puk is NULL because the card
+ *  has one), verify the PIN, and write the PKCS#15 structure as OpenSC's isoApplet profile does, creating only
+ *  the files that are missing, the ODF last. So a card whose enrolment was interrupted can be finished with
+ *  \a set_pin false and its PIN. */
+int token_init(struct token *t, const char *puk, const char *pin, bool set_pin, const char *label);
 
 const struct p15_object *token_private_key(const struct token *t, uint8_t id);
 const struct p15_object *token_public_key(const struct token *t, uint8_t id);
@@ -33,8 +36,9 @@ const struct p15_object *token_certificate(const struct token *t, uint8_t id);
 int token_keygen(struct token *t, uint8_t id, enum p15_keytype type, const char *label);
 /*! The public key of key \a id, from its PuKDF file. *out is the caller's. */
 int token_read_public_key(struct token *t, uint8_t id, EVP_PKEY **out);
-/*! Store a certificate for key \a id (PIN verified), replacing one that is there. */
-int token_store_certificate(struct token *t, uint8_t id, X509 *cert);
+/*! Store a certificate for key \a id (PIN verified) under \a label, replacing one that is there (which keeps
+ *  its label). */
+int token_store_certificate(struct token *t, uint8_t id, X509 *cert, const char *label);
 /*! Read the certificate with id \a id. *out is the caller's. */
 int token_read_certificate(struct token *t, uint8_t id, X509 **out);
 /*! Sign a SHA-256 hash with key \a id (PIN verified): PKCS#1 v1.5 (RSA) or DER ECDSA; \a sig has 256 bytes. */

@@ -31,8 +31,10 @@ void tool_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  *  \returns the exit code for it */
 int tool_explain(struct token *t, int rc, const char *what);
 /*! A secret from the environment variable \a env, or asked on the terminal without echo (twice when
- *  \a confirm). \returns TOOL_OK, or the exit code after saying why not */
-int tool_secret(const char *env, const char *prompt, bool confirm, char *buf, size_t len);
+ *  \a confirm): the prompt is "WHAT (HINT): ". \returns TOOL_OK, or the exit code after saying why not */
+int tool_secret(const char *env, const char *what, const char *hint, bool confirm, char *buf, size_t len);
+/*! Characters (UTF-8 code points) in \a s. */
+size_t tool_chars(const char *s);
 /*! Open the card in the reader and load its PKCS#15 objects; \a enrolled: refuse a card not enrolled.
  *  \returns TOOL_OK or the exit code after saying why not */
 int tool_open(struct token *t, bool enrolled);

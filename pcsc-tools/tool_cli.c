@@ -82,7 +82,8 @@ static const char usage_init[] =
 	"\n"
 	"Enrol a new card: set its PUK (SIMPKI_PUK, 8 to 16 characters) and PIN (SIMPKI_NEW_PIN, 4 to 16\n"
 	"characters), and write the PKCS#15 structure of OpenSC's isoApplet profile, so that OpenSC and\n"
-	"simpki-tool can both use the card. A card can be enrolled only once.\n"
+	"simpki-tool can both use the card. A card can be enrolled only once. If an enrolment was interrupted\n"
+	"after the PIN was set, 'init' finishes it with that PIN (SIMPKI_PIN).\n"
 	"\n"
 	"  --label TEXT   the token's label, as PKCS#11 applications show it (default \"simpki SIM\")\n";
 
@@ -134,7 +135,9 @@ int tool_explain(struct token *t, int rc, const char *what)
 			return TOOL_WRONG_SECRET;
 		}
 		if (puk) {
-			tool_msg("PUK blocked: this card cannot be unblocked any more; it has to be replaced");
+			tool_msg("PUK blocked: the PIN cannot be unblocked any more; once the PIN is blocked, the card "
+				 "has "
+				 "to be replaced");
 		} else if (t && pki_puk_tries(&t->card, &left) == 0 && left > 0) {
 			tool_msg("PIN blocked: unblock it with the PUK (simpki-tool pin unblock); %d PUK %s left", left,
 				 tries(left));
@@ -145,10 +148,13 @@ int tool_explain(struct token *t, int rc, const char *what)
 	}
 	switch (rc) {
 	case -ENXIO:
+	case -ENODEV:
 	case -ENOMEDIUM:
 	case -EBUSY:
+	case -ECONNRESET:
+	case -EIO:
 		tool_msg("%s: %s", what, reader_strerror(rc));
-		return rc == -ENXIO ? TOOL_NO_READER : rc == -ENOMEDIUM ? TOOL_NO_CARD : TOOL_FAILED;
+		return rc == -ENXIO || rc == -ENODEV ? TOOL_NO_READER : rc == -ENOMEDIUM ? TOOL_NO_CARD : TOOL_FAILED;
 	case -ENOENT:
 		tool_msg("%s: there is no such key or certificate on the card (see 'simpki-tool info')", what);
 		return TOOL_NO_OBJECT;
@@ -171,14 +177,18 @@ int tool_explain(struct token *t, int rc, const char *what)
 	default:
 		if (rc > 0)
 			tool_msg("%s: the card refused (status %04X)", what, rc);
+		else if (rc == -EINVAL)
+			tool_msg("%s: invalid input", what);
 		else
-			tool_msg("%s: %s", what, rc == -EINVAL ? "invalid input" : "the card stopped answering");
+			tool_msg("%s: unexpected error (%s)", what, strerror(-rc));
 		return rc == -EINVAL ? TOOL_USAGE : TOOL_FAILED;
 	}
 }
 
+/* A line from the terminal without echo. \returns 0; -ENOTTY without a terminal; -E2BIG for a line too long */
 static int read_tty(const char *prompt, char *buf, size_t len)
 {
+	bool too_long = false;
 	struct termios old, quiet;
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	ssize_t n, echo;
@@ -201,19 +211,31 @@ static int read_tty(const char *prompt, char *buf, size_t len)
 	while ((n = read(fd, &c, 1)) == 1 && c != '\n') {
 		if (got + 1 < len)
 			buf[got++] = c;
+		else
+			too_long = true;
 	}
 	buf[got] = '\0';
 	tcsetattr(fd, TCSAFLUSH, &old);
 	echo = write(fd, "\n", 1); /* the line ending the user typed was not echoed; a failure here is cosmetic */
 	(void)echo;
 	close(fd);
-	return n < 0 ? -EIO : 0;
+	return n < 0 ? -EIO : too_long ? -E2BIG : 0;
 }
 
-int tool_secret(const char *env, const char *prompt, bool confirm, char *buf, size_t len)
+size_t tool_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+int tool_secret(const char *env, const char *what, const char *hint, bool confirm, char *buf, size_t len)
 {
 	const char *v = getenv(env);
-	char again[64];
+	char prompt[128], again[64];
+	int rc;
 
 	if (v) {
 		if (strlen(v) >= len) {
@@ -223,16 +245,23 @@ int tool_secret(const char *env, const char *prompt, bool confirm, char *buf, si
 		strcpy(buf, v);
 		return TOOL_OK;
 	}
-	if (read_tty(prompt, buf, len)) {
-		tool_msg("no %s given: set %s, or run simpki-tool in a terminal", prompt, env);
+	snprintf(prompt, sizeof(prompt), "%s%s%s%s: ", what, hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+	rc = read_tty(prompt, buf, len);
+	if (rc == -E2BIG) {
+		tool_wipe(buf, len);
+		tool_msg("the %s typed is too long", what);
+		return TOOL_USAGE;
+	}
+	if (rc) {
+		tool_msg("no %s given: set %s, or run simpki-tool in a terminal", what, env);
 		return TOOL_USAGE;
 	}
 	if (confirm) {
-		char p2[128];
-
-		snprintf(p2, sizeof(p2), "Again, %s", prompt);
-		if (read_tty(p2, again, sizeof(again)) || strcmp(buf, again)) {
+		snprintf(prompt, sizeof(prompt), "%s again: ", what);
+		rc = read_tty(prompt, again, sizeof(again));
+		if (rc || strcmp(buf, again)) {
 			tool_wipe(again, sizeof(again));
+			tool_wipe(buf, len);
 			tool_msg("the two entries differ; nothing was changed");
 			return TOOL_USAGE;
 		}
@@ -251,7 +280,7 @@ int tool_open(struct token *t, bool enrolled)
 		tool_msg("the card in the reader has no simpki PKI applet");
 		return TOOL_NO_CARD;
 	}
-	if (rc == -ENXIO && tool_opts.reader) {
+	if (rc == -ENODEV) {
 		tool_msg("no reader called \"%s\" (see 'simpki-tool readers')", tool_opts.reader);
 		return TOOL_NO_READER;
 	}
@@ -272,7 +301,7 @@ int tool_open(struct token *t, bool enrolled)
 int tool_verify_pin(struct token *t)
 {
 	char pin[64];
-	int rc = tool_secret("SIMPKI_PIN", "PIN: ", false, pin, sizeof(pin));
+	int rc = tool_secret("SIMPKI_PIN", "PIN", NULL, false, pin, sizeof(pin));
 
 	if (rc)
 		return rc;
@@ -383,6 +412,7 @@ static const char *alg_name(const struct p15_object *k, bool json)
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "reader", required_argument, NULL, 'r' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	char atr_hex[2 * 33 + 1], subject[512], issuer[512], nb[32], na[32];
@@ -395,6 +425,8 @@ static int cmd_info(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'j') {
 			json = true;
+		} else if (opt == 'r') {
+			tool_opts.reader = optarg;
 		} else if (opt == 'h') {
 			fputs(usage_info, stdout);
 			return TOOL_OK;
@@ -429,7 +461,8 @@ static int cmd_info(int argc, char **argv)
 		if (pin > 0)
 			printf("PIN:          %d %s left\n", pin, tries(pin));
 		else if (pin == 0)
-			printf("PIN:          blocked (unblock it with the PUK)\n");
+			printf("PIN:          blocked (%s)\n",
+			       puk > 0 ? "unblock it with the PUK" : "the card cannot be unblocked");
 		if (puk >= 0)
 			printf("PUK:          %d %s left%s\n", puk, tries(puk), puk ? "" : " (blocked)");
 		printf("Keys:%s\n", t.n_prkeys ? "" : "         none");
@@ -451,7 +484,7 @@ static int cmd_info(int argc, char **argv)
 		printf("],\"certificates\":[");
 	else
 		printf("Certificates:%s\n", t.n_certs ? "" : " none");
-	for (size_t i = 0; i < t.n_certs; i++) {
+	for (size_t i = 0, shown = 0; i < t.n_certs; i++) {
 		X509 *x = NULL;
 		char id[65];
 
@@ -466,7 +499,7 @@ static int cmd_info(int argc, char **argv)
 		time_text(X509_get0_notBefore(x), nb, sizeof(nb));
 		time_text(X509_get0_notAfter(x), na, sizeof(na));
 		if (json) {
-			printf("%s{\"id\":\"%s\",\"subject\":", i ? "," : "", id);
+			printf("%s{\"id\":\"%s\",\"subject\":", shown++ ? "," : "", id);
 			json_string(subject);
 			printf(",\"issuer\":");
 			json_string(issuer);
@@ -498,16 +531,19 @@ static bool length_ok(const char *what, const char *s, size_t min, size_t max)
 static int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = { { "label", required_argument, NULL, 'l' },
+					      { "reader", required_argument, NULL, 'r' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	const char *label = "simpki SIM";
 	char puk[64] = "", pin[64] = "";
 	struct token t;
-	int opt, rc;
+	int opt, rc, err, pin_tries = -1, puk_tries = -1;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'l') {
 			label = optarg;
+		} else if (opt == 'r') {
+			tool_opts.reader = optarg;
 		} else if (opt == 'h') {
 			fputs(usage_init, stdout);
 			return TOOL_OK;
@@ -516,8 +552,8 @@ static int cmd_init(int argc, char **argv)
 			return TOOL_USAGE;
 		}
 	}
-	if (strlen(label) > 32) {
-		tool_msg("the label has at most 32 characters");
+	if (optind < argc || tool_chars(label) > 32 || !*label) {
+		tool_msg("init takes only --label, of 1 to 32 characters");
 		return TOOL_USAGE;
 	}
 	rc = tool_open(&t, false);
@@ -528,27 +564,28 @@ static int cmd_init(int argc, char **argv)
 		tool_msg("this card is enrolled already; a card can be enrolled only once");
 		return TOOL_ENROLMENT;
 	}
-	rc = tool_secret("SIMPKI_PUK", "new PUK (8 to 16 characters): ", true, puk, sizeof(puk));
-	if (!rc && !length_ok("PUK", puk, 8, 16))
-		rc = TOOL_USAGE;
-	if (!rc)
-		rc = tool_secret("SIMPKI_NEW_PIN", "new PIN (4 to 16 characters): ", true, pin, sizeof(pin));
-	if (!rc && !length_ok("PIN", pin, 4, 16))
-		rc = TOOL_USAGE;
+	pki_pin_tries(&t.card, &pin_tries);
+	pki_puk_tries(&t.card, &puk_tries);
+	if (pin_tries >= 0) {
+		/* personalised, but the PKCS#15 structure is missing: an enrolment was interrupted */
+		printf("This card has a PIN but no PKCS#15 structure (an enrolment was interrupted): finishing it.\n");
+		rc = tool_secret("SIMPKI_PIN", "PIN", NULL, false, pin, sizeof(pin));
+	} else {
+		if (puk_tries < 0)
+			rc = tool_secret("SIMPKI_PUK", "new PUK", "8 to 16 characters", true, puk, sizeof(puk));
+		if (!rc && puk_tries < 0 && !length_ok("PUK", puk, 8, 16))
+			rc = TOOL_USAGE;
+		if (!rc)
+			rc = tool_secret("SIMPKI_NEW_PIN", "new PIN", "4 to 16 characters", true, pin, sizeof(pin));
+		if (!rc && !length_ok("PIN", pin, 4, 16))
+			rc = TOOL_USAGE;
+	}
 	if (!rc) {
-		int err = token_init(&t, puk, pin, label);
-
-		if (err == -EEXIST) {
-			tool_msg("this card is personalised already (it has a PIN or a PUK); a card can be enrolled "
-				 "only "
-				 "once");
-			rc = TOOL_ENROLMENT;
-		} else if (err) {
-			rc = tool_explain(&t, err, "enrolling the card");
-		} else {
+		err = token_init(&t, pin_tries >= 0 || puk_tries >= 0 ? NULL : puk, pin, pin_tries < 0, label);
+		rc = err ? tool_explain(&t, err, pin_tries >= 0 ? "PIN" : "enrolling the card") : TOOL_OK;
+		if (!rc)
 			printf("The card is enrolled: PUK and PIN are set, and it is ready for keys "
 			       "('simpki-tool keygen').\n");
-		}
 	}
 	tool_wipe(puk, sizeof(puk));
 	tool_wipe(pin, sizeof(pin));
@@ -558,10 +595,14 @@ static int cmd_init(int argc, char **argv)
 
 static int cmd_pin(int argc, char **argv)
 {
+	static const struct option opts[] = { { "reader", required_argument, NULL, 'r' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	const char *action = argc > 1 ? argv[1] : NULL;
 	char old[64] = "", new[64] = "";
 	struct token t;
-	int rc, err;
+	int opt, rc, err, tries;
+	bool change;
 
 	if (!action || !strcmp(action, "--help") || !strcmp(action, "-h")) {
 		fputs(usage_pin, action ? stdout : stderr);
@@ -571,13 +612,32 @@ static int cmd_pin(int argc, char **argv)
 		tool_msg("pin: unknown action '%s' (verify, change or unblock)", action);
 		return TOOL_USAGE;
 	}
-	if (argc > 2) {
+	change = !strcmp(action, "change");
+	argc--;
+	argv++;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'r') {
+			tool_opts.reader = optarg;
+		} else if (opt == 'h') {
+			fputs(usage_pin, stdout);
+			return TOOL_OK;
+		} else {
+			fputs(usage_pin, stderr);
+			return TOOL_USAGE;
+		}
+	}
+	if (optind < argc) {
 		tool_msg("pin %s takes no more arguments", action);
 		return TOOL_USAGE;
 	}
 	rc = tool_open(&t, false);
 	if (rc)
 		return rc;
+	if (pki_pin_tries(&t.card, &tries) == 0 && tries < 0) {
+		pki_card_close(&t.card);
+		tool_msg("the card has no PIN yet: it is not enrolled (run 'simpki-tool init')");
+		return TOOL_ENROLMENT;
+	}
 	if (!strcmp(action, "verify")) {
 		rc = tool_verify_pin(&t);
 		if (!rc)
@@ -585,32 +645,26 @@ static int cmd_pin(int argc, char **argv)
 		pki_card_close(&t.card);
 		return rc;
 	}
-	if (!strcmp(action, "change"))
-		rc = tool_secret("SIMPKI_PIN", "current PIN: ", false, old, sizeof(old));
-	else
-		rc = tool_secret("SIMPKI_PUK", "PUK: ", false, old, sizeof(old));
+	rc = change ? tool_secret("SIMPKI_PIN", "current PIN", NULL, false, old, sizeof(old)) :
+		      tool_secret("SIMPKI_PUK", "PUK", NULL, false, old, sizeof(old));
 	if (!rc)
-		rc = tool_secret("SIMPKI_NEW_PIN", "new PIN (4 to 16 characters): ", true, new, sizeof(new));
+		rc = tool_secret("SIMPKI_NEW_PIN", "new PIN", "4 to 16 characters", true, new, sizeof(new));
 	if (!rc && !length_ok("PIN", new, 4, 16))
 		rc = TOOL_USAGE;
-	if (!rc) {
-		if (!strcmp(action, "change")) {
-			err = pki_change_pin(&t.card, old, new);
-			rc = err ? tool_explain(&t, err, "PIN") : TOOL_OK;
-			if (!rc)
-				printf("The PIN is changed.\n");
+	if (!rc && change) {
+		err = pki_change_pin(&t.card, old, new);
+		rc = err ? tool_explain(&t, err, "PIN") : TOOL_OK;
+		if (!rc)
+			printf("The PIN is changed.\n");
+	} else if (!rc) {
+		err = pki_unblock_pin(&t.card, old, new);
+		if (err == SW_VERIFY_FAILED(0) && pki_puk_tries(&t.card, &tries) == 0 && tries < 0) {
+			tool_msg("this card has no PUK: its PIN cannot be unblocked");
+			rc = TOOL_BLOCKED;
+		} else if (err) {
+			rc = tool_explain(&t, err, "PUK");
 		} else {
-			int puk_left;
-
-			err = pki_unblock_pin(&t.card, old, new);
-			if (err == SW_VERIFY_FAILED(0) && pki_puk_tries(&t.card, &puk_left) == 0 && puk_left < 0) {
-				tool_msg("this card has no PUK: its PIN cannot be unblocked");
-				rc = TOOL_BLOCKED;
-			} else if (err) {
-				rc = tool_explain(&t, err, "PUK");
-			} else {
-				printf("The PIN is unblocked and set to the new one; it has its full tries again.\n");
-			}
+			printf("The PIN is unblocked and set to the new one; it has its full tries again.\n");
 		}
 	}
 	tool_wipe(old, sizeof(old));

@@ -30,7 +30,7 @@ static const char usage_keygen[] =
 	"\n"
 	"  --alg p256|rsa2048   EC P-256 (fast, small signatures) or RSA-2048\n"
 	"  --id N               the key's id, 1 to FF (hex, as OpenSC shows it: --id 2 is OpenSC's 02)\n"
-	"  --label TEXT         a name for the key (default \"Private Key\")\n";
+	"  --label TEXT         a name for the key, up to 32 characters (default \"Private Key\")\n";
 
 static const char usage_csr[] =
 	"Usage: simpki-tool [--reader NAME] csr --id N --subject /CN=../O=.. [-o FILE]\n"
@@ -44,11 +44,12 @@ static const char usage_csr[] =
 	"  -o, --out FILE   where to write the request (default: standard output)\n";
 
 static const char usage_cert[] =
-	"Usage: simpki-tool [--reader NAME] cert load --id N FILE\n"
+	"Usage: simpki-tool [--reader NAME] cert load --id N [--label TEXT] FILE\n"
 	"       simpki-tool [--reader NAME] cert export --id N [-o FILE] [--der]\n"
 	"\n"
 	"load     store FILE (PEM or DER) as the certificate of key N; it must carry key N's public key. A\n"
-	"         certificate already there is replaced. Needs the PIN (SIMPKI_PIN).\n"
+	"         certificate already there is replaced. Needs the PIN (SIMPKI_PIN). --label names it for PKCS#11\n"
+	"         applications (up to 32 characters; default: the subject's common name).\n"
 	"export   write the certificate of key N, PEM unless --der, to FILE or standard output.\n";
 
 static const char usage_sign[] =
@@ -145,8 +146,8 @@ int tool_keygen(int argc, char **argv)
 		tool_msg("--alg is p256 or rsa2048, not '%s'", alg);
 		return TOOL_USAGE;
 	}
-	if (strlen(label) > P15_LABEL_MAX) {
-		tool_msg("the label has at most %d characters", P15_LABEL_MAX);
+	if (tool_chars(label) > 32 || !*label) {
+		tool_msg("the label has 1 to 32 characters");
 		return TOOL_USAGE;
 	}
 	rc = tool_open(&t, true);
@@ -341,7 +342,8 @@ int tool_cert(int argc, char **argv)
 		{ "der", no_argument, NULL, 'd' },	{ "reader", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },	{ NULL, 0, NULL, 0 }
 	};
-	const char *action = argc > 1 ? argv[1] : NULL, *out = NULL;
+	const char *action = argc > 1 ? argv[1] : NULL, *out = NULL, *label = NULL;
+	char cn[P15_LABEL_MAX + 1] = "Certificate";
 	bool der = false, load;
 	unsigned id = 0;
 	X509 *x = NULL;
@@ -364,6 +366,8 @@ int tool_cert(int argc, char **argv)
 			out = optarg;
 		else if (opt == 'd')
 			der = true;
+		else if (opt == 'l')
+			label = optarg;
 		else if ((rc = common_opt(opt, &id, usage_cert)) >= 0)
 			return rc;
 	}
@@ -371,8 +375,30 @@ int tool_cert(int argc, char **argv)
 		tool_msg(load ? "cert load needs --id N and one certificate FILE" : "cert export needs --id N");
 		return TOOL_USAGE;
 	}
+	if (label && (tool_chars(label) > 32 || !*label)) {
+		tool_msg("the label has 1 to 32 characters");
+		return TOOL_USAGE;
+	}
 	if (load && !(x = read_cert_file(argv[optind])))
 		return TOOL_USAGE;
+	if (load && !label) {
+		/* the subject's common name in UTF-8, cut at 32 characters (a whole UTF-8 sequence at a time) */
+		const X509_NAME *name = X509_get_subject_name(x);
+		int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+		unsigned char *utf8 = NULL;
+		size_t chars = 0, i = 0;
+
+		if (idx >= 0 &&
+		    ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx))) > 0)
+			snprintf(cn, sizeof(cn), "%s", (const char *)utf8);
+		OPENSSL_free(utf8);
+		for (; cn[i]; i++) {
+			if (((unsigned char)cn[i] & 0xc0) != 0x80 && ++chars > 32)
+				break;
+		}
+		cn[i] = '\0';
+		label = cn;
+	}
 	rc = tool_open(&t, true);
 	if (rc) {
 		X509_free(x);
@@ -388,7 +414,7 @@ int tool_cert(int argc, char **argv)
 			tool_msg("this certificate is not for key %02X: its public key is another one", id);
 			rc = TOOL_USAGE;
 		} else if (!(rc = tool_verify_pin(&t))) {
-			err = token_store_certificate(&t, (uint8_t)id, x);
+			err = token_store_certificate(&t, (uint8_t)id, x, label);
 			rc = err ? tool_explain(&t, err, "storing the certificate") : TOOL_OK;
 			if (!rc)
 				printf("The certificate of key %02X is stored on the card.\n", id);

@@ -7,7 +7,8 @@
  * docs/applet.md describes every command.
  */
 #pragma once
-#include <simpki/card_applet.h>
+
+struct card_applet;
 
 #define PKI_AID_BYTES 0xf2, 0x76, 0xa2, 0x88, 0xbc, 0xfb, 0xa6, 0x9d, 0x34, 0xf3, 0x10, 0x01
 #define PKI_AID_LEN 12
@@ -37,4 +38,5 @@
 #define PKI_ALG_ECDSA_SHA1 0x21
 #define PKI_ALG_ECDSA_PRECOMPUTED 0x22 /* simpki: ECDSA over a 32-byte hash from the host */
 
+/* The applet itself, for the card OS's registry (simulator/applets.c); hosts use only the constants above. */
 extern const struct card_applet pki_applet;

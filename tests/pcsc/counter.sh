@@ -32,8 +32,15 @@ says out "Life cycle:   new (no PUK, no PIN)"
 expect 7 "$tool" keygen --alg p256 --id 2
 says err "not enrolled yet"
 
-# enrol
-expect 0 "$tool" init
+expect 7 "$tool" pin verify
+says err "not enrolled"
+
+# an enrolment interrupted after the PUK and PIN were set (done here with raw APDUs): init finishes it
+opensc-tool --reader 0 -s 00A404000CF276A288BCFBA69D34F31001 -s 002401021030313233343536373839616263646566 \
+	-s 0024010106313233343536 > /dev/null 2>&1
+expect 7 "$tool" keygen --alg p256 --id 2
+expect 0 "$tool" init --reader "Virtual PCD 00 00"
+says out "finishing it"
 says out "enrolled"
 expect 7 "$tool" init
 says err "enrolled already"
@@ -56,6 +63,17 @@ assert d['pin_tries_left'] == 3 and d['puk_tries_left'] == 5 and d['enrolled'], 
 assert any(k['label'] == 'Khóa RSA' for k in d['keys']), d['keys']
 " || fail "info --json: $(cat out)"
 
+# the card holds 16 keys; a 17th is refused before anything is generated, and nothing is left behind
+for i in 3 4 5 6 7 8 9 a b c d e f 10; do
+	"$tool" keygen --alg p256 --id $i --label "Khóa số $i của Sở Nội vụ" > /dev/null 2>&1 || fail "key $i"
+done
+expect 1 "$tool" keygen --alg p256 --id 11
+says err "the card is full"
+expect 0 "$tool" info --reader "Virtual PCD 00 00" --json
+python3 -c "import json; d = json.load(open('$WORK/out')); assert len(d['keys']) == 16, len(d['keys'])" ||
+	fail "16 keys expected: $(cat out)"
+expect 2 "$tool" keygen --alg p256 --id 12 --label "một nhãn dài hơn ba mươi hai ký tự thì không được"
+
 # certificate request signed by the card, certificate from a test CA
 subject="/CN=Nguyễn Văn An/O=Ủy ban nhân dân tỉnh Hà Tĩnh/C=VN"
 expect 0 "$tool" csr --id 2 --subject "$subject" -o req.pem
@@ -68,7 +86,7 @@ for i in 1 2 3 4 5 6 7 8; do
 		openssl req -in "req$i.pem" -verify -noout > /dev/null 2>&1 || fail "CSR $i does not verify"
 done
 expect 2 "$tool" csr --id 2 --subject "CN=no slash"
-expect 8 "$tool" csr --id 7 --subject /CN=x
+expect 8 "$tool" csr --id 20 --subject /CN=x
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 30 \
 	-subj "/CN=simpki test CA" 2> /dev/null
 openssl x509 -req -in req.pem -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -out cert.pem 2> /dev/null ||
@@ -81,6 +99,9 @@ expect 0 "$tool" cert export --id 2 -o back.pem
 cmp -s back.pem cert.pem || fail "the exported certificate differs from the loaded one"
 expect 2 "$tool" cert load --id 1 cert.pem
 says err "not for key 01"
+expect 0 "$tool" info --json
+python3 -c "import json; d = json.load(open('$WORK/out')); assert d['certificates'][0]['id'] == '02'" ||
+	fail "info --json with a certificate: $(cat out)"
 expect 0 "$tool" info
 says out "CN=Nguyễn Văn An"
 says out "issued by CN=simpki test CA"

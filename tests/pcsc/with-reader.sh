@@ -58,7 +58,7 @@ stop() {
 	stop_pid "$WORK/pcscd.pid"
 }
 trap 'stop; rm -rf "$WORK"' EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 
 "$card_tool" create --state "$CARD_DIR" --iccid 8984012345678901234 --imsi 452040000000001 > /dev/null || exit 1
 pcscd --foreground > "$WORK/pcscd.log" 2>&1 &
