@@ -5,20 +5,6 @@
 
 #include "pki.h"
 
-#define INS_VERIFY 0x20
-#define INS_MSE 0x22
-#define INS_CHANGE_REFERENCE_DATA 0x24
-#define INS_PSO 0x2a
-#define INS_RESET_RETRY_COUNTER 0x2c
-#define INS_GENERATE 0x46
-#define INS_GET_CHALLENGE 0x84
-#define INS_SELECT 0xa4
-#define INS_READ_BINARY 0xb0
-#define INS_UPDATE_BINARY 0xd6
-#define INS_PUT_DATA 0xdb
-#define INS_CREATE_FILE 0xe0
-#define INS_DELETE_FILE 0xe4
-
 const uint8_t *pki_root(struct card_ctx *c)
 {
 	return card_obj_view(c, card_root(c), NULL);
@@ -79,7 +65,7 @@ static int pki_chain_ok(struct card_ctx *c, uint8_t ins, uint8_t p1, uint8_t p2)
 	(void)c;
 	(void)p1;
 	(void)p2;
-	return ins == INS_PSO || ins == INS_GENERATE || ins == INS_PUT_DATA ? 0 : SW_CHAINING_NOT_SUPPORTED;
+	return ins == PKI_INS_PSO || ins == PKI_INS_GENERATE || ins == PKI_INS_PUT_DATA ? 0 : SW_CHAINING_NOT_SUPPORTED;
 }
 
 static int pki_process(struct card_ctx *c, struct card_apdu *a)
@@ -90,31 +76,31 @@ static int pki_process(struct card_ctx *c, struct card_apdu *a)
 		return SW_SECURE_MESSAGING_NOT_SUPPORTED;
 
 	switch (a->ins) {
-	case INS_SELECT:
+	case PKI_INS_SELECT:
 		return pki_select_file(c, a);
-	case INS_CREATE_FILE:
+	case PKI_INS_CREATE_FILE:
 		return pki_create_file(c, a);
-	case INS_DELETE_FILE:
+	case PKI_INS_DELETE_FILE:
 		return pki_delete_file(c, a);
-	case INS_READ_BINARY:
+	case PKI_INS_READ_BINARY:
 		return pki_read_binary(c, a);
-	case INS_UPDATE_BINARY:
+	case PKI_INS_UPDATE_BINARY:
 		return pki_update_binary(c, a);
-	case INS_VERIFY:
+	case PKI_INS_VERIFY:
 		return pki_verify(c, a);
-	case INS_CHANGE_REFERENCE_DATA:
+	case PKI_INS_CHANGE_REFERENCE_DATA:
 		return pki_change_reference_data(c, a);
-	case INS_RESET_RETRY_COUNTER:
+	case PKI_INS_RESET_RETRY_COUNTER:
 		return pki_reset_retry_counter(c, a);
-	case INS_MSE:
+	case PKI_INS_MSE:
 		return pki_mse(c, a);
-	case INS_GENERATE:
+	case PKI_INS_GENERATE:
 		return pki_generate(c, a);
-	case INS_PSO:
+	case PKI_INS_PSO:
 		return pki_pso(c, a);
-	case INS_GET_CHALLENGE:
+	case PKI_INS_GET_CHALLENGE:
 		return pki_get_challenge(c, a);
-	case INS_PUT_DATA:
+	case PKI_INS_PUT_DATA:
 		return pki_put_data(c, a);
 	default:
 		return SW_INS_NOT_SUPPORTED;

@@ -12,20 +12,6 @@
 
 #include "pki_client.h"
 
-#define INS_VERIFY 0x20
-#define INS_MSE 0x22
-#define INS_CHANGE_REFERENCE_DATA 0x24
-#define INS_PSO 0x2a
-#define INS_RESET_RETRY_COUNTER 0x2c
-#define INS_GENERATE 0x46
-#define INS_GET_CHALLENGE 0x84
-#define INS_SELECT 0xa4
-#define INS_READ_BINARY 0xb0
-#define INS_GET_RESPONSE 0xc0
-#define INS_UPDATE_BINARY 0xd6
-#define INS_CREATE_FILE 0xe0
-#define INS_DELETE_FILE 0xe4
-
 static const uint8_t pki_aid[] = { PKI_AID_BYTES };
 
 /* The secp256r1 domain parameters as the applet takes them in GENERATE (81 p 82 a 83 b 84 G 85 n 87 h). */
@@ -104,7 +90,7 @@ int pki_cmd(struct pki_card *c, uint8_t ins, uint8_t p1, uint8_t p2, const uint8
 		got += n;
 		if ((sw >> 8) != 0x61)
 			break;
-		cmd = (struct apdu_cmd){ .ins = INS_GET_RESPONSE, .ne = (sw & 0xff) ? (sw & 0xff) : 256 };
+		cmd = (struct apdu_cmd){ .ins = PKI_INS_GET_RESPONSE, .ne = (sw & 0xff) ? (sw & 0xff) : 256 };
 		sw = xfer(c, &cmd, piece, &n);
 	}
 	if (out_len)
@@ -123,7 +109,7 @@ int pki_card_open(const struct reader_ops *ops, const char *reader, struct pki_c
 	rc = ops->open(reader, &c->r);
 	if (rc)
 		return rc;
-	rc = pki_cmd(c, INS_SELECT, 0x04, 0x00, pki_aid, sizeof(pki_aid), false, out, &n);
+	rc = pki_cmd(c, PKI_INS_SELECT, 0x04, 0x00, pki_aid, sizeof(pki_aid), false, out, &n);
 	if (rc || n < 3) {
 		ops->close(c->r);
 		c->r = NULL;
@@ -155,12 +141,12 @@ static int tries_from(int sw, int *tries)
 
 int pki_pin_tries(struct pki_card *c, int *tries)
 {
-	return tries_from(pki_cmd(c, INS_VERIFY, 0x00, PKI_PIN_REF, NULL, 0, false, NULL, NULL), tries);
+	return tries_from(pki_cmd(c, PKI_INS_VERIFY, 0x00, PKI_PIN_REF, NULL, 0, false, NULL, NULL), tries);
 }
 
 int pki_puk_tries(struct pki_card *c, int *tries)
 {
-	int sw = pki_cmd(c, INS_VERIFY, 0x00, PKI_PUK_REF, NULL, 0, false, NULL, NULL);
+	int sw = pki_cmd(c, PKI_INS_VERIFY, 0x00, PKI_PUK_REF, NULL, 0, false, NULL, NULL);
 
 	if (sw == SW_DATA_NOT_FOUND) {
 		*tries = -1;
@@ -187,7 +173,7 @@ int pki_verify(struct pki_card *c, const char *pin)
 	int rc = pad16(pin, p);
 
 	if (rc >= 0)
-		rc = pki_cmd(c, INS_VERIFY, 0x00, PKI_PIN_REF, p, sizeof(p), false, NULL, NULL);
+		rc = pki_cmd(c, PKI_INS_VERIFY, 0x00, PKI_PIN_REF, p, sizeof(p), false, NULL, NULL);
 	OPENSSL_cleanse(p, sizeof(p));
 	return rc;
 }
@@ -198,12 +184,12 @@ int pki_set_puk_and_pin(struct pki_card *c, const char *puk, const char *pin)
 	int rc = pad16(puk, p);
 
 	if (rc >= 0)
-		rc = pki_cmd(c, INS_CHANGE_REFERENCE_DATA, 0x01, PKI_PUK_REF, p, sizeof(p), false, NULL, NULL);
+		rc = pki_cmd(c, PKI_INS_CHANGE_REFERENCE_DATA, 0x01, PKI_PUK_REF, p, sizeof(p), false, NULL, NULL);
 	OPENSSL_cleanse(p, sizeof(p));
 	if (rc)
 		return rc;
-	return pki_cmd(c, INS_CHANGE_REFERENCE_DATA, 0x01, PKI_PIN_REF, (const uint8_t *)pin, strlen(pin), false, NULL,
-		       NULL);
+	return pki_cmd(c, PKI_INS_CHANGE_REFERENCE_DATA, 0x01, PKI_PIN_REF, (const uint8_t *)pin, strlen(pin), false,
+		       NULL, NULL);
 }
 
 int pki_change_pin(struct pki_card *c, const char *old_pin, const char *new_pin)
@@ -214,7 +200,7 @@ int pki_change_pin(struct pki_card *c, const char *old_pin, const char *new_pin)
 	if (rc >= 0)
 		rc = pad16(new_pin, p + PKI_PIN_LEN);
 	if (rc >= 0)
-		rc = pki_cmd(c, INS_CHANGE_REFERENCE_DATA, 0x00, PKI_PIN_REF, p, sizeof(p), false, NULL, NULL);
+		rc = pki_cmd(c, PKI_INS_CHANGE_REFERENCE_DATA, 0x00, PKI_PIN_REF, p, sizeof(p), false, NULL, NULL);
 	OPENSSL_cleanse(p, sizeof(p));
 	return rc;
 }
@@ -229,7 +215,7 @@ int pki_unblock_pin(struct pki_card *c, const char *puk, const char *new_pin)
 		rc = -EINVAL;
 	if (rc >= 0) {
 		memcpy(p + PKI_PIN_LEN, new_pin, n);
-		rc = pki_cmd(c, INS_RESET_RETRY_COUNTER, 0x00, PKI_PIN_REF, p, PKI_PIN_LEN + n, false, NULL, NULL);
+		rc = pki_cmd(c, PKI_INS_RESET_RETRY_COUNTER, 0x00, PKI_PIN_REF, p, PKI_PIN_LEN + n, false, NULL, NULL);
 	}
 	OPENSSL_cleanse(p, sizeof(p));
 	return rc;
@@ -240,7 +226,7 @@ int pki_select_path(struct pki_card *c, const uint8_t *path, size_t len, uint32_
 	uint8_t fci[PKI_DATA_MAX];
 	size_t n = 0;
 	struct tlv outer, t;
-	int rc = pki_cmd(c, INS_SELECT, 0x08, 0x00, path, len, false, fci, &n);
+	int rc = pki_cmd(c, PKI_INS_SELECT, 0x08, 0x00, path, len, false, fci, &n);
 
 	if (rc)
 		return rc;
@@ -258,7 +244,8 @@ int pki_read_current(struct pki_card *c, uint32_t size, uint8_t *buf, size_t max
 		return -E2BIG;
 	while (off < size) {
 		size_t n = 0;
-		int rc = pki_cmd(c, INS_READ_BINARY, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, false, buf + off, &n);
+		int rc = pki_cmd(c, PKI_INS_READ_BINARY, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0, false, buf + off,
+				 &n);
 
 		if (rc)
 			return rc;
@@ -273,8 +260,8 @@ int pki_update_current(struct pki_card *c, uint32_t offset, const uint8_t *data,
 {
 	while (len) {
 		size_t n = len > 255 ? 255 : len;
-		int rc = pki_cmd(c, INS_UPDATE_BINARY, (uint8_t)(offset >> 8), (uint8_t)offset, data, n, false, NULL,
-				 NULL);
+		int rc = pki_cmd(c, PKI_INS_UPDATE_BINARY, (uint8_t)(offset >> 8), (uint8_t)offset, data, n, false,
+				 NULL, NULL);
 
 		if (rc)
 			return rc;
@@ -311,21 +298,21 @@ int pki_create(struct pki_card *c, uint16_t fid, uint16_t size, bool df, const u
 			  acl[6],
 			  acl[7] };
 
-	return pki_cmd(c, INS_CREATE_FILE, 0x00, 0x00, fci, sizeof(fci), false, NULL, NULL);
+	return pki_cmd(c, PKI_INS_CREATE_FILE, 0x00, 0x00, fci, sizeof(fci), false, NULL, NULL);
 }
 
 int pki_delete(struct pki_card *c, uint16_t fid)
 {
 	uint8_t f[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
 
-	return pki_cmd(c, INS_DELETE_FILE, 0x00, 0x00, f, sizeof(f), false, NULL, NULL);
+	return pki_cmd(c, PKI_INS_DELETE_FILE, 0x00, 0x00, f, sizeof(f), false, NULL, NULL);
 }
 
 static int mse(struct pki_card *c, uint8_t p2, uint8_t alg, uint8_t ref)
 {
 	uint8_t d[] = { 0x80, 0x01, alg, 0x84, 0x01, ref };
 
-	return pki_cmd(c, INS_MSE, 0x41, p2, d, sizeof(d), false, NULL, NULL);
+	return pki_cmd(c, PKI_INS_MSE, 0x41, p2, d, sizeof(d), false, NULL, NULL);
 }
 
 /* A public key from the applet's 7F49 template. */
@@ -378,9 +365,9 @@ int pki_generate(struct pki_card *c, uint8_t ref, enum pki_keytype type, EVP_PKE
 	if (rc)
 		return rc;
 	if (type == PKI_KEY_RSA2048)
-		rc = pki_cmd(c, INS_GENERATE, 0x42, 0x00, NULL, 0, false, out, &n);
+		rc = pki_cmd(c, PKI_INS_GENERATE, 0x42, 0x00, NULL, 0, false, out, &n);
 	else
-		rc = pki_cmd(c, INS_GENERATE, 0x00, 0x00, p256_params, sizeof(p256_params), true, out, &n);
+		rc = pki_cmd(c, PKI_INS_GENERATE, 0x00, 0x00, p256_params, sizeof(p256_params), true, out, &n);
 	if (rc)
 		return rc;
 	return parse_pubkey(out, n, type, pub);
@@ -405,7 +392,7 @@ int pki_sign_sha256(struct pki_card *c, uint8_t ref, enum pki_keytype type, cons
 
 	rc = mse(c, 0xb6, type == PKI_KEY_RSA2048 ? PKI_ALG_RSA_PKCS1 : PKI_ALG_ECDSA_PRECOMPUTED, ref);
 	if (!rc)
-		rc = pki_cmd(c, INS_PSO, 0x9e, 0x9a, in, in_len, false, out, &n);
+		rc = pki_cmd(c, PKI_INS_PSO, 0x9e, 0x9a, in, in_len, false, out, &n);
 	if (!rc && (n > 256 || n > *sig_len))
 		rc = -EPROTO;
 	if (!rc) {
@@ -418,7 +405,7 @@ int pki_sign_sha256(struct pki_card *c, uint8_t ref, enum pki_keytype type, cons
 int pki_random(struct pki_card *c, uint8_t *buf, size_t len)
 {
 	uint8_t out[PKI_DATA_MAX];
-	struct apdu_cmd cmd = { .ins = INS_GET_CHALLENGE, .ne = (uint32_t)len };
+	struct apdu_cmd cmd = { .ins = PKI_INS_GET_CHALLENGE, .ne = (uint32_t)len };
 	size_t n = 0;
 	int sw;
 

@@ -6,10 +6,10 @@
 #include <openssl/x509.h>
 
 #include <simpki/card_sw.h>
+#include <simpki/pki_applet.h>
 
 #include "token.h"
 
-#define INS_SELECT 0xa4
 #define FILE_MAX 4096
 /* Directory files: room for the card's 16 keys with 32-character labels (OpenSC makes them 512 bytes). */
 #define DF_SIZE 2048
@@ -116,7 +116,8 @@ static int ensure_ef(struct token *t, uint16_t fid, const uint8_t *acl, uint16_t
 
 	if (rc != SW_FILE_NOT_FOUND)
 		return rc;
-	rc = fid == P15_FID_DIR ? pki_cmd(&t->card, INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL) : select_app(t);
+	rc = fid == P15_FID_DIR ? pki_cmd(&t->card, PKI_INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL) :
+				  select_app(t);
 	if (!rc)
 		rc = create_ef(t, fid, acl, size, data, len);
 	return rc;
@@ -137,13 +138,14 @@ int token_init(struct token *t, const char *puk, const char *pin, bool set_pin, 
 	if (!rc)
 		rc = select_app(t);
 	if (rc == SW_FILE_NOT_FOUND) {
-		rc = pki_cmd(&t->card, INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL);
+		rc = pki_cmd(&t->card, PKI_INS_SELECT, 0x00, 0x0c, NULL, 0, false, NULL, NULL);
 		if (!rc)
 			rc = pki_create(&t->card, P15_FID_APP, 5000, true, acl_df);
 	}
 	if (!rc && set_pin)
 		rc = puk ? pki_set_puk_and_pin(&t->card, puk, pin) :
-			   pki_cmd(&t->card, 0x24, 0x01, 0x01, (const uint8_t *)pin, strlen(pin), false, NULL, NULL);
+			   pki_cmd(&t->card, PKI_INS_CHANGE_REFERENCE_DATA, 0x01, PKI_PIN_REF, (const uint8_t *)pin,
+				   strlen(pin), false, NULL, NULL);
 	if (!rc)
 		rc = pki_verify(&t->card, pin);
 	/* every file is created only if it is missing, so an interrupted enrolment can be finished */

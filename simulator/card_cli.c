@@ -136,6 +136,20 @@ static int open_error(const char *dir, int rc)
 	return rc == -ENOENT || rc == -EBADMSG ? EXIT_NO_CARD : EXIT_FAILURE_GENERIC;
 }
 
+/* After a command's options: DIR was given, nothing else follows, and the card opens. \returns EXIT_OK and sets
+ * *os, or the exit code after saying why not */
+static int open_state(const char *dir, int argc, char **argv, const char *usage, struct card_os **os)
+{
+	int rc;
+
+	if (!dir)
+		return usage_error(usage, "%s", "--state DIR is required");
+	if (optind < argc)
+		return usage_error(usage, "unexpected argument: %s", argv[optind]);
+	rc = card_os_open_dir(dir, os);
+	return rc ? open_error(dir, rc) : EXIT_OK;
+}
+
 static char *read_file(const char *path, size_t max)
 {
 	FILE *f = fopen(path, "r");
@@ -409,13 +423,9 @@ static int cmd_info(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!dir)
-		return usage_error(usage_info, "%s", "--state DIR is required");
-	if (optind < argc)
-		return usage_error(usage_info, "unexpected argument: %s", argv[optind]);
-	rc = card_os_open_dir(dir, &os);
+	rc = open_state(dir, argc, argv, usage_info, &os);
 	if (rc)
-		return open_error(dir, rc);
+		return rc;
 	card_os_identity(os, &id);
 	rc = card_os_atr(os, atr, sizeof(atr));
 	hex_encode(atr, rc > 0 ? (size_t)rc : 0, hex, sizeof(hex));
@@ -514,13 +524,9 @@ static int cmd_serve(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!dir)
-		return usage_error(usage_serve, "%s", "--state DIR is required");
-	if (optind < argc)
-		return usage_error(usage_serve, "unexpected argument: %s", argv[optind]);
-	rc = card_os_open_dir(dir, &os);
+	rc = open_state(dir, argc, argv, usage_serve, &os);
 	if (rc)
-		return open_error(dir, rc);
+		return rc;
 	card_os_set_timing(os, real_timing ? CARD_TIMING_REAL : CARD_TIMING_FAST);
 	o.host = host;
 	sigemptyset(&sa.sa_mask);

@@ -31,6 +31,22 @@ struct card_applet;
 #define PKI_PUK_TRIES 5
 #define PKI_KEY_SLOTS 16
 
+/* Instructions of the interface (CLA 00; 10 for a chained block). */
+#define PKI_INS_VERIFY 0x20
+#define PKI_INS_MSE 0x22
+#define PKI_INS_CHANGE_REFERENCE_DATA 0x24
+#define PKI_INS_PSO 0x2a
+#define PKI_INS_RESET_RETRY_COUNTER 0x2c
+#define PKI_INS_GENERATE 0x46
+#define PKI_INS_GET_CHALLENGE 0x84
+#define PKI_INS_SELECT 0xa4
+#define PKI_INS_READ_BINARY 0xb0
+#define PKI_INS_GET_RESPONSE 0xc0 /* handled by the card OS */
+#define PKI_INS_UPDATE_BINARY 0xd6
+#define PKI_INS_PUT_DATA 0xdb
+#define PKI_INS_CREATE_FILE 0xe0
+#define PKI_INS_DELETE_FILE 0xe4
+
 /* Algorithm references (MSE tag 80). */
 #define PKI_ALG_GEN_RSA_2048 0xf3
 #define PKI_ALG_GEN_EC 0xec

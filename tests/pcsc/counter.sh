@@ -5,23 +5,8 @@
 # wrong PINs, blocked, unblock with the PUK, sign again. Messages and exit codes are checked as a user meets them.
 # Run by with-reader.sh with SIMPKI_TOOL set (the tool's path is the first argument).
 set -u
+. "$(dirname "$0")/lib.sh"
 tool=$1
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-# expect CODE CMD...: run; output in $WORK/out, errors in $WORK/err
-expect() {
-	want=$1
-	shift
-	"$@" > "$WORK/out" 2> "$WORK/err"
-	rc=$?
-	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want: $(cat "$WORK/err")"
-}
-says() { # FILE TEXT
-	grep -q -- "$2" "$1" || fail "expected '$2' in: $(cat "$1")"
-}
 cd "$WORK" || exit 1
 export SIMPKI_PUK=0123456789abcdef SIMPKI_NEW_PIN=123456 SIMPKI_PIN=123456
 
@@ -146,5 +131,4 @@ says err "set SIMPKI_PIN"
 expect 4 "$tool" --reader "Virtual PCD 00 01" info
 expect 3 "$tool" --reader "No Such Reader" info
 
-[ $failures = 0 ] && echo "counter: all checks passed"
-exit $((failures > 0))
+finish counter

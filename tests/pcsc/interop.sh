@@ -3,15 +3,8 @@
 # OpenSC's pkcs15-tool and pkcs11-tool, and a card enrolled by OpenSC's pkcs15-init is listed and used by
 # simpki-tool. Signatures are checked with OpenSSL. Run by with-reader.sh; the first argument is simpki-tool.
 set -u
+. "$(dirname "$0")/lib.sh"
 tool=$1
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-run() {
-	"$@" > "$WORK/out" 2>&1 || fail "$* ($(tail -n 3 "$WORK/out"))"
-}
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$WORK" || exit 1
 export SIMPKI_PUK=0123456789abcdef SIMPKI_NEW_PIN=123456 SIMPKI_PIN=123456
@@ -82,5 +75,4 @@ run "$tool" keygen --alg p256 --id 4
 run pkcs15-tool --dump
 grep -q "ID *: 04" out || fail "OpenSC does not see the key simpki-tool added to its card"
 
-[ $failures = 0 ] && echo "interop: all checks passed"
-exit $((failures > 0))
+finish interop

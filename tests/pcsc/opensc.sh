@@ -5,15 +5,8 @@
 # read from the card), deciphers, changes the PIN, gets blocked after three wrong PINs and is unblocked with the
 # PUK. pcsc_scan sees the card. Run by with-reader.sh.
 set -u
-failures=0
+. "$(dirname "$0")/lib.sh"
 step() { printf '== %s\n' "$*"; }
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-run() { # a command that must succeed; its output goes to $WORK/out
-	"$@" > "$WORK/out" 2>&1 || fail "$* ($(tail -n 3 "$WORK/out"))"
-}
 cd "$WORK" || exit 1
 
 step "pcsc_scan sees the card"
@@ -85,5 +78,4 @@ for i in 1 2 3; do pkcs11-tool --login --pin 000000 --list-objects > /dev/null 2
 run pkcs11-tool --unlock-pin --puk 0123456789abcdef --new-pin 246810
 run pkcs11-tool --login --pin 246810 --list-objects
 
-[ $failures = 0 ] && echo "opensc: all steps passed"
-exit $((failures > 0))
+finish opensc
