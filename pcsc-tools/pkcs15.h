@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define P15_MAX_OBJECTS 16
-#define P15_LABEL_MAX 128 /* bytes: 32 characters of UTF-8 at up to 4 bytes each */
+#define P15_MAX_OBJECTS 32 /* per directory file: 16 keys, and room for CA certificates others stored */
+#define P15_LABEL_MAX 128  /* bytes: 32 characters of UTF-8 at up to 4 bytes each */
 
 enum p15_keytype {
 	P15_RSA = 1,

@@ -7,11 +7,13 @@
 
 #include <simpki/card_sw.h>
 #include <simpki/pki_applet.h>
+#include <simpki/tlv.h>
 
 #include "token.h"
 
 #define FILE_MAX 4096
-/* Directory files: room for the card's 16 keys with 32-character labels (OpenSC makes them 512 bytes). */
+/* Directory files: room for the card's 16 keys with labels up to about 80 bytes (32 characters of plain Latin
+ * or most Vietnamese); OpenSC makes them 512 bytes. */
 #define DF_SIZE 2048
 
 static const uint8_t acl_df[8] = { 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x90 }; /* delete needs the PIN */
@@ -82,10 +84,12 @@ int token_load(struct token *t)
 	uint32_t len;
 	int rc = read_stored(t, &odf, buf, sizeof(buf), &len);
 
+	t->enrolled = false;
 	if (rc == SW_FILE_NOT_FOUND)
 		return -ENODATA;
 	if (!rc)
 		rc = p15_parse_odf(buf, len, &t->odf);
+	t->enrolled = !rc;
 	if (!rc)
 		rc = load_df(t, &t->odf.prkdf, t->prkeys, &t->n_prkeys);
 	if (!rc)
@@ -267,6 +271,32 @@ static uint16_t free_fid(const struct p15_object *v, size_t n, uint16_t first)
 	return 0;
 }
 
+/* Make sure the ODF lists a directory file \a fid (ODF tag \a tag), creating the file if it is missing: a card
+ * enrolled by pkcs15-init gets its PrKDF, PuKDF and CDF only with its first key or certificate. */
+static int ensure_df(struct token *t, struct p15_path *listed, uint8_t tag, uint16_t fid)
+{
+	const struct p15_path odf = app_path(P15_FID_ODF);
+	struct p15_path p = app_path(fid);
+	uint8_t entry[16] = { tag, 0x0a, 0x30, 0x08, 0x04, 0x06 };
+	uint32_t size;
+	int rc;
+
+	if (listed->len)
+		return 0;
+	rc = select_stored_path(t, &p, &size);
+	if (rc == SW_FILE_NOT_FOUND) {
+		rc = select_app(t);
+		if (!rc)
+			rc = create_ef(t, fid, acl_pin_write, DF_SIZE, NULL, 0);
+	}
+	memcpy(entry + 6, p.b, p.len);
+	if (!rc)
+		rc = append_entry(t, &odf, entry, 6 + p.len);
+	if (!rc)
+		*listed = p;
+	return rc;
+}
+
 int token_keygen(struct token *t, uint8_t id, enum p15_keytype type, const char *label)
 {
 	struct p15_object k = { .type = type, .id = { id }, .id_len = 1, .bits = type == P15_RSA ? 2048 : 256 };
@@ -276,10 +306,15 @@ int token_keygen(struct token *t, uint8_t id, enum p15_keytype type, const char 
 	uint16_t fid;
 	int n, m, len, rc;
 
-	if (!t->odf.prkdf.len || !t->odf.pukdf.len)
+	if (!t->enrolled)
 		return -ENODATA;
 	if (token_private_key(t, id) || token_public_key(t, id))
 		return -EEXIST;
+	rc = ensure_df(t, &t->odf.prkdf, 0xa0, P15_FID_PRKDF);
+	if (!rc)
+		rc = ensure_df(t, &t->odf.pukdf, 0xa1, P15_FID_PUKDF);
+	if (rc)
+		return rc;
 	for (k.key_ref = 0; k.key_ref < 16; k.key_ref++) {
 		bool used = false;
 
@@ -345,47 +380,81 @@ int token_read_public_key(struct token *t, uint8_t id, EVP_PKEY **out)
 	return *out ? 0 : -EBADMSG;
 }
 
+/* Offset and length of the entry with id \a id in a directory file's bytes. \returns 0; -ENOENT */
+static int find_entry(const uint8_t *b, size_t len, uint8_t id, size_t *off, size_t *elen)
+{
+	for (size_t pos = 0; pos < len && b[pos];) {
+		struct p15_object o;
+		struct tlv e;
+		size_t n;
+
+		if (tlv_parse(b + pos, len - pos, &e) || p15_parse_df(b + pos, e.total, &o, 1, &n) || n != 1)
+			return -ENOENT;
+		if (o.id_len == 1 && o.id[0] == id) {
+			*off = pos;
+			*elen = e.total;
+			return 0;
+		}
+		pos += e.total;
+	}
+	return -ENOENT;
+}
+
 int token_store_certificate(struct token *t, uint8_t id, X509 *cert, const char *label)
 {
 	const struct p15_object *old = token_certificate(t, id);
 	struct p15_object c = { .id = { id }, .id_len = 1, .key_ref = -1 };
+	static uint8_t dfbuf[FILE_MAX];
 	uint8_t entry[512], *der = NULL;
 	uint32_t size, used;
-	uint16_t fid;
-	int n = i2d_X509(cert, &der), m = 0, rc;
+	uint16_t fid, old_fid = 0;
+	size_t off = 0, elen = 0;
+	int n = i2d_X509(cert, &der), m, rc;
 
 	if (n <= 0)
 		return -EINVAL;
-	if (!t->odf.cdf.len) {
+	rc = t->enrolled ? ensure_df(t, &t->odf.cdf, 0xa4, P15_FID_CDF) : -ENODATA;
+	if (rc) {
 		OPENSSL_free(der);
-		return -ENODATA;
+		return rc;
 	}
-	snprintf(c.label, sizeof(c.label), "%s", label);
 	if (old) {
-		/* a certificate being replaced keeps its FID and its CDF entry: only the file is new */
-		fid = (uint16_t)(old->path.b[old->path.len - 2] << 8 | old->path.b[old->path.len - 1]);
-		rc = select_app(t);
+		/* replaced without a moment where the entry points nowhere: the new file first, under a new FID, then the
+		 * entry's path (same length: the entry is rewritten in place, with its label), then the old file goes */
+		c = *old;
+		old_fid = (uint16_t)(old->path.b[old->path.len - 2] << 8 | old->path.b[old->path.len - 1]);
+	} else {
+		snprintf(c.label, sizeof(c.label), "%s", label);
+	}
+	fid = free_fid(t->certs, t->n_certs, P15_FID_CERT_FIRST);
+	c.path = app_path(fid);
+	m = p15_encode_certificate(&c, entry, sizeof(entry));
+	rc = m < 0 ? -E2BIG : read_stored(t, &t->odf.cdf, dfbuf, sizeof(dfbuf), &size);
+	if (!rc) {
+		used = (uint32_t)p15_used(dfbuf, size);
+		if (old)
+			rc = find_entry(dfbuf, size, id, &off, &elen) ? -EBADMSG : elen != (size_t)m ? -ENOSPC : 0;
+		else if (used + (uint32_t)m > size)
+			rc = -ENOSPC;
+	}
+	if (!rc)
+		rc = create_object_file(t, &fid, der, (size_t)n);
+	if (!rc && fid != (uint16_t)(c.path.b[4] << 8 | c.path.b[5])) {
+		c.path = app_path(fid);
+		m = p15_encode_certificate(&c, entry, sizeof(entry));
+	}
+	if (!rc && old) {
+		uint32_t s2;
+
+		rc = select_stored_path(t, &t->odf.cdf, &s2);
 		if (!rc)
-			rc = pki_delete(&t->card, fid);
+			rc = pki_update_current(&t->card, (uint32_t)off, entry, (size_t)m);
 		if (!rc)
 			rc = select_app(t);
 		if (!rc)
-			rc = create_ef(t, fid, acl_object, (uint16_t)n, der, (size_t)n);
-	} else {
-		fid = free_fid(t->certs, t->n_certs, P15_FID_CERT_FIRST);
-		c.path = app_path(fid);
-		m = p15_encode_certificate(&c, entry, sizeof(entry));
-		rc = m < 0 ? -E2BIG : df_room(t, &t->odf.cdf, &used, &size);
-		if (!rc && used + (uint32_t)m > size)
-			rc = -ENOSPC;
-		if (!rc)
-			rc = create_object_file(t, &fid, der, (size_t)n);
-		if (!rc && fid != (uint16_t)(c.path.b[4] << 8 | c.path.b[5])) {
-			c.path = app_path(fid);
-			m = p15_encode_certificate(&c, entry, sizeof(entry));
-		}
-		if (!rc)
-			rc = m < 0 ? -E2BIG : append_entry(t, &t->odf.cdf, entry, (size_t)m);
+			rc = pki_delete(&t->card, old_fid);
+	} else if (!rc) {
+		rc = append_entry(t, &t->odf.cdf, entry, (size_t)m);
 	}
 	OPENSSL_free(der);
 	if (!rc)

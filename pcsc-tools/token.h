@@ -15,6 +15,7 @@
 
 struct token {
 	struct pki_card card;
+	bool enrolled; /* the card has an ODF (a PKCS#15 structure), with or without key directories yet */
 	struct p15_odf odf;
 	struct p15_object prkeys[P15_MAX_OBJECTS], pubkeys[P15_MAX_OBJECTS], certs[P15_MAX_OBJECTS];
 	size_t n_prkeys, n_pubkeys, n_certs;

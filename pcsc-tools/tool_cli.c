@@ -171,6 +171,10 @@ int tool_explain(struct token *t, int rc, const char *what)
 	case -EBADMSG:
 		tool_msg("%s: the card's PKCS#15 structure is damaged or not one this tool knows", what);
 		return TOOL_FAILED;
+	case -E2BIG:
+		tool_msg("%s: the card holds more objects in one directory than simpki-tool handles (%d)", what,
+			 P15_MAX_OBJECTS);
+		return TOOL_FAILED;
 	case SW_SECURITY_NOT_SATISFIED:
 		tool_msg("%s: the card wants the PIN first", what);
 		return TOOL_FAILED;
@@ -298,6 +302,24 @@ int tool_open(struct token *t, bool enrolled)
 	return TOOL_OK;
 }
 
+/* A PIN or PUK as the card and OpenSC take it: \a min to \a max characters, digits and letters without marks
+ * (printable ASCII), checked before it is sent so that a typing slip costs no try. */
+static bool secret_ok(const char *what, const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] > 0x7e) {
+			tool_msg("a %s uses digits and letters without marks only", what);
+			return false;
+		}
+	}
+	if (n >= min && n <= max)
+		return true;
+	tool_msg("a %s has %zu to %zu characters", what, min, max);
+	return false;
+}
+
 int tool_verify_pin(struct token *t)
 {
 	char pin[64];
@@ -305,9 +327,8 @@ int tool_verify_pin(struct token *t)
 
 	if (rc)
 		return rc;
-	if (strlen(pin) < 4 || strlen(pin) > 16) {
+	if (!secret_ok("PIN", pin, 4, 16)) {
 		tool_wipe(pin, sizeof(pin));
-		tool_msg("a PIN has 4 to 16 characters");
 		return TOOL_USAGE;
 	}
 	rc = pki_verify(&t->card, pin);
@@ -449,7 +470,7 @@ static int cmd_info(int argc, char **argv)
 		printf(",\"atr\":\"%s\",\"applet\":{\"version\":\"%u.%u\",\"features\":%u},\"life_cycle\":", atr_hex,
 		       t.card.version[0], t.card.version[1], t.card.version[2]);
 		json_string(life);
-		printf(",\"enrolled\":%s,\"pin_tries_left\":", t.odf.prkdf.len ? "true" : "false");
+		printf(",\"enrolled\":%s,\"pin_tries_left\":", t.enrolled ? "true" : "false");
 		pin >= 0 ? printf("%d", pin) : printf("null");
 		printf(",\"puk_tries_left\":");
 		puk >= 0 ? printf("%d", puk) : printf("null");
@@ -457,7 +478,7 @@ static int cmd_info(int argc, char **argv)
 	} else {
 		printf("Reader:       %s\nATR:          %s\nApplet:       simpki PKI applet, IsoApplet API %u.%u\n",
 		       t.card.ops->reader_name(t.card.r), atr_hex, t.card.version[0], t.card.version[1]);
-		printf("Life cycle:   %s%s\n", life, pin >= 0 && !t.odf.prkdf.len ? " (no PKCS#15 structure)" : "");
+		printf("Life cycle:   %s%s\n", life, pin >= 0 && !t.enrolled ? " (no PKCS#15 structure)" : "");
 		if (pin > 0)
 			printf("PIN:          %d %s left\n", pin, tries(pin));
 		else if (pin == 0)
@@ -490,7 +511,9 @@ static int cmd_info(int argc, char **argv)
 
 		hex_encode(t.certs[i].id, t.certs[i].id_len, id, sizeof(id));
 		if (t.certs[i].id_len != 1 || token_read_certificate(&t, t.certs[i].id[0], &x)) {
-			if (!json)
+			if (json)
+				printf("%s{\"id\":\"%s\",\"error\":\"cannot be read\"}", shown++ ? "," : "", id);
+			else
 				printf("  id %s  (cannot be read)\n", id);
 			continue;
 		}
@@ -517,16 +540,6 @@ static int cmd_info(int argc, char **argv)
 }
 
 /* ---- init and pin ------------------------------------------------------------------------------------------ */
-
-static bool length_ok(const char *what, const char *s, size_t min, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n >= min && n <= max)
-		return true;
-	tool_msg("a %s has %zu to %zu characters", what, min, max);
-	return false;
-}
 
 static int cmd_init(int argc, char **argv)
 {
@@ -559,7 +572,7 @@ static int cmd_init(int argc, char **argv)
 	rc = tool_open(&t, false);
 	if (rc)
 		return rc;
-	if (t.odf.prkdf.len) {
+	if (t.enrolled) {
 		pki_card_close(&t.card);
 		tool_msg("this card is enrolled already; a card can be enrolled only once");
 		return TOOL_ENROLMENT;
@@ -570,22 +583,26 @@ static int cmd_init(int argc, char **argv)
 		/* personalised, but the PKCS#15 structure is missing: an enrolment was interrupted */
 		printf("This card has a PIN but no PKCS#15 structure (an enrolment was interrupted): finishing it.\n");
 		rc = tool_secret("SIMPKI_PIN", "PIN", NULL, false, pin, sizeof(pin));
+		if (!rc && !secret_ok("PIN", pin, 4, 16))
+			rc = TOOL_USAGE;
 	} else {
 		if (puk_tries < 0)
 			rc = tool_secret("SIMPKI_PUK", "new PUK", "8 to 16 characters", true, puk, sizeof(puk));
-		if (!rc && puk_tries < 0 && !length_ok("PUK", puk, 8, 16))
+		if (!rc && puk_tries < 0 && !secret_ok("PUK", puk, 8, 16))
 			rc = TOOL_USAGE;
 		if (!rc)
 			rc = tool_secret("SIMPKI_NEW_PIN", "new PIN", "4 to 16 characters", true, pin, sizeof(pin));
-		if (!rc && !length_ok("PIN", pin, 4, 16))
+		if (!rc && !secret_ok("PIN", pin, 4, 16))
 			rc = TOOL_USAGE;
 	}
 	if (!rc) {
 		err = token_init(&t, pin_tries >= 0 || puk_tries >= 0 ? NULL : puk, pin, pin_tries < 0, label);
 		rc = err ? tool_explain(&t, err, pin_tries >= 0 ? "PIN" : "enrolling the card") : TOOL_OK;
-		if (!rc)
+		if (!rc && pin_tries < 0 && puk_tries < 0)
 			printf("The card is enrolled: PUK and PIN are set, and it is ready for keys "
 			       "('simpki-tool keygen').\n");
+		else if (!rc)
+			printf("The card is enrolled and ready for keys ('simpki-tool keygen').\n");
 	}
 	tool_wipe(puk, sizeof(puk));
 	tool_wipe(pin, sizeof(pin));
@@ -647,9 +664,11 @@ static int cmd_pin(int argc, char **argv)
 	}
 	rc = change ? tool_secret("SIMPKI_PIN", "current PIN", NULL, false, old, sizeof(old)) :
 		      tool_secret("SIMPKI_PUK", "PUK", NULL, false, old, sizeof(old));
+	if (!rc && !(change ? secret_ok("PIN", old, 4, 16) : secret_ok("PUK", old, 8, 16)))
+		rc = TOOL_USAGE;
 	if (!rc)
 		rc = tool_secret("SIMPKI_NEW_PIN", "new PIN", "4 to 16 characters", true, new, sizeof(new));
-	if (!rc && !length_ok("PIN", new, 4, 16))
+	if (!rc && !secret_ok("PIN", new, 4, 16))
 		rc = TOOL_USAGE;
 	if (!rc && change) {
 		err = pki_change_pin(&t.card, old, new);

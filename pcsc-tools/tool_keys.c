@@ -337,11 +337,13 @@ static X509 *read_cert_file(const char *path)
 
 int tool_cert(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "id", required_argument, NULL, 'i' }, { "out", required_argument, NULL, 'o' },
-		{ "der", no_argument, NULL, 'd' },	{ "reader", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },	{ NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "id", required_argument, NULL, 'i' },
+					      { "out", required_argument, NULL, 'o' },
+					      { "der", no_argument, NULL, 'd' },
+					      { "reader", required_argument, NULL, 'r' },
+					      { "label", required_argument, NULL, 'l' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	const char *action = argc > 1 ? argv[1] : NULL, *out = NULL, *label = NULL;
 	char cn[P15_LABEL_MAX + 1] = "Certificate";
 	bool der = false, load;
@@ -490,6 +492,7 @@ static CMS_ContentInfo *build_cms(struct token *t, unsigned id, X509 *cert, cons
 	uint8_t *attrs[16] = { NULL }, *set = NULL, sig[256];
 	struct der_item items[16];
 	int lens[16], n = 0, total = 0, pos;
+	bool card_failed = false;
 	size_t sig_len;
 
 	*rc = TOOL_FAILED;
@@ -519,6 +522,7 @@ static CMS_ContentInfo *build_cms(struct token *t, unsigned id, X509 *cert, cons
 		pos += items[i].len;
 	}
 	*rc = card_sign(t, id, set, (size_t)pos, sig, &sig_len);
+	card_failed = *rc != TOOL_OK; /* card_sign() said why */
 	if (*rc)
 		goto fail;
 	if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sig_len)) {
@@ -531,7 +535,7 @@ static CMS_ContentInfo *build_cms(struct token *t, unsigned id, X509 *cert, cons
 	ASN1_TIME_free(now);
 	return cms;
 fail:
-	if (*rc == TOOL_FAILED)
+	if (*rc == TOOL_FAILED && !card_failed)
 		tool_msg("cannot build the CMS signature");
 	for (int i = 0; i < n && i < 16; i++)
 		OPENSSL_free(attrs[i]);

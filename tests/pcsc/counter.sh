@@ -84,6 +84,16 @@ expect 0 "$tool" cert export --id 2 -o back.pem
 cmp -s back.pem cert.pem || fail "the exported certificate differs from the loaded one"
 expect 2 "$tool" cert load --id 1 cert.pem
 says err "not for key 01"
+# a renewed certificate replaces the old one (same key, new serial and validity); the label stays
+openssl x509 -req -in req.pem -CA ca.pem -CAkey ca.key -CAcreateserial -days 730 -out renewed.pem 2> /dev/null
+expect 0 "$tool" cert load --id 2 renewed.pem --label "Chứng thư số của An"
+expect 0 "$tool" cert export --id 2 -o back2.pem
+cmp -s back2.pem renewed.pem || fail "the renewed certificate did not replace the old one"
+run pkcs15-tool --list-certificates
+says out "Nguyễn Văn An"
+expect 0 "$tool" cert load --id 2 cert.pem
+expect 0 "$tool" cert export --id 2 -o back.pem
+cmp -s back.pem cert.pem || fail "loading the first certificate again did not replace the renewed one"
 expect 0 "$tool" info --json
 python3 -c "import json; d = json.load(open('$WORK/out')); assert d['certificates'][0]['id'] == '02'" ||
 	fail "info --json with a certificate: $(cat out)"
@@ -112,6 +122,9 @@ says err "1 try left before the PIN is blocked"
 SIMPKI_PIN=999999 expect 6 "$tool" pin verify
 says err "PIN blocked: unblock it with the PUK (simpki-tool pin unblock); 5 PUK tries left"
 expect 6 "$tool" sign --id 2 decision.txt -o x.sig
+SIMPKI_PUK=123 expect 2 "$tool" pin unblock
+says err "a PUK has 8 to 16 characters"
+SIMPKI_PIN=12 expect 2 "$tool" pin verify
 SIMPKI_PUK=fedcba9876543210 expect 5 "$tool" pin unblock
 says err "wrong PUK: 4 tries left"
 SIMPKI_NEW_PIN=246810 expect 0 "$tool" pin unblock

@@ -45,6 +45,12 @@ while kill -0 "$(cat "$WORK/serve.pid")" 2> /dev/null; do sleep 0.1; done
 echo $! > "$WORK/serve.pid"
 "$here/wait-card.sh" || fail "second card not in the reader"
 run pkcs15-init --create-pkcs15 --so-pin 123456 --so-puk 0123456789abcdef
+# OpenSC's fresh structure has no key directories yet: simpki-tool adds them with its first key
+run "$tool" info --json
+python3 -c "import json; d = json.load(open('$WORK/out')); assert d['enrolled'] and d['keys'] == [], d" ||
+	fail "a card enrolled by pkcs15-init: $(cat out)"
+expect 7 "$tool" init
+run "$tool" keygen --alg p256 --id 4
 run pkcs15-init --generate-key ec/secp256r1 --id 03 --key-usage sign --auth-id FF --pin 123456
 run pkcs15-init --generate-key rsa/2048 --id 01 --key-usage decrypt,sign --auth-id FF --pin 123456
 run pkcs15-tool --read-public-key 03 --output ec3.pem
@@ -60,7 +66,7 @@ python3 -c "
 import json
 d = json.load(open('$WORK/out'))
 ids = sorted((k['id'], k['algorithm']) for k in d['keys'])
-assert ids == [('01', 'rsa2048'), ('03', 'p256')], ids
+assert ids == [('01', 'rsa2048'), ('03', 'p256'), ('04', 'p256')], ids
 assert [c['id'] for c in d['certificates']] == ['01'], d['certificates']
 assert 'Lê Văn Cường' in d['certificates'][0]['subject'], d['certificates'][0]
 " || fail "simpki-tool info on OpenSC's card: $(cat out)"
@@ -71,8 +77,8 @@ openssl cms -verify -binary -inform DER -in d.p7s -content doc.txt -CAfile ca.pe
 	2> /dev/null || fail "CMS with OpenSC's RSA key and certificate"
 run "$tool" cert export --id 1 -o back1.pem
 cmp -s back1.pem cert1.pem || fail "simpki-tool exports another certificate than OpenSC stored"
-run "$tool" keygen --alg p256 --id 4
 run pkcs15-tool --dump
 grep -q "ID *: 04" out || fail "OpenSC does not see the key simpki-tool added to its card"
+grep -q "ID *: 03" out || fail "OpenSC lost its own key 03"
 
 finish interop
