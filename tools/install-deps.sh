@@ -5,6 +5,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	meson ninja-build pkg-config gcc libc6-dev python3 \
-	libssl-dev openssl libcmocka-dev \
+	libssl-dev openssl libcmocka-dev libosmocore-dev \
 	clang libclang-rt-14-dev binutils coreutils iproute2 util-linux \
 	pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools
