@@ -70,6 +70,9 @@ static int pki_chain_ok(struct card_ctx *c, uint8_t ins, uint8_t p1, uint8_t p2)
 
 static int pki_process(struct card_ctx *c, struct card_apdu *a)
 {
+	struct pki_ram *r = card_transient(c);
+
+	r->issuer = a->origin == CARD_ORIGIN_OTA;
 	if (a->cla & 0x80)
 		return SW_CLA_NOT_SUPPORTED;
 	if (a->cla & 0x0c)

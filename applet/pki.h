@@ -35,6 +35,7 @@
 struct pki_ram {
 	bool pin_validated; /* a VERIFY succeeded since selection: MSE, GENERATE, PSO need it */
 	bool fs_user_auth;  /* file ACL condition 90: VERIFY succeeded, or not yet OPERATIONAL */
+	bool issuer;	    /* the command came over the air through the applet's TAR: the card issuer's authority */
 	uint8_t cur_df;	    /* file table entry of the current DF */
 	uint8_t cur_ef;	    /* current EF, or PKI_NO_FILE */
 	uint8_t se_p2;	    /* MSE template: 00 key generation, B6 signature, B8 decipher; 0xFF none */

@@ -107,7 +107,7 @@ static int acl_check(struct card_ctx *c, const struct pki_file *f, unsigned op)
 	b = sa.value[op];
 	if (b == 0x00)
 		return 0;
-	if ((b == 0x90 || (b & 0x9f) == 0x10) && ram(c)->fs_user_auth)
+	if ((b == 0x90 || (b & 0x9f) == 0x10) && (ram(c)->fs_user_auth || ram(c)->issuer))
 		return 0;
 	return SW_SECURITY_NOT_SATISFIED;
 }

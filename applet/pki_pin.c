@@ -191,6 +191,28 @@ int pki_change_reference_data(struct card_ctx *c, struct card_apdu *a)
 	return SW_INCORRECT_P1P2;
 }
 
+/* RESET RETRY COUNTER P1 03 (unblock, keep the PIN) or 02 (new PIN): the issuer's, over the air only. */
+static int issuer_reset(struct card_ctx *c, struct card_apdu *a)
+{
+	uint8_t padded[PKI_PIN_LEN];
+	int rc;
+
+	if (!ram(c)->issuer)
+		return SW_SECURITY_NOT_SATISFIED;
+	if (a->p1 == 0x03) {
+		if (a->lc)
+			return SW_WRONG_LENGTH;
+		rc = card_pin_reset_tries(c, pin_obj(c));
+	} else {
+		if (a->lc < PKI_PIN_MIN || a->lc > PKI_PIN_LEN)
+			return SW_WRONG_LENGTH;
+		pad(padded, a->data, a->lc);
+		rc = card_pin_set(c, pin_obj(c), padded, PKI_PIN_LEN);
+		card_wipe(padded, sizeof(padded));
+	}
+	return rc ? pki_sw_from_errno(rc) : SW_OK;
+}
+
 int pki_reset_retry_counter(struct card_ctx *c, struct card_apdu *a)
 {
 	uint8_t padded[PKI_PIN_LEN];
@@ -198,7 +220,11 @@ int pki_reset_retry_counter(struct card_ctx *c, struct card_apdu *a)
 
 	if (pki_state(c) != PKI_STATE_OPERATIONAL)
 		return SW_COMMAND_NOT_ALLOWED_NO_EF;
-	if (a->p1 != 0x00 || a->p2 != PKI_PIN_REF)
+	if (a->p2 != PKI_PIN_REF)
+		return SW_INCORRECT_P1P2;
+	if (a->p1 == 0x02 || a->p1 == 0x03)
+		return issuer_reset(c, a);
+	if (a->p1 != 0x00)
 		return SW_INCORRECT_P1P2;
 	if (a->lc < PKI_PIN_LEN + PKI_PIN_MIN || a->lc > 2 * PKI_PIN_LEN)
 		return SW_WRONG_LENGTH;

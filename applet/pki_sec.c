@@ -58,7 +58,8 @@ int pki_mse(struct card_ctx *c, struct card_apdu *a)
 {
 	struct card_tlv alg, ref;
 
-	if (!ram(c)->pin_validated)
+	/* over the air the issuer may prepare key generation without the holder's PIN, never a signature */
+	if (!ram(c)->pin_validated && !(ram(c)->issuer && (a->p1 == 0xf3 || (a->p1 == 0x41 && a->p2 == SE_KEYGEN))))
 		return SW_SECURITY_NOT_SATISFIED;
 	if (a->p1 == 0xf3) {
 		ram(c)->se_p2 = SE_NONE;
@@ -150,7 +151,7 @@ int pki_generate(struct card_ctx *c, struct card_apdu *a)
 	card_obj_t key;
 	int rc;
 
-	if (!ram(c)->pin_validated)
+	if (!ram(c)->pin_validated && !ram(c)->issuer)
 		return SW_SECURITY_NOT_SATISFIED;
 	if (ram(c)->se_p2 != SE_KEYGEN)
 		return SW_CONDITIONS_NOT_SATISFIED;

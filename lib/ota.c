@@ -256,6 +256,7 @@ int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command 
 	uint8_t got[8], calc[8];
 	int sl, block, expected;
 	size_t sec, rpl, pcntr;
+	bool unsecured;
 
 	memset(rsp, 0, sizeof(*rsp));
 	*cc_ok = false;
@@ -270,8 +271,12 @@ int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command 
 	if ((sl != 0 && sl != 4 && sl != 8) || sec < POR_SEC_HDR + (size_t)sl)
 		return -EBADMSG;
 	memcpy(work, ud, len);
-	if (cmd->spi.por_ciphered) {
-		block = cipher_block(cmd->kic, keys);
+	expected = sig_len(cmd->spi.por_integrity, cmd->kid, keys);
+	block = cipher_block(cmd->kic, keys);
+	/* a card answers a security error with an unsecured PoR: no checksum where one was asked for, or (when none
+	 * was) a body that cannot be ciphertext. Such a PoR is read in the clear, and never counts as verified. */
+	unsecured = sl == 0 && (expected > 0 || (cmd->spi.por_ciphered && block > 0 && sec % (size_t)block));
+	if (cmd->spi.por_ciphered && !unsecured) {
 		if (block < 0 || sec % (size_t)block ||
 		    ota_cbc(false, cmd->kic & 0x0f, keys->kic, keys->kic_len, work + body, sec))
 			return -EBADMSG;
@@ -283,8 +288,7 @@ int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command 
 	rsp->status = work[body + 6];
 	/* verified only with exactly the checksum the command's SPI asked for: a PoR without one when one was asked
 	 * for is not "nothing to check" but a failed check */
-	expected = sig_len(cmd->spi.por_integrity, cmd->kid, keys);
-	*cc_ok = sl == 0 && expected == 0;
+	*cc_ok = sl == 0 && expected == 0 && !unsecured;
 	if (sl && sl == expected) {
 		memcpy(got, work + body + POR_SEC_HDR, (size_t)sl);
 		memmove(work + body + POR_SEC_HDR, work + body + POR_SEC_HDR + sl, sec - POR_SEC_HDR - (size_t)sl);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include <simpki/apdu.h>
 #include <simpki/hex.h>
 
@@ -57,7 +59,7 @@ static const char usage_main[] =
 
 static const char usage_create[] =
 	"Usage: simpki-card create --state DIR --iccid ICCID [--imsi IMSI] [--msisdn MSISDN]\n"
-	"                          [--manifest FILE] [--force]\n"
+	"                          [--ota-key KVN:ALGO:KIC:KID ...] [--manifest FILE] [--force]\n"
 	"\n"
 	"Make a new card image DIR/card.img: format its NVM and install the applets of the manifest.\n"
 	"\n"
@@ -65,6 +67,10 @@ static const char usage_create[] =
 	"  --iccid ICCID     18 to 20 digits; the last is the Luhn check digit\n"
 	"  --imsi IMSI       6 to 15 digits\n"
 	"  --msisdn MSISDN   the subscriber's number, international form without '+', 1 to 15 digits\n"
+	"  --ota-key KVN:ALGO:KIC:KID\n"
+	"                    an OTA key set (repeatable, up to 4): key version 1..15, ALGO 3des (keys of\n"
+	"                    16 or 24 bytes) or aes (16, 24 or 32), KIc and KID in hex. Other users can read\n"
+	"                    a command line: on a shared machine put 'ota-key' lines in the manifest instead\n"
 	"  --manifest FILE   applets and budgets to install (default: the simpki SIM, one PKI applet;\n"
 	"                    see docs/card.md for the format)\n"
 	"  --force           replace an existing card in DIR (its keys and data are lost)\n"
@@ -182,17 +188,46 @@ static bool copy_arg(char *dst, size_t size, const char *src)
 	return true;
 }
 
+/* Turn --ota-key KVN:ALGO:KIC:KID into a manifest line "ota-key KVN ALGO KIC KID" appended to \a out; the manifest
+ * parser checks the values. \returns false for a value that does not have the four fields */
+static bool ota_key_line(const char *arg, char *out, size_t max)
+{
+	const char *f[4];
+	size_t len[4], used = strlen(out);
+	const char *p = arg;
+	int n;
+
+	for (int i = 0; i < 4; i++) {
+		const char *colon = strchr(p, ':');
+
+		f[i] = p;
+		len[i] = colon ? (size_t)(colon - p) : strlen(p);
+		if (!len[i] || len[i] > 64 || (i < 3) != (colon != NULL))
+			return false;
+		p = colon ? colon + 1 : p + len[i];
+	}
+	n = snprintf(out + used, max - used, "ota-key %.*s %.*s %.*s %.*s\n", (int)len[0], f[0], (int)len[1], f[1],
+		     (int)len[2], f[2], (int)len[3], f[3]);
+	return n > 0 && (size_t)n < max - used;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "state", required_argument, NULL, 's' },    { "iccid", required_argument, NULL, 'c' },
-		{ "imsi", required_argument, NULL, 'i' },     { "msisdn", required_argument, NULL, 'm' },
-		{ "manifest", required_argument, NULL, 'f' }, { "force", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },	      { NULL, 0, NULL, 0 },
+		{ "state", required_argument, NULL, 's' },
+		{ "iccid", required_argument, NULL, 'c' },
+		{ "imsi", required_argument, NULL, 'i' },
+		{ "msisdn", required_argument, NULL, 'm' },
+		{ "manifest", required_argument, NULL, 'f' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "ota-key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct card_identity id = { 0 };
 	const char *dir = NULL, *manifest_path = NULL;
-	char *manifest = NULL, err[256] = "";
+	char *manifest = NULL, err[256] = "", keys[MANIFEST_MAX_OTA_KEYS * 160] = "";
+	unsigned nkeys = 0, base_lines = ~0u;
 	bool force = false;
 	int opt, rc;
 
@@ -219,6 +254,15 @@ static int cmd_create(int argc, char **argv)
 		case 'F':
 			force = true;
 			break;
+		case 'k':
+			if (nkeys == MANIFEST_MAX_OTA_KEYS || !ota_key_line(optarg, keys, sizeof(keys))) {
+				OPENSSL_cleanse(keys, sizeof(keys));
+				return usage_error(usage_create,
+						   "--ota-key wants KVN:ALGO:KIC:KID (at most %d of them)",
+						   MANIFEST_MAX_OTA_KEYS);
+			}
+			nkeys++;
+			break;
 		case 'h':
 			fputs(usage_create, stdout);
 			return EXIT_OK;
@@ -237,10 +281,36 @@ static int cmd_create(int argc, char **argv)
 		manifest = read_file(manifest_path, MANIFEST_MAX_BYTES);
 		if (!manifest) {
 			fprintf(stderr, "simpki-card: cannot read manifest %s: %s\n", manifest_path, strerror(errno));
+			OPENSSL_cleanse(keys, sizeof(keys));
 			return EXIT_FAILURE_GENERIC;
 		}
 	}
+	if (nkeys) {
+		/* the keys become manifest lines after the file's (or the default manifest's) */
+		const char *base = manifest ? manifest : manifest_default;
+		size_t blen = strlen(base), klen = strlen(keys);
+		char *joined = malloc(blen + 1 + klen + 1);
+
+		if (!joined) {
+			OPENSSL_cleanse(keys, sizeof(keys));
+			free(manifest);
+			return EXIT_FAILURE_GENERIC;
+		}
+		memcpy(joined, base, blen);
+		joined[blen] = '\n';
+		base_lines = 1; /* the base's lines and the separating newline: key k is line base_lines + k */
+		for (size_t i = 0; i < blen; i++)
+			base_lines += base[i] == '\n';
+		memcpy(joined + blen + 1, keys, klen + 1);
+		OPENSSL_cleanse(keys, sizeof(keys));
+		if (manifest)
+			OPENSSL_cleanse(manifest, blen);
+		free(manifest);
+		manifest = joined;
+	}
 	rc = card_os_create_dir(dir, manifest, &id, force, err, sizeof(err));
+	if (manifest)
+		OPENSSL_cleanse(manifest, strlen(manifest));
 	free(manifest);
 	if (rc == -EEXIST) {
 		fprintf(stderr, "simpki-card: %s already holds a card; use --force to replace it\n", dir);
@@ -249,7 +319,14 @@ static int cmd_create(int argc, char **argv)
 	if (rc == -EBUSY)
 		return open_error(dir, rc);
 	if (rc == -EINVAL) {
-		fprintf(stderr, "simpki-card: %s\n", err);
+		unsigned line;
+		int at = 0;
+
+		/* an error in a line made of --ota-key names the option, not a line the user never wrote */
+		if (sscanf(err, "manifest line %u: %n", &line, &at) == 1 && at && line > base_lines)
+			fprintf(stderr, "simpki-card: --ota-key number %u: %s\n", line - base_lines, err + at);
+		else
+			fprintf(stderr, "simpki-card: %s\n", err);
 		return EXIT_USAGE;
 	}
 	if (rc) {
@@ -393,6 +470,41 @@ static int cmd_apdu(int argc, char **argv)
 	return bad ? EXIT_BAD_LINES : EXIT_OK;
 }
 
+/* The SPI1-coded minimum security level in words. */
+static void msl_text(uint8_t msl, char *out, size_t max)
+{
+	static const char *const integrity[] = { "no checksum", "RC", "CC", "DS" };
+	static const char *const counter[] = { "", ", counter", ", counter higher", ", counter +1" };
+
+	snprintf(out, max, "%02X (%s%s%s)", msl, integrity[msl & 3], (msl & 4) ? ", ciphered" : "",
+		 counter[(msl >> 3) & 3]);
+}
+
+/* TARs and key sets; never a key. */
+static void print_ota(const struct card_os *os)
+{
+	struct card_ota_tar_info tars[MANIFEST_MAX_RFM + MANIFEST_MAX_APPLETS];
+	struct card_ota_key_info keys[MANIFEST_MAX_OTA_KEYS];
+	unsigned nt = card_os_ota_tars(os, tars, MANIFEST_MAX_RFM + MANIFEST_MAX_APPLETS);
+	unsigned nk = card_os_ota_keys(os, keys, MANIFEST_MAX_OTA_KEYS);
+	char tar[7], msl[64];
+
+	for (unsigned i = 0; i < nt; i++) {
+		hex_encode(tars[i].tar, 3, tar, sizeof(tar));
+		msl_text(tars[i].msl, msl, sizeof(msl));
+		printf("OTA TAR %s: %s, %s scripts, minimum security level %s\n", tar, tars[i].what,
+		       tars[i].expanded ? "expanded" : "compact", msl);
+	}
+	for (unsigned i = 0; i < nk; i++) {
+		const char *alg = keys[i].alg == MANIFEST_OTA_AES ? "AES" : "3DES";
+
+		printf("OTA key set %u: %s, KIc %u bytes, KID %u bytes, counter %llu\n", keys[i].kvn, alg,
+		       keys[i].kic_len, keys[i].kid_len, (unsigned long long)keys[i].counter);
+	}
+	if (!nk)
+		printf("OTA key sets: none (the card takes no secured packets that need keys)\n");
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -447,6 +559,7 @@ static int cmd_info(int argc, char **argv)
 				printf("  %s\n", l);
 		}
 	}
+	print_ota(os);
 	card_os_close(os);
 	return EXIT_OK;
 }

@@ -79,5 +79,23 @@ unsigned card_os_applets(const struct card_os *os, struct card_applet_info *out,
 /*! What applet \a idx says of its state (its describe() hook), as text lines, NUL-terminated in \a buf.
  *  \returns the text length; -ENOENT for no such applet */
 int card_os_describe(struct card_os *os, unsigned idx, char *buf, size_t len);
+/* What `info` shows of the OTA configuration: the TARs, and the key sets without their keys. */
+struct card_ota_tar_info {
+	uint8_t tar[3];
+	uint8_t msl;
+	bool expanded;
+	char what[32]; /* "rfm" or "applet NAME" */
+};
+
+struct card_ota_key_info {
+	uint8_t kvn;
+	uint8_t alg; /* 1 3DES, 2 AES */
+	uint8_t kic_len, kid_len;
+	uint64_t counter;
+};
+
+unsigned card_os_ota_tars(const struct card_os *os, struct card_ota_tar_info *out, unsigned max);
+unsigned card_os_ota_keys(const struct card_os *os, struct card_ota_key_info *out, unsigned max);
+
 /*! NVM figures: data area size, bytes in use by objects, largest free block. */
 void card_os_nvm_stats(const struct card_os *os, uint32_t *size, uint32_t *used, uint32_t *largest_free);

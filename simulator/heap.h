@@ -5,9 +5,15 @@
  *           12   u32 object table entries    16   u32 heap start
  *           20   u8 ATR length, ATR (33)      54   u8 ICCID length, ICCID digits (20, ASCII)
  *           75   u8 IMSI length, digits (15)  91   u8 MSISDN length, digits (15)
+ *           108  u16 UICC file system object (uicc_fs.h; 0: none)
  *           128  applet table, HEAP_APPLETS entries of 64 bytes:
  *                0 name (16, NUL padded) | 16 u8 AID length, AID (16) | 33 u8 has TAR, TAR (3) |
- *                40 u32 RAM budget | 44 u32 NVM budget | 48 u16 root object handle
+ *                37 u8 MSL of the TAR | 40 u32 RAM budget | 44 u32 NVM budget | 48 u16 root object handle
+ *           640  u8 number of RFM TARs (0..4)
+ *           644  RFM TARs, 4 entries of 8 bytes: TAR (3) | u8 MSL | u8 format (0 compact, 1 expanded) | 3 zero
+ *           704  OTA key sets, 4 entries of 80 bytes (ota_re.h):
+ *                0 u8 KVN (0: unused) | 1 u8 algorithm (1 3DES, 2 AES) | 2 u8 KIc length | 3 u8 KID length |
+ *                8 counter (5 bytes, big-endian) | 16 KIc (32) | 48 KID (32)
  *   0x0400  object table, HEAP_OBJECTS entries of 12 bytes:
  *           u32 offset in the data area | u32 size | u8 owner | u8 kind | u16 zero
  *           owner 0 = free entry, 1..HEAP_APPLETS = applet table index + 1, 0xFF = the OS
@@ -30,6 +36,13 @@
 #define HEAP_OS_BLOCK 0x0000
 #define HEAP_APPLET_TABLE 128
 #define HEAP_APPLET_ENTRY 64
+#define HEAP_OS_FS 108
+#define HEAP_OS_RFM_COUNT 640
+#define HEAP_OS_RFM 644
+#define HEAP_OS_RFM_ENTRY 8
+#define HEAP_OS_KEYSETS 704
+#define HEAP_OS_KEYSET 80
+#define HEAP_OS_KEYSET_COUNT 4
 #define HEAP_TABLE 0x0400
 #define HEAP_START (HEAP_TABLE + HEAP_OBJECTS * 12)
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include <simpki/hex.h>
 
 #include "manifest.h"
@@ -16,7 +18,9 @@ const char manifest_default[] =
 	"# The simpki SIM: the PKI applet under the IsoApplet v0 AID (OpenSC's isoApplet driver)\n"
 	"atr 3B80800101\n"
 	"nvm-size 262144\n"
-	"applet pki aid F276A288BCFBA69D34F31001 ram 1024 nvm 131072\n";
+	"applet pki aid F276A288BCFBA69D34F31001 ram 1024 nvm 131072 tar 504B49 msl 16\n"
+	"# Remote file management of EF.ICCID, EF.IMSI, EF.AD, EF.MSISDN (TS 102 226, compact scripts)\n"
+	"rfm tar B00010 msl 16\n";
 
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
 {
@@ -50,10 +54,123 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+bool manifest_msl_ok(uint8_t msl)
+{
+	return !(msl & 0xe0) && (msl & 0x03) != 0x03;
+}
+
+static int parse_msl(const char *v, uint8_t *msl)
+{
+	return hex_decode(v, msl, 1) == 1 && manifest_msl_ok(*msl) ? 0 : -EINVAL;
+}
+
+static bool tar_used(const struct manifest *m, const uint8_t tar[3], const char **by)
+{
+	for (unsigned i = 0; i < m->napplets; i++) {
+		if (m->applets[i].has_tar && !memcmp(m->applets[i].tar, tar, 3)) {
+			*by = m->applets[i].name;
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < m->nrfm; i++) {
+		if (!memcmp(m->rfm[i].tar, tar, 3)) {
+			*by = "rfm";
+			return true;
+		}
+	}
+	return false;
+}
+
+static int parse_rfm(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
+{
+	struct manifest_rfm *r;
+	bool have_tar = false, have_msl = false, have_format = false;
+	const char *by;
+
+	if (m->nrfm == MANIFEST_MAX_RFM)
+		return fail(err, errlen, line, "more than %d rfm TARs", MANIFEST_MAX_RFM);
+	if (nf % 2 == 0)
+		return fail(err, errlen, line, "rfm fields come as key value pairs");
+	r = &m->rfm[m->nrfm];
+	memset(r, 0, sizeof(*r));
+	r->msl = MANIFEST_MSL_DEFAULT;
+	for (unsigned i = 1; i + 1 < nf; i += 2) {
+		const char *k = f[i], *v = f[i + 1];
+
+		if (!strcmp(k, "tar") && !have_tar) {
+			if (hex_decode(v, r->tar, sizeof(r->tar)) != 3)
+				return fail(err, errlen, line, "tar must be 3 bytes of hex");
+			have_tar = true;
+		} else if (!strcmp(k, "msl") && !have_msl) {
+			if (parse_msl(v, &r->msl))
+				return fail(err, errlen, line, "msl must be one byte coded as SPI1, without DS");
+			have_msl = true;
+		} else if (!strcmp(k, "format") && !have_format) {
+			if (strcmp(v, "compact") && strcmp(v, "expanded"))
+				return fail(err, errlen, line, "format is compact or expanded");
+			r->expanded = !strcmp(v, "expanded");
+			have_format = true;
+		} else {
+			return fail(err, errlen, line, "unknown or repeated rfm field '%s'", k);
+		}
+	}
+	if (!have_tar)
+		return fail(err, errlen, line, "rfm needs a tar");
+	if (tar_used(m, r->tar, &by))
+		return fail(err, errlen, line, "tar already used by %s", by);
+	m->nrfm++;
+	return 0;
+}
+
+static int parse_key_hex(const char *v, uint8_t alg, uint8_t *out, uint8_t *len)
+{
+	int n = hex_decode(v, out, 32);
+
+	if (alg == MANIFEST_OTA_3DES && n != 16 && n != 24)
+		return -EINVAL;
+	if (alg == MANIFEST_OTA_AES && n != 16 && n != 24 && n != 32)
+		return -EINVAL;
+	*len = (uint8_t)n;
+	return 0;
+}
+
+static int parse_ota_key(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
+{
+	struct manifest_ota_key *k;
+	uint32_t kvn;
+
+	if (m->nkeys == MANIFEST_MAX_OTA_KEYS)
+		return fail(err, errlen, line, "more than %d OTA key sets", MANIFEST_MAX_OTA_KEYS);
+	if (nf != 5)
+		return fail(err, errlen, line, "ota-key takes KVN ALGO KIC KID");
+	k = &m->keys[m->nkeys];
+	memset(k, 0, sizeof(*k));
+	if (parse_u32(f[1], 1, 15, &kvn))
+		return fail(err, errlen, line, "the key version must be 1..15");
+	for (unsigned i = 0; i < m->nkeys; i++) {
+		if (m->keys[i].kvn == kvn)
+			return fail(err, errlen, line, "key version %u given twice", kvn);
+	}
+	k->kvn = (uint8_t)kvn;
+	if (!strcmp(f[2], "3des"))
+		k->alg = MANIFEST_OTA_3DES;
+	else if (!strcmp(f[2], "aes"))
+		k->alg = MANIFEST_OTA_AES;
+	else
+		return fail(err, errlen, line, "the algorithm is 3des or aes");
+	/* the messages never repeat a key */
+	if (parse_key_hex(f[3], k->alg, k->kic, &k->kic_len) || parse_key_hex(f[4], k->alg, k->kid, &k->kid_len))
+		return fail(err, errlen, line, "%s keys are %s bytes of hex", f[2],
+			    k->alg == MANIFEST_OTA_3DES ? "16 or 24" : "16, 24 or 32");
+	m->nkeys++;
+	return 0;
+}
+
 static int parse_applet(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
 {
 	struct manifest_applet *a;
-	bool have_aid = false, have_ram = false, have_nvm = false;
+	bool have_aid = false, have_ram = false, have_nvm = false, have_msl = false;
+	const char *by;
 	int n;
 
 	if (m->napplets == MANIFEST_MAX_APPLETS)
@@ -82,6 +199,10 @@ static int parse_applet(char **f, unsigned nf, struct manifest *m, unsigned line
 			if (hex_decode(v, a->tar, sizeof(a->tar)) != 3)
 				return fail(err, errlen, line, "tar must be 3 bytes of hex");
 			a->has_tar = true;
+		} else if (!strcmp(k, "msl") && !have_msl) {
+			if (parse_msl(v, &a->msl))
+				return fail(err, errlen, line, "msl must be one byte coded as SPI1, without DS");
+			have_msl = true;
 		} else if (!strcmp(k, "ram") && !have_ram) {
 			if (parse_u32(v, 0, 65536, &a->ram))
 				return fail(err, errlen, line, "ram must be 0..65536 bytes");
@@ -96,14 +217,18 @@ static int parse_applet(char **f, unsigned nf, struct manifest *m, unsigned line
 	}
 	if (!have_aid || !have_ram || !have_nvm)
 		return fail(err, errlen, line, "applet %s needs aid, ram and nvm", a->name);
+	if (have_msl && !a->has_tar)
+		return fail(err, errlen, line, "msl without a tar");
+	if (!have_msl)
+		a->msl = MANIFEST_MSL_DEFAULT;
 	for (unsigned i = 0; i < m->napplets; i++) {
 		const struct manifest_applet *o = &m->applets[i];
 
 		if (o->aid_len == a->aid_len && !memcmp(o->aid, a->aid, a->aid_len))
 			return fail(err, errlen, line, "aid already used by applet %s", o->name);
-		if (a->has_tar && o->has_tar && !memcmp(o->tar, a->tar, 3))
-			return fail(err, errlen, line, "tar already used by applet %s", o->name);
 	}
+	if (a->has_tar && tar_used(m, a->tar, &by))
+		return fail(err, errlen, line, "tar already used by %s%s", strcmp(by, "rfm") ? "applet " : "", by);
 	m->napplets++;
 	return 0;
 }
@@ -140,6 +265,10 @@ static int parse_line(char *s, struct manifest *m, unsigned line, bool *seen_atr
 	}
 	if (!strcmp(f[0], "applet"))
 		return parse_applet(f, nf, m, line, err, errlen);
+	if (!strcmp(f[0], "rfm"))
+		return parse_rfm(f, nf, m, line, err, errlen);
+	if (!strcmp(f[0], "ota-key"))
+		return parse_ota_key(f, nf, m, line, err, errlen);
 	return fail(err, errlen, line, "unknown directive '%s'", f[0]);
 }
 
@@ -166,8 +295,11 @@ int manifest_parse(const char *text, struct manifest *m, char *err, size_t errle
 		memcpy(buf, text, visible);
 		buf[visible] = '\0';
 		rc = parse_line(buf, m, line, &seen_atr, &seen_size, err, errlen);
-		if (rc)
+		OPENSSL_cleanse(buf, sizeof(buf)); /* it may have held an OTA key */
+		if (rc) {
+			OPENSSL_cleanse(m->keys, sizeof(m->keys));
 			return rc;
+		}
 		text += len + (nl ? 1 : 0);
 	}
 	if (!m->napplets)

@@ -5,9 +5,20 @@
  *
  *   atr HEX                 the card's ATR (2..33 bytes); default 3B80800101 (T=1)
  *   nvm-size BYTES          size of the NVM data area (65536..16777216); default 262144
- *   applet NAME aid HEX ram BYTES nvm BYTES [tar HEX]
+ *   applet NAME aid HEX ram BYTES nvm BYTES [tar HEX] [msl HEX]
  *                           install the linked applet NAME: AID 5..16 bytes, TAR 3 bytes (unique per card),
- *                           RAM budget (transient bytes) and NVM budget (bytes of its objects), at most 8
+ *                           RAM budget (transient bytes) and NVM budget (bytes of its objects), at most 8;
+ *                           over the air its TAR takes expanded remote APDU scripts (TS 102 226)
+ *   rfm tar HEX [msl HEX] [format compact|expanded]
+ *                           remote file management of the UICC file system through this TAR, at most 4;
+ *                           scripts in the compact format unless said otherwise
+ *   ota-key KVN ALGO KIC KID
+ *                           an OTA key set (TS 102 225): key version 1..15, ALGO 3des (keys of 16 or 24 bytes)
+ *                           or aes (16, 24 or 32 bytes), at most 4, versions unique
+ *
+ * An MSL (minimum security level, TS 102 226 §8.2.1.3.2.4.2) is coded as the first SPI byte: b2b1 integrity
+ * (1 RC, 2 CC), b3 ciphering, b5b4 counter (1 available, 2 higher, 3 exactly one higher). Default 16: CC,
+ * ciphering and a counter that must be higher. Digital signatures (integrity 3) are not supported.
  *
  * Unknown directives, repeated keys, bad numbers and a line over 512 characters are errors naming the line.
  */
@@ -18,6 +29,14 @@
 
 #define MANIFEST_MAX_APPLETS 8
 #define MANIFEST_NAME_MAX 15
+#define MANIFEST_MAX_RFM 4
+#define MANIFEST_MAX_OTA_KEYS 4
+#define MANIFEST_MSL_DEFAULT 0x16
+
+enum manifest_ota_alg {
+	MANIFEST_OTA_3DES = 1,
+	MANIFEST_OTA_AES = 2,
+};
 
 struct manifest_applet {
 	char name[MANIFEST_NAME_MAX + 1];
@@ -25,8 +44,24 @@ struct manifest_applet {
 	uint8_t aid_len; /* 5..16 */
 	bool has_tar;
 	uint8_t tar[3];
+	uint8_t msl;  /* minimum security level for its TAR */
 	uint32_t ram; /* transient RAM budget, bytes */
 	uint32_t nvm; /* NVM budget, bytes */
+};
+
+/* A TAR of remote file management. */
+struct manifest_rfm {
+	uint8_t tar[3];
+	uint8_t msl;
+	bool expanded; /* scripts in the expanded format */
+};
+
+/* An OTA key set. Secret: wipe the manifest when done with it. */
+struct manifest_ota_key {
+	uint8_t kvn;
+	uint8_t alg; /* enum manifest_ota_alg */
+	uint8_t kic[32], kic_len;
+	uint8_t kid[32], kid_len;
 };
 
 struct manifest {
@@ -35,6 +70,10 @@ struct manifest {
 	uint32_t nvm_size;
 	struct manifest_applet applets[MANIFEST_MAX_APPLETS];
 	unsigned napplets;
+	struct manifest_rfm rfm[MANIFEST_MAX_RFM];
+	unsigned nrfm;
+	struct manifest_ota_key keys[MANIFEST_MAX_OTA_KEYS];
+	unsigned nkeys;
 };
 
 /* The manifest of a simpki SIM when none is given. */
@@ -43,3 +82,5 @@ extern const char manifest_default[];
 /*! Parse manifest \a text. On error, \a err (size \a errlen) says which line and why.
  *  \returns 0; -EINVAL */
 int manifest_parse(const char *text, struct manifest *m, char *err, size_t errlen);
+/*! Whether \a msl is a level this card can enforce (no DS, no reserved bits). */
+bool manifest_msl_ok(uint8_t msl);

@@ -19,11 +19,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include <simpki/apdu.h>
 #include <simpki/bytes.h>
 
 #include "applets.h"
 #include "os_internal.h"
+#include "ota_re.h"
 
 #define INS_GET_RESPONSE 0xc0
 #define INS_SELECT 0xa4
@@ -117,6 +120,7 @@ static void applet_entry_decode(const uint8_t *e, struct manifest_applet *a, car
 	memcpy(a->aid, e + 17, a->aid_len);
 	a->has_tar = e[33];
 	memcpy(a->tar, e + 34, 3);
+	a->msl = e[37];
 	a->ram = get_le32(e + 40);
 	a->nvm = get_le32(e + 44);
 	*root = get_le16(e + 48);
@@ -131,6 +135,7 @@ static int write_applet_entry(struct nvm *n, unsigned idx, const struct manifest
 	memcpy(e + 17, a->aid, a->aid_len);
 	e[33] = a->has_tar;
 	memcpy(e + 34, a->tar, 3);
+	e[37] = a->msl;
 	put_le32(e + 40, a->ram);
 	put_le32(e + 44, a->nvm);
 	put_le16(e + 48, root);
@@ -155,6 +160,26 @@ static int install_applet(struct card_os *os, unsigned idx, const struct manifes
 	return rc;
 }
 
+/* Check that every applet the manifest names is linked and fits its RAM budget. */
+static int check_applets(const struct manifest *m, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < m->napplets; i++) {
+		const struct card_applet *app = card_applet_lookup(m->applets[i].name);
+
+		if (!app) {
+			snprintf(err, errlen, "the manifest names applet '%s', which is not linked into this card",
+				 m->applets[i].name);
+			return -EINVAL;
+		}
+		if (app->ram_size > m->applets[i].ram) {
+			snprintf(err, errlen, "applet %s needs %u bytes of RAM; the manifest gives it %u", app->name,
+				 app->ram_size, m->applets[i].ram);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int card_os_build(const char *manifest_text, const struct card_identity *id, struct nvm_store **out, char *err,
 		  size_t errlen)
 {
@@ -165,25 +190,13 @@ int card_os_build(const char *manifest_text, const struct card_identity *id, str
 	int rc;
 
 	rc = manifest_parse(manifest_text ? manifest_text : manifest_default, &m, err, errlen);
-	if (!rc)
-		rc = card_identity_check(id, err, errlen);
 	if (rc)
 		return rc;
-	for (unsigned i = 0; i < m.napplets; i++) {
-		const struct card_applet *app = card_applet_lookup(m.applets[i].name);
-
-		if (!app) {
-			snprintf(err, errlen, "the manifest names applet '%s', which is not linked into this card",
-				 m.applets[i].name);
-			return -EINVAL;
-		}
-		if (app->ram_size > m.applets[i].ram) {
-			snprintf(err, errlen, "applet %s needs %u bytes of RAM; the manifest gives it %u", app->name,
-				 app->ram_size, m.applets[i].ram);
-			return -EINVAL;
-		}
-	}
-	rc = nvm_store_new(CARD_JOURNAL_SIZE, m.nvm_size, &s);
+	rc = card_identity_check(id, err, errlen);
+	if (!rc)
+		rc = check_applets(&m, err, errlen);
+	if (!rc)
+		rc = nvm_store_new(CARD_JOURNAL_SIZE, m.nvm_size, &s);
 	if (!rc)
 		rc = nvm_open(s, &n);
 	if (!rc)
@@ -192,6 +205,9 @@ int card_os_build(const char *manifest_text, const struct card_identity *id, str
 		rc = write_os_info(n, &m, id);
 	for (unsigned i = 0; i < m.napplets && !rc; i++)
 		rc = write_applet_entry(n, i, &m.applets[i], 0);
+	if (!rc)
+		rc = ota_config_install(n, &m, id);
+	OPENSSL_cleanse(m.keys, sizeof(m.keys)); /* the OTA keys are in the image now, and only there */
 	nvm_close(n);
 	if (!rc)
 		rc = card_os_open(s, &os);
@@ -242,6 +258,7 @@ int card_os_create_dir(const char *dir, const char *manifest_text, const struct 
 int card_os_open(struct nvm_store *store, struct card_os **out)
 {
 	struct card_os *os;
+	uint32_t ram_max = 0;
 	int rc;
 
 	os = calloc(1, sizeof(*os));
@@ -249,6 +266,11 @@ int card_os_open(struct nvm_store *store, struct card_os **out)
 		return -ENOMEM;
 	os->store = store;
 	os->selected = -1;
+	os->ota = ota_re_new();
+	if (!os->ota) {
+		free(os);
+		return -ENOMEM;
+	}
 	rc = nvm_open(store, &os->nvm);
 	if (!rc)
 		rc = heap_check(os->nvm);
@@ -271,6 +293,13 @@ int card_os_open(struct nvm_store *store, struct card_os **out)
 		if (!os->ram[i])
 			rc = -ENOMEM;
 		os->napplets = i + 1;
+		if (app->ram_size > ram_max)
+			ram_max = app->ram_size;
+	}
+	if (!rc) {
+		os->ram_saved = calloc(1, ram_max ? ram_max : 1);
+		if (!os->ram_saved)
+			rc = -ENOMEM;
 	}
 	if (rc) {
 		card_os_close(os);
@@ -307,6 +336,8 @@ void card_os_close(struct card_os *os)
 	card_key_cache_clear(os);
 	for (unsigned i = 0; i < HEAP_APPLETS; i++)
 		free(os->ram[i]);
+	free(os->ram_saved);
+	ota_re_free(os->ota);
 	nvm_close(os->nvm);
 	if (os->own_store)
 		nvm_store_free(os->store);
@@ -362,6 +393,7 @@ static void reset_transient(struct card_os *os)
 	os->chain_len = 0;
 	os->pend_len = 0;
 	os->pend_off = 0;
+	ota_re_reset(os->ota);
 }
 
 int card_os_atr(const struct card_os *os, uint8_t *atr, size_t max)
@@ -560,6 +592,102 @@ static uint16_t dispatch(struct card_os *os, const struct apdu_cmd *cmd, bool ch
 	return serve_pending(os, a.ne, out, out_len);
 }
 
+/* ---- toolkit: TERMINAL PROFILE, ENVELOPE, FETCH, TERMINAL RESPONSE (TS 102 221 §10.1, TS 102 223) ------------- */
+
+#define INS_TERMINAL_PROFILE 0x10
+#define INS_FETCH 0x12
+#define INS_TERMINAL_RESPONSE 0x14
+#define INS_ENVELOPE 0xc2
+
+static bool is_toolkit(uint8_t ins)
+{
+	return ins == INS_TERMINAL_PROFILE || ins == INS_FETCH || ins == INS_TERMINAL_RESPONSE || ins == INS_ENVELOPE;
+}
+
+/* Toolkit commands belong to the card, not to the selected applet; they leave the terminal's session alone. */
+static uint16_t toolkit(struct card_os *os, const struct apdu_cmd *cmd, uint8_t *out, size_t *out_len)
+{
+	size_t len = 0;
+	int sw;
+
+	if (cmd->p1 || cmd->p2)
+		return SW_INCORRECT_P1P2;
+	switch (cmd->ins) {
+	case INS_TERMINAL_PROFILE:
+		return proactive_status(os->ota, SW_OK);
+	case INS_FETCH:
+		if (cmd->lc)
+			return SW_WRONG_LENGTH;
+		return proactive_fetch(os->ota, response_limit(cmd), out, out_len);
+	case INS_TERMINAL_RESPONSE:
+		return proactive_terminal_response(os->ota, cmd->data, cmd->lc);
+	default:
+		if (!cmd->lc)
+			return SW_WRONG_LENGTH;
+		if (proactive_busy(os->ota))
+			return SW_TOOLKIT_BUSY;
+		sw = ota_re_envelope(os, cmd->data, cmd->lc, os->resp_buf, &len);
+		if (sw < 0)
+			return SW_MEMORY_FAILURE; /* power lost: the caller sees -EIO */
+		os->pend_off = 0;
+		os->pend_len = (uint32_t)len;
+		os->pend_sw = proactive_status(os->ota, (uint16_t)sw);
+		return serve_pending(os, response_limit(cmd), out, out_len);
+	}
+}
+
+/* ---- OTA sessions of applets (os_internal.h) ------------------------------------------------------------------ */
+
+void card_ota_session_begin(struct card_os *os, int idx)
+{
+	const struct card_applet *app = os->applets[idx];
+	const uint8_t *e = nvm_data(os->nvm) + applet_entry((unsigned)idx);
+	struct card_apdu a = { .ins = INS_SELECT, .p1 = 0x04, .origin = CARD_ORIGIN_OTA, .data = e + 17, .lc = e[16] };
+
+	memcpy(os->ram_saved, os->ram[idx], app->ram_size);
+	memset(os->ram[idx], 0, app->ram_size);
+	a.ne = APDU_SHORT_MAX_NE;
+	run_applet(os, idx, &a, true);
+}
+
+uint16_t card_ota_session_command(struct card_os *os, int idx, const struct apdu_cmd *cmd, const uint8_t **data,
+				  uint32_t *len)
+{
+	struct card_apdu a = {
+		.cla = cmd->cla,
+		.ins = cmd->ins,
+		.p1 = cmd->p1,
+		.p2 = cmd->p2,
+		.has_le = cmd->kase == APDU_CASE_2 || cmd->kase == APDU_CASE_4,
+		.extended = cmd->extended,
+		.origin = CARD_ORIGIN_OTA,
+		.data = cmd->data,
+		.lc = cmd->lc,
+		.ne = response_limit(cmd),
+	};
+	uint16_t sw;
+
+	*data = os->resp_buf;
+	*len = 0;
+	if (!(cmd->cla & 0x80) && (cmd->cla & 0x10))
+		return SW_CHAINING_NOT_SUPPORTED; /* a script carries whole commands */
+	if (cmd->lc > CARD_CMD_MAX)
+		return SW_WRONG_LENGTH;
+	sw = run_applet(os, idx, &a, false);
+	*len = a.resp_len;
+	return sw;
+}
+
+void card_ota_session_end(struct card_os *os, int idx)
+{
+	const struct card_applet *app = os->applets[idx];
+
+	if (app->deselect)
+		app->deselect(&os->ctx[idx]);
+	memcpy(os->ram[idx], os->ram_saved, app->ram_size);
+	memset(os->ram_saved, 0, app->ram_size);
+}
+
 int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t *resp, size_t max, size_t *resp_len)
 {
 	struct apdu_cmd c;
@@ -582,6 +710,9 @@ int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t
 		sw = SW_LOGICAL_CHANNEL_NOT_SUPPORTED; /* channels 1..19; only the basic channel 0 exists */
 	} else if (c.ins == INS_MANAGE_CHANNEL && !(c.cla & 0x80)) {
 		sw = SW_LOGICAL_CHANNEL_NOT_SUPPORTED;
+	} else if (c.cla == 0x80 && is_toolkit(c.ins)) {
+		os->pend_len = 0;
+		sw = toolkit(os, &c, resp, &out_len);
 	} else if (c.ins == INS_GET_RESPONSE && !(c.cla & 0x90) && !os->chain_active) {
 		sw = get_response(os, &c, resp, &out_len);
 	} else {
@@ -611,10 +742,21 @@ static void copy_field(char *dst, size_t dstsz, const uint8_t *src, size_t maxle
 void card_os_identity(const struct card_os *os, struct card_identity *id)
 {
 	const uint8_t *b = nvm_data(os->nvm) + HEAP_OS_BLOCK;
+	card_obj_t fs = get_le16(b + HEAP_OS_FS);
 
 	copy_field(id->iccid, sizeof(id->iccid), b + 54, 20);
 	copy_field(id->imsi, sizeof(id->imsi), b + 75, 15);
 	copy_field(id->msisdn, sizeof(id->msisdn), b + 91, 15);
+	if (fs) {
+		struct card_identity files;
+
+		/* the SIM's files, as remote file management may have changed them */
+		uicc_fs_identity(os->nvm, fs, &files);
+		if (files.iccid[0])
+			memcpy(id->iccid, files.iccid, sizeof(id->iccid));
+		memcpy(id->imsi, files.imsi, sizeof(id->imsi));
+		memcpy(id->msisdn, files.msisdn, sizeof(id->msisdn));
+	}
 }
 
 unsigned card_os_applets(const struct card_os *os, struct card_applet_info *out, unsigned max)

@@ -16,6 +16,8 @@
 #include "nvm.h"
 
 struct evp_pkey_st;
+struct ota_re;
+struct apdu_cmd;
 
 struct card_ctx {
 	struct card_os *os;
@@ -33,6 +35,7 @@ struct card_os {
 	const struct card_applet *applets[HEAP_APPLETS];
 	struct card_ctx ctx[HEAP_APPLETS];
 	uint8_t *ram[HEAP_APPLETS];
+	uint8_t *ram_saved; /* the terminal session's RAM of an applet while an OTA session runs */
 	int selected;
 
 	/* Command chaining in progress: the header of its first block and the data so far. */
@@ -46,9 +49,18 @@ struct card_os {
 	uint32_t pend_off, pend_len;
 	uint16_t pend_sw;
 
+	struct ota_re *ota; /* the OTA receiving entity's transient state (ota_re.h) */
+
 	struct evp_pkey_st *keys[HEAP_OBJECTS + 1];
 	uint64_t pin_compares; /* PIN values compared so far (tests check none happens before the counter is down) */
 };
+
+/* os.c: a session of applet \a idx for a remote APDU script, apart from the terminal's: its RAM is saved and
+ * zeroed, it is selected, runs the commands with origin CARD_ORIGIN_OTA, is deselected, and its RAM restored. */
+void card_ota_session_begin(struct card_os *os, int idx);
+uint16_t card_ota_session_command(struct card_os *os, int idx, const struct apdu_cmd *cmd, const uint8_t **data,
+				  uint32_t *len);
+void card_ota_session_end(struct card_os *os, int idx);
 
 /* api.c: allocate an object of any kind for the applet of \a c, charged to its NVM budget. */
 int card_alloc_kind(struct card_ctx *c, enum heap_kind kind, uint32_t size, card_obj_t *out);

@@ -8,6 +8,7 @@
 #define SW_OK 0x9000
 #define SW_BYTES_REMAINING(n) (0x6100 | ((n)&0xff)) /* 61xx: xx more bytes for GET RESPONSE (00 = 256) */
 #define SW_VERIFY_FAILED(n) (0x63c0 | ((n)&0x0f))   /* 63Cx: wrong PIN/PUK, x tries left */
+#define SW_TOOLKIT_BUSY 0x9300 /* toolkit busy: a proactive command waits, try the ENVELOPE later */
 #define SW_MEMORY_FAILURE 0x6581
 #define SW_WRONG_LENGTH 0x6700
 #define SW_LOGICAL_CHANNEL_NOT_SUPPORTED 0x6881

@@ -123,6 +123,8 @@ int ota_response_encode(const struct ota_command *cmd, const struct ota_response
 
 /*! Decode and check a PoR (UDH 02 71 00 included) for a command sent with \a cmd's SPI, KIc and KID.
  *  *cc_ok is true only when the PoR carries the checksum the SPI asked for (or none, if none was asked for) and it
- *  is right. rsp->data points into \a work. \returns 0 and sets *cc_ok; -EBADMSG if it is not a PoR */
+ *  is right. A PoR without the checksum the SPI asked for (or, when it asked for none but for ciphering, whose body
+ *  is not whole cipher blocks) is read in the clear: that is how cards answer security errors; *cc_ok is false.
+ *  rsp->data points into \a work. \returns 0 and sets *cc_ok; -EBADMSG if it is not a PoR */
 int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command *cmd, const struct ota_keys *keys,
 			struct ota_response *rsp, bool *cc_ok, uint8_t *work);

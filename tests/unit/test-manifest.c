@@ -2,6 +2,7 @@
  * F276A288BCFBA69D34F31001, ram 1024, nvm 131072, ATR 3B80800101, nvm-size 262144), on manifests using every
  * directive and limit (2- and 33-byte ATR, nvm-size bounds, TARs, eight applets, a 512-character line), with the
  * defaults when atr and nvm-size are absent, and with comments, blank lines, tabs and CRLF line ends skipped; and
+ * on the OTA directives (rfm TARs with MSL and format, ota-key sets of every algorithm and key length, applet MSLs);
  * on bad manifests, each of which must give -EINVAL and an error "manifest line N: ..." naming the line and the
  * reason: unknown directive, atr twice or too short or too long, nvm-size out of range, applet without aid, ram or
  * nvm, an AID of 4 or 17 bytes, a TAR that is not 3 bytes, duplicate applet name, AID or TAR, a ninth applet, a line
@@ -32,7 +33,14 @@ static void test_default(void **state)
 	assert_string_equal(m.applets[0].name, "pki");
 	assert_int_equal(m.applets[0].aid_len, sizeof(aid));
 	assert_memory_equal(m.applets[0].aid, aid, sizeof(aid));
-	assert_false(m.applets[0].has_tar);
+	assert_true(m.applets[0].has_tar);
+	assert_memory_equal(m.applets[0].tar, "PKI", 3);
+	assert_int_equal(m.applets[0].msl, 0x16);
+	assert_int_equal(m.nrfm, 1);
+	assert_memory_equal(m.rfm[0].tar, "\xb0\x00\x10", 3);
+	assert_int_equal(m.rfm[0].msl, 0x16);
+	assert_false(m.rfm[0].expanded);
+	assert_int_equal(m.nkeys, 0);
 	assert_int_equal(m.applets[0].ram, 1024);
 	assert_int_equal(m.applets[0].nvm, 131072);
 	assert_int_equal(m.atr_len, sizeof(atr));
@@ -196,6 +204,7 @@ struct bad_case {
 };
 
 #define APPLET_PKI "applet pki aid " AID_PKI " ram 1024 nvm 131072\n"
+#define KEY16 "00112233445566778899AABBCCDDEEFF"
 
 static const struct bad_case bad[] = {
 	{ "bad: unknown directive", "atr 3B80800101\nfoo bar\n" APPLET_PKI, 2, "unknown directive 'foo'" },
@@ -268,11 +277,95 @@ static const struct bad_case bad[] = {
 	{ "bad: odd key/value fields, one key", "applet pki aid\n", 1, "applet fields come as key value pairs" },
 	{ "bad: too many fields", "applet a aid A000000001 ram 1 nvm 1 tar 000001 x 1 y 2 z 3 w\n", 1,
 	  "too many fields" },
+	{ "bad: rfm without tar", APPLET_PKI "rfm msl 16\n", 2, "rfm needs a tar" },
+	{ "bad: rfm odd fields", APPLET_PKI "rfm tar\n", 2, "rfm fields come as key value pairs" },
+	{ "bad: rfm tar of 2 bytes", APPLET_PKI "rfm tar B000\n", 2, "tar must be 3 bytes of hex" },
+	{ "bad: rfm tar twice", APPLET_PKI "rfm tar B00010 tar B00011\n", 2, "unknown or repeated rfm field 'tar'" },
+	{ "bad: rfm TAR used twice", APPLET_PKI "rfm tar B00010\nrfm tar b00010\n", 3, "tar already used by rfm" },
+	{ "bad: rfm TAR of an applet", "applet a aid A000000001 ram 1 nvm 1 tar B00010\nrfm tar B00010\n", 2,
+	  "tar already used by a" },
+	{ "bad: applet TAR of rfm", "rfm tar B00010\napplet a aid A000000001 ram 1 nvm 1 tar B00010\n", 2,
+	  "tar already used by rfm" },
+	{ "bad: fifth rfm",
+	  APPLET_PKI "rfm tar B00010\nrfm tar B00011\nrfm tar B00012\nrfm tar B00013\nrfm tar B00014\n", 6,
+	  "more than 4 rfm TARs" },
+	{ "bad: msl with DS", APPLET_PKI "rfm tar B00010 msl 17\n", 2,
+	  "msl must be one byte coded as SPI1, without DS" },
+	{ "bad: msl reserved bit", APPLET_PKI "rfm tar B00010 msl 36\n", 2,
+	  "msl must be one byte coded as SPI1, without DS" },
+	{ "bad: msl not hex", APPLET_PKI "rfm tar B00010 msl high\n", 2,
+	  "msl must be one byte coded as SPI1, without DS" },
+	{ "bad: format", APPLET_PKI "rfm tar B00010 format tlv\n", 2, "format is compact or expanded" },
+	{ "bad: unknown rfm field", APPLET_PKI "rfm tar B00010 keys 1\n", 2, "unknown or repeated rfm field 'keys'" },
+	{ "bad: applet msl without tar", "applet a aid A000000001 ram 1 nvm 1 msl 16\n", 1, "msl without a tar" },
+	{ "bad: applet msl with DS", "applet a aid A000000001 ram 1 nvm 1 tar 000001 msl 03\n", 1,
+	  "msl must be one byte coded as SPI1, without DS" },
+	{ "bad: ota-key fields", APPLET_PKI "ota-key 1 aes 00112233445566778899AABBCCDDEEFF\n", 2,
+	  "ota-key takes KVN ALGO KIC KID" },
+	{ "bad: ota-key version 0", APPLET_PKI "ota-key 0 aes " KEY16 " " KEY16 "\n", 2,
+	  "the key version must be 1..15" },
+	{ "bad: ota-key version 16", APPLET_PKI "ota-key 16 aes " KEY16 " " KEY16 "\n", 2,
+	  "the key version must be 1..15" },
+	{ "bad: ota-key version twice",
+	  APPLET_PKI "ota-key 1 aes " KEY16 " " KEY16 "\nota-key 1 3des " KEY16 " " KEY16 "\n", 3,
+	  "key version 1 given twice" },
+	{ "bad: ota-key algorithm", APPLET_PKI "ota-key 1 des " KEY16 " " KEY16 "\n", 2,
+	  "the algorithm is 3des or aes" },
+	{ "bad: 3des key of 8 bytes", APPLET_PKI "ota-key 1 3des 0011223344556677 " KEY16 "\n", 2,
+	  "3des keys are 16 or 24 bytes of hex" },
+	{ "bad: 3des key of 32 bytes", APPLET_PKI "ota-key 1 3des " KEY16 " " KEY16 KEY16 "\n", 2,
+	  "3des keys are 16 or 24 bytes of hex" },
+	{ "bad: aes key of 20 bytes", APPLET_PKI "ota-key 1 aes " KEY16 "00112233 " KEY16 "\n", 2,
+	  "aes keys are 16, 24 or 32 bytes of hex" },
+	{ "bad: key not hex", APPLET_PKI "ota-key 1 aes " KEY16 " 0011223344556677889900AABBCCDDXX\n", 2,
+	  "aes keys are 16, 24 or 32 bytes of hex" },
+	{ "bad: fifth key set",
+	  APPLET_PKI "ota-key 1 aes " KEY16 " " KEY16 "\nota-key 2 aes " KEY16 " " KEY16 "\nota-key 3 aes " KEY16
+		     " " KEY16 "\nota-key 4 aes " KEY16 " " KEY16 "\nota-key 5 aes " KEY16 " " KEY16 "\n",
+	  6, "more than 4 OTA key sets" },
 	{ "bad: no applet", "atr 3B80800101\nnvm-size 65536\n", 0, "manifest installs no applet" },
 	{ "bad: only comments", "# applet pki aid " AID_PKI " ram 1024 nvm 131072\n", 0,
 	  "manifest installs no applet" },
 	{ "bad: empty manifest", "", 0, "manifest installs no applet" },
 };
+
+static void test_ota(void **state)
+{
+	struct manifest m;
+	char err[128] = "";
+	const char *text = "applet a aid A000000001 ram 1 nvm 1 tar 000001 msl 00\n"
+			   "applet b aid A000000002 ram 1 nvm 1 tar 000002\n"
+			   "rfm tar B00010\n"
+			   "rfm format expanded msl 02 tar B00011\n"
+			   "ota-key 1 3des " KEY16 " 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF\n"
+			   "ota-key 15 aes " KEY16 " 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\n"
+			   "ota-key 3 aes 000102030405060708090A0B0C0D0E0F1011121314151617 " KEY16 "\n";
+
+	(void)state;
+	assert_int_equal(manifest_parse(text, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.applets[0].msl, 0x00);
+	assert_int_equal(m.applets[1].msl, 0x16);
+	assert_int_equal(m.nrfm, 2);
+	assert_int_equal(m.rfm[0].msl, 0x16);
+	assert_false(m.rfm[0].expanded);
+	assert_memory_equal(m.rfm[1].tar, "\xb0\x00\x11", 3);
+	assert_int_equal(m.rfm[1].msl, 0x02);
+	assert_true(m.rfm[1].expanded);
+	assert_int_equal(m.nkeys, 3);
+	assert_int_equal(m.keys[0].kvn, 1);
+	assert_int_equal(m.keys[0].alg, MANIFEST_OTA_3DES);
+	assert_int_equal(m.keys[0].kic_len, 16);
+	assert_int_equal(m.keys[0].kid_len, 24);
+	assert_memory_equal(m.keys[0].kid, "\x01\x23\x45\x67", 4);
+	assert_int_equal(m.keys[1].kvn, 15);
+	assert_int_equal(m.keys[1].alg, MANIFEST_OTA_AES);
+	assert_int_equal(m.keys[1].kid_len, 32);
+	assert_int_equal(m.keys[2].kic_len, 24);
+	assert_true(manifest_msl_ok(0x16));
+	assert_true(manifest_msl_ok(0x1e));
+	assert_false(manifest_msl_ok(0x13));
+	assert_false(manifest_msl_ok(0x40));
+}
 
 /* Parse \a text, expect -EINVAL and exactly "manifest line <line>: <reason>" (just the reason for line 0). */
 static void expect_error(const char *text, unsigned line, const char *reason)
@@ -360,6 +453,7 @@ int main(void)
 	UNIT_ADD(&l, test_atr_limits);
 	UNIT_ADD(&l, test_eight_applets);
 	UNIT_ADD(&l, test_line_512);
+	UNIT_ADD(&l, test_ota);
 	UNIT_ADD_TABLE(&l, bad, test_bad);
 	UNIT_ADD(&l, test_nine_applets);
 	UNIT_ADD(&l, test_line_513);

@@ -1,0 +1,176 @@
+/* The OTA configuration in the OS block (layout in heap.h): RFM TARs, applet TAR MSLs, key sets and counters. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "heap.h"
+#include "os_internal.h"
+#include "ota_re.h"
+
+static uint32_t keyset_off(int idx)
+{
+	return HEAP_OS_KEYSETS + (uint32_t)idx * HEAP_OS_KEYSET;
+}
+
+int ota_config_install(struct nvm *n, const struct manifest *m, const struct card_identity *id)
+{
+	uint8_t b[HEAP_OS_KEYSET];
+	card_obj_t fs;
+	int rc;
+
+	rc = uicc_fs_format(n, id, &fs);
+	if (!rc)
+		rc = nvm_write(n, HEAP_OS_FS, (const uint8_t[]){ (uint8_t)fs, (uint8_t)(fs >> 8) }, 2);
+	if (!rc)
+		rc = nvm_write(n, HEAP_OS_RFM_COUNT, (const uint8_t[]){ (uint8_t)m->nrfm }, 1);
+	for (unsigned i = 0; i < m->nrfm && !rc; i++) {
+		const struct manifest_rfm *r = &m->rfm[i];
+		uint8_t e[HEAP_OS_RFM_ENTRY] = { r->tar[0], r->tar[1], r->tar[2], r->msl, r->expanded };
+
+		rc = nvm_write(n, HEAP_OS_RFM + i * HEAP_OS_RFM_ENTRY, e, sizeof(e));
+	}
+	for (unsigned i = 0; i < m->nkeys && !rc; i++) {
+		const struct manifest_ota_key *k = &m->keys[i];
+
+		memset(b, 0, sizeof(b));
+		b[0] = k->kvn;
+		b[1] = k->alg;
+		b[2] = k->kic_len;
+		b[3] = k->kid_len;
+		memcpy(b + 16, k->kic, k->kic_len);
+		memcpy(b + 48, k->kid, k->kid_len);
+		rc = nvm_write(n, keyset_off((int)i), b, sizeof(b));
+		OPENSSL_cleanse(b, sizeof(b));
+	}
+	return rc;
+}
+
+int ota_config_target(const struct nvm *n, const uint8_t tar[3], struct ota_target *t)
+{
+	const uint8_t *os = nvm_data(n) + HEAP_OS_BLOCK;
+	unsigned nrfm = os[HEAP_OS_RFM_COUNT] <= 4 ? os[HEAP_OS_RFM_COUNT] : 4;
+
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < nrfm; i++) {
+		const uint8_t *e = os + HEAP_OS_RFM + i * HEAP_OS_RFM_ENTRY;
+
+		if (!memcmp(e, tar, 3)) {
+			t->rfm = true;
+			t->applet = -1;
+			t->msl = e[3];
+			t->expanded = e[4] == 1;
+			return 0;
+		}
+	}
+	for (unsigned i = 0; i < HEAP_APPLETS; i++) {
+		const uint8_t *e = os + HEAP_APPLET_TABLE + i * HEAP_APPLET_ENTRY;
+
+		if (!e[0])
+			break;
+		if (e[33] && !memcmp(e + 34, tar, 3)) {
+			t->applet = (int)i;
+			t->msl = e[37];
+			t->expanded = true;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int ota_config_keyset(const struct nvm *n, uint8_t kvn)
+{
+	for (int i = 0; i < HEAP_OS_KEYSET_COUNT && kvn; i++) {
+		if (nvm_data(n)[keyset_off(i)] == kvn)
+			return i;
+	}
+	return -ENOENT;
+}
+
+void ota_config_keys(const struct nvm *n, int idx, uint8_t *alg, uint8_t *kic, uint8_t *kic_len, uint8_t *kid,
+		     uint8_t *kid_len)
+{
+	const uint8_t *e = nvm_data(n) + keyset_off(idx);
+
+	*alg = e[1];
+	*kic_len = e[2] <= OTA_MAX_KEY ? e[2] : 0;
+	*kid_len = e[3] <= OTA_MAX_KEY ? e[3] : 0;
+	memcpy(kic, e + 16, *kic_len);
+	memcpy(kid, e + 48, *kid_len);
+}
+
+uint64_t ota_config_counter(const struct nvm *n, int idx)
+{
+	const uint8_t *c = nvm_data(n) + keyset_off(idx) + 8;
+	uint64_t v = 0;
+
+	for (int i = 0; i < 5; i++)
+		v = v << 8 | c[i];
+	return v;
+}
+
+int ota_config_set_counter(struct nvm *n, int idx, uint64_t cntr)
+{
+	uint8_t c[5];
+
+	for (int i = 4; i >= 0; i--, cntr >>= 8)
+		c[i] = (uint8_t)cntr;
+	return nvm_write(n, keyset_off(idx) + 8, c, sizeof(c));
+}
+
+bool ota_msl_met(uint8_t spi1, uint8_t msl)
+{
+	unsigned integrity = spi1 & 0x03, want_integrity = msl & 0x03;
+	unsigned counter = (spi1 >> 3) & 0x03, want_counter = (msl >> 3) & 0x03;
+
+	if (integrity < want_integrity)
+		return false;
+	if ((msl & 0x04) && !(spi1 & 0x04))
+		return false;
+	return counter >= want_counter;
+}
+
+unsigned card_os_ota_tars(const struct card_os *os, struct card_ota_tar_info *out, unsigned max)
+{
+	const uint8_t *b = nvm_data(os->nvm) + HEAP_OS_BLOCK;
+	unsigned nrfm = b[HEAP_OS_RFM_COUNT] <= 4 ? b[HEAP_OS_RFM_COUNT] : 4, n = 0;
+
+	for (unsigned i = 0; i < nrfm && n < max; i++, n++) {
+		const uint8_t *e = b + HEAP_OS_RFM + i * HEAP_OS_RFM_ENTRY;
+
+		out[n] = (struct card_ota_tar_info){ .msl = e[3], .expanded = e[4] == 1 };
+		memcpy(out[n].tar, e, 3);
+		strcpy(out[n].what, "rfm");
+	}
+	for (unsigned i = 0; i < os->napplets && n < max; i++) {
+		const uint8_t *e = b + HEAP_APPLET_TABLE + i * HEAP_APPLET_ENTRY;
+
+		if (!e[33])
+			continue;
+		out[n] = (struct card_ota_tar_info){ .msl = e[37], .expanded = true };
+		memcpy(out[n].tar, e + 34, 3);
+		snprintf(out[n].what, sizeof(out[n].what), "applet %.15s", (const char *)e);
+		n++;
+	}
+	return n;
+}
+
+unsigned card_os_ota_keys(const struct card_os *os, struct card_ota_key_info *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < HEAP_OS_KEYSET_COUNT && n < max; i++) {
+		const uint8_t *e = nvm_data(os->nvm) + keyset_off(i);
+
+		if (!e[0])
+			continue;
+		out[n] = (struct card_ota_key_info){ .kvn = e[0],
+						     .alg = e[1],
+						     .kic_len = e[2],
+						     .kid_len = e[3],
+						     .counter = ota_config_counter(os->nvm, i) };
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,298 @@
+/* The OTA receiving entity: ENVELOPE (SMS-PP download) to PoR. The order of checks and what each failure answers
+ * are in ota_re.h. Deciphered data and keys are wiped from the work buffers before the envelope returns.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include <simpki/card_sw.h>
+#include <simpki/tlv.h>
+
+#include "os_internal.h"
+#include "ota_re.h"
+
+#define HDR_LEN 10 /* CPL CHL SPI KIc KID TAR: what a PoR needs to be addressed */
+#define TAG_SMS_PP_DOWNLOAD 0xd1
+#define MAX_IES 16
+
+struct ota_re *ota_re_new(void)
+{
+	return calloc(1, sizeof(struct ota_re));
+}
+
+void ota_re_free(struct ota_re *re)
+{
+	if (!re)
+		return;
+	OPENSSL_cleanse(re, sizeof(*re));
+	free(re);
+}
+
+void ota_re_reset(struct ota_re *re)
+{
+	re->concat = false;
+	re->have = 0;
+	re->pro_n = re->pro_next = 0;
+	re->pro_fetched = false;
+	re->last_len = 0;
+}
+
+/* ---- keys and counters ------------------------------------------------------------------------------------- */
+
+/* Whether a KIc/KID algorithm nibble belongs to the key set's algorithm family (1 3DES, 2 AES). */
+static bool family_ok(uint8_t algo_nibble, uint8_t alg)
+{
+	if ((algo_nibble & 0x03) == 0x01)
+		return alg == MANIFEST_OTA_3DES && (algo_nibble & 0x0c) != 0x00 && (algo_nibble & 0x0c) != 0x0c;
+	if ((algo_nibble & 0x03) == 0x02)
+		return alg == MANIFEST_OTA_AES && (algo_nibble & 0x0c) == 0x00;
+	return false;
+}
+
+/* Load the keys the header names. *cset is the key set that keeps the counter (-1: none).
+ * \returns 0 or a PoR status */
+static int load_keys(const struct nvm *n, const struct ota_command *h, uint8_t chl, struct ota_keys *k, int *cset)
+{
+	uint8_t alg, kic[OTA_MAX_KEY], kid[OTA_MAX_KEY], kic_len, kid_len;
+	int set;
+
+	*cset = -1;
+	if (h->spi.integrity == OTA_DS)
+		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* digital signatures are not verified by this card */
+	if (h->spi.ciphered) {
+		set = ota_config_keyset(n, h->kic >> 4);
+		if (set < 0)
+			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+		ota_config_keys(n, set, &alg, kic, &kic_len, kid, &kid_len);
+		if (!family_ok(h->kic & 0x0f, alg))
+			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+		memcpy(k->kic, kic, kic_len);
+		k->kic_len = kic_len;
+		*cset = set;
+	}
+	if (h->spi.integrity == OTA_CC) {
+		set = ota_config_keyset(n, h->kid >> 4);
+		if (set < 0)
+			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+		ota_config_keys(n, set, &alg, kic, &kic_len, kid, &kid_len);
+		if (!family_ok(h->kid & 0x0f, alg))
+			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+		memcpy(k->kid, kid, kid_len);
+		k->kid_len = kid_len;
+		k->cc_len = alg == MANIFEST_OTA_AES && chl == 13 + 4 ? 4 : 8;
+		*cset = set;
+	}
+	OPENSSL_cleanse(kic, sizeof(kic));
+	OPENSSL_cleanse(kid, sizeof(kid));
+	if ((h->spi.counter == OTA_CNTR_HIGHER || h->spi.counter == OTA_CNTR_PLUS_ONE) && *cset < 0)
+		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* no key set to keep the counter */
+	return OTA_POR_OK;
+}
+
+static int check_counter(const struct nvm *n, const struct ota_command *cmd, int cset)
+{
+	uint64_t stored;
+
+	if (cmd->spi.counter != OTA_CNTR_HIGHER && cmd->spi.counter != OTA_CNTR_PLUS_ONE)
+		return OTA_POR_OK;
+	stored = ota_config_counter(n, cset);
+	if (stored == OTA_CNTR_MAX)
+		return OTA_POR_CNTR_BLOCKED;
+	if (cmd->cntr <= stored)
+		return OTA_POR_CNTR_LOW;
+	if (cmd->spi.counter == OTA_CNTR_PLUS_ONE && cmd->cntr != stored + 1)
+		return OTA_POR_CNTR_HIGH;
+	return OTA_POR_OK;
+}
+
+/* ---- PoR ----------------------------------------------------------------------------------------------------- */
+
+/* Build the PoR and put it where the SPI says. \returns the envelope's SW */
+static int send_por(struct card_os *os, const struct ota_command *cmd, const struct ota_keys *keys, bool secured,
+		    int status, size_t data_len, const struct sms_addr *oa, uint8_t *out, size_t *out_len)
+{
+	struct ota_re *re = os->ota;
+	struct ota_command pc = *cmd;
+	struct ota_response rsp = { .cntr = secured ? cmd->cntr : 0, .status = (uint8_t)status };
+	int len = -EINVAL;
+
+	if (cmd->spi.por == OTA_POR_NONE || (cmd->spi.por == OTA_POR_ON_ERROR && status == OTA_POR_OK))
+		return SW_OK;
+	memcpy(rsp.tar, cmd->tar, 3);
+	rsp.data = re->data;
+	rsp.data_len = status == OTA_POR_OK ? data_len : 0;
+	if (secured)
+		len = ota_response_encode(&pc, &rsp, keys, re->por, sizeof(re->por));
+	if (len < 0) {
+		/* unsecured: the packet's security did not hold, or the PoR cannot be secured as asked */
+		pc.spi.por_integrity = pc.spi.por_integrity == OTA_RC ? OTA_RC : OTA_NONE;
+		pc.spi.por_ciphered = false;
+		len = ota_response_encode(&pc, &rsp, keys, re->por, sizeof(re->por));
+	}
+	if (len < 0) {
+		rsp.status = OTA_POR_INSUFFICIENT_MEMORY;
+		rsp.data_len = 0;
+		len = ota_response_encode(&pc, &rsp, keys, re->por, sizeof(re->por));
+	}
+	if (len < 0)
+		return SW_UNKNOWN;
+	if (!cmd->spi.por_in_submit && len <= OTA_RE_ENVELOPE_RESP_MAX) {
+		memcpy(out, re->por, (size_t)len);
+		*out_len = (size_t)len;
+		return SW_OK;
+	}
+	return proactive_queue_por(re, oa, re->por, (size_t)len) ? SW_UNKNOWN : SW_OK;
+}
+
+/* ---- one secured packet --------------------------------------------------------------------------------------- */
+
+static int secured_packet(struct card_os *os, const uint8_t *pkt, size_t len, bool too_long, const struct sms_addr *oa,
+			  uint8_t *out, size_t *out_len)
+{
+	struct ota_re *re = os->ota;
+	struct ota_command cmd, peeked;
+	struct ota_target tgt;
+	struct ota_keys keys;
+	bool secured = false;
+	int status, cset = -1, rc;
+	size_t data_len = 0;
+
+	if (len < HDR_LEN)
+		return SW_WRONG_DATA;
+	memset(&cmd, 0, sizeof(cmd));
+	memset(&keys, 0, sizeof(keys));
+	ota_spi_decode(pkt + 3, &cmd.spi);
+	cmd.kic = pkt[5];
+	cmd.kid = pkt[6];
+	memcpy(cmd.tar, pkt + 7, 3);
+
+	if (too_long) {
+		status = OTA_POR_INSUFFICIENT_MEMORY;
+	} else if (ota_command_peek(pkt, len, &peeked)) {
+		status = OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* CPL or CHL do not match the packet */
+	} else if (ota_config_target(os->nvm, cmd.tar, &tgt)) {
+		status = OTA_POR_TAR_UNKNOWN;
+	} else if (!ota_msl_met(pkt[3], tgt.msl)) {
+		status = OTA_POR_INSUFFICIENT_SECURITY_LEVEL;
+	} else {
+		status = load_keys(os->nvm, &cmd, pkt[2], &keys, &cset);
+		if (status == OTA_POR_OK) {
+			status = ota_command_decode(pkt, len, &keys, &cmd, re->work);
+			if (status < 0)
+				status = OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+		}
+		if (status == OTA_POR_OK) {
+			secured = true;
+			status = check_counter(os->nvm, &cmd, cset);
+		}
+	}
+	if (status == OTA_POR_OK && (cmd.spi.counter == OTA_CNTR_HIGHER || cmd.spi.counter == OTA_CNTR_PLUS_ONE)) {
+		/* committed before the script runs: a replay is refused even if the script fails or power is lost */
+		if (ota_config_set_counter(os->nvm, cset, cmd.cntr)) {
+			rc = -EIO;
+			goto out;
+		}
+	}
+	if (status == OTA_POR_OK) {
+		rc = ota_exec_script(os, &tgt, cmd.data, cmd.data_len);
+		if (rc < 0)
+			goto out;
+		data_len = (size_t)rc;
+	}
+	rc = send_por(os, &cmd, &keys, secured, status, data_len, oa, out, out_len);
+out:
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	OPENSSL_cleanse(re->work, sizeof(re->work));
+	return rc;
+}
+
+/* ---- concatenation -------------------------------------------------------------------------------------------- */
+
+static int concat_part(struct card_os *os, const struct sms_concat *cc, bool cpi, const uint8_t *payload, size_t plen,
+		       const struct sms_addr *oa, uint8_t *out, size_t *out_len)
+{
+	struct ota_re *re = os->ota;
+	uint32_t bit, all;
+	size_t len = 0;
+	bool too_long = false;
+
+	if (cc->total > OTA_RE_MAX_PARTS) {
+		re->concat = false;
+		/* the first part carries the header: tell the sender the packet is too long for this card */
+		return cc->seq == 1 && cpi ? secured_packet(os, payload, plen, true, oa, out, out_len) : SW_OK;
+	}
+	if (!re->concat || re->ref != cc->ref || re->total != cc->total) {
+		re->concat = true;
+		re->ref = cc->ref;
+		re->total = cc->total;
+		re->have = 0;
+		re->cpi = false;
+	}
+	bit = 1u << (cc->seq - 1);
+	if (re->have & bit)
+		return SW_OK; /* a duplicate */
+	memcpy(re->part[cc->seq - 1], payload, plen);
+	re->part_len[cc->seq - 1] = (uint8_t)plen;
+	re->cpi |= cpi;
+	re->oa = *oa;
+	re->have |= bit;
+	all = cc->total == 32 ? 0xffffffffu : (1u << cc->total) - 1;
+	if (re->have != all)
+		return SW_OK;
+	re->concat = false;
+	for (unsigned i = 0; i < cc->total; i++) {
+		size_t n = re->part_len[i];
+
+		if (len + n > OTA_MAX_PACKET) {
+			n = OTA_MAX_PACKET - len;
+			too_long = true;
+		}
+		memcpy(re->pkt + len, re->part[i], n);
+		len += n;
+	}
+	if (!re->cpi)
+		return SW_WRONG_DATA;
+	return secured_packet(os, re->pkt, len, too_long, &re->oa, out, out_len);
+}
+
+/* ---- ENVELOPE ------------------------------------------------------------------------------------------------- */
+
+int ota_re_envelope(struct card_os *os, const uint8_t *d, size_t len, uint8_t *out, size_t *out_len)
+{
+	struct tlv env, t;
+	const uint8_t *tpdu = NULL, *p;
+	size_t tpdu_len = 0, left, nie, hl;
+	struct sms_tpdu sms;
+	struct sms_ie ies[MAX_IES];
+	struct sms_concat cc;
+	bool cpi = false;
+
+	*out_len = 0;
+	if (tlv_parse(d, len, &env) || env.total != len)
+		return SW_WRONG_DATA;
+	if (env.tag != TAG_SMS_PP_DOWNLOAD)
+		return SW_FUNC_NOT_SUPPORTED;
+	for (p = env.value, left = env.len; left; p += t.total, left -= t.total) {
+		if (tlv_parse(p, left, &t))
+			return SW_WRONG_DATA;
+		if ((t.tag & 0x7f) == 0x02 && t.len != 2)
+			return SW_WRONG_DATA; /* device identities */
+		if ((t.tag & 0x7f) == 0x0b && !tpdu) {
+			tpdu = t.value;
+			tpdu_len = t.len;
+		}
+	}
+	if (!tpdu || sms_tpdu_decode(tpdu, tpdu_len, &sms) || sms.submit || !sms.udhi)
+		return SW_WRONG_DATA;
+	if (sms_udh_parse(sms.ud, sms.udl, ies, MAX_IES, &nie, &hl))
+		return SW_WRONG_DATA;
+	for (size_t i = 0; i < nie; i++)
+		cpi |= ies[i].iei == 0x70;
+	if (sms_udh_concat(ies, nie, &cc))
+		return concat_part(os, &cc, cpi, sms.ud + hl, sms.udl - hl, &sms.addr, out, out_len);
+	if (!cpi)
+		return SW_WRONG_DATA;
+	return secured_packet(os, sms.ud + hl, sms.udl - hl, false, &sms.addr, out, out_len);
+}

@@ -1,0 +1,122 @@
+/* The card's OTA receiving entity (ETSI TS 102 225 / 3GPP TS 31.115 over SMS-PP, TS 102 226 remote APDUs) and the
+ * proactive SEND SHORT MESSAGE that carries PoRs back. Persistent configuration (TARs with their minimum security
+ * level, key sets with their counters) lives in the OS block (heap.h); what is here is transient.
+ *
+ * One secured packet, in the order the checks run (the first failure decides the PoR status, and nothing
+ * persistent changes unless every check passed):
+ *   ENVELOPE D1 { 82 device identities, [06 address,] 0B SMS-DELIVER }   malformed: 6A80; another envelope: 6A81
+ *   TP-UDHI and a UDH, IE 70 (in part 1 of a concatenated packet)        missing: 6A80
+ *   concatenation (IE 00 or 08): one reassembly slot; a part of another message replaces it; intermediate
+ *     parts answer 9000; more than OTA_RE_MAX_PARTS parts or OTA_MAX_PACKET bytes: PoR 07
+ *   header: fewer than 10 bytes: 6A80 (no PoR can be addressed); CPL or CHL wrong: PoR 06
+ *   TAR (RFM or an applet's): unknown: PoR 09
+ *   SPI against the TAR's MSL: integrity, ciphering and counter mode at least as strong: else PoR 0A
+ *   key sets by the KVN of KIc (when ciphered) and of KID (with a CC): missing, or of another algorithm: PoR 06
+ *   deciphering and CC: PoR 05 (ciphering), 01 (CC), 06 (inconsistent header)
+ *   counter of the key set (KID's with a CC, else KIc's): mode 2 must be higher (else 02), mode 3 exactly one
+ *     higher (02 below, 03 above), stored value FFFFFFFFFF is blocked (04); modes 0 and 1 neither check nor store
+ *   the new counter is committed to NVM, then the script runs (a failing script does not give the counter back)
+ *   PoR as the SPI asks (none, always, on error), secured as asked when the packet's CC held (statuses 00,
+ *   02..04), unsecured otherwise; in the ENVELOPE response (9000 with data) or, when SPI2 b6 asks for an
+ *   SMS-SUBMIT or the PoR is over 256 bytes, as SEND SHORT MESSAGE (91xx, FETCH, TERMINAL RESPONSE)
+ * While a proactive command waits, a new ENVELOPE D1 gets 9300 (toolkit busy) and changes nothing.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <simpki/ota.h>
+#include <simpki/sms.h>
+
+#include "cardos.h"
+#include "manifest.h"
+#include "uicc_fs.h"
+
+#define OTA_RE_MAX_PARTS 32
+#define OTA_RE_PROACTIVE_MAX 200 /* D0 TLV with one SMS-SUBMIT */
+#define OTA_RE_ENVELOPE_RESP_MAX 256
+#define OTA_CNTR_MAX 0xffffffffffULL
+
+struct card_os;
+
+/* Transient state of the receiving entity, per powered card. */
+struct ota_re {
+	/* the concatenated command packet being reassembled */
+	bool concat;
+	uint16_t ref;
+	uint8_t total;
+	uint32_t have;	    /* bit i: part i + 1 arrived */
+	bool cpi;	    /* IE 70 seen */
+	struct sms_addr oa; /* the sender, who gets the PoR */
+	uint8_t part_len[OTA_RE_MAX_PARTS];
+	uint8_t part[OTA_RE_MAX_PARTS][SMS_MAX_UD];
+
+	/* proactive SEND SHORT MESSAGE commands waiting for FETCH and TERMINAL RESPONSE, one per PoR part */
+	uint8_t pro[OTA_RE_MAX_PARTS][OTA_RE_PROACTIVE_MAX];
+	uint8_t pro_len[OTA_RE_MAX_PARTS];
+	uint8_t pro_num[OTA_RE_MAX_PARTS]; /* command number in its command details */
+	unsigned pro_n, pro_next;
+	bool pro_fetched; /* pro[pro_next] was fetched; its TERMINAL RESPONSE is due */
+	uint8_t cmd_number;
+	uint8_t msg_ref;
+
+	uint8_t pkt[OTA_MAX_PACKET];
+	uint8_t work[OTA_MAX_PACKET];
+	uint8_t data[OTA_MAX_PACKET]; /* the script's response */
+	uint8_t por[OTA_MAX_PACKET + 8];
+	uint8_t last[CARD_RESP_MAX]; /* response data a GET RESPONSE in the script may still ask for */
+	size_t last_len;
+	uint8_t rdata[OTA_MAX_PACKET]; /* R-APDU data of an expanded response */
+};
+
+/* Where a TAR leads. */
+struct ota_target {
+	bool rfm;
+	int applet; /* applet table index when !rfm */
+	uint8_t msl;
+	bool expanded;
+};
+
+/* ---- ota_config.c: the persistent configuration in the OS block ---- */
+
+/*! Write the manifest's RFM TARs, applet MSLs and key sets, and create the UICC file system. \returns 0; -errno */
+int ota_config_install(struct nvm *n, const struct manifest *m, const struct card_identity *id);
+/*! Find the TAR. \returns 0; -ENOENT */
+int ota_config_target(const struct nvm *n, const uint8_t tar[3], struct ota_target *t);
+/*! The key set with version \a kvn. \returns its index; -ENOENT */
+int ota_config_keyset(const struct nvm *n, uint8_t kvn);
+/*! Key set \a idx: KVN, algorithm, keys into \a kic / \a kid (OTA_MAX_KEY bytes each). */
+void ota_config_keys(const struct nvm *n, int idx, uint8_t *alg, uint8_t *kic, uint8_t *kic_len, uint8_t *kid,
+		     uint8_t *kid_len);
+uint64_t ota_config_counter(const struct nvm *n, int idx);
+int ota_config_set_counter(struct nvm *n, int idx, uint64_t cntr);
+/*! Whether a packet with SPI byte 1 \a spi1 meets \a msl (both SPI1-coded). */
+bool ota_msl_met(uint8_t spi1, uint8_t msl);
+
+/* ---- ota_exec.c: running the remote APDU script against the target ---- */
+
+/*! Run \a script (compact or expanded per \a t) and write its response into re->data.
+ *  \returns the response length; -EIO on power loss */
+int ota_exec_script(struct card_os *os, const struct ota_target *t, const uint8_t *script, size_t len);
+
+/* ---- ota_re.c: ENVELOPE (SMS-PP download) ---- */
+
+struct ota_re *ota_re_new(void);
+void ota_re_free(struct ota_re *re);
+/*! Power-on or reset: drop reassembly and pending proactive commands. */
+void ota_re_reset(struct ota_re *re);
+/*! ENVELOPE data \a d. Response data (a PoR) to \a out, at most OTA_RE_ENVELOPE_RESP_MAX bytes.
+ *  \returns the status word; -EIO on power loss */
+int ota_re_envelope(struct card_os *os, const uint8_t *d, size_t len, uint8_t *out, size_t *out_len);
+
+/* ---- proactive.c: SEND SHORT MESSAGE, FETCH, TERMINAL RESPONSE ---- */
+
+/*! Queue PoR user data \a ud (UDH 02 71 00 first) as SMS-SUBMITs to \a da, split and concatenated when over one SMS.
+ *  \returns 0; -E2BIG (more than OTA_RE_MAX_PARTS parts) */
+int proactive_queue_por(struct ota_re *re, const struct sms_addr *da, const uint8_t *ud, size_t len);
+/*! The status word that tells the terminal about a waiting proactive command (91xx), or \a sw when none waits. */
+uint16_t proactive_status(const struct ota_re *re, uint16_t sw);
+bool proactive_busy(const struct ota_re *re);
+uint16_t proactive_fetch(struct ota_re *re, uint32_t ne, uint8_t *out, size_t *out_len);
+uint16_t proactive_terminal_response(struct ota_re *re, const uint8_t *d, size_t len);

@@ -1,0 +1,181 @@
+/* Proactive SEND SHORT MESSAGE for PoRs (TS 102 223 §6.4.10, TS 31.115 §4.2): the queue of commands, FETCH and
+ * TERMINAL RESPONSE.
+ *
+ * A PoR that fits one SMS (140 octets of user data, UDH 02 71 00 included) goes as one SMS-SUBMIT; a longer one is
+ * concatenated: part 1 has the UDH 07 | 00 03 ref n 1 | 71 00 and 132 octets of the response packet, the others
+ * 05 | 00 03 ref n i and 134 octets. Each part is one command:
+ *   D0 L { 81 03 nn 13 00 (command details: number, SEND SHORT MESSAGE, packing not required) |
+ *          82 02 81 83 (UICC to network) | 8B L SMS-SUBMIT (MR 00, DA = the command's sender, PID 7F, DCS F6) }
+ * The terminal learns of a waiting command from 91xx (xx its length), takes it with FETCH (a shorter Le gets 6Cxx
+ * and the command stays), and answers with TERMINAL RESPONSE { 81 03 (the same details) | 82 02 82 81 | 83 result }.
+ * After a result of 20 or more (not performed) the remaining parts of that PoR are dropped.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <simpki/card_sw.h>
+#include <simpki/tlv.h>
+
+#include "ota_re.h"
+
+#define PART1_ROOM (SMS_MAX_UD - 8)
+#define PART_ROOM (SMS_MAX_UD - 6)
+#define TYPE_SEND_SHORT_MESSAGE 0x13
+
+static int put_len(uint8_t *p, size_t len)
+{
+	if (len < 0x80) {
+		p[0] = (uint8_t)len;
+		return 1;
+	}
+	p[0] = 0x81;
+	p[1] = (uint8_t)len;
+	return 2;
+}
+
+static int build_command(struct ota_re *re, unsigned i, const struct sms_addr *da, const uint8_t *ud, size_t udl)
+{
+	struct sms_tpdu t = {
+		.submit = true,
+		.udhi = true,
+		.addr = *da,
+		.pid = SMS_PID_SIM_DATA_DOWNLOAD,
+		.dcs = SMS_DCS_8BIT_CLASS2,
+		.ud = ud,
+		.udl = udl,
+	};
+	uint8_t tpdu[SMS_MAX_TPDU], body[OTA_RE_PROACTIVE_MAX];
+	size_t n = 0;
+	int len, h;
+
+	len = sms_tpdu_encode(&t, tpdu, sizeof(tpdu));
+	if (len < 0)
+		return len;
+	re->cmd_number = re->cmd_number == 0xfe ? 1 : re->cmd_number + 1;
+	re->pro_num[i] = re->cmd_number;
+	memcpy(body,
+	       (const uint8_t[]){ 0x81, 0x03, re->cmd_number, TYPE_SEND_SHORT_MESSAGE, 0x00, 0x82, 0x02, 0x81, 0x83 },
+	       9);
+	n = 9;
+	body[n++] = 0x8b;
+	n += (size_t)put_len(body + n, (size_t)len);
+	memcpy(body + n, tpdu, (size_t)len);
+	n += (size_t)len;
+	re->pro[i][0] = 0xd0;
+	h = 1 + put_len(re->pro[i] + 1, n);
+	if ((size_t)h + n > OTA_RE_PROACTIVE_MAX)
+		return -E2BIG;
+	memcpy(re->pro[i] + h, body, n);
+	re->pro_len[i] = (uint8_t)(h + n);
+	return 0;
+}
+
+int proactive_queue_por(struct ota_re *re, const struct sms_addr *da, const uint8_t *ud, size_t len)
+{
+	const uint8_t *p = ud + 3; /* the response packet, after 02 71 00 */
+	size_t left = len - 3, parts, take;
+	uint8_t part[SMS_MAX_UD];
+	int rc;
+
+	if (len < 3)
+		return -EINVAL;
+	if (len <= SMS_MAX_UD) {
+		rc = build_command(re, 0, da, ud, len);
+		if (rc)
+			return rc;
+		re->pro_n = 1;
+		re->pro_next = 0;
+		re->pro_fetched = false;
+		return 0;
+	}
+	parts = 1 + (left - PART1_ROOM + PART_ROOM - 1) / PART_ROOM;
+	if (parts > OTA_RE_MAX_PARTS)
+		return -E2BIG;
+	re->msg_ref++;
+	for (unsigned i = 0; i < parts; i++) {
+		size_t h;
+
+		if (i == 0) {
+			memcpy(part, (const uint8_t[]){ 0x07, 0x00, 0x03, re->msg_ref, (uint8_t)parts, 1, 0x71, 0x00 },
+			       8);
+			h = 8;
+		} else {
+			memcpy(part,
+			       (const uint8_t[]){ 0x05, 0x00, 0x03, re->msg_ref, (uint8_t)parts, (uint8_t)(i + 1) }, 6);
+			h = 6;
+		}
+		take = left < SMS_MAX_UD - h ? left : SMS_MAX_UD - h;
+		memcpy(part + h, p, take);
+		rc = build_command(re, i, da, part, h + take);
+		if (rc)
+			return rc;
+		p += take;
+		left -= take;
+	}
+	re->pro_n = (unsigned)parts;
+	re->pro_next = 0;
+	re->pro_fetched = false;
+	return 0;
+}
+
+bool proactive_busy(const struct ota_re *re)
+{
+	return re->pro_next < re->pro_n;
+}
+
+uint16_t proactive_status(const struct ota_re *re, uint16_t sw)
+{
+	if (sw == SW_OK && proactive_busy(re))
+		return (uint16_t)(0x9100 | re->pro_len[re->pro_next]);
+	return sw;
+}
+
+uint16_t proactive_fetch(struct ota_re *re, uint32_t ne, uint8_t *out, size_t *out_len)
+{
+	unsigned i = re->pro_next;
+
+	*out_len = 0;
+	if (!proactive_busy(re))
+		return SW_CONDITIONS_NOT_SATISFIED;
+	if (ne < re->pro_len[i])
+		return (uint16_t)SW_CORRECT_LENGTH(re->pro_len[i]);
+	memcpy(out, re->pro[i], re->pro_len[i]);
+	*out_len = re->pro_len[i];
+	re->pro_fetched = true;
+	return SW_OK;
+}
+
+uint16_t proactive_terminal_response(struct ota_re *re, const uint8_t *d, size_t len)
+{
+	struct tlv t;
+	bool details = false, result_ok = false;
+	uint8_t result = 0;
+
+	if (!proactive_busy(re) || !re->pro_fetched)
+		return SW_CONDITIONS_NOT_SATISFIED;
+	while (len) {
+		if (tlv_parse(d, len, &t))
+			return SW_WRONG_DATA;
+		switch (t.tag & 0x7f) {
+		case 0x01:
+			details = t.len == 3 && t.value[0] == re->pro_num[re->pro_next] &&
+				  t.value[1] == TYPE_SEND_SHORT_MESSAGE;
+			break;
+		case 0x03:
+			if (t.len >= 1) {
+				result = t.value[0];
+				result_ok = true;
+			}
+			break;
+		}
+		d += t.total;
+		len -= t.total;
+	}
+	if (!details || !result_ok)
+		return SW_WRONG_DATA; /* not the answer to the command that was fetched: it stays outstanding */
+	re->pro_fetched = false;
+	re->pro_next = result < 0x20 ? re->pro_next + 1 : re->pro_n;
+	if (!proactive_busy(re))
+		re->pro_n = re->pro_next = 0;
+	return proactive_status(re, SW_OK);
+}

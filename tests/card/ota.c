@@ -1,0 +1,1010 @@
+/* The card's OTA receiving entity end to end, through card_os_transmit() as a handset would drive it: ENVELOPE
+ * (SMS-PP download) with secured packets built by libsimpki-proto, PoRs in the envelope response or fetched as
+ * proactive SEND SHORT MESSAGE, decoded and checked with the keys.
+ *
+ * Covered: RFM reads and updates of EF.ICCID, EF.IMSI, EF.MSISDN with AES and 3DES key sets (compact scripts) and
+ * on an expanded-format TAR; pySim's section A command packet (../shared/reference/ota-vectors.md) accepted by the
+ * card; every rejection (wrong CC, replayed, low, high and blocked counter, unknown TAR, too low a security level,
+ * unknown key version, DS, a ciphertext that is not whole blocks, truncated and over-long packets, a packet of more
+ * parts than the card takes) with its PoR status and the NVM image unchanged byte for byte; the counter committed
+ * even when the script fails; concatenated packets of 2, 3 and 4 SMS in and out of order, with duplicates and an
+ * interrupting message; a 1,200-byte certificate written to the PKI applet over the air and read back over the
+ * terminal interface; PoRs of several SMS-SUBMITs; the issuer's authority over the air (key generation, PIN unblock
+ * and PIN reset without the holder's PIN) and its limits (no signature without the PIN; the same commands refused
+ * over the terminal interface); the terminal's session with the applet left as it was; malformed envelopes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <simpki/hex.h>
+#include <simpki/ota.h>
+#include <simpki/rapdu.h>
+#include <simpki/sms.h>
+
+#include "cardos.h"
+#include "pki_apdus.h"
+#include "unit.h"
+
+#define KIC1 "000102030405060708090A0B0C0D0E0F"
+#define KID1 "101112131415161718191A1B1C1D1E1F"
+#define KIC2 "202122232425262728292A2B2C2D2E2F"
+#define KID2 "303132333435363738393A3B3C3D3E3F4041424344454647"
+#define KIC3 "300102030405060708090a0b0c0d0e0f" /* section A's key set */
+#define KID3 "301102030405060708090a0b0c0d0e0f"
+
+static const char manifest[] = "applet pki aid " PKI_HEX_AID " ram 1024 nvm 131072 tar 504B49 msl 16\n"
+			       "rfm tar B00010 msl 16\n"
+			       "rfm tar B00011 msl 06\n"
+			       "rfm tar B00012 msl 02 format expanded\n"
+			       "ota-key 1 aes " KIC1 " " KID1 "\n"
+			       "ota-key 2 3des " KIC2 " " KID2 "\n"
+			       "ota-key 3 3des " KIC3 " " KID3 "\n";
+
+#define ICCID "8988211000000430010"
+#define IMSI "001010000000001"
+
+static const uint8_t TAR_RFM[3] = { 0xb0, 0x00, 0x10 };
+static const uint8_t TAR_RFM_EXP[3] = { 0xb0, 0x00, 0x12 };
+static const uint8_t TAR_PKI[3] = { 'P', 'K', 'I' };
+
+struct card {
+	struct nvm_store *store;
+	struct card_os *os;
+	uint8_t *snap;
+	size_t snap_len;
+	uint64_t cntr;
+};
+
+struct answer {
+	uint8_t b[CARD_RESP_MAX + 2];
+	size_t len;
+	uint16_t sw;
+};
+
+/* A secured packet to send: profile, script, counter. */
+struct pkt {
+	uint8_t spi1, spi2, kic, kid;
+	const uint8_t *tar;
+	uint64_t cntr;
+	const uint8_t *script;
+	size_t len;
+	const struct ota_keys *keys;
+};
+
+/* What came back. */
+struct por {
+	uint16_t sw; /* of the envelope (or the last one) */
+	bool any;
+	uint8_t status;
+	bool cc_ok;
+	uint8_t ud[OTA_MAX_PACKET + 8];
+	size_t ud_len;
+	uint8_t data[OTA_MAX_PACKET];
+	size_t data_len;
+	unsigned submits; /* SMS-SUBMITs fetched */
+};
+
+static struct ota_keys keys_aes, keys_3des, keys_a;
+
+static size_t unhex(const char *s, uint8_t *out, size_t max)
+{
+	int n = hex_decode(s, out, max);
+
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
+static void keys_init(void)
+{
+	keys_aes.kic_len = (uint8_t)unhex(KIC1, keys_aes.kic, OTA_MAX_KEY);
+	keys_aes.kid_len = (uint8_t)unhex(KID1, keys_aes.kid, OTA_MAX_KEY);
+	keys_3des.kic_len = (uint8_t)unhex(KIC2, keys_3des.kic, OTA_MAX_KEY);
+	keys_3des.kid_len = (uint8_t)unhex(KID2, keys_3des.kid, OTA_MAX_KEY);
+	keys_a.kic_len = (uint8_t)unhex(KIC3, keys_a.kic, OTA_MAX_KEY);
+	keys_a.kid_len = (uint8_t)unhex(KID3, keys_a.kid, OTA_MAX_KEY);
+}
+
+static int setup(void **state)
+{
+	static struct card c;
+	struct card_identity id = { .iccid = ICCID, .imsi = IMSI, .msisdn = "491727911918" };
+	char err[256];
+	uint8_t atr[33];
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(card_os_build(manifest, &id, &c.store, err, sizeof(err)), 0);
+	nvm_store_set_sync(c.store, false);
+	assert_int_equal(card_os_open(c.store, &c.os), 0);
+	assert_true(card_os_power_on(c.os, atr, sizeof(atr)) > 0);
+	c.cntr = 1;
+	*state = &c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct card *c = *state;
+
+	card_os_close(c->os);
+	nvm_store_free(c->store);
+	free(c->snap);
+	return 0;
+}
+
+static void tx(struct card *c, const uint8_t *cmd, size_t len, struct answer *a)
+{
+	assert_int_equal(card_os_transmit(c->os, cmd, len, a->b, sizeof(a->b), &a->len), 0);
+	a->sw = (uint16_t)(a->b[a->len - 2] << 8 | a->b[a->len - 1]);
+	a->len -= 2;
+}
+
+static uint16_t txh(struct card *c, const char *hex, struct answer *a)
+{
+	uint8_t cmd[600];
+
+	tx(c, cmd, unhex(hex, cmd, sizeof(cmd)), a);
+	return a->sw;
+}
+
+static void snapshot(struct card *c)
+{
+	size_t len;
+	const uint8_t *img = nvm_store_image(c->store, &len);
+
+	free(c->snap);
+	c->snap = malloc(len);
+	assert_non_null(c->snap);
+	memcpy(c->snap, img, len);
+	c->snap_len = len;
+}
+
+static void assert_unchanged(struct card *c)
+{
+	size_t len;
+	const uint8_t *img = nvm_store_image(c->store, &len);
+
+	assert_int_equal(len, c->snap_len);
+	assert_memory_equal(img, c->snap, len);
+}
+
+/* ---- building envelopes ---- */
+
+/* ENVELOPE D1 { 82 02 83 81 | 8B SMS-DELIVER from 1234 carrying \a ud }. */
+static void envelope(struct card *c, const uint8_t *ud, size_t udl, struct answer *a)
+{
+	struct sms_tpdu t = {
+		.udhi = true,
+		.more_messages = false,
+		.pid = SMS_PID_SIM_DATA_DOWNLOAD,
+		.dcs = SMS_DCS_8BIT_CLASS2,
+		.ud = ud,
+		.udl = udl,
+	};
+	uint8_t tpdu[SMS_MAX_TPDU], cmd[300];
+	size_t n = 0, body;
+	int len;
+
+	strcpy(t.addr.digits, "1234");
+	t.addr.ton_npi = 0x91;
+	len = sms_tpdu_encode(&t, tpdu, sizeof(tpdu));
+	assert_true(len > 0);
+	body = 4 + 2 + (size_t)len + (len > 127 ? 1 : 0);
+	memcpy(cmd, "\x80\xc2\x00\x00", 4);
+	n = 5;
+	cmd[n++] = 0xd1;
+	if (body > 127)
+		cmd[n++] = 0x81;
+	cmd[n++] = (uint8_t)body;
+	memcpy(cmd + n, "\x82\x02\x83\x81\x8b", 5);
+	n += 5;
+	if (len > 127)
+		cmd[n++] = 0x81;
+	cmd[n++] = (uint8_t)len;
+	memcpy(cmd + n, tpdu, (size_t)len);
+	n += (size_t)len;
+	cmd[4] = (uint8_t)(n - 5);
+	tx(c, cmd, n, a);
+}
+
+/* The command packet (without UDH) for \a p. */
+static size_t packet(const struct pkt *p, uint8_t *out, size_t max)
+{
+	struct ota_command cmd = {
+		.kic = p->kic, .kid = p->kid, .cntr = p->cntr, .data = p->script, .data_len = p->len
+	};
+	uint8_t spi[2] = { p->spi1, p->spi2 };
+	int len;
+
+	ota_spi_decode(spi, &cmd.spi);
+	memcpy(cmd.tar, p->tar, 3);
+	len = ota_command_encode(&cmd, p->keys, out, max);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+/* Fetch and acknowledge every waiting SEND SHORT MESSAGE; reassemble the PoR user data into r->ud. */
+static void fetch_all(struct card *c, struct answer *a, struct por *r)
+{
+	uint8_t parts[32][SMS_MAX_UD];
+	size_t plen[32], total = 0, nparts = 0;
+	struct answer f;
+
+	while ((a->sw >> 8) == 0x91) {
+		uint8_t fetch[5] = { 0x80, 0x12, 0x00, 0x00, (uint8_t)a->sw };
+		struct sms_tpdu t;
+		struct sms_ie ies[8];
+		struct sms_concat cc;
+		size_t nie, hl, off;
+		char tr[64];
+
+		tx(c, fetch, sizeof(fetch), &f);
+		assert_int_equal(f.sw, 0x9000);
+		assert_int_equal(f.len, a->sw & 0xff);
+		/* D0 L 81 03 nn 13 00 82 02 81 83 8B L TPDU */
+		off = f.b[1] == 0x81 ? 3 : 2;
+		assert_int_equal(f.b[0], 0xd0);
+		assert_memory_equal(f.b + off, "\x81\x03", 2);
+		assert_memory_equal(f.b + off + 3, "\x13\x00\x82\x02\x81\x83\x8b", 7);
+		off += 10;
+		off += f.b[off] == 0x81 ? 2 : 1;
+		assert_int_equal(sms_tpdu_decode(f.b + off, f.len - off, &t), 0);
+		assert_true(t.submit);
+		assert_string_equal(t.addr.digits, "1234");
+		assert_int_equal(t.pid, SMS_PID_SIM_DATA_DOWNLOAD);
+		assert_int_equal(sms_udh_parse(t.ud, t.udl, ies, 8, &nie, &hl), 0);
+		if (sms_udh_concat(ies, nie, &cc)) {
+			assert_true(cc.seq <= 32);
+			memcpy(parts[cc.seq - 1], t.ud + hl, t.udl - hl);
+			plen[cc.seq - 1] = t.udl - hl;
+			nparts = cc.total;
+		} else {
+			memcpy(r->ud, t.ud, t.udl);
+			r->ud_len = t.udl;
+		}
+		r->submits++;
+		/* the command number is the byte after 81 03 */
+		snprintf(tr, sizeof(tr), "801400000C8103%02X130082028281830100", f.b[(f.b[1] == 0x81 ? 3 : 2) + 2]);
+		txh(c, tr, a);
+	}
+	assert_int_equal(a->sw, 0x9000);
+	if (nparts) {
+		memcpy(r->ud, "\x02\x71\x00", 3);
+		total = 3;
+		for (size_t i = 0; i < nparts; i++) {
+			memcpy(r->ud + total, parts[i], plen[i]);
+			total += plen[i];
+		}
+		r->ud_len = total;
+	}
+}
+
+/* Decode the PoR in r->ud for the command \a p. */
+static void decode_por(const struct pkt *p, struct por *r)
+{
+	static uint8_t work[OTA_MAX_PACKET];
+	struct ota_command cmd = { .kic = p->kic, .kid = p->kid };
+	struct ota_response rsp;
+	uint8_t spi[2] = { p->spi1, p->spi2 };
+
+	ota_spi_decode(spi, &cmd.spi);
+	assert_int_equal(ota_response_decode(r->ud, r->ud_len, &cmd, p->keys, &rsp, &r->cc_ok, work), 0);
+	assert_memory_equal(rsp.tar, p->tar, 3);
+	r->status = rsp.status;
+	memcpy(r->data, rsp.data, rsp.data_len);
+	r->data_len = rsp.data_len;
+	r->any = true;
+}
+
+static void finish(struct card *c, const struct pkt *p, struct answer *a, struct por *r)
+{
+	r->sw = a->sw;
+	if (a->len) {
+		memcpy(r->ud, a->b, a->len);
+		r->ud_len = a->len;
+		assert_int_equal(a->sw, 0x9000);
+	}
+	if ((a->sw >> 8) == 0x91)
+		fetch_all(c, a, r);
+	if (r->ud_len)
+		decode_por(p, r);
+}
+
+/* Send \a p in one SMS (or raw packet bytes \a raw when given). */
+static void send1(struct card *c, const struct pkt *p, const uint8_t *raw, size_t raw_len, struct por *r)
+{
+	uint8_t ud[SMS_MAX_UD];
+	size_t n;
+	struct answer a;
+
+	memset(r, 0, sizeof(*r));
+	memcpy(ud, "\x02\x70\x00", 3);
+	if (raw) {
+		memcpy(ud + 3, raw, raw_len);
+		n = raw_len;
+	} else {
+		n = packet(p, ud + 3, sizeof(ud) - 3);
+	}
+	envelope(c, ud, 3 + n, &a);
+	finish(c, p, &a, r);
+}
+
+/* Send \a p concatenated over SMS parts in the order \a order (1-based part numbers; 0 ends), TS 31.115 layout:
+ * part 1 UDH 00 03 ref n 1 | 70 00, the others 00 03 ref n i. \returns the number of parts */
+static unsigned send_concat(struct card *c, const struct pkt *p, uint8_t ref, const unsigned *order, struct por *r)
+{
+	static uint8_t pk[OTA_MAX_PACKET];
+	size_t n = packet(p, pk, sizeof(pk)), off[40], len[40];
+	unsigned parts = 0;
+	struct answer a = { 0 };
+
+	memset(r, 0, sizeof(*r));
+	for (size_t pos = 0; pos < n; parts++) {
+		size_t room = parts == 0 ? SMS_MAX_UD - 8 : SMS_MAX_UD - 6;
+
+		off[parts] = pos;
+		len[parts] = n - pos < room ? n - pos : room;
+		pos += len[parts];
+	}
+	for (unsigned k = 0; order[k]; k++) {
+		unsigned i = order[k] - 1;
+		uint8_t ud[SMS_MAX_UD];
+		size_t h;
+
+		assert_true(i < parts);
+		if (i == 0) {
+			memcpy(ud, (const uint8_t[]){ 0x07, 0x00, 0x03, ref, (uint8_t)parts, 1, 0x70, 0x00 }, 8);
+			h = 8;
+		} else {
+			memcpy(ud, (const uint8_t[]){ 0x05, 0x00, 0x03, ref, (uint8_t)parts, (uint8_t)(i + 1) }, 6);
+			h = 6;
+		}
+		memcpy(ud + h, pk + off[i], len[i]);
+		envelope(c, ud, h + len[i], &a);
+		if (order[k + 1]) {
+			assert_int_equal(a.sw, 0x9000); /* an intermediate part */
+			assert_int_equal(a.len, 0);
+		}
+	}
+	finish(c, p, &a, r);
+	return parts;
+}
+
+/* A profile on key set 1 (AES): CC, ciphering, counter higher; PoR always, CC, ciphered, in the envelope. */
+static struct pkt aes_pkt(struct card *c, const uint8_t *tar, const uint8_t *script, size_t len)
+{
+	return (struct pkt){ .spi1 = 0x16,
+			     .spi2 = 0x19,
+			     .kic = 0x12,
+			     .kid = 0x12,
+			     .tar = tar,
+			     .cntr = c->cntr++,
+			     .script = script,
+			     .len = len,
+			     .keys = &keys_aes };
+}
+
+static uint64_t counter_of(struct card *c, uint8_t kvn)
+{
+	struct card_ota_key_info k[4];
+	unsigned n = card_os_ota_keys(c->os, k, 4);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (k[i].kvn == kvn)
+			return k[i].counter;
+	}
+	fail();
+	return 0;
+}
+
+#define S(hex) (const uint8_t *)(hex), sizeof(hex) - 1
+
+/* ---- RFM ---- */
+
+static void test_rfm_read_aes(void **state)
+{
+	struct card *c = *state;
+	struct pkt p = aes_pkt(c, TAR_RFM,
+			       S("\x00\xa4\x00\x0c\x02\x3f\x00"
+				 "\x00\xa4\x00\x0c\x02\x2f\xe2"
+				 "\x00\xb0\x00\x00\x0a"));
+	struct por r;
+
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.sw, 0x9000);
+	assert_true(r.any);
+	assert_true(r.cc_ok);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.data_len, 13);
+	assert_memory_equal(r.data, "\x03\x90\x00\x98\x88\x12\x01\x00\x00\x40\x03\x10\xf0", 13);
+	assert_int_equal(counter_of(c, 1), p.cntr);
+}
+
+static void test_rfm_read_3des(void **state)
+{
+	struct card *c = *state;
+	/* KIc 3DES two keys (25), KID 3DES three keys (29); SELECT by path from the MF */
+	struct pkt p = {
+		.spi1 = 0x16, .spi2 = 0x19, .kic = 0x25, .kid = 0x29, .tar = TAR_RFM, .cntr = 7, .keys = &keys_3des
+	};
+	struct por r;
+
+	p.script = (const uint8_t *)"\x00\xa4\x08\x0c\x04\x7f\x20\x6f\x07\x00\xb0\x00\x00\x09";
+	p.len = 14;
+	send1(c, &p, NULL, 0, &r);
+	assert_true(r.cc_ok);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.data_len, 12);
+	assert_memory_equal(r.data, "\x02\x90\x00\x08\x09\x10\x10\x00\x00\x00\x00\x10", 12);
+	assert_int_equal(counter_of(c, 2), 7);
+	assert_int_equal(counter_of(c, 1), 0);
+}
+
+static void test_rfm_update(void **state)
+{
+	struct card *c = *state;
+	struct pkt p = aes_pkt(c, TAR_RFM,
+			       S("\x00\xa4\x00\x0c\x02\x7f\x20"
+				 "\x00\xa4\x00\x0c\x02\x6f\x07"
+				 "\x00\xd6\x00\x00\x09\x08\x29\x82\x60\x82\x00\x00\x20\x80"
+				 "\x00\xa4\x00\x0c\x02\x7f\x10"
+				 "\x00\xa4\x00\x0c\x02\x6f\x40"
+				 "\x00\xb2\x01\x04\x1c"));
+	struct card_identity id;
+	struct por r;
+	uint8_t rec[28];
+
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.data[0], 6);
+	assert_int_equal(r.data_len, 3 + 28);
+	/* EF.MSISDN record 1: FF x 14 | 07 91 | 94 71 72 19 91 81 | FF ... */
+	assert_memory_equal(r.data + 3 + 14, "\x07\x91\x94\x71\x72\x19\x91\x81\xff", 9);
+	card_os_identity(c->os, &id);
+	assert_string_equal(id.imsi, "228062800000208");
+	assert_string_equal(id.msisdn, "491727911918");
+
+	memset(rec, 0xff, sizeof(rec));
+	memcpy(rec + 14, "\x04\x91\x21\x43\xf5", 5);
+	{
+		uint8_t script[64] = "\x00\xa4\x08\x0c\x04\x7f\x10\x6f\x40"
+				     "\x00\xdc\x01\x04\x1c";
+
+		memcpy(script + 14, rec, sizeof(rec));
+		p = aes_pkt(c, TAR_RFM, script, 14 + sizeof(rec));
+		send1(c, &p, NULL, 0, &r);
+	}
+	assert_int_equal(r.status, 0);
+	assert_memory_equal(r.data, "\x02\x90\x00", 3);
+	card_os_identity(c->os, &id);
+	assert_string_equal(id.msisdn, "12345");
+}
+
+static void test_rfm_errors_in_script(void **state)
+{
+	struct card *c = *state;
+	struct pkt p = aes_pkt(c, TAR_RFM,
+			       S("\x00\xa4\x00\x0c\x02\x3f\x00"
+				 "\x00\xa4\x00\x0c\x02\x6f\x99"
+				 "\x00\xb0\x00\x00\x0a"));
+	struct por r;
+
+	/* a missing file stops the script; the counter is spent all the same */
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, 0);
+	assert_memory_equal(r.data, "\x02\x6a\x82", 3);
+	assert_int_equal(counter_of(c, 1), p.cntr);
+	/* Le longer than the file: 6Cxx with the right length */
+	p = aes_pkt(c, TAR_RFM, S("\x00\xa4\x00\x0c\x02\x2f\xe2\x00\xb0\x00\x00\x14"));
+	send1(c, &p, NULL, 0, &r);
+	assert_memory_equal(r.data, "\x02\x6c\x0a", 3);
+	/* SELECT with FCP (no Le in a compact script): 61xx, and GET RESPONSE fetches it */
+	p = aes_pkt(c, TAR_RFM, S("\x00\xa4\x00\x04\x02\x2f\xe2\x00\xc0\x00\x00\x00"));
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.data[0], 2);
+	assert_memory_equal(r.data + 1, "\x90\x00\x62", 3);
+	assert_memory_equal(r.data + 5, "\x82\x02\x41\x21\x83\x02\x2f\xe2", 8);
+	/* an instruction the file system does not know ends the script; so does a command cut short */
+	p = aes_pkt(c, TAR_RFM, S("\x00\xa4\x00\x0c\x02\x3f\x00\x00\xe2\x00\x00\x01\x00"));
+	send1(c, &p, NULL, 0, &r);
+	assert_memory_equal(r.data, "\x02\x6d\x00", 3);
+	p = aes_pkt(c, TAR_RFM, S("\x00\xa4\x00\x0c\x02\x3f\x00\x00\xd6\x00\x00\x09\x01"));
+	send1(c, &p, NULL, 0, &r);
+	assert_memory_equal(r.data, "\x02\x67\x00", 3);
+	/* an empty script: nothing executed */
+	p = aes_pkt(c, TAR_RFM, NULL, 0);
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.data_len, 1);
+	assert_int_equal(r.data[0], 0);
+}
+
+static void test_rfm_expanded(void **state)
+{
+	struct card *c = *state;
+	/* CC only (the TAR's MSL 02), no counter; SELECT with Le returns the FCP in the R-APDU */
+	struct pkt p = { .spi1 = 0x02,
+			 .spi2 = 0x09,
+			 .kic = 0x12,
+			 .kid = 0x12,
+			 .tar = TAR_RFM_EXP,
+			 .script = S("\xaa\x1a"
+				     "\x22\x08\x00\xa4\x00\x04\x02\x3f\x00\x00"
+				     "\x22\x07\x00\xa4\x00\x0c\x02\x2f\xe2"
+				     "\x22\x05\x00\xb0\x00\x00\x0a"),
+			 .keys = &keys_aes };
+	struct rapdu_summary s;
+	struct por r;
+
+	send1(c, &p, NULL, 0, &r);
+	assert_true(r.cc_ok);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(rapdu_response_decode(r.data, r.data_len, &s), 0);
+	assert_int_equal(s.commands, 3);
+	assert_int_equal(s.last_sw, 0x9000);
+	assert_int_equal(s.last_len, 10);
+	assert_memory_equal(r.data, "\xab", 1);
+	assert_memory_equal(r.data + 2, "\x80\x01\x03\x23\x0f\x62\x0b", 7);
+	/* a malformed script: bad format */
+	p.script = (const uint8_t *)"\xaa\x09\x22\x07\x00\xa4";
+	p.len = 6;
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.data_len, 8);
+	assert_memory_equal(r.data, "\xab\x06\x80\x01\x00\x90\x01\x02", 8);
+	/* the compact TAR does not take an expanded script: AA is no class byte */
+	p = aes_pkt(c, TAR_RFM, S("\xaa\x07\x22\x05\x00\xb0\x00\x00\x0a"));
+	send1(c, &p, NULL, 0, &r);
+	assert_memory_equal(r.data, "\x01\x6d\x00", 3);
+}
+
+/* pySim's section A packet (3DES-SJA5-CIPHERED-CC), as its SMS-DELIVER with the right TP-UDL, to TAR B00011. */
+static void test_pysim_vector(void **state)
+{
+	struct card *c = *state;
+	struct pkt p = { .spi1 = 0x06,
+			 .spi2 = 0x19,
+			 .kic = 0x35,
+			 .kid = 0x35,
+			 .tar = (const uint8_t *)"\xb0\x00\x11",
+			 .keys = &keys_a };
+	uint8_t tpdu[80], cmd[120];
+	size_t n = unhex("400881214365877ff62270520000000025"
+			 "02700000201506193535b00011ae733256918d050b87c94fbfe12e4dc402f262c41cf67f2f",
+			 tpdu, sizeof(tpdu));
+	struct answer a;
+	struct por r = { 0 };
+
+	memcpy(cmd, "\x80\xc2\x00\x00\x00\xd1\x00\x82\x02\x83\x81\x8b", 12);
+	cmd[12] = (uint8_t)n;
+	memcpy(cmd + 13, tpdu, n);
+	cmd[6] = (uint8_t)(n + 6);
+	cmd[4] = (uint8_t)(n + 8);
+	tx(c, cmd, 13 + n, &a);
+	finish(c, &p, &a, &r);
+	/* the card kept the vector's PoR layout: RHL 12 (CC of 8), ciphered; SELECT MF with FCP answers 61xx */
+	assert_true(r.cc_ok);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.ud[5], 0x12);
+	assert_memory_equal(r.data, "\x01\x61\x0d", 3);
+}
+
+/* ---- rejections: PoR status, nothing changed ---- */
+
+static void expect_reject(struct card *c, const struct pkt *p, const uint8_t *raw, size_t raw_len, uint8_t status)
+{
+	struct por r;
+
+	snapshot(c);
+	send1(c, p, raw, raw_len, &r);
+	assert_true(r.any);
+	assert_int_equal(r.status, status);
+	assert_int_equal(r.data_len, 0);
+	assert_unchanged(c);
+}
+
+static void test_reject_security(void **state)
+{
+	struct card *c = *state;
+	static const uint8_t read_iccid[] = "\x00\xa4\x00\x0c\x02\x2f\xe2\x00\xb0\x00\x00\x0a";
+	struct ota_keys wrong = keys_aes;
+	struct pkt p;
+	uint8_t raw[SMS_MAX_UD];
+	size_t n;
+	struct por r;
+
+	/* wrong CC: the right KIc, another KID */
+	wrong.kid[0] ^= 1;
+	p = aes_pkt(c, TAR_RFM, read_iccid, 12);
+	p.keys = &wrong;
+	expect_reject(c, &p, NULL, 0, OTA_POR_RC_CC_DS_FAILED);
+	/* its PoR is unsecured: no CC, not ciphered (RHL 0A) */
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.ud[5], 0x0a);
+	assert_false(r.cc_ok);
+
+	/* unknown TAR */
+	p = aes_pkt(c, (const uint8_t *)"\xb0\xff\xff", read_iccid, 12);
+	expect_reject(c, &p, NULL, 0, OTA_POR_TAR_UNKNOWN);
+	/* CC without ciphering or counter to a TAR that wants all three */
+	p = aes_pkt(c, TAR_RFM, read_iccid, 12);
+	p.spi1 = 0x02;
+	expect_reject(c, &p, NULL, 0, OTA_POR_INSUFFICIENT_SECURITY_LEVEL);
+	/* counter mode "set" does not meet a "higher" MSL */
+	p.spi1 = 0x0e;
+	expect_reject(c, &p, NULL, 0, OTA_POR_INSUFFICIENT_SECURITY_LEVEL);
+	/* a key version the card does not have */
+	p = aes_pkt(c, TAR_RFM, read_iccid, 12);
+	p.kic = p.kid = 0x52;
+	expect_reject(c, &p, NULL, 0, OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
+	/* an algorithm other than the key set's (3DES named on the AES key set) */
+	p = aes_pkt(c, TAR_RFM, read_iccid, 12);
+	p.kid = 0x19;
+	p.keys = &keys_3des;
+	expect_reject(c, &p, NULL, 0, OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
+	/* digital signature asked for */
+	p = aes_pkt(c, TAR_RFM, read_iccid, 12);
+	n = packet(&p, raw, sizeof(raw));
+	raw[3] = 0x17;
+	expect_reject(c, &p, raw, n, OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
+	/* truncated: CPL says more than arrived */
+	p = aes_pkt(c, TAR_RFM, read_iccid, 12);
+	n = packet(&p, raw, sizeof(raw));
+	expect_reject(c, &p, raw, n - 16, OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
+	/* over-long: bytes after what CPL counts */
+	memset(raw + n, 0, 16);
+	expect_reject(c, &p, raw, n + 16, OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
+	/* a ciphertext that is not whole blocks (CPL fixed to match) */
+	raw[1] -= 1;
+	expect_reject(c, &p, raw, n - 1, OTA_POR_CIPHERING_ERROR);
+	/* nothing above spent the counter */
+	assert_int_equal(counter_of(c, 1), 0);
+}
+
+static void test_reject_counters(void **state)
+{
+	struct card *c = *state;
+	static const uint8_t read_iccid[] = "\x00\xa4\x00\x0c\x02\x2f\xe2\x00\xb0\x00\x00\x0a";
+	struct pkt p;
+	struct por r;
+
+	c->cntr = 5;
+	p = aes_pkt(c, TAR_RFM, read_iccid, 12);
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, 0);
+	/* the same packet again, and a lower counter: replay */
+	expect_reject(c, &p, NULL, 0, OTA_POR_CNTR_LOW);
+	p.cntr = 4;
+	expect_reject(c, &p, NULL, 0, OTA_POR_CNTR_LOW);
+	/* a secured PoR for a counter failure: the CC held */
+	send1(c, &p, NULL, 0, &r);
+	assert_true(r.cc_ok);
+	/* "exactly one higher": 7 is too high, 6 is right */
+	p.spi1 = 0x1e;
+	p.cntr = 7;
+	expect_reject(c, &p, NULL, 0, OTA_POR_CNTR_HIGH);
+	p.cntr = 6;
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(counter_of(c, 1), 6);
+	/* the highest counter blocks the key set */
+	p.spi1 = 0x16;
+	p.cntr = 0xffffffffffULL;
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, 0);
+	p.cntr = 3;
+	expect_reject(c, &p, NULL, 0, OTA_POR_CNTR_BLOCKED);
+	/* counter mode "none" on a TAR that allows it (B00011, MSL 06) still works with key set 3 */
+	p = (struct pkt){ .spi1 = 0x06,
+			  .spi2 = 0x19,
+			  .kic = 0x35,
+			  .kid = 0x35,
+			  .tar = (const uint8_t *)"\xb0\x00\x11",
+			  .script = read_iccid,
+			  .len = 12,
+			  .keys = &keys_a };
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(counter_of(c, 3), 0);
+}
+
+static void test_reject_envelopes(void **state)
+{
+	struct card *c = *state;
+	static const char *const bad[] = {
+		"80C2000004D1038202",						    /* TLV cut short */
+		"80C2000006D30482028381",					    /* a menu selection, not SMS-PP */
+		"80C2000006D10482028381",					    /* no TPDU */
+		"80C2000013D111820283818B0B41000281217FF603027000",		    /* an SMS-SUBMIT */
+		"80C2000018D116820283818B1000048121437FF6000000000000000100",	    /* no UDHI */
+		"80C200001BD119820283818B1340048121437FF6000000000000000403010100", /* a UDH without IE 70 */
+		"80C200001AD118820283818B1240048121437F000000000000000003027000",   /* 7-bit data */
+		"80C2000022D120820283818B1A40048121437FF6000000000000000B0270000008061200B00000", /* < 10 header bytes */
+	};
+	struct answer a;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snapshot(c);
+		txh(c, bad[i], &a);
+		assert_true(a.sw == 0x6a80 || a.sw == 0x6a81);
+		assert_int_equal(a.len, 0);
+		assert_unchanged(c);
+	}
+	assert_int_equal(txh(c, "80C2000006D30482028381", &a), 0x6a81);
+	/* toolkit commands out of turn */
+	assert_int_equal(txh(c, "8012000010", &a), 0x6985);
+	assert_int_equal(txh(c, "801400000C810301130082028281830100", &a), 0x6985);
+	assert_int_equal(txh(c, "8010000002FFFF", &a), 0x9000);
+}
+
+/* ---- PoR by SMS-SUBMIT, concatenation ---- */
+
+static void test_por_submit(void **state)
+{
+	struct card *c = *state;
+	struct pkt p = aes_pkt(c, TAR_RFM, S("\x00\xa4\x00\x0c\x02\x2f\xe2\x00\xb0\x00\x00\x0a"));
+	uint8_t ud[SMS_MAX_UD];
+	struct answer a;
+	struct por r = { 0 };
+	size_t n;
+
+	p.spi2 = 0x39; /* PoR by SMS-SUBMIT */
+	memcpy(ud, "\x02\x70\x00", 3);
+	n = packet(&p, ud + 3, sizeof(ud) - 3);
+	envelope(c, ud, 3 + n, &a);
+	assert_int_equal(a.sw >> 8, 0x91);
+	assert_int_equal(a.len, 0);
+	/* while the command waits: a new envelope is refused, a short FETCH gets the right length */
+	snapshot(c);
+	p.cntr = c->cntr++;
+	n = packet(&p, ud + 3, sizeof(ud) - 3);
+	{
+		struct answer b;
+
+		envelope(c, ud, 3 + n, &b);
+		assert_int_equal(b.sw, 0x9300);
+		assert_int_equal(txh(c, "8012000010", &b), 0x6c00 | (a.sw & 0xff));
+		assert_int_equal(txh(c, "801400000C810301130082028281830100", &b), 0x6985);
+	}
+	assert_unchanged(c);
+	p.cntr--;
+	c->cntr--;
+	p.cntr = c->cntr - 1;
+	finish(c, &p, &a, &r);
+	assert_int_equal(r.submits, 1);
+	assert_true(r.cc_ok);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.data_len, 13);
+}
+
+/* Write \a len bytes at \a off of the PKI applet's EF 3401 over the air, one UPDATE BINARY per 200 bytes. */
+static unsigned write_over_air(struct card *c, const uint8_t *data, size_t off, size_t len, uint8_t ref,
+			       const unsigned *order, struct por *r)
+{
+	static uint8_t script[2048];
+	static const uint8_t head[] = "\x22\x07\x00\xa4\x00\x0c\x02\x50\x15"
+				      "\x22\x07\x00\xa4\x00\x0c\x02\x34\x01";
+	size_t n = 4 + sizeof(head) - 1;
+	struct pkt p;
+
+	memcpy(script + 4, head, sizeof(head) - 1);
+	for (size_t done = 0; done < len;) {
+		size_t k = len - done < 200 ? len - done : 200;
+		size_t at = off + done;
+
+		script[n++] = 0x22;
+		if (5 + k > 127)
+			script[n++] = 0x81;
+		script[n++] = (uint8_t)(5 + k);
+		memcpy(script + n, (const uint8_t[]){ 0x00, 0xd6, (uint8_t)(at >> 8), (uint8_t)at, (uint8_t)k }, 5);
+		memcpy(script + n + 5, data + done, k);
+		n += 5 + k;
+		done += k;
+	}
+	script[0] = 0xaa;
+	script[1] = 0x82;
+	script[2] = (uint8_t)((n - 4) >> 8);
+	script[3] = (uint8_t)(n - 4);
+	p = aes_pkt(c, TAR_PKI, script, n);
+	return send_concat(c, &p, ref, order, r);
+}
+
+static void personalise(struct card *c)
+{
+	struct answer a;
+
+	assert_int_equal(txh(c, PKI_HEX_SELECT, &a), 0x9000);
+	assert_int_equal(txh(c, "00E00000176F1581021388820138830250158608FF00000000000090", &a), 0x9000);
+	assert_int_equal(txh(c, PKI_HEX_PUK_SET, &a), 0x9000);
+	assert_int_equal(txh(c, PKI_HEX_PIN_SET, &a), 0x9000);
+	assert_int_equal(txh(c, PKI_HEX_PIN_OK, &a), 0x9000);
+	/* EF 3401 of 1200 bytes: updated after VERIFY (90), read always (00) */
+	assert_int_equal(txh(c, "00E00000176F15810204B0820101830234018608FF90FFFFFF909000", &a), 0x9000);
+	assert_int_equal(txh(c, PKI_HEX_SELECT, &a), 0x9000); /* a new session: PIN not verified */
+}
+
+static void test_concat_certificate(void **state)
+{
+	struct card *c = *state;
+	static uint8_t cert[1200];
+	static const unsigned in_order[] = { 1, 2, 3, 4, 0 };
+	static const unsigned shuffled[] = { 3, 1, 3, 4, 2, 0 }; /* out of order, with a duplicate */
+	static const unsigned two[] = { 2, 1, 0 };
+	static const unsigned three[] = { 1, 3, 2, 0 };
+	struct answer a;
+	struct por r;
+	size_t got = 0;
+
+	for (size_t i = 0; i < sizeof(cert); i++)
+		cert[i] = (uint8_t)(i * 7 + 3);
+	personalise(c);
+	/* over the terminal interface the update needs the PIN */
+	assert_int_equal(txh(c, "00A4000C023401", &a), 0x9000);
+	assert_int_equal(txh(c, "00D6000002AABB", &a), 0x6982);
+	/* 1,200 bytes over the air in four packets of 2, 3, 4 and 4 SMS */
+	assert_int_equal(write_over_air(c, cert, 0, 200, 1, two, &r), 2);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.data[r.data_len - 2] << 8 | r.data[r.data_len - 1], 0x9000);
+	assert_int_equal(write_over_air(c, cert + 200, 200, 300, 2, three, &r), 3);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(write_over_air(c, cert + 500, 500, 350, 3, in_order, &r), 4);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(write_over_air(c, cert + 850, 850, 350, 4, shuffled, &r), 4);
+	assert_int_equal(r.status, 0);
+	{
+		struct rapdu_summary s;
+
+		assert_int_equal(rapdu_response_decode(r.data, r.data_len, &s), 0);
+		assert_int_equal(s.commands, 4);
+		assert_int_equal(s.last_sw, 0x9000);
+	}
+	/* read back over the terminal interface, without the PIN (read is always allowed) */
+	assert_int_equal(txh(c, "00A4000C023401", &a), 0x9000);
+	while (got < sizeof(cert)) {
+		char rb[16];
+		size_t k = sizeof(cert) - got < 240 ? sizeof(cert) - got : 240;
+
+		snprintf(rb, sizeof(rb), "00B0%04X%02X", (unsigned)got, (unsigned)k);
+		assert_int_equal(txh(c, rb, &a), 0x9000);
+		assert_int_equal(a.len, k);
+		assert_memory_equal(a.b, cert + got, k);
+		got += k;
+	}
+}
+
+static void test_concat_interrupted(void **state)
+{
+	struct card *c = *state;
+	static const unsigned all[] = { 1, 2, 3, 0 };
+	static uint8_t data[300];
+	struct answer a;
+	struct por r;
+	uint8_t ud[SMS_MAX_UD];
+
+	personalise(c);
+	/* part 1 of message 9, then a whole message 10: message 9 is dropped, 10 runs */
+	memcpy(ud, (const uint8_t[]){ 0x07, 0x00, 0x03, 9, 3, 1, 0x70, 0x00, 0x00, 0x10 }, 10);
+	envelope(c, ud, 10, &a);
+	assert_int_equal(a.sw, 0x9000);
+	write_over_air(c, data, 0, 300, 10, all, &r);
+	assert_int_equal(r.status, 0);
+	/* the rest of message 9 alone never completes anything */
+	snapshot(c);
+	memcpy(ud, (const uint8_t[]){ 0x05, 0x00, 0x03, 9, 3, 2, 0x00 }, 7);
+	envelope(c, ud, 7, &a);
+	assert_int_equal(a.sw, 0x9000);
+	memcpy(ud, (const uint8_t[]){ 0x05, 0x00, 0x03, 9, 3, 3, 0x00 }, 7);
+	envelope(c, ud, 7, &a);
+	assert_int_equal(a.sw, 0x9000);
+	assert_int_equal(a.len, 0);
+	assert_unchanged(c);
+	/* a packet announced over 33 parts: PoR 07 from its first part */
+	memcpy(ud, (const uint8_t[]){ 0x07, 0x00, 0x03, 11, 33, 1, 0x70, 0x00 }, 8);
+	{
+		struct pkt p = aes_pkt(c, TAR_PKI, S("\xaa\x00"));
+		size_t n = packet(&p, ud + 8, sizeof(ud) - 8);
+
+		envelope(c, ud, 8 + n, &a);
+		memset(&r, 0, sizeof(r));
+		finish(c, &p, &a, &r);
+		assert_int_equal(r.status, OTA_POR_INSUFFICIENT_MEMORY);
+	}
+}
+
+/* ---- the issuer's authority ---- */
+
+static void test_issuer_authority(void **state)
+{
+	struct card *c = *state;
+	struct rapdu_summary s;
+	struct answer a;
+	struct por r;
+	struct pkt p;
+
+	personalise(c);
+	/* over the terminal interface: no key generation, no unblock without the PIN or PUK */
+	assert_int_equal(txh(c, "00224100068001F3840100", &a), 0x6982);
+	assert_int_equal(txh(c, "002C030100", &a), 0x6982);
+	assert_int_equal(txh(c, "002C0201053635343332", &a), 0x6982);
+
+	/* over the air: MSE for key generation and GENERATE RSA-2048 without the PIN; the public key comes back in a
+	 * PoR too long for the envelope response, as concatenated SMS-SUBMITs */
+	p = aes_pkt(c, TAR_PKI,
+		    S("\xaa\x16"
+		      "\x22\x0b\x00\x22\x41\x00\x06\x80\x01\xf3\x84\x01\x00"
+		      "\x22\x07\x00\x46\x42\x00\x00\x00\x00"));
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, 0);
+	assert_true(r.submits >= 2);
+	assert_true(r.cc_ok);
+	assert_int_equal(rapdu_response_decode(r.data, r.data_len, &s), 0);
+	assert_int_equal(s.commands, 2);
+	assert_int_equal(s.last_sw, 0x9000);
+	assert_true(s.last_len > 256);
+
+	/* a signature over the air still needs the holder's PIN */
+	p = aes_pkt(c, TAR_PKI,
+		    S("\xaa\x11"
+		      "\x22\x0f\x00\x22\x41\xb6\x0a\x80\x01\x11\x81\x02\x50\x15\x84\x01\x00"));
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(rapdu_response_decode(r.data, r.data_len, &s), 0);
+	assert_int_equal(s.last_sw, 0x6982);
+
+	/* block the PIN at the terminal; the issuer unblocks it over the air, keeping its value */
+	for (int i = 0; i < 3; i++)
+		txh(c, "002000011039393939393900000000000000000000", &a);
+	assert_int_equal(txh(c, PKI_HEX_PIN_OK, &a), 0x63c0);
+	p = aes_pkt(c, TAR_PKI, S("\xaa\x06\x22\x04\x00\x2c\x03\x01"));
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(rapdu_response_decode(r.data, r.data_len, &s), 0);
+	assert_int_equal(s.last_sw, 0x9000);
+	assert_int_equal(txh(c, PKI_HEX_PIN_OK, &a), 0x9000);
+
+	/* and sets a new PIN without the PUK */
+	p = aes_pkt(c, TAR_PKI, S("\xaa\x0c\x22\x0a\x00\x2c\x02\x01\x05\x39\x38\x37\x36\x35"));
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(rapdu_response_decode(r.data, r.data_len, &s), 0);
+	assert_int_equal(s.last_sw, 0x9000);
+	assert_int_equal(txh(c, PKI_HEX_PIN_OK, &a), 0x63c2);
+	assert_int_equal(txh(c, "002000011039383736350000000000000000000000", &a), 0x9000);
+}
+
+/* An OTA session with the applet leaves the terminal's own session (selected, PIN verified) as it was. */
+static void test_terminal_session_kept(void **state)
+{
+	struct card *c = *state;
+	struct answer a;
+	struct por r;
+	struct pkt p;
+
+	personalise(c);
+	assert_int_equal(txh(c, PKI_HEX_PIN_OK, &a), 0x9000);
+	assert_int_equal(txh(c, "00224100068001EC840101", &a), 0x9000);
+	p = aes_pkt(c, TAR_PKI, S("\xaa\x07\x22\x05\x00\x20\x00\x02\x00"));
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, 0);
+	/* the MSE set before still holds, and the verified PIN: GENERATE EC works without VERIFY (the public key is
+	 * longer than Le: 61xx) */
+	txh(c, PKI_HEX_GEN_EC, &a);
+	assert_int_equal(a.sw >> 8, 0x61);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rfm_read_aes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfm_read_3des, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfm_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfm_errors_in_script, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfm_expanded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pysim_vector, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject_security, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject_envelopes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_por_submit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concat_certificate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concat_interrupted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issuer_authority, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_terminal_session_kept, setup, teardown),
+	};
+
+	keys_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
