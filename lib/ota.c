@@ -190,6 +190,9 @@ int ota_command_decode(const uint8_t *pkt, size_t len, const struct ota_keys *ke
 	if (!cmd->spi.ciphered && pcntr)
 		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* padding without ciphering */
 	cmd->cntr = get_cntr(work + HDR_LEN);
+	cmd->pcntr = (uint8_t)pcntr;
+	cmd->data = work + HDR_LEN + SEC_HDR;
+	cmd->data_len = sec - SEC_HDR - (size_t)sl - pcntr;
 	if (sl) {
 		/* the checksum covers the packet without its own field: move it out, compute, compare */
 		memcpy(want, work + HDR_LEN + SEC_HDR, (size_t)sl);
@@ -198,8 +201,6 @@ int ota_command_decode(const uint8_t *pkt, size_t len, const struct ota_keys *ke
 		if (rc || CRYPTO_memcmp(want, calc, (size_t)sl))
 			return OTA_POR_RC_CC_DS_FAILED;
 	}
-	cmd->data = work + HDR_LEN + SEC_HDR;
-	cmd->data_len = sec - SEC_HDR - (size_t)sl - pcntr;
 	return OTA_POR_OK;
 }
 
@@ -297,5 +298,6 @@ int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command 
 	}
 	rsp->data = work + body + POR_SEC_HDR;
 	rsp->data_len = sec - POR_SEC_HDR - (size_t)sl - pcntr;
+	rsp->pcntr = (uint8_t)pcntr;
 	return 0;
 }

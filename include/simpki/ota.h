@@ -86,6 +86,7 @@ struct ota_command {
 	uint8_t kic, kid; /* the KIc and KID octets (key version and algorithm) */
 	uint8_t tar[3];
 	uint64_t cntr;	     /* 40 bits */
+	uint8_t pcntr;	     /* decoded: the padding count the packet carried (encoding computes its own) */
 	const uint8_t *data; /* the secured data: a remote APDU script (TS 102 226) */
 	size_t data_len;
 };
@@ -94,6 +95,7 @@ struct ota_command {
 struct ota_response {
 	uint8_t tar[3];
 	uint64_t cntr;
+	uint8_t pcntr;	     /* decoded: the padding count (encoding computes its own) */
 	uint8_t status;	     /* enum ota_status */
 	const uint8_t *data; /* additional response data (TS 102 226 response) */
 	size_t data_len;
@@ -111,7 +113,8 @@ int ota_command_encode(const struct ota_command *cmd, const struct ota_keys *key
 int ota_command_peek(const uint8_t *pkt, size_t len, struct ota_command *cmd);
 
 /*! Decipher and check a command packet with \a keys. The deciphered packet goes to \a work (OTA_MAX_PACKET bytes),
- *  and cmd->data points into it. \returns a PoR status (OTA_POR_OK when the packet is intact; the counter is
+ *  and cmd->data points into it (set also when only the checksum fails, for diagnostics: act on it only after
+ *  OTA_POR_OK). \returns a PoR status (OTA_POR_OK when the packet is intact; the counter is
  *  the caller's to check); a negative errno when the packet is not even a packet (-EBADMSG) */
 int ota_command_decode(const uint8_t *pkt, size_t len, const struct ota_keys *keys, struct ota_command *cmd,
 		       uint8_t *work);
