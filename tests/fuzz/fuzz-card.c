@@ -7,7 +7,7 @@
  *
  * The card is built once per process; every input starts from a fresh store holding a copy of that pristine image
  * (nvm_store_from_image()), so inputs are independent. Checked for every frame: vpcd_handle() does not fail; a
- * command gets 2 to CARD_RESP_MAX + 2 bytes ending in SW1 61..6F or 90; a control gets nothing or the ATR. After the sequence the card must open again from
+ * command gets 2 to CARD_RESP_MAX + 2 bytes ending in SW1 61..6F, 90, 91 (proactive command) or 93 (toolkit busy); a control gets nothing or the ATR. After the sequence the card must open again from
  * its NVM (the heap stays consistent whatever the commands did). A broken invariant abort()s.
  *
  * RSA-2048 key generation returns copies of one key pair made once per process (card_os_debug_reuse_rsa_keys()),
@@ -87,7 +87,7 @@ static void transmit(struct card_os *os, const uint8_t *apdu, size_t len)
 		abort();
 	}
 	sw1 = resp[resp_len - 2];
-	if (!((sw1 >= 0x61 && sw1 <= 0x6f) || sw1 == 0x90)) {
+	if (!((sw1 >= 0x61 && sw1 <= 0x6f) || sw1 == 0x90 || sw1 == 0x91 || sw1 == 0x93)) {
 		fprintf(stderr, "fuzz-card: SW %02X%02X\n", sw1, resp[resp_len - 1]);
 		abort();
 	}

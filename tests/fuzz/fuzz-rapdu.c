@@ -11,7 +11,7 @@
 
 #include "fuzz.h"
 
-static void die(const char *what)
+__attribute__((noreturn)) static void die(const char *what)
 {
 	fprintf(stderr, "fuzz-rapdu: %s\n", what);
 	abort();
