@@ -59,8 +59,8 @@ static int get_addr(const uint8_t *b, size_t len, struct sms_addr *a)
 		return -EBADMSG;
 	digits = b[0];
 	octets = 2 + (digits + 1) / 2;
-	if (digits > SMS_ADDR_MAX || octets > len)
-		return -EBADMSG;
+	if (digits > SMS_ADDR_MAX || octets > len || !(b[1] & 0x80))
+		return -EBADMSG; /* the type-of-address octet always has bit 8 set (TS 23.040 9.1.2.5) */
 	a->ton_npi = b[1];
 	if ((b[1] & 0x70) == 0x50) {
 		a->digits[0] = '\0'; /* alphanumeric originator: kept as sent */
