@@ -1,7 +1,8 @@
 #!/bin/sh
 # The simpki demonstration, step by step: a SIM is made, personalised, generates key pairs that never leave it,
-# signs a document, and OpenSSL verifies the signatures with the public keys the card gave out. Then the service
-# counter: a new SIM in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs,
+# signs a document, and OpenSSL verifies the signatures with the public keys the card gave out. Then an operator
+# provisions a SIM over the air with secured SMS (demo/ota.sh: remote file management, a key pair generated and a
+# certificate written without the holder's PIN, a PIN unblocked, a replay refused). Then the service counter: a new SIM in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs,
 # has its blocked PIN reset with the PUK, and is used by OpenSC too (demo/counter.sh; needs root for its pcscd).
 # Usage: demo/demo.sh [BUILD_DIR]   (default: build). Work files go to a temporary directory, removed at the end
 # unless SIMPKI_DEMO_KEEP=1.
@@ -103,6 +104,9 @@ apdus 00A404000C$AID 002000011039393939393900000000000000000000 0020000110393939
 
 say "What is on the card now"
 "$card_tool" info --state "$card" | sed 's/^/   /'
+
+sh "$(dirname "$0")/ota.sh" "$build" "$work" "$step"
+step=$(cat "$work/step")
 
 say "At the service counter: a new SIM in a card reader (pcscd with vsmartcard's virtual reader)"
 tool=$build/pcsc-tools/simpki-tool
