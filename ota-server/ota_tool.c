@@ -493,6 +493,15 @@ static int gather(char **args, int n, bool tpdu, uint8_t *ud, size_t *ud_len)
 		}
 	}
 	if (!is_concat) {
+		size_t hl = (size_t)pud[0][0] + 1;
+
+		if (iei == 0x70 && hl > 3 && hl <= plen[0]) {
+			/* a command packet among other IEs: its CC does not cover the UDH, so read it as 02 70 00 */
+			memcpy(ud, "\x02\x70\x00", 3);
+			memcpy(ud + 3, pud[0] + hl, plen[0] - hl);
+			*ud_len = 3 + plen[0] - hl;
+			return 0;
+		}
 		memcpy(ud, pud[0], plen[0]);
 		*ud_len = plen[0];
 		return 0;

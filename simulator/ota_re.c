@@ -51,41 +51,56 @@ static bool family_ok(uint8_t algo_nibble, uint8_t alg)
 	return false;
 }
 
-/* Load the keys the header names. *cset is the key set that keeps the counter (-1: none).
- * \returns 0 or a PoR status */
-static int load_keys(const struct nvm *n, const struct ota_command *h, uint8_t chl, struct ota_keys *k, int *cset)
+/* Copy the KIc (\a kic_side) or the KID of key version \a kvn into \a k, if its algorithm family is \a nibble's.
+ * \returns the key set's index; -ENOENT */
+static int load_key(const struct nvm *n, bool kic_side, uint8_t octet, uint8_t chl, struct ota_keys *k)
 {
 	uint8_t alg, kic[OTA_MAX_KEY], kid[OTA_MAX_KEY], kic_len, kid_len;
-	int set;
+	int set = ota_config_keyset(n, octet >> 4);
 
-	*cset = -1;
-	if (h->spi.integrity == OTA_DS)
-		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* digital signatures are not verified by this card */
-	if (h->spi.ciphered) {
-		set = ota_config_keyset(n, h->kic >> 4);
-		if (set < 0)
-			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
-		ota_config_keys(n, set, &alg, kic, &kic_len, kid, &kid_len);
-		if (!family_ok(h->kic & 0x0f, alg))
-			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+	if (set < 0)
+		return -ENOENT;
+	ota_config_keys(n, set, &alg, kic, &kic_len, kid, &kid_len);
+	if (!family_ok(octet & 0x0f, alg)) {
+		set = -ENOENT;
+	} else if (kic_side) {
 		memcpy(k->kic, kic, kic_len);
 		k->kic_len = kic_len;
-		*cset = set;
-	}
-	if (h->spi.integrity == OTA_CC) {
-		set = ota_config_keyset(n, h->kid >> 4);
-		if (set < 0)
-			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
-		ota_config_keys(n, set, &alg, kic, &kic_len, kid, &kid_len);
-		if (!family_ok(h->kid & 0x0f, alg))
-			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+	} else {
 		memcpy(k->kid, kid, kid_len);
 		k->kid_len = kid_len;
 		k->cc_len = alg == MANIFEST_OTA_AES && chl == 13 + 4 ? 4 : 8;
-		*cset = set;
 	}
 	OPENSSL_cleanse(kic, sizeof(kic));
 	OPENSSL_cleanse(kid, sizeof(kid));
+	return set;
+}
+
+/* Load the keys the header names, for the packet and for its PoR: a PoR that must be ciphered or carry a CC
+ * needs its key even when the packet itself had none (else its data would leave in the clear). *cset is the key
+ * set that keeps the counter (-1: none). \returns 0 or a PoR status */
+static int load_keys(const struct nvm *n, const struct ota_command *h, uint8_t chl, struct ota_keys *k, int *cset)
+{
+	bool por = h->spi.por != OTA_POR_NONE;
+	int set;
+
+	*cset = -1;
+	if (h->spi.integrity == OTA_DS || (por && h->spi.por_integrity == OTA_DS))
+		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* digital signatures are not made or verified here */
+	if (h->spi.ciphered || (por && h->spi.por_ciphered)) {
+		set = load_key(n, true, h->kic, chl, k);
+		if (set < 0)
+			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+		if (h->spi.ciphered)
+			*cset = set;
+	}
+	if (h->spi.integrity == OTA_CC || (por && h->spi.por_integrity == OTA_CC)) {
+		set = load_key(n, false, h->kid, chl, k);
+		if (set < 0)
+			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
+		if (h->spi.integrity == OTA_CC)
+			*cset = set;
+	}
 	if ((h->spi.counter == OTA_CNTR_HIGHER || h->spi.counter == OTA_CNTR_PLUS_ONE) && *cset < 0)
 		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* no key set to keep the counter */
 	return OTA_POR_OK;
@@ -126,13 +141,13 @@ static int send_por(struct card_os *os, const struct ota_command *cmd, const str
 	if (secured)
 		len = ota_response_encode(&pc, &rsp, keys, re->por, sizeof(re->por));
 	if (len < 0) {
-		/* unsecured: the packet's security did not hold, or the PoR cannot be secured as asked */
+		/* unsecured, because the packet's security did not hold: a status, never data */
 		pc.spi.por_integrity = pc.spi.por_integrity == OTA_RC ? OTA_RC : OTA_NONE;
 		pc.spi.por_ciphered = false;
-		len = ota_response_encode(&pc, &rsp, keys, re->por, sizeof(re->por));
-	}
-	if (len < 0) {
-		rsp.status = OTA_POR_INSUFFICIENT_MEMORY;
+		if (secured) {
+			rsp.status = OTA_POR_INSUFFICIENT_MEMORY; /* the secured PoR did not fit */
+			rsp.cntr = 0;
+		}
 		rsp.data_len = 0;
 		len = ota_response_encode(&pc, &rsp, keys, re->por, sizeof(re->por));
 	}
@@ -210,6 +225,12 @@ out:
 
 /* ---- concatenation -------------------------------------------------------------------------------------------- */
 
+static bool same_sender(const struct sms_addr *a, const struct sms_addr *b)
+{
+	return a->ton_npi == b->ton_npi && !strcmp(a->digits, b->digits) && a->alpha_len == b->alpha_len &&
+	       !memcmp(a->alpha, b->alpha, (a->alpha_len + 1u) / 2);
+}
+
 static int concat_part(struct card_os *os, const struct sms_concat *cc, bool cpi, const uint8_t *payload, size_t plen,
 		       const struct sms_addr *oa, uint8_t *out, size_t *out_len)
 {
@@ -223,7 +244,7 @@ static int concat_part(struct card_os *os, const struct sms_concat *cc, bool cpi
 		/* the first part carries the header: tell the sender the packet is too long for this card */
 		return cc->seq == 1 && cpi ? secured_packet(os, payload, plen, true, oa, out, out_len) : SW_OK;
 	}
-	if (!re->concat || re->ref != cc->ref || re->total != cc->total) {
+	if (!re->concat || re->ref != cc->ref || re->total != cc->total || !same_sender(&re->oa, oa)) {
 		re->concat = true;
 		re->ref = cc->ref;
 		re->total = cc->total;
@@ -236,7 +257,7 @@ static int concat_part(struct card_os *os, const struct sms_concat *cc, bool cpi
 	memcpy(re->part[cc->seq - 1], payload, plen);
 	re->part_len[cc->seq - 1] = (uint8_t)plen;
 	re->cpi |= cpi;
-	re->oa = *oa;
+	re->oa = *oa; /* the same sender for every part (a part from another one starts a new message) */
 	re->have |= bit;
 	all = cc->total == 32 ? 0xffffffffu : (1u << cc->total) - 1;
 	if (re->have != all)
@@ -267,7 +288,7 @@ int ota_re_envelope(struct card_os *os, const uint8_t *d, size_t len, uint8_t *o
 	struct sms_tpdu sms;
 	struct sms_ie ies[MAX_IES];
 	struct sms_concat cc;
-	bool cpi = false;
+	bool cpi = false, concat = false;
 
 	*out_len = 0;
 	if (tlv_parse(d, len, &env) || env.total != len)
@@ -288,10 +309,14 @@ int ota_re_envelope(struct card_os *os, const uint8_t *d, size_t len, uint8_t *o
 		return SW_WRONG_DATA;
 	if (sms_udh_parse(sms.ud, sms.udl, ies, MAX_IES, &nie, &hl))
 		return SW_WRONG_DATA;
-	for (size_t i = 0; i < nie; i++)
+	for (size_t i = 0; i < nie; i++) {
 		cpi |= ies[i].iei == 0x70;
+		concat |= ies[i].iei == 0x00 || ies[i].iei == 0x08;
+	}
 	if (sms_udh_concat(ies, nie, &cc))
 		return concat_part(os, &cc, cpi, sms.ud + hl, sms.udl - hl, &sms.addr, out, out_len);
+	if (concat)
+		return SW_WRONG_DATA; /* a concatenation IE with a part number of 0 or over the total */
 	if (!cpi)
 		return SW_WRONG_DATA;
 	return secured_packet(os, sms.ud + hl, sms.udl - hl, false, &sms.addr, out, out_len);

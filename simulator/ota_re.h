@@ -5,19 +5,22 @@
  * One secured packet, in the order the checks run (the first failure decides the PoR status, and nothing
  * persistent changes unless every check passed):
  *   ENVELOPE D1 { 82 device identities, [06 address,] 0B SMS-DELIVER }   malformed: 6A80; another envelope: 6A81
- *   TP-UDHI and a UDH, IE 70 (in part 1 of a concatenated packet)        missing: 6A80
- *   concatenation (IE 00 or 08): one reassembly slot; a part of another message replaces it; intermediate
- *     parts answer 9000; more than OTA_RE_MAX_PARTS parts or OTA_MAX_PACKET bytes: PoR 07
+ *   TP-UDHI and a UDH with IE 70 (in a concatenated packet: in any part; TS 31.115 puts it in part 1)
+ *                                                                        missing: 6A80 (TP-PID is not checked)
+ *   concatenation (IE 00 or 08): one reassembly slot; a part of another message (reference, total or sender)
+ *     replaces it; duplicates are ignored; intermediate parts answer 9000; a part number of 0 or over the
+ *     total: 6A80; more than OTA_RE_MAX_PARTS parts or OTA_MAX_PACKET bytes: PoR 07
  *   header: fewer than 10 bytes: 6A80 (no PoR can be addressed); CPL or CHL wrong: PoR 06
  *   TAR (RFM or an applet's): unknown: PoR 09
  *   SPI against the TAR's MSL: integrity, ciphering and counter mode at least as strong: else PoR 0A
- *   key sets by the KVN of KIc (when ciphered) and of KID (with a CC): missing, or of another algorithm: PoR 06
+ *   key sets by the KVN of KIc (packet or PoR ciphered) and of KID (packet or PoR with a CC): missing, or of
+ *     another algorithm, or DS asked for: PoR 06
  *   deciphering and CC: PoR 05 (ciphering), 01 (CC), 06 (inconsistent header)
  *   counter of the key set (KID's with a CC, else KIc's): mode 2 must be higher (else 02), mode 3 exactly one
  *     higher (02 below, 03 above), stored value FFFFFFFFFF is blocked (04); modes 0 and 1 neither check nor store
  *   the new counter is committed to NVM, then the script runs (a failing script does not give the counter back)
- *   PoR as the SPI asks (none, always, on error), secured as asked when the packet's CC held (statuses 00,
- *   02..04), unsecured otherwise; in the ENVELOPE response (9000 with data) or, when SPI2 b6 asks for an
+ *   PoR as the SPI asks (none, always, on error), secured as asked when the packet's checks held (statuses 00,
+ *   02..04), otherwise unsecured and without data; in the ENVELOPE response (9000 with data) or, when SPI2 b6 asks for an
  *   SMS-SUBMIT or the PoR is over 256 bytes, as SEND SHORT MESSAGE (91xx, FETCH, TERMINAL RESPONSE)
  * While a proactive command waits, a new ENVELOPE D1 gets 9300 (toolkit busy) and changes nothing.
  */

@@ -49,7 +49,7 @@ enum ota_integrity {
 
 enum ota_counter {
 	OTA_CNTR_NONE = 0,
-	OTA_CNTR_SET = 1,      /* no check; the card takes this value */
+	OTA_CNTR_SET = 1,      /* "counter available": no replay or sequence check (simpki's card does not store it) */
 	OTA_CNTR_HIGHER = 2,   /* must be higher than the card's */
 	OTA_CNTR_PLUS_ONE = 3, /* must be the card's + 1 */
 };

@@ -85,6 +85,7 @@ struct por {
 };
 
 static struct ota_keys keys_aes, keys_3des, keys_a;
+static const char *sender = "1234"; /* TP-OA of the SMS envelope() sends */
 
 static size_t unhex(const char *s, uint8_t *out, size_t max)
 {
@@ -184,7 +185,7 @@ static void envelope(struct card *c, const uint8_t *ud, size_t udl, struct answe
 	size_t n = 0, body;
 	int len;
 
-	strcpy(t.addr.digits, "1234");
+	strcpy(t.addr.digits, sender);
 	t.addr.ton_npi = 0x91;
 	len = sms_tpdu_encode(&t, tpdu, sizeof(tpdu));
 	assert_true(len > 0);
@@ -543,6 +544,23 @@ static void test_rfm_expanded(void **state)
 	assert_int_equal(s.last_len, 10);
 	assert_memory_equal(r.data, "\xab", 1);
 	assert_memory_equal(r.data + 2, "\x80\x01\x03\x23\x0f\x62\x0b", 7);
+	/* CC only, but the PoR asked ciphered: ciphered with the KIc of the key version the KIc octet names */
+	p.spi2 = 0x19;
+	send1(c, &p, NULL, 0, &r);
+	assert_true(r.cc_ok);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(rapdu_response_decode(r.data, r.data_len, &s), 0);
+	assert_int_equal(s.last_len, 10);
+	/* ... and when that key version does not exist, nothing runs and the PoR says so, without data */
+	p.kic = 0x52;
+	snapshot(c);
+	send1(c, &p, NULL, 0, &r);
+	assert_int_equal(r.status, OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
+	assert_int_equal(r.data_len, 0);
+	assert_int_equal(r.ud[5], 0x0a);
+	assert_unchanged(c);
+	p.kic = 0x12;
+	p.spi2 = 0x09;
 	/* a malformed script: bad format */
 	p.script = (const uint8_t *)"\xaa\x09\x22\x07\x00\xa4";
 	p.len = 6;
@@ -895,6 +913,27 @@ static void test_concat_interrupted(void **state)
 	assert_int_equal(a.sw, 0x9000);
 	assert_int_equal(a.len, 0);
 	assert_unchanged(c);
+	/* a part number of 0 is no concatenation: 6A80 */
+	memcpy(ud, (const uint8_t[]){ 0x05, 0x00, 0x03, 12, 3, 0, 0x00 }, 7);
+	envelope(c, ud, 7, &a);
+	assert_int_equal(a.sw, 0x6a80);
+	/* a part from another sender with the same reference starts a new message: the first never completes */
+	{
+		struct pkt p = aes_pkt(c, TAR_PKI, S("\xaa\x00"));
+		uint8_t pk[OTA_MAX_PACKET];
+		size_t n = packet(&p, pk, sizeof(pk));
+
+		memcpy(ud, (const uint8_t[]){ 0x07, 0x00, 0x03, 13, 2, 1, 0x70, 0x00 }, 8);
+		memcpy(ud + 8, pk, n);
+		envelope(c, ud, 8 + n, &a);
+		assert_int_equal(a.sw, 0x9000);
+		sender = "5678";
+		memcpy(ud, (const uint8_t[]){ 0x05, 0x00, 0x03, 13, 2, 2, 0x00 }, 7);
+		envelope(c, ud, 7, &a);
+		sender = "1234";
+		assert_int_equal(a.sw, 0x9000);
+		assert_int_equal(a.len, 0);
+	}
 	/* a packet announced over 33 parts: PoR 07 from its first part */
 	memcpy(ud, (const uint8_t[]){ 0x07, 0x00, 0x03, 11, 33, 1, 0x70, 0x00 }, 8);
 	{

@@ -73,6 +73,9 @@ expect_in "$dir/out" '"cc_ok": true, "status": 0'
 expect_rc 1 "$ota" decode --json --kic-key $K3C --kid-key $K3C $A3
 expect_in "$dir/out" '"cc_ok": false'
 expect_rc 1 "$ota" decode --json --spi 0619 --kic 35 --kid 35 --kic-key $K3C --kid-key $K3C $P3
+# the same command packet with another IE before IE 70 in its UDH
+expect_rc 0 "$ota" decode --json --kic-key $K3C --kid-key $K3D "05240100$(echo $A3 | cut -c 3-)"
+expect_in "$dir/out" '"cc_ok": true, "apdus": \["00a40004023f00"\]'
 expect_rc 3 "$ota" decode --kic-key $K3C --kid-key $K3D 0270
 expect_rc 3 "$ota" decode --spi 0619 --kic 35 --kid 35 --kic-key $K3C --kid-key $K3D 027100001c12b00011
 expect_rc 2 "$ota" decode --kic-key $K3C --kid-key $K3D $P3
