@@ -128,7 +128,8 @@ int ota_command_encode(const struct ota_command *cmd, const struct ota_keys *key
 	put_cntr(work + n, cmd->cntr);
 	work[n + 5] = (uint8_t)pad;
 	n += SEC_HDR;
-	memcpy(work + n, cmd->data, cmd->data_len);
+	if (cmd->data_len)
+		memcpy(work + n, cmd->data, cmd->data_len);
 	memset(work + n + cmd->data_len, 0, pad);
 	n += cmd->data_len + pad;
 
@@ -235,7 +236,8 @@ int ota_response_encode(const struct ota_command *cmd, const struct ota_response
 	work[n + 5] = (uint8_t)pad;
 	work[n + 6] = rsp->status;
 	n += POR_SEC_HDR;
-	memcpy(work + n, rsp->data, rsp->data_len);
+	if (rsp->data_len)
+		memcpy(work + n, rsp->data, rsp->data_len);
 	memset(work + n + rsp->data_len, 0, pad);
 	n += rsp->data_len + pad;
 

@@ -74,7 +74,8 @@ static int exec_one(struct session *s, const struct apdu_cmd *cmd, uint8_t *out,
 	} else {
 		sw = card_ota_session_command(os, s->t->applet, cmd, &d, &n32);
 		n = n32;
-		memcpy(re->last, d, n);
+		if (n)
+			memcpy(re->last, d, n);
 	}
 	if (nvm_store_dead(os->store))
 		return -EIO;

@@ -169,7 +169,7 @@ static void test_expanded_bad(void **state)
 		"ae80",			    /* indefinite form with nothing */
 	};
 	uint8_t b[64];
-	struct apdu_cmd c[2];
+	struct apdu_cmd c[3];
 	size_t n, k;
 
 	(void)state;
