@@ -7,4 +7,5 @@ apt-get install -y -q --no-install-recommends \
 	meson ninja-build pkg-config gcc libc6-dev python3 \
 	libssl-dev openssl libcmocka-dev libosmocore-dev \
 	clang libclang-rt-14-dev binutils coreutils iproute2 util-linux \
-	pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools
+	pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools \
+	osmo-stp osmo-hlr osmo-msc
