@@ -1,0 +1,51 @@
+/* The user model of simulated phones: how the person holding each phone answers what the SIM shows (DISPLAY TEXT,
+ * GET INPUT), and when the phone is off. Read from a scenario file, one directive per line; '#' starts a comment:
+ *
+ *   default KEY VALUE ...        for every phone not named
+ *   phone IMSI KEY VALUE ...     for the phone whose SIM has this IMSI (at most PHONE_SCENARIO_MAX phones)
+ *
+ *   answer approve|reject|none   confirm what is shown, cancel it, or never answer (default approve)
+ *   pin DIGITS                   what to type at GET INPUT (default 1234; 0 to 16 characters of 0-9 * # +)
+ *   delay SECONDS                wait before answering, 0..3600, decimal with up to 3 places (default 1)
+ *   off AT FOR                   switched off AT seconds after start, for FOR seconds (IMSI detach, then attach)
+ *
+ * A line over 256 characters, an unknown directive or key, a repeated key, a bad value or IMSI are errors naming
+ * the line.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PHONE_SCENARIO_MAX 1024
+#define PHONE_PIN_MAX 16
+
+enum phone_answer {
+	PHONE_ANSWER_APPROVE = 0,
+	PHONE_ANSWER_REJECT = 1,
+	PHONE_ANSWER_NONE = 2,
+};
+
+struct phone_user {
+	enum phone_answer answer;
+	char pin[PHONE_PIN_MAX + 1];
+	uint32_t delay_ms;
+	bool has_off;
+	uint32_t off_at_ms, off_for_ms;
+};
+
+struct phone_scenario {
+	struct phone_user def;
+	unsigned n;
+	struct {
+		char imsi[16];
+		struct phone_user user;
+	} phones[PHONE_SCENARIO_MAX];
+};
+
+/*! The default user: approves after 1 s, PIN 1234, never off. */
+void phone_scenario_init(struct phone_scenario *s);
+/*! Parse scenario \a text into \a s (initialised first). \returns 0; -EINVAL with \a err naming the line */
+int phone_scenario_parse(const char *text, struct phone_scenario *s, char *err, size_t errlen);
+/*! The user of the phone with \a imsi. */
+const struct phone_user *phone_scenario_user(const struct phone_scenario *s, const char *imsi);

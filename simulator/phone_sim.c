@@ -1,0 +1,373 @@
+/* The handset's side of the toolkit in front of a simulated SIM; behaviour in phone_sim.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <osmocom/core/talloc.h>
+#include <osmocom/gsm/gsm_utils.h>
+
+#include <simpki/card_sw.h>
+#include <simpki/tlv.h>
+
+#include "phone_sim.h"
+
+#define TYPE_MORE_TIME 0x02
+#define TYPE_SEND_SHORT_MESSAGE 0x13
+#define TYPE_DISPLAY_TEXT 0x21
+#define TYPE_GET_INPUT 0x23
+#define TAG_DETAILS 0x01
+#define TAG_TEXT 0x0d
+#define TAG_RESPONSE_LENGTH 0x11
+#define TAG_TPDU 0x0b
+#define FCS_SIM_DATA_DOWNLOAD_ERROR 0xd5
+#define RP_CAUSE_MEMORY_EXCEEDED 22
+#define RP_CAUSE_PROTOCOL_ERROR 111
+
+struct phone_sim {
+	struct card_os *os;
+	const struct phone_sim_ops *ops;
+	void *priv;
+	uint8_t pending_type; /* proactive command waiting for the phone; 0 none */
+	uint8_t details[3];   /* its command details, echoed in the TERMINAL RESPONSE */
+	uint8_t resp[CARD_RESP_MAX + 2];
+	size_t resp_len;
+};
+
+static const uint8_t terminal_profile[] = { 0x80, 0x10, 0x00, 0x00, 0x05, 0xff, 0xff, 0xff, 0xff, 0x1f };
+
+/* One APDU; the answer's data and SW in sim->resp. \returns the SW; -EIO */
+static int transmit(struct phone_sim *sim, const uint8_t *cmd, size_t len)
+{
+	uint16_t sw;
+
+	if (card_os_transmit(sim->os, cmd, len, sim->resp, sizeof(sim->resp), &sim->resp_len))
+		return -EIO;
+	if (sim->ops->trace)
+		sim->ops->trace(sim->priv, cmd, len, sim->resp, sim->resp_len);
+	sw = (uint16_t)(sim->resp[sim->resp_len - 2] << 8 | sim->resp[sim->resp_len - 1]);
+	sim->resp_len -= 2;
+	return sw;
+}
+
+int phone_sim_open(void *ctx, const char *dir, const struct phone_sim_ops *ops, void *priv, struct phone_sim **out)
+{
+	struct phone_sim *sim = talloc_zero(ctx, struct phone_sim);
+	uint8_t atr[33];
+	int rc;
+
+	if (!sim)
+		return -ENOMEM;
+	sim->ops = ops;
+	sim->priv = priv;
+	rc = card_os_open_dir(dir, &sim->os);
+	if (rc) {
+		talloc_free(sim);
+		return rc;
+	}
+	card_os_power_on(sim->os, atr, sizeof(atr));
+	rc = transmit(sim, terminal_profile, sizeof(terminal_profile));
+	if (rc < 0) {
+		phone_sim_close(sim);
+		return rc;
+	}
+	*out = sim;
+	return 0;
+}
+
+void phone_sim_close(struct phone_sim *sim)
+{
+	if (!sim)
+		return;
+	card_os_power_off(sim->os);
+	card_os_close(sim->os);
+	talloc_free(sim);
+}
+
+void phone_sim_identity(const struct phone_sim *sim, struct card_identity *id)
+{
+	card_os_identity(sim->os, id);
+}
+
+bool phone_sim_busy(const struct phone_sim *sim)
+{
+	return sim->pending_type != 0;
+}
+
+/* ---- text strings ---------------------------------------------------------------------------------------------- */
+
+static size_t put_utf8(char *out, size_t max, size_t n, unsigned cp)
+{
+	if (cp < 0x80 && n + 1 < max) {
+		out[n++] = (char)cp;
+	} else if (cp < 0x800 && n + 2 < max) {
+		out[n++] = (char)(0xc0 | cp >> 6);
+		out[n++] = (char)(0x80 | (cp & 0x3f));
+	} else if (cp >= 0x800 && n + 3 < max) {
+		out[n++] = (char)(0xe0 | cp >> 12);
+		out[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[n++] = (char)(0x80 | (cp & 0x3f));
+	}
+	return n;
+}
+
+/* A GSM 7-bit default alphabet character, as far as a prompt needs it (TS 23.038). */
+static unsigned gsm_char(uint8_t c)
+{
+	switch (c) {
+	case 0x00:
+		return '@';
+	case 0x02:
+		return '$';
+	case 0x11:
+		return '_';
+	default:
+		return c < 0x80 ? c : '?';
+	}
+}
+
+int phone_sim_text_decode(const uint8_t *v, size_t len, char *out, size_t max)
+{
+	uint8_t septets[PHONE_SIM_TEXT_MAX];
+	size_t n = 0;
+
+	if (!max)
+		return -EINVAL;
+	out[0] = '\0';
+	if (!len)
+		return 0; /* a null text string */
+	switch (v[0] & 0x0c) {
+	case 0x00: { /* 7-bit packed */
+		size_t count = (len - 1) * 8 / 7;
+
+		if (count > sizeof(septets))
+			count = sizeof(septets);
+		for (size_t i = 0; i < count; i++) {
+			size_t bit = i * 7;
+			unsigned w = v[1 + bit / 8] | (bit / 8 + 2 < len ? v[2 + bit / 8] << 8 : 0);
+
+			septets[i] = (uint8_t)((w >> (bit % 8)) & 0x7f);
+		}
+		if (count && (len - 1) * 8 % 7 == 0 && septets[count - 1] == 0x0d)
+			count--; /* a CR filling the last octet */
+		for (size_t i = 0; i < count; i++)
+			n = put_utf8(out, max, n, gsm_char(septets[i]));
+		break;
+	}
+	case 0x04: /* 8-bit, default alphabet unpacked */
+		for (size_t i = 1; i < len; i++)
+			n = put_utf8(out, max, n, gsm_char(v[i]));
+		break;
+	case 0x08: /* UCS2 */
+		if ((len - 1) % 2)
+			return -EINVAL;
+		for (size_t i = 1; i + 1 < len; i += 2)
+			n = put_utf8(out, max, n, (unsigned)(v[i] << 8 | v[i + 1]));
+		break;
+	default:
+		return -EINVAL;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* ---- proactive commands ----------------------------------------------------------------------------------------- */
+
+static void run_proactive(struct phone_sim *sim, int sw);
+
+/* TERMINAL RESPONSE for the pending command; then the next proactive command, if any. */
+static void terminal_response(struct phone_sim *sim, uint8_t result, const uint8_t *extra, size_t extra_len)
+{
+	uint8_t tr[5 + 12 + 3 + 2 + 2 * PHONE_SIM_TEXT_MAX];
+	size_t n = 5;
+	int sw;
+
+	memcpy(tr, "\x80\x14\x00\x00", 4);
+	tr[n++] = 0x81;
+	tr[n++] = 3;
+	memcpy(tr + n, sim->details, 3);
+	n += 3;
+	memcpy(tr + n, "\x82\x02\x82\x81\x83", 5);
+	n += 5;
+	if (result == PHONE_SIM_SMS_RP_ERROR || result == PHONE_SIM_NETWORK_UNABLE) {
+		tr[n++] = 2;
+		tr[n++] = result;
+		tr[n++] = 0x00; /* no specific cause */
+	} else {
+		tr[n++] = 1;
+		tr[n++] = result;
+	}
+	if (extra_len && n + extra_len <= sizeof(tr)) {
+		memcpy(tr + n, extra, extra_len);
+		n += extra_len;
+	}
+	tr[4] = (uint8_t)(n - 5);
+	sim->pending_type = 0;
+	sw = transmit(sim, tr, n);
+	run_proactive(sim, sw);
+}
+
+static int find_tlv(const uint8_t *b, size_t len, uint8_t tag, struct tlv *t)
+{
+	while (len) {
+		if (tlv_parse(b, len, t))
+			return -EINVAL;
+		if ((t->tag & 0x7f) == tag)
+			return 0;
+		b += t->total;
+		len -= t->total;
+	}
+	return -ENOENT;
+}
+
+/* Fetch and run proactive commands while the SIM has one (91xx) and none waits for the phone. */
+static void run_proactive(struct phone_sim *sim, int sw)
+{
+	while (sw >= 0 && (sw >> 8) == 0x91 && !sim->pending_type) {
+		uint8_t fetch[5] = { 0x80, 0x12, 0x00, 0x00, (uint8_t)sw };
+		struct phone_sim_prompt p = { 0 };
+		struct tlv cmd, details, t;
+		uint8_t type;
+
+		sw = transmit(sim, fetch, sizeof(fetch));
+		if (sw != SW_OK || tlv_parse(sim->resp, sim->resp_len, &cmd) || cmd.tag != 0xd0 ||
+		    find_tlv(cmd.value, cmd.len, TAG_DETAILS, &details) || details.len != 3)
+			return; /* no usable proactive command: the SIM will tell again */
+		memcpy(sim->details, details.value, 3);
+		type = details.value[1];
+		sim->pending_type = type;
+		switch (type) {
+		case TYPE_SEND_SHORT_MESSAGE:
+			if (find_tlv(cmd.value, cmd.len, TAG_TPDU, &t) || !sim->ops->send_sms) {
+				terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
+				return;
+			}
+			sim->ops->send_sms(sim->priv, t.value, t.len);
+			return;
+		case TYPE_DISPLAY_TEXT:
+		case TYPE_GET_INPUT:
+			if (!sim->ops->prompt || find_tlv(cmd.value, cmd.len, TAG_TEXT, &t) ||
+			    phone_sim_text_decode(t.value, t.len, p.text, sizeof(p.text))) {
+				terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
+				return;
+			}
+			p.input = type == TYPE_GET_INPUT;
+			p.wait_user = !p.input && (details.value[2] & 0x80);
+			p.hidden = p.input && (details.value[2] & 0x04);
+			p.digits_only = p.input && !(details.value[2] & 0x01);
+			p.min_len = 0;
+			p.max_len = PHONE_SIM_TEXT_MAX - 1;
+			if (p.input && !find_tlv(cmd.value, cmd.len, TAG_RESPONSE_LENGTH, &t) && t.len == 2) {
+				p.min_len = t.value[0];
+				p.max_len = t.value[1];
+			}
+			sim->ops->prompt(sim->priv, &p);
+			return;
+		case TYPE_MORE_TIME:
+			terminal_response(sim, PHONE_SIM_OK, NULL, 0);
+			return;
+		default:
+			terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
+			return;
+		}
+	}
+}
+
+void phone_sim_sms_sent(struct phone_sim *sim, enum phone_sim_result result)
+{
+	if (sim->pending_type == TYPE_SEND_SHORT_MESSAGE)
+		terminal_response(sim, (uint8_t)result, NULL, 0);
+}
+
+void phone_sim_user_answer(struct phone_sim *sim, enum phone_sim_result result, const char *text)
+{
+	uint8_t extra[2 + 2 + PHONE_SIM_TEXT_MAX];
+	size_t n = 0, len;
+
+	if (sim->pending_type != TYPE_DISPLAY_TEXT && sim->pending_type != TYPE_GET_INPUT)
+		return;
+	if (sim->pending_type == TYPE_GET_INPUT && result == PHONE_SIM_OK) {
+		len = text ? strlen(text) : 0;
+		if (len > PHONE_SIM_TEXT_MAX - 1)
+			len = PHONE_SIM_TEXT_MAX - 1;
+		extra[n++] = 0x8d; /* text string, 8-bit default alphabet */
+		if (len + 1 > 127)
+			extra[n++] = 0x81;
+		extra[n++] = (uint8_t)(len + 1);
+		extra[n++] = 0x04;
+		memcpy(extra + n, text, len);
+		n += len;
+	}
+	terminal_response(sim, (uint8_t)result, extra, n);
+}
+
+/* ---- SMS-PP download -------------------------------------------------------------------------------------------- */
+
+static int put_len(uint8_t *p, size_t len)
+{
+	if (len < 0x80) {
+		p[0] = (uint8_t)len;
+		return 1;
+	}
+	p[0] = 0x81;
+	p[1] = (uint8_t)len;
+	return 2;
+}
+
+int phone_sim_sms_pp(struct phone_sim *sim, const uint8_t *smsc_bcd, size_t smsc_len, const uint8_t *tpdu, size_t len,
+		     struct phone_sim_rp *rp)
+{
+	uint8_t body[300], cmd[5 + 300];
+	size_t n = 0, m;
+	int sw;
+
+	memset(rp, 0, sizeof(*rp));
+	if (len > 200 || smsc_len > 12)
+		return -EINVAL;
+	memcpy(body, "\x82\x02\x83\x81", 4);
+	n = 4;
+	if (smsc_len) {
+		body[n++] = 0x86;
+		body[n++] = (uint8_t)smsc_len;
+		memcpy(body + n, smsc_bcd, smsc_len);
+		n += smsc_len;
+	}
+	body[n++] = 0x8b;
+	n += (size_t)put_len(body + n, len);
+	memcpy(body + n, tpdu, len);
+	n += len;
+	memcpy(cmd, "\x80\xc2\x00\x00", 4);
+	m = 5;
+	cmd[m++] = 0xd1;
+	m += (size_t)put_len(cmd + m, n);
+	memcpy(cmd + m, body, n);
+	m += n;
+	cmd[4] = (uint8_t)(m - 5);
+	sw = transmit(sim, cmd, m);
+	while (sw >= 0 && (sw >> 8) == 0x61) { /* a card that answers like T=0: fetch the data */
+		uint8_t get[5] = { 0x00, 0xc0, 0x00, 0x00, (uint8_t)sw };
+		uint8_t keep[256];
+		size_t kept = sim->resp_len < sizeof(keep) ? sim->resp_len : sizeof(keep);
+
+		memcpy(keep, sim->resp, kept);
+		sw = transmit(sim, get, sizeof(get));
+		if (sw >= 0 && kept + sim->resp_len <= sizeof(sim->resp)) {
+			memmove(sim->resp + kept, sim->resp, sim->resp_len);
+			memcpy(sim->resp, keep, kept);
+			sim->resp_len += kept;
+		}
+	}
+	if (sw < 0)
+		return sw;
+	if (sw == SW_OK || (sw >> 8) == 0x91) {
+		rp->ack = true;
+		rp->ud_len = sim->resp_len < sizeof(rp->ud) ? sim->resp_len : sizeof(rp->ud);
+		memcpy(rp->ud, sim->resp, rp->ud_len);
+	} else if (sw == SW_TOOLKIT_BUSY) {
+		rp->cause = RP_CAUSE_MEMORY_EXCEEDED;
+	} else {
+		rp->cause = RP_CAUSE_PROTOCOL_ERROR;
+		rp->fcs = FCS_SIM_DATA_DOWNLOAD_ERROR;
+	}
+	run_proactive(sim, sw);
+	return 0;
+}

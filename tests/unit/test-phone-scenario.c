@@ -1,0 +1,103 @@
+/* Unit tests of simulator/phone_scenario.c: the defaults, every key, defaults that phones named after them
+ * inherit, and bad scenarios, each an error naming its line. */
+#include <errno.h>
+#include <string.h>
+
+#include "phone_scenario.h"
+
+#include "unit.h"
+
+static struct phone_scenario s;
+
+static void test_defaults(void **state)
+{
+	const struct phone_user *u;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(phone_scenario_parse("# nothing\n\n", &s, err, sizeof(err)), 0);
+	u = phone_scenario_user(&s, "001010000000001");
+	assert_int_equal(u->answer, PHONE_ANSWER_APPROVE);
+	assert_string_equal(u->pin, "1234");
+	assert_int_equal(u->delay_ms, 1000);
+	assert_false(u->has_off);
+}
+
+static void test_keys(void **state)
+{
+	const char *text = "default answer approve pin 0000 delay 0.25\n"
+			   "phone 001010000000001 answer reject\n"
+			   "phone 001010000000002\tpin 9999 delay 2.5 off 10 30.5\r\n"
+			   "phone 001010000000003 answer none delay 0\n";
+	const struct phone_user *u;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(phone_scenario_parse(text, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 3);
+	u = phone_scenario_user(&s, "001010000000001");
+	assert_int_equal(u->answer, PHONE_ANSWER_REJECT);
+	assert_string_equal(u->pin, "0000");
+	assert_int_equal(u->delay_ms, 250);
+	u = phone_scenario_user(&s, "001010000000002");
+	assert_int_equal(u->answer, PHONE_ANSWER_APPROVE);
+	assert_string_equal(u->pin, "9999");
+	assert_int_equal(u->delay_ms, 2500);
+	assert_true(u->has_off);
+	assert_int_equal(u->off_at_ms, 10000);
+	assert_int_equal(u->off_for_ms, 30500);
+	u = phone_scenario_user(&s, "001010000000003");
+	assert_int_equal(u->answer, PHONE_ANSWER_NONE);
+	assert_int_equal(u->delay_ms, 0);
+	u = phone_scenario_user(&s, "999999999999999");
+	assert_string_equal(u->pin, "0000");
+}
+
+static void expect(const char *text, const char *want)
+{
+	char err[128] = "";
+
+	assert_int_equal(phone_scenario_parse(text, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+}
+
+static void test_bad(void **state)
+{
+	char big[400];
+
+	(void)state;
+	expect("phone 12345 answer approve\n", "scenario line 1: phone needs an IMSI of 6 to 15 digits");
+	expect("phone\n", "scenario line 1: phone needs an IMSI of 6 to 15 digits");
+	expect("\nphone 001010000000001 answer maybe\n", "scenario line 2: answer is approve, reject or none");
+	expect("phone 001010000000001 answer\n", "scenario line 1: 'answer' needs a value");
+	expect("phone 001010000000001 pin 12a4\n", "scenario line 1: pin is up to 16 characters of 0-9 * # +");
+	expect("phone 001010000000001 pin 12345678901234567\n",
+	       "scenario line 1: pin is up to 16 characters of 0-9 * # +");
+	expect("phone 001010000000001 delay -1\n", "scenario line 1: delay is seconds, 0 to 3600, up to 3 decimals");
+	expect("phone 001010000000001 delay 3600.001\n",
+	       "scenario line 1: delay is seconds, 0 to 3600, up to 3 decimals");
+	expect("phone 001010000000001 delay 1.2345\n",
+	       "scenario line 1: delay is seconds, 0 to 3600, up to 3 decimals");
+	expect("phone 001010000000001 delay 1.\n", "scenario line 1: delay is seconds, 0 to 3600, up to 3 decimals");
+	expect("phone 001010000000001 off 5\n", "scenario line 1: 'off' needs a value");
+	expect("phone 001010000000001 off 5 0\n", "scenario line 1: off takes AT and FOR seconds (FOR above 0)");
+	expect("phone 001010000000001 colour red\n", "scenario line 1: unknown key 'colour'");
+	expect("phone 001010000000001 pin 1 pin 2\n", "scenario line 1: 'pin' given twice");
+	expect("phone 001010000000001\nphone 001010000000001\n", "scenario line 2: phone 001010000000001 given twice");
+	expect("default pin 1\ndefault pin 2\n", "scenario line 2: default given twice");
+	expect("phones 001010000000001\n", "scenario line 1: unknown directive 'phones'");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	expect(big, "scenario line 1: longer than 256 characters");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_bad),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
