@@ -71,7 +71,7 @@ static int template_body(const uint8_t *b, size_t len, const uint8_t **body, siz
 		*blen = len - 4;
 		return 0;
 	}
-	if (tlv_parse(b, len, &t) || t.tag != TAG_SCRIPT || t.total != len)
+	if (ber_tlv_parse(b, len, &t) || t.tag != TAG_SCRIPT || t.total != len)
 		return -EBADMSG;
 	*body = t.value;
 	*blen = t.len;
@@ -88,7 +88,7 @@ int rapdu_expanded_parse(const uint8_t *script, size_t len, struct apdu_cmd *cmd
 	if (template_body(script, len, &body, &blen))
 		return -EBADMSG;
 	while (blen) {
-		if (tlv_parse(body, blen, &t))
+		if (ber_tlv_parse(body, blen, &t))
 			return -EBADMSG;
 		if (t.tag == TAG_CAPDU) {
 			if (*n == max)
@@ -211,10 +211,10 @@ int rapdu_response_decode(const uint8_t *b, size_t len, struct rapdu_summary *s)
 
 	memset(s, 0, sizeof(*s));
 	if (len && b[0] == TAG_RESPONSE) {
-		if (tlv_parse(b, len, &outer) || outer.total != len)
+		if (ber_tlv_parse(b, len, &outer) || outer.total != len)
 			return -EBADMSG;
 		for (p = outer.value, left = outer.len; left; p += t.total, left -= t.total) {
-			if (tlv_parse(p, left, &t))
+			if (ber_tlv_parse(p, left, &t))
 				return -EBADMSG;
 			if (t.tag == TAG_COUNT && t.len == 1) {
 				s->commands = t.value[0];

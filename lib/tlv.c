@@ -4,7 +4,7 @@
 
 #include <simpki/tlv.h>
 
-int tlv_parse(const uint8_t *buf, size_t len, struct tlv *t)
+int ber_tlv_parse(const uint8_t *buf, size_t len, struct tlv *t)
 {
 	size_t pos = 0, vlen;
 	uint32_t tag;
@@ -46,7 +46,7 @@ int tlv_check(const uint8_t *buf, size_t len)
 	struct tlv t;
 
 	while (len) {
-		if (tlv_parse(buf, len, &t))
+		if (ber_tlv_parse(buf, len, &t))
 			return -EINVAL;
 		buf += t.total;
 		len -= t.total;
@@ -57,7 +57,7 @@ int tlv_check(const uint8_t *buf, size_t len)
 int tlv_find(const uint8_t *buf, size_t len, uint32_t tag, struct tlv *t)
 {
 	while (len) {
-		if (tlv_parse(buf, len, t))
+		if (ber_tlv_parse(buf, len, t))
 			return -EINVAL;
 		if (t->tag == tag)
 			return 0;
@@ -67,7 +67,7 @@ int tlv_find(const uint8_t *buf, size_t len, uint32_t tag, struct tlv *t)
 	return -ENOENT;
 }
 
-/* Whether \a tag is the value of a BER tag as tlv_parse() reads them (1 to 3 bytes, continuation bits right). */
+/* Whether \a tag is the value of a BER tag as ber_tlv_parse() reads them (1 to 3 bytes, continuation bits right). */
 static bool tag_valid(uint32_t tag)
 {
 	if (tag <= 0xff)

@@ -430,10 +430,10 @@ static int proactive_tpdu(const uint8_t *b, size_t len, const uint8_t **tpdu, si
 	const uint8_t *p;
 	size_t left;
 
-	if (tlv_parse(b, len, &outer) || outer.tag != 0xd0 || outer.total != len)
+	if (ber_tlv_parse(b, len, &outer) || outer.tag != 0xd0 || outer.total != len)
 		return -EBADMSG;
 	for (p = outer.value, left = outer.len; left; p += t.total, left -= t.total) {
-		if (tlv_parse(p, left, &t))
+		if (ber_tlv_parse(p, left, &t))
 			return -EBADMSG;
 		if ((t.tag & 0x7f) == 0x0b) {
 			*tpdu = t.value;

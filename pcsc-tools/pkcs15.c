@@ -48,7 +48,7 @@ int p15_parse_odf(const uint8_t *b, size_t len, struct p15_odf *odf)
 	while (len && b[0] != 0x00) {
 		struct p15_path *dst = NULL;
 
-		if (tlv_parse(b, len, &e) || tlv_parse(e.value, e.len, &seq) || seq.tag != TAG_SEQ)
+		if (ber_tlv_parse(b, len, &e) || ber_tlv_parse(e.value, e.len, &seq) || seq.tag != TAG_SEQ)
 			return -EBADMSG;
 		switch (e.tag) {
 		case 0xa8:
@@ -83,7 +83,7 @@ static int parse_object(const struct tlv *e, struct p15_object *o)
 	memset(o, 0, sizeof(*o));
 	o->type = e->tag == TAG_CTX0 ? P15_EC : P15_RSA;
 	o->key_ref = -1;
-	if (tlv_parse(p, left, &common) || common.tag != TAG_SEQ)
+	if (ber_tlv_parse(p, left, &common) || common.tag != TAG_SEQ)
 		return -EBADMSG;
 	p += common.total;
 	left -= common.total;
@@ -94,7 +94,7 @@ static int parse_object(const struct tlv *e, struct p15_object *o)
 			memcpy(o->label, t.value, l);
 		o->label[l] = '\0';
 	}
-	if (tlv_parse(p, left, &class) || class.tag != TAG_SEQ)
+	if (ber_tlv_parse(p, left, &class) || class.tag != TAG_SEQ)
 		return -EBADMSG;
 	p += class.total;
 	left -= class.total;
@@ -109,19 +109,19 @@ static int parse_object(const struct tlv *e, struct p15_object *o)
 	}
 	/* [0] subclass attributes (skipped), then [1] type attributes: { Path, [length] } */
 	while (left) {
-		if (tlv_parse(p, left, &t))
+		if (ber_tlv_parse(p, left, &t))
 			return -EBADMSG;
 		if (t.tag == TAG_CTX1) {
 			struct tlv attrs, path;
 
-			if (tlv_parse(t.value, t.len, &attrs) || attrs.tag != TAG_SEQ ||
-			    tlv_parse(attrs.value, attrs.len, &path) || path.tag != TAG_SEQ ||
+			if (ber_tlv_parse(t.value, t.len, &attrs) || attrs.tag != TAG_SEQ ||
+			    ber_tlv_parse(attrs.value, attrs.len, &path) || path.tag != TAG_SEQ ||
 			    parse_path(&path, &o->path))
 				return -EBADMSG;
 			if (path.total < attrs.len) {
 				struct tlv bits;
 
-				if (!tlv_parse(attrs.value + path.total, attrs.len - path.total, &bits) &&
+				if (!ber_tlv_parse(attrs.value + path.total, attrs.len - path.total, &bits) &&
 				    bits.tag == TAG_INT && (n = parse_int(&bits)) > 0)
 					o->bits = n;
 			}
@@ -138,7 +138,7 @@ int p15_parse_df(const uint8_t *b, size_t len, struct p15_object *out, size_t ma
 
 	*n = 0;
 	while (len && b[0] != 0x00) {
-		if (tlv_parse(b, len, &e) || (e.tag != TAG_SEQ && e.tag != TAG_CTX0))
+		if (ber_tlv_parse(b, len, &e) || (e.tag != TAG_SEQ && e.tag != TAG_CTX0))
 			return -EBADMSG;
 		if (*n == max)
 			return -E2BIG;
@@ -156,7 +156,7 @@ size_t p15_used(const uint8_t *b, size_t len)
 	size_t used = 0;
 	struct tlv e;
 
-	while (used < len && b[used] != 0x00 && !tlv_parse(b + used, len - used, &e))
+	while (used < len && b[used] != 0x00 && !ber_tlv_parse(b + used, len - used, &e))
 		used += e.total;
 	return used;
 }

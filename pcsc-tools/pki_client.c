@@ -231,7 +231,7 @@ int pki_select_path(struct pki_card *c, const uint8_t *path, size_t len, uint32_
 	if (rc)
 		return rc;
 	*size = 0;
-	if (!tlv_parse(fci, n, &outer) && !tlv_find(outer.value, outer.len, 0x81, &t) && t.len >= 1 && t.len <= 2)
+	if (!ber_tlv_parse(fci, n, &outer) && !tlv_find(outer.value, outer.len, 0x81, &t) && t.len >= 1 && t.len <= 2)
 		*size = t.len == 1 ? t.value[0] : (uint32_t)(t.value[0] << 8 | t.value[1]);
 	return 0;
 }
@@ -325,7 +325,7 @@ static int parse_pubkey(const uint8_t *b, size_t len, enum pki_keytype type, EVP
 	BIGNUM *bn = NULL, *be = NULL;
 	int rc = -EPROTO;
 
-	if (!bld || tlv_parse(b, len, &outer) || outer.tag != 0x7f49)
+	if (!bld || ber_tlv_parse(b, len, &outer) || outer.tag != 0x7f49)
 		goto out;
 	if (type == PKI_KEY_RSA2048) {
 		if (tlv_find(outer.value, outer.len, 0x81, &n) || tlv_find(outer.value, outer.len, 0x82, &e))

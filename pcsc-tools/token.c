@@ -388,7 +388,7 @@ static int find_entry(const uint8_t *b, size_t len, uint8_t id, size_t *off, siz
 		struct tlv e;
 		size_t n;
 
-		if (tlv_parse(b + pos, len - pos, &e) || p15_parse_df(b + pos, e.total, &o, 1, &n) || n != 1)
+		if (ber_tlv_parse(b + pos, len - pos, &e) || p15_parse_df(b + pos, e.total, &o, 1, &n) || n != 1)
 			return -ENOENT;
 		if (o.id_len == 1 && o.id[0] == id) {
 			*off = pos;

@@ -251,7 +251,7 @@ static void tlv_to_card(const struct tlv *t, struct card_tlv *out)
 int card_tlv_parse(const uint8_t *buf, uint32_t len, struct card_tlv *t)
 {
 	struct tlv x;
-	int rc = tlv_parse(buf, len, &x);
+	int rc = ber_tlv_parse(buf, len, &x);
 
 	if (!rc)
 		tlv_to_card(&x, t);

@@ -291,12 +291,12 @@ int ota_re_envelope(struct card_os *os, const uint8_t *d, size_t len, uint8_t *o
 	bool cpi = false, concat = false;
 
 	*out_len = 0;
-	if (tlv_parse(d, len, &env) || env.total != len)
+	if (ber_tlv_parse(d, len, &env) || env.total != len)
 		return SW_WRONG_DATA;
 	if (env.tag != TAG_SMS_PP_DOWNLOAD)
 		return SW_FUNC_NOT_SUPPORTED;
 	for (p = env.value, left = env.len; left; p += t.total, left -= t.total) {
-		if (tlv_parse(p, left, &t))
+		if (ber_tlv_parse(p, left, &t))
 			return SW_WRONG_DATA;
 		if ((t.tag & 0x7f) == 0x02 && t.len != 2)
 			return SW_WRONG_DATA; /* device identities */

@@ -209,7 +209,7 @@ static void terminal_response(struct phone_sim *sim, uint8_t result, const uint8
 static int find_tlv(const uint8_t *b, size_t len, uint8_t tag, struct tlv *t)
 {
 	while (len) {
-		if (tlv_parse(b, len, t))
+		if (ber_tlv_parse(b, len, t))
 			return -EINVAL;
 		if ((t->tag & 0x7f) == tag)
 			return 0;
@@ -229,7 +229,7 @@ static void run_proactive(struct phone_sim *sim, int sw)
 		uint8_t type;
 
 		sw = transmit(sim, fetch, sizeof(fetch));
-		if (sw != SW_OK || tlv_parse(sim->resp, sim->resp_len, &cmd) || cmd.tag != 0xd0 ||
+		if (sw != SW_OK || ber_tlv_parse(sim->resp, sim->resp_len, &cmd) || cmd.tag != 0xd0 ||
 		    find_tlv(cmd.value, cmd.len, TAG_DETAILS, &details) || details.len != 3)
 			return; /* no usable proactive command: the SIM will tell again */
 		memcpy(sim->details, details.value, 3);

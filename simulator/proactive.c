@@ -154,7 +154,7 @@ uint16_t proactive_terminal_response(struct ota_re *re, const uint8_t *d, size_t
 	if (!proactive_busy(re) || !re->pro_fetched)
 		return SW_CONDITIONS_NOT_SATISFIED;
 	while (len) {
-		if (tlv_parse(d, len, &t))
+		if (ber_tlv_parse(d, len, &t))
 			return SW_WRONG_DATA;
 		switch (t.tag & 0x7f) {
 		case 0x01:

@@ -19,7 +19,7 @@ struct tlv {
 
 /*! Parse the one TLV object at the start of \a buf (\a len bytes).
  *  \returns 0 and fills \a t; -EINVAL if it is malformed or does not fit in \a len */
-int tlv_parse(const uint8_t *buf, size_t len, struct tlv *t);
+int ber_tlv_parse(const uint8_t *buf, size_t len, struct tlv *t);
 
 /*! Check that \a buf is exactly a sequence of well-formed sibling TLVs (an empty buffer is one).
  *  \returns 0 or -EINVAL */
@@ -31,5 +31,5 @@ int tlv_find(const uint8_t *buf, size_t len, uint32_t tag, struct tlv *t);
 
 /*! Write a tag and length header for \a len value bytes into \a out (room for at most \a max bytes).
  *  \returns the header size (1 to 7 bytes); -E2BIG if it does not fit; -EINVAL for len > 0xFFFFFF or a tag
- *  tlv_parse() would not read back (more than 3 bytes, wrong continuation bits) */
+ *  ber_tlv_parse() would not read back (more than 3 bytes, wrong continuation bits) */
 int tlv_put_header(uint8_t *out, size_t max, uint32_t tag, size_t len);

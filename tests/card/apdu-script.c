@@ -286,7 +286,7 @@ static EVP_PKEY *pubkey(struct script *s, const struct var *v)
 	BIGNUM *bn = NULL, *be = NULL;
 	bool rsa;
 
-	if (!b || tlv_parse(v->data, v->len, &outer) || outer.tag != 0x7f49) {
+	if (!b || ber_tlv_parse(v->data, v->len, &outer) || outer.tag != 0x7f49) {
 		fail(s, "%s is not a 7F49 template", v->name);
 		goto out;
 	}

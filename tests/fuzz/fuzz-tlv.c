@@ -1,6 +1,6 @@
 /* libFuzzer harness for the BER-TLV parser.
  *
- * The input is walked sibling by sibling with tlv_parse(), and recursively into the value of every constructed
+ * The input is walked sibling by sibling with ber_tlv_parse(), and recursively into the value of every constructed
  * object (first tag byte with bit 6 set) up to MAX_DEPTH levels. Each parsed object must lie inside the buffer it
  * was parsed from (its value bytes are read, so the sanitizers see any overrun), have a 2..7 byte header, and
  * survive re-encoding its header with tlv_put_header(). tlv_check() must agree with the walk, and tlv_find() for
@@ -71,7 +71,7 @@ static void check_object(const uint8_t *buf, size_t len, const struct tlv *t)
 	memcpy(again, hdr, (size_t)n);
 	if (t->len)
 		memcpy(again + n, t->value, t->len);
-	CHECK(!tlv_parse(again, (size_t)n + t->len, &u));
+	CHECK(!ber_tlv_parse(again, (size_t)n + t->len, &u));
 	CHECK(u.tag == t->tag && u.len == t->len && u.total == (size_t)n + t->len);
 	free(again);
 	/* One byte too few for the header must be refused. */
@@ -115,7 +115,7 @@ static void walk_level(const uint8_t *buf, size_t len, unsigned depth, struct wa
 	w->complete = false;
 	w->truncated = false;
 	while (pos < len) {
-		if (tlv_parse(buf + pos, len - pos, &t))
+		if (ber_tlv_parse(buf + pos, len - pos, &t))
 			return;
 		check_object(buf + pos, len - pos, &t);
 		CHECK(t.total > 0);
@@ -137,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_level(data, size, 0);
 	/* A single object at the start, as callers parse a template. */
-	if (!tlv_parse(data, size, &t))
+	if (!ber_tlv_parse(data, size, &t))
 		check_object(data, size, &t);
 	return 0;
 }

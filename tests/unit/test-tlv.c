@@ -1,4 +1,4 @@
-/* Unit tests for lib/tlv.c: tlv_parse() on 1-, 2- and 3-byte tags (0x86, 0x7F49, 0x5F2D, 0x9F8101) with short
+/* Unit tests for lib/tlv.c: ber_tlv_parse() on 1-, 2- and 3-byte tags (0x86, 0x7F49, 0x5F2D, 0x9F8101) with short
  * lengths and the long forms 81, 82 and 83 (including values of 128, 256 and 65536 bytes), and on malformed input
  * (empty, one byte, indefinite length 80, long forms 84 and up, a length or length field past the buffer, a tag
  * running past the buffer, 4-byte tags); tlv_check() on sequences; tlv_find() finding the first match, -ENOENT,
@@ -79,7 +79,7 @@ static void test_parse_good(void **state)
 	const struct good_case *c = *state;
 	struct tlv t;
 
-	assert_int_equal(tlv_parse(c->buf, c->len, &t), 0);
+	assert_int_equal(ber_tlv_parse(c->buf, c->len, &t), 0);
 	assert_int_equal(t.tag, c->tag);
 	assert_int_equal(t.len, c->vlen);
 	if (c->vlen)
@@ -97,7 +97,7 @@ static void test_parse_good(void **state)
 		b[c->len] = 0x86;
 		b[c->len + 1] = 0x01;
 		b[c->len + 2] = 0xee;
-		assert_int_equal(tlv_parse(b, c->len + 3, &t), 0);
+		assert_int_equal(ber_tlv_parse(b, c->len + 3, &t), 0);
 		assert_int_equal(t.tag, c->tag);
 		assert_int_equal(t.len, c->vlen);
 		assert_int_equal(t.total, c->len);
@@ -106,7 +106,7 @@ static void test_parse_good(void **state)
 	}
 	/* the buffer cut anywhere is malformed */
 	for (size_t n = 0; n < c->len; n++)
-		assert_int_equal(tlv_parse(c->buf, n, &t), -EINVAL);
+		assert_int_equal(ber_tlv_parse(c->buf, n, &t), -EINVAL);
 }
 
 static void test_parse_bad(void **state)
@@ -114,7 +114,7 @@ static void test_parse_bad(void **state)
 	const struct bad_case *c = *state;
 	struct tlv t;
 
-	assert_int_equal(tlv_parse(c->buf, c->len, &t), -EINVAL);
+	assert_int_equal(ber_tlv_parse(c->buf, c->len, &t), -EINVAL);
 	assert_int_equal(tlv_check(c->buf, c->len), c->len ? -EINVAL : 0); /* an empty buffer is an empty sequence */
 }
 
@@ -122,8 +122,8 @@ static void test_parse_null(void **state)
 {
 	struct tlv t;
 
-	assert_int_equal(tlv_parse(NULL, 0, &t), -EINVAL);
-	assert_int_equal(tlv_parse(NULL, 4, &t), -EINVAL);
+	assert_int_equal(ber_tlv_parse(NULL, 0, &t), -EINVAL);
+	assert_int_equal(ber_tlv_parse(NULL, 4, &t), -EINVAL);
 }
 
 /* Values of 256 (82 01 00), 65535 (82 FF FF), 65536 (83 01 00 00) and 65537 bytes, and one byte short of each. */
@@ -148,12 +148,12 @@ static void test_parse_long_values(void **state)
 			b[2] = (uint8_t)(vlen >> 8);
 			b[3] = (uint8_t)vlen;
 		}
-		assert_int_equal(tlv_parse(b, hl + vlen, &t), 0);
+		assert_int_equal(ber_tlv_parse(b, hl + vlen, &t), 0);
 		assert_int_equal(t.tag, 0x53);
 		assert_int_equal(t.len, vlen);
 		assert_ptr_equal(t.value, b + hl);
 		assert_int_equal(t.total, hl + vlen);
-		assert_int_equal(tlv_parse(b, hl + vlen - 1, &t), -EINVAL);
+		assert_int_equal(ber_tlv_parse(b, hl + vlen - 1, &t), -EINVAL);
 		free(b);
 	}
 }
@@ -164,7 +164,7 @@ static void test_parse_huge_length(void **state)
 	static const uint8_t b[] = { 0x04, 0x83, 0xff, 0xff, 0xff, 0x00, 0x00 };
 	struct tlv t;
 
-	assert_int_equal(tlv_parse(b, sizeof(b), &t), -EINVAL);
+	assert_int_equal(ber_tlv_parse(b, sizeof(b), &t), -EINVAL);
 }
 
 static const uint8_t seq[] = {
@@ -290,7 +290,7 @@ static void test_put_header(void **state)
 	b = calloc(1, c->len + c->vlen);
 	assert_non_null(b);
 	assert_int_equal(tlv_put_header(b, c->len + c->vlen, c->tag, c->vlen), (int)c->len);
-	assert_int_equal(tlv_parse(b, c->len + c->vlen, &t), 0);
+	assert_int_equal(ber_tlv_parse(b, c->len + c->vlen, &t), 0);
 	assert_int_equal(t.tag, c->tag);
 	assert_int_equal(t.len, c->vlen);
 	assert_int_equal(t.total, c->len + c->vlen);
@@ -320,7 +320,7 @@ static void test_put_header_einval(void **state)
 	assert_int_equal(tlv_put_header(out, sizeof(out), 0x86, 0x1000000), -EINVAL);
 	assert_int_equal(tlv_put_header(out, sizeof(out), 0x9f8101, (size_t)-1), -EINVAL);
 	assert_int_equal(tlv_put_header(out, 0, 0x86, 0x1000000), -EINVAL);
-	/* tags tlv_parse() would not read back */
+	/* tags ber_tlv_parse() would not read back */
 	assert_int_equal(tlv_put_header(out, sizeof(out), 0x01020304, 0), -EINVAL); /* 4 bytes */
 	assert_int_equal(tlv_put_header(out, sizeof(out), 0x9f, 0), -EINVAL);	    /* says more bytes follow */
 	assert_int_equal(tlv_put_header(out, sizeof(out), 0x0186, 0), -EINVAL);	    /* first byte not 1F-form */
@@ -339,11 +339,11 @@ static void test_put_header_all_tags(void **state)
 			uint32_t tag = hi << 8 | lo;
 
 			assert_int_equal(tlv_put_header(b, sizeof(b), tag, 0), 3);
-			assert_int_equal(tlv_parse(b, 3, &t), 0);
+			assert_int_equal(ber_tlv_parse(b, 3, &t), 0);
 			assert_int_equal(t.tag, tag);
 			tag = hi << 16 | (0x80 | lo) << 8 | lo;
 			assert_int_equal(tlv_put_header(b, sizeof(b), tag, 1), 4);
-			assert_int_equal(tlv_parse(b, 5, &t), 0);
+			assert_int_equal(ber_tlv_parse(b, 5, &t), 0);
 			assert_int_equal(t.tag, tag);
 			assert_int_equal(t.total, 5);
 		}
