@@ -1,0 +1,200 @@
+/* The person holding a simulated phone. DISPLAY TEXT and GET INPUT from the SIM reach either the scenario's user
+ * model (phone_scenario.h: approve, reject or never answer, after a delay, typing the scenario's PIN) or, for the
+ * one phone run with --interactive, a person at the terminal: the screen is drawn on standard output, the answer
+ * read from standard input (Enter confirms, "c" cancels; at GET INPUT the typed text, hidden when the SIM asks for
+ * it, e.g. a PIN). A DISPLAY TEXT that does not wait for the user is confirmed at once, as handsets do. A prompt
+ * nobody answers ends after PHONE_UI_TIMEOUT_S with "no response from user". */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <osmocom/core/select.h>
+
+#include "phone.h"
+
+#define PHONE_UI_TIMEOUT_S 60
+#define SCREEN_COLS 32
+
+static struct phone_ms *ui_ms; /* the interactive phone */
+static struct osmo_fd ui_fd;
+static struct termios saved_tio;
+static bool echo_off;
+
+static void set_echo(bool on)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO))
+		return;
+	if (!on && !echo_off) {
+		tcgetattr(STDIN_FILENO, &saved_tio);
+		t = saved_tio;
+		t.c_lflag &= ~(tcflag_t)ECHO;
+		t.c_lflag |= ECHONL;
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+		echo_off = true;
+	} else if (on && echo_off) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+		echo_off = false;
+	}
+}
+
+static void answer(struct phone_ms *ms, enum phone_sim_result result, const char *text)
+{
+	struct phone_stats *st = &ms->bsc->st;
+
+	osmo_timer_del(&ms->user_timer);
+	ms->prompting = false;
+	if (result == PHONE_SIM_OK)
+		st->approved++;
+	else if (result == PHONE_SIM_TERMINATED_BY_USER)
+		st->rejected++;
+	else
+		st->unanswered++;
+	LOGMS(ms, DPHONE, LOGL_NOTICE, "the user %s\n",
+	      result == PHONE_SIM_OK		     ? (ms->prompt.input ? "types the answer" : "confirms") :
+	      result == PHONE_SIM_TERMINATED_BY_USER ? "cancels" :
+						       "does not answer");
+	if (ms->sim)
+		phone_sim_user_answer(ms->sim, result, text); /* may bring the next prompt at once */
+}
+
+void phone_ui_timer_cb(void *data)
+{
+	struct phone_ms *ms = data;
+
+	if (!ms->prompting)
+		return;
+	if (ms->interactive) {
+		set_echo(true);
+		printf("\n(no answer in %d s)\n", PHONE_UI_TIMEOUT_S);
+		fflush(stdout);
+		answer(ms, PHONE_SIM_NO_RESPONSE, NULL);
+		return;
+	}
+	switch (ms->user->answer) {
+	case PHONE_ANSWER_APPROVE:
+		answer(ms, PHONE_SIM_OK, ms->prompt.input ? ms->user->pin : NULL);
+		break;
+	case PHONE_ANSWER_REJECT:
+		answer(ms, PHONE_SIM_TERMINATED_BY_USER, NULL);
+		break;
+	case PHONE_ANSWER_NONE:
+		answer(ms, PHONE_SIM_NO_RESPONSE, NULL);
+		break;
+	}
+}
+
+static void draw(const struct phone_ms *ms, const struct phone_sim_prompt *p)
+{
+	const char *s = p->text;
+	size_t n = strlen(s);
+
+	printf("\n+--------------------------------+  %s\n", ms->id.msisdn[0] ? ms->id.msisdn : ms->id.imsi);
+	while (n || s == p->text) {
+		size_t take = n > SCREEN_COLS ? SCREEN_COLS : n;
+		const char *nl = memchr(s, '\n', take);
+
+		if (nl)
+			take = (size_t)(nl - s);
+		printf("|%-*.*s|\n", SCREEN_COLS, (int)take, s);
+		s += take + (nl ? 1 : 0);
+		n -= take + (nl ? 1 : 0);
+		if (!n)
+			break;
+	}
+	printf("+--------------------------------+\n");
+	if (p->input)
+		printf("%s (%u to %u%s, Enter when done, \"c\" cancels): ", p->hidden ? "Secret entry" : "Entry",
+		       p->min_len, p->max_len, p->digits_only ? " digits" : " characters");
+	else
+		printf("[Enter] OK   [c Enter] cancel: ");
+	fflush(stdout);
+}
+
+void phone_ui_prompt(struct phone_ms *ms, const struct phone_sim_prompt *p)
+{
+	ms->bsc->st.prompts++;
+	ms->prompt = *p;
+	ms->prompting = true;
+	LOGMS(ms, DPHONE, LOGL_NOTICE, "the SIM %s: \"%s\"\n",
+	      p->input ? (p->hidden ? "asks for a secret input" : "asks for input") : "shows", p->text);
+	if (!p->input && !p->wait_user) {
+		answer(ms, PHONE_SIM_OK, NULL);
+		return;
+	}
+	if (ms->interactive) {
+		draw(ms, p);
+		if (p->input && p->hidden)
+			set_echo(false);
+		osmo_timer_schedule(&ms->user_timer, PHONE_UI_TIMEOUT_S, 0);
+		return;
+	}
+	if (ms->user->answer == PHONE_ANSWER_NONE)
+		osmo_timer_schedule(&ms->user_timer, PHONE_UI_TIMEOUT_S, 0);
+	else
+		osmo_timer_schedule(&ms->user_timer, ms->user->delay_ms / 1000, (ms->user->delay_ms % 1000) * 1000);
+}
+
+void phone_ui_cancel(struct phone_ms *ms)
+{
+	osmo_timer_del(&ms->user_timer);
+	if (ms->prompting && ms->interactive) {
+		set_echo(true);
+		printf("\n(the phone was switched off)\n");
+		fflush(stdout);
+	}
+	ms->prompting = false;
+}
+
+static int stdin_cb(struct osmo_fd *fd, unsigned int what)
+{
+	struct phone_ms *ms = ui_ms;
+	char line[PHONE_SIM_TEXT_MAX + 2];
+	ssize_t n = read(fd->fd, line, sizeof(line) - 1);
+	size_t len;
+
+	if (n <= 0) { /* end of input: the person left; prompts time out */
+		osmo_fd_unregister(fd);
+		return 0;
+	}
+	line[n] = 0;
+	line[strcspn(line, "\r\n")] = 0;
+	if (!ms->prompting)
+		return 0;
+	set_echo(true);
+	len = strlen(line);
+	if (!strcmp(line, "c")) {
+		answer(ms, PHONE_SIM_TERMINATED_BY_USER, NULL);
+	} else if (!ms->prompt.input) {
+		answer(ms, PHONE_SIM_OK, NULL);
+	} else if (len < ms->prompt.min_len || len > ms->prompt.max_len ||
+		   (ms->prompt.digits_only && strspn(line, "0123456789*#+") != len)) {
+		printf("Not accepted: %u to %u%s. Again: ", ms->prompt.min_len, ms->prompt.max_len,
+		       ms->prompt.digits_only ? " digits" : " characters");
+		fflush(stdout);
+		if (ms->prompt.hidden)
+			set_echo(false);
+	} else {
+		answer(ms, PHONE_SIM_OK, line);
+	}
+	memset(line, 0, sizeof(line)); /* a PIN does not stay in memory */
+	return 0;
+}
+
+int phone_ui_interactive_init(struct phone_ms *ms)
+{
+	if (ui_ms)
+		return -EBUSY;
+	ui_ms = ms;
+	osmo_fd_setup(&ui_fd, STDIN_FILENO, OSMO_FD_READ, stdin_cb, NULL, 0);
+	if (osmo_fd_register(&ui_fd))
+		return -EIO;
+	printf("simpki-phone: you hold the phone of SIM %s (IMSI %s); its screen appears here when the SIM shows "
+	       "something.\n",
+	       ms->id.iccid, ms->id.imsi);
+	fflush(stdout);
+	return 0;
+}
