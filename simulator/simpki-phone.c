@@ -348,6 +348,8 @@ int main(int argc, char **argv)
 	shutdown_phones(bsc);
 	phone_bsc_summary(bsc, stdout);
 	fflush(stdout);
-	talloc_free(bsc);
+	if (bsc->gsmtap)
+		gsmtap_source_free(bsc->gsmtap);
+	talloc_free(ctx);
 	return 0;
 }

@@ -1,0 +1,239 @@
+#!/bin/sh
+# Simulated phones on the real Osmocom core network (run by in-netns.sh, so every port is private):
+#   attach  one phone attaches and detaches; then 50 at once, with periodic location updating every 3 s
+#   ota     a test ESME (not the OTA server) submits secured packets through osmo-msc's SMSC: an RFM read of
+#           EF.ICCID reaches the SIM, its PoR comes back as deliver_sm byte for byte as the SIM sent it and
+#           carries the ICCID; a wrong checksum gets the PoR the SIM owes (status 01); a packet of 3
+#           concatenated SMS arrives whole; tshark reads the GSMTAP copy as GSM SIM APDUs
+#   off     a phone switched off (IMSI detach) gets its packet when it attaches again
+# Usage: phones.sh MODE BUILD_DIR
+set -u
+mode=$1
+build=$2
+net=$build/simulator/osmo-net
+phone=$build/simulator/simpki-phone
+card=$build/simulator/simpki-card
+ota=$build/ota-server/simpki-ota
+esme=$build/tests/test-esme
+for prog in osmo-stp osmo-hlr osmo-msc python3; do
+	command -v $prog > /dev/null || { echo "phones.sh: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
+done
+[ -x "$phone" ] && [ -x "$esme" ] || { echo "phones.sh: built without libosmo-sigtran or libsmpp34: skipped" >&2; exit 77; }
+
+KIC=8C4A1F0B3E2D5A697788A9BACBDCEDFE
+KID=1E2D3C4B5A69788796A5B4C3D2E1F00F
+KEYS="--spi 1639 --kic 12 --kid 12 --kic-key $KIC --kid-key $KID"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-phones.XXXXXX")
+failures=0
+phone_pid=""
+tshark_pid=""
+
+cleanup() {
+	[ -z "$phone_pid" ] || kill -KILL "$phone_pid" 2> /dev/null
+	[ -z "$tshark_pid" ] || kill -KILL "$tshark_pid" 2> /dev/null
+	"$net" stop "$dir/net" > /dev/null 2>&1
+	if [ $failures -ne 0 ]; then
+		for f in "$dir"/phone*.log; do
+			[ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }
+		done
+	fi
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# luhn DIGITS: DIGITS with their Luhn check digit
+luhn() {
+	echo "$1" | awk '{ s = 0; n = length($0); for (i = n; i >= 1; i--) { d = substr($0, i, 1) + 0;
+		if ((n - i) % 2 == 0) { d *= 2; if (d > 9) d -= 9 } s += d } print $0 (10 - s % 10) % 10 }'
+}
+
+# cards N: N SIMs in $dir/cards/NNN (IMSI 001010000000NNN, MSISDN 2NNN, AES OTA key set 1), known to the HLR
+cards() {
+	mkdir -p "$dir/cards"
+	i=0
+	while [ $i -lt "$1" ]; do
+		n=$(printf %03d $i)
+		"$card" create --state "$dir/cards/$n" --iccid "$(luhn 898401000000000$n)" --imsi 001010000000$n \
+			--msisdn 2$n --ota-key "1:aes:$KIC:$KID" > /dev/null || { fail "simpki-card create $n"; return 1; }
+		"$net" add-subscriber "$dir/net" 001010000000$n 2$n > /dev/null || { fail "add-subscriber $n"; return 1; }
+		i=$((i + 1))
+	done
+}
+
+# start_phones LOG ARGS...: simpki-phone in the background; waits until every phone that is on has attached
+start_phones() {
+	log=$1
+	shift
+	rm -f "$dir/ready"
+	# a sanitizer build must not insist on coming first in the library list
+	ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 LD_PRELOAD=$build/simulator/libsimpki-sctp-shim.so "$phone" --ready-file "$dir/ready" "$@" \
+		> "$dir/$log.out" 2> "$dir/$log.log" &
+	phone_pid=$!
+	t=0
+	while [ ! -f "$dir/ready" ]; do
+		kill -0 $phone_pid 2> /dev/null || { fail "simpki-phone exited: $(tail -n 5 "$dir/$log.log")"; return 1; }
+		[ $t -lt 300 ] || { fail "phones not attached in 30 s"; return 1; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+
+# stop_phones: SIGTERM, the phones detach, simpki-phone prints its summary and exits 0
+stop_phones() {
+	kill -TERM $phone_pid
+	wait $phone_pid
+	rc=$?
+	phone_pid=""
+	[ $rc -eq 0 ] || fail "simpki-phone exited $rc after SIGTERM"
+}
+
+expect_in() { # FILE TEXT
+	grep -q -- "$2" "$1" || fail "$(basename "$1") lacks '$2': $(head -c 800 "$1")"
+}
+
+# wait_for FILE TEXT SECONDS
+wait_for() {
+	t=0
+	until grep -q -- "$2" "$1"; do
+		[ $t -lt $(($3 * 10)) ] || { fail "no '$2' in $(basename "$1") after $3 s"; return 1; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+
+# iccid_ef ICCID: EF.ICCID's content, BCD with swapped nibbles, F-padded to 10 bytes
+iccid_ef() {
+	printf '%-20s' "$1" | tr ' ' f | sed 's/\(.\)\(.\)/\2\1/g'
+}
+
+# packet MSISDN CNTR [simpki-ota encode args...]: lines "MSISDN UD" for test-esme (one per SMS)
+packet() {
+	to=$1
+	cntr=$2
+	shift 2
+	"$ota" encode $KEYS --tar B00010 --cntr "$cntr" "$@" | sed "s/^/$to /"
+}
+
+# por_of ESME_OUT: the PoR's user data parts
+por_of() {
+	awk '$1 == "deliver_sm" { print $7 }' "$1"
+}
+
+"$net" start "$dir/net" > /dev/null || { echo "FAIL: osmo-net start" >&2; exit 1; }
+
+case $mode in
+attach)
+	cards 50 || exit 1
+	start_phones phone1 --card "$dir/cards/000" || exit 1
+	expect_in "$dir/phone1.log" "001010000000000 attached (IMSI attach), TMSI 0x"
+	stop_phones
+	expect_in "$dir/phone1.log" "001010000000000 switched off (IMSI detach)"
+	expect_in "$dir/phone1.out" "location updates: 1 accepted, 0 rejected, 0 failed; 1 IMSI detaches"
+
+	start_phones phone50 --cards "$dir/cards" --periodic 3 || exit 1
+	[ "$(grep -c 'attached (IMSI attach)' "$dir/phone50.log")" = 50 ] || fail "not 50 attaches"
+	t=0
+	while [ "$(grep -c 'attached (periodic update)' "$dir/phone50.log")" -lt 50 ] && [ $t -lt 100 ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	stop_phones
+	[ "$(grep -c 'attached (periodic update)' "$dir/phone50.log")" -ge 50 ] || fail "not 50 periodic updates"
+	expect_in "$dir/phone50.out" "50 phones"
+	expect_in "$dir/phone50.out" "0 rejected, 0 failed; 50 IMSI detaches"
+	;;
+ota)
+	cards 1 || exit 1
+	iccid=$("$card" info --state "$dir/cards/000" | awk '$1 == "ICCID:" { print $2 }')
+	if command -v tshark > /dev/null; then
+		tshark -i lo -f "udp port 4729" -w "$dir/gsmtap.pcap" > "$dir/tshark.log" 2>&1 &
+		tshark_pid=$!
+		wait_for "$dir/tshark.log" "Capturing on" 20
+	else
+		fail "tshark is not installed"
+	fi
+	start_phones phone --card "$dir/cards/000" --gsmtap 127.0.0.1 || exit 1
+
+	# 1. RFM: SELECT EF.ICCID, READ BINARY 10 bytes; the PoR by SMS-SUBMIT, checksummed and ciphered
+	packet 2000 1 --apdu 00A4000C022FE2 --apdu 00B000000A > "$dir/in1"
+	"$esme" --expect 1 --timeout 30 --input "$dir/in1" > "$dir/esme1.out" || fail "ESME 1: $(cat "$dir/esme1.out")"
+	sm=$(por_of "$dir/esme1.out")
+	expect_in "$dir/esme1.out" "^deliver_sm 2000 4242 41 7f f6 "
+	sent=$(sed -n 's/.*the SIM sends an SMS: //p' "$dir/phone.log" | head -n 1)
+	case $sent in
+	4100048124247ff6??"$sm") ;; # SMS-SUBMIT to 4242, PID 7F, DCS F6, UDL: then the very bytes delivered
+	*) fail "deliver_sm '$sm' is not the user data of the SIM's SMS-SUBMIT '$sent'" ;;
+	esac
+	"$ota" decode $KEYS "$sm" > "$dir/por1" || fail "PoR 1 does not verify: $(cat "$dir/por1")"
+	expect_in "$dir/por1" "status: 00"
+	expect_in "$dir/por1" "commands executed: 2"
+	expect_in "$dir/por1" "last data: $(iccid_ef "$iccid")"
+
+	# 2. a wrong checksum key: the SIM refuses the packet and answers PoR status 01
+	"$ota" encode $KEYS --kid-key 00112233445566778899AABBCCDDEEFF --tar B00010 --cntr 2 \
+		--apdu 00A4000C022FE2 --apdu 00B000000A | sed 's/^/2000 /' > "$dir/in2"
+	"$esme" --expect 1 --timeout 30 --input "$dir/in2" > "$dir/esme2.out" || fail "ESME 2: $(cat "$dir/esme2.out")"
+	"$ota" decode $KEYS $(por_of "$dir/esme2.out") > "$dir/por2"
+	expect_in "$dir/por2" "status: 01"
+	expect_in "$dir/por2" "checksum: NOT verified" # the SIM could not trust the packet: no checksum on its PoR
+
+	# 3. 3 concatenated SMS: 40 SELECTs and a READ BINARY
+	set --
+	i=0
+	while [ $i -lt 40 ]; do
+		set -- "$@" --apdu 00A4000C022FE2
+		i=$((i + 1))
+	done
+	packet 2000 3 "$@" --apdu 00B000000A --ref 9 > "$dir/in3"
+	[ "$(wc -l < "$dir/in3")" = 3 ] || fail "the packet is not 3 SMS: $(cat "$dir/in3")"
+	"$esme" --expect 1 --timeout 30 --input "$dir/in3" > "$dir/esme3.out" || fail "ESME 3: $(cat "$dir/esme3.out")"
+	"$ota" decode $KEYS $(por_of "$dir/esme3.out") > "$dir/por3" || fail "PoR 3 does not verify"
+	expect_in "$dir/por3" "status: 00"
+	expect_in "$dir/por3" "commands executed: 41"
+	expect_in "$dir/por3" "last data: $(iccid_ef "$iccid")"
+	stop_phones
+	expect_in "$dir/phone.out" "MT SMS: 5 to the SIM, 0 ordinary, 0 refused"
+	expect_in "$dir/phone.out" "MO SMS: 3 sent, 0 failed"
+
+	# 4. the GSMTAP copy, as tshark reads it: TERMINAL PROFILE, ENVELOPE, FETCH, TERMINAL RESPONSE
+	if [ -n "$tshark_pid" ]; then
+		sleep 0.5
+		kill -INT $tshark_pid
+		wait $tshark_pid
+		tshark_pid=""
+		tshark -r "$dir/gsmtap.pcap" -Y gsm_sim -T fields -e gsm_sim.apdu.ins > "$dir/ins" 2> "$dir/tshark.err" ||
+			fail "tshark -r: $(cat "$dir/tshark.err")"
+		for ins in 0x10 0xc2 0x12 0x14; do
+			grep -qx "$ins" "$dir/ins" || fail "tshark shows no SIM APDU with INS $ins: $(sort "$dir/ins" | uniq -c)"
+		done
+	fi
+	;;
+off)
+	cards 2 || exit 1
+	printf 'default delay 0\nphone 001010000000001 off 4 6\n' > "$dir/scenario"
+	start_phones phone --cards "$dir/cards" --scenario "$dir/scenario" || exit 1
+	wait_for "$dir/phone.log" "001010000000001 switched off (IMSI detach)" 20 || exit 1
+	packet 2001 1 --apdu 00A4000C022FE2 --apdu 00B000000A > "$dir/in"
+	"$esme" --expect 1 --timeout 40 --input "$dir/in" > "$dir/esme.out" || fail "ESME: $(cat "$dir/esme.out")"
+	"$ota" decode $KEYS $(por_of "$dir/esme.out") > "$dir/por" || fail "the PoR does not verify"
+	expect_in "$dir/por" "status: 00"
+	# the order of events: off, on again, attached, then the packet
+	grep '001010000000001' "$dir/phone.log" | grep -E 'switched off|on again|attached|SMS-PP' | sed 's/.*000001 //' \
+		> "$dir/order"
+	printf 'attached (IMSI attach), TMSI\nswitched off (IMSI detach)\nthe user switches the phone on again\nattached (IMSI attach), TMSI\nSMS-PP download\n' > "$dir/want"
+	awk 'NR == FNR { want[FNR] = $0; n = FNR; next } index($0, want[FNR]) != 1 { bad = 1 } END { exit bad || FNR != n }' \
+		"$dir/want" "$dir/order" || fail "events out of order: $(cat "$dir/order")"
+	stop_phones
+	;;
+*)
+	echo "phones.sh: unknown mode $mode" >&2
+	exit 2
+	;;
+esac
+[ $failures -eq 0 ] || exit 1
+echo "phones.sh $mode: all checks passed"
