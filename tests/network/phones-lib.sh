@@ -1,0 +1,107 @@
+# Shell functions for tests and benchmarks with simulated phones on osmo-net, sourced after the caller set build,
+# net, phone, card and ota (program paths). Makes a work directory $dir; on exit, stops what it started there (the
+# network, simpki-phone, tshark) and removes it. fail() counts failures in $failures.
+KIC=8C4A1F0B3E2D5A697788A9BACBDCEDFE
+KID=1E2D3C4B5A69788796A5B4C3D2E1F00F
+KEYS="--spi 1639 --kic 12 --kid 12 --kic-key $KIC --kid-key $KID"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-phones.XXXXXX")
+failures=0
+phone_pid=""
+tshark_pid=""
+
+cleanup() {
+	[ -z "$phone_pid" ] || kill -KILL "$phone_pid" 2> /dev/null
+	[ -z "$tshark_pid" ] || kill -KILL "$tshark_pid" 2> /dev/null
+	"$net" stop "$dir/net" > /dev/null 2>&1
+	if [ $failures -ne 0 ]; then
+		for f in "$dir"/phone*.log; do
+			[ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }
+		done
+	fi
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# luhn DIGITS: DIGITS with their Luhn check digit
+luhn() {
+	echo "$1" | awk '{ s = 0; n = length($0); for (i = n; i >= 1; i--) { d = substr($0, i, 1) + 0;
+		if ((n - i) % 2 == 0) { d *= 2; if (d > 9) d -= 9 } s += d } print $0 (10 - s % 10) % 10 }'
+}
+
+# cards N: N SIMs in $dir/cards/NNN (IMSI 001010000000NNN, MSISDN 2NNN, AES OTA key set 1), known to the HLR
+cards() {
+	mkdir -p "$dir/cards"
+	i=0
+	while [ $i -lt "$1" ]; do
+		n=$(printf %03d $i)
+		"$card" create --state "$dir/cards/$n" --iccid "$(luhn 898401000000000$n)" --imsi 001010000000$n \
+			--msisdn 2$n --ota-key "1:aes:$KIC:$KID" > /dev/null || { fail "simpki-card create $n"; return 1; }
+		"$net" add-subscriber "$dir/net" 001010000000$n 2$n > /dev/null || { fail "add-subscriber $n"; return 1; }
+		i=$((i + 1))
+	done
+}
+
+# start_phones LOG ARGS...: simpki-phone in the background; waits until every phone that is on has attached
+start_phones() {
+	log=$1
+	shift
+	rm -f "$dir/ready"
+	# a sanitizer build must not insist on coming first in the library list
+	ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 LD_PRELOAD=$build/simulator/libsimpki-sctp-shim.so "$phone" --ready-file "$dir/ready" "$@" \
+		> "$dir/$log.out" 2> "$dir/$log.log" &
+	phone_pid=$!
+	t=0
+	while [ ! -f "$dir/ready" ]; do
+		kill -0 $phone_pid 2> /dev/null || { fail "simpki-phone exited: $(tail -n 5 "$dir/$log.log")"; return 1; }
+		[ $t -lt 300 ] || { fail "phones not attached in 30 s"; return 1; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+
+# stop_phones: SIGTERM, the phones detach, simpki-phone prints its summary and exits 0
+stop_phones() {
+	kill -TERM $phone_pid
+	wait $phone_pid
+	rc=$?
+	phone_pid=""
+	[ $rc -eq 0 ] || fail "simpki-phone exited $rc after SIGTERM"
+}
+
+expect_in() { # FILE TEXT
+	grep -q -- "$2" "$1" || fail "$(basename "$1") lacks '$2': $(head -c 800 "$1")"
+}
+
+# wait_for FILE TEXT SECONDS
+wait_for() {
+	t=0
+	until grep -q -- "$2" "$1"; do
+		[ $t -lt $(($3 * 10)) ] || { fail "no '$2' in $(basename "$1") after $3 s"; return 1; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+
+# iccid_ef ICCID: EF.ICCID's content, BCD with swapped nibbles, F-padded to 10 bytes
+iccid_ef() {
+	printf '%-20s' "$1" | tr ' ' f | sed 's/\(.\)\(.\)/\2\1/g'
+}
+
+# packet MSISDN CNTR [simpki-ota encode args...]: lines "MSISDN UD" for test-esme (one per SMS)
+packet() {
+	to=$1
+	cntr=$2
+	shift 2
+	"$ota" encode $KEYS --tar B00010 --cntr "$cntr" "$@" | sed "s/^/$to /"
+}
+
+# por_of ESME_OUT: the PoR's user data parts
+por_of() {
+	awk '$1 == "deliver_sm" { print $7 }' "$1"
+}
+
