@@ -322,12 +322,12 @@ void phone_bsc_summary(const struct phone_bsc *bsc, FILE *f)
 	for (unsigned i = 0; i < bsc->n_ms; i++)
 		attached += bsc->ms[i]->attached;
 	fprintf(f,
-		"simpki-phone summary: %u phones, %u attached at the end\n"
+		"simpki-phone summary: %u phone%s, %u attached at the end\n"
 		"  location updates: %u accepted, %u rejected, %u failed; %u IMSI detaches; %u pagings\n"
 		"  MT SMS: %u to the SIM, %u ordinary, %u refused\n"
 		"  MO SMS: %u sent, %u failed\n"
 		"  user: %u prompts, %u approved, %u rejected, %u unanswered\n",
-		bsc->n_ms, attached, s->lu_ok, s->lu_rejected, s->lu_failed, s->detaches, s->pagings, s->mt_download,
-		s->mt_ordinary, s->mt_refused, s->mo_ok, s->mo_failed, s->prompts, s->approved, s->rejected,
-		s->unanswered);
+		bsc->n_ms, bsc->n_ms == 1 ? "" : "s", attached, s->lu_ok, s->lu_rejected, s->lu_failed, s->detaches,
+		s->pagings, s->mt_download, s->mt_ordinary, s->mt_refused, s->mo_ok, s->mo_failed, s->prompts,
+		s->approved, s->rejected, s->unanswered);
 }

@@ -335,8 +335,8 @@ int main(int argc, char **argv)
 			bsc->cfg.stp_port, rc == -EINVAL ? "bad point code" : strerror(-rc));
 		return 1;
 	}
-	LOGP(DPHONE, LOGL_NOTICE, "%u phones; BSC %s toward osmo-stp %s:%u\n", bsc->n_ms, bsc->cfg.own_pc,
-	     bsc->cfg.stp_host, bsc->cfg.stp_port);
+	LOGP(DPHONE, LOGL_NOTICE, "%u phone%s; BSC %s toward osmo-stp %s:%u\n", bsc->n_ms, bsc->n_ms == 1 ? "" : "s",
+	     bsc->cfg.own_pc, bsc->cfg.stp_host, bsc->cfg.stp_port);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
