@@ -21,6 +21,7 @@
 #include <osmocom/sigtran/sccp_sap.h>
 
 #include "phone.h"
+#include "phone_l3.h"
 
 static const uint8_t classmark2[3] = { 0x53, 0x18, 0x00 }; /* R99, A5/1, SMS capable (as in phone_mm.c) */
 
@@ -149,24 +150,19 @@ static void power_on_all(struct phone_bsc *bsc)
 
 static void rx_paging(struct phone_bsc *bsc, const uint8_t *data, size_t len)
 {
-	struct osmo_mobile_identity mi;
-	struct tlv_parsed tp;
+	char imsi[16];
 
-	/* libosmocore's tlv_parse may stop at an IE it does not know; the IMSI comes first (TS 48.008 §3.2.1.19) */
-	osmo_bssap_tlv_parse(&tp, data, len);
-	if (!TLVP_PRESENT(&tp, GSM0808_IE_IMSI) ||
-	    osmo_mobile_identity_decode(&mi, TLVP_VAL(&tp, GSM0808_IE_IMSI), TLVP_LEN(&tp, GSM0808_IE_IMSI), false) ||
-	    mi.type != GSM_MI_TYPE_IMSI) {
+	if (phone_l3_paging_imsi(data, len, imsi)) {
 		LOGP(DBSC, LOGL_ERROR, "PAGING without a usable IMSI ignored: %s\n", osmo_hexdump_nospc(data, len));
 		return;
 	}
 	for (unsigned i = 0; i < bsc->n_ms; i++) {
-		if (!strcmp(bsc->ms[i]->id.imsi, mi.imsi)) {
+		if (!strcmp(bsc->ms[i]->id.imsi, imsi)) {
 			osmo_fsm_inst_dispatch(bsc->ms[i]->fi, MS_EV_PAGED, NULL);
 			return;
 		}
 	}
-	LOGP(DBSC, LOGL_INFO, "PAGING for IMSI %s, not one of ours\n", mi.imsi);
+	LOGP(DBSC, LOGL_INFO, "PAGING for IMSI %s, not one of ours\n", imsi);
 }
 
 static void rx_unitdata(struct phone_bsc *bsc, const uint8_t *data, size_t len)

@@ -14,6 +14,7 @@
 #include <osmocom/gsm/protocol/gsm_04_08.h>
 
 #include "phone.h"
+#include "phone_l3.h"
 
 #define LINK_ID_SAPI0 0x00
 #define T3210_S 20 /* LU guard */
@@ -350,35 +351,22 @@ struct osmo_fsm phone_ms_fsm = {
 
 /* ---- receiving ---------------------------------------------------------------------------------------------- */
 
-static void rx_lu_accept(struct phone_ms *ms, const uint8_t *p, const uint8_t *end)
+static void rx_lu_accept(struct phone_ms *ms, const uint8_t *data, size_t len)
 {
-	struct osmo_mobile_identity mi;
-	struct msgb *msg;
+	uint32_t tmsi;
+	int rc = phone_l3_lu_accept_tmsi(data, len, &tmsi);
 
-	if (end - p < 5)
-		return;
-	p += 5; /* LAI */
-	while (end - p >= 1) {
-		uint8_t iei = *p;
-
-		if ((iei & 0xf0) == 0xa0) { /* type 1 / 2: Follow On Proceed, CTS permission */
-			p++;
-			continue;
-		}
-		if (end - p < 2 || end - p < 2 + p[1])
-			break;
-		if (iei == GSM48_IE_MOBILE_ID && !osmo_mobile_identity_decode(&mi, p + 2, p[1], false) &&
-		    mi.type == GSM_MI_TYPE_TMSI) {
-			ms->tmsi = mi.tmsi;
-			ms->have_tmsi = true;
-			msg = mm_alloc(ms, GSM48_MT_MM_TMSI_REALL_COMPL);
-			osmo_fsm_inst_dispatch(ms->fi, MS_EV_LU_ACCEPT, NULL);
-			phone_bsc_tx_dtap(ms, msg, LINK_ID_SAPI0);
-			return;
-		}
-		p += 2 + p[1];
+	if (rc < 0) {
+		LOGMS(ms, DMM, LOGL_ERROR, "LOCATION UPDATING ACCEPT truncated: %s\n", osmo_hexdump_nospc(data, len));
+		return; /* the LU guard timer decides */
+	}
+	if (rc == 1) {
+		ms->tmsi = tmsi;
+		ms->have_tmsi = true;
 	}
 	osmo_fsm_inst_dispatch(ms->fi, MS_EV_LU_ACCEPT, NULL);
+	if (rc == 1)
+		phone_bsc_tx_dtap(ms, mm_alloc(ms, GSM48_MT_MM_TMSI_REALL_COMPL), LINK_ID_SAPI0);
 }
 
 static void tx_identity_response(struct phone_ms *ms, uint8_t type)
@@ -404,15 +392,13 @@ static void tx_identity_response(struct phone_ms *ms, uint8_t type)
 void phone_ms_rx_mm(struct phone_ms *ms, struct msgb *l3)
 {
 	struct gsm48_hdr *gh = (struct gsm48_hdr *)l3->l3h;
-	const uint8_t *end = l3->tail;
 	uint8_t mt = gh->msg_type & 0x3f;
-	struct osmo_mobile_identity mi;
 
 	if (msgb_l3len(l3) < 2)
 		return;
 	switch (mt) {
 	case GSM48_MT_MM_LOC_UPD_ACCEPT:
-		rx_lu_accept(ms, gh->data, end);
+		rx_lu_accept(ms, gh->data, msgb_l3len(l3) - 2);
 		break;
 	case GSM48_MT_MM_LOC_UPD_REJECT:
 		LOGMS(ms, DPHONE, LOGL_ERROR, "location updating rejected: %s\n",
@@ -424,12 +410,8 @@ void phone_ms_rx_mm(struct phone_ms *ms, struct msgb *l3)
 			tx_identity_response(ms, gh->data[0] & 0x07);
 		break;
 	case GSM48_MT_MM_TMSI_REALL_CMD:
-		if (msgb_l3len(l3) >= 2 + 5 + 1 && msgb_l3len(l3) >= 2 + 5 + 1 + (size_t)gh->data[5] &&
-		    !osmo_mobile_identity_decode(&mi, gh->data + 6, gh->data[5], false) &&
-		    mi.type == GSM_MI_TYPE_TMSI) {
-			ms->tmsi = mi.tmsi;
+		if (!phone_l3_tmsi_realloc(gh->data, msgb_l3len(l3) - 2, &ms->tmsi))
 			ms->have_tmsi = true;
-		}
 		phone_bsc_tx_dtap(ms, mm_alloc(ms, GSM48_MT_MM_TMSI_REALL_COMPL), LINK_ID_SAPI0);
 		break;
 	case GSM48_MT_MM_CM_SERV_ACC:

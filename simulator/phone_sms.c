@@ -312,7 +312,7 @@ void phone_sms_queue(struct phone_ms *ms, const uint8_t *tpdu, size_t len)
 	memcpy(mo->tpdu, tpdu, len);
 	mo->len = len;
 	llist_add_tail(&mo->list, &ms->mo_queue);
-	LOGMS(ms, DPHONE, LOGL_NOTICE, "the SIM sends an SMS: %s\n", osmo_hexdump_nospc(tpdu, len));
+	LOGMS(ms, DPHONE, LOGL_NOTICE, "the SIM asks to send an SMS: %s\n", osmo_hexdump_nospc(tpdu, len));
 	if (ms->fi->state == MS_ST_IDLE)
 		osmo_fsm_inst_dispatch(ms->fi, MS_EV_MO_QUEUED, NULL);
 }

@@ -61,7 +61,7 @@ ota)
 	"$esme" --expect 1 --timeout 30 --input "$dir/in1" > "$dir/esme1.out" || fail "ESME 1: $(cat "$dir/esme1.out")"
 	sm=$(por_of "$dir/esme1.out")
 	expect_in "$dir/esme1.out" "^deliver_sm 2000 4242 41 7f f6 "
-	sent=$(sed -n 's/.*the SIM sends an SMS: //p' "$dir/phone.log" | head -n 1)
+	sent=$(sed -n 's/.*the SIM asks to send an SMS: //p' "$dir/phone.log" | head -n 1)
 	case $sent in
 	4100048124247ff6??"$sm") ;; # SMS-SUBMIT to 4242, PID 7F, DCS F6, UDL: then the very bytes delivered
 	*) fail "deliver_sm '$sm' is not the user data of the SIM's SMS-SUBMIT '$sent'" ;;
