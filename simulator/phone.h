@@ -13,6 +13,7 @@
  *                                                           power off: DETACH
  *   CONN    a connection for SMS (MT or MO)                 released: CONN again while SMS wait, else IDLE
  *   DETACH  IMSI detach indication sent                     released or 3 s: OFF
+ * A paging outside IDLE is ignored (a repeated paging while the answer is on its way, or a phone that is off).
  *
  * One connection (SCCP connection, one dedicated channel) per mobile at a time; SMS arriving on any connection are
  * handled (osmo-msc sends waiting SMS on the LU's connection). MM messages from the phone carry N(SD) modulo 4

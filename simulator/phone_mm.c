@@ -222,6 +222,13 @@ static void st_idle_onenter(struct osmo_fsm_inst *fi, uint32_t prev_state)
 		osmo_timer_schedule(&ms->periodic, ms->bsc->cfg.periodic_s, 0);
 }
 
+static void st_idle_onleave(struct osmo_fsm_inst *fi, uint32_t next_state)
+{
+	struct phone_ms *ms = fi->priv;
+
+	osmo_timer_del(&ms->periodic);
+}
+
 static void st_idle(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct phone_ms *ms = fi->priv;
@@ -230,12 +237,10 @@ static void st_idle(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case MS_EV_PAGED:
 		ms->bsc->st.pagings++;
 		LOGMS(ms, DPHONE, LOGL_NOTICE, "paged: answering\n");
-		osmo_timer_del(&ms->periodic);
 		osmo_fsm_inst_state_chg(fi, MS_ST_CONN, CONN_GUARD_S, T_CONN);
 		tx_paging_response(ms);
 		break;
 	case MS_EV_MO_QUEUED:
-		osmo_timer_del(&ms->periodic);
 		go_idle(ms);
 		break;
 	case MS_EV_PERIODIC:
@@ -244,7 +249,6 @@ static void st_idle(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		tx_lu_request(ms, 1);
 		break;
 	case MS_EV_POWER_OFF:
-		osmo_timer_del(&ms->periodic);
 		go_idle(ms); /* want_on is false: IMSI detach */
 		break;
 	}
@@ -310,26 +314,27 @@ static int timer_cb(struct osmo_fsm_inst *fi)
 #define S(x) (1 << (x))
 static const struct osmo_fsm_state ms_states[] = {
 	[MS_ST_OFF] = { .name = "OFF",
-			.in_event_mask = S(MS_EV_POWER_ON) | S(MS_EV_POWER_OFF),
+			.in_event_mask = S(MS_EV_POWER_ON) | S(MS_EV_POWER_OFF) | S(MS_EV_PAGED),
 			.out_state_mask = S(MS_ST_LU) | S(MS_ST_OFF),
 			.onenter = st_off_onenter,
 			.action = st_off },
 	[MS_ST_LU] = { .name = "LU",
-		       .in_event_mask =
-			       S(MS_EV_LU_ACCEPT) | S(MS_EV_LU_REJECT) | S(MS_EV_RELEASED) | S(MS_EV_POWER_OFF),
+		       .in_event_mask = S(MS_EV_LU_ACCEPT) | S(MS_EV_LU_REJECT) | S(MS_EV_RELEASED) |
+					S(MS_EV_POWER_OFF) | S(MS_EV_PAGED),
 		       .out_state_mask = S(MS_ST_OFF) | S(MS_ST_IDLE) | S(MS_ST_CONN) | S(MS_ST_DETACH),
 		       .action = st_lu },
 	[MS_ST_IDLE] = { .name = "IDLE",
 			 .in_event_mask = S(MS_EV_PAGED) | S(MS_EV_MO_QUEUED) | S(MS_EV_PERIODIC) | S(MS_EV_POWER_OFF),
 			 .out_state_mask = S(MS_ST_CONN) | S(MS_ST_LU) | S(MS_ST_DETACH) | S(MS_ST_IDLE),
 			 .onenter = st_idle_onenter,
+			 .onleave = st_idle_onleave,
 			 .action = st_idle },
 	[MS_ST_CONN] = { .name = "CONN",
-			 .in_event_mask = S(MS_EV_RELEASED) | S(MS_EV_POWER_OFF),
+			 .in_event_mask = S(MS_EV_RELEASED) | S(MS_EV_POWER_OFF) | S(MS_EV_PAGED),
 			 .out_state_mask = S(MS_ST_IDLE) | S(MS_ST_CONN) | S(MS_ST_DETACH) | S(MS_ST_OFF),
 			 .action = st_conn },
 	[MS_ST_DETACH] = { .name = "DETACH",
-			   .in_event_mask = S(MS_EV_RELEASED),
+			   .in_event_mask = S(MS_EV_RELEASED) | S(MS_EV_PAGED),
 			   .out_state_mask = S(MS_ST_OFF),
 			   .action = st_detach },
 };
