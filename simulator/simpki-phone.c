@@ -165,7 +165,8 @@ static void shutdown_phones(struct phone_bsc *bsc)
 	} while (t.tv_sec - t0.tv_sec < 3);
 }
 
-int main(int argc, char **argv)
+/* Everything of main() that allocates (on ctx, or bsc->gsmtap): main() frees it whatever the outcome. */
+static int run(void *ctx, struct phone_bsc *bsc, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "card", required_argument, NULL, 'c' },
@@ -183,9 +184,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	void *ctx = talloc_named_const(NULL, 0, "simpki-phone");
 	static struct phone_scenario scenario;
-	struct phone_bsc *bsc = talloc_zero(ctx, struct phone_bsc);
 	char **dirs = talloc_zero_array(ctx, char *, MAX_PHONES);
 	const char *debug = NULL;
 	char *stp = NULL, *colon, *end;
@@ -348,8 +347,17 @@ int main(int argc, char **argv)
 	shutdown_phones(bsc);
 	phone_bsc_summary(bsc, stdout);
 	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	void *ctx = talloc_named_const(NULL, 0, "simpki-phone");
+	struct phone_bsc *bsc = talloc_zero(ctx, struct phone_bsc);
+	int rc = run(ctx, bsc, argc, argv);
+
 	if (bsc->gsmtap)
 		gsmtap_source_free(bsc->gsmtap);
 	talloc_free(ctx);
-	return 0;
+	return rc;
 }
