@@ -23,6 +23,7 @@
 
 #include <simpki/apdu.h>
 #include <simpki/bytes.h>
+#include <simpki/ident.h>
 
 #include "applets.h"
 #include "os_internal.h"
@@ -34,51 +35,17 @@
 
 /* ---- identity ------------------------------------------------------------------------------------------------ */
 
-static bool all_digits(const char *s, size_t min, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n < min || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	}
-	return true;
-}
-
-static char luhn_digit(const char *s, size_t n)
-{
-	unsigned sum = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(s[n - 1 - i] - '0');
-
-		if (i % 2 == 0)
-			d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-		sum += d;
-	}
-	return (char)('0' + (10 - sum % 10) % 10);
-}
-
 int card_identity_check(const struct card_identity *id, char *err, size_t errlen)
 {
-	size_t n = strlen(id->iccid);
+	int rc = ident_iccid_check(id->iccid, err, errlen);
 
-	if (!all_digits(id->iccid, 18, 20)) {
-		snprintf(err, errlen, "ICCID must be 18 to 20 digits");
-		return -EINVAL;
-	}
-	if (luhn_digit(id->iccid, n - 1) != id->iccid[n - 1]) {
-		snprintf(err, errlen, "ICCID check digit is wrong: %.*s%c would be valid", (int)(n - 1), id->iccid,
-			 luhn_digit(id->iccid, n - 1));
-		return -EINVAL;
-	}
-	if (id->imsi[0] && !all_digits(id->imsi, 6, 15)) {
+	if (rc)
+		return rc;
+	if (id->imsi[0] && !ident_digits(id->imsi, 6, 15)) {
 		snprintf(err, errlen, "IMSI must be 6 to 15 digits");
 		return -EINVAL;
 	}
-	if (id->msisdn[0] && !all_digits(id->msisdn, 1, 15)) {
+	if (id->msisdn[0] && !ident_digits(id->msisdn, 1, 15)) {
 		snprintf(err, errlen, "MSISDN must be 1 to 15 digits (international number, no '+')");
 		return -EINVAL;
 	}

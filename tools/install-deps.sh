@@ -8,4 +8,5 @@ apt-get install -y -q --no-install-recommends \
 	libssl-dev openssl libcmocka-dev libosmocore-dev \
 	clang libclang-rt-14-dev binutils coreutils iproute2 util-linux \
 	pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools \
-	osmo-stp osmo-hlr osmo-msc libosmo-sigtran-dev libsmpp34-dev tshark
+	osmo-stp osmo-hlr osmo-msc libosmo-sigtran-dev libsmpp34-dev tshark \
+	libsqlite3-dev sqlite3

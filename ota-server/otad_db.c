@@ -1,0 +1,498 @@
+/* simpki-otad's SQLite database: schema and migrations, the all-or-nothing import, cards, sealed key sets and
+ * counters (format in otad_db.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <osmocom/core/talloc.h>
+#include <sqlite3.h>
+
+#include "otad_db.h"
+
+struct otad_db {
+	sqlite3 *db;
+	uint8_t mk[KEYSTORE_KEY_LEN];
+};
+
+static const char *const migrations[] = {
+	/* to version 1 */
+	"CREATE TABLE batches (id INTEGER PRIMARY KEY, name TEXT NOT NULL, imported_at INTEGER NOT NULL,"
+	" cards INTEGER NOT NULL, keysets INTEGER NOT NULL);"
+	"CREATE TABLE cards (iccid TEXT PRIMARY KEY, imsi TEXT NOT NULL UNIQUE, msisdn TEXT NOT NULL UNIQUE,"
+	" state TEXT NOT NULL DEFAULT 'active', batch INTEGER NOT NULL REFERENCES batches(id),"
+	" line INTEGER NOT NULL);"
+	"CREATE TABLE keysets (iccid TEXT NOT NULL REFERENCES cards(iccid), kvn INTEGER NOT NULL"
+	" CHECK (kvn BETWEEN 1 AND 15), kic_algo TEXT NOT NULL, kid_algo TEXT NOT NULL, kic_len INTEGER NOT NULL,"
+	" kid_len INTEGER NOT NULL, kik_len INTEGER NOT NULL, sealed BLOB NOT NULL,"
+	" counter INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (iccid, kvn));",
+};
+
+static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	if (err)
+		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db->db));
+	sqlite3_free(msg);
+	return -EIO;
+}
+
+int otad_db_version(struct otad_db *db)
+{
+	sqlite3_stmt *st;
+	int v = -EIO;
+
+	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(struct otad_db *db, char *err, size_t errlen)
+{
+	int v = otad_db_version(db);
+	char sql[64];
+
+	if (v < 0) {
+		snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db->db));
+		return -EIO;
+	}
+	if (v > OTAD_DB_VERSION) {
+		snprintf(err, errlen, "the database has schema version %d; this simpki-otad knows up to %d", v,
+			 OTAD_DB_VERSION);
+		return -EPROTO;
+	}
+	for (; v < OTAD_DB_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(db, "BEGIN IMMEDIATE", err, errlen) || exec(db, migrations[v], err, errlen) ||
+		    exec(db, sql, err, errlen) || exec(db, "COMMIT", err, errlen)) {
+			exec(db, "ROLLBACK", NULL, 0);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static int db_destructor(struct otad_db *db)
+{
+	sqlite3_close(db->db);
+	OPENSSL_cleanse(db->mk, sizeof(db->mk));
+	return 0;
+}
+
+int otad_db_open(void *ctx, const char *path, const uint8_t mk[KEYSTORE_KEY_LEN], struct otad_db **out, char *err,
+		 size_t errlen)
+{
+	struct otad_db *db = talloc_zero(ctx, struct otad_db);
+	int rc;
+
+	if (!db)
+		return -ENOMEM;
+	talloc_set_destructor(db, db_destructor);
+	memcpy(db->mk, mk, KEYSTORE_KEY_LEN);
+	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db->db ? sqlite3_errmsg(db->db) : "out of memory");
+		talloc_free(db);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(db->db, 5000);
+	if (exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err, errlen)) {
+		talloc_free(db);
+		return -EIO;
+	}
+	rc = migrate(db, err, errlen);
+	if (rc) {
+		talloc_free(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+void otad_db_close(struct otad_db *db)
+{
+	talloc_free(db);
+}
+
+/* ---- import -------------------------------------------------------------------------------------------------- */
+
+enum {
+	ST_BATCH,
+	ST_CARD_GET,
+	ST_CARD_INS,
+	ST_BY_IMSI,
+	ST_BY_MSISDN,
+	ST_KS_GET,
+	ST_KS_INS,
+	ST_BATCH_UPD,
+	ST_N
+};
+
+static const char *const import_sql[ST_N] = {
+	[ST_BATCH] = "INSERT INTO batches (name, imported_at, cards, keysets) VALUES (?, ?, 0, 0)",
+	[ST_CARD_GET] = "SELECT imsi, msisdn, batch, line FROM cards WHERE iccid = ?",
+	[ST_CARD_INS] = "INSERT INTO cards (iccid, imsi, msisdn, batch, line) VALUES (?, ?, ?, ?, ?)",
+	[ST_BY_IMSI] = "SELECT iccid, batch, line FROM cards WHERE imsi = ?",
+	[ST_BY_MSISDN] = "SELECT iccid, batch, line FROM cards WHERE msisdn = ?",
+	[ST_KS_GET] = "SELECT 1 FROM keysets WHERE iccid = ? AND kvn = ?",
+	[ST_KS_INS] = ("INSERT INTO keysets (iccid, kvn, kic_algo, kid_algo, kic_len, kid_len, kik_len, sealed)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+	[ST_BATCH_UPD] = "UPDATE batches SET cards = ?, keysets = ? WHERE id = ?",
+};
+
+struct importer {
+	struct otad_db *db;
+	void *ctx;
+	sqlite3_stmt *st[ST_N];
+	struct otad_import_report *rep;
+	int64_t batch;
+};
+
+static void reject(struct importer *im, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void reject(struct importer *im, unsigned line, const char *fmt, ...)
+{
+	struct otad_import_report *rep = im->rep;
+	va_list ap;
+
+	rep->rejected++;
+	if (rep->n_rejects >= OTAD_IMPORT_REJECTS_KEPT)
+		return;
+	if (!rep->rejects)
+		rep->rejects = talloc_zero_array(im->ctx, struct otad_import_reject, OTAD_IMPORT_REJECTS_KEPT);
+	if (!rep->rejects)
+		return;
+	rep->rejects[rep->n_rejects].line = line;
+	va_start(ap, fmt);
+	vsnprintf(rep->rejects[rep->n_rejects].reason, sizeof(rep->rejects[0].reason), fmt, ap);
+	va_end(ap);
+	rep->n_rejects++;
+}
+
+static const char *algo_name(enum card_import_algo a)
+{
+	return a == CARD_IMPORT_AES ? "aes" : "3des";
+}
+
+static sqlite3_stmt *bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	return st;
+}
+
+/* Where an identity (IMSI or MSISDN) is in use: "line N" of this file or "the database (ICCID ...)". */
+static void owner(struct importer *im, sqlite3_stmt *st, char *out, size_t max)
+{
+	if (sqlite3_column_int64(st, 1) == im->batch)
+		snprintf(out, max, "ICCID %s on line %d", (const char *)sqlite3_column_text(st, 0),
+			 sqlite3_column_int(st, 2));
+	else
+		snprintf(out, max, "ICCID %s in the database", (const char *)sqlite3_column_text(st, 0));
+}
+
+/* One good row: the card (new, or the same as on an earlier line of this file) and its key set. \returns 0;
+ * -EINVAL (rejected); -EIO */
+static int import_row(struct importer *im, const struct card_import_row *r, unsigned line, bool *new_card)
+{
+	sqlite3_stmt *st;
+	uint8_t plain[96], sealed[96 + KEYSTORE_OVERHEAD];
+	char aad[48], who[64];
+	int n, rc;
+
+	*new_card = false;
+	st = bind_text(im->st[ST_CARD_GET], 1, r->iccid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 2) != im->batch) {
+			sqlite3_reset(st);
+			reject(im, line, "ICCID %s is already in the database", r->iccid);
+			return -EINVAL;
+		}
+		if (strcmp((const char *)sqlite3_column_text(st, 0), r->imsi) ||
+		    strcmp((const char *)sqlite3_column_text(st, 1), r->msisdn)) {
+			reject(im, line, "ICCID %s has another IMSI or MSISDN on line %d", r->iccid,
+			       sqlite3_column_int(st, 3));
+			sqlite3_reset(st);
+			return -EINVAL;
+		}
+		sqlite3_reset(st);
+	} else {
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -EIO;
+		st = bind_text(im->st[ST_BY_IMSI], 1, r->imsi);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			owner(im, st, who, sizeof(who));
+			sqlite3_reset(st);
+			reject(im, line, "IMSI %s already belongs to %s", r->imsi, who);
+			return -EINVAL;
+		}
+		sqlite3_reset(st);
+		st = bind_text(im->st[ST_BY_MSISDN], 1, r->msisdn);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			owner(im, st, who, sizeof(who));
+			sqlite3_reset(st);
+			reject(im, line, "MSISDN %s already belongs to %s", r->msisdn, who);
+			return -EINVAL;
+		}
+		sqlite3_reset(st);
+		st = im->st[ST_CARD_INS];
+		bind_text(st, 1, r->iccid);
+		bind_text(st, 2, r->imsi);
+		bind_text(st, 3, r->msisdn);
+		sqlite3_bind_int64(st, 4, im->batch);
+		sqlite3_bind_int(st, 5, (int)line);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -EIO;
+		*new_card = true;
+	}
+
+	st = bind_text(im->st[ST_KS_GET], 1, r->iccid);
+	sqlite3_bind_int(st, 2, r->kvn);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		reject(im, line, "ICCID %s has key set %u twice", r->iccid, r->kvn);
+		return -EINVAL;
+	}
+	memcpy(plain, r->kic, r->kic_len);
+	memcpy(plain + r->kic_len, r->kid, r->kid_len);
+	memcpy(plain + r->kic_len + r->kid_len, r->kik, r->kik_len);
+	snprintf(aad, sizeof(aad), "keyset %s/%u", r->iccid, r->kvn);
+	n = keystore_seal(im->db->mk, aad, plain, (size_t)(r->kic_len + r->kid_len + r->kik_len), sealed,
+			  sizeof(sealed));
+	OPENSSL_cleanse(plain, sizeof(plain));
+	if (n < 0)
+		return -EIO;
+	st = im->st[ST_KS_INS];
+	bind_text(st, 1, r->iccid);
+	sqlite3_bind_int(st, 2, r->kvn);
+	bind_text(st, 3, algo_name(r->kic_algo));
+	bind_text(st, 4, algo_name(r->kid_algo));
+	sqlite3_bind_int(st, 5, r->kic_len);
+	sqlite3_bind_int(st, 6, r->kid_len);
+	sqlite3_bind_int(st, 7, r->kik_len);
+	sqlite3_bind_blob(st, 8, sealed, n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int otad_db_import(struct otad_db *db, void *ctx, const char *csv, size_t len, const char *batch_name,
+		   struct otad_import_report *rep)
+{
+	struct importer im = { .db = db, .ctx = ctx, .rep = rep };
+	struct card_import_row row;
+	const char *line;
+	size_t off = 0, line_len;
+	unsigned lineno = 1, cards = 0, keysets = 0;
+	char reason[CARD_IMPORT_REASON_MAX];
+	int with_kik, rc = 0;
+	bool new_card;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!card_import_next_line(csv, len, &off, &line, &line_len) ||
+	    (with_kik = card_import_header(line, line_len)) < 0) {
+		reject(&im, 1, "the header must be iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid[,kik]");
+		return -EINVAL;
+	}
+	for (int i = 0; i < ST_N; i++) {
+		if (sqlite3_prepare_v2(db->db, import_sql[i], -1, &im.st[i], NULL) != SQLITE_OK) {
+			rc = -EIO;
+			goto out;
+		}
+	}
+	if (exec(db, "BEGIN IMMEDIATE", NULL, 0)) {
+		rc = -EIO;
+		goto out;
+	}
+	bind_text(im.st[ST_BATCH], 1, batch_name);
+	sqlite3_bind_int64(im.st[ST_BATCH], 2, (int64_t)time(NULL));
+	if (sqlite3_step(im.st[ST_BATCH]) != SQLITE_DONE) {
+		rc = -EIO;
+		goto rollback;
+	}
+	im.batch = sqlite3_last_insert_rowid(db->db);
+	while (card_import_next_line(csv, len, &off, &line, &line_len)) {
+		lineno++;
+		if (!line_len)
+			continue;
+		if (card_import_line(line, line_len, with_kik, &row, reason, sizeof(reason))) {
+			reject(&im, lineno, "%s", reason);
+			continue;
+		}
+		rc = import_row(&im, &row, lineno, &new_card);
+		OPENSSL_cleanse(&row, sizeof(row));
+		if (rc == -EIO)
+			goto rollback;
+		if (!rc) {
+			cards += new_card;
+			keysets++;
+		}
+		rc = 0;
+	}
+	if (rep->rejected || (!cards && !keysets)) {
+		if (!rep->rejected)
+			reject(&im, lineno, "no cards in the file");
+		goto rollback;
+	}
+	sqlite3_bind_int(im.st[ST_BATCH_UPD], 1, (int)cards);
+	sqlite3_bind_int(im.st[ST_BATCH_UPD], 2, (int)keysets);
+	sqlite3_bind_int64(im.st[ST_BATCH_UPD], 3, im.batch);
+	if (sqlite3_step(im.st[ST_BATCH_UPD]) != SQLITE_DONE || exec(db, "COMMIT", NULL, 0)) {
+		rc = -EIO;
+		goto rollback;
+	}
+	rep->cards = cards;
+	rep->keysets = keysets;
+	rep->batch = im.batch;
+	goto out;
+rollback:
+	exec(db, "ROLLBACK", NULL, 0);
+out:
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(im.st[i]);
+	return rc;
+}
+
+/* ---- cards, key sets, counters ------------------------------------------------------------------------------- */
+
+static int card_query(struct otad_db *db, const char *sql, const char *key, struct otad_card *c)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(c, 0, sizeof(*c));
+		snprintf(c->iccid, sizeof(c->iccid), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(c->imsi, sizeof(c->imsi), "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(c->msisdn, sizeof(c->msisdn), "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(c->state, sizeof(c->state), "%s", (const char *)sqlite3_column_text(st, 3));
+		c->batch = sqlite3_column_int64(st, 4);
+		c->keysets = (unsigned)sqlite3_column_int(st, 5);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+#define CARD_SELECT                                                                                          \
+	"SELECT iccid, imsi, msisdn, state, batch, (SELECT count(*) FROM keysets k WHERE k.iccid = c.iccid)" \
+	" FROM cards c WHERE "
+
+int otad_db_card_get(struct otad_db *db, const char *iccid, struct otad_card *card)
+{
+	return card_query(db, CARD_SELECT "iccid = ?", iccid, card);
+}
+
+int otad_db_card_by_msisdn(struct otad_db *db, const char *msisdn, struct otad_card *card)
+{
+	return card_query(db, CARD_SELECT "msisdn = ?", msisdn, card);
+}
+
+int64_t otad_db_card_count(struct otad_db *db)
+{
+	sqlite3_stmt *st;
+	int64_t n = -EIO;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM cards", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+void otad_keyset_wipe(struct otad_keyset *ks)
+{
+	OPENSSL_cleanse(ks, sizeof(*ks));
+}
+
+int otad_db_keyset_get(struct otad_db *db, const char *iccid, uint8_t kvn, struct otad_keyset *ks)
+{
+	sqlite3_stmt *st;
+	uint8_t plain[96];
+	char aad[48];
+	int rc, n;
+
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT kic_algo, kid_algo, kic_len, kid_len, kik_len, sealed, counter FROM keysets"
+			       " WHERE iccid = ? AND kvn = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kvn);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	memset(ks, 0, sizeof(*ks));
+	ks->kvn = kvn;
+	ks->kic_algo = strcmp((const char *)sqlite3_column_text(st, 0), "aes") ? CARD_IMPORT_3DES : CARD_IMPORT_AES;
+	ks->kid_algo = strcmp((const char *)sqlite3_column_text(st, 1), "aes") ? CARD_IMPORT_3DES : CARD_IMPORT_AES;
+	ks->kic_len = (uint8_t)sqlite3_column_int(st, 2);
+	ks->kid_len = (uint8_t)sqlite3_column_int(st, 3);
+	ks->kik_len = (uint8_t)sqlite3_column_int(st, 4);
+	ks->counter = (uint64_t)sqlite3_column_int64(st, 6);
+	snprintf(aad, sizeof(aad), "keyset %s/%u", iccid, kvn);
+	n = keystore_unseal(db->mk, aad, sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5), plain,
+			    sizeof(plain));
+	sqlite3_finalize(st);
+	if (n < 0 || ks->kic_len > 32 || ks->kid_len > 32 || ks->kik_len > 32 ||
+	    n != ks->kic_len + ks->kid_len + ks->kik_len) {
+		OPENSSL_cleanse(plain, sizeof(plain));
+		otad_keyset_wipe(ks);
+		return -EBADMSG;
+	}
+	memcpy(ks->kic, plain, ks->kic_len);
+	memcpy(ks->kid, plain + ks->kic_len, ks->kid_len);
+	memcpy(ks->kik, plain + ks->kic_len + ks->kid_len, ks->kik_len);
+	OPENSSL_cleanse(plain, sizeof(plain));
+	return 0;
+}
+
+int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uint64_t *cntr)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* one statement, one implicit transaction: committed (synchronous FULL) when sqlite3_step() returns */
+	if (sqlite3_prepare_v2(db->db,
+			       "UPDATE keysets SET counter = counter + 1 WHERE iccid = ? AND kvn = ?"
+			       " AND counter < 1099511627775 RETURNING counter",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kvn);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*cntr = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	} else if (rc == SQLITE_DONE) {
+		struct otad_keyset ks;
+
+		rc = otad_db_keyset_get(db, iccid, kvn, &ks) == -ENOENT ? -ENOENT : -ERANGE;
+		otad_keyset_wipe(&ks);
+	} else {
+		rc = -EIO;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,286 @@
+/* Unit tests of simpki-otad's storage (ota-server/keystore.c, otad_db.c) on files in a temporary directory: the
+ * master key file (created 0600, read back, refused when others may read it or when it is not 64 hex digits);
+ * sealing (round trip, another AAD or an altered byte refused); the schema (version 1, kept on reopening, a newer
+ * one refused); an import of good cards; imports with bad lines refused whole with every line named; no OTA key in
+ * clear in the database files; counters that keep rising across reopening; a wrong master key. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <osmocom/core/talloc.h>
+
+#include "otad_db.h"
+
+#include "unit.h"
+
+#define KIC "8C4A1F0B3E2D5A697788A9BACBDCEDFE"
+#define KID "1E2D3C4B5A69788796A5B4C3D2E1F00F"
+#define HEADER "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n"
+
+static char dir[64], keyfile[96], dbfile[96];
+static uint8_t mk[KEYSTORE_KEY_LEN];
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/simpki-otad-db.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(keyfile, sizeof(keyfile), "%s/master.key", dir);
+	snprintf(dbfile, sizeof(dbfile), "%s/otad.db", dir);
+	assert_int_equal(keystore_load(keyfile, true, mk, err, sizeof(err)), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static void test_keyfile(void **state)
+{
+	uint8_t again[KEYSTORE_KEY_LEN];
+	char err[256], path[128];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_int_equal(stat(keyfile, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(keystore_load(keyfile, false, again, err, sizeof(err)), 0);
+	assert_memory_equal(again, mk, sizeof(mk));
+	snprintf(path, sizeof(path), "%s/none.key", dir);
+	assert_int_equal(keystore_load(path, false, again, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "master-key create"));
+	snprintf(path, sizeof(path), "%s/open.key", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	assert_true(write(fd, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", 65) == 65);
+	close(fd);
+	chmod(path, 0644);
+	assert_int_equal(keystore_load(path, false, again, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "chmod 600"));
+	chmod(path, 0600);
+	assert_int_equal(keystore_load(path, false, again, err, sizeof(err)), 0);
+	assert_int_equal(again[1], 0x11);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(write(fd, "0011\n", 5) == 5);
+	close(fd);
+	assert_int_equal(keystore_load(path, false, again, err, sizeof(err)), -EINVAL);
+}
+
+static void test_seal(void **state)
+{
+	uint8_t pt[40], sealed[40 + KEYSTORE_OVERHEAD], back[40];
+	int n;
+
+	(void)state;
+	memset(pt, 0x5a, sizeof(pt));
+	n = keystore_seal(mk, "keyset 1/1", pt, sizeof(pt), sealed, sizeof(sealed));
+	assert_int_equal(n, sizeof(sealed));
+	assert_int_equal(keystore_unseal(mk, "keyset 1/1", sealed, (size_t)n, back, sizeof(back)), sizeof(pt));
+	assert_memory_equal(back, pt, sizeof(pt));
+	assert_int_equal(keystore_unseal(mk, "keyset 1/2", sealed, (size_t)n, back, sizeof(back)), -EBADMSG);
+	sealed[20] ^= 1;
+	assert_int_equal(keystore_unseal(mk, "keyset 1/1", sealed, (size_t)n, back, sizeof(back)), -EBADMSG);
+	assert_int_equal(keystore_unseal(mk, "keyset 1/1", sealed, 10, back, sizeof(back)), -EBADMSG);
+	assert_int_equal(keystore_seal(mk, "x", pt, sizeof(pt), sealed, sizeof(sealed) - 1), -E2BIG);
+}
+
+static struct otad_db *open_db(const uint8_t *key)
+{
+	struct otad_db *db;
+	char err[256];
+
+	if (otad_db_open(NULL, dbfile, key, &db, err, sizeof(err)))
+		fail_msg("otad_db_open: %s", err);
+	return db;
+}
+
+static const char good[] = HEADER "8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID "\n"
+				  "8984010000000000005,001010000000001,2001,2,3des," KID ",3des," KIC "\r\n"
+				  "\n"
+				  "8984010000000000013,001010000000002,2002,1,aes," KIC ",aes," KID "\n"
+				  "8984010000000000021,001010000000003,2003,1,aes," KIC ",aes," KID;
+
+static void test_import(void **state)
+{
+	struct otad_db *db = open_db(mk);
+	struct otad_import_report rep;
+	struct otad_keyset ks;
+	struct otad_card c;
+	void *ctx = talloc_named_const(NULL, 0, "test");
+
+	(void)state;
+	assert_int_equal(otad_db_version(db), 1);
+	assert_int_equal(otad_db_import(db, ctx, good, strlen(good), "vendor-1.csv", &rep), 0);
+	assert_int_equal(rep.rejected, 0);
+	assert_int_equal(rep.cards, 3);
+	assert_int_equal(rep.keysets, 4);
+	assert_int_equal(otad_db_card_count(db), 3);
+	assert_int_equal(otad_db_card_get(db, "8984010000000000005", &c), 0);
+	assert_string_equal(c.imsi, "001010000000001");
+	assert_string_equal(c.msisdn, "2001");
+	assert_string_equal(c.state, "active");
+	assert_int_equal(c.keysets, 2);
+	assert_int_equal(otad_db_card_by_msisdn(db, "2003", &c), 0);
+	assert_string_equal(c.iccid, "8984010000000000021");
+	assert_int_equal(otad_db_card_get(db, "8984010000000000039", &c), -ENOENT);
+	assert_int_equal(otad_db_keyset_get(db, "8984010000000000005", 2, &ks), 0);
+	assert_int_equal(ks.kic_algo, CARD_IMPORT_3DES);
+	assert_int_equal(ks.kic_len, 16);
+	assert_int_equal(ks.kic[0], 0x1e);
+	assert_int_equal(ks.kid[0], 0x8c);
+	otad_keyset_wipe(&ks);
+	assert_int_equal(otad_db_keyset_get(db, "8984010000000000005", 3, &ks), -ENOENT);
+	/* the same file again: every line names the card already there, nothing changes */
+	assert_int_equal(otad_db_import(db, ctx, good, strlen(good), "again", &rep), 0);
+	assert_int_equal(rep.rejected, 4);
+	assert_int_equal(rep.cards, 0);
+	assert_int_equal(rep.rejects[0].line, 2);
+	assert_non_null(strstr(rep.rejects[0].reason, "already in the database"));
+	assert_int_equal(otad_db_card_count(db), 3);
+	otad_db_close(db);
+	talloc_free(ctx);
+}
+
+static void test_import_bad(void **state)
+{
+	static const char bad[] =
+		HEADER "8984010000000000039,001010000000004,2004,1,aes," KIC ",aes," KID "\n"  /* 2: fine */
+		       "8984010000000000039,001010000000004,2004,1,aes," KIC ",aes," KID "\n"  /* 3: key set twice */
+		       "8984010000000000039,001010000000009,2004,2,aes," KIC ",aes," KID "\n"  /* 4: other IMSI */
+		       "8984010000000000047,001010000000004,2005,1,aes," KIC ",aes," KID "\n"  /* 5: IMSI of line 2 */
+		       "8984010000000000054,001010000000006,2001,1,aes," KIC ",aes," KID "\n"  /* 6: MSISDN in the DB */
+		       "8984010000000000062,001010000000007,2007,1,aes,8C4A,aes," KID "\n"     /* 7: short key */
+		       "8984010000000000070,001010000000008,2008,1,aes," KIC ",aes," KID "\n"; /* 8: fine */
+	struct otad_db *db = open_db(mk);
+	struct otad_import_report rep;
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	static const struct {
+		unsigned line;
+		const char *why;
+	} want[] = {
+		{ 3, "key set 1 twice" },
+		{ 4, "another IMSI or MSISDN on line 2" },
+		{ 5, "IMSI 001010000000004 already belongs to ICCID 8984010000000000039 on line 2" },
+		{ 6, "MSISDN 2001 already belongs to ICCID 8984010000000000005 in the database" },
+		{ 7, "kic: 2 bytes" },
+	};
+
+	(void)state;
+	assert_int_equal(otad_db_import(db, ctx, bad, strlen(bad), "bad.csv", &rep), 0);
+	assert_int_equal(rep.rejected, 5);
+	assert_int_equal(rep.n_rejects, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(rep.rejects[i].line, want[i].line);
+		if (!strstr(rep.rejects[i].reason, want[i].why))
+			fail_msg("line %u: '%s' lacks '%s'", want[i].line, rep.rejects[i].reason, want[i].why);
+	}
+	assert_int_equal(rep.cards, 0);
+	assert_int_equal(otad_db_card_count(db), 3); /* all or nothing: lines 2 and 8 are not in either */
+	assert_int_equal(otad_db_import(db, ctx, "iccid,imsi\n", 11, "x", &rep), -EINVAL);
+	assert_int_equal(rep.rejects[0].line, 1);
+	assert_int_equal(otad_db_import(db, ctx, HEADER, strlen(HEADER), "empty", &rep), 0);
+	assert_int_equal(rep.rejected, 1);
+	assert_non_null(strstr(rep.rejects[0].reason, "no cards"));
+	otad_db_close(db);
+	talloc_free(ctx);
+}
+
+/* Whether \a needle occurs in the file at \a path. */
+static bool file_has(const char *path, const uint8_t *needle, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	static uint8_t buf[1 << 20];
+	size_t len;
+
+	if (!f)
+		return false;
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(buf + i, needle, n))
+			return true;
+	return false;
+}
+
+static void test_no_clear_keys(void **state)
+{
+	static const uint8_t kic[] = { 0x8c, 0x4a, 0x1f, 0x0b, 0x3e, 0x2d, 0x5a, 0x69 };
+	static const uint8_t kid[] = { 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78, 0x87 };
+	char path[128];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s%s", dbfile, i ? "-wal" : "");
+		assert_false(file_has(path, kic, sizeof(kic)));
+		assert_false(file_has(path, kid, sizeof(kid)));
+		assert_false(file_has(path, (const uint8_t *)KIC, 16));
+		assert_false(file_has(path, (const uint8_t *)KID, 16));
+	}
+	assert_true(file_has(dbfile, (const uint8_t *)"001010000000001", 15) ||
+		    file_has(path, (const uint8_t *)"001010000000001", 15)); /* the search itself works */
+}
+
+static void test_counters(void **state)
+{
+	struct otad_db *db = open_db(mk);
+	uint64_t c = 0;
+	uint8_t other[KEYSTORE_KEY_LEN];
+	struct otad_keyset ks;
+
+	(void)state;
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000005", 1, &c), 0);
+	assert_int_equal(c, 1);
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000005", 1, &c), 0);
+	assert_int_equal(c, 2);
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000005", 2, &c), 0);
+	assert_int_equal(c, 1);
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000005", 7, &c), -ENOENT);
+	otad_db_close(db);
+	db = open_db(mk);
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000005", 1, &c), 0);
+	assert_int_equal(c, 3);
+	otad_db_close(db);
+	memcpy(other, mk, sizeof(other));
+	other[0] ^= 0xff;
+	db = open_db(other);
+	assert_int_equal(otad_db_keyset_get(db, "8984010000000000005", 1, &ks), -EBADMSG);
+	otad_db_close(db);
+}
+
+static void test_newer_schema(void **state)
+{
+	struct otad_db *db;
+	sqlite3 *s;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(sqlite3_open(dbfile, &s), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	assert_int_equal(otad_db_open(NULL, dbfile, mk, &db, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "schema version 99"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keyfile),	      cmocka_unit_test(test_seal),
+		cmocka_unit_test(test_import),	      cmocka_unit_test(test_import_bad),
+		cmocka_unit_test(test_no_clear_keys), cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_newer_schema),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
