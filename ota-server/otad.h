@@ -1,0 +1,51 @@
+/* simpki-otad's process state: the configuration read from the VTY config file, the database, the rate counters.
+ * One instance per process (g_otad), owned by the process's talloc context. Paths in the configuration that are
+ * not absolute are taken relative to the configuration file's directory (cfg_dir). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <osmocom/core/logging.h>
+#include <osmocom/core/rate_ctr.h>
+
+#include "otad_db.h"
+
+enum otad_log_cat {
+	DOTAD, /* the daemon: start, configuration, shutdown */
+	DDB,   /* the database and imports */
+	DSMPP, /* the SMSC connection */
+	DJOB,  /* OTA jobs */
+	DAPI,  /* the operator API */
+};
+extern const struct log_info otad_log_info;
+
+enum otad_ctr {
+	OTAD_CTR_SUBMITTED,
+	OTAD_CTR_POR_OK,
+	OTAD_CTR_POR_ERROR,
+	OTAD_CTR_TIMEOUTS,
+	OTAD_CTR_RETRIES,
+	OTAD_CTR_SMPP_RECONNECTS,
+	OTAD_CTR_CARDS_IMPORTED,
+	OTAD_CTR_IMPORTS_REFUSED,
+};
+
+struct otad {
+	void *ctx;
+	char *cfg_dir;
+	struct {
+		char *database;	  /* default "otad.db" */
+		char *master_key; /* default "otad.key" */
+		bool master_key_create;
+	} cfg;
+	struct otad_db *db;
+	struct rate_ctr_group *ctrs;
+};
+
+extern struct otad *g_otad;
+
+/*! \a path as configured, made absolute against the configuration file's directory (talloc string on ctx). */
+char *otad_path(void *ctx, const char *path);
+
+/* otad_vty.c */
+void otad_vty_init(void);

@@ -1,0 +1,208 @@
+/* simpki-otad: the OTA server daemon (otad.h). main() in the Osmocom order: talloc, logging, VTY, the config file,
+ * the master key and the database, telnet VTY and CTRL, then the select loop until SIGTERM or SIGINT. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <osmocom/core/application.h>
+#include <osmocom/core/msgb.h>
+#include <osmocom/core/select.h>
+#include <osmocom/core/stats.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/ctrl/control_if.h>
+#include <osmocom/ctrl/control_vty.h>
+#include <osmocom/vty/logging.h>
+#include <osmocom/vty/misc.h>
+#include <osmocom/vty/stats.h>
+#include <osmocom/vty/telnet_interface.h>
+
+#include "otad.h"
+
+#define OTAD_VTY_PORT 4270
+#define OTAD_CTRL_PORT 4271
+
+struct otad *g_otad;
+
+static const struct log_info_cat log_cats[] = {
+	[DOTAD] = { .name = "DOTAD", .description = "simpki-otad", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DDB] = { .name = "DDB", .description = "Database and imports", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DSMPP] = { .name = "DSMPP", .description = "The SMSC connection", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DJOB] = { .name = "DJOB", .description = "OTA jobs", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DAPI] = { .name = "DAPI", .description = "The operator API", .enabled = 1, .loglevel = LOGL_NOTICE },
+};
+
+const struct log_info otad_log_info = { .cat = log_cats, .num_cat = ARRAY_SIZE(log_cats) };
+
+static const struct rate_ctr_desc ctr_desc[] = {
+	[OTAD_CTR_SUBMITTED] = { "ota:submitted", "Secured packets submitted to the SMSC" },
+	[OTAD_CTR_POR_OK] = { "ota:por_ok", "PoRs received with status OK" },
+	[OTAD_CTR_POR_ERROR] = { "ota:por_error", "PoRs received with an error status" },
+	[OTAD_CTR_TIMEOUTS] = { "ota:timeouts", "Jobs that timed out waiting for their PoR" },
+	[OTAD_CTR_RETRIES] = { "ota:retries", "Packets sent again" },
+	[OTAD_CTR_SMPP_RECONNECTS] = { "smpp:reconnects", "Connections to the SMSC made again" },
+	[OTAD_CTR_CARDS_IMPORTED] = { "cards:imported", "Cards imported" },
+	[OTAD_CTR_IMPORTS_REFUSED] = { "cards:imports_refused", "Import files refused" },
+};
+
+static const struct rate_ctr_group_desc ctrg_desc = {
+	.group_name_prefix = "otad",
+	.group_description = "simpki-otad",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_ctr = ARRAY_SIZE(ctr_desc),
+	.ctr_desc = ctr_desc,
+};
+
+static struct vty_app_info vty_info = {
+	.name = "simpki-otad",
+	.version = "0.1",
+	.copyright = "simpki-otad: the simpki OTA server. License: see the simpki source.\r\n",
+};
+
+char *otad_path(void *ctx, const char *path)
+{
+	if (path[0] == '/' || !g_otad->cfg_dir)
+		return talloc_strdup(ctx, path);
+	return talloc_asprintf(ctx, "%s/%s", g_otad->cfg_dir, path);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: simpki-otad [-c FILE] [-h]\n"
+		"\n"
+		"The simpki OTA server: the SIM inventory, the OTA key store, secured packets to SIMs through an SMSC\n"
+		"(SMPP) and their proofs of receipt. Runs in the foreground; SIGTERM or SIGINT stop it cleanly.\n"
+		"\n"
+		"  -c, --config-file FILE   the configuration, in VTY syntax (default simpki-otad.cfg); relative "
+		"paths\n"
+		"                           in it are relative to its directory\n"
+		"  -h, --help               this text\n"
+		"\n"
+		"Telnet VTY on 127.0.0.1:%d (show cards, show card ICCID, import cards FILE, show rate-counters),\n"
+		"CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
+		"Exit codes: 0 stopped by a signal, 1 could not start (the message says why), 2 usage error.\n",
+		OTAD_VTY_PORT, OTAD_CTRL_PORT);
+}
+
+static volatile sig_atomic_t quit;
+
+static void on_signal(int sig)
+{
+	quit = sig;
+}
+
+static int start(const char *cfg_file)
+{
+	uint8_t mk[KEYSTORE_KEY_LEN];
+	struct ctrl_handle *ctrl;
+	char err[512], *path, *copy;
+	int rc;
+
+	copy = talloc_strdup(g_otad->ctx, cfg_file);
+	g_otad->cfg_dir = talloc_strdup(g_otad->ctx, dirname(copy));
+	rc = vty_read_config_file(cfg_file, NULL);
+	if (rc < 0) {
+		fprintf(stderr, "simpki-otad: cannot read the configuration file %s\n", cfg_file);
+		return -EINVAL;
+	}
+	path = otad_path(g_otad->ctx, g_otad->cfg.master_key);
+	rc = keystore_load(path, g_otad->cfg.master_key_create, mk, err, sizeof(err));
+	if (rc) {
+		LOGP(DOTAD, LOGL_FATAL, "%s\n", err);
+		return rc;
+	}
+	path = otad_path(g_otad->ctx, g_otad->cfg.database);
+	rc = otad_db_open(g_otad->ctx, path, mk, &g_otad->db, err, sizeof(err));
+	OPENSSL_cleanse(mk, sizeof(mk));
+	if (rc) {
+		LOGP(DOTAD, LOGL_FATAL, "database %s: %s\n", path, err);
+		return rc;
+	}
+	rc = telnet_init_default(g_otad->ctx, NULL, OTAD_VTY_PORT);
+	if (rc < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot open the telnet VTY on port %d: %s\n", OTAD_VTY_PORT, strerror(-rc));
+		return rc;
+	}
+	ctrl = ctrl_interface_setup_dynip2(NULL, ctrl_vty_get_bind_addr(), OTAD_CTRL_PORT, NULL, 0);
+	if (!ctrl) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot open the CTRL interface on port %d\n", OTAD_CTRL_PORT);
+		return -EADDRINUSE;
+	}
+	LOGP(DOTAD, LOGL_NOTICE, "simpki-otad ready: %lld cards in %s\n", (long long)otad_db_card_count(g_otad->db),
+	     path);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config-file", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_file = "simpki-otad.cfg";
+	void *ctx;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cfg_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "simpki-otad: unexpected argument: %s\n", argv[optind]);
+		return 2;
+	}
+
+	umask(077); /* the database, the master key and logs are for this daemon's user only */
+	ctx = talloc_named_const(NULL, 1, "simpki-otad");
+	msgb_talloc_ctx_init(ctx, 0);
+	g_otad = talloc_zero(ctx, struct otad);
+	g_otad->ctx = ctx;
+	g_otad->cfg.database = talloc_strdup(ctx, "otad.db");
+	g_otad->cfg.master_key = talloc_strdup(ctx, "otad.key");
+	osmo_init_logging2(ctx, &otad_log_info);
+	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
+	log_set_print_category(osmo_stderr_target, 1);
+	log_set_print_category_hex(osmo_stderr_target, 0);
+	log_set_print_level(osmo_stderr_target, 1);
+	log_set_use_color(osmo_stderr_target, 0);
+	g_otad->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);
+	vty_info.tall_ctx = ctx;
+	vty_init(&vty_info);
+	ctrl_vty_init(ctx);
+	logging_vty_add_cmds();
+	osmo_talloc_vty_add_cmds();
+	osmo_stats_vty_add_cmds();
+	otad_vty_init();
+
+	rc = start(cfg_file);
+	if (rc) {
+		talloc_free(ctx);
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	while (!quit)
+		osmo_select_main_ctx(0);
+	LOGP(DOTAD, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
+	otad_db_close(g_otad->db);
+	telnet_exit();
+	talloc_free(ctx);
+	return 0;
+}
