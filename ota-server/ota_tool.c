@@ -16,6 +16,7 @@
 #include <simpki/apdu.h>
 #include <simpki/hex.h>
 #include <simpki/ota.h>
+#include <simpki/ota_sms.h>
 #include <simpki/rapdu.h>
 #include <simpki/sms.h>
 #include <simpki/tlv.h>
@@ -239,10 +240,9 @@ static void print_sms(const struct encode_opts *o, const uint8_t *ud, size_t len
 static int do_encode(const struct encode_opts *o, const struct ota_keys *keys)
 {
 	static uint8_t script[OTA_MAX_PACKET], pkt[OTA_MAX_PACKET];
+	static struct ota_sms_part parts[255];
 	struct ota_command cmd = { .kic = o->kic, .kid = o->kid, .cntr = o->cntr };
-	uint8_t ud[SMS_MAX_UD];
-	size_t parts, pos = 0;
-	int slen, len;
+	int slen, len, nparts;
 
 	slen = build_script(o, script, sizeof(script) - 64);
 	if (slen < 0)
@@ -264,29 +264,13 @@ static int do_encode(const struct encode_opts *o, const struct ota_keys *keys)
 				"wants 16-byte keys)");
 		return EXIT_USAGE;
 	}
-	if (3 + (size_t)len <= SMS_MAX_UD) {
-		memcpy(ud, "\x02\x70\x00", 3);
-		memcpy(ud + 3, pkt, (size_t)len);
-		print_sms(o, ud, 3 + (size_t)len);
-		return EXIT_OK;
-	}
-	parts = 1 + ((size_t)len - (SMS_MAX_UD - 8) + (SMS_MAX_UD - 6) - 1) / (SMS_MAX_UD - 6);
-	if (parts > 255) {
+	nparts = ota_sms_split(pkt, (size_t)len, 0x70, (uint8_t)o->ref, parts, 255);
+	if (nparts < 0) {
 		fprintf(stderr, "simpki-ota: the packet needs more than 255 SMS\n");
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < parts; i++) {
-		size_t h = i ? 6 : 8, take;
-
-		memcpy(ud,
-		       (const uint8_t[]){ (uint8_t)(h - 1), 0x00, 0x03, (uint8_t)o->ref, (uint8_t)parts,
-					  (uint8_t)(i + 1), 0x70, 0x00 },
-		       h);
-		take = (size_t)len - pos < SMS_MAX_UD - h ? (size_t)len - pos : SMS_MAX_UD - h;
-		memcpy(ud + h, pkt + pos, take);
-		pos += take;
-		print_sms(o, ud, h + take);
-	}
+	for (int i = 0; i < nparts; i++)
+		print_sms(o, parts[i].ud, parts[i].len);
 	return EXIT_OK;
 }
 
@@ -444,21 +428,16 @@ static int proactive_tpdu(const uint8_t *b, size_t len, const uint8_t **tpdu, si
 	return -EBADMSG;
 }
 
-/* The user data of the SMS, or of the concatenated parts joined (UDH of part 1, payloads in order). */
+/* The user data of the SMS, or of the concatenated parts joined (ota_sms_join()). */
 static int gather(char **args, int n, bool tpdu, uint8_t *ud, size_t *ud_len)
 {
 	static uint8_t raw[MAX_PARTS][256]; /* a TPDU, or a proactive command holding one */
 	const uint8_t *pud[MAX_PARTS] = { 0 };
-	size_t plen[MAX_PARTS] = { 0 }, total = 0;
-	struct sms_concat cc[MAX_PARTS];
-	bool is_concat = false;
-	uint8_t iei = 0;
+	size_t plen[MAX_PARTS] = { 0 };
 
 	if (n > MAX_PARTS)
 		return -E2BIG;
 	for (int i = 0; i < n; i++) {
-		struct sms_ie ies[16];
-		size_t nie, hl;
 		int len = hex_decode(args[i], raw[i], sizeof(raw[i]));
 
 		if (len < 0)
@@ -478,54 +457,8 @@ static int gather(char **args, int n, bool tpdu, uint8_t *ud, size_t *ud_len)
 			pud[i] = t.ud;
 			plen[i] = t.udl;
 		}
-		if (sms_udh_parse(pud[i], plen[i], ies, 16, &nie, &hl))
-			return -EBADMSG;
-		for (size_t k = 0; k < nie; k++) {
-			if (ies[k].iei == 0x70 || ies[k].iei == 0x71)
-				iei = ies[k].iei;
-		}
-		if (sms_udh_concat(ies, nie, &cc[i])) {
-			is_concat = true;
-			pud[i] += hl;
-			plen[i] -= hl;
-		} else if (n > 1) {
-			return -EBADMSG; /* several arguments must all be parts */
-		}
 	}
-	if (!is_concat) {
-		size_t hl = (size_t)pud[0][0] + 1;
-
-		if (iei == 0x70 && hl > 3 && hl <= plen[0]) {
-			/* a command packet among other IEs: its CC does not cover the UDH, so read it as 02 70 00 */
-			memcpy(ud, "\x02\x70\x00", 3);
-			memcpy(ud + 3, pud[0] + hl, plen[0] - hl);
-			*ud_len = 3 + plen[0] - hl;
-			return 0;
-		}
-		memcpy(ud, pud[0], plen[0]);
-		*ud_len = plen[0];
-		return 0;
-	}
-	if (!iei || cc[0].total != n)
-		return -EBADMSG;
-	ud[0] = 0x02;
-	ud[1] = iei;
-	ud[2] = 0x00;
-	total = 3;
-	for (int seq = 1; seq <= n; seq++) {
-		int found = -1;
-
-		for (int i = 0; i < n; i++) {
-			if (cc[i].seq == seq && cc[i].ref == cc[0].ref && cc[i].total == n)
-				found = i;
-		}
-		if (found < 0 || total + plen[found] > OTA_MAX_PACKET)
-			return -EBADMSG;
-		memcpy(ud + total, pud[found], plen[found]);
-		total += plen[found];
-	}
-	*ud_len = total;
-	return 0;
+	return ota_sms_join(pud, plen, (size_t)n, ud, OTA_MAX_PACKET + 3, ud_len);
 }
 
 static void print_apdus_json(const uint8_t *script, size_t len)

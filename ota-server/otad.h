@@ -9,6 +9,7 @@
 #include <osmocom/core/rate_ctr.h>
 
 #include "otad_db.h"
+#include "smpp_esme.h"
 
 enum otad_log_cat {
 	DOTAD, /* the daemon: start, configuration, shutdown */
@@ -40,6 +41,14 @@ struct otad {
 	} cfg;
 	struct otad_db *db;
 	struct rate_ctr_group *ctrs;
+	struct llist_head smscs; /* struct otad_smsc, in configuration order */
+};
+
+/* One SMSC bind ('smsc NAME' in the configuration). */
+struct otad_smsc {
+	struct llist_head list;
+	struct smpp_esme_cfg cfg;
+	struct smpp_esme *esme; /* from start on */
 };
 
 extern struct otad *g_otad;
@@ -49,3 +58,8 @@ char *otad_path(void *ctx, const char *path);
 
 /* otad_vty.c */
 void otad_vty_init(void);
+
+/* otad_smsc.c: the SMSC binds, and where their deliver_sm go */
+int otad_smsc_start_all(void);
+/*! The bind a new submit goes to (the first one bound, else the first configured). NULL: none configured */
+struct smpp_esme *otad_smsc_pick(void);

@@ -1,0 +1,58 @@
+/* simpki-otad's SMPP v3.4 ESME toward one SMSC (osmo-msc's, or an operator's), on libsmpp34 for the PDUs and
+ * libosmocore's select loop for the socket. An osmo_fsm per bind (smpp_esme.c has the state table):
+ *
+ *   DISCONNECTED  --connect (after the back-off)-->  CONNECTING  --TCP up-->  BINDING (bind_transceiver sent)
+ *   BINDING  --bind_transceiver_resp OK-->  BOUND;  refused or 10 s  -->  DISCONNECTED (back-off)
+ *   BOUND: submit_sm from the queue while fewer than `window` wait for their answer and the rate allows;
+ *          enquire_link every 30 s (no answer in 10 s: the link is dead); deliver_sm answered and handed up
+ *   any state: the socket closes or breaks  -->  DISCONNECTED, reconnect after 1, 2, 4 ... 30 s
+ *
+ * A submit_sm answered with a temporary error (ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR...) goes back to the
+ * queue after a back-off; submits in flight when the link breaks go back too (the SMSC may have taken them: the
+ * job layer's counters make a duplicate harmless, the SIM refuses a replay). Every other result goes up through
+ * ops->submit_done.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/rate_ctr.h>
+
+struct smpp_esme_cfg {
+	char *name;
+	char *host;
+	uint16_t port;
+	char *system_id; /* at most 15 characters */
+	char *password;	 /* at most 8 */
+	unsigned window; /* submit_sm awaiting their resp at once (default 10) */
+	unsigned rate;	 /* submit_sm per second at most (0: no limit) */
+	struct rate_ctr_group *ctrs; /* otad.h's counters (submitted, retries, SMPP reconnects), or NULL */
+};
+
+struct smpp_esme_ops {
+	/*! The SMSC's final answer to a submit: status 0 (with its message id) or a permanent error. */
+	void (*submit_done)(void *priv, uint32_t status, const char *message_id);
+	/*! A deliver_sm (an MO SMS: a PoR), already acknowledged. */
+	void (*deliver)(void *data, const char *source, const char *dest, uint8_t esm_class, uint8_t pid, uint8_t dcs,
+			const uint8_t *sm, size_t len);
+	/*! The bind came up or went down. */
+	void (*link)(void *data, bool bound);
+};
+
+struct smpp_esme;
+
+struct smpp_esme *smpp_esme_alloc(void *ctx, const struct smpp_esme_cfg *cfg, const struct smpp_esme_ops *ops,
+				  void *data);
+/*! Start connecting. */
+void smpp_esme_start(struct smpp_esme *e);
+/*! Queue an SMS for \a dest (an MSISDN: TON 1, NPI 1), esm_class 0x40, PID 0x7F, DCS 0xF6 (a secured packet's
+ *  user data, UDH included). \a priv comes back in ops->submit_done. \returns 0; -E2BIG */
+int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, size_t len, void *priv);
+/*! Forget every queued or in-flight submit of \a priv (its job ended). */
+void smpp_esme_cancel(struct smpp_esme *e, void *priv);
+bool smpp_esme_bound(const struct smpp_esme *e);
+/*! Queued, in flight. */
+void smpp_esme_stats(const struct smpp_esme *e, unsigned *queued, unsigned *in_flight);
+const char *smpp_esme_state_name(const struct smpp_esme *e);
