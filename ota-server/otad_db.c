@@ -28,6 +28,16 @@ static const char *const migrations[] = {
 	" CHECK (kvn BETWEEN 1 AND 15), kic_algo TEXT NOT NULL, kid_algo TEXT NOT NULL, kic_len INTEGER NOT NULL,"
 	" kid_len INTEGER NOT NULL, kik_len INTEGER NOT NULL, sealed BLOB NOT NULL,"
 	" counter INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (iccid, kvn));",
+	/* to version 2 */
+	"CREATE TABLE jobs (id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid), msisdn TEXT NOT NULL,"
+	" tar TEXT NOT NULL, spi TEXT NOT NULL, kvn INTEGER NOT NULL, script BLOB NOT NULL, state TEXT NOT NULL,"
+	" counter INTEGER, attempts INTEGER NOT NULL DEFAULT 0, deadline INTEGER, created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL, por_status INTEGER, por_commands INTEGER, por_last_sw TEXT,"
+	" por_last_data TEXT, error TEXT);"
+	"CREATE INDEX jobs_active ON jobs (state) WHERE state IN ('queued', 'submitted', 'delivered', 'retrying');"
+	"CREATE TABLE job_events (id INTEGER PRIMARY KEY, job INTEGER NOT NULL REFERENCES jobs(id),"
+	" at INTEGER NOT NULL, state TEXT NOT NULL, detail TEXT);"
+	"CREATE INDEX job_events_job ON job_events (job);",
 };
 
 static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
@@ -495,4 +505,221 @@ int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uin
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- OTA jobs ------------------------------------------------------------------------------------------------ */
+
+const char *const otad_job_state_names[OTAD_JOB_N_STATES] = {
+	[OTAD_JOB_QUEUED] = "queued",	  [OTAD_JOB_SUBMITTED] = "submitted", [OTAD_JOB_DELIVERED] = "delivered",
+	[OTAD_JOB_POR_OK] = "por-ok",	  [OTAD_JOB_POR_ERROR] = "por-error", [OTAD_JOB_TIMED_OUT] = "timed-out",
+	[OTAD_JOB_RETRYING] = "retrying", [OTAD_JOB_FAILED] = "failed",
+};
+
+bool otad_job_state_final(enum otad_job_state s)
+{
+	return s == OTAD_JOB_POR_OK || s == OTAD_JOB_POR_ERROR || s == OTAD_JOB_TIMED_OUT || s == OTAD_JOB_FAILED;
+}
+
+int64_t otad_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void hex_of(const uint8_t *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	out[2 * n] = 0;
+}
+
+static size_t unhex(const char *h, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	while (h && h[0] && h[1] && n < max) {
+		unsigned v;
+
+		if (sscanf(h, "%2x", &v) != 1)
+			break;
+		out[n++] = (uint8_t)v;
+		h += 2;
+	}
+	return n;
+}
+
+static enum otad_job_state state_of(const char *name)
+{
+	for (int i = 0; i < OTAD_JOB_N_STATES; i++)
+		if (name && !strcmp(name, otad_job_state_names[i]))
+			return (enum otad_job_state)i;
+	return OTAD_JOB_FAILED;
+}
+
+int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
+{
+	sqlite3_stmt *st;
+	char tar[7], spi[5];
+	int rc;
+
+	j->created_ms = j->updated_ms = otad_now_ms();
+	hex_of(j->tar, 3, tar);
+	hex_of(j->spi, 2, spi);
+	if (sqlite3_prepare_v2(db->db,
+			       "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
+			       " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, j->iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, j->msisdn, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tar, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, spi, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, j->kvn);
+	sqlite3_bind_blob(st, 6, j->script, (int)j->script_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, otad_job_state_names[j->state], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, j->created_ms);
+	sqlite3_bind_int64(st, 9, j->updated_ms);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	j->id = sqlite3_last_insert_rowid(db->db);
+	return otad_db_job_update(db, j, "created");
+}
+
+int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *detail)
+{
+	sqlite3_stmt *st = NULL, *ev = NULL;
+	char data[2 * sizeof(j->por_last_data) + 1], sw[5];
+	int rc = -EIO;
+
+	j->updated_ms = otad_now_ms();
+	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
+		return -EIO;
+	if (sqlite3_prepare_v2(db->db,
+			       "UPDATE jobs SET state = ?, counter = ?, attempts = ?, deadline = ?, updated_at = ?,"
+			       " por_status = ?, por_commands = ?, por_last_sw = ?, por_last_data = ?, error = ?"
+			       " WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->db, "INSERT INTO job_events (job, at, state, detail) VALUES (?, ?, ?, ?)", -1, &ev,
+			       NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, otad_job_state_names[j->state], -1, SQLITE_STATIC);
+	if (j->counter)
+		sqlite3_bind_int64(st, 2, (int64_t)j->counter);
+	sqlite3_bind_int(st, 3, (int)j->attempts);
+	if (j->deadline_ms)
+		sqlite3_bind_int64(st, 4, j->deadline_ms);
+	sqlite3_bind_int64(st, 5, j->updated_ms);
+	if (j->por_status >= 0) {
+		sqlite3_bind_int(st, 6, j->por_status);
+		if (j->por_commands >= 0) {
+			sqlite3_bind_int(st, 7, j->por_commands);
+			snprintf(sw, sizeof(sw), "%04x", j->por_last_sw);
+			sqlite3_bind_text(st, 8, sw, -1, SQLITE_STATIC);
+			hex_of(j->por_last_data, j->por_last_len, data);
+			sqlite3_bind_text(st, 9, data, -1, SQLITE_STATIC);
+		}
+	}
+	if (j->error[0])
+		sqlite3_bind_text(st, 10, j->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, j->id);
+	sqlite3_bind_int64(ev, 1, j->id);
+	sqlite3_bind_int64(ev, 2, j->updated_ms);
+	sqlite3_bind_text(ev, 3, otad_job_state_names[j->state], -1, SQLITE_STATIC);
+	sqlite3_bind_text(ev, 4, detail, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE && sqlite3_step(ev) == SQLITE_DONE && !exec(db, "COMMIT", NULL, 0))
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ev);
+	if (rc)
+		exec(db, "ROLLBACK", NULL, 0);
+	return rc;
+}
+
+#define JOB_SELECT                                                                                         \
+	"SELECT id, iccid, msisdn, tar, spi, kvn, script, state, counter, attempts, deadline, created_at," \
+	" updated_at, por_status, por_commands, por_last_sw, por_last_data, error FROM jobs "
+
+static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
+{
+	const char *t;
+	uint8_t b[3];
+
+	memset(j, 0, sizeof(*j));
+	j->id = sqlite3_column_int64(st, 0);
+	snprintf(j->iccid, sizeof(j->iccid), "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(j->msisdn, sizeof(j->msisdn), "%s", (const char *)sqlite3_column_text(st, 2));
+	unhex((const char *)sqlite3_column_text(st, 3), j->tar, 3);
+	unhex((const char *)sqlite3_column_text(st, 4), j->spi, 2);
+	j->kvn = (uint8_t)sqlite3_column_int(st, 5);
+	j->script_len = (size_t)sqlite3_column_bytes(st, 6);
+	if (j->script_len > sizeof(j->script))
+		j->script_len = 0;
+	if (j->script_len)
+		memcpy(j->script, sqlite3_column_blob(st, 6), j->script_len);
+	j->state = state_of((const char *)sqlite3_column_text(st, 7));
+	j->counter = (uint64_t)sqlite3_column_int64(st, 8);
+	j->attempts = (unsigned)sqlite3_column_int(st, 9);
+	j->deadline_ms = sqlite3_column_int64(st, 10);
+	j->created_ms = sqlite3_column_int64(st, 11);
+	j->updated_ms = sqlite3_column_int64(st, 12);
+	j->por_status = sqlite3_column_type(st, 13) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 13);
+	j->por_commands = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 14);
+	t = (const char *)sqlite3_column_text(st, 15);
+	if (t && unhex(t, b, 2) == 2)
+		j->por_last_sw = (uint16_t)(b[0] << 8 | b[1]);
+	j->por_last_len = unhex((const char *)sqlite3_column_text(st, 16), j->por_last_data, sizeof(j->por_last_data));
+	t = (const char *)sqlite3_column_text(st, 17);
+	snprintf(j->error, sizeof(j->error), "%s", t ? t : "");
+}
+
+int otad_db_job_get(struct otad_db *db, int64_t id, struct otad_job_row *job)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, JOB_SELECT "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		job_from_row(st, job);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int otad_db_jobs_active(struct otad_db *db, void (*cb)(const struct otad_job_row *job, void *priv), void *priv)
+{
+	static struct otad_job_row j;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db,
+			       JOB_SELECT "WHERE state IN ('queued', 'submitted', 'delivered', 'retrying') ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		job_from_row(st, &j);
+		cb(&j, priv);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int otad_db_job_counts(struct otad_db *db, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(n, 0, sizeof(*n) * OTAD_JOB_N_STATES);
+	if (sqlite3_prepare_v2(db->db, "SELECT state, count(*) FROM jobs GROUP BY state", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n[state_of((const char *)sqlite3_column_text(st, 0))] = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }

@@ -14,6 +14,16 @@
  *     sealed: keystore_seal(KIc | KID | KIK, AAD "keyset ICCID/KVN"); no key is ever stored in clear.
  *     counter: the highest counter handed out for this key set; otad_db_counter_next() commits the next one
  *     before anyone may use it, so a counter is never used twice, whatever crashes.
+ * Version 2 (OTA jobs):
+ *   jobs(id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid), msisdn TEXT NOT NULL,
+ *        tar TEXT NOT NULL (6 hex digits), spi TEXT NOT NULL (4), kvn INTEGER NOT NULL, script BLOB NOT NULL,
+ *        state TEXT NOT NULL (otad_job_state_names), counter INTEGER (of the last packet sent; NULL before),
+ *        attempts INTEGER NOT NULL (packets sent), deadline INTEGER (Unix ms: the PoR is due; NULL unless
+ *        waiting), created_at, updated_at INTEGER NOT NULL (Unix ms), por_status INTEGER, por_commands INTEGER,
+ *        por_last_sw TEXT, por_last_data TEXT (hex), error TEXT)
+ *   job_events(id INTEGER PRIMARY KEY, job INTEGER NOT NULL REFERENCES jobs(id), at INTEGER NOT NULL (Unix ms),
+ *              state TEXT NOT NULL, detail TEXT)               every state a job went through, in order
+ * A job's row and its event are written in one transaction.
  */
 #pragma once
 #include <stdbool.h>
@@ -23,7 +33,8 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 1
+#define OTAD_DB_VERSION 2
+#define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
 struct otad_db;
@@ -85,3 +96,50 @@ void otad_keyset_wipe(struct otad_keyset *ks);
 /*! The next counter of a key set, committed to the database before it is returned. \returns 0; -ENOENT;
  *  -ERANGE (40 bits used up); -EIO */
 int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uint64_t *cntr);
+
+/* ---- OTA jobs ---- */
+
+enum otad_job_state {
+	OTAD_JOB_QUEUED,
+	OTAD_JOB_SUBMITTED, /* handed to the SMSC link */
+	OTAD_JOB_DELIVERED, /* the SMSC accepted every part (submit_sm_resp OK) */
+	OTAD_JOB_POR_OK,    /* final: a verified PoR with status 00 */
+	OTAD_JOB_POR_ERROR, /* final: a verified PoR with another status */
+	OTAD_JOB_TIMED_OUT, /* final: no PoR after the last try */
+	OTAD_JOB_RETRYING,  /* no PoR in time: sent again with a new counter shortly */
+	OTAD_JOB_FAILED,    /* final: the SMSC refused it for good, or it cannot be built */
+	OTAD_JOB_N_STATES,
+};
+extern const char *const otad_job_state_names[OTAD_JOB_N_STATES];
+bool otad_job_state_final(enum otad_job_state s);
+
+struct otad_job_row {
+	int64_t id;
+	char iccid[21], msisdn[16];
+	uint8_t tar[3], spi[2], kvn;
+	uint8_t script[OTAD_JOB_SCRIPT_MAX];
+	size_t script_len;
+	enum otad_job_state state;
+	uint64_t counter; /* 0: none yet */
+	unsigned attempts;
+	int64_t deadline_ms; /* 0: none */
+	int64_t created_ms, updated_ms;
+	int por_status;	  /* -1: no PoR */
+	int por_commands; /* -1: no script response */
+	uint16_t por_last_sw;
+	uint8_t por_last_data[256];
+	size_t por_last_len;
+	char error[128];
+};
+
+/*! Store a new job (its id is set). \returns 0; -EIO */
+int otad_db_job_insert(struct otad_db *db, struct otad_job_row *job);
+/*! Store the job's state and results and an event with \a detail, in one transaction. \returns 0; -EIO */
+int otad_db_job_update(struct otad_db *db, struct otad_job_row *job, const char *detail);
+/*! \returns 0; -ENOENT; -EIO */
+int otad_db_job_get(struct otad_db *db, int64_t id, struct otad_job_row *job);
+/*! Call \a cb for every job not in a final state, oldest first. \returns 0; -EIO */
+int otad_db_jobs_active(struct otad_db *db, void (*cb)(const struct otad_job_row *job, void *priv), void *priv);
+/*! How many jobs are in each state (\a n: OTAD_JOB_N_STATES counts). \returns 0; -EIO */
+int otad_db_job_counts(struct otad_db *db, int64_t *n);
+int64_t otad_now_ms(void);

@@ -4,26 +4,43 @@
  *    database PATH                the SQLite database (default otad.db)
  *    master-key PATH [create]     the master key file (default otad.key); 'create' makes it on first start
  *
- *   show cards                    how many cards, per import batch
+ *    job timeout SECONDS          how long a PoR may take per try (default 60)
+ *    job retries N                tries after the first (default 2)
+ *    job spi HEX                  the SPI of job packets (default 1639)
+ *    job kvn N                    the key set used (default 1)
+ *    smsc NAME                    an SMSC bind (node): remote-ip, remote-port, system-id, password, window, rate
+ *
+ *   show smpp                     each bind: state, queue, in flight
+ *   job create ICCID TAR APDU...  a job: compact remote APDUs in hex
+ *   show jobs                     jobs per state
+ *   show job ID                   one job: state, counter, tries, PoR
+ *   show cards                    how many cards
  *   show card ICCID               one card: identities, state, key sets and their counters
  *   import cards FILE [NAME]      import a vendor file (all or nothing), print the report
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
 #include "otad.h"
+#include "otad_job.h"
 
 enum otad_vty_node {
-	OTAD_NODE = _LAST_OSMOVTY_NODE + 1
+	OTAD_NODE = _LAST_OSMOVTY_NODE + 1,
+	SMSC_NODE,
 };
 
 static struct cmd_node otad_node = { .node = OTAD_NODE, .prompt = "%s(config-otad)# ", .vtysh = 1 };
+static struct cmd_node smsc_node = { .node = SMSC_NODE, .prompt = "%s(config-otad-smsc)# ", .vtysh = 1 };
+
+static bool db_ready(struct vty *vty);
 
 DEFUN(cfg_otad, cfg_otad_cmd, "otad", "Configure simpki-otad\n")
 {
@@ -49,12 +66,295 @@ DEFUN(cfg_master_key, cfg_master_key_cmd, "master-key PATH [create]",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_job_timeout, cfg_job_timeout_cmd, "job timeout <1-86400>",
+      "OTA jobs\n"
+      "How long a PoR may take, per try\n"
+      "Seconds\n")
+{
+	otad_job_cfg.timeout_s = (uint32_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_job_retries, cfg_job_retries_cmd, "job retries <0-10>",
+      "OTA jobs\n"
+      "Tries after the first\n"
+      "Count\n")
+{
+	otad_job_cfg.retries = (uint32_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_job_spi, cfg_job_spi_cmd, "job spi HEX",
+      "OTA jobs\n"
+      "The SPI of job packets\n"
+      "Two bytes in hex\n")
+{
+	unsigned v;
+
+	if (strlen(argv[0]) != 4 || sscanf(argv[0], "%4x", &v) != 1) {
+		vty_out(vty, "%% the SPI is two bytes in hex, e.g. 1639%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	otad_job_cfg.spi[0] = (uint8_t)(v >> 8);
+	otad_job_cfg.spi[1] = (uint8_t)v;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_job_kvn, cfg_job_kvn_cmd, "job kvn <1-15>",
+      "OTA jobs\n"
+      "The key set used\n"
+      "Key version number\n")
+{
+	otad_job_cfg.kvn = (uint8_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc, cfg_smsc_cmd, "smsc NAME",
+      "An SMSC to bind to (SMPP v3.4)\n"
+      "A name for it\n")
+{
+	struct otad_smsc *smsc;
+
+	llist_for_each_entry(smsc, &g_otad->smscs, list)
+	{
+		if (!strcmp(smsc->cfg.name, argv[0]))
+			goto found;
+	}
+	smsc = talloc_zero(g_otad->ctx, struct otad_smsc);
+	smsc->cfg.name = talloc_strdup(smsc, argv[0]);
+	smsc->cfg.host = talloc_strdup(smsc, "127.0.0.1");
+	smsc->cfg.port = 2775;
+	smsc->cfg.system_id = talloc_strdup(smsc, "simpki");
+	smsc->cfg.password = talloc_strdup(smsc, "simpki");
+	smsc->cfg.source = talloc_strdup(smsc, "4242");
+	smsc->cfg.window = 10;
+	llist_add_tail(&smsc->list, &g_otad->smscs);
+found:
+	vty->index = smsc;
+	vty->node = SMSC_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc_ip, cfg_smsc_ip_cmd, "remote-ip A.B.C.D",
+      "The SMSC's address\n"
+      "IPv4 address\n")
+{
+	struct otad_smsc *smsc = vty->index;
+
+	osmo_talloc_replace_string(smsc, &smsc->cfg.host, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc_port, cfg_smsc_port_cmd, "remote-port <1-65535>",
+      "The SMSC's SMPP port\n"
+      "Port\n")
+{
+	struct otad_smsc *smsc = vty->index;
+
+	smsc->cfg.port = (uint16_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc_sysid, cfg_smsc_sysid_cmd, "system-id ID",
+      "The ESME's system_id\n"
+      "At most 15 characters\n")
+{
+	struct otad_smsc *smsc = vty->index;
+
+	if (strlen(argv[0]) > 15) {
+		vty_out(vty, "%% system-id is at most 15 characters%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_talloc_replace_string(smsc, &smsc->cfg.system_id, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc_password, cfg_smsc_password_cmd, "password PASSWORD",
+      "The ESME's password\n"
+      "At most 8 characters\n")
+{
+	struct otad_smsc *smsc = vty->index;
+
+	if (strlen(argv[0]) > 8) {
+		vty_out(vty, "%% password is at most 8 characters%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_talloc_replace_string(smsc, &smsc->cfg.password, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc_source, cfg_smsc_source_cmd, "source-addr NUMBER",
+      "The originating address of the packets: SIMs send their PoRs to it\n"
+      "Digits (at most 20)\n")
+{
+	struct otad_smsc *smsc = vty->index;
+
+	if (strlen(argv[0]) > 20 || strspn(argv[0], "0123456789") != strlen(argv[0])) {
+		vty_out(vty, "%% source-addr is 1 to 20 digits%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_talloc_replace_string(smsc, &smsc->cfg.source, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc_window, cfg_smsc_window_cmd, "window <1-1000>",
+      "submit_sm awaiting their answer at once\n"
+      "Count\n")
+{
+	struct otad_smsc *smsc = vty->index;
+
+	smsc->cfg.window = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc_rate, cfg_smsc_rate_cmd, "rate <0-100000>",
+      "submit_sm per second at most\n"
+      "Count (0: no limit)\n")
+{
+	struct otad_smsc *smsc = vty->index;
+
+	smsc->cfg.rate = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_otad(struct vty *vty)
 {
+	struct otad_smsc *smsc;
+
 	vty_out(vty, "otad%s", VTY_NEWLINE);
 	vty_out(vty, " database %s%s", g_otad->cfg.database, VTY_NEWLINE);
 	vty_out(vty, " master-key %s%s%s", g_otad->cfg.master_key, g_otad->cfg.master_key_create ? " create" : "",
 		VTY_NEWLINE);
+	vty_out(vty, " job timeout %u%s", otad_job_cfg.timeout_s, VTY_NEWLINE);
+	vty_out(vty, " job retries %u%s", otad_job_cfg.retries, VTY_NEWLINE);
+	vty_out(vty, " job spi %02x%02x%s", otad_job_cfg.spi[0], otad_job_cfg.spi[1], VTY_NEWLINE);
+	vty_out(vty, " job kvn %u%s", otad_job_cfg.kvn, VTY_NEWLINE);
+	llist_for_each_entry(smsc, &g_otad->smscs, list)
+	{
+		vty_out(vty, " smsc %s%s", smsc->cfg.name, VTY_NEWLINE);
+		vty_out(vty, "  remote-ip %s%s", smsc->cfg.host, VTY_NEWLINE);
+		vty_out(vty, "  remote-port %u%s", smsc->cfg.port, VTY_NEWLINE);
+		vty_out(vty, "  system-id %s%s", smsc->cfg.system_id, VTY_NEWLINE);
+		vty_out(vty, "  password %s%s", smsc->cfg.password, VTY_NEWLINE);
+		vty_out(vty, "  source-addr %s%s", smsc->cfg.source, VTY_NEWLINE);
+		vty_out(vty, "  window %u%s", smsc->cfg.window, VTY_NEWLINE);
+		vty_out(vty, "  rate %u%s", smsc->cfg.rate, VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+static int config_write_smsc(struct vty *vty)
+{
+	return CMD_SUCCESS; /* written inside 'otad' */
+}
+
+DEFUN(show_smpp, show_smpp_cmd, "show smpp", SHOW_STR "The SMSC binds\n")
+{
+	struct otad_smsc *smsc;
+	unsigned q, f;
+
+	llist_for_each_entry(smsc, &g_otad->smscs, list)
+	{
+		if (!smsc->esme)
+			continue;
+		smpp_esme_stats(smsc->esme, &q, &f);
+		vty_out(vty, "smsc %s %s:%u as %s: %s, %u queued, %u in flight (window %u, rate %u/s)%s",
+			smsc->cfg.name, smsc->cfg.host, smsc->cfg.port, smsc->cfg.system_id,
+			smpp_esme_state_name(smsc->esme), q, f, smsc->cfg.window, smsc->cfg.rate, VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+static int hexbytes(const char *h, uint8_t *out, size_t max)
+{
+	size_t n = strlen(h);
+
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+
+		if (!isxdigit((unsigned char)h[2 * i]) || !isxdigit((unsigned char)h[2 * i + 1]) ||
+		    sscanf(h + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (int)(n / 2);
+}
+
+DEFUN(job_create, job_create_cmd, "job create ICCID TAR .APDU",
+      "OTA jobs\n"
+      "Send remote APDUs to a card\n"
+      "The card's ICCID\n"
+      "The TAR, 3 bytes in hex (B00010: RFM)\n"
+      "Compact commands in hex: CLA INS P1 P2 P3 [data]\n")
+{
+	uint8_t tar[3], script[OTAD_JOB_SCRIPT_MAX];
+	size_t len = 0;
+	char err[160];
+	int64_t id;
+	int n;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	if (hexbytes(argv[1], tar, 3) != 3) {
+		vty_out(vty, "%% the TAR is 3 bytes in hex%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	for (int i = 2; i < argc; i++) {
+		n = hexbytes(argv[i], script + len, sizeof(script) - len);
+		if (n < 5 || (n > 5 && script[len + 4] != n - 5)) {
+			vty_out(vty, "%% APDU %d is not a compact command (CLA INS P1 P2 P3 [P3 bytes])%s", i - 1,
+				VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+		len += (size_t)n;
+	}
+	if (otad_job_create(argv[0], tar, script, len, &id, err, sizeof(err))) {
+		vty_out(vty, "%% %s%s", err, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "job %lld%s", (long long)id, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_jobs, show_jobs_cmd, "show jobs", SHOW_STR "OTA jobs per state\n")
+{
+	int64_t n[OTAD_JOB_N_STATES];
+
+	if (!db_ready(vty) || otad_db_job_counts(g_otad->db, n))
+		return CMD_WARNING;
+	for (int i = 0; i < OTAD_JOB_N_STATES; i++)
+		vty_out(vty, "%s %lld%s", otad_job_state_names[i], (long long)n[i], VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_job, show_job_cmd, "show job <1-9223372036854775807>",
+      SHOW_STR "One OTA job\n"
+	       "Its id\n")
+{
+	static struct otad_job_row j;
+	char tar[7];
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	rc = otad_db_job_get(g_otad->db, atoll(argv[0]), &j);
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no such job" : "database error", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	snprintf(tar, sizeof(tar), "%02x%02x%02x", j.tar[0], j.tar[1], j.tar[2]);
+	vty_out(vty, "job %lld card %s TAR %s state %s counter %llu tries %u", (long long)j.id, j.iccid, tar,
+		otad_job_state_names[j.state], (unsigned long long)j.counter, j.attempts);
+	if (j.por_status >= 0)
+		vty_out(vty, " PoR status %02x", j.por_status);
+	if (j.por_commands >= 0)
+		vty_out(vty, " commands %d last SW %04x last data %s", j.por_commands, j.por_last_sw,
+			osmo_hexdump_nospc(j.por_last_data, j.por_last_len));
+	if (j.error[0])
+		vty_out(vty, " error: %s", j.error);
+	vty_out(vty, "%s", VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -179,6 +479,23 @@ void otad_vty_init(void)
 	install_node(&otad_node, config_write_otad);
 	install_element(OTAD_NODE, &cfg_database_cmd);
 	install_element(OTAD_NODE, &cfg_master_key_cmd);
+	install_element(OTAD_NODE, &cfg_job_timeout_cmd);
+	install_element(OTAD_NODE, &cfg_job_retries_cmd);
+	install_element(OTAD_NODE, &cfg_job_spi_cmd);
+	install_element(OTAD_NODE, &cfg_job_kvn_cmd);
+	install_element(OTAD_NODE, &cfg_smsc_cmd);
+	install_node(&smsc_node, config_write_smsc);
+	install_element(SMSC_NODE, &cfg_smsc_ip_cmd);
+	install_element(SMSC_NODE, &cfg_smsc_port_cmd);
+	install_element(SMSC_NODE, &cfg_smsc_sysid_cmd);
+	install_element(SMSC_NODE, &cfg_smsc_password_cmd);
+	install_element(SMSC_NODE, &cfg_smsc_source_cmd);
+	install_element(SMSC_NODE, &cfg_smsc_window_cmd);
+	install_element(SMSC_NODE, &cfg_smsc_rate_cmd);
+	install_element_ve(&show_smpp_cmd);
+	install_element_ve(&show_jobs_cmd);
+	install_element_ve(&show_job_cmd);
+	install_element(ENABLE_NODE, &job_create_cmd);
 	install_element_ve(&show_cards_cmd);
 	install_element_ve(&show_card_cmd);
 	install_element(ENABLE_NODE, &import_cards_cmd);

@@ -23,6 +23,7 @@
 #include <osmocom/vty/telnet_interface.h>
 
 #include "otad.h"
+#include "otad_job.h"
 
 #define OTAD_VTY_PORT 4270
 #define OTAD_CTRL_PORT 4271
@@ -48,6 +49,9 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[OTAD_CTR_SMPP_RECONNECTS] = { "smpp:reconnects", "Connections to the SMSC made again" },
 	[OTAD_CTR_CARDS_IMPORTED] = { "cards:imported", "Cards imported" },
 	[OTAD_CTR_IMPORTS_REFUSED] = { "cards:imports_refused", "Import files refused" },
+	[OTAD_CTR_POR_UNMATCHED] = { "ota:por_unmatched", "PoRs (or other SMS) for no waiting job" },
+	[OTAD_CTR_POR_UNVERIFIED] = { "ota:por_unverified", "PoRs whose checksum does not verify" },
+	[OTAD_CTR_DELIVER_BAD] = { "smpp:deliver_bad", "deliver_sm that are no secured packet" },
 };
 
 static const struct rate_ctr_group_desc ctrg_desc = {
@@ -124,6 +128,18 @@ static int start(const char *cfg_file)
 		LOGP(DOTAD, LOGL_FATAL, "database %s: %s\n", path, err);
 		return rc;
 	}
+	rc = otad_smsc_start_all();
+	if (rc) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot set up the SMSC binds\n");
+		return rc;
+	}
+	rc = otad_job_resume_all();
+	if (rc < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the jobs from the database\n");
+		return rc;
+	}
+	if (rc)
+		LOGP(DOTAD, LOGL_NOTICE, "%d jobs resumed\n", rc);
 	rc = telnet_init_default(g_otad->ctx, NULL, OTAD_VTY_PORT);
 	if (rc < 0) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot open the telnet VTY on port %d: %s\n", OTAD_VTY_PORT, strerror(-rc));
@@ -175,6 +191,7 @@ int main(int argc, char **argv)
 	g_otad->ctx = ctx;
 	g_otad->cfg.database = talloc_strdup(ctx, "otad.db");
 	g_otad->cfg.master_key = talloc_strdup(ctx, "otad.key");
+	INIT_LLIST_HEAD(&g_otad->smscs);
 	osmo_init_logging2(ctx, &otad_log_info);
 	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
 	log_set_print_category(osmo_stderr_target, 1);

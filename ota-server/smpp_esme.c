@@ -168,6 +168,7 @@ static void pump(struct smpp_esme *e)
 		sm.sequence_number = s->seq = e->seq = e->seq % 0x7fffffff + 1;
 		sm.source_addr_ton = 0;
 		sm.source_addr_npi = 1;
+		snprintf((char *)sm.source_addr, sizeof(sm.source_addr), "%s", e->cfg.source);
 		sm.dest_addr_ton = 1;
 		sm.dest_addr_npi = 1;
 		snprintf((char *)sm.destination_addr, sizeof(sm.destination_addr), "%s", s->dest);
@@ -627,6 +628,7 @@ struct smpp_esme *smpp_esme_alloc(void *ctx, const struct smpp_esme_cfg *cfg, co
 	e->cfg.host = talloc_strdup(e, cfg->host);
 	e->cfg.system_id = talloc_strdup(e, cfg->system_id);
 	e->cfg.password = talloc_strdup(e, cfg->password);
+	e->cfg.source = talloc_strdup(e, cfg->source ? cfg->source : "4242");
 	if (!e->cfg.window)
 		e->cfg.window = 10;
 	e->ops = ops;

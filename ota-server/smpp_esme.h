@@ -24,10 +24,11 @@ struct smpp_esme_cfg {
 	char *name;
 	char *host;
 	uint16_t port;
-	char *system_id; /* at most 15 characters */
-	char *password;	 /* at most 8 */
-	unsigned window; /* submit_sm awaiting their resp at once (default 10) */
-	unsigned rate;	 /* submit_sm per second at most (0: no limit) */
+	char *system_id;	     /* at most 15 characters */
+	char *password;		     /* at most 8 */
+	char *source;		     /* source_addr of submits: the number SIMs send their PoRs to (default 4242) */
+	unsigned window;	     /* submit_sm awaiting their resp at once (default 10) */
+	unsigned rate;		     /* submit_sm per second at most (0: no limit) */
 	struct rate_ctr_group *ctrs; /* otad.h's counters (submitted, retries, SMPP reconnects), or NULL */
 };
 

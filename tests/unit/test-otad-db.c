@@ -121,7 +121,7 @@ static void test_import(void **state)
 	void *ctx = talloc_named_const(NULL, 0, "test");
 
 	(void)state;
-	assert_int_equal(otad_db_version(db), 1);
+	assert_int_equal(otad_db_version(db), OTAD_DB_VERSION);
 	assert_int_equal(otad_db_import(db, ctx, good, strlen(good), "vendor-1.csv", &rep), 0);
 	assert_int_equal(rep.rejected, 0);
 	assert_int_equal(rep.cards, 3);
@@ -232,6 +232,12 @@ static void test_no_clear_keys(void **state)
 		    file_has(path, (const uint8_t *)"001010000000001", 15)); /* the search itself works */
 }
 
+static void count_one(const struct otad_job_row *j, void *n)
+{
+	(void)j;
+	(*(unsigned *)n)++;
+}
+
 static void test_counters(void **state)
 {
 	struct otad_db *db = open_db(mk);
@@ -259,6 +265,60 @@ static void test_counters(void **state)
 	otad_db_close(db);
 }
 
+static void test_jobs(void **state)
+{
+	struct otad_db *db = open_db(mk);
+	struct otad_job_row j = { .iccid = "8984010000000000005",
+				  .msisdn = "2001",
+				  .tar = { 0xb0, 0x00, 0x10 },
+				  .spi = { 0x16, 0x39 },
+				  .kvn = 1,
+				  .script_len = 3,
+				  .por_status = -1,
+				  .por_commands = -1 };
+	struct otad_job_row back;
+	int64_t n[OTAD_JOB_N_STATES];
+	unsigned active = 0;
+
+	(void)state;
+	memcpy(j.script, "\x00\xb0\x00", 3);
+	assert_int_equal(otad_db_job_insert(db, &j), 0);
+	assert_true(j.id > 0);
+	j.state = OTAD_JOB_SUBMITTED;
+	j.counter = 7;
+	j.attempts = 1;
+	j.deadline_ms = otad_now_ms() + 60000;
+	assert_int_equal(otad_db_job_update(db, &j, "sent"), 0);
+	assert_int_equal(otad_db_job_get(db, j.id, &back), 0);
+	assert_int_equal(back.state, OTAD_JOB_SUBMITTED);
+	assert_int_equal(back.counter, 7);
+	assert_int_equal(back.por_status, -1);
+	assert_memory_equal(back.tar, j.tar, 3);
+	assert_memory_equal(back.script, j.script, 3);
+	assert_int_equal(otad_db_jobs_active(db, count_one, &active), 0);
+	assert_int_equal(active, 1);
+	j.state = OTAD_JOB_POR_OK;
+	j.por_status = 0;
+	j.por_commands = 2;
+	j.por_last_sw = 0x9000;
+	j.por_last_len = 2;
+	memcpy(j.por_last_data, "\x98\x48", 2);
+	assert_int_equal(otad_db_job_update(db, &j, "PoR"), 0);
+	assert_int_equal(otad_db_job_get(db, j.id, &back), 0);
+	assert_int_equal(back.state, OTAD_JOB_POR_OK);
+	assert_int_equal(back.por_commands, 2);
+	assert_int_equal(back.por_last_sw, 0x9000);
+	assert_int_equal(back.por_last_len, 2);
+	assert_int_equal(back.por_last_data[1], 0x48);
+	active = 0;
+	assert_int_equal(otad_db_jobs_active(db, count_one, &active), 0);
+	assert_int_equal(active, 0);
+	assert_int_equal(otad_db_job_counts(db, n), 0);
+	assert_int_equal(n[OTAD_JOB_POR_OK], 1);
+	assert_int_equal(otad_db_job_get(db, 999, &back), -ENOENT);
+	otad_db_close(db);
+}
+
 static void test_newer_schema(void **state)
 {
 	struct otad_db *db;
@@ -279,7 +339,7 @@ int main(void)
 		cmocka_unit_test(test_keyfile),	      cmocka_unit_test(test_seal),
 		cmocka_unit_test(test_import),	      cmocka_unit_test(test_import_bad),
 		cmocka_unit_test(test_no_clear_keys), cmocka_unit_test(test_counters),
-		cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_jobs),	      cmocka_unit_test(test_newer_schema),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

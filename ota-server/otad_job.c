@@ -1,0 +1,554 @@
+/* simpki-otad's OTA jobs (otad_job.h): one osmo_fsm per job not over, PoR matching, PoR reassembly. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <osmocom/core/fsm.h>
+#include <osmocom/core/talloc.h>
+#include <osmocom/core/utils.h>
+
+#include <simpki/ota.h>
+#include <simpki/ota_sms.h>
+#include <simpki/rapdu.h>
+
+#include "otad.h"
+#include "otad_job.h"
+
+#define RETRY_DELAY_S 1
+#define PARTS_TTL_S 120 /* parts of a concatenated PoR wait this long for the others */
+
+struct otad_job_cfg otad_job_cfg = { .timeout_s = 60, .retries = 2, .spi = { 0x16, 0x39 }, .kvn = 1 };
+
+enum job_event {
+	EV_SEND,
+	EV_SUBMIT_OK,
+	EV_SUBMIT_FAIL,
+	EV_POR
+};
+
+struct otad_job {
+	struct llist_head list;
+	struct osmo_fsm_inst *fi;
+	struct otad_job_row row;
+	struct smpp_esme *esme;
+	unsigned parts_pending;
+};
+
+/* What a verified PoR said. */
+struct por {
+	uint8_t status;
+	bool has_response;
+	struct rapdu_summary s;
+};
+
+static LLIST_HEAD(jobs);
+static unsigned n_jobs;
+
+/* Parts of concatenated SMS waiting for the rest. */
+struct parts {
+	struct llist_head list;
+	char msisdn[21];
+	uint16_t ref;
+	uint8_t total, have;
+	uint8_t ud[OTA_SMS_MAX_PARTS][SMS_MAX_UD];
+	size_t len[OTA_SMS_MAX_PARTS];
+	int64_t since_ms;
+};
+static LLIST_HEAD(waiting_parts);
+
+static void ctr(unsigned idx)
+{
+	rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, idx));
+}
+
+/* Store the row in state \a s with \a detail, then enter the FSM state (final states end the job). */
+static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t timeout_s, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t timeout_s, const char *fmt, ...)
+{
+	char detail[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	job->row.state = s;
+	if (otad_job_state_final(s) || s == OTAD_JOB_RETRYING)
+		job->row.deadline_ms = 0;
+	if (otad_db_job_update(g_otad->db, &job->row, detail))
+		LOGPFSML(job->fi, LOGL_ERROR, "cannot store state %s: the database failed\n", otad_job_state_names[s]);
+	LOGPFSML(job->fi, otad_job_state_final(s) ? LOGL_NOTICE : LOGL_INFO, "%s: %s\n", otad_job_state_names[s],
+		 detail);
+	if (otad_job_state_final(s)) {
+		osmo_fsm_inst_state_chg(job->fi, s, 0, 0);
+		osmo_fsm_inst_term(job->fi, OSMO_FSM_TERM_REGULAR, NULL);
+		return;
+	}
+	osmo_fsm_inst_state_chg_ms(job->fi, s, timeout_s ? timeout_s * 1000 : 0, 1);
+}
+
+static uint8_t algo_code(enum card_import_algo a, uint8_t key_len)
+{
+	if (a == CARD_IMPORT_AES)
+		return 0x2;
+	return key_len == 24 ? 0x9 : 0x5; /* 3DES, three or two keys */
+}
+
+/* Build the packet with a new counter and submit its SMS. */
+static void send_job(struct otad_job *job)
+{
+	static uint8_t pkt[OTA_MAX_PACKET];
+	struct ota_sms_part parts[OTA_SMS_MAX_PARTS];
+	struct otad_keyset ks;
+	struct ota_keys keys = { .cc_len = 8 };
+	struct ota_command cmd = { 0 };
+	uint64_t cntr;
+	int len, n, rc;
+
+	if (job->esme)
+		smpp_esme_cancel(job->esme, job);
+	job->esme = otad_smsc_pick();
+	if (!job->esme) {
+		snprintf(job->row.error, sizeof(job->row.error), "no SMSC configured");
+		set_state(job, OTAD_JOB_FAILED, 0, "no SMSC configured");
+		return;
+	}
+	rc = otad_db_keyset_get(g_otad->db, job->row.iccid, job->row.kvn, &ks);
+	if (!rc)
+		rc = otad_db_counter_next(g_otad->db, job->row.iccid, job->row.kvn, &cntr);
+	if (rc) {
+		otad_keyset_wipe(&ks);
+		snprintf(job->row.error, sizeof(job->row.error), "key set %u: %s", job->row.kvn,
+			 rc == -ENOENT	? "none" :
+			 rc == -EBADMSG ? "does not open with this master key" :
+			 rc == -ERANGE	? "counter used up" :
+					  "database error");
+		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
+		return;
+	}
+	memcpy(keys.kic, ks.kic, ks.kic_len);
+	keys.kic_len = ks.kic_len;
+	memcpy(keys.kid, ks.kid, ks.kid_len);
+	keys.kid_len = ks.kid_len;
+	ota_spi_decode(job->row.spi, &cmd.spi);
+	cmd.kic = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kic_algo, ks.kic_len));
+	cmd.kid = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kid_algo, ks.kid_len));
+	otad_keyset_wipe(&ks);
+	memcpy(cmd.tar, job->row.tar, 3);
+	cmd.cntr = cntr;
+	cmd.data = job->row.script;
+	cmd.data_len = job->row.script_len;
+	len = ota_command_encode(&cmd, &keys, pkt, sizeof(pkt));
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	n = len < 0 ? len : ota_sms_split(pkt, (size_t)len, 0x70, (uint8_t)cntr, parts, OTA_SMS_MAX_PARTS);
+	if (n < 0) {
+		snprintf(job->row.error, sizeof(job->row.error), "the packet cannot be built (%s)",
+			 n == -E2BIG ? "too long" : "SPI, algorithms and keys do not fit together");
+		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
+		return;
+	}
+	job->row.counter = cntr;
+	job->row.attempts++;
+	job->row.deadline_ms = otad_now_ms() + (int64_t)otad_job_cfg.timeout_s * 1000;
+	job->row.error[0] = 0;
+	if (job->row.attempts > 1)
+		ctr(OTAD_CTR_RETRIES);
+	set_state(job, OTAD_JOB_SUBMITTED, otad_job_cfg.timeout_s, "try %u: counter %llu in %d SMS", job->row.attempts,
+		  (unsigned long long)cntr, n);
+	job->parts_pending = (unsigned)n;
+	for (int i = 0; i < n; i++)
+		smpp_esme_submit(job->esme, job->row.msisdn, parts[i].ud, parts[i].len, job);
+}
+
+/* ---- the state machine ---------------------------------------------------------------------------------------- */
+
+static void st_waiting(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct otad_job *job = fi->priv;
+	const struct por *p = data;
+
+	switch (event) {
+	case EV_SEND:
+		send_job(job);
+		break;
+	case EV_SUBMIT_OK:
+		if (job->parts_pending && --job->parts_pending == 0 && fi->state == OTAD_JOB_SUBMITTED) {
+			int64_t left = job->row.deadline_ms - otad_now_ms();
+
+			set_state(job, OTAD_JOB_DELIVERED, 0, "the SMSC took every SMS");
+			osmo_fsm_inst_state_chg_ms(fi, OTAD_JOB_DELIVERED, left > 1 ? (uint32_t)left : 1, 1);
+		}
+		break;
+	case EV_SUBMIT_FAIL:
+		smpp_esme_cancel(job->esme, job);
+		snprintf(job->row.error, sizeof(job->row.error), "the SMSC refused it: status 0x%08x",
+			 (uint32_t)(uintptr_t)data);
+		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
+		break;
+	case EV_POR:
+		job->row.por_status = p->status;
+		job->row.por_commands = p->has_response ? p->s.commands : -1;
+		job->row.por_last_sw = p->has_response ? p->s.last_sw : 0;
+		job->row.por_last_len = 0;
+		if (p->has_response && p->s.last_len <= sizeof(job->row.por_last_data)) {
+			memcpy(job->row.por_last_data, p->s.last_data, p->s.last_len);
+			job->row.por_last_len = p->s.last_len;
+		}
+		ctr(p->status ? OTAD_CTR_POR_ERROR : OTAD_CTR_POR_OK);
+		set_state(job, p->status ? OTAD_JOB_POR_ERROR : OTAD_JOB_POR_OK, 0, "PoR status %02x, counter %llu",
+			  p->status, (unsigned long long)job->row.counter);
+		break;
+	}
+}
+
+static int timer_cb(struct osmo_fsm_inst *fi)
+{
+	struct otad_job *job = fi->priv;
+
+	if (fi->state == OTAD_JOB_RETRYING || fi->state == OTAD_JOB_QUEUED) {
+		send_job(job);
+		return 0;
+	}
+	ctr(OTAD_CTR_TIMEOUTS);
+	if (job->row.attempts <= otad_job_cfg.retries) {
+		smpp_esme_cancel(job->esme, job);
+		set_state(job, OTAD_JOB_RETRYING, RETRY_DELAY_S, "no PoR for counter %llu in %u s",
+			  (unsigned long long)job->row.counter, otad_job_cfg.timeout_s);
+		return 0;
+	}
+	smpp_esme_cancel(job->esme, job);
+	snprintf(job->row.error, sizeof(job->row.error), "no PoR after %u tries", job->row.attempts);
+	set_state(job, OTAD_JOB_TIMED_OUT, 0, "%s", job->row.error);
+	return 0;
+}
+
+static void cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
+{
+	struct otad_job *job = fi->priv;
+
+	if (job->esme)
+		smpp_esme_cancel(job->esme, job);
+	llist_del(&job->list);
+	n_jobs--;
+}
+
+#define S(x) (1 << (x))
+#define WAITING_EVENTS (S(EV_SEND) | S(EV_SUBMIT_OK) | S(EV_SUBMIT_FAIL) | S(EV_POR))
+#define ALL_STATES                                                                                 \
+	(S(OTAD_JOB_QUEUED) | S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_POR_OK) | \
+	 S(OTAD_JOB_POR_ERROR) | S(OTAD_JOB_TIMED_OUT) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED))
+static const struct osmo_fsm_state job_states[] = {
+	[OTAD_JOB_QUEUED] = { .name = "queued",
+			      .in_event_mask = WAITING_EVENTS,
+			      .out_state_mask = ALL_STATES,
+			      .action = st_waiting },
+	[OTAD_JOB_SUBMITTED] = { .name = "submitted",
+				 .in_event_mask = WAITING_EVENTS,
+				 .out_state_mask = ALL_STATES,
+				 .action = st_waiting },
+	[OTAD_JOB_DELIVERED] = { .name = "delivered",
+				 .in_event_mask = WAITING_EVENTS,
+				 .out_state_mask = ALL_STATES,
+				 .action = st_waiting },
+	[OTAD_JOB_POR_OK] = { .name = "por-ok" },
+	[OTAD_JOB_POR_ERROR] = { .name = "por-error" },
+	[OTAD_JOB_TIMED_OUT] = { .name = "timed-out" },
+	[OTAD_JOB_RETRYING] = { .name = "retrying",
+				.in_event_mask = WAITING_EVENTS,
+				.out_state_mask = ALL_STATES,
+				.action = st_waiting },
+	[OTAD_JOB_FAILED] = { .name = "failed" },
+};
+
+static const struct value_string job_event_names[] = {
+	{ EV_SEND, "SEND" }, { EV_SUBMIT_OK, "SUBMIT_OK" }, { EV_SUBMIT_FAIL, "SUBMIT_FAIL" }, { EV_POR, "POR" },
+	{ 0, NULL },
+};
+
+static struct osmo_fsm job_fsm = {
+	.name = "ota-job",
+	.states = job_states,
+	.num_states = ARRAY_SIZE(job_states),
+	.event_names = job_event_names,
+	.timer_cb = timer_cb,
+	.cleanup = cleanup,
+	.log_subsys = DJOB,
+};
+
+static __attribute__((constructor)) void register_fsm(void)
+{
+	OSMO_ASSERT(osmo_fsm_register(&job_fsm) == 0);
+}
+
+static struct otad_job *job_alloc(const struct otad_job_row *row)
+{
+	struct osmo_fsm_inst *fi;
+	struct otad_job *job;
+	char id[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)row->id);
+	fi = osmo_fsm_inst_alloc(&job_fsm, g_otad->ctx, NULL, LOGL_DEBUG, id);
+	if (!fi)
+		return NULL;
+	job = talloc_zero(fi, struct otad_job);
+	if (!job) {
+		osmo_fsm_inst_free(fi);
+		return NULL;
+	}
+	fi->priv = job;
+	job->fi = fi;
+	job->row = *row;
+	fi->state = row->state;
+	llist_add_tail(&job->list, &jobs);
+	n_jobs++;
+	return job;
+}
+
+int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, int64_t *id, char *err,
+		    size_t errlen)
+{
+	static struct otad_job_row row;
+	struct otad_keyset ks;
+	struct otad_card card;
+	struct otad_job *job;
+	int rc;
+
+	if (!len || len > OTAD_JOB_SCRIPT_MAX) {
+		snprintf(err, errlen, "the script must be 1 to %d bytes", OTAD_JOB_SCRIPT_MAX);
+		return -EINVAL;
+	}
+	rc = otad_db_card_get(g_otad->db, iccid, &card);
+	if (rc) {
+		snprintf(err, errlen, rc == -ENOENT ? "no card with ICCID %s" : "database error", iccid);
+		return rc;
+	}
+	rc = otad_db_keyset_get(g_otad->db, iccid, otad_job_cfg.kvn, &ks);
+	otad_keyset_wipe(&ks);
+	if (rc) {
+		snprintf(err, errlen,
+			 rc == -ENOENT ? "card %s has no key set %u" : "the key set of card %s does not open", iccid,
+			 otad_job_cfg.kvn);
+		return rc == -ENOENT ? -ENOENT : -EIO;
+	}
+	memset(&row, 0, sizeof(row));
+	snprintf(row.iccid, sizeof(row.iccid), "%s", card.iccid);
+	snprintf(row.msisdn, sizeof(row.msisdn), "%s", card.msisdn);
+	memcpy(row.tar, tar, 3);
+	memcpy(row.spi, otad_job_cfg.spi, 2);
+	row.kvn = otad_job_cfg.kvn;
+	memcpy(row.script, script, len);
+	row.script_len = len;
+	row.state = OTAD_JOB_QUEUED;
+	row.por_status = row.por_commands = -1;
+	if (otad_db_job_insert(g_otad->db, &row)) {
+		snprintf(err, errlen, "database error");
+		return -EIO;
+	}
+	*id = row.id;
+	job = job_alloc(&row);
+	if (!job) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	osmo_fsm_inst_dispatch(job->fi, EV_SEND, NULL);
+	return 0;
+}
+
+static void resume_one(const struct otad_job_row *row, void *priv)
+{
+	struct otad_job *job = job_alloc(row);
+	int64_t left;
+
+	if (!job)
+		return;
+	(*(int *)priv)++;
+	switch (row->state) {
+	case OTAD_JOB_SUBMITTED:
+	case OTAD_JOB_DELIVERED:
+		/* its PoR may still come; if not, the deadline decides */
+		left = row->deadline_ms - otad_now_ms();
+		osmo_fsm_inst_state_chg_ms(job->fi, row->state, left > 1 ? (uint32_t)left : 1, 1);
+		break;
+	default: /* queued, retrying: send (again) with a new counter */
+		osmo_fsm_inst_state_chg_ms(job->fi, OTAD_JOB_QUEUED, 1, 1);
+		break;
+	}
+}
+
+int otad_job_resume_all(void)
+{
+	int n = 0, rc = otad_db_jobs_active(g_otad->db, resume_one, &n);
+
+	return rc ? rc : n;
+}
+
+unsigned otad_job_active(void)
+{
+	return n_jobs;
+}
+
+void otad_job_submit_done(void *priv, uint32_t status, const char *message_id)
+{
+	struct otad_job *job = priv;
+
+	osmo_fsm_inst_dispatch(job->fi, status ? EV_SUBMIT_FAIL : EV_SUBMIT_OK, (void *)(uintptr_t)status);
+}
+
+/* ---- PoRs ------------------------------------------------------------------------------------------------------ */
+
+/* Whether \a ud (02 71 00 | packet) is the PoR of \a job: decoded with its keys, the checksum verifies, TAR and
+ * counter are the job's. \returns 1 matched (p filled); 0 not this job's; -EBADMSG the checksum did not verify */
+static int por_of(struct otad_job *job, const uint8_t *ud, size_t len, struct por *p)
+{
+	static uint8_t work[OTA_MAX_PACKET];
+	struct ota_keys keys = { .cc_len = 8 };
+	struct ota_command cmd = { 0 };
+	struct ota_response rsp;
+	struct otad_keyset ks;
+	bool cc_ok = false;
+	int rc;
+
+	if (otad_db_keyset_get(g_otad->db, job->row.iccid, job->row.kvn, &ks))
+		return 0;
+	memcpy(keys.kic, ks.kic, ks.kic_len);
+	keys.kic_len = ks.kic_len;
+	memcpy(keys.kid, ks.kid, ks.kid_len);
+	keys.kid_len = ks.kid_len;
+	ota_spi_decode(job->row.spi, &cmd.spi);
+	cmd.kic = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kic_algo, ks.kic_len));
+	cmd.kid = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kid_algo, ks.kid_len));
+	otad_keyset_wipe(&ks);
+	memcpy(cmd.tar, job->row.tar, 3);
+	cmd.cntr = job->row.counter;
+	rc = ota_response_decode(ud, len, &cmd, &keys, &rsp, &cc_ok, work);
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	if (rc || memcmp(rsp.tar, job->row.tar, 3))
+		return 0;
+	if (!cc_ok)
+		return -EBADMSG;
+	if (rsp.cntr != job->row.counter)
+		return 0;
+	memset(p, 0, sizeof(*p));
+	p->status = rsp.status;
+	p->has_response = rsp.data_len && !rapdu_response_decode(rsp.data, rsp.data_len, &p->s);
+	return 1;
+}
+
+static void rx_packet(const char *msisdn, const uint8_t *ud, size_t len)
+{
+	struct otad_job *job, *tmp;
+	struct por p;
+	bool unverified = false;
+
+	if (len < 3 || ud[1] != 0x71) {
+		LOGP(DJOB, LOGL_NOTICE, "an SMS from %s that is not a PoR: ignored\n", msisdn);
+		ctr(OTAD_CTR_POR_UNMATCHED);
+		return;
+	}
+	llist_for_each_entry_safe(job, tmp, &jobs, list)
+	{
+		int rc;
+
+		if (strcmp(job->row.msisdn, msisdn) || !job->row.counter ||
+		    (job->fi->state != OTAD_JOB_SUBMITTED && job->fi->state != OTAD_JOB_DELIVERED &&
+		     job->fi->state != OTAD_JOB_RETRYING))
+			continue;
+		rc = por_of(job, ud, len, &p);
+		if (rc == 1) {
+			osmo_fsm_inst_dispatch(job->fi, EV_POR, &p);
+			return;
+		}
+		if (rc == -EBADMSG)
+			unverified = true;
+	}
+	if (unverified) {
+		LOGP(DJOB, LOGL_NOTICE, "a PoR from %s whose checksum does not verify: ignored\n", msisdn);
+		ctr(OTAD_CTR_POR_UNVERIFIED);
+	} else {
+		LOGP(DJOB, LOGL_NOTICE, "a PoR from %s for no waiting job (TAR %s): ignored\n", msisdn,
+		     len >= 9 ? osmo_hexdump_nospc(ud + 6, 3) : "?");
+		ctr(OTAD_CTR_POR_UNMATCHED);
+	}
+}
+
+static void expire_parts(void)
+{
+	struct parts *ps, *tmp;
+	int64_t now = otad_now_ms();
+
+	llist_for_each_entry_safe(ps, tmp, &waiting_parts, list)
+	{
+		if (now - ps->since_ms > PARTS_TTL_S * 1000) {
+			LOGP(DJOB, LOGL_NOTICE, "%u of %u parts of an SMS from %s never completed: dropped\n", ps->have,
+			     ps->total, ps->msisdn);
+			llist_del(&ps->list);
+			talloc_free(ps);
+		}
+	}
+}
+
+void otad_job_rx_sms(const char *msisdn, uint8_t esm_class, const uint8_t *ud, size_t len)
+{
+	static uint8_t joined[OTA_MAX_PACKET + 3];
+	const uint8_t *pud[OTA_SMS_MAX_PARTS];
+	struct sms_concat cc;
+	struct parts *ps;
+	size_t n;
+	int rc;
+
+	expire_parts();
+	rc = (esm_class & 0x40) ? ota_sms_part(ud, len, &cc) : -EBADMSG;
+	if (rc < 0 || len > SMS_MAX_UD) {
+		LOGP(DJOB, LOGL_NOTICE, "an SMS from %s without a usable user data header: ignored\n", msisdn);
+		ctr(OTAD_CTR_DELIVER_BAD);
+		return;
+	}
+	if (rc == 0) {
+		pud[0] = ud;
+		if (ota_sms_join(pud, &len, 1, joined, sizeof(joined), &n)) {
+			LOGP(DJOB, LOGL_NOTICE, "an SMS from %s that is no secured packet: ignored\n", msisdn);
+			ctr(OTAD_CTR_DELIVER_BAD);
+			return;
+		}
+		rx_packet(msisdn, joined, n);
+		return;
+	}
+	if (cc.total > OTA_SMS_MAX_PARTS) {
+		ctr(OTAD_CTR_DELIVER_BAD);
+		return;
+	}
+	llist_for_each_entry(ps, &waiting_parts, list)
+	{
+		if (!strcmp(ps->msisdn, msisdn) && ps->ref == cc.ref && ps->total == cc.total)
+			break;
+	}
+	if (&ps->list == &waiting_parts) {
+		ps = talloc_zero(g_otad->ctx, struct parts);
+		if (!ps)
+			return;
+		snprintf(ps->msisdn, sizeof(ps->msisdn), "%s", msisdn);
+		ps->ref = cc.ref;
+		ps->total = cc.total;
+		ps->since_ms = otad_now_ms();
+		llist_add_tail(&ps->list, &waiting_parts);
+	}
+	if (ps->len[cc.seq - 1]) /* a part again: the SMSC repeated it */
+		return;
+	memcpy(ps->ud[cc.seq - 1], ud, len);
+	ps->len[cc.seq - 1] = len;
+	if (++ps->have < ps->total)
+		return;
+	for (unsigned i = 0; i < ps->total; i++)
+		pud[i] = ps->ud[i];
+	rc = ota_sms_join(pud, ps->len, ps->total, joined, sizeof(joined), &n);
+	llist_del(&ps->list);
+	if (rc) {
+		LOGP(DJOB, LOGL_NOTICE, "a concatenated SMS from %s that does not join: ignored\n", msisdn);
+		ctr(OTAD_CTR_DELIVER_BAD);
+	} else {
+		rx_packet(msisdn, joined, n);
+	}
+	talloc_free(ps);
+}
