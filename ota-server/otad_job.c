@@ -16,7 +16,8 @@
 #include "otad_job.h"
 
 #define RETRY_DELAY_S 1
-#define PARTS_TTL_S 120 /* parts of a concatenated PoR wait this long for the others */
+#define REFUSED_RETRY_S 5 /* after a refusal by the SMSC */
+#define PARTS_TTL_S 120	  /* parts of a concatenated PoR wait this long for the others */
 
 struct otad_job_cfg otad_job_cfg = { .timeout_s = 60, .retries = 2, .spi = { 0x16, 0x39 }, .kvn = 1 };
 
@@ -182,10 +183,16 @@ static void st_waiting(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		}
 		break;
 	case EV_SUBMIT_FAIL:
+		/* osmo-msc answers "invalid destination" for a subscriber its VLR does not hold at the moment (after a
+		 * restart, before the phone registers again): a refusal is tried again while tries remain */
 		smpp_esme_cancel(job->esme, job);
 		snprintf(job->row.error, sizeof(job->row.error), "the SMSC refused it: status 0x%08x",
 			 (uint32_t)(uintptr_t)data);
-		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
+		if (job->row.attempts <= otad_job_cfg.retries)
+			set_state(job, OTAD_JOB_RETRYING, REFUSED_RETRY_S, "%s; again in %d s", job->row.error,
+				  REFUSED_RETRY_S);
+		else
+			set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
 		break;
 	case EV_POR:
 		job->row.por_status = p->status;

@@ -6,9 +6,11 @@
  *   queued     build the packet with a new counter (committed before use), split it into SMS, submit them
  *   submitted  the SMS are with the SMSC link; the PoR is due at the deadline
  *   delivered  the SMSC accepted every part
- *   retrying   the deadline passed without a PoR: sent again (a new counter) after RETRY_DELAY, while tries remain
+ *   retrying   the deadline passed without a PoR, or the SMSC refused the SMS: sent again (a new counter) shortly,
+ *              while tries remain
  *   por-ok / por-error   a PoR whose checksum verifies with the job's keys, for its TAR and counter (final)
- *   timed-out  no PoR after the last try (final);  failed: refused by the SMSC, or the packet cannot be built
+ *   timed-out  no PoR after the last try (final);  failed: refused by the SMSC at the last try, or the packet
+ *              cannot be built (final)
  *
  * PoRs arrive as deliver_sm from the card's MSISDN (concatenated ones are joined first). A PoR that matches no
  * waiting job (unknown TAR or counter), or whose checksum does not verify, is logged and counted and ends nothing.

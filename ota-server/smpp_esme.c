@@ -219,6 +219,8 @@ void smpp_esme_cancel(struct smpp_esme *e, void *priv)
 {
 	struct submit *s, *tmp;
 
+	if (!e)
+		return;
 	llist_for_each_entry_safe(s, tmp, &e->queue, list)
 	{
 		if (s->priv == priv) {

@@ -14,6 +14,7 @@
  *   CONN    a connection for SMS (MT or MO)                 released: CONN again while SMS wait, else IDLE
  *   DETACH  IMSI detach indication sent                     released or 3 s: OFF
  * A paging outside IDLE is ignored (a repeated paging while the answer is on its way, or a phone that is off).
+ * After a reset of the A interface (the MSC restarted), a phone in IDLE or LU registers again at once.
  *
  * One connection (SCCP connection, one dedicated channel) per mobile at a time; SMS arriving on any connection are
  * handled (osmo-msc sends waiting SMS on the LU's connection). MM messages from the phone carry N(SD) modulo 4
@@ -62,6 +63,7 @@ enum phone_ms_event {
 	MS_EV_PAGED,
 	MS_EV_MO_QUEUED,
 	MS_EV_PERIODIC,
+	MS_EV_NETWORK_RESET, /* the A interface was reset: register again */
 };
 
 /* Counters for the summary (phone_bsc.c prints it). */
@@ -140,6 +142,7 @@ struct phone_bsc {
 	struct osmo_cell_global_id cgi;
 	uint32_t next_conn_id;
 	bool reset_acked;
+	bool powered_on; /* the first RESET ACKNOWLEDGE switched the phones on */
 	bool ready_written;
 	struct osmo_timer_list reset_timer;
 	struct gsmtap_inst *gsmtap;

@@ -148,6 +148,22 @@ static void power_on_all(struct phone_bsc *bsc)
 		osmo_fsm_inst_dispatch(bsc->ms[i]->fi, MS_EV_POWER_ON, NULL);
 }
 
+/* The A interface was reset (by the MSC, or by us after the MSC came back): every connection is gone, and the
+ * MSC's VLR may have forgotten every phone. Phones that are on register again at once, as the restoration
+ * procedures of TS 23.007 would lead them to (osmo-msc does not page unknown subscribers by IMSI). */
+static void a_interface_reset(struct phone_bsc *bsc)
+{
+	for (unsigned i = 0; i < bsc->n_ms; i++) {
+		struct phone_ms *ms = bsc->ms[i];
+
+		if (ms->conn) {
+			ms->conn = false;
+			phone_ms_released(ms);
+		}
+		osmo_fsm_inst_dispatch(ms->fi, MS_EV_NETWORK_RESET, NULL);
+	}
+}
+
 static void rx_paging(struct phone_bsc *bsc, const uint8_t *data, size_t len)
 {
 	char imsi[16];
@@ -178,12 +194,20 @@ static void rx_unitdata(struct phone_bsc *bsc, const uint8_t *data, size_t len)
 			break;
 		bsc->reset_acked = true;
 		osmo_timer_del(&bsc->reset_timer);
-		LOGP(DBSC, LOGL_NOTICE, "the MSC acknowledged our RESET: switching %u phones on\n", bsc->n_ms);
-		power_on_all(bsc);
+		if (!bsc->powered_on) {
+			bsc->powered_on = true;
+			LOGP(DBSC, LOGL_NOTICE, "the MSC acknowledged our RESET: switching %u phones on\n", bsc->n_ms);
+			power_on_all(bsc);
+		} else {
+			LOGP(DBSC, LOGL_NOTICE, "the MSC acknowledged our RESET: the phones register again\n");
+			a_interface_reset(bsc);
+		}
 		break;
 	case BSS_MAP_MSG_RESET:
-		LOGP(DBSC, LOGL_NOTICE, "the MSC reset the A interface\n");
+		LOGP(DBSC, LOGL_NOTICE, "the MSC reset the A interface: the phones register again\n");
 		osmo_sccp_tx_unitdata_msg(bsc->scu, &bsc->local, &bsc->msc, gsm0808_create_reset_ack());
+		if (bsc->powered_on)
+			a_interface_reset(bsc);
 		break;
 	case BSS_MAP_MSG_PAGING:
 		rx_paging(bsc, data + 3, len - 3);
@@ -229,6 +253,18 @@ static int sccp_sap_up(struct osmo_prim_hdr *oph, void *_scu)
 	case OSMO_PRIM(OSMO_SCU_PRIM_N_CONNECT, PRIM_OP_INDICATION):
 		LOGP(DBSC, LOGL_NOTICE, "the MSC opened connection %u (handover?): refused\n", prim->u.connect.conn_id);
 		osmo_sccp_tx_disconn(bsc->scu, prim->u.connect.conn_id, NULL, 0);
+		break;
+	case OSMO_PRIM(OSMO_SCU_PRIM_N_PCSTATE, PRIM_OP_INDICATION):
+		/* the MSC's point code came back (it restarted): RESET the A interface, as a BSC does */
+		if (prim->u.pcstate.affected_pc == bsc->msc.pc &&
+		    prim->u.pcstate.sp_status == OSMO_SCCP_SP_S_ACCESSIBLE && bsc->powered_on) {
+			LOGP(DBSC, LOGL_NOTICE, "the MSC is reachable again: RESET\n");
+			bsc->reset_acked = false;
+			osmo_timer_schedule(&bsc->reset_timer, 0, 200000);
+		} else if (prim->u.pcstate.affected_pc == bsc->msc.pc &&
+			   prim->u.pcstate.sp_status == OSMO_SCCP_SP_S_INACCESSIBLE) {
+			LOGP(DBSC, LOGL_NOTICE, "the MSC is not reachable\n");
+		}
 		break;
 	default:
 		LOGP(DBSC, LOGL_DEBUG, "SCCP primitive %s\n", osmo_scu_prim_name(oph));

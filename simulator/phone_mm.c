@@ -211,6 +211,11 @@ static void st_lu(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		osmo_fsm_inst_state_chg(fi, MS_ST_OFF, 0, 0);
 		sim_power(ms, false);
 		break;
+	case MS_EV_NETWORK_RESET:
+		phone_bsc_disconnect(ms);
+		osmo_fsm_inst_state_chg(fi, MS_ST_LU, T3210_S, T_LU);
+		tx_lu_request(ms, 2);
+		break;
 	}
 }
 
@@ -242,6 +247,12 @@ static void st_idle(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		break;
 	case MS_EV_MO_QUEUED:
 		go_idle(ms);
+		break;
+	case MS_EV_NETWORK_RESET:
+		LOGMS(ms, DPHONE, LOGL_NOTICE, "the network was reset: location updating (IMSI attach)\n");
+		ms->attached = false;
+		osmo_fsm_inst_state_chg(fi, MS_ST_LU, T3210_S, T_LU);
+		tx_lu_request(ms, 2);
 		break;
 	case MS_EV_PERIODIC:
 		LOGMS(ms, DPHONE, LOGL_INFO, "periodic location updating\n");
@@ -314,35 +325,40 @@ static int timer_cb(struct osmo_fsm_inst *fi)
 #define S(x) (1 << (x))
 static const struct osmo_fsm_state ms_states[] = {
 	[MS_ST_OFF] = { .name = "OFF",
-			.in_event_mask = S(MS_EV_POWER_ON) | S(MS_EV_POWER_OFF) | S(MS_EV_PAGED),
+			.in_event_mask =
+				S(MS_EV_POWER_ON) | S(MS_EV_POWER_OFF) | S(MS_EV_PAGED) | S(MS_EV_NETWORK_RESET),
 			.out_state_mask = S(MS_ST_LU) | S(MS_ST_OFF),
 			.onenter = st_off_onenter,
 			.action = st_off },
 	[MS_ST_LU] = { .name = "LU",
 		       .in_event_mask = S(MS_EV_LU_ACCEPT) | S(MS_EV_LU_REJECT) | S(MS_EV_RELEASED) |
-					S(MS_EV_POWER_OFF) | S(MS_EV_PAGED),
-		       .out_state_mask = S(MS_ST_OFF) | S(MS_ST_IDLE) | S(MS_ST_CONN) | S(MS_ST_DETACH),
+					S(MS_EV_POWER_OFF) | S(MS_EV_PAGED) | S(MS_EV_NETWORK_RESET),
+		       .out_state_mask = S(MS_ST_OFF) | S(MS_ST_IDLE) | S(MS_ST_CONN) | S(MS_ST_DETACH) | S(MS_ST_LU),
 		       .action = st_lu },
 	[MS_ST_IDLE] = { .name = "IDLE",
-			 .in_event_mask = S(MS_EV_PAGED) | S(MS_EV_MO_QUEUED) | S(MS_EV_PERIODIC) | S(MS_EV_POWER_OFF),
+			 .in_event_mask = S(MS_EV_PAGED) | S(MS_EV_MO_QUEUED) | S(MS_EV_PERIODIC) | S(MS_EV_POWER_OFF) |
+					  S(MS_EV_NETWORK_RESET),
 			 .out_state_mask = S(MS_ST_CONN) | S(MS_ST_LU) | S(MS_ST_DETACH) | S(MS_ST_IDLE),
 			 .onenter = st_idle_onenter,
 			 .onleave = st_idle_onleave,
 			 .action = st_idle },
 	[MS_ST_CONN] = { .name = "CONN",
-			 .in_event_mask = S(MS_EV_RELEASED) | S(MS_EV_POWER_OFF) | S(MS_EV_PAGED),
+			 .in_event_mask =
+				 S(MS_EV_RELEASED) | S(MS_EV_POWER_OFF) | S(MS_EV_PAGED) | S(MS_EV_NETWORK_RESET),
 			 .out_state_mask = S(MS_ST_IDLE) | S(MS_ST_CONN) | S(MS_ST_DETACH) | S(MS_ST_OFF),
 			 .action = st_conn },
 	[MS_ST_DETACH] = { .name = "DETACH",
-			   .in_event_mask = S(MS_EV_RELEASED) | S(MS_EV_PAGED),
+			   .in_event_mask = S(MS_EV_RELEASED) | S(MS_EV_PAGED) | S(MS_EV_NETWORK_RESET),
 			   .out_state_mask = S(MS_ST_OFF),
 			   .action = st_detach },
 };
 
 static const struct value_string ms_event_names[] = {
-	{ MS_EV_POWER_ON, "POWER_ON" },	  { MS_EV_POWER_OFF, "POWER_OFF" }, { MS_EV_LU_ACCEPT, "LU_ACCEPT" },
-	{ MS_EV_LU_REJECT, "LU_REJECT" }, { MS_EV_RELEASED, "RELEASED" },   { MS_EV_PAGED, "PAGED" },
-	{ MS_EV_MO_QUEUED, "MO_QUEUED" }, { MS_EV_PERIODIC, "PERIODIC" },   { 0, NULL },
+	{ MS_EV_POWER_ON, "POWER_ON" },		  { MS_EV_POWER_OFF, "POWER_OFF" },
+	{ MS_EV_LU_ACCEPT, "LU_ACCEPT" },	  { MS_EV_LU_REJECT, "LU_REJECT" },
+	{ MS_EV_RELEASED, "RELEASED" },		  { MS_EV_PAGED, "PAGED" },
+	{ MS_EV_MO_QUEUED, "MO_QUEUED" },	  { MS_EV_PERIODIC, "PERIODIC" },
+	{ MS_EV_NETWORK_RESET, "NETWORK_RESET" }, { 0, NULL },
 };
 
 struct osmo_fsm phone_ms_fsm = {

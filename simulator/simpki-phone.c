@@ -293,7 +293,7 @@ static int run(void *ctx, struct phone_bsc *bsc, int argc, char **argv)
 	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
 	log_set_use_color(osmo_stderr_target, 0);
 	log_set_category_filter(osmo_stderr_target, DLSS7, 1, LOGL_ERROR);
-	log_set_category_filter(osmo_stderr_target, DLSCCP, 1, LOGL_ERROR);
+	log_set_category_filter(osmo_stderr_target, DLSCCP, 1, LOGL_FATAL); /* its SCMG logs N-PCSTATE as an error */
 	log_set_category_filter(osmo_stderr_target, DLM3UA, 1, LOGL_ERROR);
 	log_set_category_filter(osmo_stderr_target, DLSMS, 1, LOGL_ERROR);
 	log_set_category_filter(osmo_stderr_target, DLGLOBAL, 1, LOGL_ERROR);

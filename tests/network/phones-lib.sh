@@ -18,7 +18,11 @@ cleanup() {
 			[ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }
 		done
 	fi
-	rm -rf "$dir"
+	if [ "${SIMPKI_TEST_KEEP:-0}" = 1 ]; then
+		echo "kept: $dir" >&2
+	else
+		rm -rf "$dir"
+	fi
 }
 trap cleanup EXIT
 
@@ -33,15 +37,18 @@ luhn() {
 		if ((n - i) % 2 == 0) { d *= 2; if (d > 9) d -= 9 } s += d } print $0 (10 - s % 10) % 10 }'
 }
 
-# cards N: N SIMs in $dir/cards/NNN (IMSI 001010000000NNN, MSISDN 2NNN, AES OTA key set 1), known to the HLR
+# cards N: N SIMs in $dir/cards/NNN (IMSI 001010000000NNN, MSISDN 2NNN, AES OTA key set 1), known to the HLR, and
+# the vendor file for simpki-otad in $dir/cards.csv
 cards() {
 	mkdir -p "$dir/cards"
+	echo "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid" > "$dir/cards.csv"
 	i=0
 	while [ $i -lt "$1" ]; do
 		n=$(printf %03d $i)
 		"$card" create --state "$dir/cards/$n" --iccid "$(luhn 898401000000000$n)" --imsi 001010000000$n \
 			--msisdn 2$n --ota-key "1:aes:$KIC:$KID" > /dev/null || { fail "simpki-card create $n"; return 1; }
 		"$net" add-subscriber "$dir/net" 001010000000$n 2$n > /dev/null || { fail "add-subscriber $n"; return 1; }
+		echo "$(luhn 898401000000000$n),001010000000$n,2$n,1,aes,$KIC,aes,$KID" >> "$dir/cards.csv"
 		i=$((i + 1))
 	done
 }

@@ -26,43 +26,7 @@ expect_in() { # FILE TEXT
 	grep -q -- "$2" "$1" || fail "$(basename "$1") lacks '$2': $(head -c 1500 "$1")"
 }
 
-# vty COMMAND...: run the commands in the VTY (enable first), print what it answered
-vty() {
-	python3 - "$@" <<'PY'
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", 4270), timeout=10)
-buf = b""
-def until_prompt():
-    global buf
-    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    out, buf = buf, b""
-    return out.decode(errors="replace")
-until_prompt()
-for c in ["enable"] + sys.argv[1:]:
-    s.sendall(c.encode() + b"\r\n")
-    sys.stdout.write(until_prompt())
-PY
-}
-
-# ctrl VARIABLE: GET over CTRL (IPA framing), print the reply
-ctrl() {
-	python3 - "$1" <<'PY'
-import socket, struct, sys
-s = socket.create_connection(("127.0.0.1", 4271), timeout=10)
-msg = ("GET 1 " + sys.argv[1]).encode()
-s.sendall(struct.pack(">HBB", len(msg) + 1, 0xee, 0) + msg)
-hdr = s.recv(3)
-n = struct.unpack(">H", hdr[:2])[0]
-data = b""
-while len(data) < n:
-    data += s.recv(n - len(data))
-print(data[1:].decode(errors="replace"))
-PY
-}
+. "$(dirname "$0")/otad-lib.sh"
 
 start() { # CFG: start simpki-otad from $dir/elsewhere, wait for its VTY
 	(cd "$dir/elsewhere" && exec "$otad" -c "$1") > "$dir/otad.log" 2>&1 &

@@ -1,0 +1,55 @@
+# Shell functions for simpki-otad tests (sourced; the caller sets otad, dir and has fail): talk to its VTY and CTRL,
+# start it from a directory of its own and wait for its VTY.
+
+# vty COMMAND...: run the commands in the VTY (enable first), print what it answered
+vty() {
+	python3 - "$@" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 4270), timeout=30)
+buf = b""
+def until_prompt():
+    global buf
+    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    out, buf = buf, b""
+    return out.decode(errors="replace")
+until_prompt()
+for c in ["enable"] + sys.argv[1:]:
+    s.sendall(c.encode() + b"\r\n")
+    sys.stdout.write(until_prompt())
+PY
+}
+
+# ctrl VARIABLE: GET over CTRL (IPA framing), print the reply
+ctrl() {
+	python3 - "$1" <<'PY'
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", 4271), timeout=10)
+msg = ("GET 1 " + sys.argv[1]).encode()
+s.sendall(struct.pack(">HBB", len(msg) + 1, 0xee, 0) + msg)
+hdr = s.recv(3)
+n = struct.unpack(">H", hdr[:2])[0]
+data = b""
+while len(data) < n:
+    data += s.recv(n - len(data))
+print(data[1:].decode(errors="replace"))
+PY
+}
+
+# start_otad CFG [LOG]: start simpki-otad from $dir/elsewhere (relative paths resolve against CFG's directory),
+# wait for its VTY; its PID in $otad_pid
+start_otad() {
+	mkdir -p "$dir/elsewhere"
+	(cd "$dir/elsewhere" && exec "$otad" -c "$1") >> "${2:-$dir/otad.log}" 2>&1 &
+	otad_pid=$!
+	so_t=0
+	until python3 -c 'import socket; socket.create_connection(("127.0.0.1", 4270), timeout=1)' 2> /dev/null; do
+		kill -0 $otad_pid 2> /dev/null || { fail "simpki-otad exited at start: $(tail -n 5 "${2:-$dir/otad.log}")"; otad_pid=""; return 1; }
+		[ $so_t -lt 100 ] || { fail "no VTY after 10 s"; return 1; }
+		sleep 0.1
+		so_t=$((so_t + 1))
+	done
+}
