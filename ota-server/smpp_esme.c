@@ -251,7 +251,7 @@ static bool temporary(uint32_t status)
 
 static void rx_submit_resp(struct smpp_esme *e, const uint8_t *pdu, const struct smpp_hdr *h)
 {
-	submit_sm_resp_t r = { 0 };
+	char id[66] = "";
 	struct submit *s, *found = NULL;
 
 	llist_for_each_entry(s, &e->in_flight, list)
@@ -283,9 +283,9 @@ static void rx_submit_resp(struct smpp_esme *e, const uint8_t *pdu, const struct
 		return;
 	}
 	if (!h->status)
-		smpp34_unpack(SUBMIT_SM_RESP, &r, pdu, (int)h->len);
+		smpp_submit_resp_id(pdu, h->len, id, sizeof(id));
 	if (found->priv)
-		e->ops->submit_done(found->priv, h->status, h->status ? NULL : (const char *)r.message_id);
+		e->ops->submit_done(found->priv, h->status, h->status ? NULL : id);
 	talloc_free(found);
 	pump(e);
 }
@@ -294,22 +294,18 @@ static void rx_submit_resp(struct smpp_esme *e, const uint8_t *pdu, const struct
 
 static void rx_deliver(struct smpp_esme *e, const uint8_t *pdu, const struct smpp_hdr *h)
 {
-	deliver_sm_t d = { 0 };
 	deliver_sm_resp_t r = { .command_id = DELIVER_SM_RESP, .sequence_number = h->seq };
+	struct smpp_deliver d;
 
-	if (smpp34_unpack(DELIVER_SM, &d, pdu, (int)h->len)) {
+	if (smpp_deliver_parse(pdu, h->len, &d)) {
 		LOGP(DSMPP, LOGL_ERROR, "%s: malformed deliver_sm (%u bytes) refused\n", e->cfg.name, h->len);
+		ctr_inc(e, OTAD_CTR_DELIVER_BAD);
 		r.command_status = ESME_RINVMSGLEN;
-		destroy_tlv(d.tlv);
 		send_pdu(e, DELIVER_SM_RESP, &r);
 		return;
 	}
-	destroy_tlv(d.tlv);
 	send_pdu(e, DELIVER_SM_RESP, &r);
-	d.source_addr[sizeof(d.source_addr) - 1] = 0;
-	d.destination_addr[sizeof(d.destination_addr) - 1] = 0;
-	e->ops->deliver(e->data, (const char *)d.source_addr, (const char *)d.destination_addr, d.esm_class,
-			d.protocol_id, d.data_coding, d.short_message, d.sm_length);
+	e->ops->deliver(e->data, d.source, d.dest, d.esm_class, d.pid, d.dcs, d.sm, d.sm_len);
 }
 
 static void rx_pdu(struct smpp_esme *e, const uint8_t *pdu, const struct smpp_hdr *h)
