@@ -4,6 +4,8 @@
 #                each carrying its own card's ICCID; no counter used twice
 #   kill         simpki-otad killed with SIGKILL while 30 jobs run, and started again: every job ends exactly
 #                once (one final event each), no counter of a card used twice
+#   wrong-cc     the server has a wrong key for one card: the SIM's PoR (status 01, no checksum) is logged and
+#                counted and ends nothing, the job times out; the other card's job is not disturbed
 #   msc-restart  osmo-msc (MSC and SMSC) stopped and started again while 20 jobs run: nothing lost, every job
 #                ends with its PoR; the SMPP link was made again
 # Usage: otad-network.sh MODE BUILD_DIR SOURCE_DIR
@@ -116,6 +118,25 @@ kill)
 	wait_final 30 120
 	check_exactly_once
 	grep -q "^por-ok 30" "$dir/jobs.out" || fail "not 30 PoRs OK after the restart: $(tr '\n' ' ' < "$dir/jobs.out")"
+	;;
+wrong-cc)
+	# the server holds a wrong KID for card 000: the SIM refuses its packet (PoR status 01, no checksum), which
+	# ends nothing but is counted; the job times out. Card 001's job is not disturbed.
+	cards 2 || exit 1
+	config 5 0
+	sed -i '2s/,aes,[0-9A-F]*$/,aes,00112233445566778899AABBCCDDEEFF/' "$dir/cards.csv"
+	start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+	start_phones phone --cards "$dir/cards" || exit 1
+	vty "import cards $dir/cards.csv" > /dev/null
+	jobs_for_all
+	wait_final 2 60
+	vty "show job 1" "show job 2" > "$dir/show.out"
+	grep -q "^job 1 .* state timed-out" "$dir/show.out" || fail "job 1: $(grep '^job 1' "$dir/show.out")"
+	grep -q "^job 2 .* state por-ok" "$dir/show.out" || fail "job 2: $(grep '^job 2' "$dir/show.out")"
+	ctrl rate_ctr.abs.otad.0.ota:por_unverified > "$dir/ctrl.out"
+	grep -q "por_unverified 1" "$dir/ctrl.out" || fail "the unverified PoR is not counted: $(cat "$dir/ctrl.out")"
+	grep -q "checksum does not verify" "$dir/otad.log" || fail "the unverified PoR is not logged"
+	check_exactly_once
 	;;
 msc-restart)
 	cards 20 || exit 1
