@@ -19,25 +19,28 @@ struct otad_db {
 
 static const char *const migrations[] = {
 	/* to version 1 */
-	"CREATE TABLE batches (id INTEGER PRIMARY KEY, name TEXT NOT NULL, imported_at INTEGER NOT NULL,"
-	" cards INTEGER NOT NULL, keysets INTEGER NOT NULL);"
-	"CREATE TABLE cards (iccid TEXT PRIMARY KEY, imsi TEXT NOT NULL UNIQUE, msisdn TEXT NOT NULL UNIQUE,"
-	" state TEXT NOT NULL DEFAULT 'active', batch INTEGER NOT NULL REFERENCES batches(id),"
-	" line INTEGER NOT NULL);"
-	"CREATE TABLE keysets (iccid TEXT NOT NULL REFERENCES cards(iccid), kvn INTEGER NOT NULL"
-	" CHECK (kvn BETWEEN 1 AND 15), kic_algo TEXT NOT NULL, kid_algo TEXT NOT NULL, kic_len INTEGER NOT NULL,"
-	" kid_len INTEGER NOT NULL, kik_len INTEGER NOT NULL, sealed BLOB NOT NULL,"
-	" counter INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (iccid, kvn));",
+	("CREATE TABLE batches (id INTEGER PRIMARY KEY, name TEXT NOT NULL, imported_at INTEGER NOT NULL,"
+	 " cards INTEGER NOT NULL, keysets INTEGER NOT NULL);"
+	 "CREATE TABLE cards (iccid TEXT PRIMARY KEY, imsi TEXT NOT NULL UNIQUE, msisdn TEXT NOT NULL UNIQUE,"
+	 " state TEXT NOT NULL DEFAULT 'active', batch INTEGER NOT NULL REFERENCES batches(id),"
+	 " line INTEGER NOT NULL);"
+	 "CREATE TABLE keysets (iccid TEXT NOT NULL REFERENCES cards(iccid), kvn INTEGER NOT NULL"
+	 " CHECK (kvn BETWEEN 1 AND 15), kic_algo TEXT NOT NULL, kid_algo TEXT NOT NULL, kic_len INTEGER NOT NULL,"
+	 " kid_len INTEGER NOT NULL, kik_len INTEGER NOT NULL, sealed BLOB NOT NULL,"
+	 " counter INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (iccid, kvn));"),
 	/* to version 2 */
-	"CREATE TABLE jobs (id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid), msisdn TEXT NOT NULL,"
-	" tar TEXT NOT NULL, spi TEXT NOT NULL, kvn INTEGER NOT NULL, script BLOB NOT NULL, state TEXT NOT NULL,"
-	" counter INTEGER, attempts INTEGER NOT NULL DEFAULT 0, deadline INTEGER, created_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL, por_status INTEGER, por_commands INTEGER, por_last_sw TEXT,"
-	" por_last_data TEXT, error TEXT);"
-	"CREATE INDEX jobs_active ON jobs (state) WHERE state IN ('queued', 'submitted', 'delivered', 'retrying');"
-	"CREATE TABLE job_events (id INTEGER PRIMARY KEY, job INTEGER NOT NULL REFERENCES jobs(id),"
-	" at INTEGER NOT NULL, state TEXT NOT NULL, detail TEXT);"
-	"CREATE INDEX job_events_job ON job_events (job);",
+	("CREATE TABLE jobs (id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid), msisdn TEXT NOT NULL,"
+	 " tar TEXT NOT NULL, spi TEXT NOT NULL, kvn INTEGER NOT NULL, script BLOB NOT NULL, state TEXT NOT NULL,"
+	 " counter INTEGER, attempts INTEGER NOT NULL DEFAULT 0, deadline INTEGER, created_at INTEGER NOT NULL,"
+	 " updated_at INTEGER NOT NULL, por_status INTEGER, por_commands INTEGER, por_last_sw TEXT,"
+	 " por_last_data TEXT, error TEXT);"
+	 "CREATE INDEX jobs_active ON jobs (state) WHERE state IN ('queued', 'submitted', 'delivered', 'retrying');"
+	 "CREATE TABLE job_events (id INTEGER PRIMARY KEY, job INTEGER NOT NULL REFERENCES jobs(id),"
+	 " at INTEGER NOT NULL, state TEXT NOT NULL, detail TEXT);"
+	 "CREATE INDEX job_events_job ON job_events (job);"),
+	/* to version 3 */
+	("CREATE TABLE tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash BLOB NOT NULL UNIQUE,"
+	 " created_at INTEGER NOT NULL);"),
 };
 
 static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
@@ -722,4 +725,36 @@ int otad_db_job_counts(struct otad_db *db, int64_t *n)
 		n[state_of((const char *)sqlite3_column_text(st, 0))] = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* ---- API tokens ---------------------------------------------------------------------------------------------- */
+
+int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, otad_now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
+}
+
+int otad_db_token_known(struct otad_db *db, const uint8_t hash[32])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* the hash of a random token: looking it up by value leaks nothing an attacker could use */
+	if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM tokens WHERE hash = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }

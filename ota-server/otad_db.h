@@ -24,6 +24,9 @@
  *   job_events(id INTEGER PRIMARY KEY, job INTEGER NOT NULL REFERENCES jobs(id), at INTEGER NOT NULL (Unix ms),
  *              state TEXT NOT NULL, detail TEXT)               every state a job went through, in order
  * A job's row and its event are written in one transaction.
+ * Version 3 (operator API):
+ *   tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash BLOB NOT NULL UNIQUE (SHA-256 of the token),
+ *          created_at INTEGER NOT NULL (Unix ms))             bearer tokens besides the administrator's
  */
 #pragma once
 #include <stdbool.h>
@@ -33,7 +36,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 2
+#define OTAD_DB_VERSION 3
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
@@ -143,3 +146,10 @@ int otad_db_jobs_active(struct otad_db *db, void (*cb)(const struct otad_job_row
 /*! How many jobs are in each state (\a n: OTAD_JOB_N_STATES counts). \returns 0; -EIO */
 int otad_db_job_counts(struct otad_db *db, int64_t *n);
 int64_t otad_now_ms(void);
+
+/* ---- API tokens (only their SHA-256 is stored) ---- */
+
+/*! \returns 0; -EEXIST (the name is taken); -EIO */
+int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32]);
+/*! \returns 1 known; 0 not; -EIO */
+int otad_db_token_known(struct otad_db *db, const uint8_t hash[32]);

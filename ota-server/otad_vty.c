@@ -30,6 +30,7 @@
 #include <osmocom/vty/vty.h>
 
 #include "otad.h"
+#include "otad_api.h"
 #include "otad_job.h"
 
 enum otad_vty_node {
@@ -106,6 +107,52 @@ DEFUN(cfg_job_kvn, cfg_job_kvn_cmd, "job kvn <1-15>",
       "Key version number\n")
 {
 	otad_job_cfg.kvn = (uint8_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_api_bind, cfg_api_bind_cmd, "api bind A.B.C.D <1-65535>",
+      "The operator API (HTTP/JSON)\n"
+      "Where it listens\n"
+      "IPv4 address\n"
+      "Port\n")
+{
+	osmo_talloc_replace_string(g_otad->ctx, &otad_api_cfg.ip, argv[0]);
+	otad_api_cfg.port = (uint16_t)atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_api_rate, cfg_api_rate_cmd, "api rate <0-1000000>",
+      "The operator API (HTTP/JSON)\n"
+      "Requests per second at most, beyond: 429\n"
+      "Count (0: no limit)\n")
+{
+	otad_api_cfg.rate = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(api_token_create, api_token_create_cmd, "api token create NAME",
+      "The operator API\n"
+      "Bearer tokens\n"
+      "Make one (it is shown once; only its hash is kept)\n"
+      "Its name\n")
+{
+	char token[65];
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	if (strlen(argv[0]) > 64 ||
+	    strspn(argv[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(argv[0])) {
+		vty_out(vty, "%% a name is 1 to 64 of A-Z a-z 0-9 . _ -%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	rc = otad_api_token_new(argv[0], token);
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -EEXIST ? "that name is taken" : "cannot make a token", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "token %s %s%s", argv[0], token, VTY_NEWLINE);
+	memset(token, 0, sizeof(token));
 	return CMD_SUCCESS;
 }
 
@@ -229,6 +276,9 @@ static int config_write_otad(struct vty *vty)
 	vty_out(vty, " job retries %u%s", otad_job_cfg.retries, VTY_NEWLINE);
 	vty_out(vty, " job spi %02x%02x%s", otad_job_cfg.spi[0], otad_job_cfg.spi[1], VTY_NEWLINE);
 	vty_out(vty, " job kvn %u%s", otad_job_cfg.kvn, VTY_NEWLINE);
+	vty_out(vty, " api bind %s %u%s", otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1", otad_api_cfg.port,
+		VTY_NEWLINE);
+	vty_out(vty, " api rate %u%s", otad_api_cfg.rate, VTY_NEWLINE);
 	llist_for_each_entry(smsc, &g_otad->smscs, list)
 	{
 		vty_out(vty, " smsc %s%s", smsc->cfg.name, VTY_NEWLINE);
@@ -483,6 +533,9 @@ void otad_vty_init(void)
 	install_element(OTAD_NODE, &cfg_job_retries_cmd);
 	install_element(OTAD_NODE, &cfg_job_spi_cmd);
 	install_element(OTAD_NODE, &cfg_job_kvn_cmd);
+	install_element(OTAD_NODE, &cfg_api_bind_cmd);
+	install_element(OTAD_NODE, &cfg_api_rate_cmd);
+	install_element(ENABLE_NODE, &api_token_create_cmd);
 	install_element(OTAD_NODE, &cfg_smsc_cmd);
 	install_node(&smsc_node, config_write_smsc);
 	install_element(SMSC_NODE, &cfg_smsc_ip_cmd);

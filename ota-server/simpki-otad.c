@@ -23,6 +23,7 @@
 #include <osmocom/vty/telnet_interface.h>
 
 #include "otad.h"
+#include "otad_api.h"
 #include "otad_job.h"
 
 #define OTAD_VTY_PORT 4270
@@ -88,8 +89,10 @@ static void usage(FILE *f)
 		"                           in it are relative to its directory\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"Telnet VTY on 127.0.0.1:%d (show cards, show card ICCID, import cards FILE, show rate-counters),\n"
-		"CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
+		"The operator API (HTTP/JSON) on 127.0.0.1:8480 by default: every request needs a bearer token, the\n"
+		"one in SIMPKI_API_TOKEN when the daemon starts (the administrator's) or one made with\n"
+		"'api token create NAME' in the VTY. Telnet VTY on 127.0.0.1:%d (show cards, import cards FILE,\n"
+		"job create, show jobs, show smpp, show rate-counters), CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
 		"Exit codes: 0 stopped by a signal, 1 could not start (the message says why), 2 usage error.\n",
 		OTAD_VTY_PORT, OTAD_CTRL_PORT);
 }
@@ -140,6 +143,12 @@ static int start(const char *cfg_file)
 	}
 	if (rc)
 		LOGP(DOTAD, LOGL_NOTICE, "%d jobs resumed\n", rc);
+	rc = otad_api_start();
+	if (rc) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot open the operator API on %s:%u: %s\n",
+		     otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1", otad_api_cfg.port, strerror(-rc));
+		return rc;
+	}
 	rc = telnet_init_default(g_otad->ctx, NULL, OTAD_VTY_PORT);
 	if (rc < 0) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot open the telnet VTY on port %d: %s\n", OTAD_VTY_PORT, strerror(-rc));
@@ -218,6 +227,7 @@ int main(int argc, char **argv)
 	while (!quit)
 		osmo_select_main_ctx(0);
 	LOGP(DOTAD, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
+	otad_api_stop();
 	otad_db_close(g_otad->db);
 	telnet_exit();
 	talloc_free(ctx);

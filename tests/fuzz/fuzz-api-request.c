@@ -1,0 +1,65 @@
+/* libFuzzer harness: simpki-otad's operator API requests (ota-server/api_parse.c): the first input byte picks
+ * what the rest is: a method and a URL (split at the first space), an Authorization header value, a job body or a
+ * token body. Checked: a route's argument fits its buffer and is digits; a parsed job has an ICCID of 18 to 20
+ * digits and a script of at least one command within its bound; a refusal has a message. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_parse.h"
+#include "fuzz.h"
+
+__attribute__((noreturn)) static void die(const char *what)
+{
+	fprintf(stderr, "fuzz-api-request: %s\n", what);
+	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct api_job_req req;
+	char *s, err[256], arg[API_ROUTE_ARG_MAX], name[65], *sp;
+	const char *token;
+	int rc;
+
+	if (!size)
+		return 0;
+	s = malloc(size);
+	if (!s)
+		die("out of memory");
+	memcpy(s, data + 1, size - 1);
+	s[size - 1] = 0;
+	switch (data[0] % 4) {
+	case 0:
+		sp = strchr(s, ' ');
+		if (sp) {
+			*sp = 0;
+			if (api_route(s, sp + 1, arg) != API_NONE && strlen(arg) >= API_ROUTE_ARG_MAX)
+				die("a route argument beyond its buffer");
+			if (arg[0] && strspn(arg, "0123456789") != strlen(arg))
+				die("a route argument that is not digits");
+		}
+		break;
+	case 1:
+		rc = api_bearer(s, &token);
+		if (rc >= 0 && (rc < API_TOKEN_MIN || rc > API_TOKEN_MAX || (size_t)rc != strlen(token)))
+			die("a bearer token out of its bounds");
+		break;
+	case 2:
+		err[0] = 0;
+		if (api_job_parse(s, size - 1, &req, err, sizeof(err))) {
+			if (!err[0])
+				die("a refused job without a message");
+		} else if (strlen(req.iccid) < 18 || req.script_len < 5 || req.script_len > sizeof(req.script)) {
+			die("a bad job accepted");
+		}
+		break;
+	default:
+		err[0] = 0;
+		if (api_token_parse(s, size - 1, name, err, sizeof(err)) ? !err[0] : strlen(name) > 64)
+			die("a token name out of bounds, or a refusal without a message");
+	}
+	free(s);
+	return 0;
+}

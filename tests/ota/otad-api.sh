@@ -1,0 +1,164 @@
+#!/bin/sh
+# simpki-otad's operator API (HTTP/JSON) with simulated phones on the real core network (run by in-netns.sh):
+# without a network first (503 for a job while the SMSC is unreachable), then with it: 401 without or with a wrong
+# token; a vendor file imported, one with bad lines refused with every line named (400), the same file again (409);
+# a card read (200, 404); a job made (201), read until its PoR (por-ok with the ICCID read from the SIM); bad JSON,
+# bad APDUs, unknown members (400); a wrong method (405), an unknown path (404); a token made by the administrator
+# works, a token cannot make tokens (403); more requests than 'api rate' allows get 429.
+# Usage: otad-api.sh BUILD_DIR SOURCE_DIR
+set -u
+build=$1
+src=$2
+net=$build/simulator/osmo-net
+phone=$build/simulator/simpki-phone
+card=$build/simulator/simpki-card
+ota=$build/ota-server/simpki-ota
+otad=$build/ota-server/simpki-otad
+for prog in osmo-stp osmo-hlr osmo-msc python3; do
+	command -v $prog > /dev/null || { echo "otad-api.sh: $prog is not installed: skipped" >&2; exit 77; }
+done
+[ -x "$phone" ] || { echo "otad-api.sh: built without libosmo-sigtran: skipped" >&2; exit 77; }
+. "$src/tests/network/phones-lib.sh"
+. "$src/tests/ota/otad-lib.sh"
+otad_pid=""
+trap 'cleanup; [ -z "$otad_pid" ] || kill -KILL $otad_pid 2> /dev/null' EXIT
+export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
+
+# api METHOD PATH [BODY_FILE|-] [TOKEN]: prints "STATUS BODY"
+api() {
+	python3 - "$@" <<'PY'
+import sys, urllib.request, urllib.error, os
+method, path = sys.argv[1], sys.argv[2]
+body = None
+if len(sys.argv) > 3 and sys.argv[3] != "-":
+    body = open(sys.argv[3], "rb").read()
+token = sys.argv[4] if len(sys.argv) > 4 else os.environ["SIMPKI_API_TOKEN"]
+req = urllib.request.Request("http://127.0.0.1:8480" + path, data=body, method=method)
+if token != "none":
+    req.add_header("Authorization", "Bearer " + token)
+try:
+    r = urllib.request.urlopen(req, timeout=30)
+    print(r.status, r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+PY
+}
+
+expect() { # WANT_STATUS TEXT METHOD PATH [BODY] [TOKEN]
+	want=$1
+	text=$2
+	shift 2
+	out=$(api "$@")
+	case $out in
+	"$want "*"$text"*) ;;
+	*) fail "$* answered '$out', expected $want with '$text'" ;;
+	esac
+}
+
+mkdir -p "$dir/otad"
+sed "s/job timeout 60/job timeout 30/; s/api rate 1000/api rate 50/" "$src/ota-server/simpki-otad.cfg.example" \
+	> "$dir/otad/simpki-otad.cfg"
+
+# no network yet: the SMSC is unreachable
+start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+printf 'iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n8984010000000000005,001010000000000,2000,1,aes,%s,aes,%s\n' \
+	$KIC $KID > "$dir/one.csv"
+expect 200 '"imported":1' POST /v1/cards/import "$dir/one.csv"
+printf '{"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00A4000C022FE2", "00B000000A"]}' > "$dir/job.json"
+expect 503 'SMSC is unreachable' POST /v1/jobs "$dir/job.json"
+kill -TERM $otad_pid
+wait $otad_pid
+otad_pid=""
+rm -f "$dir/otad/otad.db"*
+
+"$net" start "$dir/net" > /dev/null || { echo "FAIL: osmo-net start" >&2; exit 1; }
+cards 3 || exit 1
+start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+start_phones phone --cards "$dir/cards" || exit 1
+t=0
+until vty "show smpp" | grep -q BOUND; do
+	[ $t -lt 50 ] || { fail "no SMPP bind"; break; }
+	sleep 0.1
+	t=$((t + 1))
+done
+
+expect 401 'bearer token' GET /v1/cards/8984010000000000005 - none
+expect 401 'bearer token' GET /v1/cards/8984010000000000005 - wrong-token-0123456789
+{
+	head -n 2 "$dir/cards.csv"
+	echo "8984010000000000004,001010000000009,2009,1,aes,$KIC,aes,$KID"
+	echo "8984010000000000013,001010000000001,2001,1,aes,8C4A,aes,$KID"
+} > "$dir/bad.csv"
+expect 400 '"rejected":[{"line":3,"reason":"iccid: ICCID check digit is wrong' POST /v1/cards/import "$dir/bad.csv"
+expect 400 '{"line":4,"reason":"kic: 2 bytes' POST /v1/cards/import "$dir/bad.csv"
+expect 200 '"imported":3,"rejected_lines":0,"rejected":[]' POST /v1/cards/import "$dir/cards.csv"
+expect 409 '"imported":0' POST /v1/cards/import "$dir/cards.csv"
+expect 200 '"imsi":"001010000000001","msisdn":"2001"' GET /v1/cards/8984010000000000013
+expect 404 'no card with ICCID 8984010000000000039' GET /v1/cards/8984010000000000039
+expect 404 'no such resource' GET /v1/cards/12
+expect 405 'not allowed' DELETE /v1/jobs
+expect 404 'no such resource' GET /v2/jobs/1
+
+out=$(api POST /v1/jobs "$dir/job.json")
+case $out in
+"201 {\"id\":"*) id=$(echo "$out" | sed 's/.*"id":\([0-9]*\).*/\1/') ;;
+*) fail "POST /v1/jobs: $out"; id=1 ;;
+esac
+t=0
+while :; do
+	out=$(api GET /v1/jobs/$id)
+	case $out in *'"state":"por-ok"'*) break ;; esac
+	[ $t -lt 60 ] || { fail "job $id: $out"; break; }
+	sleep 0.5
+	t=$((t + 1))
+done
+case $out in
+*'"por":{"status":0,"response":{"commands":2,"last_sw":"9000","last_data":"984810000000000000f5"}}'*) ;;
+*) fail "job $id's PoR: $out" ;;
+esac
+expect 404 'no job 999' GET /v1/jobs/999
+
+printf '{"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00A4000C022F"]}' > "$dir/j1.json"
+expect 400 'apdus[0]: a compact command' POST /v1/jobs "$dir/j1.json"
+printf '{"iccid": "8984010000000000005", "tar": "b000", "apdus": ["00B000000A"]}' > "$dir/j2.json"
+expect 400 'tar: 3 bytes' POST /v1/jobs "$dir/j2.json"
+printf '{"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00B000000A"], "x": 1}' > "$dir/j3.json"
+expect 400 "unknown member 'x'" POST /v1/jobs "$dir/j3.json"
+printf '{"iccid": ' > "$dir/j4.json"
+expect 400 'not JSON' POST /v1/jobs "$dir/j4.json"
+printf '{"iccid": "8984010000000000039", "tar": "b00010", "apdus": ["00B000000A"]}' > "$dir/j5.json"
+expect 404 'no card with ICCID 8984010000000000039' POST /v1/jobs "$dir/j5.json"
+
+printf '{"name": "ra-hanoi"}' > "$dir/t.json"
+out=$(api POST /v1/tokens "$dir/t.json")
+case $out in
+"201 "*'"token":"'*) token=$(echo "$out" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/') ;;
+*) fail "POST /v1/tokens: $out"; token=none ;;
+esac
+expect 200 '"iccid":"8984010000000000005"' GET /v1/cards/8984010000000000005 - "$token"
+expect 403 'only the administrator' POST /v1/tokens "$dir/t.json" "$token"
+expect 409 'exists' POST /v1/tokens "$dir/t.json"
+grep -q "$token" "$dir/otad.log" && fail "a token reached the log"
+grep -q "$SIMPKI_API_TOKEN" "$dir/otad.log" && fail "the administrator's token reached the log"
+
+# 'api rate 50': a burst of 80 requests in one second meets 429
+python3 - > "$dir/burst" <<'PY'
+import os, urllib.request, urllib.error
+codes = []
+for i in range(80):
+    req = urllib.request.Request("http://127.0.0.1:8480/v1/jobs/1")
+    req.add_header("Authorization", "Bearer " + os.environ["SIMPKI_API_TOKEN"])
+    try:
+        codes.append(urllib.request.urlopen(req, timeout=10).status)
+    except urllib.error.HTTPError as e:
+        codes.append(e.code)
+print(" ".join(map(str, codes)))
+PY
+grep -q 429 "$dir/burst" || fail "no 429 in a burst of 80 requests: $(cat "$dir/burst")"
+
+stop_phones
+kill -TERM $otad_pid
+wait $otad_pid || fail "simpki-otad did not stop cleanly"
+otad_pid=""
+[ $failures -eq 0 ] || { tail -n 20 "$dir/otad.log" >&2; exit 1; }
+echo "otad-api.sh: all checks passed"

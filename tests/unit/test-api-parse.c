@@ -1,0 +1,102 @@
+/* Unit tests of ota-server/api_parse.c: routes (each resource, methods, bad ICCIDs and ids), bearer headers, job
+ * bodies (good; every kind of bad one with its message) and token bodies. */
+#include <errno.h>
+#include <string.h>
+
+#include "api_parse.h"
+
+#include "unit.h"
+
+static void test_route(void **state)
+{
+	char arg[API_ROUTE_ARG_MAX];
+
+	(void)state;
+	assert_int_equal(api_route("POST", "/v1/cards/import", arg), API_CARDS_IMPORT);
+	assert_int_equal(api_route("GET", "/v1/cards/import", arg), API_BAD_METHOD);
+	assert_int_equal(api_route("GET", "/v1/cards/8984010000000000005", arg), API_CARD_GET);
+	assert_string_equal(arg, "8984010000000000005");
+	assert_int_equal(api_route("PUT", "/v1/cards/8984010000000000005", arg), API_BAD_METHOD);
+	assert_int_equal(api_route("GET", "/v1/cards/89840100000000000", arg), API_NONE);
+	assert_int_equal(api_route("GET", "/v1/cards/898401000000000000512", arg), API_NONE);
+	assert_int_equal(api_route("GET", "/v1/cards/898401000000000000X", arg), API_NONE);
+	assert_int_equal(api_route("POST", "/v1/jobs", arg), API_JOBS_CREATE);
+	assert_int_equal(api_route("GET", "/v1/jobs/42", arg), API_JOB_GET);
+	assert_string_equal(arg, "42");
+	assert_int_equal(api_route("GET", "/v1/jobs/042", arg), API_NONE);
+	assert_int_equal(api_route("GET", "/v1/jobs/1234567890123456789", arg), API_NONE);
+	assert_int_equal(api_route("GET", "/v1/jobs/", arg), API_NONE);
+	assert_int_equal(api_route("POST", "/v1/tokens", arg), API_TOKENS_CREATE);
+	assert_int_equal(api_route("GET", "/v1/jobs/1/x", arg), API_NONE);
+	assert_int_equal(api_route("GET", "/", arg), API_NONE);
+}
+
+static void test_bearer(void **state)
+{
+	const char *t;
+
+	(void)state;
+	assert_int_equal(api_bearer("Bearer 0123456789abcdef", &t), 16);
+	assert_string_equal(t, "0123456789abcdef");
+	assert_int_equal(api_bearer("Bearer 0123456789abcde", &t), -EINVAL);
+	assert_int_equal(api_bearer("Basic 0123456789abcdef", &t), -EINVAL);
+	assert_int_equal(api_bearer("Bearer 0123456789 abcdef", &t), -EINVAL);
+	assert_int_equal(api_bearer(NULL, &t), -EINVAL);
+}
+
+static void expect_bad(const char *body, const char *msg)
+{
+	static struct api_job_req req;
+	char err[256] = "";
+
+	assert_int_equal(api_job_parse(body, strlen(body), &req, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, msg))
+		fail_msg("body %s: '%s' lacks '%s'", body, err, msg);
+}
+
+static void test_job(void **state)
+{
+	static struct api_job_req req;
+	const char *good = "{\"iccid\": \"8984010000000000005\", \"tar\": \"B00010\", \"apdus\": [\"00A4000C022FE2\","
+			   " \"00b000000a\"]}";
+	char err[256], name[65];
+
+	(void)state;
+	assert_int_equal(api_job_parse(good, strlen(good), &req, err, sizeof(err)), 0);
+	assert_string_equal(req.iccid, "8984010000000000005");
+	assert_memory_equal(req.tar, "\xb0\x00\x10", 3);
+	assert_int_equal(req.script_len, 12);
+	assert_memory_equal(req.script + 7, "\x00\xb0\x00\x00\x0a", 5);
+	expect_bad("{\"iccid\": ", "not JSON");
+	expect_bad("[1]", "a JSON object");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"iccid\": \"8984010000000000005\"}", "not JSON");
+	expect_bad("{\"iccid\": 8984010000000000005, \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"]}", "iccid");
+	expect_bad("{\"iccid\": \"89840100000000000\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"]}", "iccid");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b0001\", \"apdus\": [\"00B000000A\"]}", "tar");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b0001g\", \"apdus\": [\"00B000000A\"]}", "tar");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": []}", "apdus: a list");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": \"00B000000A\"}", "apdus");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B0\"]}", "apdus[0]");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\", 5]}",
+		   "apdus[1]");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00A4000C022F\"]}",
+		   "apdus[0]");
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"], \"x\": 1}",
+		   "unknown member 'x'");
+	assert_int_equal(api_token_parse("{\"name\": \"ra-hanoi.1\"}", 22, name, err, sizeof(err)), 0);
+	assert_string_equal(name, "ra-hanoi.1");
+	assert_int_equal(api_token_parse("{\"name\": \"ra hanoi\"}", 20, name, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"\"}", 12, name, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"a\", \"b\": 1}", 21, name, err, sizeof(err)), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_bearer),
+		cmocka_unit_test(test_job),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
