@@ -6,7 +6,7 @@
 # Usage: tests/run-all.sh   (from the repository root; build directories: build, build-fuzz)
 set -u
 cd "$(dirname "$0")/.."
-fuzz_seconds=${SIMPKI_FUZZ_SECONDS:-60}
+fuzz_seconds=${SIMPKI_FUZZ_SECONDS:-30}
 status=0
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1
 export ASAN_OPTIONS=abort_on_error=1:print_summary=1
