@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A fake SMSC for the faults a real one does not produce (tests/ota/otad-faults.sh): listens on 127.0.0.1:2775,
-answers bind_transceiver, enquire_link and every submit_sm (status 0), then sends the deliver_sm PDUs named on
+answers bind_transceiver, enquire_link and every submit_sm (the first with ESME_RTHROTTLED, the others with 0),
+then sends the deliver_sm PDUs named on
 the command line, one after the other, each after the ESME answered the previous one (or 2 s), and prints what
 came back. Usage: fake-smsc.py OUTFILE PDU_HEX... (each a whole PDU, header included; "SEQ" in it is replaced by
 a sequence number)."""
@@ -16,6 +17,7 @@ srv.settimeout(30)
 c, _ = srv.accept()
 c.settimeout(2)
 buf = b""
+submits = 0
 
 
 def log(*a):
@@ -44,7 +46,12 @@ def answer(p):
     elif cmd == 0x15:
         c.sendall(struct.pack(">IIII", 16, 0x80000015, 0, seq))
     elif cmd == 0x04:
-        c.sendall(struct.pack(">IIII", 16 + 2, 0x80000004, 0, seq) + b"1\0")
+        global submits
+        submits += 1
+        status = 0x58 if submits == 1 else 0  # the first one: ESME_RTHROTTLED
+        body = b"" if status else b"1\0"
+        c.sendall(struct.pack(">IIII", 16 + len(body), 0x80000004, status, seq) + body)
+        log("submit_sm %d answered 0x%02x" % (submits, status))
     return cmd, status, seq
 
 
@@ -66,6 +73,12 @@ try:
                 break
         else:
             log("no answer to %d" % i)
+    t0 = time.time()
+    while time.time() - t0 < 6 and submits < 2:  # the throttled submit comes again after its back-off
+        try:
+            answer(recv_pdu())
+        except socket.timeout:
+            pass
 except EOFError:
     log("the ESME closed the connection")
 log("done")

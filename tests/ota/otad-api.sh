@@ -118,6 +118,28 @@ case $out in
 esac
 expect 404 'no job 999' GET /v1/jobs/999
 
+# a packet of 3 concatenated SMS (40 SELECTs and a READ BINARY): sent whole, its PoR verified
+python3 -c 'import json; print(json.dumps({"iccid": "8984010000000000013", "tar": "b00010",
+	"apdus": ["00A4000C022FE2"] * 40 + ["00B000000A"]}))' > "$dir/long.json"
+out=$(api POST /v1/jobs "$dir/long.json")
+id=$(echo "$out" | sed -n 's/^201 {"id":\([0-9]*\)}$/\1/p')
+[ -n "$id" ] || fail "POST of the long job: $out"
+t=0
+while [ -n "$id" ]; do
+	out=$(api GET /v1/jobs/$id)
+	case $out in *'"state":"por-ok"'*) break ;; esac
+	[ $t -lt 60 ] || { fail "long job $id: $out"; break; }
+	sleep 0.5
+	t=$((t + 1))
+done
+case $out in
+*'"commands":41,"last_sw":"9000","last_data":"984810000000000010f3"'*) ;;
+*) fail "the long job's PoR: $out" ;;
+esac
+grep -q "try 1: counter [0-9]* in 3 SMS" "$dir/otad.log" || grep -q "in 3 SMS" "$dir/otad/otad.db" ||
+	sqlite3 "$dir/otad/otad.db" "SELECT detail FROM job_events WHERE job = $id" 2> /dev/null | grep -q "in 3 SMS" ||
+	fail "the long job was not 3 SMS"
+
 printf '{"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00A4000C022F"]}' > "$dir/j1.json"
 expect 400 'apdus[0]: a compact command' POST /v1/jobs "$dir/j1.json"
 printf '{"iccid": "8984010000000000005", "tar": "b000", "apdus": ["00B000000A"]}' > "$dir/j2.json"

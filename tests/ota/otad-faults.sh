@@ -1,8 +1,9 @@
 #!/bin/sh
 # simpki-otad and the faults a real SMSC does not produce (run by in-netns.sh; a fake SMSC, tests/ota/fake-smsc.py,
-# on the SMPP port): a deliver_sm whose fields run past its end, one whose user data is no secured packet, a PoR
-# from a known card for a TAR no job waits for, and a PDU whose length field is out of bounds. Each is logged and
-# counted; simpki-otad answers what it can, keeps running, and its VTY still works.
+# on the SMPP port): a submit_sm answered ESME_RTHROTTLED (sent again after its back-off, counted); a deliver_sm
+# whose fields run past its end, one whose user data is no secured packet, a PoR from a known card for a TAR no job
+# waits for, an SMS without user data header; then a PDU whose length field is out of bounds (the link is dropped
+# and made again). Each is logged and counted; simpki-otad answers what it can, keeps running, its VTY works.
 # Usage: otad-faults.sh SIMPKI_OTAD SOURCE_DIR
 set -u
 otad=$1
@@ -45,8 +46,7 @@ unknown_tar=$(deliver 2001 40 02710000120000010000000000010000000000000000)
 no_udh=$(deliver 2001 00 48656c6c6f)
 bad_length=000000050000000500000000
 
-python3 "$src/tests/ota/fake-smsc.py" "$dir/smsc.out" "$truncated" "$not_packet" "$unknown_tar" "$no_udh" \
-	"$bad_length" &
+python3 "$src/tests/ota/fake-smsc.py" "$dir/smsc.out" "$truncated" "$not_packet" "$unknown_tar" "$no_udh" &
 smsc_pid=$!
 sleep 0.5
 start_otad "$dir/conf/simpki-otad.cfg" || exit 1
@@ -69,7 +69,24 @@ for c in smpp:deliver_bad ota:por_unmatched; do
 done
 grep -q "malformed deliver_sm" "$dir/otad.log" || fail "the malformed deliver_sm is not logged"
 grep -q "a PoR from 2001 for no waiting job" "$dir/otad.log" || fail "the unknown TAR is not logged"
+grep -q "submit_sm 1 answered 0x58" "$dir/smsc.out" || fail "the job's submit never came: $(cat "$dir/smsc.out")"
+grep -q "submit_sm 2 answered 0x00" "$dir/smsc.out" || fail "the throttled submit did not come again"
+ctrl rate_ctr.abs.otad.0.ota:retries > "$dir/ctrl.out"
+grep -q " [1-9][0-9]*$" "$dir/ctrl.out" || fail "the retry is not counted: $(cat "$dir/ctrl.out")"
+vty "show job 1" > "$dir/job.out"
+grep -q "state delivered" "$dir/job.out" || fail "the job after the throttling: $(grep '^job' "$dir/job.out")"
+
+# a PDU with an impossible length breaks the stream: the link is dropped, logged, and made again
+wait $smsc_pid
+python3 "$src/tests/ota/fake-smsc.py" "$dir/smsc2.out" "$bad_length" &
+smsc_pid=$!
+t=0
+until grep -q done "$dir/smsc2.out" 2> /dev/null || [ $t -gt 300 ]; do
+	sleep 0.1
+	t=$((t + 1))
+done
 grep -q "a PDU length outside" "$dir/otad.log" || fail "the bad PDU length is not logged"
+kill -0 $otad_pid 2> /dev/null || fail "simpki-otad died"
 kill -TERM $otad_pid
 wait $otad_pid || fail "simpki-otad did not stop cleanly"
 otad_pid=""
