@@ -2,8 +2,9 @@
 # The simpki demonstration, step by step: a SIM is made, personalised, generates key pairs that never leave it,
 # signs a document, and OpenSSL verifies the signatures with the public keys the card gave out. Then an operator
 # provisions a SIM over the air with secured SMS (demo/ota.sh: remote file management, a key pair generated and a
-# certificate written without the holder's PIN, a PIN unblocked, a replay refused), and does it again through a
-# real mobile network to a SIM in a simulated phone (demo/network.sh: osmo-msc, its SMSC, SMPP; needs root). Then the service counter: a new SIM in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs,
+# certificate written without the holder's PIN, a PIN unblocked, a replay refused), and does it again with its OTA
+# server through a real mobile network to a SIM in a simulated phone (demo/network.sh: simpki-otad, osmo-msc, its
+# SMSC, SMPP; needs root). Then the service counter: a new SIM in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs,
 # has its blocked PIN reset with the PUK, and is used by OpenSC too (demo/counter.sh; needs root for its pcscd).
 # Usage: demo/demo.sh [BUILD_DIR]   (default: build). Work files go to a temporary directory, removed at the end
 # unless SIMPKI_DEMO_KEEP=1.
@@ -109,9 +110,10 @@ say "What is on the card now"
 sh "$(dirname "$0")/ota.sh" "$build" "$work" "$step"
 step=$(cat "$work/step")
 
-if [ ! -x "$build/simulator/simpki-phone" ] || [ ! -x "$build/tests/test-esme" ] || ! command -v osmo-msc > /dev/null; then
+if [ ! -x "$build/simulator/simpki-phone" ] || [ ! -x "$build/ota-server/simpki-otad" ] ||
+	! command -v osmo-msc > /dev/null; then
 	say "Through a mobile network"
-	echo "   skipped: simpki-phone, test-esme or osmo-msc missing (tools/install-deps.sh)"
+	echo "   skipped: simpki-phone, simpki-otad or osmo-msc missing (tools/install-deps.sh)"
 elif ! unshare -n true 2> /dev/null; then
 	say "Through a mobile network"
 	echo "   skipped: run as root to start a private mobile network for the demonstration"
