@@ -28,16 +28,10 @@ expect_in() { # FILE TEXT
 
 . "$(dirname "$0")/otad-lib.sh"
 
-start() { # CFG: start simpki-otad from $dir/elsewhere, wait for its VTY
-	(cd "$dir/elsewhere" && exec "$otad" -c "$1") > "$dir/otad.log" 2>&1 &
-	pid=$!
-	t=0
-	until python3 -c 'import socket; socket.create_connection(("127.0.0.1", 4270), timeout=1)' 2> /dev/null; do
-		kill -0 $pid 2> /dev/null || { fail "simpki-otad exited at start: $(cat "$dir/otad.log")"; pid=""; return 1; }
-		[ $t -lt 100 ] || { fail "no VTY after 10 s"; return 1; }
-		sleep 0.1
-		t=$((t + 1))
-	done
+# start CFG: simpki-otad from $dir/elsewhere (relative paths resolve against CFG's directory); its PID in $pid
+start() {
+	start_otad "$1" "$dir/otad.log" || return 1
+	pid=$otad_pid
 }
 
 "$otad" --help > "$dir/help" || fail "--help exited $?"
