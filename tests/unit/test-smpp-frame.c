@@ -21,7 +21,8 @@ static size_t deliver(uint8_t *b, const uint8_t *sm, uint8_t sm_len, const uint8
 	b[n++] = sm_len;
 	memcpy(b + n, sm, sm_len);
 	n += sm_len;
-	memcpy(b + n, tlv, tlv_len);
+	if (tlv_len)
+		memcpy(b + n, tlv, tlv_len);
 	n += tlv_len;
 	memcpy(b, (uint8_t[]){ 0, 0, (uint8_t)(n >> 8), (uint8_t)n, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 9 }, 16);
 	return n;
