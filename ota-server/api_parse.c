@@ -6,27 +6,10 @@
 
 #include <jansson.h>
 
+#include <simpki/hex.h>
 #include <simpki/ident.h>
 
 #include "api_parse.h"
-
-static int hex_bytes(const char *h, uint8_t *out, size_t max)
-{
-	size_t n = strlen(h);
-
-	if (n % 2 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)h[i]))
-			return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-
-		sscanf(h + 2 * i, "%2x", &v);
-		out[i] = (uint8_t)v;
-	}
-	return (int)(n / 2);
-}
 
 enum api_route api_route(const char *method, const char *url, char *arg)
 {
@@ -112,7 +95,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	}
 	snprintf(req->iccid, sizeof(req->iccid), "%s", json_string_value(iccid));
 	if (!json_is_string(tar) || json_string_length(tar) != 6 ||
-	    hex_bytes(json_string_value(tar), req->tar, 3) != 3) {
+	    hex_decode(json_string_value(tar), req->tar, 3) != 3) {
 		snprintf(err, errlen, "tar: 3 bytes as 6 hex digits, e.g. \"b00010\"");
 		goto out;
 	}
@@ -125,7 +108,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 		uint8_t *p = req->script + req->script_len;
 
 		if (!json_is_string(a) ||
-		    (n = hex_bytes(json_string_value(a), p, sizeof(req->script) - req->script_len)) < 5 ||
+		    (n = hex_decode(json_string_value(a), p, sizeof(req->script) - req->script_len)) < 5 ||
 		    (n > 5 && p[4] != n - 5)) {
 			snprintf(err, errlen,
 				 "apdus[%zu]: a compact command in hex (CLA INS P1 P2 P3 and P3 bytes), the script at "

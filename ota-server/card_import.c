@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <simpki/hex.h>
 #include <simpki/ident.h>
 
 #include "card_import.h"
@@ -40,39 +41,23 @@ bool card_import_next_line(const char *buf, size_t len, size_t *off, const char 
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A key field: hex of a length the algorithm allows. */
 static int parse_key(const char *name, const char *f, size_t flen, enum card_import_algo algo, uint8_t *out,
 		     uint8_t *out_len, char *reason, size_t rlen)
 {
-	size_t n = flen / 2;
+	int n = flen > 64 ? -E2BIG : hex_decode_n(f, flen, out, 32);
 
-	if (flen % 2 || flen > 64) {
+	if (n == -EINVAL) {
+		snprintf(reason, rlen, "%s: not hex", name);
+		return -EINVAL;
+	}
+	if (n < 0) {
 		snprintf(reason, rlen, "%s: not 16, 24 or 32 bytes of hex", name);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(f[2 * i]), lo = hexval(f[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			snprintf(reason, rlen, "%s: not hex", name);
-			return -EINVAL;
-		}
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
 	if ((algo == CARD_IMPORT_3DES && n != 16 && n != 24) ||
 	    (algo == CARD_IMPORT_AES && n != 16 && n != 24 && n != 32)) {
-		snprintf(reason, rlen, "%s: %zu bytes, but %s keys are %s", name, n,
+		snprintf(reason, rlen, "%s: %d bytes, but %s keys are %s", name, n,
 			 algo == CARD_IMPORT_AES ? "aes" : "3des",
 			 algo == CARD_IMPORT_AES ? "16, 24 or 32 bytes" : "16 or 24 bytes");
 		return -EINVAL;

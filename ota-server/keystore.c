@@ -10,21 +10,12 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <simpki/hex.h>
+
 #include "keystore.h"
 
 #define NONCE_LEN 12
 #define TAG_LEN 16
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int create_key(const char *path, uint8_t mk[KEYSTORE_KEY_LEN], char *err, size_t errlen)
 {
@@ -35,8 +26,7 @@ static int create_key(const char *path, uint8_t mk[KEYSTORE_KEY_LEN], char *err,
 		snprintf(err, errlen, "no random bytes for a new master key");
 		return -EIO;
 	}
-	for (int i = 0; i < KEYSTORE_KEY_LEN; i++)
-		snprintf(text + 2 * i, 3, "%02x", mk[i]);
+	hex_encode(mk, KEYSTORE_KEY_LEN, text, sizeof(text));
 	text[2 * KEYSTORE_KEY_LEN] = '\n';
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -77,16 +67,9 @@ int keystore_load(const char *path, bool create, uint8_t mk[KEYSTORE_KEY_LEN], c
 	}
 	n = read(fd, text, sizeof(text));
 	close(fd);
-	if (n < 2 * KEYSTORE_KEY_LEN || (n > 2 * KEYSTORE_KEY_LEN && text[2 * KEYSTORE_KEY_LEN] != '\n'))
+	if (n < 2 * KEYSTORE_KEY_LEN || (n > 2 * KEYSTORE_KEY_LEN && text[2 * KEYSTORE_KEY_LEN] != '\n') ||
+	    hex_decode_n(text, 2 * KEYSTORE_KEY_LEN, mk, KEYSTORE_KEY_LEN) != KEYSTORE_KEY_LEN)
 		rc = -EINVAL;
-	for (int i = 0; !rc && i < KEYSTORE_KEY_LEN; i++) {
-		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			rc = -EINVAL;
-		else
-			mk[i] = (uint8_t)(hi << 4 | lo);
-	}
 	OPENSSL_cleanse(text, sizeof(text));
 	if (rc) {
 		OPENSSL_cleanse(mk, KEYSTORE_KEY_LEN);

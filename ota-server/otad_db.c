@@ -10,6 +10,8 @@
 #include <osmocom/core/talloc.h>
 #include <sqlite3.h>
 
+#include <simpki/hex.h>
+
 #include "otad_db.h"
 
 struct otad_db {
@@ -531,28 +533,6 @@ int64_t otad_now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void hex_of(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	out[2 * n] = 0;
-}
-
-static size_t unhex(const char *h, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	while (h && h[0] && h[1] && n < max) {
-		unsigned v;
-
-		if (sscanf(h, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
 static enum otad_job_state state_of(const char *name)
 {
 	for (int i = 0; i < OTAD_JOB_N_STATES; i++)
@@ -568,8 +548,8 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	int rc;
 
 	j->created_ms = j->updated_ms = otad_now_ms();
-	hex_of(j->tar, 3, tar);
-	hex_of(j->spi, 2, spi);
+	hex_encode(j->tar, 3, tar, sizeof(tar));
+	hex_encode(j->spi, 2, spi, sizeof(spi));
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
 			       " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
@@ -622,7 +602,7 @@ int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *d
 			sqlite3_bind_int(st, 7, j->por_commands);
 			snprintf(sw, sizeof(sw), "%04x", j->por_last_sw);
 			sqlite3_bind_text(st, 8, sw, -1, SQLITE_STATIC);
-			hex_of(j->por_last_data, j->por_last_len, data);
+			hex_encode(j->por_last_data, j->por_last_len, data, sizeof(data));
 			sqlite3_bind_text(st, 9, data, -1, SQLITE_STATIC);
 		}
 	}
@@ -651,13 +631,14 @@ static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 {
 	const char *t;
 	uint8_t b[3];
+	int rc;
 
 	memset(j, 0, sizeof(*j));
 	j->id = sqlite3_column_int64(st, 0);
 	snprintf(j->iccid, sizeof(j->iccid), "%s", (const char *)sqlite3_column_text(st, 1));
 	snprintf(j->msisdn, sizeof(j->msisdn), "%s", (const char *)sqlite3_column_text(st, 2));
-	unhex((const char *)sqlite3_column_text(st, 3), j->tar, 3);
-	unhex((const char *)sqlite3_column_text(st, 4), j->spi, 2);
+	hex_decode((const char *)sqlite3_column_text(st, 3), j->tar, 3);
+	hex_decode((const char *)sqlite3_column_text(st, 4), j->spi, 2);
 	j->kvn = (uint8_t)sqlite3_column_int(st, 5);
 	j->script_len = (size_t)sqlite3_column_bytes(st, 6);
 	if (j->script_len > sizeof(j->script))
@@ -673,9 +654,11 @@ static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 	j->por_status = sqlite3_column_type(st, 13) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 13);
 	j->por_commands = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 14);
 	t = (const char *)sqlite3_column_text(st, 15);
-	if (t && unhex(t, b, 2) == 2)
+	if (t && hex_decode(t, b, 2) == 2)
 		j->por_last_sw = (uint16_t)(b[0] << 8 | b[1]);
-	j->por_last_len = unhex((const char *)sqlite3_column_text(st, 16), j->por_last_data, sizeof(j->por_last_data));
+	t = (const char *)sqlite3_column_text(st, 16);
+	rc = t ? hex_decode(t, j->por_last_data, sizeof(j->por_last_data)) : 0;
+	j->por_last_len = rc > 0 ? (size_t)rc : 0;
 	t = (const char *)sqlite3_column_text(st, 17);
 	snprintf(j->error, sizeof(j->error), "%s", t ? t : "");
 }

@@ -97,14 +97,37 @@ static uint8_t algo_code(enum card_import_algo a, uint8_t key_len)
 	return key_len == 24 ? 0x9 : 0x5; /* 3DES, three or two keys */
 }
 
+/* The job's key set as the codec takes it, and the command header its packets carry (SPI, KIc, KID, TAR).
+ * \returns 0; as otad_db_keyset_get(). Wipe keys after use. */
+static int job_keys(const struct otad_job *job, struct ota_keys *keys, struct ota_command *cmd)
+{
+	struct otad_keyset ks;
+	int rc = otad_db_keyset_get(g_otad->db, job->row.iccid, job->row.kvn, &ks);
+
+	if (rc)
+		return rc;
+	memset(keys, 0, sizeof(*keys));
+	keys->cc_len = 8;
+	memcpy(keys->kic, ks.kic, ks.kic_len);
+	keys->kic_len = ks.kic_len;
+	memcpy(keys->kid, ks.kid, ks.kid_len);
+	keys->kid_len = ks.kid_len;
+	memset(cmd, 0, sizeof(*cmd));
+	ota_spi_decode(job->row.spi, &cmd->spi);
+	cmd->kic = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kic_algo, ks.kic_len));
+	cmd->kid = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kid_algo, ks.kid_len));
+	memcpy(cmd->tar, job->row.tar, 3);
+	otad_keyset_wipe(&ks);
+	return 0;
+}
+
 /* Build the packet with a new counter and submit its SMS. */
 static void send_job(struct otad_job *job)
 {
 	static uint8_t pkt[OTA_MAX_PACKET];
 	struct ota_sms_part parts[OTA_SMS_MAX_PARTS];
-	struct otad_keyset ks;
-	struct ota_keys keys = { .cc_len = 8 };
-	struct ota_command cmd = { 0 };
+	struct ota_keys keys;
+	struct ota_command cmd;
 	uint64_t cntr;
 	int len, n, rc;
 
@@ -116,11 +139,11 @@ static void send_job(struct otad_job *job)
 		set_state(job, OTAD_JOB_FAILED, 0, "no SMSC configured");
 		return;
 	}
-	rc = otad_db_keyset_get(g_otad->db, job->row.iccid, job->row.kvn, &ks);
+	rc = job_keys(job, &keys, &cmd);
 	if (!rc)
 		rc = otad_db_counter_next(g_otad->db, job->row.iccid, job->row.kvn, &cntr);
 	if (rc) {
-		otad_keyset_wipe(&ks);
+		OPENSSL_cleanse(&keys, sizeof(keys));
 		snprintf(job->row.error, sizeof(job->row.error), "key set %u: %s", job->row.kvn,
 			 rc == -ENOENT	? "none" :
 			 rc == -EBADMSG ? "does not open with this master key" :
@@ -129,15 +152,6 @@ static void send_job(struct otad_job *job)
 		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
 		return;
 	}
-	memcpy(keys.kic, ks.kic, ks.kic_len);
-	keys.kic_len = ks.kic_len;
-	memcpy(keys.kid, ks.kid, ks.kid_len);
-	keys.kid_len = ks.kid_len;
-	ota_spi_decode(job->row.spi, &cmd.spi);
-	cmd.kic = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kic_algo, ks.kic_len));
-	cmd.kid = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kid_algo, ks.kid_len));
-	otad_keyset_wipe(&ks);
-	memcpy(cmd.tar, job->row.tar, 3);
 	cmd.cntr = cntr;
 	cmd.data = job->row.script;
 	cmd.data_len = job->row.script_len;
@@ -410,24 +424,14 @@ void otad_job_submit_done(void *priv, uint32_t status, const char *message_id)
 static int por_of(struct otad_job *job, const uint8_t *ud, size_t len, struct por *p)
 {
 	static uint8_t work[OTA_MAX_PACKET];
-	struct ota_keys keys = { .cc_len = 8 };
-	struct ota_command cmd = { 0 };
+	struct ota_keys keys;
+	struct ota_command cmd;
 	struct ota_response rsp;
-	struct otad_keyset ks;
 	bool cc_ok = false;
 	int rc;
 
-	if (otad_db_keyset_get(g_otad->db, job->row.iccid, job->row.kvn, &ks))
+	if (job_keys(job, &keys, &cmd))
 		return 0;
-	memcpy(keys.kic, ks.kic, ks.kic_len);
-	keys.kic_len = ks.kic_len;
-	memcpy(keys.kid, ks.kid, ks.kid_len);
-	keys.kid_len = ks.kid_len;
-	ota_spi_decode(job->row.spi, &cmd.spi);
-	cmd.kic = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kic_algo, ks.kic_len));
-	cmd.kid = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kid_algo, ks.kid_len));
-	otad_keyset_wipe(&ks);
-	memcpy(cmd.tar, job->row.tar, 3);
 	cmd.cntr = job->row.counter;
 	rc = ota_response_decode(ud, len, &cmd, &keys, &rsp, &cc_ok, work);
 	OPENSSL_cleanse(&keys, sizeof(keys));

@@ -29,6 +29,8 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include <simpki/hex.h>
+
 #include "otad.h"
 #include "otad_api.h"
 #include "otad_job.h"
@@ -315,23 +317,6 @@ DEFUN(show_smpp, show_smpp_cmd, "show smpp", SHOW_STR "The SMSC binds\n")
 	return CMD_SUCCESS;
 }
 
-static int hexbytes(const char *h, uint8_t *out, size_t max)
-{
-	size_t n = strlen(h);
-
-	if (n % 2 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-
-		if (!isxdigit((unsigned char)h[2 * i]) || !isxdigit((unsigned char)h[2 * i + 1]) ||
-		    sscanf(h + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return (int)(n / 2);
-}
-
 DEFUN(job_create, job_create_cmd, "job create ICCID TAR .APDU",
       "OTA jobs\n"
       "Send remote APDUs to a card\n"
@@ -347,12 +332,12 @@ DEFUN(job_create, job_create_cmd, "job create ICCID TAR .APDU",
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
-	if (hexbytes(argv[1], tar, 3) != 3) {
+	if (hex_decode(argv[1], tar, 3) != 3) {
 		vty_out(vty, "%% the TAR is 3 bytes in hex%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
 	for (int i = 2; i < argc; i++) {
-		n = hexbytes(argv[i], script + len, sizeof(script) - len);
+		n = hex_decode(argv[i], script + len, sizeof(script) - len);
 		if (n < 5 || (n > 5 && script[len + 4] != n - 5)) {
 			vty_out(vty, "%% APDU %d is not a compact command (CLA INS P1 P2 P3 [P3 bytes])%s", i - 1,
 				VTY_NEWLINE);
