@@ -302,17 +302,6 @@ void phone_sim_user_answer(struct phone_sim *sim, enum phone_sim_result result, 
 
 /* ---- SMS-PP download -------------------------------------------------------------------------------------------- */
 
-static int put_len(uint8_t *p, size_t len)
-{
-	if (len < 0x80) {
-		p[0] = (uint8_t)len;
-		return 1;
-	}
-	p[0] = 0x81;
-	p[1] = (uint8_t)len;
-	return 2;
-}
-
 int phone_sim_sms_pp(struct phone_sim *sim, const uint8_t *smsc_bcd, size_t smsc_len, const uint8_t *tpdu, size_t len,
 		     struct phone_sim_rp *rp)
 {
@@ -331,14 +320,11 @@ int phone_sim_sms_pp(struct phone_sim *sim, const uint8_t *smsc_bcd, size_t smsc
 		memcpy(body + n, smsc_bcd, smsc_len);
 		n += smsc_len;
 	}
-	body[n++] = 0x8b;
-	n += (size_t)put_len(body + n, len);
+	n += (size_t)tlv_put_header(body + n, sizeof(body) - n, 0x8b, len); /* fits: len <= 200 */
 	memcpy(body + n, tpdu, len);
 	n += len;
 	memcpy(cmd, "\x80\xc2\x00\x00", 4);
-	m = 5;
-	cmd[m++] = 0xd1;
-	m += (size_t)put_len(cmd + m, n);
+	m = 5 + (size_t)tlv_put_header(cmd + 5, sizeof(cmd) - 5, 0xd1, n);
 	memcpy(cmd + m, body, n);
 	m += n;
 	cmd[4] = (uint8_t)(m - 5);

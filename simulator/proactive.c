@@ -22,17 +22,6 @@
 #define PART_ROOM (SMS_MAX_UD - 6)
 #define TYPE_SEND_SHORT_MESSAGE 0x13
 
-static int put_len(uint8_t *p, size_t len)
-{
-	if (len < 0x80) {
-		p[0] = (uint8_t)len;
-		return 1;
-	}
-	p[0] = 0x81;
-	p[1] = (uint8_t)len;
-	return 2;
-}
-
 static int build_command(struct ota_re *re, unsigned i, const struct sms_addr *da, const uint8_t *ud, size_t udl)
 {
 	struct sms_tpdu t = {
@@ -57,13 +46,14 @@ static int build_command(struct ota_re *re, unsigned i, const struct sms_addr *d
 	       (const uint8_t[]){ 0x81, 0x03, re->cmd_number, TYPE_SEND_SHORT_MESSAGE, 0x00, 0x82, 0x02, 0x81, 0x83 },
 	       9);
 	n = 9;
-	body[n++] = 0x8b;
-	n += (size_t)put_len(body + n, (size_t)len);
+	h = tlv_put_header(body + n, sizeof(body) - n, 0x8b, (size_t)len);
+	if (h < 0 || n + (size_t)h + (size_t)len > sizeof(body))
+		return -E2BIG;
+	n += (size_t)h;
 	memcpy(body + n, tpdu, (size_t)len);
 	n += (size_t)len;
-	re->pro[i][0] = 0xd0;
-	h = 1 + put_len(re->pro[i] + 1, n);
-	if ((size_t)h + n > OTA_RE_PROACTIVE_MAX)
+	h = tlv_put_header(re->pro[i], OTA_RE_PROACTIVE_MAX, 0xd0, n);
+	if (h < 0 || (size_t)h + n > OTA_RE_PROACTIVE_MAX)
 		return -E2BIG;
 	memcpy(re->pro[i] + h, body, n);
 	re->pro_len[i] = (uint8_t)(h + n);
