@@ -4,33 +4,22 @@
 #include <errno.h>
 #include <string.h>
 
-#include <osmocom/core/utils.h>
-
 #include "phone_l3.h"
 
 #include "unit.h"
-
-/* out: at least 64 bytes (osmo_hexparse clears the whole buffer it is given) */
-static size_t hex(const char *h, uint8_t *out)
-{
-	int n = osmo_hexparse(h, out, 64);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
 
 static void test_paging(void **state)
 {
 	uint8_t b[64];
 	char imsi[16];
-	size_t n = hex("08080910100000000000090465f584131a03050017", b); /* captured from osmo-msc */
+	size_t n = unit_hex("08080910100000000000090465f584131a03050017", b); /* captured from osmo-msc */
 
 	(void)state;
 	assert_int_equal(phone_l3_paging_imsi(b, n, imsi), 0);
 	assert_string_equal(imsi, "001010000000000");
 	assert_int_equal(phone_l3_paging_imsi(b, 5, imsi), -EBADMSG);		/* the IMSI cut */
 	assert_int_equal(phone_l3_paging_imsi(b + 10, n - 10, imsi), -EBADMSG); /* no IMSI */
-	assert_int_equal(phone_l3_paging_imsi(b, hex("0805f4112233441a03050017", b), imsi), -EBADMSG); /* a TMSI */
+	assert_int_equal(phone_l3_paging_imsi(b, unit_hex("0805f4112233441a03050017", b), imsi), -EBADMSG); /* a TMSI */
 	assert_int_equal(phone_l3_paging_imsi(b, 0, imsi), -EBADMSG);
 }
 
@@ -41,16 +30,17 @@ static void test_lu_accept(void **state)
 
 	(void)state;
 	/* LAI 00f110 0017, mobile identity TMSI 82d77b56 */
-	assert_int_equal(phone_l3_lu_accept_tmsi(b, hex("00f11000171705f482d77b56", b), &tmsi), 1);
+	assert_int_equal(phone_l3_lu_accept_tmsi(b, unit_hex("00f11000171705f482d77b56", b), &tmsi), 1);
 	assert_int_equal(tmsi, 0x82d77b56);
 	/* follow-on proceed first, then an equivalent-PLMN list, then the TMSI */
-	assert_int_equal(phone_l3_lu_accept_tmsi(b, hex("00f1100017a14a0300f1101705f411223344", b), &tmsi), 1);
+	assert_int_equal(phone_l3_lu_accept_tmsi(b, unit_hex("00f1100017a14a0300f1101705f411223344", b), &tmsi), 1);
 	assert_int_equal(tmsi, 0x11223344);
-	assert_int_equal(phone_l3_lu_accept_tmsi(b, hex("00f1100017", b), &tmsi), 0);
-	assert_int_equal(phone_l3_lu_accept_tmsi(b, hex("00f11000171708091010000000000000", b), &tmsi), 0); /* IMSI */
-	assert_int_equal(phone_l3_lu_accept_tmsi(b, hex("00f11000", b), &tmsi), -EBADMSG);
-	assert_int_equal(phone_l3_lu_accept_tmsi(b, hex("00f11000171705f482d77b", b), &tmsi), -EBADMSG);
-	assert_int_equal(phone_l3_lu_accept_tmsi(b, hex("00f110001717", b), &tmsi), -EBADMSG);
+	assert_int_equal(phone_l3_lu_accept_tmsi(b, unit_hex("00f1100017", b), &tmsi), 0);
+	assert_int_equal(phone_l3_lu_accept_tmsi(b, unit_hex("00f11000171708091010000000000000", b), &tmsi),
+			 0); /* IMSI */
+	assert_int_equal(phone_l3_lu_accept_tmsi(b, unit_hex("00f11000", b), &tmsi), -EBADMSG);
+	assert_int_equal(phone_l3_lu_accept_tmsi(b, unit_hex("00f11000171705f482d77b", b), &tmsi), -EBADMSG);
+	assert_int_equal(phone_l3_lu_accept_tmsi(b, unit_hex("00f110001717", b), &tmsi), -EBADMSG);
 }
 
 static void test_tmsi_realloc(void **state)
@@ -60,23 +50,23 @@ static void test_tmsi_realloc(void **state)
 
 	(void)state;
 	assert_int_equal(phone_l3_tmsi_realloc(b,
-					       hex("00f1100017"
-						   "05f4cafebabe",
-						   b),
+					       unit_hex("00f1100017"
+							"05f4cafebabe",
+							b),
 					       &tmsi),
 			 0);
 	assert_int_equal(tmsi, 0xcafebabe);
 	assert_int_equal(phone_l3_tmsi_realloc(b,
-					       hex("00f1100017"
-						   "05f4cafeba",
-						   b),
+					       unit_hex("00f1100017"
+							"05f4cafeba",
+							b),
 					       &tmsi),
 			 -EBADMSG);
-	assert_int_equal(phone_l3_tmsi_realloc(b, hex("00f1100017", b), &tmsi), -EBADMSG);
+	assert_int_equal(phone_l3_tmsi_realloc(b, unit_hex("00f1100017", b), &tmsi), -EBADMSG);
 	assert_int_equal(phone_l3_tmsi_realloc(b,
-					       hex("00f1100017"
-						   "08091010000000000000",
-						   b),
+					       unit_hex("00f1100017"
+							"08091010000000000000",
+							b),
 					       &tmsi),
 			 -EBADMSG);
 }

@@ -3,30 +3,19 @@
 #include <errno.h>
 #include <string.h>
 
-#include <osmocom/core/utils.h>
-
 #include "phone_rp.h"
 
 #include "unit.h"
-
-/* out: at least 64 bytes (osmo_hexparse clears the whole buffer it is given) */
-static size_t hex(const char *h, uint8_t *out)
-{
-	int n = osmo_hexparse(h, out, 64);
-
-	assert_true(n >= 0);
-	return (size_t)n;
-}
 
 static void test_rp_data(void **state)
 {
 	uint8_t b[512];
 	struct phone_rp rp;
 	/* RP-DATA MT ref 7, RP-OA +12345 (91 21 43 F5), RP-DA empty, RP-UD: an SMS-DELIVER with PID 7F */
-	size_t n = hex("0107049121435f00"
-		       "0f"
-		       "40048124247ff6000000000000000100",
-		       b);
+	size_t n = unit_hex("0107049121435f00"
+			    "0f"
+			    "40048124247ff6000000000000000100",
+			    b);
 
 	(void)state;
 	b[8] = (uint8_t)(n - 9);
@@ -60,21 +49,21 @@ static void test_rp_ack_error(void **state)
 	struct phone_rp rp;
 
 	(void)state;
-	assert_int_equal(phone_rp_parse(b, hex("0309", b), &rp), 0);
+	assert_int_equal(phone_rp_parse(b, unit_hex("0309", b), &rp), 0);
 	assert_int_equal(rp.type, 3);
 	assert_int_equal(rp.ud_len, 0);
-	assert_int_equal(phone_rp_parse(b, hex("0309410200ff", b), &rp), 0);
+	assert_int_equal(phone_rp_parse(b, unit_hex("0309410200ff", b), &rp), 0);
 	assert_int_equal(rp.ud_len, 2);
-	assert_int_equal(phone_rp_parse(b, hex("03094103", b), &rp), -EBADMSG);	      /* UD beyond the end */
-	assert_int_equal(phone_rp_parse(b, hex("03094203000000", b), &rp), -EBADMSG); /* not the UD IE */
-	assert_int_equal(phone_rp_parse(b, hex("05090116", b), &rp), 0);
+	assert_int_equal(phone_rp_parse(b, unit_hex("03094103", b), &rp), -EBADMSG);	   /* UD beyond the end */
+	assert_int_equal(phone_rp_parse(b, unit_hex("03094203000000", b), &rp), -EBADMSG); /* not the UD IE */
+	assert_int_equal(phone_rp_parse(b, unit_hex("05090116", b), &rp), 0);
 	assert_int_equal(rp.type, 5);
 	assert_int_equal(rp.cause, 22);
-	assert_int_equal(phone_rp_parse(b, hex("0509", b), &rp), -EBADMSG);
-	assert_int_equal(phone_rp_parse(b, hex("050900", b), &rp), -EBADMSG);	    /* cause of length 0 */
-	assert_int_equal(phone_rp_parse(b, hex("050903010203", b), &rp), -EBADMSG); /* cause of length 3 */
-	assert_int_equal(phone_rp_parse(b, hex("0009", b), &rp), -ENOTSUP);	    /* RP-DATA MS -> network */
-	assert_int_equal(phone_rp_parse(b, hex("01", b), &rp), -EBADMSG);
+	assert_int_equal(phone_rp_parse(b, unit_hex("0509", b), &rp), -EBADMSG);
+	assert_int_equal(phone_rp_parse(b, unit_hex("050900", b), &rp), -EBADMSG);	 /* cause of length 0 */
+	assert_int_equal(phone_rp_parse(b, unit_hex("050903010203", b), &rp), -EBADMSG); /* cause of length 3 */
+	assert_int_equal(phone_rp_parse(b, unit_hex("0009", b), &rp), -ENOTSUP);	 /* RP-DATA MS -> network */
+	assert_int_equal(phone_rp_parse(b, unit_hex("01", b), &rp), -EBADMSG);
 }
 
 static void test_deliver_pid(void **state)
@@ -82,11 +71,11 @@ static void test_deliver_pid(void **state)
 	uint8_t b[64];
 
 	(void)state;
-	assert_int_equal(phone_rp_deliver_pid(b, hex("040b911234567890f100", b)), 0x00); /* 11 digits */
-	assert_int_equal(phone_rp_deliver_pid(b, hex("040b911234567890f1", b)), -EBADMSG);
-	assert_int_equal(phone_rp_deliver_pid(b, hex("0115911234567890f100", b)), -EBADMSG); /* SMS-SUBMIT... */
-	assert_int_equal(phone_rp_deliver_pid(b, hex("041591", b)), -EBADMSG);		     /* 21 digits */
-	assert_int_equal(phone_rp_deliver_pid(b, hex("04", b)), -EBADMSG);
+	assert_int_equal(phone_rp_deliver_pid(b, unit_hex("040b911234567890f100", b)), 0x00); /* 11 digits */
+	assert_int_equal(phone_rp_deliver_pid(b, unit_hex("040b911234567890f1", b)), -EBADMSG);
+	assert_int_equal(phone_rp_deliver_pid(b, unit_hex("0115911234567890f100", b)), -EBADMSG); /* SMS-SUBMIT... */
+	assert_int_equal(phone_rp_deliver_pid(b, unit_hex("041591", b)), -EBADMSG);		  /* 21 digits */
+	assert_int_equal(phone_rp_deliver_pid(b, unit_hex("04", b)), -EBADMSG);
 }
 
 static void test_report(void **state)

@@ -66,3 +66,14 @@ static inline int unit_run(const char *group, const struct unit_list *l)
 {
 	return _cmocka_run_group_tests(group, l->t, l->n, NULL, NULL);
 }
+
+/* Hex text into \a out (at least 64 bytes), for byte strings in tests; asserts the text is good hex. Needs
+ * libsimpki-proto (hex_decode()). */
+#include <simpki/hex.h>
+static inline size_t unit_hex(const char *h, uint8_t *out)
+{
+	int n = hex_decode(h, out, 64);
+
+	assert_true(n >= 0);
+	return (size_t)n;
+}
