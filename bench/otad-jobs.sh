@@ -9,16 +9,6 @@ build=$1
 src=$2
 phones=$3
 rounds=$4
-net=$build/simulator/osmo-net
-phone=$build/simulator/simpki-phone
-card=$build/simulator/simpki-card
-ota=$build/ota-server/simpki-ota
-otad=$build/ota-server/simpki-otad
-esme=$build/tests/test-esme
-for prog in osmo-stp osmo-hlr osmo-msc python3; do
-	command -v $prog > /dev/null || { echo "otad-jobs.sh: $prog is not installed: skipped" >&2; exit 77; }
-done
-[ -x "$phone" ] && [ -x "$esme" ] || { echo "otad-jobs.sh: built without libosmo-sigtran or libsmpp34: skipped" >&2; exit 77; }
 . "$src/tests/network/phones-lib.sh"
 . "$src/tests/ota/otad-lib.sh"
 otad_pid=""

@@ -10,16 +10,6 @@ set -u
 build=$1
 phones=$2
 rounds=$3
-net=$build/simulator/osmo-net
-phone=$build/simulator/simpki-phone
-card=$build/simulator/simpki-card
-ota=$build/ota-server/simpki-ota
-esme=$build/tests/test-esme
-direct=$build/bench/ota-direct
-for prog in osmo-stp osmo-hlr osmo-msc python3; do
-	command -v $prog > /dev/null || { echo "phones-ota.sh: $prog is not installed: skipped" >&2; exit 77; }
-done
-[ -x "$phone" ] && [ -x "$esme" ] || { echo "phones-ota.sh: built without libosmo-sigtran or libsmpp34: skipped" >&2; exit 77; }
 . "$(dirname "$0")/../tests/network/phones-lib.sh"
 
 "$net" start "$dir/net" > /dev/null || { echo "osmo-net start failed" >&2; exit 1; }

@@ -1,6 +1,19 @@
-# Shell functions for tests and benchmarks with simulated phones on osmo-net, sourced after the caller set build,
-# net, phone, card and ota (program paths). Makes a work directory $dir; on exit, stops what it started there (the
-# network, simpki-phone, tshark) and removes it. fail() counts failures in $failures.
+# Shell functions for tests and benchmarks with simulated phones on osmo-net, sourced after the caller set $build
+# (the build directory). Sets the programs' paths (net, phone, card, ota, otad, esme, direct) and skips the caller
+# (exit 77) when the Osmocom daemons, python3, sqlite3, simpki-phone or test-esme are missing. Makes a work
+# directory $dir; on exit, stops what it started there (the network, simpki-phone, tshark) and removes it. fail()
+# counts failures in $failures.
+net=$build/simulator/osmo-net
+phone=$build/simulator/simpki-phone
+card=$build/simulator/simpki-card
+ota=$build/ota-server/simpki-ota
+otad=$build/ota-server/simpki-otad
+esme=$build/tests/test-esme
+direct=$build/bench/ota-direct
+for prog in osmo-stp osmo-hlr osmo-msc python3 sqlite3; do
+	command -v $prog > /dev/null || { echo "$(basename "$0"): $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
+done
+[ -x "$phone" ] && [ -x "$esme" ] || { echo "$(basename "$0"): built without libosmo-sigtran or libsmpp34: skipped" >&2; exit 77; }
 KIC=8C4A1F0B3E2D5A697788A9BACBDCEDFE
 KID=1E2D3C4B5A69788796A5B4C3D2E1F00F
 KEYS="--spi 1639 --kic 12 --kid 12 --kic-key $KIC --kid-key $KID"

@@ -10,16 +10,6 @@
 set -u
 mode=$1
 build=$2
-net=$build/simulator/osmo-net
-phone=$build/simulator/simpki-phone
-card=$build/simulator/simpki-card
-ota=$build/ota-server/simpki-ota
-esme=$build/tests/test-esme
-for prog in osmo-stp osmo-hlr osmo-msc python3; do
-	command -v $prog > /dev/null || { echo "phones.sh: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
-done
-[ -x "$phone" ] && [ -x "$esme" ] || { echo "phones.sh: built without libosmo-sigtran or libsmpp34: skipped" >&2; exit 77; }
-
 . "$(dirname "$0")/phones-lib.sh"
 "$net" start "$dir/net" > /dev/null || { echo "FAIL: osmo-net start" >&2; exit 1; }
 

@@ -9,15 +9,6 @@
 set -u
 build=$1
 src=$2
-net=$build/simulator/osmo-net
-phone=$build/simulator/simpki-phone
-card=$build/simulator/simpki-card
-ota=$build/ota-server/simpki-ota
-otad=$build/ota-server/simpki-otad
-for prog in osmo-stp osmo-hlr osmo-msc python3; do
-	command -v $prog > /dev/null || { echo "otad-api.sh: $prog is not installed: skipped" >&2; exit 77; }
-done
-[ -x "$phone" ] || { echo "otad-api.sh: built without libosmo-sigtran: skipped" >&2; exit 77; }
 . "$src/tests/network/phones-lib.sh"
 . "$src/tests/ota/otad-lib.sh"
 otad_pid=""
