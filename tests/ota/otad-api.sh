@@ -46,6 +46,18 @@ expect() { # WANT_STATUS TEXT METHOD PATH [BODY] [TOKEN]
 	esac
 }
 
+# wait_por_ok ID: GET the job until it is por-ok (30 s at most); prints the last answer
+wait_por_ok() {
+	wp_t=0
+	while [ -n "$1" ] && [ $wp_t -lt 60 ]; do
+		wp_out=$(api GET "/v1/jobs/$1")
+		case $wp_out in *'"state":"por-ok"'*) break ;; esac
+		sleep 0.5
+		wp_t=$((wp_t + 1))
+	done
+	echo "${wp_out:-no job}"
+}
+
 mkdir -p "$dir/otad"
 sed "s/job timeout 60/job timeout 30/; s/api rate 1000/api rate 50/" "$src/ota-server/simpki-otad.cfg.example" \
 	> "$dir/otad/simpki-otad.cfg"
@@ -95,14 +107,7 @@ case $out in
 "201 {\"id\":"*) id=$(echo "$out" | sed 's/.*"id":\([0-9]*\).*/\1/') ;;
 *) fail "POST /v1/jobs: $out"; id=1 ;;
 esac
-t=0
-while :; do
-	out=$(api GET /v1/jobs/$id)
-	case $out in *'"state":"por-ok"'*) break ;; esac
-	[ $t -lt 60 ] || { fail "job $id: $out"; break; }
-	sleep 0.5
-	t=$((t + 1))
-done
+out=$(wait_por_ok "$id")
 case $out in
 *'"por":{"status":0,"response":{"commands":2,"last_sw":"9000","last_data":"984810000000000000f5"}}'*) ;;
 *) fail "job $id's PoR: $out" ;;
@@ -115,14 +120,7 @@ python3 -c 'import json; print(json.dumps({"iccid": "8984010000000000013", "tar"
 out=$(api POST /v1/jobs "$dir/long.json")
 id=$(echo "$out" | sed -n 's/^201 {"id":\([0-9]*\)}$/\1/p')
 [ -n "$id" ] || fail "POST of the long job: $out"
-t=0
-while [ -n "$id" ]; do
-	out=$(api GET /v1/jobs/$id)
-	case $out in *'"state":"por-ok"'*) break ;; esac
-	[ $t -lt 60 ] || { fail "long job $id: $out"; break; }
-	sleep 0.5
-	t=$((t + 1))
-done
+out=$(wait_por_ok "$id")
 case $out in
 *'"commands":41,"last_sw":"9000","last_data":"984810000000000010f3"'*) ;;
 *) fail "the long job's PoR: $out" ;;
