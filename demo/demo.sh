@@ -11,7 +11,7 @@
 set -eu
 
 build=${1:-build}
-card_tool=$build/simulator/simpki-card
+card_tool=$build/simulator/cardos/simpki-card
 [ -x "$card_tool" ] || { echo "demo: $card_tool not found; build first: meson setup $build && ninja -C $build" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/simpki-demo.XXXXXX")
 [ "${SIMPKI_DEMO_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
@@ -110,7 +110,7 @@ say "What is on the card now"
 sh "$(dirname "$0")/ota.sh" "$build" "$work" "$step"
 step=$(cat "$work/step")
 
-if [ ! -x "$build/simulator/simpki-phone" ] || [ ! -x "$build/ota-server/simpki-otad" ] ||
+if [ ! -x "$build/simulator/phone/simpki-phone" ] || [ ! -x "$build/ota-server/simpki-otad" ] ||
 	! command -v osmo-msc > /dev/null; then
 	say "Through a mobile network"
 	echo "   skipped: simpki-phone, simpki-otad or osmo-msc missing (tools/install-deps.sh)"

@@ -9,7 +9,7 @@ set -eu
 build=$1
 work=$2
 step=$3
-net=$build/simulator/osmo-net
+net=$build/simulator/net/osmo-net
 KIC=8C4A1F0B3E2D5A697788A9BACBDCEDFE
 KID=1E2D3C4B5A69788796A5B4C3D2E1F00F
 phone_pid=""
@@ -38,10 +38,10 @@ say "A mobile network: Osmocom's osmo-stp, osmo-hlr and osmo-msc with its SMSC (
 "$net" start "$work/net" | sed 's/^/   /'
 
 say "An official's SIM (IMSI 001010000000001, MSISDN 84900000001) in a simulated phone; the network attaches it"
-"$build/simulator/simpki-card" create --state "$work/phone-sim" --iccid 8984010000000000005 \
+"$build/simulator/cardos/simpki-card" create --state "$work/phone-sim" --iccid 8984010000000000005 \
 	--imsi 001010000000001 --msisdn 84900000001 --ota-key "1:aes:$KIC:$KID" > /dev/null
 "$net" add-subscriber "$work/net" 001010000000001 84900000001 > /dev/null
-LD_PRELOAD=$build/simulator/libsimpki-sctp-shim.so "$build/simulator/simpki-phone" --card "$work/phone-sim" \
+"$build/simulator/phone/simpki-phone" --card "$work/phone-sim" \
 	--ready-file "$work/ready" > "$work/phone.out" 2> "$work/phone.log" &
 phone_pid=$!
 t=0

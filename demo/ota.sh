@@ -10,7 +10,7 @@ set -eu
 build=$1
 work=$2
 step=$3
-card_tool=$build/simulator/simpki-card
+card_tool=$build/simulator/cardos/simpki-card
 ota=$build/ota-server/simpki-ota
 card="$work/ota-card"
 KIC=8C4A1F0B3E2D5A697788A9BACBDCEDFE

@@ -54,5 +54,5 @@ struct card_applet;
 #define PKI_ALG_ECDSA_SHA1 0x21
 #define PKI_ALG_ECDSA_PRECOMPUTED 0x22 /* simpki: ECDSA over a 32-byte hash from the host */
 
-/* The applet itself, for the card OS's registry (simulator/applets.c); hosts use only the constants above. */
+/* The applet itself, for the card OS's registry (simulator/cardos/applets.c); hosts use only the constants above. */
 extern const struct card_applet pki_applet;

@@ -66,6 +66,8 @@ expect_in "$dir/out" "created card $ICCID"
 [ "$(stat -c %a "$card/card.img")" = 600 ] || fail "card image mode is $(stat -c %a "$card/card.img"), not 600"
 expect_rc 4 "$tool" create --state "$card" --iccid 8944501234567890009
 expect_in "$dir/err" "use --force"
+expect_rc 0 "$tool" create --state "$dir/a/b/c" --iccid $ICCID
+[ -f "$dir/a/b/c/card.img" ] || fail "create --state a/b/c did not create the missing parents"
 
 # apdu: one line per APDU, error lines for bad input, exit 5 when any line was bad
 cat > "$dir/script" <<EOS

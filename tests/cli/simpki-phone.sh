@@ -1,7 +1,8 @@
 #!/bin/sh
 # simpki-phone as a person meets it before any network is involved: --help names every option; usage errors
 # (no phones, a bad --stp, --periodic or --smsc, an unknown option) exit 2; a missing card, a card without IMSI,
-# two SIMs with one IMSI exit 1 naming the directory; a bad scenario file exits 2 naming its line.
+# two SIMs with one IMSI exit 1 naming the directory; a bad scenario file exits 2 naming its line; a shim named in
+# SIMPKI_SCTP_SHIM that does not exist exits 1 naming it (on a kernel without SCTP).
 # Usage: simpki-phone.sh SIMPKI_PHONE SIMPKI_CARD
 set -u
 phone=$1
@@ -47,5 +48,13 @@ printf 'default answer maybe\n' > "$dir/scenario"
 expect 2 "scenario line 1" --scenario "$dir/scenario" --card "$dir/a"
 expect 2 "--scenario $dir/none" --scenario "$dir/none" --card "$dir/a"
 expect 2 "" --cards "$dir/none"
+# On a kernel without SCTP simpki-phone runs itself under the shim (found next to it in the build tree); a shim
+# named in SIMPKI_SCTP_SHIM that is not there is an error naming it, not a silent start without SCTP.
+if ! python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)' 2> /dev/null; then
+	export SIMPKI_SCTP_SHIM="$dir/no-shim.so"
+	expect 1 "SIMPKI_SCTP_SHIM=$dir/no-shim.so is not a readable file" --card "$dir/a"
+	unset SIMPKI_SCTP_SHIM
+	env -u LD_PRELOAD "$phone" --help > "$dir/out" 2>&1 || fail "simpki-phone --help without LD_PRELOAD: $(cat "$dir/out")"
+fi
 [ $failures -eq 0 ] || exit 1
 echo "simpki-phone.sh: all checks passed"

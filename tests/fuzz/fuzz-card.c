@@ -1,6 +1,6 @@
 /* libFuzzer harness: what pcscd's vpcd driver could send a card with the default manifest.
  *
- * Input: vpcd frames, each a 2-byte big-endian length and that many bytes (simulator/vpcd.h): a 1-byte frame is a
+ * Input: vpcd frames, each a 2-byte big-endian length and that many bytes (simulator/cardos/vpcd.h): a 1-byte frame is a
  * control (power off, on, reset, get ATR), a longer one a command APDU. A trailing partial frame is handled as it
  * is. Each frame is copied into a buffer of exactly its size so that a read past its end is a sanitizer error,
  * not a read of the next frame.

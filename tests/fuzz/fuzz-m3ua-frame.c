@@ -1,4 +1,4 @@
-/* libFuzzer harness: M3UA framing in a byte stream (simulator/m3ua_frame.h), as the SCTP shim reassembles
+/* libFuzzer harness: M3UA framing in a byte stream (simulator/net/m3ua_frame.h), as the SCTP shim reassembles
  * messages from TCP. The input's first byte picks a chunk size (1..64); the rest is the stream, fed in chunks
  * the way recv() could return it. Checked: a message is taken only when whole, never past its end nor past
  * M3UA_MAX; the bytes of every message taken equal the stream's at that place; a bad length ends the stream.

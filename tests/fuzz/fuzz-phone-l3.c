@@ -1,5 +1,5 @@
 /* libFuzzer harness: what a simulated phone reads in the MSC's PAGING, LOCATION UPDATING ACCEPT and TMSI
- * REALLOCATION COMMAND (simulator/phone_l3.c). The first input byte picks the message, the rest is its body.
+ * REALLOCATION COMMAND (simulator/phone/phone_l3.c). The first input byte picks the message, the rest is its body.
  * Checked: results are 0/1 or -EBADMSG, an IMSI found is 6 to 15 digits. */
 #include <errno.h>
 #include <stdio.h>

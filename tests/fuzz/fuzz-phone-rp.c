@@ -1,4 +1,4 @@
-/* libFuzzer harness: RP messages as a simulated phone receives them from the MSC (simulator/phone_rp.c), and the
+/* libFuzzer harness: RP messages as a simulated phone receives them from the MSC (simulator/phone/phone_rp.c), and the
  * TP-PID of the SMS-DELIVER they carry. Checked: what parses stays inside the input, addresses and user data
  * within their bounds; an error is -EBADMSG or -ENOTSUP. */
 #include <errno.h>

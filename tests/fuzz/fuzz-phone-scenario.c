@@ -1,4 +1,4 @@
-/* libFuzzer harness: simpki-phone's scenario files (simulator/phone_scenario.c). The input, as text, is parsed;
+/* libFuzzer harness: simpki-phone's scenario files (simulator/phone/phone_scenario.c). The input, as text, is parsed;
  * checked: the error message stays in its buffer and names a line; a scenario that parses has at most
  * PHONE_SCENARIO_MAX phones, PINs within their length, delays within 3600 s, and every phone is found again.
  */

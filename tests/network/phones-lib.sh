@@ -3,9 +3,9 @@
 # (exit 77) when the Osmocom daemons, python3, sqlite3, simpki-phone or test-esme are missing. Makes a work
 # directory $dir; on exit, stops what it started there (the network, simpki-phone, tshark) and removes it. fail()
 # counts failures in $failures.
-net=$build/simulator/osmo-net
-phone=$build/simulator/simpki-phone
-card=$build/simulator/simpki-card
+net=$build/simulator/net/osmo-net
+phone=$build/simulator/phone/simpki-phone
+card=$build/simulator/cardos/simpki-card
 ota=$build/ota-server/simpki-ota
 otad=$build/ota-server/simpki-otad
 esme=$build/tests/test-esme
@@ -71,8 +71,7 @@ start_phones() {
 	log=$1
 	shift
 	rm -f "$dir/ready"
-	# a sanitizer build must not insist on coming first in the library list
-	ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 LD_PRELOAD=$build/simulator/libsimpki-sctp-shim.so "$phone" --ready-file "$dir/ready" "$@" \
+	"$phone" --ready-file "$dir/ready" "$@" \
 		> "$dir/$log.out" 2> "$dir/$log.log" &
 	phone_pid=$!
 	t=0

@@ -1,4 +1,4 @@
-/* The SCTP shim (simulator/sctp_shim.c) on its own, loaded with LD_PRELOAD by the test: an "SCTP" listener and
+/* The SCTP shim (simulator/net/sctp_shim.c) on its own, loaded with LD_PRELOAD by the test: an "SCTP" listener and
  * client made the way libosmocore and libsctp make them (socket with IPPROTO_SCTP, bind through
  * SCTP_SOCKOPT_BINDX_ADD, connect through SCTP_SOCKOPT_CONNECTX), then M3UA messages received one at a time with
  * PPID 3 and the stream of their class: a message cut in pieces waits (EAGAIN) until it is whole, two messages in

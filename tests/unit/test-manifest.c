@@ -1,4 +1,4 @@
-/* Unit tests for simulator/manifest.c: manifest_parse() on the built-in manifest_default (one applet "pki", AID
+/* Unit tests for simulator/cardos/manifest.c: manifest_parse() on the built-in manifest_default (one applet "pki", AID
  * F276A288BCFBA69D34F31001, ram 1024, nvm 131072, ATR 3B80800101, nvm-size 262144), on manifests using every
  * directive and limit (2- and 33-byte ATR, nvm-size bounds, TARs, eight applets, a 512-character line), with the
  * defaults when atr and nvm-size are absent, and with comments, blank lines, tabs and CRLF line ends skipped; and

@@ -1,4 +1,4 @@
-/* Unit tests of the card's NVM (simulator/nvm.c) and object heap (simulator/heap.c): transactions commit all or
+/* Unit tests of the card's NVM (simulator/cardos/nvm.c) and object heap (simulator/cardos/heap.c): transactions commit all or
  * nothing and abort restores the view; a write committed "now" inside a transaction survives its abort; a full
  * journal is -ENOSPC and changes nothing; a journal left in the image is replayed when whole and dropped when its
  * checksums or records are wrong (a damaged image file never applies bytes outside the data area); image headers

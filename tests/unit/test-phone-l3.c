@@ -1,4 +1,4 @@
-/* Unit tests of simulator/phone_l3.c: the IMSI of a PAGING as osmo-msc sends it, the TMSI of LOCATION UPDATING
+/* Unit tests of simulator/phone/phone_l3.c: the IMSI of a PAGING as osmo-msc sends it, the TMSI of LOCATION UPDATING
  * ACCEPT (with and without one, after other IEs) and of TMSI REALLOCATION COMMAND; truncations and wrong identity
  * types refused. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests of simulator/phone_rp.c: RP-DATA, RP-ACK and RP-ERROR as osmo-msc sends them, every truncation and
+/* Unit tests of simulator/phone/phone_rp.c: RP-DATA, RP-ACK and RP-ERROR as osmo-msc sends them, every truncation and
  * over-long field refused, the TP-PID of an SMS-DELIVER, and SMS-DELIVER-REPORTs for RP-ACK and RP-ERROR. */
 #include <errno.h>
 #include <string.h>

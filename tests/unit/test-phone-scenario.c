@@ -1,4 +1,4 @@
-/* Unit tests of simulator/phone_scenario.c: the defaults, every key, defaults that phones named after them
+/* Unit tests of simulator/phone/phone_scenario.c: the defaults, every key, defaults that phones named after them
  * inherit, and bad scenarios, each an error naming its line. */
 #include <errno.h>
 #include <string.h>

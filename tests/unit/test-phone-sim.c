@@ -1,4 +1,4 @@
-/* Unit tests of simulator/phone_sim.c with a real card in a temporary directory: an SMS-PP download whose PoR comes
+/* Unit tests of simulator/phone/phone_sim.c with a real card in a temporary directory: an SMS-PP download whose PoR comes
  * in the ENVELOPE response (RP-ACK with it as report data); one whose PoR the SIM sends as SEND SHORT MESSAGE
  * (ops->send_sms gets the SMS-SUBMIT; while it waits, the next download gets RP-ERROR 22; the TERMINAL RESPONSE
  * ends it); a download the SIM refuses (RP-ERROR, TP-FCS D5); APDU tracing; Text String decoding.

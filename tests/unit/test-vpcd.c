@@ -1,4 +1,4 @@
-/* Unit tests of the card's side of the vpcd protocol (simulator/vpcd.c, vpcd_handle()): the ATR on request, no
+/* Unit tests of the card's side of the vpcd protocol (simulator/cardos/vpcd.c, vpcd_handle()): the ATR on request, no
  * answer to power and reset controls, a warm reset clearing the applet's session as a real reset does (the PIN
  * must be verified again), power-off then a command (the card powers itself), and frames that are neither a known
  * control nor an APDU (empty, an unknown control byte, a 2- or 3-byte frame) answered without harm.

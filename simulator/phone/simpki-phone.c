@@ -19,6 +19,7 @@
 #include <osmocom/core/utils.h>
 
 #include "phone.h"
+#include "sctp_preload.h"
 
 #define MAX_PHONES 10000
 
@@ -352,9 +353,19 @@ static int run(void *ctx, struct phone_bsc *bsc, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	void *ctx = talloc_named_const(NULL, 0, "simpki-phone");
-	struct phone_bsc *bsc = talloc_zero(ctx, struct phone_bsc);
-	int rc = run(ctx, bsc, argc, argv);
+	void *ctx;
+	struct phone_bsc *bsc;
+	char err[512];
+	int rc;
+
+	/* On a kernel without SCTP this runs the program again under the SCTP shim (simulator/net/sctp_preload.h). */
+	if (sctp_preload_reexec(argv, err, sizeof(err))) {
+		fprintf(stderr, "simpki-phone: %s\n", err);
+		return 1;
+	}
+	ctx = talloc_named_const(NULL, 0, "simpki-phone");
+	bsc = talloc_zero(ctx, struct phone_bsc);
+	rc = run(ctx, bsc, argc, argv);
 
 	if (bsc->gsmtap)
 		gsmtap_source_free(bsc->gsmtap);

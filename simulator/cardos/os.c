@@ -198,6 +198,28 @@ static int image_path(const char *dir, char *path, size_t len)
 	return 0;
 }
 
+/* mkdir -p: \a dir and every missing parent (mode 0700). \returns 0; -errno */
+static int mkdir_parents(const char *dir)
+{
+	char p[4096];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(p))
+		return -ENAMETOOLONG;
+	memcpy(p, dir, len + 1);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int card_os_create_dir(const char *dir, const char *manifest_text, const struct card_identity *id, bool force,
 		       char *err, size_t errlen)
 {
@@ -210,8 +232,9 @@ int card_os_create_dir(const char *dir, const char *manifest_text, const struct 
 	rc = image_path(dir, path, sizeof(path));
 	if (rc)
 		return rc;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	rc = mkdir_parents(dir);
+	if (rc)
+		return rc;
 	rc = card_os_build(manifest_text, id, &s, err, errlen);
 	if (rc)
 		return rc;

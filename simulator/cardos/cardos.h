@@ -46,7 +46,7 @@ int card_identity_check(const struct card_identity *id, char *err, size_t errlen
  *  default manifest). \returns 0 and sets *out; -EINVAL with \a err set; -ENOMEM */
 int card_os_build(const char *manifest_text, const struct card_identity *id, struct nvm_store **out, char *err,
 		  size_t errlen);
-/*! card_os_build() and save it as DIR/card.img (DIR is created if needed). An existing card is replaced only
+/*! card_os_build() and save it as DIR/card.img (DIR and its missing parents are created). An existing card is replaced only
  *  with \a force. \returns 0; -EEXIST; -EINVAL with \a err set; -errno */
 int card_os_create_dir(const char *dir, const char *manifest_text, const struct card_identity *id, bool force,
 		       char *err, size_t errlen);
