@@ -3,8 +3,14 @@
 # generate a P-256 key, certificate request, certificate loaded, CMS signature, and the total. Run inside
 # tests/pcsc/with-reader.sh (add SIMPKI_SERVE_ARGS=--real-timing for a real SIM's delays).
 # Usage: counter-workflow.sh SIMPKI_TOOL    Output: "name: value" lines, seconds.
+# SIMPKI_TOOL may be a relative path (taken from the directory the script is started in) or a name on PATH.
 set -u
 tool=$1
+# The steps run in $WORK: make the tool's path absolute first, or a relative one would no longer be found there.
+case $tool in
+*/*) dir=$(cd "$(dirname "$tool")" 2> /dev/null && pwd) && tool=$dir/$(basename "$tool") ;;
+esac
+command -v "$tool" > /dev/null || { echo "counter-workflow: $1: no such program" >&2; exit 1; }
 cd "$WORK" || exit 1
 export SIMPKI_PUK=0123456789abcdef SIMPKI_NEW_PIN=123456 SIMPKI_PIN=123456
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 30 \

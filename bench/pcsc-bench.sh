@@ -1,6 +1,7 @@
 #!/bin/sh
 # PC/SC benchmark driver, run by tests/pcsc/with-reader.sh (which starts pcscd and the simulated SIM in slot 0):
-# starts the bare vpcd card in slot 1, runs pcsc-apdus, stops the bare card. Usage (inside with-reader):
+# starts the bare vpcd card in slot 1, runs pcsc-apdus (SELECT, then the NVM-writing mix; see pcsc-apdus.c), stops
+# the bare card. Usage (inside with-reader):
 # pcsc-bench.sh VPCD_ECHO PCSC_APDUS SECONDS
 set -u
 "$1" 35964 &
