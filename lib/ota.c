@@ -52,7 +52,7 @@ static uint64_t get_cntr(const uint8_t *p)
 }
 
 /* Length of the RC/CC/DS field for an integrity choice and key set. \returns it; -ENOTSUP; -EINVAL */
-static int sig_len(enum ota_integrity integrity, uint8_t kid, const struct ota_keys *keys)
+static int sig_len(enum ota_integrity integrity, uint8_t kid, const struct ota_keyset *ks)
 {
 	switch (integrity) {
 	case OTA_NONE:
@@ -60,19 +60,19 @@ static int sig_len(enum ota_integrity integrity, uint8_t kid, const struct ota_k
 	case OTA_RC:
 		return (kid & 0x0f) == OTA_RC_CRC32 ? 4 : -ENOTSUP;
 	case OTA_CC:
-		if (!ota_block_size(kid & 0x0f, keys->kid_len))
+		if (!ota_ks_has_cc(ks, kid & 0x0f))
 			return -EINVAL;
 		if ((kid & 0x0f) != OTA_ALGO_AES)
 			return 8;
-		return keys->cc_len == 4 ? 4 : 8;
+		return (int)ota_ks_cc_len(ks);
 	default:
 		return -ENOTSUP; /* digital signatures (DS) are not used by SIM OTA platforms here */
 	}
 }
 
 /* RC or CC over \a in into \a out (\a n bytes). */
-static int compute_sig(enum ota_integrity integrity, uint8_t kid, const struct ota_keys *keys, const uint8_t *in,
-		       size_t len, uint8_t *out, int n)
+static int compute_sig(enum ota_integrity integrity, struct ota_keyset *ks, const uint8_t *in, size_t len, uint8_t *out,
+		       int n)
 {
 	if (integrity == OTA_RC) {
 		uint32_t crc = crc32_update(0, in, len);
@@ -83,26 +83,26 @@ static int compute_sig(enum ota_integrity integrity, uint8_t kid, const struct o
 		out[3] = (uint8_t)crc;
 		return 0;
 	}
-	return ota_cc(kid & 0x0f, keys->kid, keys->kid_len, in, len, out, (size_t)n);
+	return ota_ks_cc(ks, in, len, out, (size_t)n);
 }
 
 /* Block size for ciphering with this KIc, or -EINVAL. */
-static int cipher_block(uint8_t kic, const struct ota_keys *keys)
+static int cipher_block(uint8_t kic, const struct ota_keyset *ks)
 {
-	size_t b = ota_block_size(kic & 0x0f, keys->kic_len);
+	size_t b = ota_ks_block(ks, kic & 0x0f);
 
 	return b ? (int)b : -EINVAL;
 }
 
-int ota_command_encode(const struct ota_command *cmd, const struct ota_keys *keys, uint8_t *out, size_t max)
+int ota_command_encode(const struct ota_command *cmd, struct ota_keyset *ks, uint8_t *out, size_t max)
 {
 	uint8_t work[OTA_MAX_PACKET];
-	int sl = sig_len(cmd->spi.integrity, cmd->kid, keys), block = 1, rc;
+	int sl = sig_len(cmd->spi.integrity, cmd->kid, ks), block = 1, rc;
 	size_t sec, pad = 0, cpl, total, n = 0;
 
 	if (sl < 0)
 		return sl;
-	if (cmd->spi.ciphered && (block = cipher_block(cmd->kic, keys)) < 0)
+	if (cmd->spi.ciphered && (block = cipher_block(cmd->kic, ks)) < 0)
 		return block;
 	if (cmd->data_len > OTA_MAX_PACKET)
 		return -E2BIG;
@@ -134,14 +134,34 @@ int ota_command_encode(const struct ota_command *cmd, const struct ota_keys *key
 	n += cmd->data_len + pad;
 
 	memcpy(out, work, HDR_LEN + SEC_HDR);
-	if (sl && (rc = compute_sig(cmd->spi.integrity, cmd->kid, keys, work, n, out + HDR_LEN + SEC_HDR, sl)))
-		return rc;
-	memcpy(out + HDR_LEN + SEC_HDR + sl, work + HDR_LEN + SEC_HDR, cmd->data_len + pad);
-	if (cmd->spi.ciphered &&
-	    (rc = ota_cbc(true, cmd->kic & 0x0f, keys->kic, keys->kic_len, out + HDR_LEN, total - HDR_LEN)))
-		return rc;
+	rc = sl ? compute_sig(cmd->spi.integrity, ks, work, n, out + HDR_LEN + SEC_HDR, sl) : 0;
+	if (!rc) {
+		memcpy(out + HDR_LEN + SEC_HDR + sl, work + HDR_LEN + SEC_HDR, cmd->data_len + pad);
+		if (cmd->spi.ciphered)
+			rc = ota_ks_cbc(ks, true, out + HDR_LEN, total - HDR_LEN);
+	}
 	OPENSSL_cleanse(work, n);
-	return (int)total;
+	return rc ? rc : (int)total;
+}
+
+int ota_command_encode_keys(const struct ota_command *cmd, const struct ota_keys *keys, uint8_t *out, size_t max)
+{
+	struct ota_keys k = *keys;
+	struct ota_keyset *ks;
+	int rc;
+
+	/* only the keys this packet uses, so that one it does not use may be anything */
+	if (!cmd->spi.ciphered)
+		k.kic_len = 0;
+	if (cmd->spi.integrity != OTA_CC)
+		k.kid_len = 0;
+	rc = ota_keyset_new(cmd->kic, cmd->kid, &k, &ks);
+	OPENSSL_cleanse(&k, sizeof(k));
+	if (rc)
+		return rc;
+	rc = ota_command_encode(cmd, ks, out, max);
+	ota_keyset_free(ks);
+	return rc;
 }
 
 int ota_command_peek(const uint8_t *pkt, size_t len, struct ota_command *cmd)
@@ -161,8 +181,7 @@ int ota_command_peek(const uint8_t *pkt, size_t len, struct ota_command *cmd)
 	return 0;
 }
 
-int ota_command_decode(const uint8_t *pkt, size_t len, const struct ota_keys *keys, struct ota_command *cmd,
-		       uint8_t *work)
+int ota_command_decode(const uint8_t *pkt, size_t len, struct ota_keyset *ks, struct ota_command *cmd, uint8_t *work)
 {
 	uint8_t want[8], calc[8];
 	int sl, block, rc;
@@ -173,16 +192,15 @@ int ota_command_decode(const uint8_t *pkt, size_t len, const struct ota_keys *ke
 	if (len > OTA_MAX_PACKET)
 		return OTA_POR_INSUFFICIENT_MEMORY;
 	sl = pkt[2] - 13;
-	if ((sl != 0 && sl != 4 && sl != 8) || sig_len(cmd->spi.integrity, cmd->kid, keys) != sl)
+	if ((sl != 0 && sl != 4 && sl != 8) || sig_len(cmd->spi.integrity, cmd->kid, ks) != sl)
 		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* the header and the key set disagree on the checksum */
 	sec = len - HDR_LEN;
 	if (sec < SEC_HDR + (size_t)sl)
 		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
 	memcpy(work, pkt, len);
 	if (cmd->spi.ciphered) {
-		block = cipher_block(cmd->kic, keys);
-		if (block < 0 || sec % (size_t)block ||
-		    ota_cbc(false, cmd->kic & 0x0f, keys->kic, keys->kic_len, work + HDR_LEN, sec))
+		block = cipher_block(cmd->kic, ks);
+		if (block < 0 || sec % (size_t)block || ota_ks_cbc(ks, false, work + HDR_LEN, sec))
 			return OTA_POR_CIPHERING_ERROR;
 	}
 	pcntr = work[HDR_LEN + 5];
@@ -198,23 +216,23 @@ int ota_command_decode(const uint8_t *pkt, size_t len, const struct ota_keys *ke
 		/* the checksum covers the packet without its own field: move it out, compute, compare */
 		memcpy(want, work + HDR_LEN + SEC_HDR, (size_t)sl);
 		memmove(work + HDR_LEN + SEC_HDR, work + HDR_LEN + SEC_HDR + sl, sec - SEC_HDR - (size_t)sl);
-		rc = compute_sig(cmd->spi.integrity, cmd->kid, keys, work, len - (size_t)sl, calc, sl);
+		rc = compute_sig(cmd->spi.integrity, ks, work, len - (size_t)sl, calc, sl);
 		if (rc || CRYPTO_memcmp(want, calc, (size_t)sl))
 			return OTA_POR_RC_CC_DS_FAILED;
 	}
 	return OTA_POR_OK;
 }
 
-int ota_response_encode(const struct ota_command *cmd, const struct ota_response *rsp, const struct ota_keys *keys,
+int ota_response_encode(const struct ota_command *cmd, const struct ota_response *rsp, struct ota_keyset *ks,
 			uint8_t *out, size_t max)
 {
 	uint8_t work[OTA_MAX_PACKET];
-	int sl = sig_len(cmd->spi.por_integrity, cmd->kid, keys), block = 1, rc;
+	int sl = sig_len(cmd->spi.por_integrity, cmd->kid, ks), block = 1, rc;
 	size_t sec, pad = 0, rpl, total, n = 0, body;
 
 	if (sl < 0)
 		return sl;
-	if (cmd->spi.por_ciphered && (block = cipher_block(cmd->kic, keys)) < 0)
+	if (cmd->spi.por_ciphered && (block = cipher_block(cmd->kic, ks)) < 0)
 		return block;
 	if (rsp->data_len > OTA_MAX_PACKET)
 		return -E2BIG;
@@ -243,16 +261,15 @@ int ota_response_encode(const struct ota_command *cmd, const struct ota_response
 
 	body = sizeof(udh_por) + POR_HDR; /* where the secured part starts */
 	memcpy(out, work, body + POR_SEC_HDR);
-	if (sl && (rc = compute_sig(cmd->spi.por_integrity, cmd->kid, keys, work, n, out + body + POR_SEC_HDR, sl)))
+	if (sl && (rc = compute_sig(cmd->spi.por_integrity, ks, work, n, out + body + POR_SEC_HDR, sl)))
 		return rc;
 	memcpy(out + body + POR_SEC_HDR + sl, work + body + POR_SEC_HDR, rsp->data_len + pad);
-	if (cmd->spi.por_ciphered &&
-	    (rc = ota_cbc(true, cmd->kic & 0x0f, keys->kic, keys->kic_len, out + body, total - body)))
+	if (cmd->spi.por_ciphered && (rc = ota_ks_cbc(ks, true, out + body, total - body)))
 		return rc;
 	return (int)total;
 }
 
-int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command *cmd, const struct ota_keys *keys,
+int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command *cmd, struct ota_keyset *ks,
 			struct ota_response *rsp, bool *cc_ok, uint8_t *work)
 {
 	const size_t body = sizeof(udh_por) + POR_HDR;
@@ -274,14 +291,13 @@ int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command 
 	if ((sl != 0 && sl != 4 && sl != 8) || sec < POR_SEC_HDR + (size_t)sl)
 		return -EBADMSG;
 	memcpy(work, ud, len);
-	expected = sig_len(cmd->spi.por_integrity, cmd->kid, keys);
-	block = cipher_block(cmd->kic, keys);
+	expected = sig_len(cmd->spi.por_integrity, cmd->kid, ks);
+	block = cipher_block(cmd->kic, ks);
 	/* a card answers a security error with an unsecured PoR: no checksum where one was asked for, or (when none
 	 * was) a body that cannot be ciphertext. Such a PoR is read in the clear, and never counts as verified. */
 	unsecured = sl == 0 && (expected > 0 || (cmd->spi.por_ciphered && block > 0 && sec % (size_t)block));
 	if (cmd->spi.por_ciphered && !unsecured) {
-		if (block < 0 || sec % (size_t)block ||
-		    ota_cbc(false, cmd->kic & 0x0f, keys->kic, keys->kic_len, work + body, sec))
+		if (block < 0 || sec % (size_t)block || ota_ks_cbc(ks, false, work + body, sec))
 			return -EBADMSG;
 	}
 	pcntr = work[body + 5];
@@ -295,7 +311,7 @@ int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command 
 	if (sl && sl == expected) {
 		memcpy(got, work + body + POR_SEC_HDR, (size_t)sl);
 		memmove(work + body + POR_SEC_HDR, work + body + POR_SEC_HDR + sl, sec - POR_SEC_HDR - (size_t)sl);
-		*cc_ok = !compute_sig(cmd->spi.por_integrity, cmd->kid, keys, work, len - (size_t)sl, calc, sl) &&
+		*cc_ok = !compute_sig(cmd->spi.por_integrity, ks, work, len - (size_t)sl, calc, sl) &&
 			 !CRYPTO_memcmp(got, calc, (size_t)sl);
 	}
 	rsp->data = work + body + POR_SEC_HDR;

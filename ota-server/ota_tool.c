@@ -152,6 +152,23 @@ static int key_opt(int opt, const char *arg, struct keyopts *k, const char *usag
 	return -1;
 }
 
+/* The run's key set, for packets with these KIc and KID octets: only the keys the packet (or the PoR) uses, the
+ * KIc when \a ciphered, the KID with a \a cc, so that one it does not use may be any hex. \returns 0; as
+ * ota_keyset_new() */
+static int run_keyset(const struct keyopts *k, uint8_t kic, uint8_t kid, bool ciphered, bool cc, struct ota_keyset **ks)
+{
+	struct ota_keys keys = k->keys;
+	int rc;
+
+	if (!ciphered)
+		keys.kic_len = 0;
+	if (!cc)
+		keys.kid_len = 0;
+	rc = ota_keyset_new(kic, kid, &keys, ks);
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	return rc;
+}
+
 /* ---- encode ---------------------------------------------------------------------------------------------------- */
 
 struct encode_opts {
@@ -237,11 +254,12 @@ static void print_sms(const struct encode_opts *o, const uint8_t *ud, size_t len
 	putchar('\n');
 }
 
-static int do_encode(const struct encode_opts *o, const struct ota_keys *keys)
+static int do_encode(const struct encode_opts *o, const struct keyopts *k)
 {
 	static uint8_t script[OTA_MAX_PACKET], pkt[OTA_MAX_PACKET];
 	static struct ota_sms_part parts[255];
 	struct ota_command cmd = { .kic = o->kic, .kid = o->kid, .cntr = o->cntr };
+	struct ota_keyset *ks = NULL;
 	int slen, len, nparts;
 
 	slen = build_script(o, script, sizeof(script) - 64);
@@ -251,7 +269,14 @@ static int do_encode(const struct encode_opts *o, const struct ota_keys *keys)
 	memcpy(cmd.tar, o->tar, 3);
 	cmd.data = script;
 	cmd.data_len = (size_t)slen;
-	len = ota_command_encode(&cmd, keys, pkt, sizeof(pkt));
+	len = run_keyset(k, cmd.kic, cmd.kid, cmd.spi.ciphered, cmd.spi.integrity == OTA_CC, &ks);
+	if (!len)
+		len = ota_command_encode(&cmd, ks, pkt, sizeof(pkt));
+	ota_keyset_free(ks);
+	if (len == -ENOMEM) {
+		fprintf(stderr, "simpki-ota: out of memory\n");
+		return EXIT_USAGE;
+	}
 	if (len == -ENOTSUP) {
 		fprintf(stderr, "simpki-ota: digital signatures and CRC16 are not supported\n");
 		return EXIT_USAGE;
@@ -368,7 +393,7 @@ static int cmd_encode(int argc, char **argv)
 		return usage_error(usage_encode, "%s",
 				   "--spi, --kic, --kid, --kic-key, --kid-key, --tar and --cntr are "
 				   "required");
-	rc = do_encode(&o, &k.keys);
+	rc = do_encode(&o, &k);
 	OPENSSL_cleanse(&k, sizeof(k));
 	return rc;
 }
@@ -582,6 +607,7 @@ static int cmd_decode(int argc, char **argv)
 	static uint8_t ud[OTA_MAX_PACKET + 8], work[OTA_MAX_PACKET];
 	struct keyopts k = { 0 };
 	struct decoded d = { 0 };
+	struct ota_keyset *ks = NULL;
 	struct ota_command cmd;
 	bool json = false, tpdu = false, have_spi = false, have_kic = false, have_kid = false;
 	uint8_t spi[2] = { 0 }, kic = 0, kid = 0;
@@ -636,11 +662,22 @@ static int cmd_decode(int argc, char **argv)
 	}
 	if (ud[1] == 0x70) {
 		d.command = true;
-		rc = ota_command_decode(ud + 3, ud_len - 3, &k.keys, &cmd, work);
+		/* the header names the algorithms: read it first, then key the run's key set for them */
+		rc = ota_command_peek(ud + 3, ud_len - 3, &cmd);
+		if (!rc && run_keyset(&k, cmd.kic, cmd.kid, cmd.spi.ciphered, cmd.spi.integrity == OTA_CC, &ks)) {
+			fprintf(stderr,
+				"simpki-ota: cannot read the command packet: its KIc and KID do not fit the key "
+				"lengths\n");
+			OPENSSL_cleanse(&k, sizeof(k));
+			return EXIT_BAD_INPUT;
+		}
+		if (!rc)
+			rc = ota_command_decode(ud + 3, ud_len - 3, ks, &cmd, work);
 		if (rc < 0 || (rc != OTA_POR_OK && rc != OTA_POR_RC_CC_DS_FAILED)) {
 			fprintf(stderr, "simpki-ota: cannot read the command packet: %s\n",
 				rc < 0 ? "malformed header" : status_text((uint8_t)rc));
 			OPENSSL_cleanse(&k, sizeof(k));
+			ota_keyset_free(ks);
 			return EXIT_BAD_INPUT;
 		}
 		memcpy(d.spi, ud + 6, 2);
@@ -663,9 +700,11 @@ static int cmd_decode(int argc, char **argv)
 		ota_spi_decode(spi, &cmd.spi);
 		cmd.kic = kic;
 		cmd.kid = kid;
-		if (ota_response_decode(ud, ud_len, &cmd, &k.keys, &rsp, &d.cc_ok, work)) {
+		if (run_keyset(&k, kic, kid, cmd.spi.por_ciphered, cmd.spi.por_integrity == OTA_CC, &ks) ||
+		    ota_response_decode(ud, ud_len, &cmd, ks, &rsp, &d.cc_ok, work)) {
 			fprintf(stderr, "simpki-ota: cannot read the PoR with this SPI, KIc and KID\n");
 			OPENSSL_cleanse(&k, sizeof(k));
+			ota_keyset_free(ks);
 			return EXIT_BAD_INPUT;
 		}
 		memcpy(d.spi, spi, 2);
@@ -678,6 +717,7 @@ static int cmd_decode(int argc, char **argv)
 		d.data = rsp.data;
 		d.data_len = rsp.data_len;
 	}
+	ota_keyset_free(ks);
 	OPENSSL_cleanse(&k, sizeof(k));
 	if (json)
 		print_json(&d);

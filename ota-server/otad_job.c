@@ -34,6 +34,10 @@ struct otad_job {
 	struct otad_job_row row;
 	struct smpp_esme *esme;
 	unsigned parts_pending;
+	/* the card's key set kvn, keyed for the codec once (job_keyset()) for every packet and PoR of the job; freed
+	 * with the job when it ends. Key sets never change once imported, so it cannot go stale. */
+	struct ota_keyset *ks;
+	struct ota_command hdr; /* the SPI, KIc, KID and TAR of its packets */
 };
 
 /* What a verified PoR said. */
@@ -97,28 +101,37 @@ static uint8_t algo_code(enum card_import_algo a, uint8_t key_len)
 	return key_len == 24 ? 0x9 : 0x5; /* 3DES, three or two keys */
 }
 
-/* The job's key set as the codec takes it, and the command header its packets carry (SPI, KIc, KID, TAR).
- * \returns 0; as otad_db_keyset_get(). Wipe keys after use. */
-static int job_keys(const struct otad_job *job, struct ota_keys *keys, struct ota_command *cmd)
+/* The job's key set keyed for the codec (job->ks), and the command header its packets carry (job->hdr: SPI, KIc,
+ * KID, TAR): opened from the database and keyed at the first use, kept until the job ends. \returns 0; as
+ * otad_db_keyset_get(); as ota_keyset_new() (-EINVAL: the keys do not fit their algorithms) */
+static int job_keyset(struct otad_job *job)
 {
-	struct otad_keyset ks;
-	int rc = otad_db_keyset_get(g_otad->db, job->row.iccid, job->row.kvn, &ks);
+	struct otad_keyset dbks;
+	struct ota_keys keys = { .cc_len = 8 };
+	int rc;
 
+	if (job->ks)
+		return 0;
+	rc = otad_db_keyset_get(g_otad->db, job->row.iccid, job->row.kvn, &dbks);
 	if (rc)
 		return rc;
-	memset(keys, 0, sizeof(*keys));
-	keys->cc_len = 8;
-	memcpy(keys->kic, ks.kic, ks.kic_len);
-	keys->kic_len = ks.kic_len;
-	memcpy(keys->kid, ks.kid, ks.kid_len);
-	keys->kid_len = ks.kid_len;
-	memset(cmd, 0, sizeof(*cmd));
-	ota_spi_decode(job->row.spi, &cmd->spi);
-	cmd->kic = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kic_algo, ks.kic_len));
-	cmd->kid = (uint8_t)(job->row.kvn << 4 | algo_code(ks.kid_algo, ks.kid_len));
-	memcpy(cmd->tar, job->row.tar, 3);
-	otad_keyset_wipe(&ks);
-	return 0;
+	memset(&job->hdr, 0, sizeof(job->hdr));
+	ota_spi_decode(job->row.spi, &job->hdr.spi);
+	job->hdr.kic = (uint8_t)(job->row.kvn << 4 | algo_code(dbks.kic_algo, dbks.kic_len));
+	job->hdr.kid = (uint8_t)(job->row.kvn << 4 | algo_code(dbks.kid_algo, dbks.kid_len));
+	memcpy(job->hdr.tar, job->row.tar, 3);
+	if (dbks.kic_len <= OTA_MAX_KEY && dbks.kid_len <= OTA_MAX_KEY) {
+		memcpy(keys.kic, dbks.kic, dbks.kic_len);
+		keys.kic_len = dbks.kic_len;
+		memcpy(keys.kid, dbks.kid, dbks.kid_len);
+		keys.kid_len = dbks.kid_len;
+		rc = ota_keyset_new(job->hdr.kic, job->hdr.kid, &keys, &job->ks);
+	} else {
+		rc = -EINVAL;
+	}
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	otad_keyset_wipe(&dbks);
+	return rc;
 }
 
 /* Build the packet with a new counter and submit its SMS. */
@@ -126,9 +139,8 @@ static void send_job(struct otad_job *job)
 {
 	static uint8_t pkt[OTA_MAX_PACKET];
 	struct ota_sms_part parts[OTA_SMS_MAX_PARTS];
-	struct ota_keys keys;
 	struct ota_command cmd;
-	uint64_t cntr;
+	uint64_t cntr = 0;
 	int len, n, rc;
 
 	if (job->esme)
@@ -139,24 +151,25 @@ static void send_job(struct otad_job *job)
 		set_state(job, OTAD_JOB_FAILED, 0, "no SMSC configured");
 		return;
 	}
-	rc = job_keys(job, &keys, &cmd);
+	rc = job_keyset(job);
 	if (!rc)
 		rc = otad_db_counter_next(g_otad->db, job->row.iccid, job->row.kvn, &cntr);
-	if (rc) {
-		OPENSSL_cleanse(&keys, sizeof(keys));
+	/* keys that do not fit their algorithms (-EINVAL): the packet cannot be built, below; no counter is spent */
+	if (rc && rc != -EINVAL) {
 		snprintf(job->row.error, sizeof(job->row.error), "key set %u: %s", job->row.kvn,
 			 rc == -ENOENT	? "none" :
 			 rc == -EBADMSG ? "does not open with this master key" :
 			 rc == -ERANGE	? "counter used up" :
+			 rc == -ENOMEM	? "out of memory" :
 					  "database error");
 		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
 		return;
 	}
+	cmd = job->hdr;
 	cmd.cntr = cntr;
 	cmd.data = job->row.script;
 	cmd.data_len = job->row.script_len;
-	len = ota_command_encode(&cmd, &keys, pkt, sizeof(pkt));
-	OPENSSL_cleanse(&keys, sizeof(keys));
+	len = rc ? rc : ota_command_encode(&cmd, job->ks, pkt, sizeof(pkt));
 	n = len < 0 ? len : ota_sms_split(pkt, (size_t)len, 0x70, (uint8_t)cntr, parts, OTA_SMS_MAX_PARTS);
 	if (n < 0) {
 		snprintf(job->row.error, sizeof(job->row.error), "the packet cannot be built (%s)",
@@ -303,6 +316,14 @@ static __attribute__((constructor)) void register_fsm(void)
 	OSMO_ASSERT(osmo_fsm_register(&job_fsm) == 0);
 }
 
+/* The job's memory goes with its FSM instance when it ends (or when the daemon frees everything): so do its keys. */
+static int job_free(struct otad_job *job)
+{
+	ota_keyset_free(job->ks);
+	job->ks = NULL;
+	return 0;
+}
+
 static struct otad_job *job_alloc(const struct otad_job_row *row)
 {
 	struct osmo_fsm_inst *fi;
@@ -318,6 +339,7 @@ static struct otad_job *job_alloc(const struct otad_job_row *row)
 		osmo_fsm_inst_free(fi);
 		return NULL;
 	}
+	talloc_set_destructor(job, job_free);
 	fi->priv = job;
 	job->fi = fi;
 	job->row = *row;
@@ -424,17 +446,16 @@ void otad_job_submit_done(void *priv, uint32_t status, const char *message_id)
 static int por_of(struct otad_job *job, const uint8_t *ud, size_t len, struct por *p)
 {
 	static uint8_t work[OTA_MAX_PACKET];
-	struct ota_keys keys;
 	struct ota_command cmd;
 	struct ota_response rsp;
 	bool cc_ok = false;
 	int rc;
 
-	if (job_keys(job, &keys, &cmd))
+	if (job_keyset(job))
 		return 0;
+	cmd = job->hdr;
 	cmd.cntr = job->row.counter;
-	rc = ota_response_decode(ud, len, &cmd, &keys, &rsp, &cc_ok, work);
-	OPENSSL_cleanse(&keys, sizeof(keys));
+	rc = ota_response_decode(ud, len, &cmd, job->ks, &rsp, &cc_ok, work);
 	if (rc || memcmp(rsp.tar, job->row.tar, 3))
 		return 0;
 	if (!cc_ok)

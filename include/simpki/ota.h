@@ -71,14 +71,24 @@ struct ota_spi {
 	bool por_in_submit; /* PoR as an SMS-SUBMIT (proactive SEND SHORT MESSAGE) instead of the DELIVER-REPORT */
 };
 
-/* One key set as both ends hold it. */
+/* The key bytes of one key set as both ends hold them: what a struct ota_keyset is made from. */
 struct ota_keys {
 	uint8_t kic[OTA_MAX_KEY];
-	uint8_t kic_len; /* DES 8, 3DES 16 or 24, AES 16, 24 or 32 */
+	uint8_t kic_len; /* DES 8, 3DES 16 or 24, AES 16, 24 or 32; 0: no ciphering key */
 	uint8_t kid[OTA_MAX_KEY];
-	uint8_t kid_len;
-	uint8_t cc_len; /* 8, or 4 for an AES-CMAC profile with short CCs; 0 means 8 */
+	uint8_t kid_len; /* the same; 0: no checksum key (none is needed for RC) */
+	uint8_t cc_len;	 /* 8, or 4 for an AES-CMAC profile with short CCs; 0 means 8 */
 };
+
+/* A key set keyed for the codec: the KIc's cipher and the KID's checksum, each an OpenSSL context keyed once when
+ * the key set is made and reused (re-initialised with the same key schedule) for every packet, so a sender or
+ * receiver that keeps the key set pays for key setup once. The key bytes themselves are not kept: only OpenSSL's
+ * keyed contexts, which wipe themselves when freed; nothing in a key set is ever printed or logged.
+ * Ownership: ota_keyset_new() gives the caller the key set; ota_keyset_free() frees it (and everything keyed in it).
+ * The codec functions below borrow it for the call. Not thread-safe: every call uses the key set's contexts, so one
+ * key set serves one thread at a time (give each thread its own). Reusing a key set after any call, failed or not,
+ * gives the same results as a fresh one. */
+struct ota_keyset;
 
 /* A command packet's header and content, decoded or to be encoded. */
 struct ota_command {
@@ -104,24 +114,43 @@ struct ota_response {
 void ota_spi_decode(const uint8_t spi[2], struct ota_spi *out);
 void ota_spi_encode(const struct ota_spi *spi, uint8_t out[2]);
 
+/*! Make a key set for packets whose KIc octet is \a kic and KID octet is \a kid: their algorithm nibbles (b4..b1)
+ *  pick the cipher and the checksum, which then take \a keys->kic and \a keys->kid (a length of 0 leaves that key
+ *  out: packets asking for it are refused as with a key of the wrong length). The key bytes are not kept; the caller
+ *  wipes \a keys. \returns 0 with *out set; -EINVAL (an unknown algorithm, a key length its algorithm does not
+ *  take, a cc_len other than 0, 4 or 8), *out NULL; -ENOMEM */
+int ota_keyset_new(uint8_t kic, uint8_t kid, const struct ota_keys *keys, struct ota_keyset **out);
+/*! Free a key set and wipe what it keyed (NULL does nothing). */
+void ota_keyset_free(struct ota_keyset *ks);
+
+/* The codec. A key set passed as \a ks is borrowed (see above); NULL is a key set without keys (enough for packets
+ * with no CC and no ciphering). A packet whose KIc or KID algorithm (for ciphering, or a CC) is not the one the key
+ * set was made for, or needs a key the key set left out, is treated as one whose key has the wrong length. */
+
 /*! Encode a command packet (without UDH) into \a out. \returns its length; -EINVAL for an impossible combination
- *  (unknown algorithm, key length not matching it); -ENOTSUP for DS or CRC16; -E2BIG */
-int ota_command_encode(const struct ota_command *cmd, const struct ota_keys *keys, uint8_t *out, size_t max);
+ *  (unknown algorithm, key length not matching it, a key the key set does not have); -ENOTSUP for DS or CRC16;
+ *  -E2BIG */
+int ota_command_encode(const struct ota_command *cmd, struct ota_keyset *ks, uint8_t *out, size_t max);
+
+/*! ota_command_encode() with a key set made for this one packet (and freed) from the keys of \a keys it uses
+ *  (the KIc if ciphered, the KID with a CC; another may be anything): for one-off callers (tests, single packets).
+ *  Anything that sends or receives packets keeps a key set instead. \returns as ota_command_encode(); -EINVAL
+ *  also for a key the KIc or KID algorithm does not take; -ENOMEM */
+int ota_command_encode_keys(const struct ota_command *cmd, const struct ota_keys *keys, uint8_t *out, size_t max);
 
 /*! Read the clear header of a command packet (CPL, CHL, SPI, KIc, KID, TAR) without checking anything else, so the
  *  receiver can find the key set. \returns 0; -EBADMSG if the header does not fit or CPL/CHL disagree with \a len */
 int ota_command_peek(const uint8_t *pkt, size_t len, struct ota_command *cmd);
 
-/*! Decipher and check a command packet with \a keys. The deciphered packet goes to \a work (OTA_MAX_PACKET bytes),
+/*! Decipher and check a command packet with \a ks. The deciphered packet goes to \a work (OTA_MAX_PACKET bytes),
  *  and cmd->data points into it (set also when only the checksum fails, for diagnostics: act on it only after
  *  OTA_POR_OK). \returns a PoR status (OTA_POR_OK when the packet is intact; the counter is
  *  the caller's to check); a negative errno when the packet is not even a packet (-EBADMSG) */
-int ota_command_decode(const uint8_t *pkt, size_t len, const struct ota_keys *keys, struct ota_command *cmd,
-		       uint8_t *work);
+int ota_command_decode(const uint8_t *pkt, size_t len, struct ota_keyset *ks, struct ota_command *cmd, uint8_t *work);
 
 /*! Encode a PoR for the command \a cmd (its SPI, KIc and KID say how it is secured), UDH 02 71 00 included.
  *  \returns its length; -EINVAL; -E2BIG */
-int ota_response_encode(const struct ota_command *cmd, const struct ota_response *rsp, const struct ota_keys *keys,
+int ota_response_encode(const struct ota_command *cmd, const struct ota_response *rsp, struct ota_keyset *ks,
 			uint8_t *out, size_t max);
 
 /*! Decode and check a PoR (UDH 02 71 00 included) for a command sent with \a cmd's SPI, KIc and KID.
@@ -129,5 +158,5 @@ int ota_response_encode(const struct ota_command *cmd, const struct ota_response
  *  is right. A PoR without the checksum the SPI asked for (or, when it asked for none but for ciphering, whose body
  *  is not whole cipher blocks) is read in the clear: that is how cards answer security errors; *cc_ok is false.
  *  rsp->data points into \a work. \returns 0 and sets *cc_ok; -EBADMSG if it is not a PoR */
-int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command *cmd, const struct ota_keys *keys,
+int ota_response_decode(const uint8_t *ud, size_t len, const struct ota_command *cmd, struct ota_keyset *ks,
 			struct ota_response *rsp, bool *cc_ok, uint8_t *work);

@@ -1,9 +1,12 @@
-/* The OTA configuration in the OS block (layout in heap.h): RFM TARs, applet TAR MSLs, key sets and counters. */
+/* The OTA configuration in the OS block (layout in heap.h): RFM TARs, applet TAR MSLs, key sets and counters; and the
+ * receiving entity's cache of the codec's key sets made from them. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+
+#include <simpki/ota.h>
 
 #include "heap.h"
 #include "os_internal.h"
@@ -31,6 +34,8 @@ int ota_config_install(struct nvm *n, const struct manifest *m, const struct car
 
 		rc = nvm_write(n, HEAP_OS_RFM + i * HEAP_OS_RFM_ENTRY, e, sizeof(e));
 	}
+	/* the only writer of key sets (counters aside), before any receiving entity runs on the card; should another
+	 * come, the key sets a receiving entity keeps are made again anyway once the entry changes */
 	for (unsigned i = 0; i < m->nkeys && !rc; i++) {
 		const struct manifest_ota_key *k = &m->keys[i];
 
@@ -88,16 +93,70 @@ int ota_config_keyset(const struct nvm *n, uint8_t kvn)
 	return -ENOENT;
 }
 
-void ota_config_keys(const struct nvm *n, int idx, uint8_t *alg, uint8_t *kic, uint8_t *kic_len, uint8_t *kid,
-		     uint8_t *kid_len)
+uint8_t ota_config_alg(const struct nvm *n, int idx)
+{
+	return nvm_data(n)[keyset_off(idx) + 1];
+}
+
+/* The KIc/KID algorithm nibble of a key of family \a alg and \a len bytes (0: none fits). */
+static uint8_t algo_nibble(uint8_t alg, uint8_t len)
+{
+	if (alg == MANIFEST_OTA_AES)
+		return 0x2;
+	if (alg == MANIFEST_OTA_3DES)
+		return len == 16 ? 0x5 : 0x9;
+	return 0;
+}
+
+struct ota_keyset *ota_config_keyset_make(const struct nvm *n, int kic_idx, int kid_idx, uint8_t cc_len)
+{
+	const uint8_t *c = nvm_data(n) + keyset_off(kic_idx), *d = nvm_data(n) + keyset_off(kid_idx);
+	struct ota_keys k = { .kic_len = c[2], .kid_len = d[3], .cc_len = cc_len };
+	struct ota_keyset *ks = NULL;
+
+	if (k.kic_len > OTA_MAX_KEY || k.kid_len > OTA_MAX_KEY || !k.kic_len || !k.kid_len)
+		return NULL;
+	memcpy(k.kic, c + 16, k.kic_len);
+	memcpy(k.kid, d + 48, k.kid_len);
+	ota_keyset_new(algo_nibble(c[1], c[2]), algo_nibble(d[1], d[3]), &k, &ks);
+	OPENSSL_cleanse(&k, sizeof(k));
+	return ks;
+}
+
+/* Free the key sets made from NVM key set \a idx. */
+static void keyset_drop(struct ota_re *re, int idx)
+{
+	struct ota_re_keyset *c = &re->keysets[idx];
+
+	for (int i = 0; i < 2; i++) {
+		ota_keyset_free(c->ks[i]);
+		c->ks[i] = NULL;
+	}
+	OPENSSL_cleanse(c->made_from, sizeof(c->made_from));
+}
+
+struct ota_keyset *ota_config_keyset_get(struct ota_re *re, const struct nvm *n, int idx, uint8_t cc_len)
 {
 	const uint8_t *e = nvm_data(n) + keyset_off(idx);
+	struct ota_re_keyset *c = &re->keysets[idx];
+	struct ota_keyset **ks = &c->ks[cc_len == 4];
 
-	*alg = e[1];
-	*kic_len = e[2] <= OTA_MAX_KEY ? e[2] : 0;
-	*kid_len = e[3] <= OTA_MAX_KEY ? e[3] : 0;
-	memcpy(kic, e + 16, *kic_len);
-	memcpy(kid, e + 48, *kid_len);
+	/* everything but the counter (bytes 8..12), which changes with every packet and keys nothing */
+	if ((c->ks[0] || c->ks[1]) &&
+	    (CRYPTO_memcmp(c->made_from, e, 8) || CRYPTO_memcmp(c->made_from + 13, e + 13, HEAP_OS_KEYSET - 13)))
+		keyset_drop(re, idx);
+	if (!*ks) {
+		*ks = ota_config_keyset_make(n, idx, idx, cc_len);
+		if (*ks)
+			memcpy(c->made_from, e, HEAP_OS_KEYSET);
+	}
+	return *ks;
+}
+
+void ota_config_keysets_drop(struct ota_re *re)
+{
+	for (int i = 0; i < HEAP_OS_KEYSET_COUNT; i++)
+		keyset_drop(re, i);
 }
 
 uint64_t ota_config_counter(const struct nvm *n, int idx)

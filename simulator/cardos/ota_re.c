@@ -1,5 +1,6 @@
 /* The OTA receiving entity: ENVELOPE (SMS-PP download) to PoR. The order of checks and what each failure answers
- * are in ota_re.h. Deciphered data and keys are wiped from the work buffers before the envelope returns.
+ * are in ota_re.h. Deciphered data is wiped from the work buffers before the envelope returns; keys stay in NVM and,
+ * keyed into the codec's key sets, in the cache ota_config.c keeps (struct ota_re_keyset).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ void ota_re_free(struct ota_re *re)
 {
 	if (!re)
 		return;
+	ota_config_keysets_drop(re);
 	OPENSSL_cleanse(re, sizeof(*re));
 	free(re);
 }
@@ -37,6 +39,7 @@ void ota_re_reset(struct ota_re *re)
 	re->pro_n = re->pro_next = 0;
 	re->pro_fetched = false;
 	re->last_len = 0;
+	ota_config_keysets_drop(re);
 }
 
 /* ---- keys and counters ------------------------------------------------------------------------------------- */
@@ -51,59 +54,55 @@ static bool family_ok(uint8_t algo_nibble, uint8_t alg)
 	return false;
 }
 
-/* Copy the KIc (\a kic_side) or the KID of key version \a kvn into \a k, if its algorithm family is \a nibble's.
- * \returns the key set's index; -ENOENT */
-static int load_key(const struct nvm *n, bool kic_side, uint8_t octet, uint8_t chl, struct ota_keys *k)
+/* The key set of the version \a octet names, if its algorithm family is the one \a octet's nibble names.
+ * \returns its index; -ENOENT */
+static int find_set(const struct nvm *n, uint8_t octet)
 {
-	uint8_t alg, kic[OTA_MAX_KEY], kid[OTA_MAX_KEY], kic_len, kid_len;
 	int set = ota_config_keyset(n, octet >> 4);
 
-	if (set < 0)
-		return -ENOENT;
-	ota_config_keys(n, set, &alg, kic, &kic_len, kid, &kid_len);
-	if (!family_ok(octet & 0x0f, alg)) {
-		set = -ENOENT;
-	} else if (kic_side) {
-		memcpy(k->kic, kic, kic_len);
-		k->kic_len = kic_len;
-	} else {
-		memcpy(k->kid, kid, kid_len);
-		k->kid_len = kid_len;
-		k->cc_len = alg == MANIFEST_OTA_AES && chl == 13 + 4 ? 4 : 8;
-	}
-	OPENSSL_cleanse(kic, sizeof(kic));
-	OPENSSL_cleanse(kid, sizeof(kid));
-	return set;
+	return set >= 0 && family_ok(octet & 0x0f, ota_config_alg(n, set)) ? set : -ENOENT;
 }
 
-/* Load the keys the header names, for the packet and for its PoR: a PoR that must be ciphered or carry a CC
- * needs its key even when the packet itself had none (else its data would leave in the clear). *cset is the key
- * set that keeps the counter (-1: none). \returns 0 or a PoR status */
-static int load_keys(const struct nvm *n, const struct ota_command *h, uint8_t chl, struct ota_keys *k, int *cset)
+/* The key set for what the header names, for the packet and for its PoR: a PoR that must be ciphered or carry a CC
+ * needs its key even when the packet itself had none (else its data would leave in the clear). *ks: NULL when no
+ * key is needed; one kept in re (ota_config_keyset_get()), or, for a packet whose KIc and KID name two key sets,
+ * *tmp, made for this packet (the caller frees it). *cset is the key set that keeps the counter (-1: none).
+ * \returns 0 or a PoR status */
+static int load_keys(struct ota_re *re, const struct nvm *n, const struct ota_command *h, uint8_t chl,
+		     struct ota_keyset **ks, struct ota_keyset **tmp, int *cset)
 {
 	bool por = h->spi.por != OTA_POR_NONE;
-	int set;
+	int kic_set = -1, kid_set = -1;
+	uint8_t cc_len = 8;
 
 	*cset = -1;
+	*ks = *tmp = NULL;
 	if (h->spi.integrity == OTA_DS || (por && h->spi.por_integrity == OTA_DS))
 		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* digital signatures are not made or verified here */
 	if (h->spi.ciphered || (por && h->spi.por_ciphered)) {
-		set = load_key(n, true, h->kic, chl, k);
-		if (set < 0)
+		kic_set = find_set(n, h->kic);
+		if (kic_set < 0)
 			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
 		if (h->spi.ciphered)
-			*cset = set;
+			*cset = kic_set;
 	}
 	if (h->spi.integrity == OTA_CC || (por && h->spi.por_integrity == OTA_CC)) {
-		set = load_key(n, false, h->kid, chl, k);
-		if (set < 0)
+		kid_set = find_set(n, h->kid);
+		if (kid_set < 0)
 			return OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
 		if (h->spi.integrity == OTA_CC)
-			*cset = set;
+			*cset = kid_set;
+		cc_len = ota_config_alg(n, kid_set) == MANIFEST_OTA_AES && chl == 13 + 4 ? 4 : 8;
 	}
 	if ((h->spi.counter == OTA_CNTR_HIGHER || h->spi.counter == OTA_CNTR_PLUS_ONE) && *cset < 0)
 		return OTA_POR_UNIDENTIFIED_SECURITY_ERROR; /* no key set to keep the counter */
-	return OTA_POR_OK;
+	if (kic_set < 0 && kid_set < 0)
+		return OTA_POR_OK; /* nothing ciphered, no CC */
+	if (kic_set >= 0 && kid_set >= 0 && kic_set != kid_set)
+		*ks = *tmp = ota_config_keyset_make(n, kic_set, kid_set, cc_len);
+	else
+		*ks = ota_config_keyset_get(re, n, kic_set >= 0 ? kic_set : kid_set, cc_len);
+	return *ks ? OTA_POR_OK : OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
 }
 
 static int check_counter(const struct nvm *n, const struct ota_command *cmd, int cset)
@@ -125,8 +124,8 @@ static int check_counter(const struct nvm *n, const struct ota_command *cmd, int
 /* ---- PoR ----------------------------------------------------------------------------------------------------- */
 
 /* Build the PoR and put it where the SPI says. \returns the envelope's SW */
-static int send_por(struct card_os *os, const struct ota_command *cmd, const struct ota_keys *keys, bool secured,
-		    int status, size_t data_len, const struct sms_addr *oa, uint8_t *out, size_t *out_len)
+static int send_por(struct card_os *os, const struct ota_command *cmd, struct ota_keyset *ks, bool secured, int status,
+		    size_t data_len, const struct sms_addr *oa, uint8_t *out, size_t *out_len)
 {
 	struct ota_re *re = os->ota;
 	struct ota_command pc = *cmd;
@@ -139,7 +138,7 @@ static int send_por(struct card_os *os, const struct ota_command *cmd, const str
 	rsp.data = re->data;
 	rsp.data_len = status == OTA_POR_OK ? data_len : 0;
 	if (secured)
-		len = ota_response_encode(&pc, &rsp, keys, re->por, sizeof(re->por));
+		len = ota_response_encode(&pc, &rsp, ks, re->por, sizeof(re->por));
 	if (len < 0) {
 		/* unsecured, because the packet's security did not hold: a status, never data */
 		pc.spi.por_integrity = pc.spi.por_integrity == OTA_RC ? OTA_RC : OTA_NONE;
@@ -149,7 +148,7 @@ static int send_por(struct card_os *os, const struct ota_command *cmd, const str
 			rsp.cntr = 0;
 		}
 		rsp.data_len = 0;
-		len = ota_response_encode(&pc, &rsp, keys, re->por, sizeof(re->por));
+		len = ota_response_encode(&pc, &rsp, ks, re->por, sizeof(re->por));
 	}
 	if (len < 0)
 		return SW_UNKNOWN;
@@ -169,7 +168,7 @@ static int secured_packet(struct card_os *os, const uint8_t *pkt, size_t len, bo
 	struct ota_re *re = os->ota;
 	struct ota_command cmd, peeked;
 	struct ota_target tgt;
-	struct ota_keys keys;
+	struct ota_keyset *ks = NULL, *tmp = NULL;
 	bool secured = false;
 	int status, cset = -1, rc;
 	size_t data_len = 0;
@@ -177,7 +176,6 @@ static int secured_packet(struct card_os *os, const uint8_t *pkt, size_t len, bo
 	if (len < HDR_LEN)
 		return SW_WRONG_DATA;
 	memset(&cmd, 0, sizeof(cmd));
-	memset(&keys, 0, sizeof(keys));
 	ota_spi_decode(pkt + 3, &cmd.spi);
 	cmd.kic = pkt[5];
 	cmd.kid = pkt[6];
@@ -192,9 +190,9 @@ static int secured_packet(struct card_os *os, const uint8_t *pkt, size_t len, bo
 	} else if (!ota_msl_met(pkt[3], tgt.msl)) {
 		status = OTA_POR_INSUFFICIENT_SECURITY_LEVEL;
 	} else {
-		status = load_keys(os->nvm, &cmd, pkt[2], &keys, &cset);
+		status = load_keys(re, os->nvm, &cmd, pkt[2], &ks, &tmp, &cset);
 		if (status == OTA_POR_OK) {
-			status = ota_command_decode(pkt, len, &keys, &cmd, re->work);
+			status = ota_command_decode(pkt, len, ks, &cmd, re->work);
 			if (status < 0)
 				status = OTA_POR_UNIDENTIFIED_SECURITY_ERROR;
 		}
@@ -216,9 +214,9 @@ static int secured_packet(struct card_os *os, const uint8_t *pkt, size_t len, bo
 			goto out;
 		data_len = (size_t)rc;
 	}
-	rc = send_por(os, &cmd, &keys, secured, status, data_len, oa, out, out_len);
+	rc = send_por(os, &cmd, ks, secured, status, data_len, oa, out, out_len);
 out:
-	OPENSSL_cleanse(&keys, sizeof(keys));
+	ota_keyset_free(tmp);
 	OPENSSL_cleanse(re->work, sizeof(re->work));
 	return rc;
 }

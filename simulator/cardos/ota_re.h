@@ -33,6 +33,7 @@
 #include <simpki/sms.h>
 
 #include "cardos.h"
+#include "heap.h"
 #include "manifest.h"
 #include "uicc_fs.h"
 
@@ -42,6 +43,15 @@
 #define OTA_CNTR_MAX 0xffffffffffULL
 
 struct card_os;
+
+/* The codec's key sets (struct ota_keyset) made from one NVM key set, kept between packets so that its ciphers and
+ * checksums are keyed once: made on first use, and dropped (and made again) when the NVM entry no longer holds
+ * what they were made from (compared at every use, so no change of the keys, and no rollback of one, goes unseen),
+ * at power-off and reset, and when the card closes. Owned by the receiving entity; see ota_config_keyset_get(). */
+struct ota_re_keyset {
+	struct ota_keyset *ks[2];	   /* for CCs of 8 [0] and of 4 bytes [1] (AES only) */
+	uint8_t made_from[HEAP_OS_KEYSET]; /* the NVM entry they were made from (secret: wiped when dropped) */
+};
 
 /* Transient state of the receiving entity, per powered card. */
 struct ota_re {
@@ -71,6 +81,8 @@ struct ota_re {
 	uint8_t last[CARD_RESP_MAX]; /* response data a GET RESPONSE in the script may still ask for */
 	size_t last_len;
 	uint8_t rdata[OTA_MAX_PACKET]; /* R-APDU data of an expanded response */
+
+	struct ota_re_keyset keysets[HEAP_OS_KEYSET_COUNT]; /* by NVM key set index */
 };
 
 /* Where a TAR leads. */
@@ -89,9 +101,18 @@ int ota_config_install(struct nvm *n, const struct manifest *m, const struct car
 int ota_config_target(const struct nvm *n, const uint8_t tar[3], struct ota_target *t);
 /*! The key set with version \a kvn. \returns its index; -ENOENT */
 int ota_config_keyset(const struct nvm *n, uint8_t kvn);
-/*! Key set \a idx: KVN, algorithm, keys into \a kic / \a kid (OTA_MAX_KEY bytes each). */
-void ota_config_keys(const struct nvm *n, int idx, uint8_t *alg, uint8_t *kic, uint8_t *kic_len, uint8_t *kid,
-		     uint8_t *kid_len);
+/*! Key set \a idx's algorithm family (MANIFEST_OTA_3DES or MANIFEST_OTA_AES). */
+uint8_t ota_config_alg(const struct nvm *n, int idx);
+/*! The codec's key set for NVM key set \a idx (its KIc and KID, with the algorithm nibbles its family and key
+ *  lengths call for: AES 2, 3DES 5 with 16 bytes, 9 with 24) and CCs of \a cc_len (4 or 8) bytes, from \a re's
+ *  cache: made on first use, made again when the NVM entry has changed since. Owned by \a re: valid until the next
+ *  call or ota_config_keysets_drop(). \returns it; NULL (the entry's keys do not fit their algorithm; no memory) */
+struct ota_keyset *ota_config_keyset_get(struct ota_re *re, const struct nvm *n, int idx, uint8_t cc_len);
+/*! A key set of the KIc of NVM key set \a kic_idx and the KID of \a kid_idx (a packet naming two key sets), not
+ *  cached: the caller frees it. \returns it; NULL as ota_config_keyset_get() */
+struct ota_keyset *ota_config_keyset_make(const struct nvm *n, int kic_idx, int kid_idx, uint8_t cc_len);
+/*! Free \a re's key sets and wipe what they were made from. */
+void ota_config_keysets_drop(struct ota_re *re);
 uint64_t ota_config_counter(const struct nvm *n, int idx);
 int ota_config_set_counter(struct nvm *n, int idx, uint64_t cntr);
 /*! Whether a packet with SPI byte 1 \a spi1 meets \a msl (both SPI1-coded). */
@@ -107,7 +128,7 @@ int ota_exec_script(struct card_os *os, const struct ota_target *t, const uint8_
 
 struct ota_re *ota_re_new(void);
 void ota_re_free(struct ota_re *re);
-/*! Power-on or reset: drop reassembly and pending proactive commands. */
+/*! Power-on, power-off or reset: drop reassembly, pending proactive commands and the key sets. */
 void ota_re_reset(struct ota_re *re);
 /*! ENVELOPE data \a d. Response data (a PoR) to \a out, at most OTA_RE_ENVELOPE_RESP_MAX bytes.
  *  \returns the status word; -EIO on power loss */

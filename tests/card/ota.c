@@ -3,7 +3,8 @@
  * proactive SEND SHORT MESSAGE, decoded and checked with the keys.
  *
  * Covered: RFM reads and updates of EF.ICCID, EF.IMSI, EF.MSISDN with AES and 3DES key sets (compact scripts) and
- * on an expanded-format TAR; pySim's section A command packet (../shared/reference/ota-vectors.md) accepted by the
+ * on an expanded-format TAR; the key sets the card keeps keyed between packets (CCs of 8 and 4 bytes, a packet naming
+ * two key sets, a power cycle, an NVM entry changed and rolled back); pySim's section A command packet (../shared/reference/ota-vectors.md) accepted by the
  * card; every rejection (wrong CC, replayed, low, high and blocked counter, unknown TAR, too low a security level,
  * unknown key version, DS, a ciphertext that is not whole blocks, truncated and over-long packets, a packet of more
  * parts than the card takes) with its PoR status and the NVM image unchanged byte for byte; the counter committed
@@ -22,6 +23,8 @@
 #include <simpki/sms.h>
 
 #include "cardos.h"
+#include "nvm.h"
+#include "ota_re.h" /* the receiving entity's key set cache, tested on its own below */
 #include "pki_apdus.h"
 #include "unit.h"
 
@@ -218,7 +221,7 @@ static size_t packet(const struct pkt *p, uint8_t *out, size_t max)
 
 	ota_spi_decode(spi, &cmd.spi);
 	memcpy(cmd.tar, p->tar, 3);
-	len = ota_command_encode(&cmd, p->keys, out, max);
+	len = ota_command_encode_keys(&cmd, p->keys, out, max);
 	assert_true(len > 0);
 	return (size_t)len;
 }
@@ -285,10 +288,13 @@ static void decode_por(const struct pkt *p, struct por *r)
 	static uint8_t work[OTA_MAX_PACKET];
 	struct ota_command cmd = { .kic = p->kic, .kid = p->kid };
 	struct ota_response rsp;
+	struct ota_keyset *ks;
 	uint8_t spi[2] = { p->spi1, p->spi2 };
 
 	ota_spi_decode(spi, &cmd.spi);
-	assert_int_equal(ota_response_decode(r->ud, r->ud_len, &cmd, p->keys, &rsp, &r->cc_ok, work), 0);
+	assert_int_equal(ota_keyset_new(p->kic, p->kid, p->keys, &ks), 0);
+	assert_int_equal(ota_response_decode(r->ud, r->ud_len, &cmd, ks, &rsp, &r->cc_ok, work), 0);
+	ota_keyset_free(ks);
 	assert_memory_equal(rsp.tar, p->tar, 3);
 	r->status = rsp.status;
 	memcpy(r->data, rsp.data, rsp.data_len);
@@ -418,6 +424,84 @@ static void test_rfm_read_aes(void **state)
 	assert_int_equal(r.data_len, 13);
 	assert_memory_equal(r.data, "\x03\x90\x00\x98\x88\x12\x01\x00\x00\x40\x03\x10\xf0", 13);
 	assert_int_equal(counter_of(c, 1), p.cntr);
+}
+
+/* The receiving entity keeps each key set keyed from packet to packet: CCs of 8 and of 4 bytes on one key set, a
+ * packet whose KIc and KID name two key sets (1 and 3: keyed for it alone, the counter kept in 3), and all of it
+ * again after a power cycle, which drops what was kept. */
+static void test_key_sets_kept(void **state)
+{
+	struct card *c = *state;
+	static const uint8_t read_iccid[] = "\x00\xa4\x00\x0c\x02\x2f\xe2\x00\xb0\x00\x00\x0a";
+	struct ota_keys short_cc = keys_aes, two_sets = keys_aes;
+	uint8_t atr[33];
+	struct pkt p;
+	struct por r;
+
+	short_cc.cc_len = 4;
+	two_sets.kid_len = (uint8_t)unhex(KID3, two_sets.kid, OTA_MAX_KEY);
+	for (int round = 0; round < 2; round++) {
+		for (int k = 0; k < 3; k++) {
+			p = aes_pkt(c, TAR_RFM, read_iccid, 12);
+			if (k == 1)
+				p.keys = &short_cc;
+			if (k == 2) {
+				p.kid = 0x35;
+				p.keys = &two_sets;
+			}
+			send1(c, &p, NULL, 0, &r);
+			assert_true(r.cc_ok);
+			assert_int_equal(r.status, 0);
+			assert_int_equal(r.ud[5], k == 1 ? 0x0e : 0x12); /* RHL: a CC of 4 or 8, as the packet's */
+			assert_memory_equal(r.data, "\x02\x90\x00\x98\x88\x12\x01\x00\x00\x40\x03\x10\xf0", 13);
+			assert_int_equal(counter_of(c, k == 2 ? 3 : 1), p.cntr);
+		}
+		card_os_power_off(c->os);
+		assert_true(card_os_power_on(c->os, atr, sizeof(atr)) > 0);
+	}
+}
+
+/* The kept key sets follow the NVM, whatever writes it: a key set's entry changed (in a transaction, as nothing on
+ * the card does today) is keyed anew at its next use, and so is the entry rolled back; a new counter keys nothing.
+ * The cache alone, on an NVM of its own holding key set 1. */
+static void test_key_sets_follow_nvm(void **state)
+{
+	static uint8_t pkt[256], work[OTA_MAX_PACKET];
+	struct ota_command cmd = { .spi = { .integrity = OTA_CC, .ciphered = true }, .kic = 0x12, .kid = 0x12 }, back;
+	uint8_t e[HEAP_OS_KEYSET] = { 1, MANIFEST_OTA_AES, 16, 16 }, flip;
+	struct nvm_store *s;
+	struct nvm *n;
+	struct ota_re *re = ota_re_new();
+	int len;
+
+	(void)state;
+	assert_non_null(re);
+	memcpy(e + 16, keys_aes.kic, 16);
+	memcpy(e + 48, keys_aes.kid, 16);
+	assert_int_equal(nvm_store_new(4096, 4096, &s), 0);
+	assert_int_equal(nvm_open(s, &n), 0);
+	assert_int_equal(nvm_write(n, HEAP_OS_KEYSETS, e, sizeof(e)), 0);
+	len = ota_command_encode_keys(&cmd, &keys_aes, pkt, sizeof(pkt));
+	assert_true(len > 0);
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(ota_command_decode(pkt, (size_t)len, ota_config_keyset_get(re, n, 0, 8), &back, work),
+				 OTA_POR_OK);
+	assert_int_equal(ota_config_set_counter(n, 0, 77), 0);
+	assert_int_equal(ota_command_decode(pkt, (size_t)len, ota_config_keyset_get(re, n, 0, 8), &back, work),
+			 OTA_POR_OK);
+	/* another KID, not committed: the kept key set is keyed anew with it, and the packet's CC no longer holds */
+	assert_int_equal(nvm_tx_begin(n), 0);
+	flip = e[48] ^ 0x01;
+	assert_int_equal(nvm_write(n, HEAP_OS_KEYSETS + 48, &flip, 1), 0);
+	assert_int_equal(ota_command_decode(pkt, (size_t)len, ota_config_keyset_get(re, n, 0, 8), &back, work),
+			 OTA_POR_RC_CC_DS_FAILED);
+	/* rolled back: the old key again */
+	nvm_tx_abort(n);
+	assert_int_equal(ota_command_decode(pkt, (size_t)len, ota_config_keyset_get(re, n, 0, 8), &back, work),
+			 OTA_POR_OK);
+	ota_re_free(re);
+	nvm_close(n);
+	nvm_store_free(s);
 }
 
 static void test_rfm_read_3des(void **state)
@@ -1030,6 +1114,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rfm_read_aes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfm_read_3des, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_sets_kept, setup, teardown),
+		cmocka_unit_test(test_key_sets_follow_nvm),
 		cmocka_unit_test_setup_teardown(test_rfm_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfm_errors_in_script, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfm_expanded, setup, teardown),

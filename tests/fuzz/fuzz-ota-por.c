@@ -3,6 +3,7 @@
  * the key set (3DES or AES, CCs of 8 or 4 bytes). Checked: no read outside the input, the PoR's data lies inside
  * the work buffer, and a PoR that decodes with a good checksum encodes again into one that decodes to the same
  * status, counter and data (the bytes may differ: a sender may pad more than it must).
+ * As on the server, the key sets (struct ota_keyset) are made once and kept from input to input.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		  .cc_len = 4 },
 	};
 	static const uint8_t kic_kid[3] = { 0x35, 0x22, 0x22 };
+	static struct ota_keyset *ks[3];
+	struct ota_keyset *keys;
 	struct ota_command cmd = { 0 };
 	struct ota_response rsp, back;
 	bool cc_ok, cc2;
@@ -44,16 +47,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 3)
 		return 0;
+	if (!ks[0]) {
+		for (int i = 0; i < 3; i++) {
+			if (ota_keyset_new(kic_kid[i], kic_kid[i], &sets[i], &ks[i]))
+				die("cannot make the key sets");
+		}
+	}
 	ota_spi_decode(data, &cmd.spi);
 	cmd.kic = cmd.kid = kic_kid[data[2] % 3];
-	if (ota_response_decode(data + 3, size - 3, &cmd, &sets[data[2] % 3], &rsp, &cc_ok, work))
+	keys = ks[data[2] % 3];
+	if (ota_response_decode(data + 3, size - 3, &cmd, keys, &rsp, &cc_ok, work))
 		return 0;
 	if (rsp.data < work || rsp.data + rsp.data_len > work + OTA_MAX_PACKET)
 		die("PoR data outside the work buffer");
 	if (!cc_ok || cmd.spi.por_integrity == OTA_NONE || cmd.spi.por_integrity == OTA_RC)
 		return 0;
-	len = ota_response_encode(&cmd, &rsp, &sets[data[2] % 3], again, sizeof(again));
-	if (len < 0 || ota_response_decode(again, (size_t)len, &cmd, &sets[data[2] % 3], &back, &cc2, work2) || !cc2 ||
+	len = ota_response_encode(&cmd, &rsp, keys, again, sizeof(again));
+	if (len < 0 || ota_response_decode(again, (size_t)len, &cmd, keys, &back, &cc2, work2) || !cc2 ||
 	    back.status != rsp.status || back.cntr != rsp.cntr || back.data_len != rsp.data_len ||
 	    memcmp(back.data, rsp.data, rsp.data_len))
 		die("a PoR with a good CC does not survive encoding and decoding again");

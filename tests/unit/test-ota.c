@@ -3,9 +3,15 @@
  * every algorithm (DES, 2- and 3-key 3DES, AES-128/192/256) with every integrity (none, CRC32, CC of 8 and, for
  * AES, 4 bytes) and ciphering choice, for commands and PoRs; and the bad cases the card answers with a PoR status
  * (wrong CC, ciphering errors, inconsistent headers) or refuses outright (truncated, CPL mismatch).
+ * The key set (struct ota_keyset, lib/ota_crypto.c): made with an unknown algorithm, a key length its algorithm does
+ * not take or a bad CC length, it fails cleanly; one key set used for packet after packet (and after failed checks)
+ * gives the bytes fresh key sets give; a key set left without a key refuses the packets that need it; freeing it
+ * leaves no key in memory OpenSSL gives back (its allocations are watched: main() installs the hooks).
  */
 #include <errno.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include <simpki/hex.h>
 #include <simpki/ota.h>
@@ -47,6 +53,16 @@ static size_t unhex(const char *s, uint8_t *out, size_t max)
 	return (size_t)n;
 }
 
+/* A key set for packets with octets \a kic and \a kid, which must be made. */
+static struct ota_keyset *keyset(uint8_t kic, uint8_t kid, const struct ota_keys *keys)
+{
+	struct ota_keyset *ks = NULL;
+
+	assert_int_equal(ota_keyset_new(kic, kid, keys, &ks), 0);
+	assert_non_null(ks);
+	return ks;
+}
+
 static void vec_setup(const struct vec *v, struct ota_command *cmd, struct ota_keys *keys)
 {
 	uint8_t spi[2];
@@ -70,25 +86,30 @@ static void test_vector(void **state)
 	static uint8_t want[OTA_MAX_PACKET], got[OTA_MAX_PACKET], work[OTA_MAX_PACKET];
 	struct ota_command cmd, back;
 	struct ota_keys keys;
+	struct ota_keyset *ks;
 	struct ota_response rsp, mine = { .tar = { 0xb0, 0x00, 0x11 }, .status = OTA_POR_OK };
 	size_t n = unhex(v->packet, want, sizeof(want));
 	bool cc_ok;
 	int len;
 
 	vec_setup(v, &cmd, &keys);
-	/* encode: byte for byte */
-	len = ota_command_encode(&cmd, &keys, got, sizeof(got));
+	ks = keyset(v->kic, v->kid, &keys);
+	/* encode: byte for byte (with a key set, and for one packet with the keys) */
+	len = ota_command_encode(&cmd, ks, got, sizeof(got));
 	assert_int_equal(len, (int)n);
 	assert_memory_equal(got, want, n);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(ota_command_encode_keys(&cmd, &keys, got, sizeof(got)), (int)n);
+	assert_memory_equal(got, want, n);
 	/* decode as the card does */
-	assert_int_equal(ota_command_decode(want, n, &keys, &back, work), OTA_POR_OK);
+	assert_int_equal(ota_command_decode(want, n, ks, &back, work), OTA_POR_OK);
 	assert_int_equal(back.data_len, sizeof(apdu_select));
 	assert_memory_equal(back.data, apdu_select, sizeof(apdu_select));
 	assert_int_equal(back.cntr, 0);
 	assert_memory_equal(back.tar, tar_rfm, 3);
 	/* the card's PoR decodes with a good CC */
 	n = unhex(v->por, want, sizeof(want));
-	assert_int_equal(ota_response_decode(want, n, &cmd, &keys, &rsp, &cc_ok, work), 0);
+	assert_int_equal(ota_response_decode(want, n, &cmd, ks, &rsp, &cc_ok, work), 0);
 	assert_true(cc_ok);
 	assert_int_equal(rsp.status, OTA_POR_OK);
 	assert_int_equal(rsp.data_len, sizeof(por_data));
@@ -96,9 +117,10 @@ static void test_vector(void **state)
 	/* and our encoder produces the card's PoR, byte for byte */
 	mine.data = por_data;
 	mine.data_len = sizeof(por_data);
-	len = ota_response_encode(&cmd, &mine, &keys, got, sizeof(got));
+	len = ota_response_encode(&cmd, &mine, ks, got, sizeof(got));
 	assert_int_equal(len, (int)n);
 	assert_memory_equal(got, want, n);
+	ota_keyset_free(ks);
 }
 
 /* Section D: the PoR CC is computed over the UDH too; one flipped bit in the UDH breaks it. */
@@ -108,15 +130,18 @@ static void test_por_cc_covers_udh(void **state)
 	uint8_t ud[128], work[OTA_MAX_PACKET];
 	struct ota_command cmd;
 	struct ota_keys keys;
+	struct ota_keyset *ks;
 	struct ota_response rsp;
 	size_t n = unhex(v->por, ud, sizeof(ud));
 	bool cc_ok;
 
 	vec_setup(v, &cmd, &keys);
+	ks = keyset(v->kic, v->kid, &keys);
 	ud[sizeof(ud) - 1] = 0;
 	ud[n - 1] ^= 0x01; /* last data byte */
-	assert_int_equal(ota_response_decode(ud, n, &cmd, &keys, &rsp, &cc_ok, work), 0);
+	assert_int_equal(ota_response_decode(ud, n, &cmd, ks, &rsp, &cc_ok, work), 0);
 	assert_false(cc_ok);
+	ota_keyset_free(ks);
 }
 
 struct combo {
@@ -149,6 +174,7 @@ static void test_round_trip(void **state)
 				   .cntr = 0x0102030405ULL };
 	struct ota_command back;
 	struct ota_response rsp = { .tar = { 0x53, 0x4b, 0x49 }, .cntr = 7, .status = 0x0a }, rback;
+	struct ota_keyset *ks;
 	bool cc_ok;
 	int len, plen;
 
@@ -158,14 +184,17 @@ static void test_round_trip(void **state)
 		keys.kic[i] = (uint8_t)(i + 1);
 		keys.kid[i] = (uint8_t)(0x80 + i);
 	}
+	if (c->integrity == OTA_RC)
+		keys.kid_len = 0; /* CRC32 takes no key (KID 5 would be two-key 3DES for a CC) */
+	ks = keyset(cmd.kic, cmd.kid, &keys);
 	for (size_t dl = 0; dl < sizeof(data); dl += 37) {
 		cmd.data = data;
 		cmd.data_len = dl;
-		len = ota_command_encode(&cmd, &keys, pkt, sizeof(pkt));
+		len = ota_command_encode(&cmd, ks, pkt, sizeof(pkt));
 		assert_true(len > 0);
 		if (c->ciphered)
 			assert_int_equal((len - 10) % (c->algo == 0x2 ? 16 : 8), 0);
-		assert_int_equal(ota_command_decode(pkt, (size_t)len, &keys, &back, work), OTA_POR_OK);
+		assert_int_equal(ota_command_decode(pkt, (size_t)len, ks, &back, work), OTA_POR_OK);
 		assert_int_equal(back.data_len, dl);
 		if (dl)
 			assert_memory_equal(back.data, data, dl);
@@ -175,9 +204,9 @@ static void test_round_trip(void **state)
 
 		rsp.data = data;
 		rsp.data_len = dl;
-		plen = ota_response_encode(&cmd, &rsp, &keys, por, sizeof(por));
+		plen = ota_response_encode(&cmd, &rsp, ks, por, sizeof(por));
 		assert_true(plen > 0);
-		assert_int_equal(ota_response_decode(por, (size_t)plen, &cmd, &keys, &rback, &cc_ok, work), 0);
+		assert_int_equal(ota_response_decode(por, (size_t)plen, &cmd, ks, &rback, &cc_ok, work), 0);
 		assert_true(cc_ok);
 		assert_int_equal(rback.status, 0x0a);
 		assert_int_equal(rback.cntr, 7);
@@ -185,11 +214,12 @@ static void test_round_trip(void **state)
 		/* a flipped bit in the secured part: the card refuses with 01 (or 05 for broken padding) */
 		if (c->integrity != OTA_NONE) {
 			pkt[len - 1] ^= 0x40;
-			int st = ota_command_decode(pkt, (size_t)len, &keys, &back, work);
+			int st = ota_command_decode(pkt, (size_t)len, ks, &back, work);
 
 			assert_true(st == OTA_POR_RC_CC_DS_FAILED || st == OTA_POR_CIPHERING_ERROR);
 		}
 	}
+	ota_keyset_free(ks);
 }
 
 static void test_bad_packets(void **state)
@@ -198,48 +228,59 @@ static void test_bad_packets(void **state)
 	uint8_t pkt[128], work[OTA_MAX_PACKET];
 	struct ota_command cmd, back;
 	struct ota_keys keys;
+	struct ota_keyset *ks, *wrong;
 	size_t n;
 
 	vec_setup(v, &cmd, &keys);
+	ks = keyset(v->kic, v->kid, &keys);
 	n = unhex(v->packet, pkt, sizeof(pkt));
 	/* truncated: CPL no longer matches */
-	assert_int_equal(ota_command_decode(pkt, n - 1, &keys, &back, work), -EBADMSG);
-	assert_int_equal(ota_command_decode(pkt, 9, &keys, &back, work), -EBADMSG);
-	assert_int_equal(ota_command_decode(pkt, 0, &keys, &back, work), -EBADMSG);
+	assert_int_equal(ota_command_decode(pkt, n - 1, ks, &back, work), -EBADMSG);
+	assert_int_equal(ota_command_decode(pkt, 9, ks, &back, work), -EBADMSG);
+	assert_int_equal(ota_command_decode(pkt, 0, ks, &back, work), -EBADMSG);
 	/* over-long: one byte more than CPL says */
 	pkt[n] = 0;
-	assert_int_equal(ota_command_decode(pkt, n + 1, &keys, &back, work), -EBADMSG);
+	assert_int_equal(ota_command_decode(pkt, n + 1, ks, &back, work), -EBADMSG);
 	/* CPL and length consistent, but the ciphertext is not a block multiple */
 	pkt[1] = (uint8_t)(n - 2 - 1);
-	assert_int_equal(ota_command_decode(pkt, n - 1, &keys, &back, work), OTA_POR_CIPHERING_ERROR);
+	assert_int_equal(ota_command_decode(pkt, n - 1, ks, &back, work), OTA_POR_CIPHERING_ERROR);
 	pkt[1] = (uint8_t)(n - 2);
 	/* CHL says no CC where the SPI asks for one */
 	pkt[2] = 13;
-	assert_int_equal(ota_command_decode(pkt, n, &keys, &back, work), OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
+	assert_int_equal(ota_command_decode(pkt, n, ks, &back, work), OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
 	pkt[2] = 21;
 	/* wrong key: the CC fails (or the padding count comes out wrong) */
 	keys.kid[0] ^= 0x02; /* not bit 0: DES ignores parity bits */
-	assert_int_equal(ota_command_decode(pkt, n, &keys, &back, work), OTA_POR_RC_CC_DS_FAILED);
+	wrong = keyset(v->kic, v->kid, &keys);
+	assert_int_equal(ota_command_decode(pkt, n, wrong, &back, work), OTA_POR_RC_CC_DS_FAILED);
+	ota_keyset_free(wrong);
 	keys.kid[0] ^= 0x02; /* not bit 0: DES ignores parity bits */
 	keys.kic[3] ^= 0x02;
-	int st = ota_command_decode(pkt, n, &keys, &back, work);
+	wrong = keyset(v->kic, v->kid, &keys);
+	int st = ota_command_decode(pkt, n, wrong, &back, work);
 
+	ota_keyset_free(wrong);
 	assert_true(st == OTA_POR_RC_CC_DS_FAILED || st == OTA_POR_CIPHERING_ERROR);
 	keys.kic[3] ^= 0x02;
-	assert_int_equal(ota_command_decode(pkt, n, &keys, &back, work), OTA_POR_OK);
+	/* the key set that refused every packet above reads the intact one */
+	assert_int_equal(ota_command_decode(pkt, n, ks, &back, work), OTA_POR_OK);
 	/* DS and CRC16 are refused when encoding */
 	cmd.spi.integrity = OTA_DS;
-	assert_int_equal(ota_command_encode(&cmd, &keys, pkt, sizeof(pkt)), -ENOTSUP);
+	assert_int_equal(ota_command_encode(&cmd, ks, pkt, sizeof(pkt)), -ENOTSUP);
+	assert_int_equal(ota_command_encode_keys(&cmd, &keys, pkt, sizeof(pkt)), -ENOTSUP);
 	cmd.spi.integrity = OTA_RC;
 	cmd.kid = 0x31;
-	assert_int_equal(ota_command_encode(&cmd, &keys, pkt, sizeof(pkt)), -ENOTSUP);
-	/* a key of the wrong length for its algorithm */
+	assert_int_equal(ota_command_encode(&cmd, ks, pkt, sizeof(pkt)), -ENOTSUP);
+	assert_int_equal(ota_command_encode_keys(&cmd, &keys, pkt, sizeof(pkt)), -ENOTSUP);
+	/* a key of the wrong length for its algorithm: a KID 9 (three keys) with the 16-byte key of the key set's 5 */
 	cmd.spi.integrity = OTA_CC;
 	cmd.kid = 0x39;
-	assert_int_equal(ota_command_encode(&cmd, &keys, pkt, sizeof(pkt)), -EINVAL);
+	assert_int_equal(ota_command_encode(&cmd, ks, pkt, sizeof(pkt)), -EINVAL);
+	assert_int_equal(ota_command_encode_keys(&cmd, &keys, pkt, sizeof(pkt)), -EINVAL);
 	/* no room */
 	cmd.kid = 0x35;
-	assert_int_equal(ota_command_encode(&cmd, &keys, pkt, 20), -E2BIG);
+	assert_int_equal(ota_command_encode(&cmd, ks, pkt, 20), -E2BIG);
+	ota_keyset_free(ks);
 }
 
 static void test_bad_por(void **state)
@@ -248,23 +289,264 @@ static void test_bad_por(void **state)
 	uint8_t ud[128], work[OTA_MAX_PACKET];
 	struct ota_command cmd;
 	struct ota_keys keys;
+	struct ota_keyset *ks;
 	struct ota_response rsp;
 	size_t n;
 	bool cc_ok;
 
 	vec_setup(v, &cmd, &keys);
+	ks = keyset(v->kic, v->kid, &keys);
 	n = unhex(v->por, ud, sizeof(ud));
-	assert_int_equal(ota_response_decode(ud, n - 1, &cmd, &keys, &rsp, &cc_ok, work), -EBADMSG);
-	assert_int_equal(ota_response_decode(ud, 5, &cmd, &keys, &rsp, &cc_ok, work), -EBADMSG);
+	assert_int_equal(ota_response_decode(ud, n - 1, &cmd, ks, &rsp, &cc_ok, work), -EBADMSG);
+	assert_int_equal(ota_response_decode(ud, 5, &cmd, ks, &rsp, &cc_ok, work), -EBADMSG);
 	ud[1] = 0x70; /* a command's UDH */
-	assert_int_equal(ota_response_decode(ud, n, &cmd, &keys, &rsp, &cc_ok, work), -EBADMSG);
+	assert_int_equal(ota_response_decode(ud, n, &cmd, ks, &rsp, &cc_ok, work), -EBADMSG);
 	ud[1] = 0x71;
 	ud[5] = 9; /* RHL below 10 */
-	assert_int_equal(ota_response_decode(ud, n, &cmd, &keys, &rsp, &cc_ok, work), -EBADMSG);
+	assert_int_equal(ota_response_decode(ud, n, &cmd, ks, &rsp, &cc_ok, work), -EBADMSG);
 	/* a PoR without a CC, for a command whose SPI asked for one: decodes, but is not verified */
 	n = unhex(vecs[2].por, ud, sizeof(ud));
-	assert_int_equal(ota_response_decode(ud, n, &cmd, &keys, &rsp, &cc_ok, work), 0);
+	assert_int_equal(ota_response_decode(ud, n, &cmd, ks, &rsp, &cc_ok, work), 0);
 	assert_false(cc_ok);
+	ota_keyset_free(ks);
+}
+
+/* ---- the key set ----------------------------------------------------------------------------------------------- */
+
+static const struct bad_keyset {
+	const char *name;
+	uint8_t kic, kid, kic_len, kid_len, cc_len;
+} bad_keysets[] = {
+	{ "key set: KIc algorithm 0", 0x10, 0x12, 16, 16, 8 },
+	{ "key set: KIc algorithm 3", 0x13, 0x12, 16, 16, 8 },
+	{ "key set: KID algorithm F", 0x12, 0x1f, 16, 16, 8 },
+	{ "key set: AES with 8 bytes", 0x12, 0x12, 8, 16, 8 },
+	{ "key set: AES with 20 bytes", 0x12, 0x12, 16, 20, 8 },
+	{ "key set: DES with 16 bytes", 0x11, 0x11, 16, 8, 8 },
+	{ "key set: 3DES2 with 24 bytes", 0x15, 0x15, 24, 16, 8 },
+	{ "key set: 3DES3 with 16 bytes", 0x19, 0x19, 24, 16, 8 },
+	{ "key set: KID longer than a key", 0x12, 0x12, 16, OTA_MAX_KEY + 1, 8 },
+	{ "key set: CC of 5", 0x12, 0x12, 16, 16, 5 },
+	{ "key set: CC of 16", 0x12, 0x12, 16, 16, 16 },
+};
+
+static void test_keyset_bad(void **state)
+{
+	const struct bad_keyset *b = *state;
+	struct ota_keys keys = { .kic_len = b->kic_len, .kid_len = b->kid_len, .cc_len = b->cc_len };
+	struct ota_keyset *ks = (struct ota_keyset *)&keys; /* anything but NULL: it must come back NULL */
+
+	memset(keys.kic, 0x11, sizeof(keys.kic));
+	memset(keys.kid, 0x22, sizeof(keys.kid));
+	assert_int_equal(ota_keyset_new(b->kic, b->kid, &keys, &ks), -EINVAL);
+	assert_null(ks);
+}
+
+/* A key set without a ciphering or a checksum key: packets that need the key it lacks are refused as a key of the
+ * wrong length would be; packets that need none go through. */
+static void test_keyset_partial(void **state)
+{
+	const struct vec *v = &vecs[0]; /* ciphered, CC */
+	uint8_t pkt[128], out[128], work[OTA_MAX_PACKET];
+	struct ota_command cmd, back;
+	struct ota_keys keys, no_kic, no_kid;
+	struct ota_keyset *ks;
+	size_t n;
+
+	(void)state;
+	vec_setup(v, &cmd, &keys);
+	no_kic = keys;
+	no_kic.kic_len = 0;
+	no_kid = keys;
+	no_kid.kid_len = 0;
+	n = unhex(v->packet, pkt, sizeof(pkt));
+	ks = keyset(v->kic, v->kid, &no_kic);
+	assert_int_equal(ota_command_encode(&cmd, ks, out, sizeof(out)), -EINVAL);
+	assert_int_equal(ota_command_decode(pkt, n, ks, &back, work), OTA_POR_CIPHERING_ERROR);
+	ota_keyset_free(ks);
+	ks = keyset(v->kic, v->kid, &no_kid);
+	assert_int_equal(ota_command_encode(&cmd, ks, out, sizeof(out)), -EINVAL);
+	assert_int_equal(ota_command_decode(pkt, n, ks, &back, work), OTA_POR_UNIDENTIFIED_SECURITY_ERROR);
+	/* ciphered without a CC: the KIc is enough */
+	cmd.spi.integrity = OTA_NONE;
+	assert_true(ota_command_encode(&cmd, ks, out, sizeof(out)) > 0);
+	ota_keyset_free(ks);
+	/* neither key, and no NULL key set either: only a packet with no CC and no ciphering */
+	no_kic.kid_len = 0;
+	ks = keyset(v->kic, v->kid, &no_kic);
+	assert_int_equal(ota_command_encode(&cmd, ks, out, sizeof(out)), -EINVAL);
+	cmd.spi.ciphered = false;
+	assert_true(ota_command_encode(&cmd, ks, out, sizeof(out)) > 0);
+	assert_true(ota_command_encode(&cmd, NULL, out, sizeof(out)) > 0);
+	ota_keyset_free(ks);
+	ota_keyset_free(NULL);
+}
+
+/* One key set for packet after packet, PoRs and failed checks in between, gives the bytes a fresh key set gives
+ * for each: nothing of one packet stays in its contexts for the next. */
+static void test_keyset_reuse(void **state)
+{
+	static const struct {
+		uint8_t octet, key_len, cc_len;
+	} profiles[] = { { 0x11, 8, 8 },  { 0x15, 16, 8 }, { 0x19, 24, 8 },
+			 { 0x12, 16, 8 }, { 0x12, 24, 4 }, { 0x12, 32, 8 } };
+	static uint8_t reused[OTA_MAX_PACKET], fresh[OTA_MAX_PACKET], work[OTA_MAX_PACKET];
+	uint8_t data[200];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	for (size_t p = 0; p < sizeof(profiles) / sizeof(profiles[0]); p++) {
+		struct ota_keys keys = { .kic_len = profiles[p].key_len,
+					 .kid_len = profiles[p].key_len,
+					 .cc_len = profiles[p].cc_len };
+		struct ota_command cmd = { .spi = { .integrity = OTA_CC,
+						    .ciphered = true,
+						    .counter = OTA_CNTR_HIGHER,
+						    .por = OTA_POR_ALWAYS,
+						    .por_integrity = OTA_CC,
+						    .por_ciphered = true },
+					   .kic = profiles[p].octet,
+					   .kid = profiles[p].octet,
+					   .tar = { 0xb0, 0x00, 0x10 } },
+				   back;
+		struct ota_response rsp = { .tar = { 0xb0, 0x00, 0x10 }, .data = data };
+		struct ota_keyset *ks, *once;
+
+		for (unsigned i = 0; i < profiles[p].key_len; i++) {
+			keys.kic[i] = (uint8_t)(0x40 + i * 3);
+			keys.kid[i] = (uint8_t)(0xc0 - i * 5);
+		}
+		ks = keyset(cmd.kic, cmd.kid, &keys);
+		for (unsigned k = 0; k < 4; k++) {
+			int len, flen;
+
+			cmd.cntr = 100 + k;
+			cmd.data = data + k;
+			cmd.data_len = 60 + 41 * k;
+			len = ota_command_encode(&cmd, ks, reused, sizeof(reused));
+			once = keyset(cmd.kic, cmd.kid, &keys);
+			flen = ota_command_encode(&cmd, once, fresh, sizeof(fresh));
+			ota_keyset_free(once);
+			assert_true(len > 0);
+			assert_int_equal(len, flen);
+			assert_memory_equal(reused, fresh, (size_t)len);
+			/* a broken copy fails with the reused key set, then the packet itself verifies with it */
+			memcpy(fresh, reused, (size_t)len);
+			fresh[len - 3] ^= 0x10;
+			assert_int_not_equal(ota_command_decode(fresh, (size_t)len, ks, &back, work), OTA_POR_OK);
+			assert_int_equal(ota_command_decode(reused, (size_t)len, ks, &back, work), OTA_POR_OK);
+			assert_int_equal(back.cntr, cmd.cntr);
+			assert_int_equal(back.data_len, cmd.data_len);
+			assert_memory_equal(back.data, cmd.data, cmd.data_len);
+			/* the PoR too */
+			rsp.cntr = cmd.cntr;
+			rsp.data_len = 3 + k * 17;
+			len = ota_response_encode(&cmd, &rsp, ks, reused, sizeof(reused));
+			once = keyset(cmd.kic, cmd.kid, &keys);
+			flen = ota_response_encode(&cmd, &rsp, once, fresh, sizeof(fresh));
+			ota_keyset_free(once);
+			assert_true(len > 0);
+			assert_int_equal(len, flen);
+			assert_memory_equal(reused, fresh, (size_t)len);
+		}
+		ota_keyset_free(ks);
+	}
+}
+
+/* OpenSSL's allocations, watched (main() installs these before OpenSSL allocates anything): each block carries its
+ * size in a header, and while watch_len is set every block given back is searched for the watched keys. */
+#define HOOK_HDR 16
+static const uint8_t *watch[2];
+static size_t watch_len;
+static unsigned blocks_freed, blocks_with_key;
+
+static void *hook_malloc(size_t n, const char *file, int line)
+{
+	uint8_t *p = malloc(n + HOOK_HDR);
+
+	(void)file, (void)line;
+	if (!p)
+		return NULL;
+	memcpy(p, &n, sizeof(n));
+	return p + HOOK_HDR;
+}
+
+static void *hook_realloc(void *q, size_t n, const char *file, int line)
+{
+	uint8_t *p;
+
+	if (!q)
+		return hook_malloc(n, file, line);
+	p = realloc((uint8_t *)q - HOOK_HDR, n + HOOK_HDR);
+	if (!p)
+		return NULL;
+	memcpy(p, &n, sizeof(n));
+	return p + HOOK_HDR;
+}
+
+static bool holds(const uint8_t *b, size_t n, const uint8_t *key, size_t len)
+{
+	for (size_t i = 0; i + len <= n; i++) {
+		if (!memcmp(b + i, key, len))
+			return true;
+	}
+	return false;
+}
+
+static void hook_free(void *q, const char *file, int line)
+{
+	uint8_t *p;
+	size_t n;
+
+	(void)file, (void)line;
+	if (!q)
+		return;
+	p = (uint8_t *)q - HOOK_HDR;
+	memcpy(&n, p, sizeof(n));
+	if (watch_len) {
+		blocks_freed++;
+		for (int i = 0; i < 2; i++)
+			blocks_with_key += holds(q, n, watch[i], watch_len);
+	}
+	free(p);
+}
+
+static void test_keyset_free_wipes(void **state)
+{
+	static const uint8_t octets[] = { 0x12, 0x15 };
+	static const uint8_t kic[16] = "KIc:wipe-me-now!", kid[16] = "KID:wipe-me-too!";
+	uint8_t pkt[256], *leak;
+	struct ota_command cmd = { .spi = { .integrity = OTA_CC, .ciphered = true }, .tar = { 0xb0, 0x00, 0x10 } };
+
+	(void)state;
+	watch[0] = kic;
+	watch[1] = kid;
+	for (size_t o = 0; o < sizeof(octets); o++) {
+		struct ota_keys keys = { .kic_len = 16, .kid_len = 16 };
+		struct ota_keyset *ks;
+
+		memcpy(keys.kic, kic, 16);
+		memcpy(keys.kid, kid, 16);
+		cmd.kic = cmd.kid = octets[o];
+		ks = keyset(cmd.kic, cmd.kid, &keys);
+		assert_true(ota_command_encode(&cmd, ks, pkt, sizeof(pkt)) > 0);
+		watch_len = 16;
+		blocks_freed = blocks_with_key = 0;
+		ota_keyset_free(ks);
+		watch_len = 0;
+		assert_true(blocks_freed >= 3); /* the key set and its contexts came back through the hooks */
+		assert_int_equal(blocks_with_key, 0);
+	}
+	/* the watch itself works: a key given back unwiped is seen */
+	leak = OPENSSL_malloc(40);
+	assert_non_null(leak);
+	memcpy(leak + 7, kic, 16);
+	watch_len = 16;
+	blocks_freed = blocks_with_key = 0;
+	OPENSSL_free(leak);
+	watch_len = 0;
+	assert_int_equal(blocks_with_key, 1);
 }
 
 int main(void)
@@ -277,6 +559,12 @@ int main(void)
 	static const char *const integ[] = { "none", "RC", "CC" };
 	struct unit_list l = { .n = 0 };
 	size_t k = 0;
+
+	/* before OpenSSL allocates anything: test_keyset_free_wipes() watches what it gives back */
+	if (!CRYPTO_set_mem_functions(hook_malloc, hook_realloc, hook_free)) {
+		fprintf(stderr, "test-ota: cannot watch OpenSSL's allocations\n");
+		return 1;
+	}
 
 	UNIT_ADD_TABLE(&l, vecs, test_vector);
 	unit_add(&l, "PoR CC covers the data", test_por_cc_covers_udh, NULL);
@@ -302,5 +590,9 @@ int main(void)
 	}
 	unit_add(&l, "bad command packets", test_bad_packets, NULL);
 	unit_add(&l, "bad PoRs", test_bad_por, NULL);
+	UNIT_ADD_TABLE(&l, bad_keysets, test_keyset_bad);
+	unit_add(&l, "key set without a key", test_keyset_partial, NULL);
+	unit_add(&l, "key set reused", test_keyset_reuse, NULL);
+	unit_add(&l, "key set wiped when freed", test_keyset_free_wipes, NULL);
 	return _cmocka_run_group_tests("ota", l.t, l.n, NULL, NULL);
 }

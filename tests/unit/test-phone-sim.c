@@ -101,7 +101,7 @@ static size_t deliver(uint8_t spi2, uint64_t cntr, uint8_t dcs, uint8_t *out)
 	assert_int_equal(hex_decode("101112131415161718191A1B1C1D1E1F", k.kid, 16), 16);
 	ota_spi_decode(spi, &c.spi);
 	memcpy(ud, "\x02\x70\x00", 3);
-	n = ota_command_encode(&c, &k, ud + 3, sizeof(ud) - 3);
+	n = ota_command_encode_keys(&c, &k, ud + 3, sizeof(ud) - 3);
 	assert_true(n > 0);
 	t.udl = 3 + (size_t)n;
 	strcpy(t.addr.digits, "1234");
