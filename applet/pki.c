@@ -26,7 +26,8 @@ int pki_root_write16(struct card_ctx *c, uint32_t off, uint16_t v)
 int pki_sw_from_errno(int rc)
 {
 	switch (rc) {
-	case -ENOSPC:
+	case -ENOSPC: /* NVM budget */
+	case -ENOMEM: /* RAM budget */
 		return SW_FILE_FULL;
 	case -EIO:
 		return SW_MEMORY_FAILURE;

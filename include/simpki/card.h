@@ -7,10 +7,14 @@
  *  - Persistent data lives in NVM objects the applet owns, found from its root object. Every write is atomic on
  *    its own; writes between card_tx_begin() and card_tx_commit() are atomic together, also across power loss.
  *    A transaction still open when process() returns is aborted.
- *  - Transient RAM (card_transient()) is zeroed when the applet is selected, deselected and at every reset.
+ *  - Transient RAM (card_transient(), card_transient_alloc()) is zeroed when the applet is selected, deselected
+ *    and at every reset, and never exceeds the manifest's RAM budget of the applet.
+ *  - NVM is reached only through this API: object views are read-only, and an applet reaches its own objects
+ *    only; a handle of another applet's object is -ENOENT (or NULL) as if it did not exist.
  *  - Secrets stay on the card: PIN values and private keys are NVM objects the applet cannot read back.
  *  - No OpenSSL type, FILE or file descriptor crosses this API. Errors are negative errno values:
  *    -ENOSPC means an NVM budget, the heap or the transaction buffer is full (answer SW_FILE_FULL),
+ *    -ENOMEM means the applet's RAM budget cannot hold the operation (answer SW_FILE_FULL; nothing changed),
  *    -EIO means the card lost power (stop and return anything: the host never sees the answer).
  */
 #pragma once
@@ -84,6 +88,14 @@ void card_tx_abort(struct card_ctx *c);
 /*! The applet's transient RAM (ram_size bytes of its descriptor), zeroed on select, deselect and reset. */
 void *card_transient(struct card_ctx *c);
 
+/*! More transient RAM, zeroed, for the rest of this selection: released and wiped when the applet is deselected or
+ *  the card is reset (an OTA session's allocations when the session ends). The manifest's RAM budget of the applet
+ *  holds its ram_size, these allocations, and the working memory of the OS's cryptography while it runs
+ *  (card_crypto.h): what one takes, the others cannot have.
+ *  \returns 0 and sets *out (8-byte aligned); -EINVAL for size 0; -ENOMEM over the budget (nothing allocated:
+ *  answer SW_FILE_FULL) */
+int card_transient_alloc(struct card_ctx *c, uint32_t size, void **out);
+
 /* ---- PIN objects ------------------------------------------------------------------------------------------- */
 
 #define CARD_PIN_MAX_LEN 32
@@ -96,8 +108,11 @@ int card_pin_create(struct card_ctx *c, uint8_t try_limit, uint8_t max_len, card
 int card_pin_set(struct card_ctx *c, card_obj_t pin, const uint8_t *value, size_t len);
 
 /*! Compare \a value with the PIN. The try counter is decremented and committed first, outside any open
- *  transaction, then the values are compared in constant time; a match restores the counter.
- *  \returns 0 on a match; -EACCES on a mismatch; -EPERM when blocked (no comparison made); -ENOENT; -EIO */
+ *  transaction (aborting it does not give the try back), then the values are compared in constant time; a match
+ *  restores the counter.
+ *  \returns 0 on a match; -EACCES on a mismatch; -EPERM when blocked (no comparison made); -EBUSY when the open
+ *  transaction changed this PIN (card_pin_set(), card_pin_reset_tries()): commit or abort first (no comparison
+ *  made, nothing changed); -ENOENT; -EIO */
 int card_pin_check(struct card_ctx *c, card_obj_t pin, const uint8_t *value, size_t len);
 
 /*! \returns the tries left (0 means blocked); -ENOENT */

@@ -2,6 +2,10 @@
  *
  * A key object holds a private key that never leaves the card: the applet gets its public part and asks the OS
  * to use it. Keys are NVM objects of the applet like any other (freed with card_obj_free()).
+ *
+ * RAM: key generation, signing and deciphering need working memory out of the applet's RAM budget (card.h,
+ * card_transient_alloc()) while they run: RSA-2048 key generation 768 bytes, an RSA-2048 private-key operation 512,
+ * P-256 key generation or ECDSA 192. When it is not free they return -ENOMEM before doing anything.
  */
 #pragma once
 #include <stddef.h>
@@ -41,7 +45,8 @@ enum card_hash {
 #define CARD_SIG_MAX 256 /* largest signature: RSA-2048; DER ECDSA P-256 is at most 72 */
 
 /*! Generate a key pair in a new key object. Within a transaction the new object is part of it.
- *  \returns 0 and sets *out; -EINVAL unknown type; -ENOSPC; -ENOMEM if generation failed; -EIO */
+ *  \returns 0 and sets *out; -EINVAL unknown type; -ENOSPC; -ENOMEM when the applet's RAM budget cannot hold the
+ *  generation's working memory (checked first: nothing changed) or generation failed; -EIO */
 int card_key_generate(struct card_ctx *c, enum card_key_type type, card_obj_t *out);
 
 /*! \returns the key type of one of the applet's key objects, or CARD_KEY_NONE */
@@ -51,11 +56,13 @@ enum card_key_type card_key_type(struct card_ctx *c, card_obj_t key);
 int card_key_public(struct card_ctx *c, card_obj_t key, struct card_pubkey *out);
 
 /*! Sign \a in with the key. \a out has room for \a *outlen bytes; on return *outlen is the signature length.
- *  \returns 0; -ENOENT no such key; -EINVAL wrong algorithm for the key or bad input length; -E2BIG */
+ *  \returns 0; -ENOENT no such key; -EINVAL wrong algorithm for the key or bad input length; -E2BIG; -ENOMEM over
+ *  the RAM budget */
 int card_key_sign(struct card_ctx *c, card_obj_t key, enum card_sig_alg alg, const uint8_t *in, size_t inlen,
 		  uint8_t *out, size_t *outlen);
 
-/*! Decrypt a cryptogram with an RSA key. \returns 0; -ENOENT; -EINVAL wrong length; -EBADMSG bad padding */
+/*! Decrypt a cryptogram with an RSA key. \returns 0; -ENOENT; -EINVAL wrong length; -EBADMSG bad padding;
+ *  -ENOMEM over the RAM budget */
 int card_key_decipher(struct card_ctx *c, card_obj_t key, enum card_cipher_alg alg, const uint8_t *in, size_t inlen,
 		      uint8_t *out, size_t *outlen);
 

@@ -127,6 +127,27 @@ void *card_transient(struct card_ctx *c)
 	return c->os->ram[c->idx];
 }
 
+int card_transient_alloc(struct card_ctx *c, uint32_t size, void **out)
+{
+	struct card_os *os = c->os;
+	uint32_t at = (os->arena_used[c->idx] + 7u) & ~7u;
+
+	if (!size)
+		return -EINVAL;
+	if (at > os->arena_size[c->idx] || size > os->arena_size[c->idx] - at)
+		return -ENOMEM;
+	os->arena_used[c->idx] = at + size;
+	*out = os->arena[c->idx] + at;
+	return 0;
+}
+
+int card_ram_check(struct card_ctx *c, uint32_t work)
+{
+	struct card_os *os = c->os;
+
+	return work > os->arena_size[c->idx] - os->arena_used[c->idx] ? -ENOMEM : 0;
+}
+
 /* ---- PIN objects ------------------------------------------------------------------------------------------- */
 
 int card_pin_create(struct card_ctx *c, uint8_t try_limit, uint8_t max_len, card_obj_t *out)
@@ -193,7 +214,9 @@ int card_pin_check(struct card_ctx *c, card_obj_t pin, const uint8_t *value, siz
 	p = nvm_data(c->os->nvm) + o.off;
 	if (!p[3] || !p[1])
 		return -EPERM;
-	/* The decrement is durable before the comparison, so cutting power after it cannot save a try. */
+	/* The decrement is durable before the comparison, so cutting power after it cannot save a try, and it is
+	 * committed on its own, so aborting the applet's transaction cannot give the try back. A transaction that
+	 * changed this PIN (set, reset) could: the check is refused (-EBUSY) before anything is written. */
 	tries = (uint8_t)(p[1] - 1);
 	rc = nvm_write_now(c->os->nvm, o.off + 1, &tries, 1);
 	if (rc)

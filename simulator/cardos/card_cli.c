@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -77,7 +78,8 @@ static const char usage_create[] =
 	"  -h, --help        this text\n";
 
 static const char usage_apdu[] =
-	"Usage: simpki-card apdu --state DIR [--real-timing] [--power-loss-at N] FILE|-\n"
+	"Usage: simpki-card apdu --state DIR [--real-timing [--baud N] [--protocol T=0|T=1]] [--power-loss-at N]\n"
+	"                        FILE|-\n"
 	"\n"
 	"Power the card on, send each command APDU of FILE (or standard input for '-') and power it off.\n"
 	"Input: one APDU per line in hex; spaces between bytes, blank lines and '#' comments are ignored.\n"
@@ -86,7 +88,10 @@ static const char usage_apdu[] =
 	"GET RESPONSE is not sent for you: a 61xx answer is printed as it is.\n"
 	"\n"
 	"  --state DIR       directory of the card\n"
-	"  --real-timing     take as long as a real SIM (RSA-2048 key generation ~9 s, signature ~190 ms)\n"
+	"  --real-timing     take as long as a real SIM in a real reader (RSA-2048 key generation ~9 s, signature\n"
+	"                    ~190 ms, each 64-byte NVM page written 3 ms, the APDUs at the reader's rate)\n"
+	"  --baud N          the reader's rate for --real-timing, 1200..1000000 bit/s (default 9600)\n"
+	"  --protocol T=0|T=1 the transmission protocol for --real-timing (default T=1)\n"
 	"  --power-loss-at N cut the power during the Nth NVM write of this run (half of it reaches the\n"
 	"                    card): the APDU being processed gets no answer and the run stops (exit code 1);\n"
 	"                    the next run finds the card as a real one would after a tear\n"
@@ -100,7 +105,8 @@ static const char usage_info[] = "Usage: simpki-card info --state DIR\n"
 				 "  -h, --help        this text\n";
 
 static const char usage_serve[] =
-	"Usage: simpki-card serve --state DIR [--vpcd HOST:PORT] [--real-timing] [--verbose]\n"
+	"Usage: simpki-card serve --state DIR [--vpcd HOST:PORT] [--real-timing [--baud N] [--protocol T=0|T=1]]\n"
+	"                         [--verbose]\n"
 	"\n"
 	"Insert the card into the virtual reader of pcscd's vpcd driver (package vsmartcard-vpcd) and answer it\n"
 	"until SIGTERM or SIGINT. PC/SC programs (OpenSC, simpki-tool, pcsc_scan) then see a card in the reader\n"
@@ -109,7 +115,10 @@ static const char usage_serve[] =
 	"\n"
 	"  --state DIR       directory of the card\n"
 	"  --vpcd HOST:PORT  where vpcd listens (default 127.0.0.1:35963, the first slot; 35964 is the second)\n"
-	"  --real-timing     take as long as a real SIM (RSA-2048 key generation ~9 s, signature ~190 ms)\n"
+	"  --real-timing     take as long as a real SIM in a real reader (RSA-2048 key generation ~9 s, signature\n"
+	"                    ~190 ms, each 64-byte NVM page written 3 ms, the APDUs at the reader's rate)\n"
+	"  --baud N          the reader's rate for --real-timing, 1200..1000000 bit/s (default 9600)\n"
+	"  --protocol T=0|T=1 the transmission protocol for --real-timing (default T=1)\n"
 	"  --verbose         log each command's instruction byte and status word (never its data)\n"
 	"  -h, --help        this text\n";
 
@@ -370,11 +379,54 @@ static bool blank(const char *s)
 	return !*s || *s == '#';
 }
 
+/* --real-timing, --baud and --protocol, shared by apdu and serve. */
+struct timing_opts {
+	bool real;
+	enum card_protocol proto;
+	unsigned baud;
+};
+
+#define TIMING_OPTIONS                                                                       \
+	{ "real-timing", no_argument, NULL, 't' }, { "baud", required_argument, NULL, 'b' }, \
+	{                                                                                    \
+		"protocol", required_argument, NULL, 'P'                                     \
+	}
+
+/* \returns 0, or the usage error's exit code */
+static int timing_opt(int opt, const char *arg, struct timing_opts *t, const char *usage)
+{
+	char *end;
+	unsigned long v;
+
+	if (opt == 't') {
+		t->real = true;
+	} else if (opt == 'b') {
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || *end || arg[0] == '-' || v < 1200 || v > 1000000)
+			return usage_error(usage, "--baud wants 1200..1000000 bit/s, not %s", arg);
+		t->baud = (unsigned)v;
+	} else if (!strcasecmp(arg, "T=0") || !strcasecmp(arg, "t0")) {
+		t->proto = CARD_PROTO_T0;
+	} else if (!strcasecmp(arg, "T=1") || !strcasecmp(arg, "t1")) {
+		t->proto = CARD_PROTO_T1;
+	} else {
+		return usage_error(usage, "--protocol wants T=0 or T=1, not %s", arg);
+	}
+	return 0;
+}
+
+static void timing_apply(struct card_os *os, const struct timing_opts *t)
+{
+	card_os_set_timing(os, t->real ? CARD_TIMING_REAL : CARD_TIMING_FAST);
+	card_os_set_transport(os, t->proto, t->baud); /* both checked by timing_opt() */
+}
+
 static int cmd_apdu(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
-		{ "real-timing", no_argument, NULL, 't' },
+		TIMING_OPTIONS,
 		{ "power-loss-at", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -382,7 +434,7 @@ static int cmd_apdu(int argc, char **argv)
 	static uint8_t cmd[APDU_MAX_ENCODED], resp[CARD_RESP_MAX + 2];
 	static char hex[2 * CARD_RESP_MAX + 1];
 	const char *dir = NULL, *input;
-	bool real_timing = false;
+	struct timing_opts timing = { .proto = CARD_PROTO_T1, .baud = CARD_BAUD_DEFAULT };
 	unsigned long long cut = 0;
 	struct card_os *os;
 	uint8_t atr[33];
@@ -398,7 +450,10 @@ static int cmd_apdu(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 't':
-			real_timing = true;
+		case 'b':
+		case 'P':
+			if ((rc = timing_opt(opt, optarg, &timing, usage_apdu)))
+				return rc;
 			break;
 		case 'p': {
 			char *end;
@@ -434,7 +489,7 @@ static int cmd_apdu(int argc, char **argv)
 			fclose(in);
 		return open_error(dir, rc);
 	}
-	card_os_set_timing(os, real_timing ? CARD_TIMING_REAL : CARD_TIMING_FAST);
+	timing_apply(os, &timing);
 	card_os_power_on(os, atr, sizeof(atr));
 	if (cut)
 		nvm_store_arm_fault(card_os_store(os), cut, NVM_TEAR_HALF);
@@ -602,15 +657,18 @@ static bool parse_host_port(const char *arg, char *host, size_t hostlen, uint16_
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "state", required_argument, NULL, 's' }, { "vpcd", required_argument, NULL, 'v' },
-		{ "real-timing", no_argument, NULL, 't' }, { "verbose", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+		{ "state", required_argument, NULL, 's' },
+		{ "vpcd", required_argument, NULL, 'v' },
+		TIMING_OPTIONS,
+		{ "verbose", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct vpcd_serve_opts o = { .port = VPCD_DEFAULT_PORT, .stop = &stop_requested, .log = stderr };
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	char host[256] = VPCD_DEFAULT_HOST;
 	const char *dir = NULL;
-	bool real_timing = false;
+	struct timing_opts timing = { .proto = CARD_PROTO_T1, .baud = CARD_BAUD_DEFAULT };
 	struct card_os *os;
 	int opt, rc;
 
@@ -624,7 +682,10 @@ static int cmd_serve(int argc, char **argv)
 				return usage_error(usage_serve, "--vpcd wants HOST:PORT, not %s", optarg);
 			break;
 		case 't':
-			real_timing = true;
+		case 'b':
+		case 'P':
+			if ((rc = timing_opt(opt, optarg, &timing, usage_serve)))
+				return rc;
 			break;
 		case 'V':
 			o.verbose = 1;
@@ -640,7 +701,7 @@ static int cmd_serve(int argc, char **argv)
 	rc = open_state(dir, argc, argv, usage_serve, &os);
 	if (rc)
 		return rc;
-	card_os_set_timing(os, real_timing ? CARD_TIMING_REAL : CARD_TIMING_FAST);
+	timing_apply(os, &timing);
 	o.host = host;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: a blocked call returns and the loop sees the flag */

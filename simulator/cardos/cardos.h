@@ -29,9 +29,19 @@ struct card_identity {
 };
 
 enum card_timing {
-	CARD_TIMING_FAST = 0, /* crypto as fast as the host can do it (default) */
-	CARD_TIMING_REAL = 1, /* delays of a real SIM: RSA-2048 keygen ~9 s, sign ~190 ms; P-256 keygen ~0.9 s */
+	CARD_TIMING_FAST = 0, /* as fast as the host can do it (default); the real SIM's time is still modelled */
+	CARD_TIMING_REAL = 1, /* take as long as a real SIM in a real reader: transport at the configured rate, NVM
+			       * page writes, RSA-2048 keygen ~9 s, sign ~190 ms; P-256 keygen ~0.9 s (timing.c) */
 };
+
+/* The transmission protocol of the timing model (the card's ATR offers both). */
+enum card_protocol {
+	CARD_PROTO_T0 = 0,
+	CARD_PROTO_T1 = 1, /* default */
+};
+
+#define CARD_BAUD_DEFAULT 9600 /* bit/s: Fi 372, Di 1 at 3.57 MHz, the rate of an ATR without TA1 */
+#define CARD_NVM_PAGE_US 3000  /* one 64-byte NVM page written (NVM_PAGE_SIZE) */
 
 /* What `info` shows of one installed applet. */
 struct card_applet_info {
@@ -68,6 +78,12 @@ void card_os_power_off(struct card_os *os);
 int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t *resp, size_t max, size_t *resp_len);
 
 void card_os_set_timing(struct card_os *os, enum card_timing timing);
+/*! The timing model's transport: protocol and rate (1,200..1,000,000 bit/s). \returns 0; -EINVAL */
+int card_os_set_transport(struct card_os *os, enum card_protocol proto, unsigned baud);
+/*! How long the commands so far would have taken a real SIM in a real reader, in microseconds (every mode). */
+uint64_t card_os_modelled_us(const struct card_os *os);
+/*! The transport part of the model: \a cmd_len command bytes and \a resp_len response bytes (data and SW). */
+uint64_t card_timing_transport_us(enum card_protocol proto, unsigned baud, size_t cmd_len, size_t resp_len);
 /*! How many PIN comparisons this card made since it was opened (for tearing tests). */
 uint64_t card_os_pin_compares(const struct card_os *os);
 

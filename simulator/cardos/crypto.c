@@ -25,6 +25,12 @@
 #define KEY_OBJ_RSA (KEY_HDR + 1229) /* PKCS#1 DER of a 2048-bit key is at most 1193 bytes */
 #define KEY_OBJ_EC (KEY_HDR + 125)   /* SEC1 DER of a P-256 key with parameters and public key: 121 bytes */
 
+/* Working memory the cryptography takes from the applet's RAM budget while it runs: a model of a SIM's crypto
+ * coprocessor, whose buffers come out of the same few KB of RAM as the applets' transient data (docs/card.md). */
+#define RAM_RSA_KEYGEN 768  /* two 1024-bit candidate primes and the primality test's temporaries */
+#define RAM_RSA_PRIVATE 512 /* CRT halves and the 256-byte block */
+#define RAM_EC 192	    /* P-256 point and scalar temporaries, key generation and ECDSA alike */
+
 /* Timings of a real SIM (JCAlgTest medians), used with CARD_TIMING_REAL. */
 #define MS_RSA_KEYGEN 9000
 #define MS_EC_KEYGEN 900
@@ -100,6 +106,9 @@ int card_key_generate(struct card_ctx *c, enum card_key_type type, card_obj_t *o
 
 	if (type != CARD_KEY_RSA2048 && type != CARD_KEY_EC_P256)
 		return -EINVAL;
+	rc = card_ram_check(c, type == CARD_KEY_RSA2048 ? RAM_RSA_KEYGEN : RAM_EC);
+	if (rc)
+		return rc;
 	pk = generate(type);
 	if (!pk)
 		return -ENOMEM;
@@ -198,6 +207,8 @@ int card_key_sign(struct card_ctx *c, card_obj_t key, enum card_sig_alg alg, con
 	}
 	if (type == CARD_KEY_EC_P256 && *outlen < 72)
 		return -E2BIG;
+	if (card_ram_check(c, type == CARD_KEY_RSA2048 ? RAM_RSA_PRIVATE : RAM_EC))
+		return -ENOMEM;
 	ctx = EVP_PKEY_CTX_new(pk, NULL);
 	if (!ctx || EVP_PKEY_sign_init(ctx) <= 0 ||
 	    (type == CARD_KEY_RSA2048 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0) ||
@@ -222,6 +233,8 @@ int card_key_decipher(struct card_ctx *c, card_obj_t key, enum card_cipher_alg a
 		return -ENOENT;
 	if (alg != CARD_CIPHER_RSA_PKCS1 || type != CARD_KEY_RSA2048 || inlen != 256)
 		return -EINVAL;
+	if (card_ram_check(c, RAM_RSA_PRIVATE))
+		return -ENOMEM;
 	ctx = EVP_PKEY_CTX_new(pk, NULL);
 	if (!ctx || EVP_PKEY_decrypt_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
 	    EVP_PKEY_decrypt(ctx, plain, &plen, in, inlen) <= 0)
@@ -250,6 +263,11 @@ int card_random(struct card_ctx *c, uint8_t *buf, size_t len)
 {
 	(void)c;
 	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
+}
+
+struct card_ctx *card_os_debug_ctx(struct card_os *os, unsigned idx)
+{
+	return idx < os->napplets ? &os->ctx[idx] : NULL;
 }
 
 int card_os_debug_key(struct card_os *os, enum card_key_type type, EVP_PKEY **out)

@@ -180,10 +180,6 @@ static int parse_applet(char **f, unsigned nf, struct manifest *m, unsigned line
 	a = &m->applets[m->napplets];
 	memset(a, 0, sizeof(*a));
 	strcpy(a->name, f[1]);
-	for (unsigned i = 0; i < m->napplets; i++) {
-		if (!strcmp(m->applets[i].name, a->name))
-			return fail(err, errlen, line, "applet %s installed twice", a->name);
-	}
 	if (nf % 2)
 		return fail(err, errlen, line, "applet fields come as key value pairs");
 	for (unsigned i = 2; i + 1 < nf; i += 2) {
@@ -240,12 +236,14 @@ static int parse_line(char *s, struct manifest *m, unsigned line, bool *seen_atr
 	unsigned nf = 0;
 	int n;
 
+	if (s[strspn(s, " \t")] == '#')
+		return 0; /* a comment, however many words it has */
 	for (char *t = strtok_r(s, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
 		if (nf == MAX_FIELDS)
 			return fail(err, errlen, line, "too many fields");
 		f[nf++] = t;
 	}
-	if (!nf || f[0][0] == '#')
+	if (!nf)
 		return 0;
 	if (!strcmp(f[0], "atr")) {
 		if (*seen_atr || nf != 2)

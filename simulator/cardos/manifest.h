@@ -8,7 +8,9 @@
  *   applet NAME aid HEX ram BYTES nvm BYTES [tar HEX] [msl HEX]
  *                           install the linked applet NAME: AID 5..16 bytes, TAR 3 bytes (unique per card),
  *                           RAM budget (transient bytes) and NVM budget (bytes of its objects), at most 8;
- *                           over the air its TAR takes expanded remote APDU scripts (TS 102 226)
+ *                           over the air its TAR takes expanded remote APDU scripts (TS 102 226). An applet
+ *                           may be installed more than once: each instance has its own AID, budgets and
+ *                           objects, and reaches none of the others'
  *   rfm tar HEX [msl HEX] [format compact|expanded]
  *                           remote file management of the UICC file system through this TAR, at most 4;
  *                           scripts in the compact format unless said otherwise

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ struct nvm_store {
 	bool sync;	   /* fsync at the commit protocol's sync steps */
 	uint32_t seq;	   /* sequence number of the last journal written */
 	uint64_t writes;   /* physical writes so far */
+	uint64_t pages;	   /* NVM_PAGE_SIZE pages those writes touched */
 	uint64_t fault_at; /* absolute index of the write that loses power; 0 = none */
 	enum nvm_tear tear;
 	bool dead; /* power lost: every write fails until revived */
@@ -50,8 +52,10 @@ struct nvm_undo {
 
 struct nvm {
 	struct nvm_store *s;
-	uint8_t *view; /* the data area as the card sees it: dsize bytes */
-	bool tx;       /* a transaction is open */
+	uint32_t dsize;
+	uint8_t *view;	   /* the data area as the card sees it: dsize bytes, written only by this file */
+	const uint8_t *ro; /* the same pages mapped read-only: what nvm_data() hands out */
+	bool tx;	   /* a transaction is open */
 	struct nvm_rec *recs;
 	size_t nrec, rec_cap;
 	size_t body_len; /* journal body bytes the records will need */
@@ -109,6 +113,8 @@ static int phys_write(struct nvm_store *s, size_t off, const void *buf, size_t l
 	if (s->dead)
 		return -EIO;
 	s->writes++;
+	if (len)
+		s->pages += (off + len - 1) / NVM_PAGE_SIZE - off / NVM_PAGE_SIZE + 1;
 	if (s->fault_at && s->writes == s->fault_at) {
 		size_t part = s->tear == NVM_TEAR_FULL ? len : s->tear == NVM_TEAR_HALF ? len / 2 : 0;
 
@@ -324,6 +330,7 @@ void nvm_store_free(struct nvm_store *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
+	explicit_bzero(s->img, s->size); /* the card's secrets, in the host's memory */
 	free(s->img);
 	free(s);
 }
@@ -342,6 +349,11 @@ void nvm_store_arm_fault(struct nvm_store *s, uint64_t nth, enum nvm_tear tear)
 uint64_t nvm_store_writes(const struct nvm_store *s)
 {
 	return s->writes;
+}
+
+uint64_t nvm_store_pages_written(const struct nvm_store *s)
+{
+	return s->pages;
 }
 
 bool nvm_store_dead(const struct nvm_store *s)
@@ -392,6 +404,7 @@ static int journal_commit(struct nvm_store *s, const uint8_t *view, const struct
 	put_le32(hdr + 28, crc32_update(0, hdr, 28));
 
 	rc = phys_write(s, journal_off() + NVM_JOURNAL_HEADER_SIZE, body, body_len);
+	explicit_bzero(body, body_len);
 	free(body);
 	if (!rc)
 		rc = phys_sync(s);
@@ -403,9 +416,22 @@ static int journal_commit(struct nvm_store *s, const uint8_t *view, const struct
 		rc = phys_write(s, data_off(s) + recs[i].off, recs[i].zero ? NULL : view + recs[i].off, recs[i].len);
 	if (!rc)
 		rc = phys_sync(s);
+	/* Header and body in one write: the body may hold secrets (a PIN value, a private key) that must not outlive
+	 * the commit; a cut inside this write leaves a header that no longer checks out, dropped at power-on. */
 	if (!rc)
-		rc = phys_write(s, journal_off(), NULL, NVM_JOURNAL_HEADER_SIZE);
+		rc = phys_write(s, journal_off(), NULL, NVM_JOURNAL_HEADER_SIZE + body_len);
 	return rc;
+}
+
+/* Zero the journal area from its start up to its last non-zero byte, in one write (nothing if it is all zero). */
+static int journal_wipe(struct nvm_store *s)
+{
+	const uint8_t *j = s->img + journal_off();
+	size_t end = s->jsize;
+
+	while (end && !j[end - 1])
+		end--;
+	return end ? phys_write(s, journal_off(), NULL, end) : 0;
 }
 
 /* At power-on: apply a complete journal, or drop a partial one. Records are checked before any is applied. */
@@ -421,7 +447,7 @@ static int journal_recover(struct nvm_store *s)
 	for (valid = false, pos = 0; pos < NVM_JOURNAL_HEADER_SIZE; pos++)
 		valid |= hdr[pos] != 0;
 	if (!valid)
-		return 0; /* clean */
+		return journal_wipe(s); /* clean, but a body cut before its header was written may linger */
 	body_len = get_le32(hdr + 12);
 	nrec = get_le32(hdr + 8);
 	valid = get_le32(hdr) == JOURNAL_MAGIC && get_le32(hdr + 28) == crc32_update(0, hdr, 28) &&
@@ -458,11 +484,39 @@ static int journal_recover(struct nvm_store *s)
 	}
 	rc = phys_sync(s);
 	if (!rc)
-		rc = phys_write(s, journal_off(), NULL, NVM_JOURNAL_HEADER_SIZE);
+		rc = journal_wipe(s);
 	return rc;
 }
 
 /* ---- the powered-on view ------------------------------------------------------------------------------------- */
+
+/* The view twice over the same memory: read-write for this file, read-only for everyone else, so a pointer from
+ * nvm_data() cast to writable faults instead of changing the card behind the journal's back. */
+static int view_map(struct nvm *n, uint32_t dsize)
+{
+	int fd = memfd_create("simpki-nvm", MFD_CLOEXEC);
+	void *rw = MAP_FAILED, *ro = MAP_FAILED;
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, dsize) < 0)
+		rc = -errno;
+	if (!rc && (rw = mmap(NULL, dsize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		rc = -errno;
+	if (!rc && (ro = mmap(NULL, dsize, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		rc = -errno;
+	close(fd);
+	if (rc) {
+		if (rw != MAP_FAILED)
+			munmap(rw, dsize);
+		return rc;
+	}
+	n->view = rw;
+	n->ro = ro;
+	n->dsize = dsize;
+	return 0;
+}
 
 int nvm_open(struct nvm_store *s, struct nvm **out)
 {
@@ -475,10 +529,10 @@ int nvm_open(struct nvm_store *s, struct nvm **out)
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	n->view = malloc(s->dsize);
-	if (!n->view) {
+	rc = view_map(n, s->dsize);
+	if (rc) {
 		free(n);
-		return -ENOMEM;
+		return rc;
 	}
 	memcpy(n->view, s->img + data_off(s), s->dsize);
 	n->s = s;
@@ -488,8 +542,10 @@ int nvm_open(struct nvm_store *s, struct nvm **out)
 
 static void tx_reset(struct nvm *n)
 {
-	for (size_t i = 0; i < n->nundo; i++)
+	for (size_t i = 0; i < n->nundo; i++) {
+		explicit_bzero(n->undo[i].old, n->undo[i].len);
 		free(n->undo[i].old);
+	}
 	n->nundo = 0;
 	n->nrec = 0;
 	n->body_len = 0;
@@ -503,13 +559,15 @@ void nvm_close(struct nvm *n)
 	tx_reset(n);
 	free(n->recs);
 	free(n->undo);
-	free(n->view);
+	explicit_bzero(n->view, n->dsize);
+	munmap(n->view, n->dsize);
+	munmap((void *)n->ro, n->dsize);
 	free(n);
 }
 
 const uint8_t *nvm_data(const struct nvm *n)
 {
-	return n->view;
+	return n->ro;
 }
 
 uint32_t nvm_data_size(const struct nvm *n)
@@ -645,6 +703,11 @@ int nvm_write_now(struct nvm *n, uint32_t off, const void *buf, uint32_t len)
 		return -ERANGE;
 	if (8 + (size_t)len > journal_capacity(n->s))
 		return -ENOSPC;
+	/* An abort would put the transaction's undo data, older than this write, back over it. */
+	for (size_t i = 0; i < n->nrec; i++) {
+		if (off < n->recs[i].off + n->recs[i].len && n->recs[i].off < off + len)
+			return -EBUSY;
+	}
 	memmove(n->view + off, buf, len);
 	rc = journal_commit(n->s, n->view, &rec, 1, 8 + (size_t)len);
 	return rc;

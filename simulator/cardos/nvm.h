@@ -13,9 +13,16 @@
  *
  * Commit protocol (each step is one physical write; "sync" is fdatasync when backed by a file):
  *   1. write the body   2. sync   3. write the header (the commit point)   4. sync
- *   5. write each record into the data area   6. sync   7. clear the header
- * Opening an image replays a journal whose header and body checksums hold, then clears it, so an image cut at
- * any write comes back with the transaction wholly applied (cut after step 3) or not at all (cut before).
+ *   5. write each record into the data area   6. sync   7. zero the header and the body (one write)
+ * Opening an image replays a journal whose header and body checksums hold, then zeroes the journal area, so an
+ * image cut at any write comes back with the transaction wholly applied (cut after step 3) or not at all (cut
+ * before). A cut inside step 7 leaves a header that no longer checks out (or a body that does not): the records
+ * are already in the data area, so dropping the journal is right.
+ *
+ * Secrets: records carry whatever the transaction wrote, PIN values and private keys included. The journal area
+ * is all zero after every commit and after every power-on (step 7; a body cut before its header is zeroed at
+ * power-on), and freed objects are zeroed in the data area (heap.h), so no old secret stays in the image. Copies
+ * in the host's memory (undo data, the view, the image) are zeroed before they are freed.
  *
  * Power loss: a fault armed on the store cuts the Nth physical write from now (optionally torn: only its first
  * half reaches the medium); that write and every later one fail with -EIO until the store is revived, as a card
@@ -29,6 +36,7 @@
 #define NVM_HEADER_SIZE 64
 #define NVM_JOURNAL_HEADER_SIZE 32
 #define NVM_VERSION 1
+#define NVM_PAGE_SIZE 64 /* the unit a real SIM's NVM writes, for the timing model */
 
 /* The persistent medium: the image bytes, and the file they are written through to (if any). */
 struct nvm_store;
@@ -62,6 +70,8 @@ void nvm_store_set_sync(struct nvm_store *s, bool sync);
 void nvm_store_arm_fault(struct nvm_store *s, uint64_t nth, enum nvm_tear tear);
 /*! Physical writes made since the store was created or loaded. */
 uint64_t nvm_store_writes(const struct nvm_store *s);
+/*! NVM pages (NVM_PAGE_SIZE bytes, aligned from the image's start) those writes touched, a page once per write. */
+uint64_t nvm_store_pages_written(const struct nvm_store *s);
 /*! Whether power was lost (a fault fired). */
 bool nvm_store_dead(const struct nvm_store *s);
 /*! Power comes back: writes work again (the medium keeps what reached it). */
@@ -74,7 +84,8 @@ int nvm_open(struct nvm_store *s, struct nvm **out);
 /*! Power off. An open transaction is dropped (as power loss would). */
 void nvm_close(struct nvm *n);
 
-/*! The data area as the card sees it, including uncommitted writes of the open transaction. */
+/*! The data area as the card sees it, including uncommitted writes of the open transaction. The pages are mapped
+ *  read-only: every change goes through nvm_write() and its journal (a write through this pointer faults). */
 const uint8_t *nvm_data(const struct nvm *n);
 uint32_t nvm_data_size(const struct nvm *n);
 
@@ -83,8 +94,10 @@ uint32_t nvm_data_size(const struct nvm *n);
 int nvm_write(struct nvm *n, uint32_t off, const void *buf, uint32_t len);
 /*! Same as nvm_write() with zero bytes, cheap in the journal. */
 int nvm_zero(struct nvm *n, uint32_t off, uint32_t len);
-/*! Commit this write on its own now, even inside a transaction (which must not touch the same bytes): try
- *  counters must not roll back with the applet's transaction. */
+/*! Commit this write on its own now, even inside a transaction: try counters must not roll back with the applet's
+ *  transaction. An abort of the transaction leaves these bytes as written here. \returns 0; -EBUSY (nothing
+ *  written) when the open transaction already changed any of these bytes, since its abort would restore them;
+ *  -ERANGE; -ENOSPC; -EIO */
 int nvm_write_now(struct nvm *n, uint32_t off, const void *buf, uint32_t len);
 
 int nvm_tx_begin(struct nvm *n);  /* -EBUSY if open */

@@ -256,6 +256,8 @@ int card_os_open(struct nvm_store *store, struct card_os **out)
 		return -ENOMEM;
 	os->store = store;
 	os->selected = -1;
+	os->proto = CARD_PROTO_T1;
+	os->baud = CARD_BAUD_DEFAULT;
 	os->ota = ota_re_new();
 	if (!os->ota) {
 		free(os);
@@ -280,7 +282,10 @@ int card_os_open(struct nvm_store *store, struct card_os **out)
 		os->applets[i] = app;
 		os->ctx[i] = (struct card_ctx){ .os = os, .idx = (uint8_t)i };
 		os->ram[i] = calloc(1, app->ram_size ? app->ram_size : 1);
-		if (!os->ram[i])
+		/* installation checked that the budget holds ram_size */
+		os->arena_size[i] = a.ram > app->ram_size ? a.ram - app->ram_size : 0;
+		os->arena[i] = calloc(1, os->arena_size[i] ? os->arena_size[i] : 1);
+		if (!os->ram[i] || !os->arena[i])
 			rc = -ENOMEM;
 		os->napplets = i + 1;
 		if (app->ram_size > ram_max)
@@ -324,8 +329,12 @@ void card_os_close(struct card_os *os)
 	if (!os)
 		return;
 	card_key_cache_clear(os);
-	for (unsigned i = 0; i < HEAP_APPLETS; i++)
+	for (unsigned i = 0; i < HEAP_APPLETS; i++) {
 		free(os->ram[i]);
+		if (os->arena[i])
+			explicit_bzero(os->arena[i], os->arena_size[i]);
+		free(os->arena[i]);
+	}
 	free(os->ram_saved);
 	ota_re_free(os->ota);
 	nvm_close(os->nvm);
@@ -339,24 +348,9 @@ struct nvm_store *card_os_store(struct card_os *os)
 	return os->store;
 }
 
-void card_os_set_timing(struct card_os *os, enum card_timing timing)
-{
-	os->timing = timing;
-}
-
 uint64_t card_os_pin_compares(const struct card_os *os)
 {
 	return os->pin_compares;
-}
-
-void card_timing_delay(struct card_os *os, unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	if (os->timing != CARD_TIMING_REAL)
-		return;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static void deselect(struct card_os *os)
@@ -368,13 +362,23 @@ static void deselect(struct card_os *os)
 	if (os->applets[i]->deselect)
 		os->applets[i]->deselect(&os->ctx[i]);
 	memset(os->ram[i], 0, os->applets[i]->ram_size);
+	card_arena_release(os, i, 0);
 	os->selected = -1;
+}
+
+void card_arena_release(struct card_os *os, int idx, uint32_t mark)
+{
+	if (os->arena_used[idx] > mark)
+		explicit_bzero(os->arena[idx] + mark, os->arena_used[idx] - mark);
+	os->arena_used[idx] = mark;
 }
 
 /* Reset: what power-on, warm reset and power-off have in common. */
 static void reset_transient(struct card_os *os)
 {
 	deselect(os);
+	for (unsigned i = 0; i < os->napplets; i++)
+		card_arena_release(os, (int)i, 0); /* also what an applet took while not selected (events) */
 	if (nvm_tx_open(os->nvm)) {
 		nvm_tx_abort(os->nvm);
 		card_key_cache_clear(os);
@@ -636,6 +640,7 @@ void card_ota_session_begin(struct card_os *os, int idx)
 
 	memcpy(os->ram_saved, os->ram[idx], app->ram_size);
 	memset(os->ram[idx], 0, app->ram_size);
+	os->arena_mark = os->arena_used[idx];
 	a.ne = APDU_SHORT_MAX_NE;
 	run_applet(os, idx, &a, true);
 }
@@ -676,9 +681,10 @@ void card_ota_session_end(struct card_os *os, int idx)
 		app->deselect(&os->ctx[idx]);
 	memcpy(os->ram[idx], os->ram_saved, app->ram_size);
 	memset(os->ram_saved, 0, app->ram_size);
+	card_arena_release(os, idx, os->arena_mark);
 }
 
-int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t *resp, size_t max, size_t *resp_len)
+static int transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t *resp, size_t max, size_t *resp_len)
 {
 	struct apdu_cmd c;
 	size_t out_len = 0;
@@ -715,6 +721,16 @@ int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t
 	put_be16(resp + out_len, sw);
 	*resp_len = out_len + 2;
 	return 0;
+}
+
+int card_os_transmit(struct card_os *os, const uint8_t *cmd, size_t len, uint8_t *resp, size_t max, size_t *resp_len)
+{
+	uint64_t pages = nvm_store_pages_written(os->store);
+	int rc = transmit(os, cmd, len, resp, max, resp_len);
+
+	if (!rc)
+		card_timing_command(os, len, *resp_len, nvm_store_pages_written(os->store) - pages);
+	return rc;
 }
 
 /* ---- information --------------------------------------------------------------------------------------------- */

@@ -30,12 +30,21 @@ struct card_os {
 	struct nvm *nvm;
 	bool powered;
 	enum card_timing timing;
+	enum card_protocol proto; /* timing.c's transport model */
+	unsigned baud;
+	uint64_t modelled_us; /* what a real SIM would have taken so far (timing.c) */
 
 	unsigned napplets;
 	const struct card_applet *applets[HEAP_APPLETS];
 	struct card_ctx ctx[HEAP_APPLETS];
 	uint8_t *ram[HEAP_APPLETS];
 	uint8_t *ram_saved; /* the terminal session's RAM of an applet while an OTA session runs */
+	/* The rest of each applet's RAM budget (the manifest's ram minus the applet's ram_size): card_transient_alloc()
+	 * hands it out from the bottom, arena_used bytes so far; the OS's cryptography needs its working memory free in
+	 * it while it runs. Zero past arena_used; all of it is wiped when the applet is deselected or the card reset. */
+	uint8_t *arena[HEAP_APPLETS];
+	uint32_t arena_size[HEAP_APPLETS], arena_used[HEAP_APPLETS];
+	uint32_t arena_mark; /* arena_used of the OTA session's applet when the session began */
 	int selected;
 
 	/* Command chaining in progress: the header of its first block and the data so far. */
@@ -64,9 +73,15 @@ void card_ota_session_end(struct card_os *os, int idx);
 
 /* api.c: allocate an object of any kind for the applet of \a c, charged to its NVM budget. */
 int card_alloc_kind(struct card_ctx *c, enum heap_kind kind, uint32_t size, card_obj_t *out);
+/* api.c: whether \a work bytes of working memory fit what is left of the applet's RAM budget. \returns 0; -ENOMEM */
+int card_ram_check(struct card_ctx *c, uint32_t work);
+/* os.c: release the transient allocations of applet \a idx above \a mark bytes, wiping them. */
+void card_arena_release(struct card_os *os, int idx, uint32_t mark);
 
 /* crypto.c */
 void card_key_cache_clear(struct card_os *os);
 void card_key_cache_drop(struct card_os *os, card_obj_t h);
-/* Sleep as a real SIM would for an operation (no-op in CARD_TIMING_FAST). */
+/* timing.c: charge \a ms of a real SIM's time for an operation (slept only in CARD_TIMING_REAL). */
 void card_timing_delay(struct card_os *os, unsigned ms);
+/* timing.c: charge one command's transport and the NVM pages it wrote. */
+void card_timing_command(struct card_os *os, size_t cmd_len, size_t resp_len, uint64_t pages);

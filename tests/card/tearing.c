@@ -5,8 +5,15 @@
  * APDUs, the command is cut at its write n, the card restarts from what reached the medium, and the scenario's
  * check decides whether it holds the old state or the new one; anything else fails the test. Every scenario
  * must also see both outcomes over its cuts, so the cuts really land on both sides of the commit point.
- * One scenario runs on a file-backed card and restarts it from the file.
+ * Scenarios that run on a file-backed card restart it from the file.
+ *
+ * Secrets: a scenario may name the secret the command replaces (the old PIN, the private key being regenerated, the
+ * old OTA keys) and the one it brings in. On the restarted card, before and after the scenario's check (which makes
+ * more commits), the whole image (and the whole file, for a file-backed card) must hold neither the replaced secret
+ * when the card is in the new state nor the new one when it is in the old state: no journal record, freed block or
+ * torn write may keep it.
  */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,11 +22,15 @@
 #include <unistd.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 
 #include <simpki/apdu.h>
 #include <simpki/hex.h>
+#include <simpki/pki_applet.h>
 
 #include "cardos.h"
+#include "cardos_debug.h"
 #include "pki_apdus.h"
 
 #define SELECT PKI_HEX_SELECT
@@ -38,6 +49,11 @@
 #define GEN_RSA PKI_HEX_GEN_RSA
 #define GEN_EC PKI_HEX_GEN_EC
 #define DIGESTINFO PKI_HEX_DIGESTINFO
+#define PIN_BLOCKED_CHECK "00200001" /* VERIFY without data: 63Cx, x tries left */
+/* RESET RETRY COUNTER with the PUK, new PIN 654321 */
+#define PUK_UNBLOCK "002C00011630313233343536373839616263646566363534333231"
+#define EF_3400_SELECT "00A4000C023400"
+#define DELETE_3400 "00E40000023400"
 
 enum outcome {
 	OLD = 0,
@@ -47,6 +63,12 @@ enum outcome {
 struct answer {
 	uint8_t b[CARD_RESP_MAX + 2];
 	size_t len;
+};
+
+/* Bytes that must not be found in the card's image. */
+struct secret {
+	uint8_t b[64];
+	size_t len; /* 0: none */
 };
 
 static const char *current;
@@ -143,6 +165,9 @@ struct scenario {
 	uint32_t used_before; /* filled in: NVM in use on the base card */
 	struct answer extra;  /* filled in by setup_extra if set */
 	void (*setup_extra)(struct card_os *os, struct scenario *sc);
+	const char *manifest;	/* NULL: the default */
+	struct secret replaced; /* gone from the image in the new state (may be filled in by setup_extra) */
+	struct secret added;	/* gone from the image in the old state */
 };
 
 static const char *const personalise[] = { SELECT, DF_5015, PUK_SET, PIN_SET, NULL };
@@ -230,7 +255,19 @@ static const char *const sess_rsa_slot0[] = { SELECT, PIN_OK, MSE_GEN_RSA0, NULL
 
 static void first_rsa_key(struct card_os *os, struct scenario *sc)
 {
+	uint8_t p[256];
+	EVP_PKEY *key;
+	BIGNUM *bn = NULL;
+
 	must(os, GEN_RSA, 0x9000, &sc->extra); /* the old key's 7F49 template */
+	/* 32 bytes of its first prime, as the key object's DER holds them: gone once the key is replaced */
+	if (card_os_debug_key(os, CARD_KEY_RSA2048, &key) ||
+	    !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR1, &bn) || BN_bn2bin(bn, p) < 64)
+		die("setup: cannot read the RSA key's first prime");
+	memcpy(sc->replaced.b, p + 16, 32);
+	sc->replaced.len = 32;
+	BN_clear_free(bn);
+	EVP_PKEY_free(key);
 }
 
 static enum outcome check_rsa_regen(struct card_os *os, bool compared)
@@ -292,6 +329,137 @@ static enum outcome check_update(struct card_os *os, bool compared)
 	return new ? NEW : OLD;
 }
 
+static void pin_secret(struct secret *sec, const char *pin)
+{
+	memset(sec->b, 0, PKI_PIN_LEN);
+	memcpy(sec->b, pin, strlen(pin));
+	sec->len = PKI_PIN_LEN; /* as the applet stores it: padded with 00 */
+}
+
+static void block_pin(struct card_os *os, struct scenario *sc)
+{
+	struct answer a;
+
+	for (unsigned i = 0; i < PKI_PIN_TRIES; i++)
+		send(os, PIN_BAD, &a);
+	if (send(os, PIN_BLOCKED_CHECK, &a) || sw(&a) != 0x63c0)
+		die("setup: the PIN is not blocked");
+}
+
+static enum outcome check_unblock(struct card_os *os, bool compared)
+{
+	struct answer a;
+
+	must(os, SELECT, 0x9000, NULL);
+	if (send(os, PIN_BLOCKED_CHECK, &a))
+		die("no answer");
+	if (sw(&a) == 0x63c0)
+		return OLD; /* still blocked */
+	if (sw(&a) != 0x63c0 + PKI_PIN_TRIES)
+		die("PIN status %04X after the cut (blocked, or all tries back)", sw(&a));
+	must(os, PIN_NEW_OK, 0x9000, NULL);
+	return NEW;
+}
+
+static const char *const setup_admin[] = { SELECT, DF_5015, PUK_SET, PIN_SET, PIN_OK, NULL };
+static const char *const sess_admin[] = { SELECT, PIN_OK, NULL };
+
+static enum outcome check_create(struct card_os *os, bool compared)
+{
+	uint32_t used = nvm_used(os);
+	struct answer a;
+
+	must(os, SELECT, 0x9000, NULL);
+	must(os, PIN_OK, 0x9000, NULL);
+	if (send(os, EF_3400_SELECT, &a))
+		die("no answer");
+	if (sw(&a) == 0x6a82) {
+		if (used != running->used_before)
+			die("no EF, but NVM use went from %u to %u bytes", running->used_before, used);
+		return OLD;
+	}
+	if (sw(&a) != 0x9000 || used <= running->used_before)
+		die("SELECT of the new EF answered %04X, NVM use %u bytes (%u before)", sw(&a), used,
+		    running->used_before);
+	must(os, "00B0000000012C", 0x9000, &a);
+	for (unsigned i = 0; i < 300; i++) {
+		if (a.b[i])
+			die("the new EF is not empty");
+	}
+	return NEW;
+}
+
+/* The EF's content, 32 bytes the card holds nowhere else: deleting the EF must wipe them. */
+static void fill_ef(struct card_os *os, struct scenario *sc)
+{
+	char apdu[10 + 64 + 1] = "00D6000020";
+
+	for (unsigned i = 0; i < 32; i++) {
+		sc->replaced.b[i] = (uint8_t)(0xa0 ^ (i * 37));
+		snprintf(apdu + 10 + 2 * i, 3, "%02X", sc->replaced.b[i]);
+	}
+	sc->replaced.len = 32;
+	must(os, EF_3400_SELECT, 0x9000, NULL);
+	must(os, apdu, 0x9000, NULL);
+}
+
+static enum outcome check_delete(struct card_os *os, bool compared)
+{
+	uint32_t used = nvm_used(os);
+	struct answer a;
+
+	must(os, SELECT, 0x9000, NULL);
+	must(os, PIN_OK, 0x9000, NULL);
+	if (send(os, EF_3400_SELECT, &a))
+		die("no answer");
+	if (sw(&a) == 0x6a82) {
+		if (used >= running->used_before)
+			die("the EF is gone, but NVM use went from %u to %u bytes", running->used_before, used);
+		return NEW;
+	}
+	if (sw(&a) != 0x9000 || used != running->used_before)
+		die("SELECT of the EF answered %04X, NVM use %u bytes (%u before)", sw(&a), used, running->used_before);
+	must(os, "00B0000020", 0x9000, &a);
+	if (memcmp(a.b, running->replaced.b, 32))
+		die("the EF kept its place but not its content");
+	return OLD;
+}
+
+#define OTA_KIC "000102030405060708090A0B0C0D0E0F"
+#define OTA_KID "101112131415161718191A1B1C1D1E1F"
+/* SMS-DELIVER from 1234 with a command packet (simpki-ota encode --spi 1639 --kic 12 --kid 12, the keys above,
+ * --tar B00010 --cntr 5 --apdu 00A4000C022FE2 --apdu 00B000000A --tpdu --oa 1234): an RFM read of EF.ICCID. */
+#define OTA_TPDU                                                                                                       \
+	"40048121437ff6000000000000002d02700000281516391212b00010c3723522d9364612ca7acbfa2a0fc9b60bc02c738cd127aa315c" \
+	"a"                                                                                                            \
+	"5c2e5576eff"
+static const char ota_manifest[] = "applet pki aid " PKI_HEX_AID " ram 1024 nvm 131072 tar 504B49 msl 16\n"
+				   "rfm tar B00010 msl 16\n"
+				   "ota-key 1 aes " OTA_KIC " " OTA_KID "\n";
+static char ota_envelope[2 * 300]; /* 80C2 ENVELOPE D1 { 82 02 83 81 | 8B TPDU } */
+static const char *const sess_none[] = { NULL };
+
+static void make_ota_envelope(void)
+{
+	size_t tpdu = strlen(OTA_TPDU) / 2;
+
+	snprintf(ota_envelope, sizeof(ota_envelope),
+		 "80C20000%02zXD1%02zX82028381"
+		 "8B%02zX%s",
+		 tpdu + 8, tpdu + 6, tpdu, OTA_TPDU);
+}
+
+static enum outcome check_ota_counter(struct card_os *os, bool compared)
+{
+	struct card_ota_key_info k;
+
+	if (card_os_ota_keys(os, &k, 1) != 1 || k.kvn != 1 || k.alg != 2 || k.kic_len != 16 || k.kid_len != 16)
+		die("the key set is not the one installed");
+	if (k.counter != 0 && k.counter != 5)
+		die("the counter is %llu (0 or 5 expected)", (unsigned long long)k.counter);
+	return k.counter == 5 ? NEW : OLD;
+}
+
 /* ---- driver --------------------------------------------------------------------------------------------------- */
 
 static void run_list(struct card_os *os, const char *const *list)
@@ -317,6 +485,33 @@ static struct nvm_store *copy_base(const uint8_t *img, size_t len, bool file, co
 	return s;
 }
 
+/* The image must not hold the secret the state \a o forbids: the replaced one in the new state, the added one in
+ * the old. \a what names the copy searched. */
+static void no_secret(const struct scenario *sc, enum outcome o, const uint8_t *img, size_t len, const char *what)
+{
+	const struct secret *sec = o == NEW ? &sc->replaced : &sc->added;
+
+	if (sec->len && memmem(img, len, sec->b, sec->len))
+		die("%s of the card in the %s state still holds the %s secret", what, o == NEW ? "new" : "old",
+		    o == NEW ? "replaced" : "uncommitted new");
+}
+
+static void no_secret_in_file(const struct scenario *sc, enum outcome o, const char *path)
+{
+	uint8_t *buf;
+	long len;
+	FILE *f = fopen(path, "rb");
+
+	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET))
+		die("cannot read %s", path);
+	buf = malloc((size_t)len);
+	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len)
+		die("cannot read %s", path);
+	fclose(f);
+	no_secret(sc, o, buf, (size_t)len, "the image file");
+	free(buf);
+}
+
 static void run(struct scenario *sc)
 {
 	static const enum nvm_tear tears[] = { NVM_TEAR_NONE, NVM_TEAR_HALF, NVM_TEAR_FULL };
@@ -325,8 +520,8 @@ static void run(struct scenario *sc)
 	struct nvm_store *base, *s;
 	struct card_os *os;
 	const uint8_t *img;
-	uint8_t *copy;
-	size_t len;
+	uint8_t *copy, *restarted = NULL;
+	size_t len, base_len;
 	uint64_t writes;
 	unsigned seen[2] = { 0, 0 }, cuts = 0;
 
@@ -339,7 +534,7 @@ static void run(struct scenario *sc)
 			die("mkstemp: %s", strerror(errno));
 		close(fd);
 	}
-	if (card_os_build(NULL, &id, &base, err, sizeof(err)))
+	if (card_os_build(sc->manifest, &id, &base, err, sizeof(err)))
 		die("%s", err);
 	os = open_on(base);
 	run_list(os, sc->setup);
@@ -347,21 +542,24 @@ static void run(struct scenario *sc)
 		sc->setup_extra(os, sc);
 	sc->used_before = nvm_used(os);
 	card_os_close(os);
-	img = nvm_store_image(base, &len);
-	copy = malloc(len);
-	memcpy(copy, img, len);
+	img = nvm_store_image(base, &base_len);
+	copy = malloc(base_len);
+	memcpy(copy, img, base_len);
 	nvm_store_free(base);
 
 	/* How many writes does the command make when nothing goes wrong? */
-	s = copy_base(copy, len, false, NULL);
+	s = copy_base(copy, base_len, false, NULL);
 	os = open_on(s);
 	run_list(os, sc->session);
 	writes = nvm_store_writes(s);
 	{
 		struct answer a;
 
-		if (send(os, sc->op, &a) || ((sw(&a) >> 8) != 0x90 && (sw(&a) >> 8) != 0x61 && (sw(&a) >> 8) != 0x63))
+		if (send(os, sc->op, &a) ||
+		    ((sw(&a) >> 8) != 0x90 && (sw(&a) >> 8) != 0x61 && (sw(&a) >> 8) != 0x63 && (sw(&a) >> 8) != 0x91))
 			die("the command under test fails without a cut");
+		img = nvm_store_image(s, &len);
+		no_secret(sc, NEW, img, len, "the image");
 	}
 	writes = nvm_store_writes(s) - writes;
 	card_os_close(os);
@@ -376,7 +574,7 @@ static void run(struct scenario *sc)
 			uint64_t before;
 			enum outcome o;
 
-			s = copy_base(copy, len, sc->file_backed, path);
+			s = copy_base(copy, base_len, sc->file_backed, path);
 			os = open_on(s);
 			run_list(os, sc->session);
 			before = card_os_pin_compares(os);
@@ -397,16 +595,25 @@ static void run(struct scenario *sc)
 				nvm_store_revive(s);
 			}
 			os = open_on(s);
+			img = nvm_store_image(s, &len);
+			restarted = realloc(restarted, len);
+			memcpy(restarted, img, len);
 			o = sc->check(os, compared);
 			seen[o]++;
 			cuts++;
+			no_secret(sc, o, restarted, len, "the image right after the restart");
+			img = nvm_store_image(s, &len);
+			no_secret(sc, o, img, len, "the image after more commits");
 			card_os_close(os);
 			nvm_store_free(s);
+			if (sc->file_backed)
+				no_secret_in_file(sc, o, path);
 		}
 	}
 	if (sc->file_backed)
 		unlink(path);
 	free(copy);
+	free(restarted);
 	if (!seen[OLD] || !seen[NEW])
 		die("all %u cuts gave the %s state: the commit point was never crossed", cuts,
 		    seen[OLD] ? "old" : "new");
@@ -432,6 +639,7 @@ int main(void)
 		  .setup = personalise,
 		  .session = sess_select,
 		  .op = PIN_CHANGE,
+		  .file_backed = true,
 		  .check = check_pin_change },
 		{ .name = "generate-ec",
 		  .setup = setup_ec_slot1,
@@ -455,8 +663,40 @@ int main(void)
 		  .op = update_apdu,
 		  .file_backed = true,
 		  .check = check_update },
+		{ .name = "unblock-pin-puk",
+		  .setup = personalise,
+		  .setup_extra = block_pin,
+		  .session = sess_select,
+		  .op = PUK_UNBLOCK,
+		  .file_backed = true,
+		  .check = check_unblock },
+		{ .name = "create-file",
+		  .setup = setup_admin,
+		  .session = sess_admin,
+		  .op = EF_3400,
+		  .check = check_create },
+		{ .name = "delete-file",
+		  .setup = setup_ef,
+		  .setup_extra = fill_ef,
+		  .session = sess_admin,
+		  .op = DELETE_3400,
+		  .file_backed = true,
+		  .check = check_delete },
+		{ .name = "ota-counter",
+		  .manifest = ota_manifest,
+		  .session = sess_none,
+		  .op = ota_envelope,
+		  .check = check_ota_counter },
 	};
 
+	make_ota_envelope();
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		/* the PIN scenarios replace 123456 by 654321 */
+		if (scenarios[i].op == (const char *)PIN_CHANGE || scenarios[i].op == (const char *)PUK_UNBLOCK) {
+			pin_secret(&scenarios[i].replaced, "123456");
+			pin_secret(&scenarios[i].added, "654321");
+		}
+	}
 	memcpy(update_apdu, "00D6000AFF", 10);
 	memset(update_apdu + 10, '2', 2 * 255);
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)

@@ -123,6 +123,12 @@ start=$(date +%s%N)
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$elapsed_ms" -ge 800 ] || fail "--real-timing EC key generation took only $elapsed_ms ms"
 expect_in "$dir/out" "6117"
+# the model's transport: rate and protocol, and their usage errors
+expect_rc 0 "$tool" apdu --state "$card" --real-timing --baud 115200 --protocol T=0 "$dir/gen"
+expect_rc 2 "$tool" apdu --state "$card" --real-timing --baud 300 "$dir/gen"
+expect_in "$dir/err" "1200..1000000"
+expect_rc 2 "$tool" apdu --state "$card" --protocol T=2 "$dir/gen"
+expect_in "$dir/err" "T=0 or T=1"
 
 # power loss: cut the PIN change at its 6th NVM write; the run stops, and the card comes back with one PIN valid
 cut="$dir/cut"

@@ -73,6 +73,7 @@ static void test_full(void **state)
 		"\n"
 		"   \t \n"
 		"\t# an indented comment with fields: atr 00 applet x\n"
+		"# a comment of more words than a directive may have fields: one two three four five six seven eight\n"
 		"#atr 00\n"
 		"atr 3b8f8001804f0ca0000003060300030000000068\r\n"
 		"nvm-size\t16777216\r\n"
@@ -106,6 +107,21 @@ static void test_full(void **state)
 	assert_int_equal(m.applets[2].aid_len, 16);
 	assert_int_equal(m.applets[2].aid[15], 0xff);
 	assert_false(m.applets[2].has_tar);
+}
+
+/* One applet installed twice: two instances, each with its own AID and TAR. */
+static void test_two_instances(void **state)
+{
+	struct manifest m;
+	char err[128];
+
+	assert_int_equal(manifest_parse("applet pki aid " AID_PKI
+					" ram 1024 nvm 131072\napplet pki aid A000000001 ram 1 nvm 1 tar 000002\n",
+					&m, err, sizeof(err)),
+			 0);
+	assert_int_equal(m.napplets, 2);
+	assert_string_equal(m.applets[1].name, "pki");
+	assert_int_equal(m.applets[1].aid_len, 5);
 }
 
 /* The TAR is optional, and applets without one do not clash with each other or with TAR 000000. */
@@ -261,8 +277,6 @@ static const struct bad_case bad[] = {
 	  "nvm must be 1..16777216 bytes" },
 	{ "bad: unknown applet field", "applet pki aid " AID_PKI " ram 1024 nvm 131072 rom 1\n", 1,
 	  "unknown or repeated applet field 'rom'" },
-	{ "bad: duplicate applet name", APPLET_PKI "applet pki aid A000000001 ram 1 nvm 1\n", 2,
-	  "applet pki installed twice" },
 	{ "bad: duplicate AID", APPLET_PKI "applet other aid " AID_PKI " ram 1 nvm 1\n", 2,
 	  "aid already used by applet pki" },
 	{ "bad: duplicate AID in lower case", APPLET_PKI "applet other aid f276a288bcfba69d34f31001 ram 1 nvm 1\n", 2,
@@ -449,6 +463,7 @@ int main(void)
 	UNIT_ADD(&l, test_default);
 	UNIT_ADD(&l, test_defaults_apply);
 	UNIT_ADD(&l, test_full);
+	UNIT_ADD(&l, test_two_instances);
 	UNIT_ADD(&l, test_tar_optional);
 	UNIT_ADD(&l, test_atr_limits);
 	UNIT_ADD(&l, test_eight_applets);
