@@ -692,7 +692,7 @@ int main(void)
 	make_ota_envelope();
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		/* the PIN scenarios replace 123456 by 654321 */
-		if (scenarios[i].op == (const char *)PIN_CHANGE || scenarios[i].op == (const char *)PUK_UNBLOCK) {
+		if (!strcmp(scenarios[i].op, PIN_CHANGE) || !strcmp(scenarios[i].op, PUK_UNBLOCK)) {
 			pin_secret(&scenarios[i].replaced, "123456");
 			pin_secret(&scenarios[i].added, "654321");
 		}
