@@ -45,6 +45,7 @@ static const char usage_main[] =
 	"  create  make a new card image\n"
 	"  apdu    send command APDUs to the card, one per line\n"
 	"  info    show what is on the card\n"
+	"  ota-key replace or add an OTA key set\n"
 	"  serve   put the card in pcscd's virtual reader (vpcd) until stopped\n"
 	"\n"
 	"Run 'simpki-card COMMAND --help' for a command's options.\n"
@@ -103,6 +104,20 @@ static const char usage_info[] = "Usage: simpki-card info --state DIR\n"
 				 "\n"
 				 "  --state DIR       directory of the card\n"
 				 "  -h, --help        this text\n";
+
+static const char usage_ota_key[] =
+	"Usage: simpki-card ota-key --state DIR KVN:ALGO:KIC:KID\n"
+	"\n"
+	"Replace the card's OTA key set of version KVN with new keys (its counter carries on, so no old packet is\n"
+	"accepted again), or add it if the card has none of that version (at most 4 key sets). One atomic write:\n"
+	"after it the old keys are nowhere on the card. The card issuer's step, before the SIM goes out or when\n"
+	"keys are rotated; the new keys go to the OTA server too.\n"
+	"\n"
+	"  --state DIR       directory of the card\n"
+	"  KVN:ALGO:KIC:KID  key version 1..15, 3des (keys of 16 or 24 bytes) or aes (16, 24 or 32 bytes), the\n"
+	"                    keys in hex. The keys appear in the process list: on a shared machine, run it where\n"
+	"                    nobody else can look\n"
+	"  -h, --help        this text\n";
 
 static const char usage_serve[] =
 	"Usage: simpki-card serve --state DIR [--vpcd HOST:PORT] [--real-timing [--baud N] [--protocol T=0|T=1]]\n"
@@ -654,6 +669,60 @@ static bool parse_host_port(const char *arg, char *host, size_t hostlen, uint16_
 	return true;
 }
 
+static int cmd_ota_key(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct manifest_ota_key k;
+	const char *dir = NULL;
+	char line[200] = "", err[256] = "";
+	struct card_os *os;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			dir = optarg;
+			break;
+		case 'h':
+			fputs(usage_ota_key, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_ota_key, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || !ota_key_line(argv[optind], line, sizeof(line)))
+		return usage_error(usage_ota_key, "%s", "give one KVN:ALGO:KIC:KID");
+	rc = manifest_parse_ota_key(line, &k, err, sizeof(err));
+	OPENSSL_cleanse(line, sizeof(line));
+	if (rc) {
+		/* "manifest line 1: " names a line the user never wrote */
+		const char *why = strstr(err, ": ");
+
+		return usage_error(usage_ota_key, "%s", why ? why + 2 : err);
+	}
+	rc = open_state(dir, 0, NULL, usage_ota_key, &os);
+	if (!rc) {
+		rc = card_os_ota_key_set(os, &k);
+		if (rc == -ENOSPC)
+			fprintf(stderr, "simpki-card: the card has 4 OTA key sets already and none of version %u\n",
+				k.kvn);
+		else if (rc)
+			fprintf(stderr, "simpki-card: cannot write the key set: %s\n", strerror(-rc));
+		else
+			printf("OTA key set %u: %s, KIc %u bytes, KID %u bytes\n", k.kvn,
+			       k.alg == MANIFEST_OTA_AES ? "AES" : "3DES", k.kic_len, k.kid_len);
+		card_os_close(os);
+		rc = rc ? EXIT_FAILURE_GENERIC : EXIT_OK;
+	}
+	OPENSSL_cleanse(&k, sizeof(k));
+	return rc;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -737,5 +806,7 @@ int card_cli_main(int argc, char **argv)
 		return cmd_info(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ota-key"))
+		return cmd_ota_key(argc - 1, argv + 1);
 	return usage_error(usage_main, "unknown command: %s", cmd);
 }

@@ -112,6 +112,10 @@ struct card_ota_key_info {
 
 unsigned card_os_ota_tars(const struct card_os *os, struct card_ota_tar_info *out, unsigned max);
 unsigned card_os_ota_keys(const struct card_os *os, struct card_ota_key_info *out, unsigned max);
+/*! Replace the OTA key set of version k->kvn (its counter carries on), or add it (counter 0): one atomic NVM
+ *  write, after which the old keys are nowhere on the card. A personalisation or key rotation step of the card's
+ *  issuer. \returns 0; -EINVAL (bad algorithm, version or key length); -ENOSPC (4 key sets already); -EIO */
+int card_os_ota_key_set(struct card_os *os, const struct manifest_ota_key *k);
 
 /*! NVM figures: data area size, bytes in use by objects, largest free block. */
 void card_os_nvm_stats(const struct card_os *os, uint32_t *size, uint32_t *used, uint32_t *largest_free);

@@ -166,6 +166,30 @@ static int parse_ota_key(char **f, unsigned nf, struct manifest *m, unsigned lin
 	return 0;
 }
 
+int manifest_parse_ota_key(const char *text, struct manifest_ota_key *out, char *err, size_t errlen)
+{
+	char buf[LINE_MAX_CHARS + 1], *f[MAX_FIELDS], *save = NULL;
+	struct manifest m;
+	unsigned nf = 0;
+	int rc;
+
+	if (strlen(text) > LINE_MAX_CHARS)
+		return fail(err, errlen, 1, "longer than %d characters", LINE_MAX_CHARS);
+	strcpy(buf, text);
+	for (char *t = strtok_r(buf, " \t\r\n", &save); t && nf < MAX_FIELDS; t = strtok_r(NULL, " \t\r\n", &save))
+		f[nf++] = t;
+	memset(&m, 0, sizeof(m));
+	if (!nf || strcmp(f[0], "ota-key"))
+		rc = fail(err, errlen, 1, "not an ota-key line");
+	else
+		rc = parse_ota_key(f, nf, &m, 1, err, errlen);
+	if (!rc)
+		*out = m.keys[0];
+	OPENSSL_cleanse(buf, sizeof(buf)); /* it held the keys */
+	OPENSSL_cleanse(&m, sizeof(m));
+	return rc;
+}
+
 static int parse_applet(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
 {
 	struct manifest_applet *a;

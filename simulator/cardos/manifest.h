@@ -84,5 +84,8 @@ extern const char manifest_default[];
 /*! Parse manifest \a text. On error, \a err (size \a errlen) says which line and why.
  *  \returns 0; -EINVAL */
 int manifest_parse(const char *text, struct manifest *m, char *err, size_t errlen);
+/*! Parse one "ota-key KVN ALGO KIC KID" line (the manifest's directive) into \a out, with the manifest's checks and
+ *  messages. Secret: the caller wipes \a out. \returns 0; -EINVAL with \a err set */
+int manifest_parse_ota_key(const char *line, struct manifest_ota_key *out, char *err, size_t errlen);
 /*! Whether \a msl is a level this card can enforce (no DS, no reserved bits). */
 bool manifest_msl_ok(uint8_t msl);

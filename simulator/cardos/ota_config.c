@@ -17,9 +17,28 @@ static uint32_t keyset_off(int idx)
 	return HEAP_OS_KEYSETS + (uint32_t)idx * HEAP_OS_KEYSET;
 }
 
+/* Key set entry \a idx from \a k, its counter \a cntr: one NVM write, so a key change is atomic. The receiving
+ * entity's key sets made from the old entry are made again at their next use (ota_config_keyset_get()). */
+static int keyset_write(struct nvm *n, int idx, const struct manifest_ota_key *k, uint64_t cntr)
+{
+	uint8_t b[HEAP_OS_KEYSET] = { 0 };
+	int rc;
+
+	b[0] = k->kvn;
+	b[1] = k->alg;
+	b[2] = k->kic_len;
+	b[3] = k->kid_len;
+	for (int i = 0; i < 5; i++)
+		b[8 + i] = (uint8_t)(cntr >> (8 * (4 - i)));
+	memcpy(b + 16, k->kic, k->kic_len);
+	memcpy(b + 48, k->kid, k->kid_len);
+	rc = nvm_write(n, keyset_off(idx), b, sizeof(b));
+	OPENSSL_cleanse(b, sizeof(b));
+	return rc;
+}
+
 int ota_config_install(struct nvm *n, const struct manifest *m, const struct card_identity *id)
 {
-	uint8_t b[HEAP_OS_KEYSET];
 	card_obj_t fs;
 	int rc;
 
@@ -34,22 +53,25 @@ int ota_config_install(struct nvm *n, const struct manifest *m, const struct car
 
 		rc = nvm_write(n, HEAP_OS_RFM + i * HEAP_OS_RFM_ENTRY, e, sizeof(e));
 	}
-	/* the only writer of key sets (counters aside), before any receiving entity runs on the card; should another
-	 * come, the key sets a receiving entity keeps are made again anyway once the entry changes */
-	for (unsigned i = 0; i < m->nkeys && !rc; i++) {
-		const struct manifest_ota_key *k = &m->keys[i];
-
-		memset(b, 0, sizeof(b));
-		b[0] = k->kvn;
-		b[1] = k->alg;
-		b[2] = k->kic_len;
-		b[3] = k->kid_len;
-		memcpy(b + 16, k->kic, k->kic_len);
-		memcpy(b + 48, k->kid, k->kid_len);
-		rc = nvm_write(n, keyset_off((int)i), b, sizeof(b));
-		OPENSSL_cleanse(b, sizeof(b));
-	}
+	for (unsigned i = 0; i < m->nkeys && !rc; i++)
+		rc = keyset_write(n, (int)i, &m->keys[i], 0);
 	return rc;
+}
+
+int card_os_ota_key_set(struct card_os *os, const struct manifest_ota_key *k)
+{
+	int idx = ota_config_keyset(os->nvm, k->kvn), free_idx = -1;
+
+	if ((k->alg != MANIFEST_OTA_3DES && k->alg != MANIFEST_OTA_AES) || !k->kvn || k->kvn > 15 || !k->kic_len ||
+	    k->kic_len > 32 || !k->kid_len || k->kid_len > 32)
+		return -EINVAL;
+	if (idx >= 0) /* replaced: its counter carries on, so no counter value is ever accepted twice */
+		return keyset_write(os->nvm, idx, k, ota_config_counter(os->nvm, idx));
+	for (int i = 0; i < HEAP_OS_KEYSET_COUNT && free_idx < 0; i++) {
+		if (!nvm_data(os->nvm)[keyset_off(i)]) /* KVN 0: unused */
+			free_idx = i;
+	}
+	return free_idx < 0 ? -ENOSPC : keyset_write(os->nvm, free_idx, k, 0);
 }
 
 int ota_config_target(const struct nvm *n, const uint8_t tar[3], struct ota_target *t)

@@ -12,6 +12,8 @@
  * more commits), the whole image (and the whole file, for a file-backed card) must hold neither the replaced secret
  * when the card is in the new state nor the new one when it is in the old state: no journal record, freed block or
  * torn write may keep it.
+ *
+ * Usage: tearing [SCENARIO...]   (all of them without arguments)
  */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
@@ -156,9 +158,10 @@ static struct card_os *open_on(struct nvm_store *s)
 
 struct scenario {
 	const char *name;
-	const char *const *setup;   /* run once on the base card (each must answer 9000) */
-	const char *const *session; /* run on every copy before the cut (9000 each) */
-	const char *op;		    /* the command that is cut */
+	const char *const *setup;	  /* run once on the base card (each must answer 9000) */
+	const char *const *session;	  /* run on every copy before the cut (9000 each) */
+	const char *op;			  /* the command that is cut */
+	int (*op_fn)(struct card_os *os); /* or a host API call that is cut instead (op NULL) */
 	bool file_backed;
 	/* Decide old or new on the restarted card; \a compared tells whether the cut card compared a PIN. */
 	enum outcome (*check)(struct card_os *os, bool compared);
@@ -449,6 +452,50 @@ static void make_ota_envelope(void)
 		 tpdu + 8, tpdu + 6, tpdu, OTA_TPDU);
 }
 
+/* OTA key set 1 rotated through the host API (card_os_ota_key_set()): AES-128 keys replaced by AES-256 ones. */
+#define ROT_KIC_OLD "8C4A1F0B3E2D5A697788A9BACBDCEDFE"
+#define ROT_KID_OLD "1E2D3C4B5A69788796A5B4C3D2E1F00F"
+static const char rotate_manifest[] = "applet pki aid " PKI_HEX_AID " ram 1024 nvm 131072 tar 504B49 msl 16\n"
+				      "rfm tar B00010 msl 16\n"
+				      "ota-key 1 aes " ROT_KIC_OLD " " ROT_KID_OLD "\n";
+static const struct manifest_ota_key rotated = {
+	.kvn = 1,
+	.alg = MANIFEST_OTA_AES,
+	.kic = { 0x5b, 0x81, 0x3c, 0x27, 0xe9, 0x04, 0x6d, 0xa2, 0x91, 0x1f, 0xc8, 0x73, 0x36, 0xbe, 0x0a, 0x59,
+		 0xd4, 0x62, 0x18, 0xaf, 0x7c, 0x35, 0xe0, 0x9b, 0x46, 0x2d, 0xf1, 0x88, 0x13, 0x6a, 0xc5, 0x77 },
+	.kic_len = 32,
+	.kid = { 0x3e, 0x97, 0x21, 0xd8, 0x6b, 0x40, 0xfa, 0x15, 0x8c, 0x53, 0x2e, 0xb9, 0x07, 0x64, 0xcd, 0x1a,
+		 0x95, 0x38, 0xe2, 0x4f, 0x71, 0x0c, 0xab, 0x56, 0xd9, 0x23, 0x8e, 0x61, 0xbc, 0x05, 0x4a, 0xf7 },
+	.kid_len = 32,
+};
+
+static int rotate_keys(struct card_os *os)
+{
+	return card_os_ota_key_set(os, &rotated);
+}
+
+static void rotation_secrets(struct card_os *os, struct scenario *sc)
+{
+	if (hex_decode(ROT_KIC_OLD, sc->replaced.b, sizeof(sc->replaced.b)) != 16)
+		die("setup: bad key");
+	sc->replaced.len = 16;
+	memcpy(sc->added.b, rotated.kic, 32);
+	sc->added.len = 32;
+}
+
+static enum outcome check_rotation(struct card_os *os, bool compared)
+{
+	struct card_ota_key_info k;
+
+	if (card_os_ota_keys(os, &k, 1) != 1 || k.kvn != 1 || k.alg != 2 || k.counter != 0)
+		die("the key set is gone, or its counter moved");
+	if (k.kic_len == 16 && k.kid_len == 16)
+		return OLD;
+	if (k.kic_len == 32 && k.kid_len == 32)
+		return NEW;
+	die("a key set of KIc %u and KID %u bytes: half old, half new", k.kic_len, k.kid_len);
+}
+
 static enum outcome check_ota_counter(struct card_os *os, bool compared)
 {
 	struct card_ota_key_info k;
@@ -512,6 +559,22 @@ static void no_secret_in_file(const struct scenario *sc, enum outcome o, const c
 	free(buf);
 }
 
+/* The operation under test: the command, or the host API call (its answer then 9000, or 6F00 for an error). */
+static int do_op(struct card_os *os, const struct scenario *sc, struct answer *a)
+{
+	int rc;
+
+	if (!sc->op_fn)
+		return send(os, sc->op, a);
+	rc = sc->op_fn(os);
+	if (rc == -EIO)
+		return rc;
+	a->len = 2;
+	a->b[0] = rc ? 0x6f : 0x90;
+	a->b[1] = 0;
+	return 0;
+}
+
 static void run(struct scenario *sc)
 {
 	static const enum nvm_tear tears[] = { NVM_TEAR_NONE, NVM_TEAR_HALF, NVM_TEAR_FULL };
@@ -555,7 +618,7 @@ static void run(struct scenario *sc)
 	{
 		struct answer a;
 
-		if (send(os, sc->op, &a) ||
+		if (do_op(os, sc, &a) ||
 		    ((sw(&a) >> 8) != 0x90 && (sw(&a) >> 8) != 0x61 && (sw(&a) >> 8) != 0x63 && (sw(&a) >> 8) != 0x91))
 			die("the command under test fails without a cut");
 		img = nvm_store_image(s, &len);
@@ -579,7 +642,7 @@ static void run(struct scenario *sc)
 			run_list(os, sc->session);
 			before = card_os_pin_compares(os);
 			nvm_store_arm_fault(s, n, tears[t]);
-			if (send(os, sc->op, &a) != -EIO)
+			if (do_op(os, sc, &a) != -EIO)
 				die("write %llu of %llu: the cut did not happen", (unsigned long long)n,
 				    (unsigned long long)writes);
 			compared = card_os_pin_compares(os) > before;
@@ -621,7 +684,7 @@ static void run(struct scenario *sc)
 	       seen[OLD], seen[NEW]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct scenario scenarios[] = {
 		{ .name = "verify-wrong-pin",
@@ -682,6 +745,13 @@ int main(void)
 		  .op = DELETE_3400,
 		  .file_backed = true,
 		  .check = check_delete },
+		{ .name = "ota-key-rotation",
+		  .manifest = rotate_manifest,
+		  .setup_extra = rotation_secrets,
+		  .session = sess_none,
+		  .op_fn = rotate_keys,
+		  .file_backed = true,
+		  .check = check_rotation },
 		{ .name = "ota-counter",
 		  .manifest = ota_manifest,
 		  .session = sess_none,
@@ -692,14 +762,21 @@ int main(void)
 	make_ota_envelope();
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		/* the PIN scenarios replace 123456 by 654321 */
-		if (!strcmp(scenarios[i].op, PIN_CHANGE) || !strcmp(scenarios[i].op, PUK_UNBLOCK)) {
+		if (scenarios[i].op &&
+		    (!strcmp(scenarios[i].op, PIN_CHANGE) || !strcmp(scenarios[i].op, PUK_UNBLOCK))) {
 			pin_secret(&scenarios[i].replaced, "123456");
 			pin_secret(&scenarios[i].added, "654321");
 		}
 	}
 	memcpy(update_apdu, "00D6000AFF", 10);
 	memset(update_apdu + 10, '2', 2 * 255);
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		run(&scenarios[i]);
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		bool wanted = argc < 2; /* tearing [SCENARIO...]: only those */
+
+		for (int a = 1; a < argc; a++)
+			wanted |= !strcmp(argv[a], scenarios[i].name);
+		if (wanted)
+			run(&scenarios[i]);
+	}
 	return 0;
 }

@@ -30,11 +30,11 @@ expect_in() { # FILE TEXT
 
 # help
 expect_rc 0 "$tool" --help
-for word in create apdu info "Exit codes" "3  no card"; do expect_in "$dir/out" "$word"; done
+for word in create apdu info ota-key serve "Exit codes" "3  no card"; do expect_in "$dir/out" "$word"; done
 expect_rc 2 "$tool"
 expect_rc 2 "$tool" frobnicate
 expect_in "$dir/err" "unknown command: frobnicate"
-for cmd in create apdu info; do
+for cmd in ota-key create apdu info; do
 	expect_rc 0 "$tool" $cmd --help
 	expect_in "$dir/out" "--state DIR"
 done
@@ -123,6 +123,24 @@ start=$(date +%s%N)
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$elapsed_ms" -ge 800 ] || fail "--real-timing EC key generation took only $elapsed_ms ms"
 expect_in "$dir/out" "6117"
+# ota-key: a key set replaced (counter kept) or added; bad specifications are usage errors naming the field
+K32=$(printf 'AB%.0s' $(seq 32))
+expect_rc 0 "$tool" ota-key --state "$card" 3:aes:$K32:$K32
+expect_in "$dir/out" "OTA key set 3: AES, KIc 32 bytes, KID 32 bytes"
+expect_rc 2 "$tool" ota-key --state "$card" 3:des:$K32:$K32
+expect_in "$dir/err" "3des or aes"
+expect_rc 2 "$tool" ota-key --state "$card" 3:3des:$K32:$K32
+expect_in "$dir/err" "16 or 24"
+expect_rc 2 "$tool" ota-key --state "$card" 0:aes:$K32:$K32
+expect_in "$dir/err" "1..15"
+expect_rc 2 "$tool" ota-key --state "$card" 3:aes:$K32
+expect_rc 2 "$tool" ota-key 3:aes:$K32:$K32
+expect_in "$dir/err" "--state DIR is required"
+expect_rc 3 "$tool" ota-key --state "$dir/nocard" 3:aes:$K32:$K32
+for v in 4 5 6; do "$tool" ota-key --state "$card" $v:aes:$K32:$K32 > /dev/null; done
+expect_rc 1 "$tool" ota-key --state "$card" 7:aes:$K32:$K32
+expect_in "$dir/err" "4 OTA key sets already"
+
 # the model's transport: rate and protocol, and their usage errors
 expect_rc 0 "$tool" apdu --state "$card" --real-timing --baud 115200 --protocol T=0 "$dir/gen"
 expect_rc 2 "$tool" apdu --state "$card" --real-timing --baud 300 "$dir/gen"

@@ -180,6 +180,31 @@ expect_rc 0 "$card" apdu --state "$sim" "$dir/apdus"
 expect_rc 0 "$card" info --state "$sim"
 expect_in "$dir/out" "IMSI: 228062800000208"
 
+# the issuer rotates key set 1 (simpki-card ota-key): the new keys work, the counter carries on, the old keys fail
+K2C=5B813C27E9046DA2911FC87336BE0A59D46218AF7C35E09B462DF188136AC577
+K2D=3E9721D86B40FA158C532EB90764CD1A9538E24F710CAB56D9238E61BC054AF7
+expect_rc 0 "$card" ota-key --state "$sim" 1:aes:$K2C:$K2D
+expect_in "$dir/out" "OTA key set 1: AES, KIc 32 bytes, KID 32 bytes"
+expect_rc 0 "$card" info --state "$sim"
+expect_in "$dir/out" "OTA key set 1: AES, KIc 32 bytes, KID 32 bytes, counter 9$"
+python3 -c "import sys; d = open(sys.argv[1], 'rb').read(); sys.exit(bytes.fromhex(sys.argv[2]) in d)" \
+	"$sim/card.img" "$KC" || fail "the old KIc is still in the card image"
+expect_rc 0 "$ota" encode --spi 1619 --kic 12 --kid 12 --kic-key $K2C --kid-key $K2D --tar B00010 --cntr 10 \
+	--apdu 00A4000C022FE2 --apdu 00B000000A --tpdu
+envelope "$(cat "$dir/out")" > "$dir/apdus"
+expect_rc 0 "$card" apdu --state "$sim" "$dir/apdus"
+por=$(cut -d' ' -f1 "$dir/out")
+expect_rc 0 "$ota" decode --json --spi 1619 --kic 12 --kid 12 --kic-key $K2C --kid-key $K2D "$por"
+expect_in "$dir/out" '"cntr": 10, "pcntr": [0-9]*, "cc_ok": true, "status": 0'
+expect_rc 0 "$ota" encode --spi 1619 --kic 12 --kid 12 --kic-key $KC --kid-key $KD --tar B00010 --cntr 11 \
+	--apdu 00A4000C022FE2 --tpdu
+envelope "$(cat "$dir/out")" > "$dir/apdus"
+expect_rc 0 "$card" apdu --state "$sim" "$dir/apdus"
+por=$(cut -d' ' -f1 "$dir/out")
+# an unsecured PoR with status 01 (checksum failed): decode exits 1, since nothing in it is verified
+expect_rc 1 "$ota" decode --json --spi 1619 --kic 12 --kid 12 --kic-key $KC --kid-key $KD "$por"
+expect_in "$dir/out" '"cc_ok": false, "status": 1'
+
 [ "$failures" = 0 ] || {
 	echo "$failures failure(s)" >&2
 	exit 1
