@@ -164,6 +164,27 @@ int ota_command_encode_keys(const struct ota_command *cmd, const struct ota_keys
 	return rc;
 }
 
+const char *ota_por_status_name(uint8_t status)
+{
+	static const char *const names[] = {
+		"PoR OK",
+		"RC/CC/DS failed",
+		"counter low",
+		"counter high",
+		"counter blocked",
+		"ciphering error",
+		"unidentified security error",
+		"insufficient memory",
+		"more time",
+		"TAR unknown",
+		"insufficient security level",
+		"response by SMS-SUBMIT",
+		"response by USSD",
+	};
+
+	return status < sizeof(names) / sizeof(names[0]) ? names[status] : "reserved";
+}
+
 int ota_command_peek(const uint8_t *pkt, size_t len, struct ota_command *cmd)
 {
 	size_t cpl;

@@ -56,10 +56,28 @@ int api_bearer(const char *header, const char **token)
 	return (int)n;
 }
 
+bool api_apdu_reads(const uint8_t *apdu, size_t len)
+{
+	if (len < 4)
+		return false;
+	switch (apdu[1]) {
+	case 0xa4: /* SELECT */
+	case 0xb0: /* READ BINARY */
+	case 0xb2: /* READ RECORD */
+	case 0xc0: /* GET RESPONSE */
+	case 0xca: /* GET DATA */
+	case 0xcb:
+	case 0xf2: /* STATUS */
+		return true;
+	default:
+		return false;
+	}
+}
+
 int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root, *iccid, *tar, *apdus, *a;
+	json_t *root, *iccid, *tar, *apdus, *idem, *a;
 	const char *key;
 	size_t i;
 	int rc = -EINVAL, n;
@@ -80,7 +98,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	}
 	json_object_foreach(root, key, a)
 	{
-		if (strcmp(key, "iccid") && strcmp(key, "tar") && strcmp(key, "apdus")) {
+		if (strcmp(key, "iccid") && strcmp(key, "tar") && strcmp(key, "apdus") && strcmp(key, "idempotent")) {
 			snprintf(err, errlen, "unknown member '%.32s'", key);
 			goto out;
 		}
@@ -88,6 +106,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	iccid = json_object_get(root, "iccid");
 	tar = json_object_get(root, "tar");
 	apdus = json_object_get(root, "apdus");
+	idem = json_object_get(root, "idempotent");
 	if (!json_is_string(iccid) || json_string_length(iccid) > 20 ||
 	    !ident_digits(json_string_value(iccid), 18, 20)) {
 		snprintf(err, errlen, "iccid: 18 to 20 digits, as a string");
@@ -103,6 +122,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 		snprintf(err, errlen, "apdus: a list of 1 to 64 commands in hex");
 		goto out;
 	}
+	req->idempotent = true;
 	json_array_foreach(apdus, i, a)
 	{
 		uint8_t *p = req->script + req->script_len;
@@ -116,8 +136,15 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 				 i, OTAD_JOB_SCRIPT_MAX);
 			goto out;
 		}
+		req->idempotent &= api_apdu_reads(p, (size_t)n);
 		req->script_len += (size_t)n;
 	}
+	if (idem && !json_is_boolean(idem)) {
+		snprintf(err, errlen, "idempotent: true or false");
+		goto out;
+	}
+	if (idem)
+		req->idempotent = json_is_true(idem);
 	rc = 0;
 out:
 	json_decref(root);

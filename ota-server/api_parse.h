@@ -3,13 +3,15 @@
  *   Authorization: Bearer TOKEN            TOKEN: 16 to 128 printable characters
  *   POST /v1/cards/import                  body: the vendor CSV (card_import.h)
  *   GET  /v1/cards/{iccid}                 iccid: 18 to 20 digits
- *   POST /v1/jobs                          body: {"iccid": "...", "tar": "b00010", "apdus": ["hex", ...]}
+ *   POST /v1/jobs                          body: {"iccid": "...", "tar": "b00010", "apdus": ["hex", ...],
+ *                                                 "idempotent": true|false (optional)}
  *   GET  /v1/jobs/{id}                     id: 1 to 18 digits
  *   POST /v1/tokens                        body: {"name": "..."} (1 to 64 of A-Z a-z 0-9 . _ -); administrator only
  *
  * A job body is a JSON object of at most API_JSON_MAX bytes with exactly those members: the ICCID, the TAR as 6
  * hex digits, 1 to 64 APDUs, each a compact command in hex (CLA INS P1 P2 P3 and P3 bytes), their total at most
- * OTAD_JOB_SCRIPT_MAX bytes. Anything else is a 400 with a message saying what.
+ * OTAD_JOB_SCRIPT_MAX bytes, and optionally whether running the script twice does no harm (default: true when
+ * every command only reads, api_apdu_reads()). Anything else is a 400 with a message saying what.
  */
 #pragma once
 #include <stddef.h>
@@ -43,7 +45,12 @@ struct api_job_req {
 	uint8_t tar[3];
 	uint8_t script[OTAD_JOB_SCRIPT_MAX];
 	size_t script_len;
+	bool idempotent;
 };
+
+/*! Whether a compact command only reads (SELECT, READ BINARY, READ RECORD, GET RESPONSE, GET DATA, STATUS): a
+ *  script of nothing else may run twice without harm. */
+bool api_apdu_reads(const uint8_t *apdu, size_t len);
 
 /*! Read a job body. \returns 0; -EINVAL with \a err saying what is wrong */
 int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *err, size_t errlen);

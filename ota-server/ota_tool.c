@@ -550,27 +550,6 @@ static void print_json(const struct decoded *d)
 	printf("}\n");
 }
 
-static const char *status_text(uint8_t s)
-{
-	static const char *const t[] = {
-		"PoR OK",
-		"RC/CC/DS failed",
-		"counter low",
-		"counter high",
-		"counter blocked",
-		"ciphering error",
-		"unidentified security error",
-		"insufficient memory",
-		"more time",
-		"TAR unknown",
-		"insufficient security level",
-		"response by SMS-SUBMIT",
-		"response by USSD",
-	};
-
-	return s < sizeof(t) / sizeof(t[0]) ? t[s] : "reserved";
-}
-
 static void print_text(const struct decoded *d)
 {
 	struct rapdu_summary s;
@@ -587,7 +566,7 @@ static void print_text(const struct decoded *d)
 		putchar('\n');
 		return;
 	}
-	printf("status: %02X (%s)\n", d->status, status_text(d->status));
+	printf("status: %02X (%s)\n", d->status, ota_por_status_name(d->status));
 	if (d->data_len && !rapdu_response_decode(d->data, d->data_len, &s)) {
 		printf("commands executed: %u\nlast SW: %04X\nlast data: ", s.commands, s.last_sw);
 		print_hex(s.last_data, s.last_len);
@@ -675,7 +654,7 @@ static int cmd_decode(int argc, char **argv)
 			rc = ota_command_decode(ud + 3, ud_len - 3, ks, &cmd, work);
 		if (rc < 0 || (rc != OTA_POR_OK && rc != OTA_POR_RC_CC_DS_FAILED)) {
 			fprintf(stderr, "simpki-ota: cannot read the command packet: %s\n",
-				rc < 0 ? "malformed header" : status_text((uint8_t)rc));
+				rc < 0 ? "malformed header" : ota_por_status_name((uint8_t)rc));
 			OPENSSL_cleanse(&k, sizeof(k));
 			ota_keyset_free(ks);
 			return EXIT_BAD_INPUT;

@@ -18,7 +18,7 @@ enum otad_log_cat {
 	DJOB,  /* OTA jobs */
 	DAPI,  /* the operator API */
 };
-extern const struct log_info otad_log_info;
+extern const struct log_info otad_log_info; /* otad_log.c */
 
 enum otad_ctr {
 	OTAD_CTR_SUBMITTED,
@@ -33,6 +33,7 @@ enum otad_ctr {
 	OTAD_CTR_POR_UNVERIFIED,
 	OTAD_CTR_DELIVER_BAD,
 };
+extern const struct rate_ctr_group_desc otad_ctrg_desc; /* otad_log.c: the counters above */
 
 struct otad {
 	void *ctx;

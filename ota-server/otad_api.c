@@ -22,6 +22,8 @@
 #include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 
+#include <simpki/ota.h>
+
 #include "api_parse.h"
 #include "otad.h"
 #include "otad_api.h"
@@ -159,7 +161,7 @@ static enum MHD_Result create_job(struct MHD_Connection *c, struct api_req *r)
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (!otad_smsc_pick() || !smpp_esme_bound(otad_smsc_pick()))
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the SMSC is unreachable: try again later");
-	rc = otad_job_create(req.iccid, req.tar, req.script, req.script_len, &id, err, sizeof(err));
+	rc = otad_job_create(req.iccid, req.tar, req.script, req.script_len, req.idempotent, &id, err, sizeof(err));
 	if (rc == -ENOENT)
 		return send_error(c, MHD_HTTP_NOT_FOUND, "%s", err);
 	if (rc == -EINVAL)
@@ -188,10 +190,13 @@ static enum MHD_Result get_job(struct MHD_Connection *c, const char *arg)
 			resp = json_pack("{s:i,s:s,s:s}", "commands", j.por_commands, "last_sw", sw, "last_data",
 					 osmo_hexdump_nospc(j.por_last_data, j.por_last_len));
 		}
-		por = json_pack("{s:i,s:o}", "status", j.por_status, "response", resp);
+		por = json_pack("{s:i,s:s,s:b,s:o}", "status", j.por_status, "status_name",
+				ota_por_status_name((uint8_t)j.por_status), "authenticated", j.por_authenticated == 1,
+				"response", resp);
 	}
-	o = json_pack("{s:I,s:s,s:s,s:i,s:I,s:o}", "id", (json_int_t)j.id, "iccid", j.iccid, "state",
-		      otad_job_state_names[j.state], "tries", j.attempts, "counter", (json_int_t)j.counter, "por", por);
+	o = json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:o}", "id", (json_int_t)j.id, "iccid", j.iccid, "state",
+		      otad_job_state_names[j.state], "idempotent", j.idempotent, "tries", j.attempts, "counter",
+		      (json_int_t)j.counter, "por", por);
 	if (j.error[0])
 		json_object_set_new(o, "error", json_string(j.error));
 	return send_json(c, MHD_HTTP_OK, o);

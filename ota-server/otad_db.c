@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -43,6 +44,13 @@ static const char *const migrations[] = {
 	/* to version 3 */
 	("CREATE TABLE tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash BLOB NOT NULL UNIQUE,"
 	 " created_at INTEGER NOT NULL);"),
+	/* to version 4: at most once (idempotent jobs, every try's counter), unauthenticated PoRs, late PoRs */
+	("ALTER TABLE jobs ADD COLUMN idempotent INTEGER NOT NULL DEFAULT 1;"
+	 "ALTER TABLE jobs ADD COLUMN counters TEXT NOT NULL DEFAULT '';"
+	 "ALTER TABLE jobs ADD COLUMN por_authenticated INTEGER;"
+	 "UPDATE jobs SET counters = counter WHERE counter IS NOT NULL;"
+	 "UPDATE jobs SET por_authenticated = 1 WHERE por_status IS NOT NULL;"
+	 "CREATE INDEX jobs_late ON jobs (msisdn, id) WHERE state IN ('timed-out', 'unknown');"),
 };
 
 static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
@@ -517,12 +525,36 @@ int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uin
 const char *const otad_job_state_names[OTAD_JOB_N_STATES] = {
 	[OTAD_JOB_QUEUED] = "queued",	  [OTAD_JOB_SUBMITTED] = "submitted", [OTAD_JOB_DELIVERED] = "delivered",
 	[OTAD_JOB_POR_OK] = "por-ok",	  [OTAD_JOB_POR_ERROR] = "por-error", [OTAD_JOB_TIMED_OUT] = "timed-out",
-	[OTAD_JOB_RETRYING] = "retrying", [OTAD_JOB_FAILED] = "failed",
+	[OTAD_JOB_RETRYING] = "retrying", [OTAD_JOB_FAILED] = "failed",	      [OTAD_JOB_UNKNOWN] = "unknown",
 };
 
 bool otad_job_state_final(enum otad_job_state s)
 {
-	return s == OTAD_JOB_POR_OK || s == OTAD_JOB_POR_ERROR || s == OTAD_JOB_TIMED_OUT || s == OTAD_JOB_FAILED;
+	return s == OTAD_JOB_POR_OK || s == OTAD_JOB_POR_ERROR || s == OTAD_JOB_TIMED_OUT || s == OTAD_JOB_FAILED ||
+	       s == OTAD_JOB_UNKNOWN;
+}
+
+/* Counters as stored: decimal, comma-separated, oldest first. */
+static void counters_encode(const struct otad_job_row *j, char *out, size_t max)
+{
+	size_t used = 0;
+
+	out[0] = 0;
+	for (unsigned i = 0; i < j->attempts && i < OTAD_JOB_MAX_TRIES && used < max; i++)
+		used += (size_t)snprintf(out + used, max - used, "%s%llu", i ? "," : "",
+					 (unsigned long long)j->counters[i]);
+}
+
+static void counters_decode(const char *t, struct otad_job_row *j)
+{
+	unsigned n = 0;
+
+	while (t && *t && n < OTAD_JOB_MAX_TRIES) {
+		char *end;
+
+		j->counters[n++] = strtoull(t, &end, 10);
+		t = *end == ',' ? end + 1 : NULL;
+	}
 }
 
 int64_t otad_now_ms(void)
@@ -552,7 +584,7 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	hex_encode(j->spi, 2, spi, sizeof(spi));
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
-			       " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+			       " updated_at, idempotent) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, j->iccid, -1, SQLITE_STATIC);
@@ -564,6 +596,7 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	sqlite3_bind_text(st, 7, otad_job_state_names[j->state], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, j->created_ms);
 	sqlite3_bind_int64(st, 9, j->updated_ms);
+	sqlite3_bind_int(st, 10, j->idempotent);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -575,7 +608,7 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *detail)
 {
 	sqlite3_stmt *st = NULL, *ev = NULL;
-	char data[2 * sizeof(j->por_last_data) + 1], sw[5];
+	char data[2 * sizeof(j->por_last_data) + 1], sw[5], counters[OTAD_JOB_MAX_TRIES * 14 + 1];
 	int rc = -EIO;
 
 	j->updated_ms = otad_now_ms();
@@ -583,8 +616,8 @@ int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *d
 		return -EIO;
 	if (sqlite3_prepare_v2(db->db,
 			       "UPDATE jobs SET state = ?, counter = ?, attempts = ?, deadline = ?, updated_at = ?,"
-			       " por_status = ?, por_commands = ?, por_last_sw = ?, por_last_data = ?, error = ?"
-			       " WHERE id = ?",
+			       " por_status = ?, por_commands = ?, por_last_sw = ?, por_last_data = ?, error = ?,"
+			       " counters = ?, por_authenticated = ? WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->db, "INSERT INTO job_events (job, at, state, detail) VALUES (?, ?, ?, ?)", -1, &ev,
 			       NULL) != SQLITE_OK)
@@ -608,7 +641,11 @@ int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *d
 	}
 	if (j->error[0])
 		sqlite3_bind_text(st, 10, j->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, j->id);
+	counters_encode(j, counters, sizeof(counters));
+	sqlite3_bind_text(st, 11, counters, -1, SQLITE_STATIC);
+	if (j->por_authenticated >= 0)
+		sqlite3_bind_int(st, 12, j->por_authenticated);
+	sqlite3_bind_int64(st, 13, j->id);
 	sqlite3_bind_int64(ev, 1, j->id);
 	sqlite3_bind_int64(ev, 2, j->updated_ms);
 	sqlite3_bind_text(ev, 3, otad_job_state_names[j->state], -1, SQLITE_STATIC);
@@ -625,7 +662,8 @@ out:
 
 #define JOB_SELECT                                                                                         \
 	"SELECT id, iccid, msisdn, tar, spi, kvn, script, state, counter, attempts, deadline, created_at," \
-	" updated_at, por_status, por_commands, por_last_sw, por_last_data, error FROM jobs "
+	" updated_at, por_status, por_commands, por_last_sw, por_last_data, error, idempotent, counters,"  \
+	" por_authenticated FROM jobs "
 
 static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 {
@@ -661,6 +699,9 @@ static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 	j->por_last_len = rc > 0 ? (size_t)rc : 0;
 	t = (const char *)sqlite3_column_text(st, 17);
 	snprintf(j->error, sizeof(j->error), "%s", t ? t : "");
+	j->idempotent = sqlite3_column_int(st, 18) != 0;
+	counters_decode((const char *)sqlite3_column_text(st, 19), j);
+	j->por_authenticated = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 20);
 }
 
 int otad_db_job_get(struct otad_db *db, int64_t id, struct otad_job_row *job)
@@ -691,6 +732,31 @@ int otad_db_jobs_active(struct otad_db *db, void (*cb)(const struct otad_job_row
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		job_from_row(st, &j);
 		cb(&j, priv);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int otad_db_jobs_late(struct otad_db *db, const char *msisdn, unsigned max,
+		      bool (*cb)(const struct otad_job_row *job, void *priv), void *priv)
+{
+	static struct otad_job_row j;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db,
+			       JOB_SELECT
+			       "WHERE msisdn = ? AND state IN ('timed-out', 'unknown') ORDER BY id DESC LIMIT ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, msisdn, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		job_from_row(st, &j);
+		if (cb(&j, priv)) {
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;

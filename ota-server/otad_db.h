@@ -27,6 +27,12 @@
  * Version 3 (operator API):
  *   tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash BLOB NOT NULL UNIQUE (SHA-256 of the token),
  *          created_at INTEGER NOT NULL (Unix ms))             bearer tokens besides the administrator's
+ * Version 4 (at most once):
+ *   jobs gains idempotent INTEGER NOT NULL DEFAULT 1 (the script only reads: it may be sent again),
+ *        counters TEXT NOT NULL DEFAULT '' (every try's counter, decimal, comma-separated, oldest first: a PoR of
+ *        any of them ends the job), por_authenticated INTEGER (1: the PoR's checksum verified; 0: the card's
+ *        unsecured refusal; NULL: no PoR). Index jobs_late (msisdn, id) over the jobs a late PoR may still end
+ *        (states timed-out and unknown).
  */
 #pragma once
 #include <stdbool.h>
@@ -36,7 +42,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 3
+#define OTAD_DB_VERSION 4
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
@@ -102,19 +108,25 @@ int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uin
 
 /* ---- OTA jobs ---- */
 
+/* A job's states (otad_job.h says what each means and which lead where). Stored by name. */
 enum otad_job_state {
 	OTAD_JOB_QUEUED,
 	OTAD_JOB_SUBMITTED, /* handed to the SMSC link */
 	OTAD_JOB_DELIVERED, /* the SMSC accepted every part (submit_sm_resp OK) */
-	OTAD_JOB_POR_OK,    /* final: a verified PoR with status 00 */
-	OTAD_JOB_POR_ERROR, /* final: a verified PoR with another status */
-	OTAD_JOB_TIMED_OUT, /* final: no PoR after the last try */
-	OTAD_JOB_RETRYING,  /* no PoR in time: sent again with a new counter shortly */
-	OTAD_JOB_FAILED,    /* final: the SMSC refused it for good, or it cannot be built */
+	OTAD_JOB_POR_OK,    /* over: a verified PoR with status 00 */
+	OTAD_JOB_POR_ERROR, /* over: a PoR with another status (verified, or the card's unsecured refusal) */
+	OTAD_JOB_TIMED_OUT, /* over: no PoR after the last try (a late PoR still ends it) */
+	OTAD_JOB_RETRYING,  /* sent again with a new counter shortly */
+	OTAD_JOB_FAILED,    /* over: the SMSC refused it for good, or it cannot be built */
+	OTAD_JOB_UNKNOWN,   /* over: a job that must not run twice got no PoR in time (a late PoR still ends it) */
 	OTAD_JOB_N_STATES,
 };
 extern const char *const otad_job_state_names[OTAD_JOB_N_STATES];
+/*! Whether a job in state \a s is over: nothing more is sent (a late PoR may still end a timed-out or unknown
+ *  job, otad_job.h). */
 bool otad_job_state_final(enum otad_job_state s);
+
+#define OTAD_JOB_MAX_TRIES 11 /* the first and at most 10 retries */
 
 struct otad_job_row {
 	int64_t id;
@@ -122,13 +134,17 @@ struct otad_job_row {
 	uint8_t tar[3], spi[2], kvn;
 	uint8_t script[OTAD_JOB_SCRIPT_MAX];
 	size_t script_len;
+	bool idempotent; /* running the script twice does no harm (it only reads): it may be sent again */
 	enum otad_job_state state;
-	uint64_t counter; /* 0: none yet */
-	unsigned attempts;
-	int64_t deadline_ms; /* 0: none */
+	uint64_t counter; /* the latest try's: 0, none yet */
+	uint64_t
+		counters[OTAD_JOB_MAX_TRIES]; /* every try's counter, oldest first: a PoR of any of them ends the job */
+	unsigned attempts;		      /* tries sent, and counters[] used */
+	int64_t deadline_ms;		      /* 0: none */
 	int64_t created_ms, updated_ms;
-	int por_status;	  /* -1: no PoR */
-	int por_commands; /* -1: no script response */
+	int por_status;	       /* -1: no PoR */
+	int por_authenticated; /* -1: no PoR; 1: its checksum verified; 0: the card's unsecured refusal */
+	int por_commands;      /* -1: no script response */
 	uint16_t por_last_sw;
 	uint8_t por_last_data[256];
 	size_t por_last_len;
@@ -143,6 +159,10 @@ int otad_db_job_update(struct otad_db *db, struct otad_job_row *job, const char 
 int otad_db_job_get(struct otad_db *db, int64_t id, struct otad_job_row *job);
 /*! Call \a cb for every job not in a final state, oldest first. \returns 0; -EIO */
 int otad_db_jobs_active(struct otad_db *db, void (*cb)(const struct otad_job_row *job, void *priv), void *priv);
+/*! Call \a cb for the jobs to \a msisdn that a late PoR may still end (timed-out, unknown), newest first, at most
+ *  \a max of them; \a cb returns true to stop. \returns 0; -EIO */
+int otad_db_jobs_late(struct otad_db *db, const char *msisdn, unsigned max,
+		      bool (*cb)(const struct otad_job_row *job, void *priv), void *priv);
 /*! How many jobs are in each state (\a n: OTAD_JOB_N_STATES counts). \returns 0; -EIO */
 int otad_db_job_counts(struct otad_db *db, int64_t *n);
 int64_t otad_now_ms(void);

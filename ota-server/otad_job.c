@@ -19,13 +19,10 @@
 #define REFUSED_RETRY_S 5 /* after a refusal by the SMSC */
 #define PARTS_TTL_S 120	  /* parts of a concatenated PoR wait this long for the others */
 
-struct otad_job_cfg otad_job_cfg = { .timeout_s = 60, .retries = 2, .spi = { 0x16, 0x39 }, .kvn = 1 };
+#define LATE_JOBS_MAX 16 /* a PoR no running job takes is tried on this many recent timed-out or unknown jobs */
 
-enum job_event {
-	EV_SEND,
-	EV_SUBMIT_OK,
-	EV_SUBMIT_FAIL,
-	EV_POR
+struct otad_job_cfg otad_job_cfg = {
+	.timeout_s = 60, .retries = 2, .validity_s = 300, .spi = { 0x16, 0x39 }, .kvn = 1
 };
 
 struct otad_job {
@@ -38,13 +35,6 @@ struct otad_job {
 	 * with the job when it ends. Key sets never change once imported, so it cannot go stale. */
 	struct ota_keyset *ks;
 	struct ota_command hdr; /* the SPI, KIc, KID and TAR of its packets */
-};
-
-/* What a verified PoR said. */
-struct por {
-	uint8_t status;
-	bool has_response;
-	struct rapdu_summary s;
 };
 
 static LLIST_HEAD(jobs);
@@ -68,10 +58,10 @@ static void ctr(unsigned idx)
 }
 
 /* Store the row in state \a s with \a detail, then enter the FSM state (final states end the job). */
-static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t timeout_s, const char *fmt, ...)
+static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t timeout_ms, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t timeout_s, const char *fmt, ...)
+static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t timeout_ms, const char *fmt, ...)
 {
 	char detail[160];
 	va_list ap;
@@ -91,7 +81,7 @@ static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t time
 		osmo_fsm_inst_term(job->fi, OSMO_FSM_TERM_REGULAR, NULL);
 		return;
 	}
-	osmo_fsm_inst_state_chg_ms(job->fi, s, timeout_s ? timeout_s * 1000 : 0, 1);
+	osmo_fsm_inst_state_chg_ms(job->fi, s, timeout_ms, 1);
 }
 
 static uint8_t algo_code(enum card_import_algo a, uint8_t key_len)
@@ -145,6 +135,11 @@ static void send_job(struct otad_job *job)
 
 	if (job->esme)
 		smpp_esme_cancel(job->esme, job);
+	if (job->row.attempts >= OTAD_JOB_MAX_TRIES) { /* 'job retries' is at most 10: only a damaged row gets here */
+		snprintf(job->row.error, sizeof(job->row.error), "%u tries already", job->row.attempts);
+		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
+		return;
+	}
 	job->esme = otad_smsc_pick();
 	if (!job->esme) {
 		snprintf(job->row.error, sizeof(job->row.error), "no SMSC configured");
@@ -178,63 +173,93 @@ static void send_job(struct otad_job *job)
 		return;
 	}
 	job->row.counter = cntr;
-	job->row.attempts++;
+	job->row.counters[job->row.attempts++] = cntr;
 	job->row.deadline_ms = otad_now_ms() + (int64_t)otad_job_cfg.timeout_s * 1000;
 	job->row.error[0] = 0;
 	if (job->row.attempts > 1)
 		ctr(OTAD_CTR_RETRIES);
-	set_state(job, OTAD_JOB_SUBMITTED, otad_job_cfg.timeout_s, "try %u: counter %llu in %d SMS", job->row.attempts,
-		  (unsigned long long)cntr, n);
+	set_state(job, OTAD_JOB_SUBMITTED, otad_job_cfg.timeout_s * 1000, "try %u: counter %llu in %d SMS",
+		  job->row.attempts, (unsigned long long)cntr, n);
 	job->parts_pending = (unsigned)n;
 	for (int i = 0; i < n; i++)
-		smpp_esme_submit(job->esme, job->row.msisdn, parts[i].ud, parts[i].len, job);
+		smpp_esme_submit(job->esme, job->row.msisdn, parts[i].ud, parts[i].len, otad_job_cfg.validity_s, job);
 }
 
-/* ---- the state machine ---------------------------------------------------------------------------------------- */
+/* ---- the state machine: the table below is the spec (otad_job.h) ------------------------------------------- */
 
-static void st_waiting(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+/* A PoR: verified (its checksum with the job's keys, one of its counters), or the card's unsecured refusal. */
+static void got_por(struct otad_job *job, const struct otad_job_por *p)
+{
+	enum otad_job_state from = job->fi->state;
+
+	job->row.por_status = p->status;
+	job->row.por_authenticated = p->authenticated;
+	job->row.por_commands = p->has_response ? p->s.commands : -1;
+	job->row.por_last_sw = p->has_response ? p->s.last_sw : 0;
+	job->row.por_last_len = 0;
+	if (p->has_response && p->s.last_len && p->s.last_len <= sizeof(job->row.por_last_data)) {
+		memcpy(job->row.por_last_data, p->s.last_data, p->s.last_len);
+		job->row.por_last_len = p->s.last_len;
+	}
+	if (p->status)
+		snprintf(job->row.error, sizeof(job->row.error), "the card answered %02x (%s)%s", p->status,
+			 ota_por_status_name(p->status), p->authenticated ? "" : ", not authenticated");
+	else
+		job->row.error[0] = 0;
+	if (job->esme)
+		smpp_esme_cancel(job->esme, job);
+	ctr(p->status ? OTAD_CTR_POR_ERROR : OTAD_CTR_POR_OK);
+	if (p->authenticated)
+		set_state(job, p->status ? OTAD_JOB_POR_ERROR : OTAD_JOB_POR_OK, 0,
+			  "PoR status %02x (%s), counter %llu%s", p->status, ota_por_status_name(p->status),
+			  (unsigned long long)p->cntr,
+			  from == OTAD_JOB_UNKNOWN || from == OTAD_JOB_TIMED_OUT ? ", late" : "");
+	else
+		set_state(job, OTAD_JOB_POR_ERROR, 0,
+			  "PoR status %02x (%s), not authenticated: the card's refusal, sent without a checksum",
+			  p->status, ota_por_status_name(p->status));
+}
+
+static void st_queued(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	send_job(fi->priv); /* OTAD_JOB_EV_SEND */
+}
+
+static void st_submitted(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct otad_job *job = fi->priv;
-	const struct por *p = data;
 
 	switch (event) {
-	case EV_SEND:
-		send_job(job);
-		break;
-	case EV_SUBMIT_OK:
-		if (job->parts_pending && --job->parts_pending == 0 && fi->state == OTAD_JOB_SUBMITTED) {
+	case OTAD_JOB_EV_SUBMIT_OK:
+		if (job->parts_pending && --job->parts_pending == 0) {
 			int64_t left = job->row.deadline_ms - otad_now_ms();
 
-			set_state(job, OTAD_JOB_DELIVERED, 0, "the SMSC took every SMS");
-			osmo_fsm_inst_state_chg_ms(fi, OTAD_JOB_DELIVERED, left > 1 ? (uint32_t)left : 1, 1);
+			set_state(job, OTAD_JOB_DELIVERED, left > 1 ? (uint32_t)left : 1, "the SMSC took every SMS");
 		}
 		break;
-	case EV_SUBMIT_FAIL:
-		/* osmo-msc answers "invalid destination" for a subscriber its VLR does not hold at the moment (after a
-		 * restart, before the phone registers again): a refusal is tried again while tries remain */
+	case OTAD_JOB_EV_SUBMIT_FAIL:
+		/* A refusal is final for those SMS: the card cannot run a packet it did not get whole, so even a job
+		 * that must not run twice may be sent again. osmo-msc answers "invalid destination" for a subscriber
+		 * its VLR does not hold at the moment (after a restart, before the phone registers again). */
 		smpp_esme_cancel(job->esme, job);
 		snprintf(job->row.error, sizeof(job->row.error), "the SMSC refused it: status 0x%08x",
 			 (uint32_t)(uintptr_t)data);
 		if (job->row.attempts <= otad_job_cfg.retries)
-			set_state(job, OTAD_JOB_RETRYING, REFUSED_RETRY_S, "%s; again in %d s", job->row.error,
+			set_state(job, OTAD_JOB_RETRYING, REFUSED_RETRY_S * 1000, "%s; again in %d s", job->row.error,
 				  REFUSED_RETRY_S);
 		else
 			set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
 		break;
-	case EV_POR:
-		job->row.por_status = p->status;
-		job->row.por_commands = p->has_response ? p->s.commands : -1;
-		job->row.por_last_sw = p->has_response ? p->s.last_sw : 0;
-		job->row.por_last_len = 0;
-		if (p->has_response && p->s.last_len <= sizeof(job->row.por_last_data)) {
-			memcpy(job->row.por_last_data, p->s.last_data, p->s.last_len);
-			job->row.por_last_len = p->s.last_len;
-		}
-		ctr(p->status ? OTAD_CTR_POR_ERROR : OTAD_CTR_POR_OK);
-		set_state(job, p->status ? OTAD_JOB_POR_ERROR : OTAD_JOB_POR_OK, 0, "PoR status %02x, counter %llu",
-			  p->status, (unsigned long long)job->row.counter);
+	case OTAD_JOB_EV_POR:
+		got_por(job, data);
 		break;
 	}
+}
+
+/* delivered, retrying, timed-out, unknown: only a PoR (retrying also sends, from its timer) */
+static void st_por_only(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	got_por(fi->priv, data);
 }
 
 static int timer_cb(struct osmo_fsm_inst *fi)
@@ -245,16 +270,26 @@ static int timer_cb(struct osmo_fsm_inst *fi)
 		send_job(job);
 		return 0;
 	}
+	/* submitted or delivered: the try's deadline */
 	ctr(OTAD_CTR_TIMEOUTS);
+	smpp_esme_cancel(job->esme, job);
+	if (!job->row.idempotent) {
+		/* the SMSC has (or may have) the packet: sending it again could run the script twice */
+		snprintf(job->row.error, sizeof(job->row.error), "outcome unknown: no PoR in %u s",
+			 otad_job_cfg.timeout_s);
+		set_state(job, OTAD_JOB_UNKNOWN, 0,
+			  "%s for counter %llu; not sent again, since the script must not run twice (a late PoR still "
+			  "ends the job)",
+			  job->row.error, (unsigned long long)job->row.counter);
+		return 0;
+	}
 	if (job->row.attempts <= otad_job_cfg.retries) {
-		smpp_esme_cancel(job->esme, job);
-		set_state(job, OTAD_JOB_RETRYING, RETRY_DELAY_S, "no PoR for counter %llu in %u s",
+		set_state(job, OTAD_JOB_RETRYING, RETRY_DELAY_S * 1000, "no PoR for counter %llu in %u s",
 			  (unsigned long long)job->row.counter, otad_job_cfg.timeout_s);
 		return 0;
 	}
-	smpp_esme_cancel(job->esme, job);
 	snprintf(job->row.error, sizeof(job->row.error), "no PoR after %u tries", job->row.attempts);
-	set_state(job, OTAD_JOB_TIMED_OUT, 0, "%s", job->row.error);
+	set_state(job, OTAD_JOB_TIMED_OUT, 0, "%s (a late PoR still ends the job)", job->row.error);
 	return 0;
 }
 
@@ -269,39 +304,49 @@ static void cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 }
 
 #define S(x) (1 << (x))
-#define WAITING_EVENTS (S(EV_SEND) | S(EV_SUBMIT_OK) | S(EV_SUBMIT_FAIL) | S(EV_POR))
-#define ALL_STATES                                                                                 \
-	(S(OTAD_JOB_QUEUED) | S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_POR_OK) | \
-	 S(OTAD_JOB_POR_ERROR) | S(OTAD_JOB_TIMED_OUT) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED))
+#define OVER (S(OTAD_JOB_POR_OK) | S(OTAD_JOB_POR_ERROR))
 static const struct osmo_fsm_state job_states[] = {
 	[OTAD_JOB_QUEUED] = { .name = "queued",
-			      .in_event_mask = WAITING_EVENTS,
-			      .out_state_mask = ALL_STATES,
-			      .action = st_waiting },
+			      .in_event_mask = S(OTAD_JOB_EV_SEND),
+			      .out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED),
+			      .action = st_queued },
 	[OTAD_JOB_SUBMITTED] = { .name = "submitted",
-				 .in_event_mask = WAITING_EVENTS,
-				 .out_state_mask = ALL_STATES,
-				 .action = st_waiting },
+				 .in_event_mask =
+					 S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) | S(OTAD_JOB_EV_POR),
+				 .out_state_mask = S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED) |
+						   S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER,
+				 .action = st_submitted },
 	[OTAD_JOB_DELIVERED] = { .name = "delivered",
-				 .in_event_mask = WAITING_EVENTS,
-				 .out_state_mask = ALL_STATES,
-				 .action = st_waiting },
+				 .in_event_mask = S(OTAD_JOB_EV_POR),
+				 .out_state_mask =
+					 S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER,
+				 .action = st_por_only },
+	[OTAD_JOB_RETRYING] = { .name = "retrying",
+				.in_event_mask = S(OTAD_JOB_EV_POR),
+				.out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | OVER,
+				.action = st_por_only },
+	[OTAD_JOB_TIMED_OUT] = { .name = "timed-out",
+				 .in_event_mask = S(OTAD_JOB_EV_POR),
+				 .out_state_mask = OVER,
+				 .action = st_por_only },
+	[OTAD_JOB_UNKNOWN] = { .name = "unknown",
+			       .in_event_mask = S(OTAD_JOB_EV_POR),
+			       .out_state_mask = OVER,
+			       .action = st_por_only },
 	[OTAD_JOB_POR_OK] = { .name = "por-ok" },
 	[OTAD_JOB_POR_ERROR] = { .name = "por-error" },
-	[OTAD_JOB_TIMED_OUT] = { .name = "timed-out" },
-	[OTAD_JOB_RETRYING] = { .name = "retrying",
-				.in_event_mask = WAITING_EVENTS,
-				.out_state_mask = ALL_STATES,
-				.action = st_waiting },
 	[OTAD_JOB_FAILED] = { .name = "failed" },
 };
 
 static const struct value_string job_event_names[] = {
-	{ EV_SEND, "SEND" }, { EV_SUBMIT_OK, "SUBMIT_OK" }, { EV_SUBMIT_FAIL, "SUBMIT_FAIL" }, { EV_POR, "POR" },
+	{ OTAD_JOB_EV_SEND, "SEND" },
+	{ OTAD_JOB_EV_SUBMIT_OK, "SUBMIT_OK" },
+	{ OTAD_JOB_EV_SUBMIT_FAIL, "SUBMIT_FAIL" },
+	{ OTAD_JOB_EV_POR, "POR" },
 	{ 0, NULL },
 };
 
-static struct osmo_fsm job_fsm = {
+struct osmo_fsm otad_job_fsm = {
 	.name = "ota-job",
 	.states = job_states,
 	.num_states = ARRAY_SIZE(job_states),
@@ -313,7 +358,7 @@ static struct osmo_fsm job_fsm = {
 
 static __attribute__((constructor)) void register_fsm(void)
 {
-	OSMO_ASSERT(osmo_fsm_register(&job_fsm) == 0);
+	OSMO_ASSERT(osmo_fsm_register(&otad_job_fsm) == 0);
 }
 
 /* The job's memory goes with its FSM instance when it ends (or when the daemon frees everything): so do its keys. */
@@ -328,10 +373,11 @@ static struct otad_job *job_alloc(const struct otad_job_row *row)
 {
 	struct osmo_fsm_inst *fi;
 	struct otad_job *job;
-	char id[24];
+	char id[48];
 
-	snprintf(id, sizeof(id), "%lld", (long long)row->id);
-	fi = osmo_fsm_inst_alloc(&job_fsm, g_otad->ctx, NULL, LOGL_DEBUG, id);
+	/* every log line of the job names it and its card: "ota-job(17-8984010000000000005){STATE}: ..." */
+	snprintf(id, sizeof(id), "%lld-%s", (long long)row->id, row->iccid);
+	fi = osmo_fsm_inst_alloc(&otad_job_fsm, g_otad->ctx, NULL, LOGL_DEBUG, id);
 	if (!fi)
 		return NULL;
 	job = talloc_zero(fi, struct otad_job);
@@ -349,8 +395,8 @@ static struct otad_job *job_alloc(const struct otad_job_row *row)
 	return job;
 }
 
-int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, int64_t *id, char *err,
-		    size_t errlen)
+int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, bool idempotent,
+		    int64_t *id, char *err, size_t errlen)
 {
 	static struct otad_job_row row;
 	struct otad_keyset ks;
@@ -383,8 +429,9 @@ int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *scri
 	row.kvn = otad_job_cfg.kvn;
 	memcpy(row.script, script, len);
 	row.script_len = len;
+	row.idempotent = idempotent;
 	row.state = OTAD_JOB_QUEUED;
-	row.por_status = row.por_commands = -1;
+	row.por_status = row.por_authenticated = row.por_commands = -1;
 	if (otad_db_job_insert(g_otad->db, &row)) {
 		snprintf(err, errlen, "database error");
 		return -EIO;
@@ -395,7 +442,7 @@ int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *scri
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	osmo_fsm_inst_dispatch(job->fi, EV_SEND, NULL);
+	osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_SEND, NULL);
 	return 0;
 }
 
@@ -407,15 +454,17 @@ static void resume_one(const struct otad_job_row *row, void *priv)
 	if (!job)
 		return;
 	(*(int *)priv)++;
+	/* the job stays in its stored state, and only its timer is set: no transition happens on resume */
 	switch (row->state) {
 	case OTAD_JOB_SUBMITTED:
 	case OTAD_JOB_DELIVERED:
-		/* its PoR may still come; if not, the deadline decides */
+		/* its PoR may still come; if not, the deadline decides (for a job that must not run twice: unknown,
+		 * since the SMSC may have had the packet before the restart) */
 		left = row->deadline_ms - otad_now_ms();
-		osmo_fsm_inst_state_chg_ms(job->fi, row->state, left > 1 ? (uint32_t)left : 1, 1);
+		osmo_timer_schedule(&job->fi->timer, 0, left > 1 ? left * 1000 : 1000);
 		break;
 	default: /* queued, retrying: send (again) with a new counter */
-		osmo_fsm_inst_state_chg_ms(job->fi, OTAD_JOB_QUEUED, 1, 1);
+		osmo_timer_schedule(&job->fi->timer, 0, 1000);
 		break;
 	}
 }
@@ -432,23 +481,33 @@ unsigned otad_job_active(void)
 	return n_jobs;
 }
 
+struct osmo_fsm_inst *otad_job_debug_alloc(const struct otad_job_row *row)
+{
+	struct otad_job *job = job_alloc(row);
+
+	return job ? job->fi : NULL;
+}
+
 void otad_job_submit_done(void *priv, uint32_t status, const char *message_id)
 {
 	struct otad_job *job = priv;
 
-	osmo_fsm_inst_dispatch(job->fi, status ? EV_SUBMIT_FAIL : EV_SUBMIT_OK, (void *)(uintptr_t)status);
+	osmo_fsm_inst_dispatch(job->fi, status ? OTAD_JOB_EV_SUBMIT_FAIL : OTAD_JOB_EV_SUBMIT_OK,
+			       (void *)(uintptr_t)status);
 }
 
 /* ---- PoRs ------------------------------------------------------------------------------------------------------ */
 
-/* Whether \a ud (02 71 00 | packet) is the PoR of \a job: decoded with its keys, the checksum verifies, TAR and
- * counter are the job's. \returns 1 matched (p filled); 0 not this job's; -EBADMSG the checksum did not verify */
-static int por_of(struct otad_job *job, const uint8_t *ud, size_t len, struct por *p)
+/* Whether \a ud (02 71 00 | packet) is the PoR of \a job: decoded with its keys, for its TAR, and either its checksum
+ * verifies and its counter is one of the job's tries' (\returns 1, p filled, authenticated), or it carries no valid
+ * checksum (\returns -EBADMSG, p filled with what it says, not authenticated: a card's refusal looks like this);
+ * \returns 0 when it is not this job's. */
+static int por_of(struct otad_job *job, const uint8_t *ud, size_t len, struct otad_job_por *p)
 {
 	static uint8_t work[OTA_MAX_PACKET];
 	struct ota_command cmd;
 	struct ota_response rsp;
-	bool cc_ok = false;
+	bool cc_ok = false, ours = false;
 	int rc;
 
 	if (job_keyset(job))
@@ -458,21 +517,51 @@ static int por_of(struct otad_job *job, const uint8_t *ud, size_t len, struct po
 	rc = ota_response_decode(ud, len, &cmd, job->ks, &rsp, &cc_ok, work);
 	if (rc || memcmp(rsp.tar, job->row.tar, 3))
 		return 0;
-	if (!cc_ok)
-		return -EBADMSG;
-	if (rsp.cntr != job->row.counter)
-		return 0;
 	memset(p, 0, sizeof(*p));
 	p->status = rsp.status;
+	p->cntr = rsp.cntr;
+	if (!cc_ok)
+		return -EBADMSG;
+	for (unsigned i = 0; i < job->row.attempts && i < OTAD_JOB_MAX_TRIES; i++)
+		ours |= rsp.cntr == job->row.counters[i];
+	if (!ours)
+		return 0;
+	p->authenticated = true;
 	p->has_response = rsp.data_len && !rapdu_response_decode(rsp.data, rsp.data_len, &p->s);
 	return 1;
 }
 
+/* A PoR that no running job takes, tried on the jobs a late PoR may still end. */
+struct late_por {
+	const uint8_t *ud;
+	size_t len;
+	bool matched;
+};
+
+/* Is it this timed-out or unknown job's? (otad_db_jobs_late() callback; stops at a match) */
+static bool try_late(const struct otad_job_row *row, void *priv)
+{
+	struct late_por *in = priv;
+	struct otad_job_por p;
+	struct otad_job *job = job_alloc(row);
+
+	if (!job)
+		return true;
+	if (por_of(job, in->ud, in->len, &p) == 1) {
+		in->matched = true;
+		osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_POR, &p); /* ends it, and frees it */
+		return true;
+	}
+	osmo_fsm_inst_term(job->fi, OSMO_FSM_TERM_REGULAR, NULL);
+	return false;
+}
+
 static void rx_packet(const char *msisdn, const uint8_t *ud, size_t len)
 {
-	struct otad_job *job, *tmp;
-	struct por p;
-	bool unverified = false;
+	struct otad_job *job, *tmp, *refused = NULL;
+	struct otad_job_por p, refusal;
+	struct late_por late = { ud, len, false };
+	unsigned unverified = 0;
 
 	if (len < 3 || ud[1] != 0x71) {
 		LOGP(DJOB, LOGL_NOTICE, "an SMS from %s that is not a PoR: ignored\n", msisdn);
@@ -483,26 +572,40 @@ static void rx_packet(const char *msisdn, const uint8_t *ud, size_t len)
 	{
 		int rc;
 
-		if (strcmp(job->row.msisdn, msisdn) || !job->row.counter ||
-		    (job->fi->state != OTAD_JOB_SUBMITTED && job->fi->state != OTAD_JOB_DELIVERED &&
-		     job->fi->state != OTAD_JOB_RETRYING))
+		/* the state table says which states take a PoR */
+		if (strcmp(job->row.msisdn, msisdn) || !job->row.attempts ||
+		    !(job->fi->fsm->states[job->fi->state].in_event_mask & S(OTAD_JOB_EV_POR)))
 			continue;
 		rc = por_of(job, ud, len, &p);
 		if (rc == 1) {
-			osmo_fsm_inst_dispatch(job->fi, EV_POR, &p);
+			osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_POR, &p);
 			return;
 		}
-		if (rc == -EBADMSG)
-			unverified = true;
+		if (rc == -EBADMSG) {
+			unverified++;
+			refused = job;
+			refusal = p;
+		}
+	}
+	/* A card refuses a packet it cannot trust with a PoR that carries no checksum (TS 102 225): it ends the job
+	 * as por-error, marked as not authenticated, when it names an error and exactly one job waits for it. */
+	if (unverified == 1 && refusal.status) {
+		osmo_fsm_inst_dispatch(refused->fi, OTAD_JOB_EV_POR, &refusal);
+		return;
 	}
 	if (unverified) {
-		LOGP(DJOB, LOGL_NOTICE, "a PoR from %s whose checksum does not verify: ignored\n", msisdn);
+		LOGP(DJOB, LOGL_NOTICE,
+		     "a PoR from %s without a valid checksum (status %02x, %s) that %u waiting jobs could be for: "
+		     "ignored\n",
+		     msisdn, refusal.status, ota_por_status_name(refusal.status), unverified);
 		ctr(OTAD_CTR_POR_UNVERIFIED);
-	} else {
-		LOGP(DJOB, LOGL_NOTICE, "a PoR from %s for no waiting job (TAR %s): ignored\n", msisdn,
-		     len >= 9 ? osmo_hexdump_nospc(ud + 6, 3) : "?");
-		ctr(OTAD_CTR_POR_UNMATCHED);
+		return;
 	}
+	if (otad_db_jobs_late(g_otad->db, msisdn, LATE_JOBS_MAX, try_late, &late) == 0 && late.matched)
+		return;
+	LOGP(DJOB, LOGL_NOTICE, "a PoR from %s for no job (TAR %s): ignored\n", msisdn,
+	     len >= 9 ? osmo_hexdump_nospc(ud + 6, 3) : "?");
+	ctr(OTAD_CTR_POR_UNMATCHED);
 }
 
 static void expire_parts(void)

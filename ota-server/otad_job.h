@@ -1,40 +1,76 @@
 /* simpki-otad's OTA jobs: an APDU script to one card through a TAR, secured with the card's key set, sent over
- * the SMSC, ended by its proof of receipt. One osmo_fsm per job that is not over (otad_job.c has the state
- * table); every state change is stored first (otad_db.h, jobs and job_events), so a restart resumes each job
- * where it was and ends it exactly once:
+ * the SMSC, ended by its proof of receipt. One osmo_fsm per job (the state table in otad_job.c is this spec, and
+ * tests/unit/test-otad-job.c checks it); every state change is stored first (otad_db.h, jobs and job_events), so
+ * a restart resumes each job where it was and ends it exactly once.
  *
- *   queued     build the packet with a new counter (committed before use), split it into SMS, submit them
- *   submitted  the SMS are with the SMSC link; the PoR is due at the deadline
- *   delivered  the SMSC accepted every part
- *   retrying   the deadline passed without a PoR, or the SMSC refused the SMS: sent again (a new counter) shortly,
- *              while tries remain
- *   por-ok / por-error   a PoR whose checksum verifies with the job's keys, for its TAR and counter (final)
- *   timed-out  no PoR after the last try (final);  failed: refused by the SMSC at the last try, or the packet
- *              cannot be built (final)
+ *   state      takes events         may go to                          meaning
+ *   queued     SEND                 submitted, failed                  build the packet with a new counter
+ *                                                                      (committed before use), split, submit
+ *   submitted  SUBMIT_OK/FAIL, POR  delivered, retrying, failed,       the SMS are with the SMSC link; the PoR is
+ *                                   unknown, timed-out, por-ok/-error  due at the deadline
+ *   delivered  POR                  retrying, unknown, timed-out,      the SMSC accepted every part
+ *                                   por-ok, por-error
+ *   retrying   POR (SEND by timer)  submitted, failed, por-ok/-error   sent again shortly with a new counter: the
+ *                                                                      SMSC refused the SMS, or (idempotent jobs
+ *                                                                      only) no PoR came in time
+ *   timed-out  POR (late)           por-ok, por-error                  over: an idempotent job's last try got no
+ *                                                                      PoR in time
+ *   unknown    POR (late)           por-ok, por-error                  over: a job that must not run twice got no
+ *                                                                      PoR in time; it is never sent again
+ *   por-ok, por-error, failed: over, for good.
  *
- * PoRs arrive as deliver_sm from the card's MSISDN (concatenated ones are joined first). A PoR that matches no
- * waiting job (unknown TAR or counter), or whose checksum does not verify, is logged and counted and ends nothing.
+ * At most once: a job is idempotent when its script only reads (api_apdu_reads()); any other job is sent
+ * again only after the SMSC refused its SMS, never once the SMSC took them. Every submit carries a validity period
+ * (otad_job_cfg.validity_s), so a stale packet dies in the SMSC. A PoR is matched against every try's counter,
+ * so a PoR of an earlier try still ends the job, also once it is timed-out or unknown (a late PoR).
+ *
+ * Every PoR is reported: a PoR whose checksum verifies with the job's keys ends it as por-ok (status 00) or
+ * por-error; a PoR without a valid checksum naming an error (the card's refusal: wrong key 01, counter 02/03,
+ * unknown TAR 09, security level too low 0A) ends the one job waiting for that card and TAR as por-error, marked
+ * as not authenticated. Such a PoR that several jobs could be for, or a PoR no job takes, is logged and counted.
+ * Every log line of a job names it and its card: "ota-job(ID-ICCID){STATE}: ...".
  */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <simpki/rapdu.h>
+
 #include "otad_db.h"
 
 struct otad_job_cfg {
-	uint32_t timeout_s; /* per try (default 60) */
-	uint32_t retries;   /* tries after the first (default 2) */
-	uint8_t spi[2];	    /* default 16 39: CC, ciphered, counter higher; PoR with CC, ciphered, by SMS-SUBMIT */
-	uint8_t kvn;	    /* the key set used (default 1) */
+	uint32_t timeout_s;  /* per try (default 60) */
+	uint32_t retries;    /* tries after the first, for idempotent jobs and refusals (default 2, at most 10) */
+	uint32_t validity_s; /* validity period of each submit (default 300; 0: the SMSC's default) */
+	uint8_t spi[2];	     /* default 16 39: CC, ciphered, counter higher; PoR with CC, ciphered, by SMS-SUBMIT */
+	uint8_t kvn;	     /* the key set used (default 1) */
 };
 
 extern struct otad_job_cfg otad_job_cfg;
 
-/*! Create a job for card \a iccid: \a script is a compact remote APDU script (TS 102 226), \a len bytes.
+/* The job FSM's events. */
+enum otad_job_event {
+	OTAD_JOB_EV_SEND,	 /* build and submit a try */
+	OTAD_JOB_EV_SUBMIT_OK,	 /* the SMSC took one SMS */
+	OTAD_JOB_EV_SUBMIT_FAIL, /* the SMSC refused an SMS for good (data: the SMPP status) */
+	OTAD_JOB_EV_POR,	 /* a PoR for the job (data: struct otad_job_por) */
+};
+
+/* What a PoR said. */
+struct otad_job_por {
+	uint8_t status;
+	bool authenticated; /* its checksum verified with the job's keys (false: the card's unsecured refusal) */
+	uint64_t cntr;
+	bool has_response;
+	struct rapdu_summary s;
+};
+
+/*! Create a job for card \a iccid: \a script is a compact remote APDU script (TS 102 226), \a len bytes;
+ *  \a idempotent: running it twice does no harm.
  *  \returns 0 with *id set; -ENOENT (no such card, or it has no key set kvn); -EINVAL (\a err says why); -EIO */
-int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, int64_t *id, char *err,
-		    size_t errlen);
+int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, bool idempotent,
+		    int64_t *id, char *err, size_t errlen);
 /*! Resume every job that is not over (at start). \returns how many; -EIO */
 int otad_job_resume_all(void);
 /*! Jobs in memory (not over). */
@@ -43,3 +79,7 @@ unsigned otad_job_active(void);
 /* From the SMSC binds (otad_smsc.c). */
 void otad_job_submit_done(void *job, uint32_t status, const char *message_id);
 void otad_job_rx_sms(const char *msisdn, uint8_t esm_class, const uint8_t *ud, size_t len);
+
+/* For tests: the job FSM, and a job in \a row's state with no timer, as resume would make it. */
+extern struct osmo_fsm otad_job_fsm;
+struct osmo_fsm_inst *otad_job_debug_alloc(const struct otad_job_row *row);

@@ -5,13 +5,14 @@
  *    master-key PATH [create]     the master key file (default otad.key); 'create' makes it on first start
  *
  *    job timeout SECONDS          how long a PoR may take per try (default 60)
- *    job retries N                tries after the first (default 2)
+ *    job retries N                tries after the first, for jobs that only read and for refusals (default 2)
+ *    job validity-period SECONDS  how long the SMSC keeps each SMS (default 300; 0: the SMSC's default)
  *    job spi HEX                  the SPI of job packets (default 1639)
  *    job kvn N                    the key set used (default 1)
  *    smsc NAME                    an SMSC bind (node): remote-ip, remote-port, system-id, password, window, rate
  *
  *   show smpp                     each bind: state, queue, in flight
- *   job create ICCID TAR APDU...  a job: compact remote APDUs in hex
+ *   job create ICCID TAR APDU...  a job: compact remote APDUs in hex (sent at most once unless they only read)
  *   show jobs                     jobs per state
  *   show job ID                   one job: state, counter, tries, PoR
  *   show cards                    how many cards
@@ -31,6 +32,7 @@
 
 #include <simpki/hex.h>
 
+#include "api_parse.h"
 #include "otad.h"
 #include "otad_api.h"
 #include "otad_job.h"
@@ -84,6 +86,15 @@ DEFUN(cfg_job_retries, cfg_job_retries_cmd, "job retries <0-10>",
       "Count\n")
 {
 	otad_job_cfg.retries = (uint32_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_job_validity, cfg_job_validity_cmd, "job validity-period <0-86400>",
+      "OTA jobs\n"
+      "How long the SMSC keeps each SMS before it drops it (validity period)\n"
+      "Seconds; 0: the SMSC's default\n")
+{
+	otad_job_cfg.validity_s = (uint32_t)atoi(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -276,6 +287,7 @@ static int config_write_otad(struct vty *vty)
 		VTY_NEWLINE);
 	vty_out(vty, " job timeout %u%s", otad_job_cfg.timeout_s, VTY_NEWLINE);
 	vty_out(vty, " job retries %u%s", otad_job_cfg.retries, VTY_NEWLINE);
+	vty_out(vty, " job validity-period %u%s", otad_job_cfg.validity_s, VTY_NEWLINE);
 	vty_out(vty, " job spi %02x%02x%s", otad_job_cfg.spi[0], otad_job_cfg.spi[1], VTY_NEWLINE);
 	vty_out(vty, " job kvn %u%s", otad_job_cfg.kvn, VTY_NEWLINE);
 	vty_out(vty, " api bind %s %u%s", otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1", otad_api_cfg.port,
@@ -326,6 +338,7 @@ DEFUN(job_create, job_create_cmd, "job create ICCID TAR .APDU",
 {
 	uint8_t tar[3], script[OTAD_JOB_SCRIPT_MAX];
 	size_t len = 0;
+	bool reads = true;
 	char err[160];
 	int64_t id;
 	int n;
@@ -343,9 +356,11 @@ DEFUN(job_create, job_create_cmd, "job create ICCID TAR .APDU",
 				VTY_NEWLINE);
 			return CMD_WARNING;
 		}
+		reads &= api_apdu_reads(script + len, (size_t)n);
 		len += (size_t)n;
 	}
-	if (otad_job_create(argv[0], tar, script, len, &id, err, sizeof(err))) {
+	/* a script that only reads may run twice; anything else is sent at most once */
+	if (otad_job_create(argv[0], tar, script, len, reads, &id, err, sizeof(err))) {
 		vty_out(vty, "%% %s%s", err, VTY_NEWLINE);
 		return CMD_WARNING;
 	}
@@ -383,13 +398,13 @@ DEFUN(show_job, show_job_cmd, "show job <1-9223372036854775807>",
 	vty_out(vty, "job %lld card %s TAR %s state %s counter %llu tries %u", (long long)j.id, j.iccid, tar,
 		otad_job_state_names[j.state], (unsigned long long)j.counter, j.attempts);
 	if (j.por_status >= 0)
-		vty_out(vty, " PoR status %02x", j.por_status);
+		vty_out(vty, " PoR status %02x%s", j.por_status, j.por_authenticated == 1 ? "" : " not authenticated");
 	if (j.por_commands >= 0)
 		vty_out(vty, " commands %d last SW %04x last data %s", j.por_commands, j.por_last_sw,
 			osmo_hexdump_nospc(j.por_last_data, j.por_last_len));
 	if (j.error[0])
 		vty_out(vty, " error: %s", j.error);
-	vty_out(vty, "%s", VTY_NEWLINE);
+	vty_out(vty, " (%s)%s", j.idempotent ? "idempotent" : "at most once", VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -516,6 +531,7 @@ void otad_vty_init(void)
 	install_element(OTAD_NODE, &cfg_master_key_cmd);
 	install_element(OTAD_NODE, &cfg_job_timeout_cmd);
 	install_element(OTAD_NODE, &cfg_job_retries_cmd);
+	install_element(OTAD_NODE, &cfg_job_validity_cmd);
 	install_element(OTAD_NODE, &cfg_job_spi_cmd);
 	install_element(OTAD_NODE, &cfg_job_kvn_cmd);
 	install_element(OTAD_NODE, &cfg_api_bind_cmd);

@@ -31,38 +31,6 @@
 
 struct otad *g_otad;
 
-static const struct log_info_cat log_cats[] = {
-	[DOTAD] = { .name = "DOTAD", .description = "simpki-otad", .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DDB] = { .name = "DDB", .description = "Database and imports", .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DSMPP] = { .name = "DSMPP", .description = "The SMSC connection", .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DJOB] = { .name = "DJOB", .description = "OTA jobs", .enabled = 1, .loglevel = LOGL_NOTICE },
-	[DAPI] = { .name = "DAPI", .description = "The operator API", .enabled = 1, .loglevel = LOGL_NOTICE },
-};
-
-const struct log_info otad_log_info = { .cat = log_cats, .num_cat = ARRAY_SIZE(log_cats) };
-
-static const struct rate_ctr_desc ctr_desc[] = {
-	[OTAD_CTR_SUBMITTED] = { "ota:submitted", "Secured packets submitted to the SMSC" },
-	[OTAD_CTR_POR_OK] = { "ota:por_ok", "PoRs received with status OK" },
-	[OTAD_CTR_POR_ERROR] = { "ota:por_error", "PoRs received with an error status" },
-	[OTAD_CTR_TIMEOUTS] = { "ota:timeouts", "Jobs that timed out waiting for their PoR" },
-	[OTAD_CTR_RETRIES] = { "ota:retries", "Packets sent again" },
-	[OTAD_CTR_SMPP_RECONNECTS] = { "smpp:reconnects", "Connections to the SMSC made again" },
-	[OTAD_CTR_CARDS_IMPORTED] = { "cards:imported", "Cards imported" },
-	[OTAD_CTR_IMPORTS_REFUSED] = { "cards:imports_refused", "Import files refused" },
-	[OTAD_CTR_POR_UNMATCHED] = { "ota:por_unmatched", "PoRs (or other SMS) for no waiting job" },
-	[OTAD_CTR_POR_UNVERIFIED] = { "ota:por_unverified", "PoRs whose checksum does not verify" },
-	[OTAD_CTR_DELIVER_BAD] = { "smpp:deliver_bad", "deliver_sm that are no secured packet" },
-};
-
-static const struct rate_ctr_group_desc ctrg_desc = {
-	.group_name_prefix = "otad",
-	.group_description = "simpki-otad",
-	.class_id = OSMO_STATS_CLASS_GLOBAL,
-	.num_ctr = ARRAY_SIZE(ctr_desc),
-	.ctr_desc = ctr_desc,
-};
-
 static struct vty_app_info vty_info = {
 	.name = "simpki-otad",
 	.version = "0.1",
@@ -207,7 +175,7 @@ int main(int argc, char **argv)
 	log_set_print_category_hex(osmo_stderr_target, 0);
 	log_set_print_level(osmo_stderr_target, 1);
 	log_set_use_color(osmo_stderr_target, 0);
-	g_otad->ctrs = rate_ctr_group_alloc(ctx, &ctrg_desc, 0);
+	g_otad->ctrs = rate_ctr_group_alloc(ctx, &otad_ctrg_desc, 0);
 	vty_info.tall_ctx = ctx;
 	vty_init(&vty_info);
 	ctrl_vty_init(ctx);

@@ -56,6 +56,7 @@ struct submit {
 	char dest[21];
 	uint8_t ud[254];
 	uint8_t len;
+	uint32_t validity_s; /* relative validity period, 0: none (the SMSC's default) */
 	void *priv;
 	unsigned tries;
 	struct timespec not_before; /* a temporary error's back-off */
@@ -135,6 +136,16 @@ static void close_link(struct smpp_esme *e)
 
 /* ---- sending submits ---------------------------------------------------------------------------------------- */
 
+/* A relative validity period (SMPP v3.4 section 7.1.1): "YYMMDDhhmmsstnnR", here in days, hours, minutes, seconds. */
+static void validity_encode(uint32_t seconds, char *out, size_t max)
+{
+	uint32_t d = seconds / 86400;
+
+	if (d > 99)
+		d = 99;
+	snprintf(out, max, "0000%02u%02u%02u%02u000R", d, seconds / 3600 % 24, seconds / 60 % 60, seconds % 60);
+}
+
 static void pump(struct smpp_esme *e)
 {
 	struct timespec t;
@@ -175,6 +186,8 @@ static void pump(struct smpp_esme *e)
 		sm.esm_class = 0x40;
 		sm.protocol_id = 0x7f;
 		sm.data_coding = 0xf6;
+		if (s->validity_s)
+			validity_encode(s->validity_s, (char *)sm.validity_period, sizeof(sm.validity_period));
 		sm.sm_length = s->len;
 		memcpy(sm.short_message, s->ud, s->len);
 		if (send_pdu(e, SUBMIT_SM, &sm))
@@ -196,7 +209,8 @@ static void pump_cb(void *data)
 	pump(data);
 }
 
-int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, size_t len, void *priv)
+int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, size_t len, uint32_t validity_s,
+		     void *priv)
 {
 	struct submit *s;
 
@@ -208,6 +222,7 @@ int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, s
 	snprintf(s->dest, sizeof(s->dest), "%s", dest);
 	memcpy(s->ud, ud, len);
 	s->len = (uint8_t)len;
+	s->validity_s = validity_s;
 	s->priv = priv;
 	llist_add_tail(&s->list, &e->queue);
 	e->n_queue++;

@@ -49,8 +49,10 @@ struct smpp_esme *smpp_esme_alloc(void *ctx, const struct smpp_esme_cfg *cfg, co
 /*! Start connecting. */
 void smpp_esme_start(struct smpp_esme *e);
 /*! Queue an SMS for \a dest (an MSISDN: TON 1, NPI 1), esm_class 0x40, PID 0x7F, DCS 0xF6 (a secured packet's
- *  user data, UDH included). \a priv comes back in ops->submit_done. \returns 0; -E2BIG */
-int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, size_t len, void *priv);
+ *  user data, UDH included), valid for \a validity_s seconds in the SMSC (relative validity period; 0: the
+ *  SMSC's default). \a priv comes back in ops->submit_done. \returns 0; -E2BIG */
+int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, size_t len, uint32_t validity_s,
+		     void *priv);
 /*! Forget every queued or in-flight submit of \a priv (its job ended). \a e may be NULL. */
 void smpp_esme_cancel(struct smpp_esme *e, void *priv);
 bool smpp_esme_bound(const struct smpp_esme *e);

@@ -111,6 +111,9 @@ struct ota_response {
 	size_t data_len;
 };
 
+/*! The name TS 102 225 gives a PoR status ("PoR OK", "RC/CC/DS failed", "TAR unknown", ...; "reserved"). */
+const char *ota_por_status_name(uint8_t status);
+
 void ota_spi_decode(const uint8_t spi[2], struct ota_spi *out);
 void ota_spi_encode(const struct ota_spi *spi, uint8_t out[2]);
 

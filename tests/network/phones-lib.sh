@@ -85,6 +85,7 @@ start_phones() {
 
 # stop_phones: SIGTERM, the phones detach, simpki-phone prints its summary and exits 0
 stop_phones() {
+	[ -n "$phone_pid" ] || return 0 # stopped already
 	kill -TERM $phone_pid
 	wait $phone_pid
 	rc=$?

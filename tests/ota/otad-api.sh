@@ -109,7 +109,7 @@ case $out in
 esac
 out=$(wait_por_ok "$id")
 case $out in
-*'"por":{"status":0,"response":{"commands":2,"last_sw":"9000","last_data":"984810000000000000f5"}}'*) ;;
+*'"idempotent":true,"tries":1,'*'"por":{"status":0,"status_name":"PoR OK","authenticated":true,"response":{"commands":2,"last_sw":"9000","last_data":"984810000000000000f5"}}'*) ;;
 *) fail "job $id's PoR: $out" ;;
 esac
 expect 404 'no job 999' GET /v1/jobs/999
@@ -133,6 +133,8 @@ printf '{"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00A4000C022
 expect 400 'apdus[0]: a compact command' POST /v1/jobs "$dir/j1.json"
 printf '{"iccid": "8984010000000000005", "tar": "b000", "apdus": ["00B000000A"]}' > "$dir/j2.json"
 expect 400 'tar: 3 bytes' POST /v1/jobs "$dir/j2.json"
+printf '{"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00B000000A"], "idempotent": 1}' > "$dir/j3.json"
+expect 400 'idempotent: true or false' POST /v1/jobs "$dir/j3.json"
 printf '{"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00B000000A"], "x": 1}' > "$dir/j3.json"
 expect 400 "unknown member 'x'" POST /v1/jobs "$dir/j3.json"
 printf '{"iccid": ' > "$dir/j4.json"

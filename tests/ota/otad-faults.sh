@@ -68,7 +68,7 @@ for c in smpp:deliver_bad ota:por_unmatched; do
 	grep -q " [1-9][0-9]*$" "$dir/ctrl.out" || fail "$c not counted: $(cat "$dir/ctrl.out")"
 done
 grep -q "malformed deliver_sm" "$dir/otad.log" || fail "the malformed deliver_sm is not logged"
-grep -q "a PoR from 2001 for no waiting job" "$dir/otad.log" || fail "the unknown TAR is not logged"
+grep -q "a PoR from 2001 for no job" "$dir/otad.log" || fail "the unknown TAR is not logged"
 grep -q "submit_sm 1 answered 0x58" "$dir/smsc.out" || fail "the job's submit never came: $(cat "$dir/smsc.out")"
 grep -q "submit_sm 2 answered 0x00" "$dir/smsc.out" || fail "the throttled submit did not come again"
 ctrl rate_ctr.abs.otad.0.ota:retries > "$dir/ctrl.out"

@@ -4,8 +4,15 @@
 #                each carrying its own card's ICCID; no counter used twice
 #   kill         simpki-otad killed with SIGKILL while 30 jobs run, and started again: every job ends exactly
 #                once (one final event each), no counter of a card used twice
-#   wrong-cc     the server has a wrong key for one card: the SIM's PoR (status 01, no checksum) is logged and
-#                counted and ends nothing, the job times out; the other card's job is not disturbed
+#   wrong-key    the server has a wrong key for one card: the SIM's refusal (PoR status 01, no checksum) ends its
+#                job within seconds as por-error 01, marked as not authenticated; the other card's job is not
+#                disturbed
+#   unknown-tar  a job to a TAR the SIM does not have ends as por-error 09
+#   off-once     a job that must not run twice (UPDATE BINARY) to a phone that is off ends unknown at its deadline
+#                and is never sent again; when the phone attaches, the SMSC delivers the packet, the SIM runs it
+#                once, and its late PoR ends the job as por-ok (the card's counter is the job's only counter)
+#   retry-once   an idempotent job (a read) to a phone that is off is tried 3 times and times out; when the phone
+#                attaches, the SIM answers the tries, and the first PoR ends the job once
 #   msc-restart  osmo-msc (MSC and SMSC) stopped and started again while 20 jobs run: nothing lost, every job
 #                ends with its PoR; the SMPP link was made again
 # Usage: otad-network.sh MODE BUILD_DIR SOURCE_DIR
@@ -36,12 +43,12 @@ jobs_for_all() {
 		fail "not every job was created: $(grep '%' "$dir/create.out" | head -n 3)"
 }
 
-# wait_final N SECONDS: until N jobs are in a final state
+# wait_final N SECONDS: until N jobs are over
 wait_final() {
 	wf_t=0
 	while :; do
 		vty "show jobs" > "$dir/jobs.out"
-		done_n=$(awk '$1 ~ /^(por-ok|por-error|timed-out|failed)$/ { n += $2 } END { print n + 0 }' "$dir/jobs.out")
+		done_n=$(awk '$1 ~ /^(por-ok|por-error|timed-out|failed|unknown)$/ { n += $2 } END { print n + 0 }' "$dir/jobs.out")
 		[ "$done_n" -ge "$1" ] && return 0
 		[ $wf_t -lt $(($2 * 2)) ] || { fail "only $done_n of $1 jobs ended after $2 s: $(tr '\n' ' ' < "$dir/jobs.out")"; return 1; }
 		sleep 0.5
@@ -53,13 +60,26 @@ db() {
 	sqlite3 "$dir/otad/otad.db" "$1"
 }
 
-# every job has exactly one final event; no (card, counter) was sent twice
+# wait_state ID STATE SECONDS: until job ID is in STATE
+wait_state() {
+	ws_t=0
+	until vty "show job $1" | grep -q "^job $1 .* state $2 "; do
+		[ $ws_t -lt $(($3 * 2)) ] || { fail "job $1 not $2 after $3 s: $(vty "show job $1" | grep "^job")"; return 1; }
+		sleep 0.5
+		ws_t=$((ws_t + 1))
+	done
+}
+
+# every job ended once: one end (por-ok, por-error, failed), or over without one (timed-out, unknown) and then at
+# most that end (a late PoR); no (card, counter) was sent twice
 check_exactly_once() {
-	bad=$(db "SELECT job, count(*) FROM job_events WHERE state IN ('por-ok', 'por-error', 'timed-out', 'failed')
+	bad=$(db "SELECT job, count(*) FROM job_events WHERE state IN ('por-ok', 'por-error', 'failed')
 		GROUP BY job HAVING count(*) != 1")
 	[ -z "$bad" ] || fail "jobs with more than one end: $bad"
+	bad=$(db "SELECT job, count(*) FROM job_events WHERE state IN ('timed-out', 'unknown') GROUP BY job HAVING count(*) != 1")
+	[ -z "$bad" ] || fail "jobs over more than once: $bad"
 	n_jobs=$(db "SELECT count(*) FROM jobs")
-	n_final=$(db "SELECT count(DISTINCT job) FROM job_events WHERE state IN ('por-ok', 'por-error', 'timed-out', 'failed')")
+	n_final=$(db "SELECT count(DISTINCT job) FROM job_events WHERE state IN ('por-ok', 'por-error', 'failed', 'timed-out', 'unknown')")
 	[ "$n_jobs" = "$n_final" ] || fail "$n_final of $n_jobs jobs ended"
 	db "SELECT j.iccid, e.detail FROM job_events e JOIN jobs j ON j.id = e.job WHERE e.detail LIKE 'try %: counter %'" |
 		sed 's/|try [0-9]*: counter \([0-9]*\) .*/ \1/' | sort | uniq -d > "$dir/reused"
@@ -110,23 +130,81 @@ kill)
 	check_exactly_once
 	grep -q "^por-ok 30" "$dir/jobs.out" || fail "not 30 PoRs OK after the restart: $(tr '\n' ' ' < "$dir/jobs.out")"
 	;;
-wrong-cc)
-	# the server holds a wrong KID for card 000: the SIM refuses its packet (PoR status 01, no checksum), which
-	# ends nothing but is counted; the job times out. Card 001's job is not disturbed.
+wrong-key)
+	# the server holds a wrong KID for card 000: the SIM refuses its packet with PoR status 01 and no checksum,
+	# which ends the job at once (its try would last 60 s); card 001's job is not disturbed
 	cards 2 || exit 1
-	config 5 0
+	config 60 0
 	sed -i '2s/,aes,[0-9A-F]*$/,aes,00112233445566778899AABBCCDDEEFF/' "$dir/cards.csv"
 	start_otad "$dir/otad/simpki-otad.cfg" || exit 1
 	start_phones phone --cards "$dir/cards" || exit 1
 	vty "import cards $dir/cards.csv" > /dev/null
 	jobs_for_all
-	wait_final 2 60
+	wait_final 2 30
 	vty "show job 1" "show job 2" > "$dir/show.out"
-	grep -q "^job 1 .* state timed-out" "$dir/show.out" || fail "job 1: $(grep '^job 1' "$dir/show.out")"
+	grep -q "^job 1 .* state por-error .* PoR status 01 not authenticated .*RC/CC/DS failed" "$dir/show.out" ||
+		fail "job 1: $(grep '^job 1' "$dir/show.out")"
 	grep -q "^job 2 .* state por-ok" "$dir/show.out" || fail "job 2: $(grep '^job 2' "$dir/show.out")"
-	ctrl rate_ctr.abs.otad.0.ota:por_unverified > "$dir/ctrl.out"
-	grep -q "por_unverified 1" "$dir/ctrl.out" || fail "the unverified PoR is not counted: $(cat "$dir/ctrl.out")"
-	grep -q "checksum does not verify" "$dir/otad.log" || fail "the unverified PoR is not logged"
+	took=$(db "SELECT updated_at - created_at FROM jobs WHERE id = 1")
+	[ "$took" -lt 20000 ] || fail "the refusal took $took ms to end the job"
+	grep -q "ota-job(1-$(luhn 898401000000000000)).*por-error: PoR status 01 (RC/CC/DS failed), not authenticated" \
+		"$dir/otad.log" || fail "the log does not name the job, its card and the status: $(grep 'ota-job(1-' "$dir/otad.log" | tail -n 3)"
+	check_exactly_once
+	;;
+unknown-tar)
+	cards 1 || exit 1
+	config 60 0
+	start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+	start_phones phone --cards "$dir/cards" || exit 1
+	vty "import cards $dir/cards.csv" > /dev/null
+	vty "job create $(luhn 898401000000000000) b0ffff 00A4000C022FE2" > /dev/null
+	wait_final 1 30
+	vty "show job 1" > "$dir/show.out"
+	grep -q "^job 1 .* state por-error .* PoR status 09" "$dir/show.out" || fail "job 1: $(grep '^job 1' "$dir/show.out")"
+	grep -q "TAR unknown" "$dir/show.out" || fail "the status is not named: $(grep '^job 1' "$dir/show.out")"
+	check_exactly_once
+	;;
+off-once)
+	# EF.AD's MNC length set to 3: a write, so the job is sent at most once
+	cards 1 || exit 1
+	config 5 2
+	printf 'default delay 0\nphone 001010000000000 off 3 25\n' > "$dir/scenario"
+	start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+	start_phones phone --cards "$dir/cards" --scenario "$dir/scenario" || exit 1
+	wait_for "$dir/phone.log" "001010000000000 switched off (IMSI detach)" 20 || exit 1
+	vty "import cards $dir/cards.csv" > /dev/null
+	vty "job create $(luhn 898401000000000000) b00010 00A4080C047F206FAD 00D600000400000003" > "$dir/create.out"
+	grep -q "^job 1" "$dir/create.out" || fail "job create: $(cat "$dir/create.out")"
+	wait_state 1 unknown 20
+	vty "show job 1" | grep -q "tries 1 .*outcome unknown.*(at most once)" || fail "job 1: $(vty "show job 1" | grep '^job')"
+	wait_state 1 por-ok 60
+	states=$(db "SELECT group_concat(state, ' ') FROM (SELECT state FROM job_events WHERE job = 1 AND detail != 'created' ORDER BY id)")
+	[ "$states" = "submitted delivered unknown por-ok" ] ||
+		fail "job 1 went through: $(db "SELECT group_concat(state || ': ' || detail, '; ') FROM job_events WHERE job = 1")"
+	db "SELECT detail FROM job_events WHERE job = 1 AND state = 'por-ok'" | grep -q ", late$" || fail "the PoR is not marked late"
+	counter=$(db "SELECT counter FROM jobs WHERE id = 1")
+	[ "$(db "SELECT attempts || ' ' || counters FROM jobs WHERE id = 1")" = "1 $counter" ] ||
+		fail "more than one try: $(db "SELECT attempts, counters FROM jobs WHERE id = 1")"
+	stop_phones
+	"$card" info --state "$dir/cards/000" > "$dir/info.out"
+	grep -q "OTA key set 1: .*counter $counter$" "$dir/info.out" ||
+		fail "the SIM's counter is not the job's only one ($counter): $(grep 'OTA key set' "$dir/info.out")"
+	check_exactly_once
+	;;
+retry-once)
+	cards 1 || exit 1
+	config 4 2
+	printf 'default delay 0\nphone 001010000000000 off 3 22\n' > "$dir/scenario"
+	start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+	start_phones phone --cards "$dir/cards" --scenario "$dir/scenario" || exit 1
+	wait_for "$dir/phone.log" "001010000000000 switched off (IMSI detach)" 20 || exit 1
+	vty "import cards $dir/cards.csv" > /dev/null
+	jobs_for_all
+	wait_state 1 timed-out 30
+	wait_state 1 por-ok 60
+	[ "$(db "SELECT attempts FROM jobs WHERE id = 1")" = 3 ] || fail "not 3 tries: $(db "SELECT attempts, counters FROM jobs WHERE id = 1")"
+	sleep 3 # the later tries' PoRs arrive too, and end nothing
+	[ "$(db "SELECT count(*) FROM job_events WHERE job = 1 AND state = 'por-ok'")" = 1 ] || fail "job 1 ended more than once"
 	check_exactly_once
 	;;
 msc-restart)

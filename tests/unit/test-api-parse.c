@@ -67,6 +67,28 @@ static void test_job(void **state)
 	assert_memory_equal(req.tar, "\xb0\x00\x10", 3);
 	assert_int_equal(req.script_len, 12);
 	assert_memory_equal(req.script + 7, "\x00\xb0\x00\x00\x0a", 5);
+	assert_true(req.idempotent); /* SELECT and READ BINARY only read */
+	{
+		const char *write =
+			"{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00A4000C022FE2\","
+			" \"00D6000001FF\"]}";
+		const char *forced =
+			"{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00D6000001FF\"],"
+			" \"idempotent\": true}";
+		const char *once =
+			"{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"],"
+			" \"idempotent\": false}";
+
+		assert_int_equal(api_job_parse(write, strlen(write), &req, err, sizeof(err)), 0);
+		assert_false(req.idempotent); /* UPDATE BINARY writes: at most once */
+		assert_int_equal(api_job_parse(forced, strlen(forced), &req, err, sizeof(err)), 0);
+		assert_true(req.idempotent);
+		assert_int_equal(api_job_parse(once, strlen(once), &req, err, sizeof(err)), 0);
+		assert_false(req.idempotent);
+	}
+	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"], "
+		   "\"idempotent\": 1}",
+		   "idempotent: true or false");
 	expect_bad("{\"iccid\": ", "not JSON");
 	expect_bad("[1]", "a JSON object");
 	expect_bad("{\"iccid\": \"8984010000000000005\", \"iccid\": \"8984010000000000005\"}", "not JSON");

@@ -1,0 +1,241 @@
+/* simpki-otad's job state machine (ota-server/otad_job.c) against its spec, the table of otad_job.h, on a real
+ * SQLite database in a temporary directory and no SMSC:
+ *  - the registered osmo_fsm's state table says exactly what the spec says (events each state takes, states it may
+ *    go to);
+ *  - every event is sent in every state: an event a state does not take is refused and changes nothing, one it
+ *    takes leads to a state the spec allows, as stored in the database;
+ *  - at most once: at the deadline a job that must not run twice ends unknown and is never sent again, an
+ *    idempotent one is tried again while tries remain and then times out; a late PoR (an earlier try's counter)
+ *    ends an unknown or timed-out job; an unauthenticated PoR ends it as por-error, marked so.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <osmocom/core/application.h>
+#include <osmocom/core/fsm.h>
+#include <osmocom/core/talloc.h>
+
+#include "otad.h"
+#include "otad_job.h"
+
+#include "unit.h"
+
+#define S(x) (1u << (x))
+#define OVER (S(OTAD_JOB_POR_OK) | S(OTAD_JOB_POR_ERROR))
+
+struct otad *g_otad;
+
+/* The spec: otad_job.h's table. */
+static const struct {
+	uint32_t events, to;
+} spec[OTAD_JOB_N_STATES] = {
+	[OTAD_JOB_QUEUED] = { S(OTAD_JOB_EV_SEND), S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) },
+	[OTAD_JOB_SUBMITTED] = { S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) | S(OTAD_JOB_EV_POR),
+				 S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED) |
+					 S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER },
+	[OTAD_JOB_DELIVERED] = { S(OTAD_JOB_EV_POR),
+				 S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER },
+	[OTAD_JOB_RETRYING] = { S(OTAD_JOB_EV_POR), S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | OVER },
+	[OTAD_JOB_TIMED_OUT] = { S(OTAD_JOB_EV_POR), OVER },
+	[OTAD_JOB_UNKNOWN] = { S(OTAD_JOB_EV_POR), OVER },
+	[OTAD_JOB_POR_OK] = { 0, 0 },
+	[OTAD_JOB_POR_ERROR] = { 0, 0 },
+	[OTAD_JOB_FAILED] = { 0, 0 },
+};
+
+static char dir[64];
+static int64_t job_id;
+
+static int setup(void **state)
+{
+	static const char csv[] = "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n"
+				  "8984010000000000005,001010000000001,2000,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,"
+				  "aes,1E2D3C4B5A69788796A5B4C3D2E1F00F\n";
+	struct otad_import_report rep;
+	struct otad_job_row row = { 0 };
+	uint8_t mk[KEYSTORE_KEY_LEN];
+	char path[128], err[256];
+	void *ctx = talloc_named_const(NULL, 0, "test-otad-job");
+
+	(void)state;
+	osmo_init_logging2(ctx, &otad_log_info);
+	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
+	g_otad = talloc_zero(ctx, struct otad);
+	g_otad->ctx = ctx;
+	INIT_LLIST_HEAD(&g_otad->smscs); /* no SMSC: a job that is sent fails ("no SMSC configured") */
+	g_otad->ctrs = rate_ctr_group_alloc(ctx, &otad_ctrg_desc, 0);
+	snprintf(dir, sizeof(dir), "/tmp/simpki-otad-job.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/otad.key", dir);
+	assert_int_equal(keystore_load(path, true, mk, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/otad.db", dir);
+	assert_int_equal(otad_db_open(ctx, path, mk, &g_otad->db, err, sizeof(err)), 0);
+	assert_int_equal(otad_db_import(g_otad->db, ctx, csv, sizeof(csv) - 1, "test", &rep), 0);
+	/* one stored job that every case below plays with */
+	snprintf(row.iccid, sizeof(row.iccid), "8984010000000000005");
+	snprintf(row.msisdn, sizeof(row.msisdn), "2000");
+	memcpy(row.tar, "\xb0\x00\x10", 3);
+	memcpy(row.spi, "\x16\x39", 2);
+	row.kvn = 1;
+	row.script_len = 7;
+	memcpy(row.script, "\x00\xa4\x00\x0c\x02\x2f\xe2", 7);
+	row.por_status = row.por_authenticated = row.por_commands = -1;
+	assert_int_equal(otad_db_job_insert(g_otad->db, &row), 0);
+	job_id = row.id;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* The stored job, put in state \a s with one try (counter 5) sent. */
+static struct otad_job_row *job_in(enum otad_job_state s, bool idempotent, unsigned tries)
+{
+	static struct otad_job_row row;
+
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	row.state = s;
+	row.idempotent = idempotent;
+	row.attempts = tries;
+	for (unsigned i = 0; i < tries; i++)
+		row.counters[i] = 5 + i;
+	row.counter = 5 + tries - 1;
+	row.por_status = row.por_authenticated = row.por_commands = -1;
+	row.error[0] = 0;
+	assert_int_equal(otad_db_job_update(g_otad->db, &row, "test"), 0);
+	return &row;
+}
+
+static enum otad_job_state stored_state(void)
+{
+	struct otad_job_row row;
+
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	return row.state;
+}
+
+static bool over(enum otad_job_state s)
+{
+	return s == OTAD_JOB_POR_OK || s == OTAD_JOB_POR_ERROR || s == OTAD_JOB_FAILED || s == OTAD_JOB_UNKNOWN ||
+	       s == OTAD_JOB_TIMED_OUT;
+}
+
+static void test_table_is_the_spec(void **state)
+{
+	(void)state;
+	assert_int_equal(otad_job_fsm.num_states, OTAD_JOB_N_STATES);
+	for (int s = 0; s < OTAD_JOB_N_STATES; s++) {
+		print_message("%-10s events %02x to %03x\n", otad_job_state_names[s], spec[s].events, spec[s].to);
+		assert_string_equal(otad_job_fsm.states[s].name, otad_job_state_names[s]);
+		assert_int_equal(otad_job_fsm.states[s].in_event_mask, spec[s].events);
+		assert_int_equal(otad_job_fsm.states[s].out_state_mask, spec[s].to);
+	}
+}
+
+static void test_every_event_in_every_state(void **state)
+{
+	struct otad_job_por por = { .status = 0, .authenticated = true, .cntr = 5 };
+
+	(void)state;
+	for (int s = 0; s < OTAD_JOB_N_STATES; s++) {
+		for (int e = OTAD_JOB_EV_SEND; e <= OTAD_JOB_EV_POR; e++) {
+			struct osmo_fsm_inst *fi = otad_job_debug_alloc(job_in(s, true, 1));
+			void *data = e == OTAD_JOB_EV_POR ? (void *)&por : (void *)(uintptr_t)0x14; /* throttled */
+			int rc;
+			enum otad_job_state now;
+
+			assert_non_null(fi);
+			rc = osmo_fsm_inst_dispatch(fi, (uint32_t)e, data);
+			now = stored_state();
+			if (!(spec[s].events & S(e))) {
+				/* refused, and nothing changed */
+				assert_int_equal(rc, -1);
+				assert_int_equal(now, s);
+				assert_int_equal(fi->state, s);
+				osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+				continue;
+			}
+			assert_int_equal(rc, 0);
+			if (now != (enum otad_job_state)s && !(spec[s].to & S(now)))
+				fail_msg("state %s, event %d: went to %s, which the spec does not allow",
+					 otad_job_state_names[s], e, otad_job_state_names[now]);
+			if (!over(now)) /* a job that is over has freed itself */
+				osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+		}
+	}
+}
+
+/* The deadline of a try: the timer of a submitted or delivered job. */
+static enum otad_job_state deadline(enum otad_job_state s, bool idempotent, unsigned tries)
+{
+	struct osmo_fsm_inst *fi = otad_job_debug_alloc(job_in(s, idempotent, tries));
+	enum otad_job_state now;
+
+	otad_job_fsm.timer_cb(fi);
+	now = stored_state();
+	if (!over(now))
+		osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+	return now;
+}
+
+static void test_at_most_once(void **state)
+{
+	struct otad_job_row row;
+
+	(void)state;
+	otad_job_cfg.retries = 2;
+	/* a job that must not run twice is never sent again once the SMSC had it */
+	assert_int_equal(deadline(OTAD_JOB_DELIVERED, false, 1), OTAD_JOB_UNKNOWN);
+	assert_int_equal(deadline(OTAD_JOB_SUBMITTED, false, 1), OTAD_JOB_UNKNOWN);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.attempts, 1);
+	assert_non_null(strstr(row.error, "outcome unknown"));
+	/* an idempotent one is tried again while tries remain, then times out */
+	assert_int_equal(deadline(OTAD_JOB_DELIVERED, true, 1), OTAD_JOB_RETRYING);
+	assert_int_equal(deadline(OTAD_JOB_DELIVERED, true, 3), OTAD_JOB_TIMED_OUT);
+}
+
+static void test_late_and_unauthenticated_pors(void **state)
+{
+	struct otad_job_por late = { .status = 0, .authenticated = true, .cntr = 5 };
+	struct otad_job_por refusal = { .status = 0x01, .authenticated = false };
+	struct otad_job_row row;
+
+	(void)state;
+	/* an unknown job ended by a late PoR of its first try */
+	osmo_fsm_inst_dispatch(otad_job_debug_alloc(job_in(OTAD_JOB_UNKNOWN, false, 1)), OTAD_JOB_EV_POR, &late);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_POR_OK);
+	assert_int_equal(row.por_authenticated, 1);
+	/* a timed-out one too */
+	osmo_fsm_inst_dispatch(otad_job_debug_alloc(job_in(OTAD_JOB_TIMED_OUT, true, 3)), OTAD_JOB_EV_POR, &late);
+	assert_int_equal(stored_state(), OTAD_JOB_POR_OK);
+	/* the card's unsecured refusal: por-error, its status named, marked as not authenticated */
+	osmo_fsm_inst_dispatch(otad_job_debug_alloc(job_in(OTAD_JOB_DELIVERED, false, 1)), OTAD_JOB_EV_POR, &refusal);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_POR_ERROR);
+	assert_int_equal(row.por_status, 1);
+	assert_int_equal(row.por_authenticated, 0);
+	assert_non_null(strstr(row.error, "01 (RC/CC/DS failed), not authenticated"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_is_the_spec),
+		cmocka_unit_test(test_every_event_in_every_state),
+		cmocka_unit_test(test_at_most_once),
+		cmocka_unit_test(test_late_and_unauthenticated_pors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
