@@ -32,6 +32,7 @@ enum otad_ctr {
 	OTAD_CTR_POR_UNMATCHED,
 	OTAD_CTR_POR_UNVERIFIED,
 	OTAD_CTR_DELIVER_BAD,
+	OTAD_CTR_SMPP_RESP_TIMEOUTS,
 };
 extern const struct rate_ctr_group_desc otad_ctrg_desc; /* otad_log.c: the counters above */
 
@@ -65,5 +66,6 @@ void otad_vty_init(void);
 
 /* otad_smsc.c: the SMSC binds, and where their deliver_sm go */
 int otad_smsc_start_all(void);
-/*! The bind a new submit goes to (the first one bound, else the first configured). NULL: none configured */
+/*! The bind a new try's submits go to: of the bound ones, the one with the most free window (equals take turns),
+ *  so several binds share the load; none bound: the first configured. NULL: none configured */
 struct smpp_esme *otad_smsc_pick(void);

@@ -481,6 +481,15 @@ unsigned otad_job_active(void)
 	return n_jobs;
 }
 
+void otad_job_stop_all(void)
+{
+	struct otad_job *job, *tmp;
+
+	/* osmo_fsm_inst_term() runs cleanup() (which unlinks the job) and deletes the timer that a bare talloc_free()
+	 * would leave in libosmocore's timer tree */
+	llist_for_each_entry_safe(job, tmp, &jobs, list) osmo_fsm_inst_term(job->fi, OSMO_FSM_TERM_REQUEST, NULL);
+}
+
 struct osmo_fsm_inst *otad_job_debug_alloc(const struct otad_job_row *row)
 {
 	struct otad_job *job = job_alloc(row);

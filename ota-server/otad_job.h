@@ -75,6 +75,8 @@ int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *scri
 int otad_job_resume_all(void);
 /*! Jobs in memory (not over). */
 unsigned otad_job_active(void);
+/*! At shutdown: free every job in memory (their timers too), leaving each as stored, to resume at the next start. */
+void otad_job_stop_all(void);
 
 /* From the SMSC binds (otad_smsc.c). */
 void otad_job_submit_done(void *job, uint32_t status, const char *message_id);

@@ -29,6 +29,7 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[OTAD_CTR_POR_UNMATCHED] = { "ota:por_unmatched", "PoRs (or other SMS) for no waiting job" },
 	[OTAD_CTR_POR_UNVERIFIED] = { "ota:por_unverified", "PoRs whose checksum does not verify" },
 	[OTAD_CTR_DELIVER_BAD] = { "smpp:deliver_bad", "deliver_sm that are no secured packet" },
+	[OTAD_CTR_SMPP_RESP_TIMEOUTS] = { "smpp:resp_timeouts", "submit_sm left unanswered, sent again" },
 };
 
 const struct rate_ctr_group_desc otad_ctrg_desc = {

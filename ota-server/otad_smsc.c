@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/utils.h>
 
 #include "otad.h"
 #include "otad_job.h"
@@ -53,16 +54,29 @@ int otad_smsc_start_all(void)
 
 struct smpp_esme *otad_smsc_pick(void)
 {
-	struct otad_smsc *smsc, *first = NULL;
+	static struct otad_smsc *last; /* the bind picked last time: among equals, the next one takes its turn */
+	struct otad_smsc *smsc, *v[64], *best = NULL;
+	unsigned n = 0, start = 0, best_free = 0;
 
 	llist_for_each_entry(smsc, &g_otad->smscs, list)
 	{
-		if (!smsc->esme)
+		if (!smsc->esme || n == ARRAY_SIZE(v))
 			continue;
-		if (smpp_esme_bound(smsc->esme))
-			return smsc->esme;
-		if (!first)
-			first = smsc;
+		if (smsc == last)
+			start = n + 1;
+		v[n++] = smsc;
 	}
-	return first ? first->esme : NULL;
+	if (!n)
+		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		smsc = v[(start + i) % n];
+		if (smpp_esme_bound(smsc->esme) && (!best || smpp_esme_free_window(smsc->esme) > best_free)) {
+			best = smsc;
+			best_free = smpp_esme_free_window(smsc->esme);
+		}
+	}
+	if (!best)
+		return v[0]->esme; /* none bound: the first configured, which queues until it is */
+	last = best;
+	return best->esme;
 }

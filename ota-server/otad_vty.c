@@ -9,7 +9,8 @@
  *    job validity-period SECONDS  how long the SMSC keeps each SMS (default 300; 0: the SMSC's default)
  *    job spi HEX                  the SPI of job packets (default 1639)
  *    job kvn N                    the key set used (default 1)
- *    smsc NAME                    an SMSC bind (node): remote-ip, remote-port, system-id, password, window, rate
+ *    smsc NAME                    an SMSC bind (node): remote-ip, remote-port, system-id, password, window, rate,
+ *                                 response-timeout
  *
  *   show smpp                     each bind: state, queue, in flight
  *   job create ICCID TAR APDU...  a job: compact remote APDUs in hex (sent at most once unless they only read)
@@ -188,6 +189,7 @@ DEFUN(cfg_smsc, cfg_smsc_cmd, "smsc NAME",
 	smsc->cfg.password = talloc_strdup(smsc, "simpki");
 	smsc->cfg.source = talloc_strdup(smsc, "4242");
 	smsc->cfg.window = 10;
+	smsc->cfg.resp_timeout_s = 10;
 	llist_add_tail(&smsc->list, &g_otad->smscs);
 found:
 	vty->index = smsc;
@@ -267,6 +269,16 @@ DEFUN(cfg_smsc_window, cfg_smsc_window_cmd, "window <1-1000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_smsc_resp_timeout, cfg_smsc_resp_timeout_cmd, "response-timeout <1-300>",
+      "How long a submit_sm may wait for its answer before its window slot is free again and it is sent again\n"
+      "Seconds\n")
+{
+	struct otad_smsc *smsc = vty->index;
+
+	smsc->cfg.resp_timeout_s = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_smsc_rate, cfg_smsc_rate_cmd, "rate <0-100000>",
       "submit_sm per second at most\n"
       "Count (0: no limit)\n")
@@ -303,6 +315,7 @@ static int config_write_otad(struct vty *vty)
 		vty_out(vty, "  source-addr %s%s", smsc->cfg.source, VTY_NEWLINE);
 		vty_out(vty, "  window %u%s", smsc->cfg.window, VTY_NEWLINE);
 		vty_out(vty, "  rate %u%s", smsc->cfg.rate, VTY_NEWLINE);
+		vty_out(vty, "  response-timeout %u%s", smsc->cfg.resp_timeout_s, VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -322,9 +335,13 @@ DEFUN(show_smpp, show_smpp_cmd, "show smpp", SHOW_STR "The SMSC binds\n")
 		if (!smsc->esme)
 			continue;
 		smpp_esme_stats(smsc->esme, &q, &f);
-		vty_out(vty, "smsc %s %s:%u as %s: %s, %u queued, %u in flight (window %u, rate %u/s)%s",
-			smsc->cfg.name, smsc->cfg.host, smsc->cfg.port, smsc->cfg.system_id,
-			smpp_esme_state_name(smsc->esme), q, f, smsc->cfg.window, smsc->cfg.rate, VTY_NEWLINE);
+		char rate[24] = "unlimited";
+
+		if (smsc->cfg.rate)
+			snprintf(rate, sizeof(rate), "%u/s", smsc->cfg.rate);
+		vty_out(vty, "smsc %s %s:%u as %s: %s, %u queued, %u in flight (window %u, rate %s)%s", smsc->cfg.name,
+			smsc->cfg.host, smsc->cfg.port, smsc->cfg.system_id, smpp_esme_state_name(smsc->esme), q, f,
+			smsc->cfg.window, rate, VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -546,6 +563,7 @@ void otad_vty_init(void)
 	install_element(SMSC_NODE, &cfg_smsc_source_cmd);
 	install_element(SMSC_NODE, &cfg_smsc_window_cmd);
 	install_element(SMSC_NODE, &cfg_smsc_rate_cmd);
+	install_element(SMSC_NODE, &cfg_smsc_resp_timeout_cmd);
 	install_element_ve(&show_smpp_cmd);
 	install_element_ve(&show_jobs_cmd);
 	install_element_ve(&show_job_cmd);

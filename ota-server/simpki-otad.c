@@ -196,6 +196,7 @@ int main(int argc, char **argv)
 		osmo_select_main_ctx(0);
 	LOGP(DOTAD, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
 	otad_api_stop();
+	otad_job_stop_all();
 	otad_db_close(g_otad->db);
 	telnet_exit();
 	talloc_free(ctx);

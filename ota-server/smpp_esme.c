@@ -60,6 +60,7 @@ struct submit {
 	void *priv;
 	unsigned tries;
 	struct timespec not_before; /* a temporary error's back-off */
+	struct timespec sent;	    /* in flight: when its submit_sm left */
 };
 
 struct smpp_esme {
@@ -74,7 +75,7 @@ struct smpp_esme {
 	unsigned reconnect_s, attempts;
 	struct llist_head queue, in_flight;
 	unsigned n_queue, n_in_flight;
-	struct osmo_timer_list pump_timer, enquire_timer;
+	struct osmo_timer_list pump_timer, enquire_timer, resp_timer;
 	uint32_t enquire_seq; /* awaiting its answer; 0 none */
 	time_t rate_sec;
 	unsigned rate_sent;
@@ -128,6 +129,7 @@ static void close_link(struct smpp_esme *e)
 	e->enquire_seq = 0;
 	osmo_timer_del(&e->enquire_timer);
 	osmo_timer_del(&e->pump_timer);
+	osmo_timer_del(&e->resp_timer);
 	/* submits in flight go back to the front of the queue, in order */
 	llist_splice_init(&e->in_flight, &e->queue);
 	e->n_queue += e->n_in_flight;
@@ -193,9 +195,12 @@ static void pump(struct smpp_esme *e)
 		if (send_pdu(e, SUBMIT_SM, &sm))
 			break;
 		s->tries++;
+		s->sent = t;
 		e->rate_sent++;
 		llist_del(&s->list);
 		llist_add_tail(&s->list, &e->in_flight);
+		if (!osmo_timer_pending(&e->resp_timer))
+			osmo_timer_schedule(&e->resp_timer, e->cfg.resp_timeout_s, 0);
 		e->n_queue--;
 		e->n_in_flight++;
 		ctr_inc(e, OTAD_CTR_SUBMITTED);
@@ -264,6 +269,54 @@ static bool temporary(uint32_t status)
 	}
 }
 
+/* A submit that met a temporary error (or got no answer in time) goes back to the queue after a back-off. */
+static void requeue(struct smpp_esme *e, struct submit *s, const char *why)
+{
+	unsigned backoff = s->tries < 6 ? 1u << s->tries : RETRY_MAX_S;
+
+	if (backoff > RETRY_MAX_S)
+		backoff = RETRY_MAX_S;
+	LOGP(DSMPP, LOGL_INFO, "%s: submit to %s: %s, again in %u s\n", e->cfg.name, s->dest, why, backoff);
+	ctr_inc(e, OTAD_CTR_RETRIES);
+	now(&s->not_before);
+	s->not_before.tv_sec += backoff;
+	llist_add_tail(&s->list, &e->queue);
+	e->n_queue++;
+	osmo_timer_schedule(&e->pump_timer, backoff, 0);
+}
+
+/* Submits in flight longer than resp_timeout_s free their window slot: a temporary error. Their answer, should it
+ * still come, is ignored (a submit sent twice carries the same counter: the SIM refuses the second as a replay). */
+static void resp_timer_cb(void *data)
+{
+	struct smpp_esme *e = data;
+	struct submit *s, *tmp;
+	struct timespec t, oldest = { 0, 0 };
+
+	now(&t);
+	llist_for_each_entry_safe(s, tmp, &e->in_flight, list)
+	{
+		if (t.tv_sec - s->sent.tv_sec < (time_t)e->cfg.resp_timeout_s) {
+			if (!oldest.tv_sec || before(&s->sent, &oldest))
+				oldest = s->sent;
+			continue;
+		}
+		llist_del(&s->list);
+		e->n_in_flight--;
+		ctr_inc(e, OTAD_CTR_SMPP_RESP_TIMEOUTS);
+		if (!s->priv) {
+			talloc_free(s);
+			continue;
+		}
+		requeue(e, s, "no submit_sm_resp in time");
+		LOGP(DSMPP, LOGL_NOTICE, "%s: no answer to submit_sm %u to %s in %u s: its window slot is free again\n",
+		     e->cfg.name, s->seq, s->dest, e->cfg.resp_timeout_s);
+	}
+	if (oldest.tv_sec)
+		osmo_timer_schedule(&e->resp_timer, (unsigned)(oldest.tv_sec + e->cfg.resp_timeout_s - t.tv_sec), 0);
+	pump(e);
+}
+
 static void rx_submit_resp(struct smpp_esme *e, const uint8_t *pdu, const struct smpp_hdr *h)
 {
 	char id[66] = "";
@@ -283,18 +336,10 @@ static void rx_submit_resp(struct smpp_esme *e, const uint8_t *pdu, const struct
 	llist_del(&found->list);
 	e->n_in_flight--;
 	if (h->status && temporary(h->status) && found->priv) {
-		unsigned backoff = found->tries < 6 ? 1u << found->tries : RETRY_MAX_S;
+		char why[40];
 
-		if (backoff > RETRY_MAX_S)
-			backoff = RETRY_MAX_S;
-		LOGP(DSMPP, LOGL_INFO, "%s: submit to %s: temporary error 0x%08x, again in %u s\n", e->cfg.name,
-		     found->dest, h->status, backoff);
-		ctr_inc(e, OTAD_CTR_RETRIES);
-		now(&found->not_before);
-		found->not_before.tv_sec += backoff;
-		llist_add_tail(&found->list, &e->queue);
-		e->n_queue++;
-		osmo_timer_schedule(&e->pump_timer, backoff, 0);
+		snprintf(why, sizeof(why), "temporary error 0x%08x", h->status);
+		requeue(e, found, why);
 		return;
 	}
 	if (!h->status)
@@ -652,6 +697,7 @@ struct smpp_esme *smpp_esme_alloc(void *ctx, const struct smpp_esme_cfg *cfg, co
 	INIT_LLIST_HEAD(&e->wq.msg_queue);
 	osmo_timer_setup(&e->pump_timer, pump_cb, e);
 	osmo_timer_setup(&e->enquire_timer, enquire_cb, e);
+	osmo_timer_setup(&e->resp_timer, resp_timer_cb, e);
 	e->fi = osmo_fsm_inst_alloc(&esme_fsm, e, e, LOGL_DEBUG, NULL);
 	if (!e->fi) {
 		talloc_free(e);
@@ -670,6 +716,13 @@ void smpp_esme_start(struct smpp_esme *e)
 bool smpp_esme_bound(const struct smpp_esme *e)
 {
 	return e->fi->state == ST_BOUND;
+}
+
+unsigned smpp_esme_free_window(const struct smpp_esme *e)
+{
+	unsigned busy = e->n_in_flight + e->n_queue;
+
+	return busy < e->cfg.window ? e->cfg.window - busy : 0;
 }
 
 void smpp_esme_stats(const struct smpp_esme *e, unsigned *queued, unsigned *in_flight)

@@ -7,8 +7,9 @@
  *          enquire_link every 30 s (no answer in 10 s: the link is dead); deliver_sm answered and handed up
  *   any state: the socket closes or breaks  -->  DISCONNECTED, reconnect after 1, 2, 4 ... 30 s
  *
- * A submit_sm answered with a temporary error (ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR...) goes back to the
- * queue after a back-off; submits in flight when the link breaks go back too (the SMSC may have taken them: the
+ * A submit_sm answered with a temporary error (ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR...), or not answered
+ * within resp_timeout_s (its window slot is free again, so the window cannot fill up with lost answers), goes back
+ * to the queue after a back-off; submits in flight when the link breaks go back too (the SMSC may have taken them: the
  * job layer's counters make a duplicate harmless, the SIM refuses a replay). Every other result goes up through
  * ops->submit_done.
  */
@@ -24,11 +25,12 @@ struct smpp_esme_cfg {
 	char *name;
 	char *host;
 	uint16_t port;
-	char *system_id;	     /* at most 15 characters */
-	char *password;		     /* at most 8 */
-	char *source;		     /* source_addr of submits: the number SIMs send their PoRs to (default 4242) */
-	unsigned window;	     /* submit_sm awaiting their resp at once (default 10) */
-	unsigned rate;		     /* submit_sm per second at most (0: no limit) */
+	char *system_id;	 /* at most 15 characters */
+	char *password;		 /* at most 8 */
+	char *source;		 /* source_addr of submits: the number SIMs send their PoRs to (default 4242) */
+	unsigned window;	 /* submit_sm awaiting their resp at once (default 10) */
+	unsigned rate;		 /* submit_sm per second at most (0: no limit) */
+	unsigned resp_timeout_s; /* a submit_sm unanswered this long frees its slot and is sent again (default 10) */
 	struct rate_ctr_group *ctrs; /* otad.h's counters (submitted, retries, SMPP reconnects), or NULL */
 };
 
@@ -56,6 +58,8 @@ int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, s
 /*! Forget every queued or in-flight submit of \a priv (its job ended). \a e may be NULL. */
 void smpp_esme_cancel(struct smpp_esme *e, void *priv);
 bool smpp_esme_bound(const struct smpp_esme *e);
+/*! Window slots neither in flight nor claimed by the queue: how much more this bind can take now. */
+unsigned smpp_esme_free_window(const struct smpp_esme *e);
 /*! Queued, in flight. */
 void smpp_esme_stats(const struct smpp_esme *e, unsigned *queued, unsigned *in_flight);
 const char *smpp_esme_state_name(const struct smpp_esme *e);

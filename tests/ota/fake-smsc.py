@@ -1,17 +1,26 @@
 #!/usr/bin/env python3
-"""A fake SMSC for the faults a real one does not produce (tests/ota/otad-faults.sh): listens on 127.0.0.1:2775,
-answers bind_transceiver, enquire_link and every submit_sm (the first with ESME_RTHROTTLED, the others with 0),
-then sends the deliver_sm PDUs named on
-the command line, one after the other, each after the ESME answered the previous one (or 2 s), and prints what
-came back. Usage: fake-smsc.py OUTFILE PDU_HEX... (each a whole PDU, header included; "SEQ" in it is replaced by
-a sequence number)."""
-import socket, struct, sys, time
+"""A fake SMSC for the faults a real one does not produce (tests/ota/otad-faults.sh, otad-smpp.sh): listens on
+127.0.0.1:PORT (2775), answers bind_transceiver, enquire_link and every submit_sm (the first with ESME_RTHROTTLED
+unless --no-throttle, the --silent Nth not at all, the others with 0), then sends the deliver_sm PDUs named on the
+command line, one after the other, each after the ESME answered the previous one (or 2 s), and prints what came
+back; with --serve SECONDS it then goes on answering for that long. Each submit_sm is logged as "submit_sm N
+answered 0xSS" (or "submit_sm N not answered"). "SEQ" in a PDU is replaced by a sequence number.
+Usage: fake-smsc.py [--port PORT] [--no-throttle] [--silent N] [--serve SECONDS] OUTFILE PDU_HEX..."""
+import argparse, socket, struct, time
 
-out = open(sys.argv[1], "w")
-pdus = sys.argv[2:]
+ap = argparse.ArgumentParser()
+ap.add_argument("--port", type=int, default=2775)
+ap.add_argument("--no-throttle", action="store_true")
+ap.add_argument("--silent", type=int, default=0)
+ap.add_argument("--serve", type=float, default=0)
+ap.add_argument("out")
+ap.add_argument("pdus", nargs="*")
+args = ap.parse_args()
+
+out = open(args.out, "w")
 srv = socket.socket()
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", 2775))
+srv.bind(("127.0.0.1", args.port))
 srv.listen(1)
 srv.settimeout(30)
 c, _ = srv.accept()
@@ -39,6 +48,7 @@ def recv_pdu():
 
 
 def answer(p):
+    global submits
     cmd, status, seq = struct.unpack(">III", p[4:16])
     if cmd == 0x09:
         c.sendall(struct.pack(">IIII", 16 + 5, 0x80000009, 0, seq) + b"fake\0")
@@ -46,9 +56,11 @@ def answer(p):
     elif cmd == 0x15:
         c.sendall(struct.pack(">IIII", 16, 0x80000015, 0, seq))
     elif cmd == 0x04:
-        global submits
         submits += 1
-        status = 0x58 if submits == 1 else 0  # the first one: ESME_RTHROTTLED
+        if submits == args.silent:
+            log("submit_sm %d not answered" % submits)
+            return cmd, status, seq
+        status = 0x58 if submits == 1 and not args.no_throttle else 0  # ESME_RTHROTTLED
         body = b"" if status else b"1\0"
         c.sendall(struct.pack(">IIII", 16 + len(body), 0x80000004, status, seq) + body)
         log("submit_sm %d answered 0x%02x" % (submits, status))
@@ -57,7 +69,7 @@ def answer(p):
 
 try:
     answer(recv_pdu())
-    for i, h in enumerate(pdus):
+    for i, h in enumerate(args.pdus):
         p = bytes.fromhex(h)
         if len(p) >= 16:
             p = p[:12] + struct.pack(">I", 1000 + i) + p[16:]
@@ -74,7 +86,13 @@ try:
         else:
             log("no answer to %d" % i)
     t0 = time.time()
-    while time.time() - t0 < 6 and submits < 2:  # the throttled submit comes again after its back-off
+    while time.time() - t0 < 6 and submits < 2 and not args.serve:  # a throttled submit comes again
+        try:
+            answer(recv_pdu())
+        except socket.timeout:
+            pass
+    t0 = time.time()
+    while time.time() - t0 < args.serve:
         try:
             answer(recv_pdu())
         except socket.timeout:
