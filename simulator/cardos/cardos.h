@@ -82,8 +82,6 @@ void card_os_set_timing(struct card_os *os, enum card_timing timing);
 int card_os_set_transport(struct card_os *os, enum card_protocol proto, unsigned baud);
 /*! How long the commands so far would have taken a real SIM in a real reader, in microseconds (every mode). */
 uint64_t card_os_modelled_us(const struct card_os *os);
-/*! The transport part of the model: \a cmd_len command bytes and \a resp_len response bytes (data and SW). */
-uint64_t card_timing_transport_us(enum card_protocol proto, unsigned baud, size_t cmd_len, size_t resp_len);
 /*! How many PIN comparisons this card made since it was opened (for tearing tests). */
 uint64_t card_os_pin_compares(const struct card_os *os);
 

@@ -265,11 +265,6 @@ int card_random(struct card_ctx *c, uint8_t *buf, size_t len)
 	return RAND_bytes(buf, (int)len) == 1 ? 0 : -EIO;
 }
 
-struct card_ctx *card_os_debug_ctx(struct card_os *os, unsigned idx)
-{
-	return idx < os->napplets ? &os->ctx[idx] : NULL;
-}
-
 int card_os_debug_key(struct card_os *os, enum card_key_type type, EVP_PKEY **out)
 {
 	for (card_obj_t h = 1; h <= HEAP_OBJECTS; h++) {

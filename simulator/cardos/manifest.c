@@ -166,30 +166,6 @@ static int parse_ota_key(char **f, unsigned nf, struct manifest *m, unsigned lin
 	return 0;
 }
 
-int manifest_parse_ota_key(const char *text, struct manifest_ota_key *out, char *err, size_t errlen)
-{
-	char buf[LINE_MAX_CHARS + 1], *f[MAX_FIELDS], *save = NULL;
-	struct manifest m;
-	unsigned nf = 0;
-	int rc;
-
-	if (strlen(text) > LINE_MAX_CHARS)
-		return fail(err, errlen, 1, "longer than %d characters", LINE_MAX_CHARS);
-	strcpy(buf, text);
-	for (char *t = strtok_r(buf, " \t\r\n", &save); t && nf < MAX_FIELDS; t = strtok_r(NULL, " \t\r\n", &save))
-		f[nf++] = t;
-	memset(&m, 0, sizeof(m));
-	if (!nf || strcmp(f[0], "ota-key"))
-		rc = fail(err, errlen, 1, "not an ota-key line");
-	else
-		rc = parse_ota_key(f, nf, &m, 1, err, errlen);
-	if (!rc)
-		*out = m.keys[0];
-	OPENSSL_cleanse(buf, sizeof(buf)); /* it held the keys */
-	OPENSSL_cleanse(&m, sizeof(m));
-	return rc;
-}
-
 static int parse_applet(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
 {
 	struct manifest_applet *a;
@@ -292,6 +268,30 @@ static int parse_line(char *s, struct manifest *m, unsigned line, bool *seen_atr
 	if (!strcmp(f[0], "ota-key"))
 		return parse_ota_key(f, nf, m, line, err, errlen);
 	return fail(err, errlen, line, "unknown directive '%s'", f[0]);
+}
+
+int manifest_parse_ota_key(const char *text, struct manifest_ota_key *out, char *err, size_t errlen)
+{
+	char buf[LINE_MAX_CHARS + 1];
+	bool seen_atr = false, seen_size = false;
+	size_t len = strcspn(text, "\n");
+	struct manifest m;
+	int rc;
+
+	if (len > LINE_MAX_CHARS)
+		return fail(err, errlen, 1, "longer than %d characters", LINE_MAX_CHARS);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	memset(&m, 0, sizeof(m));
+	/* the manifest's own line parser: an ota-key line fills m.keys[0], any other directive does not */
+	rc = parse_line(buf, &m, 1, &seen_atr, &seen_size, err, errlen);
+	if (!rc && (m.nkeys != 1 || m.napplets || m.nrfm || seen_atr || seen_size))
+		rc = fail(err, errlen, 1, "not an ota-key line");
+	if (!rc)
+		*out = m.keys[0];
+	OPENSSL_cleanse(buf, sizeof(buf)); /* it held the keys */
+	OPENSSL_cleanse(&m, sizeof(m));
+	return rc;
 }
 
 int manifest_parse(const char *text, struct manifest *m, char *err, size_t errlen)

@@ -26,6 +26,7 @@
 #include <simpki/ident.h>
 
 #include "applets.h"
+#include "cardos_debug.h"
 #include "os_internal.h"
 #include "ota_re.h"
 
@@ -787,4 +788,9 @@ void card_os_nvm_stats(const struct card_os *os, uint32_t *size, uint32_t *used,
 	*size = nvm_data_size(os->nvm);
 	*used = sum + heap_used(os->nvm, HEAP_OWNER_OS);
 	*largest_free = heap_free_bytes(os->nvm);
+}
+
+struct card_ctx *card_os_debug_ctx(struct card_os *os, unsigned idx)
+{
+	return idx < os->napplets ? &os->ctx[idx] : NULL;
 }

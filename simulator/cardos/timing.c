@@ -68,7 +68,8 @@ static uint64_t t1_bytes(size_t n)
 	return n + blocks * T1_BLOCK_OVERHEAD + (blocks - 1) * T1_BLOCK_OVERHEAD;
 }
 
-uint64_t card_timing_transport_us(enum card_protocol proto, unsigned baud, size_t cmd_len, size_t resp_len)
+/* The transport part: \a cmd_len command bytes and \a resp_len response bytes (data and SW). */
+static uint64_t transport_us(enum card_protocol proto, unsigned baud, size_t cmd_len, size_t resp_len)
 {
 	uint64_t chars, etu;
 
@@ -87,5 +88,5 @@ uint64_t card_timing_transport_us(enum card_protocol proto, unsigned baud, size_
 
 void card_timing_command(struct card_os *os, size_t cmd_len, size_t resp_len, uint64_t pages)
 {
-	charge(os, card_timing_transport_us(os->proto, os->baud, cmd_len, resp_len) + pages * CARD_NVM_PAGE_US);
+	charge(os, transport_us(os->proto, os->baud, cmd_len, resp_len) + pages * CARD_NVM_PAGE_US);
 }
