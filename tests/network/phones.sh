@@ -38,9 +38,18 @@ ota)
 	cards 1 || exit 1
 	iccid=$("$card" info --state "$dir/cards/000" | awk '$1 == "ICCID:" { print $2 }')
 	if command -v tshark > /dev/null; then
-		tshark -i lo -f "udp port 4729" -w "$dir/gsmtap.pcap" > "$dir/tshark.log" 2>&1 &
+		# tshark dissects live, a line per packet (frame number, then the SIM APDU's INS if it is one). "Capturing
+		# on" can come before the capture really runs, so probe datagrams go out until one of them is seen.
+		tshark -l -i lo -f "udp port 4729" -T fields -e frame.number -e gsm_sim.apdu.ins > "$dir/ins.live" \
+			2> "$dir/tshark.log" &
 		tshark_pid=$!
-		wait_for "$dir/tshark.log" "Capturing on" 20
+		t=0
+		until [ -s "$dir/ins.live" ]; do
+			python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"probe", ("127.0.0.1", 4729))'
+			[ $t -lt 100 ] || { fail "tshark captures nothing: $(cat "$dir/tshark.log")"; break; }
+			sleep 0.2
+			t=$((t + 1))
+		done
 	else
 		fail "tshark is not installed"
 	fi
@@ -93,8 +102,7 @@ ota)
 		kill -INT $tshark_pid
 		wait $tshark_pid
 		tshark_pid=""
-		tshark -r "$dir/gsmtap.pcap" -Y gsm_sim -T fields -e gsm_sim.apdu.ins > "$dir/ins" 2> "$dir/tshark.err" ||
-			fail "tshark -r: $(cat "$dir/tshark.err")"
+		cut -s -f2 "$dir/ins.live" | grep . > "$dir/ins"
 		for ins in 0x10 0xc2 0x12 0x14; do
 			grep -qx "$ins" "$dir/ins" || fail "tshark shows no SIM APDU with INS $ins: $(sort "$dir/ins" | uniq -c)"
 		done
