@@ -7,7 +7,9 @@
  *
  *   state   what the phone does                           leaves on
  *   OFF     switched off (or refused by the network)        power on: LU (IMSI attach) -> LU
- *   LU      location updating on its own connection         connection released: IDLE when accepted, else OFF
+ *   LU      location updating on its own connection         connection released: IDLE when accepted, else OFF;
+ *                                                           power off: OFF, or DETACH after the release when the
+ *                                                           phone was attached (a periodic update)
  *   IDLE    camped, attached, no connection                 paging: CONN (paging response); an SMS to send: CONN
  *                                                           (CM service request); T3212: LU (periodic);
  *                                                           power off: DETACH

@@ -208,6 +208,10 @@ static void st_lu(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		}
 		break;
 	case MS_EV_POWER_OFF:
+		/* An attached phone (a periodic update, or accepted and not yet released) ends the procedure and
+		 * then detaches (go_idle() sees want_on false); one still attaching just stops. */
+		if (ms->attached)
+			break;
 		osmo_fsm_inst_state_chg(fi, MS_ST_OFF, 0, 0);
 		sim_power(ms, false);
 		break;

@@ -140,10 +140,20 @@ static int read_scenario(const char *path, struct phone_scenario *s)
 }
 
 /* Detach every phone that is on, and wait (up to 3 s) until they are off. */
+#define SHUTDOWN_WAIT_S 10
+
+static void shutdown_deadline_cb(void *data)
+{
+	*(bool *)data = true;
+}
+
+/* Switches every phone off and waits until all are OFF. Every phone gets there by its own guard timers (a periodic
+ * update ends, then the detach is answered or times out); the deadline only bounds a network that stopped answering
+ * altogether. */
 static void shutdown_phones(struct phone_bsc *bsc)
 {
-	struct timespec t0, t;
-	bool all_off;
+	struct osmo_timer_list deadline;
+	bool expired = false, all_off;
 
 	for (unsigned i = 0; i < bsc->n_ms; i++) {
 		struct phone_ms *ms = bsc->ms[i];
@@ -154,16 +164,17 @@ static void shutdown_phones(struct phone_bsc *bsc)
 			osmo_fsm_inst_dispatch(ms->fi, MS_EV_POWER_OFF, NULL);
 		}
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
+	osmo_timer_setup(&deadline, shutdown_deadline_cb, &expired);
+	osmo_timer_schedule(&deadline, SHUTDOWN_WAIT_S, 0);
+	while (!expired) {
 		all_off = true;
 		for (unsigned i = 0; i < bsc->n_ms; i++)
 			all_off &= phone_ms_off(bsc->ms[i]);
 		if (all_off)
 			break;
-		osmo_select_main(1);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (t.tv_sec - t0.tv_sec < 3);
+		osmo_select_main(0);
+	}
+	osmo_timer_del(&deadline);
 }
 
 /* Everything of main() that allocates (on ctx, or bsc->gsmtap): main() frees it whatever the outcome. */
