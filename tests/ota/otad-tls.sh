@@ -3,7 +3,7 @@
 # and a server certificate for 10.9.9.1 (an address beyond loopback, on a dummy interface); the API bound there
 # with 'api tls certificate' and 'api tls key' (paths relative to the configuration) answers curl over HTTPS with
 # the CA (404 JSON for an unknown card, 401 without a token, again after the start wiped the key's copy), and
-# fails plain HTTP and curl without the CA; 'show api' says TLS on, 'show running-config' keeps the lines. Refused
+# fails plain HTTP, curl without the CA and a TLS 1.1 handshake; 'show api' says TLS on, 'show running-config' keeps the lines. Refused
 # at start with exit 1 and the reason: 10.9.9.1 without TLS (naming the fix), a key file others may read, only
 # one of the two files, a key that is not the certificate's. On 127.0.0.1 without TLS it starts, 'show api' says
 # TLS off.
@@ -102,6 +102,14 @@ req noca -H "Authorization: Bearer $SIMPKI_API_TOKEN" "$URL/cards/89840100000000
 [ "$(cat "$dir/noca.rc")" = "60 000" ] || fail "curl without the CA did not fail verification: $(cat "$dir/noca.rc")"
 req again --cacert "$t/ca.pem" -H "Authorization: Bearer $SIMPKI_API_TOKEN" "$URL/cards/8984010000000000005"
 [ "$(cat "$dir/again.rc")" = "0 404" ] || fail "a second HTTPS connection: $(cat "$dir/again.rc")"
+# TLS 1.2 and 1.3 only (the client's own floor lowered, so a refusal is the server's)
+for v in tls1_1 tls1_2; do
+	echo | openssl s_client -connect $ADDR:8480 -$v -cipher DEFAULT@SECLEVEL=0 -CAfile "$t/ca.pem" \
+		> "$dir/s_client.$v" 2>&1
+	echo $? > "$dir/s_client.$v.rc"
+done
+[ "$(cat "$dir/s_client.tls1_1.rc")" != 0 ] || fail "a TLS 1.1 handshake succeeded"
+[ "$(cat "$dir/s_client.tls1_2.rc")" = 0 ] || fail "a TLS 1.2 handshake failed: $(tail -n 3 "$dir/s_client.tls1_2")"
 vty "show api" "show running-config" > "$dir/vty.out"
 expect_in "$dir/vty.out" "operator API on https://$ADDR:8480/v1/, TLS on (certificate tls/server.pem)"
 expect_in "$dir/vty.out" "^ api tls certificate tls/server.pem"
