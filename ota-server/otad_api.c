@@ -28,6 +28,7 @@
 #include "otad.h"
 #include "otad_api.h"
 #include "otad_job.h"
+#include "otad_tls.h"
 
 #define IMPORT_MAX (512u << 20) /* a vendor file: 512 MiB (a million cards take ~150 MiB) */
 
@@ -36,6 +37,7 @@ struct otad_api_cfg otad_api_cfg = { .ip = NULL, .port = 8480, .rate = 1000 };
 static struct MHD_Daemon *mhd;
 static struct osmo_fd mhd_ofd;
 static struct osmo_timer_list mhd_timer;
+static char mhd_url[64]; /* "" until it listens */
 static uint8_t admin_hash[32];
 static bool have_admin;
 static time_t rate_sec;
@@ -340,12 +342,33 @@ static void mhd_timer_cb(void *data)
 	poll_mhd();
 }
 
-int otad_api_start(void)
+int otad_api_start(char *err, size_t errlen)
 {
 	const char *token = getenv("SIMPKI_API_TOKEN");
+	const char *ip = otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1";
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(otad_api_cfg.port) };
+	struct otad_tls_pem pem;
+	bool tls;
+	/* GnuTLS's defaults less TLS 1.0 and 1.1 */
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	int rc;
 
+	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
+		snprintf(err, errlen, "'api bind %s': not an IPv4 address", ip);
+		return -EINVAL;
+	}
+	rc = otad_tls_setup(g_otad->ctx, &sa.sin_addr, otad_api_cfg.tls_cert, otad_api_cfg.tls_key, &pem, err, errlen);
+	if (rc)
+		return rc;
+	tls = pem.cert != NULL;
+	tls_opts[0].ptr_value = pem.cert;
+	tls_opts[1].ptr_value = pem.key;
 	if (token && strlen(token) >= API_TOKEN_MIN && strlen(token) <= API_TOKEN_MAX) {
 		sha256(token, strlen(token), admin_hash);
 		have_admin = true;
@@ -353,20 +376,28 @@ int otad_api_start(void)
 		LOGP(DAPI, LOGL_NOTICE, "SIMPKI_API_TOKEN %s: only tokens made in the VTY are accepted\n",
 		     token ? "is not 16 to 128 characters" : "is not set");
 	}
-	if (inet_pton(AF_INET, otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1", &sa.sin_addr) != 1)
-		return -EINVAL;
-	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, otad_api_cfg.port, NULL, NULL, handler, NULL,
-			       MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-			       MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_END);
-	if (!mhd)
+	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), otad_api_cfg.port, NULL,
+			       NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
+			       NULL, MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_CONNECTION_TIMEOUT, 60,
+			       MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
+	otad_tls_pem_free(&pem); /* MHD_start_daemon() has them in GnuTLS's credentials; the key copy is wiped */
+	if (!mhd) {
+		snprintf(err, errlen, "cannot listen on %s:%u (the port is taken%s; libmicrohttpd's message is above)",
+			 ip, otad_api_cfg.port, tls ? ", or GnuTLS refused the certificate or key" : "");
 		return -EADDRINUSE;
+	}
 	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	osmo_fd_setup(&mhd_ofd, info->epoll_fd, OSMO_FD_READ, mhd_fd_cb, NULL, 0);
 	osmo_fd_register(&mhd_ofd);
 	osmo_timer_setup(&mhd_timer, mhd_timer_cb, NULL);
-	LOGP(DAPI, LOGL_NOTICE, "operator API on http://%s:%u/v1/\n", otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1",
-	     otad_api_cfg.port);
+	snprintf(mhd_url, sizeof(mhd_url), "%s://%s:%u/v1/", tls ? "https" : "http", ip, otad_api_cfg.port);
+	LOGP(DAPI, LOGL_NOTICE, "operator API on %s%s\n", mhd_url, tls ? " (TLS)" : "");
 	return 0;
+}
+
+const char *otad_api_url(void)
+{
+	return mhd_url[0] ? mhd_url : NULL;
 }
 
 void otad_api_stop(void)
@@ -377,5 +408,6 @@ void otad_api_stop(void)
 	osmo_timer_del(&mhd_timer);
 	MHD_stop_daemon(mhd);
 	mhd = NULL;
+	mhd_url[0] = 0;
 	OPENSSL_cleanse(admin_hash, sizeof(admin_hash));
 }

@@ -9,10 +9,16 @@
  *    job validity-period SECONDS  how long the SMSC keeps each SMS (default 300; 0: the SMSC's default)
  *    job spi HEX                  the SPI of job packets (default 1639)
  *    job kvn N                    the key set used (default 1)
+ *    api bind A.B.C.D PORT        where the operator API listens (default 127.0.0.1 8480)
+ *    api rate N                   its requests per second at most (default 1000)
+ *    api tls certificate PATH     HTTPS with this PEM certificate chain (needed beyond loopback)
+ *    api tls key PATH             and its PEM private key (mode 0600)
+ *    no api tls                   plain HTTP (loopback only)
  *    smsc NAME                    an SMSC bind (node): remote-ip, remote-port, system-id, password, window, rate,
  *                                 response-timeout
  *
  *   show smpp                     each bind: state, queue, in flight
+ *   show api                      where the operator API listens, TLS on or off
  *   job create ICCID TAR APDU...  a job: compact remote APDUs in hex (sent at most once unless they only read)
  *   show jobs                     jobs per state
  *   show job ID                   one job: state, counter, tries, PoR
@@ -141,6 +147,51 @@ DEFUN(cfg_api_rate, cfg_api_rate_cmd, "api rate <0-1000000>",
       "Count (0: no limit)\n")
 {
 	otad_api_cfg.rate = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_api_tls_cert, cfg_api_tls_cert_cmd, "api tls certificate PATH",
+      "The operator API (HTTP/JSON)\n"
+      "HTTPS (needed when it listens beyond loopback)\n"
+      "The server's certificate, then any intermediate CA certificates, in PEM\n"
+      "Path (relative to the configuration file's directory)\n")
+{
+	osmo_talloc_replace_string(g_otad->ctx, &otad_api_cfg.tls_cert, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_api_tls_key, cfg_api_tls_key_cmd, "api tls key PATH",
+      "The operator API (HTTP/JSON)\n"
+      "HTTPS (needed when it listens beyond loopback)\n"
+      "The certificate's private key in PEM, unencrypted; the file must be for its owner only (mode 0600)\n"
+      "Path (relative to the configuration file's directory)\n")
+{
+	osmo_talloc_replace_string(g_otad->ctx, &otad_api_cfg.tls_key, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_api_tls, cfg_no_api_tls_cmd, "no api tls",
+      NO_STR "The operator API (HTTP/JSON)\n"
+	     "Plain HTTP (allowed on loopback only)\n")
+{
+	TALLOC_FREE(otad_api_cfg.tls_cert);
+	TALLOC_FREE(otad_api_cfg.tls_key);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_api, show_api_cmd, "show api", SHOW_STR "The operator API (HTTP/JSON)\n")
+{
+	const char *url = otad_api_url();
+
+	if (!url) {
+		vty_out(vty, "operator API not listening%s", VTY_NEWLINE);
+		return CMD_SUCCESS;
+	}
+	if (!strncmp(url, "https:", 6))
+		vty_out(vty, "operator API on %s, TLS on (certificate %s)", url, otad_api_cfg.tls_cert);
+	else
+		vty_out(vty, "operator API on %s, TLS off (plain HTTP, loopback only)", url);
+	vty_out(vty, ", rate %u/s%s", otad_api_cfg.rate, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -305,6 +356,10 @@ static int config_write_otad(struct vty *vty)
 	vty_out(vty, " api bind %s %u%s", otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1", otad_api_cfg.port,
 		VTY_NEWLINE);
 	vty_out(vty, " api rate %u%s", otad_api_cfg.rate, VTY_NEWLINE);
+	if (otad_api_cfg.tls_cert)
+		vty_out(vty, " api tls certificate %s%s", otad_api_cfg.tls_cert, VTY_NEWLINE);
+	if (otad_api_cfg.tls_key)
+		vty_out(vty, " api tls key %s%s", otad_api_cfg.tls_key, VTY_NEWLINE);
 	llist_for_each_entry(smsc, &g_otad->smscs, list)
 	{
 		vty_out(vty, " smsc %s%s", smsc->cfg.name, VTY_NEWLINE);
@@ -553,6 +608,10 @@ void otad_vty_init(void)
 	install_element(OTAD_NODE, &cfg_job_kvn_cmd);
 	install_element(OTAD_NODE, &cfg_api_bind_cmd);
 	install_element(OTAD_NODE, &cfg_api_rate_cmd);
+	install_element(OTAD_NODE, &cfg_api_tls_cert_cmd);
+	install_element(OTAD_NODE, &cfg_api_tls_key_cmd);
+	install_element(OTAD_NODE, &cfg_no_api_tls_cmd);
+	install_element_ve(&show_api_cmd);
 	install_element(ENABLE_NODE, &api_token_create_cmd);
 	install_element(OTAD_NODE, &cfg_smsc_cmd);
 	install_node(&smsc_node, config_write_smsc);

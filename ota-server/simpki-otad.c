@@ -111,10 +111,9 @@ static int start(const char *cfg_file)
 	}
 	if (rc)
 		LOGP(DOTAD, LOGL_NOTICE, "%d jobs resumed\n", rc);
-	rc = otad_api_start();
+	rc = otad_api_start(err, sizeof(err));
 	if (rc) {
-		LOGP(DOTAD, LOGL_FATAL, "cannot open the operator API on %s:%u: %s\n",
-		     otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1", otad_api_cfg.port, strerror(-rc));
+		LOGP(DOTAD, LOGL_FATAL, "cannot open the operator API: %s\n", err);
 		return rc;
 	}
 	rc = telnet_init_default(g_otad->ctx, NULL, OTAD_VTY_PORT);
