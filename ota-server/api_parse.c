@@ -1,8 +1,11 @@
 /* Reading operator API requests (formats in api_parse.h), with jansson for JSON. */
+#define _GNU_SOURCE /* strptime, timegm */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -11,33 +14,237 @@
 
 #include "api_parse.h"
 
-enum api_route api_route(const char *method, const char *url, char *arg)
-{
-	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
-	size_t n;
+/* The paths, each with its routes by method. */
+static const struct {
+	const char *path; /* a trailing '*' takes one more segment, the argument */
+	enum { ARG_NONE, ARG_ICCID, ARG_ID, ARG_NAME } arg;
+	const char *allow;
+	struct {
+		const char *method;
+		enum api_route route;
+	} m[2];
+} paths[] = {
+	{ "/v1/cards/import", ARG_NONE, "POST", { { "POST", API_CARDS_IMPORT } } },
+	{ "/v1/cards", ARG_NONE, "GET", { { "GET", API_CARDS_LIST } } },
+	{ "/v1/cards/*", ARG_ICCID, "GET, PATCH", { { "GET", API_CARD_GET }, { "PATCH", API_CARD_PATCH } } },
+	{ "/v1/jobs", ARG_NONE, "GET, POST", { { "GET", API_JOBS_LIST }, { "POST", API_JOBS_CREATE } } },
+	{ "/v1/jobs/*", ARG_ID, "GET, DELETE", { { "GET", API_JOB_GET }, { "DELETE", API_JOB_CANCEL } } },
+	{ "/v1/imports/*", ARG_ID, "GET", { { "GET", API_IMPORT_GET } } },
+	{ "/v1/tokens", ARG_NONE, "GET, POST", { { "GET", API_TOKENS_LIST }, { "POST", API_TOKENS_CREATE } } },
+	{ "/v1/tokens/*", ARG_NAME, "DELETE", { { "DELETE", API_TOKEN_REVOKE } } },
+};
 
+bool api_token_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 1 && n <= 64 &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+enum api_route api_route(const char *method, const char *url, char *arg, const char **allow)
+{
 	arg[0] = 0;
-	if (!strcmp(url, "/v1/cards/import"))
-		return post ? API_CARDS_IMPORT : API_BAD_METHOD;
-	if (!strcmp(url, "/v1/jobs"))
-		return post ? API_JOBS_CREATE : API_BAD_METHOD;
-	if (!strcmp(url, "/v1/tokens"))
-		return post ? API_TOKENS_CREATE : API_BAD_METHOD;
-	if (!strncmp(url, "/v1/cards/", 10)) {
-		n = strlen(url + 10);
-		if (n < 18 || n > 20 || !ident_digits(url + 10, 18, 20))
-			return API_NONE;
-		memcpy(arg, url + 10, n + 1);
-		return get ? API_CARD_GET : API_BAD_METHOD;
-	}
-	if (!strncmp(url, "/v1/jobs/", 9)) {
-		n = strlen(url + 9);
-		if (n < 1 || n > 18 || !ident_digits(url + 9, 1, 18) || url[9] == '0')
-			return API_NONE;
-		memcpy(arg, url + 9, n + 1);
-		return get ? API_JOB_GET : API_BAD_METHOD;
+	*allow = NULL;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		size_t plen = strlen(paths[i].path);
+		const char *rest;
+		size_t n;
+
+		if (paths[i].arg == ARG_NONE) {
+			if (strcmp(url, paths[i].path))
+				continue;
+		} else {
+			if (strncmp(url, paths[i].path, plen - 1))
+				continue;
+			rest = url + plen - 1;
+			n = strlen(rest);
+			if (!n || strchr(rest, '/'))
+				continue;
+			switch (paths[i].arg) {
+			case ARG_ICCID:
+				if (n < 18 || n > 20 || !ident_digits(rest, 18, 20))
+					return API_BAD_ICCID;
+				break;
+			case ARG_ID:
+				if (n > 18 || !ident_digits(rest, 1, 18) || rest[0] == '0')
+					return API_BAD_ID;
+				break;
+			default:
+				if (!api_token_name_ok(rest))
+					return API_NONE;
+				break;
+			}
+			memcpy(arg, rest, n + 1);
+		}
+		for (int k = 0; k < 2; k++)
+			if (paths[i].m[k].method && !strcmp(method, paths[i].m[k].method))
+				return paths[i].m[k].route;
+		*allow = paths[i].allow;
+		return API_BAD_METHOD;
 	}
 	return API_NONE;
+}
+
+int api_route_role(enum api_route r)
+{
+	switch (r) {
+	case API_CARDS_IMPORT:
+	case API_CARD_PATCH:
+	case API_JOBS_CREATE:
+	case API_JOB_CANCEL:
+		return OTAD_ROLE_OPERATOR;
+	case API_TOKENS_LIST:
+	case API_TOKENS_CREATE:
+	case API_TOKEN_REVOKE:
+		return OTAD_ROLE_ADMIN;
+	default:
+		return OTAD_ROLE_READ_ONLY;
+	}
+}
+
+/* A decimal number of at most 18 digits into *v. */
+static bool number(const char *s, int64_t *v)
+{
+	if (!ident_digits(s, 1, 18))
+		return false;
+	*v = strtoll(s, NULL, 10);
+	return true;
+}
+
+static bool seen_twice(const struct api_kv *kv, unsigned n, unsigned i)
+{
+	for (unsigned k = 0; k < i; k++)
+		if (!strcmp(kv[k].key, kv[i].key))
+			return true;
+	return false;
+}
+
+static int query_limit(const char *v, unsigned *limit, char *err, size_t errlen)
+{
+	int64_t l;
+
+	if (!number(v, &l) || l < 1 || l > API_LIMIT_MAX) {
+		snprintf(err, errlen, "limit: 1 to %d", API_LIMIT_MAX);
+		return -EINVAL;
+	}
+	*limit = (unsigned)l;
+	return 0;
+}
+
+/* Unix seconds, or YYYY-MM-DDTHH:MM:SSZ (UTC), into Unix ms. */
+static bool when(const char *v, int64_t *ms)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	int64_t s;
+
+	if (number(v, &s) && s < 100000000000LL) {
+		*ms = s * 1000;
+		return true;
+	}
+	if (strlen(v) != 20)
+		return false;
+	end = strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return false;
+	*ms = (int64_t)timegm(&tm) * 1000;
+	return true;
+}
+
+int api_jobs_query(const struct api_kv *kv, unsigned n, struct otad_job_filter *f, char iccid[21], char *err,
+		   size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	f->state = -1;
+	f->limit = API_LIMIT_DEFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].value ? kv[i].value : "";
+
+		if (seen_twice(kv, n, i)) {
+			snprintf(err, errlen, "%.32s: given twice", k);
+			return -EINVAL;
+		}
+		if (!strcmp(k, "iccid")) {
+			if (!ident_digits(v, 18, 20)) {
+				snprintf(err, errlen, "iccid: 18 to 20 digits");
+				return -EINVAL;
+			}
+			snprintf(iccid, 21, "%s", v);
+			f->iccid = iccid;
+		} else if (!strcmp(k, "state")) {
+			f->state = -1;
+			for (int s = 0; s < OTAD_JOB_N_STATES; s++)
+				if (!strcmp(v, otad_job_state_names[s]))
+					f->state = s;
+			if (f->state < 0) {
+				snprintf(err, errlen, "state: a job state (queued, submitted, delivered, retrying, por-ok, "
+						      "por-error, timed-out, failed, unknown, ...)");
+				return -EINVAL;
+			}
+		} else if (!strcmp(k, "since")) {
+			if (!when(v, &f->since_ms)) {
+				snprintf(err, errlen, "since: Unix seconds or YYYY-MM-DDTHH:MM:SSZ");
+				return -EINVAL;
+			}
+		} else if (!strcmp(k, "limit")) {
+			if (query_limit(v, &f->limit, err, errlen))
+				return -EINVAL;
+		} else if (!strcmp(k, "cursor")) {
+			if (!number(v, &f->before_id) || f->before_id < 1) {
+				snprintf(err, errlen, "cursor: the next_cursor of the page before");
+				return -EINVAL;
+			}
+		} else {
+			snprintf(err, errlen, "unknown parameter '%.32s' (iccid, state, since, limit, cursor)", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int api_cards_query(const struct api_kv *kv, unsigned n, struct otad_card_filter *f, char cursor[21], char *err,
+		    size_t errlen)
+{
+	int st;
+
+	memset(f, 0, sizeof(*f));
+	f->limit = API_LIMIT_DEFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].value ? kv[i].value : "";
+
+		if (seen_twice(kv, n, i)) {
+			snprintf(err, errlen, "%.32s: given twice", k);
+			return -EINVAL;
+		}
+		if (!strcmp(k, "state")) {
+			st = otad_card_state_of(v);
+			if (st < 0) {
+				snprintf(err, errlen, "state: active, suspended, lost or retired");
+				return -EINVAL;
+			}
+			f->state = otad_card_states[st];
+		} else if (!strcmp(k, "batch")) {
+			if (!number(v, &f->batch) || f->batch < 1) {
+				snprintf(err, errlen, "batch: a batch id");
+				return -EINVAL;
+			}
+		} else if (!strcmp(k, "limit")) {
+			if (query_limit(v, &f->limit, err, errlen))
+				return -EINVAL;
+		} else if (!strcmp(k, "cursor")) {
+			if (!ident_digits(v, 18, 20)) {
+				snprintf(err, errlen, "cursor: the next_cursor of the page before");
+				return -EINVAL;
+			}
+			snprintf(cursor, 21, "%s", v);
+			f->after_iccid = cursor;
+		} else {
+			snprintf(err, errlen, "unknown parameter '%.32s' (state, batch, limit, cursor)", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int api_bearer(const char *header, const char **token)
@@ -84,7 +291,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 
 	memset(req, 0, sizeof(*req));
 	if (len > API_JSON_MAX) {
-		snprintf(err, errlen, "the body is larger than %d bytes", API_JSON_MAX);
+		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
 		return -EINVAL;
 	}
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -151,15 +358,16 @@ out:
 	return rc;
 }
 
-int api_token_parse(const char *body, size_t len, char *name, char *err, size_t errlen)
+int api_token_parse(const char *body, size_t len, char *name, int *role, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root, *n;
-	const char *v;
+	json_t *root, *n, *r, *v;
+	const char *key;
 	int rc = -EINVAL;
 
+	*role = OTAD_ROLE_OPERATOR;
 	if (len > API_JSON_MAX) {
-		snprintf(err, errlen, "the body is larger than %d bytes", API_JSON_MAX);
+		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
 		return -EINVAL;
 	}
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -167,15 +375,56 @@ int api_token_parse(const char *body, size_t len, char *name, char *err, size_t 
 		snprintf(err, errlen, "not JSON: %s", jerr.text);
 		return -EINVAL;
 	}
-	n = json_object_get(root, "name");
-	if (!json_is_object(root) || json_object_size(root) != 1 || !json_is_string(n) || json_string_length(n) < 1 ||
-	    json_string_length(n) > 64 ||
-	    strspn(v = json_string_value(n), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-		    json_string_length(n)) {
-		snprintf(err, errlen, "the body must be {\"name\": \"...\"}, 1 to 64 of A-Z a-z 0-9 . _ -");
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "the body must be {\"name\": \"...\", \"role\": \"...\"}");
 		goto out;
 	}
-	memcpy(name, v, json_string_length(n) + 1);
+	json_object_foreach(root, key, v)
+	{
+		if (strcmp(key, "name") && strcmp(key, "role")) {
+			snprintf(err, errlen, "unknown member '%.32s'", key);
+			goto out;
+		}
+	}
+	n = json_object_get(root, "name");
+	r = json_object_get(root, "role");
+	if (!json_is_string(n) || json_string_length(n) > 64 || strlen(json_string_value(n)) != json_string_length(n) ||
+	    !api_token_name_ok(json_string_value(n))) {
+		snprintf(err, errlen, "name: 1 to 64 of A-Z a-z 0-9 . _ -");
+		goto out;
+	}
+	if (r && (!json_is_string(r) || (*role = otad_role_of(json_string_value(r))) < 0)) {
+		snprintf(err, errlen, "role: read-only, operator or admin");
+		goto out;
+	}
+	memcpy(name, json_string_value(n), json_string_length(n) + 1);
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int api_card_patch_parse(const char *body, size_t len, int *state, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *s;
+	int rc = -EINVAL;
+
+	if (len > API_JSON_MAX) {
+		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
+		return -EINVAL;
+	}
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "not JSON: %s", jerr.text);
+		return -EINVAL;
+	}
+	s = json_object_get(root, "state");
+	if (!json_is_object(root) || json_object_size(root) != 1 || !json_is_string(s) ||
+	    (*state = otad_card_state_of(json_string_value(s))) < 0) {
+		snprintf(err, errlen, "the body must be {\"state\": \"active|suspended|lost|retired\"}");
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(root);

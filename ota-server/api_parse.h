@@ -1,41 +1,84 @@
 /* simpki-otad's operator API, the parts that read a request (pure functions; every length bounded):
  *
  *   Authorization: Bearer TOKEN            TOKEN: 16 to 128 printable characters
- *   POST /v1/cards/import                  body: the vendor CSV (card_import.h)
- *   GET  /v1/cards/{iccid}                 iccid: 18 to 20 digits
- *   POST /v1/jobs                          body: {"iccid": "...", "tar": "b00010", "apdus": ["hex", ...],
- *                                                 "idempotent": true|false (optional)}
- *   GET  /v1/jobs/{id}                     id: 1 to 18 digits
- *   POST /v1/tokens                        body: {"name": "..."} (1 to 64 of A-Z a-z 0-9 . _ -); administrator only
+ *   POST   /v1/cards/import                body: the vendor CSV (card_import.h)                      operator
+ *   GET    /v1/cards?state=&batch=&limit=&cursor=   a page of cards, by ICCID                           read-only
+ *   GET    /v1/cards/{iccid}               iccid: 18 to 20 digits (else 400)                          read-only
+ *   PATCH  /v1/cards/{iccid}               body: {"state": "active|suspended|lost|retired"}           operator
+ *   GET    /v1/jobs?iccid=&state=&since=&limit=&cursor=   a page of jobs, newest first                 read-only
+ *   POST   /v1/jobs                        body: {"iccid": "...", "tar": "b00010", "apdus": ["hex", ...],
+ *                                                 "idempotent": true|false (optional)}              operator
+ *   GET    /v1/jobs/{id}                   id: 1 to 18 digits (else 400)                              read-only
+ *   DELETE /v1/jobs/{id}                   cancel a job not yet handed to the SMSC                    operator
+ *   GET    /v1/imports/{id}                an import's progress and result                           read-only
+ *   GET    /v1/tokens                      the valid tokens (names, roles; never the tokens)         admin
+ *   POST   /v1/tokens                      body: {"name": "...", "role": "read-only|operator|admin"}  admin
+ *   DELETE /v1/tokens/{name}               revoke                                                    admin
  *
- * A job body is a JSON object of at most API_JSON_MAX bytes with exactly those members: the ICCID, the TAR as 6
+ * Query parameters: limit 1 to 1000 (default 100); cursor: the next_cursor of the page before (a job id, an
+ * ICCID); since: Unix seconds or YYYY-MM-DDTHH:MM:SSZ; state: a job state (otad_job_state_names) or a card state
+ * (otad_card_states); batch: a batch id. Unknown parameters, or one given twice, are a 400.
+ *
+ * A job body is a JSON object of at most the API's JSON limit with exactly those members: the ICCID, the TAR as 6
  * hex digits, 1 to 64 APDUs, each a compact command in hex (CLA INS P1 P2 P3 and P3 bytes), their total at most
  * OTAD_JOB_SCRIPT_MAX bytes, and optionally whether running the script twice does no harm (default: true when
  * every command only reads, api_apdu_reads()). Anything else is a 400 with a message saying what.
  */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "otad_db.h"
 
-#define API_JSON_MAX 65536
+#define API_JSON_MAX (1u << 20) /* the parsers' bound; the daemon's limit (api body-limit json) is at most this */
 #define API_TOKEN_MIN 16
 #define API_TOKEN_MAX 128
 
 enum api_route {
 	API_NONE = 0,	   /* no such path: 404 */
 	API_CARDS_IMPORT,  /* POST */
+	API_CARDS_LIST,	   /* GET */
 	API_CARD_GET,	   /* GET, arg: the ICCID */
+	API_CARD_PATCH,	   /* PATCH, arg: the ICCID */
+	API_JOBS_LIST,	   /* GET */
 	API_JOBS_CREATE,   /* POST */
 	API_JOB_GET,	   /* GET, arg: the id */
+	API_JOB_CANCEL,	   /* DELETE, arg: the id */
+	API_IMPORT_GET,	   /* GET, arg: the id */
+	API_TOKENS_LIST,   /* GET */
 	API_TOKENS_CREATE, /* POST */
-	API_BAD_METHOD,	   /* a known path with another method: 405 */
+	API_TOKEN_REVOKE,  /* DELETE, arg: the name */
+	API_BAD_METHOD,	   /* a known path with another method: 405 (allow: the methods it has) */
+	API_BAD_ICCID,	   /* /v1/cards/X with X not an ICCID: 400 */
+	API_BAD_ID,	   /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
 };
 
-/*! Which resource \a method and \a url name; the ICCID or job id goes to \a arg (API_ROUTE_ARG_MAX bytes). */
-#define API_ROUTE_ARG_MAX 24
-enum api_route api_route(const char *method, const char *url, char *arg);
+/*! Which resource \a method and \a url name; the ICCID, id or token name goes to \a arg (API_ROUTE_ARG_MAX
+ *  bytes); for API_BAD_METHOD, *allow is the methods the path has ("GET, POST"). */
+#define API_ROUTE_ARG_MAX 72
+enum api_route api_route(const char *method, const char *url, char *arg, const char **allow);
+
+/*! The least role (enum otad_role) a route needs. */
+int api_route_role(enum api_route r);
+
+/* One query parameter, as the HTTP library gives them. */
+struct api_kv {
+	const char *key, *value;
+};
+#define API_QUERY_MAX 8
+#define API_LIMIT_DEFAULT 100
+#define API_LIMIT_MAX 1000
+
+/*! GET /v1/jobs's parameters into \a f (its iccid points into \a iccid, 21 bytes). \returns 0; -EINVAL with
+ *  \a err */
+int api_jobs_query(const struct api_kv *kv, unsigned n, struct otad_job_filter *f, char iccid[21], char *err,
+		   size_t errlen);
+/*! GET /v1/cards's parameters into \a f (its after_iccid points into \a cursor, 21 bytes). \returns 0; -EINVAL */
+int api_cards_query(const struct api_kv *kv, unsigned n, struct otad_card_filter *f, char cursor[21], char *err,
+		    size_t errlen);
+/*! PATCH /v1/cards/{iccid}'s body: the new state (enum otad_card_state). \returns 0; -EINVAL with \a err */
+int api_card_patch_parse(const char *body, size_t len, int *state, char *err, size_t errlen);
 
 /*! The token of an Authorization header value ("Bearer TOKEN"). \returns its length; -EINVAL */
 int api_bearer(const char *header, const char **token);
@@ -55,5 +98,8 @@ bool api_apdu_reads(const uint8_t *apdu, size_t len);
 /*! Read a job body. \returns 0; -EINVAL with \a err saying what is wrong */
 int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *err, size_t errlen);
 
-/*! Read a token request's body: the new token's name into \a name (65 bytes). \returns 0; -EINVAL with \a err */
-int api_token_parse(const char *body, size_t len, char *name, char *err, size_t errlen);
+/*! Read a token request's body: the new token's name into \a name (65 bytes), its role (default operator).
+ *  \returns 0; -EINVAL with \a err */
+int api_token_parse(const char *body, size_t len, char *name, int *role, char *err, size_t errlen);
+/*! Whether \a name is a token name: 1 to 64 of A-Z a-z 0-9 . _ - */
+bool api_token_name_ok(const char *name);

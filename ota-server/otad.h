@@ -33,6 +33,7 @@ enum otad_ctr {
 	OTAD_CTR_POR_UNVERIFIED,
 	OTAD_CTR_DELIVER_BAD,
 	OTAD_CTR_SMPP_RESP_TIMEOUTS,
+	OTAD_CTR_API_LIMITED,
 };
 extern const struct rate_ctr_group_desc otad_ctrg_desc; /* otad_log.c: the counters above */
 

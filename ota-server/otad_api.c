@@ -1,8 +1,14 @@
 /* simpki-otad's operator API: HTTP/JSON on libmicrohttpd, run from the libosmocore select loop (MHD's epoll fd is
- * one osmo_fd; MHD's timeout one osmo_timer), so handlers run in the daemon's single thread. Requests and answers
- * are in api_parse.h and docs/otad.md. Every request needs a bearer token: the administrator's (SIMPKI_API_TOKEN
- * when the daemon started) or one made with POST /v1/tokens or the VTY; tokens are compared by their SHA-256, in
- * constant time for the administrator's, and never logged. */
+ * one osmo_fd; MHD's timeout one osmo_timer), so handlers run in the daemon's single thread. Routes and bodies are
+ * in api_parse.h, error codes in api_error.h, the whole reference in docs/otad.md.
+ *
+ * A request is judged on its headers, before any byte of its body is read (MHD's first call): the token (the
+ * administrator's, SIMPKI_API_TOKEN when the daemon started, or a token of the database with its role), the
+ * client's allowance (per token; per client address for requests without a valid token, so an anonymous flood
+ * uses up only its own), the path and method, the role, and the announced length against the limit. An answer
+ * given then makes MHD drop the body and close the connection. A body that grows beyond the limit while it is
+ * read (no Content-Length) ends the connection. Tokens are compared by their SHA-256, in constant time for the
+ * administrator's, and never logged. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -24,15 +30,22 @@
 
 #include <simpki/ota.h>
 
+#include "api_error.h"
 #include "api_parse.h"
+#include "api_ratelimit.h"
 #include "otad.h"
 #include "otad_api.h"
 #include "otad_job.h"
 #include "otad_tls.h"
 
-#define IMPORT_MAX (512u << 20) /* a vendor file: 512 MiB (a million cards take ~150 MiB) */
-
-struct otad_api_cfg otad_api_cfg = { .ip = NULL, .port = 8480, .rate = 1000 };
+struct otad_api_cfg otad_api_cfg = {
+	.ip = NULL,
+	.port = 8480,
+	.rate = 100,
+	.rate_anonymous = 10,
+	.json_max = 64u << 10,
+	.import_max = 512u << 20,
+};
 
 static struct MHD_Daemon *mhd;
 static struct osmo_fd mhd_ofd;
@@ -40,13 +53,16 @@ static struct osmo_timer_list mhd_timer;
 static char mhd_url[64]; /* "" until it listens */
 static uint8_t admin_hash[32];
 static bool have_admin;
-static time_t rate_sec;
-static unsigned rate_n;
+static struct api_ratelimit *limits;
 
+/* One request, from its headers to its answer. */
 struct api_req {
+	enum api_route route;
+	char arg[API_ROUTE_ARG_MAX];
+	struct otad_token who; /* who.role: what it may do */
+	size_t max;	       /* the body limit of this route */
 	char *body;
 	size_t len, cap;
-	bool too_big;
 };
 
 static void sha256(const char *s, size_t n, uint8_t out[32])
@@ -67,15 +83,17 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
+		MHD_add_response_header(r, "Retry-After", "1");
 	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+static enum MHD_Result send_error(struct MHD_Connection *c, enum api_error e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+static enum MHD_Result send_error(struct MHD_Connection *c, enum api_error e, const char *fmt, ...)
 {
 	char msg[300];
 	va_list ap;
@@ -83,22 +101,73 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return send_json(c, status, json_pack("{s:s}", "error", msg));
+	return send_json(c, api_error_status(e),
+			 json_pack("{s:{s:s,s:s}}", "error", "code", api_error_code(e), "message", msg));
 }
 
-/* 0: the administrator; 1: another token; -1: none */
-static int who(struct MHD_Connection *c)
+static enum MHD_Result send_405(struct MHD_Connection *c, const char *method, const char *url, const char *allow)
+{
+	char *s;
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+	json_t *j = json_pack("{s:{s:s,s:s++++}}", "error", "code", api_error_code(API_E_METHOD_NOT_ALLOWED),
+			      "message", method, " is not allowed on ", url, "; allowed: ", allow);
+
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Allow", allow);
+	rc = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* The token of the request into *t, its SHA-256 into \a h. \returns 0; -ENOENT (none, or not valid); -EIO */
+static int who(struct MHD_Connection *c, struct otad_token *t, uint8_t h[32])
 {
 	const char *token;
-	uint8_t h[32];
 	int n = api_bearer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &token);
 
 	if (n < 0)
-		return -1;
+		return -ENOENT;
 	sha256(token, (size_t)n, h);
-	if (have_admin && !CRYPTO_memcmp(h, admin_hash, sizeof(h)))
+	if (have_admin && !CRYPTO_memcmp(h, admin_hash, 32)) {
+		memset(t, 0, sizeof(*t));
+		snprintf(t->name, sizeof(t->name), "admin");
+		t->role = OTAD_ROLE_ADMIN;
 		return 0;
-	return otad_db_token_known(g_otad->db, h) == 1 ? 1 : -1;
+	}
+	return otad_db_token_lookup(g_otad->db, h, t);
+}
+
+/* The allowance key of a request without a valid token: its client address. */
+static void client_key(struct MHD_Connection *c, uint8_t key[32])
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN + 8] = "?";
+
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr + 5,
+			  INET6_ADDRSTRLEN);
+	memcpy(addr, "addr ", 5);
+	sha256(addr, strlen(addr), key);
+}
+
+static void ctr(unsigned idx)
+{
+	rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, idx));
+}
+
+/* ---- cards --------------------------------------------------------------------------------------------------- */
+
+static json_t *card_json(const struct otad_card *card)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:i}", "iccid", card->iccid, "imsi", card->imsi, "msisdn",
+			 card->msisdn, "state", card->state, "batch", (json_int_t)card->batch, "keysets",
+			 card->keysets);
 }
 
 static enum MHD_Result import_cards(struct MHD_Connection *c, struct api_req *r)
@@ -114,7 +183,7 @@ static enum MHD_Result import_cards(struct MHD_Connection *c, struct api_req *r)
 	if (rc == -EIO) {
 		talloc_free(tmp);
 		json_decref(rejected);
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error: nothing imported");
+		return send_error(c, API_E_DATABASE, "database error: nothing imported");
 	}
 	for (unsigned i = 0; i < rep.n_rejects; i++) {
 		json_array_append_new(
@@ -122,7 +191,7 @@ static enum MHD_Result import_cards(struct MHD_Connection *c, struct api_req *r)
 		all_known &= strstr(rep.rejects[i].reason, "already") != NULL;
 	}
 	if (rep.rejected) {
-		rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_IMPORTS_REFUSED));
+		ctr(OTAD_CTR_IMPORTS_REFUSED);
 		LOGP(DAPI, LOGL_NOTICE, "import refused: %u lines rejected\n", rep.rejected);
 		status = all_known ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
 	} else {
@@ -143,87 +212,255 @@ static enum MHD_Result get_card(struct MHD_Connection *c, const char *iccid)
 	int rc = otad_db_card_get(g_otad->db, iccid, &card);
 
 	if (rc == -ENOENT)
-		return send_error(c, MHD_HTTP_NOT_FOUND, "no card with ICCID %s", iccid);
+		return send_error(c, API_E_CARD_NOT_FOUND, "no card with ICCID %s", iccid);
 	if (rc)
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error");
+		return send_error(c, API_E_DATABASE, "database error");
+	return send_json(c, MHD_HTTP_OK, card_json(&card));
+}
+
+static enum MHD_Result patch_card(struct MHD_Connection *c, struct api_req *r)
+{
+	struct otad_card card;
+	char err[160], old[16];
+	int state, rc;
+
+	if (api_card_patch_parse(r->body ? r->body : "", r->len, &state, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	rc = otad_db_card_set_state(g_otad->db, r->arg, state, old);
+	if (rc == -ENOENT)
+		return send_error(c, API_E_CARD_NOT_FOUND, "no card with ICCID %s", r->arg);
+	if (rc == -EPERM)
+		return send_error(c, API_E_CARD_RETIRED, "card %s is retired: it stays retired", r->arg);
+	if (rc || otad_db_card_get(g_otad->db, r->arg, &card))
+		return send_error(c, API_E_DATABASE, "database error");
+	if (strcmp(old, card.state))
+		LOGP(DAPI, LOGL_NOTICE, "card %s: %s -> %s (token '%s')\n", r->arg, old, card.state, r->who.name);
+	return send_json(c, MHD_HTTP_OK, card_json(&card));
+}
+
+struct query {
+	struct api_kv kv[API_QUERY_MAX];
+	unsigned n;
+	bool too_many;
+};
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct query *q = cls;
+
+	if (q->n == API_QUERY_MAX) {
+		q->too_many = true;
+		return MHD_NO;
+	}
+	q->kv[q->n].key = key;
+	q->kv[q->n++].value = value;
+	return MHD_YES;
+}
+
+static bool get_query(struct MHD_Connection *c, struct query *q)
+{
+	memset(q, 0, sizeof(*q));
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, q);
+	return !q->too_many;
+}
+
+static void add_card(const struct otad_card *card, void *priv)
+{
+	json_array_append_new(priv, card_json(card));
+}
+
+static enum MHD_Result list_cards(struct MHD_Connection *c)
+{
+	struct otad_card_filter f;
+	struct query q;
+	char err[160], cursor[21];
+	json_t *a;
+	int n;
+
+	if (!get_query(c, &q))
+		return send_error(c, API_E_INVALID_REQUEST, "at most %d query parameters", API_QUERY_MAX);
+	if (api_cards_query(q.kv, q.n, &f, cursor, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	a = json_array();
+	n = otad_db_cards_list(g_otad->db, &f, add_card, a);
+	if (n < 0) {
+		json_decref(a);
+		return send_error(c, API_E_DATABASE, "database error");
+	}
 	return send_json(c, MHD_HTTP_OK,
-			 json_pack("{s:s,s:s,s:s,s:s,s:I,s:i}", "iccid", card.iccid, "imsi", card.imsi, "msisdn",
-				   card.msisdn, "state", card.state, "batch", (json_int_t)card.batch, "keysets",
-				   card.keysets));
+			 json_pack("{s:o,s:o}", "cards", a, "next_cursor",
+				   (unsigned)n == f.limit ?
+					   json_object_get(json_array_get(a, (size_t)n - 1), "iccid") :
+					   json_null()));
+}
+
+/* ---- jobs ---------------------------------------------------------------------------------------------------- */
+
+static json_t *job_json(const struct otad_job_row *j)
+{
+	json_t *por = json_null(), *o;
+	char sw[5];
+
+	if (j->por_status >= 0) {
+		json_t *resp = json_null();
+
+		if (j->por_commands >= 0) {
+			snprintf(sw, sizeof(sw), "%04x", j->por_last_sw);
+			resp = json_pack("{s:i,s:s,s:s}", "commands", j->por_commands, "last_sw", sw, "last_data",
+					 osmo_hexdump_nospc(j->por_last_data, j->por_last_len));
+		}
+		por = json_pack("{s:i,s:s,s:b,s:o}", "status", j->por_status, "status_name",
+				ota_por_status_name((uint8_t)j->por_status), "authenticated", j->por_authenticated == 1,
+				"response", resp);
+	}
+	o = json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I,s:o}", "id", (json_int_t)j->id, "iccid", j->iccid, "state",
+		      otad_job_state_names[j->state], "idempotent", j->idempotent, "tries", j->attempts, "counter",
+		      (json_int_t)j->counter, "created", (json_int_t)j->created_ms, "updated",
+		      (json_int_t)j->updated_ms, "por", por);
+	if (j->error[0])
+		json_object_set_new(o, "error", json_string(j->error));
+	return o;
+}
+
+static void add_job(const struct otad_job_row *j, void *priv)
+{
+	json_array_append_new(priv, job_json(j));
+}
+
+static enum MHD_Result list_jobs(struct MHD_Connection *c)
+{
+	struct otad_job_filter f;
+	struct query q;
+	char err[200], iccid[21];
+	json_t *a, *last;
+	int n;
+
+	if (!get_query(c, &q))
+		return send_error(c, API_E_INVALID_REQUEST, "at most %d query parameters", API_QUERY_MAX);
+	if (api_jobs_query(q.kv, q.n, &f, iccid, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	a = json_array();
+	n = otad_db_jobs_list(g_otad->db, &f, add_job, a);
+	if (n < 0) {
+		json_decref(a);
+		return send_error(c, API_E_DATABASE, "database error");
+	}
+	last = (unsigned)n == f.limit ? json_object_get(json_array_get(a, (size_t)n - 1), "id") : NULL;
+	return send_json(c, MHD_HTTP_OK,
+			 json_pack("{s:o,s:o}", "jobs", a, "next_cursor",
+				   last ? json_sprintf("%lld", (long long)json_integer_value(last)) : json_null()));
 }
 
 static enum MHD_Result create_job(struct MHD_Connection *c, struct api_req *r)
 {
 	static struct api_job_req req;
+	struct otad_card card;
 	char err[200];
 	int64_t id;
 	int rc;
 
 	if (api_job_parse(r->body ? r->body : "", r->len, &req, err, sizeof(err)))
-		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", err);
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	rc = otad_db_card_get(g_otad->db, req.iccid, &card);
+	if (rc == -ENOENT)
+		return send_error(c, API_E_CARD_NOT_FOUND, "no card with ICCID %s", req.iccid);
+	if (rc)
+		return send_error(c, API_E_DATABASE, "database error");
+	if (strcmp(card.state, "active"))
+		return send_error(c, API_E_CARD_NOT_ACTIVE, "card %s is %s: jobs go only to active cards", req.iccid,
+				  card.state);
 	if (!otad_smsc_pick() || !smpp_esme_bound(otad_smsc_pick()))
-		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the SMSC is unreachable: try again later");
+		return send_error(c, API_E_SMSC_UNAVAILABLE, "the SMSC is unreachable: try again later");
 	rc = otad_job_create(req.iccid, req.tar, req.script, req.script_len, req.idempotent, &id, err, sizeof(err));
 	if (rc == -ENOENT)
-		return send_error(c, MHD_HTTP_NOT_FOUND, "%s", err);
+		return send_error(c, API_E_KEYSET_NOT_FOUND, "%s", err);
 	if (rc == -EINVAL)
-		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", err);
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
 	if (rc)
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", err);
+		return send_error(c, rc == -EIO ? API_E_DATABASE : API_E_INTERNAL, "%s", err);
+	LOGP(DAPI, LOGL_INFO, "job %lld for card %s (token '%s')\n", (long long)id, req.iccid, r->who.name);
 	return send_json(c, MHD_HTTP_CREATED, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
 static enum MHD_Result get_job(struct MHD_Connection *c, const char *arg)
 {
 	static struct otad_job_row j;
-	json_t *por = json_null(), *o;
-	char sw[5];
 	int rc = otad_db_job_get(g_otad->db, strtoll(arg, NULL, 10), &j);
 
 	if (rc == -ENOENT)
-		return send_error(c, MHD_HTTP_NOT_FOUND, "no job %s", arg);
+		return send_error(c, API_E_JOB_NOT_FOUND, "no job %s", arg);
 	if (rc)
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error");
-	if (j.por_status >= 0) {
-		json_t *resp = json_null();
-
-		if (j.por_commands >= 0) {
-			snprintf(sw, sizeof(sw), "%04x", j.por_last_sw);
-			resp = json_pack("{s:i,s:s,s:s}", "commands", j.por_commands, "last_sw", sw, "last_data",
-					 osmo_hexdump_nospc(j.por_last_data, j.por_last_len));
-		}
-		por = json_pack("{s:i,s:s,s:b,s:o}", "status", j.por_status, "status_name",
-				ota_por_status_name((uint8_t)j.por_status), "authenticated", j.por_authenticated == 1,
-				"response", resp);
-	}
-	o = json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:o}", "id", (json_int_t)j.id, "iccid", j.iccid, "state",
-		      otad_job_state_names[j.state], "idempotent", j.idempotent, "tries", j.attempts, "counter",
-		      (json_int_t)j.counter, "por", por);
-	if (j.error[0])
-		json_object_set_new(o, "error", json_string(j.error));
-	return send_json(c, MHD_HTTP_OK, o);
+		return send_error(c, API_E_DATABASE, "database error");
+	return send_json(c, MHD_HTTP_OK, job_json(&j));
 }
 
-static enum MHD_Result create_token(struct MHD_Connection *c, struct api_req *r, int role)
+static enum MHD_Result cancel_job(struct MHD_Connection *c, struct api_req *r)
+{
+	static struct otad_job_row j;
+	int64_t id = strtoll(r->arg, NULL, 10);
+	char err[160];
+	int rc = otad_job_cancel(id, err, sizeof(err));
+
+	if (rc == -ENOENT)
+		return send_error(c, API_E_JOB_NOT_FOUND, "no job %s", r->arg);
+	if (rc == -EBUSY)
+		return send_error(c, API_E_JOB_NOT_CANCELLABLE, "%s", err);
+	if (rc || otad_db_job_get(g_otad->db, id, &j))
+		return send_error(c, API_E_DATABASE, "database error");
+	LOGP(DAPI, LOGL_NOTICE, "job %s cancelled (token '%s')\n", r->arg, r->who.name);
+	return send_json(c, MHD_HTTP_OK, job_json(&j));
+}
+
+/* ---- tokens -------------------------------------------------------------------------------------------------- */
+
+static enum MHD_Result create_token(struct MHD_Connection *c, struct api_req *r)
 {
 	char name[65], err[160], token[65];
-	int rc;
+	int rc, role;
 
-	if (role != 0)
-		return send_error(c, MHD_HTTP_FORBIDDEN, "only the administrator makes tokens");
-	if (api_token_parse(r->body ? r->body : "", r->len, name, err, sizeof(err)))
-		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", err);
-	rc = otad_api_token_new(name, token);
+	if (api_token_parse(r->body ? r->body : "", r->len, name, &role, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	rc = otad_api_token_new(name, (enum otad_role)role, token);
 	if (rc == -EEXIST)
-		return send_error(c, MHD_HTTP_CONFLICT, "a token named %s exists", name);
+		return send_error(c, API_E_TOKEN_EXISTS, "a token named %s exists", name);
 	if (rc)
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot make a token");
-	rc = send_json(c, MHD_HTTP_CREATED, json_pack("{s:s,s:s}", "name", name, "token", token));
+		return send_error(c, API_E_INTERNAL, "cannot make a token");
+	rc = send_json(c, MHD_HTTP_CREATED,
+		       json_pack("{s:s,s:s,s:s}", "name", name, "role", otad_role_names[role], "token", token));
 	OPENSSL_cleanse(token, sizeof(token));
 	return rc;
 }
 
-int otad_api_token_new(const char *name, char token[65])
+static void add_token(const struct otad_token *t, void *priv)
+{
+	json_array_append_new(priv, json_pack("{s:s,s:s,s:I}", "name", t->name, "role", otad_role_names[t->role],
+					      "created", (json_int_t)t->created_ms));
+}
+
+static enum MHD_Result list_tokens(struct MHD_Connection *c)
+{
+	json_t *a = json_array();
+
+	if (otad_db_tokens_list(g_otad->db, false, add_token, a)) {
+		json_decref(a);
+		return send_error(c, API_E_DATABASE, "database error");
+	}
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:b,s:o}", "admin_from_environment", have_admin, "tokens", a));
+}
+
+static enum MHD_Result revoke_token(struct MHD_Connection *c, struct api_req *r)
+{
+	int rc = otad_db_token_revoke(g_otad->db, r->arg);
+
+	if (rc == -ENOENT)
+		return send_error(c, API_E_TOKEN_NOT_FOUND, "no valid token named %s", r->arg);
+	if (rc)
+		return send_error(c, API_E_DATABASE, "database error");
+	LOGP(DAPI, LOGL_NOTICE, "API token '%s' revoked (token '%s')\n", r->arg, r->who.name);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:s,s:b}", "name", r->arg, "revoked", 1));
+}
+
+int otad_api_token_new(const char *name, enum otad_role role, char token[65])
 {
 	uint8_t raw[32], h[32];
 	int rc;
@@ -234,81 +471,149 @@ int otad_api_token_new(const char *name, char token[65])
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	sha256(token, 64, h);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	rc = otad_db_token_add(g_otad->db, name, h);
+	rc = otad_db_token_add(g_otad->db, name, h, role);
 	if (rc)
 		OPENSSL_cleanse(token, 65);
 	else
-		LOGP(DAPI, LOGL_NOTICE, "API token '%s' created\n", name);
+		LOGP(DAPI, LOGL_NOTICE, "API token '%s' (%s) created\n", name, otad_role_names[role]);
 	return rc;
+}
+
+/* ---- the request's life -------------------------------------------------------------------------------------- */
+
+/* MHD's first call: everything that can be judged from the headers. \returns an answer queued (or MHD_NO); or,
+ * with *go set, MHD_YES to read the body. */
+static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, const char *method, struct api_req *r,
+				  bool *go)
+{
+	const char *allow, *cl;
+	struct timespec t;
+	uint8_t key[32];
+	int rc;
+
+	*go = false;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	rc = who(c, &r->who, key);
+	if (rc == -EIO)
+		return send_error(c, API_E_DATABASE, "database error");
+	if (rc) {
+		client_key(c, key);
+		if (!api_ratelimit_take(limits, key, otad_api_cfg.rate_anonymous, t.tv_sec)) {
+			ctr(OTAD_CTR_API_LIMITED);
+			return send_error(c, API_E_RATE_LIMITED, "more than %u requests per second without a valid token",
+					  otad_api_cfg.rate_anonymous);
+		}
+		return send_error(c, API_E_UNAUTHORIZED, "a valid bearer token is needed (Authorization: Bearer ...)");
+	}
+	/* a token's allowance is keyed by its hash, a client address's by the hash of "addr A.B.C.D" */
+	if (!api_ratelimit_take(limits, key, otad_api_cfg.rate, t.tv_sec)) {
+		ctr(OTAD_CTR_API_LIMITED);
+		return send_error(c, API_E_RATE_LIMITED, "more than %u requests per second for token '%s'",
+				  otad_api_cfg.rate, r->who.name);
+	}
+	r->route = api_route(method, url, r->arg, &allow);
+	switch (r->route) {
+	case API_NONE:
+		return send_error(c, API_E_NOT_FOUND, "no such resource: %s", url);
+	case API_BAD_METHOD:
+		return send_405(c, method, url, allow);
+	case API_BAD_ICCID:
+		return send_error(c, API_E_INVALID_ICCID, "not an ICCID (18 to 20 digits): %s", url);
+	case API_BAD_ID:
+		return send_error(c, API_E_INVALID_ID, "not an id (a number): %s", url);
+	default:
+		break;
+	}
+	if ((int)r->who.role < api_route_role(r->route))
+		return send_error(c, API_E_FORBIDDEN, "token '%s' (%s) may not do this: it needs %s", r->who.name,
+				  otad_role_names[r->who.role], otad_role_names[api_route_role(r->route)]);
+	r->max = r->route == API_CARDS_IMPORT ? otad_api_cfg.import_max : otad_api_cfg.json_max;
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > r->max)
+		return send_error(c, API_E_BODY_TOO_LARGE, "the body is larger than %zu bytes", r->max);
+	*go = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result take_body(struct api_req *r, const char *upload, size_t n)
+{
+	if (r->len + n > r->max) {
+		LOGP(DAPI, LOGL_NOTICE, "a body grew beyond %zu bytes: connection closed (token '%s')\n", r->max,
+		     r->who.name);
+		return MHD_NO;
+	}
+	if (r->len + n + 1 > r->cap) {
+		size_t cap = (r->len + n + 1) * 2;
+		char *b;
+
+		if (cap > r->max + 1)
+			cap = r->max + 1;
+		b = talloc_size(r, cap); /* not realloc: the old copy is wiped, it may hold keys */
+		if (!b)
+			return MHD_NO;
+		if (r->body) {
+			memcpy(b, r->body, r->len);
+			OPENSSL_cleanse(r->body, r->len);
+			talloc_free(r->body);
+		}
+		r->body = b;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, upload, n);
+	r->len += n;
+	r->body[r->len] = 0;
+	return MHD_YES;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct api_req *r = *con_cls;
-	char arg[API_ROUTE_ARG_MAX];
-	enum api_route route = api_route(method, url, arg);
-	struct timespec t;
-	int role;
+	enum MHD_Result rc;
+	bool go;
 
 	if (!r) {
 		r = talloc_zero(g_otad->ctx, struct api_req);
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
-		return MHD_YES;
+		rc = first_call(c, url, method, r, &go);
+		if (!go)
+			r->route = API_NONE; /* answered: nothing more happens for it */
+		return rc;
 	}
 	if (*upload_size) {
-		size_t max = route == API_CARDS_IMPORT ? IMPORT_MAX : API_JSON_MAX;
-
-		if (!r->too_big && r->len + *upload_size <= max) {
-			if (r->len + *upload_size + 1 > r->cap) {
-				size_t cap = (r->len + *upload_size + 1) * 2;
-				char *b = talloc_realloc_size(r, r->body, cap > max + 1 ? max + 1 : cap);
-
-				if (!b)
-					return MHD_NO;
-				r->body = b;
-				r->cap = cap > max + 1 ? max + 1 : cap;
-			}
-			memcpy(r->body + r->len, upload, *upload_size);
-			r->len += *upload_size;
-			r->body[r->len] = 0;
-		} else {
-			r->too_big = true;
-		}
+		rc = take_body(r, upload, *upload_size);
 		*upload_size = 0;
-		return MHD_YES;
+		return rc;
 	}
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	if (t.tv_sec != rate_sec) {
-		rate_sec = t.tv_sec;
-		rate_n = 0;
-	}
-	if (otad_api_cfg.rate && ++rate_n > otad_api_cfg.rate)
-		return send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "more than %u requests per second", otad_api_cfg.rate);
-	role = who(c);
-	if (role < 0)
-		return send_error(c, MHD_HTTP_UNAUTHORIZED,
-				  "a valid bearer token is needed (Authorization: Bearer ...)");
-	if (r->too_big)
-		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
-	switch (route) {
+	switch (r->route) {
 	case API_CARDS_IMPORT:
 		return import_cards(c, r);
+	case API_CARDS_LIST:
+		return list_cards(c);
 	case API_CARD_GET:
-		return get_card(c, arg);
+		return get_card(c, r->arg);
+	case API_CARD_PATCH:
+		return patch_card(c, r);
+	case API_JOBS_LIST:
+		return list_jobs(c);
 	case API_JOBS_CREATE:
 		return create_job(c, r);
 	case API_JOB_GET:
-		return get_job(c, arg);
+		return get_job(c, r->arg);
+	case API_JOB_CANCEL:
+		return cancel_job(c, r);
+	case API_IMPORT_GET:
+		return send_error(c, API_E_IMPORT_NOT_FOUND, "no import %s", r->arg);
+	case API_TOKENS_LIST:
+		return list_tokens(c);
 	case API_TOKENS_CREATE:
-		return create_token(c, r, role);
-	case API_BAD_METHOD:
-		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "%s is not allowed on %s", method, url);
+		return create_token(c, r);
+	case API_TOKEN_REVOKE:
+		return revoke_token(c, r);
 	default:
-		return send_error(c, MHD_HTTP_NOT_FOUND, "no such resource: %s", url);
+		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}
 }
 
@@ -390,9 +695,16 @@ int otad_api_start(char *err, size_t errlen)
 	osmo_fd_setup(&mhd_ofd, info->epoll_fd, OSMO_FD_READ, mhd_fd_cb, NULL, 0);
 	osmo_fd_register(&mhd_ofd);
 	osmo_timer_setup(&mhd_timer, mhd_timer_cb, NULL);
+	if (!limits)
+		limits = api_ratelimit_alloc(g_otad->ctx);
 	snprintf(mhd_url, sizeof(mhd_url), "%s://%s:%u/v1/", tls ? "https" : "http", ip, otad_api_cfg.port);
 	LOGP(DAPI, LOGL_NOTICE, "operator API on %s%s\n", mhd_url, tls ? " (TLS)" : "");
 	return 0;
+}
+
+bool otad_api_has_admin(void)
+{
+	return have_admin;
 }
 
 const char *otad_api_url(void)

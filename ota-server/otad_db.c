@@ -51,6 +51,18 @@ static const char *const migrations[] = {
 	 "UPDATE jobs SET counters = counter WHERE counter IS NOT NULL;"
 	 "UPDATE jobs SET por_authenticated = 1 WHERE por_status IS NOT NULL;"
 	 "CREATE INDEX jobs_late ON jobs (msisdn, id) WHERE state IN ('timed-out', 'unknown');"),
+	/* to version 5: a fleet API (token roles and revocation, lists by card and state) */
+	("CREATE TABLE tokens_v5 (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash BLOB NOT NULL UNIQUE,"
+	 " role TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);"
+	 "INSERT INTO tokens_v5 (id, name, hash, role, created_at)"
+	 " SELECT id, name, hash, 'operator', created_at FROM tokens;"
+	 "DROP TABLE tokens;"
+	 "ALTER TABLE tokens_v5 RENAME TO tokens;"
+	 "CREATE UNIQUE INDEX tokens_name ON tokens (name) WHERE revoked_at IS NULL;"
+	 "CREATE INDEX jobs_iccid ON jobs (iccid, id);"
+	 "CREATE INDEX jobs_state ON jobs (state, id);"
+	 "CREATE INDEX cards_state ON cards (state, iccid);"
+	 "CREATE INDEX cards_batch ON cards (batch, iccid);"),
 };
 
 static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
@@ -390,6 +402,17 @@ out:
 
 /* ---- cards, key sets, counters ------------------------------------------------------------------------------- */
 
+static void card_from_row(sqlite3_stmt *st, struct otad_card *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->iccid, sizeof(c->iccid), "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(c->imsi, sizeof(c->imsi), "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(c->msisdn, sizeof(c->msisdn), "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(c->state, sizeof(c->state), "%s", (const char *)sqlite3_column_text(st, 3));
+	c->batch = sqlite3_column_int64(st, 4);
+	c->keysets = (unsigned)sqlite3_column_int(st, 5);
+}
+
 static int card_query(struct otad_db *db, const char *sql, const char *key, struct otad_card *c)
 {
 	sqlite3_stmt *st;
@@ -400,13 +423,7 @@ static int card_query(struct otad_db *db, const char *sql, const char *key, stru
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		memset(c, 0, sizeof(*c));
-		snprintf(c->iccid, sizeof(c->iccid), "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(c->imsi, sizeof(c->imsi), "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(c->msisdn, sizeof(c->msisdn), "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(c->state, sizeof(c->state), "%s", (const char *)sqlite3_column_text(st, 3));
-		c->batch = sqlite3_column_int64(st, 4);
-		c->keysets = (unsigned)sqlite3_column_int(st, 5);
+		card_from_row(st, c);
 		rc = 0;
 	} else {
 		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
@@ -491,6 +508,35 @@ int otad_db_keyset_get(struct otad_db *db, const char *iccid, uint8_t kvn, struc
 	return 0;
 }
 
+int otad_db_keysets_info(struct otad_db *db, const char *iccid,
+			 void (*cb)(const struct otad_keyset_info *ks, void *priv), void *priv)
+{
+	struct otad_keyset_info ks;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT kvn, kic_algo, kid_algo, kic_len, kid_len, kik_len, counter FROM keysets"
+			       " WHERE iccid = ? ORDER BY kvn",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&ks, 0, sizeof(ks));
+		ks.kvn = (uint8_t)sqlite3_column_int(st, 0);
+		snprintf(ks.kic_algo, sizeof(ks.kic_algo), "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(ks.kid_algo, sizeof(ks.kid_algo), "%s", (const char *)sqlite3_column_text(st, 2));
+		ks.kic_len = (uint8_t)sqlite3_column_int(st, 3);
+		ks.kid_len = (uint8_t)sqlite3_column_int(st, 4);
+		ks.kik_len = (uint8_t)sqlite3_column_int(st, 5);
+		ks.counter = (uint64_t)sqlite3_column_int64(st, 6);
+		cb(&ks, priv);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
+}
+
 int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uint64_t *cntr)
 {
 	sqlite3_stmt *st;
@@ -526,12 +572,13 @@ const char *const otad_job_state_names[OTAD_JOB_N_STATES] = {
 	[OTAD_JOB_QUEUED] = "queued",	  [OTAD_JOB_SUBMITTED] = "submitted", [OTAD_JOB_DELIVERED] = "delivered",
 	[OTAD_JOB_POR_OK] = "por-ok",	  [OTAD_JOB_POR_ERROR] = "por-error", [OTAD_JOB_TIMED_OUT] = "timed-out",
 	[OTAD_JOB_RETRYING] = "retrying", [OTAD_JOB_FAILED] = "failed",	      [OTAD_JOB_UNKNOWN] = "unknown",
+	[OTAD_JOB_CANCELLED] = "cancelled",
 };
 
 bool otad_job_state_final(enum otad_job_state s)
 {
 	return s == OTAD_JOB_POR_OK || s == OTAD_JOB_POR_ERROR || s == OTAD_JOB_TIMED_OUT || s == OTAD_JOB_FAILED ||
-	       s == OTAD_JOB_UNKNOWN;
+	       s == OTAD_JOB_UNKNOWN || s == OTAD_JOB_CANCELLED;
 }
 
 /* Counters as stored: decimal, comma-separated, oldest first. */
@@ -776,34 +823,195 @@ int otad_db_job_counts(struct otad_db *db, int64_t *n)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* ---- lists ------------------------------------------------------------------------------------------------- */
+
+int otad_db_jobs_list(struct otad_db *db, const struct otad_job_filter *f,
+		      void (*cb)(const struct otad_job_row *job, void *priv), void *priv)
+{
+	static struct otad_job_row j;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	/* every filter is bound; an absent one matches everything */
+	if (sqlite3_prepare_v2(db->db,
+			       JOB_SELECT "WHERE (?1 IS NULL OR iccid = ?1) AND (?2 IS NULL OR state = ?2)"
+					  " AND created_at >= ?3 AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (f->iccid)
+		sqlite3_bind_text(st, 1, f->iccid, -1, SQLITE_STATIC);
+	if (f->state >= 0 && f->state < OTAD_JOB_N_STATES)
+		sqlite3_bind_text(st, 2, otad_job_state_names[f->state], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, f->since_ms);
+	sqlite3_bind_int64(st, 4, f->before_id);
+	sqlite3_bind_int(st, 5, (int)f->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		job_from_row(st, &j);
+		cb(&j, priv);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
+}
+
+int otad_db_cards_list(struct otad_db *db, const struct otad_card_filter *f,
+		       void (*cb)(const struct otad_card *card, void *priv), void *priv)
+{
+	struct otad_card c;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(db->db,
+			       CARD_SELECT "(?1 IS NULL OR state = ?1) AND (?2 = 0 OR batch = ?2) AND iccid > ?3"
+					   " ORDER BY iccid LIMIT ?4",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (f->state)
+		sqlite3_bind_text(st, 1, f->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, f->batch);
+	sqlite3_bind_text(st, 3, f->after_iccid ? f->after_iccid : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, (int)f->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		card_from_row(st, &c);
+		cb(&c, priv);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
+}
+
+/* ---- card states --------------------------------------------------------------------------------------------- */
+
+const char *const otad_card_states[OTAD_CARD_N_STATES] = { "active", "suspended", "lost", "retired" };
+
+int otad_card_state_of(const char *name)
+{
+	for (int i = 0; i < OTAD_CARD_N_STATES; i++)
+		if (name && !strcmp(name, otad_card_states[i]))
+			return i;
+	return -EINVAL;
+}
+
+int otad_db_card_set_state(struct otad_db *db, const char *iccid, int state, char old[16])
+{
+	struct otad_card c;
+	sqlite3_stmt *st;
+	int rc, from;
+
+	if (state < 0 || state >= OTAD_CARD_N_STATES)
+		return -EINVAL;
+	rc = otad_db_card_get(db, iccid, &c);
+	if (rc)
+		return rc;
+	snprintf(old, 16, "%s", c.state);
+	from = otad_card_state_of(c.state);
+	if (from == state)
+		return 0;
+	if (from == OTAD_CARD_RETIRED)
+		return -EPERM; /* a retired card is gone for good */
+	if (sqlite3_prepare_v2(db->db, "UPDATE cards SET state = ? WHERE iccid = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, otad_card_states[state], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, iccid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 /* ---- API tokens ---------------------------------------------------------------------------------------------- */
 
-int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32])
+const char *const otad_role_names[OTAD_N_ROLES] = { "read-only", "operator", "admin" };
+
+int otad_role_of(const char *name)
+{
+	for (int i = 0; i < OTAD_N_ROLES; i++)
+		if (name && !strcmp(name, otad_role_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32], enum otad_role role)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->db, "INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db, "INSERT INTO tokens (name, hash, role, created_at) VALUES (?, ?, ?, ?)", -1, &st,
+			       NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, otad_now_ms());
+	sqlite3_bind_text(st, 3, otad_role_names[role], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, otad_now_ms());
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
 }
 
-int otad_db_token_known(struct otad_db *db, const uint8_t hash[32])
+static void token_from_row(sqlite3_stmt *st, struct otad_token *t)
+{
+	int role = otad_role_of((const char *)sqlite3_column_text(st, 2));
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	snprintf(t->name, sizeof(t->name), "%s", (const char *)sqlite3_column_text(st, 1));
+	t->role = role < 0 ? OTAD_ROLE_READ_ONLY : (enum otad_role)role; /* an unknown role gets the least */
+	t->created_ms = sqlite3_column_int64(st, 3);
+	t->revoked_ms = sqlite3_column_int64(st, 4);
+}
+
+int otad_db_token_lookup(struct otad_db *db, const uint8_t hash[32], struct otad_token *t)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	/* the hash of a random token: looking it up by value leaks nothing an attacker could use */
-	if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM tokens WHERE hash = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE hash = ?"
+			       " AND revoked_at IS NULL",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		token_from_row(st, t);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int otad_db_tokens_list(struct otad_db *db, bool revoked_too, void (*cb)(const struct otad_token *t, void *priv),
+			void *priv)
+{
+	struct otad_token t;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT id, name, role, created_at, revoked_at FROM tokens"
+			       " WHERE ?1 OR revoked_at IS NULL ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int(st, 1, revoked_too);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		token_from_row(st, &t);
+		cb(&t, priv);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int otad_db_token_revoke(struct otad_db *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, otad_now_ms());
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	return sqlite3_changes(db->db) ? 0 : -ENOENT;
 }

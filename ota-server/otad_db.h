@@ -33,6 +33,13 @@
  *        any of them ends the job), por_authenticated INTEGER (1: the PoR's checksum verified; 0: the card's
  *        unsecured refusal; NULL: no PoR). Index jobs_late (msisdn, id) over the jobs a late PoR may still end
  *        (states timed-out and unknown).
+ * Version 5 (a fleet API):
+ *   tokens is rebuilt as tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash BLOB NOT NULL UNIQUE,
+ *          role TEXT NOT NULL (otad_role_names), created_at INTEGER NOT NULL, revoked_at INTEGER (Unix ms; NULL:
+ *          valid)); a name is unique among the tokens not revoked (index tokens_name); older tokens become
+ *          'operator'. A revoked token's row stays, for the record.
+ *   cards.state is one of otad_card_states. Indexes for the API's lists: jobs (iccid, id), jobs (state, id),
+ *   cards (state, iccid), cards (batch, iccid).
  */
 #pragma once
 #include <stdbool.h>
@@ -42,7 +49,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 4
+#define OTAD_DB_VERSION 5
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
@@ -91,6 +98,32 @@ int otad_db_version(struct otad_db *db);
 int otad_db_import(struct otad_db *db, void *ctx, const char *csv, size_t len, const char *batch_name,
 		   struct otad_import_report *rep);
 
+/* A card's states: only an active card gets jobs; a retired card stays retired. */
+enum otad_card_state {
+	OTAD_CARD_ACTIVE,
+	OTAD_CARD_SUSPENDED, /* held for now (the holder asked, an investigation) */
+	OTAD_CARD_LOST,	     /* reported lost or stolen */
+	OTAD_CARD_RETIRED,   /* out of service for good */
+	OTAD_CARD_N_STATES,
+};
+extern const char *const otad_card_states[OTAD_CARD_N_STATES];
+/*! \returns enum otad_card_state; -EINVAL (no such state) */
+int otad_card_state_of(const char *name);
+/*! Set card \a iccid's state; its state before goes to \a old. \returns 0 (also when it was already so); -ENOENT;
+ *  -EPERM (the card is retired); -EINVAL; -EIO */
+int otad_db_card_set_state(struct otad_db *db, const char *iccid, int state, char old[16]);
+
+/* A page of cards, by ICCID, after \a after_iccid. */
+struct otad_card_filter {
+	const char *state;	 /* NULL: any */
+	int64_t batch;		 /* 0: any */
+	const char *after_iccid; /* the cursor: cards after this ICCID; NULL: from the first */
+	unsigned limit;
+};
+/*! Call \a cb for each card of the page. \returns how many; -EIO */
+int otad_db_cards_list(struct otad_db *db, const struct otad_card_filter *f,
+		       void (*cb)(const struct otad_card *card, void *priv), void *priv);
+
 /*! \returns 0; -ENOENT; -EIO */
 int otad_db_card_get(struct otad_db *db, const char *iccid, struct otad_card *card);
 int otad_db_card_by_msisdn(struct otad_db *db, const char *msisdn, struct otad_card *card);
@@ -101,6 +134,17 @@ int64_t otad_db_card_count(struct otad_db *db);
  *  master key, or an altered row); -EIO */
 int otad_db_keyset_get(struct otad_db *db, const char *iccid, uint8_t kvn, struct otad_keyset *ks);
 void otad_keyset_wipe(struct otad_keyset *ks);
+
+/* What the database says of a key set, keys left sealed. */
+struct otad_keyset_info {
+	uint8_t kvn;
+	char kic_algo[8], kid_algo[8];
+	uint8_t kic_len, kid_len, kik_len;
+	uint64_t counter; /* the last one handed out */
+};
+/*! Call \a cb for each key set of card \a iccid, by KVN. \returns how many; -EIO */
+int otad_db_keysets_info(struct otad_db *db, const char *iccid,
+			 void (*cb)(const struct otad_keyset_info *ks, void *priv), void *priv);
 
 /*! The next counter of a key set, committed to the database before it is returned. \returns 0; -ENOENT;
  *  -ERANGE (40 bits used up); -EIO */
@@ -119,6 +163,7 @@ enum otad_job_state {
 	OTAD_JOB_RETRYING,  /* sent again with a new counter shortly */
 	OTAD_JOB_FAILED,    /* over: the SMSC refused it for good, or it cannot be built */
 	OTAD_JOB_UNKNOWN,   /* over: a job that must not run twice got no PoR in time (a late PoR still ends it) */
+	OTAD_JOB_CANCELLED, /* over: cancelled by an operator before any of its SMS left for the SMSC */
 	OTAD_JOB_N_STATES,
 };
 extern const char *const otad_job_state_names[OTAD_JOB_N_STATES];
@@ -163,13 +208,48 @@ int otad_db_jobs_active(struct otad_db *db, void (*cb)(const struct otad_job_row
  *  \a max of them; \a cb returns true to stop. \returns 0; -EIO */
 int otad_db_jobs_late(struct otad_db *db, const char *msisdn, unsigned max,
 		      bool (*cb)(const struct otad_job_row *job, void *priv), void *priv);
+/* A page of jobs, newest first. */
+struct otad_job_filter {
+	const char *iccid; /* NULL: any */
+	int state;	   /* enum otad_job_state; -1: any */
+	int64_t since_ms;  /* created at or after (Unix ms); 0: any */
+	int64_t before_id; /* the cursor: jobs older than this id; 0: from the newest */
+	unsigned limit;
+};
+/*! Call \a cb for each job of the page. \returns how many; -EIO */
+int otad_db_jobs_list(struct otad_db *db, const struct otad_job_filter *f,
+		      void (*cb)(const struct otad_job_row *job, void *priv), void *priv);
 /*! How many jobs are in each state (\a n: OTAD_JOB_N_STATES counts). \returns 0; -EIO */
 int otad_db_job_counts(struct otad_db *db, int64_t *n);
 int64_t otad_now_ms(void);
 
 /* ---- API tokens (only their SHA-256 is stored) ---- */
 
-/*! \returns 0; -EEXIST (the name is taken); -EIO */
-int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32]);
-/*! \returns 1 known; 0 not; -EIO */
-int otad_db_token_known(struct otad_db *db, const uint8_t hash[32]);
+/* What a token may do: read-only reads; operator also imports cards, makes and cancels jobs, sets card states;
+ * admin also makes, lists and revokes tokens. */
+enum otad_role {
+	OTAD_ROLE_READ_ONLY,
+	OTAD_ROLE_OPERATOR,
+	OTAD_ROLE_ADMIN,
+	OTAD_N_ROLES,
+};
+extern const char *const otad_role_names[OTAD_N_ROLES];
+/*! \returns enum otad_role; -EINVAL */
+int otad_role_of(const char *name);
+
+struct otad_token {
+	int64_t id;
+	char name[65];
+	enum otad_role role;
+	int64_t created_ms, revoked_ms; /* revoked_ms 0: valid */
+};
+
+/*! \returns 0; -EEXIST (a valid token has the name); -EIO */
+int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32], enum otad_role role);
+/*! The valid (not revoked) token whose SHA-256 is \a hash. \returns 0; -ENOENT; -EIO */
+int otad_db_token_lookup(struct otad_db *db, const uint8_t hash[32], struct otad_token *t);
+/*! Every token, oldest first; revoked ones too when \a revoked_too. \returns 0; -EIO */
+int otad_db_tokens_list(struct otad_db *db, bool revoked_too, void (*cb)(const struct otad_token *t, void *priv),
+			void *priv);
+/*! \returns 0; -ENOENT (no valid token of that name); -EIO */
+int otad_db_token_revoke(struct otad_db *db, const char *name);

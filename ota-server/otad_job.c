@@ -220,9 +220,21 @@ static void got_por(struct otad_job *job, const struct otad_job_por *p)
 			  p->status, ota_por_status_name(p->status));
 }
 
+/* Cancelled by an operator; otad_job_cancel() checked that nothing of the job left for the SMSC. */
+static void cancel(struct otad_job *job)
+{
+	if (job->esme)
+		smpp_esme_cancel(job->esme, job);
+	snprintf(job->row.error, sizeof(job->row.error), "cancelled by the operator");
+	set_state(job, OTAD_JOB_CANCELLED, 0, "cancelled by the operator before any SMS left for the SMSC");
+}
+
 static void st_queued(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
-	send_job(fi->priv); /* OTAD_JOB_EV_SEND */
+	if (event == OTAD_JOB_EV_CANCEL)
+		cancel(fi->priv);
+	else
+		send_job(fi->priv); /* OTAD_JOB_EV_SEND */
 }
 
 static void st_submitted(struct osmo_fsm_inst *fi, uint32_t event, void *data)
@@ -253,13 +265,19 @@ static void st_submitted(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case OTAD_JOB_EV_POR:
 		got_por(job, data);
 		break;
+	case OTAD_JOB_EV_CANCEL:
+		cancel(job);
+		break;
 	}
 }
 
-/* delivered, retrying, timed-out, unknown: only a PoR (retrying also sends, from its timer) */
+/* delivered, retrying, timed-out, unknown: only a PoR (retrying also sends, from its timer, and may be cancelled) */
 static void st_por_only(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
-	got_por(fi->priv, data);
+	if (event == OTAD_JOB_EV_CANCEL)
+		cancel(fi->priv);
+	else
+		got_por(fi->priv, data);
 }
 
 static int timer_cb(struct osmo_fsm_inst *fi)
@@ -307,14 +325,15 @@ static void cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 #define OVER (S(OTAD_JOB_POR_OK) | S(OTAD_JOB_POR_ERROR))
 static const struct osmo_fsm_state job_states[] = {
 	[OTAD_JOB_QUEUED] = { .name = "queued",
-			      .in_event_mask = S(OTAD_JOB_EV_SEND),
-			      .out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED),
+			      .in_event_mask = S(OTAD_JOB_EV_SEND) | S(OTAD_JOB_EV_CANCEL),
+			      .out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED),
 			      .action = st_queued },
 	[OTAD_JOB_SUBMITTED] = { .name = "submitted",
-				 .in_event_mask =
-					 S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) | S(OTAD_JOB_EV_POR),
+				 .in_event_mask = S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) |
+						  S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
 				 .out_state_mask = S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED) |
-						   S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER,
+						   S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | S(OTAD_JOB_CANCELLED) |
+						   OVER,
 				 .action = st_submitted },
 	[OTAD_JOB_DELIVERED] = { .name = "delivered",
 				 .in_event_mask = S(OTAD_JOB_EV_POR),
@@ -322,8 +341,8 @@ static const struct osmo_fsm_state job_states[] = {
 					 S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER,
 				 .action = st_por_only },
 	[OTAD_JOB_RETRYING] = { .name = "retrying",
-				.in_event_mask = S(OTAD_JOB_EV_POR),
-				.out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | OVER,
+				.in_event_mask = S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
+				.out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) | OVER,
 				.action = st_por_only },
 	[OTAD_JOB_TIMED_OUT] = { .name = "timed-out",
 				 .in_event_mask = S(OTAD_JOB_EV_POR),
@@ -336,6 +355,7 @@ static const struct osmo_fsm_state job_states[] = {
 	[OTAD_JOB_POR_OK] = { .name = "por-ok" },
 	[OTAD_JOB_POR_ERROR] = { .name = "por-error" },
 	[OTAD_JOB_FAILED] = { .name = "failed" },
+	[OTAD_JOB_CANCELLED] = { .name = "cancelled" },
 };
 
 static const struct value_string job_event_names[] = {
@@ -343,6 +363,7 @@ static const struct value_string job_event_names[] = {
 	{ OTAD_JOB_EV_SUBMIT_OK, "SUBMIT_OK" },
 	{ OTAD_JOB_EV_SUBMIT_FAIL, "SUBMIT_FAIL" },
 	{ OTAD_JOB_EV_POR, "POR" },
+	{ OTAD_JOB_EV_CANCEL, "CANCEL" },
 	{ 0, NULL },
 };
 
@@ -444,6 +465,32 @@ int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *scri
 	}
 	osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_SEND, NULL);
 	return 0;
+}
+
+int otad_job_cancel(int64_t id, char *err, size_t errlen)
+{
+	static struct otad_job_row row;
+	struct otad_job *job;
+	int rc;
+
+	llist_for_each_entry(job, &jobs, list) {
+		if (job->row.id != id)
+			continue;
+		if (job->fi->state == OTAD_JOB_QUEUED || job->fi->state == OTAD_JOB_RETRYING ||
+		    (job->fi->state == OTAD_JOB_SUBMITTED && smpp_esme_untouched(job->esme, job))) {
+			osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_CANCEL, NULL);
+			return 0;
+		}
+		snprintf(err, errlen, "job %lld is %s: its SMS went to the SMSC, so it can no longer be cancelled",
+			 (long long)id, otad_job_state_names[job->fi->state]);
+		return -EBUSY;
+	}
+	rc = otad_db_job_get(g_otad->db, id, &row);
+	if (rc)
+		return rc;
+	snprintf(err, errlen, "job %lld is %s%s", (long long)id, otad_job_state_names[row.state],
+		 otad_job_state_final(row.state) ? ": it is over" : "");
+	return -EBUSY;
 }
 
 static void resume_one(const struct otad_job_row *row, void *priv)

@@ -4,20 +4,21 @@
  * a restart resumes each job where it was and ends it exactly once.
  *
  *   state      takes events         may go to                          meaning
- *   queued     SEND                 submitted, failed                  build the packet with a new counter
+ *   queued     SEND, CANCEL         submitted, failed, cancelled       build the packet with a new counter
  *                                                                      (committed before use), split, submit
- *   submitted  SUBMIT_OK/FAIL, POR  delivered, retrying, failed,       the SMS are with the SMSC link; the PoR is
- *                                   unknown, timed-out, por-ok/-error  due at the deadline
+ *   submitted  SUBMIT_OK/FAIL, POR, delivered, retrying, failed,       the SMS are with the SMSC link; the PoR is
+ *              CANCEL               unknown, timed-out, cancelled,     due at the deadline; CANCEL only while no
+ *                                   por-ok/-error                      SMS left the bind's queue
  *   delivered  POR                  retrying, unknown, timed-out,      the SMSC accepted every part
  *                                   por-ok, por-error
- *   retrying   POR (SEND by timer)  submitted, failed, por-ok/-error   sent again shortly with a new counter: the
- *                                                                      SMSC refused the SMS, or (idempotent jobs
+ *   retrying   POR, CANCEL (SEND    submitted, failed, cancelled,      sent again shortly with a new counter: the
+ *              by timer)            por-ok/-error                      SMSC refused the SMS, or (idempotent jobs
  *                                                                      only) no PoR came in time
  *   timed-out  POR (late)           por-ok, por-error                  over: an idempotent job's last try got no
  *                                                                      PoR in time
  *   unknown    POR (late)           por-ok, por-error                  over: a job that must not run twice got no
  *                                                                      PoR in time; it is never sent again
- *   por-ok, por-error, failed: over, for good.
+ *   por-ok, por-error, failed, cancelled: over, for good.
  *
  * At most once: a job is idempotent when its script only reads (api_apdu_reads()); any other job is sent
  * again only after the SMSC refused its SMS, never once the SMSC took them. Every submit carries a validity period
@@ -55,6 +56,7 @@ enum otad_job_event {
 	OTAD_JOB_EV_SUBMIT_OK,	 /* the SMSC took one SMS */
 	OTAD_JOB_EV_SUBMIT_FAIL, /* the SMSC refused an SMS for good (data: the SMPP status) */
 	OTAD_JOB_EV_POR,	 /* a PoR for the job (data: struct otad_job_por) */
+	OTAD_JOB_EV_CANCEL,	 /* an operator cancels it (only before any of its SMS left for the SMSC) */
 };
 
 /* What a PoR said. */
@@ -71,6 +73,9 @@ struct otad_job_por {
  *  \returns 0 with *id set; -ENOENT (no such card, or it has no key set kvn); -EINVAL (\a err says why); -EIO */
 int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, bool idempotent,
 		    int64_t *id, char *err, size_t errlen);
+/*! Cancel job \a id: only while none of its SMS ever left for the SMSC (queued, retrying, or submitted with every
+ *  SMS still in the bind's queue). \returns 0 (it is cancelled); -ENOENT; -EBUSY (\a err says why not); -EIO */
+int otad_job_cancel(int64_t id, char *err, size_t errlen);
 /*! Resume every job that is not over (at start). \returns how many; -EIO */
 int otad_job_resume_all(void);
 /*! Jobs in memory (not over). */

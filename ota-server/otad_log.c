@@ -30,6 +30,7 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[OTAD_CTR_POR_UNVERIFIED] = { "ota:por_unverified", "PoRs whose checksum does not verify" },
 	[OTAD_CTR_DELIVER_BAD] = { "smpp:deliver_bad", "deliver_sm that are no secured packet" },
 	[OTAD_CTR_SMPP_RESP_TIMEOUTS] = { "smpp:resp_timeouts", "submit_sm left unanswered, sent again" },
+	[OTAD_CTR_API_LIMITED] = { "api:rate_limited", "API requests refused with 429 (per token or client address)" },
 };
 
 const struct rate_ctr_group_desc otad_ctrg_desc = {

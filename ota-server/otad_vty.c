@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
@@ -150,6 +151,35 @@ DEFUN(cfg_api_rate, cfg_api_rate_cmd, "api rate <0-1000000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_api_rate_anon, cfg_api_rate_anon_cmd, "api rate-anonymous <0-1000000>",
+      "The operator API (HTTP/JSON)\n"
+      "Requests per second at most per client address without a valid token, beyond: 429\n"
+      "Count (0: no limit)\n")
+{
+	otad_api_cfg.rate_anonymous = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_api_json_limit, cfg_api_json_limit_cmd, "api body-limit json <1-1024>",
+      "The operator API (HTTP/JSON)\n"
+      "The largest request body\n"
+      "A JSON body\n"
+      "KiB\n")
+{
+	otad_api_cfg.json_max = (size_t)atoi(argv[0]) << 10;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_api_import_limit, cfg_api_import_limit_cmd, "api body-limit import <1-4096>",
+      "The operator API (HTTP/JSON)\n"
+      "The largest request body\n"
+      "A vendor file (POST /v1/cards/import)\n"
+      "MiB\n")
+{
+	otad_api_cfg.import_max = (size_t)atoi(argv[0]) << 20;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_api_tls_cert, cfg_api_tls_cert_cmd, "api tls certificate PATH",
       "The operator API (HTTP/JSON)\n"
       "HTTPS (needed when it listens beyond loopback)\n"
@@ -191,33 +221,86 @@ DEFUN(show_api, show_api_cmd, "show api", SHOW_STR "The operator API (HTTP/JSON)
 		vty_out(vty, "operator API on %s, TLS on (certificate %s)", url, otad_api_cfg.tls_cert);
 	else
 		vty_out(vty, "operator API on %s, TLS off (plain HTTP, loopback only)", url);
-	vty_out(vty, ", rate %u/s%s", otad_api_cfg.rate, VTY_NEWLINE);
+	vty_out(vty, ", rate %u/s per token, %u/s per client address without one; bodies up to %zu KiB (JSON), %zu MiB "
+		     "(vendor files)%s",
+		otad_api_cfg.rate, otad_api_cfg.rate_anonymous, otad_api_cfg.json_max >> 10,
+		otad_api_cfg.import_max >> 20, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
-DEFUN(api_token_create, api_token_create_cmd, "api token create NAME",
+DEFUN(api_token_create, api_token_create_cmd, "api token create NAME [(read-only|operator|admin)]",
       "The operator API\n"
       "Bearer tokens\n"
       "Make one (it is shown once; only its hash is kept)\n"
-      "Its name\n")
+      "Its name\n"
+      "It reads only\n"
+      "It also imports cards, makes and cancels jobs, sets card states (the default)\n"
+      "It also makes, lists and revokes tokens\n")
 {
+	int role = argc > 1 ? otad_role_of(argv[1]) : OTAD_ROLE_OPERATOR;
 	char token[65];
 	int rc;
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
-	if (strlen(argv[0]) > 64 ||
-	    strspn(argv[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(argv[0])) {
+	if (!api_token_name_ok(argv[0])) {
 		vty_out(vty, "%% a name is 1 to 64 of A-Z a-z 0-9 . _ -%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	rc = otad_api_token_new(argv[0], token);
+	rc = otad_api_token_new(argv[0], (enum otad_role)role, token);
 	if (rc) {
-		vty_out(vty, "%% %s%s", rc == -EEXIST ? "that name is taken" : "cannot make a token", VTY_NEWLINE);
+		vty_out(vty, "%% %s%s", rc == -EEXIST ? "a valid token has that name" : "cannot make a token",
+			VTY_NEWLINE);
 		return CMD_WARNING;
 	}
 	vty_out(vty, "token %s %s%s", argv[0], token, VTY_NEWLINE);
 	memset(token, 0, sizeof(token));
+	return CMD_SUCCESS;
+}
+
+DEFUN(api_token_revoke, api_token_revoke_cmd, "api token revoke NAME",
+      "The operator API\n"
+      "Bearer tokens\n"
+      "Revoke one: it stops working at once\n"
+      "Its name\n")
+{
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	rc = otad_db_token_revoke(g_otad->db, argv[0]);
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no valid token has that name" : "database error", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	LOGP(DAPI, LOGL_NOTICE, "API token '%s' revoked in the VTY\n", argv[0]);
+	return CMD_SUCCESS;
+}
+
+static void print_token(const struct otad_token *t, void *priv)
+{
+	struct vty *vty = priv;
+	char when[32];
+	time_t sec = (time_t)(t->revoked_ms ? t->revoked_ms : t->created_ms) / 1000;
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", gmtime(&sec));
+	vty_out(vty, "%-24s %-10s %s %s%s", t->name, otad_role_names[t->role], t->revoked_ms ? "revoked" : "created",
+		when, VTY_NEWLINE);
+}
+
+DEFUN(show_api_tokens, show_api_tokens_cmd, "show api tokens [all]",
+      SHOW_STR "The operator API (HTTP/JSON)\n"
+	       "Its bearer tokens (names and roles; the tokens themselves are never kept)\n"
+	       "Revoked ones too\n")
+{
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	vty_out(vty, "administrator token from SIMPKI_API_TOKEN: %s%s", otad_api_has_admin() ? "yes" : "no",
+		VTY_NEWLINE);
+	if (otad_db_tokens_list(g_otad->db, argc > 0, print_token, vty)) {
+		vty_out(vty, "%% database error%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	return CMD_SUCCESS;
 }
 
@@ -356,6 +439,9 @@ static int config_write_otad(struct vty *vty)
 	vty_out(vty, " api bind %s %u%s", otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1", otad_api_cfg.port,
 		VTY_NEWLINE);
 	vty_out(vty, " api rate %u%s", otad_api_cfg.rate, VTY_NEWLINE);
+	vty_out(vty, " api rate-anonymous %u%s", otad_api_cfg.rate_anonymous, VTY_NEWLINE);
+	vty_out(vty, " api body-limit json %zu%s", otad_api_cfg.json_max >> 10, VTY_NEWLINE);
+	vty_out(vty, " api body-limit import %zu%s", otad_api_cfg.import_max >> 20, VTY_NEWLINE);
 	if (otad_api_cfg.tls_cert)
 		vty_out(vty, " api tls certificate %s%s", otad_api_cfg.tls_cert, VTY_NEWLINE);
 	if (otad_api_cfg.tls_key)
@@ -440,14 +526,93 @@ DEFUN(job_create, job_create_cmd, "job create ICCID TAR .APDU",
 	return CMD_SUCCESS;
 }
 
-DEFUN(show_jobs, show_jobs_cmd, "show jobs", SHOW_STR "OTA jobs per state\n")
+static void print_job_line(const struct otad_job_row *j, void *priv)
 {
+	struct vty *vty = priv;
+	char when[32];
+	time_t sec = (time_t)(j->updated_ms / 1000);
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&sec));
+	vty_out(vty, "%8lld %-20s %02x%02x%02x %-10s %2u %s%s%s%s", (long long)j->id, j->iccid, j->tar[0], j->tar[1],
+		j->tar[2], otad_job_state_names[j->state], j->attempts, when, j->error[0] ? "  " : "", j->error,
+		VTY_NEWLINE);
+}
+
+static int list_jobs(struct vty *vty, const struct otad_job_filter *f)
+{
+	int n;
+
+	vty_out(vty, "%8s %-20s %-6s %-10s %2s %s%s", "job", "card", "TAR", "state", "tr", "updated (UTC)", VTY_NEWLINE);
+	n = otad_db_jobs_list(g_otad->db, f, print_job_line, vty);
+	if (n < 0) {
+		vty_out(vty, "%% database error%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if ((unsigned)n == f->limit)
+		vty_out(vty, "(the newest %d; a larger LIMIT shows more)%s", n, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_jobs, show_jobs_cmd, "show jobs", SHOW_STR "OTA jobs: how many in each state, and the newest 20\n")
+{
+	struct otad_job_filter f = { .state = -1, .limit = 20 };
 	int64_t n[OTAD_JOB_N_STATES];
 
 	if (!db_ready(vty) || otad_db_job_counts(g_otad->db, n))
 		return CMD_WARNING;
 	for (int i = 0; i < OTAD_JOB_N_STATES; i++)
 		vty_out(vty, "%s %lld%s", otad_job_state_names[i], (long long)n[i], VTY_NEWLINE);
+	return list_jobs(vty, &f);
+}
+
+DEFUN(show_jobs_state, show_jobs_state_cmd,
+      "show jobs state (queued|submitted|delivered|retrying|por-ok|por-error|timed-out|failed|unknown|cancelled) "
+      "[<1-1000>]",
+      SHOW_STR "OTA jobs, newest first\n"
+	       "In one state\n"
+	       "queued\nsubmitted\ndelivered\nretrying\npor-ok\npor-error\ntimed-out\nfailed\nunknown\ncancelled\n"
+	       "How many at most (default 20)\n")
+{
+	struct otad_job_filter f = { .state = -1, .limit = argc > 1 ? (unsigned)atoi(argv[1]) : 20 };
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	for (int i = 0; i < OTAD_JOB_N_STATES; i++)
+		if (!strcmp(argv[0], otad_job_state_names[i]))
+			f.state = i;
+	return list_jobs(vty, &f);
+}
+
+DEFUN(show_jobs_card, show_jobs_card_cmd, "show jobs card ICCID [<1-1000>]",
+      SHOW_STR "OTA jobs, newest first\n"
+	       "Of one card\n"
+	       "Its ICCID\n"
+	       "How many at most (default 20)\n")
+{
+	struct otad_job_filter f = { .iccid = argv[0], .state = -1, .limit = argc > 1 ? (unsigned)atoi(argv[1]) : 20 };
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	return list_jobs(vty, &f);
+}
+
+DEFUN(job_cancel, job_cancel_cmd, "job cancel <1-9223372036854775807>",
+      "OTA jobs\n"
+      "Cancel one whose SMS have not left for the SMSC yet\n"
+      "Its id\n")
+{
+	char err[160];
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	rc = otad_job_cancel(atoll(argv[0]), err, sizeof(err));
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no such job" : rc == -EBUSY ? err : "database error",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "job %s cancelled%s", argv[0], VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -488,8 +653,34 @@ static bool db_ready(struct vty *vty)
 	return false;
 }
 
-DEFUN(show_cards, show_cards_cmd, "show cards", SHOW_STR "The SIM cards simpki-otad knows\n")
+static void print_card_line(const struct otad_card *c, void *priv)
 {
+	struct vty *vty = priv;
+
+	vty_out(vty, "%-20s %-15s %-15s %-9s %5lld %u%s", c->iccid, c->imsi, c->msisdn, c->state, (long long)c->batch,
+		c->keysets, VTY_NEWLINE);
+}
+
+static int list_cards(struct vty *vty, const struct otad_card_filter *f)
+{
+	int n;
+
+	vty_out(vty, "%-20s %-15s %-15s %-9s %5s %s%s", "ICCID", "IMSI", "MSISDN", "state", "batch", "key sets",
+		VTY_NEWLINE);
+	n = otad_db_cards_list(g_otad->db, f, print_card_line, vty);
+	if (n < 0) {
+		vty_out(vty, "%% database error%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if ((unsigned)n == f->limit)
+		vty_out(vty, "(the first %d by ICCID; a larger LIMIT shows more)%s", n, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_cards, show_cards_cmd, "show cards",
+      SHOW_STR "The SIM cards simpki-otad knows: how many, and the first 20\n")
+{
+	struct otad_card_filter f = { .limit = 20 };
 	int64_t n;
 
 	if (!db_ready(vty))
@@ -500,11 +691,46 @@ DEFUN(show_cards, show_cards_cmd, "show cards", SHOW_STR "The SIM cards simpki-o
 		return CMD_WARNING;
 	}
 	vty_out(vty, "%lld cards%s", (long long)n, VTY_NEWLINE);
-	return CMD_SUCCESS;
+	return n ? list_cards(vty, &f) : CMD_SUCCESS;
+}
+
+DEFUN(show_cards_state, show_cards_state_cmd, "show cards state (active|suspended|lost|retired) [<1-1000>]",
+      SHOW_STR "SIM cards, by ICCID\n"
+	       "In one state\n"
+	       "active\nsuspended\nlost\nretired\n"
+	       "How many at most (default 20)\n")
+{
+	struct otad_card_filter f = { .state = argv[0], .limit = argc > 1 ? (unsigned)atoi(argv[1]) : 20 };
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	return list_cards(vty, &f);
+}
+
+DEFUN(show_cards_batch, show_cards_batch_cmd, "show cards batch <1-9223372036854775807> [<1-1000>]",
+      SHOW_STR "SIM cards, by ICCID\n"
+	       "Of one import\n"
+	       "The batch id\n"
+	       "How many at most (default 20)\n")
+{
+	struct otad_card_filter f = { .batch = atoll(argv[0]), .limit = argc > 1 ? (unsigned)atoi(argv[1]) : 20 };
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	return list_cards(vty, &f);
+}
+
+static void print_keyset(const struct otad_keyset_info *ks, void *priv)
+{
+	struct vty *vty = priv;
+
+	vty_out(vty, " key set %u: KIc %s %u bytes, KID %s %u bytes%s, counter %llu%s", ks->kvn, ks->kic_algo,
+		ks->kic_len, ks->kid_algo, ks->kid_len, ks->kik_len ? ", with KIK" : "", (unsigned long long)ks->counter,
+		VTY_NEWLINE);
 }
 
 DEFUN(show_card, show_card_cmd, "show card ICCID",
-      SHOW_STR "One SIM card\n"
+      SHOW_STR "One SIM card: identities, state, key sets and their counters\n"
 	       "Its ICCID\n")
 {
 	struct otad_card c;
@@ -519,6 +745,35 @@ DEFUN(show_card, show_card_cmd, "show card ICCID",
 	}
 	vty_out(vty, "ICCID %s IMSI %s MSISDN %s state %s batch %lld, %u key set%s%s", c.iccid, c.imsi, c.msisdn,
 		c.state, (long long)c.batch, c.keysets, c.keysets == 1 ? "" : "s", VTY_NEWLINE);
+	if (otad_db_keysets_info(g_otad->db, c.iccid, print_keyset, vty) < 0) {
+		vty_out(vty, "%% database error%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(card_state, card_state_cmd, "card ICCID state (active|suspended|lost|retired)",
+      "One SIM card\n"
+      "Its ICCID\n"
+      "Set its state (only active cards get jobs; a retired card stays retired)\n"
+      "active\nsuspended\nlost\nretired\n")
+{
+	char old[16];
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	rc = otad_db_card_set_state(g_otad->db, argv[0], otad_card_state_of(argv[1]), old);
+	if (rc) {
+		vty_out(vty, "%% %s%s",
+			rc == -ENOENT ? "no such card" :
+			rc == -EPERM  ? "the card is retired: it stays retired" :
+					"database error",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if (strcmp(old, argv[1]))
+		LOGP(DDB, LOGL_NOTICE, "card %s: %s -> %s (VTY)\n", argv[0], old, argv[1]);
 	return CMD_SUCCESS;
 }
 
@@ -608,11 +863,16 @@ void otad_vty_init(void)
 	install_element(OTAD_NODE, &cfg_job_kvn_cmd);
 	install_element(OTAD_NODE, &cfg_api_bind_cmd);
 	install_element(OTAD_NODE, &cfg_api_rate_cmd);
+	install_element(OTAD_NODE, &cfg_api_rate_anon_cmd);
+	install_element(OTAD_NODE, &cfg_api_json_limit_cmd);
+	install_element(OTAD_NODE, &cfg_api_import_limit_cmd);
 	install_element(OTAD_NODE, &cfg_api_tls_cert_cmd);
 	install_element(OTAD_NODE, &cfg_api_tls_key_cmd);
 	install_element(OTAD_NODE, &cfg_no_api_tls_cmd);
 	install_element_ve(&show_api_cmd);
 	install_element(ENABLE_NODE, &api_token_create_cmd);
+	install_element(ENABLE_NODE, &api_token_revoke_cmd);
+	install_element(ENABLE_NODE, &show_api_tokens_cmd);
 	install_element(OTAD_NODE, &cfg_smsc_cmd);
 	install_node(&smsc_node, config_write_smsc);
 	install_element(SMSC_NODE, &cfg_smsc_ip_cmd);
@@ -625,9 +885,15 @@ void otad_vty_init(void)
 	install_element(SMSC_NODE, &cfg_smsc_resp_timeout_cmd);
 	install_element_ve(&show_smpp_cmd);
 	install_element_ve(&show_jobs_cmd);
+	install_element_ve(&show_jobs_state_cmd);
+	install_element_ve(&show_jobs_card_cmd);
+	install_element(ENABLE_NODE, &job_cancel_cmd);
 	install_element_ve(&show_job_cmd);
 	install_element(ENABLE_NODE, &job_create_cmd);
 	install_element_ve(&show_cards_cmd);
+	install_element_ve(&show_cards_state_cmd);
+	install_element_ve(&show_cards_batch_cmd);
+	install_element(ENABLE_NODE, &card_state_cmd);
 	install_element_ve(&show_card_cmd);
 	install_element(ENABLE_NODE, &import_cards_cmd);
 }

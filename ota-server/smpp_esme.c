@@ -256,6 +256,21 @@ void smpp_esme_cancel(struct smpp_esme *e, void *priv)
 	}
 }
 
+bool smpp_esme_untouched(const struct smpp_esme *e, const void *priv)
+{
+	const struct submit *s;
+
+	if (!e)
+		return true;
+	llist_for_each_entry(s, &e->in_flight, list)
+		if (s->priv == priv)
+			return false;
+	llist_for_each_entry(s, &e->queue, list)
+		if (s->priv == priv && s->tries)
+			return false;
+	return true;
+}
+
 static bool temporary(uint32_t status)
 {
 	switch (status) {

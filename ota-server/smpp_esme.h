@@ -57,6 +57,8 @@ int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, s
 		     void *priv);
 /*! Forget every queued or in-flight submit of \a priv (its job ended). \a e may be NULL. */
 void smpp_esme_cancel(struct smpp_esme *e, void *priv);
+/*! Whether no submit of \a priv ever left for the SMSC (all still queued here, never sent). \a e may be NULL. */
+bool smpp_esme_untouched(const struct smpp_esme *e, const void *priv);
 bool smpp_esme_bound(const struct smpp_esme *e);
 /*! Window slots neither in flight nor claimed by the queue: how much more this bind can take now. */
 unsigned smpp_esme_free_window(const struct smpp_esme *e);

@@ -19,9 +19,13 @@ __attribute__((noreturn)) static void die(const char *what)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct api_job_req req;
-	char *s, err[256], arg[API_ROUTE_ARG_MAX], name[65], *sp;
-	const char *token;
-	int rc;
+	char *s, err[256], arg[API_ROUTE_ARG_MAX], name[65], *sp, iccid[21];
+	const char *token, *allow;
+	struct otad_job_filter jf;
+	struct otad_card_filter cf;
+	struct api_kv kv[API_QUERY_MAX];
+	unsigned n;
+	int rc, role, st;
 
 	if (!size)
 		return 0;
@@ -30,15 +34,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die("out of memory");
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 6) {
 	case 0:
 		sp = strchr(s, ' ');
 		if (sp) {
 			*sp = 0;
-			if (api_route(s, sp + 1, arg) != API_NONE && strlen(arg) >= API_ROUTE_ARG_MAX)
+			rc = api_route(s, sp + 1, arg, &allow);
+			if (rc != API_NONE && strlen(arg) >= API_ROUTE_ARG_MAX)
 				die("a route argument beyond its buffer");
-			if (arg[0] && strspn(arg, "0123456789") != strlen(arg))
+			if ((rc == API_JOB_GET || rc == API_CARD_GET) && strspn(arg, "0123456789") != strlen(arg))
 				die("a route argument that is not digits");
+			if (rc == API_BAD_METHOD && !allow)
+				die("a 405 without Allow");
 		}
 		break;
 	case 1:
@@ -55,10 +62,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			die("a bad job accepted");
 		}
 		break;
-	default:
+	case 3:
 		err[0] = 0;
-		if (api_token_parse(s, size - 1, name, err, sizeof(err)) ? !err[0] : strlen(name) > 64)
-			die("a token name out of bounds, or a refusal without a message");
+		if (api_token_parse(s, size - 1, name, &role, err, sizeof(err)) ? !err[0] :
+										     strlen(name) > 64 || role < 0)
+			die("a token name or role out of bounds, or a refusal without a message");
+		break;
+	case 4:
+		err[0] = 0;
+		if (api_card_patch_parse(s, size - 1, &st, err, sizeof(err)) ? !err[0] :
+									     st < 0 || st >= OTAD_CARD_N_STATES)
+			die("a card state out of bounds, or a refusal without a message");
+		break;
+	default:
+		/* a query string: k=v&k=v..., as the HTTP library would split it */
+		n = 0;
+		for (char *p = s, *amp; p && n < API_QUERY_MAX; p = amp) {
+			amp = strchr(p, '&');
+			if (amp)
+				*amp++ = 0;
+			kv[n].key = p;
+			kv[n].value = strchr(p, '=');
+			if (kv[n].value)
+				*(char *)kv[n].value++ = 0;
+			n++;
+		}
+		err[0] = 0;
+		rc = api_jobs_query(kv, n, &jf, iccid, err, sizeof(err));
+		if (rc ? !err[0] : jf.limit < 1 || jf.limit > API_LIMIT_MAX || (jf.iccid && strlen(jf.iccid) > 20))
+			die("a jobs query out of bounds, or a refusal without a message");
+		err[0] = 0;
+		rc = api_cards_query(kv, n, &cf, iccid, err, sizeof(err));
+		if (rc ? !err[0] : cf.limit < 1 || cf.limit > API_LIMIT_MAX)
+			die("a cards query out of bounds, or a refusal without a message");
 	}
 	free(s);
 	return 0;

@@ -1,15 +1,16 @@
 # Shell functions for simpki-otad tests (sourced; the caller sets otad, dir and has fail): talk to its VTY and CTRL,
 # start it from a directory of its own and wait for its VTY.
 
-# vty COMMAND...: run the commands in the VTY (enable first), print what it answered
+# vty COMMAND...: run the commands in the VTY (enable first, with OTAD_VTY_PASSWORD, by default the example
+# configuration's), print what it answered
 vty() {
 	python3 - "$@" <<'PY'
-import socket, sys
+import os, socket, sys
 s = socket.create_connection(("127.0.0.1", 4270), timeout=30)
 buf = b""
 def until_prompt():
     global buf
-    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
+    while not any(buf.rstrip().endswith(p) for p in (b">", b"#", b"Password:")):
         chunk = s.recv(65536)
         if not chunk:
             break
@@ -17,7 +18,12 @@ def until_prompt():
     out, buf = buf, b""
     return out.decode(errors="replace")
 until_prompt()
-for c in ["enable"] + sys.argv[1:]:
+s.sendall(b"enable\r\n")
+if until_prompt().rstrip().endswith("Password:"):
+    s.sendall(os.environ.get("OTAD_VTY_PASSWORD", "simpki-otad-example").encode() + b"\r\n")
+    if not until_prompt().rstrip().endswith("#"):
+        sys.exit("vty: the enable password was refused")
+for c in sys.argv[1:]:
     s.sendall(c.encode() + b"\r\n")
     sys.stdout.write(until_prompt())
 PY

@@ -91,7 +91,7 @@ start_otad "$dir/conf/tls.cfg" "$dir/otad.log" || exit 1
 expect_in "$dir/otad.log" "operator API on https://$ADDR:8480/v1/ (TLS)"
 req card --cacert "$t/ca.pem" -H "Authorization: Bearer $SIMPKI_API_TOKEN" "$URL/cards/8984010000000000005"
 [ "$(cat "$dir/card.rc")" = "0 404" ] || fail "GET a card over HTTPS: curl and HTTP status $(cat "$dir/card.rc")"
-expect_in "$dir/card.body" '"error":"no card with ICCID 8984010000000000005"'
+expect_in "$dir/card.body" '"code":"card_not_found","message":"no card with ICCID 8984010000000000005"'
 req anon --cacert "$t/ca.pem" "$URL/cards/8984010000000000005"
 [ "$(cat "$dir/anon.rc")" = "0 401" ] || fail "no token over HTTPS: curl and HTTP status $(cat "$dir/anon.rc")"
 req plain -H "Authorization: Bearer $SIMPKI_API_TOKEN" "http://$ADDR:8480/v1/cards/8984010000000000005"

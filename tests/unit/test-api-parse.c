@@ -10,25 +10,128 @@
 static void test_route(void **state)
 {
 	char arg[API_ROUTE_ARG_MAX];
+	const char *allow;
 
 	(void)state;
-	assert_int_equal(api_route("POST", "/v1/cards/import", arg), API_CARDS_IMPORT);
-	assert_int_equal(api_route("GET", "/v1/cards/import", arg), API_BAD_METHOD);
-	assert_int_equal(api_route("GET", "/v1/cards/8984010000000000005", arg), API_CARD_GET);
+	assert_int_equal(api_route("POST", "/v1/cards/import", arg, &allow), API_CARDS_IMPORT);
+	assert_int_equal(api_route("GET", "/v1/cards/import", arg, &allow), API_BAD_METHOD);
+	assert_string_equal(allow, "POST");
+	assert_int_equal(api_route("GET", "/v1/cards", arg, &allow), API_CARDS_LIST);
+	assert_int_equal(api_route("GET", "/v1/cards/8984010000000000005", arg, &allow), API_CARD_GET);
 	assert_string_equal(arg, "8984010000000000005");
-	assert_int_equal(api_route("PUT", "/v1/cards/8984010000000000005", arg), API_BAD_METHOD);
-	assert_int_equal(api_route("GET", "/v1/cards/89840100000000000", arg), API_NONE);
-	assert_int_equal(api_route("GET", "/v1/cards/898401000000000000512", arg), API_NONE);
-	assert_int_equal(api_route("GET", "/v1/cards/898401000000000000X", arg), API_NONE);
-	assert_int_equal(api_route("POST", "/v1/jobs", arg), API_JOBS_CREATE);
-	assert_int_equal(api_route("GET", "/v1/jobs/42", arg), API_JOB_GET);
+	assert_int_equal(api_route("PATCH", "/v1/cards/8984010000000000005", arg, &allow), API_CARD_PATCH);
+	assert_int_equal(api_route("PUT", "/v1/cards/8984010000000000005", arg, &allow), API_BAD_METHOD);
+	assert_string_equal(allow, "GET, PATCH");
+	/* a malformed ICCID is a bad request, not an unknown card */
+	assert_int_equal(api_route("GET", "/v1/cards/89840100000000000", arg, &allow), API_BAD_ICCID);
+	assert_int_equal(api_route("GET", "/v1/cards/898401000000000000512", arg, &allow), API_BAD_ICCID);
+	assert_int_equal(api_route("GET", "/v1/cards/898401000000000000X", arg, &allow), API_BAD_ICCID);
+	assert_int_equal(api_route("GET", "/v1/cards/8984010000000000005/x", arg, &allow), API_NONE);
+	assert_int_equal(api_route("POST", "/v1/jobs", arg, &allow), API_JOBS_CREATE);
+	assert_int_equal(api_route("GET", "/v1/jobs", arg, &allow), API_JOBS_LIST);
+	assert_int_equal(api_route("PUT", "/v1/jobs", arg, &allow), API_BAD_METHOD);
+	assert_string_equal(allow, "GET, POST");
+	assert_int_equal(api_route("GET", "/v1/jobs/42", arg, &allow), API_JOB_GET);
 	assert_string_equal(arg, "42");
-	assert_int_equal(api_route("GET", "/v1/jobs/042", arg), API_NONE);
-	assert_int_equal(api_route("GET", "/v1/jobs/1234567890123456789", arg), API_NONE);
-	assert_int_equal(api_route("GET", "/v1/jobs/", arg), API_NONE);
-	assert_int_equal(api_route("POST", "/v1/tokens", arg), API_TOKENS_CREATE);
-	assert_int_equal(api_route("GET", "/v1/jobs/1/x", arg), API_NONE);
-	assert_int_equal(api_route("GET", "/", arg), API_NONE);
+	assert_int_equal(api_route("DELETE", "/v1/jobs/42", arg, &allow), API_JOB_CANCEL);
+	assert_int_equal(api_route("GET", "/v1/jobs/042", arg, &allow), API_BAD_ID);
+	assert_int_equal(api_route("GET", "/v1/jobs/1234567890123456789", arg, &allow), API_BAD_ID);
+	assert_int_equal(api_route("GET", "/v1/jobs/x", arg, &allow), API_BAD_ID);
+	assert_int_equal(api_route("GET", "/v1/jobs/", arg, &allow), API_NONE);
+	assert_int_equal(api_route("GET", "/v1/imports/7", arg, &allow), API_IMPORT_GET);
+	assert_int_equal(api_route("POST", "/v1/tokens", arg, &allow), API_TOKENS_CREATE);
+	assert_int_equal(api_route("GET", "/v1/tokens", arg, &allow), API_TOKENS_LIST);
+	assert_int_equal(api_route("DELETE", "/v1/tokens/ra-hanoi.1", arg, &allow), API_TOKEN_REVOKE);
+	assert_string_equal(arg, "ra-hanoi.1");
+	assert_int_equal(api_route("DELETE", "/v1/tokens/ra hanoi", arg, &allow), API_NONE);
+	assert_int_equal(api_route("GET", "/v1/jobs/1/x", arg, &allow), API_NONE);
+	assert_int_equal(api_route("GET", "/", arg, &allow), API_NONE);
+	/* roles */
+	assert_int_equal(api_route_role(API_JOB_GET), OTAD_ROLE_READ_ONLY);
+	assert_int_equal(api_route_role(API_JOBS_CREATE), OTAD_ROLE_OPERATOR);
+	assert_int_equal(api_route_role(API_TOKEN_REVOKE), OTAD_ROLE_ADMIN);
+}
+
+static void test_query(void **state)
+{
+	struct otad_job_filter jf;
+	struct otad_card_filter cf;
+	char iccid[21], err[200];
+	struct api_kv kv[3] = { { NULL, NULL } };
+
+	(void)state;
+	assert_int_equal(api_jobs_query(kv, 0, &jf, iccid, err, sizeof(err)), 0);
+	assert_int_equal(jf.limit, API_LIMIT_DEFAULT);
+	assert_int_equal(jf.state, -1);
+	assert_null(jf.iccid);
+	kv[0] = (struct api_kv){ "state", "por-ok" };
+	kv[1] = (struct api_kv){ "since", "2026-12-06T10:00:00Z" };
+	kv[2] = (struct api_kv){ "cursor", "17" };
+	assert_int_equal(api_jobs_query(kv, 3, &jf, iccid, err, sizeof(err)), 0);
+	assert_int_equal(jf.state, OTAD_JOB_POR_OK);
+	assert_int_equal(jf.since_ms, 1796551200000LL);
+	assert_int_equal(jf.before_id, 17);
+	kv[1] = (struct api_kv){ "since", "1796551200" };
+	assert_int_equal(api_jobs_query(kv, 2, &jf, iccid, err, sizeof(err)), 0);
+	assert_int_equal(jf.since_ms, 1796551200000LL);
+	kv[0] = (struct api_kv){ "iccid", "8984010000000000005" };
+	kv[1] = (struct api_kv){ "limit", "1000" };
+	assert_int_equal(api_jobs_query(kv, 2, &jf, iccid, err, sizeof(err)), 0);
+	assert_string_equal(jf.iccid, "8984010000000000005");
+	assert_int_equal(jf.limit, 1000);
+	/* bad ones, each named */
+	kv[0] = (struct api_kv){ "limit", "1001" };
+	assert_int_equal(api_jobs_query(kv, 1, &jf, iccid, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "limit"));
+	kv[0] = (struct api_kv){ "limit", "0" };
+	assert_int_equal(api_jobs_query(kv, 1, &jf, iccid, err, sizeof(err)), -EINVAL);
+	kv[0] = (struct api_kv){ "state", "done" };
+	assert_int_equal(api_jobs_query(kv, 1, &jf, iccid, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "state"));
+	kv[0] = (struct api_kv){ "iccid", "898401" };
+	assert_int_equal(api_jobs_query(kv, 1, &jf, iccid, err, sizeof(err)), -EINVAL);
+	kv[0] = (struct api_kv){ "since", "yesterday" };
+	assert_int_equal(api_jobs_query(kv, 1, &jf, iccid, err, sizeof(err)), -EINVAL);
+	kv[0] = (struct api_kv){ "cursor", "-1" };
+	assert_int_equal(api_jobs_query(kv, 1, &jf, iccid, err, sizeof(err)), -EINVAL);
+	kv[0] = (struct api_kv){ "cursor", NULL };
+	assert_int_equal(api_jobs_query(kv, 1, &jf, iccid, err, sizeof(err)), -EINVAL);
+	kv[0] = (struct api_kv){ "color", "red" };
+	assert_int_equal(api_jobs_query(kv, 1, &jf, iccid, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown parameter 'color'"));
+	kv[0] = (struct api_kv){ "limit", "5" };
+	kv[1] = (struct api_kv){ "limit", "6" };
+	assert_int_equal(api_jobs_query(kv, 2, &jf, iccid, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "twice"));
+
+	kv[0] = (struct api_kv){ "state", "suspended" };
+	kv[1] = (struct api_kv){ "batch", "3" };
+	kv[2] = (struct api_kv){ "cursor", "8984010000000000005" };
+	assert_int_equal(api_cards_query(kv, 3, &cf, iccid, err, sizeof(err)), 0);
+	assert_string_equal(cf.state, "suspended");
+	assert_int_equal(cf.batch, 3);
+	assert_string_equal(cf.after_iccid, "8984010000000000005");
+	kv[0] = (struct api_kv){ "state", "stolen" };
+	assert_int_equal(api_cards_query(kv, 1, &cf, iccid, err, sizeof(err)), -EINVAL);
+	kv[0] = (struct api_kv){ "batch", "0" };
+	assert_int_equal(api_cards_query(kv, 1, &cf, iccid, err, sizeof(err)), -EINVAL);
+	kv[0] = (struct api_kv){ "cursor", "12" };
+	assert_int_equal(api_cards_query(kv, 1, &cf, iccid, err, sizeof(err)), -EINVAL);
+}
+
+static void test_card_patch(void **state)
+{
+	char err[160];
+	int st;
+
+	(void)state;
+	assert_int_equal(api_card_patch_parse("{\"state\": \"lost\"}", 17, &st, err, sizeof(err)), 0);
+	assert_int_equal(st, OTAD_CARD_LOST);
+	assert_int_equal(api_card_patch_parse("{\"state\": \"gone\"}", 17, &st, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_card_patch_parse("{\"state\": \"lost\", \"x\": 1}", 25, &st, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_card_patch_parse("[\"lost\"]", 8, &st, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_card_patch_parse("{\"state\": 1}", 12, &st, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_card_patch_parse("{", 1, &st, err, sizeof(err)), -EINVAL);
 }
 
 static void test_bearer(void **state)
@@ -60,6 +163,7 @@ static void test_job(void **state)
 	const char *good = "{\"iccid\": \"8984010000000000005\", \"tar\": \"B00010\", \"apdus\": [\"00A4000C022FE2\","
 			   " \"00b000000a\"]}";
 	char err[256], name[65];
+	int role;
 
 	(void)state;
 	assert_int_equal(api_job_parse(good, strlen(good), &req, err, sizeof(err)), 0);
@@ -105,17 +209,28 @@ static void test_job(void **state)
 		   "apdus[0]");
 	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"], \"x\": 1}",
 		   "unknown member 'x'");
-	assert_int_equal(api_token_parse("{\"name\": \"ra-hanoi.1\"}", 22, name, err, sizeof(err)), 0);
+	assert_int_equal(api_token_parse("{\"name\": \"ra-hanoi.1\"}", 22, name, &role, err, sizeof(err)), 0);
 	assert_string_equal(name, "ra-hanoi.1");
-	assert_int_equal(api_token_parse("{\"name\": \"ra hanoi\"}", 20, name, err, sizeof(err)), -EINVAL);
-	assert_int_equal(api_token_parse("{\"name\": \"\"}", 12, name, err, sizeof(err)), -EINVAL);
-	assert_int_equal(api_token_parse("{\"name\": \"a\", \"b\": 1}", 21, name, err, sizeof(err)), -EINVAL);
+	assert_int_equal(role, OTAD_ROLE_OPERATOR);
+	assert_int_equal(api_token_parse("{\"name\": \"audit\", \"role\": \"read-only\"}", 38, name, &role, err,
+					 sizeof(err)),
+			 0);
+	assert_int_equal(role, OTAD_ROLE_READ_ONLY);
+	assert_int_equal(api_token_parse("{\"name\": \"x\", \"role\": \"root\"}", 29, name, &role, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "role"));
+	assert_int_equal(api_token_parse("{\"name\": \"ra hanoi\"}", 20, name, &role, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"\"}", 12, name, &role, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"a\", \"b\": 1}", 21, name, &role, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"a\\u0000b\"}", 20, name, &role, err, sizeof(err)), -EINVAL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_card_patch),
 		cmocka_unit_test(test_bearer),
 		cmocka_unit_test(test_job),
 	};

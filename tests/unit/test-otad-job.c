@@ -32,18 +32,22 @@ struct otad *g_otad;
 static const struct {
 	uint32_t events, to;
 } spec[OTAD_JOB_N_STATES] = {
-	[OTAD_JOB_QUEUED] = { S(OTAD_JOB_EV_SEND), S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) },
-	[OTAD_JOB_SUBMITTED] = { S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) | S(OTAD_JOB_EV_POR),
+	[OTAD_JOB_QUEUED] = { S(OTAD_JOB_EV_SEND) | S(OTAD_JOB_EV_CANCEL),
+			      S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) },
+	[OTAD_JOB_SUBMITTED] = { S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) | S(OTAD_JOB_EV_POR) |
+					 S(OTAD_JOB_EV_CANCEL),
 				 S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED) |
-					 S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER },
+					 S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | S(OTAD_JOB_CANCELLED) | OVER },
 	[OTAD_JOB_DELIVERED] = { S(OTAD_JOB_EV_POR),
 				 S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER },
-	[OTAD_JOB_RETRYING] = { S(OTAD_JOB_EV_POR), S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | OVER },
+	[OTAD_JOB_RETRYING] = { S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
+				S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) | OVER },
 	[OTAD_JOB_TIMED_OUT] = { S(OTAD_JOB_EV_POR), OVER },
 	[OTAD_JOB_UNKNOWN] = { S(OTAD_JOB_EV_POR), OVER },
 	[OTAD_JOB_POR_OK] = { 0, 0 },
 	[OTAD_JOB_POR_ERROR] = { 0, 0 },
 	[OTAD_JOB_FAILED] = { 0, 0 },
+	[OTAD_JOB_CANCELLED] = { 0, 0 },
 };
 
 static char dir[64];
@@ -126,7 +130,7 @@ static enum otad_job_state stored_state(void)
 static bool over(enum otad_job_state s)
 {
 	return s == OTAD_JOB_POR_OK || s == OTAD_JOB_POR_ERROR || s == OTAD_JOB_FAILED || s == OTAD_JOB_UNKNOWN ||
-	       s == OTAD_JOB_TIMED_OUT;
+	       s == OTAD_JOB_TIMED_OUT || s == OTAD_JOB_CANCELLED;
 }
 
 static void test_table_is_the_spec(void **state)
@@ -147,7 +151,7 @@ static void test_every_event_in_every_state(void **state)
 
 	(void)state;
 	for (int s = 0; s < OTAD_JOB_N_STATES; s++) {
-		for (int e = OTAD_JOB_EV_SEND; e <= OTAD_JOB_EV_POR; e++) {
+		for (int e = OTAD_JOB_EV_SEND; e <= OTAD_JOB_EV_CANCEL; e++) {
 			struct osmo_fsm_inst *fi = otad_job_debug_alloc(job_in(s, true, 1));
 			void *data = e == OTAD_JOB_EV_POR ? (void *)&por : (void *)(uintptr_t)0x14; /* throttled */
 			int rc;

@@ -1,0 +1,42 @@
+/* The operator API's error codes and their HTTP statuses (api_error.h): one table. */
+#include "api_error.h"
+
+static const struct {
+	const char *code;
+	unsigned status;
+} errors[API_E_N] = {
+	[API_E_INVALID_REQUEST] = { "invalid_request", 400 },
+	[API_E_INVALID_ICCID] = { "invalid_iccid", 400 },
+	[API_E_INVALID_ID] = { "invalid_id", 400 },
+	[API_E_UNAUTHORIZED] = { "unauthorized", 401 },
+	[API_E_FORBIDDEN] = { "forbidden", 403 },
+	[API_E_NOT_FOUND] = { "not_found", 404 },
+	[API_E_CARD_NOT_FOUND] = { "card_not_found", 404 },
+	[API_E_JOB_NOT_FOUND] = { "job_not_found", 404 },
+	[API_E_IMPORT_NOT_FOUND] = { "import_not_found", 404 },
+	[API_E_TOKEN_NOT_FOUND] = { "token_not_found", 404 },
+	[API_E_METHOD_NOT_ALLOWED] = { "method_not_allowed", 405 },
+	[API_E_CARD_NOT_ACTIVE] = { "card_not_active", 409 },
+	[API_E_CARD_RETIRED] = { "card_retired", 409 },
+	[API_E_KEYSET_NOT_FOUND] = { "keyset_not_found", 409 },
+	[API_E_SECURITY_TOO_LOW] = { "security_too_low", 409 },
+	[API_E_TOKEN_EXISTS] = { "token_exists", 409 },
+	[API_E_JOB_NOT_CANCELLABLE] = { "job_not_cancellable", 409 },
+	[API_E_IMPORT_RUNNING] = { "import_running", 409 },
+	[API_E_COUNTERS_UNCONFIRMED] = { "counters_unconfirmed", 409 },
+	[API_E_BODY_TOO_LARGE] = { "body_too_large", 413 },
+	[API_E_RATE_LIMITED] = { "rate_limited", 429 },
+	[API_E_INTERNAL] = { "internal_error", 500 },
+	[API_E_DATABASE] = { "database_error", 500 },
+	[API_E_SMSC_UNAVAILABLE] = { "smsc_unavailable", 503 },
+};
+
+const char *api_error_code(enum api_error e)
+{
+	return (unsigned)e < API_E_N ? errors[e].code : "internal_error";
+}
+
+unsigned api_error_status(enum api_error e)
+{
+	return (unsigned)e < API_E_N ? errors[e].status : 500;
+}

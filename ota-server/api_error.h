@@ -1,0 +1,41 @@
+/* simpki-otad's operator API errors: every error answer is
+ *
+ *   {"error": {"code": "card_not_found", "message": "no card with ICCID 8984010000000000005"}}
+ *
+ * with the HTTP status that belongs to its code (api_error_status()); the code is stable for programs, the message
+ * is for people and may change. The table in api_error.c is the list (docs/otad.md shows it).
+ */
+#pragma once
+
+enum api_error {
+	API_E_INVALID_REQUEST,	    /* 400: the body or a query parameter is wrong (the message says which) */
+	API_E_INVALID_ICCID,	    /* 400: an ICCID in the path is not 18 to 20 digits */
+	API_E_INVALID_ID,	    /* 400: an id in the path is not a number */
+	API_E_UNAUTHORIZED,	    /* 401: no token, or not a valid one */
+	API_E_FORBIDDEN,	    /* 403: the token's role does not allow it */
+	API_E_NOT_FOUND,	    /* 404: no such path */
+	API_E_CARD_NOT_FOUND,	    /* 404 */
+	API_E_JOB_NOT_FOUND,	    /* 404 */
+	API_E_IMPORT_NOT_FOUND,	    /* 404 */
+	API_E_TOKEN_NOT_FOUND,	    /* 404 */
+	API_E_METHOD_NOT_ALLOWED,   /* 405, with Allow */
+	API_E_CARD_NOT_ACTIVE,	    /* 409: jobs go only to active cards */
+	API_E_CARD_RETIRED,	    /* 409: a retired card stays retired */
+	API_E_KEYSET_NOT_FOUND,	    /* 409: the card has no such key set */
+	API_E_SECURITY_TOO_LOW,	    /* 409: the SPI is below the TAR's minimum security level */
+	API_E_TOKEN_EXISTS,	    /* 409: a valid token has that name */
+	API_E_JOB_NOT_CANCELLABLE,  /* 409: the job was handed to the SMSC, or is over */
+	API_E_IMPORT_RUNNING,	    /* 409: one import at a time */
+	API_E_COUNTERS_UNCONFIRMED, /* 409: a restored database: counters must be raised first */
+	API_E_BODY_TOO_LARGE,	    /* 413 */
+	API_E_RATE_LIMITED,	    /* 429, with Retry-After */
+	API_E_INTERNAL,		    /* 500 */
+	API_E_DATABASE,		    /* 500 */
+	API_E_SMSC_UNAVAILABLE,	    /* 503: no SMSC bind is up */
+	API_E_N,
+};
+
+/*! The stable machine code, e.g. "card_not_found". */
+const char *api_error_code(enum api_error e);
+/*! Its HTTP status. */
+unsigned api_error_status(enum api_error e);
