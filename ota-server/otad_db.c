@@ -1064,7 +1064,8 @@ static int backup_mark(sqlite3 *dst, const char *src, int64_t now_ms)
 	    sqlite3_exec(dst, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -EIO;
 	if (meta_put(dst, "backup_of", v) || meta_put(dst, "needs_floor", ms) ||
-	    sqlite3_exec(dst, "DELETE FROM meta WHERE name = 'floor_confirmed'", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(dst, "DELETE FROM meta WHERE name IN ('floor_confirmed', 'last_backup')", NULL, NULL, NULL) !=
+		    SQLITE_OK ||
 	    sqlite3_exec(dst, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(dst, "ROLLBACK", NULL, NULL, NULL);
 		return -EIO;

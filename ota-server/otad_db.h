@@ -38,7 +38,7 @@
  *     mk_check      keystore_seal("simpki-otad", AAD "master key check"): which master key the key sets are sealed
  *                   under. Written by otad_db_open() when missing (after checking one key set opens), rewritten
  *                   by otad_db_rekey(); otad_db_open() refuses a master key that does not open it.
- *     last_backup   "UNIX-MS PATH": the latest otad_db_backup() of this database.
+ *     last_backup   "UNIX-MS PATH": the latest otad_db_backup() of this database (not kept in the copy).
  *     backup_of     "UNIX-MS PATH", only in a copy written by otad_db_backup(): which database it copies, and when.
  *     needs_floor   UNIX-MS of the backup, only in such a copy until the operator confirms its counters
  *                   (otad_db_counter_floor_confirm()): the counters are those of that moment, and the original may
