@@ -376,6 +376,8 @@ static enum MHD_Result create_job(struct MHD_Connection *c, struct api_req *r)
 		return send_error(c, API_E_KEYSET_NOT_FOUND, "%s", err);
 	if (rc == -EINVAL)
 		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	if (rc == -ESTALE)
+		return send_error(c, API_E_COUNTERS_UNCONFIRMED, "%s", err);
 	if (rc)
 		return send_error(c, rc == -EIO ? API_E_DATABASE : API_E_INTERNAL, "%s", err);
 	LOGP(DAPI, LOGL_INFO, "job %lld for card %s (token '%s')\n", (long long)id, req.iccid, r->who.name);

@@ -1,11 +1,15 @@
 /* simpki-otad's SQLite database: schema and migrations, the all-or-nothing import, cards, sealed key sets and
- * counters (format in otad_db.h). */
+ * counters, master-key rotation, online backups and the counter floor of a restored copy (format in otad_db.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <osmocom/core/talloc.h>
@@ -51,7 +55,9 @@ static const char *const migrations[] = {
 	 "UPDATE jobs SET counters = counter WHERE counter IS NOT NULL;"
 	 "UPDATE jobs SET por_authenticated = 1 WHERE por_status IS NOT NULL;"
 	 "CREATE INDEX jobs_late ON jobs (msisdn, id) WHERE state IN ('timed-out', 'unknown');"),
-	/* to version 5: a fleet API (token roles and revocation, lists by card and state) */
+	/* to version 5: keys and restores (the master key check, backups, the counter floor of a restored copy) */
+	("CREATE TABLE meta (name TEXT PRIMARY KEY, value NOT NULL);"),
+	/* to version 6: a fleet API (token roles and revocation, lists by card and state) */
 	("CREATE TABLE tokens_v5 (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash BLOB NOT NULL UNIQUE,"
 	 " role TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);"
 	 "INSERT INTO tokens_v5 (id, name, hash, role, created_at)"
@@ -115,6 +121,93 @@ static int migrate(struct otad_db *db, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- the master key check (meta mk_check) ------------------------------------------------------------------- */
+
+#define MK_CHECK_AAD "master key check"
+#define MK_CHECK_TEXT "simpki-otad"
+
+/* Store the check value sealed under \a mk (inside the caller's transaction, if any). \returns 0; -EIO */
+static int mk_check_store(struct otad_db *db, const uint8_t *mk)
+{
+	uint8_t sealed[sizeof(MK_CHECK_TEXT) - 1 + KEYSTORE_OVERHEAD];
+	sqlite3_stmt *st;
+	int n, rc;
+
+	n = keystore_seal(mk, MK_CHECK_AAD, (const uint8_t *)MK_CHECK_TEXT, strlen(MK_CHECK_TEXT), sealed,
+			  sizeof(sealed));
+	if (n < 0)
+		return -EIO;
+	if (sqlite3_prepare_v2(db->db, "INSERT OR REPLACE INTO meta (name, value) VALUES ('mk_check', ?)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_blob(st, 1, sealed, n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Whether the first key set (if any) opens with db->mk: for a database without a check value yet.
+ * \returns 0 (it opens, or there is none); -EBADMSG; -EIO */
+static int first_keyset_opens(struct otad_db *db)
+{
+	struct otad_keyset ks;
+	sqlite3_stmt *st;
+	char iccid[24];
+	int kvn, rc;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT iccid, kvn FROM keysets LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : -EIO;
+	}
+	snprintf(iccid, sizeof(iccid), "%s", (const char *)sqlite3_column_text(st, 0));
+	kvn = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	rc = otad_db_keyset_get(db, iccid, (uint8_t)kvn, &ks);
+	otad_keyset_wipe(&ks);
+	return rc;
+}
+
+/* Refuse a master key that is not the one the key sets are sealed under; write the check value when missing. */
+static int mk_check(struct otad_db *db, char *err, size_t errlen)
+{
+	uint8_t plain[sizeof(MK_CHECK_TEXT)];
+	sqlite3_stmt *st;
+	int rc, n;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE name = 'mk_check'", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the master key check: %s", sqlite3_errmsg(db->db));
+		return -EIO;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *sealed = sqlite3_column_blob(st, 0);
+
+		n = keystore_unseal(db->mk, MK_CHECK_AAD, sealed, (size_t)sqlite3_column_bytes(st, 0), plain,
+				    sizeof(plain));
+		rc = n == (int)strlen(MK_CHECK_TEXT) && !memcmp(plain, MK_CHECK_TEXT, (size_t)n) ? 0 : -EBADMSG;
+	} else {
+		rc = rc == SQLITE_DONE ? 1 : -EIO;
+	}
+	sqlite3_finalize(st);
+	if (rc == 1) {
+		/* a database from before version 5, or a new one: a key set tells whether the key is right */
+		rc = first_keyset_opens(db);
+		if (!rc)
+			rc = mk_check_store(db, db->mk);
+	}
+	if (rc == -EBADMSG)
+		snprintf(err, errlen,
+			 "the master key does not open this database's key sets: they are sealed under another one (a "
+			 "database rotated with 'master-key rotate' opens with the new key file; a copy from before a "
+			 "rotation, with the key of its time)");
+	else if (rc)
+		snprintf(err, errlen, "cannot check the master key: %s", sqlite3_errmsg(db->db));
+	return rc;
+}
+
 static int db_destructor(struct otad_db *db)
 {
 	sqlite3_close(db->db);
@@ -144,6 +237,8 @@ int otad_db_open(void *ctx, const char *path, const uint8_t mk[KEYSTORE_KEY_LEN]
 		return -EIO;
 	}
 	rc = migrate(db, err, errlen);
+	if (!rc)
+		rc = mk_check(db, err, errlen);
 	if (rc) {
 		talloc_free(db);
 		return rc;
@@ -537,16 +632,33 @@ int otad_db_keysets_info(struct otad_db *db, const char *iccid,
 	return rc == SQLITE_DONE ? n : -EIO;
 }
 
+/* \returns 1 the key set exists; 0 not; -EIO */
+static int keyset_exists(struct otad_db *db, const char *iccid, uint8_t kvn)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM keysets WHERE iccid = ? AND kvn = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kvn);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uint64_t *cntr)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	/* one statement, one implicit transaction: committed (synchronous FULL) when sqlite3_step() returns */
-	if (sqlite3_prepare_v2(db->db,
-			       "UPDATE keysets SET counter = counter + 1 WHERE iccid = ? AND kvn = ?"
-			       " AND counter < 1099511627775 RETURNING counter",
-			       -1, &st, NULL) != SQLITE_OK)
+	/* one statement, one implicit transaction: committed (synchronous FULL) when sqlite3_step() returns; none
+	 * while the database is a restored copy whose counters are not confirmed */
+	if (sqlite3_prepare_v2(
+		    db->db,
+		    "UPDATE keysets SET counter = counter + 1 WHERE iccid = ? AND kvn = ? AND counter < 1099511627775"
+		    " AND NOT EXISTS (SELECT 1 FROM meta WHERE name = 'needs_floor') RETURNING counter",
+		    -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, kvn);
@@ -555,10 +667,11 @@ int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uin
 		*cntr = (uint64_t)sqlite3_column_int64(st, 0);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 	} else if (rc == SQLITE_DONE) {
-		struct otad_keyset ks;
-
-		rc = otad_db_keyset_get(db, iccid, kvn, &ks) == -ENOENT ? -ENOENT : -ERANGE;
-		otad_keyset_wipe(&ks);
+		rc = keyset_exists(db, iccid, kvn);
+		if (rc == 1)
+			rc = otad_db_needs_floor(db) == 1 ? -ESTALE : -ERANGE;
+		else if (rc == 0)
+			rc = -ENOENT;
 	} else {
 		rc = -EIO;
 	}
@@ -1014,4 +1127,317 @@ int otad_db_token_revoke(struct otad_db *db, const char *name)
 	if (rc != SQLITE_DONE)
 		return -EIO;
 	return sqlite3_changes(db->db) ? 0 : -ENOENT;
+}
+
+/* ---- keys and restores: master-key rotation, online backup, the counter floor ------------------------------- */
+
+/* \returns the integer the statement \a sql reads first; -EIO */
+static int query_int(struct otad_db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int v = -EIO;
+
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+struct reseal {
+	const uint8_t *old_mk, *new_mk;
+	int rc;	   /* the first failure: -EBADMSG (does not open), -EIO */
+	int64_t n; /* key sets re-sealed */
+};
+
+/* SQL function otad_reseal(iccid, kvn, sealed): the key set's keys sealed under the new master key. */
+static void reseal_fn(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	struct reseal *r = sqlite3_user_data(c);
+	uint8_t plain[96], sealed[96 + KEYSTORE_OVERHEAD];
+	const void *in = sqlite3_value_blob(v[2]);
+	size_t in_len = (size_t)sqlite3_value_bytes(v[2]);
+	char aad[48];
+	int n;
+
+	(void)argc;
+	snprintf(aad, sizeof(aad), "keyset %s/%d", (const char *)sqlite3_value_text(v[0]), sqlite3_value_int(v[1]));
+	n = keystore_unseal(r->old_mk, aad, in, in_len, plain, sizeof(plain));
+	if (n >= 0)
+		n = keystore_seal(r->new_mk, aad, plain, (size_t)n, sealed, sizeof(sealed));
+	else
+		n = -EBADMSG;
+	OPENSSL_cleanse(plain, sizeof(plain));
+	if (n < 0) {
+		if (!r->rc)
+			r->rc = n == -EBADMSG ? -EBADMSG : -EIO;
+		sqlite3_result_error(c, "a key set cannot be re-sealed", -1);
+		return;
+	}
+	r->n++;
+	sqlite3_result_blob(c, sealed, n, SQLITE_TRANSIENT);
+}
+
+int64_t otad_db_rekey(struct otad_db *db, const uint8_t new_mk[KEYSTORE_KEY_LEN])
+{
+	struct reseal r = { .old_mk = db->mk, .new_mk = new_mk };
+	int secure = query_int(db, "PRAGMA secure_delete");
+	int64_t n = -EIO;
+	char sql[40];
+
+	if (!CRYPTO_memcmp(new_mk, db->mk, KEYSTORE_KEY_LEN))
+		return -EINVAL;
+	if (secure < 0 || sqlite3_create_function_v2(db->db, "otad_reseal", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, &r,
+						     reseal_fn, NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	/* secure_delete: the old sealed values are overwritten, not left in free space where the old key opens them */
+	if (exec(db, "PRAGMA secure_delete = ON", NULL, 0) || exec(db, "BEGIN IMMEDIATE", NULL, 0))
+		goto out;
+	/* one statement over every key set, and the check value, in one transaction: all or nothing */
+	if (exec(db, "UPDATE keysets SET sealed = otad_reseal(iccid, kvn, sealed)", NULL, 0) ||
+	    mk_check_store(db, new_mk) || exec(db, "COMMIT", NULL, 0)) {
+		exec(db, "ROLLBACK", NULL, 0);
+		n = r.rc ? r.rc : -EIO;
+		goto out;
+	}
+	n = r.n;
+	memcpy(db->mk, new_mk, KEYSTORE_KEY_LEN);
+	/* the old pages stay in the WAL until a checkpoint: copy the new ones into the file and empty the WAL */
+	exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, 0);
+out:
+	snprintf(sql, sizeof(sql), "PRAGMA secure_delete = %d", secure > 0);
+	exec(db, sql, NULL, 0);
+	sqlite3_create_function_v2(db->db, "otad_reseal", 3, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+	return n;
+}
+
+/* Set meta \a name to text \a value through connection \a s. \returns 0; -EIO */
+static int meta_put(sqlite3 *s, const char *name, const char *value)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s, "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int otad_db_meta_get(struct otad_db *db, const char *name, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT CAST(value AS TEXT) FROM meta WHERE name = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+/* Mark the fresh copy \a dst (a connection of its own) as a backup of \a src taken at \a now_ms, and leave it in
+ * rollback-journal mode, one file (the daemon that opens it turns WAL on again). \returns 0; -EIO */
+static int backup_mark(sqlite3 *dst, const char *src, int64_t now_ms)
+{
+	char v[PATH_MAX + 24], ms[24];
+
+	snprintf(v, sizeof(v), "%lld %s", (long long)now_ms, src);
+	snprintf(ms, sizeof(ms), "%lld", (long long)now_ms);
+	if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(dst, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	if (meta_put(dst, "backup_of", v) || meta_put(dst, "needs_floor", ms) ||
+	    sqlite3_exec(dst, "DELETE FROM meta WHERE name IN ('floor_confirmed', 'last_backup')", NULL, NULL, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_exec(dst, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(dst, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* fsync the file or directory at \a path. \returns 0; -errno */
+static int fsync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Copy the database into the new file \a tmp and mark the copy. \returns 0; -EIO with \a err set */
+static int backup_copy(struct otad_db *db, const char *tmp, int64_t now_ms, char *err, size_t errlen)
+{
+	sqlite3_backup *b;
+	sqlite3 *dst = NULL;
+	int rc = -EIO;
+
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", tmp, dst ? sqlite3_errmsg(dst) : "out of memory");
+		goto out;
+	}
+	/* all pages in one step: a consistent snapshot of what is committed (the daemon writes through db->db, so
+	 * nothing changes under the step) */
+	b = sqlite3_backup_init(dst, "main", db->db, "main");
+	if (!b) {
+		snprintf(err, errlen, "%s: %s", tmp, sqlite3_errmsg(dst));
+		goto out;
+	}
+	rc = sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: the copy failed: %s", tmp, sqlite3_errmsg(dst));
+		rc = -EIO;
+		goto out;
+	}
+	rc = backup_mark(dst, sqlite3_db_filename(db->db, "main"), now_ms);
+	if (rc)
+		snprintf(err, errlen, "%s: cannot mark the copy: %s", tmp, sqlite3_errmsg(dst));
+out:
+	if (sqlite3_close(dst) != SQLITE_OK && !rc) {
+		snprintf(err, errlen, "%s: cannot close the copy", tmp);
+		rc = -EIO;
+	}
+	return rc;
+}
+
+int otad_db_backup(struct otad_db *db, const char *path, bool overwrite, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], v[PATH_MAX + 24];
+	int64_t now_ms = otad_now_ms();
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "the path is too long");
+		return -ENAMETOOLONG;
+	}
+	if (!overwrite && access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists (add 'overwrite' to replace it)", path);
+		return -EEXIST;
+	}
+	unlink(tmp); /* left by a backup that did not finish */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		return rc;
+	}
+	close(fd);
+	rc = backup_copy(db, tmp, now_ms, err, errlen);
+	if (!rc) {
+		rc = fsync_path(tmp, O_RDONLY);
+		if (rc)
+			snprintf(err, errlen, "cannot sync %s: %s", tmp, strerror(-rc));
+	}
+	/* link() refuses an existing path, so a file that appeared meanwhile is not overwritten either */
+	if (!rc && (overwrite ? rename(tmp, path) : link(tmp, path))) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot %s %s: %s", overwrite ? "rename it to" : "link it to", path,
+			 strerror(errno));
+	}
+	unlink(tmp);
+	if (rc)
+		return rc;
+	snprintf(dir, sizeof(dir), "%s", path);
+	rc = fsync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
+	if (rc) {
+		snprintf(err, errlen, "cannot sync the directory of %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	snprintf(v, sizeof(v), "%lld %s", (long long)now_ms, path);
+	if (meta_put(db->db, "last_backup", v)) {
+		snprintf(err, errlen, "the copy is written, but not recorded: %s", sqlite3_errmsg(db->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+int otad_db_needs_floor(struct otad_db *db)
+{
+	char v[24];
+	int rc = otad_db_meta_get(db, "needs_floor", v, sizeof(v));
+
+	return rc == 0 ? 1 : rc == -ENOENT ? 0 : rc;
+}
+
+int otad_db_counter_floor(struct otad_db *db, const char *iccid, uint8_t kvn, uint64_t floor)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (floor > OTAD_COUNTER_MAX)
+		return -ERANGE;
+	if (sqlite3_prepare_v2(db->db, "UPDATE keysets SET counter = ?1 WHERE iccid = ?2 AND kvn = ?3 AND counter < ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (int64_t)floor);
+	sqlite3_bind_text(st, 2, iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, kvn);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	if (sqlite3_changes(db->db) == 1)
+		return 0;
+	rc = keyset_exists(db, iccid, kvn);
+	return rc == 1 ? -ERANGE : rc == 0 ? -ENOENT : rc;
+}
+
+int64_t otad_db_counter_floor_raise_all(struct otad_db *db, uint64_t by)
+{
+	sqlite3_stmt *st;
+	int64_t n = -EIO;
+	int rc;
+
+	if (!by || by > OTAD_COUNTER_MAX)
+		return -ERANGE;
+	/* one statement: every key set is raised, or (one would pass 40 bits) none */
+	if (sqlite3_prepare_v2(db->db,
+			       "UPDATE keysets SET counter = counter + ?1"
+			       " WHERE NOT EXISTS (SELECT 1 FROM keysets WHERE counter > ?2 - ?1)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (int64_t)by);
+	sqlite3_bind_int64(st, 2, (int64_t)OTAD_COUNTER_MAX);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	n = sqlite3_changes(db->db);
+	if (n == 0 && query_int(db, "SELECT count(*) FROM keysets") > 0)
+		return -ERANGE;
+	return n;
+}
+
+int otad_db_counter_floor_confirm(struct otad_db *db)
+{
+	char ms[24];
+	int rc = -EIO;
+
+	snprintf(ms, sizeof(ms), "%lld", (long long)otad_now_ms());
+	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
+		return -EIO;
+	if (exec(db, "DELETE FROM meta WHERE name = 'needs_floor'", NULL, 0))
+		goto out;
+	if (sqlite3_changes(db->db) == 0) {
+		rc = -EALREADY;
+		goto out;
+	}
+	if (!meta_put(db->db, "floor_confirmed", ms) && !exec(db, "COMMIT", NULL, 0))
+		return 0;
+out:
+	exec(db, "ROLLBACK", NULL, 0);
+	return rc;
 }

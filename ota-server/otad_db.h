@@ -33,7 +33,22 @@
  *        any of them ends the job), por_authenticated INTEGER (1: the PoR's checksum verified; 0: the card's
  *        unsecured refusal; NULL: no PoR). Index jobs_late (msisdn, id) over the jobs a late PoR may still end
  *        (states timed-out and unknown).
- * Version 5 (a fleet API):
+ * Version 5 (keys and restores):
+ *   meta(name TEXT PRIMARY KEY, value NOT NULL)            facts about the database itself, by name:
+ *     mk_check      keystore_seal("simpki-otad", AAD "master key check"): which master key the key sets are sealed
+ *                   under. Written by otad_db_open() when missing (after checking one key set opens), rewritten
+ *                   by otad_db_rekey(); otad_db_open() refuses a master key that does not open it.
+ *     last_backup   "UNIX-MS PATH": the latest otad_db_backup() of this database (not kept in the copy).
+ *     backup_of     "UNIX-MS PATH", only in a copy written by otad_db_backup(): which database it copies, and when.
+ *     needs_floor   UNIX-MS of the backup, only in such a copy until the operator confirms its counters
+ *                   (otad_db_counter_floor_confirm()): the counters are those of that moment, and the original may
+ *                   have used higher ones since. While it is there, otad_db_counter_next() hands out none
+ *                   (-ESTALE): reusing a counter would be replayed traffic to a card.
+ *     floor_confirmed  UNIX-MS: when needs_floor was last cleared.
+ * Restoring a backup: its counters may be behind the cards'. A copy made by otad_db_backup() says so itself
+ * (needs_floor), so no packet leaves until each key set's counter is raised above anything the original may have
+ * used (otad_db_counter_floor(), otad_db_counter_floor_raise_all(): they only raise) and the operator confirms.
+ * Version 6 (a fleet API):
  *   tokens is rebuilt as tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash BLOB NOT NULL UNIQUE,
  *          role TEXT NOT NULL (otad_role_names), created_at INTEGER NOT NULL, revoked_at INTEGER (Unix ms; NULL:
  *          valid)); a name is unique among the tokens not revoked (index tokens_name); older tokens become
@@ -49,7 +64,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 5
+#define OTAD_DB_VERSION 6
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
@@ -85,7 +100,8 @@ struct otad_import_report {
 };
 
 /*! Open (creating it if needed) and migrate the database at \a path; \a mk seals and opens keys. \returns 0;
- *  -EIO with \a err set (SQLite's message); -EPROTO (a newer schema) */
+ *  -EIO with \a err set (SQLite's message); -EPROTO (a newer schema); -EBADMSG (\a mk is not the master key the
+ *  key sets are sealed under, meta mk_check) */
 int otad_db_open(void *ctx, const char *path, const uint8_t mk[KEYSTORE_KEY_LEN], struct otad_db **out, char *err,
 		 size_t errlen);
 void otad_db_close(struct otad_db *db);
@@ -147,8 +163,45 @@ int otad_db_keysets_info(struct otad_db *db, const char *iccid,
 			 void (*cb)(const struct otad_keyset_info *ks, void *priv), void *priv);
 
 /*! The next counter of a key set, committed to the database before it is returned. \returns 0; -ENOENT;
- *  -ERANGE (40 bits used up); -EIO */
+ *  -ERANGE (40 bits used up); -ESTALE (a restored copy whose counters are not confirmed yet: otad_db_needs_floor());
+ *  -EIO */
 int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uint64_t *cntr);
+/* ---- keys and restores ---- */
+
+#define OTAD_COUNTER_MAX 1099511627775ULL /* 40 bits (TS 102 225: a 5-byte counter) */
+
+/*! Re-seal every key set under \a new_mk in one transaction (on any failure nothing changes), then seal and open
+ *  with \a new_mk from now on; the old sealed values are overwritten (secure_delete) and the WAL is truncated, so
+ *  the old master key opens nothing in this database any more (it still opens copies made before).
+ *  \returns how many key sets were re-sealed; -EINVAL (\a new_mk is the current key); -EBADMSG (a key set does
+ *  not open with the current key: nothing changed); -EIO */
+int64_t otad_db_rekey(struct otad_db *db, const uint8_t new_mk[KEYSTORE_KEY_LEN]);
+
+/*! Write a consistent copy of the database to \a path while it is in use (SQLite's online backup API): into
+ *  "PATH.tmp" (made mode 0600), marked as a copy (meta backup_of and needs_floor), fsync'ed, then renamed to
+ *  \a path, and the directory fsync'ed. The database itself records it (meta last_backup).
+ *  \returns 0; -EEXIST (\a path exists and not \a overwrite); -ENAMETOOLONG; -EIO or -errno, \a err says why */
+int otad_db_backup(struct otad_db *db, const char *path, bool overwrite, char *err, size_t errlen);
+
+/*! Read a meta value as text (see the schema above). \returns 0; -ENOENT; -EIO */
+int otad_db_meta_get(struct otad_db *db, const char *name, char *buf, size_t len);
+
+/*! Whether the database is a restored copy whose counters are not confirmed yet: then no counter is handed out
+ *  (otad_db_counter_next() says -ESTALE) and no packet can be sent. \returns 1 yes; 0 no; -EIO */
+int otad_db_needs_floor(struct otad_db *db);
+
+/*! Raise the counter of key set \a kvn of card \a iccid to \a floor: the next one handed out is floor + 1.
+ *  Only raising. \returns 0; -ENOENT; -ERANGE (\a floor is not above the counter, or beyond OTAD_COUNTER_MAX);
+ *  -EIO */
+int otad_db_counter_floor(struct otad_db *db, const char *iccid, uint8_t kvn, uint64_t floor);
+
+/*! Add \a by to the counter of every key set, in one transaction. \returns how many key sets; -ERANGE (\a by is 0,
+ *  or a counter would pass OTAD_COUNTER_MAX: nothing changed); -EIO */
+int64_t otad_db_counter_floor_raise_all(struct otad_db *db, uint64_t by);
+
+/*! The operator confirms the counters of a restored copy: counters are handed out again (meta needs_floor is
+ *  removed, floor_confirmed set). \returns 0; -EALREADY (no confirmation was needed); -EIO */
+int otad_db_counter_floor_confirm(struct otad_db *db);
 
 /* ---- OTA jobs ---- */
 

@@ -19,6 +19,8 @@
 #define REFUSED_RETRY_S 5 /* after a refusal by the SMSC */
 #define PARTS_TTL_S 120	  /* parts of a concatenated PoR wait this long for the others */
 
+#define HOLD_RECHECK_S 5 /* a job held by a restored database (otad_db_needs_floor()) tries again this often */
+
 #define LATE_JOBS_MAX 16 /* a PoR no running job takes is tried on this many recent timed-out or unknown jobs */
 
 struct otad_job_cfg otad_job_cfg = {
@@ -35,6 +37,7 @@ struct otad_job {
 	 * with the job when it ends. Key sets never change once imported, so it cannot go stale. */
 	struct ota_keyset *ks;
 	struct ota_command hdr; /* the SPI, KIc, KID and TAR of its packets */
+	bool held;		/* waiting for the counters of a restored database to be confirmed (said once) */
 };
 
 static LLIST_HEAD(jobs);
@@ -149,6 +152,18 @@ static void send_job(struct otad_job *job)
 	rc = job_keyset(job);
 	if (!rc)
 		rc = otad_db_counter_next(g_otad->db, job->row.iccid, job->row.kvn, &cntr);
+	if (rc == -ESTALE) {
+		/* a restored database whose counters are not confirmed: its counters may have been used already. The
+		 * job keeps its state, spends no try, and tries again until the operator confirmed them. */
+		if (!job->held)
+			LOGPFSML(job->fi, LOGL_NOTICE,
+				 "held: the database is a restored copy; sent once its counters are raised and "
+				 "confirmed\n");
+		job->held = true;
+		osmo_timer_schedule(&job->fi->timer, HOLD_RECHECK_S, 0);
+		return;
+	}
+	job->held = false;
 	/* keys that do not fit their algorithms (-EINVAL): the packet cannot be built, below; no counter is spent */
 	if (rc && rc != -EINVAL) {
 		snprintf(job->row.error, sizeof(job->row.error), "key set %u: %s", job->row.kvn,
@@ -428,6 +443,14 @@ int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *scri
 	if (!len || len > OTAD_JOB_SCRIPT_MAX) {
 		snprintf(err, errlen, "the script must be 1 to %d bytes", OTAD_JOB_SCRIPT_MAX);
 		return -EINVAL;
+	}
+	rc = otad_db_needs_floor(g_otad->db);
+	if (rc) {
+		snprintf(err, errlen, "%s",
+			 rc > 0 ? "the database is a restored copy: nothing is sent until its counters are raised and "
+				  "confirmed (counter-floor, see 'show database')" :
+				  "database error");
+		return rc > 0 ? -ESTALE : -EIO;
 	}
 	rc = otad_db_card_get(g_otad->db, iccid, &card);
 	if (rc) {

@@ -70,7 +70,9 @@ struct otad_job_por {
 
 /*! Create a job for card \a iccid: \a script is a compact remote APDU script (TS 102 226), \a len bytes;
  *  \a idempotent: running it twice does no harm.
- *  \returns 0 with *id set; -ENOENT (no such card, or it has no key set kvn); -EINVAL (\a err says why); -EIO */
+ *  \returns 0 with *id set; -ENOENT (no such card, or it has no key set kvn); -EINVAL (\a err says why); -ESTALE
+ *  (the database is a restored copy whose counters are not confirmed: otad_db_needs_floor()); -EIO
+ *  Jobs stored before (resumed) wait in their state while otad_db_needs_floor() says so: no try is spent. */
 int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, bool idempotent,
 		    int64_t *id, char *err, size_t errlen);
 /*! Cancel job \a id: only while none of its SMS ever left for the SMSC (queued, retrying, or submitted with every

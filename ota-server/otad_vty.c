@@ -25,14 +25,26 @@
  *   show cards                    how many cards
  *   show card ICCID               one card: identities, state, key sets and their counters
  *   import cards FILE [NAME]      import a vendor file (all or nothing), print the report
+ *
+ *   master-key rotate FILE        re-seal every key set under the master key in FILE (made if missing), all or
+ *                                 nothing; the running configuration then names FILE ('write file' saves it)
+ *   backup database PATH [overwrite]  a consistent copy of the database while it runs, marked as a copy
+ *   show database                 schema version, the last backup, whether the counters need a floor
+ *   card ICCID keyset KVN counter-floor N   raise a key set's counter to N (only raising)
+ *   counter-floor raise-all by N  add N to every key set's counter
+ *   counter-floor confirm         a restored copy's counters are raised: packets may be sent again
+ * FILE and PATH of these are relative to the configuration file's directory, as in the configuration.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
@@ -720,19 +732,34 @@ DEFUN(show_cards_batch, show_cards_batch_cmd, "show cards batch <1-9223372036854
 	return list_cards(vty, &f);
 }
 
-static void print_keyset(const struct otad_keyset_info *ks, void *priv)
-{
-	struct vty *vty = priv;
+/* One line per key set: algorithms, counter, and whether it opens with the master key (the keys are wiped at
+ * once). */
+struct show_keyset {
+	struct vty *vty;
+	const char *iccid;
+};
 
-	vty_out(vty, " key set %u: KIc %s %u bytes, KID %s %u bytes%s, counter %llu%s", ks->kvn, ks->kic_algo,
-		ks->kic_len, ks->kid_algo, ks->kid_len, ks->kik_len ? ", with KIK" : "", (unsigned long long)ks->counter,
-		VTY_NEWLINE);
+static void print_keyset(const struct otad_keyset_info *ki, void *priv)
+{
+	struct show_keyset *sk = priv;
+	struct vty *vty = sk->vty; /* VTY_NEWLINE reads it */
+	struct otad_keyset ks;
+	int rc = otad_db_keyset_get(g_otad->db, sk->iccid, ki->kvn, &ks);
+
+	otad_keyset_wipe(&ks);
+	vty_out(vty, " key set %u: counter %llu, %s; KIc %s %u bytes, KID %s %u bytes%s%s", ki->kvn,
+		(unsigned long long)ki->counter,
+		rc == 0	       ? "opens with the master key" :
+		rc == -EBADMSG ? "does not open with the master key" :
+				 "database error",
+		ki->kic_algo, ki->kic_len, ki->kid_algo, ki->kid_len, ki->kik_len ? ", with KIK" : "", VTY_NEWLINE);
 }
 
 DEFUN(show_card, show_card_cmd, "show card ICCID",
       SHOW_STR "One SIM card: identities, state, key sets and their counters\n"
 	       "Its ICCID\n")
 {
+	struct show_keyset sk;
 	struct otad_card c;
 	int rc;
 
@@ -745,7 +772,9 @@ DEFUN(show_card, show_card_cmd, "show card ICCID",
 	}
 	vty_out(vty, "ICCID %s IMSI %s MSISDN %s state %s batch %lld, %u key set%s%s", c.iccid, c.imsi, c.msisdn,
 		c.state, (long long)c.batch, c.keysets, c.keysets == 1 ? "" : "s", VTY_NEWLINE);
-	if (otad_db_keysets_info(g_otad->db, c.iccid, print_keyset, vty) < 0) {
+	sk.vty = vty;
+	sk.iccid = c.iccid;
+	if (otad_db_keysets_info(g_otad->db, c.iccid, print_keyset, &sk) < 0) {
 		vty_out(vty, "%% database error%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
@@ -850,6 +879,213 @@ DEFUN(import_cards, import_cards_cmd, "import cards FILE [NAME]",
 	return rep.rejected ? CMD_WARNING : CMD_SUCCESS;
 }
 
+/* ---- keys and restores ---- */
+
+DEFUN(master_key_rotate, master_key_rotate_cmd, "master-key rotate FILE",
+      "The master key that seals the OTA keys in the database\n"
+      "Re-seal every key set under another master key, all or nothing; the old key opens nothing here any more\n"
+      "The new key file (relative to the configuration file's directory): 64 hex digits, mode 0600; made if "
+      "missing\n")
+{
+	void *tmp = talloc_named_const(g_otad->ctx, 0, "rotate");
+	char err[512], *path, *old;
+	uint8_t mk[KEYSTORE_KEY_LEN];
+	bool existed;
+	int64_t n;
+	int rc;
+
+	if (!db_ready(vty))
+		goto refused;
+	path = otad_path(tmp, argv[0]);
+	old = otad_path(tmp, g_otad->cfg.master_key);
+	if (!strcmp(path, old)) {
+		vty_out(vty, "%% %s is the current key file: name a new one%s", path, VTY_NEWLINE);
+		goto refused;
+	}
+	existed = access(path, F_OK) == 0;
+	rc = keystore_load(path, true, mk, err, sizeof(err));
+	if (rc) {
+		vty_out(vty, "%% %s%s", err, VTY_NEWLINE);
+		goto refused;
+	}
+	n = otad_db_rekey(g_otad->db, mk);
+	OPENSSL_cleanse(mk, sizeof(mk));
+	if (n < 0) {
+		if (!existed)
+			unlink(path);
+		vty_out(vty, "%% nothing changed: %s%s",
+			n == -EINVAL  ? "that file holds the current master key" :
+			n == -EBADMSG ? "a key set does not open with the current master key" :
+					"database error",
+			VTY_NEWLINE);
+		goto refused;
+	}
+	LOGP(DDB, LOGL_NOTICE, "master key rotated: %lld key sets re-sealed under %s (was %s)\n", (long long)n, path,
+	     old);
+	osmo_talloc_replace_string(g_otad->ctx, &g_otad->cfg.master_key, argv[0]);
+	g_otad->cfg.master_key_create = false;
+	vty_out(vty, "master key rotated: %lld key sets re-sealed under %s%s", (long long)n, path, VTY_NEWLINE);
+	vty_out(vty, "%s opens nothing in this database any more: keep it only with backups made before now%s", old,
+		VTY_NEWLINE);
+	vty_out(vty, "the running configuration names the new key file: 'write file' saves it%s", VTY_NEWLINE);
+	talloc_free(tmp);
+	return CMD_SUCCESS;
+refused:
+	talloc_free(tmp);
+	return CMD_WARNING;
+}
+
+DEFUN(backup_database, backup_database_cmd, "backup database PATH [overwrite]",
+      "Back up\n"
+      "The database: a consistent copy while it runs (SQLite's online backup), marked as a copy\n"
+      "The copy's path (relative to the configuration file's directory)\n"
+      "Replace PATH if it exists\n")
+{
+	char err[512], *path;
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	path = otad_path(g_otad->ctx, argv[0]);
+	rc = otad_db_backup(g_otad->db, path, argc > 1, err, sizeof(err));
+	if (rc) {
+		vty_out(vty, "%% no backup: %s%s", err, VTY_NEWLINE);
+		talloc_free(path);
+		return CMD_WARNING;
+	}
+	LOGP(DDB, LOGL_NOTICE, "database backed up to %s\n", path);
+	vty_out(vty, "backed up to %s%s", path, VTY_NEWLINE);
+	vty_out(vty, "a daemon started on this copy sends nothing until its counters are raised and confirmed%s",
+		VTY_NEWLINE);
+	talloc_free(path);
+	return CMD_SUCCESS;
+}
+
+/* A meta value "UNIX-MS[ TEXT]" as "YYYY-MM-DD HH:MM:SS UTC[ TEXT]". */
+static void meta_time(const char *v, char *out, size_t len)
+{
+	char *rest;
+	time_t t = (time_t)(strtoll(v, &rest, 10) / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(out, len, "%s", v);
+	else if (*rest == ' ')
+		snprintf(out + strlen(out), len - strlen(out), " %s", rest + 1);
+}
+
+/* Print meta \a name as "LABEL: TIME[ TEXT]" when the database has it. */
+static void show_meta(struct vty *vty, const char *label, const char *name)
+{
+	char v[PATH_MAX + 24], when[PATH_MAX + 48];
+
+	if (otad_db_meta_get(g_otad->db, name, v, sizeof(v)))
+		return;
+	meta_time(v, when, sizeof(when));
+	vty_out(vty, "%s: %s%s", label, when, VTY_NEWLINE);
+}
+
+DEFUN(show_database, show_database_cmd, "show database",
+      SHOW_STR "The database: schema, backups, whether its counters need a floor\n")
+{
+	int floor;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	vty_out(vty, "database %s, schema version %d%s", g_otad->cfg.database, otad_db_version(g_otad->db),
+		VTY_NEWLINE);
+	show_meta(vty, "last backup", "last_backup");
+	show_meta(vty, "a copy of", "backup_of");
+	floor = otad_db_needs_floor(g_otad->db);
+	if (floor < 0) {
+		vty_out(vty, "%% database error%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if (floor) {
+		vty_out(vty,
+			"counters: NOT CONFIRMED: a restored copy; nothing is sent until every key set's counter is "
+			"raised above what the original may have used since the backup ('counter-floor raise-all by "
+			"N', "
+			"'card ICCID keyset KVN counter-floor N'), then 'counter-floor confirm'%s",
+			VTY_NEWLINE);
+		return CMD_SUCCESS;
+	}
+	show_meta(vty, "counters confirmed after a restore", "floor_confirmed");
+	vty_out(vty, "counters: in use%s", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(card_counter_floor, card_counter_floor_cmd, "card ICCID keyset <1-15> counter-floor <1-1099511627775>",
+      "One SIM card\n"
+      "Its ICCID\n"
+      "One of its key sets\n"
+      "Its KVN\n"
+      "Raise the key set's counter (only raising): the next packet uses a higher one\n"
+      "The new counter: the next packet uses N + 1\n")
+{
+	uint64_t floor = strtoull(argv[2], NULL, 10);
+	uint8_t kvn = (uint8_t)atoi(argv[1]);
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	rc = otad_db_counter_floor(g_otad->db, argv[0], kvn, floor);
+	if (rc) {
+		vty_out(vty, "%% %s%s",
+			rc == -ENOENT ? "no such card or key set" :
+			rc == -ERANGE ? "the counter is already there or higher: a floor only raises it ('show card')" :
+					"database error",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	LOGP(DDB, LOGL_NOTICE, "card %s key set %u: counter raised to %llu\n", argv[0], kvn, (unsigned long long)floor);
+	vty_out(vty, "card %s key set %u: counter %llu%s", argv[0], kvn, (unsigned long long)floor, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(counter_floor_raise_all, counter_floor_raise_all_cmd, "counter-floor raise-all by <1-1099511627775>",
+      "The counters of the key sets\n"
+      "Raise every key set's counter, all or nothing\n"
+      "By\n"
+      "How much (more than the packets the original may have sent to any one key set since the backup)\n")
+{
+	uint64_t by = strtoull(argv[0], NULL, 10);
+	int64_t n;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	n = otad_db_counter_floor_raise_all(g_otad->db, by);
+	if (n < 0) {
+		vty_out(vty, "%% nothing changed: %s%s",
+			n == -ERANGE ? "a counter would pass 40 bits" : "database error", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	LOGP(DDB, LOGL_NOTICE, "every key set's counter raised by %llu (%lld key sets)\n", (unsigned long long)by,
+	     (long long)n);
+	vty_out(vty, "%lld key sets raised by %llu%s", (long long)n, (unsigned long long)by, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(counter_floor_confirm, counter_floor_confirm_cmd, "counter-floor confirm",
+      "The counters of the key sets\n"
+      "A restored copy's counters are raised: packets may be sent again\n")
+{
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	rc = otad_db_counter_floor_confirm(g_otad->db);
+	if (rc) {
+		vty_out(vty, "%% %s%s",
+			rc == -EALREADY ? "no confirmation needed: the counters are in use" : "database error",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	LOGP(DDB, LOGL_NOTICE, "the restored database's counters are confirmed: packets are sent again\n");
+	vty_out(vty, "counters confirmed: packets are sent again%s", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 void otad_vty_init(void)
 {
 	install_element(CONFIG_NODE, &cfg_otad_cmd);
@@ -896,4 +1132,10 @@ void otad_vty_init(void)
 	install_element(ENABLE_NODE, &card_state_cmd);
 	install_element_ve(&show_card_cmd);
 	install_element(ENABLE_NODE, &import_cards_cmd);
+	install_element(ENABLE_NODE, &master_key_rotate_cmd);
+	install_element(ENABLE_NODE, &backup_database_cmd);
+	install_element_ve(&show_database_cmd);
+	install_element(ENABLE_NODE, &card_counter_floor_cmd);
+	install_element(ENABLE_NODE, &counter_floor_raise_all_cmd);
+	install_element(ENABLE_NODE, &counter_floor_confirm_cmd);
 }

@@ -60,7 +60,8 @@ static void usage(FILE *f)
 		"The operator API (HTTP/JSON) on 127.0.0.1:8480 by default: every request needs a bearer token, the\n"
 		"one in SIMPKI_API_TOKEN when the daemon starts (the administrator's) or one made with\n"
 		"'api token create NAME' in the VTY. Telnet VTY on 127.0.0.1:%d (show cards, import cards FILE,\n"
-		"job create, show jobs, show smpp, show rate-counters), CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
+		"job create, show jobs, show smpp, show rate-counters; master-key rotate FILE, backup database PATH,\n"
+		"show database, counter-floor), CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
 		"Exit codes: 0 stopped by a signal, 1 could not start (the message says why), 2 usage error.\n",
 		OTAD_VTY_PORT, OTAD_CTRL_PORT);
 }
@@ -76,7 +77,7 @@ static int start(const char *cfg_file)
 {
 	uint8_t mk[KEYSTORE_KEY_LEN];
 	struct ctrl_handle *ctrl;
-	char err[512], *path, *copy;
+	char err[512], *path, *key_path, *copy;
 	int rc;
 
 	copy = talloc_strdup(g_otad->ctx, cfg_file);
@@ -86,8 +87,8 @@ static int start(const char *cfg_file)
 		fprintf(stderr, "simpki-otad: cannot read the configuration file %s\n", cfg_file);
 		return -EINVAL;
 	}
-	path = otad_path(g_otad->ctx, g_otad->cfg.master_key);
-	rc = keystore_load(path, g_otad->cfg.master_key_create, mk, err, sizeof(err));
+	key_path = otad_path(g_otad->ctx, g_otad->cfg.master_key);
+	rc = keystore_load(key_path, g_otad->cfg.master_key_create, mk, err, sizeof(err));
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "%s\n", err);
 		return rc;
@@ -96,9 +97,16 @@ static int start(const char *cfg_file)
 	rc = otad_db_open(g_otad->ctx, path, mk, &g_otad->db, err, sizeof(err));
 	OPENSSL_cleanse(mk, sizeof(mk));
 	if (rc) {
-		LOGP(DOTAD, LOGL_FATAL, "database %s: %s\n", path, err);
+		LOGP(DOTAD, LOGL_FATAL, "database %s: %s%s%s\n", path, err, rc == -EBADMSG ? "; master key file " : "",
+		     rc == -EBADMSG ? key_path : "");
 		return rc;
 	}
+	if (otad_db_needs_floor(g_otad->db))
+		LOGP(DOTAD, LOGL_ERROR,
+		     "database %s is a restored copy: no OTA packet is sent until every key set's counter is raised "
+		     "('counter-floor raise-all by N', 'card ICCID keyset KVN counter-floor N') and confirmed "
+		     "('counter-floor confirm'); 'show database' says more\n",
+		     path);
 	rc = otad_smsc_start_all();
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot set up the SMSC binds\n");

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/utils.h>
 
 #include "otad_db.h"
 
@@ -104,6 +105,18 @@ static struct otad_db *open_db(const uint8_t *key)
 	if (otad_db_open(NULL, dbfile, key, &db, err, sizeof(err)))
 		fail_msg("otad_db_open: %s", err);
 	return db;
+}
+
+/* Run \a sql on the database file through a connection of its own. */
+static void exec_sql(const char *sql)
+{
+	sqlite3 *s;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(dbfile, &s), SQLITE_OK);
+	if (sqlite3_exec(s, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(s);
 }
 
 static const char good[] = HEADER "8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID "\n"
@@ -244,6 +257,7 @@ static void test_counters(void **state)
 	uint64_t c = 0;
 	uint8_t other[KEYSTORE_KEY_LEN];
 	struct otad_keyset ks;
+	char err[256];
 
 	(void)state;
 	assert_int_equal(otad_db_counter_next(db, "8984010000000000005", 1, &c), 0);
@@ -258,11 +272,20 @@ static void test_counters(void **state)
 	assert_int_equal(otad_db_counter_next(db, "8984010000000000005", 1, &c), 0);
 	assert_int_equal(c, 3);
 	otad_db_close(db);
+	/* a wrong master key is refused at open (meta mk_check), before any key set is tried */
 	memcpy(other, mk, sizeof(other));
 	other[0] ^= 0xff;
-	db = open_db(other);
-	assert_int_equal(otad_db_keyset_get(db, "8984010000000000005", 1, &ks), -EBADMSG);
+	assert_int_equal(otad_db_open(NULL, dbfile, other, &db, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "sealed under another one"));
+	/* a database without the check value (before version 5): one key set decides, and the value is written */
+	exec_sql("DELETE FROM meta WHERE name = 'mk_check'");
+	assert_int_equal(otad_db_open(NULL, dbfile, other, &db, err, sizeof(err)), -EBADMSG);
+	db = open_db(mk);
+	assert_int_equal(otad_db_keyset_get(db, "8984010000000000005", 1, &ks), 0);
+	otad_keyset_wipe(&ks);
 	otad_db_close(db);
+	assert_int_equal(otad_db_open(NULL, dbfile, other, &db, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "sealed under another one"));
 }
 
 static void test_jobs(void **state)
@@ -319,6 +342,233 @@ static void test_jobs(void **state)
 	otad_db_close(db);
 }
 
+/* The sealed values of every key set, in rowid order (the order the re-sealing goes in). */
+struct sealed_rows {
+	unsigned n;
+	uint8_t b[8][128];
+	int len[8];
+};
+
+static void read_sealed(struct sealed_rows *r)
+{
+	sqlite3_stmt *st;
+	sqlite3 *s;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(sqlite3_open(dbfile, &s), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, "SELECT sealed FROM keysets ORDER BY rowid", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW && r->n < 8) {
+		r->len[r->n] = sqlite3_column_bytes(st, 0);
+		assert_true(r->len[r->n] <= 128);
+		memcpy(r->b[r->n], sqlite3_column_blob(st, 0), (size_t)r->len[r->n]);
+		r->n++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+}
+
+static void keysets_open(const uint8_t *key)
+{
+	static const struct {
+		const char *iccid;
+		uint8_t kvn;
+	} all[] = { { "8984010000000000005", 1 },
+		    { "8984010000000000005", 2 },
+		    { "8984010000000000013", 1 },
+		    { "8984010000000000021", 1 } };
+	struct otad_db *db = open_db(key);
+	struct otad_keyset ks;
+
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(otad_db_keyset_get(db, all[i].iccid, all[i].kvn, &ks), 0);
+		assert_int_equal(ks.kic[0], all[i].kvn == 2 ? 0x1e : 0x8c);
+		otad_keyset_wipe(&ks);
+	}
+	otad_db_close(db);
+}
+
+/* A failure midway (the last key set does not open) leaves every key set and the check value as they were. */
+static void test_rekey_atomic(void **state)
+{
+	struct sealed_rows before, after;
+	uint8_t new_mk[KEYSTORE_KEY_LEN];
+	struct otad_db *db;
+	char sql[512];
+
+	(void)state;
+	memset(new_mk, 0x42, sizeof(new_mk));
+	read_sealed(&before);
+	assert_int_equal(before.n, 4);
+	exec_sql("UPDATE keysets SET sealed = zeroblob(60) WHERE rowid = (SELECT max(rowid) FROM keysets)");
+	db = open_db(mk);
+	assert_int_equal(otad_db_rekey(db, new_mk), -EBADMSG);
+	otad_db_close(db);
+	snprintf(sql, sizeof(sql), "UPDATE keysets SET sealed = x'%s' WHERE rowid = (SELECT max(rowid) FROM keysets)",
+		 osmo_hexdump_nospc(before.b[3], (size_t)before.len[3]));
+	exec_sql(sql);
+	read_sealed(&after);
+	assert_int_equal(after.n, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(after.len[i], before.len[i]);
+		assert_memory_equal(after.b[i], before.b[i], (size_t)before.len[i]);
+	}
+	keysets_open(mk); /* and the check value still takes the old key */
+	db = open_db(mk);
+	assert_int_equal(otad_db_rekey(db, mk), -EINVAL);
+	otad_db_close(db);
+}
+
+/* Every key set re-sealed: they open with the new key, the old key is refused, and no old sealed value is left in
+ * the database's files. */
+static void test_rekey(void **state)
+{
+	uint8_t new_mk[KEYSTORE_KEY_LEN];
+	struct sealed_rows before, after;
+	char err[256], path[128];
+	struct otad_db *db;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/new.key", dir);
+	assert_int_equal(keystore_load(path, true, new_mk, err, sizeof(err)), 0);
+	read_sealed(&before);
+	db = open_db(mk);
+	assert_int_equal(otad_db_rekey(db, new_mk), 4);
+	/* the open database uses the new key at once */
+	{
+		struct otad_keyset ks;
+
+		assert_int_equal(otad_db_keyset_get(db, "8984010000000000021", 1, &ks), 0);
+		otad_keyset_wipe(&ks);
+	}
+	otad_db_close(db);
+	read_sealed(&after);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_memory_not_equal(after.b[i], before.b[i], (size_t)before.len[i]);
+		for (int f = 0; f < 2; f++) {
+			snprintf(path, sizeof(path), "%s%s", dbfile, f ? "-wal" : "");
+			if (file_has(path, before.b[i] + 12, 16))
+				fail_msg("%s still holds the old sealed value of key set %u", path, i);
+		}
+	}
+	assert_int_equal(otad_db_open(NULL, dbfile, mk, &db, err, sizeof(err)), -EBADMSG);
+	keysets_open(new_mk);
+	memcpy(mk, new_mk, sizeof(mk)); /* the key of the tests that follow */
+}
+
+static uint64_t counter_of(struct otad_db *db, const char *iccid, uint8_t kvn);
+
+static void one_counter(const struct otad_keyset_info *ks, void *priv)
+{
+	uint64_t *c = priv;
+
+	if (ks->kvn == (uint8_t)c[0])
+		c[1] = ks->counter;
+}
+
+static uint64_t counter_of(struct otad_db *db, const char *iccid, uint8_t kvn)
+{
+	uint64_t c[2] = { kvn, UINT64_MAX };
+
+	assert_true(otad_db_keysets_info(db, iccid, one_counter, c) >= 0);
+	return c[1];
+}
+
+/* A backup while the database is open: a consistent copy, one file, mode 0600, marked as a copy; an existing file
+ * is not overwritten unless asked. */
+static void test_backup(void **state)
+{
+	struct otad_db *db = open_db(mk), *copy;
+	char err[256], path[128], v[256];
+	uint64_t c;
+	struct stat st;
+	sqlite3 *s;
+	sqlite3_stmt *q;
+
+	(void)state;
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000013", 1, &c), 0);
+	snprintf(path, sizeof(path), "%s/backup.db", dir);
+	assert_int_equal(otad_db_backup(db, path, false, err, sizeof(err)), 0);
+	assert_int_equal(otad_db_backup(db, path, false, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "overwrite"));
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000013", 1, &c), 0); /* after the copy */
+	assert_int_equal(otad_db_backup(db, path, true, err, sizeof(err)), 0);
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000013", 1, &c), 0); /* not in the copy */
+	assert_int_equal(otad_db_meta_get(db, "last_backup", v, sizeof(v)), 0);
+	assert_non_null(strstr(v, path));
+	assert_int_equal(otad_db_needs_floor(db), 0);
+	otad_db_close(db);
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(v, sizeof(v), "%s.tmp", path);
+	assert_int_equal(access(v, F_OK), -1);
+	snprintf(v, sizeof(v), "%s-wal", path);
+	assert_int_equal(access(v, F_OK), -1); /* one file */
+	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
+	sqlite3_finalize(q);
+	sqlite3_close(s);
+
+	assert_int_equal(otad_db_open(NULL, path, mk, &copy, err, sizeof(err)), 0);
+	assert_int_equal(otad_db_version(copy), OTAD_DB_VERSION);
+	assert_int_equal(otad_db_card_count(copy), 3);
+	assert_int_equal(counter_of(copy, "8984010000000000013", 1), c - 1); /* as it was when copied */
+	assert_int_equal(otad_db_needs_floor(copy), 1);
+	assert_int_equal(otad_db_meta_get(copy, "backup_of", v, sizeof(v)), 0);
+	assert_non_null(strstr(v, dbfile));
+	assert_int_equal(otad_db_counter_next(copy, "8984010000000000013", 1, &c), -ESTALE);
+	assert_int_equal(otad_db_counter_next(copy, "8984010000000000013", 9, &c), -ENOENT);
+	otad_db_close(copy);
+}
+
+/* A restored copy hands out no counter until its counters are raised (only raised) and confirmed. */
+static void test_counter_floor(void **state)
+{
+	struct otad_db *db;
+	char err[256], path[128];
+	uint64_t c, c5;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/backup.db", dir);
+	assert_int_equal(otad_db_open(NULL, path, mk, &db, err, sizeof(err)), 0);
+	assert_int_equal(otad_db_needs_floor(db), 1);
+	c = counter_of(db, "8984010000000000013", 1);
+	c5 = counter_of(db, "8984010000000000005", 1);
+	assert_int_equal(otad_db_counter_floor(db, "8984010000000000013", 1, c), -ERANGE); /* only raising */
+	assert_int_equal(otad_db_counter_floor(db, "8984010000000000013", 1, c - 1), -ERANGE);
+	assert_int_equal(otad_db_counter_floor(db, "8984010000000000013", 1, c + 100), 0);
+	assert_int_equal(counter_of(db, "8984010000000000013", 1), c + 100);
+	assert_int_equal(otad_db_counter_floor(db, "8984010000000000013", 1, c + 50), -ERANGE);
+	assert_int_equal(otad_db_counter_floor(db, "8984010000000000013", 9, c + 500), -ENOENT);
+	assert_int_equal(otad_db_counter_floor(db, "8984010000000000013", 1, OTAD_COUNTER_MAX + 1), -ERANGE);
+	assert_int_equal(otad_db_counter_floor_raise_all(db, 0), -ERANGE);
+	assert_int_equal(otad_db_counter_floor_raise_all(db, OTAD_COUNTER_MAX), -ERANGE); /* all or nothing */
+	assert_int_equal(counter_of(db, "8984010000000000013", 1), c + 100);
+	assert_int_equal(otad_db_counter_floor_raise_all(db, 1000), 4);
+	assert_int_equal(counter_of(db, "8984010000000000013", 1), c + 1100);
+	assert_int_equal(counter_of(db, "8984010000000000005", 1), c5 + 1000);
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000013", 1, &c), -ESTALE); /* still not confirmed */
+	otad_db_close(db);
+	assert_int_equal(otad_db_open(NULL, path, mk, &db, err, sizeof(err)), 0);
+	assert_int_equal(otad_db_needs_floor(db), 1); /* the mark survives a restart */
+	assert_int_equal(otad_db_counter_floor_confirm(db), 0);
+	assert_int_equal(otad_db_counter_floor_confirm(db), -EALREADY);
+	assert_int_equal(otad_db_needs_floor(db), 0);
+	assert_int_equal(otad_db_counter_next(db, "8984010000000000013", 1, &c), 0);
+	assert_int_equal(c, counter_of(db, "8984010000000000013", 1));
+	otad_db_close(db);
+	assert_int_equal(otad_db_open(NULL, path, mk, &db, err, sizeof(err)), 0);
+	assert_int_equal(otad_db_needs_floor(db), 0);
+	otad_db_close(db);
+	/* the original was never marked */
+	db = open_db(mk);
+	assert_int_equal(otad_db_needs_floor(db), 0);
+	assert_int_equal(otad_db_counter_floor_confirm(db), -EALREADY);
+	otad_db_close(db);
+}
+
 static void test_newer_schema(void **state)
 {
 	struct otad_db *db;
@@ -339,7 +589,9 @@ int main(void)
 		cmocka_unit_test(test_keyfile),	      cmocka_unit_test(test_seal),
 		cmocka_unit_test(test_import),	      cmocka_unit_test(test_import_bad),
 		cmocka_unit_test(test_no_clear_keys), cmocka_unit_test(test_counters),
-		cmocka_unit_test(test_jobs),	      cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_jobs),	      cmocka_unit_test(test_rekey_atomic),
+		cmocka_unit_test(test_rekey),	      cmocka_unit_test(test_backup),
+		cmocka_unit_test(test_counter_floor), cmocka_unit_test(test_newer_schema),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
