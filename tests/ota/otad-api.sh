@@ -4,7 +4,11 @@
 # token; a vendor file imported, one with bad lines refused with every line named (400), the same file again (409);
 # a card read (200, 404); a job made (201), read until its PoR (por-ok with the ICCID read from the SIM); bad JSON,
 # bad APDUs, unknown members (400); a wrong method (405), an unknown path (404); a token made by the administrator
-# works, a token cannot make tokens (403); more requests than 'api rate' allows get 429.
+# works, a token cannot make tokens (403); more requests than 'api rate' allows get 429. The fleet API: roles
+# (each role's allowed and refused calls), tokens listed and revoked, jobs and cards paged and filtered, card states
+# (a job to a suspended card is refused), stable error codes, 405 with Allow, 400 for a malformed ICCID; abuse: a
+# 300 MB body without a token is refused before it is read (the daemon's peak memory grows by less than 10 MB), a
+# body beyond the limit gets 413 at once, and an anonymous flood never makes the administrator's requests 429.
 # Usage: otad-api.sh BUILD_DIR SOURCE_DIR
 set -u
 build=$1
@@ -59,7 +63,7 @@ wait_por_ok() {
 }
 
 mkdir -p "$dir/otad"
-sed "s/job timeout 60/job timeout 30/; s/api rate 1000/api rate 50/" "$src/ota-server/simpki-otad.cfg.example" \
+sed "s/job timeout 60/job timeout 30/; s/api rate 100$/api rate 50/" "$src/ota-server/simpki-otad.cfg.example" \
 	> "$dir/otad/simpki-otad.cfg"
 
 # no network yet: the SMSC is unreachable
@@ -98,8 +102,10 @@ expect 200 '"imported":3,"rejected_lines":0,"rejected":[]' POST /v1/cards/import
 expect 409 '"imported":0' POST /v1/cards/import "$dir/cards.csv"
 expect 200 '"imsi":"001010000000001","msisdn":"2001"' GET /v1/cards/8984010000000000013
 expect 404 'no card with ICCID 8984010000000000039' GET /v1/cards/8984010000000000039
-expect 404 'no such resource' GET /v1/cards/12
-expect 405 'not allowed' DELETE /v1/jobs
+expect 400 '"code":"invalid_iccid"' GET /v1/cards/12
+expect 405 '"code":"method_not_allowed"' DELETE /v1/jobs
+curl -s -D "$dir/h405" -o /dev/null -X DELETE -H "Authorization: Bearer $SIMPKI_API_TOKEN" http://127.0.0.1:8480/v1/jobs
+grep -qi '^Allow: GET, POST' "$dir/h405" || fail "405 without 'Allow: GET, POST': $(cat "$dir/h405")"
 expect 404 'no such resource' GET /v2/jobs/1
 
 out=$(api POST /v1/jobs "$dir/job.json")
@@ -149,10 +155,147 @@ case $out in
 *) fail "POST /v1/tokens: $out"; token=none ;;
 esac
 expect 200 '"iccid":"8984010000000000005"' GET /v1/cards/8984010000000000005 - "$token"
-expect 403 'only the administrator' POST /v1/tokens "$dir/t.json" "$token"
+expect 403 '"code":"forbidden"' POST /v1/tokens "$dir/t.json" "$token"
 expect 409 'exists' POST /v1/tokens "$dir/t.json"
 grep -q "$token" "$dir/otad.log" && fail "a token reached the log"
 grep -q "$SIMPKI_API_TOKEN" "$dir/otad.log" && fail "the administrator's token reached the log"
+
+# ---- roles: read-only reads; operator also writes; admin also manages tokens ----
+token_of() { # NAME ROLE: make a token, print it
+	printf '{"name": "%s", "role": "%s"}' "$1" "$2" > "$dir/tk.json"
+	api POST /v1/tokens "$dir/tk.json" | sed -n 's/^201 .*"token":"\([0-9a-f]*\)".*/\1/p'
+}
+ro=$(token_of auditor read-only)
+op=$(token_of ra-danang operator)
+[ -n "$ro" ] && [ -n "$op" ] || fail "no read-only or operator token"
+expect 200 '"iccid":"8984010000000000005"' GET /v1/cards/8984010000000000005 - "$ro"
+expect 200 '"jobs":[' GET /v1/jobs - "$ro"
+expect 403 '"code":"forbidden"' POST /v1/jobs "$dir/job.json" "$ro"
+expect 403 '"code":"forbidden"' POST /v1/cards/import "$dir/cards.csv" "$ro"
+printf '{"state": "suspended"}' > "$dir/suspend.json"
+expect 403 '"code":"forbidden"' PATCH /v1/cards/8984010000000000013 "$dir/suspend.json" "$ro"
+expect 403 '"code":"forbidden"' GET /v1/tokens - "$op"
+expect 403 '"code":"forbidden"' DELETE /v1/tokens/auditor - "$op"
+expect 201 '"id":' POST /v1/jobs "$dir/job.json" "$op"
+expect 200 '"name":"auditor","role":"read-only"' GET /v1/tokens
+expect 200 '"name":"ra-danang","role":"operator"' GET /v1/tokens
+api GET /v1/tokens | grep -q "$ro" && fail "GET /v1/tokens shows a token"
+expect 200 '"revoked":true' DELETE /v1/tokens/auditor
+expect 401 '"code":"unauthorized"' GET /v1/cards/8984010000000000005 - "$ro"
+expect 404 '"code":"token_not_found"' DELETE /v1/tokens/auditor
+api GET /v1/tokens | grep -q '"auditor"' && fail "a revoked token is still listed"
+# a revoked name may be given again
+[ -n "$(token_of auditor read-only)" ] || fail "the name of a revoked token cannot be reused"
+vty "show api tokens all" > "$dir/tokens.out"
+grep -q "auditor .*read-only .*revoked" "$dir/tokens.out" || fail "show api tokens all: $(cat "$dir/tokens.out")"
+
+# ---- pages and filters ----
+out=$(api GET "/v1/jobs?limit=1")
+cursor=$(echo "$out" | sed -n 's/.*"next_cursor":"\([0-9]*\)".*/\1/p')
+n1=$(echo "$out" | grep -o '"id":' | wc -l)
+[ "$n1" = 1 ] && [ -n "$cursor" ] || fail "GET /v1/jobs?limit=1: $out"
+out2=$(api GET "/v1/jobs?limit=1&cursor=$cursor")
+id2=$(echo "$out2" | sed -n 's/.*"jobs":\[{"id":\([0-9]*\).*/\1/p')
+[ -n "$id2" ] && [ "$id2" -lt "$cursor" ] || fail "the next page does not go on from $cursor: $out2"
+expect 200 '"state":"por-ok"' GET "/v1/jobs?state=por-ok&iccid=8984010000000000013"
+api GET "/v1/jobs?iccid=8984010000000000013" | grep -q '"iccid":"8984010000000000005"' &&
+	fail "GET /v1/jobs?iccid= shows another card's job"
+expect 200 '{"jobs":[],"next_cursor":null}' GET "/v1/jobs?state=cancelled"
+expect 400 '"code":"invalid_request","message":"limit: 1 to 1000"' GET "/v1/jobs?limit=5000"
+expect 400 "unknown parameter 'colour'" GET "/v1/jobs?colour=red"
+expect 400 'since: Unix seconds' GET "/v1/jobs?since=yesterday"
+expect 200 '"jobs":[]' GET "/v1/jobs?since=2099-01-01T00:00:00Z"
+out=$(api GET "/v1/cards?limit=2")
+case $out in
+*'"iccid":"8984010000000000005"'*'"iccid":"8984010000000000013"'*'"next_cursor":"8984010000000000013"'*) ;;
+*) fail "GET /v1/cards?limit=2: $out" ;;
+esac
+expect 200 '"next_cursor":null' GET "/v1/cards?limit=2&cursor=8984010000000000013"
+
+# ---- card states ----
+expect 200 '"state":"suspended"' PATCH /v1/cards/8984010000000000013 "$dir/suspend.json" "$op"
+expect 200 '"iccid":"8984010000000000013"' GET "/v1/cards?state=suspended"
+printf '{"iccid": "8984010000000000013", "tar": "b00010", "apdus": ["00B000000A"]}' > "$dir/j13.json"
+expect 409 '"code":"card_not_active"' POST /v1/jobs "$dir/j13.json"
+printf '{"state": "retired"}' > "$dir/retire.json"
+printf '{"state": "active"}' > "$dir/active.json"
+expect 200 '"state":"retired"' PATCH /v1/cards/8984010000000000013 "$dir/retire.json"
+expect 409 '"code":"card_retired"' PATCH /v1/cards/8984010000000000013 "$dir/active.json"
+printf '{"state": "gone"}' > "$dir/gone.json"
+expect 400 '"code":"invalid_request"' PATCH /v1/cards/8984010000000000005 "$dir/gone.json"
+expect 404 '"code":"card_not_found"' PATCH /v1/cards/8984010000000000039 "$dir/active.json"
+vty "show cards state retired" > "$dir/cards.out"
+grep -q "8984010000000000013 .* retired" "$dir/cards.out" || fail "show cards state retired: $(cat "$dir/cards.out")"
+
+# ---- a body is judged before it is read ----
+hwm() { awk '/VmHWM/ { print $2 }' "/proc/$otad_pid/status"; }
+hwm0=$(hwm)
+python3 - > "$dir/big.out" 2>&1 <<'PY'
+import socket
+for chunked in (False, True):
+    s = socket.create_connection(("127.0.0.1", 8480), timeout=30)
+    head = "POST /v1/cards/import HTTP/1.1\r\nHost: x\r\n"
+    head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else "Content-Length: %d\r\n\r\n" % (300 << 20)
+    s.sendall(head.encode())
+    block = b"8984010000000000005,001010000000000,2000,1,aes,00,aes,00\n" * 1000
+    sent = 0
+    try:
+        while sent < (300 << 20):
+            data = (b"%x\r\n" % len(block)) + block + b"\r\n" if chunked else block
+            s.sendall(data)
+            sent += len(block)
+    except OSError:
+        pass
+    s.settimeout(10)
+    try:
+        print(s.recv(200).decode(errors="replace").split("\r\n")[0], "after", sent >> 20, "MiB")
+    except OSError as e:
+        print("no answer:", e)
+PY
+hwm1=$(hwm)
+grep -c "^HTTP/1.1 401" "$dir/big.out" | grep -q 2 || fail "a 300 MB body without a token: $(cat "$dir/big.out")"
+[ $((hwm1 - hwm0)) -lt 10240 ] || fail "the daemon's peak memory grew by $((hwm1 - hwm0)) KiB for 300 MB unauthenticated"
+python3 - > "$dir/big413.out" 2>&1 <<'PY'
+import os, socket
+s = socket.create_connection(("127.0.0.1", 8480), timeout=30)
+s.sendall(("POST /v1/cards/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+           "Content-Length: %d\r\n\r\n" % (os.environ["SIMPKI_API_TOKEN"], 600 << 20)).encode())
+print(s.recv(400).decode(errors="replace"))
+PY
+grep -q '^HTTP/1.1 413' "$dir/big413.out" && grep -q '"code":"body_too_large"' "$dir/big413.out" ||
+	fail "a 600 MB import: $(cat "$dir/big413.out")"
+
+# ---- an anonymous flood does not starve the administrator ----
+python3 - > "$dir/flood" <<'PY'
+import os, threading, time, urllib.request, urllib.error
+stop = time.time() + 3
+anon = []
+def flood():
+    while time.time() < stop:
+        try:
+            urllib.request.urlopen("http://127.0.0.1:8480/v1/jobs/1", timeout=10)
+        except urllib.error.HTTPError as e:
+            anon.append(e.code)
+        except OSError:
+            pass
+threads = [threading.Thread(target=flood) for _ in range(4)]
+for t in threads:
+    t.start()
+admin = []
+while time.time() < stop:
+    req = urllib.request.Request("http://127.0.0.1:8480/v1/jobs/1")
+    req.add_header("Authorization", "Bearer " + os.environ["SIMPKI_API_TOKEN"])
+    try:
+        admin.append(urllib.request.urlopen(req, timeout=10).status)
+    except urllib.error.HTTPError as e:
+        admin.append(e.code)
+    time.sleep(0.05)
+for t in threads:
+    t.join()
+print("anonymous", len(anon), "429:", anon.count(429), "admin", len(admin), "non-200:", [c for c in admin if c != 200])
+PY
+grep -q "429: [1-9]" "$dir/flood" || fail "the anonymous flood was not limited: $(cat "$dir/flood")"
+grep -q "non-200: \[\]" "$dir/flood" || fail "the administrator was refused during an anonymous flood: $(cat "$dir/flood")"
 
 # 'api rate 50': a burst of 300 requests (well under a second here) meets 429
 python3 - > "$dir/burst" <<'PY'
