@@ -4,14 +4,17 @@
  *   POST /v1/cards/import                  body: the vendor CSV (card_import.h)
  *   GET  /v1/cards/{iccid}                 iccid: 18 to 20 digits
  *   POST /v1/jobs                          body: {"iccid": "...", "tar": "b00010", "apdus": ["hex", ...],
- *                                                 "idempotent": true|false (optional)}
+ *                                                 "idempotent": true|false, "mode": "store"|"forward",
+ *                                                 "spi": "1639", "kvn": 1..15 (the last four optional)}
  *   GET  /v1/jobs/{id}                     id: 1 to 18 digits
  *   POST /v1/tokens                        body: {"name": "..."} (1 to 64 of A-Z a-z 0-9 . _ -); administrator only
  *
  * A job body is a JSON object of at most API_JSON_MAX bytes with exactly those members: the ICCID, the TAR as 6
  * hex digits, 1 to 64 APDUs, each a compact command in hex (CLA INS P1 P2 P3 and P3 bytes), their total at most
  * OTAD_JOB_SCRIPT_MAX bytes, and optionally whether running the script twice does no harm (default: true when
- * every command only reads, api_apdu_reads()). Anything else is a 400 with a message saying what.
+ * every command only reads, api_apdu_reads()), the delivery mode, the SPI (4 hex digits) and the key set (KVN);
+ * those left out take the configuration's defaults (struct otad_job_opts, fields 0). Whether the SPI and KVN fit
+ * the card and the TAR is otad_job_create()'s to check. Anything else is a 400 with a message saying what.
  */
 #pragma once
 #include <stddef.h>
@@ -46,6 +49,7 @@ struct api_job_req {
 	uint8_t script[OTAD_JOB_SCRIPT_MAX];
 	size_t script_len;
 	bool idempotent;
+	struct otad_job_opts opts; /* mode, spi, kvn: 0 where the body does not say */
 };
 
 /*! Whether a compact command only reads (SELECT, READ BINARY, READ RECORD, GET RESPONSE, GET DATA, STATUS): a

@@ -161,7 +161,8 @@ static enum MHD_Result create_job(struct MHD_Connection *c, struct api_req *r)
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", err);
 	if (!otad_smsc_pick() || !smpp_esme_bound(otad_smsc_pick()))
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the SMSC is unreachable: try again later");
-	rc = otad_job_create(req.iccid, req.tar, req.script, req.script_len, req.idempotent, &id, err, sizeof(err));
+	rc = otad_job_create(req.iccid, req.tar, req.script, req.script_len, req.idempotent, &req.opts, &id, err,
+			     sizeof(err));
 	if (rc == -ENOENT)
 		return send_error(c, MHD_HTTP_NOT_FOUND, "%s", err);
 	if (rc == -EINVAL)

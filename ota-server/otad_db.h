@@ -33,6 +33,9 @@
  *        any of them ends the job), por_authenticated INTEGER (1: the PoR's checksum verified; 0: the card's
  *        unsecured refusal; NULL: no PoR). Index jobs_late (msisdn, id) over the jobs a late PoR may still end
  *        (states timed-out and unknown).
+ * Version 5 (delivery mode):
+ *   jobs gains mode TEXT NOT NULL DEFAULT 'store' (otad_job_mode_names: 'store', store-and-forward with the
+ *        validity period; 'forward', the SMSC's forward (transaction) mode, delivered at once or not at all).
  */
 #pragma once
 #include <stdbool.h>
@@ -42,7 +45,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 4
+#define OTAD_DB_VERSION 5
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
@@ -126,12 +129,32 @@ extern const char *const otad_job_state_names[OTAD_JOB_N_STATES];
  *  job, otad_job.h). */
 bool otad_job_state_final(enum otad_job_state s);
 
+/* How the SMSC handles a job's SMS (SMPP esm_class message mode). Stored by name. */
+enum otad_job_mode {
+	OTAD_JOB_MODE_DEFAULT, /* only in struct otad_job_opts: the configuration's (otad_job_cfg.mode) */
+	OTAD_JOB_MODE_STORE,   /* store-and-forward (mode 3): kept for the validity period, delivered when it can be */
+	OTAD_JOB_MODE_FORWARD, /* forward (mode 2): paged and delivered at once, never stored; the submit_sm_resp
+				* comes after the attempt and says whether the phone took it */
+	OTAD_JOB_N_MODES,
+};
+extern const char *const otad_job_mode_names[OTAD_JOB_N_MODES];
+
+/* What the creator of a job may choose beyond its card, TAR and script; 0 (each field) takes the configuration's
+ * default (otad_job.h, otad_job_cfg). POST /v1/jobs's "mode", "spi" and "kvn". */
+struct otad_job_opts {
+	enum otad_job_mode mode;
+	bool has_spi;
+	uint8_t spi[2];
+	uint8_t kvn; /* 1..15; 0: the default */
+};
+
 #define OTAD_JOB_MAX_TRIES 11 /* the first and at most 10 retries */
 
 struct otad_job_row {
 	int64_t id;
 	char iccid[21], msisdn[16];
 	uint8_t tar[3], spi[2], kvn;
+	enum otad_job_mode mode; /* store or forward, never default */
 	uint8_t script[OTAD_JOB_SCRIPT_MAX];
 	size_t script_len;
 	bool idempotent; /* running the script twice does no harm (it only reads): it may be sent again */
