@@ -284,7 +284,7 @@ bool api_apdu_reads(const uint8_t *apdu, size_t len)
 int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root, *iccid, *tar, *apdus, *idem, *a;
+	json_t *root, *iccid, *tar, *apdus, *idem, *mode, *spi, *kvn, *a;
 	const char *key;
 	size_t i;
 	int rc = -EINVAL, n;
@@ -305,7 +305,8 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	}
 	json_object_foreach(root, key, a)
 	{
-		if (strcmp(key, "iccid") && strcmp(key, "tar") && strcmp(key, "apdus") && strcmp(key, "idempotent")) {
+		if (strcmp(key, "iccid") && strcmp(key, "tar") && strcmp(key, "apdus") && strcmp(key, "idempotent") &&
+		    strcmp(key, "mode") && strcmp(key, "spi") && strcmp(key, "kvn")) {
 			snprintf(err, errlen, "unknown member '%.32s'", key);
 			goto out;
 		}
@@ -314,6 +315,9 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	tar = json_object_get(root, "tar");
 	apdus = json_object_get(root, "apdus");
 	idem = json_object_get(root, "idempotent");
+	mode = json_object_get(root, "mode");
+	spi = json_object_get(root, "spi");
+	kvn = json_object_get(root, "kvn");
 	if (!json_is_string(iccid) || json_string_length(iccid) > 20 ||
 	    !ident_digits(json_string_value(iccid), 18, 20)) {
 		snprintf(err, errlen, "iccid: 18 to 20 digits, as a string");
@@ -352,6 +356,32 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	}
 	if (idem)
 		req->idempotent = json_is_true(idem);
+	if (mode) {
+		const char *m = json_is_string(mode) ? json_string_value(mode) : "";
+
+		req->opts.mode = !strcmp(m, "store")   ? OTAD_JOB_MODE_STORE :
+				 !strcmp(m, "forward") ? OTAD_JOB_MODE_FORWARD :
+							 OTAD_JOB_MODE_DEFAULT;
+		if (!req->opts.mode) {
+			snprintf(err, errlen, "mode: \"store\" or \"forward\"");
+			goto out;
+		}
+	}
+	if (spi) {
+		if (!json_is_string(spi) || json_string_length(spi) != 4 ||
+		    hex_decode(json_string_value(spi), req->opts.spi, 2) != 2) {
+			snprintf(err, errlen, "spi: 2 bytes as 4 hex digits, e.g. \"1639\"");
+			goto out;
+		}
+		req->opts.has_spi = true;
+	}
+	if (kvn) {
+		if (!json_is_integer(kvn) || json_integer_value(kvn) < 1 || json_integer_value(kvn) > 15) {
+			snprintf(err, errlen, "kvn: a key version number, 1 to 15");
+			goto out;
+		}
+		req->opts.kvn = (uint8_t)json_integer_value(kvn);
+	}
 	rc = 0;
 out:
 	json_decref(root);

@@ -7,7 +7,8 @@
  *   PATCH  /v1/cards/{iccid}               body: {"state": "active|suspended|lost|retired"}           operator
  *   GET    /v1/jobs?iccid=&state=&since=&limit=&cursor=   a page of jobs, newest first                 read-only
  *   POST   /v1/jobs                        body: {"iccid": "...", "tar": "b00010", "apdus": ["hex", ...],
- *                                                 "idempotent": true|false (optional)}              operator
+ *                                                 "idempotent": true|false, "mode": "store"|"forward",
+ *                                                 "spi": "1639", "kvn": 1..15 (the last four optional)} operator
  *   GET    /v1/jobs/{id}                   id: 1 to 18 digits (else 400)                              read-only
  *   DELETE /v1/jobs/{id}                   cancel a job not yet handed to the SMSC                    operator
  *   GET    /v1/imports/{id}                an import's progress and result                           read-only
@@ -22,7 +23,9 @@
  * A job body is a JSON object of at most the API's JSON limit with exactly those members: the ICCID, the TAR as 6
  * hex digits, 1 to 64 APDUs, each a compact command in hex (CLA INS P1 P2 P3 and P3 bytes), their total at most
  * OTAD_JOB_SCRIPT_MAX bytes, and optionally whether running the script twice does no harm (default: true when
- * every command only reads, api_apdu_reads()). Anything else is a 400 with a message saying what.
+ * every command only reads, api_apdu_reads()), the delivery mode, the SPI (4 hex digits) and the key set (KVN);
+ * those left out take the configuration's defaults (struct otad_job_opts, fields 0). Whether the SPI and KVN fit
+ * the card and the TAR is otad_job_create()'s to check. Anything else is a 400 with a message saying what.
  */
 #pragma once
 #include <stdbool.h>
@@ -89,6 +92,7 @@ struct api_job_req {
 	uint8_t script[OTAD_JOB_SCRIPT_MAX];
 	size_t script_len;
 	bool idempotent;
+	struct otad_job_opts opts; /* mode, spi, kvn: 0 where the body does not say */
 };
 
 /*! Whether a compact command only reads (SELECT, READ BINARY, READ RECORD, GET RESPONSE, GET DATA, STATUS): a

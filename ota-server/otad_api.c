@@ -354,26 +354,24 @@ static enum MHD_Result list_jobs(struct MHD_Connection *c)
 static enum MHD_Result create_job(struct MHD_Connection *c, struct api_req *r)
 {
 	static struct api_job_req req;
-	struct otad_card card;
 	char err[200];
 	int64_t id;
 	int rc;
 
 	if (api_job_parse(r->body ? r->body : "", r->len, &req, err, sizeof(err)))
 		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
-	rc = otad_db_card_get(g_otad->db, req.iccid, &card);
-	if (rc == -ENOENT)
-		return send_error(c, API_E_CARD_NOT_FOUND, "no card with ICCID %s", req.iccid);
-	if (rc)
-		return send_error(c, API_E_DATABASE, "database error");
-	if (strcmp(card.state, "active"))
-		return send_error(c, API_E_CARD_NOT_ACTIVE, "card %s is %s: jobs go only to active cards", req.iccid,
-				  card.state);
 	if (!otad_smsc_pick() || !smpp_esme_bound(otad_smsc_pick()))
 		return send_error(c, API_E_SMSC_UNAVAILABLE, "the SMSC is unreachable: try again later");
-	rc = otad_job_create(req.iccid, req.tar, req.script, req.script_len, req.idempotent, &id, err, sizeof(err));
+	rc = otad_job_create(req.iccid, req.tar, req.script, req.script_len, req.idempotent, &req.opts, &id, err,
+			     sizeof(err));
 	if (rc == -ENOENT)
+		return send_error(c, API_E_CARD_NOT_FOUND, "%s", err);
+	if (rc == -EPERM)
+		return send_error(c, API_E_CARD_NOT_ACTIVE, "%s", err);
+	if (rc == -ENOKEY)
 		return send_error(c, API_E_KEYSET_NOT_FOUND, "%s", err);
+	if (rc == -EACCES)
+		return send_error(c, API_E_SECURITY_TOO_LOW, "%s", err);
 	if (rc == -EINVAL)
 		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
 	if (rc == -ESTALE)

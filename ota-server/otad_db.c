@@ -69,6 +69,8 @@ static const char *const migrations[] = {
 	 "CREATE INDEX jobs_state ON jobs (state, id);"
 	 "CREATE INDEX cards_state ON cards (state, iccid);"
 	 "CREATE INDEX cards_batch ON cards (batch, iccid);"),
+	/* to version 7: a job's delivery mode; the jobs before it were all store-and-forward */
+	("ALTER TABLE jobs ADD COLUMN mode TEXT NOT NULL DEFAULT 'store';"),
 };
 
 static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
@@ -688,6 +690,12 @@ const char *const otad_job_state_names[OTAD_JOB_N_STATES] = {
 	[OTAD_JOB_CANCELLED] = "cancelled",
 };
 
+const char *const otad_job_mode_names[OTAD_JOB_N_MODES] = {
+	[OTAD_JOB_MODE_DEFAULT] = "default",
+	[OTAD_JOB_MODE_STORE] = "store",
+	[OTAD_JOB_MODE_FORWARD] = "forward",
+};
+
 bool otad_job_state_final(enum otad_job_state s)
 {
 	return s == OTAD_JOB_POR_OK || s == OTAD_JOB_POR_ERROR || s == OTAD_JOB_TIMED_OUT || s == OTAD_JOB_FAILED ||
@@ -744,7 +752,7 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	hex_encode(j->spi, 2, spi, sizeof(spi));
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
-			       " updated_at, idempotent) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+			       " updated_at, idempotent, mode) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, j->iccid, -1, SQLITE_STATIC);
@@ -757,6 +765,8 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	sqlite3_bind_int64(st, 8, j->created_ms);
 	sqlite3_bind_int64(st, 9, j->updated_ms);
 	sqlite3_bind_int(st, 10, j->idempotent);
+	sqlite3_bind_text(st, 11, otad_job_mode_names[j->mode == OTAD_JOB_MODE_FORWARD ? j->mode : OTAD_JOB_MODE_STORE],
+			  -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -823,7 +833,7 @@ out:
 #define JOB_SELECT                                                                                         \
 	"SELECT id, iccid, msisdn, tar, spi, kvn, script, state, counter, attempts, deadline, created_at," \
 	" updated_at, por_status, por_commands, por_last_sw, por_last_data, error, idempotent, counters,"  \
-	" por_authenticated FROM jobs "
+	" por_authenticated, mode FROM jobs "
 
 static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 {
@@ -862,6 +872,9 @@ static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 	j->idempotent = sqlite3_column_int(st, 18) != 0;
 	counters_decode((const char *)sqlite3_column_text(st, 19), j);
 	j->por_authenticated = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 20);
+	t = (const char *)sqlite3_column_text(st, 21);
+	j->mode = t && !strcmp(t, otad_job_mode_names[OTAD_JOB_MODE_FORWARD]) ? OTAD_JOB_MODE_FORWARD :
+										OTAD_JOB_MODE_STORE;
 }
 
 int otad_db_job_get(struct otad_db *db, int64_t id, struct otad_job_row *job)

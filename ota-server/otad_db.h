@@ -55,6 +55,9 @@
  *          'operator'. A revoked token's row stays, for the record.
  *   cards.state is one of otad_card_states. Indexes for the API's lists: jobs (iccid, id), jobs (state, id),
  *   cards (state, iccid), cards (batch, iccid).
+ * Version 7 (delivery mode):
+ *   jobs gains mode TEXT NOT NULL DEFAULT 'store' (otad_job_mode_names: 'store', store-and-forward with the
+ *        validity period; 'forward', the SMSC's forward (transaction) mode, delivered at once or not at all).
  */
 #pragma once
 #include <stdbool.h>
@@ -64,7 +67,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 6
+#define OTAD_DB_VERSION 7
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
@@ -224,12 +227,32 @@ extern const char *const otad_job_state_names[OTAD_JOB_N_STATES];
  *  job, otad_job.h). */
 bool otad_job_state_final(enum otad_job_state s);
 
+/* How the SMSC handles a job's SMS (SMPP esm_class message mode). Stored by name. */
+enum otad_job_mode {
+	OTAD_JOB_MODE_DEFAULT, /* only in struct otad_job_opts: the configuration's (otad_job_cfg.mode) */
+	OTAD_JOB_MODE_STORE,   /* store-and-forward (mode 3): kept for the validity period, delivered when it can be */
+	OTAD_JOB_MODE_FORWARD, /* forward (mode 2): paged and delivered at once, never stored; the submit_sm_resp
+				* comes after the attempt and says whether the phone took it */
+	OTAD_JOB_N_MODES,
+};
+extern const char *const otad_job_mode_names[OTAD_JOB_N_MODES];
+
+/* What the creator of a job may choose beyond its card, TAR and script; 0 (each field) takes the configuration's
+ * default (otad_job.h, otad_job_cfg). POST /v1/jobs's "mode", "spi" and "kvn". */
+struct otad_job_opts {
+	enum otad_job_mode mode;
+	bool has_spi;
+	uint8_t spi[2];
+	uint8_t kvn; /* 1..15; 0: the default */
+};
+
 #define OTAD_JOB_MAX_TRIES 11 /* the first and at most 10 retries */
 
 struct otad_job_row {
 	int64_t id;
 	char iccid[21], msisdn[16];
 	uint8_t tar[3], spi[2], kvn;
+	enum otad_job_mode mode; /* store or forward, never default */
 	uint8_t script[OTAD_JOB_SCRIPT_MAX];
 	size_t script_len;
 	bool idempotent; /* running the script twice does no harm (it only reads): it may be sent again */

@@ -14,6 +14,7 @@
 
 #include "otad.h"
 #include "otad_job.h"
+#include "otad_sec.h"
 
 #define RETRY_DELAY_S 1
 #define REFUSED_RETRY_S 5 /* after a refusal by the SMSC */
@@ -24,7 +25,7 @@
 #define LATE_JOBS_MAX 16 /* a PoR no running job takes is tried on this many recent timed-out or unknown jobs */
 
 struct otad_job_cfg otad_job_cfg = {
-	.timeout_s = 60, .retries = 2, .validity_s = 300, .spi = { 0x16, 0x39 }, .kvn = 1
+	.timeout_s = 60, .retries = 2, .validity_s = 300, .spi = { 0x16, 0x39 }, .kvn = 1, .mode = OTAD_JOB_MODE_STORE
 };
 
 struct otad_job {
@@ -94,31 +95,29 @@ static uint8_t algo_code(enum card_import_algo a, uint8_t key_len)
 	return key_len == 24 ? 0x9 : 0x5; /* 3DES, three or two keys */
 }
 
-/* The job's key set keyed for the codec (job->ks), and the command header its packets carry (job->hdr: SPI, KIc,
- * KID, TAR): opened from the database and keyed at the first use, kept until the job ends. \returns 0; as
- * otad_db_keyset_get(); as ota_keyset_new() (-EINVAL: the keys do not fit their algorithms) */
-static int job_keyset(struct otad_job *job)
+/* The key set of \a row's card and KVN keyed for the codec (*ks), and the command header its packets carry (*hdr:
+ * SPI, KIc, KID, TAR). \returns 0; as otad_db_keyset_get(); as ota_keyset_new() (-EINVAL: the keys do not fit
+ * their algorithms) */
+static int keyset_open(const struct otad_job_row *row, struct ota_command *hdr, struct ota_keyset **ks)
 {
 	struct otad_keyset dbks;
 	struct ota_keys keys = { .cc_len = 8 };
 	int rc;
 
-	if (job->ks)
-		return 0;
-	rc = otad_db_keyset_get(g_otad->db, job->row.iccid, job->row.kvn, &dbks);
+	rc = otad_db_keyset_get(g_otad->db, row->iccid, row->kvn, &dbks);
 	if (rc)
 		return rc;
-	memset(&job->hdr, 0, sizeof(job->hdr));
-	ota_spi_decode(job->row.spi, &job->hdr.spi);
-	job->hdr.kic = (uint8_t)(job->row.kvn << 4 | algo_code(dbks.kic_algo, dbks.kic_len));
-	job->hdr.kid = (uint8_t)(job->row.kvn << 4 | algo_code(dbks.kid_algo, dbks.kid_len));
-	memcpy(job->hdr.tar, job->row.tar, 3);
+	memset(hdr, 0, sizeof(*hdr));
+	ota_spi_decode(row->spi, &hdr->spi);
+	hdr->kic = (uint8_t)(row->kvn << 4 | algo_code(dbks.kic_algo, dbks.kic_len));
+	hdr->kid = (uint8_t)(row->kvn << 4 | algo_code(dbks.kid_algo, dbks.kid_len));
+	memcpy(hdr->tar, row->tar, 3);
 	if (dbks.kic_len <= OTA_MAX_KEY && dbks.kid_len <= OTA_MAX_KEY) {
 		memcpy(keys.kic, dbks.kic, dbks.kic_len);
 		keys.kic_len = dbks.kic_len;
 		memcpy(keys.kid, dbks.kid, dbks.kid_len);
 		keys.kid_len = dbks.kid_len;
-		rc = ota_keyset_new(job->hdr.kic, job->hdr.kid, &keys, &job->ks);
+		rc = ota_keyset_new(hdr->kic, hdr->kid, &keys, ks);
 	} else {
 		rc = -EINVAL;
 	}
@@ -127,14 +126,36 @@ static int job_keyset(struct otad_job *job)
 	return rc;
 }
 
+/* The job's key set keyed for the codec (job->ks) and its packets' header (job->hdr): opened at the first use
+ * (keyset_open()), kept until the job ends. */
+static int job_keyset(struct otad_job *job)
+{
+	return job->ks ? 0 : keyset_open(&job->row, &job->hdr, &job->ks);
+}
+
+/* \a row's packet with counter \a cntr, cut into SMS. \returns the number of SMS; -E2BIG (too long); -EINVAL and
+ * the other errors of ota_command_encode() (the SPI, the algorithms and the keys do not fit together) */
+static int build_packet(const struct otad_job_row *row, const struct ota_command *hdr, struct ota_keyset *ks,
+			uint64_t cntr, struct ota_sms_part parts[OTA_SMS_MAX_PARTS])
+{
+	static uint8_t pkt[OTA_MAX_PACKET];
+	struct ota_command cmd = *hdr;
+	int len;
+
+	cmd.cntr = cntr;
+	cmd.data = row->script;
+	cmd.data_len = row->script_len;
+	len = ota_command_encode(&cmd, ks, pkt, sizeof(pkt));
+	return len < 0 ? len : ota_sms_split(pkt, (size_t)len, 0x70, (uint8_t)cntr, parts, OTA_SMS_MAX_PARTS);
+}
+
 /* Build the packet with a new counter and submit its SMS. */
 static void send_job(struct otad_job *job)
 {
-	static uint8_t pkt[OTA_MAX_PACKET];
 	struct ota_sms_part parts[OTA_SMS_MAX_PARTS];
-	struct ota_command cmd;
+	bool forward = job->row.mode == OTAD_JOB_MODE_FORWARD;
 	uint64_t cntr = 0;
-	int len, n, rc;
+	int n, rc;
 
 	if (job->esme)
 		smpp_esme_cancel(job->esme, job);
@@ -175,15 +196,12 @@ static void send_job(struct otad_job *job)
 		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
 		return;
 	}
-	cmd = job->hdr;
-	cmd.cntr = cntr;
-	cmd.data = job->row.script;
-	cmd.data_len = job->row.script_len;
-	len = rc ? rc : ota_command_encode(&cmd, job->ks, pkt, sizeof(pkt));
-	n = len < 0 ? len : ota_sms_split(pkt, (size_t)len, 0x70, (uint8_t)cntr, parts, OTA_SMS_MAX_PARTS);
-	if (n < 0) {
+	n = rc ? rc : build_packet(&job->row, &job->hdr, job->ks, cntr, parts);
+	if (n < 0 || (forward && n > 1)) {
 		snprintf(job->row.error, sizeof(job->row.error), "the packet cannot be built (%s)",
-			 n == -E2BIG ? "too long" : "SPI, algorithms and keys do not fit together");
+			 n == -E2BIG ? "too long" :
+			 n > 1	     ? "forward mode takes one SMS per packet" :
+				       "SPI, algorithms and keys do not fit together");
 		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
 		return;
 	}
@@ -193,11 +211,12 @@ static void send_job(struct otad_job *job)
 	job->row.error[0] = 0;
 	if (job->row.attempts > 1)
 		ctr(OTAD_CTR_RETRIES);
-	set_state(job, OTAD_JOB_SUBMITTED, otad_job_cfg.timeout_s * 1000, "try %u: counter %llu in %d SMS",
-		  job->row.attempts, (unsigned long long)cntr, n);
+	set_state(job, OTAD_JOB_SUBMITTED, otad_job_cfg.timeout_s * 1000, "try %u: counter %llu in %d SMS%s",
+		  job->row.attempts, (unsigned long long)cntr, n, forward ? ", forward mode" : "");
 	job->parts_pending = (unsigned)n;
 	for (int i = 0; i < n; i++)
-		smpp_esme_submit(job->esme, job->row.msisdn, parts[i].ud, parts[i].len, otad_job_cfg.validity_s, job);
+		smpp_esme_submit(job->esme, job->row.msisdn, parts[i].ud, parts[i].len, otad_job_cfg.validity_s,
+				 forward, job);
 }
 
 /* ---- the state machine: the table below is the spec (otad_job.h) ------------------------------------------- */
@@ -244,6 +263,31 @@ static void cancel(struct otad_job *job)
 	set_state(job, OTAD_JOB_CANCELLED, 0, "cancelled by the operator before any SMS left for the SMSC");
 }
 
+/* What a forward-mode submit_sm_resp error says: the SMSC tried at once and the phone did not take the SMS. */
+static const char *forward_status_name(uint32_t status)
+{
+	switch (status) {
+	case 0x0000000b: /* ESME_RINVDSTADR: osmo-msc's VLR does not hold the subscriber */
+		return "the phone is not attached";
+	case 0x000000fe: /* ESME_RDELIVERYFAILURE: paging failed, or the phone refused the SMS */
+		return "the phone is absent or refused it";
+	default:
+		return "the SMSC refused it";
+	}
+}
+
+/* A forward submit the SMSC could not deliver: nothing is stored anywhere, so the SMS never reaches the card and
+ * the script never runs. The job ends failed at once, whatever tries remain: a forward job is for an answer now
+ * (a phone that is absent now stays absent in a few seconds), and the operator may safely make a new job. */
+static void forward_failed(struct otad_job *job, uint32_t status)
+{
+	smpp_esme_cancel(job->esme, job);
+	snprintf(job->row.error, sizeof(job->row.error),
+		 "not delivered: %s (status 0x%08x; forward mode: nothing stored, the script did not run)",
+		 forward_status_name(status), status);
+	set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
+}
+
 static void st_queued(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	if (event == OTAD_JOB_EV_CANCEL)
@@ -261,10 +305,16 @@ static void st_submitted(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		if (job->parts_pending && --job->parts_pending == 0) {
 			int64_t left = job->row.deadline_ms - otad_now_ms();
 
-			set_state(job, OTAD_JOB_DELIVERED, left > 1 ? (uint32_t)left : 1, "the SMSC took every SMS");
+			set_state(job, OTAD_JOB_DELIVERED, left > 1 ? (uint32_t)left : 1, "%s",
+				  job->row.mode == OTAD_JOB_MODE_FORWARD ? "the phone took the SMS (forward mode)" :
+									   "the SMSC took every SMS");
 		}
 		break;
 	case OTAD_JOB_EV_SUBMIT_FAIL:
+		if (job->row.mode == OTAD_JOB_MODE_FORWARD) {
+			forward_failed(job, (uint32_t)(uintptr_t)data);
+			break;
+		}
 		/* A refusal is final for those SMS: the card cannot run a packet it did not get whole, so even a job
 		 * that must not run twice may be sent again. osmo-msc answers "invalid destination" for a subscriber
 		 * its VLR does not hold at the moment (after a restart, before the phone registers again). */
@@ -307,9 +357,13 @@ static int timer_cb(struct osmo_fsm_inst *fi)
 	ctr(OTAD_CTR_TIMEOUTS);
 	smpp_esme_cancel(job->esme, job);
 	if (!job->row.idempotent) {
-		/* the SMSC has (or may have) the packet: sending it again could run the script twice */
-		snprintf(job->row.error, sizeof(job->row.error), "outcome unknown: no PoR in %u s",
-			 otad_job_cfg.timeout_s);
+		/* the SMSC has (or may have) the packet: sending it again could run the script twice; in forward mode,
+		 * a submit still unanswered may have reached the phone */
+		snprintf(job->row.error, sizeof(job->row.error), "outcome unknown: no PoR in %u s%s",
+			 otad_job_cfg.timeout_s,
+			 job->row.mode == OTAD_JOB_MODE_FORWARD && fi->state == OTAD_JOB_SUBMITTED ?
+				 " and no answer from the SMSC (forward mode: the phone may have it)" :
+				 "");
 		set_state(job, OTAD_JOB_UNKNOWN, 0,
 			  "%s for counter %llu; not sent again, since the script must not run twice (a late PoR still "
 			  "ends the job)",
@@ -431,11 +485,67 @@ static struct otad_job *job_alloc(const struct otad_job_row *row)
 	return job;
 }
 
+/* Fill \a row's delivery mode, SPI and KVN from \a opts and the configuration's defaults, and check them: the SPI
+ * (otad_spi_check(), the TAR's minimum security level), the card's key set, and a trial packet (counter 0, never
+ * sent) that the key set's algorithms build and that forward mode sends in one SMS. \returns 0 with *hdr and *ks
+ * set (the key set, keyed); -EINVAL or -EIO with \a err saying why */
+static int job_check(struct otad_job_row *row, const struct otad_job_opts *opts, struct ota_command *hdr,
+		     struct ota_keyset **ks, char *err, size_t errlen)
+{
+	struct ota_sms_part parts[OTA_SMS_MAX_PARTS];
+	int rc, n;
+
+	row->mode = opts && opts->mode ? opts->mode : otad_job_cfg.mode;
+	row->kvn = opts && opts->kvn ? opts->kvn : otad_job_cfg.kvn;
+	memcpy(row->spi, opts && opts->has_spi ? opts->spi : otad_job_cfg.spi, 2);
+	if (row->mode != OTAD_JOB_MODE_STORE && row->mode != OTAD_JOB_MODE_FORWARD) {
+		snprintf(err, errlen, "mode: store or forward");
+		return -EINVAL;
+	}
+	if (row->kvn < 1 || row->kvn > 15) {
+		snprintf(err, errlen, "kvn: 1 to 15");
+		return -EINVAL;
+	}
+	rc = otad_spi_check(row->spi, row->tar, err, errlen);
+	if (rc)
+		return rc;
+	rc = keyset_open(row, hdr, ks);
+	if (rc == -ENOENT) {
+		snprintf(err, errlen, "card %s has no key set %u", row->iccid, row->kvn);
+		return -ENOKEY;
+	}
+	if (rc && rc != -EINVAL) {
+		snprintf(err, errlen, "key set %u of card %s: %s", row->kvn, row->iccid,
+			 rc == -EBADMSG ? "does not open with this master key" : "database error");
+		return -EIO;
+	}
+	n = rc ? rc : build_packet(row, hdr, *ks, 0, parts);
+	if (n == -E2BIG) {
+		snprintf(err, errlen, "the script is too long for one secured packet");
+	} else if (n < 0) {
+		snprintf(err, errlen, "spi %02x%02x does not fit key set %u's algorithms and keys", row->spi[0],
+			 row->spi[1], row->kvn);
+	} else if (n > 1 && row->mode == OTAD_JOB_MODE_FORWARD) {
+		/* osmo-msc makes each forward submit a transaction of its own: a part could reach the card while
+		 * another fails, and no part would be stored for later; a packet of several SMS goes store-and-forward */
+		snprintf(err, errlen,
+			 "mode forward: the packet needs %d SMS, and forward mode sends a packet of one SMS "
+			 "only (a shorter script, or mode store)",
+			 n);
+	} else {
+		return 0;
+	}
+	ota_keyset_free(*ks);
+	*ks = NULL;
+	return -EINVAL;
+}
+
 int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, bool idempotent,
-		    int64_t *id, char *err, size_t errlen)
+		    const struct otad_job_opts *opts, int64_t *id, char *err, size_t errlen)
 {
 	static struct otad_job_row row;
-	struct otad_keyset ks;
+	struct ota_keyset *ks = NULL;
+	struct ota_command hdr;
 	struct otad_card card;
 	struct otad_job *job;
 	int rc;
@@ -457,35 +567,36 @@ int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *scri
 		snprintf(err, errlen, rc == -ENOENT ? "no card with ICCID %s" : "database error", iccid);
 		return rc;
 	}
-	rc = otad_db_keyset_get(g_otad->db, iccid, otad_job_cfg.kvn, &ks);
-	otad_keyset_wipe(&ks);
-	if (rc) {
-		snprintf(err, errlen,
-			 rc == -ENOENT ? "card %s has no key set %u" : "the key set of card %s does not open", iccid,
-			 otad_job_cfg.kvn);
-		return rc == -ENOENT ? -ENOENT : -EIO;
+	if (otad_card_state_of(card.state) != OTAD_CARD_ACTIVE) {
+		snprintf(err, errlen, "card %s is %s: jobs go only to active cards", iccid, card.state);
+		return -EPERM;
 	}
 	memset(&row, 0, sizeof(row));
 	snprintf(row.iccid, sizeof(row.iccid), "%s", card.iccid);
 	snprintf(row.msisdn, sizeof(row.msisdn), "%s", card.msisdn);
 	memcpy(row.tar, tar, 3);
-	memcpy(row.spi, otad_job_cfg.spi, 2);
-	row.kvn = otad_job_cfg.kvn;
 	memcpy(row.script, script, len);
 	row.script_len = len;
 	row.idempotent = idempotent;
 	row.state = OTAD_JOB_QUEUED;
 	row.por_status = row.por_authenticated = row.por_commands = -1;
+	rc = job_check(&row, opts, &hdr, &ks, err, errlen);
+	if (rc)
+		return rc;
 	if (otad_db_job_insert(g_otad->db, &row)) {
+		ota_keyset_free(ks);
 		snprintf(err, errlen, "database error");
 		return -EIO;
 	}
 	*id = row.id;
 	job = job_alloc(&row);
 	if (!job) {
+		ota_keyset_free(ks);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	job->ks = ks; /* keyed once, for every packet and PoR of the job */
+	job->hdr = hdr;
 	osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_SEND, NULL);
 	return 0;
 }

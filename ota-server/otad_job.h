@@ -7,10 +7,13 @@
  *   queued     SEND, CANCEL         submitted, failed, cancelled       build the packet with a new counter
  *                                                                      (committed before use), split, submit
  *   submitted  SUBMIT_OK/FAIL, POR, delivered, retrying, failed,       the SMS are with the SMSC link; the PoR is
- *              CANCEL               unknown, timed-out, cancelled,     due at the deadline; CANCEL only while no
- *                                   por-ok/-error                      SMS left the bind's queue
- *   delivered  POR                  retrying, unknown, timed-out,      the SMSC accepted every part
- *                                   por-ok, por-error
+ *              CANCEL               unknown, timed-out, cancelled,     due at the deadline. SUBMIT_FAIL: retrying
+ *                                   por-ok/-error                      (store mode, tries left) or failed (store
+ *                                                                      mode, none left; forward mode, always).
+ *                                                                      CANCEL only while no SMS left the bind's
+ *                                                                      queue
+ *   delivered  POR                  retrying, unknown, timed-out,      store mode: the SMSC accepted every part;
+ *                                   por-ok, por-error                  forward mode: the phone took the SMS
  *   retrying   POR, CANCEL (SEND    submitted, failed, cancelled,      sent again shortly with a new counter: the
  *              by timer)            por-ok/-error                      SMSC refused the SMS, or (idempotent jobs
  *                                                                      only) no PoR came in time
@@ -24,6 +27,23 @@
  * again only after the SMSC refused its SMS, never once the SMSC took them. Every submit carries a validity period
  * (otad_job_cfg.validity_s), so a stale packet dies in the SMSC. A PoR is matched against every try's counter,
  * so a PoR of an earlier try still ends the job, also once it is timed-out or unknown (a late PoR).
+ *
+ * Delivery mode (row.mode, from the job or otad_job_cfg.mode): store (store-and-forward, above) or forward (SMPP
+ * forward/transaction mode, esm_class message mode 2: the SMSC pages and delivers at once, stores nothing, and
+ * answers the submit_sm only after the attempt). In forward mode the states keep their names, and:
+ *   SUBMIT_OK   the phone took the SMS: delivered, the PoR follows within moments;
+ *   SUBMIT_FAIL the phone did not take it (absent, not attached, refused) and never will: nothing is stored, the
+ *               script did not run, so the job ends failed at once with the reason, for every job (the operator
+ *               may make a new one; a retry seconds later would find the phone just as absent);
+ *   deadline    without any answer (submitted) the outcome is unknown: the phone may have the SMS. As in store
+ *               mode: unknown for a job that must not run twice (never sent again), retrying or timed-out for an
+ *               idempotent one. The SMSC bind's response-timeout does not send a forward submit again
+ *               (smpp_esme.h): only the job's deadline gives up on it.
+ * Forward mode sends a packet of one SMS only: osmo-msc makes each forward submit a transaction of its own, so the
+ * parts of a concatenated packet could fare differently; such a job is refused when it is made.
+ *
+ * Security (otad_sec.h): a job's SPI and KVN are its own or the configuration's; when it is made, the SPI must be
+ * one jobs can use, meet its TAR's minimum security level, and fit the card's key set KVN, or the job is refused.
  *
  * Every PoR is reported: a PoR whose checksum verifies with the job's keys ends it as por-ok (status 00) or
  * por-error; a PoR without a valid checksum naming an error (the card's refusal: wrong key 01, counter 02/03,
@@ -41,11 +61,12 @@
 #include "otad_db.h"
 
 struct otad_job_cfg {
-	uint32_t timeout_s;  /* per try (default 60) */
-	uint32_t retries;    /* tries after the first, for idempotent jobs and refusals (default 2, at most 10) */
-	uint32_t validity_s; /* validity period of each submit (default 300; 0: the SMSC's default) */
-	uint8_t spi[2];	     /* default 16 39: CC, ciphered, counter higher; PoR with CC, ciphered, by SMS-SUBMIT */
-	uint8_t kvn;	     /* the key set used (default 1) */
+	uint32_t timeout_s;	 /* per try (default 60) */
+	uint32_t retries;	 /* tries after the first, for idempotent jobs and refusals (default 2, at most 10) */
+	uint32_t validity_s;	 /* validity period of each submit (default 300; 0: the SMSC's default) */
+	uint8_t spi[2];		 /* default 16 39: CC, ciphered, counter higher; PoR with CC, ciphered, by SMS-SUBMIT */
+	uint8_t kvn;		 /* the key set used (default 1) */
+	enum otad_job_mode mode; /* the delivery mode of jobs that do not say (default store) */
 };
 
 extern struct otad_job_cfg otad_job_cfg;
@@ -69,12 +90,21 @@ struct otad_job_por {
 };
 
 /*! Create a job for card \a iccid: \a script is a compact remote APDU script (TS 102 226), \a len bytes;
- *  \a idempotent: running it twice does no harm.
- *  \returns 0 with *id set; -ENOENT (no such card, or it has no key set kvn); -EINVAL (\a err says why); -ESTALE
- *  (the database is a restored copy whose counters are not confirmed: otad_db_needs_floor()); -EIO
+ *  \a idempotent: running it twice does no harm; \a opts: its delivery mode, SPI and KVN (NULL, or a field 0:
+ *  the configuration's). Nothing is stored unless every check passes. \a err always says why it failed.
+ *  \returns 0 with *id set;
+ *  -ENOENT: no card with that ICCID;
+ *  -EPERM: the card is not active (suspended, lost, retired);
+ *  -ENOKEY: the card has no key set kvn;
+ *  -EACCES: the SPI is below the TAR's minimum security level (otad_spi_check());
+ *  -EINVAL: the request does not fit this card or the configuration: a script of 0 or too many bytes; a mode or
+ *           kvn out of range; an SPI jobs cannot use (otad_spi_check()); the SPI does not fit that key set's
+ *           algorithms; a script too long for a secured packet; forward mode with a packet of more than one SMS;
+ *  -ESTALE: the database is a restored copy whose counters are not confirmed (otad_db_needs_floor());
+ *  -EIO: the database, or a key set that does not open with the master key; -ENOMEM
  *  Jobs stored before (resumed) wait in their state while otad_db_needs_floor() says so: no try is spent. */
 int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *script, size_t len, bool idempotent,
-		    int64_t *id, char *err, size_t errlen);
+		    const struct otad_job_opts *opts, int64_t *id, char *err, size_t errlen);
 /*! Cancel job \a id: only while none of its SMS ever left for the SMSC (queued, retrying, or submitted with every
  *  SMS still in the bind's queue). \returns 0 (it is cancelled); -ENOENT; -EBUSY (\a err says why not); -EIO */
 int otad_job_cancel(int64_t id, char *err, size_t errlen);

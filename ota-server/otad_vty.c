@@ -14,6 +14,8 @@
  *    api tls certificate PATH     HTTPS with this PEM certificate chain (needed beyond loopback)
  *    api tls key PATH             and its PEM private key (mode 0600)
  *    no api tls                   plain HTTP (loopback only)
+ *    job delivery-mode MODE       store (store-and-forward, the default) or forward (transaction mode)
+ *    tar TAR msl HEX              TAR's minimum security level, coded as SPI byte 1 (otad_sec.h); 'no tar TAR'
  *    smsc NAME                    an SMSC bind (node): remote-ip, remote-port, system-id, password, window, rate,
  *                                 response-timeout
  *
@@ -56,6 +58,7 @@
 #include "otad.h"
 #include "otad_api.h"
 #include "otad_job.h"
+#include "otad_sec.h"
 
 enum otad_vty_node {
 	OTAD_NODE = _LAST_OSMOVTY_NODE + 1,
@@ -123,14 +126,18 @@ DEFUN(cfg_job_spi, cfg_job_spi_cmd, "job spi HEX",
       "The SPI of job packets\n"
       "Two bytes in hex\n")
 {
-	unsigned v;
+	uint8_t spi[2];
+	char err[160];
 
-	if (strlen(argv[0]) != 4 || sscanf(argv[0], "%4x", &v) != 1) {
+	if (strlen(argv[0]) != 4 || hex_decode(argv[0], spi, 2) != 2) {
 		vty_out(vty, "%% the SPI is two bytes in hex, e.g. 1639%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	otad_job_cfg.spi[0] = (uint8_t)(v >> 8);
-	otad_job_cfg.spi[1] = (uint8_t)v;
+	if (otad_spi_check(spi, NULL, err, sizeof(err))) {
+		vty_out(vty, "%% %s%s", err, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	memcpy(otad_job_cfg.spi, spi, 2);
 	return CMD_SUCCESS;
 }
 
@@ -140,6 +147,53 @@ DEFUN(cfg_job_kvn, cfg_job_kvn_cmd, "job kvn <1-15>",
       "Key version number\n")
 {
 	otad_job_cfg.kvn = (uint8_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_job_mode, cfg_job_mode_cmd, "job delivery-mode (store|forward)",
+      "OTA jobs\n"
+      "How the SMSC delivers the SMS of jobs that do not say\n"
+      "Store-and-forward: kept for the validity period, delivered when the phone can take it\n"
+      "Forward (transaction) mode: delivered at once or not at all, never stored\n")
+{
+	otad_job_cfg.mode = argv[0][0] == 'f' ? OTAD_JOB_MODE_FORWARD : OTAD_JOB_MODE_STORE;
+	return CMD_SUCCESS;
+}
+
+#define TAR_STR                                   \
+	"A TAR (toolkit application reference)\n" \
+	"3 bytes in hex, e.g. B00010\n"
+
+DEFUN(cfg_tar_msl, cfg_tar_msl_cmd, "tar TAR msl HEX",
+      TAR_STR "Its minimum security level: jobs through it with a lower SPI are refused\n"
+	      "One byte coded as SPI byte 1: b2b1 RC/CC (1/2), b3 ciphered, b5b4 counter (1 set, 2 higher, 3 +1)\n")
+{
+	uint8_t tar[3], msl;
+	int rc;
+
+	if (hex_decode(argv[0], tar, 3) != 3) {
+		vty_out(vty, "%% the TAR is 3 bytes in hex%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	rc = hex_decode(argv[1], &msl, 1) == 1 ? otad_tar_msl_set(tar, msl) : -EINVAL;
+	if (rc) {
+		vty_out(vty, "%% %s%s",
+			rc == -ENOSPC ? "too many TARs" :
+					"the MSL is one byte coded as SPI byte 1, without DS or reserved bits",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_tar, cfg_no_tar_cmd, "no tar TAR", NO_STR TAR_STR)
+{
+	uint8_t tar[3];
+
+	if (hex_decode(argv[0], tar, 3) != 3 || otad_tar_msl_del(tar)) {
+		vty_out(vty, "%% no such TAR configured%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	return CMD_SUCCESS;
 }
 
@@ -448,6 +502,10 @@ static int config_write_otad(struct vty *vty)
 	vty_out(vty, " job validity-period %u%s", otad_job_cfg.validity_s, VTY_NEWLINE);
 	vty_out(vty, " job spi %02x%02x%s", otad_job_cfg.spi[0], otad_job_cfg.spi[1], VTY_NEWLINE);
 	vty_out(vty, " job kvn %u%s", otad_job_cfg.kvn, VTY_NEWLINE);
+	vty_out(vty, " job delivery-mode %s%s", otad_job_mode_names[otad_job_cfg.mode], VTY_NEWLINE);
+	for (unsigned i = 0; i < otad_n_tar_msls; i++)
+		vty_out(vty, " tar %s msl %02x%s", osmo_hexdump_nospc(otad_tar_msls[i].tar, 3), otad_tar_msls[i].msl,
+			VTY_NEWLINE);
 	vty_out(vty, " api bind %s %u%s", otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1", otad_api_cfg.port,
 		VTY_NEWLINE);
 	vty_out(vty, " api rate %u%s", otad_api_cfg.rate, VTY_NEWLINE);
@@ -530,7 +588,7 @@ DEFUN(job_create, job_create_cmd, "job create ICCID TAR .APDU",
 		len += (size_t)n;
 	}
 	/* a script that only reads may run twice; anything else is sent at most once */
-	if (otad_job_create(argv[0], tar, script, len, reads, &id, err, sizeof(err))) {
+	if (otad_job_create(argv[0], tar, script, len, reads, NULL, &id, err, sizeof(err))) {
 		vty_out(vty, "%% %s%s", err, VTY_NEWLINE);
 		return CMD_WARNING;
 	}
@@ -653,7 +711,8 @@ DEFUN(show_job, show_job_cmd, "show job <1-9223372036854775807>",
 			osmo_hexdump_nospc(j.por_last_data, j.por_last_len));
 	if (j.error[0])
 		vty_out(vty, " error: %s", j.error);
-	vty_out(vty, " (%s)%s", j.idempotent ? "idempotent" : "at most once", VTY_NEWLINE);
+	vty_out(vty, " (%s) mode %s SPI %02x%02x KVN %u%s", j.idempotent ? "idempotent" : "at most once",
+		otad_job_mode_names[j.mode], j.spi[0], j.spi[1], j.kvn, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -1097,6 +1156,9 @@ void otad_vty_init(void)
 	install_element(OTAD_NODE, &cfg_job_validity_cmd);
 	install_element(OTAD_NODE, &cfg_job_spi_cmd);
 	install_element(OTAD_NODE, &cfg_job_kvn_cmd);
+	install_element(OTAD_NODE, &cfg_job_mode_cmd);
+	install_element(OTAD_NODE, &cfg_tar_msl_cmd);
+	install_element(OTAD_NODE, &cfg_no_tar_cmd);
 	install_element(OTAD_NODE, &cfg_api_bind_cmd);
 	install_element(OTAD_NODE, &cfg_api_rate_cmd);
 	install_element(OTAD_NODE, &cfg_api_rate_anon_cmd);

@@ -57,6 +57,7 @@ struct submit {
 	uint8_t ud[254];
 	uint8_t len;
 	uint32_t validity_s; /* relative validity period, 0: none (the SMSC's default) */
+	bool forward;	     /* forward (transaction) mode: the answer comes after the delivery attempt */
 	void *priv;
 	unsigned tries;
 	struct timespec not_before; /* a temporary error's back-off */
@@ -74,6 +75,9 @@ struct smpp_esme {
 	uint32_t seq;
 	unsigned reconnect_s, attempts;
 	struct llist_head queue, in_flight;
+	/* forward submits unanswered after resp_timeout_s: out of the window, their answer still awaited (the SMSC may
+	 * be paging); never sent again while the link lasts, since the phone may have the SMS */
+	struct llist_head answer_due;
 	unsigned n_queue, n_in_flight;
 	struct osmo_timer_list pump_timer, enquire_timer, resp_timer;
 	uint32_t enquire_seq; /* awaiting its answer; 0 none */
@@ -130,10 +134,19 @@ static void close_link(struct smpp_esme *e)
 	osmo_timer_del(&e->enquire_timer);
 	osmo_timer_del(&e->pump_timer);
 	osmo_timer_del(&e->resp_timer);
-	/* submits in flight go back to the front of the queue, in order */
+	/* submits in flight go back to the front of the queue, in order; so do forward submits whose answer was due
+	 * (their answer cannot come any more; sent again, the same packet and counter: a SIM that has it already
+	 * refuses it as a replay) */
 	llist_splice_init(&e->in_flight, &e->queue);
 	e->n_queue += e->n_in_flight;
 	e->n_in_flight = 0;
+	while (!llist_empty(&e->answer_due)) {
+		struct submit *s = llist_first_entry(&e->answer_due, struct submit, list);
+
+		llist_del(&s->list);
+		llist_add(&s->list, &e->queue);
+		e->n_queue++;
+	}
 }
 
 /* ---- sending submits ---------------------------------------------------------------------------------------- */
@@ -185,10 +198,10 @@ static void pump(struct smpp_esme *e)
 		sm.dest_addr_ton = 1;
 		sm.dest_addr_npi = 1;
 		snprintf((char *)sm.destination_addr, sizeof(sm.destination_addr), "%s", s->dest);
-		sm.esm_class = 0x40;
+		sm.esm_class = s->forward ? 0x42 : 0x40; /* UDHI; message mode forward (2) or the SMSC's default */
 		sm.protocol_id = 0x7f;
 		sm.data_coding = 0xf6;
-		if (s->validity_s)
+		if (s->validity_s && !s->forward)
 			validity_encode(s->validity_s, (char *)sm.validity_period, sizeof(sm.validity_period));
 		sm.sm_length = s->len;
 		memcpy(sm.short_message, s->ud, s->len);
@@ -215,7 +228,7 @@ static void pump_cb(void *data)
 }
 
 int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, size_t len, uint32_t validity_s,
-		     void *priv)
+		     bool forward, void *priv)
 {
 	struct submit *s;
 
@@ -228,6 +241,7 @@ int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, s
 	memcpy(s->ud, ud, len);
 	s->len = (uint8_t)len;
 	s->validity_s = validity_s;
+	s->forward = forward;
 	s->priv = priv;
 	llist_add_tail(&s->list, &e->queue);
 	e->n_queue++;
@@ -253,6 +267,13 @@ void smpp_esme_cancel(struct smpp_esme *e, void *priv)
 	{
 		if (s->priv == priv)
 			s->priv = NULL; /* its answer is dropped when it comes */
+	}
+	llist_for_each_entry_safe(s, tmp, &e->answer_due, list)
+	{
+		if (s->priv == priv) { /* out of the window already: an answer that still comes is for no submit */
+			llist_del(&s->list);
+			talloc_free(s);
+		}
 	}
 }
 
@@ -301,7 +322,10 @@ static void requeue(struct smpp_esme *e, struct submit *s, const char *why)
 }
 
 /* Submits in flight longer than resp_timeout_s free their window slot: a temporary error. Their answer, should it
- * still come, is ignored (a submit sent twice carries the same counter: the SIM refuses the second as a replay). */
+ * still come, is ignored (a submit sent twice carries the same counter: the SIM refuses the second as a replay).
+ * A forward submit is not sent again: the SMSC answers it only after paging and delivering, and the phone may have
+ * it; it leaves the window and its answer is still awaited (answer_due), until its job gives up on it
+ * (smpp_esme_cancel(), at the job's deadline). */
 static void resp_timer_cb(void *data)
 {
 	struct smpp_esme *e = data;
@@ -318,11 +342,21 @@ static void resp_timer_cb(void *data)
 		}
 		llist_del(&s->list);
 		e->n_in_flight--;
-		ctr_inc(e, OTAD_CTR_SMPP_RESP_TIMEOUTS);
 		if (!s->priv) {
+			ctr_inc(e, OTAD_CTR_SMPP_RESP_TIMEOUTS);
 			talloc_free(s);
 			continue;
 		}
+		if (s->forward) {
+			llist_add_tail(&s->list, &e->answer_due);
+			LOGP(DSMPP, LOGL_NOTICE,
+			     "%s: forward submit_sm %u to %s: no answer in %u s (the SMSC may be paging): its window "
+			     "slot is "
+			     "free, its answer still awaited\n",
+			     e->cfg.name, s->seq, s->dest, e->cfg.resp_timeout_s);
+			continue;
+		}
+		ctr_inc(e, OTAD_CTR_SMPP_RESP_TIMEOUTS);
 		requeue(e, s, "no submit_sm_resp in time");
 		LOGP(DSMPP, LOGL_NOTICE, "%s: no answer to submit_sm %u to %s in %u s: its window slot is free again\n",
 		     e->cfg.name, s->seq, s->dest, e->cfg.resp_timeout_s);
@@ -337,6 +371,8 @@ static void rx_submit_resp(struct smpp_esme *e, const uint8_t *pdu, const struct
 	char id[66] = "";
 	struct submit *s, *found = NULL;
 
+	bool due = false;
+
 	llist_for_each_entry(s, &e->in_flight, list)
 	{
 		if (s->seq == h->seq) {
@@ -345,11 +381,22 @@ static void rx_submit_resp(struct smpp_esme *e, const uint8_t *pdu, const struct
 		}
 	}
 	if (!found) {
+		llist_for_each_entry(s, &e->answer_due, list)
+		{
+			if (s->seq == h->seq) {
+				found = s;
+				due = true;
+				break;
+			}
+		}
+	}
+	if (!found) {
 		LOGP(DSMPP, LOGL_NOTICE, "%s: submit_sm_resp for unknown sequence %u ignored\n", e->cfg.name, h->seq);
 		return;
 	}
 	llist_del(&found->list);
-	e->n_in_flight--;
+	if (!due)
+		e->n_in_flight--;
 	if (h->status && temporary(h->status) && found->priv) {
 		char why[40];
 
@@ -709,6 +756,7 @@ struct smpp_esme *smpp_esme_alloc(void *ctx, const struct smpp_esme_cfg *cfg, co
 	e->wq.bfd.fd = -1;
 	INIT_LLIST_HEAD(&e->queue);
 	INIT_LLIST_HEAD(&e->in_flight);
+	INIT_LLIST_HEAD(&e->answer_due);
 	INIT_LLIST_HEAD(&e->wq.msg_queue);
 	osmo_timer_setup(&e->pump_timer, pump_cb, e);
 	osmo_timer_setup(&e->enquire_timer, enquire_cb, e);

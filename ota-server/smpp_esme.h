@@ -12,6 +12,11 @@
  * to the queue after a back-off; submits in flight when the link breaks go back too (the SMSC may have taken them: the
  * job layer's counters make a duplicate harmless, the SIM refuses a replay). Every other result goes up through
  * ops->submit_done.
+ *
+ * A forward submit (esm_class message mode 2, transaction mode) is not stored by the SMSC: it pages the phone and
+ * answers only after the delivery attempt (OK: the phone took it; an error: it did not and never will). Since the
+ * answer may come after resp_timeout_s, a forward submit unanswered that long leaves the window (its slot is free)
+ * but is not sent again while the link lasts; its answer, should it come, still goes up, until the job cancels it.
  */
 #pragma once
 #include <stdbool.h>
@@ -30,7 +35,7 @@ struct smpp_esme_cfg {
 	char *source;		 /* source_addr of submits: the number SIMs send their PoRs to (default 4242) */
 	unsigned window;	 /* submit_sm awaiting their resp at once (default 10) */
 	unsigned rate;		 /* submit_sm per second at most (0: no limit) */
-	unsigned resp_timeout_s; /* a submit_sm unanswered this long frees its slot and is sent again (default 10) */
+	unsigned resp_timeout_s; /* unanswered this long, a submit_sm frees its slot and is sent again (default 10) */
 	struct rate_ctr_group *ctrs; /* otad.h's counters (submitted, retries, SMPP reconnects), or NULL */
 };
 
@@ -52,9 +57,10 @@ struct smpp_esme *smpp_esme_alloc(void *ctx, const struct smpp_esme_cfg *cfg, co
 void smpp_esme_start(struct smpp_esme *e);
 /*! Queue an SMS for \a dest (an MSISDN: TON 1, NPI 1), esm_class 0x40, PID 0x7F, DCS 0xF6 (a secured packet's
  *  user data, UDH included), valid for \a validity_s seconds in the SMSC (relative validity period; 0: the
- *  SMSC's default). \a priv comes back in ops->submit_done. \returns 0; -E2BIG */
+ *  SMSC's default); with \a forward, esm_class 0x42 (forward mode: never stored, so no validity period).
+ *  \a priv comes back in ops->submit_done. \returns 0; -E2BIG */
 int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, size_t len, uint32_t validity_s,
-		     void *priv);
+		     bool forward, void *priv);
 /*! Forget every queued or in-flight submit of \a priv (its job ended). \a e may be NULL. */
 void smpp_esme_cancel(struct smpp_esme *e, void *priv);
 /*! Whether no submit of \a priv ever left for the SMSC (all still queued here, never sent). \a e may be NULL. */

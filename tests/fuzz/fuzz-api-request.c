@@ -58,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (api_job_parse(s, size - 1, &req, err, sizeof(err))) {
 			if (!err[0])
 				die("a refused job without a message");
-		} else if (strlen(req.iccid) < 18 || req.script_len < 5 || req.script_len > sizeof(req.script)) {
+		} else if (strlen(req.iccid) < 18 || req.script_len < 5 || req.script_len > sizeof(req.script) ||
+			   req.opts.kvn > 15 || req.opts.mode >= OTAD_JOB_N_MODES) {
 			die("a bad job accepted");
 		}
 		break;

@@ -4,7 +4,8 @@
 unless --no-throttle, the --silent Nth not at all, the others with 0), then sends the deliver_sm PDUs named on the
 command line, one after the other, each after the ESME answered the previous one (or 2 s), and prints what came
 back; with --serve SECONDS it then goes on answering for that long. Each submit_sm is logged as "submit_sm N
-answered 0xSS" (or "submit_sm N not answered"). "SEQ" in a PDU is replaced by a sequence number.
+answered 0xSS, esm_class 0xEE" (or "submit_sm N not answered, esm_class 0xEE"). "SEQ" in a PDU is replaced by a
+sequence number.
 Usage: fake-smsc.py [--port PORT] [--no-throttle] [--silent N] [--serve SECONDS] OUTFILE PDU_HEX..."""
 import argparse, socket, struct, time
 
@@ -47,6 +48,13 @@ def recv_pdu():
         buf += d
 
 
+def esm_class(p):
+    """a submit_sm's esm_class: after service_type, source TON/NPI/address and destination TON/NPI/address"""
+    i = p.index(b"\0", 16) + 1 + 2
+    i = p.index(b"\0", i) + 1 + 2
+    return p[p.index(b"\0", i) + 1]
+
+
 def answer(p):
     global submits
     cmd, status, seq = struct.unpack(">III", p[4:16])
@@ -58,12 +66,12 @@ def answer(p):
     elif cmd == 0x04:
         submits += 1
         if submits == args.silent:
-            log("submit_sm %d not answered" % submits)
+            log("submit_sm %d not answered, esm_class 0x%02x" % (submits, esm_class(p)))
             return cmd, status, seq
         status = 0x58 if submits == 1 and not args.no_throttle else 0  # ESME_RTHROTTLED
         body = b"" if status else b"1\0"
         c.sendall(struct.pack(">IIII", 16 + len(body), 0x80000004, status, seq) + body)
-        log("submit_sm %d answered 0x%02x" % (submits, status))
+        log("submit_sm %d answered 0x%02x, esm_class 0x%02x" % (submits, status, esm_class(p)))
     return cmd, status, seq
 
 

@@ -15,6 +15,10 @@
 #                attaches, the SIM answers the tries, and the first PoR ends the job once
 #   msc-restart  osmo-msc (MSC and SMSC) stopped and started again while 20 jobs run: nothing lost, every job
 #                ends with its PoR; the SMPP link was made again
+#   forward      'job delivery-mode forward' (SMPP transaction mode): an attached phone's job gets its PoR at once,
+#                without the SMS queue's tick; a job that must not run twice (UPDATE BINARY) to a phone that is off
+#                ends failed at once with the reason, and when the phone attaches again nothing is delivered: the
+#                SIM never saw a packet (its counter is 0)
 # Usage: otad-network.sh MODE BUILD_DIR SOURCE_DIR
 set -u
 mode=$1
@@ -220,6 +224,48 @@ msc-restart)
 	grep -q "^por-ok 20" "$dir/jobs.out" || fail "not 20 PoRs OK after the MSC restart: $(tr '\n' ' ' < "$dir/jobs.out")"
 	ctrl rate_ctr.abs.otad.0.smpp:reconnects > "$dir/ctrl.out"
 	grep -q "reconnects [1-9]" "$dir/ctrl.out" || fail "no SMPP reconnect counted: $(cat "$dir/ctrl.out")"
+	;;
+forward)
+	cards 2 || exit 1
+	config 20 2
+	sed -i 's/job delivery-mode store/job delivery-mode forward/' "$dir/otad/simpki-otad.cfg"
+	printf 'default delay 0\nphone 001010000000001 off 3 15\n' > "$dir/scenario"
+	start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+	start_phones phone --cards "$dir/cards" --scenario "$dir/scenario" || exit 1
+	wait_for "$dir/phone.log" "001010000000001 switched off (IMSI detach)" 20 || exit 1
+	vty "import cards $dir/cards.csv" > /dev/null
+	# the attached phone: an RFM read, delivered in transaction mode
+	vty "job create $(luhn 898401000000000000) b00010 00A4000C022FE2 00B000000A" > "$dir/create.out"
+	grep -q "^job 1" "$dir/create.out" || fail "job create: $(cat "$dir/create.out")"
+	wait_state 1 por-ok 10
+	vty "show job 1" | grep -q "last data $(iccid_ef "$(luhn 898401000000000000)") (idempotent) mode forward SPI 1639 KVN 1" ||
+		fail "job 1: $(vty "show job 1" | grep '^job')"
+	db "SELECT detail FROM job_events WHERE job = 1 AND state = 'delivered'" | grep -q "the phone took the SMS (forward mode)" ||
+		fail "job 1 was not delivered in forward mode: $(db "SELECT group_concat(state || ': ' || detail, '; ') FROM job_events WHERE job = 1")"
+	took=$(db "SELECT updated_at - created_at FROM jobs WHERE id = 1")
+	[ "$took" -lt 900 ] || fail "the forward job took $took ms (the SMS queue's tick is 1 s)"
+	# the phone that is off: a write, at most once; the SMSC says at once that it cannot deliver it
+	vty "job create $(luhn 898401000000000001) b00010 00A4080C047F206FAD 00D600000400000003" > "$dir/create.out"
+	grep -q "^job 2" "$dir/create.out" || fail "job create: $(cat "$dir/create.out")"
+	wait_state 2 failed 15
+	vty "show job 2" | grep -q "tries 1 error: not delivered: the phone .*forward mode: nothing stored, the script did not run) (at most once) mode forward" ||
+		fail "job 2: $(vty "show job 2" | grep '^job')"
+	# the phone attaches again: nothing was stored, nothing comes
+	t=0
+	until [ "$(grep -c "001010000000001 attached" "$dir/phone.log")" -ge 2 ]; do
+		[ $t -lt 300 ] || { fail "phone 001 did not attach again"; break; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+	sleep 5 # the SMS queue would deliver anything stored for it within a second or two
+	[ "$(db "SELECT count(*) FROM job_events WHERE job = 2 AND id > (SELECT max(id) FROM job_events WHERE job = 2 AND state = 'failed')")" = 0 ] ||
+		fail "job 2 changed after it failed: $(db "SELECT group_concat(state || ': ' || detail, '; ') FROM job_events WHERE job = 2")"
+	stop_phones
+	"$card" info --state "$dir/cards/001" > "$dir/info.out"
+	grep -q "OTA key set 1: .*counter 0$" "$dir/info.out" ||
+		fail "the SIM that was off got a packet: $(grep 'OTA key set' "$dir/info.out")"
+	check_exactly_once
+	echo "forward: job 1's PoR after $took ms; job 2: $(db "SELECT error FROM jobs WHERE id = 2")" >&2
 	;;
 *)
 	echo "otad-network.sh: unknown mode $mode" >&2

@@ -4,6 +4,8 @@
 #   a submit_sm that is never answered frees its window slot after 'response-timeout' and is sent again (logged,
 #   counted as smpp:resp_timeouts); the bind is not wedged: later submits go through and nothing stays in flight;
 #   'show smpp' says "unlimited" for a bind without a rate limit;
+#   a forward-mode submit (esm_class 0x42) never answered frees its window slot but is not sent again, and its job,
+#   which must not run twice, ends unknown at its deadline;
 #   two binds share the load: 20 jobs' submits go to both, not only to the first.
 # Usage: otad-smpp.sh SIMPKI_OTAD SOURCE_DIR
 set -u
@@ -83,6 +85,32 @@ wait_line "$dir/smsc.out" "submit_sm 3 answered 0x00" 5
 vty "show smpp" > "$dir/smpp2.out"
 grep -q ": BOUND, 0 queued, 0 in flight" "$dir/smpp2.out" || fail "show smpp afterwards: $(cat "$dir/smpp2.out")"
 vty "show job 1" | grep -q "state delivered" || fail "job 1: $(vty "show job 1" | grep '^job')"
+kill -TERM $otad_pid
+wait $otad_pid || fail "simpki-otad did not stop cleanly (exit $?)"
+otad_pid=""
+for p in $smsc_pids; do kill $p 2> /dev/null; wait $p 2> /dev/null; done
+
+# ---- a forward submit never answered: unknown, never sent again ----
+python3 "$src/tests/ota/fake-smsc.py" --no-throttle --silent 1 --serve 15 "$dir/smsc.out" &
+smsc_pids=$!
+sleep 0.5
+rm -rf "$dir/conf" "$dir/otad.log"
+config "$dir/conf/simpki-otad.cfg"
+sed -i 's/job timeout 30/job timeout 5/; s/job delivery-mode store/job delivery-mode forward/' "$dir/conf/simpki-otad.cfg"
+cards 1
+start_otad "$dir/conf/simpki-otad.cfg" || exit 1
+iccid1=$(sed -n 2p "$dir/cards.csv" | cut -d, -f1)
+# UPDATE BINARY: a write, sent at most once
+vty "import cards $dir/cards.csv" "job create $iccid1 b00010 00D6000001FF" > /dev/null
+wait_line "$dir/smsc.out" "submit_sm 1 not answered, esm_class 0x42" 10
+wait_line "$dir/otad.log" "forward submit_sm .* no answer in 2 s (the SMSC may be paging): its window slot is free" 10
+vty "show smpp" > "$dir/smpp3.out"
+grep -q ": BOUND, 0 queued, 0 in flight" "$dir/smpp3.out" || fail "show smpp after the response time-out: $(cat "$dir/smpp3.out")"
+wait_line "$dir/otad.log" "ota-job(1-$iccid1).*{submitted}: unknown: outcome unknown: no PoR in 5 s and no answer from the SMSC" 10
+vty "show job 1" > "$dir/job1.out"
+grep -q "state unknown .*tries 1 .*(at most once) mode forward" "$dir/job1.out" || fail "job 1: $(grep '^job' "$dir/job1.out")"
+sleep 3 # the resp timer and any back-off would have sent it again by now
+[ "$(grep -c '^submit_sm' "$dir/smsc.out")" = 1 ] || fail "the forward submit was sent again: $(cat "$dir/smsc.out")"
 kill -TERM $otad_pid
 wait $otad_pid || fail "simpki-otad did not stop cleanly (exit $?)"
 otad_pid=""

@@ -193,6 +193,46 @@ static void test_job(void **state)
 	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"], "
 		   "\"idempotent\": 1}",
 		   "idempotent: true or false");
+	/* delivery mode, SPI, KVN: optional, 0 (the configuration's) when left out */
+	assert_int_equal(api_job_parse(good, strlen(good), &req, err, sizeof(err)), 0);
+	assert_int_equal(req.opts.mode, OTAD_JOB_MODE_DEFAULT);
+	assert_false(req.opts.has_spi);
+	assert_int_equal(req.opts.kvn, 0);
+	{
+		const char *all =
+			"{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"],"
+			" \"mode\": \"forward\", \"spi\": \"1E39\", \"kvn\": 15}";
+		const char *store =
+			"{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"],"
+			" \"mode\": \"store\", \"kvn\": 1}";
+
+		assert_int_equal(api_job_parse(all, strlen(all), &req, err, sizeof(err)), 0);
+		assert_int_equal(req.opts.mode, OTAD_JOB_MODE_FORWARD);
+		assert_true(req.opts.has_spi);
+		assert_memory_equal(req.opts.spi, "\x1e\x39", 2);
+		assert_int_equal(req.opts.kvn, 15);
+		assert_int_equal(api_job_parse(store, strlen(store), &req, err, sizeof(err)), 0);
+		assert_int_equal(req.opts.mode, OTAD_JOB_MODE_STORE);
+		assert_int_equal(req.opts.kvn, 1);
+	}
+#define JOB_WITH(x) "{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"], " x "}"
+	expect_bad(JOB_WITH("\"mode\": \"transaction\""), "mode: \"store\" or \"forward\"");
+	expect_bad(JOB_WITH("\"mode\": \"\""), "mode: \"store\" or \"forward\"");
+	expect_bad(JOB_WITH("\"mode\": 2"), "mode: \"store\" or \"forward\"");
+	expect_bad(JOB_WITH("\"mode\": \"Forward\""), "mode: \"store\" or \"forward\"");
+	expect_bad(JOB_WITH("\"spi\": \"163\""), "spi: 2 bytes as 4 hex digits");
+	expect_bad(JOB_WITH("\"spi\": \"163900\""), "spi: 2 bytes as 4 hex digits");
+	expect_bad(JOB_WITH("\"spi\": \"16g9\""), "spi: 2 bytes as 4 hex digits");
+	expect_bad(JOB_WITH("\"spi\": 5689"), "spi: 2 bytes as 4 hex digits");
+	expect_bad(JOB_WITH("\"spi\": null"), "spi: 2 bytes as 4 hex digits");
+	expect_bad(JOB_WITH("\"kvn\": 0"), "kvn: a key version number, 1 to 15");
+	expect_bad(JOB_WITH("\"kvn\": 16"), "kvn: a key version number, 1 to 15");
+	expect_bad(JOB_WITH("\"kvn\": -1"), "kvn: a key version number, 1 to 15");
+	expect_bad(JOB_WITH("\"kvn\": 1.0"), "kvn: a key version number, 1 to 15");
+	expect_bad(JOB_WITH("\"kvn\": \"1\""), "kvn: a key version number, 1 to 15");
+	expect_bad(JOB_WITH("\"kvn\": 4294967297"), "kvn: a key version number, 1 to 15");
+	expect_bad(JOB_WITH("\"keyset\": 1"), "unknown member 'keyset'");
+#undef JOB_WITH
 	expect_bad("{\"iccid\": ", "not JSON");
 	expect_bad("[1]", "a JSON object");
 	expect_bad("{\"iccid\": \"8984010000000000005\", \"iccid\": \"8984010000000000005\"}", "not JSON");

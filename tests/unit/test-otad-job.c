@@ -6,7 +6,11 @@
  *    takes leads to a state the spec allows, as stored in the database;
  *  - at most once: at the deadline a job that must not run twice ends unknown and is never sent again, an
  *    idempotent one is tried again while tries remain and then times out; a late PoR (an earlier try's counter)
- *    ends an unknown or timed-out job; an unauthenticated PoR ends it as por-error, marked so.
+ *    ends an unknown or timed-out job; an unauthenticated PoR ends it as por-error, marked so;
+ *  - forward mode: a refused submit ends the job failed at once (nothing stored, nothing run), whatever tries
+ *    remain; no answer by the deadline is unknown for a job that must not run twice;
+ *  - a job's SPI, KVN and mode are checked when it is made (otad_sec.h: reserved bits, a PoR always by SMS-SUBMIT,
+ *    the TAR's minimum security level; the card's key sets; forward mode with one SMS only) and stored.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 
 #include "otad.h"
 #include "otad_job.h"
+#include "otad_sec.h"
 
 #include "unit.h"
 
@@ -101,12 +106,13 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-/* The stored job, put in state \a s with one try (counter 5) sent. */
-static struct otad_job_row *job_in(enum otad_job_state s, bool idempotent, unsigned tries)
+/* The stored job, put in state \a s with \a tries tries (counters 5, 6 ...) sent, in delivery mode \a mode. */
+static struct otad_job_row *job_in_mode(enum otad_job_state s, bool idempotent, unsigned tries, enum otad_job_mode mode)
 {
 	static struct otad_job_row row;
 
 	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	row.mode = mode;
 	row.state = s;
 	row.idempotent = idempotent;
 	row.attempts = tries;
@@ -117,6 +123,11 @@ static struct otad_job_row *job_in(enum otad_job_state s, bool idempotent, unsig
 	row.error[0] = 0;
 	assert_int_equal(otad_db_job_update(g_otad->db, &row, "test"), 0);
 	return &row;
+}
+
+static struct otad_job_row *job_in(enum otad_job_state s, bool idempotent, unsigned tries)
+{
+	return job_in_mode(s, idempotent, tries, OTAD_JOB_MODE_STORE);
 }
 
 static enum otad_job_state stored_state(void)
@@ -232,13 +243,167 @@ static void test_late_and_unauthenticated_pors(void **state)
 	assert_non_null(strstr(row.error, "01 (RC/CC/DS failed), not authenticated"));
 }
 
+static void test_forward_mode(void **state)
+{
+	struct otad_job_row row;
+	struct osmo_fsm_inst *fi;
+
+	(void)state;
+	otad_job_cfg.retries = 2;
+	/* store mode: a refusal with tries left is tried again */
+	fi = otad_job_debug_alloc(job_in(OTAD_JOB_SUBMITTED, false, 1));
+	osmo_fsm_inst_dispatch(fi, OTAD_JOB_EV_SUBMIT_FAIL, (void *)(uintptr_t)0xfe);
+	assert_int_equal(stored_state(), OTAD_JOB_RETRYING);
+	osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+	/* forward mode: the phone did not take it, nothing is stored: failed at once, the reason named */
+	osmo_fsm_inst_dispatch(otad_job_debug_alloc(job_in_mode(OTAD_JOB_SUBMITTED, false, 1, OTAD_JOB_MODE_FORWARD)),
+			       OTAD_JOB_EV_SUBMIT_FAIL, (void *)(uintptr_t)0xfe);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_FAILED);
+	assert_int_equal(row.attempts, 1);
+	assert_non_null(strstr(row.error,
+			       "not delivered: the phone is absent or refused it (status 0x000000fe; forward "
+			       "mode: nothing stored, the script did not run)"));
+	/* idempotent too: a forward job is for an answer now */
+	osmo_fsm_inst_dispatch(otad_job_debug_alloc(job_in_mode(OTAD_JOB_SUBMITTED, true, 1, OTAD_JOB_MODE_FORWARD)),
+			       OTAD_JOB_EV_SUBMIT_FAIL, (void *)(uintptr_t)0x0b);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_FAILED);
+	assert_non_null(strstr(row.error, "the phone is not attached"));
+	/* no answer from the SMSC by the deadline: the phone may have it; never sent again */
+	fi = otad_job_debug_alloc(job_in_mode(OTAD_JOB_SUBMITTED, false, 1, OTAD_JOB_MODE_FORWARD));
+	otad_job_fsm.timer_cb(fi);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_UNKNOWN);
+	assert_int_equal(row.attempts, 1);
+	assert_non_null(strstr(row.error, "no answer from the SMSC (forward mode: the phone may have it)"));
+}
+
+static void test_msl(void **state)
+{
+	char err[256];
+
+	(void)state;
+	/* integrity at least, ciphering if asked, counter mode at least: the card's rule */
+	assert_true(otad_msl_met(0x16, 0x16));
+	assert_true(otad_msl_met(0x1e, 0x16));
+	assert_true(otad_msl_met(0x16, 0x02));
+	assert_true(otad_msl_met(0x00, 0x00));
+	assert_false(otad_msl_met(0x12, 0x16)); /* not ciphered */
+	assert_false(otad_msl_met(0x0e, 0x16)); /* counter present, not checked higher */
+	assert_false(otad_msl_met(0x15, 0x16)); /* RC below CC */
+	assert_true(otad_msl_valid(0x16));
+	assert_false(otad_msl_valid(0x03));
+	assert_false(otad_msl_valid(0x20));
+	assert_int_equal(otad_tar_msl_set((const uint8_t *)"\xb0\x00\x10", 0x33), -EINVAL);
+	assert_int_equal(otad_tar_msl_set((const uint8_t *)"\xb0\x00\x10", 0x16), 0);
+	assert_int_equal(otad_tar_msl((const uint8_t *)"\xb0\x00\x10"), 0x16);
+	assert_int_equal(otad_tar_msl((const uint8_t *)"\xb0\x00\x11"), 0);
+	/* SPIs jobs can use */
+	assert_int_equal(otad_spi_check((const uint8_t *)"\x16\x39", (const uint8_t *)"\xb0\x00\x10", err, sizeof(err)),
+			 0);
+	assert_int_equal(otad_spi_check((const uint8_t *)"\x36\x39", NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "reserved bits"));
+	assert_int_equal(otad_spi_check((const uint8_t *)"\x17\x39", NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "(DS) are not supported"));
+	assert_int_equal(otad_spi_check((const uint8_t *)"\x16\x3a", NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "a PoR always"));
+	assert_int_equal(otad_spi_check((const uint8_t *)"\x16\x19", NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "by SMS-SUBMIT"));
+	assert_int_equal(otad_spi_check((const uint8_t *)"\x12\x39", (const uint8_t *)"\xb0\x00\x10", err, sizeof(err)),
+			 -EACCES);
+	assert_string_equal(err, "spi 1239 (CC, counter higher) is below TAR b00010's minimum security level 16 (CC, "
+				 "ciphered, counter higher)");
+	assert_int_equal(otad_spi_check((const uint8_t *)"\x12\x39", (const uint8_t *)"\xb0\x00\x11", err, sizeof(err)),
+			 0);
+	assert_int_equal(otad_tar_msl_del((const uint8_t *)"\xb0\x00\x10"), 0);
+	assert_int_equal(otad_tar_msl_del((const uint8_t *)"\xb0\x00\x10"), -ENOENT);
+}
+
+/* otad_job_create() with \a opts: \returns its result; the message in \a err */
+static int create(const struct otad_job_opts *opts, const uint8_t *script, size_t len, int64_t *id, char *err)
+{
+	err[0] = 0;
+	return otad_job_create("8984010000000000005", (const uint8_t *)"\xb0\x00\x10", script, len, false, opts, id,
+			       err, 256);
+}
+
+static void test_create_checks(void **state)
+{
+	static const uint8_t read[] = { 0x00, 0xa4, 0x00, 0x0c, 0x02, 0x2f, 0xe2 };
+	static uint8_t big[5 + 200];
+	struct otad_job_opts opts = { 0 };
+	struct otad_job_row row;
+	char err[256];
+	int64_t id = 0;
+
+	(void)state;
+	big[1] = 0xd6;
+	big[4] = 200;
+	/* no card */
+	assert_int_equal(otad_job_create("8984010000000000013", (const uint8_t *)"\xb0\x00\x10", read, sizeof(read),
+					 false, NULL, &id, err, sizeof(err)),
+			 -ENOENT);
+	/* a key set the card does not have */
+	opts.kvn = 2;
+	assert_int_equal(create(&opts, read, sizeof(read), &id, err), -ENOKEY);
+	assert_string_equal(err, "card 8984010000000000005 has no key set 2");
+	opts.kvn = 16;
+	assert_int_equal(create(&opts, read, sizeof(read), &id, err), -EINVAL);
+	assert_string_equal(err, "kvn: 1 to 15");
+	/* an SPI jobs cannot use; one below the TAR's minimum */
+	opts.kvn = 0;
+	opts.has_spi = true;
+	memcpy(opts.spi, "\x16\x01", 2);
+	assert_int_equal(create(&opts, read, sizeof(read), &id, err), -EINVAL);
+	assert_non_null(strstr(err, "by SMS-SUBMIT"));
+	assert_int_equal(otad_tar_msl_set((const uint8_t *)"\xb0\x00\x10", 0x16), 0);
+	memcpy(opts.spi, "\x12\x39", 2);
+	assert_int_equal(create(&opts, read, sizeof(read), &id, err), -EACCES);
+	assert_non_null(strstr(err, "below TAR b00010's minimum security level 16"));
+	/* an SPI the key set's algorithms cannot build: RC needs CRC32 */
+	assert_int_equal(otad_tar_msl_del((const uint8_t *)"\xb0\x00\x10"), 0);
+	memcpy(opts.spi, "\x11\x39", 2);
+	assert_int_equal(create(&opts, read, sizeof(read), &id, err), -EINVAL);
+	assert_string_equal(err, "spi 1139 does not fit key set 1's algorithms and keys");
+	/* forward mode takes one SMS */
+	opts.has_spi = false;
+	opts.mode = OTAD_JOB_MODE_FORWARD;
+	assert_int_equal(create(&opts, big, sizeof(big), &id, err), -EINVAL);
+	assert_non_null(strstr(err, "mode forward: the packet needs 2 SMS"));
+	opts.mode = OTAD_JOB_N_MODES;
+	assert_int_equal(create(&opts, read, sizeof(read), &id, err), -EINVAL);
+	assert_string_equal(err, "mode: store or forward");
+	/* nothing of these was stored */
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id + 1, &row), -ENOENT);
+	/* good ones are stored with what they chose, or the configuration's (no SMSC here: they end failed) */
+	opts.mode = OTAD_JOB_MODE_FORWARD;
+	opts.has_spi = true;
+	memcpy(opts.spi, "\x1e\x39", 2);
+	opts.kvn = 1;
+	assert_int_equal(create(&opts, read, sizeof(read), &id, err), 0);
+	assert_int_equal(otad_db_job_get(g_otad->db, id, &row), 0);
+	assert_int_equal(row.mode, OTAD_JOB_MODE_FORWARD);
+	assert_memory_equal(row.spi, "\x1e\x39", 2);
+	assert_int_equal(row.kvn, 1);
+	assert_int_equal(create(NULL, big, sizeof(big), &id, err), 0); /* store mode: two SMS are fine */
+	assert_int_equal(otad_db_job_get(g_otad->db, id, &row), 0);
+	assert_int_equal(row.mode, OTAD_JOB_MODE_STORE);
+	assert_memory_equal(row.spi, otad_job_cfg.spi, 2);
+	otad_job_cfg.mode = OTAD_JOB_MODE_FORWARD;
+	assert_int_equal(create(NULL, read, sizeof(read), &id, err), 0);
+	assert_int_equal(otad_db_job_get(g_otad->db, id, &row), 0);
+	assert_int_equal(row.mode, OTAD_JOB_MODE_FORWARD);
+	otad_job_cfg.mode = OTAD_JOB_MODE_STORE;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_is_the_spec),
-		cmocka_unit_test(test_every_event_in_every_state),
-		cmocka_unit_test(test_at_most_once),
-		cmocka_unit_test(test_late_and_unauthenticated_pors),
+		cmocka_unit_test(test_table_is_the_spec), cmocka_unit_test(test_every_event_in_every_state),
+		cmocka_unit_test(test_at_most_once),	  cmocka_unit_test(test_late_and_unauthenticated_pors),
+		cmocka_unit_test(test_forward_mode),	  cmocka_unit_test(test_msl),
+		cmocka_unit_test(test_create_checks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
