@@ -53,3 +53,38 @@ start_otad() {
 		so_t=$((so_t + 1))
 	done
 }
+
+# vty_import FILE [NAME]: import a vendor file through the VTY and wait (up to 600 s) until the import is over;
+# print 'show import N' as it ended
+vty_import() {
+	python3 - "$@" <<'PY'
+import re, socket, sys, time
+s = socket.create_connection(("127.0.0.1", 4270), timeout=60)
+buf = b""
+def cmd(c):
+    global buf
+    if c is not None:
+        s.sendall(c.encode() + b"\r\n")
+    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    out, buf = buf, b""
+    return out.decode(errors="replace")
+cmd(None)
+cmd("enable")
+out = cmd("import cards " + " ".join(sys.argv[1:]))
+m = re.search(r"import (\d+) started", out)
+if not m:
+    sys.stdout.write(out)
+    sys.exit(1)
+t0 = time.time()
+while True:
+    out = cmd("show import " + m.group(1))
+    if re.search(r": (done|refused|aborted),", out) or time.time() - t0 > 600:
+        break
+    time.sleep(0.05)
+sys.stdout.write(out)
+PY
+}
