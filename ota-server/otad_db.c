@@ -22,7 +22,20 @@
 struct otad_db {
 	sqlite3 *db;
 	uint8_t mk[KEYSTORE_KEY_LEN];
+	struct otad_db_stage *stage; /* the import running, if any (one at a time) */
 };
+
+/* Version 5 (otad_db.h): imports staged under a batch that stays invisible until it is published. */
+#define MIGRATION_IMPORTS                                                                                          \
+	("ALTER TABLE batches ADD COLUMN state TEXT NOT NULL DEFAULT 'ready';"                                     \
+	 "CREATE INDEX IF NOT EXISTS cards_batch ON cards (batch);"                                                              \
+	 "CREATE TABLE imports (id INTEGER PRIMARY KEY, state TEXT NOT NULL, source TEXT NOT NULL,"                \
+	 " name TEXT NOT NULL, batch INTEGER, lines INTEGER NOT NULL DEFAULT 0, cards INTEGER NOT NULL DEFAULT 0," \
+	 " keysets INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, started_at INTEGER NOT NULL,"  \
+	 " finished_at INTEGER, error TEXT);"                                                                      \
+	 "CREATE TABLE import_rejects (import INTEGER NOT NULL REFERENCES imports(id), line INTEGER NOT NULL,"     \
+	 " kind TEXT NOT NULL, reason TEXT NOT NULL);"                                                             \
+	 "CREATE INDEX import_rejects_import ON import_rejects (import, line);")
 
 static const char *const migrations[] = {
 	/* to version 1 */
@@ -71,6 +84,8 @@ static const char *const migrations[] = {
 	 "CREATE INDEX cards_batch ON cards (batch, iccid);"),
 	/* to version 7: a job's delivery mode; the jobs before it were all store-and-forward */
 	("ALTER TABLE jobs ADD COLUMN mode TEXT NOT NULL DEFAULT 'store';"),
+	/* to version 8: streamed imports */
+	MIGRATION_IMPORTS,
 };
 
 static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
@@ -212,8 +227,31 @@ static int mk_check(struct otad_db *db, char *err, size_t errlen)
 
 static int db_destructor(struct otad_db *db)
 {
-	sqlite3_close(db->db);
+	/* a running import (a child of db) finalizes its statements after this; the connection closes then */
+	sqlite3_close_v2(db->db);
 	OPENSSL_cleanse(db->mk, sizeof(db->mk));
+	return 0;
+}
+
+/* An import that was running when the daemon stopped: its staged batch is deleted, the import marked aborted. */
+static int import_leftovers(struct otad_db *db)
+{
+	char sql[768];
+
+	snprintf(sql, sizeof(sql),
+		 "BEGIN IMMEDIATE;"
+		 "DELETE FROM keysets WHERE iccid IN (SELECT iccid FROM cards WHERE batch IN"
+		 " (SELECT id FROM batches WHERE state = 'importing'));"
+		 "DELETE FROM cards WHERE batch IN (SELECT id FROM batches WHERE state = 'importing');"
+		 "DELETE FROM batches WHERE state = 'importing';"
+		 "UPDATE imports SET state = 'aborted', finished_at = %lld, error = 'simpki-otad stopped mid-import'"
+		 " WHERE state IN ('receiving', 'finishing');"
+		 "COMMIT",
+		 (long long)otad_now_ms());
+	if (exec(db, sql, NULL, 0)) {
+		exec(db, "ROLLBACK", NULL, 0);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -223,6 +261,7 @@ int otad_db_open(void *ctx, const char *path, const uint8_t mk[KEYSTORE_KEY_LEN]
 	struct otad_db *db = talloc_zero(ctx, struct otad_db);
 	int rc;
 
+	err[0] = 0;
 	if (!db)
 		return -ENOMEM;
 	talloc_set_destructor(db, db_destructor);
@@ -241,7 +280,11 @@ int otad_db_open(void *ctx, const char *path, const uint8_t mk[KEYSTORE_KEY_LEN]
 	rc = migrate(db, err, errlen);
 	if (!rc)
 		rc = mk_check(db, err, errlen);
+	if (!rc && import_leftovers(db))
+		rc = -EIO;
 	if (rc) {
+		if (rc == -EIO && !err[0])
+			snprintf(err, errlen, "%s", sqlite3_errmsg(db->db));
 		talloc_free(db);
 		return rc;
 	}
@@ -254,22 +297,34 @@ void otad_db_close(struct otad_db *db)
 	talloc_free(db);
 }
 
-/* ---- import -------------------------------------------------------------------------------------------------- */
+/* ---- streamed imports: staging ------------------------------------------------------------------------------ */
+
+const char *const otad_import_state_names[OTAD_IMPORT_N_STATES] = {
+	[OTAD_IMPORT_RECEIVING] = "receiving", [OTAD_IMPORT_FINISHING] = "finishing", [OTAD_IMPORT_DONE] = "done",
+	[OTAD_IMPORT_REFUSED] = "refused",     [OTAD_IMPORT_ABORTED] = "aborted",
+};
+
+const char *const otad_reject_kind_names[OTAD_REJECT_N_KINDS] = {
+	[OTAD_REJECT_FORMAT] = "format",
+	[OTAD_REJECT_FILE] = "file",
+	[OTAD_REJECT_DATABASE] = "database",
+};
 
 enum {
-	ST_BATCH,
 	ST_CARD_GET,
 	ST_CARD_INS,
 	ST_BY_IMSI,
 	ST_BY_MSISDN,
 	ST_KS_GET,
 	ST_KS_INS,
-	ST_BATCH_UPD,
+	ST_REJECT,
+	ST_PROGRESS,
+	ST_DROP_KS,
+	ST_DROP_CARDS,
 	ST_N
 };
 
-static const char *const import_sql[ST_N] = {
-	[ST_BATCH] = "INSERT INTO batches (name, imported_at, cards, keysets) VALUES (?, ?, 0, 0)",
+static const char *const stage_sql[ST_N] = {
 	[ST_CARD_GET] = "SELECT imsi, msisdn, batch, line FROM cards WHERE iccid = ?",
 	[ST_CARD_INS] = "INSERT INTO cards (iccid, imsi, msisdn, batch, line) VALUES (?, ?, ?, ?, ?)",
 	[ST_BY_IMSI] = "SELECT iccid, batch, line FROM cards WHERE imsi = ?",
@@ -277,36 +332,166 @@ static const char *const import_sql[ST_N] = {
 	[ST_KS_GET] = "SELECT 1 FROM keysets WHERE iccid = ? AND kvn = ?",
 	[ST_KS_INS] = ("INSERT INTO keysets (iccid, kvn, kic_algo, kid_algo, kic_len, kid_len, kik_len, sealed)"
 		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-	[ST_BATCH_UPD] = "UPDATE batches SET cards = ?, keysets = ? WHERE id = ?",
+	[ST_REJECT] = "INSERT INTO import_rejects (import, line, kind, reason) VALUES (?, ?, ?, ?)",
+	[ST_PROGRESS] = "UPDATE imports SET lines = ?, cards = ?, keysets = ?, rejected = ?, state = ? WHERE id = ?",
+	[ST_DROP_KS] = ("DELETE FROM keysets WHERE iccid IN (SELECT iccid FROM cards WHERE batch = ?1"
+			" ORDER BY rowid LIMIT ?2)"),
+	[ST_DROP_CARDS] = ("DELETE FROM cards WHERE rowid IN (SELECT rowid FROM cards WHERE batch = ?1"
+			   " ORDER BY rowid LIMIT ?2)"),
 };
 
-struct importer {
+/* Rows written per transaction at most: a few milliseconds of work, so that nobody waits long for the database. */
+#define STAGE_TX_ROWS 2000
+
+struct otad_db_stage {
 	struct otad_db *db;
-	void *ctx;
 	sqlite3_stmt *st[ST_N];
-	struct otad_import_report *rep;
-	int64_t batch;
+	int64_t id, batch;
+	unsigned lines, cards, keysets, rejected, kept;
+	unsigned in_tx; /* rows written in the open transaction; 0: none open */
 };
 
-static void reject(struct importer *im, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void reject(struct importer *im, unsigned line, const char *fmt, ...)
+static int stage_destructor(struct otad_db_stage *sg)
 {
-	struct otad_import_report *rep = im->rep;
-	va_list ap;
+	if (sg->in_tx)
+		exec(sg->db, "ROLLBACK; PRAGMA synchronous = FULL", NULL, 0);
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(sg->st[i]);
+	if (sg->db->stage == sg)
+		sg->db->stage = NULL;
+	return 0;
+}
 
-	rep->rejected++;
-	if (rep->n_rejects >= OTAD_IMPORT_REJECTS_KEPT)
-		return;
-	if (!rep->rejects)
-		rep->rejects = talloc_zero_array(im->ctx, struct otad_import_reject, OTAD_IMPORT_REJECTS_KEPT);
-	if (!rep->rejects)
-		return;
-	rep->rejects[rep->n_rejects].line = line;
+int otad_db_stage_begin(struct otad_db *db, void *ctx, const char *name, const char *source, struct otad_db_stage **out,
+			int64_t *id)
+{
+	struct otad_db_stage *sg;
+	sqlite3_stmt *st = NULL, *bt = NULL;
+	int64_t now = otad_now_ms();
+	int rc = -EIO;
+
+	if (db->stage)
+		return -EBUSY;
+	sg = talloc_zero(ctx, struct otad_db_stage);
+	if (!sg)
+		return -ENOMEM;
+	sg->db = db;
+	talloc_set_destructor(sg, stage_destructor);
+	for (int i = 0; i < ST_N; i++)
+		if (sqlite3_prepare_v2(db->db, stage_sql[i], -1, &sg->st[i], NULL) != SQLITE_OK)
+			goto out;
+	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
+		goto out;
+	if (sqlite3_prepare_v2(db->db,
+			       "INSERT INTO batches (name, imported_at, cards, keysets, state) VALUES (?, ?, 0, 0,"
+			       " 'importing')",
+			       -1, &bt, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+		    db->db,
+		    "INSERT INTO imports (state, source, name, batch, started_at) VALUES ('receiving', ?, ?, ?,"
+		    " ?)",
+		    -1, &st, NULL) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_text(bt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(bt, 2, now / 1000);
+	if (sqlite3_step(bt) != SQLITE_DONE)
+		goto rollback;
+	sg->batch = sqlite3_last_insert_rowid(db->db);
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, sg->batch);
+	sqlite3_bind_int64(st, 4, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto rollback;
+	sg->id = sqlite3_last_insert_rowid(db->db);
+	if (exec(db, "COMMIT", NULL, 0))
+		goto rollback;
+	rc = 0;
+	goto out;
+rollback:
+	exec(db, "ROLLBACK", NULL, 0);
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(bt);
+	if (rc) {
+		talloc_free(sg);
+		return rc;
+	}
+	db->stage = sg;
+	*out = sg;
+	*id = sg->id;
+	return 0;
+}
+
+/* A transaction for the next rows, if none is open; a cheaper sync while staging (see otad_db.h). */
+static int stage_tx(struct otad_db_stage *sg)
+{
+	if (sg->in_tx)
+		return 0;
+	if (exec(sg->db, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE", NULL, 0)) {
+		exec(sg->db, "PRAGMA synchronous = FULL", NULL, 0);
+		return -EIO;
+	}
+	sg->in_tx = 1;
+	return 0;
+}
+
+int otad_db_stage_commit(struct otad_db_stage *sg, unsigned lines)
+{
+	sqlite3_stmt *st = sg->st[ST_PROGRESS];
+	int rc;
+
+	if (stage_tx(sg))
+		return -EIO;
+	sg->lines = lines;
+	sqlite3_bind_int(st, 1, (int)sg->lines);
+	sqlite3_bind_int(st, 2, (int)sg->cards);
+	sqlite3_bind_int(st, 3, (int)sg->keysets);
+	sqlite3_bind_int(st, 4, (int)sg->rejected);
+	sqlite3_bind_text(st, 5, "receiving", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, sg->id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || exec(sg->db, "COMMIT", NULL, 0)) {
+		exec(sg->db, "ROLLBACK; PRAGMA synchronous = FULL", NULL, 0);
+		sg->in_tx = 0;
+		return -EIO;
+	}
+	sg->in_tx = 0;
+	return exec(sg->db, "PRAGMA synchronous = FULL", NULL, 0);
+}
+
+/* One more row in the open transaction; commit when it holds enough. */
+static int stage_wrote(struct otad_db_stage *sg)
+{
+	return ++sg->in_tx > STAGE_TX_ROWS ? otad_db_stage_commit(sg, sg->lines) : 0;
+}
+
+int otad_db_stage_reject(struct otad_db_stage *sg, unsigned line, enum otad_reject_kind kind, const char *fmt, ...)
+{
+	sqlite3_stmt *st = sg->st[ST_REJECT];
+	char reason[CARD_IMPORT_REASON_MAX + 64];
+	va_list ap;
+	int rc;
+
+	sg->rejected++;
+	if (sg->kept >= OTAD_IMPORT_REJECTS_KEPT)
+		return 0;
+	if (stage_tx(sg))
+		return -EIO;
 	va_start(ap, fmt);
-	vsnprintf(rep->rejects[rep->n_rejects].reason, sizeof(rep->rejects[0].reason), fmt, ap);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	rep->n_rejects++;
+	sqlite3_bind_int64(st, 1, sg->id);
+	sqlite3_bind_int(st, 2, (int)line);
+	sqlite3_bind_text(st, 3, otad_reject_kind_names[kind], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	sg->kept++;
+	return stage_wrote(sg);
 }
 
 static const char *algo_name(enum card_import_algo a)
@@ -320,93 +505,129 @@ static sqlite3_stmt *bind_text(sqlite3_stmt *st, int i, const char *s)
 	return st;
 }
 
-/* Where an identity (IMSI or MSISDN) is in use: "line N" of this file or "the database (ICCID ...)". */
-static void owner(struct importer *im, sqlite3_stmt *st, char *out, size_t max)
+/* Whom an identity (IMSI or MSISDN) belongs to, as the current row of \a st (iccid, batch, line) says: a card of
+ * this file ("ICCID ... on line N") or of the database. \returns the kind of the clash */
+static enum otad_reject_kind owner(struct otad_db_stage *sg, sqlite3_stmt *st, char *out, size_t max)
 {
-	if (sqlite3_column_int64(st, 1) == im->batch)
+	if (sqlite3_column_int64(st, 1) == sg->batch) {
 		snprintf(out, max, "ICCID %s on line %d", (const char *)sqlite3_column_text(st, 0),
 			 sqlite3_column_int(st, 2));
-	else
-		snprintf(out, max, "ICCID %s in the database", (const char *)sqlite3_column_text(st, 0));
+		return OTAD_REJECT_FILE;
+	}
+	snprintf(out, max, "ICCID %s in the database", (const char *)sqlite3_column_text(st, 0));
+	return OTAD_REJECT_DATABASE;
 }
 
-/* One good row: the card (new, or the same as on an earlier line of this file) and its key set. \returns 0;
- * -EINVAL (rejected); -EIO */
-static int import_row(struct importer *im, const struct card_import_row *r, unsigned line, bool *new_card)
+/* Whether the IMSI or the MSISDN of a new card is taken: rejected (\returns -EINVAL, or -EIO) if so. */
+static int stage_identities(struct otad_db_stage *sg, const struct card_import_row *r, unsigned line)
+{
+	static const struct {
+		int st;
+		const char *name;
+		size_t off;
+	} ids[] = {
+		{ ST_BY_IMSI, "IMSI", offsetof(struct card_import_row, imsi) },
+		{ ST_BY_MSISDN, "MSISDN", offsetof(struct card_import_row, msisdn) },
+	};
+	char who[64];
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = (const char *)r + ids[i].off;
+		sqlite3_stmt *st = bind_text(sg->st[ids[i].st], 1, v);
+		int rc = sqlite3_step(st);
+
+		if (rc == SQLITE_ROW) {
+			enum otad_reject_kind kind = owner(sg, st, who, sizeof(who));
+
+			sqlite3_reset(st);
+			rc = otad_db_stage_reject(sg, line, kind, "%s %s already belongs to %s", ids[i].name, v, who);
+			return rc ? rc : -EINVAL;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* The card of a row: new (stored now), or the same as on an earlier line of this file. \returns 0; -EINVAL
+ * (rejected); -EIO */
+static int stage_card(struct otad_db_stage *sg, const struct card_import_row *r, unsigned line, bool *new_card)
+{
+	sqlite3_stmt *st = bind_text(sg->st[ST_CARD_GET], 1, r->iccid);
+	int rc = sqlite3_step(st);
+
+	*new_card = false;
+	if (rc == SQLITE_ROW) {
+		int other = sqlite3_column_int(st, 3);
+
+		if (sqlite3_column_int64(st, 2) != sg->batch) {
+			sqlite3_reset(st);
+			rc = otad_db_stage_reject(sg, line, OTAD_REJECT_DATABASE, "ICCID %s is already in the database",
+						  r->iccid);
+			return rc ? rc : -EINVAL;
+		}
+		rc = strcmp((const char *)sqlite3_column_text(st, 0), r->imsi) ||
+		     strcmp((const char *)sqlite3_column_text(st, 1), r->msisdn);
+		sqlite3_reset(st);
+		if (!rc)
+			return 0;
+		rc = otad_db_stage_reject(sg, line, OTAD_REJECT_FILE, "ICCID %s has another IMSI or MSISDN on line %d",
+					  r->iccid, other);
+		return rc ? rc : -EINVAL;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	rc = stage_identities(sg, r, line);
+	if (rc)
+		return rc;
+	st = sg->st[ST_CARD_INS];
+	bind_text(st, 1, r->iccid);
+	bind_text(st, 2, r->imsi);
+	bind_text(st, 3, r->msisdn);
+	sqlite3_bind_int64(st, 4, sg->batch);
+	sqlite3_bind_int(st, 5, (int)line);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	*new_card = true;
+	return 0;
+}
+
+int otad_db_stage_row(struct otad_db_stage *sg, const struct card_import_row *r, unsigned line)
 {
 	sqlite3_stmt *st;
 	uint8_t plain[96], sealed[96 + KEYSTORE_OVERHEAD];
-	char aad[48], who[64];
+	char aad[48];
+	bool new_card;
 	int n, rc;
 
-	*new_card = false;
-	st = bind_text(im->st[ST_CARD_GET], 1, r->iccid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 2) != im->batch) {
-			sqlite3_reset(st);
-			reject(im, line, "ICCID %s is already in the database", r->iccid);
-			return -EINVAL;
-		}
-		if (strcmp((const char *)sqlite3_column_text(st, 0), r->imsi) ||
-		    strcmp((const char *)sqlite3_column_text(st, 1), r->msisdn)) {
-			reject(im, line, "ICCID %s has another IMSI or MSISDN on line %d", r->iccid,
-			       sqlite3_column_int(st, 3));
-			sqlite3_reset(st);
-			return -EINVAL;
-		}
-		sqlite3_reset(st);
-	} else {
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return -EIO;
-		st = bind_text(im->st[ST_BY_IMSI], 1, r->imsi);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			owner(im, st, who, sizeof(who));
-			sqlite3_reset(st);
-			reject(im, line, "IMSI %s already belongs to %s", r->imsi, who);
-			return -EINVAL;
-		}
-		sqlite3_reset(st);
-		st = bind_text(im->st[ST_BY_MSISDN], 1, r->msisdn);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			owner(im, st, who, sizeof(who));
-			sqlite3_reset(st);
-			reject(im, line, "MSISDN %s already belongs to %s", r->msisdn, who);
-			return -EINVAL;
-		}
-		sqlite3_reset(st);
-		st = im->st[ST_CARD_INS];
-		bind_text(st, 1, r->iccid);
-		bind_text(st, 2, r->imsi);
-		bind_text(st, 3, r->msisdn);
-		sqlite3_bind_int64(st, 4, im->batch);
-		sqlite3_bind_int(st, 5, (int)line);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return -EIO;
-		*new_card = true;
-	}
-
-	st = bind_text(im->st[ST_KS_GET], 1, r->iccid);
+	if (stage_tx(sg))
+		return -EIO;
+	rc = stage_card(sg, r, line, &new_card);
+	if (rc)
+		return rc;
+	st = bind_text(sg->st[ST_KS_GET], 1, r->iccid);
 	sqlite3_bind_int(st, 2, r->kvn);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW) {
-		reject(im, line, "ICCID %s has key set %u twice", r->iccid, r->kvn);
-		return -EINVAL;
+		rc = otad_db_stage_reject(sg, line, OTAD_REJECT_FILE, "ICCID %s has key set %u twice", r->iccid,
+					  r->kvn);
+		return rc ? rc : -EINVAL;
 	}
 	memcpy(plain, r->kic, r->kic_len);
 	memcpy(plain + r->kic_len, r->kid, r->kid_len);
 	memcpy(plain + r->kic_len + r->kid_len, r->kik, r->kik_len);
 	snprintf(aad, sizeof(aad), "keyset %s/%u", r->iccid, r->kvn);
-	n = keystore_seal(im->db->mk, aad, plain, (size_t)(r->kic_len + r->kid_len + r->kik_len), sealed,
+	n = keystore_seal(sg->db->mk, aad, plain, (size_t)(r->kic_len + r->kid_len + r->kik_len), sealed,
 			  sizeof(sealed));
 	OPENSSL_cleanse(plain, sizeof(plain));
 	if (n < 0)
 		return -EIO;
-	st = im->st[ST_KS_INS];
+	st = sg->st[ST_KS_INS];
 	bind_text(st, 1, r->iccid);
 	sqlite3_bind_int(st, 2, r->kvn);
 	bind_text(st, 3, algo_name(r->kic_algo));
@@ -417,84 +638,196 @@ static int import_row(struct importer *im, const struct card_import_row *r, unsi
 	sqlite3_bind_blob(st, 8, sealed, n, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	sg->cards += new_card;
+	sg->keysets++;
+	return stage_wrote(sg);
+}
+
+/* The import's row: its state, counts, finish time (final states only) and error. */
+static int stage_final(struct otad_db_stage *sg, const char *sql, enum otad_import_state state, const char *error)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(sg->db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, otad_import_state_names[state], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)sg->lines);
+	sqlite3_bind_int(st, 3, (int)sg->cards);
+	sqlite3_bind_int(st, 4, (int)sg->keysets);
+	sqlite3_bind_int(st, 5, (int)sg->rejected);
+	sqlite3_bind_int64(st, 6, otad_now_ms());
+	if (error)
+		sqlite3_bind_text(st, 7, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, sg->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-int otad_db_import(struct otad_db *db, void *ctx, const char *csv, size_t len, const char *batch_name,
-		   struct otad_import_report *rep)
-{
-	struct importer im = { .db = db, .ctx = ctx, .rep = rep };
-	struct card_import_row row;
-	const char *line;
-	size_t off = 0, line_len;
-	unsigned lineno = 1, cards = 0, keysets = 0;
-	char reason[CARD_IMPORT_REASON_MAX];
-	int with_kik, rc = 0;
-	bool new_card;
+#define IMPORT_UPDATE                                                                                     \
+	"UPDATE imports SET state = ?1, lines = ?2, cards = ?3, keysets = ?4, rejected = ?5, error = ?7," \
+	" finished_at = CASE WHEN ?1 IN ('done', 'refused', 'aborted') THEN ?6 END WHERE id = ?8"
 
-	memset(rep, 0, sizeof(*rep));
-	if (!card_import_next_line(csv, len, &off, &line, &line_len) ||
-	    (with_kik = card_import_header(line, line_len)) < 0) {
-		reject(&im, 1, "the header must be iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid[,kik]");
-		return -EINVAL;
+int otad_db_stage_finish(struct otad_db_stage *sg, unsigned lines)
+{
+	char sql[192];
+
+	if (otad_db_stage_commit(sg, lines))
+		return -EIO;
+	if (!sg->rejected && !sg->cards &&
+	    (otad_db_stage_reject(sg, lines ? lines : 1, OTAD_REJECT_FILE, "no cards in the file") ||
+	     otad_db_stage_commit(sg, lines)))
+		return -EIO;
+	if (sg->rejected)
+		return stage_final(sg, IMPORT_UPDATE, OTAD_IMPORT_FINISHING, NULL) ? -EIO : 0;
+	/* published: the batch becomes visible and the import done in one small transaction, synchronous FULL */
+	snprintf(sql, sizeof(sql), "UPDATE batches SET state = 'ready', cards = %u, keysets = %u WHERE id = %lld",
+		 sg->cards, sg->keysets, (long long)sg->batch);
+	if (exec(sg->db, "BEGIN IMMEDIATE", NULL, 0))
+		return -EIO;
+	if (exec(sg->db, sql, NULL, 0) || stage_final(sg, IMPORT_UPDATE, OTAD_IMPORT_DONE, NULL) ||
+	    exec(sg->db, "COMMIT", NULL, 0)) {
+		exec(sg->db, "ROLLBACK", NULL, 0);
+		return -EIO;
 	}
-	for (int i = 0; i < ST_N; i++) {
-		if (sqlite3_prepare_v2(db->db, import_sql[i], -1, &im.st[i], NULL) != SQLITE_OK) {
-			rc = -EIO;
+	return 1;
+}
+
+int otad_db_stage_drop(struct otad_db_stage *sg, unsigned max)
+{
+	char sql[96];
+	int rc = -EIO;
+
+	if (sg->in_tx && otad_db_stage_commit(sg, sg->lines))
+		return -EIO;
+	if (exec(sg->db, "BEGIN IMMEDIATE", NULL, 0))
+		return -EIO;
+	for (int i = ST_DROP_KS; i <= ST_DROP_CARDS; i++) {
+		sqlite3_bind_int64(sg->st[i], 1, sg->batch);
+		sqlite3_bind_int(sg->st[i], 2, (int)max);
+		rc = sqlite3_step(sg->st[i]) == SQLITE_DONE ? 0 : -EIO;
+		sqlite3_reset(sg->st[i]);
+		if (rc)
 			goto out;
-		}
 	}
-	if (exec(db, "BEGIN IMMEDIATE", NULL, 0)) {
-		rc = -EIO;
-		goto out;
+	rc = sqlite3_changes(sg->db->db) > 0;
+	if (!rc) {
+		snprintf(sql, sizeof(sql), "DELETE FROM batches WHERE id = %lld", (long long)sg->batch);
+		if (exec(sg->db, sql, NULL, 0))
+			rc = -EIO;
 	}
-	bind_text(im.st[ST_BATCH], 1, batch_name);
-	sqlite3_bind_int64(im.st[ST_BATCH], 2, (int64_t)time(NULL));
-	if (sqlite3_step(im.st[ST_BATCH]) != SQLITE_DONE) {
-		rc = -EIO;
-		goto rollback;
-	}
-	im.batch = sqlite3_last_insert_rowid(db->db);
-	while (card_import_next_line(csv, len, &off, &line, &line_len)) {
-		lineno++;
-		if (!line_len)
-			continue;
-		if (card_import_line(line, line_len, with_kik, &row, reason, sizeof(reason))) {
-			reject(&im, lineno, "%s", reason);
-			continue;
-		}
-		rc = import_row(&im, &row, lineno, &new_card);
-		OPENSSL_cleanse(&row, sizeof(row));
-		if (rc == -EIO)
-			goto rollback;
-		if (!rc) {
-			cards += new_card;
-			keysets++;
-		}
-		rc = 0;
-	}
-	if (rep->rejected || (!cards && !keysets)) {
-		if (!rep->rejected)
-			reject(&im, lineno, "no cards in the file");
-		goto rollback;
-	}
-	sqlite3_bind_int(im.st[ST_BATCH_UPD], 1, (int)cards);
-	sqlite3_bind_int(im.st[ST_BATCH_UPD], 2, (int)keysets);
-	sqlite3_bind_int64(im.st[ST_BATCH_UPD], 3, im.batch);
-	if (sqlite3_step(im.st[ST_BATCH_UPD]) != SQLITE_DONE || exec(db, "COMMIT", NULL, 0)) {
-		rc = -EIO;
-		goto rollback;
-	}
-	rep->cards = cards;
-	rep->keysets = keysets;
-	rep->batch = im.batch;
-	goto out;
-rollback:
-	exec(db, "ROLLBACK", NULL, 0);
 out:
-	for (int i = 0; i < ST_N; i++)
-		sqlite3_finalize(im.st[i]);
+	if (rc < 0 || exec(sg->db, "COMMIT", NULL, 0)) {
+		exec(sg->db, "ROLLBACK", NULL, 0);
+		return -EIO;
+	}
 	return rc;
+}
+
+int otad_db_stage_end(struct otad_db_stage *sg, enum otad_import_state state, const char *error)
+{
+	int rc = stage_final(sg, IMPORT_UPDATE, state, error);
+
+	talloc_free(sg);
+	return rc;
+}
+
+/* ---- streamed imports: what they did ------------------------------------------------------------------------- */
+
+static enum otad_import_state import_state_of(const char *name)
+{
+	for (int i = 0; i < OTAD_IMPORT_N_STATES; i++)
+		if (name && !strcmp(name, otad_import_state_names[i]))
+			return (enum otad_import_state)i;
+	return OTAD_IMPORT_ABORTED;
+}
+
+#define IMPORT_SELECT                                                                                            \
+	"SELECT id, state, source, name, batch, lines, cards, keysets, rejected, started_at, finished_at, error" \
+	" FROM imports "
+
+static void import_from_row(sqlite3_stmt *st, struct otad_import_status *s)
+{
+	const char *t;
+
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(st, 0);
+	s->state = import_state_of((const char *)sqlite3_column_text(st, 1));
+	snprintf(s->source, sizeof(s->source), "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(s->name, sizeof(s->name), "%s", (const char *)sqlite3_column_text(st, 3));
+	s->batch = s->state == OTAD_IMPORT_DONE ? sqlite3_column_int64(st, 4) : 0;
+	s->lines = (unsigned)sqlite3_column_int(st, 5);
+	s->cards = (unsigned)sqlite3_column_int(st, 6);
+	s->keysets = (unsigned)sqlite3_column_int(st, 7);
+	s->rejected = (unsigned)sqlite3_column_int(st, 8);
+	s->started_ms = sqlite3_column_int64(st, 9);
+	s->finished_ms = sqlite3_column_int64(st, 10);
+	t = (const char *)sqlite3_column_text(st, 11);
+	snprintf(s->error, sizeof(s->error), "%s", t ? t : "");
+}
+
+int otad_db_import_get(struct otad_db *db, int64_t id, struct otad_import_status *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, IMPORT_SELECT "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		import_from_row(st, s);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int otad_db_imports_recent(struct otad_db *db, unsigned max, void (*cb)(const struct otad_import_status *s, void *priv),
+			   void *priv)
+{
+	struct otad_import_status s;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, IMPORT_SELECT "ORDER BY id DESC LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int(st, 1, (int)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		import_from_row(st, &s);
+		cb(&s, priv);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int otad_db_import_rejects(struct otad_db *db, int64_t id, void (*cb)(const struct otad_import_reject *r, void *priv),
+			   void *priv)
+{
+	struct otad_import_reject r;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT line, kind, reason FROM import_rejects WHERE import = ? ORDER BY line, rowid",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 1);
+
+		memset(&r, 0, sizeof(r));
+		r.line = (unsigned)sqlite3_column_int(st, 0);
+		r.kind = OTAD_REJECT_FORMAT;
+		for (int i = 0; i < OTAD_REJECT_N_KINDS; i++)
+			if (kind && !strcmp(kind, otad_reject_kind_names[i]))
+				r.kind = (enum otad_reject_kind)i;
+		snprintf(r.reason, sizeof(r.reason), "%s", (const char *)sqlite3_column_text(st, 2));
+		cb(&r, priv);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 /* ---- cards, key sets, counters ------------------------------------------------------------------------------- */
@@ -529,9 +862,14 @@ static int card_query(struct otad_db *db, const char *sql, const char *key, stru
 	return rc;
 }
 
+/* A card is visible once its batch is published (an import stages its cards in a batch that is not 'ready'). */
+#define CARD_VISIBLE "c.batch NOT IN (SELECT id FROM batches WHERE state <> 'ready')"
+#define KEYSET_VISIBLE                                                                                         \
+	"NOT EXISTS (SELECT 1 FROM cards c JOIN batches b ON b.id = c.batch WHERE c.iccid = keysets.iccid AND" \
+	" b.state <> 'ready')"
 #define CARD_SELECT                                                                                          \
 	"SELECT iccid, imsi, msisdn, state, batch, (SELECT count(*) FROM keysets k WHERE k.iccid = c.iccid)" \
-	" FROM cards c WHERE "
+	" FROM cards c WHERE " CARD_VISIBLE " AND "
 
 int otad_db_card_get(struct otad_db *db, const char *iccid, struct otad_card *card)
 {
@@ -548,7 +886,7 @@ int64_t otad_db_card_count(struct otad_db *db)
 	sqlite3_stmt *st;
 	int64_t n = -EIO;
 
-	if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM cards", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM cards c WHERE " CARD_VISIBLE, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -570,7 +908,7 @@ int otad_db_keyset_get(struct otad_db *db, const char *iccid, uint8_t kvn, struc
 
 	if (sqlite3_prepare_v2(db->db,
 			       "SELECT kic_algo, kid_algo, kic_len, kid_len, kik_len, sealed, counter FROM keysets"
-			       " WHERE iccid = ? AND kvn = ?",
+			       " WHERE iccid = ? AND kvn = ? AND " KEYSET_VISIBLE,
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
@@ -655,12 +993,12 @@ int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uin
 	int rc;
 
 	/* one statement, one implicit transaction: committed (synchronous FULL) when sqlite3_step() returns; none
-	 * while the database is a restored copy whose counters are not confirmed */
-	if (sqlite3_prepare_v2(
-		    db->db,
-		    "UPDATE keysets SET counter = counter + 1 WHERE iccid = ? AND kvn = ? AND counter < 1099511627775"
-		    " AND NOT EXISTS (SELECT 1 FROM meta WHERE name = 'needs_floor') RETURNING counter",
-		    -1, &st, NULL) != SQLITE_OK)
+	 * while the database is a restored copy whose counters are not confirmed, none for a card still staged */
+	if (sqlite3_prepare_v2(db->db,
+			       "UPDATE keysets SET counter = counter + 1 WHERE iccid = ? AND kvn = ?"
+			       " AND counter < 1099511627775 AND " KEYSET_VISIBLE
+			       " AND NOT EXISTS (SELECT 1 FROM meta WHERE name = 'needs_floor') RETURNING counter",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, kvn);

@@ -58,6 +58,19 @@
  * Version 7 (delivery mode):
  *   jobs gains mode TEXT NOT NULL DEFAULT 'store' (otad_job_mode_names: 'store', store-and-forward with the
  *        validity period; 'forward', the SMSC's forward (transaction) mode, delivered at once or not at all).
+ * Version 8 (streamed imports, otad_import.h):
+ *   batches gains state TEXT NOT NULL DEFAULT 'ready' ('importing': an import is staging its cards there; every
+ *        card and key set query ignores them until the import publishes the batch); index cards_batch (batch), unless version 6 made it.
+ *   imports(id INTEGER PRIMARY KEY, state TEXT NOT NULL (otad_import_state_names), source TEXT NOT NULL ('api',
+ *           'vty', 'sync'), name TEXT NOT NULL, batch INTEGER (the staged batch; published when done), lines, cards,
+ *           keysets, rejected INTEGER NOT NULL (so far), started_at INTEGER NOT NULL, finished_at INTEGER (Unix
+ *           ms; NULL until done, refused or aborted), error TEXT (why it was aborted))
+ *   import_rejects(import INTEGER NOT NULL REFERENCES imports(id), line INTEGER NOT NULL, kind TEXT NOT NULL
+ *                  (otad_reject_kind_names), reason TEXT NOT NULL)   the first OTAD_IMPORT_REJECTS_KEPT of each
+ *   Staging commits every few thousand rows with synchronous NORMAL (a power cut may lose staged rows, which are
+ *   worthless until published); publishing is one small transaction with synchronous FULL. A batch still
+ *   'importing' when the database is opened (the daemon stopped mid-import) is deleted and its import marked
+ *   aborted.
  */
 #pragma once
 #include <stdbool.h>
@@ -67,7 +80,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 7
+#define OTAD_DB_VERSION 8
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
@@ -89,8 +102,19 @@ struct otad_keyset {
 	uint64_t counter; /* the last one handed out */
 };
 
+/* Why a line was rejected: its format; a clash with another line of the file; a clash with the database (the only
+ * kind that is a conflict in the HTTP sense). */
+enum otad_reject_kind {
+	OTAD_REJECT_FORMAT,
+	OTAD_REJECT_FILE,
+	OTAD_REJECT_DATABASE,
+	OTAD_REJECT_N_KINDS,
+};
+extern const char *const otad_reject_kind_names[OTAD_REJECT_N_KINDS];
+
 struct otad_import_reject {
 	unsigned line;
+	enum otad_reject_kind kind;
 	char reason[CARD_IMPORT_REASON_MAX + 64];
 };
 
@@ -110,10 +134,11 @@ int otad_db_open(void *ctx, const char *path, const uint8_t mk[KEYSTORE_KEY_LEN]
 void otad_db_close(struct otad_db *db);
 int otad_db_version(struct otad_db *db);
 
-/*! Import a vendor file (card_import.h), all or nothing: every line is checked (format, duplicates in the file,
+/*! Import a vendor file (card_import.h) held whole in memory, all or nothing, synchronously (tests, fuzzing; the
+ *  daemon streams with otad_import.h, which this runs): every line is checked (format, duplicates in the file,
  *  cards and identities already in the database) and reported; nothing is stored unless all lines are good.
  *  \returns 0 (see \a rep: rejected 0 means imported); -EINVAL (no or a bad header: rep->rejects names line 1);
- *  -EIO (database) */
+ *  -EBUSY (another import is running); -EIO (database). Implemented in otad_import.c. */
 int otad_db_import(struct otad_db *db, void *ctx, const char *csv, size_t len, const char *batch_name,
 		   struct otad_import_report *rep);
 
@@ -142,6 +167,60 @@ struct otad_card_filter {
 /*! Call \a cb for each card of the page. \returns how many; -EIO */
 int otad_db_cards_list(struct otad_db *db, const struct otad_card_filter *f,
 		       void (*cb)(const struct otad_card *card, void *priv), void *priv);
+
+/* ---- streamed imports: the engine is otad_import.h; its SQL is here ---- */
+
+enum otad_import_state {
+	OTAD_IMPORT_RECEIVING, /* lines arrive and are checked and staged */
+	OTAD_IMPORT_FINISHING, /* refused or aborted: the staged rows are being deleted */
+	OTAD_IMPORT_DONE,      /* over: the batch is published */
+	OTAD_IMPORT_REFUSED,   /* over: a line was rejected; nothing imported */
+	OTAD_IMPORT_ABORTED,   /* over: the upload broke off, or the daemon stopped or failed; nothing imported */
+	OTAD_IMPORT_N_STATES,
+};
+extern const char *const otad_import_state_names[OTAD_IMPORT_N_STATES];
+
+struct otad_import_status {
+	int64_t id;
+	enum otad_import_state state;
+	char source[8], name[128];
+	unsigned lines, cards, keysets, rejected; /* lines read, cards and key sets staged, lines rejected so far */
+	int64_t batch;				  /* the published batch (done); 0 otherwise */
+	int64_t started_ms, finished_ms;	  /* Unix ms; finished 0: not yet */
+	char error[128];			  /* why it was aborted */
+};
+
+/* An import's staging: its row in imports, its batch marked 'importing', its statements. At most one at a time. */
+struct otad_db_stage;
+
+/*! Start staging (a talloc child of \a ctx, which must not outlive \a db). \returns 0; -EBUSY (one is running);
+ *  -ENOMEM; -EIO */
+int otad_db_stage_begin(struct otad_db *db, void *ctx, const char *name, const char *source, struct otad_db_stage **out,
+			int64_t *id);
+/*! Check a parsed row against the file so far and the database, and stage it (its keys sealed).
+ *  \returns 0; -EINVAL (rejected and recorded); -EIO */
+int otad_db_stage_row(struct otad_db_stage *sg, const struct card_import_row *r, unsigned line);
+/*! Record a rejected line. \returns 0; -EIO */
+int otad_db_stage_reject(struct otad_db_stage *sg, unsigned line, enum otad_reject_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/*! Commit what is staged, with the progress (\a lines read). \returns 0; -EIO */
+int otad_db_stage_commit(struct otad_db_stage *sg, unsigned lines);
+/*! The file is complete: \returns 1 published (import done); 0 refused (state finishing: drop, then end); -EIO */
+int otad_db_stage_finish(struct otad_db_stage *sg, unsigned lines);
+/*! Delete up to \a max staged cards and their key sets; the batch itself with the last. \returns 1 more to do;
+ *  0 all gone; -EIO */
+int otad_db_stage_drop(struct otad_db_stage *sg, unsigned max);
+/*! Record the final state (with \a error, or NULL) and free the stage. \returns 0; -EIO */
+int otad_db_stage_end(struct otad_db_stage *sg, enum otad_import_state state, const char *error);
+
+/*! \returns 0; -ENOENT; -EIO */
+int otad_db_import_get(struct otad_db *db, int64_t id, struct otad_import_status *st);
+/*! Call \a cb for each kept rejected line of import \a id, by line. \returns 0; -EIO */
+int otad_db_import_rejects(struct otad_db *db, int64_t id, void (*cb)(const struct otad_import_reject *r, void *priv),
+			   void *priv);
+/*! Call \a cb for the \a max latest imports, newest first. \returns 0; -EIO */
+int otad_db_imports_recent(struct otad_db *db, unsigned max, void (*cb)(const struct otad_import_status *s, void *priv),
+			   void *priv);
 
 /*! \returns 0; -ENOENT; -EIO */
 int otad_db_card_get(struct otad_db *db, const char *iccid, struct otad_card *card);

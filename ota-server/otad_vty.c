@@ -26,7 +26,10 @@
  *   show job ID                   one job: state, counter, tries, PoR
  *   show cards                    how many cards
  *   show card ICCID               one card: identities, state, key sets and their counters
- *   import cards FILE [NAME]      import a vendor file (all or nothing), print the report
+ *   import cards FILE [NAME]      import a vendor file (all or nothing) in the background: "import N started"; the
+ *                                 file is read 64 KiB per select-loop step, so the daemon keeps answering
+ *   show import N                 one import: progress; then its result and every rejected line with its kind
+ *   show imports                  the 20 latest imports
  *
  *   master-key rotate FILE        re-seal every key set under the master key in FILE (made if missing), all or
  *                                 nothing; the running configuration then names FILE ('write file' saves it)
@@ -48,6 +51,7 @@
 
 #include <openssl/crypto.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
@@ -57,6 +61,7 @@
 #include "api_parse.h"
 #include "otad.h"
 #include "otad_api.h"
+#include "otad_import.h"
 #include "otad_job.h"
 #include "otad_sec.h"
 
@@ -865,77 +870,164 @@ DEFUN(card_state, card_state_cmd, "card ICCID state (active|suspended|lost|retir
 	return CMD_SUCCESS;
 }
 
-static char *read_file(void *ctx, const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long size;
+/* ---- imports: a file read on the select loop, a piece per step ---- */
 
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
+#define VTY_IMPORT_PIECE 65536
+
+struct vty_import {
+	FILE *f;
+	struct otad_import *im;
+	struct osmo_timer_list step;
+	char buf[VTY_IMPORT_PIECE];
+};
+
+static void vty_import_over(const struct otad_import_status *st, void *priv)
+{
+	if (st->state == OTAD_IMPORT_DONE) {
+		rate_ctr_add(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_CARDS_IMPORTED), st->cards);
+		LOGP(DDB, LOGL_NOTICE, "import %lld: imported %u cards, %u key sets from %s (batch %lld)\n",
+		     (long long)st->id, st->cards, st->keysets, st->name, (long long)st->batch);
+	} else if (st->state == OTAD_IMPORT_REFUSED) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_IMPORTS_REFUSED));
+		LOGP(DDB, LOGL_NOTICE, "import %lld: refused %s: %u lines rejected\n", (long long)st->id, st->name,
+		     st->rejected);
+	} else {
+		LOGP(DDB, LOGL_NOTICE, "import %lld: aborted %s: %s\n", (long long)st->id, st->name, st->error);
 	}
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || size > (1L << 30) || fseek(f, 0, SEEK_SET)) {
-		snprintf(err, errlen, "%s: cannot read it (or larger than 1 GiB)", path);
-		fclose(f);
-		return NULL;
+}
+
+static int vty_import_destructor(struct vty_import *vi)
+{
+	osmo_timer_del(&vi->step);
+	if (vi->f)
+		fclose(vi->f);
+	OPENSSL_cleanse(vi->buf, sizeof(vi->buf)); /* it held keys */
+	return 0;
+}
+
+static void vty_import_step(void *priv)
+{
+	struct vty_import *vi = priv;
+	size_t n = fread(vi->buf, 1, sizeof(vi->buf), vi->f);
+	int rc = n ? otad_import_feed(vi->im, vi->buf, n) : 0;
+
+	OPENSSL_cleanse(vi->buf, n);
+	if (!rc && n == sizeof(vi->buf)) {
+		osmo_timer_schedule(&vi->step, 0, 0);
+		return;
 	}
-	buf = talloc_size(ctx, (size_t)size + 1);
-	if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		snprintf(err, errlen, "%s: cannot read it", path);
-		talloc_free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[size] = 0;
-	*len = (size_t)size;
-	return buf;
+	if (rc)
+		otad_import_abort(vi->im, "database error");
+	else if (ferror(vi->f))
+		otad_import_abort(vi->im, "the file could not be read to its end");
+	else
+		otad_import_end(vi->im);
+	talloc_free(vi);
 }
 
 DEFUN(import_cards, import_cards_cmd, "import cards FILE [NAME]",
       "Import\n"
-      "A card vendor's file (CSV), all or nothing\n"
+      "A card vendor's file (CSV), all or nothing, read in the background ('show import ID')\n"
       "Its path\n"
       "A name for the batch (default: FILE)\n")
 {
-	void *tmp = talloc_named_const(g_otad->ctx, 0, "import");
-	struct otad_import_report rep;
-	char err[256], *csv;
-	size_t len;
+	struct vty_import *vi;
+	int64_t id;
 	int rc;
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
-	csv = read_file(tmp, argv[0], &len, err, sizeof(err));
-	if (!csv) {
-		vty_out(vty, "%% %s%s", err, VTY_NEWLINE);
-		talloc_free(tmp);
+	vi = talloc_zero(g_otad->ctx, struct vty_import);
+	if (!vi)
+		return CMD_WARNING;
+	talloc_set_destructor(vi, vty_import_destructor);
+	vi->f = fopen(argv[0], "rb");
+	if (!vi->f) {
+		vty_out(vty, "%% %s: %s%s", argv[0], strerror(errno), VTY_NEWLINE);
+		talloc_free(vi);
 		return CMD_WARNING;
 	}
-	rc = otad_db_import(g_otad->db, tmp, csv, len, argc > 1 ? argv[1] : argv[0], &rep);
-	memset(csv, 0, len); /* the file holds keys */
-	if (rc == -EIO) {
-		vty_out(vty, "%% database error: nothing imported%s", VTY_NEWLINE);
-		talloc_free(tmp);
+	rc = otad_import_begin(g_otad->db, argc > 1 ? argv[1] : argv[0], "vty", &vi->im, &id);
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -EBUSY ? "another import is running ('show imports')" : "database error",
+			VTY_NEWLINE);
+		talloc_free(vi);
 		return CMD_WARNING;
 	}
-	if (!rep.rejected) {
-		rate_ctr_add(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_CARDS_IMPORTED), rep.cards);
-		LOGP(DDB, LOGL_NOTICE, "imported %u cards, %u key sets from %s (batch %lld)\n", rep.cards, rep.keysets,
-		     argv[0], (long long)rep.batch);
-		vty_out(vty, "imported %u cards, %u key sets (batch %lld)%s", rep.cards, rep.keysets,
-			(long long)rep.batch, VTY_NEWLINE);
-	} else {
-		rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_IMPORTS_REFUSED));
-		LOGP(DDB, LOGL_NOTICE, "refused %s: %u lines rejected\n", argv[0], rep.rejected);
-		vty_out(vty, "%% refused, nothing imported: %u line%s rejected%s", rep.rejected,
-			rep.rejected == 1 ? "" : "s", VTY_NEWLINE);
-		for (unsigned i = 0; i < rep.n_rejects; i++)
-			vty_out(vty, "line %u: %s%s", rep.rejects[i].line, rep.rejects[i].reason, VTY_NEWLINE);
+	otad_import_on_end(vi->im, vty_import_over, NULL);
+	osmo_timer_setup(&vi->step, vty_import_step, vi);
+	osmo_timer_schedule(&vi->step, 0, 0);
+	vty_out(vty, "import %lld started%s", (long long)id, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+static void print_time(struct vty *vty, const char *what, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[32];
+
+	if (!ms || !gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm))
+		return;
+	vty_out(vty, ", %s %s.%03d UTC", what, buf, (int)(ms % 1000));
+}
+
+static void print_import_line(const struct otad_import_status *st, void *priv)
+{
+	struct vty *vty = priv;
+
+	vty_out(vty, "import %lld (%s, %s): %s, %u lines, %u cards, %u key sets, %u rejected", (long long)st->id,
+		st->source, st->name, otad_import_state_names[st->state], st->lines, st->cards, st->keysets,
+		st->rejected);
+	print_time(vty, "started", st->started_ms);
+	print_time(vty, "finished", st->finished_ms);
+	vty_out(vty, "%s", VTY_NEWLINE);
+}
+
+static void print_reject(const struct otad_import_reject *r, void *priv)
+{
+	struct vty *vty = priv;
+
+	vty_out(vty, "line %u: %s (%s)%s", r->line, r->reason, otad_reject_kind_names[r->kind], VTY_NEWLINE);
+}
+
+DEFUN(show_import, show_import_cmd, "show import <1-2147483647>",
+      SHOW_STR "One card import: its progress, then its result with every rejected line\n"
+	       "Its id\n")
+{
+	struct otad_import_status st;
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	rc = otad_db_import_get(g_otad->db, atoll(argv[0]), &st);
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no such import" : "database error", VTY_NEWLINE);
+		return CMD_WARNING;
 	}
-	talloc_free(tmp);
-	return rep.rejected ? CMD_WARNING : CMD_SUCCESS;
+	print_import_line(&st, vty);
+	if (st.state == OTAD_IMPORT_DONE)
+		vty_out(vty, "imported %u cards, %u key sets (batch %lld)%s", st.cards, st.keysets, (long long)st.batch,
+			VTY_NEWLINE);
+	else if (st.state == OTAD_IMPORT_ABORTED)
+		vty_out(vty, "%% aborted, nothing imported: %s%s", st.error, VTY_NEWLINE);
+	else if (st.state == OTAD_IMPORT_REFUSED)
+		vty_out(vty, "%% refused, nothing imported: %u line%s rejected%s", st.rejected,
+			st.rejected == 1 ? "" : "s", VTY_NEWLINE);
+	if (st.rejected && otad_db_import_rejects(g_otad->db, st.id, print_reject, vty))
+		vty_out(vty, "%% database error%s", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_imports, show_imports_cmd, "show imports", SHOW_STR "The 20 latest card imports, newest first\n")
+{
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	if (otad_db_imports_recent(g_otad->db, 20, print_import_line, vty)) {
+		vty_out(vty, "%% database error%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
 }
 
 /* ---- keys and restores ---- */
@@ -1200,4 +1292,6 @@ void otad_vty_init(void)
 	install_element(ENABLE_NODE, &card_counter_floor_cmd);
 	install_element(ENABLE_NODE, &counter_floor_raise_all_cmd);
 	install_element(ENABLE_NODE, &counter_floor_confirm_cmd);
+	install_element_ve(&show_import_cmd);
+	install_element_ve(&show_imports_cmd);
 }

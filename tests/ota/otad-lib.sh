@@ -59,3 +59,85 @@ start_otad() {
 		so_t=$((so_t + 1))
 	done
 }
+
+# vty_import FILE [NAME]: import a vendor file through the VTY and wait (up to 600 s) until the import is over;
+# print 'show import N' as it ended
+vty_import() {
+	python3 - "$@" <<'PY'
+import re, socket, sys, time
+s = socket.create_connection(("127.0.0.1", 4270), timeout=60)
+buf = b""
+def cmd(c):
+    global buf
+    if c is not None:
+        s.sendall(c.encode() + b"\r\n")
+    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    out, buf = buf, b""
+    return out.decode(errors="replace")
+cmd(None)
+cmd("enable")
+out = cmd("import cards " + " ".join(sys.argv[1:]))
+m = re.search(r"import (\d+) started", out)
+if not m:
+    sys.stdout.write(out)
+    sys.exit(1)
+t0 = time.time()
+while True:
+    out = cmd("show import " + m.group(1))
+    if re.search(r": (done|refused|aborted),", out) or time.time() - t0 > 600:
+        break
+    time.sleep(0.05)
+sys.stdout.write(out)
+PY
+}
+
+# vty_import_watch FILE: import a vendor file through the VTY and, until the import is over, ask the VTY
+# 'show card' over and over (a lookup in the database), timing each answer; print "name: value" lines: import_id,
+# state, import_s (from the command to the end state), max_answer_ms, answers, then the last 'show import N'
+vty_import_watch() {
+	python3 - "$1" <<'PY'
+import re, socket, sys, time
+s = socket.create_connection(("127.0.0.1", 4270), timeout=120)
+buf = b""
+def cmd(c):
+    global buf
+    if c is not None:
+        s.sendall(c.encode() + b"\r\n")
+    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    out, buf = buf, b""
+    return out.decode(errors="replace")
+cmd(None)
+cmd("enable")
+t0 = time.time()
+out = cmd("import cards " + sys.argv[1])
+m = re.search(r"import (\d+) started", out)
+if not m:
+    print("state: not-started")
+    sys.stdout.write(out)
+    sys.exit(1)
+worst, answers, last, state = 0.0, 0, 0.0, "receiving"
+while True:
+    a = time.time()
+    cmd("show card 8984999999999999990")
+    worst = max(worst, time.time() - a)
+    answers += 1
+    if time.time() - last > 0.2:
+        last = time.time()
+        out = cmd("show import " + m.group(1))
+        st = re.search(r": (done|refused|aborted),", out)
+        if st or last - t0 > 900:
+            state = st.group(1) if st else "timeout"
+            break
+    time.sleep(0.005)
+print("import_id: %s\nstate: %s\nimport_s: %.1f\nmax_answer_ms: %.0f\nanswers: %d" % (m.group(1), state, time.time() - t0, worst * 1000, answers))
+sys.stdout.write(out)
+PY
+}

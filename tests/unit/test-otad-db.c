@@ -2,7 +2,9 @@
  * master key file (created 0600, read back, refused when others may read it or when it is not 64 hex digits);
  * sealing (round trip, another AAD or an altered byte refused); the schema (version 1, kept on reopening, a newer
  * one refused); an import of good cards; imports with bad lines refused whole with every line named; no OTA key in
- * clear in the database files; counters that keep rising across reopening; a wrong master key. */
+ * clear in the database files; counters that keep rising across reopening; a wrong master key; the streaming import
+ * engine (pieces of any size, rejection kinds, nothing staged left behind, one at a time, invisible while staged, a
+ * crash's leftover cleaned on opening, an aborted upload). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -12,10 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
 #include "otad_db.h"
+#include "otad_import.h"
 
 #include "unit.h"
 
@@ -569,6 +573,134 @@ static void test_counter_floor(void **state)
 	otad_db_close(db);
 }
 
+/* Feed \a csv in pieces of \a piece bytes (0: whole), end, run the select loop until the import is over. */
+static void stream(struct otad_db *db, const char *csv, size_t piece, struct otad_import_status *st)
+{
+	struct otad_import *im;
+	size_t len = strlen(csv), off = 0;
+	int64_t id;
+
+	assert_int_equal(otad_import_begin(db, "streamed", "vty", &im, &id), 0);
+	while (off < len) {
+		size_t n = piece && piece < len - off ? piece : len - off;
+
+		assert_int_equal(otad_import_feed(im, csv + off, n), 0);
+		off += n;
+	}
+	assert_int_equal(otad_import_end(im), 0);
+	for (int i = 0; i < 1000 && !otad_db_import_get(db, id, st) && st->state < OTAD_IMPORT_DONE; i++)
+		osmo_select_main(1);
+	assert_int_equal(otad_db_import_get(db, id, st), 0);
+}
+
+static int64_t count_sql(const char *sql)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open(dbfile, &s), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return n;
+}
+
+static void collect_reject(const struct otad_import_reject *r, void *priv)
+{
+	char *out = priv;
+	size_t used = strlen(out);
+
+	snprintf(out + used, 2048 - used, "%u %s %s|", r->line, otad_reject_kind_names[r->kind], r->reason);
+}
+
+/* The streaming engine: pieces of any size give the same result as one; a refused import leaves nothing staged;
+ * the kinds of rejection; one import at a time; an importing batch is invisible; a crash's leftover is cleaned. */
+static void test_stream(void **state)
+{
+	static const char csv[] = HEADER "8984010000000000088,001010000000010,3001,1,aes," KIC ",aes,\"" KID "\"\r\n"
+					 "\"8984010000000000096\",001010000000011,\"3002\",1,aes," KIC ",aes," KID "\n";
+	static const char bad[] =
+		HEADER "8984010000000000104,001010000000012,3003,1,aes," KIC ",aes," KID "\n"
+		       "8984010000000000112,001010000000012,3004,1,aes," KIC ",aes," KID "\n"	/* 3: IMSI of line 2 */
+		       "8984010000000000120,001010000000013,3001,1,aes," KIC ",aes," KID "\n"	/* 4: MSISDN in DB */
+		       "8984010000000000138,001010000000014,3005, 1,aes," KIC ",aes," KID "\n"; /* 5: space */
+	static const size_t pieces[] = { 1, 2, 3, 7, 64, 0 };
+	struct otad_db *db = open_db(mk);
+	struct otad_import_status st;
+	struct otad_import *im, *im2;
+	struct otad_card c;
+	char rejects[2048] = "";
+	int64_t before = otad_db_card_count(db), id, id2;
+	json_t *js;
+
+	(void)state;
+	stream(db, csv, 5, &st);
+	assert_int_equal(st.state, OTAD_IMPORT_DONE);
+	assert_int_equal(st.cards, 2);
+	assert_true(st.batch > 0);
+	before += 2;
+	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		char name[32];
+
+		stream(db, bad, pieces[i], &st);
+		assert_int_equal(st.state, OTAD_IMPORT_REFUSED);
+		assert_int_equal(st.rejected, 3);
+		assert_int_equal(st.lines, 5);
+		assert_int_equal(otad_db_card_count(db), before);
+		assert_int_equal(count_sql("SELECT count(*) FROM cards WHERE batch NOT IN (SELECT id FROM batches)"),
+				 0);
+		assert_int_equal(count_sql("SELECT count(*) FROM batches WHERE state <> 'ready'"), 0);
+		rejects[0] = 0;
+		assert_int_equal(otad_db_import_rejects(db, st.id, collect_reject, rejects), 0);
+		snprintf(name, sizeof(name), "piece %zu", pieces[i]);
+		if (strcmp(rejects,
+			   "3 file IMSI 001010000000012 already belongs to ICCID 8984010000000000104 on line 2|"
+			   "4 database MSISDN 3001 already belongs to ICCID 8984010000000000088 in the database|"
+			   "5 format kvn: a space before the value (column 42)|"))
+			fail_msg("%s: %s", name, rejects);
+	}
+	assert_int_equal(otad_db_card_by_msisdn(db, "3002", &c), 0);
+	assert_string_equal(c.iccid, "8984010000000000096");
+	assert_int_equal(otad_import_status_json(db, st.id, &js), 0);
+	assert_string_equal(json_string_value(json_object_get(js, "state")), "refused");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(json_object_get(js, "rejected"), 0), "kind")), "file");
+	json_decref(js);
+
+	/* one at a time; staged cards are invisible, also to key sets and counters */
+	assert_int_equal(otad_import_begin(db, "one", "api", &im, &id), 0);
+	assert_int_equal(otad_import_begin(db, "two", "api", &im2, &id2), -EBUSY);
+	assert_int_equal(otad_import_feed(im, bad, strlen(HEADER) + 130), 0);
+	assert_int_equal(count_sql("SELECT count(*) FROM cards WHERE iccid = '8984010000000000104'"), 1);
+	assert_int_equal(otad_db_card_get(db, "8984010000000000104", &c), -ENOENT);
+	assert_int_equal(otad_db_card_by_msisdn(db, "3003", &c), -ENOENT);
+	assert_int_equal(otad_db_card_count(db), before);
+	assert_int_equal(otad_db_import_get(db, id, &st), 0);
+	assert_int_equal(st.state, OTAD_IMPORT_RECEIVING);
+	assert_int_equal(st.cards, 1);
+	/* the daemon stops mid-import: the next open deletes the staged batch and marks the import aborted */
+	otad_db_close(db);
+	db = open_db(mk);
+	assert_int_equal(count_sql("SELECT count(*) FROM cards WHERE iccid = '8984010000000000104'"), 0);
+	assert_int_equal(otad_db_import_get(db, id, &st), 0);
+	assert_int_equal(st.state, OTAD_IMPORT_ABORTED);
+	assert_non_null(strstr(st.error, "stopped"));
+	/* an upload that breaks off */
+	assert_int_equal(otad_import_begin(db, "three", "api", &im, &id), 0);
+	assert_int_equal(otad_import_feed(im, bad, strlen(HEADER) + 130), 0);
+	otad_import_abort(im, "the client went away");
+	for (int i = 0; i < 100 && !otad_db_import_get(db, id, &st) && st.state < OTAD_IMPORT_DONE; i++)
+		osmo_select_main(1);
+	assert_int_equal(st.state, OTAD_IMPORT_ABORTED);
+	assert_string_equal(st.error, "the client went away");
+	assert_int_equal(count_sql("SELECT count(*) FROM batches WHERE state <> 'ready'"), 0);
+	assert_int_equal(otad_db_card_count(db), before);
+	otad_db_close(db);
+}
+
 static void test_newer_schema(void **state)
 {
 	struct otad_db *db;
@@ -591,7 +723,8 @@ int main(void)
 		cmocka_unit_test(test_no_clear_keys), cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_jobs),	      cmocka_unit_test(test_rekey_atomic),
 		cmocka_unit_test(test_rekey),	      cmocka_unit_test(test_backup),
-		cmocka_unit_test(test_counter_floor), cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_counter_floor), cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_newer_schema),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
