@@ -17,7 +17,12 @@
 /* The paths, each with its routes by method. */
 static const struct {
 	const char *path; /* a trailing '*' takes one more segment, the argument */
-	enum { ARG_NONE, ARG_ICCID, ARG_ID, ARG_NAME } arg;
+	enum {
+		ARG_NONE,
+		ARG_ICCID,
+		ARG_ID,
+		ARG_NAME
+	} arg;
 	const char *allow;
 	struct {
 		const char *method;
@@ -178,8 +183,9 @@ int api_jobs_query(const struct api_kv *kv, unsigned n, struct otad_job_filter *
 				if (!strcmp(v, otad_job_state_names[s]))
 					f->state = s;
 			if (f->state < 0) {
-				snprintf(err, errlen, "state: a job state (queued, submitted, delivered, retrying, por-ok, "
-						      "por-error, timed-out, failed, unknown, ...)");
+				snprintf(err, errlen,
+					 "state: a job state (queued, submitted, delivered, retrying, por-ok, "
+					 "por-error, timed-out, failed, unknown, ...)");
 				return -EINVAL;
 			}
 		} else if (!strcmp(k, "since")) {

@@ -59,6 +59,10 @@ struct otad_smsc {
 
 extern struct otad *g_otad;
 
+struct otad_import_status;
+/*! An import is over (otad_import_on_end()): count and log it. */
+void otad_import_over(const struct otad_import_status *st, void *priv);
+
 /*! \a path as configured, made absolute against the configuration file's directory (talloc string on ctx). */
 char *otad_path(void *ctx, const char *path);
 

@@ -35,6 +35,7 @@
 #include "api_ratelimit.h"
 #include "otad.h"
 #include "otad_api.h"
+#include "otad_import.h"
 #include "otad_job.h"
 #include "otad_tls.h"
 
@@ -59,10 +60,12 @@ static struct api_ratelimit *limits;
 struct api_req {
 	enum api_route route;
 	char arg[API_ROUTE_ARG_MAX];
-	struct otad_token who; /* who.role: what it may do */
-	size_t max;	       /* the body limit of this route */
-	char *body;
-	size_t len, cap;
+	struct otad_token who;	/* who.role: what it may do */
+	size_t max;		/* the body limit of this route */
+	char *body;		/* a JSON body */
+	size_t len, cap;	/* bytes of the body so far (an import's too) */
+	struct otad_import *im; /* an import receiving its file; NULL once ended or aborted */
+	int64_t import_id;
 };
 
 static void sha256(const char *s, size_t n, uint8_t out[32])
@@ -110,8 +113,8 @@ static enum MHD_Result send_405(struct MHD_Connection *c, const char *method, co
 	char *s;
 	struct MHD_Response *r;
 	enum MHD_Result rc;
-	json_t *j = json_pack("{s:{s:s,s:s++++}}", "error", "code", api_error_code(API_E_METHOD_NOT_ALLOWED),
-			      "message", method, " is not allowed on ", url, "; allowed: ", allow);
+	json_t *j = json_pack("{s:{s:s,s:s++++}}", "error", "code", api_error_code(API_E_METHOD_NOT_ALLOWED), "message",
+			      method, " is not allowed on ", url, "; allowed: ", allow);
 
 	s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
@@ -165,45 +168,54 @@ static void ctr(unsigned idx)
 
 static json_t *card_json(const struct otad_card *card)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:i}", "iccid", card->iccid, "imsi", card->imsi, "msisdn",
-			 card->msisdn, "state", card->state, "batch", (json_int_t)card->batch, "keysets",
-			 card->keysets);
+	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:i}", "iccid", card->iccid, "imsi", card->imsi, "msisdn", card->msisdn,
+			 "state", card->state, "batch", (json_int_t)card->batch, "keysets", card->keysets);
 }
 
-static enum MHD_Result import_cards(struct MHD_Connection *c, struct api_req *r)
+/* POST /v1/cards/import, its first call: the import starts (the file streams into it as it arrives). */
+static enum MHD_Result import_begin(struct MHD_Connection *c, struct api_req *r, bool *go)
 {
-	void *tmp = talloc_named_const(g_otad->ctx, 0, "api import");
-	struct otad_import_report rep;
-	json_t *rejected = json_array();
-	bool all_known = true;
-	unsigned status;
-	int rc = otad_db_import(g_otad->db, tmp, r->body ? r->body : "", r->len, "api", &rep);
+	const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+	int rc;
 
-	OPENSSL_cleanse(r->body, r->len); /* it held keys */
-	if (rc == -EIO) {
-		talloc_free(tmp);
-		json_decref(rejected);
-		return send_error(c, API_E_DATABASE, "database error: nothing imported");
-	}
-	for (unsigned i = 0; i < rep.n_rejects; i++) {
-		json_array_append_new(
-			rejected, json_pack("{s:i,s:s}", "line", rep.rejects[i].line, "reason", rep.rejects[i].reason));
-		all_known &= strstr(rep.rejects[i].reason, "already") != NULL;
-	}
-	if (rep.rejected) {
-		ctr(OTAD_CTR_IMPORTS_REFUSED);
-		LOGP(DAPI, LOGL_NOTICE, "import refused: %u lines rejected\n", rep.rejected);
-		status = all_known ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
-	} else {
-		rate_ctr_add(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_CARDS_IMPORTED), rep.cards);
-		LOGP(DAPI, LOGL_NOTICE, "imported %u cards, %u key sets (batch %lld)\n", rep.cards, rep.keysets,
-		     (long long)rep.batch);
-		status = MHD_HTTP_OK;
-	}
-	talloc_free(tmp);
-	return send_json(c, status,
-			 json_pack("{s:i,s:i,s:o}", "imported", rep.cards, "rejected_lines", rep.rejected, "rejected",
-				   rejected));
+	*go = false;
+	if (name && !api_token_name_ok(name))
+		return send_error(c, API_E_INVALID_REQUEST, "name: 1 to 64 of A-Z a-z 0-9 . _ -");
+	rc = otad_import_begin(g_otad->db, name ? name : "api", "api", &r->im, &r->import_id);
+	if (rc == -EBUSY)
+		return send_error(c, API_E_IMPORT_RUNNING, "an import is running: one at a time (GET /v1/imports/ID)");
+	if (rc)
+		return send_error(c, API_E_DATABASE, "cannot start an import");
+	otad_import_on_end(r->im, otad_import_over, NULL);
+	LOGP(DAPI, LOGL_INFO, "import %lld started (token '%s')\n", (long long)r->import_id, r->who.name);
+	*go = true;
+	return MHD_YES;
+}
+
+/* The whole file arrived: the import ends (published, or refused with every line named) and the answer is 202 with
+ * its state; GET /v1/imports/{id} shows it from then on. */
+static enum MHD_Result import_end(struct MHD_Connection *c, struct api_req *r)
+{
+	json_t *j;
+	int rc = otad_import_end(r->im);
+
+	r->im = NULL; /* it frees itself */
+	if (rc || otad_import_status_json(g_otad->db, r->import_id, &j))
+		return send_error(c, API_E_DATABASE, "database error: nothing imported (import %lld)",
+				  (long long)r->import_id);
+	return send_json(c, MHD_HTTP_ACCEPTED, j);
+}
+
+static enum MHD_Result get_import(struct MHD_Connection *c, const char *arg)
+{
+	json_t *j;
+	int rc = otad_import_status_json(g_otad->db, strtoll(arg, NULL, 10), &j);
+
+	if (rc == -ENOENT)
+		return send_error(c, API_E_IMPORT_NOT_FOUND, "no import %s", arg);
+	if (rc)
+		return send_error(c, API_E_DATABASE, "database error");
+	return send_json(c, MHD_HTTP_OK, j);
 }
 
 static enum MHD_Result get_card(struct MHD_Connection *c, const char *iccid)
@@ -289,9 +301,8 @@ static enum MHD_Result list_cards(struct MHD_Connection *c)
 	}
 	return send_json(c, MHD_HTTP_OK,
 			 json_pack("{s:o,s:o}", "cards", a, "next_cursor",
-				   (unsigned)n == f.limit ?
-					   json_object_get(json_array_get(a, (size_t)n - 1), "iccid") :
-					   json_null()));
+				   (unsigned)n == f.limit ? json_object_get(json_array_get(a, (size_t)n - 1), "iccid") :
+							    json_null()));
 }
 
 /* ---- jobs ---------------------------------------------------------------------------------------------------- */
@@ -500,7 +511,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 		client_key(c, key);
 		if (!api_ratelimit_take(limits, key, otad_api_cfg.rate_anonymous, t.tv_sec)) {
 			ctr(OTAD_CTR_API_LIMITED);
-			return send_error(c, API_E_RATE_LIMITED, "more than %u requests per second without a valid token",
+			return send_error(c, API_E_RATE_LIMITED,
+					  "more than %u requests per second without a valid token",
 					  otad_api_cfg.rate_anonymous);
 		}
 		return send_error(c, API_E_UNAUTHORIZED, "a valid bearer token is needed (Authorization: Bearer ...)");
@@ -531,6 +543,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && strtoull(cl, NULL, 10) > r->max)
 		return send_error(c, API_E_BODY_TOO_LARGE, "the body is larger than %zu bytes", r->max);
+	if (r->route == API_CARDS_IMPORT)
+		return import_begin(c, r, go);
 	*go = true;
 	return MHD_YES;
 }
@@ -540,7 +554,16 @@ static enum MHD_Result take_body(struct api_req *r, const char *upload, size_t n
 	if (r->len + n > r->max) {
 		LOGP(DAPI, LOGL_NOTICE, "a body grew beyond %zu bytes: connection closed (token '%s')\n", r->max,
 		     r->who.name);
-		return MHD_NO;
+		return MHD_NO; /* completed() aborts an import */
+	}
+	if (r->im) {
+		r->len += n;
+		if (otad_import_feed(r->im, upload, n)) {
+			otad_import_abort(r->im, "database error");
+			r->im = NULL;
+			return MHD_NO;
+		}
+		return MHD_YES;
 	}
 	if (r->len + n + 1 > r->cap) {
 		size_t cap = (r->len + n + 1) * 2;
@@ -589,7 +612,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	switch (r->route) {
 	case API_CARDS_IMPORT:
-		return import_cards(c, r);
+		return import_end(c, r);
 	case API_CARDS_LIST:
 		return list_cards(c);
 	case API_CARD_GET:
@@ -605,7 +628,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	case API_JOB_CANCEL:
 		return cancel_job(c, r);
 	case API_IMPORT_GET:
-		return send_error(c, API_E_IMPORT_NOT_FOUND, "no import %s", r->arg);
+		return get_import(c, r->arg);
 	case API_TOKENS_LIST:
 		return list_tokens(c);
 	case API_TOKENS_CREATE:
@@ -621,8 +644,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 {
 	struct api_req *r = *con_cls;
 
+	if (r && r->im) /* the upload broke off (or grew beyond the limit) before its end */
+		otad_import_abort(r->im, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "the upload ended early" :
+										      "the upload broke off");
 	if (r && r->body)
-		OPENSSL_cleanse(r->body, r->len);
+		OPENSSL_cleanse(r->body, r->cap);
 	talloc_free(r);
 	*con_cls = NULL;
 }

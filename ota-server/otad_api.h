@@ -7,8 +7,8 @@
 #include "otad_db.h"
 
 struct otad_api_cfg {
-	char *ip;	/* default 127.0.0.1 */
-	uint16_t port;	/* default 8480 */
+	char *ip;		 /* default 127.0.0.1 */
+	uint16_t port;		 /* default 8480 */
 	unsigned rate;		 /* requests per second per token at most (0: no limit); beyond: 429 */
 	unsigned rate_anonymous; /* requests per second per client address without a valid token (0: no limit) */
 	size_t json_max;	 /* the largest JSON body (default 64 KiB, at most API_JSON_MAX) */

@@ -28,7 +28,7 @@ struct otad_db {
 /* Version 5 (otad_db.h): imports staged under a batch that stays invisible until it is published. */
 #define MIGRATION_IMPORTS                                                                                          \
 	("ALTER TABLE batches ADD COLUMN state TEXT NOT NULL DEFAULT 'ready';"                                     \
-	 "CREATE INDEX IF NOT EXISTS cards_batch ON cards (batch);"                                                              \
+	 "CREATE INDEX IF NOT EXISTS cards_batch ON cards (batch);"                                                \
 	 "CREATE TABLE imports (id INTEGER PRIMARY KEY, state TEXT NOT NULL, source TEXT NOT NULL,"                \
 	 " name TEXT NOT NULL, batch INTEGER, lines INTEGER NOT NULL DEFAULT 0, cards INTEGER NOT NULL DEFAULT 0," \
 	 " keysets INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, started_at INTEGER NOT NULL,"  \
@@ -1022,9 +1022,9 @@ int otad_db_counter_next(struct otad_db *db, const char *iccid, uint8_t kvn, uin
 /* ---- OTA jobs ------------------------------------------------------------------------------------------------ */
 
 const char *const otad_job_state_names[OTAD_JOB_N_STATES] = {
-	[OTAD_JOB_QUEUED] = "queued",	  [OTAD_JOB_SUBMITTED] = "submitted", [OTAD_JOB_DELIVERED] = "delivered",
-	[OTAD_JOB_POR_OK] = "por-ok",	  [OTAD_JOB_POR_ERROR] = "por-error", [OTAD_JOB_TIMED_OUT] = "timed-out",
-	[OTAD_JOB_RETRYING] = "retrying", [OTAD_JOB_FAILED] = "failed",	      [OTAD_JOB_UNKNOWN] = "unknown",
+	[OTAD_JOB_QUEUED] = "queued",	    [OTAD_JOB_SUBMITTED] = "submitted", [OTAD_JOB_DELIVERED] = "delivered",
+	[OTAD_JOB_POR_OK] = "por-ok",	    [OTAD_JOB_POR_ERROR] = "por-error", [OTAD_JOB_TIMED_OUT] = "timed-out",
+	[OTAD_JOB_RETRYING] = "retrying",   [OTAD_JOB_FAILED] = "failed",	[OTAD_JOB_UNKNOWN] = "unknown",
 	[OTAD_JOB_CANCELLED] = "cancelled",
 };
 

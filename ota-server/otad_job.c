@@ -411,7 +411,8 @@ static const struct osmo_fsm_state job_states[] = {
 				 .action = st_por_only },
 	[OTAD_JOB_RETRYING] = { .name = "retrying",
 				.in_event_mask = S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
-				.out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) | OVER,
+				.out_state_mask =
+					S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) | OVER,
 				.action = st_por_only },
 	[OTAD_JOB_TIMED_OUT] = { .name = "timed-out",
 				 .in_event_mask = S(OTAD_JOB_EV_POR),
@@ -607,7 +608,8 @@ int otad_job_cancel(int64_t id, char *err, size_t errlen)
 	struct otad_job *job;
 	int rc;
 
-	llist_for_each_entry(job, &jobs, list) {
+	llist_for_each_entry(job, &jobs, list)
+	{
 		if (job->row.id != id)
 			continue;
 		if (job->fi->state == OTAD_JOB_QUEUED || job->fi->state == OTAD_JOB_RETRYING ||

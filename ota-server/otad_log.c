@@ -6,6 +6,7 @@
 #include <osmocom/core/utils.h>
 
 #include "otad.h"
+#include "otad_db.h"
 
 static const struct log_info_cat log_cats[] = {
 	[DOTAD] = { .name = "DOTAD", .description = "simpki-otad", .enabled = 1, .loglevel = LOGL_NOTICE },
@@ -40,3 +41,19 @@ const struct rate_ctr_group_desc otad_ctrg_desc = {
 	.num_ctr = ARRAY_SIZE(ctr_desc),
 	.ctr_desc = ctr_desc,
 };
+
+void otad_import_over(const struct otad_import_status *st, void *priv)
+{
+	if (st->state == OTAD_IMPORT_DONE) {
+		rate_ctr_add(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_CARDS_IMPORTED), st->cards);
+		LOGP(DDB, LOGL_NOTICE, "import %lld (%s): imported %u cards, %u key sets from %s (batch %lld)\n",
+		     (long long)st->id, st->source, st->cards, st->keysets, st->name, (long long)st->batch);
+	} else if (st->state == OTAD_IMPORT_REFUSED) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_IMPORTS_REFUSED));
+		LOGP(DDB, LOGL_NOTICE, "import %lld (%s): refused %s: %u lines rejected\n", (long long)st->id,
+		     st->source, st->name, st->rejected);
+	} else {
+		LOGP(DDB, LOGL_NOTICE, "import %lld (%s): aborted %s: %s\n", (long long)st->id, st->source, st->name,
+		     st->error);
+	}
+}

@@ -292,8 +292,9 @@ DEFUN(show_api, show_api_cmd, "show api", SHOW_STR "The operator API (HTTP/JSON)
 		vty_out(vty, "operator API on %s, TLS on (certificate %s)", url, otad_api_cfg.tls_cert);
 	else
 		vty_out(vty, "operator API on %s, TLS off (plain HTTP, loopback only)", url);
-	vty_out(vty, ", rate %u/s per token, %u/s per client address without one; bodies up to %zu KiB (JSON), %zu MiB "
-		     "(vendor files)%s",
+	vty_out(vty,
+		", rate %u/s per token, %u/s per client address without one; bodies up to %zu KiB (JSON), %zu MiB "
+		"(vendor files)%s",
 		otad_api_cfg.rate, otad_api_cfg.rate_anonymous, otad_api_cfg.json_max >> 10,
 		otad_api_cfg.import_max >> 20, VTY_NEWLINE);
 	return CMD_SUCCESS;
@@ -617,7 +618,8 @@ static int list_jobs(struct vty *vty, const struct otad_job_filter *f)
 {
 	int n;
 
-	vty_out(vty, "%8s %-20s %-6s %-10s %2s %s%s", "job", "card", "TAR", "state", "tr", "updated (UTC)", VTY_NEWLINE);
+	vty_out(vty, "%8s %-20s %-6s %-10s %2s %s%s", "job", "card", "TAR", "state", "tr", "updated (UTC)",
+		VTY_NEWLINE);
 	n = otad_db_jobs_list(g_otad->db, f, print_job_line, vty);
 	if (n < 0) {
 		vty_out(vty, "%% database error%s", VTY_NEWLINE);
@@ -683,7 +685,10 @@ DEFUN(job_cancel, job_cancel_cmd, "job cancel <1-9223372036854775807>",
 		return CMD_WARNING;
 	rc = otad_job_cancel(atoll(argv[0]), err, sizeof(err));
 	if (rc) {
-		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no such job" : rc == -EBUSY ? err : "database error",
+		vty_out(vty, "%% %s%s",
+			rc == -ENOENT ? "no such job" :
+			rc == -EBUSY  ? err :
+					"database error",
 			VTY_NEWLINE);
 		return CMD_WARNING;
 	}
@@ -881,21 +886,6 @@ struct vty_import {
 	char buf[VTY_IMPORT_PIECE];
 };
 
-static void vty_import_over(const struct otad_import_status *st, void *priv)
-{
-	if (st->state == OTAD_IMPORT_DONE) {
-		rate_ctr_add(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_CARDS_IMPORTED), st->cards);
-		LOGP(DDB, LOGL_NOTICE, "import %lld: imported %u cards, %u key sets from %s (batch %lld)\n",
-		     (long long)st->id, st->cards, st->keysets, st->name, (long long)st->batch);
-	} else if (st->state == OTAD_IMPORT_REFUSED) {
-		rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, OTAD_CTR_IMPORTS_REFUSED));
-		LOGP(DDB, LOGL_NOTICE, "import %lld: refused %s: %u lines rejected\n", (long long)st->id, st->name,
-		     st->rejected);
-	} else {
-		LOGP(DDB, LOGL_NOTICE, "import %lld: aborted %s: %s\n", (long long)st->id, st->name, st->error);
-	}
-}
-
 static int vty_import_destructor(struct vty_import *vi)
 {
 	osmo_timer_del(&vi->step);
@@ -923,42 +913,6 @@ static void vty_import_step(void *priv)
 	else
 		otad_import_end(vi->im);
 	talloc_free(vi);
-}
-
-DEFUN(import_cards, import_cards_cmd, "import cards FILE [NAME]",
-      "Import\n"
-      "A card vendor's file (CSV), all or nothing, read in the background ('show import ID')\n"
-      "Its path\n"
-      "A name for the batch (default: FILE)\n")
-{
-	struct vty_import *vi;
-	int64_t id;
-	int rc;
-
-	if (!db_ready(vty))
-		return CMD_WARNING;
-	vi = talloc_zero(g_otad->ctx, struct vty_import);
-	if (!vi)
-		return CMD_WARNING;
-	talloc_set_destructor(vi, vty_import_destructor);
-	vi->f = fopen(argv[0], "rb");
-	if (!vi->f) {
-		vty_out(vty, "%% %s: %s%s", argv[0], strerror(errno), VTY_NEWLINE);
-		talloc_free(vi);
-		return CMD_WARNING;
-	}
-	rc = otad_import_begin(g_otad->db, argc > 1 ? argv[1] : argv[0], "vty", &vi->im, &id);
-	if (rc) {
-		vty_out(vty, "%% %s%s", rc == -EBUSY ? "another import is running ('show imports')" : "database error",
-			VTY_NEWLINE);
-		talloc_free(vi);
-		return CMD_WARNING;
-	}
-	otad_import_on_end(vi->im, vty_import_over, NULL);
-	osmo_timer_setup(&vi->step, vty_import_step, vi);
-	osmo_timer_schedule(&vi->step, 0, 0);
-	vty_out(vty, "import %lld started%s", (long long)id, VTY_NEWLINE);
-	return CMD_SUCCESS;
 }
 
 static void print_time(struct vty *vty, const char *what, int64_t ms)
@@ -991,16 +945,12 @@ static void print_reject(const struct otad_import_reject *r, void *priv)
 	vty_out(vty, "line %u: %s (%s)%s", r->line, r->reason, otad_reject_kind_names[r->kind], VTY_NEWLINE);
 }
 
-DEFUN(show_import, show_import_cmd, "show import <1-2147483647>",
-      SHOW_STR "One card import: its progress, then its result with every rejected line\n"
-	       "Its id\n")
+/* Import \a id: its state line, then its result with every rejected line kept. \returns a CMD_ value */
+static int print_import(struct vty *vty, int64_t id)
 {
 	struct otad_import_status st;
-	int rc;
+	int rc = otad_db_import_get(g_otad->db, id, &st);
 
-	if (!db_ready(vty))
-		return CMD_WARNING;
-	rc = otad_db_import_get(g_otad->db, atoll(argv[0]), &st);
 	if (rc) {
 		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no such import" : "database error", VTY_NEWLINE);
 		return CMD_WARNING;
@@ -1011,12 +961,62 @@ DEFUN(show_import, show_import_cmd, "show import <1-2147483647>",
 			VTY_NEWLINE);
 	else if (st.state == OTAD_IMPORT_ABORTED)
 		vty_out(vty, "%% aborted, nothing imported: %s%s", st.error, VTY_NEWLINE);
-	else if (st.state == OTAD_IMPORT_REFUSED)
+	else if (st.state == OTAD_IMPORT_REFUSED || (st.state == OTAD_IMPORT_FINISHING && st.rejected))
 		vty_out(vty, "%% refused, nothing imported: %u line%s rejected%s", st.rejected,
 			st.rejected == 1 ? "" : "s", VTY_NEWLINE);
 	if (st.rejected && otad_db_import_rejects(g_otad->db, st.id, print_reject, vty))
 		vty_out(vty, "%% database error%s", VTY_NEWLINE);
-	return CMD_SUCCESS;
+	return st.state == OTAD_IMPORT_DONE || st.state == OTAD_IMPORT_RECEIVING ? CMD_SUCCESS : CMD_WARNING;
+}
+
+DEFUN(import_cards, import_cards_cmd, "import cards FILE [NAME]",
+      "Import\n"
+      "A card vendor's file (CSV), all or nothing, read in the background ('show import ID')\n"
+      "Its path\n"
+      "A name for the batch (default: FILE)\n")
+{
+	struct otad_import_status st;
+	struct vty_import *vi;
+	int64_t id;
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	vi = talloc_zero(g_otad->ctx, struct vty_import);
+	if (!vi)
+		return CMD_WARNING;
+	talloc_set_destructor(vi, vty_import_destructor);
+	vi->f = fopen(argv[0], "rb");
+	if (!vi->f) {
+		vty_out(vty, "%% %s: %s%s", argv[0], strerror(errno), VTY_NEWLINE);
+		talloc_free(vi);
+		return CMD_WARNING;
+	}
+	rc = otad_import_begin(g_otad->db, argc > 1 ? argv[1] : argv[0], "vty", &vi->im, &id);
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -EBUSY ? "another import is running ('show imports')" : "database error",
+			VTY_NEWLINE);
+		talloc_free(vi);
+		return CMD_WARNING;
+	}
+	otad_import_on_end(vi->im, otad_import_over, NULL);
+	osmo_timer_setup(&vi->step, vty_import_step, vi);
+	/* the first piece at once: a file of one piece is over when the command returns, and its result shows */
+	vty_import_step(vi);
+	if (otad_db_import_get(g_otad->db, id, &st) || st.state == OTAD_IMPORT_RECEIVING) {
+		vty_out(vty, "import %lld started ('show import %lld')%s", (long long)id, (long long)id, VTY_NEWLINE);
+		return CMD_SUCCESS;
+	}
+	return print_import(vty, id);
+}
+
+DEFUN(show_import, show_import_cmd, "show import <1-2147483647>",
+      SHOW_STR "One card import: its progress, then its result with every rejected line\n"
+	       "Its id\n")
+{
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	return print_import(vty, atoll(argv[0]));
 }
 
 DEFUN(show_imports, show_imports_cmd, "show imports", SHOW_STR "The 20 latest card imports, newest first\n")

@@ -283,12 +283,8 @@ bool smpp_esme_untouched(const struct smpp_esme *e, const void *priv)
 
 	if (!e)
 		return true;
-	llist_for_each_entry(s, &e->in_flight, list)
-		if (s->priv == priv)
-			return false;
-	llist_for_each_entry(s, &e->queue, list)
-		if (s->priv == priv && s->tries)
-			return false;
+	llist_for_each_entry(s, &e->in_flight, list) if (s->priv == priv) return false;
+	llist_for_each_entry(s, &e->queue, list) if (s->priv == priv && s->tries) return false;
 	return true;
 }
 

@@ -66,13 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		err[0] = 0;
 		if (api_token_parse(s, size - 1, name, &role, err, sizeof(err)) ? !err[0] :
-										     strlen(name) > 64 || role < 0)
+										  strlen(name) > 64 || role < 0)
 			die("a token name or role out of bounds, or a refusal without a message");
 		break;
 	case 4:
 		err[0] = 0;
 		if (api_card_patch_parse(s, size - 1, &st, err, sizeof(err)) ? !err[0] :
-									     st < 0 || st >= OTAD_CARD_N_STATES)
+									       st < 0 || st >= OTAD_CARD_N_STATES)
 			die("a card state out of bounds, or a refusal without a message");
 		break;
 	default:

@@ -55,6 +55,13 @@ def esm_class(p):
     return p[p.index(b"\0", i) + 1]
 
 
+def dest(p):
+    """a submit_sm's destination address"""
+    i = p.index(b"\0", 16) + 1 + 2
+    i = p.index(b"\0", i) + 1 + 2
+    return p[i:p.index(b"\0", i)].decode(errors="replace")
+
+
 def answer(p):
     global submits
     cmd, status, seq = struct.unpack(">III", p[4:16])
@@ -66,12 +73,12 @@ def answer(p):
     elif cmd == 0x04:
         submits += 1
         if submits == args.silent:
-            log("submit_sm %d not answered, esm_class 0x%02x" % (submits, esm_class(p)))
+            log("submit_sm %d not answered, esm_class 0x%02x, to %s" % (submits, esm_class(p), dest(p)))
             return cmd, status, seq
         status = 0x58 if submits == 1 and not args.no_throttle else 0  # ESME_RTHROTTLED
         body = b"" if status else b"1\0"
         c.sendall(struct.pack(">IIII", 16 + len(body), 0x80000004, status, seq) + body)
-        log("submit_sm %d answered 0x%02x, esm_class 0x%02x" % (submits, status, esm_class(p)))
+        log("submit_sm %d answered 0x%02x, esm_class 0x%02x, to %s" % (submits, status, esm_class(p), dest(p)))
     return cmd, status, seq
 
 

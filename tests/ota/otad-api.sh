@@ -50,6 +50,34 @@ expect() { # WANT_STATUS TEXT METHOD PATH [BODY] [TOKEN]
 	esac
 }
 
+# import_file FILE [TOKEN]: POST a vendor file (202 with the import's id), then GET /v1/imports/ID until it is over;
+# prints "STATUS-OF-THE-POST FINAL-JSON"
+import_file() {
+	if_out=$(api POST /v1/cards/import "$1" "${2:-$SIMPKI_API_TOKEN}")
+	if_id=$(echo "$if_out" | sed -n 's/^202 {"id":\([0-9]*\),.*/\1/p')
+	if [ -z "$if_id" ]; then
+		echo "$if_out"
+		return
+	fi
+	if_t=0
+	while [ $if_t -lt 100 ]; do
+		if_st=$(api GET "/v1/imports/$if_id")
+		case $if_st in *'"state":"done"'* | *'"state":"refused"'* | *'"state":"aborted"'*) break ;; esac
+		sleep 0.1
+		if_t=$((if_t + 1))
+	done
+	echo "202 ${if_st#200 }"
+}
+
+# expect_import WANT TEXT FILE: the import of FILE ends with TEXT in its state
+expect_import() {
+	ei_out=$(import_file "$3")
+	case $ei_out in
+	"$1 "*"$2"*) ;;
+	*) fail "import of $(basename "$3") answered '$ei_out', expected $1 with '$2'" ;;
+	esac
+}
+
 # wait_por_ok ID: GET the job until it is por-ok (30 s at most); prints the last answer
 wait_por_ok() {
 	wp_t=0
@@ -70,7 +98,7 @@ sed "s/job timeout 60/job timeout 30/; s/api rate 100$/api rate 50/" "$src/ota-s
 start_otad "$dir/otad/simpki-otad.cfg" || exit 1
 printf 'iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n8984010000000000005,001010000000000,2000,1,aes,%s,aes,%s\n' \
 	$KIC $KID > "$dir/one.csv"
-expect 200 '"imported":1' POST /v1/cards/import "$dir/one.csv"
+expect_import 202 '"state":"done","source":"api","name":"api","lines":2,"cards":1,"keysets":1' "$dir/one.csv"
 printf '{"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00A4000C022FE2", "00B000000A"]}' > "$dir/job.json"
 expect 503 'SMSC is unreachable' POST /v1/jobs "$dir/job.json"
 kill -TERM $otad_pid
@@ -96,10 +124,21 @@ expect 401 'bearer token' GET /v1/cards/8984010000000000005 - wrong-token-012345
 	echo "8984010000000000004,001010000000009,2009,1,aes,$KIC,aes,$KID"
 	echo "8984010000000000013,001010000000001,2001,1,aes,8C4A,aes,$KID"
 } > "$dir/bad.csv"
-expect 400 '"rejected":[{"line":3,"reason":"iccid: ICCID check digit is wrong' POST /v1/cards/import "$dir/bad.csv"
-expect 400 '{"line":4,"reason":"kic: 2 bytes' POST /v1/cards/import "$dir/bad.csv"
-expect 200 '"imported":3,"rejected_lines":0,"rejected":[]' POST /v1/cards/import "$dir/cards.csv"
-expect 409 '"imported":0' POST /v1/cards/import "$dir/cards.csv"
+expect_import 202 '"rejected":[{"line":3,"reason":"iccid: ICCID check digit is wrong' "$dir/bad.csv"
+expect_import 202 '{"line":4,"reason":"kic: 2 bytes' "$dir/bad.csv"
+expect_import 202 '"state":"refused"' "$dir/bad.csv"
+expect_import 202 '"state":"done","source":"api","name":"api","lines":4,"cards":3,"keysets":3,"rejected_lines":0' "$dir/cards.csv"
+expect_import 202 '"kind":"database"' "$dir/cards.csv"
+expect 404 '"code":"import_not_found"' GET /v1/imports/999
+# RFC 4180 quoting, and a space before a field named with its column
+{
+	head -n 1 "$dir/cards.csv"
+	printf '"8984010000000000104","001010000000105",2105,1,aes,%s,aes,%s\n' $KIC $KID
+	printf '8984010000000000039,001010000000006,2006, 1,aes,%s,aes,%s\n' $KIC $KID
+} > "$dir/quoted.csv"
+expect_import 202 '"reason":"kvn: a space before the value (column' "$dir/quoted.csv"
+out=$(import_file "$dir/quoted.csv")
+case $out in *'"line":2'*) fail "a quoted line was rejected: $out" ;; esac
 expect 200 '"imsi":"001010000000001","msisdn":"2001"' GET /v1/cards/8984010000000000013
 expect 404 'no card with ICCID 8984010000000000039' GET /v1/cards/8984010000000000039
 expect 400 '"code":"invalid_iccid"' GET /v1/cards/12
@@ -296,6 +335,84 @@ print("anonymous", len(anon), "429:", anon.count(429), "admin", len(admin), "non
 PY
 grep -q "429: [1-9]" "$dir/flood" || fail "the anonymous flood was not limited: $(cat "$dir/flood")"
 grep -q "non-200: \[\]" "$dir/flood" || fail "the administrator was refused during an anonymous flood: $(cat "$dir/flood")"
+
+# ---- a million cards imported while jobs run: SMPP jobs keep completing, the API keeps answering ----
+python3 - "$dir/million.csv" <<'PY'
+import sys
+def luhn(s):
+    t = 0
+    for i, c in enumerate(reversed(s)):
+        d = int(c)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        t += d
+    return s + str((10 - t % 10) % 10)
+with open(sys.argv[1], "w") as f:
+    f.write("iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n")
+    for i in range(1000000):
+        f.write("%s,00102%010d,85%09d,1,aes,%032X,aes,%032X\n" % (luhn("8985%014d" % i), i, i, i * 7919, i * 104729))
+PY
+python3 - "$dir/million.csv" > "$dir/million.out" <<'PY'
+import http.client, json, os, sys, threading, time, urllib.request
+tok = os.environ["SIMPKI_API_TOKEN"]
+up = {}
+def upload():
+    c = http.client.HTTPConnection("127.0.0.1", 8480, timeout=300)
+    with open(sys.argv[1], "rb") as f:
+        c.request("POST", "/v1/cards/import?name=million", body=f,
+                  headers={"Authorization": "Bearer " + tok, "Content-Length": str(os.path.getsize(sys.argv[1]))})
+        r = c.getresponse()
+        up["status"], up["body"] = r.status, r.read().decode()
+    up["at"] = time.time()
+def call(method, path, body=None):
+    req = urllib.request.Request("http://127.0.0.1:8480" + path, data=body, method=method)
+    req.add_header("Authorization", "Bearer " + tok)
+    t = time.time()
+    try:
+        r = urllib.request.urlopen(req, timeout=60)
+        out = (r.status, json.loads(r.read()))
+    except urllib.error.HTTPError as e:
+        out = (e.code, json.loads(e.read()))
+    return out, time.time() - t
+t = threading.Thread(target=upload)
+t0 = time.time()
+t.start()
+worst, jobs_done, jobs_during = 0.0, 0, 0
+job = json.dumps({"iccid": "8984010000000000005", "tar": "b00010", "apdus": ["00A4000C022FE2", "00B000000A"]}).encode()
+while t.is_alive() or jobs_done == 0:
+    (st, j), dt = call("POST", "/v1/jobs", job)
+    worst = max(worst, dt)
+    if st != 201:
+        print("job refused:", st, j)
+        time.sleep(0.5)
+        continue
+    for _ in range(200):
+        (st, r), dt = call("GET", "/v1/jobs/%d" % j["id"])
+        worst = max(worst, dt)
+        if r.get("state") == "por-ok":
+            jobs_done += 1
+            jobs_during += t.is_alive()
+            break
+        time.sleep(0.05)
+    if time.time() - t0 > 240:
+        break
+t.join()
+imp = json.loads(up["body"]) if up.get("status") == 202 else {}
+for _ in range(600):
+    if imp.get("state") in ("done", "refused", "aborted"):
+        break
+    time.sleep(0.1)
+    (st, imp), dt = call("GET", "/v1/imports/%d" % imp.get("id", 0))
+print("upload:", up.get("status"), "import state:", imp.get("state"), "cards:", imp.get("cards"))
+print("import_s: %.1f" % (up.get("at", time.time()) - t0))
+print("jobs por-ok during the upload:", jobs_during, "of", jobs_done)
+print("longest API answer ms: %d" % (worst * 1000))
+PY
+grep -q "upload: 202 import state: done cards: 1000000" "$dir/million.out" || fail "the million-card import: $(cat "$dir/million.out")"
+grep -q "jobs por-ok during the upload: [1-9]" "$dir/million.out" || fail "no job completed during the import: $(cat "$dir/million.out")"
+awk '/longest API answer ms/ { exit !($5 < 2000) }' "$dir/million.out" || fail "the API stalled during the import: $(cat "$dir/million.out")"
+cat "$dir/million.out"
+rm -f "$dir/million.csv"
 
 # 'api rate 50': a burst of 300 requests (well under a second here) meets 429
 python3 - > "$dir/burst" <<'PY'

@@ -64,14 +64,14 @@ start_otad() {
 # print 'show import N' as it ended
 vty_import() {
 	python3 - "$@" <<'PY'
-import re, socket, sys, time
+import os, re, socket, sys, time
 s = socket.create_connection(("127.0.0.1", 4270), timeout=60)
 buf = b""
 def cmd(c):
     global buf
     if c is not None:
         s.sendall(c.encode() + b"\r\n")
-    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
+    while not any(buf.rstrip().endswith(p) for p in (b">", b"#", b"Password:")):
         chunk = s.recv(65536)
         if not chunk:
             break
@@ -79,12 +79,14 @@ def cmd(c):
     out, buf = buf, b""
     return out.decode(errors="replace")
 cmd(None)
-cmd("enable")
+if cmd("enable").rstrip().endswith("Password:"):
+    cmd(os.environ.get("OTAD_VTY_PASSWORD", "simpki-otad-example"))
 out = cmd("import cards " + " ".join(sys.argv[1:]))
 m = re.search(r"import (\d+) started", out)
 if not m:
+    # a file of one piece is over when the command returns: its result is the answer
     sys.stdout.write(out)
-    sys.exit(1)
+    sys.exit(0 if re.search(r"import \d+ \(", out) else 1)
 t0 = time.time()
 while True:
     out = cmd("show import " + m.group(1))
@@ -100,14 +102,14 @@ PY
 # state, import_s (from the command to the end state), max_answer_ms, answers, then the last 'show import N'
 vty_import_watch() {
 	python3 - "$1" <<'PY'
-import re, socket, sys, time
+import os, re, socket, sys, time
 s = socket.create_connection(("127.0.0.1", 4270), timeout=120)
 buf = b""
 def cmd(c):
     global buf
     if c is not None:
         s.sendall(c.encode() + b"\r\n")
-    while not (buf.rstrip().endswith(b">") or buf.rstrip().endswith(b"#")):
+    while not any(buf.rstrip().endswith(p) for p in (b">", b"#", b"Password:")):
         chunk = s.recv(65536)
         if not chunk:
             break
@@ -115,7 +117,8 @@ def cmd(c):
     out, buf = buf, b""
     return out.decode(errors="replace")
 cmd(None)
-cmd("enable")
+if cmd("enable").rstrip().endswith("Password:"):
+    cmd(os.environ.get("OTAD_VTY_PASSWORD", "simpki-otad-example"))
 t0 = time.time()
 out = cmd("import cards " + sys.argv[1])
 m = re.search(r"import (\d+) started", out)

@@ -6,6 +6,8 @@
 #   'show smpp' says "unlimited" for a bind without a rate limit;
 #   a forward-mode submit (esm_class 0x42) never answered frees its window slot but is not sent again, and its job,
 #   which must not run twice, ends unknown at its deadline;
+#   a job whose SMS waits in the bind's queue (the window is full) is cancelled and never reaches the SMSC; a job
+#   whose SMS went out cannot be cancelled (409);
 #   two binds share the load: 20 jobs' submits go to both, not only to the first.
 # Usage: otad-smpp.sh SIMPKI_OTAD SOURCE_DIR
 set -u
@@ -15,6 +17,7 @@ command -v python3 > /dev/null || { echo "otad-smpp.sh: python3 missing: skipped
 dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-otad-smpp.XXXXXX")
 otad_pid=""
 smsc_pids=""
+export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
 failures=0
 trap '[ -z "$otad_pid" ] || kill -KILL $otad_pid 2> /dev/null; for p in $smsc_pids; do kill $p 2> /dev/null; done; rm -rf "$dir"' EXIT
 fail() {
@@ -111,6 +114,41 @@ vty "show job 1" > "$dir/job1.out"
 grep -q "state unknown .*tries 1 .*(at most once) mode forward" "$dir/job1.out" || fail "job 1: $(grep '^job' "$dir/job1.out")"
 sleep 3 # the resp timer and any back-off would have sent it again by now
 [ "$(grep -c '^submit_sm' "$dir/smsc.out")" = 1 ] || fail "the forward submit was sent again: $(cat "$dir/smsc.out")"
+kill -TERM $otad_pid
+wait $otad_pid || fail "simpki-otad did not stop cleanly (exit $?)"
+otad_pid=""
+for p in $smsc_pids; do kill $p 2> /dev/null; wait $p 2> /dev/null; done
+
+# ---- a job cancelled while its SMS waits in the bind's queue never reaches the SMSC ----
+python3 "$src/tests/ota/fake-smsc.py" --no-throttle --silent 1 --serve 15 "$dir/smsc.out" &
+smsc_pids=$!
+sleep 0.5
+rm -rf "$dir/conf" "$dir/otad.log"
+config "$dir/conf/simpki-otad.cfg"
+sed -i 's/^  window 50$/  window 1/; s/^  response-timeout 2$/  response-timeout 4/' "$dir/conf/simpki-otad.cfg"
+cards 2
+start_otad "$dir/conf/simpki-otad.cfg" || exit 1
+iccid1=$(sed -n 2p "$dir/cards.csv" | cut -d, -f1)
+iccid2=$(sed -n 3p "$dir/cards.csv" | cut -d, -f1)
+msisdn2=$(sed -n 3p "$dir/cards.csv" | cut -d, -f3)
+vty "import cards $dir/cards.csv" "job create $iccid1 b00010 00A4000C022FE2" > /dev/null
+wait_line "$dir/smsc.out" "submit_sm 1 not answered" 10
+# job 1 holds the only window slot: job 2's SMS waits in the bind's queue
+printf '{"iccid": "%s", "tar": "b00010", "apdus": ["00D6000001FF"]}' "$iccid2" > "$dir/job2.json"
+out=$(curl -s -w ' %{http_code}' -H "Authorization: Bearer $SIMPKI_API_TOKEN" --data-binary @"$dir/job2.json" \
+	http://127.0.0.1:8480/v1/jobs)
+case $out in *'{"id":2} 201') ;; *) fail "POST /v1/jobs: $out" ;; esac
+out=$(curl -s -w ' %{http_code}' -X DELETE -H "Authorization: Bearer $SIMPKI_API_TOKEN" http://127.0.0.1:8480/v1/jobs/2)
+case $out in *'"state":"cancelled"'*' 200') ;; *) fail "DELETE /v1/jobs/2: $out" ;; esac
+out=$(curl -s -w ' %{http_code}' -X DELETE -H "Authorization: Bearer $SIMPKI_API_TOKEN" http://127.0.0.1:8480/v1/jobs/1)
+case $out in *'"code":"job_not_cancellable"'*' 409') ;; *) fail "DELETE /v1/jobs/1 (its SMS is out): $out" ;; esac
+out=$(curl -s -w ' %{http_code}' -X DELETE -H "Authorization: Bearer $SIMPKI_API_TOKEN" http://127.0.0.1:8480/v1/jobs/2)
+case $out in *'"code":"job_not_cancellable"'*'is cancelled: it is over'*' 409') ;; *) fail "DELETE /v1/jobs/2 again: $out" ;; esac
+# job 1's slot frees after 4 s and it goes again; job 2 never goes
+wait_line "$dir/smsc.out" "submit_sm 2 answered" 15
+sleep 1
+grep -q "to $msisdn2\$" "$dir/smsc.out" && fail "a cancelled job reached the SMSC: $(cat "$dir/smsc.out")"
+vty "show jobs state cancelled" | grep -q "^ *2 $iccid2 .* cancelled" || fail "show jobs state cancelled: $(vty "show jobs state cancelled")"
 kill -TERM $otad_pid
 wait $otad_pid || fail "simpki-otad did not stop cleanly (exit $?)"
 otad_pid=""

@@ -252,9 +252,9 @@ static void test_job(void **state)
 	assert_int_equal(api_token_parse("{\"name\": \"ra-hanoi.1\"}", 22, name, &role, err, sizeof(err)), 0);
 	assert_string_equal(name, "ra-hanoi.1");
 	assert_int_equal(role, OTAD_ROLE_OPERATOR);
-	assert_int_equal(api_token_parse("{\"name\": \"audit\", \"role\": \"read-only\"}", 38, name, &role, err,
-					 sizeof(err)),
-			 0);
+	assert_int_equal(
+		api_token_parse("{\"name\": \"audit\", \"role\": \"read-only\"}", 38, name, &role, err, sizeof(err)),
+		0);
 	assert_int_equal(role, OTAD_ROLE_READ_ONLY);
 	assert_int_equal(api_token_parse("{\"name\": \"x\", \"role\": \"root\"}", 29, name, &role, err, sizeof(err)),
 			 -EINVAL);
@@ -268,11 +268,8 @@ static void test_job(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route),
-		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_card_patch),
-		cmocka_unit_test(test_bearer),
-		cmocka_unit_test(test_job),
+		cmocka_unit_test(test_route),  cmocka_unit_test(test_query), cmocka_unit_test(test_card_patch),
+		cmocka_unit_test(test_bearer), cmocka_unit_test(test_job),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
