@@ -24,6 +24,8 @@ static const struct {
 	[API_E_JOB_NOT_CANCELLABLE] = { "job_not_cancellable", 409 },
 	[API_E_IMPORT_RUNNING] = { "import_running", 409 },
 	[API_E_COUNTERS_UNCONFIRMED] = { "counters_unconfirmed", 409 },
+	[API_E_NOTHING_TO_CONFIRM] = { "nothing_to_confirm", 409 },
+	[API_E_COUNTER_NOT_RAISED] = { "counter_not_raised", 409 },
 	[API_E_BODY_TOO_LARGE] = { "body_too_large", 413 },
 	[API_E_RATE_LIMITED] = { "rate_limited", 429 },
 	[API_E_INTERNAL] = { "internal_error", 500 },

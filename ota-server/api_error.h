@@ -27,6 +27,8 @@ enum api_error {
 	API_E_JOB_NOT_CANCELLABLE,  /* 409: the job was handed to the SMSC, or is over */
 	API_E_IMPORT_RUNNING,	    /* 409: one import at a time */
 	API_E_COUNTERS_UNCONFIRMED, /* 409: a restored database: counters must be raised first */
+	API_E_NOTHING_TO_CONFIRM,   /* 409: the counters need no confirmation */
+	API_E_COUNTER_NOT_RAISED,   /* 409: a floor must be above the counter (and within 40 bits) */
 	API_E_BODY_TOO_LARGE,	    /* 413 */
 	API_E_RATE_LIMITED,	    /* 429, with Retry-After */
 	API_E_INTERNAL,		    /* 500 */

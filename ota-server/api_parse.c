@@ -37,6 +37,8 @@ static const struct {
 	{ "/v1/imports/*", ARG_ID, "GET", { { "GET", API_IMPORT_GET } } },
 	{ "/v1/tokens", ARG_NONE, "GET, POST", { { "GET", API_TOKENS_LIST }, { "POST", API_TOKENS_CREATE } } },
 	{ "/v1/tokens/*", ARG_NAME, "DELETE", { { "DELETE", API_TOKEN_REVOKE } } },
+	{ "/v1/database", ARG_NONE, "GET", { { "GET", API_DATABASE_GET } } },
+	{ "/v1/database/counter-floor", ARG_NONE, "POST", { { "POST", API_COUNTER_FLOOR } } },
 };
 
 bool api_token_name_ok(const char *name)
@@ -102,6 +104,8 @@ int api_route_role(enum api_route r)
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:
 	case API_TOKEN_REVOKE:
+	case API_DATABASE_GET:
+	case API_COUNTER_FLOOR:
 		return OTAD_ROLE_ADMIN;
 	default:
 		return OTAD_ROLE_READ_ONLY;
@@ -459,6 +463,78 @@ int api_card_patch_parse(const char *body, size_t len, int *state, char *err, si
 	if (!json_is_object(root) || json_object_size(root) != 1 || !json_is_string(s) ||
 	    (*state = otad_card_state_of(json_string_value(s))) < 0) {
 		snprintf(err, errlen, "the body must be {\"state\": \"active|suspended|lost|retired\"}");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* A JSON integer 1 to 2^40 - 1 (a counter's range). */
+static bool counter_value(json_t *v, uint64_t *out)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v))
+		return false;
+	n = json_integer_value(v);
+	if (n < 1 || n > 1099511627775LL)
+		return false;
+	*out = (uint64_t)n;
+	return true;
+}
+
+int api_floor_parse(const char *body, size_t len, struct api_floor_req *req, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *iccid, *kvn, *v;
+	int rc = -EINVAL;
+
+	memset(req, 0, sizeof(*req));
+	if (len > API_JSON_MAX) {
+		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
+		return -EINVAL;
+	}
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "not JSON: %s", jerr.text);
+		return -EINVAL;
+	}
+	if (json_is_object(root) && json_object_size(root) == 1 && (v = json_object_get(root, "confirm"))) {
+		if (!json_is_true(v)) {
+			snprintf(err, errlen, "confirm: true");
+			goto out;
+		}
+		req->what = API_FLOOR_CONFIRM;
+	} else if (json_is_object(root) && json_object_size(root) == 1 && (v = json_object_get(root, "raise_all_by"))) {
+		if (!counter_value(v, &req->n)) {
+			snprintf(err, errlen, "raise_all_by: 1 to 1099511627775");
+			goto out;
+		}
+		req->what = API_FLOOR_ALL;
+	} else if (json_is_object(root) && json_object_size(root) == 3 && (iccid = json_object_get(root, "iccid")) &&
+		   (kvn = json_object_get(root, "kvn")) && (v = json_object_get(root, "floor"))) {
+		if (!json_is_string(iccid) || json_string_length(iccid) > 20 ||
+		    !ident_digits(json_string_value(iccid), 18, 20)) {
+			snprintf(err, errlen, "iccid: 18 to 20 digits, as a string");
+			goto out;
+		}
+		if (!json_is_integer(kvn) || json_integer_value(kvn) < 1 || json_integer_value(kvn) > 15) {
+			snprintf(err, errlen, "kvn: 1 to 15");
+			goto out;
+		}
+		if (!counter_value(v, &req->n)) {
+			snprintf(err, errlen, "floor: 1 to 1099511627775");
+			goto out;
+		}
+		snprintf(req->iccid, sizeof(req->iccid), "%s", json_string_value(iccid));
+		req->kvn = (uint8_t)json_integer_value(kvn);
+		req->what = API_FLOOR_ONE;
+	} else {
+		snprintf(err, errlen,
+			 "the body must be {\"iccid\": \"...\", \"kvn\": N, \"floor\": N}, {\"raise_all_by\": N} or "
+			 "{\"confirm\": true}");
 		goto out;
 	}
 	rc = 0;

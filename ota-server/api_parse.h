@@ -15,6 +15,9 @@
  *   GET    /v1/tokens                      the valid tokens (names, roles; never the tokens)         admin
  *   POST   /v1/tokens                      body: {"name": "...", "role": "read-only|operator|admin"}  admin
  *   DELETE /v1/tokens/{name}               revoke                                                    admin
+ *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
+ *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
+ *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
  *
  * Query parameters: limit 1 to 1000 (default 100); cursor: the next_cursor of the page before (a job id, an
  * ICCID); since: Unix seconds or YYYY-MM-DDTHH:MM:SSZ; state: a job state (otad_job_state_names) or a card state
@@ -52,6 +55,8 @@ enum api_route {
 	API_TOKENS_LIST,   /* GET */
 	API_TOKENS_CREATE, /* POST */
 	API_TOKEN_REVOKE,  /* DELETE, arg: the name */
+	API_DATABASE_GET,  /* GET */
+	API_COUNTER_FLOOR, /* POST */
 	API_BAD_METHOD,	   /* a known path with another method: 405 (allow: the methods it has) */
 	API_BAD_ICCID,	   /* /v1/cards/X with X not an ICCID: 400 */
 	API_BAD_ID,	   /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
@@ -105,5 +110,19 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 /*! Read a token request's body: the new token's name into \a name (65 bytes), its role (default operator).
  *  \returns 0; -EINVAL with \a err */
 int api_token_parse(const char *body, size_t len, char *name, int *role, char *err, size_t errlen);
+/* POST /v1/database/counter-floor: one of three. */
+struct api_floor_req {
+	enum {
+		API_FLOOR_ONE,
+		API_FLOOR_ALL,
+		API_FLOOR_CONFIRM
+	} what;
+	char iccid[21];
+	uint8_t kvn;
+	uint64_t n; /* the floor (one), or what to add (all): 1 to 2^40 - 1 */
+};
+/*! \returns 0; -EINVAL with \a err */
+int api_floor_parse(const char *body, size_t len, struct api_floor_req *req, char *err, size_t errlen);
+
 /*! Whether \a name is a token name: 1 to 64 of A-Z a-z 0-9 . _ - */
 bool api_token_name_ok(const char *name);

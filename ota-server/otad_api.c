@@ -310,7 +310,7 @@ static enum MHD_Result list_cards(struct MHD_Connection *c)
 static json_t *job_json(const struct otad_job_row *j)
 {
 	json_t *por = json_null(), *o;
-	char sw[5];
+	char sw[5], spi[5], tar[7];
 
 	if (j->por_status >= 0) {
 		json_t *resp = json_null();
@@ -324,9 +324,12 @@ static json_t *job_json(const struct otad_job_row *j)
 				ota_por_status_name((uint8_t)j->por_status), "authenticated", j->por_authenticated == 1,
 				"response", resp);
 	}
-	o = json_pack("{s:I,s:s,s:s,s:b,s:i,s:I,s:I,s:I,s:o}", "id", (json_int_t)j->id, "iccid", j->iccid, "state",
-		      otad_job_state_names[j->state], "idempotent", j->idempotent, "tries", j->attempts, "counter",
-		      (json_int_t)j->counter, "created", (json_int_t)j->created_ms, "updated",
+	snprintf(spi, sizeof(spi), "%02x%02x", j->spi[0], j->spi[1]);
+	snprintf(tar, sizeof(tar), "%02x%02x%02x", j->tar[0], j->tar[1], j->tar[2]);
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:b,s:i,s:I,s:I,s:I,s:o}", "id", (json_int_t)j->id, "iccid",
+		      j->iccid, "state", otad_job_state_names[j->state], "tar", tar, "mode",
+		      otad_job_mode_names[j->mode], "kvn", j->kvn, "spi", spi, "idempotent", j->idempotent, "tries",
+		      j->attempts, "counter", (json_int_t)j->counter, "created", (json_int_t)j->created_ms, "updated",
 		      (json_int_t)j->updated_ms, "por", por);
 	if (j->error[0])
 		json_object_set_new(o, "error", json_string(j->error));
@@ -490,6 +493,71 @@ int otad_api_token_new(const char *name, enum otad_role role, char token[65])
 	return rc;
 }
 
+/* ---- the database: a restored copy's counters ------------------------------------------------------------- */
+
+static json_t *meta_json(const char *name)
+{
+	char v[300];
+
+	return otad_db_meta_get(g_otad->db, name, v, sizeof(v)) ? json_null() : json_string(v);
+}
+
+static enum MHD_Result get_database(struct MHD_Connection *c)
+{
+	int floor = otad_db_needs_floor(g_otad->db);
+
+	if (floor < 0)
+		return send_error(c, API_E_DATABASE, "database error");
+	return send_json(c, MHD_HTTP_OK,
+			 json_pack("{s:i,s:o,s:o,s:s}", "schema", otad_db_version(g_otad->db), "last_backup",
+				   meta_json("last_backup"), "copy_of", meta_json("backup_of"), "counters",
+				   floor ? "not-confirmed" : "in-use"));
+}
+
+static enum MHD_Result counter_floor(struct MHD_Connection *c, struct api_req *r)
+{
+	struct api_floor_req req;
+	char err[200];
+	int64_t n = 0;
+	int rc;
+
+	if (api_floor_parse(r->body ? r->body : "", r->len, &req, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	switch (req.what) {
+	case API_FLOOR_ONE:
+		rc = otad_db_counter_floor(g_otad->db, req.iccid, req.kvn, req.n);
+		break;
+	case API_FLOOR_ALL:
+		n = otad_db_counter_floor_raise_all(g_otad->db, req.n);
+		rc = n < 0 ? (int)n : 0;
+		break;
+	default:
+		rc = otad_db_counter_floor_confirm(g_otad->db);
+		break;
+	}
+	if (rc == -ENOENT)
+		return send_error(c, API_E_KEYSET_NOT_FOUND, "card %s has no key set %u", req.iccid, req.kvn);
+	if (rc == -ERANGE)
+		return send_error(c, API_E_COUNTER_NOT_RAISED,
+				  "a floor only raises a counter, within 40 bits: nothing changed");
+	if (rc == -EALREADY)
+		return send_error(c, API_E_NOTHING_TO_CONFIRM, "the counters need no confirmation");
+	if (rc)
+		return send_error(c, API_E_DATABASE, "database error");
+	LOGP(DAPI, LOGL_NOTICE, "counter floor: %s (token '%s')\n",
+	     req.what == API_FLOOR_ONE ? "one key set raised" :
+	     req.what == API_FLOOR_ALL ? "every key set raised" :
+					 "counters confirmed",
+	     r->who.name);
+	if (req.what == API_FLOOR_ONE)
+		return send_json(
+			c, MHD_HTTP_OK,
+			json_pack("{s:s,s:i,s:I}", "iccid", req.iccid, "kvn", req.kvn, "counter", (json_int_t)req.n));
+	if (req.what == API_FLOOR_ALL)
+		return send_json(c, MHD_HTTP_OK, json_pack("{s:I}", "keysets", (json_int_t)n));
+	return get_database(c);
+}
+
 /* ---- the request's life -------------------------------------------------------------------------------------- */
 
 /* MHD's first call: everything that can be judged from the headers. \returns an answer queued (or MHD_NO); or,
@@ -635,6 +703,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return create_token(c, r);
 	case API_TOKEN_REVOKE:
 		return revoke_token(c, r);
+	case API_DATABASE_GET:
+		return get_database(c);
+	case API_COUNTER_FLOOR:
+		return counter_floor(c, r);
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

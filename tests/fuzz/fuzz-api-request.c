@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die("out of memory");
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = 0;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		sp = strchr(s, ' ');
 		if (sp) {
@@ -75,6 +75,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 									       st < 0 || st >= OTAD_CARD_N_STATES)
 			die("a card state out of bounds, or a refusal without a message");
 		break;
+	case 5: {
+		struct api_floor_req fr;
+
+		err[0] = 0;
+		rc = api_floor_parse(s, size - 1, &fr, err, sizeof(err));
+		if (rc ? !err[0] :
+			 (fr.what == API_FLOOR_ONE && (fr.kvn < 1 || fr.kvn > 15 || strlen(fr.iccid) < 18)) ||
+				    (fr.what != API_FLOOR_CONFIRM && (fr.n < 1 || fr.n > 1099511627775ULL)))
+			die("a counter floor out of bounds, or a refusal without a message");
+		break;
+	}
 	default:
 		/* a query string: k=v&k=v..., as the HTTP library would split it */
 		n = 0;

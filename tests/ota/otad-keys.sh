@@ -10,6 +10,7 @@
 #   the floor, and new jobs are taken again.
 # Usage: otad-keys.sh SIMPKI_OTAD SOURCE_ROOT
 set -u
+export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
 otad=$1
 src=$2
 command -v python3 > /dev/null || { echo "otad-keys.sh: python3 missing: skipped" >&2; exit 77; }
@@ -125,6 +126,20 @@ state=$(field 1 state)
 sleep 6
 [ "$(field 1 tries)" = "$tries" ] || fail "job 1 was sent while held: tries $tries, then $(field 1 tries)"
 [ "$(field 1 state)" = "$state" ] || fail "job 1 changed state while held: $state, then $(field 1 state)"
+# the same through the API (administrator)
+api() { # METHOD PATH [BODY]: prints "BODY STATUS"
+	curl -s -w ' %{http_code}' -X "$1" -H "Authorization: Bearer $SIMPKI_API_TOKEN" ${3:+-d "$3"} "http://127.0.0.1:8480$2"
+}
+out=$(api GET /v1/database)
+case $out in *'"counters":"not-confirmed"'*' 200') ;; *) fail "GET /v1/database on a restored copy: $out" ;; esac
+out=$(api POST /v1/jobs "{\"iccid\": \"$C2\", \"tar\": \"b00010\", \"apdus\": [\"00B0000001\"]}")
+case $out in *'"code":"counters_unconfirmed"'*' 409' | *'"code":"smsc_unavailable"'*' 503') ;; *) fail "POST /v1/jobs on a restored copy: $out" ;; esac
+out=$(api POST /v1/database/counter-floor "{\"iccid\": \"$C1\", \"kvn\": 1, \"floor\": 1}")
+case $out in *'"code":"counter_not_raised"'*' 409') ;; *) fail "a floor below the counter: $out" ;; esac
+out=$(api POST /v1/database/counter-floor "{\"iccid\": \"$C1\", \"kvn\": 9, \"floor\": 100}")
+case $out in *'"code":"keyset_not_found"'*' 409') ;; *) fail "a floor for a key set the card lacks: $out" ;; esac
+out=$(api POST /v1/database/counter-floor '{"raise_all_by": 0}')
+case $out in *'"code":"invalid_request"'*' 400') ;; *) fail "raise_all_by 0: $out" ;; esac
 vty "card $C1 keyset 1 counter-floor 1" "card $C1 keyset 9 counter-floor 100" "counter-floor raise-all by 1000" \
 	"card $C2 keyset 1 counter-floor 5000" "show card $C2" "counter-floor confirm" "counter-floor confirm" \
 	"show database" > "$dir/vty6.out"
@@ -141,6 +156,12 @@ until [ "$(field 1 tries)" != "$tries" ]; do
 	sleep 0.5
 	t=$((t + 1))
 done
+out=$(api POST /v1/database/counter-floor '{"confirm": true}')
+case $out in *'"code":"nothing_to_confirm"'*' 409') ;; *) fail "confirm twice through the API: $out" ;; esac
+out=$(api GET /v1/database)
+case $out in *'"counters":"in-use"'*' 200') ;; *) fail "GET /v1/database after the confirmation: $out" ;; esac
+out=$(api POST /v1/database/counter-floor "{\"iccid\": \"$C2\", \"kvn\": 1, \"floor\": 900000}")
+case $out in *'"counter":900000'*' 200') ;; *) fail "a floor through the API: $out" ;; esac
 counter=$(field 1 counter)
 [ "${counter:-0}" -gt $((backup_c1 + 1000)) ] || fail "job 1's counter $counter is not above the floor $((backup_c1 + 1000))"
 vty "job create $C2 B00010 00B0000001" > "$dir/vty7.out"

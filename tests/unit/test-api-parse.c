@@ -50,6 +50,9 @@ static void test_route(void **state)
 	assert_int_equal(api_route_role(API_JOB_GET), OTAD_ROLE_READ_ONLY);
 	assert_int_equal(api_route_role(API_JOBS_CREATE), OTAD_ROLE_OPERATOR);
 	assert_int_equal(api_route_role(API_TOKEN_REVOKE), OTAD_ROLE_ADMIN);
+	assert_int_equal(api_route("POST", "/v1/database/counter-floor", arg, &allow), API_COUNTER_FLOOR);
+	assert_int_equal(api_route_role(API_COUNTER_FLOOR), OTAD_ROLE_ADMIN);
+	assert_int_equal(api_route("GET", "/v1/database", arg, &allow), API_DATABASE_GET);
 }
 
 static void test_query(void **state)
@@ -117,6 +120,39 @@ static void test_query(void **state)
 	assert_int_equal(api_cards_query(kv, 1, &cf, iccid, err, sizeof(err)), -EINVAL);
 	kv[0] = (struct api_kv){ "cursor", "12" };
 	assert_int_equal(api_cards_query(kv, 1, &cf, iccid, err, sizeof(err)), -EINVAL);
+}
+
+static void test_floor(void **state)
+{
+	struct api_floor_req f;
+	char err[200];
+
+	(void)state;
+#define FLOOR(s) api_floor_parse(s, strlen(s), &f, err, sizeof(err))
+	assert_int_equal(FLOOR("{\"iccid\": \"8984010000000000005\", \"kvn\": 2, \"floor\": 5000}"), 0);
+	assert_int_equal(f.what, API_FLOOR_ONE);
+	assert_string_equal(f.iccid, "8984010000000000005");
+	assert_int_equal(f.kvn, 2);
+	assert_int_equal(f.n, 5000);
+	assert_int_equal(FLOOR("{\"raise_all_by\": 1099511627775}"), 0);
+	assert_int_equal(f.what, API_FLOOR_ALL);
+	assert_int_equal(f.n, 1099511627775ULL);
+	assert_int_equal(FLOOR("{\"confirm\": true}"), 0);
+	assert_int_equal(f.what, API_FLOOR_CONFIRM);
+	assert_int_equal(FLOOR("{\"confirm\": false}"), -EINVAL);
+	assert_int_equal(FLOOR("{\"raise_all_by\": 0}"), -EINVAL);
+	assert_int_equal(FLOOR("{\"raise_all_by\": 1099511627776}"), -EINVAL);
+	assert_int_equal(FLOOR("{\"raise_all_by\": \"5\"}"), -EINVAL);
+	assert_int_equal(FLOOR("{\"iccid\": \"898401\", \"kvn\": 2, \"floor\": 5}"), -EINVAL);
+	assert_non_null(strstr(err, "iccid"));
+	assert_int_equal(FLOOR("{\"iccid\": \"8984010000000000005\", \"kvn\": 16, \"floor\": 5}"), -EINVAL);
+	assert_non_null(strstr(err, "kvn"));
+	assert_int_equal(FLOOR("{\"iccid\": \"8984010000000000005\", \"kvn\": 1, \"floor\": -5}"), -EINVAL);
+	assert_int_equal(FLOOR("{\"iccid\": \"8984010000000000005\", \"kvn\": 1}"), -EINVAL);
+	assert_int_equal(FLOOR("{\"confirm\": true, \"raise_all_by\": 5}"), -EINVAL);
+	assert_int_equal(FLOOR("[]"), -EINVAL);
+	assert_int_equal(FLOOR("{"), -EINVAL);
+#undef FLOOR
 }
 
 static void test_card_patch(void **state)
@@ -269,7 +305,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route),  cmocka_unit_test(test_query), cmocka_unit_test(test_card_patch),
-		cmocka_unit_test(test_bearer), cmocka_unit_test(test_job),
+		cmocka_unit_test(test_bearer), cmocka_unit_test(test_job),   cmocka_unit_test(test_floor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
