@@ -781,8 +781,9 @@ int otad_api_start(char *err, size_t errlen)
 	}
 	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), otad_api_cfg.port, NULL,
 			       NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
-			       NULL, MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_CONNECTION_TIMEOUT, 60,
-			       MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
+			       NULL, MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64,
+			       MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3],
+			       MHD_OPTION_END);
 	otad_tls_pem_free(&pem); /* MHD_start_daemon() has them in GnuTLS's credentials; the key copy is wiped */
 	if (!mhd) {
 		snprintf(err, errlen, "cannot listen on %s:%u (the port is taken%s; libmicrohttpd's message is above)",
