@@ -1772,6 +1772,14 @@ int64_t otad_db_counter_floor_raise_all(struct otad_db *db, uint64_t by)
 	return n;
 }
 
+int otad_db_counter_floor_require(struct otad_db *db)
+{
+	char ms[24];
+
+	snprintf(ms, sizeof(ms), "%lld", (long long)otad_now_ms());
+	return meta_put(db->db, "needs_floor", ms);
+}
+
 int otad_db_counter_floor_confirm(struct otad_db *db)
 {
 	char ms[24];

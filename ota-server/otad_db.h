@@ -281,6 +281,11 @@ int otad_db_counter_floor(struct otad_db *db, const char *iccid, uint8_t kvn, ui
  *  or a counter would pass OTAD_COUNTER_MAX: nothing changed); -EIO */
 int64_t otad_db_counter_floor_raise_all(struct otad_db *db, uint64_t by);
 
+/*! Mark the database as a restored copy whose counters must be raised and confirmed (meta needs_floor), as
+ *  otad_db_backup() marks its copies: for a database restored by other means (a file system snapshot, a copy of
+ *  the file). \returns 0; -EIO */
+int otad_db_counter_floor_require(struct otad_db *db);
+
 /*! The operator confirms the counters of a restored copy: counters are handed out again (meta needs_floor is
  *  removed, floor_confirmed set). \returns 0; -EALREADY (no confirmation was needed); -EIO */
 int otad_db_counter_floor_confirm(struct otad_db *db);

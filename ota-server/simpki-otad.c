@@ -47,7 +47,7 @@ char *otad_path(void *ctx, const char *path)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: simpki-otad [-c FILE] [-h]\n"
+		"Usage: simpki-otad [-c FILE] [--restored] [-h]\n"
 		"\n"
 		"The simpki OTA server: the SIM inventory, the OTA key store, secured packets to SIMs through an SMSC\n"
 		"(SMPP) and their proofs of receipt. Runs in the foreground; SIGTERM or SIGINT stop it cleanly.\n"
@@ -55,6 +55,9 @@ static void usage(FILE *f)
 		"  -c, --config-file FILE   the configuration, in VTY syntax (default simpki-otad.cfg); relative "
 		"paths\n"
 		"                           in it are relative to its directory\n"
+		"      --restored           the database was restored from a copy not made by 'backup database' (a\n"
+		"                           snapshot, a file copy): send nothing until its counters are raised and\n"
+		"                           confirmed, as for a marked copy (docs/otad.md, the counter floor)\n"
 		"  -h, --help               this text\n"
 		"\n"
 		"The operator API (HTTP/JSON) on 127.0.0.1:8480 by default: every request needs a bearer token, the\n"
@@ -67,6 +70,7 @@ static void usage(FILE *f)
 }
 
 static volatile sig_atomic_t quit;
+static bool restored; /* --restored: mark the database as a restored copy */
 
 static void on_signal(int sig)
 {
@@ -100,6 +104,10 @@ static int start(const char *cfg_file)
 		LOGP(DOTAD, LOGL_FATAL, "database %s: %s%s%s\n", path, err, rc == -EBADMSG ? "; master key file " : "",
 		     rc == -EBADMSG ? key_path : "");
 		return rc;
+	}
+	if (restored && otad_db_counter_floor_require(g_otad->db)) {
+		LOGP(DOTAD, LOGL_FATAL, "database %s: cannot mark it as a restored copy\n", path);
+		return -EIO;
 	}
 	if (otad_db_needs_floor(g_otad->db))
 		LOGP(DOTAD, LOGL_ERROR,
@@ -144,6 +152,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config-file", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "restored", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cfg_file = "simpki-otad.cfg";
@@ -158,6 +167,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'r':
+			restored = true;
+			break;
 		default:
 			usage(stderr);
 			return 2;

@@ -167,5 +167,21 @@ counter=$(field 1 counter)
 vty "job create $C2 B00010 00B0000001" > "$dir/vty7.out"
 expect_in "$dir/vty7.out" "^job "
 stop
+
+# ---- a database restored by a plain file copy is marked with --restored ----
+mkdir -p "$dir/copied"
+cp "$dir/restored/otad.db" "$dir/copied/otad.db"
+cp "$dir/restored/new.key" "$dir/restored/simpki-otad.cfg" "$dir/copied/"
+printf '#!/bin/sh\nexec "%s" --restored "$@"\n' "$otad" > "$dir/otad-restored"
+chmod +x "$dir/otad-restored"
+otad_plain=$otad
+otad=$dir/otad-restored
+: > "$dir/otad.log"
+start "$dir/copied/simpki-otad.cfg"
+otad=$otad_plain
+expect_in "$dir/otad.log" "is a restored copy: no OTA packet is sent"
+vty "show database" > "$dir/vty8.out"
+expect_in "$dir/vty8.out" "counters: NOT CONFIRMED"
+stop
 [ $failures -eq 0 ] || exit 1
 echo "otad-keys.sh: all checks passed"
