@@ -18,7 +18,7 @@ export SIMPKI_API_TOKEN=bench-token-0123456789abcdef
 "$net" start "$dir/net" > /dev/null || exit 1
 cards "$phones" || exit 1
 mkdir -p "$dir/otad"
-sed 's/api rate 1000/api rate 0/; s/window 50/window 200/; s/job timeout 60/job timeout 120/' \
+sed 's/api rate 100$/api rate 0/; s/window 50/window 200/; s/job timeout 60/job timeout 120/' \
 	"$src/ota-server/simpki-otad.cfg.example" > "$dir/otad/simpki-otad.cfg"
 start_otad "$dir/otad/simpki-otad.cfg" || exit 1
 start_phones phone --cards "$dir/cards" || exit 1
