@@ -19,6 +19,9 @@
 #                without the SMS queue's tick; a job that must not run twice (UPDATE BINARY) to a phone that is off
 #                ends failed at once with the reason, and when the phone attaches again nothing is delivered: the
 #                SIM never saw a packet (its counter is 0)
+#   cancel       with the bind at one submit_sm a second, a job whose SMS still waits in the bind's queue is
+#                cancelled: it never reaches osmo-msc (its SIM never sees a packet: the SIM's counter stays 0); a job
+#                whose SMS went out cannot be cancelled
 # Usage: otad-network.sh MODE BUILD_DIR SOURCE_DIR
 set -u
 mode=$1
@@ -83,7 +86,7 @@ check_exactly_once() {
 	bad=$(db "SELECT job, count(*) FROM job_events WHERE state IN ('timed-out', 'unknown') GROUP BY job HAVING count(*) != 1")
 	[ -z "$bad" ] || fail "jobs over more than once: $bad"
 	n_jobs=$(db "SELECT count(*) FROM jobs")
-	n_final=$(db "SELECT count(DISTINCT job) FROM job_events WHERE state IN ('por-ok', 'por-error', 'failed', 'timed-out', 'unknown')")
+	n_final=$(db "SELECT count(DISTINCT job) FROM job_events WHERE state IN ('por-ok', 'por-error', 'failed', 'timed-out', 'unknown', 'cancelled')")
 	[ "$n_jobs" = "$n_final" ] || fail "$n_final of $n_jobs jobs ended"
 	db "SELECT j.iccid, e.detail FROM job_events e JOIN jobs j ON j.id = e.job WHERE e.detail LIKE 'try %: counter %'" |
 		sed 's/|try [0-9]*: counter \([0-9]*\) .*/ \1/' | sort | uniq -d > "$dir/reused"
@@ -266,6 +269,32 @@ forward)
 		fail "the SIM that was off got a packet: $(grep 'OTA key set' "$dir/info.out")"
 	check_exactly_once
 	echo "forward: job 1's PoR after $took ms; job 2: $(db "SELECT error FROM jobs WHERE id = 2")" >&2
+	;;
+cancel)
+	cards 2 || exit 1
+	config 20 2
+	sed -i 's/^  rate 0$/  rate 1/' "$dir/otad/simpki-otad.cfg"
+	start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+	start_phones phone --cards "$dir/cards" || exit 1
+	vty "import cards $dir/cards.csv" > /dev/null
+	a=$(luhn 898401000000000000)
+	b=$(luhn 898401000000000001)
+	# at most one submit_sm a second: card A's two reads go first, card B's write waits in the bind's queue
+	vty "job create $a b00010 00A4000C022FE2 00B000000A" "job create $a b00010 00A4000C022FE2 00B000000A" \
+		"job create $b b00010 00A4080C047F206FAD 00D600000400000003" "job cancel 3" "job cancel 1" \
+		"show job 3" > "$dir/cancel.out"
+	grep -q "^job 3 cancelled" "$dir/cancel.out" || fail "job cancel 3: $(cat "$dir/cancel.out")"
+	grep -q "job 1 is .*: its SMS went to the SMSC, so it can no longer be cancelled" "$dir/cancel.out" ||
+		fail "job cancel 1: $(grep '%' "$dir/cancel.out")"
+	grep -q "^job 3 .* state cancelled .*error: cancelled by the operator" "$dir/cancel.out" ||
+		fail "show job 3: $(grep '^job 3' "$dir/cancel.out")"
+	wait_state 2 por-ok 20
+	sleep 3 # a submit left in the queue would have gone by now, at one a second
+	stop_phones
+	"$card" info --state "$dir/cards/001" > "$dir/info.out"
+	grep -q "OTA key set 1: .*counter 0$" "$dir/info.out" ||
+		fail "the cancelled job's SIM got a packet: $(grep 'OTA key set' "$dir/info.out")"
+	check_exactly_once
 	;;
 *)
 	echo "otad-network.sh: unknown mode $mode" >&2
