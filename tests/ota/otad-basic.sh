@@ -2,7 +2,8 @@
 # simpki-otad as an operator meets it (run by in-netns.sh: its VTY and CTRL ports are private): --help and usage
 # errors; the example configuration runs as it is from another directory (relative paths), creating the master
 # key (mode 0600) and the database; the VTY imports a vendor file and shows the cards; a file with bad lines is
-# refused whole with every line named; CTRL reads the rate counters; no OTA key in clear in the database; SIGTERM
+# refused whole with every line named; 'enable' asks for the configured password, and a wrong one gets nothing (no
+# token made); CTRL reads the rate counters; no OTA key in clear in the database; SIGTERM
 # stops it with exit 0; a missing master key without 'create', a key file others may read, and a bad
 # configuration stop it at start with exit 1 and a message.
 # Usage: otad-basic.sh SIMPKI_OTAD EXAMPLE_CFG
@@ -86,6 +87,23 @@ for f in "$dir/conf/otad.db" "$dir/conf/otad.db-wal"; do
 		fi
 	done
 done
+# the VTY is no back door: 'enable' asks for the configured password; a wrong one gets nothing
+python3 > "$dir/enable.out" <<'PY'
+import socket, time
+s = socket.create_connection(("127.0.0.1", 4270), timeout=10)
+def say(line):
+    if line is not None:
+        s.sendall(line.encode() + b"\r\n")
+    time.sleep(0.3)
+    print(s.recv(65536).decode(errors="replace"))
+say(None)
+for line in ("enable", "wrong-password", "", "", "api token create sneaky admin", "show cards"):
+    say(line)
+PY
+expect_in "$dir/enable.out" "Password:"
+expect_in "$dir/enable.out" "^2 cards"
+grep -q "token sneaky" "$dir/enable.out" && fail "a token was made without the enable password"
+grep -q "simpki-otad#" "$dir/enable.out" && fail "enable without its password: $(cat "$dir/enable.out")"
 kill -TERM $pid
 wait $pid
 rc=$?

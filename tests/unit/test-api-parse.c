@@ -1,9 +1,13 @@
-/* Unit tests of ota-server/api_parse.c: routes (each resource, methods, bad ICCIDs and ids), bearer headers, job
- * bodies (good; every kind of bad one with its message) and token bodies. */
+/* Unit tests of ota-server/api_parse.c and api_ratelimit.c: routes (each resource, methods, bad ICCIDs and ids,
+ * roles), query parameters, card states, counter floors, per-key allowances, bearer headers, job bodies (good;
+ * every kind of bad one with its message) and token bodies. */
 #include <errno.h>
 #include <string.h>
 
+#include <osmocom/core/talloc.h>
+
 #include "api_parse.h"
+#include "api_ratelimit.h"
 
 #include "unit.h"
 
@@ -155,6 +159,38 @@ static void test_floor(void **state)
 #undef FLOOR
 }
 
+/* Allowances are per key and per second; one key's flood leaves the others theirs, also with the table full. */
+static void test_ratelimit(void **state)
+{
+	struct api_ratelimit *rl = api_ratelimit_alloc(NULL);
+	uint8_t flood[32] = { 1, 2, 3 }, admin[32] = { 1, 2, 4 }, other[32];
+	unsigned ok = 0;
+
+	(void)state;
+	assert_non_null(rl);
+	for (int i = 0; i < 1000; i++)
+		ok += api_ratelimit_take(rl, flood, 10, 100);
+	assert_int_equal(ok, 10);
+	/* the same first bytes (the same slot to start from), another key: its own allowance */
+	for (int i = 0; i < 50; i++)
+		assert_true(api_ratelimit_take(rl, admin, 50, 100));
+	assert_false(api_ratelimit_take(rl, admin, 50, 100));
+	/* the next second: allowed again */
+	assert_true(api_ratelimit_take(rl, flood, 10, 101));
+	/* 0: no limit */
+	for (int i = 0; i < 100; i++)
+		assert_true(api_ratelimit_take(rl, flood, 0, 101));
+	/* every slot taken by other keys in this second: a new key still gets through at first */
+	for (unsigned k = 0; k < 3 * API_RATELIMIT_SLOTS; k++) {
+		memset(other, 0, sizeof(other));
+		memcpy(other, &k, sizeof(k));
+		api_ratelimit_take(rl, other, 1000, 102);
+	}
+	admin[5] = 9;
+	assert_true(api_ratelimit_take(rl, admin, 1000, 102));
+	talloc_free(rl);
+}
+
 static void test_card_patch(void **state)
 {
 	char err[160];
@@ -304,8 +340,9 @@ static void test_job(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route),  cmocka_unit_test(test_query), cmocka_unit_test(test_card_patch),
-		cmocka_unit_test(test_bearer), cmocka_unit_test(test_job),   cmocka_unit_test(test_floor),
+		cmocka_unit_test(test_route),	  cmocka_unit_test(test_query), cmocka_unit_test(test_card_patch),
+		cmocka_unit_test(test_bearer),	  cmocka_unit_test(test_job),	cmocka_unit_test(test_floor),
+		cmocka_unit_test(test_ratelimit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
