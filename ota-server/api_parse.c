@@ -291,28 +291,41 @@ bool api_apdu_reads(const uint8_t *apdu, size_t len)
 	}
 }
 
-int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *err, size_t errlen)
+/* A request body as a JSON object: at most API_JSON_MAX bytes, no member twice. \returns it (json_decref() it); NULL
+ * with \a err saying why */
+static json_t *load_object(const char *body, size_t len, char *err, size_t errlen)
 {
 	json_error_t jerr;
+	json_t *root;
+
+	if (len > API_JSON_MAX) {
+		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
+		return NULL;
+	}
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *err, size_t errlen)
+{
 	json_t *root, *iccid, *tar, *apdus, *idem, *mode, *spi, *kvn, *a;
 	const char *key;
 	size_t i;
 	int rc = -EINVAL, n;
 
 	memset(req, 0, sizeof(*req));
-	if (len > API_JSON_MAX) {
-		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
+	root = load_object(body, len, err, errlen);
+	if (!root)
 		return -EINVAL;
-	}
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
-		return -EINVAL;
-	}
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "the body must be a JSON object");
-		goto out;
-	}
 	json_object_foreach(root, key, a)
 	{
 		if (strcmp(key, "iccid") && strcmp(key, "tar") && strcmp(key, "apdus") && strcmp(key, "idempotent") &&
@@ -400,25 +413,14 @@ out:
 
 int api_token_parse(const char *body, size_t len, char *name, int *role, char *err, size_t errlen)
 {
-	json_error_t jerr;
 	json_t *root, *n, *r, *v;
 	const char *key;
 	int rc = -EINVAL;
 
 	*role = OTAD_ROLE_OPERATOR;
-	if (len > API_JSON_MAX) {
-		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
+	root = load_object(body, len, err, errlen);
+	if (!root)
 		return -EINVAL;
-	}
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "not JSON: %s", jerr.text);
-		return -EINVAL;
-	}
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "the body must be {\"name\": \"...\", \"role\": \"...\"}");
-		goto out;
-	}
 	json_object_foreach(root, key, v)
 	{
 		if (strcmp(key, "name") && strcmp(key, "role")) {
@@ -446,21 +448,14 @@ out:
 
 int api_card_patch_parse(const char *body, size_t len, int *state, char *err, size_t errlen)
 {
-	json_error_t jerr;
 	json_t *root, *s;
 	int rc = -EINVAL;
 
-	if (len > API_JSON_MAX) {
-		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
+	root = load_object(body, len, err, errlen);
+	if (!root)
 		return -EINVAL;
-	}
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "not JSON: %s", jerr.text);
-		return -EINVAL;
-	}
 	s = json_object_get(root, "state");
-	if (!json_is_object(root) || json_object_size(root) != 1 || !json_is_string(s) ||
+	if (json_object_size(root) != 1 || !json_is_string(s) ||
 	    (*state = otad_card_state_of(json_string_value(s))) < 0) {
 		snprintf(err, errlen, "the body must be {\"state\": \"active|suspended|lost|retired\"}");
 		goto out;
@@ -487,33 +482,26 @@ static bool counter_value(json_t *v, uint64_t *out)
 
 int api_floor_parse(const char *body, size_t len, struct api_floor_req *req, char *err, size_t errlen)
 {
-	json_error_t jerr;
 	json_t *root, *iccid, *kvn, *v;
 	int rc = -EINVAL;
 
 	memset(req, 0, sizeof(*req));
-	if (len > API_JSON_MAX) {
-		snprintf(err, errlen, "the body is larger than %u bytes", API_JSON_MAX);
+	root = load_object(body, len, err, errlen);
+	if (!root)
 		return -EINVAL;
-	}
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "not JSON: %s", jerr.text);
-		return -EINVAL;
-	}
-	if (json_is_object(root) && json_object_size(root) == 1 && (v = json_object_get(root, "confirm"))) {
+	if (json_object_size(root) == 1 && (v = json_object_get(root, "confirm"))) {
 		if (!json_is_true(v)) {
 			snprintf(err, errlen, "confirm: true");
 			goto out;
 		}
 		req->what = API_FLOOR_CONFIRM;
-	} else if (json_is_object(root) && json_object_size(root) == 1 && (v = json_object_get(root, "raise_all_by"))) {
+	} else if (json_object_size(root) == 1 && (v = json_object_get(root, "raise_all_by"))) {
 		if (!counter_value(v, &req->n)) {
 			snprintf(err, errlen, "raise_all_by: 1 to 1099511627775");
 			goto out;
 		}
 		req->what = API_FLOOR_ALL;
-	} else if (json_is_object(root) && json_object_size(root) == 3 && (iccid = json_object_get(root, "iccid")) &&
+	} else if (json_object_size(root) == 3 && (iccid = json_object_get(root, "iccid")) &&
 		   (kvn = json_object_get(root, "kvn")) && (v = json_object_get(root, "floor"))) {
 		if (!json_is_string(iccid) || json_string_length(iccid) > 20 ||
 		    !ident_digits(json_string_value(iccid), 18, 20)) {

@@ -1,34 +1,6 @@
 # Shell functions for simpki-otad tests (sourced; the caller sets otad, dir and has fail): talk to its VTY and CTRL,
 # start it from a directory of its own and wait for its VTY.
 
-# vty COMMAND...: run the commands in the VTY (enable first, with OTAD_VTY_PASSWORD, by default the example
-# configuration's), print what it answered
-vty() {
-	python3 - "$@" <<'PY'
-import os, socket, sys
-s = socket.create_connection(("127.0.0.1", 4270), timeout=30)
-buf = b""
-def until_prompt():
-    global buf
-    while not any(buf.rstrip().endswith(p) for p in (b">", b"#", b"Password:")):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    out, buf = buf, b""
-    return out.decode(errors="replace")
-until_prompt()
-s.sendall(b"enable\r\n")
-if until_prompt().rstrip().endswith("Password:"):
-    s.sendall(os.environ.get("OTAD_VTY_PASSWORD", "simpki-otad-example").encode() + b"\r\n")
-    if not until_prompt().rstrip().endswith("#"):
-        sys.exit("vty: the enable password was refused")
-for c in sys.argv[1:]:
-    s.sendall(c.encode() + b"\r\n")
-    sys.stdout.write(until_prompt())
-PY
-}
-
 # ctrl VARIABLE: GET over CTRL (IPA framing), print the reply
 ctrl() {
 	python3 - "$1" <<'PY'
@@ -60,49 +32,18 @@ start_otad() {
 	done
 }
 
-# vty_import FILE [NAME]: import a vendor file through the VTY and wait (up to 600 s) until the import is over;
-# print 'show import N' as it ended
-vty_import() {
+# vty_py MODE ARG...: simpki-otad's VTY from Python, one client for every mode (enable first, with
+# OTAD_VTY_PASSWORD, by default the example configuration's):
+#   cmds COMMAND...   run the commands, print what the VTY answered
+#   import FILE [NAME]  import a vendor file and wait (up to 600 s) until the import is over; print 'show import N'
+#                     as it ended (a file of one piece is over when the command returns: its answer)
+#   watch FILE        import a vendor file and, until the import is over, ask 'show card' over and over (a lookup
+#                     in the database), timing each answer; print "name: value" lines: import_id, state, import_s
+#                     (from the command to the end state), max_answer_ms, answers, then the last 'show import N'
+vty_py() {
 	python3 - "$@" <<'PY'
 import os, re, socket, sys, time
-s = socket.create_connection(("127.0.0.1", 4270), timeout=60)
-buf = b""
-def cmd(c):
-    global buf
-    if c is not None:
-        s.sendall(c.encode() + b"\r\n")
-    while not any(buf.rstrip().endswith(p) for p in (b">", b"#", b"Password:")):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    out, buf = buf, b""
-    return out.decode(errors="replace")
-cmd(None)
-if cmd("enable").rstrip().endswith("Password:"):
-    cmd(os.environ.get("OTAD_VTY_PASSWORD", "simpki-otad-example"))
-out = cmd("import cards " + " ".join(sys.argv[1:]))
-m = re.search(r"import (\d+) started", out)
-if not m:
-    # a file of one piece is over when the command returns: its result is the answer
-    sys.stdout.write(out)
-    sys.exit(0 if re.search(r"import \d+ \(", out) else 1)
-t0 = time.time()
-while True:
-    out = cmd("show import " + m.group(1))
-    if re.search(r": (done|refused|aborted),", out) or time.time() - t0 > 600:
-        break
-    time.sleep(0.05)
-sys.stdout.write(out)
-PY
-}
-
-# vty_import_watch FILE: import a vendor file through the VTY and, until the import is over, ask the VTY
-# 'show card' over and over (a lookup in the database), timing each answer; print "name: value" lines: import_id,
-# state, import_s (from the command to the end state), max_answer_ms, answers, then the last 'show import N'
-vty_import_watch() {
-	python3 - "$1" <<'PY'
-import os, re, socket, sys, time
+mode, args = sys.argv[1], sys.argv[2:]
 s = socket.create_connection(("127.0.0.1", 4270), timeout=120)
 buf = b""
 def cmd(c):
@@ -118,21 +59,28 @@ def cmd(c):
     return out.decode(errors="replace")
 cmd(None)
 if cmd("enable").rstrip().endswith("Password:"):
-    cmd(os.environ.get("OTAD_VTY_PASSWORD", "simpki-otad-example"))
+    if not cmd(os.environ.get("OTAD_VTY_PASSWORD", "simpki-otad-example")).rstrip().endswith("#"):
+        sys.exit("vty: the enable password was refused")
+if mode == "cmds":
+    for c in args:
+        sys.stdout.write(cmd(c))
+    sys.exit(0)
 t0 = time.time()
-out = cmd("import cards " + sys.argv[1])
+out = cmd("import cards " + " ".join(args))
 m = re.search(r"import (\d+) started", out)
 if not m:
-    print("state: not-started")
+    if mode == "watch":
+        print("state: not-started")
     sys.stdout.write(out)
-    sys.exit(1)
+    sys.exit(0 if mode == "import" and re.search(r"import \d+ \(", out) else 1)
 worst, answers, last, state = 0.0, 0, 0.0, "receiving"
 while True:
-    a = time.time()
-    cmd("show card 8984999999999999990")
-    worst = max(worst, time.time() - a)
-    answers += 1
-    if time.time() - last > 0.2:
+    if mode == "watch":
+        a = time.time()
+        cmd("show card 8984999999999999990")
+        worst = max(worst, time.time() - a)
+        answers += 1
+    if time.time() - last > (0.2 if mode == "watch" else 0.05):
         last = time.time()
         out = cmd("show import " + m.group(1))
         st = re.search(r": (done|refused|aborted),", out)
@@ -140,7 +88,24 @@ while True:
             state = st.group(1) if st else "timeout"
             break
     time.sleep(0.005)
-print("import_id: %s\nstate: %s\nimport_s: %.1f\nmax_answer_ms: %.0f\nanswers: %d" % (m.group(1), state, time.time() - t0, worst * 1000, answers))
+if mode == "watch":
+    print("import_id: %s\nstate: %s\nimport_s: %.1f\nmax_answer_ms: %.0f\nanswers: %d"
+          % (m.group(1), state, time.time() - t0, worst * 1000, answers))
 sys.stdout.write(out)
 PY
+}
+
+# vty COMMAND...: run the commands in the VTY, print what it answered
+vty() {
+	vty_py cmds "$@"
+}
+
+# vty_import FILE [NAME]: import through the VTY until the import is over (vty_py import)
+vty_import() {
+	vty_py import "$@"
+}
+
+# vty_import_watch FILE: import through the VTY, timing the VTY's answers meanwhile (vty_py watch)
+vty_import_watch() {
+	vty_py watch "$1"
 }
