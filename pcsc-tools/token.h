@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "pkcs15.h"
+#include <simpki/pkcs15.h>
 #include "pki_client.h"
 
 struct token {

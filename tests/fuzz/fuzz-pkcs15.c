@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "pkcs15.h"
+#include <simpki/pkcs15.h>
 
 static void die(const char *what)
 {

@@ -9,7 +9,7 @@
 
 #include <simpki/hex.h>
 
-#include "pkcs15.h"
+#include <simpki/pkcs15.h>
 #include "unit.h"
 
 static const char odf_hex[] =

@@ -4,7 +4,7 @@
 
 #include <simpki/tlv.h>
 
-#include "pkcs15.h"
+#include <simpki/pkcs15.h>
 
 #define TAG_SEQ 0x30
 #define TAG_INT 0x02
