@@ -202,6 +202,32 @@ int rapdu_expanded_response(const struct rapdu_result *r, size_t n, uint8_t *out
 	return (int)pos;
 }
 
+int rapdu_expanded_results(const uint8_t *b, size_t len, struct rapdu_result *r, size_t max, size_t *n)
+{
+	struct tlv outer, t;
+	const uint8_t *p;
+	size_t left;
+
+	*n = 0;
+	if (!len || b[0] != TAG_RESPONSE || ber_tlv_parse(b, len, &outer) || outer.total != len)
+		return -EBADMSG;
+	for (p = outer.value, left = outer.len; left; p += t.total, left -= t.total) {
+		if (ber_tlv_parse(p, left, &t))
+			return -EBADMSG;
+		if (t.tag != TAG_RAPDU)
+			continue;
+		if (t.len < 2)
+			return -EBADMSG;
+		if (*n == max)
+			return -E2BIG;
+		r[*n].sw = (uint16_t)(t.value[t.len - 2] << 8 | t.value[t.len - 1]);
+		r[*n].data = t.value;
+		r[*n].len = t.len - 2;
+		(*n)++;
+	}
+	return 0;
+}
+
 int rapdu_response_decode(const uint8_t *b, size_t len, struct rapdu_summary *s)
 {
 	struct tlv outer, t;

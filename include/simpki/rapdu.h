@@ -57,5 +57,9 @@ struct rapdu_summary {
 	size_t last_len;
 };
 
+/*! Every R-APDU of an expanded (AB) response, in order: up to \a max into \a r (pointing into \a b), *n of them.
+ *  \returns 0; -EBADMSG (not one AB TLV spanning \a len, a malformed TLV, an R-APDU under 2 bytes); -E2BIG */
+int rapdu_expanded_results(const uint8_t *b, size_t len, struct rapdu_result *r, size_t max, size_t *n);
+
 /*! Read a compact or an expanded (AB) response. \returns 0; -EBADMSG */
 int rapdu_response_decode(const uint8_t *b, size_t len, struct rapdu_summary *s);

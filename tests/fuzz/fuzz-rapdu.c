@@ -56,6 +56,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (cmds[i].lc && memcmp(back[i].data, cmds[i].data, cmds[i].lc)))
 				die("an expanded script's commands change on encoding again");
 	}
+	{
+		struct rapdu_result all[8];
+		size_t k;
+
+		if (!rapdu_expanded_results(data, size, all, 8, &k))
+			for (size_t i = 0; i < k; i++)
+				if (all[i].data < data || all[i].data + all[i].len + 2 > data + size)
+					die("an R-APDU outside the input");
+	}
 	if (!rapdu_response_decode(data, size, &s) && s.last_len &&
 	    (s.last_data < data || s.last_data + s.last_len > data + size))
 		die("response data outside the input");

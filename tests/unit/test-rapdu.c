@@ -223,6 +223,22 @@ static void test_responses(void **state)
 	assert_int_equal(s.last_len, 3);
 	assert_memory_equal(s.last_data, "\x01\x02\x03", 3);
 	assert_int_equal(rapdu_expanded_response(r, 2, b, 10), -E2BIG);
+	{
+		struct rapdu_result all[2];
+		size_t k;
+
+		assert_int_equal(rapdu_expanded_results(b, (size_t)len, all, 2, &k), 0);
+		assert_int_equal(k, 2);
+		assert_int_equal(all[0].sw, 0x9000);
+		assert_int_equal(all[0].len, 0);
+		assert_int_equal(all[1].len, 3);
+		assert_memory_equal(all[1].data, "\x01\x02\x03", 3);
+		assert_int_equal(rapdu_expanded_results(b, (size_t)len, all, 1, &k), -E2BIG);
+		assert_int_equal(rapdu_expanded_results(b, (size_t)len - 1, all, 2, &k), -EBADMSG);
+		assert_int_equal(rapdu_expanded_results((const uint8_t *)"\xab\x06\x80\x01\x01\x23\x01\x90", 8, all, 2, &k),
+				 -EBADMSG);
+		assert_int_equal(rapdu_expanded_results((const uint8_t *)"\x01\x90\x00", 3, all, 2, &k), -EBADMSG);
+	}
 
 	/* a lone count of zero: nothing ran */
 	assert_int_equal(rapdu_response_decode((const uint8_t *)"\x00", 1, &s), 0);
