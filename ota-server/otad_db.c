@@ -86,7 +86,17 @@ static const char *const migrations[] = {
 	("ALTER TABLE jobs ADD COLUMN mode TEXT NOT NULL DEFAULT 'store';"),
 	/* to version 8: streamed imports */
 	MIGRATION_IMPORTS,
+	/* to version 9: a job's whole script response; certificate enrolments over the air */
+	("ALTER TABLE jobs ADD COLUMN por_response BLOB;"
+	 "CREATE TABLE enrolments (id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid),"
+	 " key_id INTEGER NOT NULL, profile TEXT NOT NULL, holder TEXT, state TEXT NOT NULL, job INTEGER,"
+	 " subject BLOB, p15_id BLOB, cert_fid INTEGER, cdf_used INTEGER, csr BLOB, certificate BLOB, serial TEXT,"
+	 " tries INTEGER NOT NULL DEFAULT 0, error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	 "CREATE INDEX enrolments_iccid ON enrolments (iccid, id);"
+	 "CREATE INDEX enrolments_active ON enrolments (state) WHERE state NOT IN ('done', 'failed');"
+	 "CREATE INDEX enrolments_job ON enrolments (job);"),
 };
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == OTAD_DB_VERSION, "one migration per schema version");
 
 static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
 {
@@ -1125,7 +1135,7 @@ int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *d
 	if (sqlite3_prepare_v2(db->db,
 			       "UPDATE jobs SET state = ?, counter = ?, attempts = ?, deadline = ?, updated_at = ?,"
 			       " por_status = ?, por_commands = ?, por_last_sw = ?, por_last_data = ?, error = ?,"
-			       " counters = ?, por_authenticated = ? WHERE id = ?",
+			       " counters = ?, por_authenticated = ?, por_response = ? WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->db, "INSERT INTO job_events (job, at, state, detail) VALUES (?, ?, ?, ?)", -1, &ev,
 			       NULL) != SQLITE_OK)
@@ -1153,7 +1163,9 @@ int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *d
 	sqlite3_bind_text(st, 11, counters, -1, SQLITE_STATIC);
 	if (j->por_authenticated >= 0)
 		sqlite3_bind_int(st, 12, j->por_authenticated);
-	sqlite3_bind_int64(st, 13, j->id);
+	if (j->por_response_len)
+		sqlite3_bind_blob(st, 13, j->por_response, (int)j->por_response_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, j->id);
 	sqlite3_bind_int64(ev, 1, j->id);
 	sqlite3_bind_int64(ev, 2, j->updated_ms);
 	sqlite3_bind_text(ev, 3, otad_job_state_names[j->state], -1, SQLITE_STATIC);
@@ -1171,7 +1183,7 @@ out:
 #define JOB_SELECT                                                                                         \
 	"SELECT id, iccid, msisdn, tar, spi, kvn, script, state, counter, attempts, deadline, created_at," \
 	" updated_at, por_status, por_commands, por_last_sw, por_last_data, error, idempotent, counters,"  \
-	" por_authenticated, mode FROM jobs "
+	" por_authenticated, mode, por_response FROM jobs "
 
 static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 {
@@ -1213,6 +1225,11 @@ static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 	t = (const char *)sqlite3_column_text(st, 21);
 	j->mode = t && !strcmp(t, otad_job_mode_names[OTAD_JOB_MODE_FORWARD]) ? OTAD_JOB_MODE_FORWARD :
 										OTAD_JOB_MODE_STORE;
+	j->por_response_len = (size_t)sqlite3_column_bytes(st, 22);
+	if (j->por_response_len > sizeof(j->por_response))
+		j->por_response_len = 0;
+	if (j->por_response_len)
+		memcpy(j->por_response, sqlite3_column_blob(st, 22), j->por_response_len);
 }
 
 int otad_db_job_get(struct otad_db *db, int64_t id, struct otad_job_row *job)

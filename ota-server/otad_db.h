@@ -71,6 +71,17 @@
  *   worthless until published); publishing is one small transaction with synchronous FULL. A batch still
  *   'importing' when the database is opened (the daemon stopped mid-import) is deleted and its import marked
  *   aborted.
+ * Version 9 (certificates over the air):
+ *   jobs gains por_response BLOB (the PoR's whole script response, every R-APDU; NULL: none), so a flow that reads
+ *        several files in one packet finds them all.
+ *   enrolments(id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid), key_id INTEGER NOT NULL (the
+ *        SIM's key reference), profile TEXT NOT NULL, holder TEXT, state TEXT NOT NULL (enrol_state_names: read,
+ *        cmp, load, verify, done, failed), job INTEGER (the OTA job of the current step; NULL in cmp and after),
+ *        subject BLOB (the DER Name sent to the SIM), p15_id BLOB (the key's PKCS#15 iD), cert_fid INTEGER,
+ *        cdf_used INTEGER (where the CDF entry goes), csr BLOB (the SIM's request), certificate BLOB (DER, once
+ *        the CA issued it), serial TEXT (hex), tries INTEGER, error TEXT (why it failed), created_at, updated_at
+ *        INTEGER NOT NULL (Unix ms)). A step's result and the next state are written in one statement before the
+ *        next step starts, so a restart resumes each enrolment at its stored step (enrol.h).
  */
 #pragma once
 #include <stdbool.h>
@@ -80,8 +91,9 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 8
+#define OTAD_DB_VERSION 9
 #define OTAD_JOB_SCRIPT_MAX 2048
+#define OTAD_POR_RESPONSE_MAX 4096 /* a PoR's script response, at most (a reassembled packet is at most 4096) */
 #define OTAD_IMPORT_REJECTS_KEPT 1000
 
 struct otad_db;
@@ -353,6 +365,8 @@ struct otad_job_row {
 	uint16_t por_last_sw;
 	uint8_t por_last_data[256];
 	size_t por_last_len;
+	uint8_t por_response[OTAD_POR_RESPONSE_MAX]; /* the PoR's whole script response (every R-APDU) */
+	size_t por_response_len;		     /* 0: none */
 	char error[128];
 };
 

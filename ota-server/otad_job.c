@@ -56,6 +56,8 @@ struct parts {
 };
 static LLIST_HEAD(waiting_parts);
 
+void (*otad_job_final_cb)(const struct otad_job_row *row);
+
 static void ctr(unsigned idx)
 {
 	rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, idx));
@@ -82,6 +84,8 @@ static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t time
 		 detail);
 	if (otad_job_state_final(s)) {
 		osmo_fsm_inst_state_chg(job->fi, s, 0, 0);
+		if (otad_job_final_cb)
+			otad_job_final_cb(&job->row);
 		osmo_fsm_inst_term(job->fi, OSMO_FSM_TERM_REGULAR, NULL);
 		return;
 	}
@@ -234,6 +238,11 @@ static void got_por(struct otad_job *job, const struct otad_job_por *p)
 	if (p->has_response && p->s.last_len && p->s.last_len <= sizeof(job->row.por_last_data)) {
 		memcpy(job->row.por_last_data, p->s.last_data, p->s.last_len);
 		job->row.por_last_len = p->s.last_len;
+	}
+	job->row.por_response_len = 0;
+	if (p->has_response && p->data_len <= sizeof(job->row.por_response)) {
+		memcpy(job->row.por_response, p->data, p->data_len);
+		job->row.por_response_len = p->data_len;
 	}
 	if (p->status)
 		snprintf(job->row.error, sizeof(job->row.error), "the card answered %02x (%s)%s", p->status,
@@ -720,6 +729,8 @@ static int por_of(struct otad_job *job, const uint8_t *ud, size_t len, struct ot
 		return 0;
 	p->authenticated = true;
 	p->has_response = rsp.data_len && !rapdu_response_decode(rsp.data, rsp.data_len, &p->s);
+	p->data = rsp.data;
+	p->data_len = rsp.data_len;
 	return 1;
 }
 

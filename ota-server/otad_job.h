@@ -87,7 +87,13 @@ struct otad_job_por {
 	uint64_t cntr;
 	bool has_response;
 	struct rapdu_summary s;
+	const uint8_t *data; /* the whole script response (valid during the event), data_len bytes */
+	size_t data_len;
 };
+
+/*! Called once each time a job enters a final state, after the state is stored (also a late PoR's por-ok after
+ *  unknown or timed-out): the flows built on jobs (enrol.h) chain their next step from it. NULL: nobody. */
+extern void (*otad_job_final_cb)(const struct otad_job_row *row);
 
 /*! Create a job for card \a iccid: \a script is a compact remote APDU script (TS 102 226), \a len bytes;
  *  \a idempotent: running it twice does no harm; \a opts: its delivery mode, SPI and KVN (NULL, or a field 0:
