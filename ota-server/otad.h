@@ -17,6 +17,7 @@ enum otad_log_cat {
 	DSMPP, /* the SMSC connection */
 	DJOB,  /* OTA jobs */
 	DAPI,  /* the operator API */
+	DCERT, /* certificate enrolments over the air */
 };
 extern const struct log_info otad_log_info; /* otad_log.c */
 
@@ -34,6 +35,8 @@ enum otad_ctr {
 	OTAD_CTR_DELIVER_BAD,
 	OTAD_CTR_SMPP_RESP_TIMEOUTS,
 	OTAD_CTR_API_LIMITED,
+	OTAD_CTR_CERT_LOADED,
+	OTAD_CTR_CERT_FAILED,
 };
 extern const struct rate_ctr_group_desc otad_ctrg_desc; /* otad_log.c: the counters above */
 

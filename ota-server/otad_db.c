@@ -18,12 +18,7 @@
 #include <simpki/hex.h>
 
 #include "otad_db.h"
-
-struct otad_db {
-	sqlite3 *db;
-	uint8_t mk[KEYSTORE_KEY_LEN];
-	struct otad_db_stage *stage; /* the import running, if any (one at a time) */
-};
+#include "otad_db_int.h"
 
 /* Version 5 (otad_db.h): imports staged under a batch that stays invisible until it is published. */
 #define MIGRATION_IMPORTS                                                                                          \

@@ -427,3 +427,56 @@ int otad_db_tokens_list(struct otad_db *db, bool revoked_too, void (*cb)(const s
 			void *priv);
 /*! \returns 0; -ENOENT (no valid token of that name); -EIO */
 int otad_db_token_revoke(struct otad_db *db, const char *name);
+
+/* ---- certificate enrolments over the air (enrol.h): one row per request, its step stored before each next one ---- */
+
+enum otad_enrol_state {
+	OTAD_ENROL_READ,   /* the read job: the card's PKCS#15 objects and the SIM's certificate request */
+	OTAD_ENROL_CMP,	   /* the request is with the CA (CMP p10cr through the RA) */
+	OTAD_ENROL_LOAD,   /* the load job: the certificate file and its CDF entry */
+	OTAD_ENROL_VERIFY, /* the verify job: the certificate read back from the SIM */
+	OTAD_ENROL_DONE,   /* over: the SIM holds the certificate, read back equal */
+	OTAD_ENROL_FAILED, /* over: error says why */
+	OTAD_ENROL_N_STATES,
+};
+extern const char *const otad_enrol_state_names[OTAD_ENROL_N_STATES];
+
+#define OTAD_ENROL_SUBJECT_MAX 512
+#define OTAD_ENROL_CSR_MAX 2048
+#define OTAD_ENROL_CERT_MAX 2048
+
+struct otad_enrol_row {
+	int64_t id;
+	char iccid[21];
+	uint8_t key_id;	  /* the SIM's key reference, 0..15 */
+	char profile[65]; /* the CA's certificate profile */
+	char holder[65];  /* the holder's id ("" when the card has none) */
+	enum otad_enrol_state state;
+	int64_t job; /* the current step's OTA job; 0: none */
+	uint8_t subject[OTAD_ENROL_SUBJECT_MAX];
+	size_t subject_len;
+	uint8_t p15_id[32];
+	size_t p15_id_len;
+	uint16_t cert_fid;
+	uint32_t cdf_used;
+	uint8_t csr[OTAD_ENROL_CSR_MAX];
+	size_t csr_len;
+	uint8_t cert[OTAD_ENROL_CERT_MAX];
+	size_t cert_len;
+	char serial[41]; /* hex; "" until issued */
+	unsigned tries;	 /* CMP requests sent */
+	char error[192];
+	int64_t created_ms, updated_ms;
+};
+
+/*! Store a new enrolment (its id is set). \returns 0; -EIO */
+int otad_db_enrol_insert(struct otad_db *db, struct otad_enrol_row *e);
+/*! Store every field of \a e. \returns 0; -ENOENT; -EIO */
+int otad_db_enrol_update(struct otad_db *db, struct otad_enrol_row *e);
+/*! \returns 0; -ENOENT; -EIO */
+int otad_db_enrol_get(struct otad_db *db, int64_t id, struct otad_enrol_row *e);
+/*! Call \a cb for every enrolment not over, oldest first. \returns 0; -EIO */
+int otad_db_enrols_active(struct otad_db *db, void (*cb)(const struct otad_enrol_row *e, void *priv), void *priv);
+/*! Call \a cb for \a iccid's enrolments, newest first, at most \a max. \returns how many; -EIO */
+int otad_db_enrols_of_card(struct otad_db *db, const char *iccid, unsigned max,
+			   void (*cb)(const struct otad_enrol_row *e, void *priv), void *priv);

@@ -14,6 +14,7 @@ static const struct log_info_cat log_cats[] = {
 	[DSMPP] = { .name = "DSMPP", .description = "The SMSC connection", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DJOB] = { .name = "DJOB", .description = "OTA jobs", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DAPI] = { .name = "DAPI", .description = "The operator API", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DCERT] = { .name = "DCERT", .description = "Certificate enrolments", .enabled = 1, .loglevel = LOGL_NOTICE },
 };
 
 const struct log_info otad_log_info = { .cat = log_cats, .num_cat = ARRAY_SIZE(log_cats) };
@@ -32,6 +33,8 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[OTAD_CTR_DELIVER_BAD] = { "smpp:deliver_bad", "deliver_sm that are no secured packet" },
 	[OTAD_CTR_SMPP_RESP_TIMEOUTS] = { "smpp:resp_timeouts", "submit_sm left unanswered, sent again" },
 	[OTAD_CTR_API_LIMITED] = { "api:rate_limited", "API requests refused with 429 (per token or client address)" },
+	[OTAD_CTR_CERT_LOADED] = { "cert:loaded", "Certificates issued, loaded on their SIM and read back equal" },
+	[OTAD_CTR_CERT_FAILED] = { "cert:failed", "Certificate enrolments that failed" },
 };
 
 const struct rate_ctr_group_desc otad_ctrg_desc = {

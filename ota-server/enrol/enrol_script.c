@@ -9,6 +9,10 @@
 
 #include "enrol_script.h"
 
+#ifndef PKI_INS_BUILD_CSR /* until the applet branch is merged */
+#define PKI_INS_BUILD_CSR 0x4c
+#endif
+
 #define N_READ 8 /* the read script's commands */
 
 static const uint8_t pki_aid[] = { PKI_AID_BYTES };
@@ -54,7 +58,7 @@ int enrol_script_read(uint8_t key_ref, const uint8_t *subject, size_t subject_le
 	c[2] = cmd(PKI_INS_READ_BINARY, 0, 0, NULL, 0, 256);
 	c[3] = select_fid(cdf);
 	c[4] = cmd(PKI_INS_READ_BINARY, 0, 0, NULL, 0, 256);
-	c[5] = cmd(PKI_INS_CERT_REQUEST, 0x00, key_ref, subject, subject_len, 256);
+	c[5] = cmd(PKI_INS_BUILD_CSR, 0x00, key_ref, subject, subject_len, 256);
 	c[5].extended = true; /* the request (up to ~1,100 bytes for RSA-2048) comes back in one answer */
 	c[5].ne = 4096;
 	return encode(c, 6, out, max);
@@ -64,6 +68,20 @@ int enrol_script_read(uint8_t key_ref, const uint8_t *subject, size_t subject_le
 static uint16_t path_fid(const struct p15_path *p)
 {
 	return p->len >= 2 ? (uint16_t)(p->b[p->len - 2] << 8 | p->b[p->len - 1]) : 0;
+}
+
+/* Whether a directory file's first bytes hold all its entries: zero padding after them up to the end of what was
+ * read (an entry cut by the read, or none padding at all, means there is more: never guess where it ends). */
+static bool all_read(const uint8_t *b, size_t len)
+{
+	size_t used = p15_used(b, len);
+
+	if (used >= len)
+		return false;
+	for (size_t i = used; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
 }
 
 int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_ref, struct enrol_view *v, char *why, size_t whylen)
@@ -90,7 +108,7 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_ref, struct enr
 		return -EBADMSG;
 	}
 	/* the PrKDF: the key with this reference */
-	if (p15_used(r[2].data, r[2].len) >= 256 || p15_used(r[4].data, r[4].len) >= 256) {
+	if (!all_read(r[2].data, r[2].len) || !all_read(r[4].data, r[4].len)) {
 		snprintf(why, whylen, "the card's PrKDF or CDF holds more than 256 bytes of entries");
 		return -EFBIG;
 	}

@@ -1,0 +1,66 @@
+/* Certificate enrolment over the air: one certificate for one key a SIM holds, end to end. One osmo_fsm per
+ * enrolment; the state table in enrol.c is this spec, and each state is stored (otad_db.h, enrolments) before the
+ * step it names starts, so a restart resumes every enrolment at its stored step.
+ *
+ *   state   its step                                          events          may go to
+ *   read    an OTA job (reads only: it may be sent again):     JOB_DONE        cmp, failed
+ *           the key's PKCS#15 entry, the CDF, and the SIM's
+ *           own PKCS#10 request for the key and the holder's
+ *           subject (enrol_script.h)
+ *   cmp     the request to the CA: CMP p10cr through the RA   CMP_DONE        load, failed
+ *           (ra_cmp.h), with the profile
+ *   load    an OTA job (writes: sent at most once): the       JOB_DONE        verify, failed
+ *           certificate file and its CDF entry
+ *   verify  an OTA job (reads): the certificate read back     JOB_DONE        done, failed
+ *   done    over: the SIM holds the certificate, equal to the one issued
+ *   failed  over: the reason is stored in words
+ *
+ * A load job whose outcome is unknown (no PoR in time) goes to verify: the read-back says whether the certificate
+ * is on the SIM. A read job that ends in a refusal of the request command (the key has a certificate on the card
+ * already, 6985) fails with that reason; the SIM never signs a request for a certified key over the air.
+ * Restart: read, load and verify look at their job's stored state (a job that ended while the daemon was down is
+ * taken as it ended); cmp asks the CA again (RFC 4210's certConf: a certificate the RA never confirmed is one the
+ * CA may drop).
+ */
+#pragma once
+#include <stdint.h>
+
+#include "otad_db.h"
+
+struct ra_cmp;
+
+/* The applet's TAR (its manifest's default, 504B49) and the label of the certificate objects written. */
+struct otad_enrol_cfg {
+	uint8_t tar[3];
+	char organisation[65]; /* O of the subjects (the programme's organisation), "" for none */
+};
+extern struct otad_enrol_cfg otad_enrol_cfg;
+
+/* What a subject is built from (UTF-8 strings; NULL or "" leaves the attribute out). */
+struct enrol_subject {
+	const char *cn;		   /* the holder's full name */
+	const char *serial_number; /* the holder's identity number */
+	const char *o, *ou, *st;   /* organisation, organisational unit, province */
+	const char *c;		   /* country, two letters */
+};
+/*! The DER Name of \a s: C, ST, O, OU, CN, serialNumber, as UTF8String (C and serialNumber PrintableString).
+ *  \returns its length; -EINVAL (no CN, a value OpenSSL refuses); -E2BIG */
+int enrol_subject_der(const struct enrol_subject *s, uint8_t *out, size_t max);
+
+/*! Make the module run: \a ra is the CA's client (may be NULL: enrolments then fail in cmp, saying so). */
+void otad_enrol_init(struct ra_cmp *ra);
+/*! Start an enrolment of key \a key_id of card \a iccid under \a profile with subject \a subject (DER Name) for
+ *  holder \a holder (may be ""). \returns 0 with *id; -ENOENT (no card), -EPERM (card not active), -EINVAL
+ *  (a bad key id, profile or subject), -EBUSY (an enrolment of that key is under way), -ESTALE, -EIO, as
+ *  otad_job_create(); \a err says why */
+int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder,
+		     const uint8_t *subject, size_t subject_len, int64_t *id, char *err, size_t errlen);
+/*! Resume every enrolment not over (after otad_job_resume_all()). \returns how many; -EIO */
+int otad_enrol_resume_all(void);
+/*! Enrolments in memory. */
+unsigned otad_enrol_active(void);
+/*! Free every enrolment in memory, leaving each as stored. */
+void otad_enrol_stop_all(void);
+
+/* For tests: the FSM. */
+extern struct osmo_fsm otad_enrol_fsm;
