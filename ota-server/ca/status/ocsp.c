@@ -9,8 +9,11 @@
  *
  * The cache holds whole DER responses to single, nonce-less requests for certificates we issued (good or revoked,
  * never unknown: a serial unknown now may be issued a minute later), keyed by the CertID's DER as the request had it
- * (so the hash algorithm, with or without NULL parameters, and the issuer are part of the key). An entry serves
- * while thisUpdate <= now < nextUpdate - refresh_s; a full cache drops its oldest entry. Lookup is a linear scan:
+ * (so the hash algorithm, with or without NULL parameters, and the issuer are part of the key), with the state they
+ * say. The lookup still runs for every request, and an entry serves only while the records give the same state
+ * and thisUpdate <= now < nextUpdate - refresh_s: what the cache saves is the signature, and a revocation the
+ * daemon forgot to tell the cache about (another process writing the records) is still answered right. A full
+ * cache drops its oldest entry. Lookup is a linear scan:
  * the cache is for the hot set (hundreds to a few thousand certificates), not the whole CA. */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,6 +36,7 @@ struct cache_entry {
 	size_t id_len;		    /* 0: a free slot */
 	uint8_t serial[CA_SERIAL_MAX];
 	size_t serial_len;
+	struct ca_cert_state st; /* what the response says */
 	int64_t this_update;
 	int64_t next_update;
 	uint64_t age; /* insertion order: the smallest is the oldest */
@@ -101,7 +105,8 @@ static struct cache_entry *cache_find(struct ca_ocsp_cache *c, const uint8_t *id
 
 /* Keep a copy of der for this CertID, in its old slot, a free one or the oldest's. */
 static void cache_put(struct ca_ocsp_cache *c, const uint8_t *id, size_t id_len, const uint8_t *serial,
-		      size_t serial_len, int64_t this_update, int64_t next_update, const uint8_t *der, size_t len)
+		      size_t serial_len, const struct ca_cert_state *st, int64_t this_update, int64_t next_update,
+		      const uint8_t *der, size_t len)
 {
 	struct cache_entry *e = cache_find(c, id, id_len);
 	uint8_t *copy = OPENSSL_memdup(der, len);
@@ -122,6 +127,7 @@ static void cache_put(struct ca_ocsp_cache *c, const uint8_t *id, size_t id_len,
 	e->id_len = id_len;
 	memcpy(e->serial, serial, serial_len);
 	e->serial_len = serial_len;
+	e->st = *st;
 	e->this_update = this_update;
 	e->next_update = next_update;
 	e->age = c->ticks++;
@@ -333,6 +339,12 @@ static int answer_one(const struct ca_status_signer *s, struct issuer_ids *ids, 
 	return 0;
 }
 
+static bool same_state(const struct ca_cert_state *a, const struct ca_cert_state *b)
+{
+	return a->status == b->status &&
+	       (a->status != CA_CERT_REVOKED || (a->revoked_at == b->revoked_at && a->reason == b->reason));
+}
+
 static int add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid, const struct one_answer *a, ASN1_TIME *this_upd,
 		      ASN1_TIME *next_upd)
 {
@@ -400,7 +412,8 @@ static int answer(const struct ca_status_signer *s, const struct ca_ocsp_params 
 			else {
 				struct cache_entry *e = cache_find(p->cache, id, (size_t)id_len);
 
-				if (e && e->this_update <= p->now && p->now < e->next_update - (int64_t)refresh) {
+				if (e && same_state(&e->st, &a.st) && e->this_update <= p->now &&
+				    p->now < e->next_update - (int64_t)refresh) {
 					rc = -ENOMEM;
 					if (!(*der = OPENSSL_memdup(e->der, e->len)))
 						goto out;
@@ -422,8 +435,8 @@ static int answer(const struct ca_status_signer *s, const struct ca_ocsp_params 
 	if ((rc = response_der(resp, der, len)))
 		goto out;
 	if (cacheable)
-		cache_put(p->cache, id, (size_t)id_len, a.serial, (size_t)a.serial_len, p->now, p->now + validity, *der,
-			  *len);
+		cache_put(p->cache, id, (size_t)id_len, a.serial, (size_t)a.serial_len, &a.st, p->now,
+			  p->now + validity, *der, *len);
 out:
 	OCSP_RESPONSE_free(resp);
 	OCSP_BASICRESP_free(bs);
