@@ -116,6 +116,8 @@ struct ca_ocsp_params {
  *  A request with several single requests, or with a nonce, is never answered from the cache. Requests whose
  *  signature is present are answered without checking it (RFC 6960 §4.1.2 lets a responder ignore it).
  *  \returns 0 with *der (OPENSSL_free) and *len, the HTTP body to send with 200 and application/ocsp-response;
- *  -ENOMEM when not even an error response could be made; -EINVAL for a NULL argument (a bug of the caller). */
+ *  -ENOMEM when not even an error response could be made; -EINVAL for a NULL argument (a bug of the caller).
+ *  OpenSSL's error queue: a malformed request leaves nothing on it; an internalError leaves OpenSSL's reason there
+ *  for the caller to log (ERR_print_errors) or clear. */
 int ca_ocsp_answer(const struct ca_status_signer *s, const struct ca_ocsp_params *p, const uint8_t *req, size_t len,
 		   ca_status_lookup_fn lookup, void *priv, uint8_t **der, size_t *out_len);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
@@ -458,13 +459,17 @@ int ca_ocsp_answer(const struct ca_status_signer *s, const struct ca_ocsp_params
 		return -EINVAL;
 	if (!req || !len || len > CA_OCSP_REQ_MAX)
 		return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, der, out_len);
+	/* A request that does not parse is the client's problem, answered: its errors leave OpenSSL's queue. */
+	ERR_set_mark();
 	r = d2i_OCSP_REQUEST(NULL, &q, (long)len);
 	n = r ? OCSP_request_onereq_count(r) : 0;
 	nonce = r ? check_nonce(r) : -EINVAL;
 	if (!r || q != req + len || n < 1 || n > CA_OCSP_MAX_IDS || nonce < 0) {
 		OCSP_REQUEST_free(r);
+		ERR_pop_to_mark();
 		return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, der, out_len);
 	}
+	ERR_clear_last_mark();
 	rc = answer(s, p, r, nonce == 1, lookup, priv, der, out_len);
 	OCSP_REQUEST_free(r);
 	/* Whatever failed on our side (the records, the key, OpenSSL) is internalError; only a failure to say even
