@@ -104,6 +104,38 @@ static struct cache_entry *cache_find(struct ca_ocsp_cache *c, const uint8_t *id
 	return NULL;
 }
 
+/* The cache's key for cid: its DER, into id. \returns its length, 0 when it does not fit. */
+static size_t cache_key(OCSP_CERTID *cid, uint8_t id[CERTID_DER_MAX])
+{
+	int n = i2d_OCSP_CERTID(cid, NULL);
+
+	if (n <= 0 || n > CERTID_DER_MAX || i2d_OCSP_CERTID(cid, &id) != n)
+		return 0;
+	return (size_t)n;
+}
+
+static bool same_state(const struct ca_cert_state *a, const struct ca_cert_state *b)
+{
+	return a->status == b->status &&
+	       (a->status != CA_CERT_REVOKED || (a->revoked_at == b->revoked_at && a->reason == b->reason));
+}
+
+/* A cached answer for this CertID saying state st, with thisUpdate <= now < nextUpdate - refresh: a copy in *der.
+ * \returns 1 (a hit), 0 (none), -ENOMEM. */
+static int cache_get(struct ca_ocsp_cache *c, const uint8_t *id, size_t id_len, const struct ca_cert_state *st,
+		     int64_t now, uint32_t refresh, uint8_t **der, size_t *len)
+{
+	struct cache_entry *e = cache_find(c, id, id_len);
+
+	if (!e || !same_state(&e->st, st) || now < e->this_update || now >= e->next_update - (int64_t)refresh)
+		return 0;
+	*der = OPENSSL_memdup(e->der, e->len);
+	if (!*der)
+		return -ENOMEM;
+	*len = e->len;
+	return 1;
+}
+
 /* Keep a copy of der for this CertID, in its old slot, a free one or the oldest's. */
 static void cache_put(struct ca_ocsp_cache *c, const uint8_t *id, size_t id_len, const uint8_t *serial,
 		      size_t serial_len, const struct ca_cert_state *st, int64_t this_update, int64_t next_update,
@@ -340,12 +372,6 @@ static int answer_one(const struct ca_status_signer *s, struct issuer_ids *ids, 
 	return 0;
 }
 
-static bool same_state(const struct ca_cert_state *a, const struct ca_cert_state *b)
-{
-	return a->status == b->status &&
-	       (a->status != CA_CERT_REVOKED || (a->revoked_at == b->revoked_at && a->reason == b->reason));
-}
-
 static int add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid, const struct one_answer *a, ASN1_TIME *this_upd,
 		      ASN1_TIME *next_upd)
 {
@@ -393,9 +419,9 @@ static int answer(const struct ca_status_signer *s, const struct ca_ocsp_params 
 	ASN1_TIME *this_upd = ASN1_TIME_set(NULL, (time_t)p->now);
 	ASN1_TIME *next_upd = ASN1_TIME_set(NULL, (time_t)(p->now + validity));
 	OCSP_RESPONSE *resp = NULL;
-	uint8_t id[CERTID_DER_MAX], *idp = id;
+	uint8_t id[CERTID_DER_MAX];
+	size_t id_len = 0;
 	struct one_answer a;
-	int id_len = -1;
 
 	if (!bs || !this_upd || !next_upd)
 		goto out;
@@ -405,24 +431,12 @@ static int answer(const struct ca_status_signer *s, const struct ca_ocsp_params 
 		if ((rc = answer_one(s, &ids, cid, lookup, priv, &a)))
 			goto out;
 		if (cacheable) {
-			id_len = i2d_OCSP_CERTID(cid, NULL);
-			if (id_len <= 0 || id_len > (int)sizeof(id) || i2d_OCSP_CERTID(cid, &idp) != id_len)
-				cacheable = false;
-			else if (a.st.status == CA_CERT_UNKNOWN)
-				cacheable = false;
-			else {
-				struct cache_entry *e = cache_find(p->cache, id, (size_t)id_len);
-
-				if (e && same_state(&e->st, &a.st) && e->this_update <= p->now &&
-				    p->now < e->next_update - (int64_t)refresh) {
-					rc = -ENOMEM;
-					if (!(*der = OPENSSL_memdup(e->der, e->len)))
-						goto out;
-					*len = e->len;
-					rc = 0;
-					goto out;
-				}
-			}
+			id_len = cache_key(cid, id);
+			cacheable = id_len && a.st.status != CA_CERT_UNKNOWN;
+		}
+		if (cacheable && (rc = cache_get(p->cache, id, id_len, &a.st, p->now, refresh, der, len))) {
+			rc = rc < 0 ? rc : 0;
+			goto out;
 		}
 		if ((rc = add_status(bs, cid, &a, this_upd, next_upd)))
 			goto out;
@@ -436,8 +450,8 @@ static int answer(const struct ca_status_signer *s, const struct ca_ocsp_params 
 	if ((rc = response_der(resp, der, len)))
 		goto out;
 	if (cacheable)
-		cache_put(p->cache, id, (size_t)id_len, a.serial, (size_t)a.serial_len, &a.st, p->now,
-			  p->now + validity, *der, *len);
+		cache_put(p->cache, id, id_len, a.serial, (size_t)a.serial_len, &a.st, p->now, p->now + validity, *der,
+			  *len);
 out:
 	OCSP_RESPONSE_free(resp);
 	OCSP_BASICRESP_free(bs);
