@@ -1,4 +1,5 @@
-/* Unit tests for ota-server/ca/status (ca_status.h), against a throwaway CA made in memory (tests/support/ca-fixture.h):
+/* Unit tests for ota-server/ca/status (ca_status.h), against a throwaway CA made in memory
+ * (tests/support/ca-fixture.h):
  * - ca_crl_build(): the entries with their reasons (none for -1 and 0), sorted; the signature verifies with the CA's
  *   key; cRLNumber, authorityKeyIdentifier (= the CA's SKI) and the critical issuingDistributionPoint; errors from
  *   the records (-EIO), bad parameters, bad serials and reasons, a key that is not the CA's (-EINVAL).
