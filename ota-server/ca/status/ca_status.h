@@ -56,7 +56,9 @@ struct ca_revoked {
 	int reason; /* -1: no reasonCode extension */
 };
 
-/*! Call \a cb for every revoked certificate not yet expired, in any order. \returns 0, or -EIO. */
+/*! Call \a cb for every revoked certificate not yet expired, in any order; stop when \a cb returns non-zero and
+ *  return that (ca_crl_build remembers its own error too, so an implementation that goes on is harmless).
+ *  \returns 0, or -EIO. */
 typedef int (*ca_revoked_each_fn)(int (*cb)(const struct ca_revoked *r, void *cb_priv), void *cb_priv, void *priv);
 
 struct ca_crl_params {
@@ -66,39 +68,56 @@ struct ca_crl_params {
 	const char *idp_url; /* issuingDistributionPoint / the URL it is published at (may be NULL) */
 };
 
-/*! Build and sign a CRL v2 (authorityKeyIdentifier, cRLNumber, reasonCode per entry) listing what \a each gives.
- *  The signer is \a s->ca with \a s->key (a delegated OCSP signer never signs CRLs). \returns 0 with *der (free with
- *  OPENSSL_free) and *len; -EIO (the records: *der unset), -EINVAL (params), -ENOMEM. */
+/*! Build and sign a CRL v2 (authorityKeyIdentifier, cRLNumber, reasonCode per entry) listing what \a each gives,
+ *  sorted by serial; with \a p->idp_url a critical issuingDistributionPoint whose fullName is that URI. A reason of
+ *  0 (unspecified) is written as no reasonCode (RFC 5280 §5.3.1). The signer is \a s->ca with \a s->key (a
+ *  delegated OCSP signer never signs CRLs; s->cert is not used). \returns 0 with *der (free with OPENSSL_free)
+ *  and *len; -EIO (the records, or the key failed to sign: *der unset), -EINVAL (params, a key that is not the CA's,
+ *  an entry whose serial is not minimal DER content octets of 1..CA_SERIAL_MAX bytes or whose reason is not a
+ *  CRLReason), -ENOMEM. */
 int ca_crl_build(const struct ca_status_signer *s, const struct ca_crl_params *p, ca_revoked_each_fn each, void *priv,
 		 uint8_t **der, size_t *len);
 
-/*! Decode an RFC 5019 / RFC 6960 GET path (the part after "/ocsp/": base64 of the DER request, percent-encoded,
- *  '+' '/' '=' possibly escaped) into DER. \returns 0 with *der (OPENSSL_free) and *len; -EINVAL when it is not
- *  base64 or decodes to more than CA_OCSP_REQ_MAX bytes. */
+/*! Decode an RFC 5019 / RFC 6960 GET path (the part after "/ocsp/", without any query: base64 of the DER request,
+ *  percent-encoded, '+' '/' '=' possibly escaped as %2B %2F %3D) into DER. The base64 is strict RFC 4648 §4:
+ *  padded, canonical (zero pad bits), no whitespace, no URL-safe alphabet. \returns 0 with *der (OPENSSL_free)
+ *  and *len (1..CA_OCSP_REQ_MAX); -EINVAL when it is empty, not base64, a bad escape, or decodes to more than
+ *  CA_OCSP_REQ_MAX bytes (checked before anything is allocated); -ENOMEM. */
 int ca_ocsp_get_decode(const char *path, uint8_t **der, size_t *len);
 
 /* Pre-signed responses for requests without a nonce (RFC 5019 §6: a relying party's cache and ours), one per
- * serial, kept until \a refresh_s before their nextUpdate and dropped when the serial's state changes. */
+ * serial and CertID hash algorithm, kept until \a refresh_s before their nextUpdate and dropped when the serial's
+ * state changes. The lookup still runs for every request and a response is reused only while the records give the
+ * state it says (the cache saves the signature, never serves a stale status); ca_ocsp_cache_forget() frees the
+ * entry early. At most max_entries responses (a full cache drops its oldest); finding one is a linear scan, so
+ * size it for the hot set (up to a few thousand). After changing the signer, forget everything. Not thread-safe:
+ * one cache per thread, or a lock around ca_ocsp_answer. */
 struct ca_ocsp_cache;
+/*! \returns a cache for \a max_entries (>= 1) responses, or NULL (no memory, or 0). */
 struct ca_ocsp_cache *ca_ocsp_cache_new(unsigned max_entries);
 void ca_ocsp_cache_free(struct ca_ocsp_cache *c);
 /*! Forget serial \a s (after a revocation), or everything (\a s NULL). */
 void ca_ocsp_cache_forget(struct ca_ocsp_cache *c, const uint8_t *s, size_t len);
 
 struct ca_ocsp_params {
-	int64_t now;
-	uint32_t validity_s;	/* nextUpdate = thisUpdate + validity_s (default 3600) */
-	uint32_t refresh_s;	/* a cached response is signed again this long before its nextUpdate (default 600) */
+	int64_t now;		/* thisUpdate and producedAt */
+	uint32_t validity_s;	/* nextUpdate = thisUpdate + validity_s (0: the default, 3600) */
+	uint32_t refresh_s;	/* a cached response is signed again this long before its nextUpdate (0: 600) */
 	struct ca_ocsp_cache *cache; /* may be NULL: every answer is signed fresh */
 };
 
 /*! Answer the DER OCSP request \a req (\a len bytes): a BasicOCSPResponse with one SingleResponse per request
  *  (good / revoked with time and reason / unknown for a serial we never issued or another issuer's), the
  *  request's nonce echoed, signed by \a s (with s->cert included when it is a delegated signer), responderID by
- *  key hash. A request that does not parse or breaks a bound gets malformedRequest; a lookup -EIO internalError.
+ *  key hash. A request that does not parse or breaks a bound gets malformedRequest (so do bytes after it, several
+ *  nonce extensions, a nonce whose extnValue is not an OCTET STRING of 1..CA_OCSP_NONCE_MAX bytes); a lookup that
+ *  fails (-EIO, any negative) or a signature that fails, internalError. A CertID hashed with anything but SHA-1 or
+ *  SHA-256 is answered unknown.
  *  A request with several single requests, or with a nonce, is never answered from the cache. Requests whose
  *  signature is present are answered without checking it (RFC 6960 §4.1.2 lets a responder ignore it).
  *  \returns 0 with *der (OPENSSL_free) and *len, the HTTP body to send with 200 and application/ocsp-response;
- *  -ENOMEM only. */
+ *  -ENOMEM when not even an error response could be made; -EINVAL for a NULL argument (a bug of the caller).
+ *  OpenSSL's error queue: a malformed request leaves nothing on it; an internalError leaves OpenSSL's reason there
+ *  for the caller to log (ERR_print_errors) or clear. */
 int ca_ocsp_answer(const struct ca_status_signer *s, const struct ca_ocsp_params *p, const uint8_t *req, size_t len,
 		   ca_status_lookup_fn lookup, void *priv, uint8_t **der, size_t *out_len);
