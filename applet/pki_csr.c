@@ -35,8 +35,8 @@
 #define DER_ANY (-1)
 
 static const uint8_t ec_alg[] = {
-	0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,	/* id-ecPublicKey */
-	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,		/* prime256v1 */
+	0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, /* id-ecPublicKey */
+	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,	  /* prime256v1 */
 };
 static const uint8_t rsa_alg[] = {
 	0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, /* rsaEncryption */
@@ -112,8 +112,8 @@ static bool name_ok(const uint8_t *p, uint32_t len)
 		if (der_get(q, ql, DER_SET, &rdn) || !rdn.len)
 			return false;
 		for (r = rdn.value, rl = rdn.len; rl; r += atv.total, rl -= atv.total) {
-			if (der_get(r, rl, DER_SEQUENCE, &atv) || der_get(atv.value, atv.len, DER_OID, &oid) || !oid.len ||
-			    der_get(atv.value + oid.total, atv.len - oid.total, DER_ANY, &val) ||
+			if (der_get(r, rl, DER_SEQUENCE, &atv) || der_get(atv.value, atv.len, DER_OID, &oid) ||
+			    !oid.len || der_get(atv.value + oid.total, atv.len - oid.total, DER_ANY, &val) ||
 			    oid.total + val.total != atv.len)
 				return false;
 		}

@@ -402,8 +402,7 @@ int pki_sign_sha256(struct pki_card *c, uint8_t ref, enum pki_keytype type, cons
 	return rc;
 }
 
-int pki_build_csr(struct pki_card *c, uint8_t ref, const uint8_t *subject, size_t len, uint8_t *out,
-		  size_t *out_len)
+int pki_build_csr(struct pki_card *c, uint8_t ref, const uint8_t *subject, size_t len, uint8_t *out, size_t *out_len)
 {
 	if (len < 2 || len > PKI_CSR_SUBJECT_MAX)
 		return -EINVAL;

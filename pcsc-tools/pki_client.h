@@ -12,7 +12,7 @@
 
 #include "reader.h"
 
-#define PKI_DATA_MAX 8192 /* largest response this client accepts (a certificate file is read in pieces) */
+#define PKI_DATA_MAX 8192	 /* largest response this client accepts (a certificate file is read in pieces) */
 #define PKI_CSR_SUBJECT_MAX 1024 /* largest subject BUILD CERTIFICATE REQUEST takes */
 
 struct pki_card {
@@ -68,7 +68,6 @@ int pki_sign_sha256(struct pki_card *c, uint8_t ref, enum pki_keytype type, cons
 /*! BUILD CERTIFICATE REQUEST (simpki): the card builds and signs a PKCS#10 request for key reference \a ref with
  *  \a subject (a DER Name, 2..PKI_CSR_SUBJECT_MAX bytes; chained when over 255). \a out has room for PKI_DATA_MAX;
  *  *out_len is the DER CertificationRequest's length. \returns 0; SW 6D00 from a card without the command */
-int pki_build_csr(struct pki_card *c, uint8_t ref, const uint8_t *subject, size_t len, uint8_t *out,
-		  size_t *out_len);
+int pki_build_csr(struct pki_card *c, uint8_t ref, const uint8_t *subject, size_t len, uint8_t *out, size_t *out_len);
 /*! Random bytes from the card (GET CHALLENGE), at most 256. */
 int pki_random(struct pki_card *c, uint8_t *buf, size_t len);

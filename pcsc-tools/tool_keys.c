@@ -274,8 +274,7 @@ out:
 /* The request built and signed by the card (BUILD CERTIFICATE REQUEST), checked here: one DER request for the key
  * the card's PuKDF names, with its signature. *unsupported is set (and nothing said) for a card without the
  * command. \returns TOOL_OK or the exit code after explaining */
-static int csr_on_card(struct token *t, unsigned id, X509_NAME *name, EVP_PKEY *pub, X509_REQ **out,
-		       bool *unsupported)
+static int csr_on_card(struct token *t, unsigned id, X509_NAME *name, EVP_PKEY *pub, X509_REQ **out, bool *unsupported)
 {
 	static uint8_t buf[PKI_DATA_MAX];
 	const unsigned char *p = buf;
@@ -316,10 +315,10 @@ static int csr_on_card(struct token *t, unsigned id, X509_NAME *name, EVP_PKEY *
 int tool_csr(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "id", required_argument, NULL, 'i' },	   { "subject", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },   { "reader", required_argument, NULL, 'r' },
-		{ "on-card", no_argument, NULL, 'C' },	   { "on-host", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 }
+		{ "id", required_argument, NULL, 'i' },	 { "subject", required_argument, NULL, 's' },
+		{ "out", required_argument, NULL, 'o' }, { "reader", required_argument, NULL, 'r' },
+		{ "on-card", no_argument, NULL, 'C' },	 { "on-host", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },	 { NULL, 0, NULL, 0 }
 	};
 	const char *subject = NULL, *out = NULL;
 	bool on_card = false, on_host = false, unsupported = false;

@@ -429,7 +429,8 @@ static int csr(struct script *s, char *args)
 		fail(s, "%s does not re-encode to the same bytes (not DER)", w[0]);
 	else if (X509_REQ_get_version(x) != 0 || X509_REQ_get_attr_count(x) != 0)
 		fail(s, "%s: version %ld, %d attributes", w[0], X509_REQ_get_version(x), X509_REQ_get_attr_count(x));
-	else if (nid != (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ? NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256))
+	else if (nid !=
+		 (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ? NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256))
 		fail(s, "%s is signed with %s", w[0], OBJ_nid2sn(nid));
 	else if (EVP_PKEY_eq(X509_REQ_get0_pubkey(x), pk) != 1)
 		fail(s, "the public key in %s is not %s", w[0], w[1]);

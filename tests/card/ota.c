@@ -1125,8 +1125,8 @@ static void test_terminal_session_kept(void **state)
 /* ---- certificate requests built on the card, over the air ---- */
 
 /* CN=SIM 1, as a DER Name */
-static const uint8_t csr_subject[] = { 0x30, 0x10, 0x31, 0x0e, 0x30, 0x0c, 0x06, 0x03, 0x55, 0x04,
-				       0x03, 0x0c, 0x05, 'S',  'I',  'M',  ' ',  '1' };
+static const uint8_t csr_subject[] = { 0x30, 0x10, 0x31, 0x0e, 0x30, 0x0c, 0x06, 0x03, 0x55,
+				       0x04, 0x03, 0x0c, 0x05, 'S',  'I',  'M',	 ' ',  '1' };
 
 /* Expanded scripts: AA 82 hi lo, then 22 L C-APDU for each command. */
 struct script {
@@ -1162,8 +1162,8 @@ static void script_add_hex(struct script *sc, const char *hex)
  * request is about 600 bytes). */
 static void script_add_csr(struct script *sc, uint8_t ref)
 {
-	uint8_t apdu[7 + sizeof(csr_subject) + 2] = { 0x00, PKI_INS_BUILD_CSR, 0x00, ref, 0x00, 0x00,
-						      sizeof(csr_subject) };
+	uint8_t apdu[7 + sizeof(csr_subject) + 2] = { 0x00, PKI_INS_BUILD_CSR,	0x00, ref, 0x00,
+						      0x00, sizeof(csr_subject) };
 
 	memcpy(apdu + 7, csr_subject, sizeof(csr_subject));
 	script_add(sc, apdu, sizeof(apdu));
@@ -1284,10 +1284,9 @@ static size_t make_cert(EVP_PKEY *key, bool compressed, uint8_t *out, size_t max
 				 1);
 	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
 	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 0x1234), 1);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"SIM 1", -1,
-				   -1, 0);
-	X509_NAME_add_entry_by_txt(X509_get_issuer_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"CA", -1, -1,
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"SIM 1", -1, -1,
 				   0);
+	X509_NAME_add_entry_by_txt(X509_get_issuer_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"CA", -1, -1, 0);
 	X509_gmtime_adj(X509_getm_notBefore(x), 0);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	assert_int_equal(X509_set_pubkey(x, k), 1);
@@ -1403,7 +1402,8 @@ static void test_csr_over_air(void **state)
 	put_file_over_air(c, 0x3403, der, n);
 	assert_int_equal(csr_over_air(c, 1, &req), 0x6985);
 	assert_int_equal(txh(c, PKI_HEX_PIN_OK, &a), 0x9000);
-	assert_int_equal(txh(c, "004C000112" "3010310E300C06035504030C0553494D2031" "00", &a), 0x9000);
+	/* 00 4C 00 01 12 <CN=SIM 1> 00 */
+	assert_int_equal(txh(c, "004C0001123010310E300C06035504030C0553494D203100", &a), 0x9000);
 	{
 		const unsigned char *p = a.b;
 
