@@ -23,6 +23,11 @@ int pki_root_write16(struct card_ctx *c, uint32_t off, uint16_t v)
 	return card_obj_write(c, card_root(c), off, b, sizeof(b));
 }
 
+card_obj_t pki_key_obj(struct card_ctx *c, uint8_t ref)
+{
+	return pki_rd16(pki_root(c) + ROOT_KEYS + 2 * ref);
+}
+
 int pki_sw_from_errno(int rc)
 {
 	switch (rc) {
@@ -66,7 +71,15 @@ static int pki_chain_ok(struct card_ctx *c, uint8_t ins, uint8_t p1, uint8_t p2)
 	(void)c;
 	(void)p1;
 	(void)p2;
-	return ins == PKI_INS_PSO || ins == PKI_INS_GENERATE || ins == PKI_INS_PUT_DATA ? 0 : SW_CHAINING_NOT_SUPPORTED;
+	switch (ins) {
+	case PKI_INS_PSO:
+	case PKI_INS_GENERATE:
+	case PKI_INS_PUT_DATA:
+	case PKI_INS_BUILD_CSR:
+		return 0;
+	default:
+		return SW_CHAINING_NOT_SUPPORTED;
+	}
 }
 
 static int pki_process(struct card_ctx *c, struct card_apdu *a)
@@ -106,6 +119,8 @@ static int pki_process(struct card_ctx *c, struct card_apdu *a)
 		return pki_get_challenge(c, a);
 	case PKI_INS_PUT_DATA:
 		return pki_put_data(c, a);
+	case PKI_INS_BUILD_CSR:
+		return pki_build_csr(c, a);
 	default:
 		return SW_INS_NOT_SUPPORTED;
 	}

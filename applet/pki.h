@@ -1,5 +1,5 @@
 /* Internals of the PKI applet, shared by its files: pki.c (selection, dispatch), pki_fs.c (file system),
- * pki_pin.c (PIN and PUK), pki_sec.c (keys and signatures).
+ * pki_pin.c (PIN and PUK), pki_sec.c (keys and signatures), pki_csr.c (certificate requests built on the card).
  *
  * Root object (persistent), all integers little-endian:
  *   0  u8 life cycle state (PKI_STATE_*)   2  u16 PIN object   4  u16 PUK object (0: never set)
@@ -66,6 +66,8 @@ static inline void pki_wr16(uint8_t *p, uint16_t v)
 const uint8_t *pki_root(struct card_ctx *c);
 uint8_t pki_state(struct card_ctx *c);
 int pki_root_write16(struct card_ctx *c, uint32_t off, uint16_t v);
+/* The key object of key reference \a ref (0..PKI_KEY_SLOTS-1); 0 for an empty slot. */
+card_obj_t pki_key_obj(struct card_ctx *c, uint8_t ref);
 /* Status word for a card API error. */
 int pki_sw_from_errno(int rc);
 
@@ -78,6 +80,8 @@ int pki_create_file(struct card_ctx *c, struct card_apdu *a);
 int pki_delete_file(struct card_ctx *c, struct card_apdu *a);
 int pki_read_binary(struct card_ctx *c, struct card_apdu *a);
 int pki_update_binary(struct card_ctx *c, struct card_apdu *a);
+/* The content of file table entry \a idx if it is an EF (transparent or record), else NULL. */
+const uint8_t *pki_fs_ef_content(struct card_ctx *c, unsigned idx, uint32_t *len);
 
 /* pki_pin.c */
 int pki_verify(struct card_ctx *c, struct card_apdu *a);
@@ -90,3 +94,6 @@ int pki_generate(struct card_ctx *c, struct card_apdu *a);
 int pki_pso(struct card_ctx *c, struct card_apdu *a);
 int pki_get_challenge(struct card_ctx *c, struct card_apdu *a);
 int pki_put_data(struct card_ctx *c, struct card_apdu *a);
+
+/* pki_csr.c */
+int pki_build_csr(struct card_ctx *c, struct card_apdu *a);

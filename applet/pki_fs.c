@@ -82,6 +82,16 @@ static const uint8_t *file_content(struct card_ctx *c, const struct pki_file *f,
 	return p + 1 + p[0];
 }
 
+const uint8_t *pki_fs_ef_content(struct card_ctx *c, unsigned idx, uint32_t *len)
+{
+	struct pki_file f;
+
+	*len = 0;
+	if (!file_get(c, idx, &f) || (f.flags & PKI_F_DF))
+		return NULL;
+	return file_content(c, &f, len);
+}
+
 /* An inner tag of the FCI. */
 static int fci_tag(struct card_ctx *c, const struct pki_file *f, uint32_t tag, struct card_tlv *t)
 {

@@ -41,7 +41,7 @@ static struct pki_ram *ram(struct card_ctx *c)
 
 static card_obj_t key_obj(struct card_ctx *c, uint8_t ref)
 {
-	return pki_rd16(pki_root(c) + ROOT_KEYS + 2 * ref);
+	return pki_key_obj(c, ref);
 }
 
 /* The key type an algorithm reference needs in a signature or decipher environment. */

@@ -402,6 +402,13 @@ int pki_sign_sha256(struct pki_card *c, uint8_t ref, enum pki_keytype type, cons
 	return rc;
 }
 
+int pki_build_csr(struct pki_card *c, uint8_t ref, const uint8_t *subject, size_t len, uint8_t *out, size_t *out_len)
+{
+	if (len < 2 || len > PKI_CSR_SUBJECT_MAX)
+		return -EINVAL;
+	return pki_cmd(c, PKI_INS_BUILD_CSR, 0x00, ref, subject, len, true, out, out_len);
+}
+
 int pki_random(struct pki_card *c, uint8_t *buf, size_t len)
 {
 	uint8_t out[PKI_DATA_MAX];

@@ -12,7 +12,8 @@
 
 #include "reader.h"
 
-#define PKI_DATA_MAX 8192 /* largest response this client accepts (a certificate file is read in pieces) */
+#define PKI_DATA_MAX 8192	 /* largest response this client accepts (a certificate file is read in pieces) */
+#define PKI_CSR_SUBJECT_MAX 1024 /* largest subject BUILD CERTIFICATE REQUEST takes */
 
 struct pki_card {
 	const struct reader_ops *ops;
@@ -64,5 +65,9 @@ int pki_generate(struct pki_card *c, uint8_t ref, enum pki_keytype type, EVP_PKE
  *  \a sig needs 256 bytes. */
 int pki_sign_sha256(struct pki_card *c, uint8_t ref, enum pki_keytype type, const uint8_t hash[32], uint8_t *sig,
 		    size_t *sig_len);
+/*! BUILD CERTIFICATE REQUEST (simpki): the card builds and signs a PKCS#10 request for key reference \a ref with
+ *  \a subject (a DER Name, 2..PKI_CSR_SUBJECT_MAX bytes; chained when over 255). \a out has room for PKI_DATA_MAX;
+ *  *out_len is the DER CertificationRequest's length. \returns 0; SW 6D00 from a card without the command */
+int pki_build_csr(struct pki_card *c, uint8_t ref, const uint8_t *subject, size_t len, uint8_t *out, size_t *out_len);
 /*! Random bytes from the card (GET CHALLENGE), at most 256. */
 int pki_random(struct pki_card *c, uint8_t *buf, size_t len);

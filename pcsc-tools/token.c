@@ -479,6 +479,15 @@ int token_read_certificate(struct token *t, uint8_t id, X509 **out)
 	return *out ? 0 : -EBADMSG;
 }
 
+int token_build_csr(struct token *t, uint8_t id, const uint8_t *subject, size_t len, uint8_t *out, size_t *out_len)
+{
+	const struct p15_object *k = token_private_key(t, id);
+
+	if (!k || k->key_ref < 0)
+		return -ENOENT;
+	return pki_build_csr(&t->card, (uint8_t)k->key_ref, subject, len, out, out_len);
+}
+
 int token_sign_hash(struct token *t, uint8_t id, const uint8_t hash[32], uint8_t *sig, size_t *sig_len)
 {
 	const struct p15_object *k = token_private_key(t, id);

@@ -42,5 +42,8 @@ int token_read_public_key(struct token *t, uint8_t id, EVP_PKEY **out);
 int token_store_certificate(struct token *t, uint8_t id, X509 *cert, const char *label);
 /*! Read the certificate with id \a id. *out is the caller's. */
 int token_read_certificate(struct token *t, uint8_t id, X509 **out);
+/*! The card builds and signs a certificate request for key \a id (PIN verified) with \a subject (DER Name):
+ *  pki_build_csr(). */
+int token_build_csr(struct token *t, uint8_t id, const uint8_t *subject, size_t len, uint8_t *out, size_t *out_len);
 /*! Sign a SHA-256 hash with key \a id (PIN verified): PKCS#1 v1.5 (RSA) or DER ECDSA; \a sig has 256 bytes. */
 int token_sign_hash(struct token *t, uint8_t id, const uint8_t hash[32], uint8_t *sig, size_t *sig_len);

@@ -1,6 +1,6 @@
 /* simpki-tool commands that use keys: keygen, csr, cert load/export, sign (raw or CMS). The card computes every
- * signature; OpenSSL builds the structures around it (a certificate request, CMS SignedData) with the public key
- * read from the card. */
+ * signature; OpenSSL builds the structures around it (CMS SignedData; a certificate request for a card that cannot
+ * build one itself) with the public key read from the card. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include <simpki/card_sw.h>
 #include <simpki/tlv.h>
 
 #include "tool.h"
@@ -33,14 +34,20 @@ static const char usage_keygen[] =
 	"  --label TEXT         a name for the key, up to 32 characters (default \"Private Key\")\n";
 
 static const char usage_csr[] =
-	"Usage: simpki-tool [--reader NAME] csr --id N --subject /CN=../O=.. [-o FILE]\n"
+	"Usage: simpki-tool [--reader NAME] csr --id N --subject /CN=../O=.. [--on-card|--on-host] [-o FILE]\n"
 	"\n"
 	"Write a PKCS#10 certificate request (PEM) for key N, signed by the card (needs the PIN, SIMPKI_PIN).\n"
 	"The subject is UTF-8 (Vietnamese diacritics are fine): /CN=Nguyễn Văn An/O=UBND tỉnh Hà Tĩnh/C=VN.\n"
 	"Write '\\/' for a '/' inside a value.\n"
 	"\n"
+	"A simpki card builds the whole request itself and signs only what it built (BUILD CERTIFICATE REQUEST);\n"
+	"with a card that cannot (an IsoApplet card), the request is built here and the card signs its hash.\n"
+	"\n"
 	"  --id N           the key (see 'info')\n"
-	"  --subject NAME   the subject, as /KEY=VALUE/... with OpenSSL's short names (CN, O, OU, L, ST, C, ...)\n"
+	"  --subject NAME   the subject, as /KEY=VALUE/... with OpenSSL's short names (CN, O, OU, L, ST, C, ...);\n"
+	"                   at most 1,024 bytes in DER for the card to build the request\n"
+	"  --on-card        the card must build the request (fail with a card that cannot)\n"
+	"  --on-host        build the request here, the card signs its hash\n"
 	"  -o, --out FILE   where to write the request (default: standard output)\n";
 
 static const char usage_cert[] =
@@ -223,36 +230,121 @@ static int card_sign(struct token *t, unsigned id, const uint8_t *tbs, size_t le
 	return err ? tool_explain(t, err, "signing") : TOOL_OK;
 }
 
+/* The request built here around the card's signature of its SHA-256 hash (any IsoApplet card). */
+static int csr_on_host(struct token *t, unsigned id, X509_NAME *name, EVP_PKEY *pub, X509_REQ **out)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_ALGOR *alg = X509_ALGOR_new();
+	ASN1_BIT_STRING *bits = ASN1_BIT_STRING_new();
+	bool rsa = EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA;
+	uint8_t *tbs = NULL, sig[256];
+	size_t sig_len;
+	int rc, n;
+
+	if (!req || !alg || !bits || !X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, name) ||
+	    !X509_REQ_set_pubkey(req, pub) ||
+	    !X509_ALGOR_set0(alg, OBJ_nid2obj(rsa ? NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256),
+			     rsa ? V_ASN1_NULL : V_ASN1_UNDEF, NULL) ||
+	    !X509_REQ_set1_signature_algo(req, alg) || (n = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0) {
+		tool_msg("cannot build the certificate request");
+		rc = TOOL_FAILED;
+		goto out;
+	}
+	rc = card_sign(t, id, tbs, (size_t)n, sig, &sig_len);
+	if (rc)
+		goto out;
+	/* a signature is whole bytes: say so, or OpenSSL counts the trailing zero bits of the last byte as unused */
+	if (!ASN1_BIT_STRING_set(bits, sig, (int)sig_len)) {
+		rc = TOOL_FAILED;
+		goto out;
+	}
+	bits->flags = (bits->flags & ~0x07L) | ASN1_STRING_FLAG_BITS_LEFT;
+	X509_REQ_set0_signature(req, bits);
+	bits = NULL;
+	*out = req;
+	req = NULL;
+out:
+	OPENSSL_free(tbs);
+	ASN1_BIT_STRING_free(bits);
+	X509_ALGOR_free(alg);
+	X509_REQ_free(req);
+	return rc;
+}
+
+/* The request built and signed by the card (BUILD CERTIFICATE REQUEST), checked here: one DER request for the key
+ * the card's PuKDF names, with its signature. *unsupported is set (and nothing said) for a card without the
+ * command. \returns TOOL_OK or the exit code after explaining */
+static int csr_on_card(struct token *t, unsigned id, X509_NAME *name, EVP_PKEY *pub, X509_REQ **out, bool *unsupported)
+{
+	static uint8_t buf[PKI_DATA_MAX];
+	const unsigned char *p = buf;
+	unsigned char *der = NULL;
+	int len = i2d_X509_NAME(name, &der), err;
+	size_t n = 0;
+
+	*unsupported = false;
+	if (len <= 0) {
+		tool_msg("cannot encode the subject");
+		return TOOL_FAILED;
+	}
+	if (len > PKI_CSR_SUBJECT_MAX) {
+		tool_msg("the subject is %d bytes in DER; the card builds requests for subjects of at most %d", len,
+			 PKI_CSR_SUBJECT_MAX);
+		OPENSSL_free(der);
+		return TOOL_USAGE;
+	}
+	err = token_build_csr(t, (uint8_t)id, der, (size_t)len, buf, &n);
+	OPENSSL_free(der);
+	if (err == SW_INS_NOT_SUPPORTED) {
+		*unsupported = true;
+		return TOOL_FAILED;
+	}
+	if (err)
+		return tool_explain(t, err, "building the request on the card");
+	*out = d2i_X509_REQ(NULL, &p, (long)n);
+	if (!*out || p != buf + n || EVP_PKEY_eq(X509_REQ_get0_pubkey(*out), pub) != 1 ||
+	    X509_REQ_verify(*out, pub) != 1) {
+		tool_msg("the card answered a certificate request that does not check out (wrong key or signature)");
+		X509_REQ_free(*out);
+		*out = NULL;
+		return TOOL_FAILED;
+	}
+	return TOOL_OK;
+}
+
 int tool_csr(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "id", required_argument, NULL, 'i' },	 { "subject", required_argument, NULL, 's' },
 		{ "out", required_argument, NULL, 'o' }, { "reader", required_argument, NULL, 'r' },
+		{ "on-card", no_argument, NULL, 'C' },	 { "on-host", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },	 { NULL, 0, NULL, 0 }
 	};
 	const char *subject = NULL, *out = NULL;
+	bool on_card = false, on_host = false, unsupported = false;
 	X509_NAME *name = NULL;
 	X509_REQ *req = NULL;
-	X509_ALGOR *alg = NULL;
-	ASN1_BIT_STRING *bits = NULL;
 	EVP_PKEY *pub = NULL;
-	uint8_t *tbs = NULL, sig[256];
-	size_t sig_len;
 	unsigned id = 0;
 	struct token t;
 	FILE *f;
-	int opt, rc, n;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		if (opt == 's')
 			subject = optarg;
 		else if (opt == 'o')
 			out = optarg;
+		else if (opt == 'C')
+			on_card = true;
+		else if (opt == 'H')
+			on_host = true;
 		else if ((rc = common_opt(opt, &id, usage_csr)) >= 0)
 			return rc;
 	}
-	if (!id || !subject || optind < argc) {
-		tool_msg("csr needs --id N and --subject /CN=...");
+	if (!id || !subject || optind < argc || (on_card && on_host)) {
+		tool_msg(on_card && on_host ? "csr takes --on-card or --on-host, not both" :
+					      "csr needs --id N and --subject /CN=...");
 		return TOOL_USAGE;
 	}
 	name = parse_subject(subject);
@@ -268,33 +360,14 @@ int tool_csr(int argc, char **argv)
 		goto out;
 	}
 	rc = tool_verify_pin(&t);
+	if (!rc && !on_host)
+		rc = csr_on_card(&t, id, name, pub, &req, &unsupported);
+	if (unsupported && on_card)
+		tool_msg("this card cannot build certificate requests itself (leave out --on-card)");
+	else if (unsupported || (!rc && on_host))
+		rc = csr_on_host(&t, id, name, pub, &req); /* an IsoApplet card, or asked for */
 	if (rc)
 		goto out;
-	req = X509_REQ_new();
-	alg = X509_ALGOR_new();
-	bits = ASN1_BIT_STRING_new();
-	if (!req || !alg || !bits || !X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, name) ||
-	    !X509_REQ_set_pubkey(req, pub) ||
-	    !X509_ALGOR_set0(alg,
-			     OBJ_nid2obj(EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA ? NID_sha256WithRSAEncryption :
-										     NID_ecdsa_with_SHA256),
-			     EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA ? V_ASN1_NULL : V_ASN1_UNDEF, NULL) ||
-	    !X509_REQ_set1_signature_algo(req, alg) || (n = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0) {
-		tool_msg("cannot build the certificate request");
-		rc = TOOL_FAILED;
-		goto out;
-	}
-	rc = card_sign(&t, id, tbs, (size_t)n, sig, &sig_len);
-	if (rc)
-		goto out;
-	/* a signature is whole bytes: say so, or OpenSSL counts the trailing zero bits of the last byte as unused */
-	if (!ASN1_BIT_STRING_set(bits, sig, (int)sig_len)) {
-		rc = TOOL_FAILED;
-		goto out;
-	}
-	bits->flags = (bits->flags & ~0x07L) | ASN1_STRING_FLAG_BITS_LEFT;
-	X509_REQ_set0_signature(req, bits);
-	bits = NULL;
 	f = open_out(out);
 	if (!f) {
 		rc = TOOL_FAILED;
@@ -303,9 +376,6 @@ int tool_csr(int argc, char **argv)
 	PEM_write_X509_REQ(f, req);
 	rc = close_out(f, out);
 out:
-	OPENSSL_free(tbs);
-	ASN1_BIT_STRING_free(bits);
-	X509_ALGOR_free(alg);
 	X509_REQ_free(req);
 	X509_NAME_free(name);
 	EVP_PKEY_free(pub);

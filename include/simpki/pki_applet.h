@@ -1,9 +1,10 @@
 /* The simpki PKI applet: its identity and the values of its APDU interface that tools need.
  *
  * The interface is IsoApplet v0, API 00.06 (../shared/reference/isoapplet-protocol.md), so that OpenSC's
- * isoApplet driver uses the card unchanged, plus two simpki extensions: algorithm reference 0x22, ECDSA over a
+ * isoApplet driver uses the card unchanged, plus three simpki extensions: algorithm reference 0x22, ECDSA over a
  * SHA-256 hash the host computed (MSE 00 22 41 B6 ... 80 01 22 ..., then PSO 00 2A 9E 9A 20 <hash> 00);
- * and VERIFY 00 20 00 02 without data, which answers the PUK's tries left (63Cx; 6A88 without a PUK).
+ * VERIFY 00 20 00 02 without data, which answers the PUK's tries left (63Cx; 6A88 without a PUK); and BUILD
+ * CERTIFICATE REQUEST 00 4C 00 <key> Lc <DER Name> 00, a PKCS#10 request the card builds and signs itself.
  * docs/applet.md describes every command.
  */
 #pragma once
@@ -38,6 +39,7 @@ struct card_applet;
 #define PKI_INS_PSO 0x2a
 #define PKI_INS_RESET_RETRY_COUNTER 0x2c
 #define PKI_INS_GENERATE 0x46
+#define PKI_INS_BUILD_CSR 0x4c /* simpki: BUILD CERTIFICATE REQUEST (no ISO 7816 or IsoApplet command uses 4C) */
 #define PKI_INS_GET_CHALLENGE 0x84
 #define PKI_INS_SELECT 0xa4
 #define PKI_INS_READ_BINARY 0xb0

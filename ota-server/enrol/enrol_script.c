@@ -9,9 +9,6 @@
 
 #include "enrol_script.h"
 
-#ifndef PKI_INS_BUILD_CSR /* until the applet branch is merged */
-#define PKI_INS_BUILD_CSR 0x4c
-#endif
 
 #define N_READ 8 /* the read script's commands */
 

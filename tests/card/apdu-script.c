@@ -14,6 +14,10 @@
  *                        ecdsa-hash (DATA is the hash); SIG as the card returned it (DER for ECDSA)
  *   !encrypt NAME PUB DATA
  *                        NAME = RSA PKCS#1 v1.5 encryption of DATA under PUB
+ *   !csr REQ PUB SUBJECT check that REQ is a DER PKCS#10 CertificationRequest (re-encoded byte for byte) of version
+ *                        0, no attributes, signed with SHA-256 (ecdsa-with-SHA256 or sha256WithRSAEncryption) by
+ *                        the key of PUB (a 7F49 template), whose public key is PUB's and whose subject is SUBJECT
+ *                        (DER Name bytes; variables allowed); X509_REQ_verify() must accept it
  *   !reset               warm reset (transient state cleared)
  *   !restart             close the card and open it again from its NVM (a power cycle)
  *   !card [MANIFEST]     start again with a new card (MANIFEST: file next to the script; default manifest)
@@ -31,6 +35,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <simpki/apdu.h>
 #include <simpki/hex.h>
@@ -394,6 +399,55 @@ static int encrypt(struct script *s, char *args)
 	return var_set(s, w[0], out, outlen, false);
 }
 
+static int csr(struct script *s, char *args)
+{
+	static uint8_t subject[MAX_BYTES];
+	char *w[3];
+	struct var *req, *pub;
+	const unsigned char *p;
+	unsigned char *der = NULL, *name = NULL;
+	X509_REQ *x = NULL;
+	EVP_PKEY *pk = NULL;
+	size_t n;
+	int nid, der_len = 0, name_len = 0, rc = -1;
+
+	if (words(args, w, 3) != 3 || !(req = var_get(s, w[0], strlen(w[0]))) ||
+	    !(pub = var_get(s, w[1], strlen(w[1]))))
+		return fail(s, "!csr REQ PUB SUBJECT");
+	if (expand(s, w[2], subject, NULL, &n, false) || !(pk = pubkey(s, pub)))
+		return -1;
+	p = req->data;
+	x = d2i_X509_REQ(NULL, &p, (long)req->len);
+	if (!x || p != req->data + req->len) {
+		fail(s, "%s is not one DER CertificationRequest", w[0]);
+		goto out;
+	}
+	der_len = i2d_X509_REQ(x, &der);
+	name_len = i2d_X509_NAME(X509_REQ_get_subject_name(x), &name);
+	nid = X509_REQ_get_signature_nid(x);
+	if (der_len != (int)req->len || memcmp(der, req->data, req->len))
+		fail(s, "%s does not re-encode to the same bytes (not DER)", w[0]);
+	else if (X509_REQ_get_version(x) != 0 || X509_REQ_get_attr_count(x) != 0)
+		fail(s, "%s: version %ld, %d attributes", w[0], X509_REQ_get_version(x), X509_REQ_get_attr_count(x));
+	else if (nid !=
+		 (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ? NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256))
+		fail(s, "%s is signed with %s", w[0], OBJ_nid2sn(nid));
+	else if (EVP_PKEY_eq(X509_REQ_get0_pubkey(x), pk) != 1)
+		fail(s, "the public key in %s is not %s", w[0], w[1]);
+	else if (name_len != (int)n || memcmp(name, subject, n))
+		fail(s, "the subject of %s is not %s", w[0], w[2]);
+	else if (X509_REQ_verify(x, pk) != 1)
+		fail(s, "OpenSSL rejects the signature of %s", w[0]);
+	else
+		rc = 0;
+out:
+	OPENSSL_free(der);
+	OPENSSL_free(name);
+	X509_REQ_free(x);
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
 static int snapshot(struct script *s, bool compare)
 {
 	size_t len;
@@ -428,10 +482,10 @@ static int directive(struct script *s, char *line)
 	rest = line + strcspn(line, " \t");
 	if (*rest)
 		*rest++ = '\0';
-	if (!strcmp(line, "!verify") || !strcmp(line, "!encrypt")) {
+	if (!strcmp(line, "!verify") || !strcmp(line, "!encrypt") || !strcmp(line, "!csr")) {
 		if (check_last_default(s))
 			return -1;
-		return line[1] == 'v' ? verify(s, rest) : encrypt(s, rest);
+		return line[1] == 'v' ? verify(s, rest) : line[1] == 'e' ? encrypt(s, rest) : csr(s, rest);
 	}
 	if (check_last_default(s))
 		return -1;

@@ -12,15 +12,28 @@
  * interrupting message; a 1,200-byte certificate written to the PKI applet over the air and read back over the
  * terminal interface; PoRs of several SMS-SUBMITs; the issuer's authority over the air (key generation, PIN unblock
  * and PIN reset without the holder's PIN) and its limits (no signature without the PIN; the same commands refused
- * over the terminal interface); the terminal's session with the applet left as it was; malformed envelopes.
+ * over the terminal interface); the terminal's session with the applet left as it was; malformed envelopes; BUILD
+ * CERTIFICATE REQUEST over the air without the PIN while no certificate for the key is on the card (a certificate
+ * for another key, or the key's public key file, does not count; one written with CREATE FILE and UPDATE BINARY
+ * does, for an EC key with its point uncompressed or compressed and for an RSA key, until it is deleted), every
+ * request checked by OpenSSL against the key GENERATE returned.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+
 #include <simpki/hex.h>
 #include <simpki/ota.h>
+#include <simpki/pki_applet.h>
 #include <simpki/rapdu.h>
 #include <simpki/sms.h>
+#include <simpki/tlv.h>
 
 #include "cardos.h"
 #include "nvm.h"
@@ -1109,6 +1122,331 @@ static void test_terminal_session_kept(void **state)
 	assert_int_equal(a.sw >> 8, 0x61);
 }
 
+/* ---- certificate requests built on the card, over the air ---- */
+
+/* CN=SIM 1, as a DER Name */
+static const uint8_t csr_subject[] = { 0x30, 0x10, 0x31, 0x0e, 0x30, 0x0c, 0x06, 0x03, 0x55,
+				       0x04, 0x03, 0x0c, 0x05, 'S',  'I',  'M',	 ' ',  '1' };
+
+/* Expanded scripts: AA 82 hi lo, then 22 L C-APDU for each command. */
+struct script {
+	uint8_t b[2048];
+	size_t n;
+};
+
+static void script_add(struct script *sc, const uint8_t *apdu, size_t len)
+{
+	if (!sc->n)
+		sc->n = 4;
+	assert_true(sc->n + 3 + len <= sizeof(sc->b));
+	sc->b[sc->n++] = 0x22;
+	if (len > 127)
+		sc->b[sc->n++] = 0x81;
+	sc->b[sc->n++] = (uint8_t)len;
+	memcpy(sc->b + sc->n, apdu, len);
+	sc->n += len;
+	sc->b[0] = 0xaa;
+	sc->b[1] = 0x82;
+	sc->b[2] = (uint8_t)((sc->n - 4) >> 8);
+	sc->b[3] = (uint8_t)(sc->n - 4);
+}
+
+static void script_add_hex(struct script *sc, const char *hex)
+{
+	uint8_t apdu[300];
+
+	script_add(sc, apdu, unhex(hex, apdu, sizeof(apdu)));
+}
+
+/* BUILD CERTIFICATE REQUEST for key \a ref with csr_subject, in extended form with Le 0000 (any length: an RSA
+ * request is about 600 bytes). */
+static void script_add_csr(struct script *sc, uint8_t ref)
+{
+	uint8_t apdu[7 + sizeof(csr_subject) + 2] = { 0x00, PKI_INS_BUILD_CSR,	0x00, ref, 0x00,
+						      0x00, sizeof(csr_subject) };
+
+	memcpy(apdu + 7, csr_subject, sizeof(csr_subject));
+	script_add(sc, apdu, sizeof(apdu));
+}
+
+/* Run a script on the PKI applet over the air, in as many SMS as it takes; the last R-APDU into \a s. */
+static void run_over_air(struct card *c, const struct script *sc, struct por *r, struct rapdu_summary *s)
+{
+	static uint8_t ref = 40;
+	struct pkt p = aes_pkt(c, TAR_PKI, sc->b, sc->n);
+	uint8_t pk[OTA_MAX_PACKET];
+	size_t n = packet(&p, pk, sizeof(pk)), parts = 0;
+	unsigned order[33];
+
+	for (size_t pos = 0; pos < n; parts++)
+		pos += parts == 0 ? SMS_MAX_UD - 8 : SMS_MAX_UD - 6;
+	assert_true(parts < 33);
+	for (size_t i = 0; i < parts; i++)
+		order[i] = (unsigned)i + 1;
+	order[parts] = 0;
+	send_concat(c, &p, ref++, order, r);
+	assert_int_equal(r->status, 0);
+	assert_int_equal(rapdu_response_decode(r->data, r->data_len, s), 0);
+}
+
+/* BUILD CERTIFICATE REQUEST for key \a ref over the air. \returns its SW; with 9000 the request in *req */
+static uint16_t csr_over_air(struct card *c, uint8_t ref, X509_REQ **req)
+{
+	struct script sc = { .n = 0 };
+	struct rapdu_summary s;
+	const unsigned char *p;
+	struct por r;
+
+	script_add_csr(&sc, ref);
+	run_over_air(c, &sc, &r, &s);
+	assert_int_equal(s.commands, 1);
+	if (s.last_sw == 0x9000) {
+		p = s.last_data;
+		*req = d2i_X509_REQ(NULL, &p, (long)s.last_len);
+		assert_non_null(*req);
+		assert_ptr_equal(p, s.last_data + s.last_len);
+		assert_int_equal(X509_REQ_verify(*req, X509_REQ_get0_pubkey(*req)), 1);
+	}
+	return s.last_sw;
+}
+
+/* A key of GENERATE's 7F49 template (RSA 81 n 82 e, or 86 Q on P-256). */
+static EVP_PKEY *template_key(const uint8_t *b, size_t len)
+{
+	struct tlv outer, n, e, q;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params;
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pk = NULL;
+	BIGNUM *bn = NULL, *be = NULL;
+	bool rsa;
+
+	assert_int_equal(ber_tlv_parse(b, len, &outer), 0);
+	assert_int_equal(outer.tag, 0x7f49);
+	rsa = tlv_find(outer.value, outer.len, 0x86, &q) != 0;
+	if (rsa) {
+		assert_int_equal(tlv_find(outer.value, outer.len, 0x81, &n), 0);
+		assert_int_equal(tlv_find(outer.value, outer.len, 0x82, &e), 0);
+		bn = BN_bin2bn(n.value, (int)n.len, NULL);
+		be = BN_bin2bn(e.value, (int)e.len, NULL);
+		OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn);
+		OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be);
+	} else {
+		OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
+		OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q.value, q.len);
+	}
+	params = OSSL_PARAM_BLD_to_param(bld);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, rsa ? "RSA" : "EC", NULL);
+	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params), 1);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn);
+	BN_free(be);
+	return pk;
+}
+
+/* MSE and GENERATE over the terminal interface (PIN verified): the public key GENERATE answers. */
+static EVP_PKEY *generate(struct card *c, uint8_t ref, bool rsa)
+{
+	uint8_t pub[600];
+	size_t n = 0;
+	char mse[32];
+	struct answer a;
+
+	snprintf(mse, sizeof(mse), "00224100068001%s8401%02X", rsa ? "F3" : "EC", ref);
+	assert_int_equal(txh(c, mse, &a), 0x9000);
+	txh(c, rsa ? PKI_HEX_GEN_RSA : PKI_HEX_GEN_EC, &a);
+	while ((a.sw >> 8) == 0x61) {
+		memcpy(pub + n, a.b, a.len);
+		n += a.len;
+		txh(c, "00C0000000", &a);
+	}
+	assert_int_equal(a.sw, 0x9000);
+	memcpy(pub + n, a.b, a.len);
+	return template_key(pub, n + a.len);
+}
+
+/* A DER certificate for \a key from a throw-away CA; \a compressed: an EC point in compressed form. */
+static size_t make_cert(EVP_PKEY *key, bool compressed, uint8_t *out, size_t max)
+{
+	EVP_PKEY *ca = EVP_EC_gen("P-256"), *k = EVP_PKEY_dup(key);
+	X509 *x = X509_new();
+	unsigned char *der = NULL;
+	int n;
+
+	assert_non_null(ca);
+	assert_non_null(k);
+	if (compressed)
+		assert_int_equal(EVP_PKEY_set_utf8_string_param(k, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+								OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED),
+				 1);
+	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 0x1234), 1);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"SIM 1", -1, -1,
+				   0);
+	X509_NAME_add_entry_by_txt(X509_get_issuer_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"CA", -1, -1, 0);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	assert_int_equal(X509_set_pubkey(x, k), 1);
+	assert_true(X509_sign(x, ca, EVP_sha256()) > 0);
+	n = i2d_X509(x, &der);
+	assert_true(n > 0 && (size_t)n <= max);
+	memcpy(out, der, (size_t)n);
+	if (compressed) {
+		const unsigned char *pt;
+		int len;
+
+		assert_int_equal(X509_PUBKEY_get0_param(NULL, &pt, &len, NULL, X509_get_X509_PUBKEY(x)), 1);
+		assert_int_equal(len, 33);
+	}
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(ca);
+	return (size_t)n;
+}
+
+/* Over the air, as the issuer would: CREATE FILE EF \a fid (512 bytes; update and delete after VERIFY or over the
+ * air, read always) in DF 5015 and UPDATE BINARY \a data into it. */
+static void put_file_over_air(struct card *c, uint16_t fid, const uint8_t *data, size_t len)
+{
+	struct script sc = { .n = 0 };
+	struct rapdu_summary s;
+	struct por r;
+	char create[64];
+
+	script_add_hex(&sc, "00A4000C025015");
+	snprintf(create, sizeof(create), "00E00000176F15810202008201018302%04X8608FF90FFFFFF909000", fid);
+	script_add_hex(&sc, create);
+	for (size_t done = 0; done < len;) {
+		size_t k = len - done < 200 ? len - done : 200;
+		uint8_t apdu[5 + 200] = { 0x00, 0xd6, (uint8_t)(done >> 8), (uint8_t)done, (uint8_t)k };
+
+		memcpy(apdu + 5, data + done, k);
+		script_add(&sc, apdu, 5 + k);
+		done += k;
+	}
+	run_over_air(c, &sc, &r, &s);
+	assert_int_equal(s.last_sw, 0x9000);
+}
+
+static void delete_file_over_air(struct card *c, uint16_t fid)
+{
+	struct script sc = { .n = 0 };
+	struct rapdu_summary s;
+	struct por r;
+	char del[32];
+
+	snprintf(del, sizeof(del), "00E4000002%04X", fid);
+	script_add_hex(&sc, del);
+	run_over_air(c, &sc, &r, &s);
+	assert_int_equal(s.last_sw, 0x9000);
+}
+
+static void assert_req_key(X509_REQ *req, EVP_PKEY *key)
+{
+	assert_int_equal(EVP_PKEY_eq(X509_REQ_get0_pubkey(req), key), 1);
+	X509_REQ_free(req);
+}
+
+static void test_csr_over_air(void **state)
+{
+	struct card *c = *state;
+	static uint8_t der[2048];
+	EVP_PKEY *k0, *k1, *k2;
+	X509_REQ *req = NULL;
+	struct answer a;
+	size_t n;
+
+	personalise(c);
+	assert_int_equal(txh(c, PKI_HEX_PIN_OK, &a), 0x9000);
+	k1 = generate(c, 1, false);
+	k2 = generate(c, 2, false);
+	k0 = generate(c, 0, true);
+	assert_int_equal(txh(c, PKI_HEX_SELECT, &a), 0x9000);
+	/* over the terminal interface without the PIN: no */
+	assert_int_equal(txh(c, "004C0001023000", &a), 0x6982);
+
+	/* over the air, no certificate on the card: the request carries the key GENERATE returned */
+	assert_int_equal(csr_over_air(c, 1, &req), 0x9000);
+	assert_req_key(req, k1);
+	assert_int_equal(csr_over_air(c, 0, &req), 0x9000);
+	assert_req_key(req, k0);
+	/* an empty slot */
+	assert_int_equal(csr_over_air(c, 5, &req), 0x6a88);
+
+	/* the key's public key in a file (SubjectPublicKeyInfo, as PKCS#15 public key files hold it) is no certificate */
+	{
+		unsigned char *p = NULL;
+		int len = i2d_PUBKEY(k1, &p);
+
+		assert_true(len > 0);
+		put_file_over_air(c, 0x3301, p, (size_t)len);
+		OPENSSL_free(p);
+	}
+	assert_int_equal(csr_over_air(c, 1, &req), 0x9000);
+	assert_req_key(req, k1);
+
+	/* a certificate for key 2 (its point compressed) blocks key 2 and not key 1 */
+	n = make_cert(k2, true, der, sizeof(der));
+	put_file_over_air(c, 0x3402, der, n);
+	assert_int_equal(csr_over_air(c, 2, &req), 0x6985);
+	assert_int_equal(csr_over_air(c, 1, &req), 0x9000);
+	assert_req_key(req, k1);
+
+	/* a certificate for key 1: 6985 over the air; the holder with the PIN still may, at the terminal or with VERIFY
+	 * in the same script */
+	n = make_cert(k1, false, der, sizeof(der));
+	put_file_over_air(c, 0x3403, der, n);
+	assert_int_equal(csr_over_air(c, 1, &req), 0x6985);
+	assert_int_equal(txh(c, PKI_HEX_PIN_OK, &a), 0x9000);
+	/* 00 4C 00 01 12 <CN=SIM 1> 00 */
+	assert_int_equal(txh(c, "004C0001123010310E300C06035504030C0553494D203100", &a), 0x9000);
+	{
+		const unsigned char *p = a.b;
+
+		req = d2i_X509_REQ(NULL, &p, (long)a.len);
+		assert_non_null(req);
+		assert_int_equal(X509_REQ_verify(req, k1), 1);
+		assert_req_key(req, k1);
+	}
+	assert_int_equal(txh(c, PKI_HEX_SELECT, &a), 0x9000);
+	{
+		struct script sc = { .n = 0 };
+		struct rapdu_summary s;
+		struct por r;
+		const unsigned char *p;
+
+		script_add_hex(&sc, PKI_HEX_PIN_OK);
+		script_add_csr(&sc, 1);
+		run_over_air(c, &sc, &r, &s);
+		assert_int_equal(s.commands, 2);
+		assert_int_equal(s.last_sw, 0x9000);
+		p = s.last_data;
+		req = d2i_X509_REQ(NULL, &p, (long)s.last_len);
+		assert_non_null(req);
+		assert_int_equal(X509_REQ_verify(req, k1), 1);
+		assert_req_key(req, k1);
+	}
+
+	/* the certificate deleted: allowed again */
+	delete_file_over_air(c, 0x3403);
+	assert_int_equal(csr_over_air(c, 1, &req), 0x9000);
+	assert_req_key(req, k1);
+
+	/* RSA: a certificate with the key's modulus and exponent blocks it */
+	n = make_cert(k0, false, der, sizeof(der));
+	put_file_over_air(c, 0x3404, der, n);
+	assert_int_equal(csr_over_air(c, 0, &req), 0x6985);
+	assert_int_equal(csr_over_air(c, 1, &req), 0x9000);
+	assert_req_key(req, k1);
+	EVP_PKEY_free(k0);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1128,6 +1466,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concat_interrupted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issuer_authority, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_terminal_session_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csr_over_air, setup, teardown),
 	};
 
 	keys_init();

@@ -72,6 +72,29 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 expect 2 "$tool" csr --id 2 --subject "CN=no slash"
 expect 8 "$tool" csr --id 20 --subject /CN=x
+# the card builds the request itself (the default for a simpki card; --on-card insists), for P-256 and RSA-2048; the
+# host-built one (--on-host, as for an IsoApplet card) carries the same key and subject
+for id in 2 1; do
+	expect 0 "$tool" csr --id $id --subject "$subject" --on-card -o "card$id.pem"
+	openssl req -in "card$id.pem" -verify -noout > /dev/null 2>&1 || fail "openssl req -verify rejects key $id's on-card CSR"
+	expect 0 "$tool" csr --id $id --subject "$subject" --on-host -o "host$id.pem"
+	openssl req -in "host$id.pem" -verify -noout > /dev/null 2>&1 || fail "openssl req -verify rejects key $id's host CSR"
+	for f in card host; do
+		openssl req -in "$f$id.pem" -noout -pubkey > "$f$id.pub" 2> /dev/null
+		openssl req -in "$f$id.pem" -noout -subject -nameopt utf8,sep_comma_plus > "$f$id.subj" 2> /dev/null
+	done
+	cmp -s "card$id.pub" "host$id.pub" || fail "key $id: the on-card CSR's public key differs from the card's"
+	cmp -s "card$id.subj" "host$id.subj" || fail "key $id: the on-card CSR's subject differs: $(cat "card$id.subj")"
+done
+grep -q "CN=Nguyễn Văn An" card1.subj || fail "on-card CSR subject: $(cat card1.subj)"
+openssl req -in card1.pem -noout -text 2> /dev/null | grep -q "sha256WithRSAEncryption" || fail "RSA CSR algorithm"
+openssl req -in card2.pem -noout -text 2> /dev/null | grep -q "ecdsa-with-SHA256" || fail "EC CSR algorithm"
+expect 2 "$tool" csr --id 2 --subject /CN=x --on-card --on-host
+# a subject over 1,024 bytes in DER is for the host build only
+long=$(python3 -c "print(''.join('/OU=%s' % ('x' * 60) for _ in range(16)))")
+expect 2 "$tool" csr --id 2 --subject "$long" --on-card
+says err "at most 1024"
+expect 0 "$tool" csr --id 2 --subject "$long" --on-host -o long.pem
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 30 \
 	-subj "/CN=simpki test CA" 2> /dev/null
 openssl x509 -req -in req.pem -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -out cert.pem 2> /dev/null ||
