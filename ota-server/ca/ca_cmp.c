@@ -156,17 +156,16 @@ static void issued(struct cmp_txn *t, X509 *cert, const char *serial)
 /* "iccid?DIGITS%" among the utf8Pairs into iccid (18 to 20 digits). */
 static void iccid_from_pairs(const OSSL_CRMF_MSG *crm, char *iccid, size_t size)
 {
-	const ASN1_UTF8STRING *u = crm ? OSSL_CRMF_MSG_get0_regInfo_utf8Pairs(crm) : NULL;
+	char pairs[CA_UTF8PAIRS_MAX + 1];
 	const char *s, *end;
 	size_t n = 0;
 
 	iccid[0] = 0;
-	if (!u)
+	if (!crm || ca_crmf_utf8pairs(crm, pairs, sizeof(pairs)) <= 0)
 		return;
-	s = (const char *)u->data;
-	end = s + u->length;
-	for (; s + 6 <= end; s++) {
-		if ((s == (const char *)u->data || s[-1] == '%') && !memcmp(s, "iccid?", 6)) {
+	end = pairs + strlen(pairs);
+	for (s = pairs; s + 6 <= end; s++) {
+		if ((s == pairs || s[-1] == '%') && !memcmp(s, "iccid?", 6)) {
 			s += 6;
 			while (s + n < end && isdigit((unsigned char)s[n]))
 				n++;

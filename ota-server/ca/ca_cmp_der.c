@@ -241,3 +241,69 @@ out:
 	ERR_clear_error();
 	return key;
 }
+
+int ca_crmf_utf8pairs(const OSSL_CRMF_MSG *crm, char *buf, size_t size)
+{
+	unsigned char *der = NULL;
+	const uint8_t *p, *end, *q, *qend;
+	struct tlv msg, f, atv, oid, value;
+	char text[64];
+	int n = i2d_OSSL_CRMF_MSG((OSSL_CRMF_MSG *)crm, &der), rc = 0;
+
+	buf[0] = 0;
+	if (n <= 0)
+		return -EBADMSG;
+	p = der;
+	end = der + n;
+	if (next(&p, end, &msg) || msg.tag != V_ASN1_SEQUENCE) {
+		rc = -EBADMSG;
+		goto out;
+	}
+	/* CertReqMsg ::= SEQUENCE { certReq CertRequest, popo [0..3] OPTIONAL, regInfo SEQUENCE OF ... OPTIONAL } */
+	p = msg.content;
+	end = msg.content + msg.len;
+	if (next(&p, end, &f)) {
+		rc = -EBADMSG;
+		goto out;
+	}
+	while (p < end) {
+		if (next(&p, end, &f)) {
+			rc = -EBADMSG;
+			goto out;
+		}
+		if (f.cls != V_ASN1_UNIVERSAL || f.tag != V_ASN1_SEQUENCE)
+			continue;
+		q = f.content;
+		qend = f.content + f.len;
+		while (q < qend) {
+			const uint8_t *r;
+
+			if (next(&q, qend, &atv) || atv.tag != V_ASN1_SEQUENCE) {
+				rc = -EBADMSG;
+				goto out;
+			}
+			r = atv.content;
+			if (next(&r, atv.content + atv.len, &oid) || oid.tag != V_ASN1_OBJECT ||
+			    oid_text(&oid, text, sizeof(text))) {
+				rc = -EBADMSG;
+				goto out;
+			}
+			if (strcmp(text, CA_OID_UTF8PAIRS))
+				continue;
+			if (next(&r, atv.content + atv.len, &value) || value.tag != V_ASN1_UTF8STRING ||
+			    value.cls != V_ASN1_UNIVERSAL || value.len > CA_UTF8PAIRS_MAX || (size_t)value.len >= size ||
+			    memchr(value.content, 0, (size_t)value.len)) {
+				rc = -EBADMSG;
+				goto out;
+			}
+			memcpy(buf, value.content, (size_t)value.len);
+			buf[value.len] = 0;
+			rc = (int)value.len;
+			goto out;
+		}
+	}
+out:
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return rc;
+}

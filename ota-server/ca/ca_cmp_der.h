@@ -1,7 +1,8 @@
 /* What simpki-ca reads from a CMP message's DER itself, because OpenSSL 3.0 has no accessor for it: the header's
  * protectionAlg (a signature, a MAC, or none), its recipient, the certProfile ITAV of its generalInfo (RFC 9483
  * §4.1.1: id-it-certProfile 1.3.6.1.5.5.7.4.21, SEQUENCE SIZE (1..MAX) OF UTF8String; a bare UTF8String is taken
- * too), the reasonCode of an rr's first RevDetails, and a CRMF certTemplate's publicKey. Every length is checked
+ * too), the reasonCode of an rr's first RevDetails, a CRMF certTemplate's publicKey, and a CertReqMsg's regInfo
+ * utf8Pairs (OpenSSL 3.0's OSSL_CRMF_MSG_get0_regInfo_utf8Pairs() reads the controls instead). Every length is checked
  * against the enclosing one (ASN1_get_object); indefinite lengths are refused. */
 #pragma once
 #include <stdbool.h>
@@ -30,3 +31,10 @@ void ca_cmp_scan_free(struct ca_cmp_scan *s);
 
 /*! The publicKey of a CRMF certTemplate (IMPLICIT [6] SubjectPublicKeyInfo). NULL: none, or not a key. */
 EVP_PKEY *ca_crmf_pubkey(const OSSL_CRMF_CERTTEMPLATE *tmpl);
+
+#define CA_UTF8PAIRS_MAX 512
+#define CA_OID_UTF8PAIRS "1.3.6.1.5.5.7.5.2.1"
+
+/*! The regInfo utf8Pairs (RFC 4211 §7.1) of \a crm into buf (NUL-terminated). \returns its length; 0 none;
+ *  -EBADMSG (not a UTF8String of at most CA_UTF8PAIRS_MAX bytes, or a NUL in it). */
+int ca_crmf_utf8pairs(const OSSL_CRMF_MSG *crm, char *buf, size_t size);

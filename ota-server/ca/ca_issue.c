@@ -186,6 +186,24 @@ out:
 	return ok ? 0 : -ENOMEM;
 }
 
+/* certificatePolicies: the profile's policy OIDs, no qualifiers. */
+static int add_policies(X509 *x, const struct ca_profile *p)
+{
+	CERTIFICATEPOLICIES *pols = sk_POLICYINFO_new_null();
+	int ok = pols != NULL;
+
+	for (unsigned i = 0; ok && i < p->n_policies; i++) {
+		POLICYINFO *pi = POLICYINFO_new();
+
+		ok = pi && (pi->policyid = OBJ_txt2obj(p->policies[i], 1)) && sk_POLICYINFO_push(pols, pi);
+		if (!ok)
+			POLICYINFO_free(pi);
+	}
+	ok = ok && X509_add1_ext_i2d(x, NID_certificate_policies, pols, 0, 0) == 1;
+	sk_POLICYINFO_pop_free(pols, POLICYINFO_free);
+	return ok ? 0 : -EINVAL;
+}
+
 static int add_ext(X509 *x, X509V3_CTX *v3, int nid, const char *value)
 {
 	X509_EXTENSION *e = X509V3_EXT_nconf_nid(NULL, v3, nid, value);
@@ -305,7 +323,7 @@ void ca_row_from_cert(X509 *x, struct ca_cert_row *row)
 int ca_issue(struct ca *ca, const struct ca_issue_req *q, X509 **out, struct ca_cert_row *row, char *err,
 	     size_t errlen)
 {
-	char serial_attr[CA_HOLDER_MAX + 1], holder[CA_HOLDER_MAX + 1], url[512], ku[160], pol[300];
+	char serial_attr[CA_HOLDER_MAX + 1], holder[CA_HOLDER_MAX + 1], url[512], ku[160];
 	X509_NAME *name = NULL;
 	X509V3_CTX v3;
 	X509 *x = NULL;
@@ -344,14 +362,8 @@ int ca_issue(struct ca *ca, const struct ca_issue_req *q, X509 **out, struct ca_
 			strncat(ku, k->conf, sizeof(ku) - strlen(ku) - 1);
 		}
 	}
-	pol[0] = 0;
-	for (unsigned i = 0; i < q->profile->n_policies; i++) {
-		if (i)
-			strncat(pol, ",", sizeof(pol) - strlen(pol) - 1);
-		strncat(pol, q->profile->policies[i], sizeof(pol) - strlen(pol) - 1);
-	}
 	rc = -EINVAL;
-	if (add_ext(x, &v3, NID_key_usage, ku) || (pol[0] && add_ext(x, &v3, NID_certificate_policies, pol)) ||
+	if (add_ext(x, &v3, NID_key_usage, ku) || (q->profile->n_policies && add_policies(x, q->profile)) ||
 	    add_san(x, holder)) {
 		snprintf(err, errlen, "profile %s: its extensions cannot be made", q->profile->name);
 		goto out;
