@@ -16,8 +16,8 @@
 
 #define CA_VTY_PORT 4272
 #define CA_CTRL_PORT 4273
-#define CA_RA_MAX 8	    /* 'ra-trust' lines */
-#define CA_POLICIES_MAX 4   /* 'policy' lines per profile */
+#define CA_RA_MAX 8	  /* 'ra-trust' lines */
+#define CA_POLICIES_MAX 4 /* 'policy' lines per profile */
 #define CA_PROFILE_NAME_MAX 32
 
 enum ca_log_cat {
@@ -42,9 +42,9 @@ extern const struct rate_ctr_group_desc ca_ctrg_desc; /* ca_log.c */
 /* A certificate profile ('profile NAME' node). */
 struct ca_profile {
 	struct llist_head list;
-	char *name;		 /* 1..CA_PROFILE_NAME_MAX of [a-z0-9-] */
-	unsigned key_usage;	 /* X509v3_KU_* bits, keyUsage is always critical */
-	uint32_t validity_days;	 /* >= 1; never beyond the CA certificate's notAfter */
+	char *name;			 /* 1..CA_PROFILE_NAME_MAX of [a-z0-9-] */
+	unsigned key_usage;		 /* X509v3_KU_* bits, keyUsage is always critical */
+	uint32_t validity_days;		 /* >= 1; never beyond the CA certificate's notAfter */
 	char *policies[CA_POLICIES_MAX]; /* dotted OIDs, certificatePolicies (none: no extension) */
 	unsigned n_policies;
 };
@@ -77,10 +77,10 @@ struct ca {
 	} cfg;
 	struct llist_head profiles; /* struct ca_profile */
 
-	X509 *cert;		  /* the CA's certificate */
-	EVP_PKEY *key;		  /* its key, from any provider */
-	STACK_OF(X509) *ra_certs; /* the RAs whose requests are taken */
-	X509 *ocsp_cert;	  /* the delegated OCSP signer, when configured */
+	X509 *cert;		   /* the CA's certificate */
+	EVP_PKEY *key;		   /* its key, from any provider */
+	STACK_OF(X509) * ra_certs; /* the RAs whose requests are taken */
+	X509 *ocsp_cert;	   /* the delegated OCSP signer, when configured */
 	EVP_PKEY *ocsp_key;
 	struct ca_db *db;
 	struct rate_ctr_group *ctrs; /* may be NULL (tests, fuzzing) */

@@ -36,20 +36,20 @@ struct cmp_txn {
 	OSSL_CMP_SRV_CTX *srv;
 	uint8_t tid[TID_MAX];
 	size_t tid_len;
-	int reject_bit;		/* -1: the current message is from a trusted RA; else the failInfo bit of every answer */
+	int reject_bit; /* -1: the current message is from a trusted RA; else the failInfo bit of every answer */
 	const char *reject_text;
 	char ra_name[CA_DB_SUBJECT_MAX];
 	struct ca_cmp_scan scan; /* of the current message */
 	bool issued;		 /* a certificate was issued in this transaction */
 	char serial[CA_DB_SERIAL_HEX];
-	uint8_t hash[32];	 /* SHA-256 of its DER: what certHash must be */
+	uint8_t hash[32]; /* SHA-256 of its DER: what certHash must be */
 	int64_t at;
 };
 
 static const char *const reason_names[] = {
-	"unspecified",	  "keyCompromise",	  "cACompromise", "affiliationChanged", "superseded",
-	"cessationOfOperation", "certificateHold", NULL,		  "removeFromCRL",	"privilegeWithdrawn",
-	"aACompromise",
+	"unspecified",	 "keyCompromise",	 "cACompromise",    "affiliationChanged",
+	"superseded",	 "cessationOfOperation", "certificateHold", NULL,
+	"removeFromCRL", "privilegeWithdrawn",	 "aACompromise",
 };
 
 const char *ca_reason_name(int reason)
@@ -216,7 +216,7 @@ static OSSL_CMP_PKISI *kur_old(struct cmp_txn *r, const OSSL_CRMF_MSG *crm, stru
 
 static OSSL_CMP_PKISI *cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId,
 				    const OSSL_CRMF_MSG *crm, const X509_REQ *p10cr, X509 **certOut,
-				    STACK_OF(X509) **chainOut, STACK_OF(X509) **caPubs)
+				    STACK_OF(X509) * *chainOut, STACK_OF(X509) * *caPubs)
 {
 	struct cmp_txn *r = req_of(srv);
 	int type = OSSL_CMP_MSG_get_bodytype(req);
@@ -406,8 +406,8 @@ static int cert_conf(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReq
 
 /* genm: id-it-caCerts (asked for, or an empty genm) is answered with the CA certificate; other types are left
  * out of the answer. */
-static int genm(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, const STACK_OF(OSSL_CMP_ITAV) *in,
-		STACK_OF(OSSL_CMP_ITAV) **out)
+static int genm(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, const STACK_OF(OSSL_CMP_ITAV) * in,
+		STACK_OF(OSSL_CMP_ITAV) * *out)
 {
 	struct cmp_txn *r = req_of(srv);
 	bool want = sk_OSSL_CMP_ITAV_num(in) <= 0;
@@ -491,14 +491,16 @@ static void judge(struct ca *ca, const OSSL_CMP_MSG *msg, struct cmp_txn *r, X50
 	}
 	if (!r->scan.signature) {
 		r->reject_bit = OSSL_CMP_PKIFAILUREINFO_notAuthorized;
-		r->reject_text = "MAC-based protection (PBM) is not accepted: the request must be signed by a trusted RA";
+		r->reject_text =
+			"MAC-based protection (PBM) is not accepted: the request must be signed by a trusted RA";
 		return;
 	}
 	for (int i = 0; !*ra && i < sk_X509_num(ca->ra_certs); i++) {
 		X509 *c = sk_X509_value(ca->ra_certs, i);
 		OSSL_CMP_CTX *v;
 
-		if (X509_cmp_current_time(X509_get0_notBefore(c)) > 0 || X509_cmp_current_time(X509_get0_notAfter(c)) < 0)
+		if (X509_cmp_current_time(X509_get0_notBefore(c)) > 0 ||
+		    X509_cmp_current_time(X509_get0_notAfter(c)) < 0)
 			continue;
 		v = OSSL_CMP_CTX_new(NULL, NULL);
 		if (!v)

@@ -104,7 +104,7 @@ static void scan_rr(const struct tlv *body, struct ca_cmp_scan *s)
 {
 	const uint8_t *p = body->content, *end = body->content + body->len, *q;
 	struct tlv seq, rd, tmpl, exts;
-	STACK_OF(X509_EXTENSION) *sk;
+	STACK_OF(X509_EXTENSION) * sk;
 	ASN1_ENUMERATED *e;
 	int crit = -1;
 
@@ -291,8 +291,8 @@ int ca_crmf_utf8pairs(const OSSL_CRMF_MSG *crm, char *buf, size_t size)
 			if (strcmp(text, CA_OID_UTF8PAIRS))
 				continue;
 			if (next(&r, atv.content + atv.len, &value) || value.tag != V_ASN1_UTF8STRING ||
-			    value.cls != V_ASN1_UNIVERSAL || value.len > CA_UTF8PAIRS_MAX || (size_t)value.len >= size ||
-			    memchr(value.content, 0, (size_t)value.len)) {
+			    value.cls != V_ASN1_UNIVERSAL || value.len > CA_UTF8PAIRS_MAX ||
+			    (size_t)value.len >= size || memchr(value.content, 0, (size_t)value.len)) {
 				rc = -EBADMSG;
 				goto out;
 			}

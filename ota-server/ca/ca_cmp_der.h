@@ -17,12 +17,12 @@
 #define CA_OID_CERT_PROFILE "1.3.6.1.5.5.7.4.21"
 
 struct ca_cmp_scan {
-	bool protected_;       /* protectionAlg present */
-	bool signature;	       /* ... and it is a signature algorithm (not a MAC such as PBM) */
-	X509_NAME *recipient;  /* the header's recipient when a directoryName (caller frees); NULL otherwise */
+	bool protected_;      /* protectionAlg present */
+	bool signature;	      /* ... and it is a signature algorithm (not a MAC such as PBM) */
+	X509_NAME *recipient; /* the header's recipient when a directoryName (caller frees); NULL otherwise */
 	char profile[CA_PROFILE_NAME_MAX + 1]; /* the certProfile asked for; "" none */
-	bool profile_bad;      /* a certProfile ITAV that is not one UTF8String of at most CA_PROFILE_NAME_MAX */
-	int rr_reason;	       /* rr only: the first RevDetails' reasonCode; -1 none; -2 malformed */
+	bool profile_bad; /* a certProfile ITAV that is not one UTF8String of at most CA_PROFILE_NAME_MAX */
+	int rr_reason;	  /* rr only: the first RevDetails' reasonCode; -1 none; -2 malformed */
 };
 
 /*! Scan the PKIMessage \a der. \returns 0 with *s filled; -EBADMSG when it is not a PKIMessage's header. */

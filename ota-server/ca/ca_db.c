@@ -178,7 +178,7 @@ int ca_db_cert_add(struct ca_db *db, const struct ca_cert_row *r)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-#define ROW_COLUMNS                                                                                                \
+#define ROW_COLUMNS                                                                                                  \
 	"serial, subject, holder, iccid, key_id, profile, pubkey_sha256, not_before, not_after, status, revoked_at," \
 	" reason, requested_by, issued_at, der"
 
@@ -267,8 +267,10 @@ int ca_db_certs_find(struct ca_db *db, enum ca_db_key key, const char *value, un
 		     void (*cb)(const struct ca_cert_row *r, void *priv), void *priv)
 {
 	static const char *const where[] = {
-		[CA_DB_BY_ALL] = "1 OR ? IS NULL",	   [CA_DB_BY_SERIAL] = "serial = lower(?)",
-		[CA_DB_BY_HOLDER] = "holder = ?",	   [CA_DB_BY_ICCID] = "iccid = ?",
+		[CA_DB_BY_ALL] = "1 OR ? IS NULL",
+		[CA_DB_BY_SERIAL] = "serial = lower(?)",
+		[CA_DB_BY_HOLDER] = "holder = ?",
+		[CA_DB_BY_ICCID] = "iccid = ?",
 		[CA_DB_BY_PUBKEY] = "pubkey_sha256 = lower(?)",
 	};
 	struct ca_cert_row r;
@@ -278,8 +280,8 @@ int ca_db_certs_find(struct ca_db *db, enum ca_db_key key, const char *value, un
 
 	if ((unsigned)key >= sizeof(where) / sizeof(where[0]))
 		return -EINVAL;
-	snprintf(sql, sizeof(sql), "SELECT " ROW_COLUMNS " FROM certs WHERE %s ORDER BY issued_at DESC, rowid DESC LIMIT ?",
-		 where[key]);
+	snprintf(sql, sizeof(sql),
+		 "SELECT " ROW_COLUMNS " FROM certs WHERE %s ORDER BY issued_at DESC, rowid DESC LIMIT ?", where[key]);
 	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, value ? value : "", -1, SQLITE_STATIC);
@@ -320,9 +322,8 @@ int ca_db_crl_number_next(struct ca_db *db, uint64_t *n)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->db,
-			       "UPDATE meta SET value = value + 1 WHERE name = 'crl_number' RETURNING value", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db, "UPDATE meta SET value = value + 1 WHERE name = 'crl_number' RETURNING value",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)

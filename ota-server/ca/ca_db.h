@@ -30,9 +30,9 @@
 
 #define CA_DB_VERSION 1
 #define CA_SERIAL_BYTES_MAX 20
-#define CA_DB_SERIAL_HEX 41	/* 20 bytes in hex and the NUL */
+#define CA_DB_SERIAL_HEX 41 /* 20 bytes in hex and the NUL */
 #define CA_DB_SUBJECT_MAX 1024
-#define CA_DB_HOLDER_MAX 129	/* 128 bytes and the NUL */
+#define CA_DB_HOLDER_MAX 129 /* 128 bytes and the NUL */
 
 struct ca_db;
 
@@ -41,16 +41,16 @@ struct ca_cert_row {
 	char serial[CA_DB_SERIAL_HEX];
 	char subject[CA_DB_SUBJECT_MAX];
 	char holder[CA_DB_HOLDER_MAX];
-	char iccid[24];		/* "" when unknown */
+	char iccid[24]; /* "" when unknown */
 	char key_id[41];
 	char profile[33];
 	char pubkey_sha256[65];
 	int64_t not_before, not_after, issued_at;
 	bool revoked;
-	int64_t revoked_at;	/* revoked only */
-	int reason;		/* revoked only: CRLReason or -1 */
+	int64_t revoked_at; /* revoked only */
+	int reason;	    /* revoked only: CRLReason or -1 */
 	char requested_by[CA_DB_SUBJECT_MAX];
-	uint8_t *der;		/* ca_db_cert_get() with a talloc ctx: the certificate, a child of ctx; else NULL */
+	uint8_t *der; /* ca_db_cert_get() with a talloc ctx: the certificate, a child of ctx; else NULL */
 	size_t der_len;
 };
 

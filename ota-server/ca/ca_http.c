@@ -40,13 +40,13 @@ struct listener {
 /* One request, from its headers to its answer. */
 struct req {
 	enum route route;
-	size_t max;	/* the body's bound */
-	uint8_t *body;	/* talloc, cap bytes */
+	size_t max;    /* the body's bound */
+	uint8_t *body; /* talloc, cap bytes */
 	size_t len, cap;
 };
 
-static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *type, const void *data,
-			      size_t len, enum MHD_ResponseMemoryMode mode)
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *type, const void *data, size_t len,
+			      enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data, mode);
 	enum MHD_Result rc;
@@ -193,7 +193,8 @@ static enum MHD_Result status_first(struct MHD_Connection *c, const char *url, c
 			return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "POST, or GET /ocsp/BASE64\n", 25,
 				      MHD_RESPMEM_PERSISTENT);
 		if (!type_is(c, "application/ocsp-request"))
-			return text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/ocsp-request\n");
+			return text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				    "Content-Type must be application/ocsp-request\n");
 		r->max = CA_OCSP_REQ_MAX;
 		if (too_long(c, r))
 			return text(c, MHD_HTTP_CONTENT_TOO_LARGE, "an OCSP request is at most 4096 bytes\n");
@@ -311,10 +312,10 @@ static int listen_on(struct listener *l, const char *ip, uint16_t port, char *er
 		snprintf(err, errlen, "%s: '%s' is not an IPv4 address", l->what, ip);
 		return -EINVAL;
 	}
-	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, port, NULL, NULL, handler, l,
-				  MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-				  MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 30, MHD_OPTION_END);
+	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, port, NULL, NULL, handler, l, MHD_OPTION_SOCK_ADDR,
+				  &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 256,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64, MHD_OPTION_CONNECTION_TIMEOUT, 30,
+				  MHD_OPTION_END);
 	if (!l->mhd) {
 		snprintf(err, errlen, "%s: cannot listen on %s:%u (the port is taken?)", l->what, ip, port);
 		return -EADDRINUSE;

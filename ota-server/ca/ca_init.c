@@ -33,8 +33,10 @@ static void usage_init(FILE *f)
 		"Usage: simpki-ca init --dir DIR --subject SUBJECT [--alg p256|rsa3072] [--days N] [--parent-request]\n"
 		"                      [--passphrase-file FILE]\n"
 		"\n"
-		"Make a new CA in DIR (created if missing): its key DIR/ca.key (PKCS#8, AES-256 under the passphrase),\n"
-		"its self-signed certificate DIR/ca.pem (or, with --parent-request, DIR/ca.csr for a parent CA to sign;\n"
+		"Make a new CA in DIR (created if missing): its key DIR/ca.key (PKCS#8, AES-256 under the "
+		"passphrase),\n"
+		"its self-signed certificate DIR/ca.pem (or, with --parent-request, DIR/ca.csr for a parent CA to "
+		"sign;\n"
 		"then 'simpki-ca install-cert'), the RA certificate and key for simpki-otad (DIR/ra.pem, DIR/ra.key),\n"
 		"the delegated OCSP signer (DIR/ocsp.pem, DIR/ocsp.key), the records DIR/ca.db and a configuration\n"
 		"DIR/simpki-ca.cfg that runs as is: simpki-ca -c DIR/simpki-ca.cfg. Nothing existing is overwritten.\n"
@@ -52,20 +54,25 @@ static void usage_init(FILE *f)
 
 static void usage_install(FILE *f)
 {
-	fprintf(f, "Usage: simpki-ca install-cert --dir DIR --cert FILE [--passphrase-file FILE]\n"
-		   "\n"
-		   "After 'simpki-ca init --parent-request': install the certificate the parent CA issued for DIR/ca.csr\n"
-		   "as DIR/ca.pem and make the RA and OCSP signer certificates. The passphrase as for init.\n"
-		   "  -h, --help  this text\n");
+	fprintf(f,
+		"Usage: simpki-ca install-cert --dir DIR --cert FILE [--passphrase-file FILE]\n"
+		"\n"
+		"After 'simpki-ca init --parent-request': install the certificate the parent CA issued for DIR/ca.csr\n"
+		"as DIR/ca.pem and make the RA and OCSP signer certificates. The passphrase as for init.\n"
+		"  -h, --help  this text\n");
 }
 
 static int parse(int argc, char **argv, struct init_opts *o, bool install)
 {
 	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },	{ "subject", required_argument, NULL, 's' },
-		{ "alg", required_argument, NULL, 'a' },	{ "days", required_argument, NULL, 'n' },
-		{ "parent-request", no_argument, NULL, 'p' },	{ "passphrase-file", required_argument, NULL, 'f' },
-		{ "cert", required_argument, NULL, 'c' },	{ "help", no_argument, NULL, 'h' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "subject", required_argument, NULL, 's' },
+		{ "alg", required_argument, NULL, 'a' },
+		{ "days", required_argument, NULL, 'n' },
+		{ "parent-request", no_argument, NULL, 'p' },
+		{ "passphrase-file", required_argument, NULL, 'f' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -143,7 +150,7 @@ static int passphrase(const struct init_opts *o, char *buf, size_t size)
 	return 0;
 }
 
-static int add_ext(X509 *x, X509_REQ *req, STACK_OF(X509_EXTENSION) **sk, X509V3_CTX *v3, int nid, const char *v)
+static int add_ext(X509 *x, X509_REQ *req, STACK_OF(X509_EXTENSION) * *sk, X509V3_CTX *v3, int nid, const char *v)
 {
 	X509_EXTENSION *e = X509V3_EXT_nconf_nid(NULL, v3, nid, v);
 	int ok = e && (x ? X509_add_ext(x, e, -1) : X509v3_add_ext(sk, e, -1) != NULL);
@@ -230,8 +237,9 @@ static int make_services(void *ctx, const char *dir, X509 *cacert, EVP_PKEY *cak
 		int o_idx = X509_NAME_get_index_by_NID(X509_get_subject_name(cacert), NID_organizationName, -1);
 		X509 *x = NULL;
 
-		rc = k && n && X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8, (unsigned char *)svc[i].cn, -1,
-							   -1, 0) ?
+		rc = k && n &&
+				     X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
+								(unsigned char *)svc[i].cn, -1, -1, 0) ?
 			     0 :
 			     -ENOMEM;
 		if (!rc && o_idx >= 0 &&
@@ -287,7 +295,8 @@ static int write_cfg(void *ctx, const struct init_opts *o)
 		return -EIO;
 	}
 	fprintf(f,
-		"! simpki-ca, made by 'simpki-ca init': runs as is (simpki-ca -c %s). Paths are relative to this file's\n"
+		"! simpki-ca, made by 'simpki-ca init': runs as is (simpki-ca -c %s). Paths are relative to this "
+		"file's\n"
 		"! directory; everything listens on 127.0.0.1. The CA key's passphrase: %s. See docs/ca.md.\n"
 		"log stderr\n logging filter all 1\n logging color 0\n logging print category 1\n"
 		" logging print level 1\n logging timestamp 1\n logging level set-all notice\n!\n"
@@ -369,7 +378,8 @@ int ca_init_main(int argc, char **argv)
 		       "  simpki-ca install-cert --dir %s --cert SIGNED.pem\n",
 		       o.dir, o.dir, o.dir);
 	else
-		printf("CA made in %s: ca.pem, ca.key (encrypted), ra.pem/ra.key (simpki-otad's RA), ocsp.pem/ocsp.key,\n"
+		printf("CA made in %s: ca.pem, ca.key (encrypted), ra.pem/ra.key (simpki-otad's RA), "
+		       "ocsp.pem/ocsp.key,\n"
 		       "ca.db, simpki-ca.cfg. Start it with: simpki-ca -c %s/simpki-ca.cfg\n",
 		       o.dir, o.dir);
 	rc = 0;

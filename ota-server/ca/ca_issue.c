@@ -22,8 +22,8 @@ const struct ca_ku_name ca_ku_names[] = {
 };
 
 static const int subject_nids[] = {
-	NID_commonName,		NID_serialNumber,	NID_organizationName, NID_organizationalUnitName,
-	NID_stateOrProvinceName, NID_localityName,	NID_countryName,
+	NID_commonName,		 NID_serialNumber, NID_organizationName, NID_organizationalUnitName,
+	NID_stateOrProvinceName, NID_localityName, NID_countryName,
 };
 
 static void hex(const uint8_t *b, size_t n, char *out, size_t size)
@@ -75,8 +75,8 @@ static X509_NAME *subject_build(const X509_NAME *req, char *serial, size_t seria
 			char oid[80];
 
 			OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 0);
-			snprintf(err, errlen, "subject attribute %s is not accepted (only CN, serialNumber, O, OU, ST, L, C)",
-				 oid);
+			snprintf(err, errlen,
+				 "subject attribute %s is not accepted (only CN, serialNumber, O, OU, ST, L, C)", oid);
 			goto fail;
 		}
 		len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
@@ -98,7 +98,7 @@ fail:
 	return NULL;
 }
 
-int ca_san_holder(const STACK_OF(X509_EXTENSION) *exts, char *buf, size_t size)
+int ca_san_holder(const STACK_OF(X509_EXTENSION) * exts, char *buf, size_t size)
 {
 	GENERAL_NAMES *names = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
 	int found = 0;
@@ -320,8 +320,7 @@ void ca_row_from_cert(X509 *x, struct ca_cert_row *row)
 	row->not_after = ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) ? (int64_t)timegm(&tm) : 0;
 }
 
-int ca_issue(struct ca *ca, const struct ca_issue_req *q, X509 **out, struct ca_cert_row *row, char *err,
-	     size_t errlen)
+int ca_issue(struct ca *ca, const struct ca_issue_req *q, X509 **out, struct ca_cert_row *row, char *err, size_t errlen)
 {
 	char serial_attr[CA_HOLDER_MAX + 1], holder[CA_HOLDER_MAX + 1], url[512], ku[160];
 	X509_NAME *name = NULL;
@@ -394,8 +393,8 @@ out:
 	return rc;
 }
 
-int ca_issue_service(struct ca *ca, enum ca_service kind, const X509_NAME *subject, EVP_PKEY *pubkey,
-		     uint32_t days, X509 **out, char *err, size_t errlen)
+int ca_issue_service(struct ca *ca, enum ca_service kind, const X509_NAME *subject, EVP_PKEY *pubkey, uint32_t days,
+		     X509 **out, char *err, size_t errlen)
 {
 	struct ca_cert_row row;
 	X509V3_CTX v3;

@@ -23,13 +23,13 @@
 #define CA_OID_PERMANENT_IDENTIFIER "1.3.6.1.5.5.7.8.3"
 
 struct ca_issue_req {
-	const X509_NAME *subject;		/* as requested */
-	EVP_PKEY *pubkey;			/* the holder's public key */
-	const STACK_OF(X509_EXTENSION) *exts;	/* requested extensions; may be NULL */
-	const char *holder;			/* NULL: from the request (above); else this one (key update) */
-	const char *iccid;			/* may be NULL */
+	const X509_NAME *subject;	       /* as requested */
+	EVP_PKEY *pubkey;		       /* the holder's public key */
+	const STACK_OF(X509_EXTENSION) * exts; /* requested extensions; may be NULL */
+	const char *holder;		       /* NULL: from the request (above); else this one (key update) */
+	const char *iccid;		       /* may be NULL */
 	const struct ca_profile *profile;
-	const char *requested_by;		/* the RA's name, or "vty" */
+	const char *requested_by; /* the RA's name, or "vty" */
 };
 
 /*! Issue an end-entity certificate. \returns 0 with *out and the stored row in *row (row->der NULL);
@@ -45,15 +45,15 @@ enum ca_service {
 
 /*! Issue one of the CA's service certificates for \a pubkey (stored too, holder "ra" or "ocsp").
  *  \returns 0 with *out; -EIO; -ENOMEM; -EINVAL */
-int ca_issue_service(struct ca *ca, enum ca_service kind, const X509_NAME *subject, EVP_PKEY *pubkey,
-		     uint32_t days, X509 **out, char *err, size_t errlen);
+int ca_issue_service(struct ca *ca, enum ca_service kind, const X509_NAME *subject, EVP_PKEY *pubkey, uint32_t days,
+		     X509 **out, char *err, size_t errlen);
 
 /*! Fill \a row's subject, key_id, pubkey_sha256, serial, validity from \a x. */
 void ca_row_from_cert(X509 *x, struct ca_cert_row *row);
 
 /*! The holder id of a permanentIdentifier in \a exts' subjectAltName into buf. \returns 1 found, 0 none,
  *  -EINVAL malformed. */
-int ca_san_holder(const STACK_OF(X509_EXTENSION) *exts, char *buf, size_t size);
+int ca_san_holder(const STACK_OF(X509_EXTENSION) * exts, char *buf, size_t size);
 
 /*! Parse "/CN=.../O=..." (UTF-8; '\' escapes the next character) into a new X509_NAME. NULL: malformed. */
 X509_NAME *ca_subject_parse(const char *s);

@@ -44,7 +44,8 @@ int ca_passphrase_get(const char *file, char *buf, size_t size, char *err, size_
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 0177)) {
 		snprintf(err, errlen,
-			 "passphrase file %s: refused: it must be a regular file that only its owner may read (chmod 600 "
+			 "passphrase file %s: refused: it must be a regular file that only its owner may read (chmod "
+			 "600 "
 			 "%s); its mode is %04o",
 			 file, file, (unsigned)(st.st_mode & 07777));
 		close(fd);
@@ -116,7 +117,7 @@ int ca_key_load(const char *uri, const char *pass, EVP_PKEY **out, char *err, si
 	return 0;
 }
 
-int ca_certs_load(const char *path, STACK_OF(X509) *sk, char *err, size_t errlen)
+int ca_certs_load(const char *path, STACK_OF(X509) * sk, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	X509 *x;

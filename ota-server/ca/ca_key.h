@@ -26,7 +26,7 @@ int ca_key_load(const char *uri, const char *pass, EVP_PKEY **out, char *err, si
 /*! The first certificate of the PEM file \a path. \returns 0 with *out; -ENOENT; -EINVAL (not a certificate). */
 int ca_cert_load(const char *path, X509 **out, char *err, size_t errlen);
 /*! Every certificate of the PEM file \a path, appended to \a sk. \returns how many (>= 1); -ENOENT; -EINVAL. */
-int ca_certs_load(const char *path, STACK_OF(X509) *sk, char *err, size_t errlen);
+int ca_certs_load(const char *path, STACK_OF(X509) * sk, char *err, size_t errlen);
 
 /*! Write \a key to \a path (created, never overwritten, mode 0600) as PKCS#8 PEM, encrypted with AES-256-CBC
  *  under \a pass when it is not NULL. \returns 0; -EEXIST; -EIO. */

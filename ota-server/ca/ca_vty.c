@@ -51,11 +51,11 @@ static struct cmd_node profile_node = { .node = PROFILE_NODE, .prompt = "%s(conf
 static struct cmd_node cmp_node = { .node = CMP_NODE, .prompt = "%s(config-ca-cmp)# ", .vtysh = 1 };
 static struct cmd_node status_node = { .node = STATUS_NODE, .prompt = "%s(config-ca-status)# ", .vtysh = 1 };
 
-#define REASONS                                                                                                    \
-	"(unspecified|keyCompromise|cACompromise|affiliationChanged|superseded|cessationOfOperation|"             \
+#define REASONS                                                                                       \
+	"(unspecified|keyCompromise|cACompromise|affiliationChanged|superseded|cessationOfOperation|" \
 	"certificateHold|privilegeWithdrawn|aACompromise)"
-#define REASONS_HELP                                                                                               \
-	"0 unspecified\n1 keyCompromise\n2 cACompromise\n3 affiliationChanged\n4 superseded\n"                   \
+#define REASONS_HELP                                                                           \
+	"0 unspecified\n1 keyCompromise\n2 cACompromise\n3 affiliationChanged\n4 superseded\n" \
 	"5 cessationOfOperation\n6 certificateHold\n9 privilegeWithdrawn\n10 aACompromise\n"
 
 static void replace(char **s, const char *v)
@@ -173,8 +173,9 @@ DEFUN(cfg_key_usage, cfg_key_usage_cmd, "key-usage .NAME",
 		for (k = ca_ku_names; k->vty && strcmp(argv[i], k->vty); k++)
 			;
 		if (!k->vty) {
-			vty_out(vty, "%% unknown key usage %s (digital-signature, non-repudiation, key-encipherment, "
-				     "data-encipherment, key-agreement)%s",
+			vty_out(vty,
+				"%% unknown key usage %s (digital-signature, non-repudiation, key-encipherment, "
+				"data-encipherment, key-agreement)%s",
 				argv[i], VTY_NEWLINE);
 			return CMD_WARNING;
 		}
@@ -241,8 +242,8 @@ DEFUN(cfg_cmp_path, cfg_cmp_path_cmd, "path PATH", "The HTTP path of CMP request
 {
 	char *p;
 
-	if (strlen(argv[0]) > 128 || strspn(argv[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") !=
-					     strlen(argv[0])) {
+	if (strlen(argv[0]) > 128 ||
+	    strspn(argv[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") != strlen(argv[0])) {
 		vty_out(vty, "%% a path of at most 128 of A-Z a-z 0-9 - _ . /%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
@@ -426,8 +427,9 @@ static int show_list(struct vty *vty, enum ca_db_key key, const char *value)
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
-	vty_out(vty, "serial                           status  profile        holder               not-after            "
-		     "subject%s",
+	vty_out(vty,
+		"serial                           status  profile        holder               not-after            "
+		"subject%s",
 		VTY_NEWLINE);
 	n = ca_db_certs_find(g_ca->db, key, value, 50, list_row, vty);
 	if (n < 0) {
@@ -473,8 +475,8 @@ DEFUN(show_cert, show_cert_cmd, "show certificate SERIAL", SHOW_STR "One certifi
 			VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	vty_out(vty, "serial: %s%ssubject: %s%sholder: %s%s", r.serial, VTY_NEWLINE, r.subject, VTY_NEWLINE,
-		r.holder, VTY_NEWLINE);
+	vty_out(vty, "serial: %s%ssubject: %s%sholder: %s%s", r.serial, VTY_NEWLINE, r.subject, VTY_NEWLINE, r.holder,
+		VTY_NEWLINE);
 	vty_out(vty, "iccid: %s%sprofile: %s%skey id: %s%spublic key sha256: %s%s", r.iccid[0] ? r.iccid : "-",
 		VTY_NEWLINE, r.profile, VTY_NEWLINE, r.key_id, VTY_NEWLINE, r.pubkey_sha256, VTY_NEWLINE);
 	vty_out(vty, "valid: %s to %s%srequested by: %s%s", when(r.not_before, a, sizeof(a)),
@@ -549,8 +551,8 @@ DEFUN(show_cmp, show_cmp_cmd, "show cmp", SHOW_STR "The CMP server: where it lis
 	llist_for_each_entry(p, &g_ca->profiles, list)
 	{
 		vty_out(vty, "profile %s%s: %u days, %u policies%s", p->name,
-			strcmp(p->name, g_ca->cfg.default_profile) ? "" : " (default)", p->validity_days,
-			p->n_policies, VTY_NEWLINE);
+			strcmp(p->name, g_ca->cfg.default_profile) ? "" : " (default)", p->validity_days, p->n_policies,
+			VTY_NEWLINE);
 	}
 	vty_out(vty, "certificates awaiting certConf: %u%s", llist_count(&g_ca->pending), VTY_NEWLINE);
 	return CMD_SUCCESS;

@@ -36,13 +36,15 @@ done
 expect_in "$cadir/ca.key" "BEGIN ENCRYPTED PRIVATE KEY"
 openssl asn1parse -in "$cadir/ca.key" > "$dir/keyasn1" 2>&1
 expect_in "$dir/keyasn1" "aes-256-cbc"
-openssl pkey -in "$cadir/ca.key" -passin env:SIMPKI_CA_PASSPHRASE -noout 2> /dev/null || fail "ca.key does not open with the passphrase"
+openssl pkey -in "$cadir/ca.key" -passin env:SIMPKI_CA_PASSPHRASE -noout 2> /dev/null ||
+	fail "ca.key does not open with the passphrase"
 openssl x509 -in "$cadir/ra.pem" -noout -text > "$dir/ra.txt"
 expect_in "$dir/ra.txt" "CMC Registration Authority"
 openssl x509 -in "$cadir/ocsp.pem" -noout -text > "$dir/ocsp.txt"
 expect_in "$dir/ocsp.txt" "OCSP Signing"
 expect_in "$dir/ocsp.txt" "OCSP No Check"
-openssl verify -CAfile "$cadir/ca.pem" "$cadir/ra.pem" "$cadir/ocsp.pem" > /dev/null || fail "ra.pem or ocsp.pem do not verify"
+openssl verify -CAfile "$cadir/ca.pem" "$cadir/ra.pem" "$cadir/ocsp.pem" > /dev/null ||
+	fail "ra.pem or ocsp.pem do not verify"
 "$ca" init --dir "$cadir" --subject "/CN=Again" > "$dir/out" 2>&1
 [ $? -eq 1 ] || fail "a second init in the same directory does not exit 1"
 expect_in "$dir/out" "refusing to overwrite"
@@ -141,7 +143,8 @@ openssl crl -inform DER -in "$cadir/crl/ca.crl" -noout -text > "$dir/crl.txt" 2>
 grep -qi "Serial Number: $serial" "$dir/crl.txt" || fail "the CRL does not list $serial: $(cat "$dir/crl.txt")"
 expect_in "$dir/crl.txt" "Key Compromise"
 openssl crl -inform DER -in "$cadir/crl/ca.crl" -out "$dir/crl.pem"
-openssl crl -in "$dir/crl.pem" -CAfile "$cadir/ca.pem" -noout 2>&1 | grep -q "verify OK" || fail "the CRL's signature does not verify"
+openssl crl -in "$dir/crl.pem" -CAfile "$cadir/ca.pem" -noout 2>&1 | grep -q "verify OK" ||
+	fail "the CRL's signature does not verify"
 openssl verify -crl_check -CRLfile "$dir/crl.pem" -CAfile "$cadir/ca.pem" "$dir/user.pem" > "$dir/out" 2>&1 &&
 	fail "openssl verify -crl_check accepts a revoked certificate"
 expect_in "$dir/out" "certificate revoked"
@@ -176,7 +179,8 @@ expect_in "$dir/ctrl.out" "GET_REPLY 1 certificates 7,2"
 
 # ---- the HTTP servers
 out=$(http GET /ca.crt)
-[ "$out" = "200 application/pkix-cert $(openssl x509 -in "$cadir/ca.pem" -outform DER | wc -c)" ] || fail "GET /ca.crt: $out"
+der_len=$(openssl x509 -in "$cadir/ca.pem" -outform DER | wc -c)
+[ "$out" = "200 application/pkix-cert $der_len" ] || fail "GET /ca.crt: $out"
 openssl x509 -inform DER -in "$dir/http.body" -noout 2> /dev/null || fail "GET /ca.crt is not a DER certificate"
 out=$(http GET /crl/ca.crl)
 case $out in "200 application/pkix-crl "*) ;; *) fail "GET /crl/ca.crl: $out" ;; esac

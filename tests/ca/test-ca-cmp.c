@@ -79,7 +79,8 @@ static void profile_itav(OSSL_CMP_CTX *ctx, const char *name)
 	w += n;
 	assert_true(ASN1_STRING_set(seq, der, (int)(w - der)));
 	ASN1_TYPE_set(v, V_ASN1_SEQUENCE, seq);
-	assert_true(OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, OSSL_CMP_ITAV_create(OBJ_txt2obj("1.3.6.1.5.5.7.4.21", 1), v)));
+	assert_true(
+		OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, OSSL_CMP_ITAV_create(OBJ_txt2obj("1.3.6.1.5.5.7.4.21", 1), v)));
 }
 
 static void row_of(X509 *x, struct ca_cert_row *r)
@@ -112,7 +113,9 @@ static void test_p10cr_san_holder(void **state)
 		GENERAL_NAME *g = GENERAL_NAME_new();
 		ASN1_TYPE *v = ASN1_TYPE_new();
 		ASN1_STRING *seq = ASN1_STRING_new();
-		static const unsigned char pi[] = { 0x30, 0x0b, 0x0c, 0x09, 'H', 'O', 'L', 'D', 'E', 'R', '-', '1', '0' };
+		static const unsigned char pi[] = {
+			0x30, 0x0b, 0x0c, 0x09, 'H', 'O', 'L', 'D', 'E', 'R', '-', '1', '0'
+		};
 
 		assert_true(ASN1_STRING_set(seq, pi, sizeof(pi)));
 		ASN1_TYPE_set(v, V_ASN1_SEQUENCE, seq);
@@ -336,8 +339,8 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_p10cr_san_holder),     cmocka_unit_test(test_ir_profile_iccid),
-		cmocka_unit_test(test_unknown_profile),	     cmocka_unit_test(test_certconf_reject),
+		cmocka_unit_test(test_p10cr_san_holder),	cmocka_unit_test(test_ir_profile_iccid),
+		cmocka_unit_test(test_unknown_profile),		cmocka_unit_test(test_certconf_reject),
 		cmocka_unit_test(test_certconf_reject_revokes), cmocka_unit_test(test_rr_and_crl),
 		cmocka_unit_test(test_subject_parse_reasons),
 	};

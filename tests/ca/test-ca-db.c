@@ -140,7 +140,8 @@ static void test_certs(void **state)
 	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_PUBKEY, got.pubkey_sha256, 10, count_cb, NULL), 1);
 	assert_string_equal(last, "4a000000000000000000000000000002");
 	found = 0;
-	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_SERIAL, "4A000000000000000000000000000003", 10, count_cb, NULL), 1);
+	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_SERIAL, "4A000000000000000000000000000003", 10, count_cb, NULL),
+			 1);
 
 	assert_int_equal(ca_db_cert_revoke(db, "4a000000000000000000000000000001", now + 20, 1), 0);
 	assert_int_equal(ca_db_cert_revoke(db, "4a000000000000000000000000000001", now + 30, 4), -EALREADY);
