@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -107,8 +108,10 @@ static int write_atomic(const char *path, const uint8_t *der, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	w = write(fd, der, len);
-	if (w != (ssize_t)len || fsync(fd))
+	if (fchmod(fd, 0644)) /* public, whatever the umask */
+		rc = -errno;
+	w = rc ? 0 : write(fd, der, len);
+	if (!rc && (w != (ssize_t)len || fsync(fd)))
 		rc = w < 0 ? -errno : -EIO;
 	if (close(fd) && !rc)
 		rc = -errno;

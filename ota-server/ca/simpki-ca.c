@@ -263,7 +263,6 @@ int main(int argc, char **argv)
 	void *ctx;
 	int c, rc;
 
-	umask(077);
 	if (argc > 1 && !strcmp(argv[1], "init"))
 		return ca_init_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "install-cert"))
@@ -286,6 +285,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	umask(077); /* the records and logs are for this daemon's user only; CRLs are made 0644 explicitly */
 	ctx = talloc_named_const(NULL, 1, "simpki-ca");
 	msgb_talloc_ctx_init(ctx, 0);
 	g_ca = ca_alloc(ctx);
