@@ -5,7 +5,7 @@
 # and the daemon runs from the configuration as it is with 'passphrase-file' (no environment), issuing a certificate
 # that verifies up to the parent; the daemon refuses to start with a wrong passphrase, a ca-key URI with nothing
 # there, a key that is not the certificate's, an unknown default profile, or a bad configuration (exit 1 and a
-# message), and the passphrase never reaches its log.
+# message); the configuration 'write file' saves starts again; the passphrase never reaches its log.
 # Usage: ca-init.sh SIMPKI_CA
 set -u
 ca=$1
@@ -109,7 +109,14 @@ sed 's|default-profile signing|default-profile nosuch|' "$dir/rsa/simpki-ca.cfg"
 refuse "an unknown default profile" "default-profile nosuch" "$dir/rsa/profile.cfg"
 printf 'ca\n frobnicate 1\n' > "$dir/rsa/bad.cfg"
 refuse "a bad configuration" "cannot read the configuration file" "$dir/rsa/bad.cfg"
+# the running configuration written back ('write file') starts again as it is
 cp "$dir/rsa/simpki-ca.cfg" "$dir/rsa/ok.cfg"
+cadir=$dir/rsa
+start_ca "$dir/rsa/ok.cfg" || exit 1
+vty "write file" > "$dir/vty.out"
+stop_ca
+expect_in "$dir/rsa/ok.cfg" "key-usage digital-signature non-repudiation"
+expect_in "$dir/rsa/ok.cfg" "ocsp-signer delegated"
 start_ca "$dir/rsa/ok.cfg" || exit 1
 stop_ca
 grep -q "$saved" "$dir/ca.log" && fail "the passphrase is in the log"
