@@ -109,11 +109,17 @@ sed 's|default-profile signing|default-profile nosuch|' "$dir/rsa/simpki-ca.cfg"
 refuse "an unknown default profile" "default-profile nosuch" "$dir/rsa/profile.cfg"
 printf 'ca\n frobnicate 1\n' > "$dir/rsa/bad.cfg"
 refuse "a bad configuration" "cannot read the configuration file" "$dir/rsa/bad.cfg"
-# the running configuration written back ('write file') starts again as it is
+# the running configuration written back ('write file') starts again as it is; the RSA CA issues
 cp "$dir/rsa/simpki-ca.cfg" "$dir/rsa/ok.cfg"
 cadir=$dir/rsa
 start_ca "$dir/rsa/ok.cfg" || exit 1
 vty "write file" > "$dir/vty.out"
+# the RSA CA issues (and signs its CMP answers) too
+openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/r.key" -subj "/CN=RSA Holder/serialNumber=VN-6" \
+	-out "$dir/r.csr" 2> /dev/null
+cmpc "$dir/out" -cert "$cadir/ra.pem" -key "$cadir/ra.key" -cmd p10cr -csr "$dir/r.csr" -certout "$dir/r.pem" ||
+	fail "p10cr to the RSA CA: $(cat "$dir/out")"
+openssl verify -CAfile "$cadir/ca.pem" "$dir/r.pem" > /dev/null 2>&1 || fail "the RSA CA's certificate does not verify"
 stop_ca
 expect_in "$dir/rsa/ok.cfg" "key-usage digital-signature non-repudiation"
 expect_in "$dir/rsa/ok.cfg" "ocsp-signer delegated"
