@@ -4,7 +4,7 @@
  * (the holder id taken from it, the signing profile's keyUsage and policy); the certProfile ITAV of generalInfo
  * choosing 'authentication', and the ICCID from CRMF regInfo utf8Pairs; an unknown profile refused
  * (badCertTemplate); rr with a reason, then a CRL listing it; a certConf that rejects the certificate revokes it
- * (cessationOfOperation); the subject parser of 'init' and the reason names. */
+ * (cessationOfOperation); two transactions interleaved; the subject parser of 'init' and the reason names. */
 #include <errno.h>
 #include <string.h>
 
@@ -22,6 +22,11 @@
 
 static struct ca_fixture fx;
 
+static bool interleave; /* before the next certConf, a whole other transaction runs */
+static X509 *interleaved_cert;
+static OSSL_CMP_CTX *client(void);
+static EVP_PKEY *new_key(void);
+
 static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 {
 	unsigned char *der = NULL;
@@ -29,8 +34,22 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 	uint8_t *out = NULL;
 	size_t len = 0;
 	OSSL_CMP_MSG *rsp = NULL;
-	int n = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
+	int n;
 
+	if (interleave && OSSL_CMP_MSG_get_bodytype(req) == 24 /* certConf */) {
+		OSSL_CMP_CTX *other = client();
+		X509_NAME *name = ca_subject_parse("/CN=Other/serialNumber=VN-15");
+
+		interleave = false;
+		OSSL_CMP_CTX_set1_subjectName(other, name);
+		OSSL_CMP_CTX_set0_newPkey(other, 1, new_key());
+		interleaved_cert = OSSL_CMP_exec_IR_ses(other);
+		if (interleaved_cert)
+			interleaved_cert = X509_dup(interleaved_cert);
+		X509_NAME_free(name);
+		OSSL_CMP_CTX_free(other);
+	}
+	n = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
 	if (n > 0 && !ca_cmp_handle(fx.ca, der, (size_t)n, &out, &len)) {
 		p = out;
 		rsp = d2i_OSSL_CMP_MSG(NULL, &p, (long)len);
@@ -303,6 +322,25 @@ static void test_rr_and_crl(void **state)
 	ERR_clear_error();
 }
 
+/* Two clients' transactions interleaved (ir A, ir B, certConf B, certConf A): each certConf reaches its own
+ * transaction, both certificates are confirmed, none is waiting afterwards. */
+static void test_interleaved(void **state)
+{
+	OSSL_CMP_CTX *ctx = client();
+	X509_NAME *n = ca_subject_parse("/CN=First/serialNumber=VN-16");
+
+	assert_true(OSSL_CMP_CTX_set1_subjectName(ctx, n));
+	assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key()));
+	interleave = true;
+	assert_non_null(OSSL_CMP_exec_IR_ses(ctx));
+	assert_false(interleave);
+	assert_non_null(interleaved_cert);
+	assert_true(llist_empty(&fx.ca->pending));
+	X509_free(interleaved_cert);
+	X509_NAME_free(n);
+	OSSL_CMP_CTX_free(ctx);
+}
+
 static void test_subject_parse_reasons(void **state)
 {
 	X509_NAME *n = ca_subject_parse("/CN=A\\/B/O=Ban Cơ yếu");
@@ -339,9 +377,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_p10cr_san_holder),	cmocka_unit_test(test_ir_profile_iccid),
-		cmocka_unit_test(test_unknown_profile),		cmocka_unit_test(test_certconf_reject),
-		cmocka_unit_test(test_certconf_reject_revokes), cmocka_unit_test(test_rr_and_crl),
+		cmocka_unit_test(test_p10cr_san_holder),
+		cmocka_unit_test(test_ir_profile_iccid),
+		cmocka_unit_test(test_unknown_profile),
+		cmocka_unit_test(test_certconf_reject),
+		cmocka_unit_test(test_certconf_reject_revokes),
+		cmocka_unit_test(test_rr_and_crl),
+		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_subject_parse_reasons),
 	};
 
