@@ -214,98 +214,95 @@ static OSSL_CMP_PKISI *kur_old(struct cmp_txn *r, const OSSL_CRMF_MSG *crm, stru
 	return NULL;
 }
 
-static OSSL_CMP_PKISI *cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId,
-				    const OSSL_CRMF_MSG *crm, const X509_REQ *p10cr, X509 **certOut,
-				    STACK_OF(X509) * *chainOut, STACK_OF(X509) * *caPubs)
+/* What a certificate request asks for: read from its PKCS#10 or CRMF message (for kur, with the certificate it
+ * replaces). */
+struct wanted {
+	const X509_NAME *subject;
+	STACK_OF(X509_EXTENSION) * p10_exts; /* owned: a PKCS#10's extensionRequest */
+	const STACK_OF(X509_EXTENSION) * exts;
+	EVP_PKEY *pub; /* owned */
+	X509 *oldx;    /* owned: kur's old certificate, when its subject is needed */
+	const struct ca_profile *profile;
+	const char *holder;	/* kur: the old certificate's */
+	struct ca_cert_row old; /* kur */
+	char iccid[24];
+};
+
+static OSSL_CMP_PKISI *read_p10(struct cmp_txn *r, const X509_REQ *p10cr, struct wanted *w)
 {
-	struct cmp_txn *r = req_of(srv);
-	int type = OSSL_CMP_MSG_get_bodytype(req);
-	STACK_OF(X509_EXTENSION) *exts = NULL;
-	const STACK_OF(X509_EXTENSION) *cexts = NULL;
-	const X509_NAME *subject = NULL;
-	struct ca_cert_row old, row;
-	struct ca_issue_req q = { 0 };
-	char err[256] = "", iccid[24] = "";
-	EVP_PKEY *pub = NULL;
-	X509 *cert = NULL, *oldx = NULL;
-	OSSL_CMP_PKISI *si = NULL;
+	EVP_PKEY *k = X509_REQ_get0_pubkey((X509_REQ *)p10cr);
+
+	/* the holder's own signature over the request: proof that it has the key */
+	if (!k || X509_REQ_verify((X509_REQ *)p10cr, k) != 1)
+		return reject(OSSL_CMP_PKIFAILUREINFO_badPOP,
+			      "the PKCS#10 request's signature does not verify with its public key");
+	w->subject = X509_REQ_get_subject_name(p10cr);
+	w->p10_exts = X509_REQ_get_extensions((X509_REQ *)p10cr);
+	w->exts = w->p10_exts;
+	w->pub = EVP_PKEY_dup(k);
+	return NULL;
+}
+
+static OSSL_CMP_PKISI *read_crmf(struct cmp_txn *r, int type, const OSSL_CRMF_MSG *crm, struct wanted *w)
+{
+	const OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
+	OSSL_CMP_PKISI *si;
+
+	w->subject = OSSL_CRMF_CERTTEMPLATE_get0_subject(tmpl);
+	w->exts = OSSL_CRMF_CERTTEMPLATE_get0_extensions(tmpl);
+	w->pub = ca_crmf_pubkey(tmpl);
+	iccid_from_pairs(crm, w->iccid, sizeof(w->iccid));
+	if (type != OSSL_CMP_KUR)
+		return NULL;
+	si = kur_old(r, crm, &w->old);
+	if (si)
+		return si;
+	w->holder = w->old.holder;
+	if (!w->iccid[0])
+		snprintf(w->iccid, sizeof(w->iccid), "%s", w->old.iccid);
+	if (!r->scan.profile[0])
+		w->profile = ca_profile_find(r->ca, w->old.profile);
+	if (!w->subject || !X509_NAME_entry_count(w->subject)) {
+		struct ca_cert_row full;
+
+		if (!ca_db_cert_get(r->ca->db, w->old.serial, r, &full)) {
+			const unsigned char *p = full.der;
+
+			w->oldx = d2i_X509(NULL, &p, (long)full.der_len);
+			talloc_free(full.der);
+		}
+		w->subject = w->oldx ? X509_get_subject_name(w->oldx) : NULL;
+	}
+	return NULL;
+}
+
+static OSSL_CMP_PKISI *issue(struct cmp_txn *r, int type, const struct wanted *w, X509 **certOut,
+			     STACK_OF(X509) * *caPubs)
+{
+	struct ca_issue_req q = { .subject = w->subject,
+				  .pubkey = w->pub,
+				  .exts = w->exts,
+				  .holder = w->holder,
+				  .iccid = w->iccid[0] ? w->iccid : NULL,
+				  .profile = w->profile,
+				  .requested_by = r->ra_name };
+	struct ca_cert_row row;
+	char err[256] = "";
+	X509 *cert = NULL;
 	int rc;
 
-	if (r->reject_bit >= 0)
-		return reject(r->reject_bit, "%s", r->reject_text);
-	if (certReqId != 0 && certReqId != -1)
-		return reject(OSSL_CMP_PKIFAILUREINFO_badRequest, "one certificate request per message");
-	if (r->scan.profile_bad)
-		return reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "the certProfile ITAV is not one profile name");
-	q.profile = ca_profile_find(r->ca, r->scan.profile[0] ? r->scan.profile : r->ca->cfg.default_profile);
-	if (type == OSSL_CMP_P10CR) {
-		EVP_PKEY *k = X509_REQ_get0_pubkey((X509_REQ *)p10cr);
-
-		if (!k || X509_REQ_verify((X509_REQ *)p10cr, k) != 1) {
-			ERR_clear_error();
-			return reject(OSSL_CMP_PKIFAILUREINFO_badPOP,
-				      "the PKCS#10 request's signature does not verify with its public key");
-		}
-		subject = X509_REQ_get_subject_name(p10cr);
-		exts = X509_REQ_get_extensions((X509_REQ *)p10cr);
-		cexts = exts;
-		pub = EVP_PKEY_dup(k);
-	} else {
-		const OSSL_CRMF_CERTTEMPLATE *tmpl = OSSL_CRMF_MSG_get0_tmpl(crm);
-
-		subject = OSSL_CRMF_CERTTEMPLATE_get0_subject(tmpl);
-		cexts = OSSL_CRMF_CERTTEMPLATE_get0_extensions(tmpl);
-		pub = ca_crmf_pubkey(tmpl);
-		iccid_from_pairs(crm, iccid, sizeof(iccid));
-		if (type == OSSL_CMP_KUR) {
-			si = kur_old(r, crm, &old);
-			if (si)
-				goto out;
-			q.holder = old.holder;
-			if (!iccid[0])
-				snprintf(iccid, sizeof(iccid), "%s", old.iccid);
-			if (!r->scan.profile[0])
-				q.profile = ca_profile_find(r->ca, old.profile);
-			if (!subject || !X509_NAME_entry_count(subject)) {
-				struct ca_cert_row full;
-
-				if (!ca_db_cert_get(r->ca->db, old.serial, r, &full)) {
-					const unsigned char *p = full.der;
-
-					oldx = d2i_X509(NULL, &p, (long)full.der_len);
-					talloc_free(full.der);
-				}
-				subject = oldx ? X509_get_subject_name(oldx) : NULL;
-			}
-		}
-	}
-	if (!q.profile) {
-		si = reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "no certificate profile '%s'",
-			    r->scan.profile[0] ? r->scan.profile : r->ca->cfg.default_profile);
-		goto out;
-	}
-	if (!pub) {
-		si = reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "the request has no public key");
-		goto out;
-	}
-	if (!subject) {
-		si = reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "the request has no subject");
-		goto out;
-	}
-	q.subject = subject;
-	q.pubkey = pub;
-	q.exts = cexts;
-	q.iccid = iccid[0] ? iccid : NULL;
-	q.requested_by = r->ra_name;
+	if (!w->profile)
+		return reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "no certificate profile '%s'",
+			      r->scan.profile[0] ? r->scan.profile : r->ca->cfg.default_profile);
+	if (!w->pub)
+		return reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "the request has no public key");
+	if (!w->subject)
+		return reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "the request has no subject");
 	rc = ca_issue(r->ca, &q, &cert, &row, err, sizeof(err));
-	if (rc == -EINVAL) {
-		si = reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "%s", err);
-		goto out;
-	}
-	if (rc) {
-		si = reject(OSSL_CMP_PKIFAILUREINFO_systemFailure, "the CA cannot issue now");
-		goto out;
-	}
+	if (rc == -EINVAL)
+		return reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "%s", err);
+	if (rc)
+		return reject(OSSL_CMP_PKIFAILUREINFO_systemFailure, "the CA cannot issue now");
 	ca_ctr_inc(r->ca, CA_CTR_CERT_ISSUED);
 	LOGP(DISSUE, LOGL_NOTICE, "issued %s: %s, holder %s, profile %s, by %s\n", row.serial, row.subject, row.holder,
 	     row.profile, r->ra_name);
@@ -316,13 +313,35 @@ static OSSL_CMP_PKISI *cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *r
 			X509_free(r->ca->cert);
 	}
 	*certOut = cert;
-	si = OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
-out:
-	if (si && !*certOut)
+	return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+}
+
+static OSSL_CMP_PKISI *cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId,
+				    const OSSL_CRMF_MSG *crm, const X509_REQ *p10cr, X509 **certOut,
+				    STACK_OF(X509) * *chainOut, STACK_OF(X509) * *caPubs)
+{
+	struct cmp_txn *r = req_of(srv);
+	int type = OSSL_CMP_MSG_get_bodytype(req);
+	struct wanted w = { 0 };
+	OSSL_CMP_PKISI *si = NULL;
+
+	if (r->reject_bit >= 0)
+		si = reject(r->reject_bit, "%s", r->reject_text);
+	else if (certReqId != 0 && certReqId != -1)
+		si = reject(OSSL_CMP_PKIFAILUREINFO_badRequest, "one certificate request per message");
+	else if (r->scan.profile_bad)
+		si = reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "the certProfile ITAV is not one profile name");
+	if (!si) {
+		w.profile = ca_profile_find(r->ca, r->scan.profile[0] ? r->scan.profile : r->ca->cfg.default_profile);
+		si = type == OSSL_CMP_P10CR ? read_p10(r, p10cr, &w) : read_crmf(r, type, crm, &w);
+	}
+	if (!si)
+		si = issue(r, type, &w, certOut, caPubs);
+	if (!*certOut)
 		ca_ctr_inc(r->ca, CA_CTR_CMP_REJECTED);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	EVP_PKEY_free(pub);
-	X509_free(oldx);
+	sk_X509_EXTENSION_pop_free(w.p10_exts, X509_EXTENSION_free);
+	EVP_PKEY_free(w.pub);
+	X509_free(w.oldx);
 	ERR_clear_error();
 	return si;
 }
