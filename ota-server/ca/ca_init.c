@@ -138,6 +138,8 @@ static int passphrase(const struct init_opts *o, char *buf, size_t size)
 	char err[300];
 	int n = ca_passphrase_get(o->pass_file, buf, size, err, sizeof(err));
 
+	ca_passphrase_forget_env();
+
 	if (n < 0) {
 		fprintf(stderr, "simpki-ca: %s\n", err);
 		return n;

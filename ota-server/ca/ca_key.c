@@ -70,6 +70,15 @@ int ca_passphrase_get(const char *file, char *buf, size_t size, char *err, size_
 	return (int)len;
 }
 
+void ca_passphrase_forget_env(void)
+{
+	char *env = getenv(CA_PASSPHRASE_ENV);
+
+	if (env)
+		OPENSSL_cleanse(env, strlen(env));
+	unsetenv(CA_PASSPHRASE_ENV);
+}
+
 /* The UI method's reader: the passphrase given to ca_key_load(). */
 static int pass_cb(char *buf, int size, int rwflag, void *u)
 {

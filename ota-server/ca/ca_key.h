@@ -18,6 +18,10 @@
  *  (NUL-terminated); -ENOENT (neither); -EPERM (the file's mode); -EINVAL (too long); -EIO; a message in err. */
 int ca_passphrase_get(const char *file, char *buf, size_t size, char *err, size_t errlen);
 
+/*! Overwrite CA_PASSPHRASE_ENV's value in this process's environment and remove it (after ca_passphrase_get()):
+ *  nothing started from here sees it, and no copy stays in memory. */
+void ca_passphrase_forget_env(void);
+
 /*! The private key at \a uri (an OSSL_STORE URI; a path without a scheme is taken as a file), decrypted with
  *  \a pass (NULL: none). \returns 0 with *out; -ENOENT (no key there); -EACCES (cannot be decrypted / read);
  *  a message in err. */

@@ -125,7 +125,7 @@ static int load_ca(void)
 		LOGP(DCA, LOGL_FATAL, "the CA key's passphrase: %s\n", err);
 		return rc;
 	}
-	unsetenv(CA_PASSPHRASE_ENV); /* nothing started from here sees it */
+	ca_passphrase_forget_env();
 	rc = ca_key_load(key_uri(g_ca, g_ca->cfg.ca_key), pass, &g_ca->key, err, sizeof(err));
 	OPENSSL_cleanse(pass, sizeof(pass));
 	if (rc) {
