@@ -153,8 +153,8 @@ static void issued(struct cmp_txn *t, X509 *cert, const char *serial)
 	snprintf(t->serial, sizeof(t->serial), "%s", serial);
 }
 
-/* "iccid?DIGITS%" among the utf8Pairs into iccid (18 to 20 digits). */
-static void iccid_from_pairs(const OSSL_CRMF_MSG *crm, char *iccid, size_t size)
+/* "iccid?DIGITS%" among the utf8Pairs (CRMF regInfo, else the header's generalInfo) into iccid (18 to 20 digits). */
+static void iccid_from_pairs(const OSSL_CRMF_MSG *crm, const char *hdr_pairs, char *iccid, size_t size)
 {
 	char pairs[CA_UTF8PAIRS_MAX + 1];
 	const char *s, *end;
@@ -162,7 +162,7 @@ static void iccid_from_pairs(const OSSL_CRMF_MSG *crm, char *iccid, size_t size)
 
 	iccid[0] = 0;
 	if (!crm || ca_crmf_utf8pairs(crm, pairs, sizeof(pairs)) <= 0)
-		return;
+		snprintf(pairs, sizeof(pairs), "%s", hdr_pairs);
 	end = pairs + strlen(pairs);
 	for (s = pairs; s + 6 <= end; s++) {
 		if ((s == pairs || s[-1] == '%') && !memcmp(s, "iccid?", 6)) {
@@ -240,6 +240,7 @@ static OSSL_CMP_PKISI *read_p10(struct cmp_txn *r, const X509_REQ *p10cr, struct
 	w->p10_exts = X509_REQ_get_extensions((X509_REQ *)p10cr);
 	w->exts = w->p10_exts;
 	w->pub = EVP_PKEY_dup(k);
+	iccid_from_pairs(NULL, r->scan.utf8pairs, w->iccid, sizeof(w->iccid));
 	return NULL;
 }
 
@@ -251,7 +252,7 @@ static OSSL_CMP_PKISI *read_crmf(struct cmp_txn *r, int type, const OSSL_CRMF_MS
 	w->subject = OSSL_CRMF_CERTTEMPLATE_get0_subject(tmpl);
 	w->exts = OSSL_CRMF_CERTTEMPLATE_get0_extensions(tmpl);
 	w->pub = ca_crmf_pubkey(tmpl);
-	iccid_from_pairs(crm, w->iccid, sizeof(w->iccid));
+	iccid_from_pairs(crm, r->scan.utf8pairs, w->iccid, sizeof(w->iccid));
 	if (type != OSSL_CMP_KUR)
 		return NULL;
 	si = kur_old(r, crm, &w->old);

@@ -14,7 +14,9 @@
  * profile), rr (issuer = this CA, reasonCode from crlEntryDetails), certConf (a rejection revokes the certificate,
  * cessationOfOperation), genm (answered with id-it-caCerts: the CA certificate). The profile: the certProfile ITAV
  * of generalInfo when given (an unknown one: badCertTemplate), else the configured default. The holder id and
- * subject rules: ca_issue.h. The ICCID: CRMF regInfo utf8Pairs "iccid?DIGITS%" (RFC 4211 §7.1), when given. */
+ * subject rules: ca_issue.h. The ICCID: utf8Pairs "iccid?DIGITS%" (RFC 4211 §7.1) in CRMF regInfo, or (any
+ * request, p10cr above all: a PKCS#10 the SIM signed cannot take it) in a generalInfo ITAV of type
+ * id-regInfo-utf8Pairs with a UTF8String value; when given. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>

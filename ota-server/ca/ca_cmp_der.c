@@ -87,6 +87,14 @@ static int scan_geninfo(const struct tlv *gi, struct ca_cmp_scan *s)
 		qend = itav.content + itav.len;
 		if (next(&q, qend, &oid) || oid.tag != V_ASN1_OBJECT || oid_text(&oid, text, sizeof(text)))
 			return -EBADMSG;
+		if (!strcmp(text, CA_OID_UTF8PAIRS)) {
+			if (next(&q, qend, &value) || value.tag != V_ASN1_UTF8STRING || value.cls != V_ASN1_UNIVERSAL ||
+			    value.len > CA_UTF8PAIRS_MAX || memchr(value.content, 0, (size_t)value.len))
+				return -EBADMSG;
+			memcpy(s->utf8pairs, value.content, (size_t)value.len);
+			s->utf8pairs[value.len] = 0;
+			continue;
+		}
 		if (strcmp(text, CA_OID_CERT_PROFILE))
 			continue;
 		if (next(&q, qend, &value)) {

@@ -1,7 +1,7 @@
 /* Unit tests of simpki-ca's CMP server and issuing (ota-server/ca/ca_cmp.c, ca_issue.c, ca_publish.c) with OpenSSL's
  * own CMP client in the same process (its transfer callback calls ca_cmp_handle(), the function the HTTP layer
  * calls), on the fixed test PKI (tests/support/ca_fixture.h): a PKCS#10 with a subjectAltName permanentIdentifier
- * (the holder id taken from it, the signing profile's keyUsage and policy); the certProfile ITAV of generalInfo
+ * (the holder id taken from it, the signing profile's keyUsage and policy) and the ICCID in a generalInfo ITAV; the certProfile ITAV of generalInfo
  * choosing 'authentication', and the ICCID from CRMF regInfo utf8Pairs; an unknown profile refused
  * (badCertTemplate); rr with a reason, then a CRL listing it; a certConf that rejects the certificate revokes it
  * (cessationOfOperation); two transactions interleaved; the subject parser of 'init' and the reason names. */
@@ -146,6 +146,15 @@ static void test_p10cr_san_holder(void **state)
 	assert_true(X509_REQ_add_extensions(req, exts));
 	assert_true(X509_REQ_sign(req, k, EVP_sha256()));
 	assert_true(OSSL_CMP_CTX_set1_p10CSR(ctx, req));
+	{ /* the ICCID in a generalInfo ITAV of type id-regInfo-utf8Pairs: the SIM's PKCS#10 cannot carry it */
+		ASN1_TYPE *v = ASN1_TYPE_new();
+		ASN1_UTF8STRING *u = ASN1_UTF8STRING_new();
+
+		assert_true(ASN1_STRING_set(u, "iccid?89840123456789012340%", -1));
+		ASN1_TYPE_set(v, V_ASN1_UTF8STRING, u);
+		assert_true(OSSL_CMP_CTX_push0_geninfo_ITAV(
+			ctx, OSSL_CMP_ITAV_create(OBJ_txt2obj("1.3.6.1.5.5.7.5.2.1", 1), v)));
+	}
 	x = OSSL_CMP_exec_P10CR_ses(ctx);
 	assert_non_null(x);
 	assert_int_equal(ca_san_holder(X509_get0_extensions(x), holder, sizeof(holder)), 1);
@@ -162,6 +171,7 @@ static void test_p10cr_san_holder(void **state)
 	assert_int_equal(X509_verify(x, X509_get0_pubkey(fx.ca->cert)), 1);
 	row_of(x, &r);
 	assert_string_equal(r.holder, "HOLDER-10");
+	assert_string_equal(r.iccid, "89840123456789012340");
 	assert_string_equal(r.profile, "signing");
 	assert_string_equal(r.requested_by, "/CN=simpki-otad RA/O=simpki test");
 	assert_non_null(strstr(r.subject, "CN=Nguyễn Văn An"));
