@@ -1,10 +1,11 @@
 /* Unit tests of simpki-ca's CMP server and issuing (ota-server/ca/ca_cmp.c, ca_issue.c, ca_publish.c) with OpenSSL's
  * own CMP client in the same process (its transfer callback calls ca_cmp_handle(), the function the HTTP layer
  * calls), on the fixed test PKI (tests/support/ca_fixture.h): a PKCS#10 with a subjectAltName permanentIdentifier
- * (the holder id taken from it, the signing profile's keyUsage and policy) and the ICCID in a generalInfo ITAV; the certProfile ITAV of generalInfo
- * choosing 'authentication', and the ICCID from CRMF regInfo utf8Pairs; an unknown profile refused
- * (badCertTemplate); rr with a reason, then a CRL listing it; a certConf that rejects the certificate revokes it
- * (cessationOfOperation); two transactions interleaved; the subject parser of 'init' and the reason names. */
+ * (the holder id taken from it, the signing profile's keyUsage and policy) and the ICCID in a generalInfo ITAV; the
+ * certProfile ITAV of generalInfo choosing 'authentication', and the ICCID from CRMF regInfo utf8Pairs; an unknown
+ * profile refused (badCertTemplate); rr with a reason, then a CRL listing it; a certConf that rejects the
+ * certificate revokes it (cessationOfOperation); two transactions interleaved; the subject parser of 'init' and the
+ * reason names. */
 #include <errno.h>
 #include <string.h>
 
