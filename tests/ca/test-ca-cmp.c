@@ -5,7 +5,7 @@
  * certProfile ITAV of generalInfo choosing 'authentication', and the ICCID from CRMF regInfo utf8Pairs; an unknown
  * profile refused (badCertTemplate); rr with a reason, then a CRL listing it; a certConf that rejects the
  * certificate revokes it (cessationOfOperation); two transactions interleaved; the subject parser of 'init' and the
- * reason names. */
+ * reason names. With CA_CMP_DUMP_DIR set, every request is written there (seeds for tests/fuzz/fuzz-cmp-server). */
 #include <errno.h>
 #include <string.h>
 
@@ -51,6 +51,18 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 		OSSL_CMP_CTX_free(other);
 	}
 	n = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
+	if (n > 0 && getenv("CA_CMP_DUMP_DIR")) { /* every request as a file: seeds for fuzz-cmp-server */
+		static unsigned seq;
+		char path[512];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/unit-%02u.der", getenv("CA_CMP_DUMP_DIR"), seq++);
+		f = fopen(path, "wb");
+		if (f) {
+			fwrite(der, 1, (size_t)n, f);
+			fclose(f);
+		}
+	}
 	if (n > 0 && !ca_cmp_handle(fx.ca, der, (size_t)n, &out, &len)) {
 		p = out;
 		rsp = d2i_OSSL_CMP_MSG(NULL, &p, (long)len);

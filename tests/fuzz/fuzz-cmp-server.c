@@ -3,7 +3,8 @@
  * records in a temporary directory made once per process and removed at exit. Checked: an input is refused as not a
  * PKIMessage (-EBADMSG), or answered with DER that OpenSSL decodes as a PKIMessage and that is no larger than a
  * bound; nothing else is returned. Seeds (corpus/cmp-server/): openssl cmp requests signed by the test RA (p10cr and
- * its certConf, ir, ir with raVerified, cr, kur, genm, rr), an unprotected one and a PBM-protected one. */
+ * its certConf, ir, ir with raVerified, cr, kur, genm, rr), an unprotected one and a PBM-protected one; and from
+ * unit-ca-cmp (CA_CMP_DUMP_DIR): generalInfo with certProfile and utf8Pairs, a rejecting certConf, rr with a reason. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
