@@ -54,8 +54,6 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const c
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, "Allow", type[0] == 'A' ? "POST" : "GET, POST");
 	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -64,6 +62,22 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const c
 static enum MHD_Result text(struct MHD_Connection *c, unsigned status, const char *msg)
 {
 	return answer(c, status, "text/plain", msg, strlen(msg), MHD_RESPMEM_MUST_COPY);
+}
+
+/* 405 with Allow: \a allow */
+static enum MHD_Result not_allowed(struct MHD_Connection *c, const char *allow)
+{
+	static const char msg[] = "method not allowed\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain");
+	MHD_add_response_header(r, "Allow", allow);
+	rc = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	MHD_destroy_response(r);
+	return rc;
 }
 
 /* Whether the request's Content-Type is \a want (parameters after ';' allowed). */
@@ -98,7 +112,7 @@ static enum MHD_Result cmp_first(struct MHD_Connection *c, const char *url, cons
 	if (!cmp_path(url))
 		return text(c, MHD_HTTP_NOT_FOUND, "no such resource\n");
 	if (strcmp(method, "POST"))
-		return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "POST only\n", 10, MHD_RESPMEM_PERSISTENT);
+		return not_allowed(c, "POST");
 	if (!type_is(c, "application/pkixcmp"))
 		return text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/pkixcmp\n");
 	r->max = CA_CMP_BODY_MAX;
@@ -190,8 +204,7 @@ static enum MHD_Result status_first(struct MHD_Connection *c, const char *url, c
 	snprintf(crl, sizeof(crl), "/crl/%s.crl", g_ca->cfg.crl_name);
 	if (!strcmp(url, "/ocsp") || !strcmp(url, "/ocsp/")) {
 		if (!post)
-			return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "POST, or GET /ocsp/BASE64\n", 25,
-				      MHD_RESPMEM_PERSISTENT);
+			return not_allowed(c, "POST");
 		if (!type_is(c, "application/ocsp-request"))
 			return text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 				    "Content-Type must be application/ocsp-request\n");
@@ -207,7 +220,7 @@ static enum MHD_Result status_first(struct MHD_Connection *c, const char *url, c
 		enum MHD_Result res;
 
 		if (!get)
-			return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+			return not_allowed(c, "GET");
 		if (strlen(url + 6) > 2 * CA_OCSP_REQ_MAX || ca_ocsp_get_decode(url + 6, &der, &len))
 			return ocsp_answer(c, (const uint8_t *)"", 0); /* malformedRequest */
 		res = ocsp_answer(c, der, len);
@@ -216,7 +229,7 @@ static enum MHD_Result status_first(struct MHD_Connection *c, const char *url, c
 	}
 	if (!strcmp(url, "/ca.crt") || !strcmp(url, crl)) {
 		if (!get)
-			return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+			return not_allowed(c, "GET");
 		return url[1] == 'c' && url[2] == 'a' ? get_ca(c) : get_crl(c);
 	}
 	return text(c, MHD_HTTP_NOT_FOUND, "no such resource\n");

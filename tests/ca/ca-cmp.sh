@@ -195,7 +195,9 @@ case $out in "400 "*) ;; *) fail "a CMP body that is not DER: $out" ;; esac
 out=$(http POST /pkix/ "$dir/junk" text/plain 8490)
 case $out in "415 "*) ;; *) fail "a CMP body of another type: $out" ;; esac
 out=$(http GET /pkix/ - - 8490)
-case $out in "405 "*) ;; *) fail "GET on the CMP path: $out" ;; esac
+case $out in "405 "*" allow=POST") ;; *) fail "GET on the CMP path: $out" ;; esac
+out=$(http POST /ca.crt "$dir/junk" application/octet-stream)
+case $out in "405 "*" allow=GET") ;; *) fail "POST /ca.crt: $out" ;; esac
 out=$(http POST /other/ "$dir/junk" application/pkixcmp 8490)
 case $out in "404 "*) ;; *) fail "another CMP path: $out" ;; esac
 head -c 5000 /dev/zero > "$dir/big"

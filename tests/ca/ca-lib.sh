@@ -88,8 +88,8 @@ cmpc() {
 	openssl cmp -server 127.0.0.1:8490 -path pkix/ -trusted "$cadir/ca.pem" "$@" > "$cmp_out" 2>&1
 }
 
-# http METHOD PATH [BODY_FILE|-] [CONTENT_TYPE] [PORT]: prints "STATUS CONTENT_TYPE BODY_BYTES", the body into
-# $dir/http.body
+# http METHOD PATH [BODY_FILE|-] [CONTENT_TYPE] [PORT]: prints "STATUS CONTENT_TYPE BODY_BYTES [allow=ALLOW]", the
+# body into $dir/http.body
 http() {
 	python3 - "$dir/http.body" "$@" <<'PY'
 import http.client, sys
@@ -107,6 +107,7 @@ except (ConnectionError, http.client.HTTPException) as e:
     print("closed", "-", 0)
     sys.exit(0)
 open(out, "wb").write(data)
-print(r.status, r.getheader("Content-Type"), len(data))
+allow = r.getheader("Allow")
+print(r.status, r.getheader("Content-Type"), len(data), *(["allow=" + allow] if allow else []))
 PY
 }
