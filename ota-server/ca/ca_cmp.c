@@ -499,6 +499,18 @@ static int log_cb(const char *func, const char *file, int line, OSSL_CMP_severit
 	return 1;
 }
 
+/* Whether \a ra is a certificate of ours that was revoked (an RA of another CA is not in the records). */
+static bool ra_revoked(struct ca *ca, X509 *ra)
+{
+	char serial[CA_DB_SERIAL_HEX];
+	struct ca_cert_row row;
+
+	if (X509_NAME_cmp(X509_get_issuer_name(ra), X509_get_subject_name(ca->cert)))
+		return false;
+	serial_hex(X509_get0_serialNumber(ra), serial);
+	return serial[0] && !ca_db_cert_get(ca->db, serial, NULL, &row) && row.revoked;
+}
+
 /* Which trusted RA signed \a msg (its subject into r->ra_name); or why none did (r->reject_*). */
 static void judge(struct ca *ca, const OSSL_CMP_MSG *msg, struct cmp_txn *r, X509 **ra)
 {
@@ -534,6 +546,12 @@ static void judge(struct ca *ca, const OSSL_CMP_MSG *msg, struct cmp_txn *r, X50
 	if (!*ra) {
 		r->reject_bit = OSSL_CMP_PKIFAILUREINFO_notAuthorized;
 		r->reject_text = "the request is not signed by a trusted RA's certificate";
+		return;
+	}
+	if (ra_revoked(ca, *ra)) {
+		r->reject_bit = OSSL_CMP_PKIFAILUREINFO_notAuthorized;
+		r->reject_text = "the RA's certificate is revoked";
+		*ra = NULL;
 		return;
 	}
 	X509_NAME_oneline(X509_get_subject_name(*ra), r->ra_name, sizeof(r->ra_name));

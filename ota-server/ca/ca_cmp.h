@@ -4,7 +4,7 @@
  *
  * Who may ask: a request must be signed by one of the trusted RAs' certificates ('ra-trust'), pinned: the
  * signature is checked against each of them (OSSL_CMP_validate_msg with it as the peer's certificate) within its
- * validity. Otherwise the answer is a signed response with PKIStatus rejection: an unprotected request
+ * validity, and an RA certificate of this CA that was revoked no longer counts. Otherwise the answer is a signed response with PKIStatus rejection: an unprotected request
  * badMessageCheck, a MAC-protected one (PBM) or one signed by anyone else notAuthorized, one addressed to another
  * CA (recipient) wrongAuthority. ip/cp/kup and rp carry the rejection in their PKIStatusInfo; genm, certConf and
  * pollReq get an error message.

@@ -8,7 +8,7 @@
 # attribute outside the allowed ones (badCertTemplate), a PKCS#10 whose signature does not match its key (badPOP);
 # rr with a reason, then the CRL lists the certificate with it and openssl verify -crl_check refuses it; the VTY's
 # revoke, crl publish, show certificates/certificate/cmp/ca; CTRL; counters; the HTTP bounds (413, 415, 405, 404,
-# 400) and GET /ca.crt, /crl/ca.crl; the records kept across a restart; SIGTERM exits 0.
+# 400) and GET /ca.crt, /crl/ca.crl; the records kept across a restart; a revoked RA refused; SIGTERM exits 0.
 # Usage: ca-cmp.sh SIMPKI_CA
 set -u
 ca=$1
@@ -213,6 +213,12 @@ stop_ca
 start_ca "$cadir/simpki-ca.cfg" || exit 1
 vty "show certificate $serial" > "$dir/vty.out"
 expect_in "$dir/vty.out" "status: revoked"
+# the RA's own certificate revoked: its requests are refused from then on, though ra-trust still names it
+ra_serial=$(openssl x509 -in "$cadir/ra.pem" -noout -serial | sed 's/serial=//' | tr A-F a-f)
+vty "revoke $ra_serial reason keyCompromise" > "$dir/vty.out"
+expect_in "$dir/vty.out" "revoked $ra_serial"
+refused notAuthorized "a request from a revoked RA" $RA -cmd p10cr -csr "$dir/user.csr"
+expect_in "$dir/out" "the RA's certificate is revoked"
 stop_ca
 grep -qi "$SIMPKI_CA_PASSPHRASE" "$dir/ca.log" && fail "the passphrase is in the log"
 [ $failures -eq 0 ] || exit 1
