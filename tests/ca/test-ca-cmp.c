@@ -4,10 +4,12 @@
  * (the holder id taken from it, the signing profile's keyUsage and policy) and the ICCID in a generalInfo ITAV; the
  * certProfile ITAV of generalInfo choosing 'authentication', and the ICCID from CRMF regInfo utf8Pairs; an unknown
  * profile refused (badCertTemplate); rr with a reason, then a CRL listing it; a certConf that rejects the
- * certificate revokes it (cessationOfOperation); two transactions interleaved; the subject parser of 'init' and the
- * reason names. With CA_CMP_DUMP_DIR set, every request is written there (seeds for tests/fuzz/fuzz-cmp-server). */
+ * certificate revokes it (cessationOfOperation); two transactions interleaved; an expired RA refused
+ * (notAuthorized); the subject parser of 'init' and the reason names. With CA_CMP_DUMP_DIR set, every request is
+ * written there (seeds for tests/fuzz/fuzz-cmp-server). */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/cmp.h>
 #include <openssl/crmf.h>
@@ -364,6 +366,42 @@ static void test_interleaved(void **state)
 	OSSL_CMP_CTX_free(ctx);
 }
 
+/* An RA certificate that ra-trust names but whose validity is over no longer protects requests. */
+static void test_expired_ra(void **state)
+{
+	EVP_PKEY *k = new_key();
+	X509 *ra = X509_new();
+	OSSL_CMP_CTX *ctx = client();
+	X509_NAME *n = ca_subject_parse("/CN=Old RA/O=simpki test");
+	X509_NAME *subj = ca_subject_parse("/CN=X/serialNumber=VN-17");
+	time_t now = time(NULL);
+
+	assert_true(X509_set_version(ra, X509_VERSION_3));
+	assert_true(ASN1_INTEGER_set(X509_get_serialNumber(ra), 4242));
+	assert_true(X509_set_issuer_name(ra, X509_get_subject_name(fx.ca->cert)));
+	assert_true(X509_set_subject_name(ra, n));
+	assert_true(X509_set_pubkey(ra, k));
+	assert_non_null(X509_time_adj_ex(X509_getm_notBefore(ra), -2, 0, &now));
+	assert_non_null(X509_time_adj_ex(X509_getm_notAfter(ra), -1, 0, &now));
+	assert_true(X509_sign(ra, fx.ca->key, EVP_sha256()));
+	assert_true(X509_up_ref(ra));
+	assert_true(sk_X509_push(fx.ca->ra_certs, ra));
+	assert_true(OSSL_CMP_CTX_set1_cert(ctx, ra));
+	assert_true(OSSL_CMP_CTX_set1_pkey(ctx, k));
+	assert_true(OSSL_CMP_CTX_set1_subjectName(ctx, subj));
+	assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, new_key()));
+	assert_null(OSSL_CMP_exec_IR_ses(ctx));
+	assert_int_equal(OSSL_CMP_CTX_get_status(ctx), OSSL_CMP_PKISTATUS_rejection);
+	assert_true(OSSL_CMP_CTX_get_failInfoCode(ctx) & (1 << OSSL_CMP_PKIFAILUREINFO_notAuthorized));
+	X509_free(sk_X509_pop(fx.ca->ra_certs));
+	X509_free(ra);
+	X509_NAME_free(n);
+	X509_NAME_free(subj);
+	EVP_PKEY_free(k);
+	OSSL_CMP_CTX_free(ctx);
+	ERR_clear_error();
+}
+
 static void test_subject_parse_reasons(void **state)
 {
 	X509_NAME *n = ca_subject_parse("/CN=A\\/B/O=Ban Cơ yếu");
@@ -407,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_certconf_reject_revokes),
 		cmocka_unit_test(test_rr_and_crl),
 		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_expired_ra),
 		cmocka_unit_test(test_subject_parse_reasons),
 	};
 
