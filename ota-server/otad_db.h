@@ -75,8 +75,8 @@
  *   jobs gains por_response BLOB (the PoR's whole script response, every R-APDU; NULL: none), so a flow that reads
  *        several files in one packet finds them all.
  *   enrolments(id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid), key_id INTEGER NOT NULL (the
- *        SIM's key reference), profile TEXT NOT NULL, holder TEXT, state TEXT NOT NULL (enrol_state_names: read,
- *        cmp, load, verify, done, failed), job INTEGER (the OTA job of the current step; NULL in cmp and after),
+ *        key's one-byte PKCS#15 iD), key_ref INTEGER (its slot, once read), profile TEXT NOT NULL, holder TEXT,
+ *        state TEXT NOT NULL (otad_enrol_state_names: read, csr, cmp, load, verify, done, failed), job INTEGER (the OTA job of the current step; NULL in cmp and after),
  *        subject BLOB (the DER Name sent to the SIM), p15_id BLOB (the key's PKCS#15 iD), cert_fid INTEGER,
  *        cdf_used INTEGER (where the CDF entry goes), csr BLOB (the SIM's request), certificate BLOB (DER, once
  *        the CA issued it), serial TEXT (hex), tries INTEGER, error TEXT (why it failed), created_at, updated_at
@@ -431,7 +431,8 @@ int otad_db_token_revoke(struct otad_db *db, const char *name);
 /* ---- certificate enrolments over the air (enrol.h): one row per request, its step stored before each next one ---- */
 
 enum otad_enrol_state {
-	OTAD_ENROL_READ,   /* the read job: the card's PKCS#15 objects and the SIM's certificate request */
+	OTAD_ENROL_READ,   /* the read job: the card's PKCS#15 objects (the key's slot, the CDF) */
+	OTAD_ENROL_CSR,	   /* the csr job: the SIM builds and signs its certificate request */
 	OTAD_ENROL_CMP,	   /* the request is with the CA (CMP p10cr through the RA) */
 	OTAD_ENROL_LOAD,   /* the load job: the certificate file and its CDF entry */
 	OTAD_ENROL_VERIFY, /* the verify job: the certificate read back from the SIM */
@@ -448,7 +449,8 @@ extern const char *const otad_enrol_state_names[OTAD_ENROL_N_STATES];
 struct otad_enrol_row {
 	int64_t id;
 	char iccid[21];
-	uint8_t key_id;	  /* the SIM's key reference, 0..15 */
+	uint8_t key_id;	  /* the key's PKCS#15 iD (one byte, as simpki-tool's --id and OpenSC show it) */
+	int key_ref;	  /* its slot on the card (from the PrKDF); -1 until read */
 	char profile[65]; /* the CA's certificate profile */
 	char holder[65];  /* the holder's id ("" when the card has none) */
 	enum otad_enrol_state state;

@@ -107,8 +107,16 @@ static void step_read(struct enrol *e)
 {
 	uint8_t script[ENROL_SCRIPT_MAX];
 
+	start_job(e, script, enrol_script_read(script, sizeof(script)), true);
+}
+
+static void step_csr(struct enrol *e)
+{
+	uint8_t script[ENROL_SCRIPT_MAX];
+
 	start_job(e, script,
-		  enrol_script_read(e->row.key_id, e->row.subject, e->row.subject_len, script, sizeof(script)), true);
+		  enrol_script_csr((uint8_t)e->row.key_ref, e->row.subject, e->row.subject_len, script, sizeof(script)),
+		  true);
 }
 
 static void cmp_done(const struct ra_cmp_result *res, void *priv);
@@ -164,27 +172,51 @@ static void st_read(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	const struct otad_job_row *j = data;
 	struct enrol_view v;
 	char why[160];
-	int rc;
 
 	if (j->state != OTAD_JOB_POR_OK) {
 		job_failed(e, j);
 		return;
 	}
-	rc = enrol_read_parse(j->por_response, j->por_response_len, e->row.key_id, &v, why, sizeof(why));
-	if (rc) {
+	if (enrol_read_parse(j->por_response, j->por_response_len, e->row.key_id, &v, why, sizeof(why))) {
 		fail(e, "%s", why);
 		return;
 	}
-	if (v.csr_len > sizeof(e->row.csr) || v.key.id_len > sizeof(e->row.p15_id)) {
-		fail(e, "the SIM's request is too long (%zu bytes)", v.csr_len);
-		return;
+	if (v.key_certified) {
+		/* the SIM would refuse the request (6985) if the certificate is there; say what the card lists */
+		LOGPFSML(fi, LOGL_NOTICE, "the card's CDF lists a certificate for key %02X already\n", e->row.key_id);
 	}
-	memcpy(e->row.csr, v.csr, v.csr_len);
-	e->row.csr_len = v.csr_len;
+	e->row.key_ref = v.key.key_ref;
 	memcpy(e->row.p15_id, v.key.id, v.key.id_len);
 	e->row.p15_id_len = v.key.id_len;
 	e->row.cert_fid = v.cert_fid;
 	e->row.cdf_used = v.cdf_used;
+	e->row.job = 0;
+	if (!set_state(e, OTAD_ENROL_CSR))
+		step_csr(e);
+}
+
+static void st_csr(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct enrol *e = fi->priv;
+	const struct otad_job_row *j = data;
+	const uint8_t *csr;
+	size_t len;
+	char why[160];
+
+	if (j->state != OTAD_JOB_POR_OK) {
+		job_failed(e, j);
+		return;
+	}
+	if (enrol_csr_parse(j->por_response, j->por_response_len, &csr, &len, why, sizeof(why))) {
+		fail(e, "%s", why);
+		return;
+	}
+	if (len > sizeof(e->row.csr)) {
+		fail(e, "the SIM's request is too long (%zu bytes)", len);
+		return;
+	}
+	memcpy(e->row.csr, csr, len);
+	e->row.csr_len = len;
 	e->row.job = 0;
 	if (!set_state(e, OTAD_ENROL_CMP))
 		step_cmp(e);
@@ -274,7 +306,9 @@ static void st_verify(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 
 static const struct osmo_fsm_state enrol_states[] = {
 	[OTAD_ENROL_READ] = { .name = "read", .in_event_mask = S(ENROL_EV_JOB_DONE),
-			      .out_state_mask = S(OTAD_ENROL_CMP) | S(OTAD_ENROL_FAILED), .action = st_read },
+			      .out_state_mask = S(OTAD_ENROL_CSR) | S(OTAD_ENROL_FAILED), .action = st_read },
+	[OTAD_ENROL_CSR] = { .name = "csr", .in_event_mask = S(ENROL_EV_JOB_DONE),
+			     .out_state_mask = S(OTAD_ENROL_CMP) | S(OTAD_ENROL_FAILED), .action = st_csr },
 	[OTAD_ENROL_CMP] = { .name = "cmp", .in_event_mask = S(ENROL_EV_CMP_DONE),
 			     .out_state_mask = S(OTAD_ENROL_LOAD) | S(OTAD_ENROL_FAILED), .action = st_cmp },
 	[OTAD_ENROL_LOAD] = { .name = "load", .in_event_mask = S(ENROL_EV_JOB_DONE),
@@ -373,9 +407,9 @@ int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, con
 	struct enrol *e;
 	int rc;
 
-	if (key_id > 15 || !profile || !*profile || strlen(profile) >= sizeof(row.profile) || !subject_len ||
+	if (!key_id || !profile || !*profile || strlen(profile) >= sizeof(row.profile) || !subject_len ||
 	    subject_len > sizeof(row.subject) || strlen(holder ? holder : "") >= sizeof(row.holder)) {
-		snprintf(err, errlen, "a key id 0..15, a profile and a subject of at most %zu bytes are needed",
+		snprintf(err, errlen, "a key id 1..255, a profile and a subject of at most %zu bytes are needed",
 			 sizeof(row.subject));
 		return -EINVAL;
 	}
@@ -394,6 +428,7 @@ int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, con
 	memset(&row, 0, sizeof(row));
 	snprintf(row.iccid, sizeof(row.iccid), "%s", iccid);
 	row.key_id = key_id;
+	row.key_ref = -1;
 	snprintf(row.profile, sizeof(row.profile), "%s", profile);
 	snprintf(row.holder, sizeof(row.holder), "%s", holder ? holder : "");
 	memcpy(row.subject, subject, subject_len);
@@ -432,6 +467,8 @@ static void resume_one(const struct otad_enrol_row *row, void *priv)
 		 * the job may have been made and run) */
 		if (row->state == OTAD_ENROL_READ)
 			step_read(e);
+		else if (row->state == OTAD_ENROL_CSR)
+			step_csr(e);
 		else if (row->state == OTAD_ENROL_LOAD && !set_state(e, OTAD_ENROL_VERIFY))
 			step_verify(e);
 		else if (row->state == OTAD_ENROL_VERIFY)

@@ -3,10 +3,12 @@
  * step it names starts, so a restart resumes every enrolment at its stored step.
  *
  *   state   its step                                          events          may go to
- *   read    an OTA job (reads only: it may be sent again):     JOB_DONE        cmp, failed
- *           the key's PKCS#15 entry, the CDF, and the SIM's
- *           own PKCS#10 request for the key and the holder's
- *           subject (enrol_script.h)
+ *   read    an OTA job (reads only: it may be sent again):     JOB_DONE        csr, failed
+ *           the key's PKCS#15 entry (its slot), the CDF
+ *           (enrol_script.h)
+ *   csr     an OTA job (changes nothing): the SIM builds and   JOB_DONE        cmp, failed
+ *           signs its own PKCS#10 request for the key and the
+ *           holder's subject
  *   cmp     the request to the CA: CMP p10cr through the RA   CMP_DONE        load, failed
  *           (ra_cmp.h), with the profile
  *   load    an OTA job (writes: sent at most once): the       JOB_DONE        verify, failed
@@ -16,9 +18,9 @@
  *   failed  over: the reason is stored in words
  *
  * A load job whose outcome is unknown (no PoR in time) goes to verify: the read-back says whether the certificate
- * is on the SIM. A read job that ends in a refusal of the request command (the key has a certificate on the card
+ * is on the SIM. A csr job that ends in a refusal of the request command (the key has a certificate on the card
  * already, 6985) fails with that reason; the SIM never signs a request for a certified key over the air.
- * Restart: read, load and verify look at their job's stored state (a job that ended while the daemon was down is
+ * Restart: read, csr, load and verify look at their job's stored state (a job that ended while the daemon was down is
  * taken as it ended); cmp asks the CA again (RFC 4210's certConf: a certificate the RA never confirmed is one the
  * CA may drop).
  */
@@ -49,9 +51,9 @@ int enrol_subject_der(const struct enrol_subject *s, uint8_t *out, size_t max);
 
 /*! Make the module run: \a ra is the CA's client (may be NULL: enrolments then fail in cmp, saying so). */
 void otad_enrol_init(struct ra_cmp *ra);
-/*! Start an enrolment of key \a key_id of card \a iccid under \a profile with subject \a subject (DER Name) for
- *  holder \a holder (may be ""). \returns 0 with *id; -ENOENT (no card), -EPERM (card not active), -EINVAL
- *  (a bad key id, profile or subject), -EBUSY (an enrolment of that key is under way), -ESTALE, -EIO, as
+/*! Start an enrolment of the key with PKCS#15 iD \a key_id (1..255) of card \a iccid under \a profile with subject \a subject (DER Name) for
+ *  holder \a holder (may be ""). \returns 0 with *id; -ENOENT (no card), -EINVAL (a bad key id, profile or
+ *  subject), -EBUSY (an enrolment of that key is under way), -ESTALE, -EIO, as
  *  otad_job_create(); \a err says why */
 int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder,
 		     const uint8_t *subject, size_t subject_len, int64_t *id, char *err, size_t errlen);

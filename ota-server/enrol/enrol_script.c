@@ -10,7 +10,7 @@
 #include "enrol_script.h"
 
 
-#define N_READ 8 /* the read script's commands */
+#define N_READ 5 /* the read script's commands */
 
 static const uint8_t pki_aid[] = { PKI_AID_BYTES };
 
@@ -42,23 +42,54 @@ static int encode(const struct apdu_cmd *c, size_t n, uint8_t *out, size_t max)
 	return rc == -EINVAL ? -EINVAL : rc < 0 ? -E2BIG : rc;
 }
 
-int enrol_script_read(uint8_t key_ref, const uint8_t *subject, size_t subject_len, uint8_t *out, size_t max)
+int enrol_script_read(uint8_t *out, size_t max)
 {
 	static const uint8_t prkdf[2] = { P15_FID_PRKDF >> 8, P15_FID_PRKDF & 0xff };
 	static const uint8_t cdf[2] = { P15_FID_CDF >> 8, P15_FID_CDF & 0xff };
 	struct apdu_cmd c[N_READ];
 
-	if (key_ref > 0x0f || !subject_len || subject_len > ENROL_SUBJECT_MAX || subject[0] != 0x30)
-		return -EINVAL;
 	c[0] = select_applet();
 	c[1] = select_fid(prkdf);
 	c[2] = cmd(PKI_INS_READ_BINARY, 0, 0, NULL, 0, 256);
 	c[3] = select_fid(cdf);
 	c[4] = cmd(PKI_INS_READ_BINARY, 0, 0, NULL, 0, 256);
-	c[5] = cmd(PKI_INS_BUILD_CSR, 0x00, key_ref, subject, subject_len, 256);
-	c[5].extended = true; /* the request (up to ~1,100 bytes for RSA-2048) comes back in one answer */
-	c[5].ne = 4096;
-	return encode(c, 6, out, max);
+	return encode(c, N_READ, out, max);
+}
+
+int enrol_script_csr(uint8_t key_ref, const uint8_t *subject, size_t subject_len, uint8_t *out, size_t max)
+{
+	struct apdu_cmd c[2];
+
+	if (key_ref > 0x0f || !subject_len || subject_len > ENROL_SUBJECT_MAX || subject[0] != 0x30)
+		return -EINVAL;
+	c[0] = select_applet();
+	c[1] = cmd(PKI_INS_BUILD_CSR, 0x00, key_ref, subject, subject_len, 4096);
+	c[1].extended = true; /* the request (up to ~1,100 bytes for RSA-2048) comes back in one answer */
+	return encode(c, 2, out, max);
+}
+
+int enrol_csr_parse(const uint8_t *rsp, size_t len, const uint8_t **csr, size_t *csr_len, char *why, size_t whylen)
+{
+	struct rapdu_result r[2];
+	size_t n;
+
+	if (rapdu_expanded_results(rsp, len, r, 2, &n) || !n) {
+		snprintf(why, whylen, "the PoR's script response does not parse");
+		return -EBADMSG;
+	}
+	if (r[0].sw != 0x9000) {
+		snprintf(why, whylen, "the SIM has no PKI applet (%04X)", r[0].sw);
+		return -EBADMSG;
+	}
+	if (n < 2 || r[1].sw != 0x9000 || r[1].len < 4 || r[1].data[0] != 0x30) {
+		snprintf(why, whylen, "the SIM did not build the certificate request (%04X%s)", n < 2 ? 0 : r[1].sw,
+			 n == 2 && r[1].sw == 0x6985 ? ": the key has a certificate on the card" :
+			 n == 2 && r[1].sw == 0x6d00 ? ": the applet does not know the command" : "");
+		return -EPERM;
+	}
+	*csr = r[1].data;
+	*csr_len = r[1].len;
+	return 0;
 }
 
 /* The FID of a stored path (its last two bytes); 0 for a path too short. */
@@ -81,7 +112,7 @@ static bool all_read(const uint8_t *b, size_t len)
 	return true;
 }
 
-int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_ref, struct enrol_view *v, char *why, size_t whylen)
+int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enrol_view *v, char *why, size_t whylen)
 {
 	static struct p15_object objs[P15_MAX_OBJECTS];
 	struct rapdu_result r[N_READ];
@@ -93,18 +124,18 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_ref, struct enr
 		snprintf(why, whylen, "the PoR's script response does not parse");
 		return -EBADMSG;
 	}
-	for (i = 0; i < n && i < 5; i++) {
+	for (i = 0; i < n; i++) {
 		if (r[i].sw != 0x9000 && !(i == 2 || i == 4 ? (r[i].sw & 0xff00) == 0x6200 : false)) {
 			snprintf(why, whylen, "command %zu of the read script answered %04X%s", i + 1, r[i].sw,
 				 i == 0 ? " (no PKI applet)" : i == 1 || i == 3 ? " (no PKCS#15 structure)" : "");
 			return -EBADMSG;
 		}
 	}
-	if (n < 6) {
-		snprintf(why, whylen, "only %zu of 6 commands ran", n);
+	if (n < N_READ) {
+		snprintf(why, whylen, "only %zu of %d commands ran", n, N_READ);
 		return -EBADMSG;
 	}
-	/* the PrKDF: the key with this reference */
+	/* the PrKDF: the key with this iD */
 	if (!all_read(r[2].data, r[2].len) || !all_read(r[4].data, r[4].len)) {
 		snprintf(why, whylen, "the card's PrKDF or CDF holds more than 256 bytes of entries");
 		return -EFBIG;
@@ -114,13 +145,13 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_ref, struct enr
 		return -EBADMSG;
 	}
 	for (i = 0; i < k && !found; i++) {
-		if (objs[i].key_ref == key_ref) {
+		if (objs[i].id_len == 1 && objs[i].id[0] == key_id && objs[i].key_ref >= 0 && objs[i].key_ref < 16) {
 			v->key = objs[i];
 			found = true;
 		}
 	}
 	if (!found) {
-		snprintf(why, whylen, "the card has no private key with reference %u", key_ref);
+		snprintf(why, whylen, "the card has no private key with iD %02X", key_id);
 		return -ENOENT;
 	}
 	/* the CDF: where the entry goes, a free FID, and whether the key has a certificate listed already */
@@ -143,13 +174,6 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_ref, struct enr
 		snprintf(why, whylen, "no free certificate FID on the card");
 		return -ENOSPC;
 	}
-	if (r[5].sw != 0x9000 || r[5].len < 4 || r[5].data[0] != 0x30) {
-		snprintf(why, whylen, "the SIM did not build the certificate request (%04X%s)", r[5].sw,
-			 r[5].sw == 0x6985 ? ": the key has a certificate on the card" : "");
-		return -EPERM;
-	}
-	v->csr = r[5].data;
-	v->csr_len = r[5].len;
 	return 0;
 }
 

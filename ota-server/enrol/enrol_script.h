@@ -3,9 +3,11 @@
  * chains jobs. The card's objects are PKCS#15 in OpenSC's isoApplet layout (<simpki/pkcs15.h>), as simpki-tool
  * writes them at the counter, so both tools and OpenSC find what the other wrote.
  *
- *   read    SELECT the applet; SELECT PrKDF 4402, READ BINARY 256; SELECT CDF 4404, READ BINARY 256;
- *           BUILD CERTIFICATE REQUEST for the key (the SIM signs a PKCS#10 request of its own public key and the
- *           subject it is given). Only reads: it may be sent again.
+ *   read    SELECT the applet; SELECT PrKDF 4402, READ BINARY 256; SELECT CDF 4404, READ BINARY 256. Only
+ *           reads: it may be sent again. The key is named by its PKCS#15 iD (one byte, as simpki-tool's --id and
+ *           OpenSC show it); the PrKDF gives its key reference on the card.
+ *   csr     SELECT the applet; BUILD CERTIFICATE REQUEST for the key reference (the SIM signs a PKCS#10 request of
+ *           its own public key and the subject it is given; extended Le, one answer). Changes nothing.
  *   load    SELECT the applet; SELECT DF 5015; CREATE FILE (the certificate's FID, its exact size, access as
  *           simpki-tool's objects: write under the PIN or the issuer's authority); UPDATE BINARY in pieces of
  *           ENROL_CHUNK; SELECT CDF; UPDATE BINARY the new CDF entry right after the entries there. Writes: sent at
@@ -28,20 +30,24 @@
 
 /* What the read script found on the card. */
 struct enrol_view {
-	struct p15_object key;	/* the PrKDF entry with the key reference asked for */
+	struct p15_object key;	/* the PrKDF entry with the iD asked for (key.key_ref: its slot) */
 	uint32_t cdf_used;	/* bytes of entries at the start of the CDF: the new entry goes there */
 	uint16_t cert_fid;	/* the lowest FID from P15_FID_CERT_FIRST no CDF entry uses */
 	bool key_certified;	/* the CDF already has a certificate with the key's iD */
-	const uint8_t *csr;	/* the request the SIM built (points into the response) */
-	size_t csr_len;
 };
 
-/*! The read script for key reference \a key_ref and the DER Name \a subject. \returns its length; -E2BIG; -EINVAL */
-int enrol_script_read(uint8_t key_ref, const uint8_t *subject, size_t subject_len, uint8_t *out, size_t max);
-/*! Read the read script's response. \returns 0 with *v filled; -EBADMSG (not a response to that script: \a why
- *  says what); -ENOENT (no such key in the PrKDF); -EFBIG (a directory file holds more than one read); -EPERM (the
- *  SIM refused to build the request: \a why has its status word); -ENOSPC (no free FID) */
-int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_ref, struct enrol_view *v, char *why, size_t whylen);
+/*! The read script. \returns its length; -E2BIG */
+int enrol_script_read(uint8_t *out, size_t max);
+/*! Read the read script's response for the key with the one-byte iD \a key_id. \returns 0 with *v filled;
+ *  -EBADMSG (not a response to that script: \a why says what); -ENOENT (no such key in the PrKDF); -EFBIG (a
+ *  directory file holds more than one read); -ENOSPC (no free FID) */
+int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enrol_view *v, char *why, size_t whylen);
+
+/*! The csr script for key reference \a key_ref and the DER Name \a subject. \returns its length; -E2BIG; -EINVAL */
+int enrol_script_csr(uint8_t key_ref, const uint8_t *subject, size_t subject_len, uint8_t *out, size_t max);
+/*! The request in the csr script's response. \returns 0 with *csr pointing into \a rsp; -EPERM (the SIM refused:
+ *  \a why has its status word; 6985: the key has a certificate on the card); -EBADMSG */
+int enrol_csr_parse(const uint8_t *rsp, size_t len, const uint8_t **csr, size_t *csr_len, char *why, size_t whylen);
 
 /*! The load script: certificate \a der into a new file \a fid, and a CDF entry (iD of \a key, \a label) written at
  *  offset \a cdf_used. \returns its length; -E2BIG (too long for one job); -EINVAL */

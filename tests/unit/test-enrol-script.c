@@ -54,59 +54,52 @@ static void test_read(void **state)
 {
 	uint8_t script[ENROL_SCRIPT_MAX], prkdf[256], cdf[256], rsp[2048], csr[300];
 	struct apdu_cmd cmds[RAPDU_MAX_COMMANDS];
-	struct rapdu_result r[6];
+	struct rapdu_result r[5];
 	struct enrol_view v;
+	const uint8_t *got;
+	size_t n, got_len;
 	char why[160];
-	size_t n;
 	int len;
 
 	(void)state;
-	len = enrol_script_read(2, subject, sizeof(subject), script, sizeof(script));
+	len = enrol_script_read(script, sizeof(script));
 	assert_true(len > 0);
 	assert_int_equal(rapdu_expanded_parse(script, (size_t)len, cmds, RAPDU_MAX_COMMANDS, &n), 0);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 5);
 	assert_int_equal(cmds[0].ins, 0xa4);
 	assert_int_equal(cmds[0].p1, 0x04);
 	assert_int_equal(cmds[2].ins, 0xb0);
-	assert_int_equal(cmds[5].ins, 0x4c);
-	assert_int_equal(cmds[5].p2, 2);
-	assert_int_equal(cmds[5].lc, sizeof(subject));
-	assert_memory_equal(cmds[5].data, subject, sizeof(subject));
-	assert_int_equal(enrol_script_read(16, subject, sizeof(subject), script, sizeof(script)), -EINVAL);
-	assert_int_equal(enrol_script_read(2, subject + 1, sizeof(subject) - 1, script, sizeof(script)), -EINVAL);
-	assert_int_equal(enrol_script_read(2, subject, sizeof(subject), script, 20), -E2BIG);
+	assert_int_equal(cmds[4].ins, 0xb0);
+	assert_int_equal(enrol_script_read(script, 20), -E2BIG);
 
 	dfs(prkdf, cdf, false);
-	memset(csr, 0x11, sizeof(csr));
-	csr[0] = 0x30;
 	r[0] = (struct rapdu_result){ .sw = 0x9000 };
 	r[1] = (struct rapdu_result){ .sw = 0x9000 };
 	r[2] = (struct rapdu_result){ .sw = 0x9000, .data = prkdf, .len = 256 };
 	r[3] = (struct rapdu_result){ .sw = 0x9000 };
 	r[4] = (struct rapdu_result){ .sw = 0x9000, .data = cdf, .len = 256 };
-	r[5] = (struct rapdu_result){ .sw = 0x9000, .data = csr, .len = sizeof(csr) };
-	len = response(r, 6, rsp, sizeof(rsp));
+	len = response(r, 5, rsp, sizeof(rsp));
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), 0);
 	assert_int_equal(v.key.id_len, 1);
 	assert_int_equal(v.key.id[0], 2);
+	assert_int_equal(v.key.key_ref, 2);
 	assert_int_equal(v.cert_fid, 0x3401);
 	assert_int_equal(v.cdf_used, p15_used(cdf, 256));
 	assert_false(v.key_certified);
-	assert_int_equal(v.csr_len, sizeof(csr));
-	/* no key 3 */
+	/* no key with iD 3 */
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 3, &v, why, sizeof(why)), -ENOENT);
-	/* the SIM refuses: the key has a certificate */
+	/* the key has a certificate listed; the next FID */
 	dfs(prkdf, cdf, true);
-	r[5] = (struct rapdu_result){ .sw = 0x6985 };
-	len = response(r, 6, rsp, sizeof(rsp));
-	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), -EPERM);
-	assert_non_null(strstr(why, "6985"));
+	len = response(r, 5, rsp, sizeof(rsp));
+	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), 0);
 	assert_true(v.key_certified);
 	assert_int_equal(v.cert_fid, 0x3402);
-	/* a full CDF: no offset is guessed */
+	/* an entry cut by the read, or no padding: no offset is guessed */
+	memset(cdf + 200, 0x30, 56);
+	len = response(r, 5, rsp, sizeof(rsp));
+	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), -EFBIG);
 	memset(cdf, 0x30, 256);
-	r[5] = (struct rapdu_result){ .sw = 0x9000, .data = csr, .len = sizeof(csr) };
-	len = response(r, 6, rsp, sizeof(rsp));
+	len = response(r, 5, rsp, sizeof(rsp));
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), -EFBIG);
 	/* no applet: the script stopped at its first command */
 	r[0] = (struct rapdu_result){ .sw = 0x6a82 };
@@ -115,6 +108,33 @@ static void test_read(void **state)
 	assert_non_null(strstr(why, "no PKI applet"));
 	/* not a response at all */
 	assert_int_equal(enrol_read_parse((const uint8_t *)"\x01\x90\x00", 3, 2, &v, why, sizeof(why)), -EBADMSG);
+
+	/* the csr script: the subject as sent, extended Le */
+	len = enrol_script_csr(2, subject, sizeof(subject), script, sizeof(script));
+	assert_true(len > 0);
+	assert_int_equal(rapdu_expanded_parse(script, (size_t)len, cmds, RAPDU_MAX_COMMANDS, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(cmds[1].ins, 0x4c);
+	assert_int_equal(cmds[1].p2, 2);
+	assert_int_equal(cmds[1].lc, sizeof(subject));
+	assert_memory_equal(cmds[1].data, subject, sizeof(subject));
+	assert_true(cmds[1].extended);
+	assert_int_equal(enrol_script_csr(16, subject, sizeof(subject), script, sizeof(script)), -EINVAL);
+	assert_int_equal(enrol_script_csr(2, subject + 1, sizeof(subject) - 1, script, sizeof(script)), -EINVAL);
+	assert_int_equal(enrol_script_csr(2, subject, sizeof(subject), script, 20), -E2BIG);
+	memset(csr, 0x11, sizeof(csr));
+	csr[0] = 0x30;
+	r[0] = (struct rapdu_result){ .sw = 0x9000 };
+	r[1] = (struct rapdu_result){ .sw = 0x9000, .data = csr, .len = sizeof(csr) };
+	len = response(r, 2, rsp, sizeof(rsp));
+	assert_int_equal(enrol_csr_parse(rsp, (size_t)len, &got, &got_len, why, sizeof(why)), 0);
+	assert_int_equal(got_len, sizeof(csr));
+	assert_memory_equal(got, csr, sizeof(csr));
+	/* the SIM refuses: the key has a certificate */
+	r[1] = (struct rapdu_result){ .sw = 0x6985 };
+	len = response(r, 2, rsp, sizeof(rsp));
+	assert_int_equal(enrol_csr_parse(rsp, (size_t)len, &got, &got_len, why, sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "6985: the key has a certificate"));
 }
 
 static void test_load_verify(void **state)

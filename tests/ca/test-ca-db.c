@@ -1,0 +1,195 @@
+/* Unit tests of simpki-ca's records (ota-server/ca/ca_db.c) on a file in a temporary directory: the schema (version
+ * 1, WAL, kept on reopening, a newer one refused); certificates stored and read back by serial (any case), holder,
+ * ICCID and public-key hash, newest first; a serial stored twice refused; revocation (once; -EALREADY; -ENOENT for an
+ * unknown serial); the revoked list skips good and expired certificates; CRL numbers that keep rising across
+ * reopening; counts. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <osmocom/core/talloc.h>
+
+#include "ca_db.h"
+
+#include "unit.h"
+
+static char dir[64], dbfile[96];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/simpki-ca-db.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(dbfile, sizeof(dbfile), "%s/ca.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static struct ca_db *open_db(void)
+{
+	struct ca_db *db = NULL;
+	char err[256];
+
+	assert_int_equal(ca_db_open(NULL, dbfile, &db, err, sizeof(err)), 0);
+	return db;
+}
+
+static void row(struct ca_cert_row *r, const char *serial, const char *holder, const char *iccid, int64_t at)
+{
+	static uint8_t der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->serial, sizeof(r->serial), "%s", serial);
+	snprintf(r->subject, sizeof(r->subject), "CN=Nguyễn Văn An,serialNumber=%s", holder);
+	snprintf(r->holder, sizeof(r->holder), "%s", holder);
+	snprintf(r->iccid, sizeof(r->iccid), "%s", iccid);
+	snprintf(r->key_id, sizeof(r->key_id), "0102");
+	snprintf(r->profile, sizeof(r->profile), "signing");
+	snprintf(r->pubkey_sha256, sizeof(r->pubkey_sha256), "%064d", (int)at);
+	r->not_before = at;
+	r->not_after = at + 1000;
+	r->issued_at = at;
+	snprintf(r->requested_by, sizeof(r->requested_by), "/CN=RA");
+	r->der = der;
+	r->der_len = sizeof(der);
+}
+
+static unsigned found;
+static char last[CA_DB_SERIAL_HEX];
+
+static void count_cb(const struct ca_cert_row *r, void *priv)
+{
+	if (!found)
+		snprintf(last, sizeof(last), "%s", r->serial);
+	found++;
+}
+
+static int revoked_cb(const struct ca_cert_row *r, void *priv)
+{
+	snprintf(last, sizeof(last), "%s", r->serial);
+	found++;
+	return 0;
+}
+
+static void test_schema(void **state)
+{
+	struct ca_db *db = open_db();
+	sqlite3 *raw;
+	char err[256];
+
+	assert_int_equal(ca_db_version(db), CA_DB_VERSION);
+	ca_db_close(db);
+	db = open_db();
+	assert_int_equal(ca_db_version(db), CA_DB_VERSION);
+	ca_db_close(db);
+	assert_int_equal(sqlite3_open(dbfile, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(ca_db_open(NULL, dbfile, &db, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "schema version 99"));
+	unlink(dbfile);
+}
+
+static void test_certs(void **state)
+{
+	struct ca_db *db = open_db();
+	struct ca_cert_row r, got;
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	int64_t revoked = -1, now = 1700000000;
+
+	row(&r, "4a000000000000000000000000000001", "VN-1", "8984012345678901234", now);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_int_equal(ca_db_cert_add(db, &r), -EEXIST);
+	row(&r, "4a000000000000000000000000000002", "VN-1", "", now + 10);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	row(&r, "4a000000000000000000000000000003", "VN-2", "", now - 5000); /* expired by now + 1000 */
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+
+	assert_int_equal(ca_db_serial_exists(db, "4A000000000000000000000000000001"), 1);
+	assert_int_equal(ca_db_serial_exists(db, "4a00"), 0);
+	assert_int_equal(ca_db_cert_get(db, "4A000000000000000000000000000001", ctx, &got), 0);
+	assert_string_equal(got.holder, "VN-1");
+	assert_string_equal(got.iccid, "8984012345678901234");
+	assert_string_equal(got.subject, "CN=Nguyễn Văn An,serialNumber=VN-1");
+	assert_int_equal(got.der_len, 5);
+	assert_int_equal(got.der[0], 0x30);
+	assert_false(got.revoked);
+	assert_int_equal(ca_db_cert_get(db, "ff", NULL, &got), -ENOENT);
+	assert_int_equal(ca_db_cert_get(db, "not hex", NULL, &got), -ENOENT);
+
+	found = 0;
+	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_HOLDER, "VN-1", 10, count_cb, NULL), 2);
+	assert_string_equal(last, "4a000000000000000000000000000002"); /* newest first */
+	found = 0;
+	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_ICCID, "8984012345678901234", 10, count_cb, NULL), 1);
+	found = 0;
+	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_ALL, NULL, 2, count_cb, NULL), 2);
+	found = 0;
+	snprintf(got.pubkey_sha256, sizeof(got.pubkey_sha256), "%064d", (int)(now + 10));
+	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_PUBKEY, got.pubkey_sha256, 10, count_cb, NULL), 1);
+	assert_string_equal(last, "4a000000000000000000000000000002");
+	found = 0;
+	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_SERIAL, "4A000000000000000000000000000003", 10, count_cb, NULL),
+			 1);
+
+	assert_int_equal(ca_db_cert_revoke(db, "4a000000000000000000000000000001", now + 20, 1), 0);
+	assert_int_equal(ca_db_cert_revoke(db, "4a000000000000000000000000000001", now + 30, 4), -EALREADY);
+	assert_int_equal(ca_db_cert_revoke(db, "4a000000000000000000000000000009", now, 1), -ENOENT);
+	assert_int_equal(ca_db_cert_revoke(db, "4a000000000000000000000000000003", now + 20, -1), 0);
+	assert_int_equal(ca_db_cert_get(db, "4a000000000000000000000000000001", NULL, &got), 0);
+	assert_true(got.revoked);
+	assert_int_equal(got.revoked_at, now + 20);
+	assert_int_equal(got.reason, 1);
+	assert_null(got.der);
+	assert_int_equal(ca_db_cert_get(db, "4a000000000000000000000000000003", NULL, &got), 0);
+	assert_int_equal(got.reason, -1);
+
+	found = 0;
+	assert_int_equal(ca_db_revoked_each(db, now + 100, revoked_cb, NULL), 0); /* ...03 has expired */
+	assert_int_equal(found, 1);
+	assert_string_equal(last, "4a000000000000000000000000000001");
+	assert_int_equal(ca_db_cert_count(db, &revoked), 3);
+	assert_int_equal(revoked, 2);
+	ca_db_close(db);
+	talloc_free(ctx);
+	unlink(dbfile);
+}
+
+static void test_crl_number(void **state)
+{
+	struct ca_db *db = open_db();
+	uint64_t n = 0;
+
+	assert_int_equal(ca_db_crl_number_next(db, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ca_db_crl_number_next(db, &n), 0);
+	assert_int_equal(n, 2);
+	ca_db_close(db);
+	db = open_db();
+	assert_int_equal(ca_db_crl_number_next(db, &n), 0);
+	assert_int_equal(n, 3);
+	ca_db_close(db);
+	unlink(dbfile);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_certs),
+		cmocka_unit_test(test_crl_number),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
