@@ -144,8 +144,8 @@ static X509 *via_cmp(const char *url, X509_REQ *req, X509 *ra, EVP_PKEY *ra_key,
 	    !OSSL_CMP_CTX_set1_pkey(ctx, ra_key) || !OSSL_CMP_CTX_set1_p10CSR(ctx, req))
 		die("CMP settings");
 	OSSL_CMP_CTX_set_log_verbosity(ctx, OSSL_CMP_LOG_ERR);
-	x = OSSL_CMP_exec_certreq(ctx, OSSL_CMP_P10CR, NULL);
-	if (!x)
+	x = OSSL_CMP_exec_certreq(ctx, OSSL_CMP_P10CR, NULL); /* the context's: keep a reference of our own */
+	if (!x || !X509_up_ref(x))
 		die("the CA issued nothing");
 	OSSL_CMP_CTX_free(ctx);
 	return x;
