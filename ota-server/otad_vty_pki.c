@@ -22,6 +22,12 @@
  *   card ICCID certificate add KEY_ID PROFILE FILE   record a certificate (PEM or DER) as issued for a card's key
  *   card ICCID certificate ID (loaded|revoked)       set a certificate's status
  *   show card ICCID certificates          the card's certificates
+ *   card ICCID certificate request KEY_ID PROFILE FILE   send the PKCS#10 request in FILE (PEM or DER, signed by
+ *                                         the card's key) to the CA (p10cr); the card's holder id, when it has one,
+ *                                         must be the request's subject serialNumber; the answer comes later: the
+ *                                         certificate is recorded as issued ('show card ICCID certificates'), a
+ *                                         refusal is logged
+ *   card ICCID certificate ID revoke <0-10>   ask the CA to revoke it (CRLReason); when it has, it is recorded
  * FILE of these is relative to the configuration file's directory, as in the configuration.
  */
 #include <errno.h>
@@ -30,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <osmocom/core/talloc.h>
@@ -405,6 +412,193 @@ DEFUN(show_card_certs, show_card_certs_cmd, "show card ICCID certificates",
 	return CMD_SUCCESS;
 }
 
+/* ---- asking the CA (ra_cmp.h): the answer comes on the select loop, after the command returned ------------- */
+
+/* What a request to the CA is for; freed when its answer came. */
+struct ca_ask {
+	char iccid[21];
+	char key_id[OTAD_CERT_KEY_ID_MAX + 1];
+	char profile[OTAD_CERT_PROFILE_MAX + 1];
+	int64_t cert_id; /* a revocation: the certificate's id */
+	int reason;
+};
+
+static void ca_issued(const struct ra_cmp_result *res, void *priv)
+{
+	struct ca_ask *a = priv;
+	struct otad_cert c = { .status = OTAD_CERT_ISSUED, .reason = -1, .der = res->cert, .der_len = res->cert_len };
+	int rc;
+
+	if (res->status != RA_CMP_DONE) {
+		LOGP(DOTAD, LOGL_ERROR, "CA: card %s key %s profile %s: %s after %u tries: %s\n", a->iccid, a->key_id,
+		     a->profile, ra_cmp_status_names[res->status], res->attempts, res->text);
+		talloc_free(a);
+		return;
+	}
+	snprintf(c.iccid, sizeof(c.iccid), "%s", a->iccid);
+	snprintf(c.key_id, sizeof(c.key_id), "%s", a->key_id);
+	snprintf(c.profile, sizeof(c.profile), "%s", a->profile);
+	rc = cert_info(res->cert, res->cert_len, c.serial, &c.not_after);
+	if (!rc)
+		rc = otad_db_cert_insert(g_otad->db, &c);
+	if (rc)
+		LOGP(DOTAD, LOGL_ERROR, "CA: card %s: the issued certificate cannot be recorded (%s)\n", a->iccid,
+		     strerror(-rc));
+	else
+		LOGP(DOTAD, LOGL_NOTICE, "CA: card %s key %s: certificate %lld issued, serial %s\n", a->iccid,
+		     a->key_id, (long long)c.id, c.serial);
+	talloc_free(a);
+}
+
+/* A PKCS#10 request file, PEM or DER, into \a der (RA_CMP_CSR_MAX bytes). \returns its length; -errno */
+static int read_csr_file(const char *path, uint8_t *der)
+{
+	BIO *b = BIO_new_file(path, "rb");
+	X509_REQ *r;
+	uint8_t *p = der;
+	int n;
+
+	if (!b)
+		return -ENOENT;
+	r = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+	if (!r) {
+		(void)BIO_reset(b);
+		r = d2i_X509_REQ_bio(b, NULL);
+	}
+	BIO_free(b);
+	ERR_clear_error();
+	if (!r)
+		return -EINVAL;
+	n = i2d_X509_REQ(r, NULL);
+	n = n <= 0 || n > RA_CMP_CSR_MAX ? -EFBIG : i2d_X509_REQ(r, &p);
+	X509_REQ_free(r);
+	return n;
+}
+
+DEFUN(card_cert_request, card_cert_request_cmd, "card ICCID certificate request KEY_ID PROFILE FILE",
+      "One SIM card\nIts ICCID\nIts certificates\nAsk the CA for one (CMP p10cr)\n"
+      "Which key of the card\nThe certificate profile\nThe PKCS#10 request the card signed (PEM or DER)\n")
+{
+	static uint8_t der[RA_CMP_CSR_MAX];
+	struct ca_ask *a;
+	struct otad_card c;
+	char *path;
+	int n, rc;
+
+	if (!db_ok(vty))
+		return CMD_WARNING;
+	if (!g_otad->ra) {
+		vty_out(vty, "%% no CA configured ('ca' in the 'otad' node)%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	if (strlen(argv[1]) > OTAD_CERT_KEY_ID_MAX || strlen(argv[2]) > OTAD_CERT_PROFILE_MAX) {
+		vty_out(vty, "%% KEY_ID and PROFILE: at most %d characters%s", OTAD_CERT_KEY_ID_MAX, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	rc = otad_db_card_get(g_otad->db, argv[0], &c);
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no such card" : "database error", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	path = otad_path(g_otad->ctx, argv[3]);
+	n = read_csr_file(path, der);
+	talloc_free(path);
+	if (n < 0) {
+		vty_out(vty, "%% %s: not a PKCS#10 request (PEM or DER)%s", argv[3], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	a = talloc_zero(g_otad->ctx, struct ca_ask);
+	if (!a)
+		return CMD_WARNING;
+	snprintf(a->iccid, sizeof(a->iccid), "%s", c.iccid);
+	snprintf(a->key_id, sizeof(a->key_id), "%s", argv[1]);
+	snprintf(a->profile, sizeof(a->profile), "%s", argv[2]);
+	rc = ra_cmp_p10cr_async(g_otad->ra, der, (size_t)n, a->profile, c.holder[0] ? c.holder : NULL, ca_issued, a);
+	if (rc) {
+		talloc_free(a);
+		vty_out(vty, "%% %s%s",
+			rc == -EINVAL ? "refused: a bad signature or profile, or the subject's serialNumber is not the "
+					"card's holder id" :
+			rc == -ENOSPC ? "too many requests waiting for the CA" :
+					"out of memory",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "request for card %s key %s sent to the CA%s", c.iccid, a->key_id, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+static void ca_revoked(const struct ra_cmp_result *res, void *priv)
+{
+	struct ca_ask *a = priv;
+	int rc;
+
+	if (res->status != RA_CMP_DONE) {
+		LOGP(DOTAD, LOGL_ERROR, "CA: certificate %lld of card %s not revoked: %s after %u tries: %s\n",
+		     (long long)a->cert_id, a->iccid, ra_cmp_status_names[res->status], res->attempts, res->text);
+	} else {
+		rc = otad_db_cert_set_status(g_otad->db, a->cert_id, OTAD_CERT_REVOKED, a->reason);
+		LOGP(DOTAD, rc ? LOGL_ERROR : LOGL_NOTICE, "CA: certificate %lld of card %s revoked%s\n",
+		     (long long)a->cert_id, a->iccid, rc ? ", but the database cannot record it" : "");
+	}
+	talloc_free(a);
+}
+
+struct find_cert {
+	int64_t id;
+	bool found;
+	uint8_t der[OTAD_CERT_DER_MAX];
+	size_t len;
+};
+
+static void find_cert(const struct otad_cert *c, void *priv)
+{
+	struct find_cert *f = priv;
+
+	if (c->id != f->id || c->status == OTAD_CERT_REVOKED)
+		return;
+	f->found = true;
+	memcpy(f->der, c->der, c->der_len);
+	f->len = c->der_len;
+}
+
+DEFUN(card_cert_revoke, card_cert_revoke_cmd, "card ICCID certificate <1-9223372036854775807> revoke <0-10>",
+      "One SIM card\nIts ICCID\nIts certificates\nThe certificate's id\nAsk the CA to revoke it (CMP rr)\n"
+      "CRLReason (0 unspecified, 1 keyCompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation; "
+      "not 7)\n")
+{
+	static struct find_cert f;
+	struct ca_ask *a;
+	int rc;
+
+	if (!db_ok(vty))
+		return CMD_WARNING;
+	if (!g_otad->ra) {
+		vty_out(vty, "%% no CA configured ('ca' in the 'otad' node)%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	memset(&f, 0, sizeof(f));
+	f.id = atoll(argv[1]);
+	if (otad_db_certs_list(g_otad->db, argv[0], find_cert, &f) < 0 || !f.found) {
+		vty_out(vty, "%% card %s has no certificate %s that is not revoked%s", argv[0], argv[1], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	a = talloc_zero(g_otad->ctx, struct ca_ask);
+	if (!a)
+		return CMD_WARNING;
+	snprintf(a->iccid, sizeof(a->iccid), "%s", argv[0]);
+	a->cert_id = f.id;
+	a->reason = atoi(argv[2]);
+	rc = ra_cmp_revoke_async(g_otad->ra, f.der, f.len, a->reason, ca_revoked, a);
+	if (rc) {
+		talloc_free(a);
+		vty_out(vty, "%% refused: %s%s", strerror(-rc), VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "revocation of certificate %s sent to the CA%s", argv[1], VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 void otad_vty_pki_init(void)
 {
 	install_element(OTAD_NODE, &cfg_units_dir_cmd);
@@ -428,4 +622,6 @@ void otad_vty_pki_init(void)
 	install_element(ENABLE_NODE, &card_cert_add_cmd);
 	install_element(ENABLE_NODE, &card_cert_status_cmd);
 	install_element_ve(&show_card_certs_cmd);
+	install_element(ENABLE_NODE, &card_cert_request_cmd);
+	install_element(ENABLE_NODE, &card_cert_revoke_cmd);
 }

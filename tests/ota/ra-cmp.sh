@@ -11,16 +11,25 @@
 # - a server that answers errors (-send_error) is a rejection with its failInfo, asked once, never again;
 # - no server: retried after 1, 2 and 4 s (retry min-seconds 1 max-seconds 4), then unreachable after 4 tries;
 # - a server signed under another trust anchor is an error, asked once.
-# Usage: ra-cmp.sh RA_CMP_TRY
+# Then simpki-otad with a 'ca' node for the good mock: 'show ca'; 'card ICCID certificate request' for a card whose
+# holder is H-0001 records the issued certificate (the API lists it, the same PEM); a request whose subject is
+# another holder is refused before anything is sent; 'certificate ID revoke 1' marks it revoked once the CA said so;
+# with the CA gone a request ends unreachable in the log and nothing is recorded; an RA key that is not the RA
+# certificate's stops the daemon at start with a message.
+# Usage: ra-cmp.sh RA_CMP_TRY SIMPKI_OTAD SOURCE_ROOT
 set -u
 try=$1
+otad=$2
+src=$3
+export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
 command -v openssl > /dev/null || { echo "ra-cmp.sh: openssl missing" >&2; exit 1; }
 command -v python3 > /dev/null || { echo "ra-cmp.sh: python3 missing" >&2; exit 1; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-ra-cmp.XXXXXX")
 pids=""
+otad_pid=""
 failures=0
 cleanup() {
-	for p in $pids; do kill -KILL "$p" 2> /dev/null; done
+	for p in $pids $otad_pid; do kill -KILL "$p" 2> /dev/null; done
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -56,6 +65,7 @@ issue ra "/CN=simpki test RA" root
 issue osrv "/CN=simpki test CMP server of another CA" other
 issue stranger "/CN=someone else" root
 issue holder "/CN=Nguyen Thi Minh Khai/serialNumber=H-0001" sub
+issue other-holder "/CN=Someone Else/serialNumber=H-0002" sub
 ossl req -in holder.csr -outform DER -out holder.csr.der
 ossl x509 -in holder.pem -outform DER -out holder.der
 ossl x509 -in stranger.pem -outform DER -out stranger.der
@@ -77,6 +87,7 @@ mock() {
 }
 srv_cert=srv.pem srv_key=srv.key
 mock good 8490
+good_pid=${pids##* }
 mock polling 8491 -poll_count 2 -check_after 1
 mock refusing 8492 -send_error
 srv_cert=osrv.pem srv_key=osrv.key
@@ -152,6 +163,86 @@ run "unreachable attempts=1" 8499 "" p10cr holder.csr.der sim-signing -
 # a CA whose responses do not chain to the trust anchor: an error at once
 run "error attempts=1" 8493 "-r 1 4" p10cr holder.csr.der sim-signing -
 
+# ---- the RA in simpki-otad ----
+dir=$PWD
+. "$src/tests/ota/otad-lib.sh"
+mkdir conf
+cat > conf/simpki-otad.cfg <<CFG
+enable password simpki-otad-example
+line vty
+ bind 127.0.0.1
+ctrl
+ bind 127.0.0.1
+otad
+ database otad.db
+ master-key otad.key create
+ ca
+  cmp-url http://127.0.0.1:8490/pkix/
+  ra-cert ../ra.pem
+  ra-key ../ra.key
+  ca-chain ../sub.pem
+  trust-anchor ../root.pem
+  retry min-seconds 1 max-seconds 1
+  timeout 2
+CFG
+printf 'iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n8984010000000000005,001010000000001,2001,1,aes,%s,aes,%s\n' \
+	8C4A1F0B3E2D5A697788A9BACBDCEDFE 8C4A1F0B3E2D5A697788A9BACBDCEDFE > cards.csv
+start_otad "$dir/conf/simpki-otad.cfg" "$dir/otad.log" || exit 1
+vty "show ca" | grep -q "CA at http://127.0.0.1:8490/pkix/: 0 requests" || fail "show ca: $(vty "show ca")"
+vty "write terminal" | grep -q "  trust-anchor ../root.pem" || fail "the running configuration lacks the ca node"
+vty_import "$dir/cards.csv" > /dev/null
+printf '{"id": "H-0001", "name": "Nguyễn Thị Minh Khai", "id_number": "079123456789", "unit": "10101003"}' > h.json
+python3 - <<'PY' || fail "cannot make holder H-0001 and link the card"
+import os, urllib.request
+def call(method, path, body):
+    req = urllib.request.Request("http://127.0.0.1:8480" + path, data=body, method=method)
+    req.add_header("Authorization", "Bearer " + os.environ["SIMPKI_API_TOKEN"])
+    return urllib.request.urlopen(req, timeout=10).status
+assert call("POST", "/v1/holders", open("h.json", "rb").read()) == 201
+assert call("PUT", "/v1/cards/8984010000000000005/holder", b'{"holder": "H-0001"}') == 200
+PY
+vty "card 8984010000000000005 certificate request 1 sim-signing ../other-holder.csr" | grep -q "serialNumber is not the card's holder id" ||
+	fail "a request for another holder was not refused"
+vty "card 8984010000000000005 certificate request 1 sim-signing ../holder.csr" | grep -q "sent to the CA" || fail "the request was not sent"
+t=0
+until vty "show card 8984010000000000005 certificates" | grep -q "certificate 1: key 1, serial .*, profile sim-signing, issued"; do
+	[ $t -lt 50 ] || { fail "no certificate recorded: $(tail -n 3 otad.log)"; break; }
+	sleep 0.1
+	t=$((t + 1))
+done
+python3 - <<'PY' || fail "the API does not list the issued certificate"
+import json, os, urllib.request
+req = urllib.request.Request("http://127.0.0.1:8480/v1/cards/8984010000000000005/certificates")
+req.add_header("Authorization", "Bearer " + os.environ["SIMPKI_API_TOKEN"])
+items = json.load(urllib.request.urlopen(req, timeout=10))["items"]
+assert len(items) == 1 and items[0]["pem"] == open("holder.pem").read(), items
+PY
+vty "card 8984010000000000005 certificate 1 revoke 1" | grep -q "sent to the CA" || fail "the revocation was not sent"
+t=0
+until vty "show card 8984010000000000005 certificates" | grep -q "certificate 1: .*, revoked"; do
+	[ $t -lt 50 ] || { fail "not revoked: $(tail -n 3 otad.log)"; break; }
+	sleep 0.1
+	t=$((t + 1))
+done
+kill -KILL "$good_pid"
+vty "card 8984010000000000005 certificate request 1 sim-signing ../holder.csr" > /dev/null
+t=0
+until grep -q "CA: card 8984010000000000005 key 1 profile sim-signing: unreachable after 2 tries" otad.log; do
+	[ $t -lt 150 ] || { fail "no unreachable in the log: $(tail -n 3 otad.log)"; break; }
+	sleep 0.1
+	t=$((t + 1))
+done
+vty "show card 8984010000000000005 certificates" | grep -q "^1 certificates" || fail "something was recorded without a CA"
+kill -TERM "$otad_pid"
+wait "$otad_pid"
+otad_pid=""
+sed -i 's#ra-key ../ra.key#ra-key ../srv.key#' conf/simpki-otad.cfg
+"$otad" -c conf/simpki-otad.cfg > bad.log 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "started with a wrong RA key: exit $rc"
+grep -q "the CA ('ca' node): .*srv.key is not the key of .*ra.pem" bad.log || fail "no clear message: $(tail -n 2 bad.log)"
+
 [ $failures -eq 0 ] || { cat results.log >&2; exit 1; }
 cat results.log
+grep "CA: " otad.log
 echo "ra-cmp: all passed"
