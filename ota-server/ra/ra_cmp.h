@@ -72,7 +72,8 @@ struct ra_cmp_result {
 	unsigned chain_n; /* certificates in chain */
 };
 
-/*! Called on the select loop when a request is over; \a res is valid during the call only. */
+/*! Called on the select loop when a request is over; \a res is valid during the call only. It may queue new
+ *  requests, but must not call ra_cmp_free(). */
 typedef void (*ra_cmp_cb)(const struct ra_cmp_result *res, void *priv);
 
 struct ra_cmp;

@@ -95,6 +95,7 @@ int main(int argc, char **argv)
 	rc = ra_cmp_alloc(ctx, &cfg, &ra, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "ra-cmp-try: %s (%d)\n", err, rc);
+		talloc_free(ctx);
 		return 2;
 	}
 	if (!strcmp(argv[0], "p10cr") && argc == 4) {
@@ -108,17 +109,17 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[0], "cacerts") && argc == 1) {
 		rc = ra_cmp_cacerts_async(ra, on_result, NULL);
 	} else {
+		talloc_free(ctx);
 		return usage();
 	}
 	if (rc) {
 		fprintf(stderr, "ra-cmp-try: the request was refused: %s\n", strerror(-rc));
 		printf("refused %d\n", rc);
-		ra_cmp_free(ra);
+		talloc_free(ctx); /* ra with it */
 		return 2;
 	}
 	while (!over)
 		osmo_select_main(0);
-	ra_cmp_free(ra);
-	talloc_free(ctx);
+	talloc_free(ctx); /* ra with it */
 	return 0;
 }
