@@ -38,10 +38,10 @@ static void reject(struct holder_import *hi, unsigned line, enum otad_reject_kin
  * array with binary search and insertion). */
 static bool seen_before(struct holder_import *hi, const char *id)
 {
-	unsigned lo = 0, hi_ = hi->n_ids;
+	unsigned lo = 0, top = hi->n_ids;
 
-	while (lo < hi_) {
-		unsigned mid = (lo + hi_) / 2;
+	while (lo < top) {
+		unsigned mid = (lo + top) / 2;
 		int c = strcmp(hi->ids[mid], id);
 
 		if (!c)
@@ -49,7 +49,7 @@ static bool seen_before(struct holder_import *hi, const char *id)
 		if (c < 0)
 			lo = mid + 1;
 		else
-			hi_ = mid;
+			top = mid;
 	}
 	if (hi->n_ids == SEEN_MAX)
 		return false;
