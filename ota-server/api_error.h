@@ -11,6 +11,7 @@ enum api_error {
 	API_E_INVALID_REQUEST,	    /* 400: the body or a query parameter is wrong (the message says which) */
 	API_E_INVALID_ICCID,	    /* 400: an ICCID in the path is not 18 to 20 digits */
 	API_E_INVALID_ID,	    /* 400: an id in the path is not a number */
+	API_E_INVALID_HOLDER_ID,    /* 400: a holder id in the path is not 1 to 64 of A-Z a-z 0-9 . _ - */
 	API_E_UNAUTHORIZED,	    /* 401: no token, or not a valid one */
 	API_E_FORBIDDEN,	    /* 403: the token's role does not allow it */
 	API_E_NOT_FOUND,	    /* 404: no such path */
@@ -18,6 +19,7 @@ enum api_error {
 	API_E_JOB_NOT_FOUND,	    /* 404 */
 	API_E_IMPORT_NOT_FOUND,	    /* 404 */
 	API_E_TOKEN_NOT_FOUND,	    /* 404 */
+	API_E_HOLDER_NOT_FOUND,	    /* 404: no holder with that id (in the path, or named by the body) */
 	API_E_METHOD_NOT_ALLOWED,   /* 405, with Allow */
 	API_E_CARD_NOT_ACTIVE,	    /* 409: jobs go only to active cards */
 	API_E_CARD_RETIRED,	    /* 409: a retired card stays retired */
@@ -29,7 +31,9 @@ enum api_error {
 	API_E_COUNTERS_UNCONFIRMED, /* 409: a restored database: counters must be raised first */
 	API_E_NOTHING_TO_CONFIRM,   /* 409: the counters need no confirmation */
 	API_E_COUNTER_NOT_RAISED,   /* 409: a floor must be above the counter (and within 40 bits) */
+	API_E_HOLDER_EXISTS,	    /* 409: a holder has that id */
 	API_E_BODY_TOO_LARGE,	    /* 413 */
+	API_E_UNIT_NOT_FOUND,	    /* 422: the body names a unit the organisation tree does not have */
 	API_E_RATE_LIMITED,	    /* 429, with Retry-After */
 	API_E_INTERNAL,		    /* 500 */
 	API_E_DATABASE,		    /* 500 */

@@ -13,15 +13,17 @@
 #include <simpki/ident.h>
 
 #include "api_parse.h"
+#include "holder.h"
 
 /* The paths, each with its routes by method. */
 static const struct {
-	const char *path; /* a trailing '*' takes one more segment, the argument */
+	const char *path; /* a '*' takes one segment, the argument */
 	enum {
 		ARG_NONE,
 		ARG_ICCID,
 		ARG_ID,
-		ARG_NAME
+		ARG_NAME,
+		ARG_HOLDER
 	} arg;
 	const char *allow;
 	struct {
@@ -39,6 +41,11 @@ static const struct {
 	{ "/v1/tokens/*", ARG_NAME, "DELETE", { { "DELETE", API_TOKEN_REVOKE } } },
 	{ "/v1/database", ARG_NONE, "GET", { { "GET", API_DATABASE_GET } } },
 	{ "/v1/database/counter-floor", ARG_NONE, "POST", { { "POST", API_COUNTER_FLOOR } } },
+	{ "/v1/cards/*/certificates", ARG_ICCID, "GET", { { "GET", API_CARD_CERTS } } },
+	{ "/v1/cards/*/holder", ARG_ICCID, "PUT", { { "PUT", API_CARD_HOLDER } } },
+	{ "/v1/holders/import", ARG_NONE, "POST", { { "POST", API_HOLDERS_IMPORT } } },
+	{ "/v1/holders", ARG_NONE, "GET, POST", { { "GET", API_HOLDERS_LIST }, { "POST", API_HOLDERS_CREATE } } },
+	{ "/v1/holders/*", ARG_HOLDER, "GET", { { "GET", API_HOLDER_GET } } },
 };
 
 bool api_token_name_ok(const char *name)
@@ -49,40 +56,61 @@ bool api_token_name_ok(const char *name)
 	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
+/* Whether \a url matches \a path, whose one star (if any) stands for one segment, not empty; the segment to *seg. */
+static bool match(const char *path, const char *url, const char **seg, size_t *seglen)
+{
+	const char *star = strchr(path, '*');
+	size_t pre, suf, n = strlen(url);
+
+	if (!star)
+		return !strcmp(url, path);
+	pre = (size_t)(star - path);
+	suf = strlen(star + 1);
+	if (n <= pre + suf || strncmp(url, path, pre) || strcmp(url + n - suf, star + 1))
+		return false;
+	*seg = url + pre;
+	*seglen = n - pre - suf;
+	return !memchr(*seg, '/', *seglen);
+}
+
 enum api_route api_route(const char *method, const char *url, char *arg, const char **allow)
 {
 	arg[0] = 0;
 	*allow = NULL;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		size_t plen = strlen(paths[i].path);
-		const char *rest;
-		size_t n;
+		char seg[API_ROUTE_ARG_MAX];
+		const char *rest = NULL;
+		size_t n = 0;
 
-		if (paths[i].arg == ARG_NONE) {
-			if (strcmp(url, paths[i].path))
-				continue;
-		} else {
-			if (strncmp(url, paths[i].path, plen - 1))
-				continue;
-			rest = url + plen - 1;
-			n = strlen(rest);
-			if (!n || strchr(rest, '/'))
-				continue;
+		if (!match(paths[i].path, url, &rest, &n))
+			continue;
+		if (paths[i].arg != ARG_NONE) {
+			if (n >= sizeof(seg))
+				return paths[i].arg == ARG_ICCID  ? API_BAD_ICCID :
+				       paths[i].arg == ARG_ID	  ? API_BAD_ID :
+				       paths[i].arg == ARG_HOLDER ? API_BAD_HOLDER_ID :
+								    API_NONE;
+			memcpy(seg, rest, n);
+			seg[n] = 0;
 			switch (paths[i].arg) {
 			case ARG_ICCID:
-				if (n < 18 || n > 20 || !ident_digits(rest, 18, 20))
+				if (n < 18 || n > 20 || !ident_digits(seg, 18, 20))
 					return API_BAD_ICCID;
 				break;
 			case ARG_ID:
-				if (n > 18 || !ident_digits(rest, 1, 18) || rest[0] == '0')
+				if (n > 18 || !ident_digits(seg, 1, 18) || seg[0] == '0')
 					return API_BAD_ID;
 				break;
+			case ARG_HOLDER:
+				if (!holder_id_ok(seg))
+					return API_BAD_HOLDER_ID;
+				break;
 			default:
-				if (!api_token_name_ok(rest))
+				if (!api_token_name_ok(seg))
 					return API_NONE;
 				break;
 			}
-			memcpy(arg, rest, n + 1);
+			memcpy(arg, seg, n + 1);
 		}
 		for (int k = 0; k < 2; k++)
 			if (paths[i].m[k].method && !strcmp(method, paths[i].m[k].method))
@@ -100,6 +128,9 @@ int api_route_role(enum api_route r)
 	case API_CARD_PATCH:
 	case API_JOBS_CREATE:
 	case API_JOB_CANCEL:
+	case API_CARD_HOLDER:
+	case API_HOLDERS_CREATE:
+	case API_HOLDERS_IMPORT:
 		return OTAD_ROLE_OPERATOR;
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:
@@ -529,4 +560,119 @@ int api_floor_parse(const char *body, size_t len, struct api_floor_req *req, cha
 out:
 	json_decref(root);
 	return rc;
+}
+
+/* A JSON string member without NUL bytes, at most \a max bytes, into \a dst (max + 1 bytes). */
+static bool string_member(json_t *v, char *dst, size_t max)
+{
+	size_t n;
+
+	if (!json_is_string(v))
+		return false;
+	n = json_string_length(v);
+	if (n > max || strlen(json_string_value(v)) != n)
+		return false;
+	memcpy(dst, json_string_value(v), n + 1);
+	return true;
+}
+
+int api_holder_parse(const char *body, size_t len, struct otad_holder *h, char *err, size_t errlen)
+{
+	static const char *const names[] = { "id", "name", "id_number", "unit", "email" };
+	const size_t sizes[] = { sizeof(h->id), sizeof(h->name), sizeof(h->id_number), sizeof(h->unit),
+				 sizeof(h->email) };
+	char *dst[] = { h->id, h->name, h->id_number, h->unit, h->email };
+	json_t *root, *v;
+	const char *key;
+	int rc = -EINVAL;
+
+	memset(h, 0, sizeof(*h));
+	root = load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	json_object_foreach(root, key, v)
+	{
+		size_t i;
+
+		for (i = 0; i < 5 && strcmp(key, names[i]); i++)
+			;
+		if (i == 5) {
+			snprintf(err, errlen, "unknown member '%.32s' (id, name, id_number, unit, email)", key);
+			goto out;
+		}
+		if (i == 4 && json_is_null(v))
+			continue;
+		if (!string_member(v, dst[i], sizes[i] - 1)) {
+			snprintf(err, errlen, "%s: a string of at most %zu bytes", names[i], sizes[i] - 1);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < 4; i++)
+		if (!json_object_get(root, names[i])) {
+			snprintf(err, errlen, "%s: missing (id, name, id_number and unit are needed)", names[i]);
+			goto out;
+		}
+	rc = holder_check(h, err, errlen);
+out:
+	json_decref(root);
+	return rc;
+}
+
+int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen)
+{
+	json_t *root, *v;
+	int rc = -EINVAL;
+
+	holder[0] = 0;
+	root = load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	v = json_object_get(root, "holder");
+	if (json_object_size(root) != 1 || !v ||
+	    !(json_is_null(v) || (string_member(v, holder, OTAD_HOLDER_ID_MAX) && holder_id_ok(holder)))) {
+		holder[0] = 0;
+		snprintf(err, errlen, "the body must be {\"holder\": \"ID\"} (a holder id) or {\"holder\": null}");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int api_holders_query(const struct api_kv *kv, unsigned n, struct otad_holder_filter *f,
+		      char unit[OTAD_UNIT_CODE_MAX + 1], char cursor[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	f->limit = API_LIMIT_DEFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].value ? kv[i].value : "";
+
+		if (seen_twice(kv, n, i)) {
+			snprintf(err, errlen, "%.32s: given twice", k);
+			return -EINVAL;
+		}
+		if (!strcmp(k, "unit")) {
+			if (!ident_digits(v, 1, OTAD_UNIT_CODE_MAX)) {
+				snprintf(err, errlen, "unit: a unit code (1 to %d digits)", OTAD_UNIT_CODE_MAX);
+				return -EINVAL;
+			}
+			snprintf(unit, OTAD_UNIT_CODE_MAX + 1, "%s", v);
+			f->unit = unit;
+		} else if (!strcmp(k, "limit")) {
+			if (query_limit(v, &f->limit, err, errlen))
+				return -EINVAL;
+		} else if (!strcmp(k, "cursor")) {
+			if (!holder_id_ok(v)) {
+				snprintf(err, errlen, "cursor: the next_cursor of the page before");
+				return -EINVAL;
+			}
+			snprintf(cursor, OTAD_HOLDER_ID_MAX + 1, "%s", v);
+			f->after_id = cursor;
+		} else {
+			snprintf(err, errlen, "unknown parameter '%.32s' (unit, limit, cursor)", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }

@@ -15,6 +15,13 @@
  *   GET    /v1/tokens                      the valid tokens (names, roles; never the tokens)         admin
  *   POST   /v1/tokens                      body: {"name": "...", "role": "read-only|operator|admin"}  admin
  *   DELETE /v1/tokens/{name}               revoke                                                    admin
+ *   GET    /v1/cards/{iccid}/certificates  the card's certificates, oldest first                      read-only
+ *   PUT    /v1/cards/{iccid}/holder        body: {"holder": "ID"} (or null: nobody's)                 operator
+ *   POST   /v1/holders                     body: {"id", "name", "id_number", "unit", "email" (optional)}   operator
+ *   GET    /v1/holders?unit=&limit=&cursor=   a page of holders, by id (unit: a ward, or a province and its
+ *                                          wards)                                                     read-only
+ *   GET    /v1/holders/{id}                id: a holder id (holder.h; else 400)                       read-only
+ *   POST   /v1/holders/import              body: CSV (holder.h), each line stored or rejected by itself   operator
  *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
  *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
  *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
@@ -42,24 +49,31 @@
 #define API_TOKEN_MAX 128
 
 enum api_route {
-	API_NONE = 0,	   /* no such path: 404 */
-	API_CARDS_IMPORT,  /* POST */
-	API_CARDS_LIST,	   /* GET */
-	API_CARD_GET,	   /* GET, arg: the ICCID */
-	API_CARD_PATCH,	   /* PATCH, arg: the ICCID */
-	API_JOBS_LIST,	   /* GET */
-	API_JOBS_CREATE,   /* POST */
-	API_JOB_GET,	   /* GET, arg: the id */
-	API_JOB_CANCEL,	   /* DELETE, arg: the id */
-	API_IMPORT_GET,	   /* GET, arg: the id */
-	API_TOKENS_LIST,   /* GET */
-	API_TOKENS_CREATE, /* POST */
-	API_TOKEN_REVOKE,  /* DELETE, arg: the name */
-	API_DATABASE_GET,  /* GET */
-	API_COUNTER_FLOOR, /* POST */
-	API_BAD_METHOD,	   /* a known path with another method: 405 (allow: the methods it has) */
-	API_BAD_ICCID,	   /* /v1/cards/X with X not an ICCID: 400 */
-	API_BAD_ID,	   /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
+	API_NONE = 0,	    /* no such path: 404 */
+	API_CARDS_IMPORT,   /* POST */
+	API_CARDS_LIST,	    /* GET */
+	API_CARD_GET,	    /* GET, arg: the ICCID */
+	API_CARD_PATCH,	    /* PATCH, arg: the ICCID */
+	API_JOBS_LIST,	    /* GET */
+	API_JOBS_CREATE,    /* POST */
+	API_JOB_GET,	    /* GET, arg: the id */
+	API_JOB_CANCEL,	    /* DELETE, arg: the id */
+	API_IMPORT_GET,	    /* GET, arg: the id */
+	API_TOKENS_LIST,    /* GET */
+	API_TOKENS_CREATE,  /* POST */
+	API_TOKEN_REVOKE,   /* DELETE, arg: the name */
+	API_DATABASE_GET,   /* GET */
+	API_COUNTER_FLOOR,  /* POST */
+	API_CARD_CERTS,	    /* GET, arg: the ICCID */
+	API_CARD_HOLDER,    /* PUT, arg: the ICCID */
+	API_HOLDERS_CREATE, /* POST */
+	API_HOLDERS_LIST,   /* GET */
+	API_HOLDER_GET,	    /* GET, arg: the holder id */
+	API_HOLDERS_IMPORT, /* POST */
+	API_BAD_METHOD,	    /* a known path with another method: 405 (allow: the methods it has) */
+	API_BAD_ICCID,	    /* /v1/cards/X with X not an ICCID: 400 */
+	API_BAD_ID,	    /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
+	API_BAD_HOLDER_ID,  /* /v1/holders/X with X not a holder id: 400 */
 };
 
 /*! Which resource \a method and \a url name; the ICCID, id or token name goes to \a arg (API_ROUTE_ARG_MAX
@@ -126,3 +140,14 @@ int api_floor_parse(const char *body, size_t len, struct api_floor_req *req, cha
 
 /*! Whether \a name is a token name: 1 to 64 of A-Z a-z 0-9 . _ - */
 bool api_token_name_ok(const char *name);
+
+/*! POST /v1/holders's body into \a h (every field checked: holder.h; email optional or null). \returns 0; -EINVAL
+ *  with \a err */
+int api_holder_parse(const char *body, size_t len, struct otad_holder *h, char *err, size_t errlen);
+/*! PUT /v1/cards/{iccid}/holder's body: {"holder": "ID"} into \a holder, or {"holder": null} ("").
+ *  \returns 0; -EINVAL with \a err */
+int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen);
+/*! GET /v1/holders's parameters (unit, limit, cursor) into \a f (its unit and after_id point into \a unit and
+ *  \a cursor). \returns 0; -EINVAL with \a err */
+int api_holders_query(const struct api_kv *kv, unsigned n, struct otad_holder_filter *f,
+		      char unit[OTAD_UNIT_CODE_MAX + 1], char cursor[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen);

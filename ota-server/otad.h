@@ -48,6 +48,13 @@ struct otad {
 		char *master_key; /* default "otad.key" */
 		bool master_key_create;
 	} cfg;
+	char *units_dir; /* the organisation tree's JSON files (otad_units.h); default OTAD_UNITS_DIR (meson) */
+	/* the CA the RA asks for certificates ('ca' node; ota-server/ra/ra_cmp.h); cmp_url NULL: none */
+	struct {
+		char *cmp_url, *ra_cert, *ra_key, *ca_chain, *trust_anchor;
+		unsigned retry_min_s, retry_max_s, timeout_s;
+	} ca;
+	struct ra_cmp *ra; /* from start on, when a CA is configured */
 	struct otad_db *db;
 	struct rate_ctr_group *ctrs;
 	struct llist_head smscs; /* struct otad_smsc, in configuration order */
@@ -62,6 +69,7 @@ struct otad_smsc {
 
 extern struct otad *g_otad;
 
+struct ra_cmp;
 struct otad_import_status;
 /*! An import is over (otad_import_on_end()): count and log it. */
 void otad_import_over(const struct otad_import_status *st, void *priv);

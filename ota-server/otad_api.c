@@ -36,6 +36,8 @@
 #include "otad.h"
 #include "otad_api.h"
 #include "otad_import.h"
+#include "cert_info.h"
+#include "holder_import.h"
 #include "otad_job.h"
 #include "otad_tls.h"
 
@@ -66,6 +68,7 @@ struct api_req {
 	size_t len, cap;	/* bytes of the body so far (an import's too) */
 	struct otad_import *im; /* an import receiving its file; NULL once ended or aborted */
 	int64_t import_id;
+	struct holder_import *hi; /* a holder import receiving its file (a talloc child); NULL after a database error */
 };
 
 static void sha256(const char *s, size_t n, uint8_t out[32])
@@ -168,8 +171,9 @@ static void ctr(unsigned idx)
 
 static json_t *card_json(const struct otad_card *card)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:i}", "iccid", card->iccid, "imsi", card->imsi, "msisdn", card->msisdn,
-			 "state", card->state, "batch", (json_int_t)card->batch, "keysets", card->keysets);
+	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:i,s:o}", "iccid", card->iccid, "imsi", card->imsi, "msisdn",
+			 card->msisdn, "state", card->state, "batch", (json_int_t)card->batch, "keysets", card->keysets,
+			 "holder", card->holder[0] ? json_string(card->holder) : json_null());
 }
 
 /* POST /v1/cards/import, its first call: the import starts (the file streams into it as it arrives). */
@@ -558,6 +562,157 @@ static enum MHD_Result counter_floor(struct MHD_Connection *c, struct api_req *r
 	return get_database(c);
 }
 
+/* ---- holders and certificates ------------------------------------------------------------------------------ */
+
+static json_t *iso_ms(int64_t ms)
+{
+	char buf[40];
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+
+	if (!gmtime_r(&t, &tm))
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *holder_json(const struct otad_holder *h)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", h->id, "name", h->name, "id_number", h->id_number,
+			 "unit", h->unit, "email", h->email[0] ? json_string(h->email) : json_null(), "created",
+			 iso_ms(h->created_ms), "updated", iso_ms(h->updated_ms));
+}
+
+static enum MHD_Result create_holder(struct MHD_Connection *c, struct api_req *r)
+{
+	struct otad_holder h;
+	char err[200];
+	int rc;
+
+	if (api_holder_parse(r->body ? r->body : "", r->len, &h, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	rc = otad_db_holder_add(g_otad->db, &h);
+	if (rc == -EEXIST)
+		return send_error(c, API_E_HOLDER_EXISTS, "a holder has the id %s", h.id);
+	if (rc == -ENXIO)
+		return send_error(c, API_E_UNIT_NOT_FOUND, "unit %s: no such unit in the organisation tree", h.unit);
+	if (rc || otad_db_holder_get(g_otad->db, h.id, &h))
+		return send_error(c, API_E_DATABASE, "database error");
+	LOGP(DAPI, LOGL_INFO, "holder %s added (token '%s')\n", h.id, r->who.name);
+	return send_json(c, MHD_HTTP_CREATED, holder_json(&h));
+}
+
+static enum MHD_Result get_holder(struct MHD_Connection *c, const char *id)
+{
+	struct otad_holder h;
+	int rc = otad_db_holder_get(g_otad->db, id, &h);
+
+	if (rc == -ENOENT)
+		return send_error(c, API_E_HOLDER_NOT_FOUND, "no holder with the id %s", id);
+	if (rc)
+		return send_error(c, API_E_DATABASE, "database error");
+	return send_json(c, MHD_HTTP_OK, holder_json(&h));
+}
+
+static void add_holder(const struct otad_holder *h, void *priv)
+{
+	json_array_append_new(priv, holder_json(h));
+}
+
+static enum MHD_Result list_holders(struct MHD_Connection *c)
+{
+	struct otad_holder_filter f;
+	struct query q;
+	char err[160], unit[OTAD_UNIT_CODE_MAX + 1], cursor[OTAD_HOLDER_ID_MAX + 1];
+	json_t *a;
+	int n;
+
+	if (!get_query(c, &q))
+		return send_error(c, API_E_INVALID_REQUEST, "at most %d query parameters", API_QUERY_MAX);
+	if (api_holders_query(q.kv, q.n, &f, unit, cursor, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	a = json_array();
+	n = otad_db_holders_list(g_otad->db, &f, add_holder, a);
+	if (n < 0) {
+		json_decref(a);
+		return send_error(c, API_E_DATABASE, "database error");
+	}
+	return send_json(c, MHD_HTTP_OK,
+			 json_pack("{s:o,s:O}", "holders", a, "next_cursor",
+				   (unsigned)n == f.limit ? json_object_get(json_array_get(a, (size_t)n - 1), "id") :
+							    json_null()));
+}
+
+static enum MHD_Result put_card_holder(struct MHD_Connection *c, struct api_req *r)
+{
+	char holder[OTAD_HOLDER_ID_MAX + 1], err[160];
+	struct otad_card card;
+	int rc;
+
+	if (api_card_holder_parse(r->body ? r->body : "", r->len, holder, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	rc = otad_db_card_set_holder(g_otad->db, r->arg, holder[0] ? holder : NULL);
+	if (rc == -ENOENT)
+		return send_error(c, API_E_CARD_NOT_FOUND, "no card with ICCID %s", r->arg);
+	if (rc == -ENXIO)
+		return send_error(c, API_E_HOLDER_NOT_FOUND, "no holder with the id %s", holder);
+	if (rc || otad_db_card_get(g_otad->db, r->arg, &card))
+		return send_error(c, API_E_DATABASE, "database error");
+	LOGP(DAPI, LOGL_INFO, "card %s: holder %s (token '%s')\n", r->arg, holder[0] ? holder : "none", r->who.name);
+	return send_json(c, MHD_HTTP_OK, card_json(&card));
+}
+
+static void add_cert(const struct otad_cert *ct, void *priv)
+{
+	char *pem = cert_pem(ct->der, ct->der_len);
+
+	json_array_append_new(priv, json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s?}", "id", (json_int_t)ct->id,
+					      "serial", ct->serial, "key_id", ct->key_id, "profile", ct->profile,
+					      "status", otad_cert_status_names[ct->status], "not_after",
+					      iso_ms(ct->not_after * 1000), "issued", iso_ms(ct->issued_ms), "revoked",
+					      ct->revoked_ms ? iso_ms(ct->revoked_ms) : json_null(), "pem", pem));
+	free(pem);
+}
+
+static enum MHD_Result get_card_certs(struct MHD_Connection *c, const char *iccid)
+{
+	struct otad_card card;
+	json_t *a;
+	int rc = otad_db_card_get(g_otad->db, iccid, &card);
+
+	if (rc == -ENOENT)
+		return send_error(c, API_E_CARD_NOT_FOUND, "no card with ICCID %s", iccid);
+	a = json_array();
+	if (rc || otad_db_certs_list(g_otad->db, iccid, add_cert, a) < 0) {
+		json_decref(a);
+		return send_error(c, API_E_DATABASE, "database error");
+	}
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:o}", "items", a));
+}
+
+/* POST /v1/holders/import: the file streams in; each line is stored or rejected as it arrives. */
+static enum MHD_Result holders_import_begin(struct MHD_Connection *c, struct api_req *r, bool *go)
+{
+	*go = false;
+	r->hi = holder_import_begin(r, g_otad->db);
+	if (!r->hi)
+		return send_error(c, API_E_INTERNAL, "out of memory");
+	*go = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result holders_import_end(struct MHD_Connection *c, struct api_req *r)
+{
+	json_t *rep;
+
+	if (!r->hi || holder_import_end(r->hi, &rep))
+		return send_error(c, API_E_DATABASE, "database error: the lines before it are stored");
+	LOGP(DAPI, LOGL_INFO, "holders imported: %lld stored, %lld lines rejected (token '%s')\n",
+	     (long long)json_integer_value(json_object_get(rep, "holders")),
+	     (long long)json_integer_value(json_object_get(rep, "rejected_lines")), r->who.name);
+	return send_json(c, MHD_HTTP_OK, rep);
+}
+
 /* ---- the request's life -------------------------------------------------------------------------------------- */
 
 /* MHD's first call: everything that can be judged from the headers. \returns an answer queued (or MHD_NO); or,
@@ -601,18 +756,24 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 		return send_error(c, API_E_INVALID_ICCID, "not an ICCID (18 to 20 digits): %s", url);
 	case API_BAD_ID:
 		return send_error(c, API_E_INVALID_ID, "not an id (a number): %s", url);
+	case API_BAD_HOLDER_ID:
+		return send_error(c, API_E_INVALID_HOLDER_ID, "not a holder id (1 to 64 of A-Z a-z 0-9 . _ -): %s",
+				  url);
 	default:
 		break;
 	}
 	if ((int)r->who.role < api_route_role(r->route))
 		return send_error(c, API_E_FORBIDDEN, "token '%s' (%s) may not do this: it needs %s", r->who.name,
 				  otad_role_names[r->who.role], otad_role_names[api_route_role(r->route)]);
-	r->max = r->route == API_CARDS_IMPORT ? otad_api_cfg.import_max : otad_api_cfg.json_max;
+	r->max = r->route == API_CARDS_IMPORT || r->route == API_HOLDERS_IMPORT ? otad_api_cfg.import_max :
+										  otad_api_cfg.json_max;
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && strtoull(cl, NULL, 10) > r->max)
 		return send_error(c, API_E_BODY_TOO_LARGE, "the body is larger than %zu bytes", r->max);
 	if (r->route == API_CARDS_IMPORT)
 		return import_begin(c, r, go);
+	if (r->route == API_HOLDERS_IMPORT)
+		return holders_import_begin(c, r, go);
 	*go = true;
 	return MHD_YES;
 }
@@ -630,6 +791,14 @@ static enum MHD_Result take_body(struct api_req *r, const char *upload, size_t n
 			otad_import_abort(r->im, "database error");
 			r->im = NULL;
 			return MHD_NO;
+		}
+		return MHD_YES;
+	}
+	if (r->route == API_HOLDERS_IMPORT) {
+		r->len += n;
+		if (r->hi && holder_import_feed(r->hi, upload, n)) {
+			talloc_free(r->hi);
+			r->hi = NULL; /* answered with a database error at the end */
 		}
 		return MHD_YES;
 	}
@@ -707,6 +876,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return get_database(c);
 	case API_COUNTER_FLOOR:
 		return counter_floor(c, r);
+	case API_CARD_CERTS:
+		return get_card_certs(c, r->arg);
+	case API_CARD_HOLDER:
+		return put_card_holder(c, r);
+	case API_HOLDERS_CREATE:
+		return create_holder(c, r);
+	case API_HOLDERS_LIST:
+		return list_holders(c);
+	case API_HOLDER_GET:
+		return get_holder(c, r->arg);
+	case API_HOLDERS_IMPORT:
+		return holders_import_end(c, r);
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

@@ -32,6 +32,24 @@
 	 " kind TEXT NOT NULL, reason TEXT NOT NULL);"                                                             \
 	 "CREATE INDEX import_rejects_import ON import_rejects (import, line);")
 
+/* Version 9 (otad_db.h): holders, their units, certificates per card and key. */
+#define MIGRATION_HOLDERS                                                                                  \
+	("CREATE TABLE units (code TEXT PRIMARY KEY, name TEXT NOT NULL,"                                  \
+	 " kind TEXT NOT NULL CHECK (kind IN ('province', 'ward')), parent TEXT REFERENCES units(code));"  \
+	 "CREATE INDEX units_parent ON units (parent, code);"                                              \
+	 "CREATE TABLE holders (id TEXT PRIMARY KEY, name TEXT NOT NULL, id_number TEXT NOT NULL,"         \
+	 " unit TEXT NOT NULL REFERENCES units(code), email TEXT, created_at INTEGER NOT NULL,"            \
+	 " updated_at INTEGER NOT NULL);"                                                                  \
+	 "CREATE INDEX holders_unit ON holders (unit, id);"                                                \
+	 "ALTER TABLE cards ADD COLUMN holder_id TEXT REFERENCES holders(id);"                             \
+	 "CREATE INDEX cards_holder ON cards (holder_id) WHERE holder_id IS NOT NULL;"                     \
+	 "CREATE TABLE certificates (id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid)," \
+	 " key_id TEXT NOT NULL, serial TEXT NOT NULL, profile TEXT NOT NULL,"                             \
+	 " status TEXT NOT NULL CHECK (status IN ('issued', 'loaded', 'revoked')), der BLOB NOT NULL,"     \
+	 " not_after INTEGER NOT NULL, issued_at INTEGER NOT NULL, revoked_at INTEGER, reason INTEGER);"   \
+	 "CREATE INDEX certificates_card ON certificates (iccid, id);"                                     \
+	 "CREATE INDEX certificates_serial ON certificates (serial);")
+
 static const char *const migrations[] = {
 	/* to version 1 */
 	("CREATE TABLE batches (id INTEGER PRIMARY KEY, name TEXT NOT NULL, imported_at INTEGER NOT NULL,"
@@ -81,7 +99,9 @@ static const char *const migrations[] = {
 	("ALTER TABLE jobs ADD COLUMN mode TEXT NOT NULL DEFAULT 'store';"),
 	/* to version 8: streamed imports */
 	MIGRATION_IMPORTS,
-	/* to version 9: a job's whole script response; certificate enrolments over the air */
+	/* to version 9: holders, units, certificates */
+	MIGRATION_HOLDERS,
+	/* to version 10: a job's whole script response; certificate enrolments over the air */
 	("ALTER TABLE jobs ADD COLUMN por_response BLOB;"
 	 "CREATE TABLE enrolments (id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid),"
 	 " key_id INTEGER NOT NULL, key_ref INTEGER, profile TEXT NOT NULL, holder TEXT, state TEXT NOT NULL, job INTEGER,"
@@ -846,6 +866,8 @@ static void card_from_row(sqlite3_stmt *st, struct otad_card *c)
 	snprintf(c->state, sizeof(c->state), "%s", (const char *)sqlite3_column_text(st, 3));
 	c->batch = sqlite3_column_int64(st, 4);
 	c->keysets = (unsigned)sqlite3_column_int(st, 5);
+	if (sqlite3_column_type(st, 6) == SQLITE_TEXT)
+		snprintf(c->holder, sizeof(c->holder), "%s", (const char *)sqlite3_column_text(st, 6));
 }
 
 static int card_query(struct otad_db *db, const char *sql, const char *key, struct otad_card *c)
@@ -872,9 +894,9 @@ static int card_query(struct otad_db *db, const char *sql, const char *key, stru
 #define KEYSET_VISIBLE                                                                                         \
 	"NOT EXISTS (SELECT 1 FROM cards c JOIN batches b ON b.id = c.batch WHERE c.iccid = keysets.iccid AND" \
 	" b.state <> 'ready')"
-#define CARD_SELECT                                                                                          \
-	"SELECT iccid, imsi, msisdn, state, batch, (SELECT count(*) FROM keysets k WHERE k.iccid = c.iccid)" \
-	" FROM cards c WHERE " CARD_VISIBLE " AND "
+#define CARD_SELECT                                                                                           \
+	"SELECT iccid, imsi, msisdn, state, batch, (SELECT count(*) FROM keysets k WHERE k.iccid = c.iccid)," \
+	" holder_id FROM cards c WHERE " CARD_VISIBLE " AND "
 
 int otad_db_card_get(struct otad_db *db, const char *iccid, struct otad_card *card)
 {
@@ -1811,4 +1833,353 @@ int otad_db_counter_floor_confirm(struct otad_db *db)
 out:
 	exec(db, "ROLLBACK", NULL, 0);
 	return rc;
+}
+
+/* ---- units and holders (version 9) -------------------------------------------------------------------------- */
+
+const char *const otad_unit_kind_names[OTAD_UNIT_N_KINDS] = { "province", "ward" };
+
+int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t n, const char *sha256_hex)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
+		return -EIO;
+	if (sqlite3_prepare_v2(db->db,
+			       "INSERT INTO units (code, name, kind, parent) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code)"
+			       " DO UPDATE SET name = ?2, kind = ?3, parent = ?4",
+			       -1, &st, NULL) != SQLITE_OK) {
+		exec(db, "ROLLBACK", NULL, 0);
+		return -EIO;
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_bind_text(st, 1, units[i].code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, units[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, otad_unit_kind_names[units[i].kind], -1, SQLITE_STATIC);
+		if (units[i].parent[0])
+			sqlite3_bind_text(st, 4, units[i].parent, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? -EINVAL : -EIO;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (!rc)
+		rc = meta_put(db->db, "units_sha256", sha256_hex);
+	if (rc || exec(db, "COMMIT", NULL, 0)) {
+		exec(db, "ROLLBACK", NULL, 0);
+		return rc ? rc : -EIO;
+	}
+	return 0;
+}
+
+int64_t otad_db_units_count(struct otad_db *db, int kind)
+{
+	sqlite3_stmt *st;
+	int64_t n = -EIO;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM units WHERE ?1 IS NULL OR kind = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	if (kind >= 0 && kind < OTAD_UNIT_N_KINDS)
+		sqlite3_bind_text(st, 1, otad_unit_kind_names[kind], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int otad_db_unit_get(struct otad_db *db, const char *code, struct otad_unit *u)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT code, name, kind, parent FROM units WHERE code = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(u, 0, sizeof(*u));
+		snprintf(u->code, sizeof(u->code), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(u->name, sizeof(u->name), "%s", (const char *)sqlite3_column_text(st, 1));
+		u->kind =
+			strcmp((const char *)sqlite3_column_text(st, 2), "ward") ? OTAD_UNIT_PROVINCE : OTAD_UNIT_WARD;
+		if (sqlite3_column_type(st, 3) == SQLITE_TEXT)
+			snprintf(u->parent, sizeof(u->parent), "%s", (const char *)sqlite3_column_text(st, 3));
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Whether unit \a code exists. \returns 1; 0; -EIO */
+static int unit_exists(struct otad_db *db, const char *code)
+{
+	struct otad_unit u;
+	int rc = otad_db_unit_get(db, code, &u);
+
+	return rc == 0 ? 1 : rc == -ENOENT ? 0 : rc;
+}
+
+int otad_db_holder_add(struct otad_db *db, const struct otad_holder *h)
+{
+	sqlite3_stmt *st;
+	int64_t now = otad_now_ms();
+	int rc = unit_exists(db, h->unit);
+
+	if (rc <= 0)
+		return rc ? rc : -ENXIO;
+	if (sqlite3_prepare_v2(db->db,
+			       "INSERT INTO holders (id, name, id_number, unit, email, created_at, updated_at)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, h->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, h->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, h->id_number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, h->unit, -1, SQLITE_STATIC);
+	if (h->email[0])
+		sqlite3_bind_text(st, 5, h->email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int64(st, 7, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
+}
+
+int otad_db_holders_add_many(struct otad_db *db, const struct otad_holder *h, size_t n, int *rc)
+{
+	int stored = 0;
+
+	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
+		return -EIO;
+	for (size_t i = 0; i < n; i++) {
+		rc[i] = otad_db_holder_add(db, &h[i]); /* a refused row rolls back its own statement only */
+		if (rc[i] == -EIO) {
+			exec(db, "ROLLBACK", NULL, 0);
+			return -EIO;
+		}
+		stored += !rc[i];
+	}
+	if (exec(db, "COMMIT", NULL, 0)) {
+		exec(db, "ROLLBACK", NULL, 0);
+		return -EIO;
+	}
+	return stored;
+}
+
+#define HOLDER_SELECT "SELECT id, name, id_number, unit, email, created_at, updated_at FROM holders "
+
+static void holder_from_row(sqlite3_stmt *st, struct otad_holder *h)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->id, sizeof(h->id), "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(h->name, sizeof(h->name), "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(h->id_number, sizeof(h->id_number), "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(h->unit, sizeof(h->unit), "%s", (const char *)sqlite3_column_text(st, 3));
+	if (sqlite3_column_type(st, 4) == SQLITE_TEXT)
+		snprintf(h->email, sizeof(h->email), "%s", (const char *)sqlite3_column_text(st, 4));
+	h->created_ms = sqlite3_column_int64(st, 5);
+	h->updated_ms = sqlite3_column_int64(st, 6);
+}
+
+int otad_db_holder_get(struct otad_db *db, const char *id, struct otad_holder *h)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, HOLDER_SELECT "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		holder_from_row(st, h);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int otad_db_holders_list(struct otad_db *db, const struct otad_holder_filter *f,
+			 void (*cb)(const struct otad_holder *h, void *priv), void *priv)
+{
+	struct otad_holder h;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(db->db,
+			       HOLDER_SELECT "WHERE (?1 IS NULL OR unit = ?1 OR unit IN (SELECT code FROM units WHERE"
+					     " parent = ?1)) AND id > ?2 ORDER BY id LIMIT ?3",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (f->unit)
+		sqlite3_bind_text(st, 1, f->unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->after_id ? f->after_id : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)f->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		holder_from_row(st, &h);
+		cb(&h, priv);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
+}
+
+int64_t otad_db_holder_count(struct otad_db *db)
+{
+	sqlite3_stmt *st;
+	int64_t n = -EIO;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM holders", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int otad_db_card_set_holder(struct otad_db *db, const char *iccid, const char *holder_id)
+{
+	struct otad_holder h;
+	struct otad_card c;
+	sqlite3_stmt *st;
+	int rc = otad_db_card_get(db, iccid, &c);
+
+	if (rc)
+		return rc;
+	if (holder_id && (rc = otad_db_holder_get(db, holder_id, &h)))
+		return rc == -ENOENT ? -ENXIO : rc;
+	if (sqlite3_prepare_v2(db->db, "UPDATE cards SET holder_id = ? WHERE iccid = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (holder_id)
+		sqlite3_bind_text(st, 1, holder_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, iccid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* ---- certificates (version 9) -------------------------------------------------------------------------------- */
+
+const char *const otad_cert_status_names[OTAD_CERT_N_STATUS] = { "issued", "loaded", "revoked" };
+
+int otad_cert_status_of(const char *name)
+{
+	for (int i = 0; i < OTAD_CERT_N_STATUS; i++)
+		if (name && !strcmp(name, otad_cert_status_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+int otad_db_cert_insert(struct otad_db *db, struct otad_cert *c)
+{
+	struct otad_card card;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!c->der || !c->der_len || c->der_len > OTAD_CERT_DER_MAX || (unsigned)c->status >= OTAD_CERT_N_STATUS)
+		return -EINVAL;
+	rc = otad_db_card_get(db, c->iccid, &card);
+	if (rc)
+		return rc;
+	if (!c->issued_ms)
+		c->issued_ms = otad_now_ms();
+	if (sqlite3_prepare_v2(db->db,
+			       "INSERT INTO certificates (iccid, key_id, serial, profile, status, der, not_after,"
+			       " issued_at, revoked_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, c->iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->profile, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, otad_cert_status_names[c->status], -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, c->der, (int)c->der_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, c->not_after);
+	sqlite3_bind_int64(st, 8, c->issued_ms);
+	if (c->status == OTAD_CERT_REVOKED) {
+		sqlite3_bind_int64(st, 9, c->revoked_ms ? c->revoked_ms : otad_now_ms());
+		sqlite3_bind_int(st, 10, c->reason < 0 ? 0 : c->reason);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	c->id = sqlite3_last_insert_rowid(db->db);
+	return 0;
+}
+
+int otad_db_cert_set_status(struct otad_db *db, int64_t id, enum otad_cert_status status, int reason)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (status != OTAD_CERT_LOADED && status != OTAD_CERT_REVOKED)
+		return -EINVAL;
+	if (sqlite3_prepare_v2(db->db,
+			       "UPDATE certificates SET status = ?2, revoked_at = ?3, reason = ?4 WHERE id = ?1"
+			       " AND status <> 'revoked' RETURNING id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, otad_cert_status_names[status], -1, SQLITE_STATIC);
+	if (status == OTAD_CERT_REVOKED) {
+		sqlite3_bind_int64(st, 3, otad_now_ms());
+		sqlite3_bind_int(st, 4, reason < 0 ? 0 : reason);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM certificates WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? -EPERM : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int otad_db_certs_list(struct otad_db *db, const char *iccid, void (*cb)(const struct otad_cert *c, void *priv),
+		       void *priv)
+{
+	struct otad_cert c;
+	sqlite3_stmt *st;
+	int rc, n = 0, s;
+
+	if (sqlite3_prepare_v2(
+		    db->db,
+		    "SELECT id, iccid, key_id, serial, profile, status, der, not_after, issued_at, revoked_at,"
+		    " reason FROM certificates WHERE iccid = ? ORDER BY id",
+		    -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		c.id = sqlite3_column_int64(st, 0);
+		snprintf(c.iccid, sizeof(c.iccid), "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(c.key_id, sizeof(c.key_id), "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(c.serial, sizeof(c.serial), "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(c.profile, sizeof(c.profile), "%s", (const char *)sqlite3_column_text(st, 4));
+		s = otad_cert_status_of((const char *)sqlite3_column_text(st, 5));
+		c.status = s < 0 ? OTAD_CERT_REVOKED : (enum otad_cert_status)s; /* unknown: not to be trusted */
+		c.der = sqlite3_column_blob(st, 6);
+		c.der_len = (size_t)sqlite3_column_bytes(st, 6);
+		c.not_after = sqlite3_column_int64(st, 7);
+		c.issued_ms = sqlite3_column_int64(st, 8);
+		c.revoked_ms = sqlite3_column_int64(st, 9);
+		c.reason = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
+		cb(&c, priv);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
 }

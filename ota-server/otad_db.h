@@ -71,7 +71,26 @@
  *   worthless until published); publishing is one small transaction with synchronous FULL. A batch still
  *   'importing' when the database is opened (the daemon stopped mid-import) is deleted and its import marked
  *   aborted.
- * Version 9 (certificates over the air):
+ * Version 9 (holders, their units, certificates per card and key):
+ *   units(code TEXT PRIMARY KEY (digits), name TEXT NOT NULL (UTF-8), kind TEXT NOT NULL ('province' or 'ward'),
+ *         parent TEXT REFERENCES units(code) (a ward's province; NULL for a province))   the organisation tree's
+ *         reference data, loaded from data/provinces.json and wards.json (otad_units.h); a unit is updated in
+ *         place when the files change and never deleted (holders refer to it). Index units_parent (parent, code).
+ *   holders(id TEXT PRIMARY KEY (the holder's stable id, otad_holder_id_ok()), name TEXT NOT NULL (UTF-8, at most
+ *           128 characters), id_number TEXT NOT NULL (1 to 32 letters and digits), unit TEXT NOT NULL REFERENCES
+ *           units(code), email TEXT (NULL: none), created_at, updated_at INTEGER NOT NULL (Unix ms)).
+ *           Index holders_unit (unit, id).
+ *   cards gains holder_id TEXT REFERENCES holders(id) (NULL: nobody's yet); index cards_holder.
+ *   certificates(id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid), key_id TEXT NOT NULL (which
+ *                key of the card: the applet's key reference, 1 to 64 printable characters), serial TEXT NOT NULL
+ *                (lower-case hex, no leading zeros but one), profile TEXT NOT NULL, status TEXT NOT NULL
+ *                ('issued': the CA issued it; 'loaded': it is on the card; 'revoked'), der BLOB NOT NULL,
+ *                not_after INTEGER NOT NULL (Unix s), issued_at INTEGER NOT NULL (Unix ms), revoked_at INTEGER
+ *                (Unix ms; NULL unless revoked), reason INTEGER (CRLReason; NULL unless revoked))
+ *                Indexes certificates_card (iccid, id), certificates_serial (serial). A revoked certificate stays
+ *                revoked.
+ *   meta units_sha256: SHA-256 (hex) of provinces.json then wards.json as last loaded.
+ * Version 10 (certificates over the air):
  *   jobs gains por_response BLOB (the PoR's whole script response, every R-APDU; NULL: none), so a flow that reads
  *        several files in one packet finds them all.
  *   enrolments(id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid), key_id INTEGER NOT NULL (the
@@ -91,10 +110,15 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 9
+#define OTAD_DB_VERSION 10
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_POR_RESPONSE_MAX 4096 /* a PoR's script response, at most (a reassembled packet is at most 4096) */
 #define OTAD_IMPORT_REJECTS_KEPT 1000
+#define OTAD_HOLDER_ID_MAX 64
+#define OTAD_HOLDER_NAME_MAX 128 /* characters (UTF-8: up to 4 bytes each) */
+#define OTAD_HOLDER_ID_NUMBER_MAX 32
+#define OTAD_HOLDER_EMAIL_MAX 254
+#define OTAD_UNIT_CODE_MAX 15
 
 struct otad_db;
 
@@ -103,6 +127,7 @@ struct otad_card {
 	char state[16];
 	int64_t batch;
 	unsigned keysets;
+	char holder[OTAD_HOLDER_ID_MAX + 1]; /* "" : nobody's yet */
 };
 
 /* One key set, opened. Wipe with otad_keyset_wipe() after use. */
@@ -427,6 +452,102 @@ int otad_db_tokens_list(struct otad_db *db, bool revoked_too, void (*cb)(const s
 			void *priv);
 /*! \returns 0; -ENOENT (no valid token of that name); -EIO */
 int otad_db_token_revoke(struct otad_db *db, const char *name);
+
+/* ---- the organisation tree's units, holders (version 9) ---- */
+
+enum otad_unit_kind {
+	OTAD_UNIT_PROVINCE,
+	OTAD_UNIT_WARD, /* a commune, ward or special zone of a province */
+	OTAD_UNIT_N_KINDS,
+};
+extern const char *const otad_unit_kind_names[OTAD_UNIT_N_KINDS];
+
+struct otad_unit {
+	char code[OTAD_UNIT_CODE_MAX + 1]; /* digits */
+	char name[256];			   /* UTF-8 */
+	enum otad_unit_kind kind;
+	char parent[OTAD_UNIT_CODE_MAX + 1]; /* a ward's province; "" for a province */
+};
+
+/*! Insert or update \a n units (parents before their children) and set meta units_sha256 to \a sha256_hex, in one
+ *  transaction; units not in the list stay. \returns 0; -EINVAL (a parent unknown); -EIO */
+int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t n, const char *sha256_hex);
+/*! \returns how many units of \a kind (-1: any); -EIO */
+int64_t otad_db_units_count(struct otad_db *db, int kind);
+/*! \returns 0; -ENOENT; -EIO */
+int otad_db_unit_get(struct otad_db *db, const char *code, struct otad_unit *u);
+
+struct otad_holder {
+	char id[OTAD_HOLDER_ID_MAX + 1];
+	char name[OTAD_HOLDER_NAME_MAX * 4 + 1];
+	char id_number[OTAD_HOLDER_ID_NUMBER_MAX + 1];
+	char unit[OTAD_UNIT_CODE_MAX + 1];
+	char email[OTAD_HOLDER_EMAIL_MAX + 1]; /* "": none */
+	int64_t created_ms, updated_ms;
+};
+
+/*! Store a new holder (checked by the caller: holder.h). \returns 0; -EEXIST (the id is taken); -ENXIO (no such
+ *  unit); -EIO */
+int otad_db_holder_add(struct otad_db *db, const struct otad_holder *h);
+/*! Store \a n new holders in one transaction, each by itself: \a rc[i] is 0, -EEXIST or -ENXIO as
+ *  otad_db_holder_add() says. \returns how many were stored; -EIO (then none is) */
+int otad_db_holders_add_many(struct otad_db *db, const struct otad_holder *h, size_t n, int *rc);
+/*! \returns 0; -ENOENT; -EIO */
+int otad_db_holder_get(struct otad_db *db, const char *id, struct otad_holder *h);
+/* A page of holders, by id. */
+struct otad_holder_filter {
+	const char *unit;     /* NULL: any; a province's code also takes its wards' holders */
+	const char *after_id; /* the cursor; NULL: from the first */
+	unsigned limit;
+};
+/*! Call \a cb for each holder of the page. \returns how many; -EIO */
+int otad_db_holders_list(struct otad_db *db, const struct otad_holder_filter *f,
+			 void (*cb)(const struct otad_holder *h, void *priv), void *priv);
+/*! \returns how many holders; -EIO */
+int64_t otad_db_holder_count(struct otad_db *db);
+/*! Link card \a iccid to holder \a holder_id (NULL: unlink). \returns 0; -ENOENT (no such card); -ENXIO (no such
+ *  holder); -EIO */
+int otad_db_card_set_holder(struct otad_db *db, const char *iccid, const char *holder_id);
+
+/* ---- certificates per card and key (version 9) ---- */
+
+enum otad_cert_status {
+	OTAD_CERT_ISSUED,  /* the CA issued it */
+	OTAD_CERT_LOADED,  /* it is on the card */
+	OTAD_CERT_REVOKED, /* for good */
+	OTAD_CERT_N_STATUS,
+};
+extern const char *const otad_cert_status_names[OTAD_CERT_N_STATUS];
+/*! \returns enum otad_cert_status; -EINVAL */
+int otad_cert_status_of(const char *name);
+
+#define OTAD_CERT_KEY_ID_MAX 64
+#define OTAD_CERT_PROFILE_MAX 64
+#define OTAD_CERT_DER_MAX 16384
+
+struct otad_cert {
+	int64_t id;
+	char iccid[21];
+	char key_id[OTAD_CERT_KEY_ID_MAX + 1];
+	char serial[41]; /* hex, lower case: at most 20 bytes (RFC 5280) */
+	char profile[OTAD_CERT_PROFILE_MAX + 1];
+	enum otad_cert_status status;
+	const uint8_t *der; /* otad_db_certs_list(): valid during the callback only */
+	size_t der_len;
+	int64_t not_after;	       /* Unix s */
+	int64_t issued_ms, revoked_ms; /* revoked_ms 0: not revoked */
+	int reason;		       /* CRLReason when revoked; -1 otherwise */
+};
+
+/*! Store a certificate of card \a c->iccid (status, serial, not_after, der and key_id as given; issued_ms 0: now);
+ *  its id is set. \returns 0; -ENOENT (no such card); -EINVAL (a DER too large); -EIO */
+int otad_db_cert_insert(struct otad_db *db, struct otad_cert *c);
+/*! Set certificate \a id's status: loaded, or revoked with \a reason (CRLReason; revoked_at now). \returns 0;
+ *  -ENOENT; -EPERM (it is revoked: it stays so); -EINVAL; -EIO */
+int otad_db_cert_set_status(struct otad_db *db, int64_t id, enum otad_cert_status status, int reason);
+/*! Call \a cb for every certificate of card \a iccid, oldest first. \returns how many; -EIO */
+int otad_db_certs_list(struct otad_db *db, const char *iccid, void (*cb)(const struct otad_cert *c, void *priv),
+		       void *priv);
 
 /* ---- certificate enrolments over the air (enrol.h): one row per request, its step stored before each next one ---- */
 

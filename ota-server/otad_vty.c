@@ -30,6 +30,7 @@
  *                                 file is read 64 KiB per select-loop step, so the daemon keeps answering
  *   show import N                 one import: progress; then its result and every rejected line with its kind
  *   show imports                  the 20 latest imports
+ *   (holders, units, certificates and the 'ca' node: otad_vty_pki.c)
  *
  *   master-key rotate FILE        re-seal every key set under the master key in FILE (made if missing), all or
  *                                 nothing; the running configuration then names FILE ('write file' saves it)
@@ -64,11 +65,7 @@
 #include "otad_import.h"
 #include "otad_job.h"
 #include "otad_sec.h"
-
-enum otad_vty_node {
-	OTAD_NODE = _LAST_OSMOVTY_NODE + 1,
-	SMSC_NODE,
-};
+#include "otad_vty.h"
 
 static struct cmd_node otad_node = { .node = OTAD_NODE, .prompt = "%s(config-otad)# ", .vtysh = 1 };
 static struct cmd_node smsc_node = { .node = SMSC_NODE, .prompt = "%s(config-otad-smsc)# ", .vtysh = 1 };
@@ -522,6 +519,7 @@ static int config_write_otad(struct vty *vty)
 		vty_out(vty, " api tls certificate %s%s", otad_api_cfg.tls_cert, VTY_NEWLINE);
 	if (otad_api_cfg.tls_key)
 		vty_out(vty, " api tls key %s%s", otad_api_cfg.tls_key, VTY_NEWLINE);
+	otad_vty_pki_write(vty);
 	llist_for_each_entry(smsc, &g_otad->smscs, list)
 	{
 		vty_out(vty, " smsc %s%s", smsc->cfg.name, VTY_NEWLINE);
@@ -841,6 +839,9 @@ DEFUN(show_card, show_card_cmd, "show card ICCID",
 	}
 	vty_out(vty, "ICCID %s IMSI %s MSISDN %s state %s batch %lld, %u key set%s%s", c.iccid, c.imsi, c.msisdn,
 		c.state, (long long)c.batch, c.keysets, c.keysets == 1 ? "" : "s", VTY_NEWLINE);
+	if (c.holder[0])
+		vty_out(vty, " holder %s ('show holder %s'; certificates: 'show card %s certificates')%s", c.holder,
+			c.holder, c.iccid, VTY_NEWLINE);
 	sk.vty = vty;
 	sk.iccid = c.iccid;
 	if (otad_db_keysets_info(g_otad->db, c.iccid, print_keyset, &sk) < 0) {
@@ -1294,4 +1295,5 @@ void otad_vty_init(void)
 	install_element(ENABLE_NODE, &counter_floor_confirm_cmd);
 	install_element_ve(&show_import_cmd);
 	install_element_ve(&show_imports_cmd);
+	otad_vty_pki_init();
 }

@@ -25,6 +25,8 @@
 #include "otad.h"
 #include "otad_api.h"
 #include "otad_job.h"
+#include "otad_units.h"
+#include "ra_cmp.h"
 
 #define OTAD_VTY_PORT 4270
 #define OTAD_CTRL_PORT 4271
@@ -77,6 +79,28 @@ static void on_signal(int sig)
 	quit = sig;
 }
 
+/* The RA's CMP client, when the configuration has a 'ca' node with a cmp-url. */
+static int start_ca(char *err, size_t errlen)
+{
+	struct ra_cmp_cfg cfg = {
+		.url = g_otad->ca.cmp_url,
+		.retry_min_s = g_otad->ca.retry_min_s,
+		.retry_max_s = g_otad->ca.retry_max_s,
+		.timeout_s = g_otad->ca.timeout_s,
+	};
+
+	if (!g_otad->ca.cmp_url)
+		return 0;
+	cfg.ra_cert = g_otad->ca.ra_cert ? otad_path(g_otad->ctx, g_otad->ca.ra_cert) : NULL;
+	cfg.ra_key = g_otad->ca.ra_key ? otad_path(g_otad->ctx, g_otad->ca.ra_key) : NULL;
+	cfg.ca_chain = g_otad->ca.ca_chain ? otad_path(g_otad->ctx, g_otad->ca.ca_chain) : NULL;
+	cfg.trust_anchor = g_otad->ca.trust_anchor ? otad_path(g_otad->ctx, g_otad->ca.trust_anchor) : NULL;
+	if (ra_cmp_alloc(g_otad->ctx, &cfg, &g_otad->ra, err, errlen))
+		return -EINVAL;
+	LOGP(DOTAD, LOGL_NOTICE, "CA: CMP at %s\n", g_otad->ca.cmp_url);
+	return 0;
+}
+
 static int start(const char *cfg_file)
 {
 	uint8_t mk[KEYSTORE_KEY_LEN];
@@ -115,6 +139,18 @@ static int start(const char *cfg_file)
 		     "('counter-floor raise-all by N', 'card ICCID keyset KVN counter-floor N') and confirmed "
 		     "('counter-floor confirm'); 'show database' says more\n",
 		     path);
+	rc = otad_units_load(g_otad->db, otad_path(g_otad->ctx, g_otad->units_dir), err, sizeof(err));
+	if (rc < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "the organisation tree's units ('units-dir %s'): %s\n", g_otad->units_dir, err);
+		return rc;
+	}
+	if (rc)
+		LOGP(DOTAD, LOGL_NOTICE, "%d units of the organisation tree loaded from %s\n", rc, g_otad->units_dir);
+	rc = start_ca(err, sizeof(err));
+	if (rc) {
+		LOGP(DOTAD, LOGL_FATAL, "the CA ('ca' node): %s\n", err);
+		return rc;
+	}
 	rc = otad_smsc_start_all();
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot set up the SMSC binds\n");
@@ -187,6 +223,10 @@ int main(int argc, char **argv)
 	g_otad->ctx = ctx;
 	g_otad->cfg.database = talloc_strdup(ctx, "otad.db");
 	g_otad->cfg.master_key = talloc_strdup(ctx, "otad.key");
+	g_otad->units_dir = talloc_strdup(ctx, OTAD_UNITS_DIR);
+	g_otad->ca.retry_min_s = 5;
+	g_otad->ca.retry_max_s = 300;
+	g_otad->ca.timeout_s = 30;
 	INIT_LLIST_HEAD(&g_otad->smscs);
 	osmo_init_logging2(ctx, &otad_log_info);
 	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
@@ -215,6 +255,8 @@ int main(int argc, char **argv)
 		osmo_select_main_ctx(0);
 	LOGP(DOTAD, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
 	otad_api_stop();
+	if (g_otad->ra)
+		ra_cmp_free(g_otad->ra);
 	otad_job_stop_all();
 	otad_db_close(g_otad->db);
 	telnet_exit();

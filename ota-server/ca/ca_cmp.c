@@ -153,6 +153,28 @@ static void issued(struct cmp_txn *t, X509 *cert, const char *serial)
 	snprintf(t->serial, sizeof(t->serial), "%s", serial);
 }
 
+/* "holder?ID%" among the header's generalInfo utf8Pairs (a trusted RA's word: the request is RA-signed) into
+ * holder (1 to CA_HOLDER_MAX printable characters); "" when absent or not that. */
+static void holder_from_pairs(const char *pairs, char *holder, size_t size)
+{
+	const char *s, *end = pairs + strlen(pairs);
+	size_t n = 0;
+
+	holder[0] = 0;
+	for (s = pairs; s + 7 <= end; s++) {
+		if ((s == pairs || s[-1] == '%') && !memcmp(s, "holder?", 7)) {
+			s += 7;
+			while (s + n < end && s[n] > 0x20 && s[n] < 0x7f && s[n] != '%' && s[n] != '?')
+				n++;
+			if (n >= 1 && n <= CA_HOLDER_MAX && n < size && (s + n == end || s[n] == '%')) {
+				memcpy(holder, s, n);
+				holder[n] = 0;
+			}
+			return;
+		}
+	}
+}
+
 /* "iccid?DIGITS%" among the utf8Pairs (CRMF regInfo, else the header's generalInfo) into iccid (18 to 20 digits). */
 static void iccid_from_pairs(const OSSL_CRMF_MSG *crm, const char *hdr_pairs, char *iccid, size_t size)
 {
@@ -223,9 +245,10 @@ struct wanted {
 	EVP_PKEY *pub; /* owned */
 	X509 *oldx;    /* owned: kur's old certificate, when its subject is needed */
 	const struct ca_profile *profile;
-	const char *holder;	/* kur: the old certificate's */
+	const char *holder;	/* kur: the old certificate's; else the RA's utf8Pairs holder, if any */
 	struct ca_cert_row old; /* kur */
 	char iccid[24];
+	char pairs_holder[CA_HOLDER_MAX + 1];
 };
 
 static OSSL_CMP_PKISI *read_p10(struct cmp_txn *r, const X509_REQ *p10cr, struct wanted *w)
@@ -241,6 +264,9 @@ static OSSL_CMP_PKISI *read_p10(struct cmp_txn *r, const X509_REQ *p10cr, struct
 	w->exts = w->p10_exts;
 	w->pub = EVP_PKEY_dup(k);
 	iccid_from_pairs(NULL, r->scan.utf8pairs, w->iccid, sizeof(w->iccid));
+	holder_from_pairs(r->scan.utf8pairs, w->pairs_holder, sizeof(w->pairs_holder));
+	if (w->pairs_holder[0])
+		w->holder = w->pairs_holder;
 	return NULL;
 }
 
@@ -253,6 +279,9 @@ static OSSL_CMP_PKISI *read_crmf(struct cmp_txn *r, int type, const OSSL_CRMF_MS
 	w->exts = OSSL_CRMF_CERTTEMPLATE_get0_extensions(tmpl);
 	w->pub = ca_crmf_pubkey(tmpl);
 	iccid_from_pairs(crm, r->scan.utf8pairs, w->iccid, sizeof(w->iccid));
+	holder_from_pairs(r->scan.utf8pairs, w->pairs_holder, sizeof(w->pairs_holder));
+	if (w->pairs_holder[0])
+		w->holder = w->pairs_holder;
 	if (type != OSSL_CMP_KUR)
 		return NULL;
 	si = kur_old(r, crm, &w->old);

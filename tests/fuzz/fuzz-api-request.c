@@ -1,7 +1,9 @@
 /* libFuzzer harness: simpki-otad's operator API requests (ota-server/api_parse.c): the first input byte picks
  * what the rest is: a method and a URL (split at the first space), an Authorization header value, a job body or a
- * token body. Checked: a route's argument fits its buffer and is digits; a parsed job has an ICCID of 18 to 20
- * digits and a script of at least one command within its bound; a refusal has a message. */
+ * token body, a card state, a counter floor, a query string (0 to 6), a holder body, a card's holder body, a holder
+ * CSV record (7 to 9). Checked: a route's argument fits its buffer and is digits (a holder id: holder_id_ok()); a
+ * parsed job has an ICCID of 18 to 20 digits and a script of at least one command within its bound; an accepted
+ * holder passes holder_check() again and its name is well-formed UTF-8; a refusal has a message. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include "api_parse.h"
 #include "fuzz.h"
+#include "holder.h"
 
 __attribute__((noreturn)) static void die(const char *what)
 {
@@ -34,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die("out of memory");
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = 0;
-	switch (data[0] % 7) {
+	switch (data[0] % 10) {
 	case 0:
 		sp = strchr(s, ' ');
 		if (sp) {
@@ -42,8 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rc = api_route(s, sp + 1, arg, &allow);
 			if (rc != API_NONE && strlen(arg) >= API_ROUTE_ARG_MAX)
 				die("a route argument beyond its buffer");
-			if ((rc == API_JOB_GET || rc == API_CARD_GET) && strspn(arg, "0123456789") != strlen(arg))
+			if ((rc == API_JOB_GET || rc == API_CARD_GET || rc == API_CARD_CERTS ||
+			     rc == API_CARD_HOLDER) &&
+			    strspn(arg, "0123456789") != strlen(arg))
 				die("a route argument that is not digits");
+			if (rc == API_HOLDER_GET && !holder_id_ok(arg))
+				die("a holder route whose argument is not a holder id");
 			if (rc == API_BAD_METHOD && !allow)
 				die("a 405 without Allow");
 		}
@@ -86,6 +93,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			die("a counter floor out of bounds, or a refusal without a message");
 		break;
 	}
+	case 7: {
+		static struct otad_holder h;
+
+		err[0] = 0;
+		if (api_holder_parse(s, size - 1, &h, err, sizeof(err)) ?
+			    !err[0] :
+			    holder_check(&h, err, sizeof(err)) || holder_utf8_chars(h.name, strlen(h.name)) < 1)
+			die("a bad holder accepted, or a refusal without a message");
+		break;
+	}
+	case 8: {
+		char holder[OTAD_HOLDER_ID_MAX + 1];
+
+		err[0] = 0;
+		if (api_card_holder_parse(s, size - 1, holder, err, sizeof(err)) ? !err[0] :
+										   holder[0] && !holder_id_ok(holder))
+			die("a bad card holder accepted, or a refusal without a message");
+		break;
+	}
+	case 9: {
+		static struct otad_holder h;
+
+		/* a CSV record (no line end: the splitter removes it), then the same bytes as a header */
+		err[0] = 0;
+		if (holder_csv_line(s, size - 1, &h, err, sizeof(err)) ? !err[0] :
+									 holder_check(&h, err, sizeof(err)) != 0)
+			die("a bad holder record accepted, or a refusal without a message");
+		holder_csv_header(s, size - 1);
+		break;
+	}
+	case 6:
 	default:
 		/* a query string: k=v&k=v..., as the HTTP library would split it */
 		n = 0;
@@ -107,6 +145,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = api_cards_query(kv, n, &cf, iccid, err, sizeof(err));
 		if (rc ? !err[0] : cf.limit < 1 || cf.limit > API_LIMIT_MAX)
 			die("a cards query out of bounds, or a refusal without a message");
+		{
+			struct otad_holder_filter hf;
+			char unit[OTAD_UNIT_CODE_MAX + 1], cursor[OTAD_HOLDER_ID_MAX + 1];
+
+			err[0] = 0;
+			rc = api_holders_query(kv, n, &hf, unit, cursor, err, sizeof(err));
+			if (rc ? !err[0] :
+				 hf.limit < 1 || hf.limit > API_LIMIT_MAX ||
+					    (hf.after_id && !holder_id_ok(hf.after_id)))
+				die("a holders query out of bounds, or a refusal without a message");
+		}
 	}
 	free(s);
 	return 0;

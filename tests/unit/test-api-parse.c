@@ -1,6 +1,7 @@
 /* Unit tests of ota-server/api_parse.c and api_ratelimit.c: routes (each resource, methods, bad ICCIDs and ids,
  * roles), query parameters, card states, counter floors, per-key allowances, bearer headers, job bodies (good;
- * every kind of bad one with its message) and token bodies. */
+ * every kind of bad one with its message) and token bodies; holders (routes with an argument inside the path, the
+ * holder body, the card's holder body, the holders query). */
 #include <errno.h>
 #include <string.h>
 
@@ -337,12 +338,152 @@ static void test_job(void **state)
 	assert_int_equal(api_token_parse("{\"name\": \"a\\u0000b\"}", 20, name, &role, err, sizeof(err)), -EINVAL);
 }
 
+static void test_holder_routes(void **state)
+{
+	char arg[API_ROUTE_ARG_MAX];
+	const char *allow;
+
+	(void)state;
+	assert_int_equal(api_route("GET", "/v1/cards/8984010000000000005/certificates", arg, &allow), API_CARD_CERTS);
+	assert_string_equal(arg, "8984010000000000005");
+	assert_int_equal(api_route("PUT", "/v1/cards/8984010000000000005/holder", arg, &allow), API_CARD_HOLDER);
+	assert_string_equal(arg, "8984010000000000005");
+	assert_int_equal(api_route("GET", "/v1/cards/8984010000000000005/holder", arg, &allow), API_BAD_METHOD);
+	assert_string_equal(allow, "PUT");
+	assert_int_equal(api_route("GET", "/v1/cards/898401/certificates", arg, &allow), API_BAD_ICCID);
+	assert_int_equal(api_route("GET", "/v1/cards//certificates", arg, &allow), API_NONE);
+	assert_int_equal(api_route("GET", "/v1/cards/8984010000000000005/certificates/1", arg, &allow), API_NONE);
+	assert_int_equal(api_route("GET", "/v1/cards/8984010000000000005/x/certificates", arg, &allow), API_NONE);
+	assert_int_equal(api_route("POST", "/v1/holders", arg, &allow), API_HOLDERS_CREATE);
+	assert_int_equal(api_route("GET", "/v1/holders", arg, &allow), API_HOLDERS_LIST);
+	assert_int_equal(api_route("POST", "/v1/holders/import", arg, &allow), API_HOLDERS_IMPORT);
+	assert_int_equal(api_route("GET", "/v1/holders/H-0001", arg, &allow), API_HOLDER_GET);
+	assert_string_equal(arg, "H-0001");
+	assert_int_equal(api_route("DELETE", "/v1/holders/H-0001", arg, &allow), API_BAD_METHOD);
+	assert_string_equal(allow, "GET");
+	assert_int_equal(api_route("GET", "/v1/holders/H*1", arg, &allow), API_BAD_HOLDER_ID);
+	assert_int_equal(api_route("GET",
+				   "/v1/holders/0123456789012345678901234567890123456789012345678901234567890123456789",
+				   arg, &allow),
+			 API_BAD_HOLDER_ID);
+	assert_int_equal(api_route_role(API_HOLDERS_CREATE), OTAD_ROLE_OPERATOR);
+	assert_int_equal(api_route_role(API_HOLDERS_IMPORT), OTAD_ROLE_OPERATOR);
+	assert_int_equal(api_route_role(API_CARD_HOLDER), OTAD_ROLE_OPERATOR);
+	assert_int_equal(api_route_role(API_HOLDER_GET), OTAD_ROLE_READ_ONLY);
+	assert_int_equal(api_route_role(API_CARD_CERTS), OTAD_ROLE_READ_ONLY);
+}
+
+static const struct {
+	const char *body, *err; /* err NULL: accepted */
+} holder_bodies[] = {
+	{ "{\"id\":\"H-1\",\"name\":\"Nguyễn Thị Minh Khai\",\"id_number\":\"079123456789\",\"unit\":\"10101003\"}",
+	  NULL },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"01\",\"email\":null}", NULL },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"01\",\"email\":\"a.b+c@mail.example.vn\"}",
+	  NULL },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\"}", "unit: missing" },
+	{ "{\"id\":\"H 1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"01\"}", "id: 1 to 64" },
+	{ "{\"id\":\"H-1\",\"name\":\" A\",\"id_number\":\"1\",\"unit\":\"01\"}", "name: 1 to 128" },
+	{ "{\"id\":\"H-1\",\"name\":\"\",\"id_number\":\"1\",\"unit\":\"01\"}", "name: 1 to 128" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\\u0007B\",\"id_number\":\"1\",\"unit\":\"01\"}", "name: not valid UTF-8" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\\u0000B\",\"id_number\":\"1\",\"unit\":\"01\"}", "not JSON" },
+	{ "{\"id\":\"H-1\",\"name\":\"Tr\xffn\",\"id_number\":\"1\",\"unit\":\"01\"}", "not JSON" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1-2\",\"unit\":\"01\"}", "id_number: 1 to 32" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"123456789012345678901234567890123\",\"unit\":\"01\"}",
+	  "id_number: a string of at most 32" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"0x1\"}", "unit: a unit code" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":1}", "unit: a string" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"01\",\"email\":\"a@b\"}", "email" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"01\",\"email\":\"a@@b.vn\"}", "email" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"01\",\"email\":\"a..b@c.vn\"}", "email" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"01\",\"email\":\"a@-b.vn\"}", "email" },
+	{ "{\"id\":\"H-1\",\"name\":\"A\",\"id_number\":\"1\",\"unit\":\"01\",\"phone\":\"1\"}",
+	  "unknown member 'phone'" },
+	{ "[]", "a JSON object" },
+};
+
+static void test_holder_body(void **state)
+{
+	struct otad_holder h;
+	char err[200], name[600], body[800];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(holder_bodies) / sizeof(holder_bodies[0]); i++) {
+		int rc;
+
+		err[0] = 0;
+		rc = api_holder_parse(holder_bodies[i].body, strlen(holder_bodies[i].body), &h, err, sizeof(err));
+		if (!holder_bodies[i].err) {
+			if (rc)
+				fail_msg("row %zu refused: %s", i, err);
+			continue;
+		}
+		if (rc != -EINVAL || !strstr(err, holder_bodies[i].err))
+			fail_msg("row %zu: %d '%s', expected '%s'", i, rc, err, holder_bodies[i].err);
+	}
+	assert_int_equal(api_holder_parse(holder_bodies[0].body, strlen(holder_bodies[0].body), &h, err, sizeof(err)),
+			 0);
+	assert_string_equal(h.name, "Nguyễn Thị Minh Khai");
+	assert_string_equal(h.email, "");
+	/* 128 characters of 3 bytes each: accepted; 129: refused */
+	name[0] = 0;
+	for (int i = 0; i < 128; i++)
+		strcat(name, "ễ");
+	snprintf(body, sizeof(body), "{\"id\":\"H\",\"name\":\"%s\",\"id_number\":\"1\",\"unit\":\"01\"}", name);
+	assert_int_equal(api_holder_parse(body, strlen(body), &h, err, sizeof(err)), 0);
+	strcat(name, "ễ");
+	snprintf(body, sizeof(body), "{\"id\":\"H\",\"name\":\"%s\",\"id_number\":\"1\",\"unit\":\"01\"}", name);
+	assert_int_equal(api_holder_parse(body, strlen(body), &h, err, sizeof(err)), -EINVAL);
+}
+
+static void test_card_holder_body(void **state)
+{
+	char holder[OTAD_HOLDER_ID_MAX + 1], err[200];
+
+	(void)state;
+	assert_int_equal(api_card_holder_parse("{\"holder\":\"H-1\"}", 16, holder, err, sizeof(err)), 0);
+	assert_string_equal(holder, "H-1");
+	assert_int_equal(api_card_holder_parse("{\"holder\":null}", 15, holder, err, sizeof(err)), 0);
+	assert_string_equal(holder, "");
+	assert_int_equal(api_card_holder_parse("{\"holder\":\"H 1\"}", 16, holder, err, sizeof(err)), -EINVAL);
+	assert_string_equal(holder, "");
+	assert_int_equal(api_card_holder_parse("{\"holder\":1}", 12, holder, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_card_holder_parse("{\"holder\":\"H\",\"x\":1}", 20, holder, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_card_holder_parse("{}", 2, holder, err, sizeof(err)), -EINVAL);
+}
+
+static void test_holders_query(void **state)
+{
+	struct otad_holder_filter f;
+	char unit[OTAD_UNIT_CODE_MAX + 1], cursor[OTAD_HOLDER_ID_MAX + 1], err[200];
+	struct api_kv kv[3] = { { "unit", "01" }, { "limit", "5" }, { "cursor", "H-0001" } };
+
+	(void)state;
+	assert_int_equal(api_holders_query(kv, 0, &f, unit, cursor, err, sizeof(err)), 0);
+	assert_null(f.unit);
+	assert_int_equal(f.limit, API_LIMIT_DEFAULT);
+	assert_int_equal(api_holders_query(kv, 3, &f, unit, cursor, err, sizeof(err)), 0);
+	assert_string_equal(f.unit, "01");
+	assert_string_equal(f.after_id, "H-0001");
+	assert_int_equal(f.limit, 5);
+	kv[0].value = "0x";
+	assert_int_equal(api_holders_query(kv, 1, &f, unit, cursor, err, sizeof(err)), -EINVAL);
+	kv[0] = (struct api_kv){ "state", "active" };
+	assert_int_equal(api_holders_query(kv, 1, &f, unit, cursor, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown parameter 'state'"));
+	kv[0] = (struct api_kv){ "cursor", "a b" };
+	assert_int_equal(api_holders_query(kv, 1, &f, unit, cursor, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route),	  cmocka_unit_test(test_query), cmocka_unit_test(test_card_patch),
-		cmocka_unit_test(test_bearer),	  cmocka_unit_test(test_job),	cmocka_unit_test(test_floor),
-		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_route),	      cmocka_unit_test(test_query),
+		cmocka_unit_test(test_card_patch),    cmocka_unit_test(test_bearer),
+		cmocka_unit_test(test_job),	      cmocka_unit_test(test_floor),
+		cmocka_unit_test(test_ratelimit),     cmocka_unit_test(test_holder_routes),
+		cmocka_unit_test(test_holder_body),   cmocka_unit_test(test_card_holder_body),
+		cmocka_unit_test(test_holders_query),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,10 @@
  * one refused); an import of good cards; imports with bad lines refused whole with every line named; no OTA key in
  * clear in the database files; counters that keep rising across reopening; a wrong master key; the streaming import
  * engine (pieces of any size, rejection kinds, nothing staged left behind, one at a time, invisible while staged, a
- * crash's leftover cleaned on opening, an aborted upload). */
+ * crash's leftover cleaned on opening, an aborted upload); version 9: units loaded from JSON (again only when
+ * changed; a ward of an unknown province refused), holders (a taken id, an unknown unit, a Vietnamese name intact,
+ * lists by unit), a card's holder, certificates per card (insert, list, loaded, revoked for good), a holder CSV
+ * streamed in pieces with every rejection's kind. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -18,8 +21,11 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
+#include "cert_info.h"
+#include "holder_import.h"
 #include "otad_db.h"
 #include "otad_import.h"
+#include "otad_units.h"
 
 #include "unit.h"
 
@@ -701,6 +707,214 @@ static void test_stream(void **state)
 	otad_db_close(db);
 }
 
+static void write_file(const char *name, const char *text)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+struct collect {
+	unsigned n;
+	char ids[8][OTAD_HOLDER_ID_MAX + 1];
+	struct otad_cert last;
+	uint8_t der[OTAD_CERT_DER_MAX];
+};
+
+static void collect_holder(const struct otad_holder *h, void *priv)
+{
+	struct collect *c = priv;
+
+	if (c->n < 8)
+		snprintf(c->ids[c->n], sizeof(c->ids[0]), "%s", h->id);
+	c->n++;
+}
+
+static void collect_cert(const struct otad_cert *ct, void *priv)
+{
+	struct collect *c = priv;
+
+	c->last = *ct;
+	memcpy(c->der, ct->der, ct->der_len);
+	c->last.der = c->der;
+	c->n++;
+}
+
+/* A self-signed certificate's DER, made with the openssl command, serial 0x1234abcd. */
+static size_t make_cert(uint8_t *der, size_t max)
+{
+	char cmd[512], path[128];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/c.der", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s/c.key -subj /CN=x "
+		 "-days 2 -set_serial 0x1234abcd -outform DER -out %s 2> /dev/null",
+		 dir, path);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	n = fread(der, 1, max, f);
+	fclose(f);
+	return n;
+}
+
+static void test_holders_certs(void **state)
+{
+	struct otad_db *db = open_db(mk);
+	struct otad_holder h = {
+		.id = "H-1", .name = "Nguyễn Thị Minh Khai", .id_number = "079123456789", .unit = "10101003"
+	};
+	struct otad_holder_filter f = { .limit = 10 };
+	struct otad_cert ct = {
+		.iccid = "8984010000000000005", .key_id = "2", .profile = "sim-signing", .status = OTAD_CERT_ISSUED
+	};
+	static uint8_t der[OTAD_CERT_DER_MAX];
+	struct collect col = { 0 };
+	struct otad_unit u;
+	struct otad_card c;
+	char err[256];
+
+	(void)state;
+	/* units from JSON: loaded, not again while unchanged, again when changed; a ward of no province refused */
+	write_file("provinces.json",
+		   "[{\"code\": \"01\", \"name\": \"Hà Nội\"}, {\"code\": \"79\", \"name\": \"Hồ Chí Minh\"}]");
+	write_file("wards.json", "[{\"code\": \"10101003\", \"name\": \"Phường Ba Đình\", \"province_code\": \"01\"},"
+				 " {\"code\": \"26734\", \"name\": \"Phường Sài Gòn\", \"province_code\": \"79\"}]");
+	assert_int_equal(otad_units_load(db, dir, err, sizeof(err)), 4);
+	assert_int_equal(otad_units_load(db, dir, err, sizeof(err)), 0);
+	assert_int_equal(otad_db_units_count(db, OTAD_UNIT_PROVINCE), 2);
+	assert_int_equal(otad_db_units_count(db, OTAD_UNIT_WARD), 2);
+	assert_int_equal(otad_db_unit_get(db, "10101003", &u), 0);
+	assert_string_equal(u.name, "Phường Ba Đình");
+	assert_string_equal(u.parent, "01");
+	assert_int_equal(u.kind, OTAD_UNIT_WARD);
+	write_file("wards.json", "[{\"code\": \"10101003\", \"name\": \"Phường Ba Đình\", \"province_code\": \"02\"}]");
+	assert_int_equal(otad_units_load(db, dir, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "province_code"));
+	write_file("wards.json", "[{\"code\": \"10101003\", \"name\": \"Phường Ba Đình\"}]");
+	assert_int_equal(otad_units_load(db, dir, err, sizeof(err)), -EBADMSG);
+	write_file("wards.json", "[{\"code\": \"10101003\", \"name\": \"Phường Ba Đình\", \"province_code\": \"01\"},"
+				 " {\"code\": \"26734\", \"name\": \"Phường Sài Gòn\", \"province_code\": \"79\"}]");
+	assert_int_equal(otad_units_load(db, dir, err, sizeof(err)), 0); /* the same files as loaded */
+
+	/* holders */
+	assert_int_equal(otad_db_holder_add(db, &h), 0);
+	assert_int_equal(otad_db_holder_add(db, &h), -EEXIST);
+	snprintf(h.id, sizeof(h.id), "H-2");
+	snprintf(h.unit, sizeof(h.unit), "99");
+	assert_int_equal(otad_db_holder_add(db, &h), -ENXIO);
+	snprintf(h.unit, sizeof(h.unit), "26734");
+	snprintf(h.email, sizeof(h.email), "b@example.vn");
+	assert_int_equal(otad_db_holder_add(db, &h), 0);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(otad_db_holder_get(db, "H-1", &h), 0);
+	assert_string_equal(h.name, "Nguyễn Thị Minh Khai");
+	assert_string_equal(h.email, "");
+	assert_true(h.created_ms > 0);
+	assert_int_equal(otad_db_holder_get(db, "H-3", &h), -ENOENT);
+	f.unit = "01"; /* a province: its wards' holders too */
+	assert_int_equal(otad_db_holders_list(db, &f, collect_holder, &col), 1);
+	assert_string_equal(col.ids[0], "H-1");
+	col.n = 0;
+	f.unit = NULL;
+	f.after_id = "H-1";
+	assert_int_equal(otad_db_holders_list(db, &f, collect_holder, &col), 1);
+	assert_string_equal(col.ids[0], "H-2");
+
+	/* a card's holder */
+	assert_int_equal(otad_db_card_set_holder(db, "8984010000000000005", "H-1"), 0);
+	assert_int_equal(otad_db_card_get(db, "8984010000000000005", &c), 0);
+	assert_string_equal(c.holder, "H-1");
+	assert_int_equal(otad_db_card_set_holder(db, "8984010000000000005", "H-9"), -ENXIO);
+	assert_int_equal(otad_db_card_set_holder(db, "8984010000000000039", "H-1"), -ENOENT);
+	assert_int_equal(otad_db_card_set_holder(db, "8984010000000000013", NULL), 0);
+	assert_int_equal(otad_db_card_get(db, "8984010000000000013", &c), 0);
+	assert_string_equal(c.holder, "");
+
+	/* certificates */
+	ct.der = der;
+	ct.der_len = make_cert(der, sizeof(der));
+	assert_int_equal(cert_info(der, ct.der_len, ct.serial, &ct.not_after), 0);
+	assert_string_equal(ct.serial, "1234abcd");
+	assert_true(ct.not_after > otad_now_ms() / 1000 + 86400);
+	assert_int_equal(cert_info(der, ct.der_len - 1, ct.serial, &ct.not_after), -EINVAL);
+	assert_int_equal(cert_info(der, ct.der_len, ct.serial, &ct.not_after), 0);
+	assert_int_equal(otad_db_cert_insert(db, &ct), 0);
+	assert_true(ct.id > 0);
+	snprintf(ct.iccid, sizeof(ct.iccid), "8984010000000000039");
+	assert_int_equal(otad_db_cert_insert(db, &ct), -ENOENT);
+	col.n = 0;
+	assert_int_equal(otad_db_certs_list(db, "8984010000000000005", collect_cert, &col), 1);
+	assert_string_equal(col.last.serial, "1234abcd");
+	assert_string_equal(col.last.key_id, "2");
+	assert_int_equal(col.last.status, OTAD_CERT_ISSUED);
+	assert_int_equal(col.last.der_len, ct.der_len);
+	assert_memory_equal(col.last.der, der, ct.der_len);
+	assert_int_equal(col.last.reason, -1);
+	assert_int_equal(otad_db_cert_set_status(db, ct.id, OTAD_CERT_LOADED, 0), 0);
+	assert_int_equal(otad_db_cert_set_status(db, ct.id, OTAD_CERT_REVOKED, 1), 0);
+	assert_int_equal(otad_db_cert_set_status(db, ct.id, OTAD_CERT_LOADED, 0), -EPERM);
+	assert_int_equal(otad_db_cert_set_status(db, ct.id + 100, OTAD_CERT_LOADED, 0), -ENOENT);
+	assert_int_equal(otad_db_cert_set_status(db, ct.id, OTAD_CERT_ISSUED, 0), -EINVAL);
+	col.n = 0;
+	assert_int_equal(otad_db_certs_list(db, "8984010000000000005", collect_cert, &col), 1);
+	assert_int_equal(col.last.status, OTAD_CERT_REVOKED);
+	assert_int_equal(col.last.reason, 1);
+	assert_true(col.last.revoked_ms > 0);
+	assert_int_equal(otad_db_certs_list(db, "8984010000000000013", collect_cert, &col), 0);
+	otad_db_close(db);
+}
+
+/* A holder CSV fed one byte at a time: the same report as fed whole. */
+static void test_holder_import(void **state)
+{
+	static const char csv[] = "\xef\xbb\xbfid,name,id_number,unit,email\r\n"
+				  "H-10,\"Lê Thị Hồng Gấm\",0791,10101003,gam@example.vn\r\n"
+				  "H-11,\"Phạm \"\"Văn\"\" Đồng\",0792,01,\n"
+				  "\n"
+				  "H-12,Trần,0793,77,\n"
+				  "H-10,Lê,0794,01,\n"
+				  "H-1,Khai,0795,01,\n"
+				  "H-13, Space,0796,01,\n"
+				  "H-14,Võ,0797,01,not-an-address";
+	struct otad_db *db = open_db(mk);
+	void *ctx = talloc_named_const(NULL, 0, "test");
+	struct holder_import *hi = holder_import_begin(ctx, db);
+	struct otad_holder h;
+	json_t *rep, *rej;
+	char *s;
+
+	(void)state;
+	assert_non_null(hi);
+	for (size_t i = 0; i < sizeof(csv) - 1; i++)
+		assert_int_equal(holder_import_feed(hi, csv + i, 1), 0);
+	assert_int_equal(holder_import_end(hi, &rep), 0);
+	s = json_dumps(rep, JSON_COMPACT);
+	rej = json_object_get(rep, "rejected");
+	assert_int_equal(json_integer_value(json_object_get(rep, "lines")), 9);
+	assert_int_equal(json_integer_value(json_object_get(rep, "holders")), 2);
+	assert_int_equal(json_integer_value(json_object_get(rep, "rejected_lines")), 5);
+	assert_non_null(strstr(s, "{\"line\":5,\"kind\":\"database\",\"reason\":\"unit 77: no such unit"));
+	assert_non_null(strstr(s, "{\"line\":6,\"kind\":\"file\""));
+	assert_non_null(strstr(s, "{\"line\":7,\"kind\":\"database\",\"reason\":\"id H-1: a holder has that id\"}"));
+	assert_non_null(strstr(s, "{\"line\":8,\"kind\":\"format\",\"reason\":\"field 2 (column 6): begins or ends"));
+	assert_non_null(strstr(s, "{\"line\":9,\"kind\":\"format\",\"reason\":\"email"));
+	assert_int_equal(json_array_size(rej), 5);
+	free(s);
+	json_decref(rep);
+	assert_int_equal(otad_db_holder_get(db, "H-11", &h), 0);
+	assert_string_equal(h.name, "Phạm \"Văn\" Đồng");
+	talloc_free(ctx);
+	otad_db_close(db);
+}
+
 static void test_newer_schema(void **state)
 {
 	struct otad_db *db;
@@ -724,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_jobs),	      cmocka_unit_test(test_rekey_atomic),
 		cmocka_unit_test(test_rekey),	      cmocka_unit_test(test_backup),
 		cmocka_unit_test(test_counter_floor), cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_holders_certs), cmocka_unit_test(test_holder_import),
 		cmocka_unit_test(test_newer_schema),
 	};
 

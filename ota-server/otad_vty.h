@@ -1,0 +1,16 @@
+/* simpki-otad's VTY nodes, shared by otad_vty.c (the daemon's configuration and operator commands) and
+ * otad_vty_pki.c (holders, units, certificates and the CA). */
+#pragma once
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+
+enum otad_vty_node {
+	OTAD_NODE = _LAST_OSMOVTY_NODE + 1,
+	SMSC_NODE,
+	CA_NODE, /* 'ca' inside 'otad' */
+};
+
+/*! Install the commands of otad_vty_pki.c (after the 'otad' node is installed). */
+void otad_vty_pki_init(void);
+/*! Write the configuration lines of otad_vty_pki.c inside 'otad' (units-dir, the 'ca' node). */
+void otad_vty_pki_write(struct vty *vty);

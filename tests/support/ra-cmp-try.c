@@ -1,0 +1,125 @@
+/* ra-cmp-try: one request through the RA's CMP client (ota-server/ra/ra_cmp.h) on a libosmocore select loop, as
+ * simpki-otad makes them; prints the outcome as one line:
+ *
+ *   STATUS attempts=N pki_status=S fail_info=0xX chain=N cert=BYTES text=TEXT
+ *
+ * Usage: ra-cmp-try [-c CA_CHAIN] [-r MIN MAX] [-t TIMEOUT] [-o OUT.der] URL RA_CERT RA_KEY TRUST_ANCHOR REQUEST
+ *   REQUEST: p10cr CSR.der PROFILE|- HOLDER|-    revoke CERT.der REASON    cacerts
+ * Exit status: 0 the outcome was printed; 2 usage or a refused request (the message says why). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <osmocom/core/select.h>
+#include <osmocom/core/talloc.h>
+
+#include "ra_cmp.h"
+
+static bool over;
+static const char *out_path;
+
+static void on_result(const struct ra_cmp_result *res, void *priv)
+{
+	printf("%s attempts=%u pki_status=%d fail_info=0x%lx chain=%u cert=%zu text=%s\n",
+	       ra_cmp_status_names[res->status], res->attempts, res->pki_status, res->fail_info, res->chain_n,
+	       res->cert_len, res->text);
+	if (out_path && res->cert_len) {
+		FILE *f = fopen(out_path, "wb");
+
+		if (!f || fwrite(res->cert, 1, res->cert_len, f) != res->cert_len || fclose(f))
+			fprintf(stderr, "ra-cmp-try: cannot write %s\n", out_path);
+	}
+	over = true;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+	static uint8_t buf[RA_CMP_CERT_MAX + 1];
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return NULL;
+	*len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return buf;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: ra-cmp-try [-c CA_CHAIN] [-r MIN MAX] [-t TIMEOUT] [-o OUT.der] URL RA_CERT RA_KEY "
+			"TRUST_ANCHOR (p10cr CSR.der PROFILE|- HOLDER|- | revoke CERT.der REASON | cacerts)\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct ra_cmp_cfg cfg = { .retry_min_s = 0, .retry_max_s = 0, .timeout_s = 10 };
+	void *ctx = talloc_named_const(NULL, 1, "ra-cmp-try");
+	struct ra_cmp *ra;
+	char err[256];
+	uint8_t *data;
+	size_t len = 0;
+	int c, rc;
+
+	while ((c = getopt(argc, argv, "c:r:t:o:")) != -1) {
+		switch (c) {
+		case 'c':
+			cfg.ca_chain = optarg;
+			break;
+		case 'r':
+			if (optind >= argc)
+				return usage();
+			cfg.retry_min_s = (unsigned)atoi(optarg);
+			cfg.retry_max_s = (unsigned)atoi(argv[optind++]);
+			break;
+		case 't':
+			cfg.timeout_s = (unsigned)atoi(optarg);
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (argc - optind < 5)
+		return usage();
+	cfg.url = argv[optind];
+	cfg.ra_cert = argv[optind + 1];
+	cfg.ra_key = argv[optind + 2];
+	cfg.trust_anchor = argv[optind + 3];
+	argv += optind + 4;
+	argc -= optind + 4;
+	rc = ra_cmp_alloc(ctx, &cfg, &ra, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "ra-cmp-try: %s (%d)\n", err, rc);
+		talloc_free(ctx);
+		return 2;
+	}
+	if (!strcmp(argv[0], "p10cr") && argc == 4) {
+		data = read_file(argv[1], &len);
+		rc = data ? ra_cmp_p10cr_async(ra, data, len, strcmp(argv[2], "-") ? argv[2] : NULL,
+					       strcmp(argv[3], "-") ? argv[3] : NULL, NULL, on_result, NULL) :
+			    -ENOENT;
+	} else if (!strcmp(argv[0], "revoke") && argc == 3) {
+		data = read_file(argv[1], &len);
+		rc = data ? ra_cmp_revoke_async(ra, data, len, atoi(argv[2]), on_result, NULL) : -ENOENT;
+	} else if (!strcmp(argv[0], "cacerts") && argc == 1) {
+		rc = ra_cmp_cacerts_async(ra, on_result, NULL);
+	} else {
+		talloc_free(ctx);
+		return usage();
+	}
+	if (rc) {
+		fprintf(stderr, "ra-cmp-try: the request was refused: %s\n", strerror(-rc));
+		printf("refused %d\n", rc);
+		talloc_free(ctx); /* ra with it */
+		return 2;
+	}
+	while (!over)
+		osmo_select_main(0);
+	talloc_free(ctx); /* ra with it */
+	return 0;
+}
