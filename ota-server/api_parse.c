@@ -41,7 +41,8 @@ static const struct {
 	{ "/v1/tokens/*", ARG_NAME, "DELETE", { { "DELETE", API_TOKEN_REVOKE } } },
 	{ "/v1/database", ARG_NONE, "GET", { { "GET", API_DATABASE_GET } } },
 	{ "/v1/database/counter-floor", ARG_NONE, "POST", { { "POST", API_COUNTER_FLOOR } } },
-	{ "/v1/cards/*/certificates", ARG_ICCID, "GET", { { "GET", API_CARD_CERTS } } },
+	{ "/v1/cards/*/certificates", ARG_ICCID, "GET, POST", { { "GET", API_CARD_CERTS }, { "POST", API_CARD_ENROL } } },
+	{ "/v1/enrolments/*", ARG_ID, "GET", { { "GET", API_ENROL_GET } } },
 	{ "/v1/cards/*/holder", ARG_ICCID, "PUT", { { "PUT", API_CARD_HOLDER } } },
 	{ "/v1/holders/import", ARG_NONE, "POST", { { "POST", API_HOLDERS_IMPORT } } },
 	{ "/v1/holders", ARG_NONE, "GET, POST", { { "GET", API_HOLDERS_LIST }, { "POST", API_HOLDERS_CREATE } } },
@@ -131,6 +132,7 @@ int api_route_role(enum api_route r)
 	case API_CARD_HOLDER:
 	case API_HOLDERS_CREATE:
 	case API_HOLDERS_IMPORT:
+	case API_CARD_ENROL:
 		return OTAD_ROLE_OPERATOR;
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:
@@ -613,6 +615,33 @@ int api_holder_parse(const char *body, size_t len, struct otad_holder *h, char *
 			goto out;
 		}
 	rc = holder_check(h, err, errlen);
+out:
+	json_decref(root);
+	return rc;
+}
+
+int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile[65], char *err, size_t errlen)
+{
+	json_t *root, *k, *p;
+	int rc = -EINVAL;
+	size_t n;
+
+	profile[0] = 0;
+	root = load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	k = json_object_get(root, "key_id");
+	p = json_object_get(root, "profile");
+	if (json_object_size(root) != 2 || !json_is_integer(k) || json_integer_value(k) < 1 ||
+	    json_integer_value(k) > 255 || !json_is_string(p) || (n = strlen(json_string_value(p))) < 1 || n > 64 ||
+	    strspn(json_string_value(p), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
+		snprintf(err, errlen, "the body must be {\"key_id\": 1..255, \"profile\": \"NAME\"} (the key's PKCS#15 id "
+				      "on the SIM, a certificate profile of the CA)");
+		goto out;
+	}
+	*key_id = (unsigned)json_integer_value(k);
+	memcpy(profile, json_string_value(p), n + 1);
+	rc = 0;
 out:
 	json_decref(root);
 	return rc;

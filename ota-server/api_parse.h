@@ -16,6 +16,9 @@
  *   POST   /v1/tokens                      body: {"name": "...", "role": "read-only|operator|admin"}  admin
  *   DELETE /v1/tokens/{name}               revoke                                                    admin
  *   GET    /v1/cards/{iccid}/certificates  the card's certificates, oldest first                      read-only
+ *   POST   /v1/cards/{iccid}/certificates  body: {"key_id": 1..255, "profile": "signing"}: a certificate for that
+ *                                          key of the SIM, over the air (enrol.h); 202 {"id"}           operator
+ *   GET    /v1/enrolments/{id}             an enrolment's state, step, job, certificate or failure    read-only
  *   PUT    /v1/cards/{iccid}/holder        body: {"holder": "ID"} (or null: nobody's)                 operator
  *   POST   /v1/holders                     body: {"id", "name", "id_number", "unit", "email" (optional)}   operator
  *   GET    /v1/holders?unit=&limit=&cursor=   a page of holders, by id (unit: a ward, or a province and its
@@ -70,6 +73,8 @@ enum api_route {
 	API_HOLDERS_LIST,   /* GET */
 	API_HOLDER_GET,	    /* GET, arg: the holder id */
 	API_HOLDERS_IMPORT, /* POST */
+	API_CARD_ENROL,	    /* POST, arg: the ICCID */
+	API_ENROL_GET,	    /* GET, arg: the id */
 	API_BAD_METHOD,	    /* a known path with another method: 405 (allow: the methods it has) */
 	API_BAD_ICCID,	    /* /v1/cards/X with X not an ICCID: 400 */
 	API_BAD_ID,	    /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
@@ -146,6 +151,9 @@ bool api_token_name_ok(const char *name);
 int api_holder_parse(const char *body, size_t len, struct otad_holder *h, char *err, size_t errlen);
 /*! PUT /v1/cards/{iccid}/holder's body: {"holder": "ID"} into \a holder, or {"holder": null} ("").
  *  \returns 0; -EINVAL with \a err */
+/*! POST /v1/cards/{iccid}/certificates's body: {"key_id": 1..255, "profile": "NAME"} (1 to 64 printable
+ *  characters). \returns 0; -EINVAL with \a err */
+int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile[65], char *err, size_t errlen);
 int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen);
 /*! GET /v1/holders's parameters (unit, limit, cursor) into \a f (its unit and after_id point into \a unit and
  *  \a cursor). \returns 0; -EINVAL with \a err */

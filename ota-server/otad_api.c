@@ -35,6 +35,7 @@
 #include "api_ratelimit.h"
 #include "otad.h"
 #include "otad_api.h"
+#include "otad_api_int.h"
 #include "otad_import.h"
 #include "cert_info.h"
 #include "holder_import.h"
@@ -58,25 +59,12 @@ static uint8_t admin_hash[32];
 static bool have_admin;
 static struct api_ratelimit *limits;
 
-/* One request, from its headers to its answer. */
-struct api_req {
-	enum api_route route;
-	char arg[API_ROUTE_ARG_MAX];
-	struct otad_token who;	/* who.role: what it may do */
-	size_t max;		/* the body limit of this route */
-	char *body;		/* a JSON body */
-	size_t len, cap;	/* bytes of the body so far (an import's too) */
-	struct otad_import *im; /* an import receiving its file; NULL once ended or aborted */
-	int64_t import_id;
-	struct holder_import *hi; /* a holder import receiving its file (a talloc child); NULL after a database error */
-};
-
 static void sha256(const char *s, size_t n, uint8_t out[32])
 {
 	EVP_Digest(s, n, out, NULL, EVP_sha256(), NULL);
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
+enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 	struct MHD_Response *r;
@@ -96,10 +84,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
 	return rc;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, enum api_error e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum MHD_Result send_error(struct MHD_Connection *c, enum api_error e, const char *fmt, ...)
+enum MHD_Result send_error(struct MHD_Connection *c, enum api_error e, const char *fmt, ...)
 {
 	char msg[300];
 	va_list ap;
@@ -564,7 +549,7 @@ static enum MHD_Result counter_floor(struct MHD_Connection *c, struct api_req *r
 
 /* ---- holders and certificates ------------------------------------------------------------------------------ */
 
-static json_t *iso_ms(int64_t ms)
+json_t *iso_ms(int64_t ms)
 {
 	char buf[40];
 	struct tm tm;
@@ -888,6 +873,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return get_holder(c, r->arg);
 	case API_HOLDERS_IMPORT:
 		return holders_import_end(c, r);
+	case API_CARD_ENROL:
+		return api_enrol_start(c, r);
+	case API_ENROL_GET:
+		return api_enrol_get(c, r->arg);
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

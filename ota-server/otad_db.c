@@ -106,7 +106,8 @@ static const char *const migrations[] = {
 	 "CREATE TABLE enrolments (id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid),"
 	 " key_id INTEGER NOT NULL, key_ref INTEGER, profile TEXT NOT NULL, holder TEXT, state TEXT NOT NULL, job INTEGER,"
 	 " subject BLOB, p15_id BLOB, cert_fid INTEGER, cdf_used INTEGER, csr BLOB, certificate BLOB, serial TEXT,"
-	 " tries INTEGER NOT NULL DEFAULT 0, error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	 " cert_row INTEGER REFERENCES certificates(id), tries INTEGER NOT NULL DEFAULT 0, error TEXT,"
+	 " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
 	 "CREATE INDEX enrolments_iccid ON enrolments (iccid, id);"
 	 "CREATE INDEX enrolments_active ON enrolments (state) WHERE state NOT IN ('done', 'failed');"
 	 "CREATE INDEX enrolments_job ON enrolments (job);"),

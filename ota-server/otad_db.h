@@ -98,7 +98,7 @@
  *        state TEXT NOT NULL (otad_enrol_state_names: read, csr, cmp, load, verify, done, failed), job INTEGER (the OTA job of the current step; NULL in cmp and after),
  *        subject BLOB (the DER Name sent to the SIM), p15_id BLOB (the key's PKCS#15 iD), cert_fid INTEGER,
  *        cdf_used INTEGER (where the CDF entry goes), csr BLOB (the SIM's request), certificate BLOB (DER, once
- *        the CA issued it), serial TEXT (hex), tries INTEGER, error TEXT (why it failed), created_at, updated_at
+ *        the CA issued it), serial TEXT (hex), cert_row INTEGER (its row in certificates), tries INTEGER, error TEXT (why it failed), created_at, updated_at
  *        INTEGER NOT NULL (Unix ms)). A step's result and the next state are written in one statement before the
  *        next step starts, so a restart resumes each enrolment at its stored step (enrol.h).
  */
@@ -586,8 +586,9 @@ struct otad_enrol_row {
 	size_t csr_len;
 	uint8_t cert[OTAD_ENROL_CERT_MAX];
 	size_t cert_len;
-	char serial[41]; /* hex; "" until issued */
-	unsigned tries;	 /* CMP requests sent */
+	char serial[41];  /* hex; "" until issued */
+	int64_t cert_row; /* its row in certificates; 0 until issued */
+	unsigned tries;	  /* CMP requests sent */
 	char error[192];
 	int64_t created_ms, updated_ms;
 };

@@ -15,7 +15,7 @@ const char *const otad_enrol_state_names[OTAD_ENROL_N_STATES] = {
 
 #define ENROL_COLUMNS                                                                                          \
 	"iccid, key_id, profile, holder, state, job, subject, p15_id, cert_fid, cdf_used, csr, certificate, serial," \
-	" tries, error, created_at, updated_at"
+	" tries, error, created_at, updated_at, key_ref, cert_row"
 
 static void bind_blob(sqlite3_stmt *st, int i, const uint8_t *b, size_t len)
 {
@@ -25,7 +25,7 @@ static void bind_blob(sqlite3_stmt *st, int i, const uint8_t *b, size_t len)
 		sqlite3_bind_null(st, i);
 }
 
-/* Bind the 18 columns of ENROL_COLUMNS from parameter 1. */
+/* Bind the 19 columns of ENROL_COLUMNS from parameter 1. */
 static void bind_row(sqlite3_stmt *st, const struct otad_enrol_row *e)
 {
 	sqlite3_bind_text(st, 1, e->iccid, -1, SQLITE_STATIC);
@@ -52,6 +52,8 @@ static void bind_row(sqlite3_stmt *st, const struct otad_enrol_row *e)
 	sqlite3_bind_int64(st, 17, e->updated_ms);
 	if (e->key_ref >= 0)
 		sqlite3_bind_int(st, 18, e->key_ref);
+	if (e->cert_row)
+		sqlite3_bind_int64(st, 19, e->cert_row);
 }
 
 static size_t column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max)
@@ -100,6 +102,7 @@ static void from_row(sqlite3_stmt *st, struct otad_enrol_row *e)
 	e->created_ms = sqlite3_column_int64(st, 16);
 	e->updated_ms = sqlite3_column_int64(st, 17);
 	e->key_ref = sqlite3_column_type(st, 18) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 18);
+	e->cert_row = sqlite3_column_int64(st, 19);
 }
 
 int otad_db_enrol_insert(struct otad_db *db, struct otad_enrol_row *e)
@@ -110,7 +113,7 @@ int otad_db_enrol_insert(struct otad_db *db, struct otad_enrol_row *e)
 	e->created_ms = e->updated_ms = otad_now_ms();
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO enrolments (" ENROL_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			       " ?, ?, ?, ?, ?, ?)",
+			       " ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	bind_row(st, e);
@@ -130,11 +133,11 @@ int otad_db_enrol_update(struct otad_db *db, struct otad_enrol_row *e)
 	e->updated_ms = otad_now_ms();
 	if (sqlite3_prepare_v2(db->db,
 			       "UPDATE enrolments SET (" ENROL_COLUMNS ") = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			       " ?, ?, ?) WHERE id = ?",
+			       " ?, ?, ?, ?) WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	bind_row(st, e);
-	sqlite3_bind_int64(st, 19, e->id);
+	sqlite3_bind_int64(st, 20, e->id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

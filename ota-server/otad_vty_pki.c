@@ -12,6 +12,7 @@
  *     retry min-seconds N max-seconds M   waits before asking an unreachable CA again: N, 2N, 4N ... up to M
  *                                         (default 5 and 300)
  *     timeout N                           one message's time limit (default 30)
+ *     subject-organisation NAME           O of the subjects of certificates enrolled over the air (UTF-8)
  *
  *   show ca                               the CA: URL, requests waiting
  *   show units                            how many provinces and wards are loaded
@@ -28,6 +29,8 @@
  *                                         certificate is recorded as issued ('show card ICCID certificates'), a
  *                                         refusal is logged
  *   card ICCID certificate ID revoke <0-10>   ask the CA to revoke it (CRLReason); when it has, it is recorded
+ *   show enrolment ID                     one certificate enrolment over the air (enrol.h): step, job, failure
+ *   show card ICCID enrolments            the card's enrolments, newest first
  * FILE of these is relative to the configuration file's directory, as in the configuration.
  */
 #include <errno.h>
@@ -43,6 +46,7 @@
 
 #include "cert_info.h"
 #include "holder.h"
+#include "enrol.h"
 #include "otad.h"
 #include "otad_vty.h"
 #include "ra_cmp.h"
@@ -125,6 +129,63 @@ DEFUN(cfg_ca_timeout, cfg_ca_timeout_cmd, "timeout <1-600>", "One CMP message's 
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ca_org, cfg_ca_org_cmd, "subject-organisation .NAME",
+      "O of the subjects of certificates enrolled over the air\nThe organisation's name (UTF-8)\n")
+{
+	char *name = argv_concat(argv, argc, 0);
+
+	if (!name || strlen(name) >= sizeof(otad_enrol_cfg.organisation)) {
+		vty_out(vty, "%% at most %zu bytes%s", sizeof(otad_enrol_cfg.organisation) - 1, VTY_NEWLINE);
+		talloc_free(name);
+		return CMD_WARNING;
+	}
+	snprintf(otad_enrol_cfg.organisation, sizeof(otad_enrol_cfg.organisation), "%s", name);
+	talloc_free(name);
+	return CMD_SUCCESS;
+}
+
+static void show_enrol(struct vty *vty, const struct otad_enrol_row *e)
+{
+	vty_out(vty, "enrolment %lld card %s key %02X profile %s holder %s state %s", (long long)e->id, e->iccid,
+		e->key_id, e->profile, e->holder[0] ? e->holder : "-", otad_enrol_state_names[e->state]);
+	if (e->job)
+		vty_out(vty, " job %lld", (long long)e->job);
+	if (e->serial[0])
+		vty_out(vty, " serial %s", e->serial);
+	if (e->error[0])
+		vty_out(vty, " error: %s", e->error);
+	vty_out(vty, "%s", VTY_NEWLINE);
+}
+
+DEFUN(show_enrolment, show_enrolment_cmd, "show enrolment <1-999999999999>",
+      SHOW_STR "A certificate enrolment over the air\nIts id\n")
+{
+	static struct otad_enrol_row e;
+	int rc = otad_db_enrol_get(g_otad->db, strtoll(argv[0], NULL, 10), &e);
+
+	if (rc) {
+		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no such enrolment" : "database error", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	show_enrol(vty, &e);
+	return CMD_SUCCESS;
+}
+
+static void show_enrol_cb(const struct otad_enrol_row *e, void *priv)
+{
+	show_enrol(priv, e);
+}
+
+DEFUN(show_card_enrolments, show_card_enrolments_cmd, "show card ICCID enrolments",
+      SHOW_STR "A card\nIts ICCID\nIts certificate enrolments over the air, newest first (at most 50)\n")
+{
+	if (otad_db_enrols_of_card(g_otad->db, argv[0], 50, show_enrol_cb, vty) < 0) {
+		vty_out(vty, "%% database error%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
 static int config_write_ca(struct vty *vty)
 {
 	return CMD_SUCCESS; /* written inside 'otad' */
@@ -148,6 +209,8 @@ void otad_vty_pki_write(struct vty *vty)
 	vty_out(vty, "  retry min-seconds %u max-seconds %u%s", g_otad->ca.retry_min_s, g_otad->ca.retry_max_s,
 		VTY_NEWLINE);
 	vty_out(vty, "  timeout %u%s", g_otad->ca.timeout_s, VTY_NEWLINE);
+	if (otad_enrol_cfg.organisation[0])
+		vty_out(vty, "  subject-organisation %s%s", otad_enrol_cfg.organisation, VTY_NEWLINE);
 }
 
 DEFUN(show_ca, show_ca_cmd, "show ca", SHOW_STR "The CA the registration authority asks (CMP)\n")
@@ -611,6 +674,9 @@ void otad_vty_pki_init(void)
 	install_element(CA_NODE, &cfg_ca_trust_cmd);
 	install_element(CA_NODE, &cfg_ca_retry_cmd);
 	install_element(CA_NODE, &cfg_ca_timeout_cmd);
+	install_element(CA_NODE, &cfg_ca_org_cmd);
+	install_element_ve(&show_enrolment_cmd);
+	install_element_ve(&show_card_enrolments_cmd);
 	install_element_ve(&show_ca_cmd);
 	install_element_ve(&show_units_cmd);
 	install_element_ve(&show_unit_cmd);

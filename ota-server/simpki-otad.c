@@ -24,6 +24,7 @@
 
 #include "otad.h"
 #include "otad_api.h"
+#include "enrol.h"
 #include "otad_job.h"
 #include "otad_units.h"
 #include "ra_cmp.h"
@@ -163,6 +164,14 @@ static int start(const char *cfg_file)
 	}
 	if (rc)
 		LOGP(DOTAD, LOGL_NOTICE, "%d jobs resumed\n", rc);
+	otad_enrol_init(g_otad->ra);
+	rc = otad_enrol_resume_all();
+	if (rc < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the certificate enrolments from the database\n");
+		return rc;
+	}
+	if (rc)
+		LOGP(DOTAD, LOGL_NOTICE, "%d certificate enrolments resumed\n", rc);
 	rc = otad_api_start(err, sizeof(err));
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot open the operator API: %s\n", err);
@@ -255,6 +264,7 @@ int main(int argc, char **argv)
 		osmo_select_main_ctx(0);
 	LOGP(DOTAD, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
 	otad_api_stop();
+	otad_enrol_stop_all();
 	if (g_otad->ra)
 		ra_cmp_free(g_otad->ra);
 	otad_job_stop_all();

@@ -13,6 +13,7 @@
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/utils.h>
 
+#include "cert_info.h"
 #include "enrol.h"
 #include "enrol_script.h"
 #include "otad.h"
@@ -222,6 +223,22 @@ static void st_csr(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		step_cmp(e);
 }
 
+/* The card's certificates (otad_db.h): the new one, issued, before it goes to the SIM. */
+static void record_issued(struct enrol *e)
+{
+	struct otad_cert ct = { .status = OTAD_CERT_ISSUED, .der = e->row.cert, .der_len = e->row.cert_len };
+
+	snprintf(ct.iccid, sizeof(ct.iccid), "%s", e->row.iccid);
+	snprintf(ct.key_id, sizeof(ct.key_id), "%u", e->row.key_id);
+	snprintf(ct.profile, sizeof(ct.profile), "%s", e->row.profile);
+	if (cert_info(e->row.cert, e->row.cert_len, ct.serial, &ct.not_after) ||
+	    otad_db_cert_insert(g_otad->db, &ct)) {
+		LOGPFSML(e->fi, LOGL_ERROR, "cannot record certificate %s of the card\n", e->row.serial);
+		return;
+	}
+	e->row.cert_row = ct.id;
+}
+
 static void st_cmp(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct enrol *e = fi->priv;
@@ -253,6 +270,7 @@ static void st_cmp(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	X509_free(x);
 	memcpy(e->row.cert, res->cert, res->cert_len);
 	e->row.cert_len = res->cert_len;
+	record_issued(e);
 	LOGPFSML(fi, LOGL_INFO, "the CA issued serial %s\n", e->row.serial);
 	if (!set_state(e, OTAD_ENROL_LOAD))
 		step_load(e);
@@ -295,6 +313,8 @@ static void st_verify(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	}
 	e->row.job = 0;
 	e->row.error[0] = 0;
+	if (e->row.cert_row && otad_db_cert_set_status(g_otad->db, e->row.cert_row, OTAD_CERT_LOADED, -1))
+		LOGPFSML(fi, LOGL_ERROR, "cannot record certificate %s as loaded\n", e->row.serial);
 	ctr(OTAD_CTR_CERT_LOADED);
 	LOGPFSML(fi, LOGL_NOTICE, "done: certificate %s is on the SIM (file %04X), read back equal\n", e->row.serial,
 		 e->row.cert_fid);

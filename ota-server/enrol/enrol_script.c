@@ -10,9 +10,7 @@
 #include "enrol_script.h"
 
 
-#define N_READ 5 /* the read script's commands */
-
-static const uint8_t pki_aid[] = { PKI_AID_BYTES };
+#define N_READ 4 /* the read script's commands */
 
 /* The access conditions of simpki-tool's object files (certificates): read free, write and delete under the PIN
  * or the issuer's authority. */
@@ -30,11 +28,6 @@ static struct apdu_cmd select_fid(const uint8_t fid[2])
 	return cmd(PKI_INS_SELECT, 0x00, 0x0c, fid, 2, 0);
 }
 
-static struct apdu_cmd select_applet(void)
-{
-	return cmd(PKI_INS_SELECT, 0x04, 0x0c, pki_aid, sizeof(pki_aid), 0);
-}
-
 static int encode(const struct apdu_cmd *c, size_t n, uint8_t *out, size_t max)
 {
 	int rc = rapdu_expanded_encode(c, n, out, max);
@@ -48,47 +41,41 @@ int enrol_script_read(uint8_t *out, size_t max)
 	static const uint8_t cdf[2] = { P15_FID_CDF >> 8, P15_FID_CDF & 0xff };
 	struct apdu_cmd c[N_READ];
 
-	c[0] = select_applet();
-	c[1] = select_fid(prkdf);
-	c[2] = cmd(PKI_INS_READ_BINARY, 0, 0, NULL, 0, 256);
-	c[3] = select_fid(cdf);
-	c[4] = cmd(PKI_INS_READ_BINARY, 0, 0, NULL, 0, 256);
+	c[0] = select_fid(prkdf);
+	c[1] = cmd(PKI_INS_READ_BINARY, 0, 0, NULL, 0, 256);
+	c[2] = select_fid(cdf);
+	c[3] = cmd(PKI_INS_READ_BINARY, 0, 0, NULL, 0, 256);
 	return encode(c, N_READ, out, max);
 }
 
 int enrol_script_csr(uint8_t key_ref, const uint8_t *subject, size_t subject_len, uint8_t *out, size_t max)
 {
-	struct apdu_cmd c[2];
+	struct apdu_cmd c;
 
 	if (key_ref > 0x0f || !subject_len || subject_len > ENROL_SUBJECT_MAX || subject[0] != 0x30)
 		return -EINVAL;
-	c[0] = select_applet();
-	c[1] = cmd(PKI_INS_BUILD_CSR, 0x00, key_ref, subject, subject_len, 4096);
-	c[1].extended = true; /* the request (up to ~1,100 bytes for RSA-2048) comes back in one answer */
-	return encode(c, 2, out, max);
+	c = cmd(PKI_INS_BUILD_CSR, 0x00, key_ref, subject, subject_len, 4096);
+	c.extended = true; /* the request (up to ~1,100 bytes for RSA-2048) comes back in one answer */
+	return encode(&c, 1, out, max);
 }
 
 int enrol_csr_parse(const uint8_t *rsp, size_t len, const uint8_t **csr, size_t *csr_len, char *why, size_t whylen)
 {
-	struct rapdu_result r[2];
+	struct rapdu_result r[1];
 	size_t n;
 
-	if (rapdu_expanded_results(rsp, len, r, 2, &n) || !n) {
+	if (rapdu_expanded_results(rsp, len, r, 1, &n) || !n) {
 		snprintf(why, whylen, "the PoR's script response does not parse");
 		return -EBADMSG;
 	}
-	if (r[0].sw != 0x9000) {
-		snprintf(why, whylen, "the SIM has no PKI applet (%04X)", r[0].sw);
-		return -EBADMSG;
-	}
-	if (n < 2 || r[1].sw != 0x9000 || r[1].len < 4 || r[1].data[0] != 0x30) {
-		snprintf(why, whylen, "the SIM did not build the certificate request (%04X%s)", n < 2 ? 0 : r[1].sw,
-			 n == 2 && r[1].sw == 0x6985 ? ": the key has a certificate on the card" :
-			 n == 2 && r[1].sw == 0x6d00 ? ": the applet does not know the command" : "");
+	if (r[0].sw != 0x9000 || r[0].len < 4 || r[0].data[0] != 0x30) {
+		snprintf(why, whylen, "the SIM did not build the certificate request (%04X%s)", r[0].sw,
+			 r[0].sw == 0x6985 ? ": the key has a certificate on the card" :
+			 r[0].sw == 0x6d00 ? ": the applet does not know the command" : "");
 		return -EPERM;
 	}
-	*csr = r[1].data;
-	*csr_len = r[1].len;
+	*csr = r[0].data;
+	*csr_len = r[0].len;
 	return 0;
 }
 
@@ -125,9 +112,9 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enro
 		return -EBADMSG;
 	}
 	for (i = 0; i < n; i++) {
-		if (r[i].sw != 0x9000 && !(i == 2 || i == 4 ? (r[i].sw & 0xff00) == 0x6200 : false)) {
+		if (r[i].sw != 0x9000 && !(i == 1 || i == 3 ? (r[i].sw & 0xff00) == 0x6200 : false)) {
 			snprintf(why, whylen, "command %zu of the read script answered %04X%s", i + 1, r[i].sw,
-				 i == 0 ? " (no PKI applet)" : i == 1 || i == 3 ? " (no PKCS#15 structure)" : "");
+				 i == 0 || i == 2 ? " (no PKCS#15 structure, or no PKI applet)" : "");
 			return -EBADMSG;
 		}
 	}
@@ -136,11 +123,11 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enro
 		return -EBADMSG;
 	}
 	/* the PrKDF: the key with this iD */
-	if (!all_read(r[2].data, r[2].len) || !all_read(r[4].data, r[4].len)) {
+	if (!all_read(r[1].data, r[1].len) || !all_read(r[3].data, r[3].len)) {
 		snprintf(why, whylen, "the card's PrKDF or CDF holds more than 256 bytes of entries");
 		return -EFBIG;
 	}
-	if (p15_parse_df(r[2].data, p15_used(r[2].data, r[2].len), objs, P15_MAX_OBJECTS, &k) && !k) {
+	if (p15_parse_df(r[1].data, p15_used(r[1].data, r[1].len), objs, P15_MAX_OBJECTS, &k) && !k) {
 		snprintf(why, whylen, "the card's PrKDF does not parse");
 		return -EBADMSG;
 	}
@@ -155,8 +142,8 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enro
 		return -ENOENT;
 	}
 	/* the CDF: where the entry goes, a free FID, and whether the key has a certificate listed already */
-	v->cdf_used = (uint32_t)p15_used(r[4].data, r[4].len);
-	if (p15_parse_df(r[4].data, v->cdf_used, objs, P15_MAX_OBJECTS, &k) && k == 0 && v->cdf_used) {
+	v->cdf_used = (uint32_t)p15_used(r[3].data, r[3].len);
+	if (p15_parse_df(r[3].data, v->cdf_used, objs, P15_MAX_OBJECTS, &k) && k == 0 && v->cdf_used) {
 		snprintf(why, whylen, "the card's CDF does not parse");
 		return -EBADMSG;
 	}
@@ -201,7 +188,6 @@ int enrol_script_load(const struct p15_object *key, uint16_t fid, uint32_t cdf_u
 				       0x83, 0x02, fidb[0], fidb[1], 0x86, 0x08 },
 	       15);
 	memcpy(fci + 15, acl_object, 8);
-	c[n++] = select_applet();
 	c[n++] = select_fid(app);
 	c[n++] = cmd(PKI_INS_CREATE_FILE, 0, 0, fci, sizeof(fci), 0);
 	c[n++] = select_fid(fidb);
@@ -220,7 +206,7 @@ int enrol_script_load(const struct p15_object *key, uint16_t fid, uint32_t cdf_u
 
 size_t enrol_load_commands(size_t cert_len)
 {
-	return 6 + (cert_len + ENROL_CHUNK - 1) / ENROL_CHUNK;
+	return 5 + (cert_len + ENROL_CHUNK - 1) / ENROL_CHUNK;
 }
 
 int enrol_load_parse(const uint8_t *rsp, size_t len, size_t cert_len, char *why, size_t whylen)
@@ -235,7 +221,7 @@ int enrol_load_parse(const uint8_t *rsp, size_t len, size_t cert_len, char *why,
 	for (size_t i = 0; i < n; i++) {
 		if (r[i].sw != 0x9000) {
 			snprintf(why, whylen, "command %zu of the load script answered %04X%s", i + 1, r[i].sw,
-				 i == 2 && r[i].sw == 0x6984 ? " (the certificate's FID exists already)" :
+				 i == 1 && r[i].sw == 0x6984 ? " (the certificate's FID exists already)" :
 				 r[i].sw == 0x6a84			? " (the card's memory is full)" :
 									  "");
 			return -EIO;
@@ -251,12 +237,11 @@ int enrol_load_parse(const uint8_t *rsp, size_t len, size_t cert_len, char *why,
 int enrol_script_verify(uint16_t fid, size_t len, uint8_t *out, size_t max)
 {
 	uint8_t fidb[2] = { (uint8_t)(fid >> 8), (uint8_t)fid };
-	struct apdu_cmd c[2 + ENROL_CERT_MAX / 256 + 1];
+	struct apdu_cmd c[1 + ENROL_CERT_MAX / 256 + 1];
 	size_t n = 0;
 
 	if (!len || len > ENROL_CERT_MAX)
 		return -EINVAL;
-	c[n++] = select_applet();
 	c[n++] = select_fid(fidb);
 	for (size_t off = 0; off < len; off += 256)
 		c[n++] = cmd(PKI_INS_READ_BINARY, (uint8_t)(off >> 8), (uint8_t)off, NULL, 0,
@@ -266,14 +251,14 @@ int enrol_script_verify(uint16_t fid, size_t len, uint8_t *out, size_t max)
 
 int enrol_verify_parse(const uint8_t *rsp, size_t len, const uint8_t *der, size_t der_len, char *why, size_t whylen)
 {
-	struct rapdu_result r[2 + ENROL_CERT_MAX / 256 + 1];
+	struct rapdu_result r[1 + ENROL_CERT_MAX / 256 + 1];
 	size_t n, off = 0;
 
-	if (rapdu_expanded_results(rsp, len, r, sizeof(r) / sizeof(r[0]), &n) || n < 2) {
+	if (rapdu_expanded_results(rsp, len, r, sizeof(r) / sizeof(r[0]), &n) || n < 1) {
 		snprintf(why, whylen, "the PoR's script response does not parse");
 		return -EBADMSG;
 	}
-	if (r[1].sw == 0x6a82) {
+	if (r[0].sw == 0x6a82) {
 		snprintf(why, whylen, "the certificate's file is not on the card");
 		return -ENOENT;
 	}
@@ -282,7 +267,7 @@ int enrol_verify_parse(const uint8_t *rsp, size_t len, const uint8_t *der, size_
 			snprintf(why, whylen, "command %zu of the read-back answered %04X", i + 1, r[i].sw);
 			return -EBADMSG;
 		}
-		if (i < 2)
+		if (i < 1)
 			continue;
 		if (off + r[i].len > der_len || memcmp(der + off, r[i].data, r[i].len)) {
 			snprintf(why, whylen, "the certificate read back differs from the one issued at byte %zu", off);

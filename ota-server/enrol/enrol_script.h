@@ -3,16 +3,17 @@
  * chains jobs. The card's objects are PKCS#15 in OpenSC's isoApplet layout (<simpki/pkcs15.h>), as simpki-tool
  * writes them at the counter, so both tools and OpenSC find what the other wrote.
  *
- *   read    SELECT the applet; SELECT PrKDF 4402, READ BINARY 256; SELECT CDF 4404, READ BINARY 256. Only
+ * The scripts go to the applet's TAR, so the card OS hands them to the applet: no SELECT of the applet.
+ *   read    SELECT PrKDF 4402, READ BINARY 256; SELECT CDF 4404, READ BINARY 256. Only
  *           reads: it may be sent again. The key is named by its PKCS#15 iD (one byte, as simpki-tool's --id and
  *           OpenSC show it); the PrKDF gives its key reference on the card.
- *   csr     SELECT the applet; BUILD CERTIFICATE REQUEST for the key reference (the SIM signs a PKCS#10 request of
+ *   csr     BUILD CERTIFICATE REQUEST for the key reference (the SIM signs a PKCS#10 request of
  *           its own public key and the subject it is given; extended Le, one answer). Changes nothing.
- *   load    SELECT the applet; SELECT DF 5015; CREATE FILE (the certificate's FID, its exact size, access as
+ *   load    SELECT DF 5015; CREATE FILE (the certificate's FID, its exact size, access as
  *           simpki-tool's objects: write under the PIN or the issuer's authority); UPDATE BINARY in pieces of
  *           ENROL_CHUNK; SELECT CDF; UPDATE BINARY the new CDF entry right after the entries there. Writes: sent at
  *           most once.
- *   verify  SELECT the applet; SELECT the certificate's FID; READ BINARY in pieces of 256. Only reads.
+ *   verify  SELECT the certificate's FID; READ BINARY in pieces of 256. Only reads.
  * The first 256 bytes of each directory file are read: a card whose PrKDF or CDF holds more (no zero padding in
  * them) is refused (-EFBIG), never appended to at a guessed offset.
  */

@@ -19,26 +19,6 @@ otad_pid=""
 trap 'cleanup; [ -z "$otad_pid" ] || kill -KILL $otad_pid 2> /dev/null' EXIT
 export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
 
-# api METHOD PATH [BODY_FILE|-] [TOKEN]: prints "STATUS BODY"
-api() {
-	python3 - "$@" <<'PY'
-import sys, urllib.request, urllib.error, os
-method, path = sys.argv[1], sys.argv[2]
-body = None
-if len(sys.argv) > 3 and sys.argv[3] != "-":
-    body = open(sys.argv[3], "rb").read()
-token = sys.argv[4] if len(sys.argv) > 4 else os.environ["SIMPKI_API_TOKEN"]
-req = urllib.request.Request("http://127.0.0.1:8480" + path, data=body, method=method)
-if token != "none":
-    req.add_header("Authorization", "Bearer " + token)
-try:
-    r = urllib.request.urlopen(req, timeout=30)
-    print(r.status, r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code, e.read().decode())
-PY
-}
-
 expect() { # WANT_STATUS TEXT METHOD PATH [BODY] [TOKEN]
 	want=$1
 	text=$2

@@ -54,7 +54,7 @@ static void test_read(void **state)
 {
 	uint8_t script[ENROL_SCRIPT_MAX], prkdf[256], cdf[256], rsp[2048], csr[300];
 	struct apdu_cmd cmds[RAPDU_MAX_COMMANDS];
-	struct rapdu_result r[5];
+	struct rapdu_result r[4];
 	struct enrol_view v;
 	const uint8_t *got;
 	size_t n, got_len;
@@ -65,20 +65,19 @@ static void test_read(void **state)
 	len = enrol_script_read(script, sizeof(script));
 	assert_true(len > 0);
 	assert_int_equal(rapdu_expanded_parse(script, (size_t)len, cmds, RAPDU_MAX_COMMANDS, &n), 0);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 4);
 	assert_int_equal(cmds[0].ins, 0xa4);
-	assert_int_equal(cmds[0].p1, 0x04);
-	assert_int_equal(cmds[2].ins, 0xb0);
-	assert_int_equal(cmds[4].ins, 0xb0);
+	assert_int_equal(cmds[0].p1, 0x00);
+	assert_int_equal(cmds[1].ins, 0xb0);
+	assert_int_equal(cmds[3].ins, 0xb0);
 	assert_int_equal(enrol_script_read(script, 20), -E2BIG);
 
 	dfs(prkdf, cdf, false);
 	r[0] = (struct rapdu_result){ .sw = 0x9000 };
-	r[1] = (struct rapdu_result){ .sw = 0x9000 };
-	r[2] = (struct rapdu_result){ .sw = 0x9000, .data = prkdf, .len = 256 };
-	r[3] = (struct rapdu_result){ .sw = 0x9000 };
-	r[4] = (struct rapdu_result){ .sw = 0x9000, .data = cdf, .len = 256 };
-	len = response(r, 5, rsp, sizeof(rsp));
+	r[1] = (struct rapdu_result){ .sw = 0x9000, .data = prkdf, .len = 256 };
+	r[2] = (struct rapdu_result){ .sw = 0x9000 };
+	r[3] = (struct rapdu_result){ .sw = 0x9000, .data = cdf, .len = 256 };
+	len = response(r, 4, rsp, sizeof(rsp));
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), 0);
 	assert_int_equal(v.key.id_len, 1);
 	assert_int_equal(v.key.id[0], 2);
@@ -90,22 +89,22 @@ static void test_read(void **state)
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 3, &v, why, sizeof(why)), -ENOENT);
 	/* the key has a certificate listed; the next FID */
 	dfs(prkdf, cdf, true);
-	len = response(r, 5, rsp, sizeof(rsp));
+	len = response(r, 4, rsp, sizeof(rsp));
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), 0);
 	assert_true(v.key_certified);
 	assert_int_equal(v.cert_fid, 0x3402);
 	/* an entry cut by the read, or no padding: no offset is guessed */
 	memset(cdf + 200, 0x30, 56);
-	len = response(r, 5, rsp, sizeof(rsp));
+	len = response(r, 4, rsp, sizeof(rsp));
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), -EFBIG);
 	memset(cdf, 0x30, 256);
-	len = response(r, 5, rsp, sizeof(rsp));
+	len = response(r, 4, rsp, sizeof(rsp));
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), -EFBIG);
-	/* no applet: the script stopped at its first command */
+	/* no PKCS#15 structure: the script stopped at its first command */
 	r[0] = (struct rapdu_result){ .sw = 0x6a82 };
 	len = response(r, 1, rsp, sizeof(rsp));
 	assert_int_equal(enrol_read_parse(rsp, (size_t)len, 2, &v, why, sizeof(why)), -EBADMSG);
-	assert_non_null(strstr(why, "no PKI applet"));
+	assert_non_null(strstr(why, "no PKCS#15 structure"));
 	/* not a response at all */
 	assert_int_equal(enrol_read_parse((const uint8_t *)"\x01\x90\x00", 3, 2, &v, why, sizeof(why)), -EBADMSG);
 
@@ -113,26 +112,25 @@ static void test_read(void **state)
 	len = enrol_script_csr(2, subject, sizeof(subject), script, sizeof(script));
 	assert_true(len > 0);
 	assert_int_equal(rapdu_expanded_parse(script, (size_t)len, cmds, RAPDU_MAX_COMMANDS, &n), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(cmds[1].ins, 0x4c);
-	assert_int_equal(cmds[1].p2, 2);
-	assert_int_equal(cmds[1].lc, sizeof(subject));
-	assert_memory_equal(cmds[1].data, subject, sizeof(subject));
-	assert_true(cmds[1].extended);
+	assert_int_equal(n, 1);
+	assert_int_equal(cmds[0].ins, 0x4c);
+	assert_int_equal(cmds[0].p2, 2);
+	assert_int_equal(cmds[0].lc, sizeof(subject));
+	assert_memory_equal(cmds[0].data, subject, sizeof(subject));
+	assert_true(cmds[0].extended);
 	assert_int_equal(enrol_script_csr(16, subject, sizeof(subject), script, sizeof(script)), -EINVAL);
 	assert_int_equal(enrol_script_csr(2, subject + 1, sizeof(subject) - 1, script, sizeof(script)), -EINVAL);
 	assert_int_equal(enrol_script_csr(2, subject, sizeof(subject), script, 20), -E2BIG);
 	memset(csr, 0x11, sizeof(csr));
 	csr[0] = 0x30;
-	r[0] = (struct rapdu_result){ .sw = 0x9000 };
-	r[1] = (struct rapdu_result){ .sw = 0x9000, .data = csr, .len = sizeof(csr) };
-	len = response(r, 2, rsp, sizeof(rsp));
+	r[0] = (struct rapdu_result){ .sw = 0x9000, .data = csr, .len = sizeof(csr) };
+	len = response(r, 1, rsp, sizeof(rsp));
 	assert_int_equal(enrol_csr_parse(rsp, (size_t)len, &got, &got_len, why, sizeof(why)), 0);
 	assert_int_equal(got_len, sizeof(csr));
 	assert_memory_equal(got, csr, sizeof(csr));
 	/* the SIM refuses: the key has a certificate */
-	r[1] = (struct rapdu_result){ .sw = 0x6985 };
-	len = response(r, 2, rsp, sizeof(rsp));
+	r[0] = (struct rapdu_result){ .sw = 0x6985 };
+	len = response(r, 1, rsp, sizeof(rsp));
 	assert_int_equal(enrol_csr_parse(rsp, (size_t)len, &got, &got_len, why, sizeof(why)), -EPERM);
 	assert_non_null(strstr(why, "6985: the key has a certificate"));
 }
@@ -154,8 +152,8 @@ static void test_load_verify(void **state)
 	assert_true(len > 0);
 	assert_int_equal(rapdu_expanded_parse(script, (size_t)len, cmds, RAPDU_MAX_COMMANDS, &n), 0);
 	assert_int_equal(n, enrol_load_commands(sizeof(cert)));
-	assert_int_equal(cmds[2].ins, 0xe0);
-	for (i = 4, off = 0; off < sizeof(cert); i++, off += ENROL_CHUNK) {
+	assert_int_equal(cmds[1].ins, 0xe0);
+	for (i = 3, off = 0; off < sizeof(cert); i++, off += ENROL_CHUNK) {
 		assert_int_equal(cmds[i].ins, 0xd6);
 		assert_int_equal(cmds[i].p1 << 8 | cmds[i].p2, off);
 		assert_memory_equal(cmds[i].data, cert + off, cmds[i].lc);
@@ -169,30 +167,30 @@ static void test_load_verify(void **state)
 		r[i] = (struct rapdu_result){ .sw = 0x9000 };
 	len = response(r, n, rsp, sizeof(rsp));
 	assert_int_equal(enrol_load_parse(rsp, (size_t)len, sizeof(cert), why, sizeof(why)), 0);
-	r[2].sw = 0x6984;
-	len = response(r, 3, rsp, sizeof(rsp));
+	r[1].sw = 0x6984;
+	len = response(r, 2, rsp, sizeof(rsp));
 	assert_int_equal(enrol_load_parse(rsp, (size_t)len, sizeof(cert), why, sizeof(why)), -EIO);
 	assert_non_null(strstr(why, "exists already"));
-	r[2].sw = 0x9000;
+	r[1].sw = 0x9000;
 	len = response(r, n - 1, rsp, sizeof(rsp));
 	assert_int_equal(enrol_load_parse(rsp, (size_t)len, sizeof(cert), why, sizeof(why)), -EIO);
 
 	/* verify: three reads of 256, 256, 188 */
 	len = enrol_script_verify(0x3401, sizeof(cert), script, sizeof(script));
 	assert_int_equal(rapdu_expanded_parse(script, (size_t)len, cmds, RAPDU_MAX_COMMANDS, &n), 0);
-	assert_int_equal(n, 5);
-	assert_int_equal(cmds[4].ne, sizeof(cert) - 512);
-	r[0] = r[1] = (struct rapdu_result){ .sw = 0x9000 };
-	r[2] = (struct rapdu_result){ .sw = 0x9000, .data = cert, .len = 256 };
-	r[3] = (struct rapdu_result){ .sw = 0x9000, .data = cert + 256, .len = 256 };
-	r[4] = (struct rapdu_result){ .sw = 0x9000, .data = cert + 512, .len = sizeof(cert) - 512 };
-	len = response(r, 5, rsp, sizeof(rsp));
+	assert_int_equal(n, 4);
+	assert_int_equal(cmds[3].ne, sizeof(cert) - 512);
+	r[0] = (struct rapdu_result){ .sw = 0x9000 };
+	r[1] = (struct rapdu_result){ .sw = 0x9000, .data = cert, .len = 256 };
+	r[2] = (struct rapdu_result){ .sw = 0x9000, .data = cert + 256, .len = 256 };
+	r[3] = (struct rapdu_result){ .sw = 0x9000, .data = cert + 512, .len = sizeof(cert) - 512 };
+	len = response(r, 4, rsp, sizeof(rsp));
 	assert_int_equal(enrol_verify_parse(rsp, (size_t)len, cert, sizeof(cert), why, sizeof(why)), 0);
 	cert[600] ^= 1;
 	assert_int_equal(enrol_verify_parse(rsp, (size_t)len, cert, sizeof(cert), why, sizeof(why)), -EBADMSG);
 	assert_non_null(strstr(why, "differs"));
-	r[1].sw = 0x6a82;
-	len = response(r, 2, rsp, sizeof(rsp));
+	r[0].sw = 0x6a82;
+	len = response(r, 1, rsp, sizeof(rsp));
 	assert_int_equal(enrol_verify_parse(rsp, (size_t)len, cert, sizeof(cert), why, sizeof(why)), -ENOENT);
 }
 
