@@ -130,6 +130,6 @@ elif ! unshare -n -m true 2> /dev/null; then
 	echo "   skipped: run as root to start a private pcscd for the demonstration"
 else
 	sh "$(dirname "$0")/../tests/pcsc/with-reader.sh" "$(realpath "$card_tool")" "$(dirname "$0")/counter.sh" \
-		"$(realpath "$tool")"
+		"$(realpath "$tool")" "$(realpath "$build/ota-server/ca/simpki-ca")"
 fi
 printf '\nDemonstration complete.\n'
