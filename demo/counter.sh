@@ -17,7 +17,7 @@ say() {
 	printf '\n-- counter %d. %s\n' "$step" "$*"
 }
 show() { # print the command, run it, indent its output
-	printf '   $ %s\n' "$*" | sed "s|$tool|simpki-tool|"
+	printf '   $ %s\n' "$*" | sed "s|$tool|simpki-tool|; s|$ca|simpki-ca|"
 	"$@" 2>&1 | sed 's/^/     /'
 }
 
@@ -50,8 +50,8 @@ done
 say "The RA sends the card's request over CMP (openssl cmp, signed with the RA's key); the CA issues"
 printf '   $ openssl cmp -server 127.0.0.1:8490 -path pkix/ -cmd p10cr -csr request.pem -cert ca/ra.pem ...\n'
 openssl cmp -server 127.0.0.1:8490 -path pkix/ -trusted ca/ca.pem -cmd p10cr -csr request.pem -cert ca/ra.pem \
-	-key ca/ra.key -certout cert.pem 2>&1 | grep -v "^CMP info" | sed 's/^/     /'
-openssl x509 -in cert.pem -noout -subject -serial -ext keyUsage,subjectAltName -nameopt utf8,sep_comma_plus |
+	-key ca/ra.key -certout cert.pem 2>&1 | grep -v "CMP info" | sed 's/^/     /'
+openssl x509 -in cert.pem -noout -subject -serial -ext keyUsage,crlDistributionPoints -nameopt utf8,sep_comma_plus |
 	sed 's/^/     /'
 show "$tool" cert load --id 2 cert.pem
 show "$tool" info
