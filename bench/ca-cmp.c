@@ -75,7 +75,8 @@ static X509_REQ *make_req(int i)
 
 	snprintf(cn, sizeof(cn), "Nguyễn Văn Bench %d", i);
 	snprintf(sn, sizeof(sn), "BENCH%06d", i);
-	if (!k || !r || !n || !X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"VN", -1, -1, 0) ||
+	if (!k || !r || !n ||
+	    !X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"VN", -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(n, "serialNumber", MBSTRING_ASC, (const unsigned char *)sn, -1, -1, 0) ||
 	    !X509_REQ_set_subject_name(r, n) || !X509_REQ_set_pubkey(r, k) || !X509_REQ_sign(r, k, EVP_sha256()))
@@ -176,7 +177,8 @@ int main(int argc, char **argv)
 			seconds = atof(argv[i + 1]);
 	}
 	if (!url || !ra_cert || !ra_key_path || !ca_cert || !ca_key_path) {
-		fprintf(stderr, "usage: ca-cmp --url URL --ra-cert F --ra-key F --ca-cert F --ca-key F [--seconds S]\n");
+		fprintf(stderr,
+			"usage: ca-cmp --url URL --ra-cert F --ra-key F --ca-cert F --ca-key F [--seconds S]\n");
 		return 2;
 	}
 	ca = load_cert(ca_cert);

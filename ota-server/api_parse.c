@@ -41,7 +41,10 @@ static const struct {
 	{ "/v1/tokens/*", ARG_NAME, "DELETE", { { "DELETE", API_TOKEN_REVOKE } } },
 	{ "/v1/database", ARG_NONE, "GET", { { "GET", API_DATABASE_GET } } },
 	{ "/v1/database/counter-floor", ARG_NONE, "POST", { { "POST", API_COUNTER_FLOOR } } },
-	{ "/v1/cards/*/certificates", ARG_ICCID, "GET, POST", { { "GET", API_CARD_CERTS }, { "POST", API_CARD_ENROL } } },
+	{ "/v1/cards/*/certificates",
+	  ARG_ICCID,
+	  "GET, POST",
+	  { { "GET", API_CARD_CERTS }, { "POST", API_CARD_ENROL } } },
 	{ "/v1/enrolments/*", ARG_ID, "GET", { { "GET", API_ENROL_GET } } },
 	{ "/v1/cards/*/holder", ARG_ICCID, "PUT", { { "PUT", API_CARD_HOLDER } } },
 	{ "/v1/holders/import", ARG_NONE, "POST", { { "POST", API_HOLDERS_IMPORT } } },
@@ -635,8 +638,9 @@ int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile
 	if (json_object_size(root) != 2 || !json_is_integer(k) || json_integer_value(k) < 1 ||
 	    json_integer_value(k) > 255 || !json_is_string(p) || (n = strlen(json_string_value(p))) < 1 || n > 64 ||
 	    strspn(json_string_value(p), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
-		snprintf(err, errlen, "the body must be {\"key_id\": 1..255, \"profile\": \"NAME\"} (the key's PKCS#15 id "
-				      "on the SIM, a certificate profile of the CA)");
+		snprintf(err, errlen,
+			 "the body must be {\"key_id\": 1..255, \"profile\": \"NAME\"} (the key's PKCS#15 id "
+			 "on the SIM, a certificate profile of the CA)");
 		goto out;
 	}
 	*key_id = (unsigned)json_integer_value(k);

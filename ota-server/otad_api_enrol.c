@@ -40,8 +40,10 @@ static int holder_subject(struct MHD_Connection *c, const struct otad_card *card
 	}
 	rc = enrol_subject_der(&s, der, max);
 	if (rc < 0)
-		*sent = send_error(c, API_E_INVALID_REQUEST, "the holder's name, identity number or unit do not make a "
-							     "certificate subject (%s)", rc == -E2BIG ? "too long" : "refused");
+		*sent = send_error(c, API_E_INVALID_REQUEST,
+				   "the holder's name, identity number or unit do not make a "
+				   "certificate subject (%s)",
+				   rc == -E2BIG ? "too long" : "refused");
 	return rc;
 }
 
@@ -65,7 +67,8 @@ enum MHD_Result api_enrol_start(struct MHD_Connection *c, struct api_req *r)
 	if (strcmp(card.state, "active"))
 		return send_error(c, API_E_CARD_NOT_ACTIVE, "card %s is %s", card.iccid, card.state);
 	if (!g_otad->ra)
-		return send_error(c, API_E_CA_NOT_CONFIGURED, "no CA is configured (the 'ca' node of the configuration)");
+		return send_error(c, API_E_CA_NOT_CONFIGURED,
+				  "no CA is configured (the 'ca' node of the configuration)");
 	n = holder_subject(c, &card, subject, sizeof(subject), &sent);
 	if (n < 0)
 		return sent;
@@ -80,7 +83,8 @@ enum MHD_Result api_enrol_start(struct MHD_Connection *c, struct api_req *r)
 	LOGP(DAPI, LOGL_INFO, "card %s: enrolment %lld of key %u, profile %s (token '%s')\n", card.iccid, (long long)id,
 	     key_id, profile, r->who.name);
 	snprintf(err, sizeof(err), "/v1/enrolments/%lld", (long long)id);
-	return send_json(c, MHD_HTTP_ACCEPTED, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "state", "read", "url", err));
+	return send_json(c, MHD_HTTP_ACCEPTED,
+			 json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "state", "read", "url", err));
 }
 
 static json_t *enrol_json(const struct otad_enrol_row *e)

@@ -104,7 +104,8 @@ static const char *const migrations[] = {
 	/* to version 10: a job's whole script response; certificate enrolments over the air */
 	("ALTER TABLE jobs ADD COLUMN por_response BLOB;"
 	 "CREATE TABLE enrolments (id INTEGER PRIMARY KEY, iccid TEXT NOT NULL REFERENCES cards(iccid),"
-	 " key_id INTEGER NOT NULL, key_ref INTEGER, profile TEXT NOT NULL, holder TEXT, state TEXT NOT NULL, job INTEGER,"
+	 " key_id INTEGER NOT NULL, key_ref INTEGER, profile TEXT NOT NULL, holder TEXT, state TEXT NOT NULL, job "
+	 "INTEGER,"
 	 " subject BLOB, p15_id BLOB, cert_fid INTEGER, cdf_used INTEGER, csr BLOB, certificate BLOB, serial TEXT,"
 	 " cert_row INTEGER REFERENCES certificates(id), tries INTEGER NOT NULL DEFAULT 0, error TEXT,"
 	 " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"

@@ -9,11 +9,12 @@
 #include "otad_db_int.h"
 
 const char *const otad_enrol_state_names[OTAD_ENROL_N_STATES] = {
-	[OTAD_ENROL_READ] = "read", [OTAD_ENROL_CSR] = "csr", [OTAD_ENROL_CMP] = "cmp", [OTAD_ENROL_LOAD] = "load",
-	[OTAD_ENROL_VERIFY] = "verify", [OTAD_ENROL_DONE] = "done", [OTAD_ENROL_FAILED] = "failed",
+	[OTAD_ENROL_READ] = "read",	[OTAD_ENROL_CSR] = "csr",	[OTAD_ENROL_CMP] = "cmp",
+	[OTAD_ENROL_LOAD] = "load",	[OTAD_ENROL_VERIFY] = "verify", [OTAD_ENROL_DONE] = "done",
+	[OTAD_ENROL_FAILED] = "failed",
 };
 
-#define ENROL_COLUMNS                                                                                          \
+#define ENROL_COLUMNS                                                                                                \
 	"iccid, key_id, profile, holder, state, job, subject, p15_id, cert_fid, cdf_used, csr, certificate, serial," \
 	" tries, error, created_at, updated_at, key_ref, cert_row"
 
@@ -132,7 +133,8 @@ int otad_db_enrol_update(struct otad_db *db, struct otad_enrol_row *e)
 
 	e->updated_ms = otad_now_ms();
 	if (sqlite3_prepare_v2(db->db,
-			       "UPDATE enrolments SET (" ENROL_COLUMNS ") = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			       "UPDATE enrolments SET (" ENROL_COLUMNS
+			       ") = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 			       " ?, ?, ?, ?) WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;

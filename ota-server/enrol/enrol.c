@@ -133,8 +133,9 @@ static void step_cmp(struct enrol *e)
 	e->row.tries++;
 	otad_db_enrol_update(g_otad->db, &e->row);
 	/* the enrolment's id, not the pointer: the CA may answer after the enrolment is gone (daemon stopping) */
-	rc = ra_cmp_p10cr_async(g_ra, e->row.csr, e->row.csr_len, e->row.profile, e->row.holder[0] ? e->row.holder : NULL,
-				e->row.iccid, cmp_done, (void *)(intptr_t)e->row.id);
+	rc = ra_cmp_p10cr_async(g_ra, e->row.csr, e->row.csr_len, e->row.profile,
+				e->row.holder[0] ? e->row.holder : NULL, e->row.iccid, cmp_done,
+				(void *)(intptr_t)e->row.id);
 	if (rc)
 		fail(e, "the request cannot be sent to the CA (%s)",
 		     rc == -ENOSPC ? "too many requests waiting" : "the SIM's request is not valid");
@@ -231,8 +232,7 @@ static void record_issued(struct enrol *e)
 	snprintf(ct.iccid, sizeof(ct.iccid), "%s", e->row.iccid);
 	snprintf(ct.key_id, sizeof(ct.key_id), "%u", e->row.key_id);
 	snprintf(ct.profile, sizeof(ct.profile), "%s", e->row.profile);
-	if (cert_info(e->row.cert, e->row.cert_len, ct.serial, &ct.not_after) ||
-	    otad_db_cert_insert(g_otad->db, &ct)) {
+	if (cert_info(e->row.cert, e->row.cert_len, ct.serial, &ct.not_after) || otad_db_cert_insert(g_otad->db, &ct)) {
 		LOGPFSML(e->fi, LOGL_ERROR, "cannot record certificate %s of the card\n", e->row.serial);
 		return;
 	}
@@ -250,15 +250,17 @@ static void st_cmp(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	char *hex;
 
 	if (res->status != RA_CMP_DONE) {
-		fail(e, "the CA %s the request: %s", res->status == RA_CMP_REJECTED ? "rejected" :
-						  res->status == RA_CMP_UNREACHABLE ? "could not be reached for" :
-										    "gave no usable answer to",
+		fail(e, "the CA %s the request: %s",
+		     res->status == RA_CMP_REJECTED    ? "rejected" :
+		     res->status == RA_CMP_UNREACHABLE ? "could not be reached for" :
+							 "gave no usable answer to",
 		     res->text);
 		return;
 	}
 	if (!res->cert_len || res->cert_len > sizeof(e->row.cert) || res->cert_len > ENROL_CERT_MAX ||
 	    !(x = d2i_X509(NULL, &p, (long)res->cert_len))) {
-		fail(e, "the CA's certificate is too long for the SIM's file or does not parse (%zu bytes)", res->cert_len);
+		fail(e, "the CA's certificate is too long for the SIM's file or does not parse (%zu bytes)",
+		     res->cert_len);
 		return;
 	}
 	sn = X509_get_serialNumber(x);
@@ -325,16 +327,26 @@ static void st_verify(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 #define S(x) (1 << (x))
 
 static const struct osmo_fsm_state enrol_states[] = {
-	[OTAD_ENROL_READ] = { .name = "read", .in_event_mask = S(ENROL_EV_JOB_DONE),
-			      .out_state_mask = S(OTAD_ENROL_CSR) | S(OTAD_ENROL_FAILED), .action = st_read },
-	[OTAD_ENROL_CSR] = { .name = "csr", .in_event_mask = S(ENROL_EV_JOB_DONE),
-			     .out_state_mask = S(OTAD_ENROL_CMP) | S(OTAD_ENROL_FAILED), .action = st_csr },
-	[OTAD_ENROL_CMP] = { .name = "cmp", .in_event_mask = S(ENROL_EV_CMP_DONE),
-			     .out_state_mask = S(OTAD_ENROL_LOAD) | S(OTAD_ENROL_FAILED), .action = st_cmp },
-	[OTAD_ENROL_LOAD] = { .name = "load", .in_event_mask = S(ENROL_EV_JOB_DONE),
-			      .out_state_mask = S(OTAD_ENROL_VERIFY) | S(OTAD_ENROL_FAILED), .action = st_load },
-	[OTAD_ENROL_VERIFY] = { .name = "verify", .in_event_mask = S(ENROL_EV_JOB_DONE),
-				.out_state_mask = S(OTAD_ENROL_DONE) | S(OTAD_ENROL_FAILED), .action = st_verify },
+	[OTAD_ENROL_READ] = { .name = "read",
+			      .in_event_mask = S(ENROL_EV_JOB_DONE),
+			      .out_state_mask = S(OTAD_ENROL_CSR) | S(OTAD_ENROL_FAILED),
+			      .action = st_read },
+	[OTAD_ENROL_CSR] = { .name = "csr",
+			     .in_event_mask = S(ENROL_EV_JOB_DONE),
+			     .out_state_mask = S(OTAD_ENROL_CMP) | S(OTAD_ENROL_FAILED),
+			     .action = st_csr },
+	[OTAD_ENROL_CMP] = { .name = "cmp",
+			     .in_event_mask = S(ENROL_EV_CMP_DONE),
+			     .out_state_mask = S(OTAD_ENROL_LOAD) | S(OTAD_ENROL_FAILED),
+			     .action = st_cmp },
+	[OTAD_ENROL_LOAD] = { .name = "load",
+			      .in_event_mask = S(ENROL_EV_JOB_DONE),
+			      .out_state_mask = S(OTAD_ENROL_VERIFY) | S(OTAD_ENROL_FAILED),
+			      .action = st_load },
+	[OTAD_ENROL_VERIFY] = { .name = "verify",
+				.in_event_mask = S(ENROL_EV_JOB_DONE),
+				.out_state_mask = S(OTAD_ENROL_DONE) | S(OTAD_ENROL_FAILED),
+				.action = st_verify },
 	[OTAD_ENROL_DONE] = { .name = "done" },
 	[OTAD_ENROL_FAILED] = { .name = "failed" },
 };
@@ -386,9 +398,7 @@ static struct enrol *find_by_id(int64_t id)
 {
 	struct enrol *e;
 
-	llist_for_each_entry(e, &enrols, list)
-		if (e->row.id == id)
-			return e;
+	llist_for_each_entry(e, &enrols, list) if (e->row.id == id) return e;
 	return NULL;
 }
 
@@ -405,7 +415,8 @@ static void job_final(const struct otad_job_row *row)
 {
 	struct enrol *e;
 
-	llist_for_each_entry(e, &enrols, list) {
+	llist_for_each_entry(e, &enrols, list)
+	{
 		if (e->row.job == row->id) {
 			osmo_fsm_inst_dispatch(e->fi, ENROL_EV_JOB_DONE, (void *)row);
 			return;
@@ -419,8 +430,8 @@ void otad_enrol_init(struct ra_cmp *ra)
 	otad_job_final_cb = job_final;
 }
 
-int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder,
-		     const uint8_t *subject, size_t subject_len, int64_t *id, char *err, size_t errlen)
+int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder, const uint8_t *subject,
+		     size_t subject_len, int64_t *id, char *err, size_t errlen)
 {
 	static struct otad_enrol_row row;
 	struct otad_card card;
@@ -438,10 +449,11 @@ int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, con
 		snprintf(err, errlen, rc == -ENOENT ? "no card %s" : "the database failed", iccid);
 		return rc;
 	}
-	llist_for_each_entry(e, &enrols, list) {
+	llist_for_each_entry(e, &enrols, list)
+	{
 		if (!strcmp(e->row.iccid, iccid) && e->row.key_id == key_id) {
-			snprintf(err, errlen, "enrolment %lld of key %u of this card is under way", (long long)e->row.id,
-				 key_id);
+			snprintf(err, errlen, "enrolment %lld of key %u of this card is under way",
+				 (long long)e->row.id, key_id);
 			return -EBUSY;
 		}
 	}
@@ -464,7 +476,8 @@ int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, con
 		return -ENOMEM;
 	}
 	*id = row.id;
-	LOGPFSML(e->fi, LOGL_INFO, "key %u, profile %s, holder %s\n", key_id, profile, row.holder[0] ? row.holder : "-");
+	LOGPFSML(e->fi, LOGL_INFO, "key %u, profile %s, holder %s\n", key_id, profile,
+		 row.holder[0] ? row.holder : "-");
 	step_read(e);
 	return 0;
 }
@@ -513,8 +526,7 @@ unsigned otad_enrol_active(void)
 	struct enrol *e;
 	unsigned n = 0;
 
-	llist_for_each_entry(e, &enrols, list)
-		n++;
+	llist_for_each_entry(e, &enrols, list) n++;
 	return n;
 }
 
@@ -522,6 +534,5 @@ void otad_enrol_stop_all(void)
 {
 	struct enrol *e, *tmp;
 
-	llist_for_each_entry_safe(e, tmp, &enrols, list)
-		osmo_fsm_inst_term(e->fi, OSMO_FSM_TERM_REQUEST, NULL);
+	llist_for_each_entry_safe(e, tmp, &enrols, list) osmo_fsm_inst_term(e->fi, OSMO_FSM_TERM_REQUEST, NULL);
 }

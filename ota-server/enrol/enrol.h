@@ -55,8 +55,8 @@ void otad_enrol_init(struct ra_cmp *ra);
  *  holder \a holder (may be ""). \returns 0 with *id; -ENOENT (no card), -EINVAL (a bad key id, profile or
  *  subject), -EBUSY (an enrolment of that key is under way), -ESTALE, -EIO, as
  *  otad_job_create(); \a err says why */
-int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder,
-		     const uint8_t *subject, size_t subject_len, int64_t *id, char *err, size_t errlen);
+int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder, const uint8_t *subject,
+		     size_t subject_len, int64_t *id, char *err, size_t errlen);
 /*! Resume every enrolment not over (after otad_job_resume_all()). \returns how many; -EIO */
 int otad_enrol_resume_all(void);
 /*! Enrolments in memory. */

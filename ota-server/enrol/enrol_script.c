@@ -9,7 +9,6 @@
 
 #include "enrol_script.h"
 
-
 #define N_READ 4 /* the read script's commands */
 
 /* The access conditions of simpki-tool's object files (certificates): read free, write and delete under the PIN
@@ -18,8 +17,13 @@ static const uint8_t acl_object[8] = { 0xff, 0x90, 0xff, 0xff, 0xff, 0xff, 0x90,
 
 static struct apdu_cmd cmd(uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data, size_t lc, uint32_t ne)
 {
-	return (struct apdu_cmd){ .ins = ins, .p1 = p1, .p2 = p2, .data = lc ? data : NULL, .lc = (uint32_t)lc,
-				  .ne = ne, .kase = lc ? (ne ? APDU_CASE_4 : APDU_CASE_3) : (ne ? APDU_CASE_2 : APDU_CASE_1) };
+	return (struct apdu_cmd){ .ins = ins,
+				  .p1 = p1,
+				  .p2 = p2,
+				  .data = lc ? data : NULL,
+				  .lc = (uint32_t)lc,
+				  .ne = ne,
+				  .kase = lc ? (ne ? APDU_CASE_4 : APDU_CASE_3) : (ne ? APDU_CASE_2 : APDU_CASE_1) };
 }
 
 /* SELECT FILE by FID anywhere on the card, no answer asked (P1 00, P2 0C). \a fid is 2 bytes the caller keeps. */
@@ -71,7 +75,8 @@ int enrol_csr_parse(const uint8_t *rsp, size_t len, const uint8_t **csr, size_t 
 	if (r[0].sw != 0x9000 || r[0].len < 4 || r[0].data[0] != 0x30) {
 		snprintf(why, whylen, "the SIM did not build the certificate request (%04X%s)", r[0].sw,
 			 r[0].sw == 0x6985 ? ": the key has a certificate on the card" :
-			 r[0].sw == 0x6d00 ? ": the applet does not know the command" : "");
+			 r[0].sw == 0x6d00 ? ": the applet does not know the command" :
+					     "");
 		return -EPERM;
 	}
 	*csr = r[0].data;
@@ -184,8 +189,9 @@ int enrol_script_load(const struct p15_object *key, uint16_t fid, uint32_t cdf_u
 	m = p15_encode_certificate(&cert, entry, sizeof(entry));
 	if (m < 0)
 		return -EINVAL;
-	memcpy(fci, (const uint8_t[]){ 0x6f, 0x15, 0x81, 0x02, (uint8_t)(len >> 8), (uint8_t)len, 0x82, 0x01, 0x01,
-				       0x83, 0x02, fidb[0], fidb[1], 0x86, 0x08 },
+	memcpy(fci,
+	       (const uint8_t[]){ 0x6f, 0x15, 0x81, 0x02, (uint8_t)(len >> 8), (uint8_t)len, 0x82, 0x01, 0x01, 0x83,
+				  0x02, fidb[0], fidb[1], 0x86, 0x08 },
 	       15);
 	memcpy(fci + 15, acl_object, 8);
 	c[n++] = select_fid(app);
@@ -222,8 +228,8 @@ int enrol_load_parse(const uint8_t *rsp, size_t len, size_t cert_len, char *why,
 		if (r[i].sw != 0x9000) {
 			snprintf(why, whylen, "command %zu of the load script answered %04X%s", i + 1, r[i].sw,
 				 i == 1 && r[i].sw == 0x6984 ? " (the certificate's FID exists already)" :
-				 r[i].sw == 0x6a84			? " (the card's memory is full)" :
-									  "");
+				 r[i].sw == 0x6a84	     ? " (the card's memory is full)" :
+							       "");
 			return -EIO;
 		}
 	}

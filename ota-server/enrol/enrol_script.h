@@ -24,17 +24,17 @@
 
 #include <simpki/pkcs15.h>
 
-#define ENROL_CHUNK 240		 /* bytes per UPDATE BINARY of the certificate */
-#define ENROL_CERT_MAX 1800	 /* a certificate's DER, at most (the load script must fit one job) */
-#define ENROL_SUBJECT_MAX 512	 /* the subject's DER Name, at most */
-#define ENROL_SCRIPT_MAX 2048	 /* == OTAD_JOB_SCRIPT_MAX */
+#define ENROL_CHUNK 240	      /* bytes per UPDATE BINARY of the certificate */
+#define ENROL_CERT_MAX 1800   /* a certificate's DER, at most (the load script must fit one job) */
+#define ENROL_SUBJECT_MAX 512 /* the subject's DER Name, at most */
+#define ENROL_SCRIPT_MAX 2048 /* == OTAD_JOB_SCRIPT_MAX */
 
 /* What the read script found on the card. */
 struct enrol_view {
-	struct p15_object key;	/* the PrKDF entry with the iD asked for (key.key_ref: its slot) */
-	uint32_t cdf_used;	/* bytes of entries at the start of the CDF: the new entry goes there */
-	uint16_t cert_fid;	/* the lowest FID from P15_FID_CERT_FIRST no CDF entry uses */
-	bool key_certified;	/* the CDF already has a certificate with the key's iD */
+	struct p15_object key; /* the PrKDF entry with the iD asked for (key.key_ref: its slot) */
+	uint32_t cdf_used;     /* bytes of entries at the start of the CDF: the new entry goes there */
+	uint16_t cert_fid;     /* the lowest FID from P15_FID_CERT_FIRST no CDF entry uses */
+	bool key_certified;    /* the CDF already has a certificate with the key's iD */
 };
 
 /*! The read script. \returns its length; -E2BIG */

@@ -18,17 +18,17 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#define CA_SERIAL_MAX 20	   /* RFC 5280 §4.1.2.2: at most 20 octets */
-#define CA_OCSP_REQ_MAX 4096	   /* bytes of a DER OCSP request (GET or POST); larger: malformedRequest */
-#define CA_OCSP_MAX_IDS 16	   /* single requests in one OCSP request; more: malformedRequest */
-#define CA_OCSP_NONCE_MAX 32	   /* bytes of a nonce (RFC 8954: 1..32); otherwise: malformedRequest */
+#define CA_SERIAL_MAX 20     /* RFC 5280 §4.1.2.2: at most 20 octets */
+#define CA_OCSP_REQ_MAX 4096 /* bytes of a DER OCSP request (GET or POST); larger: malformedRequest */
+#define CA_OCSP_MAX_IDS 16   /* single requests in one OCSP request; more: malformedRequest */
+#define CA_OCSP_NONCE_MAX 32 /* bytes of a nonce (RFC 8954: 1..32); otherwise: malformedRequest */
 
 /* Who signs: the CA itself, or a delegated OCSP signer (id-kp-OCSPSigning, issued by the CA). */
 struct ca_status_signer {
-	X509 *ca;	    /* the issuing CA's certificate (its name and key hash identify our certificates) */
-	X509 *cert;	    /* the signing certificate: == ca, or a delegated OCSP signer */
-	EVP_PKEY *key;	    /* cert's private key */
-	const EVP_MD *md;   /* the signature's digest (NULL: SHA-256) */
+	X509 *ca;	  /* the issuing CA's certificate (its name and key hash identify our certificates) */
+	X509 *cert;	  /* the signing certificate: == ca, or a delegated OCSP signer */
+	EVP_PKEY *key;	  /* cert's private key */
+	const EVP_MD *md; /* the signature's digest (NULL: SHA-256) */
 };
 
 enum ca_cert_status {
@@ -62,7 +62,7 @@ struct ca_revoked {
 typedef int (*ca_revoked_each_fn)(int (*cb)(const struct ca_revoked *r, void *cb_priv), void *cb_priv, void *priv);
 
 struct ca_crl_params {
-	uint64_t number;     /* cRLNumber: one higher than the last CRL issued (the caller stores it) */
+	uint64_t number; /* cRLNumber: one higher than the last CRL issued (the caller stores it) */
 	int64_t this_update;
 	int64_t next_update; /* > this_update */
 	const char *idp_url; /* issuingDistributionPoint / the URL it is published at (may be NULL) */
@@ -100,9 +100,9 @@ void ca_ocsp_cache_free(struct ca_ocsp_cache *c);
 void ca_ocsp_cache_forget(struct ca_ocsp_cache *c, const uint8_t *s, size_t len);
 
 struct ca_ocsp_params {
-	int64_t now;		/* thisUpdate and producedAt */
-	uint32_t validity_s;	/* nextUpdate = thisUpdate + validity_s (0: the default, 3600) */
-	uint32_t refresh_s;	/* a cached response is signed again this long before its nextUpdate (0: 600) */
+	int64_t now;		     /* thisUpdate and producedAt */
+	uint32_t validity_s;	     /* nextUpdate = thisUpdate + validity_s (0: the default, 3600) */
+	uint32_t refresh_s;	     /* a cached response is signed again this long before its nextUpdate (0: 600) */
 	struct ca_ocsp_cache *cache; /* may be NULL: every answer is signed fresh */
 };
 
