@@ -108,6 +108,19 @@ static char *key_uri(void *ctx, const char *uri)
 	return talloc_strdup(ctx, uri);
 }
 
+/* What start() loads, freed at the end or after a refusal at start (each may be missing). */
+static void release(void)
+{
+	if (g_ca->db)
+		ca_db_close(g_ca->db);
+	ca_ocsp_cache_free(g_ca->ocsp_cache);
+	EVP_PKEY_free(g_ca->key);
+	EVP_PKEY_free(g_ca->ocsp_key);
+	X509_free(g_ca->cert);
+	X509_free(g_ca->ocsp_cert);
+	sk_X509_pop_free(g_ca->ra_certs, X509_free);
+}
+
 static int load_ca(void)
 {
 	char pass[CA_PASSPHRASE_MAX], err[400], *p;
@@ -306,6 +319,7 @@ int main(int argc, char **argv)
 
 	rc = start(cfg_file);
 	if (rc) {
+		release();
 		talloc_free(ctx);
 		return 1;
 	}
@@ -317,13 +331,7 @@ int main(int argc, char **argv)
 	LOGP(DCA, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
 	ca_http_stop();
 	osmo_timer_del(&crl_timer);
-	ca_db_close(g_ca->db);
-	ca_ocsp_cache_free(g_ca->ocsp_cache);
-	EVP_PKEY_free(g_ca->key);
-	EVP_PKEY_free(g_ca->ocsp_key);
-	X509_free(g_ca->cert);
-	X509_free(g_ca->ocsp_cert);
-	sk_X509_pop_free(g_ca->ra_certs, X509_free);
+	release();
 	telnet_exit();
 	talloc_free(ctx);
 	return 0;
