@@ -119,18 +119,17 @@ static bool drain_errors(char *text, size_t len)
 
 #define OID_UTF8_PAIRS "1.3.6.1.5.5.7.5.2.1" /* id-regInfo-utf8Pairs (RFC 4211 section 7.1) */
 
-/* The header's generalInfo utf8Pairs: the holder id and the card the request is for, "name?value%" each. The CA
- * takes them from a registration authority it trusts (the request is RA-signed). */
-static int push_pairs(OSSL_CMP_CTX *ctx, const char *pairs)
+/* One ITAV of the header's generalInfo: \a oid_text with a value of ASN.1 \a type whose content is \a b. */
+static int push_geninfo(OSSL_CMP_CTX *ctx, const char *oid_text, int type, const void *b, size_t len)
 {
-	ASN1_OBJECT *oid = OBJ_txt2obj(OID_UTF8_PAIRS, 1);
-	ASN1_UTF8STRING *str = ASN1_UTF8STRING_new();
+	ASN1_OBJECT *oid = OBJ_txt2obj(oid_text, 1);
+	ASN1_STRING *str = ASN1_STRING_type_new(type);
 	ASN1_TYPE *val = ASN1_TYPE_new();
 	OSSL_CMP_ITAV *itav;
 
-	if (!oid || !str || !val || !ASN1_STRING_set(str, pairs, (int)strlen(pairs)))
+	if (!oid || !str || !val || !ASN1_STRING_set(str, b, (int)len))
 		goto fail;
-	ASN1_TYPE_set(val, V_ASN1_UTF8STRING, str);
+	ASN1_TYPE_set(val, type, str);
 	str = NULL;
 	itav = OSSL_CMP_ITAV_create(oid, val);
 	if (!itav)
@@ -142,9 +141,16 @@ static int push_pairs(OSSL_CMP_CTX *ctx, const char *pairs)
 	return 0;
 fail:
 	ASN1_OBJECT_free(oid);
-	ASN1_UTF8STRING_free(str);
+	ASN1_STRING_free(str);
 	ASN1_TYPE_free(val);
 	return -ENOMEM;
+}
+
+/* The header's generalInfo utf8Pairs: the holder id and the card the request is for, "name?value%" each. The CA
+ * takes them from a registration authority it trusts (the request is RA-signed). */
+static int push_pairs(OSSL_CMP_CTX *ctx, const char *pairs)
+{
+	return push_geninfo(ctx, OID_UTF8_PAIRS, V_ASN1_UTF8STRING, pairs, strlen(pairs));
 }
 
 /* The header's generalInfo id-it-certProfile: a SEQUENCE OF UTF8String with the one profile name. */
@@ -152,29 +158,9 @@ static int push_profile(OSSL_CMP_CTX *ctx, const char *profile)
 {
 	size_t n = strlen(profile); /* at most RA_CMP_PROFILE_MAX: short DER lengths */
 	uint8_t der[RA_CMP_PROFILE_MAX + 4] = { 0x30, (uint8_t)(n + 2), 0x0c, (uint8_t)n };
-	ASN1_OBJECT *oid = OBJ_txt2obj(OID_CERT_PROFILE, 1);
-	ASN1_STRING *seq = ASN1_STRING_new();
-	ASN1_TYPE *val = ASN1_TYPE_new();
-	OSSL_CMP_ITAV *itav;
 
 	memcpy(der + 4, profile, n);
-	if (!oid || !seq || !val || !ASN1_STRING_set(seq, der, (int)n + 4))
-		goto fail;
-	ASN1_TYPE_set(val, V_ASN1_SEQUENCE, seq);
-	seq = NULL;
-	itav = OSSL_CMP_ITAV_create(oid, val);
-	if (!itav)
-		goto fail;
-	if (!OSSL_CMP_CTX_push0_geninfo_ITAV(ctx, itav)) {
-		OSSL_CMP_ITAV_free(itav);
-		return -ENOMEM;
-	}
-	return 0;
-fail:
-	ASN1_OBJECT_free(oid);
-	ASN1_STRING_free(seq);
-	ASN1_TYPE_free(val);
-	return -ENOMEM;
+	return push_geninfo(ctx, OID_CERT_PROFILE, V_ASN1_SEQUENCE, der, n + 4);
 }
 
 static OSSL_CMP_CTX *new_ctx(struct ra_cmp *ra)

@@ -15,8 +15,8 @@
 #include "enrol_script.h"
 #include "unit.h"
 
-static const uint8_t subject[] = { 0x30, 0x0f, 0x31, 0x0d, 0x30, 0x0b, 0x06, 0x03, 0x55, 0x04, 0x03,
-				   0x0c, 0x04, 'T', 'e', 's', 't' };
+static const uint8_t subject[] = { 0x30, 0x0f, 0x31, 0x0d, 0x30, 0x0b, 0x06, 0x03, 0x55,
+				   0x04, 0x03, 0x0c, 0x04, 'T',	 'e',  's',  't' };
 
 /* A PrKDF with key 2 (iD 02) and a CDF with one certificate at 3400 (iD 01), padded with zeros to 256. */
 static void dfs(uint8_t prkdf[256], uint8_t cdf[256], bool cdf_has_key2)
@@ -196,8 +196,12 @@ static void test_load_verify(void **state)
 
 static void test_subject(void **state)
 {
-	struct enrol_subject s = { .cn = "Nguyễn Thị Minh Khai", .serial_number = "001234567890",
-				   .ou = "Phường Ba Đình", .st = "Thành phố Hà Nội", .o = "Bộ Nội vụ", .c = "VN" };
+	struct enrol_subject s = { .cn = "Nguyễn Thị Minh Khai",
+				   .serial_number = "001234567890",
+				   .ou = "Phường Ba Đình",
+				   .st = "Thành phố Hà Nội",
+				   .o = "Bộ Nội vụ",
+				   .c = "VN" };
 	uint8_t der[512];
 	const uint8_t *p = der;
 	X509_NAME *n;

@@ -235,8 +235,9 @@ static void test_responses(void **state)
 		assert_memory_equal(all[1].data, "\x01\x02\x03", 3);
 		assert_int_equal(rapdu_expanded_results(b, (size_t)len, all, 1, &k), -E2BIG);
 		assert_int_equal(rapdu_expanded_results(b, (size_t)len - 1, all, 2, &k), -EBADMSG);
-		assert_int_equal(rapdu_expanded_results((const uint8_t *)"\xab\x06\x80\x01\x01\x23\x01\x90", 8, all, 2, &k),
-				 -EBADMSG);
+		assert_int_equal(
+			rapdu_expanded_results((const uint8_t *)"\xab\x06\x80\x01\x01\x23\x01\x90", 8, all, 2, &k),
+			-EBADMSG);
 		assert_int_equal(rapdu_expanded_results((const uint8_t *)"\x01\x90\x00", 3, all, 2, &k), -EBADMSG);
 	}
 
