@@ -9,10 +9,12 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -43,6 +45,7 @@ static const char usage_main[] =
 	"\n"
 	"Commands:\n"
 	"  create  make a new card image\n"
+	"  create-many make one card per line of a card vendor's CSV file\n"
 	"  apdu    send command APDUs to the card, one per line\n"
 	"  info    show what is on the card\n"
 	"  ota-key replace or add an OTA key set\n"
@@ -55,13 +58,15 @@ static const char usage_main[] =
 	"  1  an error (I/O, out of memory, the card lost power)\n"
 	"  2  bad command line\n"
 	"  3  no card in the state directory, or not a valid card image\n"
-	"  4  create: a card exists already (use --force to replace it)\n"
-	"  5  apdu: one or more input lines were not hex APDUs (each got an error line)\n"
+	"  4  create, create-many: a card exists already (use --force to replace it)\n"
+	"  5  apdu: one or more input lines were not hex APDUs (each got an error line);\n"
+	"     create-many: one or more lines of the file were wrong (each is named; no card was made)\n"
 	"  6  the card is in use by another process (a running 'simpki-card serve', for example)\n";
 
 static const char usage_create[] =
 	"Usage: simpki-card create --state DIR --iccid ICCID [--imsi IMSI] [--msisdn MSISDN]\n"
-	"                          [--ota-key KVN:ALGO:KIC:KID ...] [--manifest FILE] [--force]\n"
+	"                          [--ota-key KVN:ALGO:KIC:KID ...] [--transport-pin PIN [--puk PUK]]\n"
+	"                          [--manifest FILE] [--force]\n"
 	"\n"
 	"Make a new card image DIR/card.img: format its NVM and install the applets of the manifest.\n"
 	"\n"
@@ -73,9 +78,43 @@ static const char usage_create[] =
 	"                    an OTA key set (repeatable, up to 4): key version 1..15, ALGO 3des (keys of\n"
 	"                    16 or 24 bytes) or aes (16, 24 or 32), KIc and KID in hex. Other users can read\n"
 	"                    a command line: on a shared machine put 'ota-key' lines in the manifest instead\n"
+	"  --transport-pin PIN\n"
+	"                    the factory's PIN, 4 to 16 characters: the PKI applet leaves the factory\n"
+	"                    OPERATIONAL with it (set by the applet's own CHANGE REFERENCE DATA), with no\n"
+	"                    PKCS#15 files; its holder changes it at first use. Default: SIMPKI_TRANSPORT_PIN\n"
+	"  --puk PUK         the PUK, 8 to 16 characters, set before the transport PIN (needs one).\n"
+	"                    Default: SIMPKI_PUK, when there is a transport PIN. Other users can read a\n"
+	"                    command line: on a shared machine give PIN and PUK in the environment instead\n"
 	"  --manifest FILE   applets and budgets to install (default: the simpki SIM, one PKI applet;\n"
 	"                    see docs/card.md for the format)\n"
 	"  --force           replace an existing card in DIR (its keys and data are lost)\n"
+	"  -h, --help        this text\n";
+
+static const char usage_create_many[] =
+	"Usage: simpki-card create-many --dir DIR --from FILE|- [--transport-pin PIN [--puk PUK]] [--manifest FILE]\n"
+	"                               [--force]\n"
+	"\n"
+	"Make one card per line of FILE (standard input for '-'), as 'create' would, in DIR/000, DIR/001, ... in the\n"
+	"file's order (as many digits as the last number needs, at least 3), where 'simpki-phone --cards DIR' finds\n"
+	"them. Every line is checked before a card is made: a wrong line is named with its number and nothing is\n"
+	"made; a failure while the cards are written removes the ones this run made.\n"
+	"\n"
+	"FILE is CSV with a header line naming its columns, in any order (other columns are ignored):\n"
+	"  iccid,imsi,msisdn           required; the card's identity, checked as 'create' does\n"
+	"  kvn,kic_algo,kic,kid_algo,kid\n"
+	"                              optional, together: the card's OTA key set (kic_algo and kid_algo the\n"
+	"                              same, 3des or aes); an empty kvn gives the card none. A card vendor's file\n"
+	"                              iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid[,kik] is one (kik unused)\n"
+	"  transport_pin,puk           optional: the card's factory PIN and PUK (empty: the options' values)\n"
+	"One line per card: an ICCID, IMSI or MSISDN twice is refused. No quoted fields.\n"
+	"\n"
+	"  --dir DIR         where the card directories go (created if missing)\n"
+	"  --from FILE       the cards, or - for standard input\n"
+	"  --transport-pin PIN, --puk PUK\n"
+	"                    the factory's PIN and PUK of every card without its own in the file (see\n"
+	"                    'create --help'; defaults SIMPKI_TRANSPORT_PIN and SIMPKI_PUK)\n"
+	"  --manifest FILE   applets and budgets of every card (default: the simpki SIM)\n"
+	"  --force           replace cards that exist already in DIR/NNN\n"
 	"  -h, --help        this text\n";
 
 static const char usage_apdu[] =
@@ -235,6 +274,171 @@ static bool ota_key_line(const char *arg, char *out, size_t max)
 	return n > 0 && (size_t)n < max - used;
 }
 
+/* The factory's PIN and PUK: the options' values, else SIMPKI_TRANSPORT_PIN and SIMPKI_PUK (the PUK's variable only
+ * with a transport PIN: simpki-tool's users may have it set for other reasons). */
+static void factory_env(const char **pin, const char **puk)
+{
+	if (!*pin)
+		*pin = getenv("SIMPKI_TRANSPORT_PIN");
+	if (*pin && !*puk)
+		*puk = getenv("SIMPKI_PUK");
+	if (*pin && !**pin)
+		*pin = NULL;
+	if (*puk && !**puk)
+		*puk = NULL;
+}
+
+/* \returns NULL when the PKI applet can take \a pin and \a puk (either may be NULL), or why not */
+static const char *factory_check(const char *pin, const char *puk)
+{
+	if (puk && !pin)
+		return "a PUK needs a transport PIN";
+	if (pin && (strlen(pin) < 4 || strlen(pin) > 16))
+		return "the transport PIN must be 4 to 16 characters";
+	if (puk && (strlen(puk) < 8 || strlen(puk) > 16))
+		return "the PUK must be 8 to 16 characters";
+	return NULL;
+}
+
+/* Personalise the PKI applet of the card in \a s as its factory does, through the applet's own commands: SELECT,
+ * CHANGE REFERENCE DATA 01 02 with the PUK (CREATION to INITIALISATION), 01 01 with the PIN (to OPERATIONAL); both
+ * padded with 00 to 16 bytes as the applet stores them. \returns 0; -ENOENT (no pki applet) or -EPROTO (the applet
+ * refused a step) with \a err set; -EIO; -ENOMEM */
+static int factory_personalise(struct nvm_store *s, const char *pin, const char *puk, char *err, size_t errlen)
+{
+	static const char *const step[] = { "SELECT", "CHANGE REFERENCE DATA 01 02 (PUK)",
+					    "CHANGE REFERENCE DATA 01 01 (PIN)" };
+	struct card_applet_info apps[MANIFEST_MAX_APPLETS];
+	static uint8_t resp[CARD_RESP_MAX + 2];
+	uint8_t cmd[5 + 16], atr[33];
+	struct card_os *os;
+	size_t rlen;
+	unsigned n, i;
+	int rc;
+
+	rc = card_os_open(s, &os);
+	if (rc)
+		return rc;
+	n = card_os_applets(os, apps, MANIFEST_MAX_APPLETS);
+	for (i = 0; i < n && strcmp(apps[i].m.name, "pki"); i++)
+		;
+	if (i == n) {
+		snprintf(err, errlen, "the manifest installs no pki applet to take a transport PIN");
+		card_os_close(os);
+		return -ENOENT;
+	}
+	card_os_power_on(os, atr, sizeof(atr));
+	for (unsigned k = 0; k < 3 && !rc; k++) {
+		const char *v = k == 1 ? puk : pin;
+		size_t len = 5;
+		uint16_t sw;
+
+		if (k == 1 && !puk)
+			continue;
+		memset(cmd, 0, sizeof(cmd));
+		if (k == 0) {
+			memcpy(cmd, (const uint8_t[]){ 0x00, 0xa4, 0x04, 0x00, apps[i].m.aid_len }, 5);
+			memcpy(cmd + 5, apps[i].m.aid, apps[i].m.aid_len);
+			len += apps[i].m.aid_len;
+		} else {
+			memcpy(cmd, (const uint8_t[]){ 0x00, 0x24, 0x01, k == 1 ? 0x02 : 0x01, 16 }, 5);
+			memcpy(cmd + 5, v, strlen(v)); /* factory_check(): at most 16 */
+			len += 16;
+		}
+		rc = card_os_transmit(os, cmd, len, resp, sizeof(resp), &rlen);
+		if (rc)
+			break;
+		sw = (uint16_t)(resp[rlen - 2] << 8 | resp[rlen - 1]);
+		if (sw != 0x9000) {
+			snprintf(err, errlen, "the PKI applet answered %04X to %s%s", sw, step[k],
+				 sw == 0x6a84 ? ": its NVM budget is too small" : "");
+			rc = -EPROTO;
+		}
+	}
+	OPENSSL_cleanse(cmd, sizeof(cmd));
+	card_os_power_off(os);
+	card_os_close(os);
+	return rc;
+}
+
+/* A new card in DIR: built from \a manifest (NULL: the default), its PKI applet personalised with the factory's
+ * \a pin and \a puk when \a pin is set. \returns 0; as card_os_build() and card_os_save_dir(); as
+ * factory_personalise() */
+static int make_card(const char *dir, const char *manifest, const struct card_identity *id, const char *pin,
+		     const char *puk, bool force, char *err, size_t errlen)
+{
+	struct nvm_store *s;
+	int rc;
+
+	err[0] = '\0';
+	rc = card_os_build(manifest, id, &s, err, errlen);
+	if (rc)
+		return rc;
+	if (pin)
+		rc = factory_personalise(s, pin, puk, err, errlen);
+	if (!rc)
+		rc = card_os_save_dir(s, dir, force);
+	nvm_store_free(s);
+	return rc;
+}
+
+/* What make_card()'s failure in \a dir means to the user; \a base_lines as in cmd_create(). \returns the exit
+ * code */
+static int make_card_error(const char *dir, int rc, const char *err, unsigned base_lines)
+{
+	unsigned line;
+	int at = 0;
+
+	if (rc == -EEXIST) {
+		fprintf(stderr, "simpki-card: %s already holds a card; use --force to replace it\n", dir);
+		return EXIT_CARD_EXISTS;
+	}
+	if (rc == -EBUSY)
+		return open_error(dir, rc);
+	if (rc == -EINVAL) {
+		/* an error in a line made of --ota-key names the option, not a line the user never wrote */
+		if (sscanf(err, "manifest line %u: %n", &line, &at) == 1 && at && line > base_lines)
+			fprintf(stderr, "simpki-card: --ota-key number %u: %s\n", line - base_lines, err + at);
+		else
+			fprintf(stderr, "simpki-card: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (rc == -ENOENT && err[0]) {
+		fprintf(stderr, "simpki-card: %s\n", err);
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "simpki-card: cannot create the card in %s: %s\n", dir, err[0] ? err : strerror(-rc));
+	return EXIT_FAILURE_GENERIC;
+}
+
+/* The manifest of a card: \a base (NULL: the default) and \a extra lines after it, in a new buffer.
+ * \returns it, and in *base_lines the lines before the first extra one; NULL when out of memory */
+static char *manifest_join(const char *base, const char *extra, unsigned *base_lines)
+{
+	size_t blen, elen = strlen(extra);
+	char *joined;
+
+	base = base ? base : manifest_default;
+	blen = strlen(base);
+	joined = malloc(blen + 1 + elen + 1);
+	if (!joined)
+		return NULL;
+	memcpy(joined, base, blen);
+	joined[blen] = '\n';
+	*base_lines = 1; /* the base's lines and the separating newline: extra line k is line base_lines + k */
+	for (size_t i = 0; i < blen; i++)
+		*base_lines += base[i] == '\n';
+	memcpy(joined + blen + 1, extra, elen + 1);
+	return joined;
+}
+
+static void free_secret(char *s)
+{
+	if (s)
+		OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -245,11 +449,13 @@ static int cmd_create(int argc, char **argv)
 		{ "manifest", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "ota-key", required_argument, NULL, 'k' },
+		{ "transport-pin", required_argument, NULL, 'T' },
+		{ "puk", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct card_identity id = { 0 };
-	const char *dir = NULL, *manifest_path = NULL;
+	const char *dir = NULL, *manifest_path = NULL, *pin = NULL, *puk = NULL, *why;
 	char *manifest = NULL, err[256] = "", keys[MANIFEST_MAX_OTA_KEYS * 160] = "";
 	unsigned nkeys = 0, base_lines = ~0u;
 	bool force = false;
@@ -287,20 +493,31 @@ static int cmd_create(int argc, char **argv)
 			}
 			nkeys++;
 			break;
+		case 'T':
+			pin = optarg;
+			break;
+		case 'U':
+			puk = optarg;
+			break;
 		case 'h':
 			fputs(usage_create, stdout);
 			return EXIT_OK;
 		default:
+			OPENSSL_cleanse(keys, sizeof(keys));
 			fputs(usage_create, stderr);
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return usage_error(usage_create, "unexpected argument: %s", argv[optind]);
-	if (!dir)
-		return usage_error(usage_create, "%s", "--state DIR is required");
-	if (!id.iccid[0])
-		return usage_error(usage_create, "%s", "--iccid is required");
+	factory_env(&pin, &puk);
+	why = factory_check(pin, puk);
+	if (why || optind < argc || !dir || !id.iccid[0]) {
+		OPENSSL_cleanse(keys, sizeof(keys));
+		if (why)
+			return usage_error(usage_create, "%s", why);
+		if (optind < argc)
+			return usage_error(usage_create, "unexpected argument: %s", argv[optind]);
+		return usage_error(usage_create, "%s", !dir ? "--state DIR is required" : "--iccid is required");
+	}
 	if (manifest_path) {
 		manifest = read_file(manifest_path, MANIFEST_MAX_BYTES);
 		if (!manifest) {
@@ -311,54 +528,453 @@ static int cmd_create(int argc, char **argv)
 	}
 	if (nkeys) {
 		/* the keys become manifest lines after the file's (or the default manifest's) */
-		const char *base = manifest ? manifest : manifest_default;
-		size_t blen = strlen(base), klen = strlen(keys);
-		char *joined = malloc(blen + 1 + klen + 1);
+		char *joined = manifest_join(manifest, keys, &base_lines);
 
-		if (!joined) {
-			OPENSSL_cleanse(keys, sizeof(keys));
-			free(manifest);
-			return EXIT_FAILURE_GENERIC;
-		}
-		memcpy(joined, base, blen);
-		joined[blen] = '\n';
-		base_lines = 1; /* the base's lines and the separating newline: key k is line base_lines + k */
-		for (size_t i = 0; i < blen; i++)
-			base_lines += base[i] == '\n';
-		memcpy(joined + blen + 1, keys, klen + 1);
 		OPENSSL_cleanse(keys, sizeof(keys));
-		if (manifest)
-			OPENSSL_cleanse(manifest, blen);
-		free(manifest);
+		free_secret(manifest);
+		if (!joined)
+			return EXIT_FAILURE_GENERIC;
 		manifest = joined;
 	}
-	rc = card_os_create_dir(dir, manifest, &id, force, err, sizeof(err));
-	if (manifest)
-		OPENSSL_cleanse(manifest, strlen(manifest));
-	free(manifest);
-	if (rc == -EEXIST) {
-		fprintf(stderr, "simpki-card: %s already holds a card; use --force to replace it\n", dir);
-		return EXIT_CARD_EXISTS;
-	}
-	if (rc == -EBUSY)
-		return open_error(dir, rc);
-	if (rc == -EINVAL) {
-		unsigned line;
-		int at = 0;
-
-		/* an error in a line made of --ota-key names the option, not a line the user never wrote */
-		if (sscanf(err, "manifest line %u: %n", &line, &at) == 1 && at && line > base_lines)
-			fprintf(stderr, "simpki-card: --ota-key number %u: %s\n", line - base_lines, err + at);
-		else
-			fprintf(stderr, "simpki-card: %s\n", err);
-		return EXIT_USAGE;
-	}
-	if (rc) {
-		fprintf(stderr, "simpki-card: cannot create the card in %s: %s\n", dir, err[0] ? err : strerror(-rc));
-		return EXIT_FAILURE_GENERIC;
-	}
+	rc = make_card(dir, manifest, &id, pin, puk, force, err, sizeof(err));
+	free_secret(manifest);
+	if (rc)
+		return make_card_error(dir, rc, err, base_lines);
 	printf("created card %s in %s\n", id.iccid, dir);
 	return EXIT_OK;
+}
+
+/* ---- create-many ---------------------------------------------------------------------------------------------- */
+
+#define MANY_MAX_CARDS 1000000
+#define MANY_MAX_ERRORS 50 /* named; the others counted */
+
+enum many_col {
+	COL_ICCID,
+	COL_IMSI,
+	COL_MSISDN,
+	COL_KVN,
+	COL_KIC_ALGO,
+	COL_KIC,
+	COL_KID_ALGO,
+	COL_KID,
+	COL_PIN,
+	COL_PUK,
+	COL_COUNT,
+};
+
+static const char *const many_col_name[COL_COUNT] = { "iccid", "imsi",	   "msisdn", "kvn",	      "kic_algo",
+						      "kic",   "kid_algo", "kid",    "transport_pin", "puk" };
+
+/* One card of the file: its identity, its key set as a manifest line (or ""), its PIN and PUK (or ""). */
+struct many_card {
+	unsigned line;
+	struct card_identity id;
+	char key[200];
+	char pin[17], puk[17];
+};
+
+struct many {
+	const char *name;   /* the file, as the user gave it */
+	int col[COL_COUNT]; /* field index of each column, -1 for none */
+	unsigned nfields;
+	struct many_card *cards;
+	size_t ncards, cap;
+	unsigned errors;
+};
+
+__attribute__((format(printf, 3, 4))) static void many_bad(struct many *m, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->errors++ >= MANY_MAX_ERRORS)
+		return;
+	fprintf(stderr, "simpki-card: %s: line %u: ", m->name, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Split \a line at commas in place: at most \a max fields. \returns how many there are (max + 1: too many) */
+static unsigned split_fields(char *line, char **f, unsigned max)
+{
+	unsigned n = 0;
+
+	for (char *p = line;; p++) {
+		if (n == max)
+			return max + 1;
+		f[n++] = p;
+		p = strchr(p, ',');
+		if (!p)
+			return n;
+		*p = '\0';
+	}
+}
+
+static int many_header(struct many *m, char *line)
+{
+	char *f[64];
+	unsigned n = split_fields(line, f, 64);
+
+	if (n > 64) {
+		many_bad(m, 1, "more than 64 columns");
+		return -EINVAL;
+	}
+	for (unsigned c = 0; c < COL_COUNT; c++)
+		m->col[c] = -1;
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned c = 0; c < COL_COUNT; c++) {
+			if (strcmp(f[i], many_col_name[c]))
+				continue;
+			if (m->col[c] >= 0) {
+				many_bad(m, 1, "the column %s twice", f[i]);
+				return -EINVAL;
+			}
+			m->col[c] = (int)i;
+		}
+	}
+	m->nfields = n;
+	if (m->col[COL_ICCID] < 0 || m->col[COL_IMSI] < 0 || m->col[COL_MSISDN] < 0) {
+		many_bad(m, 1,
+			 "the header must name the columns iccid, imsi and msisdn (as in "
+			 "'iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid')");
+		return -EINVAL;
+	}
+	for (unsigned c = COL_KVN; c <= COL_KID; c++) {
+		if ((m->col[c] < 0) != (m->col[COL_KVN] < 0)) {
+			many_bad(m, 1, "the columns kvn, kic_algo, kic, kid_algo and kid come together");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static const char *field(const struct many *m, char **f, enum many_col c)
+{
+	return m->col[c] < 0 ? "" : f[m->col[c]];
+}
+
+/* Check one data line and add its card. \returns 0; -EINVAL (named); -ENOMEM */
+static int many_line(struct many *m, char *line, unsigned lineno)
+{
+	struct manifest_ota_key k;
+	struct many_card *c;
+	char *f[64], err[256];
+	const char *why = NULL, *v;
+	unsigned n = split_fields(line, f, 64);
+	int rc;
+
+	if (n != m->nfields) {
+		many_bad(m, lineno, "%u fields, the header has %u", n > 64 ? 65 : n, m->nfields);
+		return -EINVAL;
+	}
+	if (m->ncards == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 256;
+		struct many_card *more = cap > MANY_MAX_CARDS ? NULL : realloc(m->cards, cap * sizeof(*more));
+
+		if (!more) {
+			many_bad(m, lineno, "more than %d cards", MANY_MAX_CARDS);
+			return -ENOMEM;
+		}
+		m->cards = more;
+		m->cap = cap;
+	}
+	c = &m->cards[m->ncards];
+	memset(c, 0, sizeof(*c));
+	c->line = lineno;
+	v = field(m, f, COL_MSISDN);
+	if (!copy_arg(c->id.iccid, sizeof(c->id.iccid), field(m, f, COL_ICCID)) ||
+	    !copy_arg(c->id.imsi, sizeof(c->id.imsi), field(m, f, COL_IMSI)) ||
+	    !copy_arg(c->id.msisdn, sizeof(c->id.msisdn), v[0] == '+' ? v + 1 : v)) {
+		many_bad(m, lineno, "an ICCID, IMSI or MSISDN too long");
+		return -EINVAL;
+	}
+	if (card_identity_check(&c->id, err, sizeof(err))) {
+		many_bad(m, lineno, "%s", err);
+		return -EINVAL;
+	}
+	if (!c->id.imsi[0]) {
+		many_bad(m, lineno, "no IMSI");
+		return -EINVAL;
+	}
+	if (field(m, f, COL_KVN)[0]) {
+		if (strcmp(field(m, f, COL_KIC_ALGO), field(m, f, COL_KID_ALGO))) {
+			many_bad(m, lineno, "kic_algo and kid_algo differ: a key set of the card has one algorithm");
+			return -EINVAL;
+		}
+		snprintf(c->key, sizeof(c->key), "ota-key %.3s %.8s %.64s %.64s\n", field(m, f, COL_KVN),
+			 field(m, f, COL_KIC_ALGO), field(m, f, COL_KIC), field(m, f, COL_KID));
+		rc = manifest_parse_ota_key(c->key, &k, err, sizeof(err));
+		OPENSSL_cleanse(&k, sizeof(k));
+		if (rc || strlen(field(m, f, COL_KVN)) > 3 || strlen(field(m, f, COL_KIC)) > 64 ||
+		    strlen(field(m, f, COL_KID)) > 64) {
+			why = strstr(err, ": "); /* "manifest line 1: " names a line the user never wrote */
+			many_bad(m, lineno, "key set: %s", rc ? (why ? why + 2 : err) : "a field too long");
+			OPENSSL_cleanse(c->key, sizeof(c->key));
+			return -EINVAL;
+		}
+	}
+	if (!copy_arg(c->pin, sizeof(c->pin), field(m, f, COL_PIN)) ||
+	    !copy_arg(c->puk, sizeof(c->puk), field(m, f, COL_PUK)) ||
+	    (why = factory_check(c->pin[0] ? c->pin : NULL, c->puk[0] ? c->puk : NULL)) != NULL) {
+		many_bad(m, lineno, "%s", strlen(c->pin) > 16 || strlen(c->puk) > 16 ? "a PIN or PUK too long" : why);
+		OPENSSL_cleanse(c, sizeof(*c));
+		return -EINVAL;
+	}
+	m->ncards++;
+	return 0;
+}
+
+/* Sort key of many_dups(): which identity field, compared by value, then by line. */
+static size_t dup_field;
+
+static int dup_cmp(const void *a, const void *b)
+{
+	const struct many_card *x = *(struct many_card *const *)a, *y = *(struct many_card *const *)b;
+	const char *fx = (const char *)&x->id + dup_field, *fy = (const char *)&y->id + dup_field;
+	int c = strcmp(fx, fy);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Refuse an ICCID, IMSI or MSISDN that an earlier line has too. \returns 0; -EINVAL; -ENOMEM */
+static int many_dups(struct many *m)
+{
+	static const struct {
+		size_t off;
+		const char *what;
+	} fields[] = {
+		{ offsetof(struct card_identity, iccid), "ICCID" },
+		{ offsetof(struct card_identity, imsi), "IMSI" },
+		{ offsetof(struct card_identity, msisdn), "MSISDN" },
+	};
+	struct many_card **v = malloc((m->ncards ? m->ncards : 1) * sizeof(*v));
+	int rc = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (unsigned k = 0; k < 3; k++) {
+		for (size_t i = 0; i < m->ncards; i++)
+			v[i] = &m->cards[i];
+		dup_field = fields[k].off;
+		qsort(v, m->ncards, sizeof(*v), dup_cmp);
+		for (size_t i = 1; i < m->ncards; i++) {
+			const char *value = (const char *)&v[i]->id + dup_field;
+			size_t first = i;
+
+			if (!value[0] || strcmp(value, (const char *)&v[i - 1]->id + dup_field))
+				continue;
+			while (first > 0 && !strcmp(value, (const char *)&v[first - 1]->id + dup_field))
+				first--;
+			many_bad(m, v[i]->line, "%s %s is on line %u already", fields[k].what, value, v[first]->line);
+			rc = -EINVAL;
+		}
+	}
+	free(v);
+	return rc;
+}
+
+/* Read and check the whole file. \returns 0; -EINVAL (lines named); -errno */
+static int many_read(struct many *m, FILE *in)
+{
+	size_t cap = 0;
+	ssize_t len;
+	char *line = NULL;
+	unsigned lineno = 0;
+	bool header = false;
+	int rc = 0;
+
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (lineno == 1 && !memcmp(line, "\xef\xbb\xbf", 3))
+			memmove(line, line + 3, strlen(line + 3) + 1); /* a UTF-8 byte-order mark */
+		if (!line[strspn(line, " \t")])
+			continue;
+		if (strchr(line, '"')) {
+			many_bad(m, lineno, "a quote: create-many takes no quoted fields");
+			rc = -EINVAL;
+		} else if (!header) {
+			rc = many_header(m, line);
+			header = true;
+			if (rc)
+				break;
+		} else {
+			int r = many_line(m, line, lineno);
+
+			if (r == -ENOMEM) {
+				rc = r;
+				break;
+			}
+			rc = rc ? rc : r;
+		}
+	}
+	if (ferror(in) && !rc)
+		rc = -EIO;
+	if (line)
+		OPENSSL_cleanse(line, cap);
+	free(line);
+	if (!rc && !m->ncards) {
+		many_bad(m, lineno, "no cards in the file");
+		rc = -EINVAL;
+	}
+	if (!rc || rc == -EINVAL) {
+		int r = many_dups(m); /* also among the good lines of a file with bad ones */
+
+		rc = rc ? rc : r;
+	}
+	return rc;
+}
+
+static unsigned digits_of(size_t n)
+{
+	unsigned d = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* Remove the cards this run made in DIR/0 .. DIR/n-1 (the directories too when nothing else is in them). */
+static void many_undo(const char *dir, unsigned width, size_t n)
+{
+	char path[4096];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%0*zu/%s", dir, (int)width, i, CARD_IMAGE_FILE);
+		unlink(path);
+		path[strlen(path) - strlen(CARD_IMAGE_FILE) - 1] = '\0';
+		rmdir(path);
+	}
+}
+
+static int cmd_create_many(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "from", required_argument, NULL, 'r' },
+		{ "manifest", required_argument, NULL, 'f' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "transport-pin", required_argument, NULL, 'T' },
+		{ "puk", required_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *from = NULL, *manifest_path = NULL, *pin = NULL, *puk = NULL, *why;
+	struct many m = { 0 };
+	char *manifest = NULL, err[256], path[4096];
+	unsigned width, base_lines;
+	bool force = false;
+	size_t i = 0;
+	FILE *in;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'r':
+			from = optarg;
+			break;
+		case 'f':
+			manifest_path = optarg;
+			break;
+		case 'F':
+			force = true;
+			break;
+		case 'T':
+			pin = optarg;
+			break;
+		case 'U':
+			puk = optarg;
+			break;
+		case 'h':
+			fputs(usage_create_many, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_create_many, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	factory_env(&pin, &puk);
+	if ((why = factory_check(pin, puk)))
+		return usage_error(usage_create_many, "%s", why);
+	if (optind < argc)
+		return usage_error(usage_create_many, "unexpected argument: %s", argv[optind]);
+	if (!dir || !from)
+		return usage_error(usage_create_many, "%s", !dir ? "--dir DIR is required" : "--from FILE is required");
+	if (manifest_path) {
+		manifest = read_file(manifest_path, MANIFEST_MAX_BYTES);
+		if (!manifest) {
+			fprintf(stderr, "simpki-card: cannot read manifest %s: %s\n", manifest_path, strerror(errno));
+			return EXIT_FAILURE_GENERIC;
+		}
+	}
+	in = strcmp(from, "-") ? fopen(from, "r") : stdin;
+	if (!in) {
+		fprintf(stderr, "simpki-card: cannot read %s: %s\n", from, strerror(errno));
+		free_secret(manifest);
+		return EXIT_FAILURE_GENERIC;
+	}
+	m.name = strcmp(from, "-") ? from : "standard input";
+	rc = many_read(&m, in);
+	if (in != stdin)
+		fclose(in);
+	if (rc) {
+		if (m.errors > MANY_MAX_ERRORS)
+			fprintf(stderr, "simpki-card: %s: %u more lines wrong\n", m.name, m.errors - MANY_MAX_ERRORS);
+		if (rc == -EINVAL)
+			fprintf(stderr, "simpki-card: no card made: %u error%s in %s\n", m.errors,
+				m.errors == 1 ? "" : "s", m.name);
+		else
+			fprintf(stderr, "simpki-card: cannot read %s: %s\n", m.name, strerror(-rc));
+		rc = rc == -EINVAL ? EXIT_BAD_LINES : EXIT_FAILURE_GENERIC;
+		goto out;
+	}
+	width = digits_of(m.ncards - 1) < 3 ? 3 : digits_of(m.ncards - 1);
+	/* every card's place first: nothing is made when one of them holds a card already */
+	for (i = 0; i < m.ncards && !force; i++) {
+		snprintf(path, sizeof(path), "%s/%0*zu/%s", dir, (int)width, i, CARD_IMAGE_FILE);
+		if (access(path, F_OK) == 0) {
+			path[strlen(path) - strlen(CARD_IMAGE_FILE) - 1] = '\0';
+			rc = make_card_error(path, -EEXIST, "", ~0u);
+			goto out;
+		}
+	}
+	for (i = 0; i < m.ncards; i++) {
+		struct many_card *c = &m.cards[i];
+		char *text = c->key[0] ? manifest_join(manifest, c->key, &base_lines) : NULL;
+
+		snprintf(path, sizeof(path), "%s/%0*zu", dir, (int)width, i);
+		if (c->key[0] && !text)
+			rc = -ENOMEM;
+		else
+			rc = make_card(path, text ? text : manifest, &c->id, c->pin[0] ? c->pin : pin,
+				       c->pin[0] ? c->puk : puk, force, err, sizeof(err));
+		free_secret(text);
+		if (rc) {
+			rc = make_card_error(path, rc, err, ~0u);
+			many_undo(dir, width, i);
+			fprintf(stderr,
+				"simpki-card: no card made: the card of line %u of %s failed; the %zu made before it "
+				"were removed\n",
+				c->line, m.name, i);
+			goto out;
+		}
+	}
+	printf("created %zu cards in %s/%0*u .. %s/%0*zu\n", m.ncards, dir, (int)width, 0, dir, (int)width,
+	       m.ncards - 1);
+	rc = EXIT_OK;
+out:
+	if (m.cards)
+		OPENSSL_cleanse(m.cards, m.cap * sizeof(*m.cards));
+	free(m.cards);
+	free_secret(manifest);
+	return rc;
 }
 
 /* Parse and send one input line; print its output line. \returns 1 if it was not a hex APDU, 0, or -EIO */
@@ -615,6 +1231,7 @@ static int cmd_info(int argc, char **argv)
 	printf("ICCID: %s\nIMSI: %s\nMSISDN: %s\nATR: %s\n", id.iccid, id.imsi[0] ? id.imsi : "-",
 	       id.msisdn[0] ? id.msisdn : "-", hex);
 	printf("NVM: %u bytes, %u in use, largest free block %u\n", size, used, largest);
+	printf("key generations: %u\n", card_os_key_generations(os));
 	n = card_os_applets(os, apps, MANIFEST_MAX_APPLETS);
 	for (unsigned i = 0; i < n; i++) {
 		char aid[33], tar[7] = "-";
@@ -800,6 +1417,8 @@ int card_cli_main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "create"))
 		return cmd_create(argc - 1, argv + 1);
+	if (!strcmp(cmd, "create-many"))
+		return cmd_create_many(argc - 1, argv + 1);
 	if (!strcmp(cmd, "apdu"))
 		return cmd_apdu(argc - 1, argv + 1);
 	if (!strcmp(cmd, "info"))

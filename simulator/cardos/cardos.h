@@ -56,6 +56,10 @@ int card_identity_check(const struct card_identity *id, char *err, size_t errlen
  *  default manifest). \returns 0 and sets *out; -EINVAL with \a err set; -ENOMEM */
 int card_os_build(const char *manifest_text, const struct card_identity *id, struct nvm_store **out, char *err,
 		  size_t errlen);
+/*! Save a card built by card_os_build() as DIR/card.img (DIR and its missing parents are created, mode 0700); writes
+ *  to \a s go through to that file from now on. An existing card is replaced only with \a force.
+ *  \returns 0; -EEXIST; -EBUSY (another process holds the card being replaced); -errno */
+int card_os_save_dir(struct nvm_store *s, const char *dir, bool force);
 /*! card_os_build() and save it as DIR/card.img (DIR and its missing parents are created). An existing card is replaced only
  *  with \a force. \returns 0; -EEXIST; -EINVAL with \a err set; -errno */
 int card_os_create_dir(const char *dir, const char *manifest_text, const struct card_identity *id, bool force,
@@ -114,6 +118,10 @@ unsigned card_os_ota_keys(const struct card_os *os, struct card_ota_key_info *ou
  *  write, after which the old keys are nowhere on the card. A personalisation or key rotation step of the card's
  *  issuer. \returns 0; -EINVAL (bad algorithm, version or key length); -ENOSPC (4 key sets already); -EIO */
 int card_os_ota_key_set(struct card_os *os, const struct manifest_ota_key *k);
+
+/*! Key pairs this card generated in its life (card_key_generate() that succeeded; one whose transaction was aborted
+ *  does not count, as its key is gone too). Kept in the OS block of the NVM, for audits. */
+uint32_t card_os_key_generations(const struct card_os *os);
 
 /*! NVM figures: data area size, bytes in use by objects, largest free block. */
 void card_os_nvm_stats(const struct card_os *os, uint32_t *size, uint32_t *used, uint32_t *largest_free);

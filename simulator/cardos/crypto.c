@@ -94,14 +94,27 @@ static EVP_PKEY *generate(enum card_key_type type)
 	return reused_rsa ? EVP_PKEY_dup(reused_rsa) : NULL;
 }
 
+/* Count one more key generation in the OS block, in the open transaction (the key's). */
+static int count_key_generation(struct nvm *n)
+{
+	uint8_t v[4];
+
+	put_le32(v, get_le32(nvm_data(n) + HEAP_OS_BLOCK + HEAP_OS_KEYGENS) + 1);
+	return nvm_write(n, HEAP_OS_BLOCK + HEAP_OS_KEYGENS, v, sizeof(v));
+}
+
+/* The key object and the key generation counter are one transaction: the caller's when one is open (an abort
+ * takes both back), otherwise one of its own. */
 int card_key_generate(struct card_ctx *c, enum card_key_type type, card_obj_t *out)
 {
 	uint8_t buf[KEY_OBJ_RSA] = { 0 };
 	unsigned char *p = buf + KEY_HDR;
 	uint32_t size = type == CARD_KEY_RSA2048 ? KEY_OBJ_RSA : KEY_OBJ_EC;
+	struct nvm *n = c->os->nvm;
 	struct heap_obj o;
 	EVP_PKEY *pk;
 	card_obj_t h;
+	bool own_tx;
 	int len, rc;
 
 	if (type != CARD_KEY_RSA2048 && type != CARD_KEY_EC_P256)
@@ -121,11 +134,22 @@ int card_key_generate(struct card_ctx *c, enum card_key_type type, card_obj_t *o
 	i2d_PrivateKey(pk, &p);
 	buf[0] = (uint8_t)type;
 	put_le16(buf + 1, (uint16_t)len);
-	rc = card_alloc_kind(c, HEAP_KIND_KEY, size, &h);
+	own_tx = !nvm_tx_open(n);
+	rc = own_tx ? nvm_tx_begin(n) : 0;
 	if (!rc)
-		rc = heap_get(c->os->nvm, h, &o);
+		rc = card_alloc_kind(c, HEAP_KIND_KEY, size, &h);
 	if (!rc)
-		rc = nvm_write(c->os->nvm, o.off, buf, KEY_HDR + (uint32_t)len);
+		rc = heap_get(n, h, &o);
+	if (!rc)
+		rc = nvm_write(n, o.off, buf, KEY_HDR + (uint32_t)len);
+	if (!rc)
+		rc = count_key_generation(n);
+	if (own_tx && nvm_tx_open(n)) {
+		if (rc)
+			nvm_tx_abort(n);
+		else
+			rc = nvm_tx_commit(n);
+	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (rc) {
 		EVP_PKEY_free(pk);

@@ -6,6 +6,8 @@
  *           20   u8 ATR length, ATR (33)      54   u8 ICCID length, ICCID digits (20, ASCII)
  *           75   u8 IMSI length, digits (15)  91   u8 MSISDN length, digits (15)
  *           108  u16 UICC file system object (uicc_fs.h; 0: none)
+ *           112  u32 key generations: every card_key_generate() that succeeded, counted in its transaction (an
+ *                image made before the counter existed holds 0 here, as its unused bytes were zero)
  *           128  applet table, HEAP_APPLETS entries of 64 bytes:
  *                0 name (16, NUL padded) | 16 u8 AID length, AID (16) | 33 u8 has TAR, TAR (3) |
  *                37 u8 MSL of the TAR | 40 u32 RAM budget | 44 u32 NVM budget | 48 u16 root object handle
@@ -37,6 +39,7 @@
 #define HEAP_APPLET_TABLE 128
 #define HEAP_APPLET_ENTRY 64
 #define HEAP_OS_FS 108
+#define HEAP_OS_KEYGENS 112
 #define HEAP_OS_RFM_COUNT 640
 #define HEAP_OS_RFM 644
 #define HEAP_OS_RFM_ENTRY 8

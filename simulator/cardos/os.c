@@ -221,6 +221,19 @@ static int mkdir_parents(const char *dir)
 	return 0;
 }
 
+int card_os_save_dir(struct nvm_store *s, const char *dir, bool force)
+{
+	char path[4096];
+	int rc;
+
+	rc = image_path(dir, path, sizeof(path));
+	if (!rc)
+		rc = mkdir_parents(dir);
+	if (!rc)
+		rc = nvm_store_save(s, path, force);
+	return rc;
+}
+
 int card_os_create_dir(const char *dir, const char *manifest_text, const struct card_identity *id, bool force,
 		       char *err, size_t errlen)
 {
@@ -233,13 +246,10 @@ int card_os_create_dir(const char *dir, const char *manifest_text, const struct 
 	rc = image_path(dir, path, sizeof(path));
 	if (rc)
 		return rc;
-	rc = mkdir_parents(dir);
-	if (rc)
-		return rc;
 	rc = card_os_build(manifest_text, id, &s, err, errlen);
 	if (rc)
 		return rc;
-	rc = nvm_store_save(s, path, force);
+	rc = card_os_save_dir(s, dir, force);
 	nvm_store_free(s);
 	return rc;
 }
@@ -788,6 +798,11 @@ void card_os_nvm_stats(const struct card_os *os, uint32_t *size, uint32_t *used,
 	*size = nvm_data_size(os->nvm);
 	*used = sum + heap_used(os->nvm, HEAP_OWNER_OS);
 	*largest_free = heap_free_bytes(os->nvm);
+}
+
+uint32_t card_os_key_generations(const struct card_os *os)
+{
+	return get_le32(nvm_data(os->nvm) + HEAP_OS_BLOCK + HEAP_OS_KEYGENS);
 }
 
 struct card_ctx *card_os_debug_ctx(struct card_os *os, unsigned idx)

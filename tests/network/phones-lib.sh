@@ -50,20 +50,32 @@ luhn() {
 		if ((n - i) % 2 == 0) { d *= 2; if (d > 9) d -= 9 } s += d } print $0 (10 - s % 10) % 10 }'
 }
 
-# cards N: N SIMs in $dir/cards/NNN (IMSI 001010000000NNN, MSISDN 2NNN, AES OTA key set 1), known to the HLR, and
-# the vendor file for simpki-otad in $dir/cards.csv
+# cards N: N SIMs in $dir/cards/NNN (IMSI 001010000000NNN, MSISDN 2NNN, AES OTA key set 1; past 999 the numbers
+# grow a digit: directory NNNN, IMSI 00101 and 10 digits, MSISDN 2 and the number), known to the HLR, and the vendor
+# file for simpki-otad in $dir/cards.csv. One simpki-card create-many and one osmo-net add-subscribers: N = 1000 takes
+# a few seconds.
 cards() {
 	mkdir -p "$dir/cards"
 	echo "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid" > "$dir/cards.csv"
-	i=0
-	while [ $i -lt "$1" ]; do
-		n=$(printf %03d $i)
-		"$card" create --state "$dir/cards/$n" --iccid "$(luhn 898401000000000$n)" --imsi 001010000000$n \
-			--msisdn 2$n --ota-key "1:aes:$KIC:$KID" > /dev/null || { fail "simpki-card create $n"; return 1; }
-		"$net" add-subscriber "$dir/net" 001010000000$n 2$n > /dev/null || { fail "add-subscriber $n"; return 1; }
-		echo "$(luhn 898401000000000$n),001010000000$n,2$n,1,aes,$KIC,aes,$KID" >> "$dir/cards.csv"
-		i=$((i + 1))
-	done
+	awk -v n="$1" -v kic=$KIC -v kid=$KID '
+	function luhn(s,  i, d, t, len) {
+		t = 0
+		len = length(s)
+		for (i = len; i >= 1; i--) {
+			d = substr(s, i, 1) + 0
+			if ((len - i) % 2 == 0) { d *= 2; if (d > 9) d -= 9 }
+			t += d
+		}
+		return s (10 - t % 10) % 10
+	}
+	BEGIN {
+		for (i = 0; i < n; i++)
+			printf "%s,00101%010d,2%03d,1,aes,%s,aes,%s\n", luhn(sprintf("898401%012d", i)), i, i, kic, kid
+	}' >> "$dir/cards.csv"
+	"$card" create-many --dir "$dir/cards" --from "$dir/cards.csv" > "$dir/create-many.out" 2>&1 ||
+		{ fail "simpki-card create-many: $(tail -n 5 "$dir/create-many.out")"; return 1; }
+	"$net" add-subscribers "$dir/net" "$dir/cards.csv" > "$dir/add-subscribers.out" 2>&1 ||
+		{ fail "osmo-net add-subscribers: $(tail -n 5 "$dir/add-subscribers.out")"; return 1; }
 }
 
 # start_phones LOG ARGS...: simpki-phone in the background; waits until every phone that is on has attached

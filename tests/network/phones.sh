@@ -6,6 +6,9 @@
 #           carries the ICCID; a wrong checksum gets the PoR the SIM owes (status 01); a packet of 3
 #           concatenated SMS arrives whole; tshark reads the GSMTAP copy as GSM SIM APDUs
 #   off     a phone switched off (IMSI detach) gets its packet when it attaches again
+#   bulk    1,000 SIMs made by simpki-card create-many and known to osmo-hlr through osmo-net add-subscribers
+#           (rows written into its database while it runs; both timed); a file with a bad line and one with a
+#           known subscriber are refused with nothing written; 50 of the SIMs attach
 # Usage: phones.sh MODE BUILD_DIR
 set -u
 mode=$1
@@ -124,6 +127,42 @@ off)
 	awk 'NR == FNR { want[FNR] = $0; n = FNR; next } index($0, want[FNR]) != 1 { bad = 1 } END { exit bad || FNR != n }' \
 		"$dir/want" "$dir/order" || fail "events out of order: $(cat "$dir/order")"
 	stop_phones
+	;;
+bulk)
+	t0=$(date +%s.%N)
+	cards 1000 || exit 1
+	t1=$(date +%s.%N)
+	echo "cards 1000 (create-many, add-subscribers): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s; $(cat "$dir/create-many.out"); $(cat "$dir/add-subscribers.out")"
+	expect_in "$dir/add-subscribers.out" "added 1000 subscribers"
+	[ -f "$dir/cards/999/card.img" ] && [ ! -e "$dir/cards/1000" ] || fail "not the cards 000..999: $(ls "$dir/cards" | tail -n 3)"
+	rows() { sqlite3 "$dir/net/hlr.db" "SELECT count(*) FROM subscriber"; }
+	[ "$(rows)" = 1000 ] || fail "hlr.db holds $(rows) subscribers, not 1000"
+	# 1,000 more in a file of their own, timed; then files refused whole
+	awk 'BEGIN { print "imsi,msisdn"; for (i = 0; i < 1000; i++) printf "00101%010d,3%06d\n", 500000 + i, i }' > "$dir/more.csv"
+	"$net" add-subscribers "$dir/net" "$dir/more.csv" > "$dir/more.out" 2>&1 || fail "add-subscribers: $(cat "$dir/more.out")"
+	echo "add-subscribers of 1,000 more: $(cat "$dir/more.out")"
+	[ "$(rows)" = 2000 ] || fail "hlr.db holds $(rows) subscribers, not 2000"
+	printf 'imsi,msisdn\n001019999999001,4001\n00101999999900x,4002\n001019999999003,4001\n' > "$dir/bad.csv"
+	"$net" add-subscribers "$dir/net" "$dir/bad.csv" > "$dir/bad.out" 2>&1 && fail "a bad file was taken"
+	expect_in "$dir/bad.out" "line 3: IMSI must be 6 to 15 digits"
+	expect_in "$dir/bad.out" "line 4: MSISDN 4001 is on line 2 already"
+	expect_in "$dir/bad.out" "nothing added"
+	printf 'imsi,msisdn\n001019999999001,4001\n001010000000007,4002\n' | "$net" add-subscribers "$dir/net" - > "$dir/known.out" 2>&1 &&
+		fail "a known subscriber was taken"
+	expect_in "$dir/known.out" "line 3: IMSI 001010000000007 is a subscriber already"
+	[ "$(rows)" = 2000 ] || fail "a refused file wrote: hlr.db holds $(rows) subscribers"
+	# osmo-hlr was running all along: it finds the new rows at the phones' location updates
+	set --
+	i=0
+	while [ $i -lt 50 ]; do
+		set -- "$@" --card "$dir/cards/$(printf %03d $((i * 20)))"
+		i=$((i + 1))
+	done
+	start_phones phone "$@" || exit 1
+	[ "$(grep -c 'attached (IMSI attach)' "$dir/phone.log")" = 50 ] || fail "not 50 attaches"
+	expect_in "$dir/phone.log" "001010000000980 attached (IMSI attach)"
+	stop_phones
+	expect_in "$dir/phone.out" "location updates: 50 accepted, 0 rejected, 0 failed"
 	;;
 *)
 	echo "phones.sh: unknown mode $mode" >&2
