@@ -576,7 +576,7 @@ DEFUN(card_cert_request, card_cert_request_cmd, "card ICCID certificate request 
 	snprintf(a->iccid, sizeof(a->iccid), "%s", c.iccid);
 	snprintf(a->key_id, sizeof(a->key_id), "%s", argv[1]);
 	snprintf(a->profile, sizeof(a->profile), "%s", argv[2]);
-	rc = ra_cmp_p10cr_async(g_otad->ra, der, (size_t)n, a->profile, c.holder[0] ? c.holder : NULL, c.iccid,
+	rc = ra_cmp_p10cr_async(g_otad->ra, der, (size_t)n, a->profile, c.holder[0] ? c.holder : NULL, c.iccid, NULL,
 				ca_issued, a);
 	if (rc) {
 		talloc_free(a);

@@ -36,6 +36,7 @@ enum ca_ctr {
 	CA_CTR_CERT_REVOKED,
 	CA_CTR_OCSP_REQUESTS,
 	CA_CTR_CRL_PUBLISHED,
+	CA_CTR_CMP_REPEATED,
 };
 extern const struct rate_ctr_group_desc ca_ctrg_desc; /* ca_log.c */
 

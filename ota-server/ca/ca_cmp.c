@@ -18,7 +18,7 @@
 #include "ca_cmp_der.h"
 #include "ca_issue.h"
 
-#define TID_MAX 64
+#define TID_MAX CA_DB_TXID_MAX /* a longer transactionID is answered but neither recorded nor tracked */
 
 void (*ca_revoked_hook)(struct ca *ca, const char *serial);
 
@@ -36,6 +36,7 @@ struct cmp_txn {
 	OSSL_CMP_SRV_CTX *srv;
 	uint8_t tid[TID_MAX];
 	size_t tid_len;
+	char tid_hex[CA_DB_TXID_HEX]; /* tid in lowercase hex; "" when not tracked */
 	int reject_bit; /* -1: the current message is from a trusted RA; else the failInfo bit of every answer */
 	const char *reject_text;
 	char ra_name[CA_DB_SUBJECT_MAX];
@@ -85,18 +86,41 @@ int ca_revoke(struct ca *ca, const char *serial, int reason, const char *by)
 	return 0;
 }
 
+static OSSL_CMP_PKISI *vreject(int fail_info, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static OSSL_CMP_PKISI *reject(int bit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static OSSL_CMP_PKISI *reject_bits(int fail_info, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static OSSL_CMP_PKISI *reject(int bit, const char *fmt, ...)
+/* A rejection with the failInfo bits \a fail_info (1 << OSSL_CMP_PKIFAILUREINFO_...) and a text, logged. */
+static OSSL_CMP_PKISI *vreject(int fail_info, const char *fmt, va_list ap)
 {
 	char text[300];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	LOGP(DCMP, LOGL_NOTICE, "request refused: %s\n", text);
+	return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, fail_info, text);
+}
+
+/* A rejection with the one failInfo bit \a bit. */
+static OSSL_CMP_PKISI *reject(int bit, const char *fmt, ...)
+{
+	OSSL_CMP_PKISI *si;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	si = vreject(1 << bit, fmt, ap);
 	va_end(ap);
-	LOGP(DCMP, LOGL_NOTICE, "request refused: %s\n", text);
-	return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, 1 << bit, text);
+	return si;
+}
+
+static OSSL_CMP_PKISI *reject_bits(int fail_info, const char *fmt, ...)
+{
+	OSSL_CMP_PKISI *si;
+	va_list ap;
+
+	va_start(ap, fmt);
+	si = vreject(fail_info, fmt, ap);
+	va_end(ap);
+	return si;
 }
 
 static struct cmp_txn *req_of(OSSL_CMP_SRV_CTX *srv)
@@ -126,16 +150,16 @@ static void pending_expire(struct ca *ca)
 	}
 }
 
-/* The transaction waiting for \a tid, taken out of ca->pending; NULL: none. */
-static struct cmp_txn *pending_take(struct ca *ca, const ASN1_OCTET_STRING *tid)
+/* The transaction waiting for the transactionID \a tid (\a len bytes), taken out of ca->pending; NULL: none. */
+static struct cmp_txn *pending_take(struct ca *ca, const uint8_t *tid, size_t len)
 {
 	struct cmp_txn *t;
 
-	if (!tid)
+	if (!tid || !len)
 		return NULL;
 	llist_for_each_entry(t, &ca->pending, list)
 	{
-		if (t->tid_len == (size_t)tid->length && !memcmp(t->tid, tid->data, t->tid_len)) {
+		if (t->tid_len == len && !memcmp(t->tid, tid, len)) {
 			llist_del_init(&t->list);
 			return t;
 		}
@@ -306,6 +330,20 @@ static OSSL_CMP_PKISI *read_crmf(struct cmp_txn *r, int type, const OSSL_CRMF_MS
 	return NULL;
 }
 
+/* Hand out \a cert (owned from here), the one certificate of this transaction: it waits for its certConf. */
+static OSSL_CMP_PKISI *answer(struct cmp_txn *r, int type, X509 *cert, const char *serial, X509 **certOut,
+			      STACK_OF(X509) * *caPubs)
+{
+	issued(r, cert, serial);
+	if (type == OSSL_CMP_IR) {
+		*caPubs = sk_X509_new_null();
+		if (*caPubs && X509_up_ref(r->ca->cert) && !sk_X509_push(*caPubs, r->ca->cert))
+			X509_free(r->ca->cert);
+	}
+	*certOut = cert;
+	return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+}
+
 static OSSL_CMP_PKISI *issue(struct cmp_txn *r, int type, const struct wanted *w, X509 **certOut,
 			     STACK_OF(X509) * *caPubs)
 {
@@ -315,7 +353,8 @@ static OSSL_CMP_PKISI *issue(struct cmp_txn *r, int type, const struct wanted *w
 				  .holder = w->holder,
 				  .iccid = w->iccid[0] ? w->iccid : NULL,
 				  .profile = w->profile,
-				  .requested_by = r->ra_name };
+				  .requested_by = r->ra_name,
+				  .txid = r->tid_hex[0] ? r->tid_hex : NULL };
 	struct ca_cert_row row;
 	char err[256] = "";
 	X509 *cert = NULL;
@@ -336,14 +375,55 @@ static OSSL_CMP_PKISI *issue(struct cmp_txn *r, int type, const struct wanted *w
 	ca_ctr_inc(r->ca, CA_CTR_CERT_ISSUED);
 	LOGP(DISSUE, LOGL_NOTICE, "issued %s: %s, holder %s, profile %s, by %s\n", row.serial, row.subject, row.holder,
 	     row.profile, r->ra_name);
-	issued(r, cert, row.serial);
-	if (type == OSSL_CMP_IR) {
-		*caPubs = sk_X509_new_null();
-		if (*caPubs && X509_up_ref(r->ca->cert) && !sk_X509_push(*caPubs, r->ca->cert))
-			X509_free(r->ca->cert);
-	}
-	*certOut = cert;
-	return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+	return answer(r, type, cert, row.serial, certOut, caPubs);
+}
+
+static void copy_row(const struct ca_cert_row *row, void *priv)
+{
+	memcpy(priv, row, sizeof(*row));
+}
+
+/* A certificate request whose transactionID is recorded with a certificate of this CA (an RA that lost the answer
+ * asks again, with the same transactionID): the same public key gets that certificate again, never a second one;
+ * another key is refused (the transactionID is in use). \returns NULL: no certificate has this transactionID (issue
+ * one); else the answer (accepted with *certOut, or a rejection) */
+static OSSL_CMP_PKISI *repeated(struct cmp_txn *r, int type, const struct wanted *w, X509 **certOut,
+				STACK_OF(X509) * *caPubs)
+{
+	struct ca_cert_row row, full;
+	char hash[65];
+	const unsigned char *p;
+	X509 *cert;
+	int rc;
+
+	if (!r->tid_hex[0] || !w->pub)
+		return NULL;
+	rc = ca_db_certs_find(r->ca->db, CA_DB_BY_TXID, r->tid_hex, 1, copy_row, &row);
+	if (rc == 0)
+		return NULL;
+	if (rc < 0 || ca_pubkey_sha256(w->pub, hash))
+		return reject(OSSL_CMP_PKIFAILUREINFO_systemFailure, "the CA cannot issue now");
+	if (strcmp(hash, row.pubkey_sha256))
+		return reject_bits((1 << OSSL_CMP_PKIFAILUREINFO_badRequest) |
+					   (1 << OSSL_CMP_PKIFAILUREINFO_transactionIdInUse),
+				   "transaction %s is in use: certificate %s was issued in it for another key",
+				   r->tid_hex, row.serial);
+	if (row.revoked)
+		return reject(OSSL_CMP_PKIFAILUREINFO_certRevoked,
+			      "repeated transaction %s: its certificate %s is revoked", r->tid_hex, row.serial);
+	if (ca_db_cert_get(r->ca->db, row.serial, r, &full))
+		return reject(OSSL_CMP_PKIFAILUREINFO_systemFailure, "the CA cannot issue now");
+	p = full.der;
+	cert = d2i_X509(NULL, &p, (long)full.der_len);
+	talloc_free(full.der);
+	if (!cert)
+		return reject(OSSL_CMP_PKIFAILUREINFO_systemFailure, "the CA cannot issue now");
+	/* an earlier exchange of this transaction still waiting for its certConf is over: this one takes its place */
+	talloc_free(pending_take(r->ca, r->tid, r->tid_len));
+	ca_ctr_inc(r->ca, CA_CTR_CMP_REPEATED);
+	LOGP(DCMP, LOGL_NOTICE, "repeated transaction %s: certificate %s sent again to %s\n", r->tid_hex, row.serial,
+	     r->ra_name);
+	return answer(r, type, cert, row.serial, certOut, caPubs);
 }
 
 static OSSL_CMP_PKISI *cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId,
@@ -365,6 +445,8 @@ static OSSL_CMP_PKISI *cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *r
 		w.profile = ca_profile_find(r->ca, r->scan.profile[0] ? r->scan.profile : r->ca->cfg.default_profile);
 		si = type == OSSL_CMP_P10CR ? read_p10(r, p10cr, &w) : read_crmf(r, type, crm, &w);
 	}
+	if (!si)
+		si = repeated(r, type, &w, certOut, caPubs);
 	if (!si)
 		si = issue(r, type, &w, certOut, caPubs);
 	if (!*certOut)
@@ -605,6 +687,8 @@ static struct cmp_txn *txn_new(struct ca *ca, const ASN1_OCTET_STRING *tid)
 	if (tid && tid->length > 0 && tid->length <= TID_MAX) {
 		memcpy(t->tid, tid->data, (size_t)tid->length);
 		t->tid_len = (size_t)tid->length;
+		for (size_t i = 0; i < t->tid_len; i++)
+			snprintf(t->tid_hex + 2 * i, 3, "%02x", t->tid[i]);
 	}
 	t->srv = OSSL_CMP_SRV_CTX_new(NULL, NULL);
 	if (!t->srv || !OSSL_CMP_SRV_CTX_init(t->srv, t, cert_request, rr, genm, error_msg, cert_conf, poll_req) ||
@@ -644,7 +728,7 @@ int ca_cmp_handle(struct ca *ca, const uint8_t *in, size_t len, uint8_t **out, s
 	tid = OSSL_CMP_HDR_get0_transactionID(OSSL_CMP_MSG_get0_header(msg));
 	type = OSSL_CMP_MSG_get_bodytype(msg);
 	if (type == BODY_CERTCONF || type == BODY_POLLREQ || type == BODY_ERROR)
-		t = pending_take(ca, tid);
+		t = tid && tid->length > 0 ? pending_take(ca, tid->data, (size_t)tid->length) : NULL;
 	if (!t)
 		t = txn_new(ca, tid);
 	if (!t) {

@@ -16,7 +16,16 @@
  * of generalInfo when given (an unknown one: badCertTemplate), else the configured default. The holder id and
  * subject rules: ca_issue.h. The ICCID: utf8Pairs "iccid?DIGITS%" (RFC 4211 §7.1) in CRMF regInfo, or (any
  * request, p10cr above all: a PKCS#10 the SIM signed cannot take it) in a generalInfo ITAV of type
- * id-regInfo-utf8Pairs with a UTF8String value; when given. */
+ * id-regInfo-utf8Pairs with a UTF8String value; when given.
+ *
+ * Repeated transactions: every certificate issued is recorded with the request's transactionID (1 to
+ * CA_DB_TXID_MAX bytes; longer ones are neither recorded nor matched). A certificate request (p10cr, ir, cr, kur)
+ * that passed the checks above and carries a recorded transactionID is answered with the certificate recorded for
+ * it (same serial, same DER; nothing issued; logged "repeated transaction TXID: certificate SERIAL sent again",
+ * counted in cmp:repeated) when its public key is that certificate's (SHA-256 of the SubjectPublicKeyInfo DER);
+ * it then waits for its certConf like a new one, replacing an earlier exchange of the transaction still waiting.
+ * Another public key: rejection with failInfo badRequest and transactionIdInUse. The recorded certificate revoked
+ * since: certRevoked. */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>

@@ -25,6 +25,9 @@ static const char *const migrations[] = {
 	 "CREATE INDEX certs_pubkey ON certs (pubkey_sha256);"
 	 "CREATE TABLE meta (name TEXT PRIMARY KEY, value NOT NULL);"
 	 "INSERT INTO meta (name, value) VALUES ('crl_number', 0);"),
+	/* to version 2 */
+	("ALTER TABLE certs ADD COLUMN transaction_id TEXT;"
+	 "CREATE UNIQUE INDEX certs_txid ON certs (transaction_id);"),
 };
 
 static int exec(struct ca_db *db, const char *sql, char *err, size_t errlen)
@@ -154,8 +157,8 @@ int ca_db_cert_add(struct ca_db *db, const struct ca_cert_row *r)
 
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO certs (serial, subject, holder, iccid, key_id, profile, pubkey_sha256,"
-			       " not_before, not_after, der, status, requested_by, issued_at)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'good', ?, ?)",
+			       " not_before, not_after, der, status, requested_by, issued_at, transaction_id)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'good', ?, ?, lower(?))",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, r->serial, -1, SQLITE_STATIC);
@@ -171,6 +174,8 @@ int ca_db_cert_add(struct ca_db *db, const struct ca_cert_row *r)
 	sqlite3_bind_blob(st, 10, r->der, (int)r->der_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, r->requested_by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, r->issued_at);
+	if (r->txid[0])
+		sqlite3_bind_text(st, 13, r->txid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_CONSTRAINT)
@@ -180,7 +185,7 @@ int ca_db_cert_add(struct ca_db *db, const struct ca_cert_row *r)
 
 #define ROW_COLUMNS                                                                                                  \
 	"serial, subject, holder, iccid, key_id, profile, pubkey_sha256, not_before, not_after, status, revoked_at," \
-	" reason, requested_by, issued_at, der"
+	" reason, requested_by, issued_at, der, transaction_id"
 
 static void text(sqlite3_stmt *st, int col, char *out, size_t size)
 {
@@ -207,6 +212,7 @@ static int row_read(sqlite3_stmt *st, void *ctx, struct ca_cert_row *r)
 	r->reason = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
 	text(st, 12, r->requested_by, sizeof(r->requested_by));
 	r->issued_at = sqlite3_column_int64(st, 13);
+	text(st, 15, r->txid, sizeof(r->txid));
 	if (ctx) {
 		r->der_len = (size_t)sqlite3_column_bytes(st, 14);
 		r->der = talloc_memdup(ctx, sqlite3_column_blob(st, 14), r->der_len ? r->der_len : 1);
@@ -272,6 +278,7 @@ int ca_db_certs_find(struct ca_db *db, enum ca_db_key key, const char *value, un
 		[CA_DB_BY_HOLDER] = "holder = ?",
 		[CA_DB_BY_ICCID] = "iccid = ?",
 		[CA_DB_BY_PUBKEY] = "pubkey_sha256 = lower(?)",
+		[CA_DB_BY_TXID] = "transaction_id = lower(?)",
 	};
 	struct ca_cert_row r;
 	sqlite3_stmt *st;

@@ -22,17 +22,25 @@
  *   meta(name TEXT PRIMARY KEY, value NOT NULL)
  *     crl_number   the cRLNumber of the last CRL built (ca_db_crl_number_next() commits the next one first, so a
  *                  number is never used twice)
+ *
+ * Version 2 (from 1: the column added, existing rows NULL):
+ *   certs.transaction_id TEXT           the CMP transactionID of the request the certificate answered, lowercase
+ *                                       hex (1 to CA_DB_TXID_MAX bytes); NULL: none (the CA's own certificates,
+ *                                       rows from version 1)
+ *   unique index certs_txid (transaction_id): one certificate per transaction (ca_cmp.h, repeated transactions)
  */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define CA_DB_VERSION 1
+#define CA_DB_VERSION 2
 #define CA_SERIAL_BYTES_MAX 20
 #define CA_DB_SERIAL_HEX 41 /* 20 bytes in hex and the NUL */
 #define CA_DB_SUBJECT_MAX 1024
 #define CA_DB_HOLDER_MAX 129 /* 128 bytes and the NUL */
+#define CA_DB_TXID_MAX 64    /* bytes of a transactionID that is recorded */
+#define CA_DB_TXID_HEX (2 * CA_DB_TXID_MAX + 1)
 
 struct ca_db;
 
@@ -50,7 +58,8 @@ struct ca_cert_row {
 	int64_t revoked_at; /* revoked only */
 	int reason;	    /* revoked only: CRLReason or -1 */
 	char requested_by[CA_DB_SUBJECT_MAX];
-	uint8_t *der; /* ca_db_cert_get() with a talloc ctx: the certificate, a child of ctx; else NULL */
+	char txid[CA_DB_TXID_HEX]; /* the CMP transactionID, lowercase hex; "" none */
+	uint8_t *der;		   /* ca_db_cert_get() with a talloc ctx: the certificate, a child of ctx; else NULL */
 	size_t der_len;
 };
 
@@ -60,6 +69,7 @@ enum ca_db_key {
 	CA_DB_BY_HOLDER,
 	CA_DB_BY_ICCID,
 	CA_DB_BY_PUBKEY, /* pubkey_sha256 */
+	CA_DB_BY_TXID,	 /* transaction_id (hex, any case) */
 };
 
 /*! Open (create) the database at \a path. \returns 0 with *out (a talloc child of ctx); -EIO, -EPROTO (a newer
@@ -70,8 +80,8 @@ int ca_db_version(struct ca_db *db);
 
 /*! \returns 1 when a certificate with this serial (hex) exists, 0 when not, -EIO */
 int ca_db_serial_exists(struct ca_db *db, const char *serial);
-/*! Store an issued certificate (r->der, r->der_len; r->revoked ignored: it is good). \returns 0; -EEXIST (the
- *  serial exists); -EIO */
+/*! Store an issued certificate (r->der, r->der_len; r->revoked ignored: it is good; r->txid "" stores NULL).
+ *  \returns 0; -EEXIST (the serial, or the transactionID, exists); -EIO */
 int ca_db_cert_add(struct ca_db *db, const struct ca_cert_row *r);
 /*! Read one certificate by serial (hex, any case). The DER is loaded into r->der when \a ctx is not NULL.
  *  \returns 0; -ENOENT; -EIO; -ENOMEM */

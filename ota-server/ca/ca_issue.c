@@ -289,11 +289,27 @@ static int sign_and_store(struct ca *ca, X509 *x, struct ca_cert_row *row)
 	return rc;
 }
 
+int ca_pubkey_sha256(EVP_PKEY *pub, char out[65])
+{
+	uint8_t h[32], *spki = NULL;
+	int n = pub ? i2d_PUBKEY(pub, &spki) : -1;
+	int rc = -EINVAL;
+
+	out[0] = 0;
+	if (n > 0 && EVP_Digest(spki, (size_t)n, h, NULL, EVP_sha256(), NULL)) {
+		hex(h, sizeof(h), out, 65);
+		rc = 0;
+	}
+	OPENSSL_free(spki);
+	ERR_clear_error();
+	return rc;
+}
+
 void ca_row_from_cert(X509 *x, struct ca_cert_row *row)
 {
 	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(x);
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	uint8_t b[CA_SERIAL_BYTES_MAX], h[32], *spki = NULL;
+	uint8_t b[CA_SERIAL_BYTES_MAX];
 	BIO *bio = BIO_new(BIO_s_mem());
 	struct tm tm;
 	int n;
@@ -311,11 +327,7 @@ void ca_row_from_cert(X509 *x, struct ca_cert_row *row)
 	row->key_id[0] = 0;
 	if (ski)
 		hex(ski->data, (size_t)ski->length, row->key_id, sizeof(row->key_id));
-	n = i2d_PUBKEY(X509_get0_pubkey(x), &spki);
-	row->pubkey_sha256[0] = 0;
-	if (n > 0 && EVP_Digest(spki, (size_t)n, h, NULL, EVP_sha256(), NULL))
-		hex(h, sizeof(h), row->pubkey_sha256, sizeof(row->pubkey_sha256));
-	OPENSSL_free(spki);
+	ca_pubkey_sha256(X509_get0_pubkey(x), row->pubkey_sha256);
 	row->not_before = ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) ? (int64_t)timegm(&tm) : 0;
 	row->not_after = ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) ? (int64_t)timegm(&tm) : 0;
 }
@@ -377,6 +389,7 @@ int ca_issue(struct ca *ca, const struct ca_issue_req *q, X509 **out, struct ca_
 	snprintf(row->iccid, sizeof(row->iccid), "%s", q->iccid ? q->iccid : "");
 	snprintf(row->profile, sizeof(row->profile), "%s", q->profile->name);
 	snprintf(row->requested_by, sizeof(row->requested_by), "%s", q->requested_by);
+	snprintf(row->txid, sizeof(row->txid), "%s", q->txid ? q->txid : "");
 	rc = sign_and_store(ca, x, row);
 	if (rc) {
 		snprintf(err, errlen, "the certificate cannot be signed or stored");

@@ -30,6 +30,7 @@ struct ca_issue_req {
 	const char *iccid;		       /* may be NULL */
 	const struct ca_profile *profile;
 	const char *requested_by; /* the RA's name, or "vty" */
+	const char *txid;	  /* the CMP transactionID (hex) recorded with it; NULL: none */
 };
 
 /*! Issue an end-entity certificate. \returns 0 with *out and the stored row in *row (row->der NULL);
@@ -50,6 +51,10 @@ int ca_issue_service(struct ca *ca, enum ca_service kind, const X509_NAME *subje
 
 /*! Fill \a row's subject, key_id, pubkey_sha256, serial, validity from \a x. */
 void ca_row_from_cert(X509 *x, struct ca_cert_row *row);
+
+/*! SHA-256 of \a pub's SubjectPublicKeyInfo DER in lowercase hex (what the records keep as pubkey_sha256).
+ *  \returns 0; -EINVAL (not encodable: out is "") */
+int ca_pubkey_sha256(EVP_PKEY *pub, char out[65]);
 
 /*! The holder id of a permanentIdentifier in \a exts' subjectAltName into buf. \returns 1 found, 0 none,
  *  -EINVAL malformed. */

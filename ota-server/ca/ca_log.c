@@ -31,6 +31,8 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[CA_CTR_CERT_REVOKED] = { "cert:revoked", "Certificates revoked" },
 	[CA_CTR_OCSP_REQUESTS] = { "ocsp:requests", "OCSP requests answered" },
 	[CA_CTR_CRL_PUBLISHED] = { "crl:published", "CRLs published" },
+	[CA_CTR_CMP_REPEATED] = { "cmp:repeated",
+				  "Certificate requests of a transaction answered before: its certificate sent again" },
 };
 
 const struct rate_ctr_group_desc ca_ctrg_desc = {

@@ -481,6 +481,8 @@ DEFUN(show_cert, show_cert_cmd, "show certificate SERIAL", SHOW_STR "One certifi
 		VTY_NEWLINE, r.profile, VTY_NEWLINE, r.key_id, VTY_NEWLINE, r.pubkey_sha256, VTY_NEWLINE);
 	vty_out(vty, "valid: %s to %s%srequested by: %s%s", when(r.not_before, a, sizeof(a)),
 		when(r.not_after, b, sizeof(b)), VTY_NEWLINE, r.requested_by, VTY_NEWLINE);
+	if (r.txid[0])
+		vty_out(vty, "transaction: %s%s", r.txid, VTY_NEWLINE);
 	if (r.revoked)
 		vty_out(vty, "status: revoked at %s, reason %s%s", when(r.revoked_at, a, sizeof(a)),
 			r.reason >= 0 ? ca_reason_name(r.reason) : "none", VTY_NEWLINE);

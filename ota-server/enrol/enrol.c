@@ -134,7 +134,7 @@ static void step_cmp(struct enrol *e)
 	otad_db_enrol_update(g_otad->db, &e->row);
 	/* the enrolment's id, not the pointer: the CA may answer after the enrolment is gone (daemon stopping) */
 	rc = ra_cmp_p10cr_async(g_ra, e->row.csr, e->row.csr_len, e->row.profile,
-				e->row.holder[0] ? e->row.holder : NULL, e->row.iccid, cmp_done,
+				e->row.holder[0] ? e->row.holder : NULL, e->row.iccid, NULL, cmp_done,
 				(void *)(intptr_t)e->row.id);
 	if (rc)
 		fail(e, "the request cannot be sent to the CA (%s)",

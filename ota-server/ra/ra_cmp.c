@@ -48,6 +48,8 @@ struct ra_req {
 	int reason;			      /* OP_RR: CRLReason, -1 none */
 	char profile[RA_CMP_PROFILE_MAX + 1]; /* OP_P10CR; "" none */
 	char pairs[RA_CMP_PAIRS_MAX + 1];     /* OP_P10CR: "holder?ID%iccid?ICCID%" (RFC 4211 utf8Pairs); "" none */
+	uint8_t txid[RA_CMP_TXID_LEN];	      /* OP_P10CR: the transactionID of every exchange, when has_txid */
+	bool has_txid;
 	ra_cmp_cb cb;
 	void *priv;
 	struct ra_cmp_result res; /* filled by the worker; cert and chain point into the two buffers below */
@@ -161,6 +163,16 @@ static int push_profile(OSSL_CMP_CTX *ctx, const char *profile)
 
 	memcpy(der + 4, profile, n);
 	return push_geninfo(ctx, OID_CERT_PROFILE, V_ASN1_SEQUENCE, der, n + 4);
+}
+
+/* The header's transactionID: \a txid (RA_CMP_TXID_LEN bytes) instead of a random one. */
+static int set_txid(OSSL_CMP_CTX *ctx, const uint8_t *txid)
+{
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	int ok = os && ASN1_OCTET_STRING_set(os, txid, RA_CMP_TXID_LEN) && OSSL_CMP_CTX_set1_transactionID(ctx, os);
+
+	ASN1_OCTET_STRING_free(os);
+	return ok ? 0 : -ENOMEM;
 }
 
 static OSSL_CMP_CTX *new_ctx(struct ra_cmp *ra)
@@ -288,7 +300,7 @@ static bool exchange(struct ra_cmp *ra, struct ra_req *r)
 	switch (r->op) {
 	case OP_P10CR:
 		if (!OSSL_CMP_CTX_set1_p10CSR(ctx, r->csr) || (r->profile[0] && push_profile(ctx, r->profile)) ||
-		    (r->pairs[0] && push_pairs(ctx, r->pairs)))
+		    (r->pairs[0] && push_pairs(ctx, r->pairs)) || (r->has_txid && set_txid(ctx, r->txid)))
 			break;
 		cert = OSSL_CMP_exec_certreq(ctx, OSSL_CMP_P10CR, NULL);
 		ok = cert && !take_cert(r, ctx, cert);
@@ -467,7 +479,7 @@ static bool pair_value_ok(const char *v)
 }
 
 int ra_cmp_p10cr_async(struct ra_cmp *ra, const uint8_t *csr, size_t len, const char *profile, const char *holder_id,
-		       const char *iccid, ra_cmp_cb cb, void *priv)
+		       const char *iccid, const uint8_t *txid, ra_cmp_cb cb, void *priv)
 {
 	const uint8_t *p = csr;
 	struct ra_req *r;
@@ -491,6 +503,10 @@ int ra_cmp_p10cr_async(struct ra_cmp *ra, const uint8_t *csr, size_t len, const 
 	}
 	if (profile)
 		snprintf(r->profile, sizeof(r->profile), "%s", profile);
+	if (txid) {
+		memcpy(r->txid, txid, sizeof(r->txid));
+		r->has_txid = true;
+	}
 	return queue(ra, r, cb, priv);
 }
 

@@ -4,7 +4,8 @@
  *   ra_cmp_alloc()          load the RA's certificate and key, the CA chain and the trust anchor; start the worker
  *   ra_cmp_p10cr_async()    a PKCS#10 request (DER, signed by the key's holder: the SIM) -> p10cr; the profile
  *                           travels in the header's generalInfo as id-it-certProfile (1.3.6.1.5.5.7.4.21, a
- *                           SEQUENCE OF UTF8String of one name); the certificate is confirmed (certConf)
+ *                           SEQUENCE OF UTF8String of one name); the certificate is confirmed (certConf); the
+ *                           caller's transactionID, when it gives one, in every exchange of the request
  *   ra_cmp_revoke_async()   rr for a certificate (DER) with a CRLReason
  *   ra_cmp_cacerts_async()  genm id-it-caCerts (1.3.6.1.5.5.7.4.17): the CA's certificates, when the CA answers it
  *   (callback on the loop)  struct ra_cmp_result; it and its buffers are freed after the callback returns
@@ -35,6 +36,7 @@
 #define RA_CMP_PROFILE_MAX 64
 #define RA_CMP_PAIRS_MAX 160 /* "holder?ID%iccid?ICCID%" */
 #define RA_CMP_TEXT_MAX 256
+#define RA_CMP_TXID_LEN 16	/* bytes of a transactionID given to ra_cmp_p10cr_async() (RFC 4210: 128 bits) */
 #define RA_CMP_TOTAL_TIMEOUTS 6 /* an exchange, polling included, may take this many message time-outs */
 
 struct ra_cmp_cfg {
@@ -91,10 +93,16 @@ void ra_cmp_free(struct ra_cmp *ra);
  *  certificate profile \a profile (1 to RA_CMP_PROFILE_MAX printable characters; NULL: none sent). \a holder_id (the
  *  holder's stable id, for the certificate's permanentIdentifier) and \a iccid (the card, for the CA's records) go
  *  in the header's generalInfo as utf8Pairs (RFC 4211 section 7.1: "holder?ID%iccid?ICCID%"), each when not NULL:
- *  the request is RA-signed, so the CA may take them from us. \returns 0 (\a cb will be called once); -EINVAL (a
- *  bad request, profile, holder id or ICCID); -ENOSPC (the queue is full); -ENOMEM */
+ *  the request is RA-signed, so the CA may take them from us.
+ *  \a txid: RA_CMP_TXID_LEN bytes (copied), the header's transactionID, the same in every exchange of this request
+ *  (the first and each retry of an unreachable CA). A caller that stores it with the request and asks again after
+ *  a crash with the same one lets a CA that keeps transactionIDs (simpki-ca: "Repeated transactions" in
+ *  docs/ca.md) answer the certificate it issued then instead of a second one. NULL: OpenSSL draws a random one for
+ *  each exchange, retries included.
+ *  \returns 0 (\a cb will be called once); -EINVAL (a bad request, profile, holder id or ICCID); -ENOSPC (the
+ *  queue is full); -ENOMEM */
 int ra_cmp_p10cr_async(struct ra_cmp *ra, const uint8_t *csr, size_t len, const char *profile, const char *holder_id,
-		       const char *iccid, ra_cmp_cb cb, void *priv);
+		       const char *iccid, const uint8_t *txid, ra_cmp_cb cb, void *priv);
 /*! Ask for the revocation of certificate \a cert (DER) with CRLReason \a reason (RFC 5280: 0 unspecified,
  *  1 keyCompromise, ... 10 aACompromise; not 7; -1: no reason sent). \returns as ra_cmp_p10cr_async() */
 int ra_cmp_revoke_async(struct ra_cmp *ra, const uint8_t *cert, size_t len, int reason, ra_cmp_cb cb, void *priv);

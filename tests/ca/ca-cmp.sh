@@ -8,10 +8,14 @@
 # attribute outside the allowed ones (badCertTemplate), a PKCS#10 whose signature does not match its key (badPOP);
 # rr with a reason, then the CRL lists the certificate with it and openssl verify -crl_check refuses it; the VTY's
 # revoke, crl publish, show certificates/certificate/cmp/ca; CTRL; counters; the HTTP bounds (413, 415, 405, 404,
-# 400) and GET /ca.crt, /crl/ca.crl; the records kept across a restart; a revoked RA refused; SIGTERM exits 0.
-# Usage: ca-cmp.sh SIMPKI_CA
+# 400) and GET /ca.crt, /crl/ca.crl; the records kept across a restart; repeated transactions through the RA's own
+# client (ra-cmp-try: the same p10cr and transactionID twice is one certificate, sent twice, counted in cmp:repeated;
+# another key with that transactionID refused with badRequest and transactionIdInUse; a new transactionID a new
+# certificate); a revoked RA refused; SIGTERM exits 0.
+# Usage: ca-cmp.sh SIMPKI_CA RA_CMP_TRY
 set -u
 ca=$1
+try=$2
 dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-ca.XXXXXX")
 cadir=$dir/ca
 ca_pid=""
@@ -213,6 +217,38 @@ stop_ca
 start_ca "$cadir/simpki-ca.cfg" || exit 1
 vty "show certificate $serial" > "$dir/vty.out"
 expect_in "$dir/vty.out" "status: revoked"
+# ---- repeated transactions: simpki-otad asks again with the transactionID of a request it sent before a crash
+# racmp TXID CSR OUT: ra-cmp-try's p10cr with that transactionID, the certificate into OUT; prints its line
+racmp() {
+	"$try" -t 5 -x "$1" -o "$3" http://127.0.0.1:8490/pkix/ "$cadir/ra.pem" "$cadir/ra.key" "$cadir/ca.pem" \
+		p10cr "$2" - - 2> "$dir/try.err" || fail "ra-cmp-try: $(cat "$dir/try.err")"
+}
+tid=5e1f0c0a2b3c4d5e6f708192a3b4c5d6
+for k in rep other; do
+	openssl req -utf8 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/$k.key" \
+		-subj "/CN=Lê Văn Lặp/serialNumber=VN-REPEAT" -outform DER -out "$dir/$k.csr.der" 2> /dev/null
+done
+count0=$(ctrl certificates | sed -n 's/^GET_REPLY 1 certificates \([0-9]*\),.*/\1/p')
+out=$(racmp $tid "$dir/rep.csr.der" "$dir/rep1.der")
+case $out in "done attempts=1 pki_status=0 "*) ;; *) fail "p10cr with a transactionID: $out" ;; esac
+out=$(racmp $tid "$dir/rep.csr.der" "$dir/rep2.der")
+case $out in "done attempts=1 pki_status=0 "*) ;; *) fail "the same p10cr and transactionID again: $out" ;; esac
+command cmp -s "$dir/rep1.der" "$dir/rep2.der" || fail "the repeated transaction got another certificate"
+out=$(racmp $tid "$dir/other.csr.der" "$dir/rep3.der")
+# failInfo badRequest (bit 2) and transactionIdInUse (bit 21)
+case $out in "rejected attempts=1 pki_status=2 fail_info=0x200004 "*) ;; *) fail "another key, same transactionID: $out" ;; esac
+out=$(racmp 5e1f0c0a2b3c4d5e6f708192a3b4c5d7 "$dir/rep.csr.der" "$dir/rep4.der")
+case $out in "done attempts=1 pki_status=0 "*) ;; *) fail "a new transactionID: $out" ;; esac
+command cmp -s "$dir/rep1.der" "$dir/rep4.der" && fail "a new transactionID got the same certificate"
+count1=$(ctrl certificates | sed -n 's/^GET_REPLY 1 certificates \([0-9]*\),.*/\1/p')
+[ "$count1" = $((count0 + 2)) ] || fail "$count0 certificates before, $count1 after (expected 2 more)"
+rep_serial=$(openssl x509 -inform DER -in "$dir/rep1.der" -noout -serial | sed 's/serial=//' | tr A-F a-f)
+vty "show certificate $rep_serial" "show rate-counters" > "$dir/vty.out"
+expect_in "$dir/vty.out" "transaction: $tid"
+expect_in "$dir/vty.out" "cmp:repeated: *1"
+expect_in "$dir/ca.log" "repeated transaction $tid: certificate $rep_serial sent again"
+expect_in "$dir/ca.log" "transaction $tid is in use"
+
 # the RA's own certificate revoked: its requests are refused from then on, though ra-trust still names it
 ra_serial=$(openssl x509 -in "$cadir/ra.pem" -noout -serial | sed 's/serial=//' | tr A-F a-f)
 vty "revoke $ra_serial reason keyCompromise" > "$dir/vty.out"

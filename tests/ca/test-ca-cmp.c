@@ -5,8 +5,11 @@
  * certProfile ITAV of generalInfo choosing 'authentication', and the ICCID from CRMF regInfo utf8Pairs; an unknown
  * profile refused (badCertTemplate); rr with a reason, then a CRL listing it; a certConf that rejects the
  * certificate revokes it (cessationOfOperation); two transactions interleaved; an expired RA refused
- * (notAuthorized); the subject parser of 'init' and the reason names. With CA_CMP_DUMP_DIR set, every request is
- * written there (seeds for tests/fuzz/fuzz-cmp-server). */
+ * (notAuthorized); the subject parser of 'init' and the reason names; repeated transactions (a p10cr or ir sent
+ * again with its transactionID: the same certificate, one record, its certConf taken, also after a first exchange
+ * whose certConf never came; another key with it refused (badRequest, transactionIdInUse); a new transactionID a new
+ * certificate; a transaction whose certificate the requester refused and so was revoked: certRevoked). With
+ * CA_CMP_DUMP_DIR set, every request is written there (seeds for tests/fuzz/fuzz-cmp-server). */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -25,7 +28,8 @@
 
 static struct ca_fixture fx;
 
-static bool interleave; /* before the next certConf, a whole other transaction runs */
+static bool interleave;	   /* before the next certConf, a whole other transaction runs */
+static bool drop_certconf; /* the next certConf is lost: the requester died after the answer came */
 static X509 *interleaved_cert;
 static OSSL_CMP_CTX *client(void);
 static EVP_PKEY *new_key(void);
@@ -51,6 +55,10 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 			interleaved_cert = X509_dup(interleaved_cert);
 		X509_NAME_free(name);
 		OSSL_CMP_CTX_free(other);
+	}
+	if (drop_certconf && OSSL_CMP_MSG_get_bodytype(req) == 24 /* certConf */) {
+		drop_certconf = false;
+		return NULL;
 	}
 	n = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
 	if (n > 0 && getenv("CA_CMP_DUMP_DIR")) { /* every request as a file: seeds for fuzz-cmp-server */
@@ -402,6 +410,148 @@ static void test_expired_ra(void **state)
 	ERR_clear_error();
 }
 
+/* A p10cr for \a k (subject /CN=Repeat/serialNumber=VN-20) with transactionID \a tid (16 bytes). \returns the
+ * certificate (a copy) or NULL with the failInfo bits in *fail_info. */
+static X509 *p10cr_tid(EVP_PKEY *k, const uint8_t *tid, int *fail_info)
+{
+	OSSL_CMP_CTX *ctx = client();
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *n = ca_subject_parse("/CN=Repeat/serialNumber=VN-20");
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	X509 *x;
+
+	assert_true(ASN1_OCTET_STRING_set(os, tid, 16));
+	assert_true(OSSL_CMP_CTX_set1_transactionID(ctx, os));
+	assert_true(X509_REQ_set_subject_name(req, n));
+	assert_true(X509_REQ_set_pubkey(req, k));
+	assert_true(X509_REQ_sign(req, k, EVP_sha256()));
+	assert_true(OSSL_CMP_CTX_set1_p10CSR(ctx, req));
+	x = OSSL_CMP_exec_P10CR_ses(ctx);
+	x = x ? X509_dup(x) : NULL;
+	*fail_info = OSSL_CMP_CTX_get_failInfoCode(ctx);
+	ASN1_OCTET_STRING_free(os);
+	X509_NAME_free(n);
+	X509_REQ_free(req);
+	OSSL_CMP_CTX_free(ctx);
+	ERR_clear_error();
+	return x;
+}
+
+static void assert_same_cert(X509 *a, X509 *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	int na = i2d_X509(a, &da), nb = i2d_X509(b, &db);
+
+	assert_true(na > 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(da, db, (size_t)na);
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+}
+
+static void test_repeated_transaction(void **state)
+{
+	static const uint8_t tid[16] = { 0x7a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0x7b };
+	uint8_t tid2[16];
+	EVP_PKEY *k = new_key(), *other = new_key();
+	int64_t before = ca_db_cert_count(fx.ca->db, NULL);
+	struct ca_cert_row r;
+	X509 *x, *again, *x2;
+	int fi;
+
+	/* the first exchange: issued, but the certConf never comes (the requester was killed) */
+	drop_certconf = true;
+	assert_null(p10cr_tid(k, tid, &fi));
+	assert_false(drop_certconf);
+	assert_int_equal(ca_db_cert_count(fx.ca->db, NULL), before + 1);
+	assert_false(llist_empty(&fx.ca->pending));
+	/* asked again with the same transactionID: the same certificate, confirmed; nothing waits any more */
+	x = p10cr_tid(k, tid, &fi);
+	assert_non_null(x);
+	assert_int_equal(ca_db_cert_count(fx.ca->db, NULL), before + 1);
+	assert_true(llist_empty(&fx.ca->pending));
+	row_of(x, &r);
+	assert_string_equal(r.txid, "7a0102030405060708090a0b0c0d0e7b");
+	assert_false(r.revoked);
+	/* and again: the same DER */
+	again = p10cr_tid(k, tid, &fi);
+	assert_non_null(again);
+	assert_same_cert(x, again);
+	assert_int_equal(ca_db_cert_count(fx.ca->db, NULL), before + 1);
+	/* another key with that transactionID: refused */
+	assert_null(p10cr_tid(other, tid, &fi));
+	assert_true(fi & (1 << OSSL_CMP_PKIFAILUREINFO_badRequest));
+	assert_true(fi & (1 << OSSL_CMP_PKIFAILUREINFO_transactionIdInUse));
+	assert_int_equal(ca_db_cert_count(fx.ca->db, NULL), before + 1);
+	/* a new transactionID: a new certificate, for the same key too */
+	memcpy(tid2, tid, sizeof(tid2));
+	tid2[0] ^= 0xff;
+	x2 = p10cr_tid(k, tid2, &fi);
+	assert_non_null(x2);
+	assert_int_not_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(x), X509_get0_serialNumber(x2)), 0);
+	assert_int_equal(ca_db_cert_count(fx.ca->db, NULL), before + 2);
+	assert_int_equal(
+		ca_db_certs_find(fx.ca->db, CA_DB_BY_TXID, "7A0102030405060708090A0B0C0D0E7B", 10, copy_row, &r), 1);
+	X509_free(x);
+	X509_free(again);
+	X509_free(x2);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+}
+
+/* ir (CRMF) repeated: the same certificate; a transaction whose certificate the requester refused (revoked by its
+ * certConf) is not answered again: certRevoked. */
+static void test_repeated_ir_revoked(void **state)
+{
+	static const uint8_t tid[16] = { 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+					 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x01 };
+	static const uint8_t tid_refused[16] = { 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+						 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x02 };
+	X509_NAME *n = ca_subject_parse("/CN=Repeat IR/serialNumber=VN-21");
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	EVP_PKEY *k = new_key();
+	int64_t before = ca_db_cert_count(fx.ca->db, NULL);
+	X509 *x[2];
+	OSSL_CMP_CTX *ctx;
+
+	for (int i = 0; i < 2; i++) {
+		ctx = client();
+		assert_true(ASN1_OCTET_STRING_set(os, tid, 16));
+		assert_true(OSSL_CMP_CTX_set1_transactionID(ctx, os));
+		assert_true(OSSL_CMP_CTX_set1_subjectName(ctx, n));
+		assert_true(EVP_PKEY_up_ref(k));
+		assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, k));
+		x[i] = OSSL_CMP_exec_IR_ses(ctx);
+		assert_non_null(x[i]);
+		x[i] = X509_dup(x[i]);
+		OSSL_CMP_CTX_free(ctx);
+	}
+	assert_same_cert(x[0], x[1]);
+	assert_int_equal(ca_db_cert_count(fx.ca->db, NULL), before + 1);
+	for (int i = 0; i < 2; i++) {
+		ctx = client();
+		assert_true(ASN1_OCTET_STRING_set(os, tid_refused, 16));
+		assert_true(OSSL_CMP_CTX_set1_transactionID(ctx, os));
+		assert_true(OSSL_CMP_CTX_set1_subjectName(ctx, n));
+		assert_true(EVP_PKEY_up_ref(k));
+		assert_true(OSSL_CMP_CTX_set0_newPkey(ctx, 1, k));
+		assert_true(OSSL_CMP_CTX_set_certConf_cb(ctx, refuse_cert));
+		assert_null(OSSL_CMP_exec_IR_ses(ctx));
+		if (i == 1) {
+			assert_int_equal(OSSL_CMP_CTX_get_status(ctx), OSSL_CMP_PKISTATUS_rejection);
+			assert_true(OSSL_CMP_CTX_get_failInfoCode(ctx) & (1 << OSSL_CMP_PKIFAILUREINFO_certRevoked));
+		}
+		OSSL_CMP_CTX_free(ctx);
+		ERR_clear_error();
+	}
+	assert_int_equal(ca_db_cert_count(fx.ca->db, NULL), before + 2);
+	X509_free(x[0]);
+	X509_free(x[1]);
+	EVP_PKEY_free(k);
+	ASN1_OCTET_STRING_free(os);
+	X509_NAME_free(n);
+}
+
 static void test_subject_parse_reasons(void **state)
 {
 	X509_NAME *n = ca_subject_parse("/CN=A\\/B/O=Ban Cơ yếu");
@@ -446,6 +596,8 @@ int main(void)
 		cmocka_unit_test(test_rr_and_crl),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_expired_ra),
+		cmocka_unit_test(test_repeated_transaction),
+		cmocka_unit_test(test_repeated_ir_revoked),
 		cmocka_unit_test(test_subject_parse_reasons),
 	};
 

@@ -1,5 +1,6 @@
 /* Unit tests of simpki-ca's records (ota-server/ca/ca_db.c) on a file in a temporary directory: the schema (version
- * 1, WAL, kept on reopening, a newer one refused); certificates stored and read back by serial (any case), holder,
+ * 2, WAL, kept on reopening, a newer one refused); a version 1 file (as simpki-ca made them before transactionIDs)
+ * migrated: its certificates kept, the transaction_id column added, one certificate per transactionID; certificates stored and read back by serial (any case), holder,
  * ICCID and public-key hash, newest first; a serial stored twice refused; revocation (once; -EALREADY; -ENOENT for an
  * unknown serial); the revoked list skips good and expired certificates; CRL numbers that keep rising across
  * reopening; counts. */
@@ -101,6 +102,62 @@ static void test_schema(void **state)
 	unlink(dbfile);
 }
 
+/* Version 1's schema and a certificate in it, as the previous simpki-ca wrote them. */
+static const char v1_file[] =
+	"CREATE TABLE certs (serial TEXT PRIMARY KEY, subject TEXT NOT NULL, holder TEXT NOT NULL, iccid TEXT,"
+	" key_id TEXT NOT NULL, profile TEXT NOT NULL, pubkey_sha256 TEXT NOT NULL, not_before INTEGER NOT NULL,"
+	" not_after INTEGER NOT NULL, der BLOB NOT NULL, status TEXT NOT NULL CHECK (status IN ('good', 'revoked')),"
+	" revoked_at INTEGER, reason INTEGER, requested_by TEXT NOT NULL, issued_at INTEGER NOT NULL);"
+	"CREATE INDEX certs_holder ON certs (holder);"
+	"CREATE INDEX certs_iccid ON certs (iccid);"
+	"CREATE INDEX certs_pubkey ON certs (pubkey_sha256);"
+	"CREATE TABLE meta (name TEXT PRIMARY KEY, value NOT NULL);"
+	"INSERT INTO meta (name, value) VALUES ('crl_number', 7);"
+	"INSERT INTO certs VALUES ('4b000000000000000000000000000001', 'CN=Old', 'VN-OLD', NULL, '0102', 'signing',"
+	" 'aa', 1700000000, 1800000000, x'3003020101', 'good', NULL, NULL, '/CN=RA', 1700000000);"
+	"PRAGMA user_version = 1;";
+
+static void test_migrate_v1(void **state)
+{
+	struct ca_db *db;
+	struct ca_cert_row r, got;
+	sqlite3 *raw;
+	uint64_t n = 0;
+
+	assert_int_equal(sqlite3_open(dbfile, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, v1_file, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	db = open_db();
+	assert_int_equal(ca_db_version(db), 2);
+	assert_int_equal(ca_db_cert_get(db, "4b000000000000000000000000000001", NULL, &got), 0);
+	assert_string_equal(got.holder, "VN-OLD");
+	assert_string_equal(got.txid, "");
+	assert_int_equal(ca_db_crl_number_next(db, &n), 0);
+	assert_int_equal(n, 8);
+	/* the new column: found by it in any case; a second certificate with it refused; none (NULL) many times */
+	row(&r, "4b000000000000000000000000000002", "VN-NEW", "", 1700000100);
+	snprintf(r.txid, sizeof(r.txid), "00FF00FF00FF00FF00FF00FF00FF00FF");
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	row(&r, "4b000000000000000000000000000003", "VN-NEW", "", 1700000200);
+	snprintf(r.txid, sizeof(r.txid), "00ff00ff00ff00ff00ff00ff00ff00ff");
+	assert_int_equal(ca_db_cert_add(db, &r), -EEXIST);
+	r.txid[0] = 0;
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	found = 0;
+	assert_int_equal(ca_db_certs_find(db, CA_DB_BY_TXID, "00Ff00ff00ff00ff00ff00ff00ff00ff", 10, count_cb, NULL),
+			 1);
+	assert_string_equal(last, "4b000000000000000000000000000002");
+	assert_int_equal(ca_db_cert_get(db, "4b000000000000000000000000000002", NULL, &got), 0);
+	assert_string_equal(got.txid, "00ff00ff00ff00ff00ff00ff00ff00ff");
+	assert_int_equal(ca_db_cert_count(db, NULL), 3);
+	ca_db_close(db);
+	/* reopened: nothing to migrate */
+	db = open_db();
+	assert_int_equal(ca_db_version(db), 2);
+	ca_db_close(db);
+	unlink(dbfile);
+}
+
 static void test_certs(void **state)
 {
 	struct ca_db *db = open_db();
@@ -187,6 +244,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_migrate_v1),
 		cmocka_unit_test(test_certs),
 		cmocka_unit_test(test_crl_number),
 	};

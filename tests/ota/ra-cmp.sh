@@ -11,6 +11,8 @@
 # - a server that polls (-poll_count 2 -check_after 1) still issues;
 # - a server that answers errors (-send_error) is a rejection with its failInfo, asked once, never again;
 # - no server: retried after 1, 2 and 4 s (retry min-seconds 1 max-seconds 4), then unreachable after 4 tries;
+# - a p10cr with the caller's transactionID carries it, in the first exchange, in the retry after an HTTP error
+#   (a relay that answers 503 once) and in the certConf;
 # - a server signed under another trust anchor is an error, asked once.
 # Then simpki-otad with a 'ca' node for the good mock: 'show ca'; 'card ICCID certificate request' for a card whose
 # holder is H-0001 records the issued certificate (the API lists it, the same PEM), the holder id and the card sent
@@ -93,16 +95,23 @@ mock refusing 8492 -send_error
 srv_cert=osrv.pem srv_key=osrv.key
 mock other 8493
 
-# a relay on 8494 that records each request body, then passes it to the good mock
-python3 - > relay.log 2>&1 <<'PY' &
-import http.server, urllib.request
+# relay.py PORT NAME FAILS: records each request body as NAME-N.der, answers the first FAILS with HTTP 503, passes
+# the others to the good mock; on 8494 one that never fails, on 8495 one that fails once
+cat > relay.py <<'PY'
+import http.server, sys, urllib.request
+port, name, fails = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 n = 0
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         global n
         body = self.rfile.read(int(self.headers["Content-Length"]))
         n += 1
-        open("relay-%d.der" % n, "wb").write(body)
+        open("%s-%d.der" % (name, n), "wb").write(body)
+        if n <= fails:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         req = urllib.request.Request("http://127.0.0.1:8490" + self.path, data=body,
                                      headers={"Content-Type": "application/pkixcmp"})
         rsp = urllib.request.urlopen(req, timeout=10).read()
@@ -111,8 +120,11 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(rsp)))
         self.end_headers()
         self.wfile.write(rsp)
-http.server.HTTPServer(("127.0.0.1", 8494), H).serve_forever()
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
 PY
+python3 relay.py 8494 relay 0 > relay.log 2>&1 &
+pids="$pids $!"
+python3 relay.py 8495 flaky 1 > flaky.log 2>&1 &
 pids="$pids $!"
 sleep 0.5
 
@@ -161,6 +173,14 @@ run "unreachable attempts=4 pki_status=-1" 8499 "-r 1 4" p10cr holder.csr.der si
 t1=$(date +%s)
 [ $((t1 - t0)) -ge 7 ] || fail "the retries took $((t1 - t0)) s, expected 1 + 2 + 4 and the tries"
 run "unreachable attempts=1" 8499 "" p10cr holder.csr.der sim-signing -
+# the caller's transactionID: in the request, the same in the retry after the CA's HTTP error, and in its certConf
+tid=0123456789abcdef0123456789abcdef
+run "done attempts=2 pki_status=0 " 8495 "-r 1 1 -x $tid" p10cr holder.csr.der sim-signing -
+for f in flaky-1.der flaky-2.der flaky-3.der; do
+	openssl asn1parse -inform DER -in $f > $f.txt 2>&1
+	grep -qi "OCTET STRING *\[HEX DUMP\]:$tid" $f.txt || fail "$f has not the transactionID $tid: $(head -c 600 $f.txt)"
+done
+[ -e flaky-4.der ] && fail "more than the p10cr, its retry and the certConf"
 # a CA whose responses do not chain to the trust anchor: an error at once
 run "error attempts=1" 8493 "-r 1 4" p10cr holder.csr.der sim-signing -
 

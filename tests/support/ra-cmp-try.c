@@ -3,8 +3,10 @@
  *
  *   STATUS attempts=N pki_status=S fail_info=0xX chain=N cert=BYTES text=TEXT
  *
- * Usage: ra-cmp-try [-c CA_CHAIN] [-r MIN MAX] [-t TIMEOUT] [-o OUT.der] URL RA_CERT RA_KEY TRUST_ANCHOR REQUEST
+ * Usage: ra-cmp-try [-c CA_CHAIN] [-r MIN MAX] [-t TIMEOUT] [-o OUT.der] [-x TXID] URL RA_CERT RA_KEY TRUST_ANCHOR
+ *        REQUEST
  *   REQUEST: p10cr CSR.der PROFILE|- HOLDER|-    revoke CERT.der REASON    cacerts
+ *   TXID: the p10cr's transactionID, 32 hex digits (RA_CMP_TXID_LEN bytes); without it, a random one per exchange
  * Exit status: 0 the outcome was printed; 2 usage or a refused request (the message says why). */
 #include <errno.h>
 #include <stdio.h>
@@ -48,8 +50,8 @@ static uint8_t *read_file(const char *path, size_t *len)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: ra-cmp-try [-c CA_CHAIN] [-r MIN MAX] [-t TIMEOUT] [-o OUT.der] URL RA_CERT RA_KEY "
-			"TRUST_ANCHOR (p10cr CSR.der PROFILE|- HOLDER|- | revoke CERT.der REASON | cacerts)\n");
+	fprintf(stderr, "usage: ra-cmp-try [-c CA_CHAIN] [-r MIN MAX] [-t TIMEOUT] [-o OUT.der] [-x TXID] URL RA_CERT "
+			"RA_KEY TRUST_ANCHOR (p10cr CSR.der PROFILE|- HOLDER|- | revoke CERT.der REASON | cacerts)\n");
 	return 2;
 }
 
@@ -59,11 +61,12 @@ int main(int argc, char **argv)
 	void *ctx = talloc_named_const(NULL, 1, "ra-cmp-try");
 	struct ra_cmp *ra;
 	char err[256];
-	uint8_t *data;
+	uint8_t *data, txid[RA_CMP_TXID_LEN];
+	bool has_txid = false;
 	size_t len = 0;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "c:r:t:o:")) != -1) {
+	while ((c = getopt(argc, argv, "c:r:t:o:x:")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.ca_chain = optarg;
@@ -79,6 +82,19 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			out_path = optarg;
+			break;
+		case 'x':
+			if (strlen(optarg) != 2 * sizeof(txid) ||
+			    strspn(optarg, "0123456789abcdefABCDEF") != strlen(optarg))
+				return usage();
+			for (size_t i = 0; i < sizeof(txid); i++) {
+				unsigned v;
+
+				if (sscanf(optarg + 2 * i, "%2x", &v) != 1)
+					return usage();
+				txid[i] = (uint8_t)v;
+			}
+			has_txid = true;
 			break;
 		default:
 			return usage();
@@ -101,7 +117,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "p10cr") && argc == 4) {
 		data = read_file(argv[1], &len);
 		rc = data ? ra_cmp_p10cr_async(ra, data, len, strcmp(argv[2], "-") ? argv[2] : NULL,
-					       strcmp(argv[3], "-") ? argv[3] : NULL, NULL, on_result, NULL) :
+					       strcmp(argv[3], "-") ? argv[3] : NULL, NULL, has_txid ? txid : NULL,
+					       on_result, NULL) :
 			    -ENOENT;
 	} else if (!strcmp(argv[0], "revoke") && argc == 3) {
 		data = read_file(argv[1], &len);
