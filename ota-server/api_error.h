@@ -21,6 +21,7 @@ enum api_error {
 	API_E_TOKEN_NOT_FOUND,	    /* 404 */
 	API_E_HOLDER_NOT_FOUND,	    /* 404: no holder with that id (in the path, or named by the body) */
 	API_E_ENROLMENT_NOT_FOUND,  /* 404 */
+	API_E_CAMPAIGN_NOT_FOUND,   /* 404 */
 	API_E_METHOD_NOT_ALLOWED,   /* 405, with Allow */
 	API_E_CARD_NOT_ACTIVE,	    /* 409: jobs go only to active cards */
 	API_E_CARD_RETIRED,	    /* 409: a retired card stays retired */
@@ -36,8 +37,10 @@ enum api_error {
 	API_E_CARD_HAS_NO_HOLDER,   /* 409: a certificate needs the card's holder (PUT /v1/cards/{iccid}/holder) */
 	API_E_ENROLMENT_RUNNING,    /* 409: an enrolment of that key of that card is under way */
 	API_E_CA_NOT_CONFIGURED,    /* 409: simpki-otad has no 'ca' node: it cannot ask for certificates */
+	API_E_CAMPAIGN_OVER,	    /* 409: the campaign is done or cancelled */
 	API_E_BODY_TOO_LARGE,	    /* 413 */
 	API_E_UNIT_NOT_FOUND,	    /* 422: the body names a unit the organisation tree does not have */
+	API_E_CAMPAIGN_EMPTY,	    /* 422: the campaign's selection has no card */
 	API_E_RATE_LIMITED,	    /* 429, with Retry-After */
 	API_E_INTERNAL,		    /* 500 */
 	API_E_DATABASE,		    /* 500 */

@@ -50,6 +50,12 @@ static const struct {
 	{ "/v1/holders/import", ARG_NONE, "POST", { { "POST", API_HOLDERS_IMPORT } } },
 	{ "/v1/holders", ARG_NONE, "GET, POST", { { "GET", API_HOLDERS_LIST }, { "POST", API_HOLDERS_CREATE } } },
 	{ "/v1/holders/*", ARG_HOLDER, "GET", { { "GET", API_HOLDER_GET } } },
+	{ "/v1/campaigns", ARG_NONE, "GET, POST", { { "GET", API_CAMPAIGNS_LIST }, { "POST", API_CAMPAIGNS_CREATE } } },
+	{ "/v1/campaigns/*", ARG_ID, "GET", { { "GET", API_CAMPAIGN_GET } } },
+	{ "/v1/campaigns/*/pause", ARG_ID, "POST", { { "POST", API_CAMPAIGN_PAUSE } } },
+	{ "/v1/campaigns/*/resume", ARG_ID, "POST", { { "POST", API_CAMPAIGN_RESUME } } },
+	{ "/v1/campaigns/*/cancel", ARG_ID, "POST", { { "POST", API_CAMPAIGN_CANCEL } } },
+	{ "/v1/campaigns/*/cards", ARG_ID, "GET", { { "GET", API_CAMPAIGN_CARDS } } },
 };
 
 bool api_token_name_ok(const char *name)
@@ -136,6 +142,10 @@ int api_route_role(enum api_route r)
 	case API_HOLDERS_CREATE:
 	case API_HOLDERS_IMPORT:
 	case API_CARD_ENROL:
+	case API_CAMPAIGNS_CREATE:
+	case API_CAMPAIGN_PAUSE:
+	case API_CAMPAIGN_RESUME:
+	case API_CAMPAIGN_CANCEL:
 		return OTAD_ROLE_OPERATOR;
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:
@@ -329,7 +339,7 @@ bool api_apdu_reads(const uint8_t *apdu, size_t len)
 
 /* A request body as a JSON object: at most API_JSON_MAX bytes, no member twice. \returns it (json_decref() it); NULL
  * with \a err saying why */
-static json_t *load_object(const char *body, size_t len, char *err, size_t errlen)
+json_t *api_load_object(const char *body, size_t len, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -359,7 +369,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	int rc = -EINVAL, n;
 
 	memset(req, 0, sizeof(*req));
-	root = load_object(body, len, err, errlen);
+	root = api_load_object(body, len, err, errlen);
 	if (!root)
 		return -EINVAL;
 	json_object_foreach(root, key, a)
@@ -454,7 +464,7 @@ int api_token_parse(const char *body, size_t len, char *name, int *role, char *e
 	int rc = -EINVAL;
 
 	*role = OTAD_ROLE_OPERATOR;
-	root = load_object(body, len, err, errlen);
+	root = api_load_object(body, len, err, errlen);
 	if (!root)
 		return -EINVAL;
 	json_object_foreach(root, key, v)
@@ -487,7 +497,7 @@ int api_card_patch_parse(const char *body, size_t len, int *state, char *err, si
 	json_t *root, *s;
 	int rc = -EINVAL;
 
-	root = load_object(body, len, err, errlen);
+	root = api_load_object(body, len, err, errlen);
 	if (!root)
 		return -EINVAL;
 	s = json_object_get(root, "state");
@@ -522,7 +532,7 @@ int api_floor_parse(const char *body, size_t len, struct api_floor_req *req, cha
 	int rc = -EINVAL;
 
 	memset(req, 0, sizeof(*req));
-	root = load_object(body, len, err, errlen);
+	root = api_load_object(body, len, err, errlen);
 	if (!root)
 		return -EINVAL;
 	if (json_object_size(root) == 1 && (v = json_object_get(root, "confirm"))) {
@@ -592,7 +602,7 @@ int api_holder_parse(const char *body, size_t len, struct otad_holder *h, char *
 	int rc = -EINVAL;
 
 	memset(h, 0, sizeof(*h));
-	root = load_object(body, len, err, errlen);
+	root = api_load_object(body, len, err, errlen);
 	if (!root)
 		return -EINVAL;
 	json_object_foreach(root, key, v)
@@ -630,7 +640,7 @@ int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile
 	size_t n;
 
 	profile[0] = 0;
-	root = load_object(body, len, err, errlen);
+	root = api_load_object(body, len, err, errlen);
 	if (!root)
 		return -EINVAL;
 	k = json_object_get(root, "key_id");
@@ -657,7 +667,7 @@ int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_
 	int rc = -EINVAL;
 
 	holder[0] = 0;
-	root = load_object(body, len, err, errlen);
+	root = api_load_object(body, len, err, errlen);
 	if (!root)
 		return -EINVAL;
 	v = json_object_get(root, "holder");

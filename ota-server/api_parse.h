@@ -25,6 +25,13 @@
  *                                          wards)                                                     read-only
  *   GET    /v1/holders/{id}                id: a holder id (holder.h; else 400)                       read-only
  *   POST   /v1/holders/import              body: CSV (holder.h), each line stored or rejected by itself   operator
+ *   POST   /v1/campaigns                   body: {"name", "select": {"iccids": [...]} | {"import": ID} |
+ *                                          {"unit": CODE}, "keys": [{"id", "alg", "profile"}], "personalise",
+ *                                          "concurrency"} (campaign.h); 201 the campaign              operator
+ *   GET    /v1/campaigns                   every campaign, newest first                               read-only
+ *   GET    /v1/campaigns/{id}              state, cards per state, rate, time left                    read-only
+ *   POST   /v1/campaigns/{id}/pause|resume|cancel                                                     operator
+ *   GET    /v1/campaigns/{id}/cards?state=&limit=&cursor=   a page of its cards, in order             read-only
  *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
  *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
  *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
@@ -75,6 +82,13 @@ enum api_route {
 	API_HOLDERS_IMPORT, /* POST */
 	API_CARD_ENROL,	    /* POST, arg: the ICCID */
 	API_ENROL_GET,	    /* GET, arg: the id */
+	API_CAMPAIGNS_LIST,   /* GET */
+	API_CAMPAIGNS_CREATE, /* POST */
+	API_CAMPAIGN_GET,     /* GET, arg: the id */
+	API_CAMPAIGN_PAUSE,   /* POST, arg: the id */
+	API_CAMPAIGN_RESUME,  /* POST, arg: the id */
+	API_CAMPAIGN_CANCEL,  /* POST, arg: the id */
+	API_CAMPAIGN_CARDS,   /* GET, arg: the id */
 	API_BAD_METHOD,	    /* a known path with another method: 405 (allow: the methods it has) */
 	API_BAD_ICCID,	    /* /v1/cards/X with X not an ICCID: 400 */
 	API_BAD_ID,	    /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
@@ -153,6 +167,24 @@ int api_holder_parse(const char *body, size_t len, struct otad_holder *h, char *
  *  \returns 0; -EINVAL with \a err */
 /*! POST /v1/cards/{iccid}/certificates's body: {"key_id": 1..255, "profile": "NAME"} (1 to 64 printable
  *  characters). \returns 0; -EINVAL with \a err */
+/*! \a body as a JSON object (at most API_JSON_MAX bytes, no member twice). \returns it (json_decref()); NULL with
+ *  \a err */
+typedef struct json_t json_t;
+json_t *api_load_object(const char *body, size_t len, char *err, size_t errlen);
+
+/* POST /v1/campaigns's body: the campaign (name, keys, personalise, concurrency) and which cards. */
+struct api_campaign_req {
+	struct otad_campaign c;
+	struct otad_campaign_select sel;
+	char unit[OTAD_UNIT_CODE_MAX + 1];
+	char (*iccids)[21]; /* sel.n of them, malloc'd: api_campaign_req_free() */
+	const char **iccid_ptrs;
+};
+#define API_CAMPAIGN_ICCIDS_MAX 40000 /* what API_JSON_MAX holds; more by import or unit */
+/*! Read a campaign body. \returns 0; -EINVAL with \a err; -ENOMEM */
+int api_campaign_parse(const char *body, size_t len, struct api_campaign_req *req, char *err, size_t errlen);
+void api_campaign_req_free(struct api_campaign_req *req);
+
 int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile[65], char *err, size_t errlen);
 int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen);
 /*! GET /v1/holders's parameters (unit, limit, cursor) into \a f (its unit and after_id point into \a unit and

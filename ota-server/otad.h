@@ -18,6 +18,7 @@ enum otad_log_cat {
 	DJOB,  /* OTA jobs */
 	DAPI,  /* the operator API */
 	DCERT, /* certificate enrolments over the air */
+	DCAMP, /* provisioning campaigns */
 };
 extern const struct log_info otad_log_info; /* otad_log.c */
 
@@ -37,6 +38,10 @@ enum otad_ctr {
 	OTAD_CTR_API_LIMITED,
 	OTAD_CTR_CERT_LOADED,
 	OTAD_CTR_CERT_FAILED,
+	OTAD_CTR_CAMP_ACTIVE,
+	OTAD_CTR_CAMP_SKIPPED,
+	OTAD_CTR_CAMP_FAILED,
+	OTAD_CTR_CAMP_BACKOFF,
 };
 extern const struct rate_ctr_group_desc otad_ctrg_desc; /* otad_log.c: the counters above */
 

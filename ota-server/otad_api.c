@@ -239,12 +239,6 @@ static enum MHD_Result patch_card(struct MHD_Connection *c, struct api_req *r)
 	return send_json(c, MHD_HTTP_OK, card_json(&card));
 }
 
-struct query {
-	struct api_kv kv[API_QUERY_MAX];
-	unsigned n;
-	bool too_many;
-};
-
 static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct query *q = cls;
@@ -258,7 +252,7 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-static bool get_query(struct MHD_Connection *c, struct query *q)
+bool get_query(struct MHD_Connection *c, struct query *q)
 {
 	memset(q, 0, sizeof(*q));
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, q);
@@ -751,7 +745,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 		return send_error(c, API_E_FORBIDDEN, "token '%s' (%s) may not do this: it needs %s", r->who.name,
 				  otad_role_names[r->who.role], otad_role_names[api_route_role(r->route)]);
 	r->max = r->route == API_CARDS_IMPORT || r->route == API_HOLDERS_IMPORT ? otad_api_cfg.import_max :
-										  otad_api_cfg.json_max;
+		 r->route == API_CAMPAIGNS_CREATE ? API_JSON_MAX /* a list of ICCIDs: up to ~40,000 */ :
+						    otad_api_cfg.json_max;
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && strtoull(cl, NULL, 10) > r->max)
 		return send_error(c, API_E_BODY_TOO_LARGE, "the body is larger than %zu bytes", r->max);
@@ -877,6 +872,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return api_enrol_start(c, r);
 	case API_ENROL_GET:
 		return api_enrol_get(c, r->arg);
+	case API_CAMPAIGNS_CREATE:
+		return api_campaign_create(c, r);
+	case API_CAMPAIGNS_LIST:
+		return api_campaigns_list(c);
+	case API_CAMPAIGN_GET:
+		return api_campaign_get(c, r->arg);
+	case API_CAMPAIGN_PAUSE:
+	case API_CAMPAIGN_RESUME:
+	case API_CAMPAIGN_CANCEL:
+		return api_campaign_act(c, r);
+	case API_CAMPAIGN_CARDS:
+		return api_campaign_cards(c, r->arg);
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

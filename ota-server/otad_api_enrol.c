@@ -16,34 +16,16 @@
 static int holder_subject(struct MHD_Connection *c, const struct otad_card *card, uint8_t *der, size_t max,
 			  enum MHD_Result *sent)
 {
-	struct otad_holder h;
-	struct otad_unit u, prov;
-	struct enrol_subject s = { .c = "VN", .o = otad_enrol_cfg.organisation };
-	int rc;
+	char err[160];
+	int rc = otad_enrol_holder_subject(card, der, max, err, sizeof(err));
 
-	if (!card->holder[0]) {
+	if (rc == -ENODATA)
 		*sent = send_error(c, API_E_CARD_HAS_NO_HOLDER, "card %s has no holder: PUT /v1/cards/%s/holder first",
 				   card->iccid, card->iccid);
-		return -1;
-	}
-	if (otad_db_holder_get(g_otad->db, card->holder, &h) || otad_db_unit_get(g_otad->db, h.unit, &u)) {
+	else if (rc == -EIO)
 		*sent = send_error(c, API_E_DATABASE, "database error");
-		return -1;
-	}
-	s.cn = h.name;
-	s.serial_number = h.id_number;
-	if (u.kind == OTAD_UNIT_PROVINCE) {
-		s.st = u.name;
-	} else {
-		s.ou = u.name;
-		s.st = otad_db_unit_get(g_otad->db, u.parent, &prov) ? NULL : prov.name;
-	}
-	rc = enrol_subject_der(&s, der, max);
-	if (rc < 0)
-		*sent = send_error(c, API_E_INVALID_REQUEST,
-				   "the holder's name, identity number or unit do not make a "
-				   "certificate subject (%s)",
-				   rc == -E2BIG ? "too long" : "refused");
+	else if (rc < 0)
+		*sent = send_error(c, API_E_INVALID_REQUEST, "%s", err);
 	return rc;
 }
 

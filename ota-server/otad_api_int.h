@@ -1,6 +1,7 @@
 /* Inside simpki-otad's operator API (otad_api.c): the request being answered and the answer helpers, for the files
  * that hold handlers of their own (otad_api_enrol.c). Everything here runs on the select loop. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,9 +33,25 @@ enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j);
 /*! Answer the error \a e ({"error": {"code", "message"}}) with its HTTP status. */
 enum MHD_Result send_error(struct MHD_Connection *c, enum api_error e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A request's query parameters. */
+struct query {
+	struct api_kv kv[API_QUERY_MAX];
+	unsigned n;
+	bool too_many;
+};
+/*! Read them. \returns false when there are more than API_QUERY_MAX */
+bool get_query(struct MHD_Connection *c, struct query *q);
+
 /*! Unix milliseconds as "YYYY-MM-DDTHH:MM:SSZ" (null when out of range). */
 json_t *iso_ms(int64_t ms);
 
 /* otad_api_enrol.c: POST /v1/cards/{iccid}/certificates, GET /v1/enrolments/{id} */
 enum MHD_Result api_enrol_start(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_enrol_get(struct MHD_Connection *c, const char *id);
+
+/* otad_api_campaign.c: /v1/campaigns (campaign.h) */
+enum MHD_Result api_campaign_create(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_campaigns_list(struct MHD_Connection *c);
+enum MHD_Result api_campaign_get(struct MHD_Connection *c, const char *id);
+enum MHD_Result api_campaign_act(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_campaign_cards(struct MHD_Connection *c, const char *id);

@@ -112,6 +112,21 @@ static const char *const migrations[] = {
 	 "CREATE INDEX enrolments_iccid ON enrolments (iccid, id);"
 	 "CREATE INDEX enrolments_active ON enrolments (state) WHERE state NOT IN ('done', 'failed');"
 	 "CREATE INDEX enrolments_job ON enrolments (job);"),
+	/* to version 11: a job's own time-out; an enrolment's CMP transactionID; provisioning campaigns */
+	("ALTER TABLE jobs ADD COLUMN timeout_s INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE enrolments ADD COLUMN txid BLOB;"
+	 "ALTER TABLE enrolments ADD COLUMN campaign INTEGER;"
+	 "CREATE TABLE campaigns (id INTEGER PRIMARY KEY, name TEXT NOT NULL, state TEXT NOT NULL, keys TEXT NOT NULL,"
+	 " personalise INTEGER NOT NULL, concurrency INTEGER NOT NULL, cards INTEGER NOT NULL DEFAULT 0,"
+	 " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ended_at INTEGER);"
+	 "CREATE TABLE campaign_cards (campaign INTEGER NOT NULL REFERENCES campaigns(id), seq INTEGER NOT NULL,"
+	 " iccid TEXT NOT NULL REFERENCES cards(iccid), state TEXT NOT NULL, key_index INTEGER NOT NULL DEFAULT 0,"
+	 " job INTEGER, enrolment INTEGER, tries INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL DEFAULT 0,"
+	 " step TEXT, error TEXT, serials TEXT, updated_at INTEGER NOT NULL, done_at INTEGER,"
+	 " PRIMARY KEY (campaign, seq));"
+	 "CREATE UNIQUE INDEX campaign_cards_iccid ON campaign_cards (campaign, iccid);"
+	 "CREATE INDEX campaign_cards_state ON campaign_cards (campaign, state, seq);"
+	 "CREATE INDEX campaign_cards_job ON campaign_cards (job) WHERE job IS NOT NULL;"),
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == OTAD_DB_VERSION, "one migration per schema version");
 
@@ -1119,7 +1134,7 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	hex_encode(j->spi, 2, spi, sizeof(spi));
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
-			       " updated_at, idempotent, mode) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+			       " updated_at, idempotent, mode, timeout_s) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, j->iccid, -1, SQLITE_STATIC);
@@ -1134,6 +1149,7 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	sqlite3_bind_int(st, 10, j->idempotent);
 	sqlite3_bind_text(st, 11, otad_job_mode_names[j->mode == OTAD_JOB_MODE_FORWARD ? j->mode : OTAD_JOB_MODE_STORE],
 			  -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, (int)j->timeout_s);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -1202,7 +1218,7 @@ out:
 #define JOB_SELECT                                                                                         \
 	"SELECT id, iccid, msisdn, tar, spi, kvn, script, state, counter, attempts, deadline, created_at," \
 	" updated_at, por_status, por_commands, por_last_sw, por_last_data, error, idempotent, counters,"  \
-	" por_authenticated, mode, por_response FROM jobs "
+	" por_authenticated, mode, por_response, timeout_s FROM jobs "
 
 static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 {
@@ -1249,6 +1265,7 @@ static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 		j->por_response_len = 0;
 	if (j->por_response_len)
 		memcpy(j->por_response, sqlite3_column_blob(st, 22), j->por_response_len);
+	j->timeout_s = (unsigned)sqlite3_column_int(st, 23);
 }
 
 int otad_db_job_get(struct otad_db *db, int64_t id, struct otad_job_row *job)

@@ -110,7 +110,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 10
+#define OTAD_DB_VERSION 11
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_POR_RESPONSE_MAX 4096 /* a PoR's script response, at most (a reassembled packet is at most 4096) */
 #define OTAD_IMPORT_REJECTS_KEPT 1000
@@ -365,6 +365,7 @@ struct otad_job_opts {
 	bool has_spi;
 	uint8_t spi[2];
 	uint8_t kvn; /* 1..15; 0: the default */
+	unsigned timeout_s; /* a try's time for its PoR; 0: the default (otad_job_cfg.timeout_s) */
 };
 
 #define OTAD_JOB_MAX_TRIES 11 /* the first and at most 10 retries */
@@ -378,6 +379,7 @@ struct otad_job_row {
 	size_t script_len;
 	bool idempotent; /* running the script twice does no harm (it only reads): it may be sent again */
 	enum otad_job_state state;
+	unsigned timeout_s; /* a try's time for its PoR; 0: the configuration's (otad_job_cfg.timeout_s) */
 	uint64_t counter; /* the latest try's: 0, none yet */
 	uint64_t
 		counters[OTAD_JOB_MAX_TRIES]; /* every try's counter, oldest first: a PoR of any of them ends the job */
@@ -588,7 +590,11 @@ struct otad_enrol_row {
 	size_t cert_len;
 	char serial[41];  /* hex; "" until issued */
 	int64_t cert_row; /* its row in certificates; 0 until issued */
-	unsigned tries;	  /* CMP requests sent */
+	unsigned tries;	  /* tries of the current step (a temporary failure is tried again, enrol.h) */
+	uint8_t txid[16]; /* the CMP transactionID of the request, made once before the first is sent: every
+			   * request for this enrolment carries it, so the CA answers a repeat with the same certificate */
+	size_t txid_len;  /* 0 or 16 */
+	int64_t campaign; /* the campaign it is part of (campaign.h); 0: none */
 	char error[192];
 	int64_t created_ms, updated_ms;
 };
@@ -604,3 +610,114 @@ int otad_db_enrols_active(struct otad_db *db, void (*cb)(const struct otad_enrol
 /*! Call \a cb for \a iccid's enrolments, newest first, at most \a max. \returns how many; -EIO */
 int otad_db_enrols_of_card(struct otad_db *db, const char *iccid, unsigned max,
 			   void (*cb)(const struct otad_enrol_row *e, void *priv), void *priv);
+/*! The newest enrolment of campaign \a campaign for key \a key_id of card \a iccid. \returns 0; -ENOENT; -EIO */
+int otad_db_enrol_of_campaign(struct otad_db *db, int64_t campaign, const char *iccid, uint8_t key_id,
+			      struct otad_enrol_row *e);
+
+/* ---- provisioning campaigns (campaign.h): one row per campaign, one per card in it ---- */
+
+enum otad_campaign_state {
+	OTAD_CAMPAIGN_RUNNING,	 /* cards start, up to its concurrency */
+	OTAD_CAMPAIGN_PAUSED,	 /* no card starts a new step; resume goes on where each card stopped */
+	OTAD_CAMPAIGN_DONE,	 /* over: every card is active, skipped or failed */
+	OTAD_CAMPAIGN_CANCELLED, /* over: no card starts a new step; each ends as it is (cancelled, or its step done) */
+	OTAD_CAMPAIGN_N_STATES,
+};
+extern const char *const otad_campaign_state_names[OTAD_CAMPAIGN_N_STATES];
+
+#define OTAD_CAMPAIGN_KEYS_MAX 4
+#define OTAD_CAMPAIGN_NAME_MAX 128
+
+struct otad_campaign_key {
+	uint8_t id;	  /* the key's PKCS#15 iD (1..255) */
+	bool rsa;	  /* RSA-2048; false: P-256 */
+	char profile[65]; /* the CA's certificate profile */
+};
+
+struct otad_campaign {
+	int64_t id;
+	char name[OTAD_CAMPAIGN_NAME_MAX + 1]; /* UTF-8 */
+	enum otad_campaign_state state;
+	struct otad_campaign_key keys[OTAD_CAMPAIGN_KEYS_MAX];
+	unsigned n_keys;  /* 1..OTAD_CAMPAIGN_KEYS_MAX */
+	bool personalise; /* create the PKCS#15 structure on a SIM that lacks it */
+	unsigned concurrency;
+	unsigned cards; /* how many cards it has (fixed when it is made) */
+	int64_t created_ms, updated_ms, ended_ms; /* ended_ms: 0 until done or cancelled */
+};
+
+/* A card's state in a campaign: its steps, in order, then the ends. Stored by name. */
+enum otad_ccard_state {
+	OTAD_CCARD_WAITING,	/* not started yet */
+	OTAD_CCARD_BACKOFF,	/* a temporary failure: starts again at check after next_try */
+	OTAD_CCARD_CHECK,	/* the check job: what the SIM has */
+	OTAD_CCARD_PERSONALISE, /* the personalise job: the PKCS#15 structure */
+	OTAD_CCARD_KEYGEN,	/* the keygen job: a key pair generated on the SIM */
+	OTAD_CCARD_ENROL,	/* the key's certificate enrolment (enrol.h: csr, cmp, load, verify) */
+	OTAD_CCARD_ACTIVE,	/* over: every key of the campaign has its certificate on the SIM */
+	OTAD_CCARD_SKIPPED,	/* over: the SIM held a certificate for each key already */
+	OTAD_CCARD_FAILED,	/* over: error says why, step where */
+	OTAD_CCARD_CANCELLED,	/* over: the campaign was cancelled before the card was done */
+	OTAD_CCARD_N_STATES,
+};
+extern const char *const otad_ccard_state_names[OTAD_CCARD_N_STATES];
+/*! Whether a card in state \a s is over. */
+bool otad_ccard_state_final(enum otad_ccard_state s);
+
+struct otad_ccard {
+	int64_t campaign;
+	int64_t seq; /* its place in the campaign (1..cards): cards start in this order */
+	char iccid[21];
+	enum otad_ccard_state state;
+	unsigned key_index; /* the campaign key being worked on (0..n_keys-1) */
+	int64_t job;	    /* the current step's OTA job; 0: none (not made yet) */
+	int64_t enrolment;  /* in enrol: the key's enrolment; 0: not made yet */
+	unsigned tries;	    /* temporary failures so far */
+	int64_t next_try_ms;
+	char step[16];	 /* in failed and cancelled: the step it stopped at; otherwise the last step begun */
+	char error[192]; /* failed: why; backoff: the last temporary failure */
+	char serials[128]; /* the certificates issued to it in this campaign, hex, comma-separated */
+	int64_t updated_ms, done_ms;
+};
+
+/* Which cards a new campaign takes (one of the three). */
+struct otad_campaign_select {
+	const char *const *iccids; /* these cards (each must exist); n of them */
+	size_t n;
+	int64_t import; /* the cards of this import's batch */
+	const char *unit; /* the cards whose holder is in this unit, or in a ward of this province */
+};
+
+/*! Store a new campaign \a c (its id, cards and times are set) with the cards \a sel selects, in one transaction.
+ *  \returns 0; -ENOENT (an ICCID, the import or the unit unknown: \a err says which); -ENODATA (no card selected);
+ *  -EIO */
+int otad_db_campaign_create(struct otad_db *db, struct otad_campaign *c, const struct otad_campaign_select *sel,
+			    char *err, size_t errlen);
+int otad_db_campaign_update(struct otad_db *db, struct otad_campaign *c);
+int otad_db_campaign_get(struct otad_db *db, int64_t id, struct otad_campaign *c);
+/*! Call \a cb for each campaign, newest first (\a only_open: running or paused only). \returns how many; -EIO */
+int otad_db_campaigns_list(struct otad_db *db, bool only_open, void (*cb)(const struct otad_campaign *c, void *priv),
+			   void *priv);
+/*! Cards of campaign \a id per state: \a n[OTAD_CCARD_N_STATES], and those in enrol by their enrolment's state
+ *  \a enrol[OTAD_ENROL_N_STATES] (an enrolment not made yet counts as read). \returns 0; -EIO */
+int otad_db_campaign_counts(struct otad_db *db, int64_t id, int64_t *n, int64_t *enrol);
+/*! How many of campaign \a id's cards ended at or after \a since_ms. \returns 0; -EIO */
+int otad_db_campaign_done_since(struct otad_db *db, int64_t id, int64_t since_ms, int64_t *n);
+
+int otad_db_ccard_update(struct otad_db *db, struct otad_ccard *cc);
+/*! Cards of campaign \a id that may start now: waiting, or in backoff with next_try at or before \a now_ms, in
+ *  order, at most \a max. \returns how many; -EIO */
+int otad_db_ccards_ready(struct otad_db *db, int64_t id, int64_t now_ms, unsigned max,
+			 void (*cb)(const struct otad_ccard *cc, void *priv), void *priv);
+/*! Cards of campaign \a id in a step (check, personalise, keygen, enrol). \returns how many; -EIO */
+int otad_db_ccards_in_step(struct otad_db *db, int64_t id, void (*cb)(const struct otad_ccard *cc, void *priv),
+			   void *priv);
+/*! Whether campaign \a id has cards waiting or in backoff. \returns 1, 0; -EIO */
+int otad_db_ccards_pending(struct otad_db *db, int64_t id);
+/*! End every card of campaign \a id waiting or in backoff as cancelled. \returns how many; -EIO */
+int otad_db_ccards_cancel_pending(struct otad_db *db, int64_t id);
+/*! A page of campaign \a id's cards after seq \a after (0: from the first), by seq, at most \a limit; \a state: a
+ *  card state's name, or an enrolment step's (csr, cmp, load, verify: cards in enrol at that step), or NULL.
+ *  \returns how many; -EIO */
+int otad_db_ccards_list(struct otad_db *db, int64_t id, const char *state, int64_t after, unsigned limit,
+			void (*cb)(const struct otad_ccard *cc, const char *step, void *priv), void *priv);

@@ -1,4 +1,4 @@
-/* simpki-otad's database: certificate enrolments (table enrolments, schema version 9; format in otad_db.h). */
+/* simpki-otad's database: certificate enrolments (table enrolments, schema versions 10 and 11; format in otad_db.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +16,7 @@ const char *const otad_enrol_state_names[OTAD_ENROL_N_STATES] = {
 
 #define ENROL_COLUMNS                                                                                                \
 	"iccid, key_id, profile, holder, state, job, subject, p15_id, cert_fid, cdf_used, csr, certificate, serial," \
-	" tries, error, created_at, updated_at, key_ref, cert_row"
+	" tries, error, created_at, updated_at, key_ref, cert_row, txid, campaign"
 
 static void bind_blob(sqlite3_stmt *st, int i, const uint8_t *b, size_t len)
 {
@@ -26,7 +26,7 @@ static void bind_blob(sqlite3_stmt *st, int i, const uint8_t *b, size_t len)
 		sqlite3_bind_null(st, i);
 }
 
-/* Bind the 19 columns of ENROL_COLUMNS from parameter 1. */
+/* Bind the 21 columns of ENROL_COLUMNS from parameter 1. */
 static void bind_row(sqlite3_stmt *st, const struct otad_enrol_row *e)
 {
 	sqlite3_bind_text(st, 1, e->iccid, -1, SQLITE_STATIC);
@@ -55,6 +55,9 @@ static void bind_row(sqlite3_stmt *st, const struct otad_enrol_row *e)
 		sqlite3_bind_int(st, 18, e->key_ref);
 	if (e->cert_row)
 		sqlite3_bind_int64(st, 19, e->cert_row);
+	bind_blob(st, 20, e->txid, e->txid_len);
+	if (e->campaign)
+		sqlite3_bind_int64(st, 21, e->campaign);
 }
 
 static size_t column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max)
@@ -104,6 +107,8 @@ static void from_row(sqlite3_stmt *st, struct otad_enrol_row *e)
 	e->updated_ms = sqlite3_column_int64(st, 17);
 	e->key_ref = sqlite3_column_type(st, 18) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 18);
 	e->cert_row = sqlite3_column_int64(st, 19);
+	e->txid_len = column_blob(st, 20, e->txid, sizeof(e->txid));
+	e->campaign = sqlite3_column_int64(st, 21);
 }
 
 int otad_db_enrol_insert(struct otad_db *db, struct otad_enrol_row *e)
@@ -114,7 +119,7 @@ int otad_db_enrol_insert(struct otad_db *db, struct otad_enrol_row *e)
 	e->created_ms = e->updated_ms = otad_now_ms();
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO enrolments (" ENROL_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			       " ?, ?, ?, ?, ?, ?, ?)",
+			       " ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	bind_row(st, e);
@@ -135,11 +140,11 @@ int otad_db_enrol_update(struct otad_db *db, struct otad_enrol_row *e)
 	if (sqlite3_prepare_v2(db->db,
 			       "UPDATE enrolments SET (" ENROL_COLUMNS
 			       ") = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			       " ?, ?, ?, ?) WHERE id = ?",
+			       " ?, ?, ?, ?, ?, ?) WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	bind_row(st, e);
-	sqlite3_bind_int64(st, 20, e->id);
+	sqlite3_bind_int64(st, 22, e->id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -203,4 +208,25 @@ int otad_db_enrols_of_card(struct otad_db *db, const char *iccid, unsigned max,
 	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)max);
 	return each(st, cb, priv);
+}
+
+int otad_db_enrol_of_campaign(struct otad_db *db, int64_t campaign, const char *iccid, uint8_t key_id,
+			      struct otad_enrol_row *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT id, " ENROL_COLUMNS " FROM enrolments WHERE campaign = ? AND iccid = ? AND"
+			       " key_id = ? ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, campaign);
+	sqlite3_bind_text(st, 2, iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, key_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		from_row(st, e);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 }

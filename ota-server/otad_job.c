@@ -58,6 +58,12 @@ static LLIST_HEAD(waiting_parts);
 
 void (*otad_job_final_cb)(const struct otad_job_row *row);
 
+/* A try's time for its PoR: the job's own, or the configuration's. */
+static unsigned timeout_of(const struct otad_job_row *row)
+{
+	return row->timeout_s ? row->timeout_s : otad_job_cfg.timeout_s;
+}
+
 static void ctr(unsigned idx)
 {
 	rate_ctr_inc(rate_ctr_group_get_ctr(g_otad->ctrs, idx));
@@ -211,11 +217,11 @@ static void send_job(struct otad_job *job)
 	}
 	job->row.counter = cntr;
 	job->row.counters[job->row.attempts++] = cntr;
-	job->row.deadline_ms = otad_now_ms() + (int64_t)otad_job_cfg.timeout_s * 1000;
+	job->row.deadline_ms = otad_now_ms() + (int64_t)timeout_of(&job->row) * 1000;
 	job->row.error[0] = 0;
 	if (job->row.attempts > 1)
 		ctr(OTAD_CTR_RETRIES);
-	set_state(job, OTAD_JOB_SUBMITTED, otad_job_cfg.timeout_s * 1000, "try %u: counter %llu in %d SMS%s",
+	set_state(job, OTAD_JOB_SUBMITTED, timeout_of(&job->row) * 1000, "try %u: counter %llu in %d SMS%s",
 		  job->row.attempts, (unsigned long long)cntr, n, forward ? ", forward mode" : "");
 	job->parts_pending = (unsigned)n;
 	for (int i = 0; i < n; i++)
@@ -369,7 +375,7 @@ static int timer_cb(struct osmo_fsm_inst *fi)
 		/* the SMSC has (or may have) the packet: sending it again could run the script twice; in forward mode,
 		 * a submit still unanswered may have reached the phone */
 		snprintf(job->row.error, sizeof(job->row.error), "outcome unknown: no PoR in %u s%s",
-			 otad_job_cfg.timeout_s,
+			 timeout_of(&job->row),
 			 job->row.mode == OTAD_JOB_MODE_FORWARD && fi->state == OTAD_JOB_SUBMITTED ?
 				 " and no answer from the SMSC (forward mode: the phone may have it)" :
 				 "");
@@ -381,7 +387,7 @@ static int timer_cb(struct osmo_fsm_inst *fi)
 	}
 	if (job->row.attempts <= otad_job_cfg.retries) {
 		set_state(job, OTAD_JOB_RETRYING, RETRY_DELAY_S * 1000, "no PoR for counter %llu in %u s",
-			  (unsigned long long)job->row.counter, otad_job_cfg.timeout_s);
+			  (unsigned long long)job->row.counter, timeout_of(&job->row));
 		return 0;
 	}
 	snprintf(job->row.error, sizeof(job->row.error), "no PoR after %u tries", job->row.attempts);
@@ -508,6 +514,7 @@ static int job_check(struct otad_job_row *row, const struct otad_job_opts *opts,
 	row->mode = opts && opts->mode ? opts->mode : otad_job_cfg.mode;
 	row->kvn = opts && opts->kvn ? opts->kvn : otad_job_cfg.kvn;
 	memcpy(row->spi, opts && opts->has_spi ? opts->spi : otad_job_cfg.spi, 2);
+	row->timeout_s = opts ? opts->timeout_s : 0;
 	if (row->mode != OTAD_JOB_MODE_STORE && row->mode != OTAD_JOB_MODE_FORWARD) {
 		snprintf(err, errlen, "mode: store or forward");
 		return -EINVAL;

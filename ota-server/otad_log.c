@@ -15,6 +15,7 @@ static const struct log_info_cat log_cats[] = {
 	[DJOB] = { .name = "DJOB", .description = "OTA jobs", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DAPI] = { .name = "DAPI", .description = "The operator API", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DCERT] = { .name = "DCERT", .description = "Certificate enrolments", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DCAMP] = { .name = "DCAMP", .description = "Provisioning campaigns", .enabled = 1, .loglevel = LOGL_NOTICE },
 };
 
 const struct log_info otad_log_info = { .cat = log_cats, .num_cat = ARRAY_SIZE(log_cats) };
@@ -35,6 +36,10 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[OTAD_CTR_API_LIMITED] = { "api:rate_limited", "API requests refused with 429 (per token or client address)" },
 	[OTAD_CTR_CERT_LOADED] = { "cert:loaded", "Certificates issued, loaded on their SIM and read back equal" },
 	[OTAD_CTR_CERT_FAILED] = { "cert:failed", "Certificate enrolments that failed" },
+	[OTAD_CTR_CAMP_ACTIVE] = { "campaign:active", "Cards of campaigns that ended with every key certified" },
+	[OTAD_CTR_CAMP_SKIPPED] = { "campaign:skipped", "Cards of campaigns that had every key certified already" },
+	[OTAD_CTR_CAMP_FAILED] = { "campaign:failed", "Cards of campaigns that failed" },
+	[OTAD_CTR_CAMP_BACKOFF] = { "campaign:backoff", "Temporary failures of campaign cards (tried again later)" },
 };
 
 const struct rate_ctr_group_desc otad_ctrg_desc = {

@@ -520,6 +520,7 @@ static int config_write_otad(struct vty *vty)
 	if (otad_api_cfg.tls_key)
 		vty_out(vty, " api tls key %s%s", otad_api_cfg.tls_key, VTY_NEWLINE);
 	otad_vty_pki_write(vty);
+	otad_vty_campaign_write(vty);
 	llist_for_each_entry(smsc, &g_otad->smscs, list)
 	{
 		vty_out(vty, " smsc %s%s", smsc->cfg.name, VTY_NEWLINE);
@@ -1296,4 +1297,5 @@ void otad_vty_init(void)
 	install_element_ve(&show_import_cmd);
 	install_element_ve(&show_imports_cmd);
 	otad_vty_pki_init();
+	otad_vty_campaign_init();
 }

@@ -7,10 +7,14 @@
 enum otad_vty_node {
 	OTAD_NODE = _LAST_OSMOVTY_NODE + 1,
 	SMSC_NODE,
-	CA_NODE, /* 'ca' inside 'otad' */
+	CA_NODE,       /* 'ca' inside 'otad' */
+	CAMPAIGN_NODE, /* 'campaign' inside 'otad' */
 };
 
 /*! Install the commands of otad_vty_pki.c (after the 'otad' node is installed). */
 void otad_vty_pki_init(void);
 /*! Write the configuration lines of otad_vty_pki.c inside 'otad' (units-dir, the 'ca' node). */
 void otad_vty_pki_write(struct vty *vty);
+/*! The same for otad_vty_campaign.c (the 'campaign' node, campaign commands). */
+void otad_vty_campaign_init(void);
+void otad_vty_campaign_write(struct vty *vty);

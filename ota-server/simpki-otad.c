@@ -24,6 +24,7 @@
 
 #include "otad.h"
 #include "otad_api.h"
+#include "campaign.h"
 #include "enrol.h"
 #include "otad_job.h"
 #include "otad_units.h"
@@ -172,6 +173,12 @@ static int start(const char *cfg_file)
 	}
 	if (rc)
 		LOGP(DOTAD, LOGL_NOTICE, "%d certificate enrolments resumed\n", rc);
+	otad_campaign_init();
+	rc = otad_campaign_resume_all();
+	if (rc < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the campaigns from the database\n");
+		return rc;
+	}
 	rc = otad_api_start(err, sizeof(err));
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot open the operator API: %s\n", err);
@@ -264,6 +271,7 @@ int main(int argc, char **argv)
 		osmo_select_main_ctx(0);
 	LOGP(DOTAD, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
 	otad_api_stop();
+	otad_campaign_stop_all();
 	otad_enrol_stop_all();
 	if (g_otad->ra)
 		ra_cmp_free(g_otad->ra);

@@ -8,6 +8,7 @@
  * docs/applet.md describes every command.
  */
 #pragma once
+#include <stdint.h>
 
 struct card_applet;
 
@@ -58,3 +59,8 @@ struct card_applet;
 
 /* The applet itself, for the card OS's registry (simulator/cardos/applets.c); hosts use only the constants above. */
 extern const struct card_applet pki_applet;
+
+/* What a host sends in GENERATE ASYMMETRIC KEY PAIR for a P-256 key: the curve's domain parameters (81 p 82 a 83 b
+ * 84 G 85 n 87 h), as OpenSC's isoApplet driver does (lib/pki_params.c). */
+#define PKI_P256_PARAMS_LEN 207
+extern const uint8_t pki_p256_params[PKI_P256_PARAMS_LEN];

@@ -7,10 +7,12 @@
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 
 #include "cert_info.h"
@@ -22,7 +24,12 @@
 
 struct otad_enrol_cfg otad_enrol_cfg = {
 	.tar = { 0x50, 0x4b, 0x49 },
+	.retries = 6,
+	.backoff_min_s = 10,
+	.backoff_max_s = 300,
 };
+
+void (*otad_enrol_end_cb)(const struct otad_enrol_row *row);
 
 enum enrol_event {
 	ENROL_EV_JOB_DONE, /* the current step's job is over (data: const struct otad_job_row *) */
@@ -38,6 +45,7 @@ static const struct value_string event_names[] = {
 struct enrol {
 	struct llist_head list;
 	struct osmo_fsm_inst *fi;
+	struct osmo_timer_list retry; /* a temporary failure's wait before the step is tried again */
 	struct otad_enrol_row row;
 };
 
@@ -54,6 +62,8 @@ static int set_state(struct enrol *e, enum otad_enrol_state s)
 {
 	enum otad_enrol_state old = e->row.state;
 
+	if (s != old)
+		e->row.tries = 0;
 	e->row.state = s;
 	if (otad_db_enrol_update(g_otad->db, &e->row)) {
 		LOGPFSML(e->fi, LOGL_ERROR, "cannot store state %s: the database failed\n", otad_enrol_state_names[s]);
@@ -61,6 +71,8 @@ static int set_state(struct enrol *e, enum otad_enrol_state s)
 		return -EIO;
 	}
 	osmo_fsm_inst_state_chg(e->fi, s, 0, 0);
+	if ((s == OTAD_ENROL_DONE || s == OTAD_ENROL_FAILED) && otad_enrol_end_cb)
+		otad_enrol_end_cb(&e->row);
 	return 0;
 }
 
@@ -78,6 +90,36 @@ static void fail(struct enrol *e, const char *fmt, ...)
 	ctr(OTAD_CTR_CERT_FAILED);
 	set_state(e, OTAD_ENROL_FAILED);
 	osmo_fsm_inst_term(e->fi, OSMO_FSM_TERM_REGULAR, NULL);
+}
+
+/* A temporary failure of the current step: try it again after a wait (doubling from backoff_min_s), or fail once
+ * every try is spent. */
+static void temporary(struct enrol *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void temporary(struct enrol *e, const char *fmt, ...)
+{
+	unsigned wait = otad_enrol_cfg.backoff_min_s ? otad_enrol_cfg.backoff_min_s : 1;
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (e->row.tries >= otad_enrol_cfg.retries) {
+		fail(e, "%s (gave up after %u tries)", why, e->row.tries + 1);
+		return;
+	}
+	for (unsigned i = 0; i < e->row.tries && wait < otad_enrol_cfg.backoff_max_s; i++)
+		wait *= 2;
+	if (wait > otad_enrol_cfg.backoff_max_s)
+		wait = otad_enrol_cfg.backoff_max_s;
+	e->row.tries++;
+	e->row.job = 0;
+	snprintf(e->row.error, sizeof(e->row.error), "%s; try %u in %u s", why, e->row.tries + 1, wait);
+	if (otad_db_enrol_update(g_otad->db, &e->row))
+		LOGPFSML(e->fi, LOGL_ERROR, "cannot store the wait: the database failed\n");
+	LOGPFSML(e->fi, LOGL_NOTICE, "%s\n", e->row.error);
+	osmo_timer_schedule(&e->retry, wait, 0);
 }
 
 /* Make the OTA job of the current step; its id is stored with the step. */
@@ -130,11 +172,22 @@ static void step_cmp(struct enrol *e)
 		fail(e, "no CA is configured (the 'ca' node of the configuration)");
 		return;
 	}
-	e->row.tries++;
-	otad_db_enrol_update(g_otad->db, &e->row);
+	if (e->row.txid_len != sizeof(e->row.txid)) {
+		/* made once and stored before the first request: every request of this enrolment carries it */
+		if (RAND_bytes(e->row.txid, sizeof(e->row.txid)) != 1) {
+			fail(e, "no random transactionID (OpenSSL's random generator failed)");
+			return;
+		}
+		e->row.txid_len = sizeof(e->row.txid);
+		if (otad_db_enrol_update(g_otad->db, &e->row)) {
+			e->row.txid_len = 0;
+			fail(e, "the request's transactionID cannot be stored: the database failed");
+			return;
+		}
+	}
 	/* the enrolment's id, not the pointer: the CA may answer after the enrolment is gone (daemon stopping) */
 	rc = ra_cmp_p10cr_async(g_ra, e->row.csr, e->row.csr_len, e->row.profile,
-				e->row.holder[0] ? e->row.holder : NULL, e->row.iccid, NULL, cmp_done,
+				e->row.holder[0] ? e->row.holder : NULL, e->row.iccid, e->row.txid, cmp_done,
 				(void *)(intptr_t)e->row.id);
 	if (rc)
 		fail(e, "the request cannot be sent to the CA (%s)",
@@ -161,9 +214,16 @@ static void step_verify(struct enrol *e)
 	start_job(e, script, enrol_script_verify(e->row.cert_fid, e->row.cert_len, script, sizeof(script)), true);
 }
 
-/* A job of the current step is over without a PoR to read: say how it ended. */
+/* A job of the current step is over without a PoR to read: say how it ended. No PoR in time, or an SMS the SMSC
+ * refused, may pass (the phone comes back): tried again; the card's refusal (a PoR with an error) or a job an
+ * operator cancelled is final. */
 static void job_failed(struct enrol *e, const struct otad_job_row *j)
 {
+	if (j->state == OTAD_JOB_TIMED_OUT || j->state == OTAD_JOB_FAILED) {
+		temporary(e, "the %s job %lld ended %s: %s", otad_enrol_state_names[e->row.state], (long long)j->id,
+			  otad_job_state_names[j->state], j->error[0] ? j->error : "no reason given");
+		return;
+	}
 	fail(e, "the %s job %lld ended %s: %s", otad_enrol_state_names[e->row.state], (long long)j->id,
 	     otad_job_state_names[j->state], j->error[0] ? j->error : "no reason given");
 }
@@ -249,6 +309,10 @@ static void st_cmp(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	X509 *x;
 	char *hex;
 
+	if (res->status == RA_CMP_UNREACHABLE) {
+		temporary(e, "the CA could not be reached: %s", res->text);
+		return;
+	}
 	if (res->status != RA_CMP_DONE) {
 		fail(e, "the CA %s the request: %s",
 		     res->status == RA_CMP_REJECTED    ? "rejected" :
@@ -304,12 +368,31 @@ static void st_verify(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	struct enrol *e = fi->priv;
 	const struct otad_job_row *j = data;
 	char why[160];
+	int rc;
 
 	if (j->state != OTAD_JOB_POR_OK) {
 		job_failed(e, j);
 		return;
 	}
-	if (enrol_verify_parse(j->por_response, j->por_response_len, e->row.cert, e->row.cert_len, why, sizeof(why))) {
+	rc = enrol_verify_parse(j->por_response, j->por_response_len, e->row.cert, e->row.cert_len, why, sizeof(why));
+	if (rc == -ENOENT) {
+		/* the load did not run (its outcome was unknown, or the daemon stopped before it left): load it again,
+		 * a try of the load step */
+		unsigned tries = e->row.tries;
+
+		if (tries >= otad_enrol_cfg.retries) {
+			fail(e, "%s (after %u loads)", why, tries + 1);
+			return;
+		}
+		LOGPFSML(fi, LOGL_NOTICE, "%s: loading it again\n", why);
+		e->row.job = 0;
+		if (set_state(e, OTAD_ENROL_LOAD))
+			return;
+		e->row.tries = tries + 1;
+		step_load(e);
+		return;
+	}
+	if (rc) {
 		fail(e, "%s", why);
 		return;
 	}
@@ -345,7 +428,7 @@ static const struct osmo_fsm_state enrol_states[] = {
 			      .action = st_load },
 	[OTAD_ENROL_VERIFY] = { .name = "verify",
 				.in_event_mask = S(ENROL_EV_JOB_DONE),
-				.out_state_mask = S(OTAD_ENROL_DONE) | S(OTAD_ENROL_FAILED),
+				.out_state_mask = S(OTAD_ENROL_DONE) | S(OTAD_ENROL_LOAD) | S(OTAD_ENROL_FAILED),
 				.action = st_verify },
 	[OTAD_ENROL_DONE] = { .name = "done" },
 	[OTAD_ENROL_FAILED] = { .name = "failed" },
@@ -355,7 +438,34 @@ static void enrol_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cau
 {
 	struct enrol *e = fi->priv;
 
+	osmo_timer_del(&e->retry);
 	llist_del(&e->list);
+}
+
+/* The wait after a temporary failure is over: the current step again. */
+static void retry_step(void *data)
+{
+	struct enrol *e = data;
+
+	switch (e->row.state) {
+	case OTAD_ENROL_READ:
+		step_read(e);
+		break;
+	case OTAD_ENROL_CSR:
+		step_csr(e);
+		break;
+	case OTAD_ENROL_CMP:
+		step_cmp(e);
+		break;
+	case OTAD_ENROL_LOAD:
+		step_load(e);
+		break;
+	case OTAD_ENROL_VERIFY:
+		step_verify(e);
+		break;
+	default:
+		break;
+	}
 }
 
 struct osmo_fsm otad_enrol_fsm = {
@@ -390,6 +500,7 @@ static struct enrol *enrol_alloc(const struct otad_enrol_row *row)
 	talloc_steal(e->fi, e);
 	e->row = *row;
 	e->fi->state = row->state;
+	osmo_timer_setup(&e->retry, retry_step, e);
 	llist_add_tail(&e->list, &enrols);
 	return e;
 }
@@ -433,6 +544,12 @@ void otad_enrol_init(struct ra_cmp *ra)
 int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder, const uint8_t *subject,
 		     size_t subject_len, int64_t *id, char *err, size_t errlen)
 {
+	return otad_enrol_start_for(0, iccid, key_id, profile, holder, subject, subject_len, id, err, errlen);
+}
+
+int otad_enrol_start_for(int64_t campaign, const char *iccid, uint8_t key_id, const char *profile, const char *holder,
+			 const uint8_t *subject, size_t subject_len, int64_t *id, char *err, size_t errlen)
+{
 	static struct otad_enrol_row row;
 	struct otad_card card;
 	struct enrol *e;
@@ -466,6 +583,7 @@ int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, con
 	memcpy(row.subject, subject, subject_len);
 	row.subject_len = subject_len;
 	row.state = OTAD_ENROL_READ;
+	row.campaign = campaign;
 	if (otad_db_enrol_insert(g_otad->db, &row)) {
 		snprintf(err, errlen, "the database failed");
 		return -EIO;
@@ -513,6 +631,41 @@ static void resume_one(const struct otad_enrol_row *row, void *priv)
 	/* otherwise the job runs (resumed before us) and job_final() will come */
 }
 
+int otad_enrol_retry(int64_t id, char *err, size_t errlen)
+{
+	static struct otad_enrol_row row;
+	enum otad_enrol_state s;
+	struct enrol *e;
+	int rc = otad_db_enrol_get(g_otad->db, id, &row);
+
+	if (rc) {
+		snprintf(err, errlen, rc == -ENOENT ? "no enrolment %lld" : "the database failed", (long long)id);
+		return rc;
+	}
+	if (row.state != OTAD_ENROL_FAILED || find_by_id(id)) {
+		snprintf(err, errlen, "enrolment %lld is %s, not failed", (long long)id,
+			 otad_enrol_state_names[row.state]);
+		return -EBUSY;
+	}
+	s = row.cert_len ? OTAD_ENROL_VERIFY : row.csr_len ? OTAD_ENROL_CMP : OTAD_ENROL_READ;
+	row.job = 0;
+	row.error[0] = 0;
+	row.tries = 0;
+	row.state = s;
+	if (otad_db_enrol_update(g_otad->db, &row)) {
+		snprintf(err, errlen, "the database failed");
+		return -EIO;
+	}
+	e = enrol_alloc(&row);
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	LOGPFSML(e->fi, LOGL_NOTICE, "taken up again at %s\n", otad_enrol_state_names[s]);
+	retry_step(e);
+	return 0;
+}
+
 int otad_enrol_resume_all(void)
 {
 	unsigned n = 0;
@@ -535,4 +688,35 @@ void otad_enrol_stop_all(void)
 	struct enrol *e, *tmp;
 
 	llist_for_each_entry_safe(e, tmp, &enrols, list) osmo_fsm_inst_term(e->fi, OSMO_FSM_TERM_REQUEST, NULL);
+}
+
+int otad_enrol_holder_subject(const struct otad_card *card, uint8_t *der, size_t max, char *err, size_t errlen)
+{
+	struct otad_holder h;
+	struct otad_unit u, prov;
+	struct enrol_subject s = { .c = "VN", .o = otad_enrol_cfg.organisation };
+	int rc;
+
+	if (!card->holder[0]) {
+		snprintf(err, errlen, "card %s has no holder", card->iccid);
+		return -ENODATA;
+	}
+	if (otad_db_holder_get(g_otad->db, card->holder, &h) || otad_db_unit_get(g_otad->db, h.unit, &u)) {
+		snprintf(err, errlen, "the database failed");
+		return -EIO;
+	}
+	s.cn = h.name;
+	s.serial_number = h.id_number;
+	if (u.kind == OTAD_UNIT_PROVINCE) {
+		s.st = u.name;
+	} else {
+		s.ou = u.name;
+		s.st = otad_db_unit_get(g_otad->db, u.parent, &prov) ? NULL : prov.name;
+	}
+	rc = enrol_subject_der(&s, der, max);
+	if (rc < 0)
+		snprintf(err, errlen,
+			 "the holder's name, identity number or unit do not make a certificate subject (%s)",
+			 rc == -E2BIG ? "too long" : "refused");
+	return rc;
 }

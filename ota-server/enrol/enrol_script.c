@@ -106,16 +106,25 @@ static bool all_read(const uint8_t *b, size_t len)
 
 int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enrol_view *v, char *why, size_t whylen)
 {
-	static struct p15_object objs[P15_MAX_OBJECTS];
 	struct rapdu_result r[N_READ];
-	size_t n, k, i;
-	bool found = false;
+	size_t n;
 
 	memset(v, 0, sizeof(*v));
 	if (rapdu_expanded_results(rsp, len, r, N_READ, &n)) {
 		snprintf(why, whylen, "the PoR's script response does not parse");
 		return -EBADMSG;
 	}
+	return enrol_read_results(r, n, key_id, v, why, whylen);
+}
+
+int enrol_read_results(const struct rapdu_result *r, size_t n, uint8_t key_id, struct enrol_view *v, char *why,
+		       size_t whylen)
+{
+	static struct p15_object objs[P15_MAX_OBJECTS];
+	size_t k, i;
+	bool found = false;
+
+	memset(v, 0, sizeof(*v));
 	for (i = 0; i < n; i++) {
 		if (r[i].sw != 0x9000 && !(i == 1 || i == 3 ? (r[i].sw & 0xff00) == 0x6200 : false)) {
 			snprintf(why, whylen, "command %zu of the read script answered %04X%s", i + 1, r[i].sw,
@@ -127,7 +136,8 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enro
 		snprintf(why, whylen, "only %zu of %d commands ran", n, N_READ);
 		return -EBADMSG;
 	}
-	/* the PrKDF: the key with this iD */
+	/* the PrKDF: the key with this iD (and where a new entry goes) */
+	v->prkdf_used = (uint32_t)p15_used(r[1].data, r[1].len);
 	if (!all_read(r[1].data, r[1].len) || !all_read(r[3].data, r[3].len)) {
 		snprintf(why, whylen, "the card's PrKDF or CDF holds more than 256 bytes of entries");
 		return -EFBIG;
@@ -135,6 +145,15 @@ int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enro
 	if (p15_parse_df(r[1].data, p15_used(r[1].data, r[1].len), objs, P15_MAX_OBJECTS, &k) && !k) {
 		snprintf(why, whylen, "the card's PrKDF does not parse");
 		return -EBADMSG;
+	}
+	v->free_key_ref = -1;
+	for (int ref = 0; ref < 16 && v->free_key_ref < 0; ref++) {
+		bool used = false;
+
+		for (i = 0; i < k && !used; i++)
+			used = objs[i].key_ref == ref;
+		if (!used)
+			v->free_key_ref = ref;
 	}
 	for (i = 0; i < k && !found; i++) {
 		if (objs[i].id_len == 1 && objs[i].id[0] == key_id && objs[i].key_ref >= 0 && objs[i].key_ref < 16) {

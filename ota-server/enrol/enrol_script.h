@@ -35,7 +35,10 @@ struct enrol_view {
 	uint32_t cdf_used;     /* bytes of entries at the start of the CDF: the new entry goes there */
 	uint16_t cert_fid;     /* the lowest FID from P15_FID_CERT_FIRST no CDF entry uses */
 	bool key_certified;    /* the CDF already has a certificate with the key's iD */
+	uint32_t prkdf_used;   /* bytes of entries at the start of the PrKDF: a new key's entry goes there */
+	int free_key_ref;      /* the lowest key slot (0..15) no PrKDF entry uses; -1: none */
 };
+struct rapdu_result;
 
 /*! The read script. \returns its length; -E2BIG */
 int enrol_script_read(uint8_t *out, size_t max);
@@ -43,6 +46,11 @@ int enrol_script_read(uint8_t *out, size_t max);
  *  -EBADMSG (not a response to that script: \a why says what); -ENOENT (no such key in the PrKDF); -EFBIG (a
  *  directory file holds more than one read); -ENOSPC (no free FID) */
 int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enrol_view *v, char *why, size_t whylen);
+
+/*! The same for the read script's R-APDUs \a r (\a n of them), as rapdu_expanded_results() gives them: for a
+ *  script that ends with the read script's commands. With -ENOENT, v->prkdf_used and v->free_key_ref are set. */
+int enrol_read_results(const struct rapdu_result *r, size_t n, uint8_t key_id, struct enrol_view *v, char *why,
+		       size_t whylen);
 
 /*! The csr script for key reference \a key_ref and the DER Name \a subject. \returns its length; -E2BIG; -EINVAL */
 int enrol_script_csr(uint8_t key_ref, const uint8_t *subject, size_t subject_len, uint8_t *out, size_t max);
