@@ -52,12 +52,14 @@ luhn() {
 
 # cards N: N SIMs in $dir/cards/NNN (IMSI 001010000000NNN, MSISDN 2NNN, AES OTA key set 1; past 999 the numbers
 # grow a digit: directory NNNN, IMSI 00101 and 10 digits, MSISDN 2 and the number), known to the HLR, and the vendor
-# file for simpki-otad in $dir/cards.csv. One simpki-card create-many and one osmo-net add-subscribers: N = 1000 takes
+# file for simpki-otad in $dir/cards.csv. Further arguments go to create-many (--transport-pin PIN --puk PUK). One simpki-card create-many and one osmo-net add-subscribers: N = 1000 takes
 # a few seconds.
 cards() {
+	cards_n=$1
+	shift
 	mkdir -p "$dir/cards"
 	echo "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid" > "$dir/cards.csv"
-	awk -v n="$1" -v kic=$KIC -v kid=$KID '
+	awk -v n="$cards_n" -v kic=$KIC -v kid=$KID '
 	function luhn(s,  i, d, t, len) {
 		t = 0
 		len = length(s)
@@ -72,7 +74,7 @@ cards() {
 		for (i = 0; i < n; i++)
 			printf "%s,00101%010d,2%03d,1,aes,%s,aes,%s\n", luhn(sprintf("898401%012d", i)), i, i, kic, kid
 	}' >> "$dir/cards.csv"
-	"$card" create-many --dir "$dir/cards" --from "$dir/cards.csv" > "$dir/create-many.out" 2>&1 ||
+	"$card" create-many --dir "$dir/cards" --from "$dir/cards.csv" "$@" > "$dir/create-many.out" 2>&1 ||
 		{ fail "simpki-card create-many: $(tail -n 5 "$dir/create-many.out")"; return 1; }
 	"$net" add-subscribers "$dir/net" "$dir/cards.csv" > "$dir/add-subscribers.out" 2>&1 ||
 		{ fail "osmo-net add-subscribers: $(tail -n 5 "$dir/add-subscribers.out")"; return 1; }
