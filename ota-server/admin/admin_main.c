@@ -1,0 +1,98 @@
+/* simpki-admin's run: the command line read (admin_args.c), the help asked for, the configuration from the
+ * environment (SIMPKI_API_URL, SIMPKI_API_TOKEN), libcurl set up once, and the command dispatched. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "admin.h"
+
+/* A token the Authorization header can carry: printable ASCII, no space (simpki-otad's are 16 to 128). */
+static bool token_ok(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (!n || n > 1024)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] <= ' ' || t[i] > '~')
+			return false;
+	return true;
+}
+
+static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline *cl)
+{
+	switch (cl->cmd) {
+	case ADMIN_CMD_CARDS_IMPORT:
+		return admin_cards_import_run(a, cl);
+	case ADMIN_CMD_HOLDERS_IMPORT:
+		return admin_holders_import_run(a, cl);
+	case ADMIN_CMD_JOBS_LIST:
+		return admin_jobs_list_run(a, cl);
+	case ADMIN_CMD_CERT_SHOW:
+		return admin_cert_show_run(a, cl);
+	default:
+		return admin_campaign_run(a, cl);
+	}
+}
+
+int admin_main(int argc, char **argv)
+{
+	struct admin_cmdline cl;
+	struct admin_ctx a = { 0 };
+	enum admin_exit ex;
+	char err[256];
+
+	if (admin_parse(argc, argv, &cl, err, sizeof(err))) {
+		fprintf(stderr, "simpki-admin: %s\n", err);
+		if (cl.cmd == ADMIN_CMD_CAMPAIGN_HELP)
+			fputs(admin_usage(cl.cmd), stderr);
+		else if (cl.cmd != ADMIN_CMD_NONE) /* the command's usage line, up to its first blank line */
+			fprintf(stderr, "%.*s", (int)(strstr(admin_usage(cl.cmd), "\n\n") - admin_usage(cl.cmd) + 1),
+				admin_usage(cl.cmd));
+		else
+			fprintf(stderr, "Run 'simpki-admin --help' for the commands.\n");
+		return ADMIN_EXIT_USAGE;
+	}
+	if (cl.help) {
+		fputs(admin_usage(cl.cmd), stdout);
+		return ADMIN_EXIT_OK;
+	}
+	if (cl.cmd == ADMIN_CMD_VERSION) {
+		printf("simpki-admin %s\n", SIMPKI_VERSION);
+		return ADMIN_EXIT_OK;
+	}
+	a.url = cl.url ? cl.url : getenv("SIMPKI_API_URL");
+	if (!a.url || !*a.url)
+		a.url = ADMIN_DEFAULT_URL;
+	a.token = getenv("SIMPKI_API_TOKEN");
+	if (!a.token || !*a.token) {
+		fprintf(stderr, "simpki-admin: SIMPKI_API_TOKEN is not set: the API needs a bearer token\n");
+		return ADMIN_EXIT_USAGE;
+	}
+	if (!token_ok(a.token)) {
+		fprintf(stderr, "simpki-admin: SIMPKI_API_TOKEN is not a token (printable characters, no space)\n");
+		return ADMIN_EXIT_USAGE;
+	}
+	a.cacert = cl.cacert;
+	a.json = cl.json;
+	a.tty = isatty(STDOUT_FILENO);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		fprintf(stderr, "simpki-admin: libcurl would not start\n");
+		return ADMIN_EXIT_FAILURE;
+	}
+	if (admin_http_open(&a, err, sizeof(err))) {
+		fprintf(stderr, "simpki-admin: %s\n", err[0] ? err : "out of memory");
+		curl_global_cleanup();
+		return err[0] ? ADMIN_EXIT_USAGE : ADMIN_EXIT_FAILURE;
+	}
+	ex = dispatch(&a, &cl);
+	admin_http_close(&a);
+	curl_global_cleanup();
+	if (fflush(stdout) && !ex) {
+		fprintf(stderr, "simpki-admin: cannot write the output\n");
+		ex = ADMIN_EXIT_FAILURE;
+	}
+	return ex;
+}
