@@ -346,6 +346,10 @@ static void job_not_ok(struct ccard *cc, const struct otad_job_row *j)
 		fail(cc, "the SIM has no PKI applet (the card does not know its TAR: PoR status 09)");
 		return;
 	}
+	if (j->state == OTAD_JOB_CANCELLED && cc->camp->c.state == OTAD_CAMPAIGN_CANCELLED) {
+		go(cc, cc->row.state); /* the campaign called it back: the card ends cancelled at this step */
+		return;
+	}
 	if (j->state == OTAD_JOB_TIMED_OUT || j->state == OTAD_JOB_FAILED) {
 		backoff(cc, "the %s job %lld ended %s: %s", step, (long long)j->id, otad_job_state_names[j->state],
 			j->error[0] ? j->error : "no reason given");
@@ -801,8 +805,17 @@ int otad_campaign_cancel(int64_t id)
 	if (rc < 0)
 		LOGP(DCAMP, LOGL_ERROR, "campaign %lld: cannot cancel its waiting cards: the database failed\n",
 		     (long long)id);
-	/* cards stopped before a step end now; the others when their step's job or enrolment is over */
-	llist_for_each_entry_safe(cc, tmp, &camp->cards, list) if (cc->parked) go(cc, cc->row.state);
+	/* cards stopped before a step end now; so do those whose job can still be called back (none of its SMS left
+	 * for the SMSC); the others when their step's job or enrolment is over */
+	llist_for_each_entry_safe(cc, tmp, &camp->cards, list)
+	{
+		char err[160];
+
+		if (cc->parked)
+			go(cc, cc->row.state);
+		else if (cc->row.job && cc->row.state != OTAD_CCARD_ENROL)
+			otad_job_cancel(cc->row.job, err, sizeof(err)); /* its end comes through job_final() */
+	}
 	schedule_pump();
 	return 0;
 }

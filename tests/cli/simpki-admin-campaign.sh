@@ -11,7 +11,7 @@
 # - 'campaign watch' without a terminal: one line per change; on a cancelled campaign exit 8; SIGTERM while a
 #   running one is watched: exit 1, the campaign goes on;
 # - start --import ID with two keys (--json shows them), --iccids - from standard input; no such import (exit 5),
-#   no card of the list known (422 campaign_empty: exit 2), no such campaign (exit 5).
+#   a card of the list unknown (404 card_not_found: exit 5), no such campaign (exit 5).
 # Needs the campaigns API (POST /v1/campaigns ...; docs/admin.md); tmux.
 # Usage: simpki-admin-campaign.sh SIMPKI_ADMIN SIMPKI_OTAD SOURCE_ROOT
 set -u
@@ -68,8 +68,16 @@ wait_file() { # FILE SECONDS
 	done
 }
 
+# a campaign needs the RA's 'ca' node: a CA made by simpki-ca init, never asked (no card gets that far)
 mkdir -p "$dir/conf"
-cp "$src/ota-server/simpki-otad.cfg.example" "$dir/conf/simpki-otad.cfg"
+SIMPKI_CA_PASSPHRASE=admin-campaign-test-passphrase "$(dirname "$otad")/ca/simpki-ca" init --dir "$dir/ca" \
+	--subject "/CN=simpki-admin Test CA" > "$dir/ca-init.out" 2>&1 || { fail "simpki-ca init: $(cat "$dir/ca-init.out")"; exit 1; }
+sed "/^ api body-limit import/a\\
+ ca\\
+  cmp-url http://127.0.0.1:8490/pkix/\\
+  ra-cert $dir/ca/ra.pem\\
+  ra-key $dir/ca/ra.key\\
+  trust-anchor $dir/ca/ca.pem" "$src/ota-server/simpki-otad.cfg.example" > "$dir/conf/simpki-otad.cfg"
 start_otad "$dir/conf/simpki-otad.cfg" "$dir/otad.log" || exit 1
 
 KIC=8C4A1F0B3E2D5A697788A9BACBDCEDFE
@@ -188,8 +196,8 @@ grep -q '^[0-9][0-9]*$' "$dir/out" || fail "campaign start --iccids -: $(cat "$d
 run 0 campaign cancel "$(cat "$dir/out")"
 run 5 campaign start --name nothing --import 999
 err_has "import_not_found"
-run 2 campaign start --name nothing --iccids "$dir/unknown.txt"
-err_has "campaign_empty"
+run 5 campaign start --name nothing --iccids "$dir/unknown.txt"
+err_has "card_not_found"
 run 2 campaign start --name nothing --iccids "$dir/cards.csv"
 err_has "line 1: not an ICCID"
 run 5 campaign show 999
