@@ -475,6 +475,75 @@ static void test_holders_query(void **state)
 	assert_int_equal(api_holders_query(kv, 1, &f, unit, cursor, err, sizeof(err)), -EINVAL);
 }
 
+/* POST /v1/campaigns's body: defaults, the three selections, and every refusal with a message. */
+static void test_campaign_body(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{\"select\": {\"unit\": \"01\"}}",
+		"{\"name\": \"\", \"select\": {\"unit\": \"01\"}}",
+		"{\"name\": \"a\"}",
+		"{\"name\": \"a\", \"select\": {}}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\", \"import\": 1}}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"0x1\"}}",
+		"{\"name\": \"a\", \"select\": {\"import\": 0}}",
+		"{\"name\": \"a\", \"select\": {\"iccids\": []}}",
+		"{\"name\": \"a\", \"select\": {\"iccids\": [\"123\"]}}",
+		"{\"name\": \"a\", \"select\": {\"iccids\": [8984010000000000005]}}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": []}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 2, \"alg\": \"ed25519\", \"profile\": \"s\"}]}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 0, \"alg\": \"p256\", \"profile\": \"s\"}]}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 2, \"alg\": \"p256\", \"profile\": \"a b\"}]}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 2, \"alg\": \"p256\"}]}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [1, 2, 3, 4, 5]}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"concurrency\": 0}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"concurrency\": 10001}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"personalise\": 1}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"colour\": \"red\"}",
+		"{\"name\": \"a\", \"name\": \"b\", \"select\": {\"unit\": \"01\"}}",
+	};
+	struct api_campaign_req req;
+	char err[200], body[600];
+
+	(void)state;
+	strcpy(body, "{\"name\": \"Đợt 1\", \"select\": {\"unit\": \"01\"}}");
+	assert_int_equal(api_campaign_parse(body, strlen(body), &req, err, sizeof(err)), 0);
+	assert_string_equal(req.c.name, "Đợt 1");
+	assert_string_equal(req.sel.unit, "01");
+	assert_int_equal(req.c.n_keys, 1); /* the default key: 2, P-256, signing */
+	assert_int_equal(req.c.keys[0].id, 2);
+	assert_false(req.c.keys[0].rsa);
+	assert_string_equal(req.c.keys[0].profile, "signing");
+	assert_false(req.c.personalise);
+	assert_int_equal(req.c.concurrency, 0);
+	api_campaign_req_free(&req);
+
+	strcpy(body, "{\"name\": \"b\", \"select\": {\"iccids\": [\"8984010000000000005\", \"8984010000000000013\"]},"
+		     " \"keys\": [{\"id\": 2, \"alg\": \"p256\", \"profile\": \"signing\"}, {\"id\": 3, \"alg\": \"rsa2048\","
+		     " \"profile\": \"authentication\"}], \"personalise\": true, \"concurrency\": 200}");
+	assert_int_equal(api_campaign_parse(body, strlen(body), &req, err, sizeof(err)), 0);
+	assert_int_equal(req.sel.n, 2);
+	assert_string_equal(req.sel.iccids[1], "8984010000000000013");
+	assert_int_equal(req.c.n_keys, 2);
+	assert_true(req.c.keys[1].rsa);
+	assert_true(req.c.personalise);
+	assert_int_equal(req.c.concurrency, 200);
+	api_campaign_req_free(&req);
+
+	strcpy(body, "{\"name\": \"c\", \"select\": {\"import\": 12}}");
+	assert_int_equal(api_campaign_parse(body, strlen(body), &req, err, sizeof(err)), 0);
+	assert_int_equal(req.sel.import, 12);
+	api_campaign_req_free(&req);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(api_campaign_parse(bad[i], strlen(bad[i]), &req, err, sizeof(err)), -EINVAL);
+		assert_true(err[0] != 0);
+		assert_null(req.iccids);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,7 +552,7 @@ int main(void)
 		cmocka_unit_test(test_job),	      cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_ratelimit),     cmocka_unit_test(test_holder_routes),
 		cmocka_unit_test(test_holder_body),   cmocka_unit_test(test_card_holder_body),
-		cmocka_unit_test(test_holders_query),
+		cmocka_unit_test(test_holders_query), cmocka_unit_test(test_campaign_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
