@@ -101,6 +101,23 @@
  *        the CA issued it), serial TEXT (hex), cert_row INTEGER (its row in certificates), tries INTEGER, error TEXT (why it failed), created_at, updated_at
  *        INTEGER NOT NULL (Unix ms)). A step's result and the next state are written in one statement before the
  *        next step starts, so a restart resumes each enrolment at its stored step (enrol.h).
+ * Version 11 (provisioning campaigns, campaign.h):
+ *   jobs gains timeout_s INTEGER NOT NULL DEFAULT 0 (a try's time for its PoR; 0: the configuration's).
+ *   enrolments gains txid BLOB (the CMP transactionID, 16 bytes, made once before the first request) and campaign
+ *        INTEGER (the campaign that made it; NULL: none).
+ *   campaigns(id INTEGER PRIMARY KEY, name TEXT NOT NULL (UTF-8), state TEXT NOT NULL (otad_campaign_state_names),
+ *             keys TEXT NOT NULL ("ID:ALG:PROFILE" joined by ';', ALG p256 or rsa2048), personalise INTEGER NOT
+ *             NULL, concurrency INTEGER NOT NULL, cards INTEGER NOT NULL (fixed when it is made), created_at,
+ *             updated_at INTEGER NOT NULL, ended_at INTEGER (Unix ms; NULL until done, or cancelled and no card
+ *             left in a step))
+ *   campaign_cards(campaign INTEGER NOT NULL REFERENCES campaigns(id), seq INTEGER NOT NULL (1..cards: the order
+ *             cards start in), iccid TEXT NOT NULL REFERENCES cards(iccid), state TEXT NOT NULL
+ *             (otad_ccard_state_names), key_index INTEGER NOT NULL (the campaign key being worked on), job INTEGER
+ *             (the current step's OTA job; NULL: not made yet), enrolment INTEGER (in enrol), tries INTEGER NOT
+ *             NULL (temporary failures), next_try INTEGER NOT NULL (Unix ms; backoff), step TEXT (failed and
+ *             cancelled: where it stopped), error TEXT, serials TEXT (hex, comma-separated), updated_at INTEGER NOT
+ *             NULL, done_at INTEGER (when it ended), PRIMARY KEY (campaign, seq)); unique (campaign, iccid);
+ *             indexes (campaign, state, seq) and (job). A card's state is written before its step sends anything.
  */
 #pragma once
 #include <stdbool.h>

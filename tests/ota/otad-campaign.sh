@@ -73,12 +73,13 @@ sed "/^ api body-limit import/a\\
   trust-anchor $dir/ca/ca.pem\\
   retry min-seconds 1 max-seconds 2\\
   timeout 3\\
-  subject-organisation Ban Cơ yếu Chính phủ\\
- campaign\\
+  subject-organisation Ban Cơ yếu Chính phủ
+/^  enrolment retries/a\\
   backoff min-seconds 2 max-seconds 6\\
   retries 20\\
   timeout check 30\\
   enrolment retries 20 backoff min-seconds 2 max-seconds 4" "$src/ota-server/simpki-otad.cfg.example" > "$dir/otad/simpki-otad.cfg"
+grep -q "^  enrolment retries 20" "$dir/otad/simpki-otad.cfg" || { fail "the test's campaign settings are not in the configuration"; exit 1; }
 start_otad "$dir/otad/simpki-otad.cfg" || exit 1
 
 # phones: in the main run, two are off for the first 25 s
