@@ -712,7 +712,8 @@ int otad_db_campaign_create(struct otad_db *db, struct otad_campaign *c, const s
 			    char *err, size_t errlen);
 int otad_db_campaign_update(struct otad_db *db, struct otad_campaign *c);
 int otad_db_campaign_get(struct otad_db *db, int64_t id, struct otad_campaign *c);
-/*! Call \a cb for each campaign, newest first (\a only_open: running or paused only). \returns how many; -EIO */
+/*! Call \a cb for each campaign, newest first; \a only_open: those not over, oldest first (running, paused, or
+ *  cancelled with cards still in a step). \returns how many; -EIO */
 int otad_db_campaigns_list(struct otad_db *db, bool only_open, void (*cb)(const struct otad_campaign *c, void *priv),
 			   void *priv);
 /*! Cards of campaign \a id per state: \a n[OTAD_CCARD_N_STATES], and those in enrol by their enrolment's state

@@ -291,7 +291,7 @@ int otad_db_campaigns_list(struct otad_db *db, bool only_open, void (*cb)(const 
 	if (sqlite3_prepare_v2(db->db,
 			       only_open ? "SELECT " CAMPAIGN_COLUMNS
 					   " FROM campaigns WHERE state IN ('running', 'paused')"
-					   " ORDER BY id" :
+					   " OR (state = 'cancelled' AND ended_at IS NULL) ORDER BY id" :
 					   "SELECT " CAMPAIGN_COLUMNS " FROM campaigns ORDER BY id DESC",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;

@@ -440,8 +440,17 @@ static int parse_keygen(struct ccard *cc, const struct otad_job_row *j, char *wh
 
 static void st_personalise(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
-	if (event == CC_EV_JOB_DONE)
-		write_done(fi->priv, data, OTAD_CCARD_CHECK, parse_personalise);
+	struct ccard *cc = fi->priv;
+	const struct otad_job_row *j = data;
+
+	if (event != CC_EV_JOB_DONE)
+		return;
+	if (!cc->have_view && j->state == OTAD_JOB_POR_OK) {
+		/* sent before a restart: which files it created is not known here; the check reads them */
+		go(cc, OTAD_CCARD_CHECK);
+		return;
+	}
+	write_done(cc, j, OTAD_CCARD_CHECK, parse_personalise);
 }
 
 static void st_keygen(struct osmo_fsm_inst *fi, uint32_t event, void *data)
@@ -829,6 +838,17 @@ static void newest_job(const struct otad_job_row *job, void *priv)
 		*id = job->id;
 }
 
+/* After a restart, a card stored in a step not sent: send it (running), keep it (paused), end it (cancelled). */
+static void park_or_launch(struct ccard *cc)
+{
+	if (cc->camp->c.state == OTAD_CAMPAIGN_RUNNING)
+		launch(cc);
+	else if (cc->camp->c.state == OTAD_CAMPAIGN_CANCELLED)
+		go(cc, cc->row.state);
+	else
+		cc->parked = true;
+}
+
 static void resume_card(struct camp *camp, const struct otad_ccard *row)
 {
 	static struct otad_job_row job;
@@ -844,9 +864,7 @@ static void resume_card(struct camp *camp, const struct otad_ccard *row)
 				cc->row.enrolment = e.id;
 		}
 		if (!cc->row.enrolment) {
-			cc->parked = camp->c.state != OTAD_CAMPAIGN_RUNNING;
-			if (!cc->parked)
-				launch(cc);
+			park_or_launch(cc);
 			return;
 		}
 		otad_db_ccard_update(g_otad->db, &cc->row);
@@ -870,9 +888,7 @@ static void resume_card(struct camp *camp, const struct otad_ccard *row)
 	}
 	if (!cc->row.job) {
 		/* stored, not sent: send it (personalise and keygen check first, launch() knows) */
-		cc->parked = camp->c.state != OTAD_CAMPAIGN_RUNNING;
-		if (!cc->parked)
-			launch(cc);
+		park_or_launch(cc);
 		return;
 	}
 	if (otad_db_job_get(g_otad->db, cc->row.job, &job) == 0 && otad_job_state_final(job.state)) {

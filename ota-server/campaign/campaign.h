@@ -60,7 +60,8 @@ int otad_campaign_create(struct otad_campaign *c, const struct otad_campaign_sel
 int otad_campaign_pause(int64_t id);
 int otad_campaign_resume(int64_t id);
 int otad_campaign_cancel(int64_t id);
-/*! Continue every campaign running or paused (after otad_enrol_resume_all()). \returns the cards in a step; -EIO */
+/*! Continue every campaign running or paused, and end the cards of a cancelled one still in a step (after
+ *  otad_enrol_resume_all()). \returns the cards in a step; -EIO */
 int otad_campaign_resume_all(void);
 /*! Free everything in memory, leaving each card as stored. */
 void otad_campaign_stop_all(void);
