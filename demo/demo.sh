@@ -4,8 +4,12 @@
 # provisions a SIM over the air with secured SMS (demo/ota.sh: remote file management, a key pair generated and a
 # certificate written without the holder's PIN, a PIN unblocked, a replay refused), and does it again with its OTA
 # server through a real mobile network to a SIM in a simulated phone (demo/network.sh: simpki-otad, osmo-msc, its
-# SMSC, SMPP; needs root). Then the service counter: a new SIM in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs,
-# has its blocked PIN reset with the PUK, and is used by OpenSC too (demo/counter.sh; needs root for its pcscd).
+# SMSC, SMPP; needs root), and runs a provisioning campaign there: its CA (simpki-ca) and simpki-otad as the RA,
+# five officials' SIMs as the vendor ships them, simpki-admin imports the vendor's file and the officials, starts the
+# campaign and watches the SIMs get P-256 signing keys and certificates over the air; OpenSSL checks one (chain,
+# OCSP) and the SIM says it generated one key (demo/campaign.sh; needs root). Then the service counter: a new SIM
+# in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs, has its blocked PIN
+# reset with the PUK, and is used by OpenSC too (demo/counter.sh; needs root for its pcscd).
 # Usage: demo/demo.sh [BUILD_DIR]   (default: build). Work files go to a temporary directory, removed at the end
 # unless SIMPKI_DEMO_KEEP=1.
 set -eu
@@ -119,6 +123,8 @@ elif ! unshare -n true 2> /dev/null; then
 	echo "   skipped: run as root to start a private mobile network for the demonstration"
 else
 	sh "$(dirname "$0")/../tests/network/in-netns.sh" sh "$(dirname "$0")/network.sh" "$build" "$work" "$step"
+	step=$(cat "$work/step")
+	sh "$(dirname "$0")/../tests/network/in-netns.sh" sh "$(dirname "$0")/campaign.sh" "$build" "$work" "$step"
 	step=$(cat "$work/step")
 fi
 

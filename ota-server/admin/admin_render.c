@@ -4,7 +4,8 @@
  * out of a sentence; text from the API never carries a control character into the output (admin_text_put).
  *
  * A campaign's card states, in the order of their steps (docs/admin.md):
- *   in progress  waiting, backoff, check, personalise, keygen, csr, cmp, load, verify
+ *   in progress  waiting, backoff, check, personalise, keygen, read, csr, cmp, load, verify   (read to verify: the
+ *                cards in enrol, by their enrolment's step; the API counts an enrolment not made yet as read)
  *   finished     active, skipped, failed, cancelled   (their sum is the campaign's "done")
  */
 #include <inttypes.h>
@@ -18,7 +19,7 @@
 #define BAR_CELLS 30
 
 static const char *const working_states[] = { "waiting", "backoff", "check", "personalise", "keygen",
-					      "csr",	 "cmp",	    "load",  "verify" };
+					      "read",	 "csr",	    "cmp",   "load",	    "verify" };
 static const char *const finished_states[] = { "active", "skipped", "failed", "cancelled" };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -366,6 +366,13 @@ static void test_campaign_line(void **state)
 	assert_render(c, ADMIN_VIEW_LINE, 0,
 		      "campaign 4 running: 0/3 done (none yet), in progress: waiting 3, 0.0 cards/min, 2 h 2 min left");
 	json_decref(c);
+	/* cards in enrol are counted by their enrolment's step, read (the PKCS#15 objects read first) included */
+	c = campaign("{\"id\": 5, \"state\": \"running\", \"cards\": 5, \"counts\": {\"keygen\": 1, \"read\": 3,"
+		     " \"csr\": 1}, \"done\": 0, \"per_minute\": 0, \"eta_seconds\": null}");
+	assert_render(c, ADMIN_VIEW_LINE, 0,
+		      "campaign 5 running: 0/5 done (none yet), in progress: keygen 1, read 3, csr 1, 0.0 cards/min,"
+		      " time left unknown");
+	json_decref(c);
 }
 
 static void test_campaign_live(void **state)
