@@ -11,10 +11,12 @@
 #             Then: 19 active, 1 failed; each certificate verifies with the CA, OCSP good, its key is the SIM's
 #             (the SIM builds a request with it under the transport PIN); each SIM generated exactly one key
 #             (its card OS counts them) and the CA issued exactly one certificate per key.
-#   control   10 SIMs, concurrency 2: pause (nothing moves), resume, cancel (every card ends active or cancelled,
+#   keys      3 SIMs chosen by their holders' ward, two keys each (P-256 signing, RSA-2048 authentication): six
+#             certificates, two keys generated on each SIM; the same campaign again skips them all.
+#   control   10 SIMs (the vendor file's import), concurrency 2: pause (nothing moves), resume, cancel (every card ends active or cancelled,
 #             with the step it stopped at; pause, resume and cancel of an ended campaign answer 409); a second
 #             campaign over two cards that are active already skips them.
-# Usage: otad-campaign.sh BUILD_DIR SOURCE_DIR main|control
+# Usage: otad-campaign.sh BUILD_DIR SOURCE_DIR main|control|keys
 set -u
 build=$1
 src=$2
@@ -32,11 +34,11 @@ export SIMPKI_API_TOKEN=admin-token-for-the-campaign-test-0123456789
 export SIMPKI_CA_PASSPHRASE=campaign-test-passphrase-0123
 export SIMPKI_TRANSPORT_PIN=3141 SIMPKI_PUK=2718281828459045
 
-if [ "$mode" = main ]; then
-	n=20
-else
-	n=10
-fi
+case $mode in
+main) n=20 ;;
+control) n=10 ;;
+*) n=3 ;;
+esac
 "$net" start "$dir/net" > /dev/null || { echo "FAIL: osmo-net start" >&2; exit 1; }
 cards $n --transport-pin "$SIMPKI_TRANSPORT_PIN" --puk "$SIMPKI_PUK" || exit 1
 last=$(printf %03d $((n - 1)))
@@ -134,15 +136,17 @@ restart_otad() {
 	echo "---- SIGKILL, started again" >> "$dir/otad.log"
 	start_otad "$dir/otad/simpki-otad.cfg"
 }
-start_campaign() { # NAME CONCURRENCY ICCIDS: the new campaign's id
-	printf '{"name": "%s", "select": {"iccids": [%s]}, "keys": [{"id": 2, "alg": "p256", "profile": "signing"}], "personalise": true, "concurrency": %s}' \
-		"$1" "$3" "$2" > "$dir/campaign.json"
+p256_signing='[{"id": 2, "alg": "p256", "profile": "signing"}]'
+start_campaign() { # NAME CONCURRENCY SELECT [KEYS]: the new campaign's id (SELECT: the "select" member's value)
+	sc_keys=${4:-$p256_signing}
+	printf '{"name": "%s", "select": %s, "keys": %s, "personalise": true, "concurrency": %s}' "$1" "$3" \
+		"$sc_keys" "$2" > "$dir/campaign.json"
 	api POST /v1/campaigns "$dir/campaign.json" > "$dir/campaign.out"
 	sed -n 's/^201 {"id": *\([0-9]*\).*/\1/p' "$dir/campaign.out"
 }
 
 if [ "$mode" = main ]; then
-	c=$(start_campaign "Đợt 1: Sở Khoa học" 8 "$iccids")
+	c=$(start_campaign "Đợt 1: Sở Khoa học" 8 "{\"iccids\": [$iccids]}")
 	[ -n "$c" ] || { fail "campaign not started: $(cat "$dir/campaign.out")"; exit 1; }
 	# killed while cards generate keys
 	wait_campaign $c 'c["keygen"] > 0' 120 && restart_otad
@@ -215,8 +219,8 @@ PY
 		i=$((i + 1))
 	done
 	"$card" info --state "$dir/cards/$last" | grep -q "key generations: 0$" || fail "the full SIM generated a key"
-else
-	c=$(start_campaign "control" 2 "$iccids")
+elif [ "$mode" = control ]; then
+	c=$(start_campaign "control" 2 '{"import": 1}')
 	[ -n "$c" ] || { fail "campaign not started: $(cat "$dir/campaign.out")"; exit 1; }
 	api POST "/v1/campaigns/$c/pause" > "$dir/pause.out"
 	grep -q '^200 .*"state": *"paused"' "$dir/pause.out" || fail "pause: $(cat "$dir/pause.out")"
@@ -255,9 +259,49 @@ PY
 	# the cards active already are skipped by a second campaign
 	active=$(api GET "/v1/campaigns/$c/cards?state=active&limit=2" | sed 's/^200 //' |
 		python3 -c 'import json, sys; print(", ".join("\"%s\"" % x["iccid"] for x in json.load(sys.stdin)["items"]))')
-	c2=$(start_campaign "again" 2 "$active")
+	c2=$(start_campaign "again" 2 "{\"iccids\": [$active]}")
 	[ -n "$c2" ] && wait_campaign $c2 'j["state"] == "done" and c["skipped"] == 2' 120
 	vty "show campaign $c" | grep -q "campaign $c 'control' cancelled" || fail "show campaign"
+else
+	# two keys a SIM, P-256 for signing and RSA-2048 for authentication, the SIMs chosen by their holders' ward
+	keys='[{"id": 2, "alg": "p256", "profile": "signing"}, {"id": 3, "alg": "rsa2048", "profile": "authentication"}]'
+	c=$(start_campaign "hai khóa" 3 '{"unit": "10101003"}' "$keys")
+	[ -n "$c" ] || { fail "campaign not started: $(cat "$dir/campaign.out")"; exit 1; }
+	wait_campaign $c 'j["state"] == "done"' 300 && [ "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counts"]["active"])' "$dir/camp-$c.json")" = 3 ] ||
+		fail "campaign $c: $(cat "$dir/camp-$c.json")"
+	i=0
+	while [ $i -lt $n ]; do
+		k=$(printf %03d $i)
+		iccid=$(luhn 898401000000000$k)
+		api GET "/v1/cards/$iccid/certificates" | sed 's/^200 //' > "$dir/certs-$k.json"
+		python3 - "$dir/certs-$k.json" "$dir/cert-$k" <<'PY' || fail "card $k's certificates: $(cat "$dir/certs-$k.json")"
+import json, sys
+it = json.load(open(sys.argv[1]))["items"]
+assert sorted((c["key_id"], c["profile"], c["status"]) for c in it) == [("2", "signing", "loaded"), ("3", "authentication", "loaded")], it
+for c in it:
+    open("%s-%s.pem" % (sys.argv[2], c["key_id"]), "w").write(c["pem"])
+PY
+		openssl x509 -in "$dir/cert-$k-2.pem" -noout -text 2> /dev/null | grep -q "ASN1 OID: prime256v1" ||
+			fail "card $k's key 2 is not P-256"
+		openssl x509 -in "$dir/cert-$k-3.pem" -noout -text 2> /dev/null | grep -q "Public-Key: (2048 bit)" ||
+			fail "card $k's key 3 is not RSA-2048"
+		for key in 2 3; do
+			openssl verify -CAfile "$dir/ca/ca.pem" "$dir/cert-$k-$key.pem" > /dev/null 2>&1 ||
+				fail "card $k's certificate for key $key does not verify"
+		done
+		i=$((i + 1))
+	done
+	sqlite3 "$dir/ca/ca.db" "SELECT COUNT(*), COUNT(DISTINCT pubkey_sha256) FROM certs WHERE iccid IS NOT NULL" > "$dir/ca-count.out"
+	grep -qx "6|6" "$dir/ca-count.out" || fail "the CA's store: $(cat "$dir/ca-count.out")"
+	# the same campaign again: every SIM holds both certificates already
+	c2=$(start_campaign "again" 3 '{"unit": "10101003"}' "$keys")
+	[ -n "$c2" ] && wait_campaign $c2 'j["state"] == "done" and c["skipped"] == 3' 120
+	stop_phones
+	i=0
+	while [ $i -lt $n ]; do
+		"$card" info --state "$dir/cards/$(printf %03d $i)" | grep -q "key generations: 2$" || fail "SIM $i did not generate exactly two keys"
+		i=$((i + 1))
+	done
 fi
 [ $failures -eq 0 ] || { tail -n 40 "$dir/otad.log" >&2; tail -n 10 "$dir/ca.log" >&2; }
 exit $((failures != 0))
