@@ -5,7 +5,8 @@
  *        the card states, with the cards in enrol counted by their enrolment's step (read, csr, cmp, load, verify)
  *   POST /v1/campaigns/{id}/pause|resume|cancel -> 200 the campaign; 409 campaign_over once done or cancelled
  *   GET  /v1/campaigns/{id}/cards?state=&limit=&cursor= -> {"items": [{"iccid", "state", "step", "key_id", "tries",
- *        "error", "serials", "updated"}], "next": cursor or null} */
+ *        "error", "serials", "updated", "seq"}], "next": cursor or null}; key_id: the campaign key the card is at
+ *        (or ended at) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,15 +145,21 @@ enum MHD_Result api_campaign_act(struct MHD_Connection *c, struct api_req *r)
 	return send_json(c, MHD_HTTP_OK, campaign_json(&camp));
 }
 
+struct cards_page {
+	json_t *a;
+	const struct otad_campaign *c;
+};
+
 static void add_card(const struct otad_ccard *cc, const char *step, void *priv)
 {
-	json_t *a = priv;
+	struct cards_page *pg = priv;
+	unsigned k = cc->key_index < pg->c->n_keys ? cc->key_index : 0;
 
-	json_array_append_new(a,
+	json_array_append_new(pg->a,
 			      json_pack("{s:s,s:s,s:s,s:i,s:i,s:s?,s:s?,s:o,s:I}", "iccid", cc->iccid, "state",
 					step ? step : otad_ccard_state_names[cc->state], "step",
-					cc->step[0] ? cc->step : otad_ccard_state_names[cc->state], "key_index",
-					(int)cc->key_index, "tries", (int)cc->tries, "error",
+					cc->step[0] ? cc->step : otad_ccard_state_names[cc->state], "key_id",
+					(int)pg->c->keys[k].id, "tries", (int)cc->tries, "error",
 					cc->error[0] ? cc->error : NULL, "serials", cc->serials[0] ? cc->serials : NULL,
 					"updated", iso_ms(cc->updated_ms), "seq", (json_int_t)cc->seq));
 }
@@ -192,7 +199,11 @@ enum MHD_Result api_campaign_cards(struct MHD_Connection *c, const char *id)
 	if (get(c, id, &camp, &sent))
 		return sent;
 	a = json_array();
-	n = otad_db_ccards_list(g_otad->db, camp.id, state, after, limit, add_card, a);
+	{
+		struct cards_page pg = { .a = a, .c = &camp };
+
+		n = otad_db_ccards_list(g_otad->db, camp.id, state, after, limit, add_card, &pg);
+	}
 	if (n < 0) {
 		json_decref(a);
 		return send_error(c, API_E_DATABASE, "database error");
