@@ -12,7 +12,9 @@
 #             (the SIM builds a request with it under the transport PIN); each SIM generated exactly one key
 #             (its card OS counts them) and the CA issued exactly one certificate per key.
 #   keys      3 SIMs chosen by their holders' ward, two keys each (P-256 signing, RSA-2048 authentication): six
-#             certificates, two keys generated on each SIM; the same campaign again skips them all.
+#             certificates, two keys generated on each SIM; the same campaign again skips them all; at a PC/SC
+#             reader OpenSC reads both certificates from a SIM, simpki-tool signs with the transport PIN and the
+#             signature verifies with the certificate.
 #   control   10 SIMs (the vendor file's import), concurrency 2: pause (nothing moves), resume, cancel (every card ends active or cancelled,
 #             with the step it stopped at; pause, resume and cancel of an ended campaign answer 409); a second
 #             campaign over two cards that are active already skips them.
@@ -24,12 +26,15 @@ mode=$3
 . "$src/tests/network/phones-lib.sh"
 . "$src/tests/ota/otad-lib.sh"
 ca=$build/ota-server/ca/simpki-ca
+tool=$build/pcsc-tools/simpki-tool
+pcscd_pid=""
+serve_pid=""
 for prog in openssl curl; do
 	command -v $prog > /dev/null || { echo "otad-campaign: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
 done
 otad_pid=""
 ca_pid=""
-trap 'for p in $otad_pid $ca_pid; do kill -KILL $p 2> /dev/null; done; cleanup' EXIT
+trap 'for p in $otad_pid $ca_pid $serve_pid $pcscd_pid; do kill -KILL $p 2> /dev/null; done; cleanup' EXIT
 export SIMPKI_API_TOKEN=admin-token-for-the-campaign-test-0123456789
 export SIMPKI_CA_PASSPHRASE=campaign-test-passphrase-0123
 export SIMPKI_TRANSPORT_PIN=3141 SIMPKI_PUK=2718281828459045
@@ -302,6 +307,41 @@ PY
 		"$card" info --state "$dir/cards/$(printf %03d $i)" | grep -q "key generations: 2$" || fail "SIM $i did not generate exactly two keys"
 		i=$((i + 1))
 	done
+	# at a counter: a SIM provisioned over the air is an ordinary PKCS#15 token for OpenSC and simpki-tool, and its
+	# holder signs with the transport PIN
+	if command -v pcscd > /dev/null && command -v pkcs15-tool > /dev/null && [ -x "$tool" ]; then
+		mkdir -p /run/pcscd
+		mount -t tmpfs -o mode=0755 tmpfs /run/pcscd || fail "cannot mount /run/pcscd"
+		export OPENSC_CONF="$dir/opensc.conf"
+		printf 'app default {\n\tframework pkcs15 { use_file_caching = no; }\n}\n' > "$OPENSC_CONF"
+		pcscd --foreground > "$dir/pcscd.log" 2>&1 &
+		pcscd_pid=$!
+		"$card" serve --state "$dir/cards/000" 2>> "$dir/serve.log" &
+		serve_pid=$!
+		if sh "$src/tests/pcsc/wait-card.sh" 20; then
+			for key in 2 3; do
+				pkcs15-tool --read-certificate 0$key -o "$dir/opensc-$key.pem" > "$dir/opensc-$key.out" 2>&1 ||
+					fail "pkcs15-tool --read-certificate 0$key: $(cat "$dir/opensc-$key.out")"
+				cmp -s "$dir/opensc-$key.pem" "$dir/cert-000-$key.pem" ||
+					[ "$(openssl x509 -in "$dir/opensc-$key.pem" -outform DER 2> /dev/null | od -An -tx1)" = \
+						"$(openssl x509 -in "$dir/cert-000-$key.pem" -outform DER | od -An -tx1)" ] ||
+					fail "OpenSC reads another certificate for key $key"
+			done
+			"$tool" info > "$dir/tool-info.out" 2>&1 || fail "simpki-tool info: $(cat "$dir/tool-info.out")"
+			printf 'Quyết định 275/QĐ-UBND\n' > "$dir/doc.txt"
+			SIMPKI_PIN=$SIMPKI_TRANSPORT_PIN "$tool" sign --id 2 "$dir/doc.txt" -o "$dir/doc.sig" > "$dir/sign.out" 2>&1 ||
+				fail "simpki-tool sign with the transport PIN: $(cat "$dir/sign.out")"
+			openssl x509 -in "$dir/cert-000-2.pem" -noout -pubkey > "$dir/pub-2.pem"
+			openssl dgst -sha256 -verify "$dir/pub-2.pem" -signature "$dir/doc.sig" "$dir/doc.txt" > /dev/null 2>&1 ||
+				fail "the SIM's signature does not verify with its certificate"
+		else
+			fail "SIM 000 not in the reader"
+		fi
+		kill $serve_pid $pcscd_pid 2> /dev/null
+		wait $serve_pid $pcscd_pid 2> /dev/null
+	else
+		fail "pcscd, OpenSC or simpki-tool missing (tools/install-deps.sh)"
+	fi
 fi
 [ $failures -eq 0 ] || { tail -n 40 "$dir/otad.log" >&2; tail -n 10 "$dir/ca.log" >&2; }
 exit $((failures != 0))
