@@ -84,6 +84,10 @@ struct phone_sms_trans {
 	bool done;     /* SMC released the MM connection: a new transaction may start */
 	bool reported; /* MO: the SIM was told how it went */
 	uint8_t tid;   /* as this phone sends it: TI flag << 3 | TIO */
+	/* MT with --real-timing: an RP-ACK carrying the SIM's answer waits until the SIM has given it */
+	struct osmo_timer_list answer_timer;
+	struct phone_sim_rp answer;
+	uint8_t answer_ref;
 };
 
 /* An SMS-SUBMIT the SIM asked to send, waiting for a connection. */
@@ -133,6 +137,8 @@ struct phone_bsc_cfg {
 	const char *smsc;    /* the SMSC address phones put in RP-DA, digits with an optional leading + */
 	const char *gsmtap_host;
 	const char *ready_file;
+	bool real_timing; /* each SIM takes as long as a real one (phone_sim.h) */
+	unsigned baud;	  /* the SIM's rate in the timing model; 0: CARD_BAUD_DEFAULT */
 };
 
 struct phone_bsc {

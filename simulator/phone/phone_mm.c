@@ -497,6 +497,20 @@ static const struct phone_sim_ops sim_ops = {
 	.trace = sim_trace,
 };
 
+/* Open the SIM in ms->dir with the timing of --real-timing and --baud. \returns 0; -errno */
+static int sim_open(struct phone_ms *ms)
+{
+	int rc = phone_sim_open(ms, ms->dir, &sim_ops, ms, &ms->sim);
+
+	if (!rc)
+		rc = phone_sim_set_timing(ms->sim, ms->bsc->cfg.real_timing, ms->bsc->cfg.baud);
+	if (rc && ms->sim) {
+		phone_sim_close(ms->sim);
+		ms->sim = NULL;
+	}
+	return rc;
+}
+
 /* Power the SIM on (TERMINAL PROFILE) or off; a SIM powered off forgets its pending proactive command. */
 static int sim_power(struct phone_ms *ms, bool on)
 {
@@ -508,7 +522,7 @@ static int sim_power(struct phone_ms *ms, bool on)
 		ms->sim = NULL;
 		return 0;
 	}
-	rc = phone_sim_open(ms, ms->dir, &sim_ops, ms, &ms->sim);
+	rc = sim_open(ms);
 	if (rc)
 		LOGMS(ms, DPHONE, LOGL_ERROR, "the SIM in %s does not answer: %s\n", ms->dir, strerror(-rc));
 	return rc;
@@ -565,7 +579,7 @@ struct phone_ms *phone_ms_alloc(struct phone_bsc *bsc, unsigned idx, const char 
 	osmo_timer_setup(&ms->off_timer, off_timer_cb, ms);
 	osmo_timer_setup(&ms->user_timer, phone_ui_timer_cb, ms);
 	talloc_set_destructor(ms, ms_destructor);
-	rc = phone_sim_open(ms, dir, &sim_ops, ms, &ms->sim);
+	rc = sim_open(ms);
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", dir,
 			 rc == -ENOENT	? "no card here (simpki-card create)" :

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/timer.h>
 #include <osmocom/gsm/gsm_utils.h>
 
 #include <simpki/card_sw.h>
@@ -31,23 +32,48 @@ struct phone_sim {
 	uint8_t details[3];   /* its command details, echoed in the TERMINAL RESPONSE */
 	uint8_t resp[CARD_RESP_MAX + 2];
 	size_t resp_len;
+
+	/* real timing */
+	bool real_timing;
+	struct timeval free_at;	      /* the end of the SIM's last exchange, on the osmo_timer clock */
+	struct osmo_timer_list timer; /* runs what waits for free_at */
+	int fetch_sw;		      /* 91xx: a proactive command to fetch once the SIM is free; 0 none */
+	bool run_waits;		      /* the fetched proactive command (cmd) runs once the SIM is free */
+	uint8_t cmd[CARD_RESP_MAX];
+	size_t cmd_len;
 };
 
 static const uint8_t terminal_profile[] = { 0x80, 0x10, 0x00, 0x00, 0x05, 0xff, 0xff, 0xff, 0xff, 0x1f };
 
+/* Real timing: the SIM spends \a us more, after what it was doing. */
+static void charge(struct phone_sim *sim, uint64_t us)
+{
+	struct timeval now, d = { .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
+
+	osmo_gettimeofday(&now, NULL);
+	if (timercmp(&sim->free_at, &now, <))
+		sim->free_at = now;
+	timeradd(&sim->free_at, &d, &sim->free_at);
+}
+
 /* One APDU; the answer's data and SW in sim->resp. \returns the SW; -EIO */
 static int transmit(struct phone_sim *sim, const uint8_t *cmd, size_t len)
 {
+	uint64_t before = card_os_modelled_us(sim->os);
 	uint16_t sw;
 
 	if (card_os_transmit(sim->os, cmd, len, sim->resp, sizeof(sim->resp), &sim->resp_len))
 		return -EIO;
+	if (sim->real_timing)
+		charge(sim, card_os_modelled_us(sim->os) - before);
 	if (sim->ops->trace)
 		sim->ops->trace(sim->priv, cmd, len, sim->resp, sim->resp_len);
 	sw = (uint16_t)(sim->resp[sim->resp_len - 2] << 8 | sim->resp[sim->resp_len - 1]);
 	sim->resp_len -= 2;
 	return sw;
 }
+
+static void timer_cb(void *data);
 
 int phone_sim_open(void *ctx, const char *dir, const struct phone_sim_ops *ops, void *priv, struct phone_sim **out)
 {
@@ -59,6 +85,7 @@ int phone_sim_open(void *ctx, const char *dir, const struct phone_sim_ops *ops, 
 		return -ENOMEM;
 	sim->ops = ops;
 	sim->priv = priv;
+	osmo_timer_setup(&sim->timer, timer_cb, sim);
 	rc = card_os_open_dir(dir, &sim->os);
 	if (rc) {
 		talloc_free(sim);
@@ -78,6 +105,7 @@ void phone_sim_close(struct phone_sim *sim)
 {
 	if (!sim)
 		return;
+	osmo_timer_del(&sim->timer);
 	card_os_power_off(sim->os);
 	card_os_close(sim->os);
 	talloc_free(sim);
@@ -91,6 +119,45 @@ void phone_sim_identity(const struct phone_sim *sim, struct card_identity *id)
 bool phone_sim_busy(const struct phone_sim *sim)
 {
 	return sim->pending_type != 0;
+}
+
+int phone_sim_set_timing(struct phone_sim *sim, bool real, unsigned baud)
+{
+	int rc = card_os_set_transport(sim->os, CARD_PROTO_T1, baud ? baud : CARD_BAUD_DEFAULT);
+
+	if (rc)
+		return rc;
+	sim->real_timing = real;
+	if (!real) {
+		timerclear(&sim->free_at);
+		if (osmo_timer_pending(&sim->timer))
+			osmo_timer_schedule(&sim->timer, 0, 0); /* what waits goes on now */
+	}
+	return 0;
+}
+
+uint64_t phone_sim_wait_us(const struct phone_sim *sim)
+{
+	struct timeval now, d;
+
+	if (!sim->real_timing)
+		return 0;
+	osmo_gettimeofday(&now, NULL);
+	if (!timercmp(&sim->free_at, &now, >))
+		return 0;
+	timersub(&sim->free_at, &now, &d);
+	return (uint64_t)d.tv_sec * 1000000 + (uint64_t)d.tv_usec;
+}
+
+/* Real timing: while the SIM is busy, arm the timer for when it is free. \returns whether the caller must wait */
+static bool wait_for_sim(struct phone_sim *sim)
+{
+	uint64_t us = phone_sim_wait_us(sim);
+
+	if (!us)
+		return false;
+	osmo_timer_schedule(&sim->timer, (int)(us / 1000000), (int)(us % 1000000));
+	return true;
 }
 
 /* ---- text strings ---------------------------------------------------------------------------------------------- */
@@ -219,56 +286,91 @@ static int find_tlv(const uint8_t *b, size_t len, uint8_t tag, struct tlv *t)
 	return -ENOENT;
 }
 
-/* Fetch and run proactive commands while the SIM has one (91xx) and none waits for the phone. */
-static void run_proactive(struct phone_sim *sim, int sw)
+/* Run the fetched proactive command in sim->cmd (its type and details are in sim->pending_type and sim->details). */
+static void run_command(struct phone_sim *sim)
 {
-	while (sw >= 0 && (sw >> 8) == 0x91 && !sim->pending_type) {
-		uint8_t fetch[5] = { 0x80, 0x12, 0x00, 0x00, (uint8_t)sw };
-		struct phone_sim_prompt p = { 0 };
-		struct tlv cmd, details, t;
-		uint8_t type;
+	struct phone_sim_prompt p = { 0 };
+	struct tlv cmd, t;
+	uint8_t type = sim->pending_type;
 
-		sw = transmit(sim, fetch, sizeof(fetch));
-		if (sw != SW_OK || ber_tlv_parse(sim->resp, sim->resp_len, &cmd) || cmd.tag != 0xd0 ||
-		    find_tlv(cmd.value, cmd.len, TAG_DETAILS, &details) || details.len != 3)
-			return; /* no usable proactive command: the SIM will tell again */
-		memcpy(sim->details, details.value, 3);
-		type = details.value[1];
-		sim->pending_type = type;
-		switch (type) {
-		case TYPE_SEND_SHORT_MESSAGE:
-			if (find_tlv(cmd.value, cmd.len, TAG_TPDU, &t) || !sim->ops->send_sms) {
-				terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
-				return;
-			}
-			sim->ops->send_sms(sim->priv, t.value, t.len);
-			return;
-		case TYPE_DISPLAY_TEXT:
-		case TYPE_GET_INPUT:
-			if (!sim->ops->prompt || find_tlv(cmd.value, cmd.len, TAG_TEXT, &t) ||
-			    phone_sim_text_decode(t.value, t.len, p.text, sizeof(p.text))) {
-				terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
-				return;
-			}
-			p.input = type == TYPE_GET_INPUT;
-			p.wait_user = !p.input && (details.value[2] & 0x80);
-			p.hidden = p.input && (details.value[2] & 0x04);
-			p.digits_only = p.input && !(details.value[2] & 0x01);
-			p.min_len = 0;
-			p.max_len = PHONE_SIM_TEXT_MAX - 1;
-			if (p.input && !find_tlv(cmd.value, cmd.len, TAG_RESPONSE_LENGTH, &t) && t.len == 2) {
-				p.min_len = t.value[0];
-				p.max_len = t.value[1];
-			}
-			sim->ops->prompt(sim->priv, &p);
-			return;
-		case TYPE_MORE_TIME:
-			terminal_response(sim, PHONE_SIM_OK, NULL, 0);
-			return;
-		default:
+	if (ber_tlv_parse(sim->cmd, sim->cmd_len, &cmd)) /* parsed when fetched */
+		return;
+	switch (type) {
+	case TYPE_SEND_SHORT_MESSAGE:
+		if (find_tlv(cmd.value, cmd.len, TAG_TPDU, &t) || !sim->ops->send_sms) {
 			terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
 			return;
 		}
+		sim->ops->send_sms(sim->priv, t.value, t.len);
+		return;
+	case TYPE_DISPLAY_TEXT:
+	case TYPE_GET_INPUT:
+		if (!sim->ops->prompt || find_tlv(cmd.value, cmd.len, TAG_TEXT, &t) ||
+		    phone_sim_text_decode(t.value, t.len, p.text, sizeof(p.text))) {
+			terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
+			return;
+		}
+		p.input = type == TYPE_GET_INPUT;
+		p.wait_user = !p.input && (sim->details[2] & 0x80);
+		p.hidden = p.input && (sim->details[2] & 0x04);
+		p.digits_only = p.input && !(sim->details[2] & 0x01);
+		p.min_len = 0;
+		p.max_len = PHONE_SIM_TEXT_MAX - 1;
+		if (p.input && !find_tlv(cmd.value, cmd.len, TAG_RESPONSE_LENGTH, &t) && t.len == 2) {
+			p.min_len = t.value[0];
+			p.max_len = t.value[1];
+		}
+		sim->ops->prompt(sim->priv, &p);
+		return;
+	case TYPE_MORE_TIME:
+		terminal_response(sim, PHONE_SIM_OK, NULL, 0);
+		return;
+	default:
+		terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
+		return;
+	}
+}
+
+/* Fetch and run the SIM's proactive command if it has one (91xx) and none waits for the phone. With real timing, the
+ * FETCH waits until the SIM is free, and running the command until the FETCH is over (timer_cb() goes on). */
+static void run_proactive(struct phone_sim *sim, int sw)
+{
+	uint8_t fetch[5] = { 0x80, 0x12, 0x00, 0x00, 0 };
+	struct tlv cmd, details;
+
+	if (sw < 0 || (sw >> 8) != 0x91 || sim->pending_type || sim->run_waits)
+		return;
+	if (wait_for_sim(sim)) {
+		sim->fetch_sw = sw;
+		return;
+	}
+	sim->fetch_sw = 0;
+	fetch[4] = (uint8_t)sw;
+	sw = transmit(sim, fetch, sizeof(fetch));
+	if (sw != SW_OK || sim->resp_len > sizeof(sim->cmd) || ber_tlv_parse(sim->resp, sim->resp_len, &cmd) ||
+	    cmd.tag != 0xd0 || find_tlv(cmd.value, cmd.len, TAG_DETAILS, &details) || details.len != 3)
+		return; /* no usable proactive command: the SIM will tell again */
+	memcpy(sim->details, details.value, 3);
+	sim->pending_type = details.value[1];
+	memcpy(sim->cmd, sim->resp, sim->resp_len);
+	sim->cmd_len = sim->resp_len;
+	if (wait_for_sim(sim)) {
+		sim->run_waits = true;
+		return;
+	}
+	run_command(sim);
+}
+
+/* Real timing: the SIM is free now. */
+static void timer_cb(void *data)
+{
+	struct phone_sim *sim = data;
+
+	if (sim->run_waits) {
+		sim->run_waits = false;
+		run_command(sim);
+	} else if (sim->fetch_sw) {
+		run_proactive(sim, sim->fetch_sw);
 	}
 }
 

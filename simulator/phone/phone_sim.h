@@ -15,6 +15,14 @@
  *   anything else             30 (beyond the handset's capabilities)
  * One proactive command at a time; TERMINAL RESPONSE echoes its command details, device identities ME -> SIM.
  * Every APDU goes through ops->trace (for GSMTAP) when set.
+ *
+ * Real timing (phone_sim_set_timing()): the card OS itself runs as fast as it can (CARD_TIMING_FAST, never a sleep:
+ * every phone shares one select loop), but the SIM is given the time its model says each exchange takes
+ * (card_os_modelled_us(): transport, NVM writes, key generation, signatures). The SIM is busy until the end of its
+ * last exchange (phone_sim_wait_us()); a proactive command is fetched only once the SIM is free, and run (its SMS
+ * queued, its prompt shown) only once the FETCH itself is over, with an osmo_timer in between. When the RP answer to
+ * an SMS-PP download leaves is the caller's choice: phone_sim_wait_us() after phone_sim_sms_pp() says how long the
+ * SIM still works on it (phone_sms.c).
  */
 #pragma once
 #include <stdbool.h>
@@ -83,6 +91,13 @@ void phone_sim_user_answer(struct phone_sim *sim, enum phone_sim_result result, 
 
 /*! Whether a proactive command waits for the phone (an SMS to send, a user to answer). */
 bool phone_sim_busy(const struct phone_sim *sim);
+
+/*! Real timing on (\a real) or off, and the rate of the timing model's transport (bit/s, 0: CARD_BAUD_DEFAULT).
+ *  \returns 0; -EINVAL for a rate out of 1,200..1,000,000 */
+int phone_sim_set_timing(struct phone_sim *sim, bool real, unsigned baud);
+/*! With real timing: how long until the SIM has done what it was given, in microseconds; 0 when it has, and
+ *  always without real timing. */
+uint64_t phone_sim_wait_us(const struct phone_sim *sim);
 
 /* Pure helpers, for tests. */
 /*! Decode a Text String TLV value (DCS then text: 7-bit packed, 8-bit, UCS2) into UTF-8. \returns 0; -EINVAL */

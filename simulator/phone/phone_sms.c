@@ -5,6 +5,12 @@
  *   MT: CP-DATA with TI flag 0 opens a network-originated transaction (we answer with TI flag 1). Its RP-DATA
  *       carries an SMS-DELIVER: with TP-PID 7F it goes to the SIM (ENVELOPE SMS-PP download) and the SIM's answer
  *       becomes RP-ACK or RP-ERROR with an SMS-DELIVER-REPORT; any other SMS is logged and acknowledged.
+ *       With --real-timing the SIM takes its modelled time (phone_sim.h: an RSA-2048 key generation in the packet's
+ *       script ~9 s) and other phones go on meanwhile: its proactive command (the PoR by SEND SHORT MESSAGE) comes
+ *       after it, and so does an RP-ACK carrying its response data (a PoR in the ENVELOPE response), on a timer. An
+ *       RP answer without data goes at once: a handset would wait for the ENVELOPE's status word, but osmo-msc 1.9
+ *       clears a paged connection whose MT SMS is not done 5 s after the paging response (its timer X1), and its
+ *       SMSC would then send the packet again.
  *   MO: an SMS-SUBMIT from the SIM (SEND SHORT MESSAGE) waits in the phone's queue until it has no connection; then
  *       RP-DATA goes to SMR, SMC asks for an MM connection (CM SERVICE REQUEST), and the RP-ACK or RP-ERROR that
  *       comes back is the TERMINAL RESPONSE the SIM gets. One MO SMS per connection.
@@ -89,6 +95,13 @@ static void tx_rp_answer(struct phone_sms_trans *t, uint8_t ref, const struct ph
 	gsm411_smr_send(&t->smr, GSM411_SM_RL_REPORT_REQ, msg);
 }
 
+static void answer_timer_cb(void *data)
+{
+	struct phone_sms_trans *t = data;
+
+	tx_rp_answer(t, t->answer_ref, &t->answer);
+}
+
 static void rx_ordinary(struct phone_ms *ms, const uint8_t *tpdu, size_t len)
 {
 	char oa[24] = "";
@@ -119,6 +132,8 @@ static void rx_rp_data(struct phone_sms_trans *t, const struct phone_rp *rp)
 	struct phone_stats *st = &ms->bsc->st;
 	struct phone_sim_rp ans = { .ack = true };
 	int pid = phone_rp_deliver_pid(rp->ud, rp->ud_len);
+	uint64_t sim_us = 0, wait_us = 0;
+	char when[64] = "";
 
 	LOGMS(ms, DSMS, LOGL_INFO, "SMS-DELIVER %s\n", osmo_hexdump_nospc(rp->ud, rp->ud_len));
 	if (pid == 0x7f && ms->sim) {
@@ -130,10 +145,17 @@ static void rx_rp_data(struct phone_sms_trans *t, const struct phone_rp *rp)
 			st->mt_download++;
 		else
 			st->mt_refused++;
-		LOGMS(ms, DPHONE, LOGL_NOTICE, "SMS-PP download (%zu bytes) to the SIM: %s\n", rp->ud_len,
+		sim_us = phone_sim_wait_us(ms->sim);
+		if (ans.ud_len)
+			wait_us = sim_us;
+		if (sim_us)
+			snprintf(when, sizeof(when), "%s; the SIM works %.3f s (real timing)",
+				 wait_us ? " with its answer" : "", sim_us / 1e6);
+		LOGMS(ms, DPHONE, LOGL_NOTICE, "SMS-PP download (%zu bytes) to the SIM: %s%s\n", rp->ud_len,
 		      ans.ack	      ? "RP-ACK" :
 		      ans.cause == 22 ? "SIM busy, RP-ERROR 22" :
-					"SIM refused it, RP-ERROR");
+					"SIM refused it, RP-ERROR",
+		      when);
 	} else if (pid < 0) {
 		ans.ack = false;
 		ans.cause = 96; /* invalid mandatory information */
@@ -143,7 +165,13 @@ static void rx_rp_data(struct phone_sms_trans *t, const struct phone_rp *rp)
 		st->mt_ordinary++;
 		rx_ordinary(ms, rp->ud, rp->ud_len);
 	}
-	tx_rp_answer(t, rp->ref, &ans);
+	if (!wait_us) {
+		tx_rp_answer(t, rp->ref, &ans);
+		return;
+	}
+	t->answer = ans;
+	t->answer_ref = rp->ref;
+	osmo_timer_schedule(&t->answer_timer, (int)(wait_us / 1000000), (int)(wait_us % 1000000));
 }
 
 static int smr_rl_recv(struct gsm411_smr_inst *inst, int msg_type, struct msgb *msg)
@@ -165,6 +193,13 @@ static int smr_rl_recv(struct gsm411_smr_inst *inst, int msg_type, struct msgb *
 		rx_rp_data(t, &rp);
 		break;
 	case GSM411_SM_RL_REPORT_IND:
+		if (t == &ms->mt) { /* TR2M expired (the SIM took longer than 15 s) or a CP error: no RP answer */
+			if (osmo_timer_pending(&t->answer_timer))
+				LOGMS(ms, DPHONE, LOGL_ERROR,
+				      "the SIM's answer came too late for the network (TR2M)\n");
+			osmo_timer_del(&t->answer_timer);
+			break;
+		}
 		if (t->reported)
 			break;
 		t->reported = true;
@@ -188,9 +223,11 @@ static int smr_rl_recv(struct gsm411_smr_inst *inst, int msg_type, struct msgb *
 static void trans_init(struct phone_sms_trans *t, uint8_t tid)
 {
 	if (t->active) {
+		osmo_timer_del(&t->answer_timer);
 		gsm411_smr_clear(&t->smr);
 		gsm411_smc_clear(&t->smc);
 	}
+	osmo_timer_setup(&t->answer_timer, answer_timer_cb, t);
 	t->tid = tid;
 	t->active = true;
 	t->done = false;
@@ -210,6 +247,7 @@ static void trans_end(struct phone_sms_trans *t, bool mo)
 		if (t->ms->sim)
 			phone_sim_sms_sent(t->ms->sim, PHONE_SIM_NETWORK_UNABLE);
 	}
+	osmo_timer_del(&t->answer_timer);
 	gsm411_smr_clear(&t->smr);
 	gsm411_smc_clear(&t->smc);
 	t->active = false;

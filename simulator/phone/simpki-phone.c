@@ -49,6 +49,11 @@ static void usage(FILE *f)
 		"  --periodic SECONDS  periodic location updating every SECONDS (T3212; default 0: none)\n"
 		"  --smsc NUMBER       the SMSC address phones put in MO SMS (default +12345)\n"
 		"  --ready-file PATH   write PATH when every phone that is on has attached\n"
+		"  --real-timing       each SIM takes as long as a real SIM (the card's timing model: transport,\n"
+		"                      NVM writes, RSA-2048 key generation ~9 s, P-256 ~0.9 s, signatures): the\n"
+		"                      RP-ACK of an SMS-PP download and the SIM's next proactive command (its PoR by\n"
+		"                      SMS, a prompt) wait that long, while the other phones go on\n"
+		"  --baud N            the phone-SIM rate of the timing model, 1200..1000000 bit/s (default 9600)\n"
 		"  -d, --debug CATS    log more: DPHONE,DMM,DSMS,DSIM,DBSC at debug (libosmocore -d syntax, e.g.\n"
 		"                      DSMS,1:DMM,1)\n"
 		"  -h, --help          this text\n"
@@ -192,6 +197,8 @@ static int run(void *ctx, struct phone_bsc *bsc, int argc, char **argv)
 		{ "periodic", required_argument, NULL, 'P' },
 		{ "smsc", required_argument, NULL, 'M' },
 		{ "ready-file", required_argument, NULL, 'r' },
+		{ "real-timing", no_argument, NULL, 't' },
+		{ "baud", required_argument, NULL, 'b' },
 		{ "debug", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -273,6 +280,17 @@ static int run(void *ctx, struct phone_bsc *bsc, int argc, char **argv)
 			break;
 		case 'r':
 			bsc->cfg.ready_file = optarg;
+			break;
+		case 't':
+			bsc->cfg.real_timing = true;
+			break;
+		case 'b':
+			v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v < 1200 || v > 1000000) {
+				fprintf(stderr, "simpki-phone: --baud wants 1200..1000000 bit/s\n");
+				return 2;
+			}
+			bsc->cfg.baud = (unsigned)v;
 			break;
 		case 'd':
 			debug = optarg;

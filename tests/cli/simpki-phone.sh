@@ -1,6 +1,6 @@
 #!/bin/sh
 # simpki-phone as a person meets it before any network is involved: --help names every option; usage errors
-# (no phones, a bad --stp, --periodic or --smsc, an unknown option) exit 2; a missing card, a card without IMSI,
+# (no phones, a bad --stp, --periodic, --smsc or --baud, an unknown option) exit 2; a missing card, a card without IMSI,
 # two SIMs with one IMSI exit 1 naming the directory; a bad scenario file exits 2 naming its line; a shim named in
 # SIMPKI_SCTP_SHIM that does not exist exits 1 naming it (on a kernel without SCTP).
 # Usage: simpki-phone.sh SIMPKI_PHONE SIMPKI_CARD
@@ -28,7 +28,7 @@ expect() { # RC TEXT ARGS...: the exit status, and TEXT in stdout or stderr
 
 expect 0 "Usage: simpki-phone" --help
 for opt in --card --cards --stp --pc --msc-pc --scenario --interactive --gsmtap --periodic --smsc --ready-file \
-	--debug --help "Exit codes"; do
+	--real-timing --baud --debug --help "Exit codes"; do
 	grep -q -- "$opt" "$dir/out" || fail "--help does not explain $opt"
 done
 expect 2 "no phones" 
@@ -37,6 +37,8 @@ expect 2 "HOST:PORT" --stp 127.0.0.1 --card "$dir"
 expect 2 "HOST:PORT" --stp 127.0.0.1:99999 --card "$dir"
 expect 2 "seconds" --periodic x --card "$dir"
 expect 2 "digits" --smsc 12a --card "$dir"
+expect 2 "1200..1000000" --baud 1199 --card "$dir"
+expect 2 "1200..1000000" --baud 9600x --real-timing --card "$dir"
 expect 2 "unexpected argument" --card "$dir" extra
 expect 1 "no card here" --card "$dir/none"
 "$card" create --state "$dir/noimsi" --iccid 8984010000000000005 > /dev/null || fail "simpki-card create"

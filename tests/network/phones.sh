@@ -6,6 +6,10 @@
 #           carries the ICCID; a wrong checksum gets the PoR the SIM owes (status 01); a packet of 3
 #           concatenated SMS arrives whole; tshark reads the GSMTAP copy as GSM SIM APDUs
 #   off     a phone switched off (IMSI detach) gets its packet when it attaches again
+#   timing  two phones with --real-timing: phone A's SIM generates an RSA-2048 key pair over the air (the PKI
+#           applet, issuer's authority) while phone B's answers an RFM read submitted at the same moment: B's PoR
+#           comes back within 3 s, A's ~9 s (the model's key generation) after it; without --real-timing A's PoR
+#           comes as fast as B's, 8 s or more sooner
 #   bulk    1,000 SIMs made by simpki-card create-many and known to osmo-hlr through osmo-net add-subscribers
 #           (rows written into its database while it runs; both timed); a file with a bad line and one with a
 #           known subscriber are refused with nothing written; 50 of the SIMs attach
@@ -126,6 +130,68 @@ off)
 	printf 'attached (IMSI attach), TMSI\nswitched off (IMSI detach)\nthe user switches the phone on again\nattached (IMSI attach), TMSI\nSMS-PP download\n' > "$dir/want"
 	awk 'NR == FNR { want[FNR] = $0; n = FNR; next } index($0, want[FNR]) != 1 { bad = 1 } END { exit bad || FNR != n }' \
 		"$dir/want" "$dir/order" || fail "events out of order: $(cat "$dir/order")"
+	stop_phones
+	;;
+timing)
+	cards 2 || exit 1
+	# keygen CNTR: the PKI applet's MSE (RSA-2048, key 0) and GENERATE with extended Le, for phone A (MSISDN 2000)
+	keygen() {
+		"$ota" encode $KEYS --tar 504B49 --cntr "$1" --expanded --apdu 00224100068001F3840100 \
+			--apdu 00464200000000 | sed 's/^/2000 /'
+	}
+	# race NAME N: submit $dir/NAME.in, N deliver_sm expected; each line of its output starts with the seconds
+	# since the submit (NAME-esme.out)
+	race() {
+		t0=$(date +%s.%N)
+		{ "$esme" --expect "$2" --timeout 30 --input "$dir/$1.in"; echo "exit $?"; } 2> "$dir/$1-esme.err" |
+			while IFS= read -r line; do
+				echo "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }') $line"
+			done > "$dir/$1-esme.out"
+		grep -q '^[0-9.]* exit 0$' "$dir/$1-esme.out" || fail "ESME $1: $(cat "$dir/$1-esme.out" "$dir/$1-esme.err")"
+	}
+	# at MSISDN FILE: when the last deliver_sm from MSISDN came; parts MSISDN FILE: its user data parts
+	at() { awk -v m="$1" '$2 == "deliver_sm" && $3 == m { t = $1 } END { print t }' "$2"; }
+	parts() { awk -v m="$1" '$2 == "deliver_sm" && $3 == m { print $8 }' "$2"; }
+	iccid_b=$("$card" info --state "$dir/cards/001" | awk '$1 == "ICCID:" { print $2 }')
+	check_pors() { # NAME: A's PoR carries an RSA-2048 public key (7F49 82 0109 81 82 0100 modulus...), B's the ICCID
+		"$ota" decode $KEYS $(parts 2000 "$dir/$1-esme.out") > "$dir/$1.porA" || fail "$1: A's PoR does not verify"
+		expect_in "$dir/$1.porA" "status: 00"
+		expect_in "$dir/$1.porA" "commands executed: 2"
+		expect_in "$dir/$1.porA" "last data: 7f4982010981820100"
+		"$ota" decode $KEYS $(parts 2001 "$dir/$1-esme.out") > "$dir/$1.porB" || fail "$1: B's PoR does not verify"
+		expect_in "$dir/$1.porB" "last data: $(iccid_ef "$iccid_b")"
+	}
+
+	# 1. --real-timing: both packets submitted at once
+	start_phones real --cards "$dir/cards" --real-timing || exit 1
+	keygen 1 > "$dir/real.in"
+	nA=$(wc -l < "$dir/real.in")
+	packet 2001 1 --apdu 00A4000C022FE2 --apdu 00B000000A >> "$dir/real.in"
+	# A's PoR: the public key (~270 bytes) in 3 concatenated SMS
+	race real $((nA + 1 + 2))
+	a=$(at 2000 "$dir/real-esme.out")
+	a_real=$a
+	b=$(at 2001 "$dir/real-esme.out")
+	echo "real timing: B's PoR after $b s, A's after $a s ($(parts 2000 "$dir/real-esme.out" | wc -l) SMS)"
+	awk -v b="$b" 'BEGIN { exit !(b != "" && b < 3) }' || fail "B's PoR after $b s, not within 3 s"
+	awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && a - b >= 8 && a < 20) }' ||
+		fail "A's PoR after $a s: not ~9 s after B's ($b s)"
+	grep -q '001010000000000 SMS-PP download ([0-9]* bytes) to the SIM: RP-ACK; the SIM works 9\.[0-9]* s (real' \
+		"$dir/real.log" || fail "A's SIM was not busy ~9 s: $(grep 'SMS-PP' "$dir/real.log")"
+	check_pors real
+	stop_phones
+
+	# 2. the same without --real-timing: A's PoR comes as fast as the network carries it
+	start_phones fast --cards "$dir/cards" || exit 1
+	keygen 2 > "$dir/fast.in"
+	packet 2001 2 --apdu 00A4000C022FE2 --apdu 00B000000A >> "$dir/fast.in"
+	race fast $((nA + 1 + 2))
+	a=$(at 2000 "$dir/fast-esme.out")
+	b=$(at 2001 "$dir/fast-esme.out")
+	echo "without real timing: B's PoR after $b s, A's after $a s"
+	awk -v a="$a" -v r="$a_real" 'BEGIN { exit !(a != "" && a < 5 && r - a >= 8) }' ||
+		fail "A's PoR after $a s without real timing, $a_real s with it"
+	check_pors fast
 	stop_phones
 	;;
 bulk)

@@ -1,7 +1,9 @@
 /* Unit tests of simulator/phone/phone_sim.c with a real card in a temporary directory: an SMS-PP download whose PoR comes
  * in the ENVELOPE response (RP-ACK with it as report data); one whose PoR the SIM sends as SEND SHORT MESSAGE
  * (ops->send_sms gets the SMS-SUBMIT; while it waits, the next download gets RP-ERROR 22; the TERMINAL RESPONSE
- * ends it); a download the SIM refuses (RP-ERROR, TP-FCS D5); APDU tracing; Text String decoding.
+ * ends it); a download the SIM refuses (RP-ERROR, TP-FCS D5); APDU tracing; Text String decoding. Real timing, on
+ * libosmocore's fake clock: the SIM stays busy for the modelled time of each exchange, the FETCH and the SEND SHORT
+ * MESSAGE wait for it on a timer, and an RSA-2048 key generation over the air keeps it busy ~9 s.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,9 +12,12 @@
 #include <unistd.h>
 
 #include <osmocom/core/talloc.h>
+#include <osmocom/core/timer.h>
 
+#include <simpki/apdu.h>
 #include <simpki/hex.h>
 #include <simpki/ota.h>
+#include <simpki/rapdu.h>
 #include <simpki/sms.h>
 
 #include "phone_sim.h"
@@ -82,17 +87,17 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* An SMS-DELIVER carrying an RFM read of EF.ICCID with SPI2 \a spi2 and counter \a cntr. */
-static size_t deliver(uint8_t spi2, uint64_t cntr, uint8_t dcs, uint8_t *out)
+/* An SMS-DELIVER for TAR \a tar with \a script, SPI2 \a spi2 and counter \a cntr. */
+static size_t deliver_script(const uint8_t *tar, const uint8_t *script, size_t script_len, uint8_t spi2, uint64_t cntr,
+			     uint8_t dcs, uint8_t *out)
 {
-	static const uint8_t script[] = { 0x00, 0xa4, 0x00, 0x0c, 0x02, 0x2f, 0xe2, 0x00, 0xb0, 0x00, 0x00, 0x0a };
 	struct ota_keys k = { .kic_len = 16, .kid_len = 16 };
 	struct ota_command c = { .kic = 0x12,
 				 .kid = 0x12,
-				 .tar = { 0xb0, 0x00, 0x10 },
+				 .tar = { tar[0], tar[1], tar[2] },
 				 .cntr = cntr,
 				 .data = script,
-				 .data_len = sizeof(script) };
+				 .data_len = script_len };
 	uint8_t spi[2] = { 0x16, spi2 }, ud[SMS_MAX_UD];
 	struct sms_tpdu t = { .udhi = true, .pid = 0x7f, .dcs = dcs, .ud = ud };
 	int n;
@@ -109,6 +114,14 @@ static size_t deliver(uint8_t spi2, uint64_t cntr, uint8_t dcs, uint8_t *out)
 	n = sms_tpdu_encode(&t, out, SMS_MAX_TPDU);
 	assert_true(n > 0);
 	return (size_t)n;
+}
+
+/* An SMS-DELIVER carrying an RFM read of EF.ICCID with SPI2 \a spi2 and counter \a cntr. */
+static size_t deliver(uint8_t spi2, uint64_t cntr, uint8_t dcs, uint8_t *out)
+{
+	static const uint8_t script[] = { 0x00, 0xa4, 0x00, 0x0c, 0x02, 0x2f, 0xe2, 0x00, 0xb0, 0x00, 0x00, 0x0a };
+
+	return deliver_script((const uint8_t *)"\xb0\x00\x10", script, sizeof(script), spi2, cntr, dcs, out);
 }
 
 static const uint8_t smsc[] = { 0x91, 0x21, 0x43 };
@@ -176,6 +189,86 @@ static void test_refused(void **state)
 	assert_int_equal(rp.fcs, 0xd5);
 }
 
+/* The fake clock: \a us later, and the timers that expired run. */
+static void advance(uint64_t us)
+{
+	osmo_gettimeofday_override_add((time_t)(us / 1000000), (suseconds_t)(us % 1000000));
+	osmo_timers_prepare();
+	osmo_timers_update();
+}
+
+static void test_real_timing(void **state)
+{
+	struct world *w = *state;
+	struct phone_sim_rp rp;
+	uint8_t tpdu[SMS_MAX_TPDU], script[64];
+	size_t n = deliver(0x39, 1, 0xf6, tpdu);
+	uint64_t envelope_us, fetch_us;
+	unsigned apdus;
+
+	osmo_gettimeofday_override = true;
+	osmo_gettimeofday_override_time = (struct timeval){ .tv_sec = 1000 };
+	assert_int_equal(phone_sim_set_timing(w->sim, true, 0), 0);
+	assert_int_equal(phone_sim_wait_us(w->sim), 0);
+
+	/* an RFM read, PoR by SMS: the ENVELOPE is done at once on the host, but the SIM is busy for its modelled time
+	 * (at 9,600 bit/s, ~1.15 ms a byte: 100-odd bytes); the FETCH waits for it */
+	apdus = w->apdus;
+	assert_int_equal(phone_sim_sms_pp(w->sim, smsc, sizeof(smsc), tpdu, n, &rp), 0);
+	assert_true(rp.ack);
+	assert_int_equal(w->apdus, apdus + 1);
+	envelope_us = phone_sim_wait_us(w->sim);
+	assert_true(envelope_us > 100000 && envelope_us < 500000);
+	assert_false(phone_sim_busy(w->sim));
+	advance(envelope_us - 1);
+	assert_int_equal(w->apdus, apdus + 1);
+	advance(1);
+	assert_int_equal(w->apdus, apdus + 2); /* FETCH */
+	assert_true(phone_sim_busy(w->sim));
+	assert_int_equal(w->submits, 0); /* the SMS goes once the FETCH is over */
+	fetch_us = phone_sim_wait_us(w->sim);
+	assert_true(fetch_us > 10000);
+	advance(fetch_us);
+	assert_int_equal(w->submits, 1);
+	phone_sim_sms_sent(w->sim, PHONE_SIM_OK);
+	assert_false(phone_sim_busy(w->sim));
+	advance(phone_sim_wait_us(w->sim));
+
+	/* MANAGE SECURITY ENVIRONMENT and GENERATE an RSA-2048 key pair, with the issuer's authority over the air:
+	 * ~9 s of the SIM's time before the FETCH of its PoR */
+	{
+		static const uint8_t mse[] = { 0x80, 0x01, 0xf3, 0x84, 0x01, 0x00 };
+		struct apdu_cmd c[2] = {
+			{ .ins = 0x22, .p1 = 0x41, .kase = APDU_CASE_3, .lc = sizeof(mse), .data = mse },
+			{ .ins = 0x46, .p1 = 0x42, .kase = APDU_CASE_2, .extended = true, .ne = 65536 },
+		};
+		int m = rapdu_expanded_encode(c, 2, script, sizeof(script));
+
+		assert_true(m > 0);
+		n = deliver_script((const uint8_t *)"\x50\x4b\x49", script, (size_t)m, 0x39, 2, 0xf6, tpdu);
+	}
+	apdus = w->apdus;
+	assert_int_equal(phone_sim_sms_pp(w->sim, smsc, sizeof(smsc), tpdu, n, &rp), 0);
+	assert_true(rp.ack);
+	assert_true(phone_sim_wait_us(w->sim) > 9000000 && phone_sim_wait_us(w->sim) < 10000000);
+	advance(8000000);
+	assert_int_equal(w->apdus, apdus + 1);
+	assert_int_equal(w->submits, 1);
+	advance(phone_sim_wait_us(w->sim));
+	assert_int_equal(w->apdus, apdus + 2);
+	advance(phone_sim_wait_us(w->sim));
+	assert_int_equal(w->submits, 2);
+
+	/* real timing off: what waits goes on at once */
+	phone_sim_sms_sent(w->sim, PHONE_SIM_OK); /* the PoR's next SMS: its FETCH waits */
+	assert_true(phone_sim_wait_us(w->sim) > 0);
+	assert_int_equal(phone_sim_set_timing(w->sim, false, 0), 0);
+	assert_int_equal(phone_sim_wait_us(w->sim), 0);
+	advance(0);
+	assert_int_equal(w->submits, 3);
+	osmo_gettimeofday_override = false;
+}
+
 static void test_text(void **state)
 {
 	char out[64];
@@ -204,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_por_in_envelope_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_por_by_send_sms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_timing, setup, teardown),
 		cmocka_unit_test(test_text),
 	};
 
