@@ -18,7 +18,10 @@
 #   control   10 SIMs (the vendor file's import), concurrency 2: pause (nothing moves), resume, cancel (every card ends active or cancelled,
 #             with the step it stopped at; pause, resume and cancel of an ended campaign answer 409); a second
 #             campaign over two cards that are active already skips them.
-# Usage: otad-campaign.sh BUILD_DIR SOURCE_DIR main|control|keys
+#   timing    2 SIMs that take as long as real ones (simpki-phone --real-timing), an RSA-2048 key each with the keygen
+#             step's time-out (4 s) shorter than the SIM's ~9 s: the outcome unknown is resolved by reading the
+#             SIM's PrKDF; each SIM generated one key, the CA issued one certificate each.
+# Usage: otad-campaign.sh BUILD_DIR SOURCE_DIR main|control|keys|timing
 set -u
 build=$1
 src=$2
@@ -42,8 +45,17 @@ export SIMPKI_TRANSPORT_PIN=3141 SIMPKI_PUK=2718281828459045
 case $mode in
 main) n=20 ;;
 control) n=10 ;;
+timing) n=2 ;;
 *) n=3 ;;
 esac
+# timing: the SIMs take as long as real ones (simpki-phone --real-timing: an RSA-2048 key ~9 s), and the keygen
+# step's time-out is shorter than that
+keygen_timeout=120
+phone_timing=""
+if [ "$mode" = timing ]; then
+	keygen_timeout=4
+	phone_timing=--real-timing
+fi
 "$net" start "$dir/net" > /dev/null || { echo "FAIL: osmo-net start" >&2; exit 1; }
 cards $n --transport-pin "$SIMPKI_TRANSPORT_PIN" --puk "$SIMPKI_PUK" || exit 1
 last=$(printf %03d $((n - 1)))
@@ -85,6 +97,7 @@ sed "/^ api body-limit import/a\\
   backoff min-seconds 2 max-seconds 6\\
   retries 20\\
   timeout check 30\\
+  timeout keygen-rsa2048 $keygen_timeout\\
   enrolment retries 20 backoff min-seconds 2 max-seconds 4" "$src/ota-server/simpki-otad.cfg.example" > "$dir/otad/simpki-otad.cfg"
 grep -q "^  enrolment retries 20" "$dir/otad/simpki-otad.cfg" || { fail "the test's campaign settings are not in the configuration"; exit 1; }
 start_otad "$dir/otad/simpki-otad.cfg" || exit 1
@@ -94,7 +107,7 @@ start_otad "$dir/otad/simpki-otad.cfg" || exit 1
 if [ "$mode" = main ]; then
 	printf 'phone 001010000000003 off 0 25\nphone 001010000000004 off 0 25\n' > "$dir/scenario"
 fi
-start_phones phone --cards "$dir/cards" --scenario "$dir/scenario" || exit 1
+start_phones phone --cards "$dir/cards" --scenario "$dir/scenario" $phone_timing || exit 1
 vty "import cards $dir/cards.csv" > "$dir/import.out"
 grep -q "imported $n cards" "$dir/import.out" || fail "import: $(cat "$dir/import.out")"
 
@@ -267,6 +280,22 @@ PY
 	c2=$(start_campaign "again" 2 "{\"iccids\": [$active]}")
 	[ -n "$c2" ] && wait_campaign $c2 'j["state"] == "done" and c["skipped"] == 2' 120
 	vty "show campaign $c" | grep -q "campaign $c 'control' cancelled" || fail "show campaign"
+elif [ "$mode" = timing ]; then
+	# the keygen job times out (4 s) while the SIM still generates its RSA-2048 key (~9 s): its outcome is unknown,
+	# and the check that follows finds the key in the PrKDF: it is enrolled, never generated again
+	c=$(start_campaign "real timing" 2 "{\"iccids\": [$iccids]}" '[{"id": 3, "alg": "rsa2048", "profile": "authentication"}]')
+	[ -n "$c" ] || { fail "campaign not started: $(cat "$dir/campaign.out")"; exit 1; }
+	wait_campaign $c 'j["state"] == "done"' 300 &&
+		[ "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counts"]["active"])' "$dir/camp-$c.json")" = 2 ] ||
+		fail "campaign $c: $(cat "$dir/camp-$c.json")"
+	grep -q "the keygen job's outcome is unknown: reading what the SIM has" "$dir/otad.log" ||
+		fail "no keygen timed out: the SIMs were not slow enough for the test"
+	sqlite3 "$dir/ca/ca.db" "SELECT COUNT(*), COUNT(DISTINCT pubkey_sha256) FROM certs WHERE iccid IS NOT NULL" > "$dir/ca-count.out"
+	grep -qx "2|2" "$dir/ca-count.out" || fail "the CA's store: $(cat "$dir/ca-count.out")"
+	stop_phones
+	for k in 000 001; do
+		"$card" info --state "$dir/cards/$k" | grep -q "key generations: 1$" || fail "SIM $k generated its key more than once"
+	done
 else
 	# two keys a SIM, P-256 for signing and RSA-2048 for authentication, the SIMs chosen by their holders' ward
 	keys='[{"id": 2, "alg": "p256", "profile": "signing"}, {"id": 3, "alg": "rsa2048", "profile": "authentication"}]'
