@@ -64,6 +64,9 @@ struct submit {
 	struct timespec sent;	    /* in flight: when its submit_sm left */
 };
 
+#define WQ_MAX 2000	/* PDUs waiting to be written */
+#define WQ_RESERVE 500 /* of them, kept for answers: submits stop short of it */
+
 struct smpp_esme {
 	struct smpp_esme_cfg cfg;
 	const struct smpp_esme_ops *ops;
@@ -176,6 +179,12 @@ static void pump(struct smpp_esme *e)
 
 		if (e->n_in_flight >= e->cfg.window)
 			break;
+		if (e->wq.current_length + WQ_RESERVE >= e->wq.max_length) {
+			/* the rest of the write queue is kept for answers (deliver_sm_resp, enquire_link_resp): a PoR the
+			 * SMSC sends while our submits wait to be written must still be acknowledged */
+			waiting = true;
+			break;
+		}
 		if (e->cfg.rate) {
 			if (t.tv_sec != e->rate_sec) {
 				e->rate_sec = t.tv_sec;
@@ -580,7 +589,7 @@ static void do_connect(struct smpp_esme *e)
 	if (e->attempts++)
 		ctr_inc(e, OTAD_CTR_SMPP_RECONNECTS);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	osmo_wqueue_init(&e->wq, 1000);
+	osmo_wqueue_init(&e->wq, WQ_MAX);
 	e->wq.bfd.fd = fd;
 	e->wq.bfd.data = e;
 	e->wq.bfd.when = OSMO_FD_READ | OSMO_FD_WRITE;

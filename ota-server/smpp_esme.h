@@ -3,7 +3,8 @@
  *
  *   DISCONNECTED  --connect (after the back-off)-->  CONNECTING  --TCP up-->  BINDING (bind_transceiver sent)
  *   BINDING  --bind_transceiver_resp OK-->  BOUND;  refused or 10 s  -->  DISCONNECTED (back-off)
- *   BOUND: submit_sm from the queue while fewer than `window` wait for their answer and the rate allows;
+ *   BOUND: submit_sm from the queue while fewer than `window` wait for their answer, the rate allows and the
+ *          socket's write queue has room beyond what it keeps for answers (a deliver_sm_resp always fits);
  *          enquire_link every 30 s (no answer in 10 s: the link is dead); deliver_sm answered and handed up
  *   any state: the socket closes or breaks  -->  DISCONNECTED, reconnect after 1, 2, 4 ... 30 s
  *
