@@ -51,8 +51,7 @@ cp -r "$dir/ca" "$dir/direct-ca"
 	done
 } > "$dir/holders.csv"
 # the SMSC bind: a window of 200 submit_sm awaiting their answer (osmo-msc answers a stored one at once), no rate
-# limit; not more: the bind's write queue holds 1000 PDUs and drains one per turn of the select loop, and a window
-# near that fills it with submits, so deliver_sm_resp are dropped and osmo-msc fails those MO SMS (PoRs lost); the
+# limit (CAMPAIGN_WINDOW to try others: the bind keeps room in its write queue for answers, bench/README.md); the
 # API without a rate limit (the links below)
 window=${CAMPAIGN_WINDOW:-200}
 
