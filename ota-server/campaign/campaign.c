@@ -359,6 +359,36 @@ static void job_not_ok(struct ccard *cc, const struct otad_job_row *j)
 	     j->error[0] ? j->error : "no reason given");
 }
 
+struct recorded_q {
+	char key_id[8];
+	int64_t now_s;
+	bool valid, invalid;
+};
+
+static void recorded_cb(const struct otad_cert *c, void *priv)
+{
+	struct recorded_q *q = priv;
+
+	if (strcmp(c->key_id, q->key_id) || c->status == OTAD_CERT_ISSUED)
+		return;
+	if (c->status == OTAD_CERT_LOADED && c->not_after > q->now_s)
+		q->valid = true;
+	else
+		q->invalid = true;
+}
+
+/* What this server's records say of the certificates of key \a key_id on the card: 1, one valid (loaded, not
+ * expired, not revoked); -1, only expired or revoked ones; 0, none (a certificate from elsewhere, or no record). */
+static int recorded(struct ccard *cc, uint8_t key_id)
+{
+	struct recorded_q q = { .now_s = otad_now_ms() / 1000 };
+
+	snprintf(q.key_id, sizeof(q.key_id), "%u", key_id);
+	if (otad_db_certs_list(g_otad->db, cc->row.iccid, recorded_cb, &q) < 0)
+		return 0;
+	return q.valid ? 1 : q.invalid ? -1 : 0;
+}
+
 static void st_check(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct ccard *cc = fi->priv;
@@ -389,7 +419,18 @@ static void st_check(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		return;
 	}
 	if (cc->view.has_key && cc->view.ev.key_certified) {
-		LOGPFSML(fi, LOGL_INFO, "key %02X has a certificate on the SIM\n", k->id);
+		int v = recorded(cc, k->id);
+
+		if (v < 0) {
+			/* over the air the SIM builds no request for a certified key (applet.md 5.14): a renewal's case */
+			fail(cc,
+			     "the SIM holds a certificate for key %02X that is expired or revoked: renew it (not a "
+			     "provisioning step)",
+			     k->id);
+			return;
+		}
+		LOGPFSML(fi, LOGL_INFO, "key %02X has a certificate on the SIM%s\n", k->id,
+			 v ? "" : " (one this server has no record of)");
 		next_key(cc);
 		return;
 	}

@@ -12,7 +12,8 @@
 #             (the SIM builds a request with it under the transport PIN); each SIM generated exactly one key
 #             (its card OS counts them) and the CA issued exactly one certificate per key.
 #   keys      3 SIMs chosen by their holders' ward, two keys each (P-256 signing, RSA-2048 authentication): six
-#             certificates, two keys generated on each SIM; the same campaign again skips them all; at a PC/SC
+#             certificates, two keys generated on each SIM; the same campaign again skips them all, and fails a SIM
+#             whose certificate was revoked since (a renewal, not a provisioning step); at a PC/SC
 #             reader OpenSC reads both certificates from a SIM, simpki-tool signs with the transport PIN and the
 #             signature verifies with the certificate.
 #   control   10 SIMs (the vendor file's import), concurrency 2: pause (nothing moves), resume, cancel (every card ends active or cancelled,
@@ -330,6 +331,21 @@ PY
 	# the same campaign again: every SIM holds both certificates already
 	c2=$(start_campaign "again" 3 '{"unit": "10101003"}' "$keys")
 	[ -n "$c2" ] && wait_campaign $c2 'j["state"] == "done" and c["skipped"] == 3' 120
+	# a SIM whose certificate for key 2 is revoked: a campaign does not renew it, it says so
+	iccid2=$(luhn 898401000000000002)
+	cid=$(python3 -c 'import json, sys; print([c["id"] for c in json.load(open(sys.argv[1]))["items"] if c["key_id"] == "2"][0])' "$dir/certs-002.json")
+	vty "card $iccid2 certificate $cid revoke 5" > "$dir/revoke.out"
+	t=0
+	until api GET "/v1/cards/$iccid2/certificates" | grep -q '"status": *"revoked"'; do
+		[ $t -lt 100 ] || { fail "certificate $cid not revoked: $(cat "$dir/revoke.out")"; break; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+	c3=$(start_campaign "revoked" 1 "{\"iccids\": [\"$iccid2\"]}")
+	if [ -n "$c3" ] && wait_campaign $c3 'j["state"] == "done" and c["failed"] == 1' 120; then
+		api GET "/v1/campaigns/$c3/cards" | grep -q "expired or revoked: renew it" ||
+			fail "the revoked certificate's card: $(api GET "/v1/campaigns/$c3/cards")"
+	fi
 	stop_phones
 	i=0
 	while [ $i -lt $n ]; do
