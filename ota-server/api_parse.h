@@ -59,29 +59,29 @@
 #define API_TOKEN_MAX 128
 
 enum api_route {
-	API_NONE = 0,	    /* no such path: 404 */
-	API_CARDS_IMPORT,   /* POST */
-	API_CARDS_LIST,	    /* GET */
-	API_CARD_GET,	    /* GET, arg: the ICCID */
-	API_CARD_PATCH,	    /* PATCH, arg: the ICCID */
-	API_JOBS_LIST,	    /* GET */
-	API_JOBS_CREATE,    /* POST */
-	API_JOB_GET,	    /* GET, arg: the id */
-	API_JOB_CANCEL,	    /* DELETE, arg: the id */
-	API_IMPORT_GET,	    /* GET, arg: the id */
-	API_TOKENS_LIST,    /* GET */
-	API_TOKENS_CREATE,  /* POST */
-	API_TOKEN_REVOKE,   /* DELETE, arg: the name */
-	API_DATABASE_GET,   /* GET */
-	API_COUNTER_FLOOR,  /* POST */
-	API_CARD_CERTS,	    /* GET, arg: the ICCID */
-	API_CARD_HOLDER,    /* PUT, arg: the ICCID */
-	API_HOLDERS_CREATE, /* POST */
-	API_HOLDERS_LIST,   /* GET */
-	API_HOLDER_GET,	    /* GET, arg: the holder id */
-	API_HOLDERS_IMPORT, /* POST */
-	API_CARD_ENROL,	    /* POST, arg: the ICCID */
-	API_ENROL_GET,	    /* GET, arg: the id */
+	API_NONE = 0,	      /* no such path: 404 */
+	API_CARDS_IMPORT,     /* POST */
+	API_CARDS_LIST,	      /* GET */
+	API_CARD_GET,	      /* GET, arg: the ICCID */
+	API_CARD_PATCH,	      /* PATCH, arg: the ICCID */
+	API_JOBS_LIST,	      /* GET */
+	API_JOBS_CREATE,      /* POST */
+	API_JOB_GET,	      /* GET, arg: the id */
+	API_JOB_CANCEL,	      /* DELETE, arg: the id */
+	API_IMPORT_GET,	      /* GET, arg: the id */
+	API_TOKENS_LIST,      /* GET */
+	API_TOKENS_CREATE,    /* POST */
+	API_TOKEN_REVOKE,     /* DELETE, arg: the name */
+	API_DATABASE_GET,     /* GET */
+	API_COUNTER_FLOOR,    /* POST */
+	API_CARD_CERTS,	      /* GET, arg: the ICCID */
+	API_CARD_HOLDER,      /* PUT, arg: the ICCID */
+	API_HOLDERS_CREATE,   /* POST */
+	API_HOLDERS_LIST,     /* GET */
+	API_HOLDER_GET,	      /* GET, arg: the holder id */
+	API_HOLDERS_IMPORT,   /* POST */
+	API_CARD_ENROL,	      /* POST, arg: the ICCID */
+	API_ENROL_GET,	      /* GET, arg: the id */
 	API_CAMPAIGNS_LIST,   /* GET */
 	API_CAMPAIGNS_CREATE, /* POST */
 	API_CAMPAIGN_GET,     /* GET, arg: the id */
@@ -89,10 +89,10 @@ enum api_route {
 	API_CAMPAIGN_RESUME,  /* POST, arg: the id */
 	API_CAMPAIGN_CANCEL,  /* POST, arg: the id */
 	API_CAMPAIGN_CARDS,   /* GET, arg: the id */
-	API_BAD_METHOD,	    /* a known path with another method: 405 (allow: the methods it has) */
-	API_BAD_ICCID,	    /* /v1/cards/X with X not an ICCID: 400 */
-	API_BAD_ID,	    /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
-	API_BAD_HOLDER_ID,  /* /v1/holders/X with X not a holder id: 400 */
+	API_BAD_METHOD,	      /* a known path with another method: 405 (allow: the methods it has) */
+	API_BAD_ICCID,	      /* /v1/cards/X with X not an ICCID: 400 */
+	API_BAD_ID,	      /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
+	API_BAD_HOLDER_ID,    /* /v1/holders/X with X not a holder id: 400 */
 };
 
 /*! Which resource \a method and \a url name; the ICCID, id or token name goes to \a arg (API_ROUTE_ARG_MAX

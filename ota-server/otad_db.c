@@ -1132,10 +1132,11 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	j->created_ms = j->updated_ms = otad_now_ms();
 	hex_encode(j->tar, 3, tar, sizeof(tar));
 	hex_encode(j->spi, 2, spi, sizeof(spi));
-	if (sqlite3_prepare_v2(db->db,
-			       "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
-			       " updated_at, idempotent, mode, timeout_s) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    db->db,
+		    "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
+		    " updated_at, idempotent, mode, timeout_s) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+		    -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, j->iccid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, j->msisdn, -1, SQLITE_STATIC);

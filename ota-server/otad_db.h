@@ -381,7 +381,7 @@ struct otad_job_opts {
 	enum otad_job_mode mode;
 	bool has_spi;
 	uint8_t spi[2];
-	uint8_t kvn; /* 1..15; 0: the default */
+	uint8_t kvn;	    /* 1..15; 0: the default */
 	unsigned timeout_s; /* a try's time for its PoR; 0: the default (otad_job_cfg.timeout_s) */
 };
 
@@ -397,7 +397,7 @@ struct otad_job_row {
 	bool idempotent; /* running the script twice does no harm (it only reads): it may be sent again */
 	enum otad_job_state state;
 	unsigned timeout_s; /* a try's time for its PoR; 0: the configuration's (otad_job_cfg.timeout_s) */
-	uint64_t counter; /* the latest try's: 0, none yet */
+	uint64_t counter;   /* the latest try's: 0, none yet */
 	uint64_t
 		counters[OTAD_JOB_MAX_TRIES]; /* every try's counter, oldest first: a PoR of any of them ends the job */
 	unsigned attempts;		      /* tries sent, and counters[] used */
@@ -659,7 +659,7 @@ struct otad_campaign {
 	unsigned n_keys;  /* 1..OTAD_CAMPAIGN_KEYS_MAX */
 	bool personalise; /* create the PKCS#15 structure on a SIM that lacks it */
 	unsigned concurrency;
-	unsigned cards; /* how many cards it has (fixed when it is made) */
+	unsigned cards;				  /* how many cards it has (fixed when it is made) */
 	int64_t created_ms, updated_ms, ended_ms; /* ended_ms: 0 until done or cancelled */
 };
 
@@ -691,8 +691,8 @@ struct otad_ccard {
 	int64_t enrolment;  /* in enrol: the key's enrolment; 0: not made yet */
 	unsigned tries;	    /* temporary failures so far */
 	int64_t next_try_ms;
-	char step[16];	 /* in failed and cancelled: the step it stopped at; otherwise the last step begun */
-	char error[192]; /* failed: why; backoff: the last temporary failure */
+	char step[16];	   /* in failed and cancelled: the step it stopped at; otherwise the last step begun */
+	char error[192];   /* failed: why; backoff: the last temporary failure */
 	char serials[128]; /* the certificates issued to it in this campaign, hex, comma-separated */
 	int64_t updated_ms, done_ms;
 };
@@ -701,7 +701,7 @@ struct otad_ccard {
 struct otad_campaign_select {
 	const char *const *iccids; /* these cards (each must exist); n of them */
 	size_t n;
-	int64_t import; /* the cards of this import's batch */
+	int64_t import;	  /* the cards of this import's batch */
 	const char *unit; /* the cards whose holder is in this unit, or in a ward of this province */
 };
 

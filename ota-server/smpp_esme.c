@@ -64,7 +64,7 @@ struct submit {
 	struct timespec sent;	    /* in flight: when its submit_sm left */
 };
 
-#define WQ_MAX 2000	/* PDUs waiting to be written */
+#define WQ_MAX 2000    /* PDUs waiting to be written */
 #define WQ_RESERVE 500 /* of them, kept for answers: submits stop short of it */
 
 struct smpp_esme {

@@ -40,8 +40,8 @@ struct ra_cmp;
 /* The applet's TAR (its manifest's default, 504B49) and the label of the certificate objects written. */
 struct otad_enrol_cfg {
 	uint8_t tar[3];
-	char organisation[65]; /* O of the subjects (the programme's organisation), "" for none */
-	unsigned retries;      /* tries again after temporary failures, per step (default 6) */
+	char organisation[65];		       /* O of the subjects (the programme's organisation), "" for none */
+	unsigned retries;		       /* tries again after temporary failures, per step (default 6) */
 	unsigned backoff_min_s, backoff_max_s; /* the first wait before a try again, the longest (10, 300) */
 };
 extern struct otad_enrol_cfg otad_enrol_cfg;

@@ -492,9 +492,12 @@ static void test_campaign_body(void **state)
 		"{\"name\": \"a\", \"select\": {\"iccids\": [\"123\"]}}",
 		"{\"name\": \"a\", \"select\": {\"iccids\": [8984010000000000005]}}",
 		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": []}",
-		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 2, \"alg\": \"ed25519\", \"profile\": \"s\"}]}",
-		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 0, \"alg\": \"p256\", \"profile\": \"s\"}]}",
-		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 2, \"alg\": \"p256\", \"profile\": \"a b\"}]}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 2, \"alg\": \"ed25519\", "
+		"\"profile\": \"s\"}]}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 0, \"alg\": \"p256\", "
+		"\"profile\": \"s\"}]}",
+		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 2, \"alg\": \"p256\", "
+		"\"profile\": \"a b\"}]}",
 		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [{\"id\": 2, \"alg\": \"p256\"}]}",
 		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"keys\": [1, 2, 3, 4, 5]}",
 		"{\"name\": \"a\", \"select\": {\"unit\": \"01\"}, \"concurrency\": 0}",
@@ -519,9 +522,10 @@ static void test_campaign_body(void **state)
 	assert_int_equal(req.c.concurrency, 0);
 	api_campaign_req_free(&req);
 
-	strcpy(body, "{\"name\": \"b\", \"select\": {\"iccids\": [\"8984010000000000005\", \"8984010000000000013\"]},"
-		     " \"keys\": [{\"id\": 2, \"alg\": \"p256\", \"profile\": \"signing\"}, {\"id\": 3, \"alg\": \"rsa2048\","
-		     " \"profile\": \"authentication\"}], \"personalise\": true, \"concurrency\": 200}");
+	strcpy(body,
+	       "{\"name\": \"b\", \"select\": {\"iccids\": [\"8984010000000000005\", \"8984010000000000013\"]},"
+	       " \"keys\": [{\"id\": 2, \"alg\": \"p256\", \"profile\": \"signing\"}, {\"id\": 3, \"alg\": \"rsa2048\","
+	       " \"profile\": \"authentication\"}], \"personalise\": true, \"concurrency\": 200}");
 	assert_int_equal(api_campaign_parse(body, strlen(body), &req, err, sizeof(err)), 0);
 	assert_int_equal(req.sel.n, 2);
 	assert_string_equal(req.sel.iccids[1], "8984010000000000013");
