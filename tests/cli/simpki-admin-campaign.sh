@@ -32,31 +32,10 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
+. "$src/tests/cli/admin-lib.sh"
 
 . "$src/tests/ota/otad-lib.sh"
 
-# run WANT ARG...: simpki-admin ARG..., stdout in $dir/out, stderr in $dir/err; its exit code must be WANT
-run() {
-	want=$1
-	shift
-	"$admin" "$@" > "$dir/out" 2> "$dir/err"
-	rc=$?
-	[ "$rc" = "$want" ] || fail "simpki-admin $* exited $rc, expected $want; out: $(head -c 600 "$dir/out"); err: $(cat "$dir/err")"
-}
-out_has() {
-	grep -q -- "$1" "$dir/out" || fail "stdout lacks '$1': $(head -c 800 "$dir/out")"
-}
-err_has() {
-	grep -q -- "$1" "$dir/err" || fail "stderr lacks '$1': $(cat "$dir/err")"
-}
-out_json() { # PYTHON_EXPRESSION on j, the answer: must be true
-	python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-		"$dir/out" "$1" 2> /dev/null || fail "--json: not JSON, or not $1: $(head -c 400 "$dir/out")"
-}
 pane() { # the tmux pane's text into $dir/pane
 	tmux -L "$tmux_sock" capture-pane -p -t watch > "$dir/pane"
 }
@@ -112,11 +91,11 @@ out_has "^campaign $id \"wave 1\" [a-z]*  \[[#.]*\] *[0-9]*%  [0-9]/4 cards"
 out_has "in progress: "
 out_has "concurrency 2"
 run 0 --json campaign show "$id"
-out_json "j['id'] == $id and j['cards'] == 4 and j['state'] == 'running' and j['keys'][0]['alg'] == 'p256'"
+out_json_is "j['id'] == $id and j['cards'] == 4 and j['state'] == 'running' and j['keys'][0]['alg'] == 'p256'"
 run 0 campaign list
 out_has "^$id  *wave 1  *running  *4 "
 run 0 campaign list --json
-out_json "any(c['id'] == $id for c in j['items'])"
+out_json_is "any(c['id'] == $id for c in j['items'])"
 
 # ---- the live display on a terminal ----
 tmux -L "$tmux_sock" new-session -d -s watch -x 110 -y 15 \
@@ -152,7 +131,7 @@ run 6 campaign cancel "$id"
 err_has "campaign_over"
 run 6 campaign pause "$id"
 run 0 --json campaign show "$id"
-out_json "j['state'] == 'cancelled' and j['ended'] is not None"
+out_json_is "j['state'] == 'cancelled' and j['ended'] is not None"
 
 # ---- the cards ----
 run 0 campaign failed "$id"
@@ -162,7 +141,7 @@ run 0 campaign cards "$id"
 out_has "^ICCID  *STATE  *STEP  *KEY  *TRIES  *SERIAL  *ERROR"
 [ "$(grep -c '^89840100000000000' "$dir/out")" = 4 ] || fail "campaign cards: not 4 cards: $(cat "$dir/out")"
 run 0 --json campaign cards "$id"
-out_json "len(j['items']) == 4 and j['next'] is None"
+out_json_is "len(j['items']) == 4 and j['next'] is None"
 run 0 campaign cards --state failed "$id"
 [ "$(wc -l < "$dir/out")" = 1 ] || fail "campaign cards --state failed: $(cat "$dir/out")"
 
@@ -171,11 +150,11 @@ run 8 campaign watch "$id"
 [ "$(wc -l < "$dir/out")" = 1 ] || fail "watch of a cancelled campaign: not one line: $(cat "$dir/out")"
 out_has "^campaign $id cancelled: "
 run 8 --json campaign watch "$id"
-out_json "j['state'] == 'cancelled'"
+out_json_is "j['state'] == 'cancelled'"
 
 # ---- other ways to choose cards ----
 run 0 --json campaign start --name "wave 2" --import "$import_id" --key 2:p256:signing --key 3:rsa2048:authentication
-out_json "j['cards'] == 4 and len(j['keys']) == 2 and j['keys'][1] == {'id': 3, 'alg': 'rsa2048', 'profile': 'authentication'}"
+out_json_is "j['cards'] == 4 and len(j['keys']) == 2 and j['keys'][1] == {'id': 3, 'alg': 'rsa2048', 'profile': 'authentication'}"
 id2=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$dir/out" 2> /dev/null)
 "$admin" campaign watch --interval 0.2 "$id2" > "$dir/w2.out" 2> "$dir/w2.err" &
 wpid=$!

@@ -23,31 +23,10 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
+. "$src/tests/cli/admin-lib.sh"
 
 . "$src/tests/ota/otad-lib.sh"
 
-# run WANT ARG...: simpki-admin ARG..., stdout in $dir/out, stderr in $dir/err; its exit code must be WANT
-run() {
-	want=$1
-	shift
-	"$admin" "$@" > "$dir/out" 2> "$dir/err"
-	rc=$?
-	[ "$rc" = "$want" ] || fail "simpki-admin $* exited $rc, expected $want; out: $(head -c 600 "$dir/out"); err: $(cat "$dir/err")"
-	cat "$dir/out" "$dir/err" >> "$dir/all-output"
-}
-out_has() { # TEXT (grep pattern)
-	grep -q -- "$1" "$dir/out" || fail "stdout lacks '$1': $(head -c 800 "$dir/out")"
-}
-err_has() {
-	grep -q -- "$1" "$dir/err" || fail "stderr lacks '$1': $(cat "$dir/err")"
-}
-out_json() { # WHAT: stdout is JSON
-	python3 -m json.tool "$dir/out" > /dev/null 2>&1 || fail "$1 --json: not JSON: $(head -c 300 "$dir/out")"
-}
 
 # ---- help and usage errors, before any daemon ----
 run 0 --help
