@@ -719,3 +719,39 @@ int api_holders_query(const struct api_kv *kv, unsigned n, struct otad_holder_fi
 	}
 	return 0;
 }
+
+int api_campaign_cards_query(const struct api_kv *kv, unsigned n, char state[16], int64_t *after, unsigned *limit,
+			     char *err, size_t errlen)
+{
+	state[0] = 0;
+	*after = 0;
+	*limit = API_LIMIT_DEFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].value ? kv[i].value : "";
+		size_t len = strlen(v);
+
+		if (seen_twice(kv, n, i)) {
+			snprintf(err, errlen, "%.32s: given twice", k);
+			return -EINVAL;
+		}
+		if (!strcmp(k, "state")) {
+			if (!len || len > 15 || strspn(v, "abcdefghijklmnopqrstuvwxyz") != len) {
+				snprintf(err, errlen, "state: a card state or an enrolment step (docs/campaigns.md)");
+				return -EINVAL;
+			}
+			memcpy(state, v, len + 1);
+		} else if (!strcmp(k, "limit")) {
+			if (query_limit(v, limit, err, errlen))
+				return -EINVAL;
+		} else if (!strcmp(k, "cursor")) {
+			if (!number(v, after) || *after < 1) {
+				snprintf(err, errlen, "cursor: the next of the page before");
+				return -EINVAL;
+			}
+		} else {
+			snprintf(err, errlen, "unknown parameter '%.32s' (state, limit, cursor)", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

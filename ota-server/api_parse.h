@@ -167,6 +167,11 @@ int api_holder_parse(const char *body, size_t len, struct otad_holder *h, char *
  *  \returns 0; -EINVAL with \a err */
 /*! POST /v1/cards/{iccid}/certificates's body: {"key_id": 1..255, "profile": "NAME"} (1 to 64 printable
  *  characters). \returns 0; -EINVAL with \a err */
+/*! GET /v1/campaigns/{id}/cards's parameters: state (lower-case letters: a card state or an enrolment step; "" for
+ *  any), cursor (the seq after which the page starts; 0: the first), limit. \returns 0; -EINVAL with \a err */
+int api_campaign_cards_query(const struct api_kv *kv, unsigned n, char state[16], int64_t *after, unsigned *limit,
+			     char *err, size_t errlen);
+
 /*! \a body as a JSON object (at most API_JSON_MAX bytes, no member twice). \returns it (json_decref()); NULL with
  *  \a err */
 typedef struct json_t json_t;

@@ -166,43 +166,26 @@ static void add_card(const struct otad_ccard *cc, const char *step, void *priv)
 
 enum MHD_Result api_campaign_cards(struct MHD_Connection *c, const char *id)
 {
-	const char *state = NULL;
 	struct otad_campaign camp;
 	enum MHD_Result sent;
-	int64_t after = 0;
-	unsigned limit = API_LIMIT_DEFAULT;
+	char state[16], err[160];
+	int64_t after;
+	unsigned limit;
 	struct query q;
 	json_t *a;
 	int n;
 
 	if (!get_query(c, &q))
 		return send_error(c, API_E_INVALID_REQUEST, "at most %d query parameters", API_QUERY_MAX);
-	for (unsigned i = 0; i < q.n; i++) {
-		const char *k = q.kv[i].key, *v = q.kv[i].value ? q.kv[i].value : "";
-		char *end;
-
-		if (!strcmp(k, "state") && !state && strlen(v) < 16 &&
-		    strspn(v, "abcdefghijklmnopqrstuvwxyz") == strlen(v) && *v) {
-			state = v;
-		} else if (!strcmp(k, "limit") && (limit = (unsigned)strtoul(v, &end, 10)) >= 1 &&
-			   limit <= API_LIMIT_MAX && !*end && *v) {
-			continue;
-		} else if (!strcmp(k, "cursor") && (after = strtoll(v, &end, 10)) >= 0 && !*end && *v) {
-			continue;
-		} else {
-			return send_error(
-				c, API_E_INVALID_REQUEST,
-				"query parameters: state (a card state or an enrolment step), limit 1..%d, cursor",
-				API_LIMIT_MAX);
-		}
-	}
+	if (api_campaign_cards_query(q.kv, q.n, state, &after, &limit, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
 	if (get(c, id, &camp, &sent))
 		return sent;
 	a = json_array();
 	{
 		struct cards_page pg = { .a = a, .c = &camp };
 
-		n = otad_db_ccards_list(g_otad->db, camp.id, state, after, limit, add_card, &pg);
+		n = otad_db_ccards_list(g_otad->db, camp.id, state[0] ? state : NULL, after, limit, add_card, &pg);
 	}
 	if (n < 0) {
 		json_decref(a);

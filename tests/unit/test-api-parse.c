@@ -548,15 +548,53 @@ static void test_campaign_body(void **state)
 	}
 }
 
+/* GET /v1/campaigns/{id}/cards's query: defaults, each parameter, and the refusals. */
+static void test_campaign_cards_query(void **state)
+{
+	struct api_kv ok[3] = { { "state", "cmp" }, { "limit", "50" }, { "cursor", "40" } };
+	struct api_kv bad[][2] = {
+		{ { "state", "Failed" } }, { { "state", "" } },	    { { "state", "abcdefghijklmnopq" } },
+		{ { "limit", "0" } },	   { { "limit", "1001" } }, { { "cursor", "0" } },
+		{ { "cursor", "x" } },	   { { "colour", "red" } }, { { "state", "cmp" }, { "state", "load" } },
+	};
+	unsigned nbad[] = { 1, 1, 1, 1, 1, 1, 1, 1, 2 };
+	char st[16], err[160];
+	int64_t after;
+	unsigned limit;
+
+	(void)state;
+	assert_int_equal(api_campaign_cards_query(ok, 0, st, &after, &limit, err, sizeof(err)), 0);
+	assert_string_equal(st, "");
+	assert_int_equal(after, 0);
+	assert_int_equal(limit, API_LIMIT_DEFAULT);
+	assert_int_equal(api_campaign_cards_query(ok, 3, st, &after, &limit, err, sizeof(err)), 0);
+	assert_string_equal(st, "cmp");
+	assert_int_equal(after, 40);
+	assert_int_equal(limit, 50);
+	for (size_t i = 0; i < sizeof(nbad) / sizeof(nbad[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(api_campaign_cards_query(bad[i], nbad[i], st, &after, &limit, err, sizeof(err)),
+				 -EINVAL);
+		assert_true(err[0] != 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route),	      cmocka_unit_test(test_query),
-		cmocka_unit_test(test_card_patch),    cmocka_unit_test(test_bearer),
-		cmocka_unit_test(test_job),	      cmocka_unit_test(test_floor),
-		cmocka_unit_test(test_ratelimit),     cmocka_unit_test(test_holder_routes),
-		cmocka_unit_test(test_holder_body),   cmocka_unit_test(test_card_holder_body),
-		cmocka_unit_test(test_holders_query), cmocka_unit_test(test_campaign_body),
+		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_card_patch),
+		cmocka_unit_test(test_bearer),
+		cmocka_unit_test(test_job),
+		cmocka_unit_test(test_floor),
+		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_holder_routes),
+		cmocka_unit_test(test_holder_body),
+		cmocka_unit_test(test_card_holder_body),
+		cmocka_unit_test(test_holders_query),
+		cmocka_unit_test(test_campaign_body),
+		cmocka_unit_test(test_campaign_cards_query),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
