@@ -234,6 +234,22 @@ static void step_keygen(struct ccard *cc)
 		  false, k->rsa ? otad_campaign_cfg.timeout_keygen_rsa_s : otad_campaign_cfg.timeout_keygen_p256_s);
 }
 
+/* What the last check read, for a new enrolment of the current key (its slot: the one listed, or the one keygen
+ * filled), so the enrolment does not read it again. NULL when there was no check since the card was loaded. */
+static const struct enrol_view *known_view(const struct ccard *cc, struct enrol_view *v)
+{
+	if (!cc->have_view || !cc->view.ev.cert_fid)
+		return NULL;
+	*v = cc->view.ev;
+	if (!cc->view.has_key) {
+		/* generated since the check, in the slot it found free, with the campaign key's iD */
+		v->key = (struct p15_object){ .key_ref = cc->view.ev.free_key_ref,
+					      .id = { cur_key(cc)->id },
+					      .id_len = 1 };
+	}
+	return v->key.key_ref >= 0 ? v : NULL;
+}
+
 /* The key's enrolment: the one this campaign made for this card and key if there is one (taken up again when it
  * failed), a new one otherwise. */
 static void step_enrol(struct ccard *cc)
@@ -241,6 +257,7 @@ static void step_enrol(struct ccard *cc)
 	static struct otad_enrol_row e;
 	const struct otad_campaign_key *k = cur_key(cc);
 	uint8_t subject[OTAD_ENROL_SUBJECT_MAX];
+	struct enrol_view known;
 	struct otad_card card;
 	char err[200];
 	int64_t id;
@@ -275,8 +292,8 @@ static void step_enrol(struct ccard *cc)
 			fail(cc, "%s", rc ? "the database failed" : err);
 		return;
 	}
-	rc = otad_enrol_start_for(cc->camp->c.id, card.iccid, k->id, k->profile, card.holder, subject, (size_t)n, &id,
-				  err, sizeof(err));
+	rc = otad_enrol_start_for(cc->camp->c.id, card.iccid, k->id, k->profile, card.holder, subject, (size_t)n,
+				  known_view(cc, &known), &id, err, sizeof(err));
 	if (rc) {
 		fail(cc, "the enrolment cannot start: %s", err);
 		return;

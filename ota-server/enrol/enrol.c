@@ -544,11 +544,12 @@ void otad_enrol_init(struct ra_cmp *ra)
 int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder, const uint8_t *subject,
 		     size_t subject_len, int64_t *id, char *err, size_t errlen)
 {
-	return otad_enrol_start_for(0, iccid, key_id, profile, holder, subject, subject_len, id, err, errlen);
+	return otad_enrol_start_for(0, iccid, key_id, profile, holder, subject, subject_len, NULL, id, err, errlen);
 }
 
 int otad_enrol_start_for(int64_t campaign, const char *iccid, uint8_t key_id, const char *profile, const char *holder,
-			 const uint8_t *subject, size_t subject_len, int64_t *id, char *err, size_t errlen)
+			 const uint8_t *subject, size_t subject_len, const struct enrol_view *known, int64_t *id,
+			 char *err, size_t errlen)
 {
 	static struct otad_enrol_row row;
 	struct otad_card card;
@@ -584,6 +585,14 @@ int otad_enrol_start_for(int64_t campaign, const char *iccid, uint8_t key_id, co
 	row.subject_len = subject_len;
 	row.state = OTAD_ENROL_READ;
 	row.campaign = campaign;
+	if (known) {
+		row.key_ref = known->key.key_ref;
+		memcpy(row.p15_id, known->key.id, known->key.id_len);
+		row.p15_id_len = known->key.id_len;
+		row.cert_fid = known->cert_fid;
+		row.cdf_used = known->cdf_used;
+		row.state = OTAD_ENROL_CSR;
+	}
 	if (otad_db_enrol_insert(g_otad->db, &row)) {
 		snprintf(err, errlen, "the database failed");
 		return -EIO;
@@ -596,7 +605,10 @@ int otad_enrol_start_for(int64_t campaign, const char *iccid, uint8_t key_id, co
 	*id = row.id;
 	LOGPFSML(e->fi, LOGL_INFO, "key %u, profile %s, holder %s\n", key_id, profile,
 		 row.holder[0] ? row.holder : "-");
-	step_read(e);
+	if (known)
+		step_csr(e);
+	else
+		step_read(e);
 	return 0;
 }
 

@@ -71,9 +71,13 @@ void otad_enrol_init(struct ra_cmp *ra);
  *  otad_job_create(); \a err says why */
 int otad_enrol_start(const char *iccid, uint8_t key_id, const char *profile, const char *holder, const uint8_t *subject,
 		     size_t subject_len, int64_t *id, char *err, size_t errlen);
-/*! The same for campaign \a campaign (stored with the enrolment; 0: none). */
+/*! The same for campaign \a campaign (stored with the enrolment; 0: none). \a known: what the campaign's check
+ *  read of the card (the key's slot and iD, the CDF's end, a free certificate FID), so the enrolment starts at csr
+ *  without reading it again; NULL: it starts at read. */
+struct enrol_view;
 int otad_enrol_start_for(int64_t campaign, const char *iccid, uint8_t key_id, const char *profile, const char *holder,
-			 const uint8_t *subject, size_t subject_len, int64_t *id, char *err, size_t errlen);
+			 const uint8_t *subject, size_t subject_len, const struct enrol_view *known, int64_t *id,
+			 char *err, size_t errlen);
 /*! Take up failed enrolment \a id again where it stopped: with its certificate issued, at verify (then load if it is
  *  not on the SIM); with the SIM's request, at cmp (the same transactionID); otherwise at read. \returns 0; -ENOENT;
  *  -EBUSY (it is not failed); -EIO */

@@ -161,11 +161,8 @@ int enrol_read_results(const struct rapdu_result *r, size_t n, uint8_t key_id, s
 			found = true;
 		}
 	}
-	if (!found) {
-		snprintf(why, whylen, "the card has no private key with iD %02X", key_id);
-		return -ENOENT;
-	}
-	/* the CDF: where the entry goes, a free FID, and whether the key has a certificate listed already */
+	/* the CDF: where the entry goes, a free FID, and whether the key has a certificate listed already (known also
+	 * when the key is not there yet: a key generated next gets its certificate there) */
 	v->cdf_used = (uint32_t)p15_used(r[3].data, r[3].len);
 	if (p15_parse_df(r[3].data, v->cdf_used, objs, P15_MAX_OBJECTS, &k) && k == 0 && v->cdf_used) {
 		snprintf(why, whylen, "the card's CDF does not parse");
@@ -180,7 +177,12 @@ int enrol_read_results(const struct rapdu_result *r, size_t n, uint8_t key_id, s
 			v->cert_fid = fid;
 	}
 	for (i = 0; i < k; i++)
-		v->key_certified |= objs[i].id_len == v->key.id_len && !memcmp(objs[i].id, v->key.id, v->key.id_len);
+		v->key_certified |= objs[i].id_len == 1 && objs[i].id[0] == key_id;
+	if (!found) {
+		v->key_certified = false;
+		snprintf(why, whylen, "the card has no private key with iD %02X", key_id);
+		return -ENOENT;
+	}
 	if (!v->cert_fid) {
 		snprintf(why, whylen, "no free certificate FID on the card");
 		return -ENOSPC;

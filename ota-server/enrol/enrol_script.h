@@ -48,7 +48,8 @@ int enrol_script_read(uint8_t *out, size_t max);
 int enrol_read_parse(const uint8_t *rsp, size_t len, uint8_t key_id, struct enrol_view *v, char *why, size_t whylen);
 
 /*! The same for the read script's R-APDUs \a r (\a n of them), as rapdu_expanded_results() gives them: for a
- *  script that ends with the read script's commands. With -ENOENT, v->prkdf_used and v->free_key_ref are set. */
+ *  script that ends with the read script's commands. With -ENOENT, v->prkdf_used, v->free_key_ref, v->cdf_used and
+ *  v->cert_fid are set (where a key generated next and its certificate go). */
 int enrol_read_results(const struct rapdu_result *r, size_t n, uint8_t key_id, struct enrol_view *v, char *why,
 		       size_t whylen);
 
