@@ -156,6 +156,23 @@ static int child(const uint8_t **p, size_t *left, uint32_t tag, bool optional, s
 	return 0;
 }
 
+/* Only the one encoding the encoder makes is taken (lengths in their shortest form): \returns 0; -EBADMSG */
+static int canonical_req(const struct sign_req *r, const uint8_t *in, size_t len)
+{
+	uint8_t enc[SIGN_REQ_MAX];
+	int n = sign_req_encode(r, enc, sizeof(enc));
+
+	return n >= 0 && (size_t)n == len && !memcmp(enc, in, len) ? 0 : -EBADMSG;
+}
+
+static int canonical_resp(const struct sign_resp *r, const uint8_t *in, size_t len)
+{
+	uint8_t enc[SIGN_RESP_MAX];
+	int n = sign_resp_encode(r, enc, sizeof(enc));
+
+	return n >= 0 && (size_t)n == len && !memcmp(enc, in, len) ? 0 : -EBADMSG;
+}
+
 int sign_req_decode(const uint8_t *in, size_t len, struct sign_req *r)
 {
 	const uint8_t *p;
@@ -190,7 +207,7 @@ int sign_req_decode(const uint8_t *in, size_t len, struct sign_req *r)
 	r->code[4] = 0;
 	if (!code_ok(r->code) || left)
 		return -EBADMSG;
-	return 0;
+	return canonical_req(r, in, len);
 }
 
 int sign_resp_decode(const uint8_t *in, size_t len, struct sign_resp *r)
@@ -225,7 +242,7 @@ int sign_resp_decode(const uint8_t *in, size_t len, struct sign_resp *r)
 	}
 	if (left || (r->result == SIGN_OK) != (r->sig_len > 0))
 		return -EBADMSG;
-	return 0;
+	return canonical_resp(r, in, len);
 }
 
 void sign_verification_code(const uint8_t *hash, size_t len, char out[5])

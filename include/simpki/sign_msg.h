@@ -26,7 +26,8 @@
  *     83 n       the signature (result OK only): ECDSA as DER SEQUENCE { r, s } (at most 72 bytes for P-256),
  *                RSA PKCS#1 v1.5 over the DigestInfo (the modulus' size, 256 bytes for RSA-2048)
  *   }
- * Decoders check every length against these bounds and refuse anything else (-EBADMSG), unknown tags included.
+ * Decoders check every length against these bounds and refuse anything else (-EBADMSG), unknown tags included,
+ * and take only the one encoding the encoders make (every length in its shortest form).
  */
 #pragma once
 #include <stdbool.h>

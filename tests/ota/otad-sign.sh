@@ -1,0 +1,219 @@
+#!/bin/sh
+# Mobile signatures end to end through the real osmo-msc with simulated phones (run by in-netns.sh: its ports are
+# private). SIMs as a vendor ships them get a P-256 signing key and certificate from a provisioning campaign
+# (simpki-ca issues, simpki-otad is its RA); then a relying party (tests/ota/sign-try.py) asks simpki-otad's
+# relying-party API for signatures and each phone's user answers as the scenario says.
+#
+#   main   8 SIMs: approve (the signature verifies with the certificate over exactly the hash sent; the Vietnamese
+#          text arrives on the phone's screen byte-identical in UTF-8, with the verification code); reject ->
+#          USER_CANCELLED; a wrong PIN then the right one -> OK, the tries left shown once; three wrong PINs ->
+#          PIN_BLOCKED; no answer -> TIMEOUT; a phone that is off -> PHONE_ABSENT or DELIVERY_ERROR within seconds;
+#          two requests at once for one user -> the second 409; a certificate the CA revoked -> REVOKED_CERTIFICATE;
+#          every transaction recorded (show signature).
+#   many   100 users sign at once: all OK.
+# Usage: otad-sign.sh BUILD_DIR SOURCE_DIR main|many
+set -u
+build=$1
+src=$2
+mode=$3
+. "$src/tests/network/phones-lib.sh"
+. "$src/tests/ota/otad-lib.sh"
+ca=$build/ota-server/ca/simpki-ca
+try="python3 $src/tests/ota/sign-try.py"
+for prog in openssl curl; do
+	command -v $prog > /dev/null || { echo "otad-sign: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
+done
+otad_pid=""
+ca_pid=""
+trap 'for p in $otad_pid $ca_pid; do kill -KILL $p 2> /dev/null; done; cleanup' EXIT
+export SIMPKI_API_TOKEN=admin-token-for-the-signing-test-0123456789
+export SIMPKI_CA_PASSPHRASE=signing-test-passphrase-0123
+export SIMPKI_TRANSPORT_PIN=3141 SIMPKI_PUK=2718281828459045
+rp_token=portal-token-for-the-signing-test-9876543210
+printf %s "$rp_token" > "$dir/rp-token"
+rp_hash=$(printf %s "$rp_token" | openssl dgst -sha256 -r | cut -d' ' -f1)
+
+case $mode in
+main) n=8 ;;
+*) n=100 ;;
+esac
+"$net" start "$dir/net" > /dev/null || { echo "FAIL: osmo-net start" >&2; exit 1; }
+cards $n --transport-pin "$SIMPKI_TRANSPORT_PIN" --puk "$SIMPKI_PUK" || exit 1
+
+# ---- the CA, simpki-otad as its RA, and its relying-party API
+"$ca" init --dir "$dir/ca" --subject "/CN=simpki Test CA/O=Ban Cơ yếu Chính phủ/C=VN" > "$dir/ca-init.out" 2>&1 ||
+	fail "simpki-ca init: $(cat "$dir/ca-init.out")"
+mkdir -p "$dir/ca-run"
+(cd "$dir/ca-run" && exec "$ca" -c "$dir/ca/simpki-ca.cfg") >> "$dir/ca.log" 2>&1 &
+ca_pid=$!
+t=0
+until python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8490), timeout=1)' 2> /dev/null; do
+	[ $t -lt 100 ] || { fail "simpki-ca does not listen: $(tail -n 5 "$dir/ca.log")"; exit 1; }
+	sleep 0.1
+	t=$((t + 1))
+done
+mkdir -p "$dir/otad"
+sed "/^ api body-limit import/a\\
+ ca\\
+  cmp-url http://127.0.0.1:8490/pkix/\\
+  ocsp-url http://127.0.0.1:8491/ocsp\\
+  ra-cert $dir/ca/ra.pem\\
+  ra-key $dir/ca/ra.key\\
+  trust-anchor $dir/ca/ca.pem\\
+  retry min-seconds 1 max-seconds 2\\
+  timeout 3\\
+  subject-organisation Ban Cơ yếu Chính phủ" "$src/ota-server/simpki-otad.cfg.example" > "$dir/otad/simpki-otad.cfg"
+cat >> "$dir/otad/simpki-otad.cfg" <<CFG
+signing
+ listen 127.0.0.1 8481
+ timeout 40
+ relying-party portal
+  display-name Cổng Dịch vụ công
+  token-sha256 $rp_hash
+  rate 1000
+CFG
+start_otad "$dir/otad/simpki-otad.cfg" || exit 1
+
+# ---- provisioning: a P-256 signing key and certificate on every SIM
+start_phones provision --cards "$dir/cards" || exit 1
+vty "import cards $dir/cards.csv" > "$dir/import.out"
+grep -q "imported $n cards" "$dir/import.out" || fail "import: $(cat "$dir/import.out")"
+{
+	echo "id,name,id_number,unit,email"
+	i=0
+	while [ $i -lt $n ]; do
+		printf 'H-%04d,Trần Văn Ký %d,0791234%05d,10101003,\n' $i $i $i
+		i=$((i + 1))
+	done
+} > "$dir/holders.csv"
+api POST /v1/holders/import "$dir/holders.csv" | grep -q "\"holders\": *$n" || fail "holders import"
+i=0
+iccids=""
+while [ $i -lt $n ]; do
+	iccid=$(luhn 898401000000000$(printf %03d $i))
+	printf '{"holder": "H-%04d"}' $i > "$dir/link.json"
+	api PUT "/v1/cards/$iccid/holder" "$dir/link.json" | grep -q "^200 " || fail "card $iccid's holder"
+	iccids="$iccids${iccids:+, }\"$iccid\""
+	i=$((i + 1))
+done
+printf '{"name": "signing keys", "select": {"iccids": [%s]}, "keys": [{"id": 2, "alg": "p256", "profile": "signing"}], "personalise": true, "concurrency": 100}' \
+	"$iccids" > "$dir/campaign.json"
+api POST /v1/campaigns "$dir/campaign.json" > "$dir/campaign.out"
+c=$(sed -n 's/^201 {"id": *\([0-9]*\).*/\1/p' "$dir/campaign.out")
+[ -n "$c" ] || { fail "campaign not started: $(cat "$dir/campaign.out")"; exit 1; }
+t=0
+until api GET "/v1/campaigns/$c" | grep -q '"state": *"done"'; do
+	[ $t -lt 1500 ] || { fail "campaign not done: $(api GET "/v1/campaigns/$c")"; exit 1; }
+	sleep 0.2
+	t=$((t + 1))
+done
+api GET "/v1/campaigns/$c" | grep -q "\"active\": *$n" || { fail "campaign: $(api GET "/v1/campaigns/$c")"; exit 1; }
+stop_phones
+
+# cert K: card K's certificate (PEM) in $dir/cert-K.pem
+cert() {
+	api GET "/v1/cards/$(luhn 898401000000000$1)/certificates" | sed 's/^200 //' |
+		python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["items"][0]["pem"])' > "$dir/cert-$1.pem"
+}
+# check_result OUT INDEX RESULT...: request INDEX of OUT ended with one of the results
+check_result() {
+	python3 - "$@" <<'PY' || fail "request $2 of $(basename "$1"): $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[int(sys.argv[2])])' "$1" "$2")"
+import json, sys
+r = json.load(open(sys.argv[1]))[int(sys.argv[2])]
+sys.exit(0 if r["status"] == 200 and r.get("final", {}).get("result") in sys.argv[3:] else 1)
+PY
+}
+# verify_sig OUT INDEX CERT: request INDEX's signature verifies with CERT's key over exactly the hash it sent, the
+# verification code is the hash's, and the answer carries that certificate
+verify_sig() {
+	python3 - "$1" "$2" "$dir/sig-$2" <<'PY' || { fail "request $2's signature: not in the answer"; return; }
+import base64, json, sys
+r = json.load(open(sys.argv[1]))[int(sys.argv[2])]
+open(sys.argv[3] + ".der", "wb").write(base64.b64decode(r["final"]["signature"]["value"]))
+open(sys.argv[3] + ".hash", "wb").write(bytes.fromhex(r["hash"]))
+open(sys.argv[3] + ".pem", "w").write(r["final"]["cert"])
+assert r["post"]["verificationCode"] == r["code_local"], (r["post"], r["code_local"])
+PY
+	openssl x509 -in "$3" -noout -pubkey > "$dir/pub-$2.pem"
+	openssl pkeyutl -verify -pubin -inkey "$dir/pub-$2.pem" -in "$dir/sig-$2.hash" -sigfile "$dir/sig-$2.der" \
+		> "$dir/verify-$2.out" 2>&1 || fail "request $2's signature does not verify: $(cat "$dir/verify-$2.out")"
+	cmp -s "$dir/sig-$2.pem" "$3" || fail "request $2's answer carries another certificate"
+}
+
+if [ "$mode" = main ]; then
+	# the users: 0 approves, 1 rejects, 2 types a wrong PIN then the right one, 3 three wrong ones, 4 never answers,
+	# 5 is off, 6 approves (the CA revoked the certificate), 7 approves after 4 s (asked twice at once)
+	cat > "$dir/scenario" <<SC
+default answer approve pin $SIMPKI_TRANSPORT_PIN delay 0.3
+phone 001010000000001 answer reject
+phone 001010000000002 pin 0000,$SIMPKI_TRANSPORT_PIN
+phone 001010000000003 pin 0000
+phone 001010000000004 answer none timeout 3
+phone 001010000000005 off 0 3600
+phone 001010000000007 delay 4
+SC
+	start_phones sign --cards "$dir/cards" --scenario "$dir/scenario" --screen-log "$dir/screens" || exit 1
+	cert 6
+	serial6=$(openssl x509 -in "$dir/cert-6.pem" -noout -serial | cut -d= -f2)
+	printf 'enable\nrevoke %s reason 1\n' "$serial6" | python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", 4272), timeout=10)
+for line in sys.stdin:
+    s.sendall(line.encode()); time.sleep(0.3)
+time.sleep(0.5); print(s.recv(65536).decode(errors="replace"))' > "$dir/ca-revoke.out" 2>&1
+	text="Ký Quyết định số 275/QĐ-UBND của Ủy ban nhân dân tỉnh Thái Nguyên"
+	python3 - "$text" > "$dir/requests.json" <<'PY'
+import json, sys
+t = sys.argv[1]
+r = [{"phoneNumber": "2%03d" % i, "displayText": t if i == 0 else "Giấy phép %d" % i, "language": "VIE"} for i in range(7)]
+r.append({"phoneNumber": "2007", "displayText": "Tờ khai thuế", "language": "VIE"})
+r.append({"phoneNumber": "2007", "displayText": "Tờ khai thuế lần hai", "language": "VIE", "after": 1.5, "poll": False})
+print(json.dumps(r))
+PY
+	$try http://127.0.0.1:8481 "$dir/rp-token" "$dir/requests.json" "$dir/results.json"
+	cert 0
+	check_result "$dir/results.json" 0 OK && verify_sig "$dir/results.json" 0 "$dir/cert-0.pem"
+	check_result "$dir/results.json" 1 USER_CANCELLED
+	cert 2
+	check_result "$dir/results.json" 2 OK && verify_sig "$dir/results.json" 2 "$dir/cert-2.pem"
+	check_result "$dir/results.json" 3 PIN_BLOCKED
+	check_result "$dir/results.json" 4 TIMEOUT
+	check_result "$dir/results.json" 5 PHONE_ABSENT DELIVERY_ERROR
+	python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))[5]; sys.exit(0 if r.get("seconds", 99) < 15 else 1)' \
+		"$dir/results.json" || fail "the phone that is off was not known within 15 s"
+	check_result "$dir/results.json" 6 REVOKED_CERTIFICATE
+	check_result "$dir/results.json" 7 OK
+	python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))[8]; sys.exit(0 if r["status"] == 409 and r["post"]["error"] == "PB_SIGNATURE_PROCESS" else 1)' \
+		"$dir/results.json" || fail "a second request for a user with one pending: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[8])' "$dir/results.json")"
+	# the screens: the Vietnamese text byte-identical, with the relying party's name and the code
+	code0=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["post"]["verificationCode"])' "$dir/results.json")
+	grep "^001010000000000	" "$dir/screens" > "$dir/screens-0" || fail "no screen on phone 0: $(head -c 600 "$dir/screens")"
+	grep -qF "$text" "$dir/screens-0" || fail "the text on phone 0's screen: $(cat "$dir/screens-0")"
+	grep -qF "Cổng Dịch vụ công" "$dir/screens-0" || fail "the relying party's name on phone 0's screen: $(cat "$dir/screens-0")"
+	grep -q "$code0" "$dir/screens-0" || fail "the code $code0 on phone 0's screen: $(cat "$dir/screens-0")"
+	# the tries left shown once to the user who typed a wrong PIN once
+	k=$(grep "^001010000000002	" "$dir/screens" | grep -ci "tries left\|lần thử")
+	[ "$k" = 1 ] || fail "the tries left on phone 2's screen $k times: $(grep "^001010000000002	" "$dir/screens")"
+	# recorded
+	sid0=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["post"]["sessionID"])' "$dir/results.json")
+	vty "show signature $sid0" > "$dir/show-sig.out"
+	grep -q "OK" "$dir/show-sig.out" && grep -q "portal" "$dir/show-sig.out" || fail "show signature: $(cat "$dir/show-sig.out")"
+	stop_phones
+else
+	printf 'default answer approve pin %s delay 0\n' "$SIMPKI_TRANSPORT_PIN" > "$dir/scenario"
+	start_phones sign --cards "$dir/cards" --scenario "$dir/scenario" || exit 1
+	python3 -c 'import json; print(json.dumps([{"phoneNumber": "2%03d" % i, "displayText": "Văn bản %d" % i} for i in range(100)]))' \
+		> "$dir/requests.json"
+	$try http://127.0.0.1:8481 "$dir/rp-token" "$dir/requests.json" "$dir/results.json"
+	python3 - "$dir/results.json" > "$dir/many.out" <<'PY' || fail "100 users at once: $(cat "$dir/many.out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+ok = [x for x in r if x.get("final", {}).get("result") == "OK"]
+print(len(ok), "OK of", len(r), [x.get("final", x.get("post")) for x in r if x not in ok][:3])
+sys.exit(0 if len(ok) == 100 else 1)
+PY
+	cat "$dir/many.out"
+	stop_phones
+fi
+[ $failures -eq 0 ] || { echo "otad-sign $mode: $failures failure(s)"; tail -n 30 "$dir/otad.log"; exit 1; }
+echo "otad-sign $mode: ok"
