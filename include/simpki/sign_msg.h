@@ -52,13 +52,13 @@ enum sign_hash {
 };
 
 enum sign_result {
-	SIGN_OK = 0,		   /* signed */
-	SIGN_USER_CANCELLED = 1,   /* the user refused (terminated the session, moved back, or did not accept) */
-	SIGN_NO_RESPONSE = 2,	   /* the user did not answer (TERMINAL RESPONSE 12) */
-	SIGN_PIN_BLOCKED = 3,	   /* the signing PIN is blocked (before, or by this request's wrong PINs) */
-	SIGN_KEY_UNUSABLE = 4,	   /* no key with that reference, or none that can sign */
-	SIGN_BAD_REQUEST = 5,	   /* the request could not be read */
-	SIGN_TERMINAL_FAILED = 6,  /* the handset could not show the text or read the PIN */
+	SIGN_OK = 0,		  /* signed */
+	SIGN_USER_CANCELLED = 1,  /* the user refused (terminated the session, moved back, or did not accept) */
+	SIGN_NO_RESPONSE = 2,	  /* the user did not answer (TERMINAL RESPONSE 12) */
+	SIGN_PIN_BLOCKED = 3,	  /* the signing PIN is blocked (before, or by this request's wrong PINs) */
+	SIGN_KEY_UNUSABLE = 4,	  /* no key with that reference, or none that can sign */
+	SIGN_BAD_REQUEST = 5,	  /* the request could not be read */
+	SIGN_TERMINAL_FAILED = 6, /* the handset could not show the text or read the PIN */
 	SIGN_RESULT_N,
 };
 

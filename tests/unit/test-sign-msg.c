@@ -15,8 +15,14 @@
 
 static struct sign_req good_req(void)
 {
-	struct sign_req r = { .id = { 1, 2, 3, 4 }, .id_len = 4, .hash_alg = SIGN_HASH_SHA256, .hash_len = 32,
-			      .key_ref = 2, .dcs = SIGN_DCS_GSM, .text_len = 5, .code = "0421" };
+	struct sign_req r = { .id = { 1, 2, 3, 4 },
+			      .id_len = 4,
+			      .hash_alg = SIGN_HASH_SHA256,
+			      .hash_len = 32,
+			      .key_ref = 2,
+			      .dcs = SIGN_DCS_GSM,
+			      .text_len = 5,
+			      .code = "0421" };
 
 	memset(r.hash, 0xab, 32);
 	memcpy(r.text, "Hello", 5);
@@ -78,7 +84,6 @@ struct bad_case {
 	const uint8_t *buf;
 	size_t len;
 };
-
 
 static const struct bad_case bad_reqs[] = {
 	{ "req bad: empty", NO_BYTES },
@@ -168,7 +173,8 @@ static const struct bad_case bad_resps[] = {
 	{ "resp bad: empty signature", BYTES(0x71, 0x07, 0x80, 0x00, 0x81, 0x01, 0x00, 0x83, 0x00) },
 	{ "resp bad: unknown child", BYTES(0x71, 0x08, 0x80, 0x00, 0x81, 0x01, 0x01, 0x99, 0x01, 0x00) },
 	{ "resp bad: children reordered", BYTES(0x71, 0x05, 0x81, 0x01, 0x01, 0x80, 0x00) },
-	{ "resp bad: a length in its long form", BYTES(0x71, 0x09, 0x80, 0x81, 0x00, 0x81, 0x01, 0x03, 0x82, 0x01, 0x00) },
+	{ "resp bad: a length in its long form",
+	  BYTES(0x71, 0x09, 0x80, 0x81, 0x00, 0x81, 0x01, 0x03, 0x82, 0x01, 0x00) },
 };
 
 static void bad_resp(void **state)
@@ -206,8 +212,8 @@ static void text(void **state)
 	(void)state;
 	n = sign_text_gsm("Pay {5} €@", strlen("Pay {5} €@"), b, sizeof(b));
 	assert_int_equal(n, 13);
-	assert_memory_equal(b, ((const uint8_t[]){ 'P', 'a', 'y', ' ', 0x1b, 0x28, '5', 0x1b, 0x29, ' ', 0x1b, 0x65, 0x00 }),
-			    13);
+	assert_memory_equal(
+		b, ((const uint8_t[]){ 'P', 'a', 'y', ' ', 0x1b, 0x28, '5', 0x1b, 0x29, ' ', 0x1b, 0x65, 0x00 }), 13);
 	assert_int_equal(sign_text_utf8(SIGN_DCS_GSM, b, (size_t)n, back, sizeof(back)), (int)strlen("Pay {5} €@"));
 	assert_string_equal(back, "Pay {5} €@");
 	assert_int_equal(sign_text_gsm(vi, strlen(vi), b, sizeof(b)), -EILSEQ);
@@ -216,8 +222,8 @@ static void text(void **state)
 	assert_int_equal(sign_text_utf8(SIGN_DCS_UCS2, b, (size_t)n, back, sizeof(back)), (int)strlen(vi));
 	assert_string_equal(back, vi);
 	assert_int_equal(sign_text_ucs2("\xf0\x9f\x98\x80", 4, b, sizeof(b)), -EILSEQ); /* outside the BMP */
-	assert_int_equal(sign_text_ucs2("\xc3", 1, b, sizeof(b)), -EILSEQ);		  /* cut */
-	assert_int_equal(sign_text_ucs2("\xc0\x80", 2, b, sizeof(b)), -EILSEQ);		  /* overlong */
+	assert_int_equal(sign_text_ucs2("\xc3", 1, b, sizeof(b)), -EILSEQ);		/* cut */
+	assert_int_equal(sign_text_ucs2("\xc0\x80", 2, b, sizeof(b)), -EILSEQ);		/* overlong */
 	assert_int_equal(sign_text_ucs2(vi, strlen(vi), b, 10), -E2BIG);
 	assert_int_equal(sign_text_utf8(SIGN_DCS_UCS2, b, 3, back, sizeof(back)), -EILSEQ);
 	assert_int_equal(sign_text_utf8(SIGN_DCS_UCS2, (const uint8_t[]){ 0xd8, 0x00 }, 2, back, sizeof(back)),
