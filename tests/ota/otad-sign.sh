@@ -18,97 +18,17 @@ src=$2
 mode=$3
 . "$src/tests/network/phones-lib.sh"
 . "$src/tests/ota/otad-lib.sh"
-ca=$build/ota-server/ca/simpki-ca
 try="python3 $src/tests/ota/sign-try.py"
 for prog in openssl curl; do
 	command -v $prog > /dev/null || { echo "otad-sign: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
 done
-otad_pid=""
-ca_pid=""
+. "$src/tests/ota/sign-lib.sh"
 trap 'for p in $otad_pid $ca_pid; do kill -KILL $p 2> /dev/null; done; cleanup' EXIT
-export SIMPKI_API_TOKEN=admin-token-for-the-signing-test-0123456789
-export SIMPKI_CA_PASSPHRASE=signing-test-passphrase-0123
-export SIMPKI_TRANSPORT_PIN=3141 SIMPKI_PUK=2718281828459045
-rp_token=portal-token-for-the-signing-test-9876543210
-printf %s "$rp_token" > "$dir/rp-token"
-rp_hash=$(printf %s "$rp_token" | openssl dgst -sha256 -r | cut -d' ' -f1)
-
 case $mode in
 main) n=8 ;;
 *) n=100 ;;
 esac
-"$net" start "$dir/net" > /dev/null || { echo "FAIL: osmo-net start" >&2; exit 1; }
-cards $n --transport-pin "$SIMPKI_TRANSPORT_PIN" --puk "$SIMPKI_PUK" || exit 1
-
-# ---- the CA, simpki-otad as its RA, and its relying-party API
-"$ca" init --dir "$dir/ca" --subject "/CN=simpki Test CA/O=Ban Cơ yếu Chính phủ/C=VN" > "$dir/ca-init.out" 2>&1 ||
-	fail "simpki-ca init: $(cat "$dir/ca-init.out")"
-mkdir -p "$dir/ca-run"
-(cd "$dir/ca-run" && exec "$ca" -c "$dir/ca/simpki-ca.cfg") >> "$dir/ca.log" 2>&1 &
-ca_pid=$!
-t=0
-until python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8490), timeout=1)' 2> /dev/null; do
-	[ $t -lt 100 ] || { fail "simpki-ca does not listen: $(tail -n 5 "$dir/ca.log")"; exit 1; }
-	sleep 0.1
-	t=$((t + 1))
-done
-mkdir -p "$dir/otad"
-sed "/^ api body-limit import/a\\
- ca\\
-  cmp-url http://127.0.0.1:8490/pkix/\\
-  ocsp-url http://127.0.0.1:8491/ocsp\\
-  ra-cert $dir/ca/ra.pem\\
-  ra-key $dir/ca/ra.key\\
-  trust-anchor $dir/ca/ca.pem\\
-  retry min-seconds 1 max-seconds 2\\
-  timeout 3\\
-  subject-organisation Ban Cơ yếu Chính phủ" "$src/ota-server/simpki-otad.cfg.example" > "$dir/otad/simpki-otad.cfg"
-cat >> "$dir/otad/simpki-otad.cfg" <<CFG
-signing
- listen 127.0.0.1 8481
- timeout 40
- relying-party portal
-  display-name Cổng Dịch vụ công
-  token-sha256 $rp_hash
-  rate 1000
-CFG
-start_otad "$dir/otad/simpki-otad.cfg" || exit 1
-
-# ---- provisioning: a P-256 signing key and certificate on every SIM
-start_phones provision --cards "$dir/cards" || exit 1
-vty "import cards $dir/cards.csv" > "$dir/import.out"
-grep -q "imported $n cards" "$dir/import.out" || fail "import: $(cat "$dir/import.out")"
-{
-	echo "id,name,id_number,unit,email"
-	i=0
-	while [ $i -lt $n ]; do
-		printf 'H-%04d,Trần Văn Ký %d,0791234%05d,10101003,\n' $i $i $i
-		i=$((i + 1))
-	done
-} > "$dir/holders.csv"
-api POST /v1/holders/import "$dir/holders.csv" | grep -q "\"holders\": *$n" || fail "holders import"
-i=0
-iccids=""
-while [ $i -lt $n ]; do
-	iccid=$(luhn 898401000000000$(printf %03d $i))
-	printf '{"holder": "H-%04d"}' $i > "$dir/link.json"
-	api PUT "/v1/cards/$iccid/holder" "$dir/link.json" | grep -q "^200 " || fail "card $iccid's holder"
-	iccids="$iccids${iccids:+, }\"$iccid\""
-	i=$((i + 1))
-done
-printf '{"name": "signing keys", "select": {"iccids": [%s]}, "keys": [{"id": 2, "alg": "p256", "profile": "signing"}], "personalise": true, "concurrency": 100}' \
-	"$iccids" > "$dir/campaign.json"
-api POST /v1/campaigns "$dir/campaign.json" > "$dir/campaign.out"
-c=$(sed -n 's/^201 {"id": *\([0-9]*\).*/\1/p' "$dir/campaign.out")
-[ -n "$c" ] || { fail "campaign not started: $(cat "$dir/campaign.out")"; exit 1; }
-t=0
-until api GET "/v1/campaigns/$c" | grep -q '"state": *"done"'; do
-	[ $t -lt 1500 ] || { fail "campaign not done: $(api GET "/v1/campaigns/$c")"; exit 1; }
-	sleep 0.2
-	t=$((t + 1))
-done
-api GET "/v1/campaigns/$c" | grep -q "\"active\": *$n" || { fail "campaign: $(api GET "/v1/campaigns/$c")"; exit 1; }
-stop_phones
+sign_setup $n || exit 1
 
 # cert K: card K's certificate (PEM) in $dir/cert-K.pem
 cert() {

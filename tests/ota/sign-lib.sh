@@ -1,0 +1,81 @@
+# Shell functions for the mobile-signature test and benchmark (sourced after phones-lib.sh and otad-lib.sh, with
+# $build and $src set): sign_setup N [TIMEOUT_S] makes N SIMs as a vendor ships them (transport PIN 3141), starts
+# simpki-ca and simpki-otad (its RA, with the relying-party API on 127.0.0.1:8481 for the relying party "portal",
+# token in $dir/rp-token, session time-out TIMEOUT_S, default 40), links each card to a holder and runs a campaign that
+# gives every SIM a P-256 signing key and certificate; then every phone is stopped again. \$otad_pid, $ca_pid.
+ca=$build/ota-server/ca/simpki-ca
+otad_pid=""
+ca_pid=""
+export SIMPKI_API_TOKEN=admin-token-for-the-signing-test-0123456789
+export SIMPKI_CA_PASSPHRASE=signing-test-passphrase-0123
+export SIMPKI_TRANSPORT_PIN=3141 SIMPKI_PUK=2718281828459045
+
+sign_setup() {
+	n=$1
+	ss_timeout=${2:-40}
+	ss_token=portal-token-for-the-signing-test-9876543210
+	printf %s "$ss_token" > "$dir/rp-token"
+	rp_hash=$(printf %s "$ss_token" | openssl dgst -sha256 -r | cut -d' ' -f1)
+	"$net" start "$dir/net" > /dev/null || { echo "FAIL: osmo-net start" >&2; return 1; }
+	cards $n --transport-pin "$SIMPKI_TRANSPORT_PIN" --puk "$SIMPKI_PUK" || return 1
+
+	# ---- the CA, simpki-otad as its RA, and its relying-party API
+	"$ca" init --dir "$dir/ca" --subject "/CN=simpki Test CA/O=Ban Cơ yếu Chính phủ/C=VN" > "$dir/ca-init.out" 2>&1 ||
+		fail "simpki-ca init: $(cat "$dir/ca-init.out")"
+	mkdir -p "$dir/ca-run"
+	(cd "$dir/ca-run" && exec "$ca" -c "$dir/ca/simpki-ca.cfg") >> "$dir/ca.log" 2>&1 &
+	ca_pid=$!
+	t=0
+	until python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8490), timeout=1)' 2> /dev/null; do
+		[ $t -lt 100 ] || { fail "simpki-ca does not listen: $(tail -n 5 "$dir/ca.log")"; return 1; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+	mkdir -p "$dir/otad"
+	{
+		sed '/^ api body-limit import/q' "$src/ota-server/simpki-otad.cfg.example"
+		printf ' ca\n  cmp-url http://127.0.0.1:8490/pkix/\n  ocsp-url http://127.0.0.1:8491/ocsp\n'
+		printf '  ra-cert %s\n  ra-key %s\n  trust-anchor %s\n' "$dir/ca/ra.pem" "$dir/ca/ra.key" "$dir/ca/ca.pem"
+		printf '  retry min-seconds 1 max-seconds 2\n  timeout 3\n  subject-organisation Ban Cơ yếu Chính phủ\n'
+		sed '1,/^ api body-limit import/d' "$src/ota-server/simpki-otad.cfg.example"
+		printf 'signing\n listen 127.0.0.1 8481\n timeout %s\n relying-party portal\n' "$ss_timeout"
+		printf '  display-name Cổng Dịch vụ công\n  token-sha256 %s\n  rate 1000\n' "$rp_hash"
+	} > "$dir/otad/simpki-otad.cfg"
+	start_otad "$dir/otad/simpki-otad.cfg" || return 1
+
+	# ---- provisioning: a P-256 signing key and certificate on every SIM
+	start_phones provision --cards "$dir/cards" || return 1
+	vty "import cards $dir/cards.csv" > "$dir/import.out"
+	grep -q "imported $n cards" "$dir/import.out" || fail "import: $(cat "$dir/import.out")"
+	{
+		echo "id,name,id_number,unit,email"
+		i=0
+		while [ $i -lt $n ]; do
+			printf 'H-%04d,Trần Văn Ký %d,0791234%05d,10101003,\n' $i $i $i
+			i=$((i + 1))
+		done
+	} > "$dir/holders.csv"
+	api POST /v1/holders/import "$dir/holders.csv" | grep -q "\"holders\": *$n" || fail "holders import"
+	i=0
+	iccids=""
+	while [ $i -lt $n ]; do
+		iccid=$(luhn 898401000000000$(printf %03d $i))
+		printf '{"holder": "H-%04d"}' $i > "$dir/link.json"
+		api PUT "/v1/cards/$iccid/holder" "$dir/link.json" | grep -q "^200 " || fail "card $iccid's holder"
+		iccids="$iccids${iccids:+, }\"$iccid\""
+		i=$((i + 1))
+	done
+	printf '{"name": "signing keys", "select": {"iccids": [%s]}, "keys": [{"id": 2, "alg": "p256", "profile": "signing"}], "personalise": true, "concurrency": 100}' \
+		"$iccids" > "$dir/campaign.json"
+	api POST /v1/campaigns "$dir/campaign.json" > "$dir/campaign.out"
+	c=$(sed -n 's/^201 {"id": *\([0-9]*\).*/\1/p' "$dir/campaign.out")
+	[ -n "$c" ] || { fail "campaign not started: $(cat "$dir/campaign.out")"; return 1; }
+	t=0
+	until api GET "/v1/campaigns/$c" | grep -q '"state": *"done"'; do
+		[ $t -lt 1500 ] || { fail "campaign not done: $(api GET "/v1/campaigns/$c")"; return 1; }
+		sleep 0.2
+		t=$((t + 1))
+	done
+	api GET "/v1/campaigns/$c" | grep -q "\"active\": *$n" || { fail "campaign: $(api GET "/v1/campaigns/$c")"; return 1; }
+	stop_phones
+}
