@@ -215,7 +215,7 @@ int rp_parse(int argc, char **argv, struct rp_cmdline *cl, char *err, size_t len
 	err[0] = '\0';
 	optind = 0; /* a fresh scan (glibc), also when called again */
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		if (o == 'h')
 			o = OPT_HELP;
 		if (o == '?' || o == ':') {
