@@ -192,6 +192,7 @@ static void cancel(struct run *r)
 	struct rp_resp resp;
 
 	spin_end(r);
+	r->http.tick = NULL; /* no spinner while cancelling */
 	stop = 0;
 	snprintf(path, sizeof(path), "/v1/signature/session/%s", r->session);
 	if (rp_http(&r->http, "DELETE", path, NULL, 10, &resp))
