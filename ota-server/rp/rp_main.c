@@ -126,6 +126,11 @@ static enum rp_exit http_fail(struct run *r, const struct rp_resp *resp, const c
 
 	rp_json_error(resp->body, resp->len, &e);
 	ex = rp_http_exit(resp->status, e.error);
+	if (ex == RP_EXIT_NOT_A_CLIENT && !strncmp(what, "GET ", 4)) { /* a session the API does not know */
+		fprintf(stderr, "simpki-sign: the API does not know the session %s", r->session);
+		ex = RP_EXIT_SERVER;
+		goto tail;
+	}
 	switch (ex) {
 	case RP_EXIT_NOT_A_CLIENT:
 		fprintf(stderr, "simpki-sign: not a client: %s has no signing certificate",
@@ -146,12 +151,16 @@ static enum rp_exit http_fail(struct run *r, const struct rp_resp *resp, const c
 	default:
 		fprintf(stderr, "simpki-sign: %s failed", what);
 	}
+tail:
 	if (e.message[0] || e.error[0])
 		fprintf(stderr, ": %s (%s, HTTP %ld)\n", e.message[0] ? e.message : "-", e.error[0] ? e.error : "?",
 			resp->status);
 	else
 		fprintf(stderr, " (HTTP %ld)\n", resp->status);
-	r->result = ex == RP_EXIT_NOT_A_CLIENT ? "NOT_A_CLIENT" : "API_ERROR";
+	r->result = ex == RP_EXIT_NOT_A_CLIENT ? "NOT_A_CLIENT" :
+		    ex == RP_EXIT_BUSY	       ? "BUSY" :
+		    ex == RP_EXIT_AUTH	       ? "UNAUTHORIZED" :
+						 "API_ERROR";
 	return ex;
 }
 
@@ -326,11 +335,8 @@ static enum rp_exit wait_session(struct run *r, struct rp_session_answer *s)
 			r->result = "INTERRUPTED";
 			return ex;
 		}
-		if (ex) {
-			if (ex == RP_EXIT_NOT_A_CLIENT) /* a 404 here: the session is not known */
-				ex = RP_EXIT_SERVER;
+		if (ex)
 			return ex;
-		}
 		if (rp_json_session(resp.body, resp.len, s, err, sizeof(err))) {
 			free(resp.body);
 			return bad_answer(r, "GET /v1/signature/session", err);
@@ -399,15 +405,22 @@ static enum rp_exit run(struct run *r)
 	X509 *cert;
 	char err[512];
 	enum rp_exit ex;
+	int rc;
 
 	ex = get_cert(r, &cert);
+	if (ex == RP_EXIT_INTERRUPTED) {
+		fprintf(stderr, "simpki-sign: interrupted\n");
+		r->result = "INTERRUPTED";
+	}
 	if (ex)
 		return ex;
-	if (rp_cms_begin(&c, cert, r->cl->file, time(NULL), err, sizeof(err))) {
+	rc = rp_cms_begin(&c, cert, r->cl->file, time(NULL), err, sizeof(err));
+	if (rc) {
 		fprintf(stderr, "simpki-sign: %s\n", err);
 		rp_cms_free(&c);
 		r->result = "ERROR";
-		return c.cert ? RP_EXIT_USAGE : RP_EXIT_SERVER;
+		return rc == -EINVAL ? RP_EXIT_LOCAL :
+				       RP_EXIT_USAGE; /* -EINVAL: OpenSSL failed; else FILE unreadable */
 	}
 	ex = start(r, &c);
 	if (ex)
@@ -430,6 +443,10 @@ static enum rp_exit run(struct run *r)
 	}
 	ex = finish(r, &c, s);
 out:
+	if (ex == RP_EXIT_INTERRUPTED && !r->result) { /* before a session was known */
+		fprintf(stderr, "simpki-sign: interrupted\n");
+		r->result = "INTERRUPTED";
+	}
 	if (ex && r->result == NULL)
 		r->result = "ERROR";
 	rp_cms_free(&c);
