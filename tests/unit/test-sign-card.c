@@ -525,6 +525,22 @@ static void test_vietnamese(void **state)
 	assert_string_equal(w->screens[0], expect);
 	assert_string_equal(w->screens[1], "PIN");
 	verify(ec_key(w->ec_q), false, &q, &r);
+	/* the --screen-log record: byte for byte the server's UTF-8 */
+	{
+		struct phone_sim_prompt p = { .input = false };
+		char rec[600], want[600];
+
+		strcpy(p.text, expect);
+		snprintf(want, sizeof(want), "001010000000001\tdisplay\t%s\n", expect);
+		assert_int_equal(phone_sim_screen_record("001010000000001", &p, rec, sizeof(rec)), strlen(want));
+		assert_string_equal(rec, want);
+		strcpy(p.text, "a\\b\nc\td");
+		p.input = true;
+		phone_sim_screen_record("001010000000001", &p, rec, sizeof(rec));
+		assert_string_equal(rec, "001010000000001\tinput\ta\\\\b\\nc\\td\n");
+		phone_sim_screen_record("001010000000001", &p, rec, 20); /* cut, never overrun */
+		assert_true(strlen(rec) < 20);
+	}
 }
 
 static void test_rsa(void **state)
