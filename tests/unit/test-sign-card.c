@@ -673,6 +673,48 @@ static void test_card_commands(void **state)
 	card_os_close(os);
 }
 
+/* An RSA key: after the right PIN the applet asks MORE TIME, then its PoR carries a 256-byte signature. */
+static void test_card_more_time(void **state)
+{
+	struct world *w = *state;
+	struct card_os *os = open_card(w);
+	struct sign_req q = request(1, "AB", false);
+	uint8_t out[300];
+	size_t n;
+	char tr[200];
+
+	assert_int_equal(envelope(os, w, &q) >> 8, 0x91);
+	assert_int_equal(apdu(os, "8012000000", out, &n), 0x9000);
+	snprintf(tr, sizeof(tr), "801400000C8103%02X218182028281830100", out[4]);
+	assert_int_equal(apdu(os, tr, NULL, NULL) >> 8, 0x91);
+	assert_int_equal(apdu(os, "8012000000", out, &n), 0x9000);
+	snprintf(tr, sizeof(tr),
+		 "80140000138103%02X230482028281830100"
+		 "8D050431323334",
+		 out[4]);
+	assert_int_equal(apdu(os, tr, NULL, NULL) >> 8, 0x91);
+	assert_int_equal(apdu(os, "8012000000", out, &n), 0x9000);
+	/* D0 09 { 81 03 nn 02 00 | 82 02 81 82 } */
+	assert_int_equal(n, 11);
+	assert_memory_equal(out, "\xd0\x09\x81\x03", 4);
+	assert_memory_equal(out + 5, "\x02\x00\x82\x02\x81\x82", 6);
+	/* the terminal could not give more time: the applet signs anyway; a 2-part PoR follows */
+	snprintf(tr, sizeof(tr), "801400000C8103%02X020082028281830130", out[4]);
+	assert_int_equal(apdu(os, tr, NULL, NULL) >> 8, 0x91);
+	for (unsigned i = 0; i < 3; i++) {
+		size_t h;
+
+		assert_int_equal(apdu(os, "8012000000", out, &n), 0x9000);
+		h = out[1] == 0x81 ? 3 : 2;
+		assert_int_equal(out[h + 3], 0x13);
+		snprintf(tr, sizeof(tr), "801400000C8103%02X130082028281830100", out[h + 2]);
+		if (apdu(os, tr, NULL, NULL) == 0x9000)
+			break;
+		assert_true(i < 2);
+	}
+	card_os_close(os);
+}
+
 static void test_card_reset(void **state)
 {
 	struct world *w = *state;
@@ -699,6 +741,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rsa, setup_phone, teardown_card),
 		cmocka_unit_test_setup_teardown(test_bad_request_and_key, setup_phone, teardown_card),
 		cmocka_unit_test_setup_teardown(test_card_commands, setup_card, teardown_card),
+		cmocka_unit_test_setup_teardown(test_card_more_time, setup_card, teardown_card),
 		cmocka_unit_test_setup_teardown(test_card_reset, setup_card, teardown_card),
 	};
 
