@@ -176,5 +176,6 @@ const struct card_applet pki_applet = {
 	.select = pki_select,
 	.process = pki_process,
 	.chain_ok = pki_chain_ok,
+	.event = pki_event,
 	.describe = pki_describe,
 };

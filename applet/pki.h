@@ -95,5 +95,8 @@ int pki_pso(struct card_ctx *c, struct card_apdu *a);
 int pki_get_challenge(struct card_ctx *c, struct card_apdu *a);
 int pki_put_data(struct card_ctx *c, struct card_apdu *a);
 
+/* pki_sign.c: the toolkit session of a signing request (card_toolkit.h) */
+int pki_event(struct card_ctx *c, struct card_event_data *ev);
+
 /* pki_csr.c */
 int pki_build_csr(struct card_ctx *c, struct card_apdu *a);

@@ -57,6 +57,18 @@ struct card_applet;
 #define PKI_ALG_ECDSA_SHA1 0x21
 #define PKI_ALG_ECDSA_PRECOMPUTED 0x22 /* simpki: ECDSA over a 32-byte hash from the host */
 
+/* Mobile signatures through the toolkit (applet/pki_sign.c): the TAR of the default manifest's `toolkit pki` line and
+ * the request and response of include/simpki/sign_msg.h, whose result codes these are (the applet includes only the
+ * card API, so it has its own copy; tests check they agree). */
+#define PKI_SIGN_TAR_BYTES 0x53, 0x49, 0x47 /* "SIG" */
+#define PKI_SIGN_OK 0
+#define PKI_SIGN_USER_CANCELLED 1
+#define PKI_SIGN_NO_RESPONSE 2
+#define PKI_SIGN_PIN_BLOCKED 3
+#define PKI_SIGN_KEY_UNUSABLE 4
+#define PKI_SIGN_BAD_REQUEST 5
+#define PKI_SIGN_TERMINAL_FAILED 6
+
 /* The applet itself, for the card OS's registry (simulator/cardos/applets.c); hosts use only the constants above. */
 extern const struct card_applet pki_applet;
 

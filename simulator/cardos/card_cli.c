@@ -1169,17 +1169,20 @@ static void msl_text(uint8_t msl, char *out, size_t max)
 /* TARs and key sets; never a key. */
 static void print_ota(const struct card_os *os)
 {
-	struct card_ota_tar_info tars[MANIFEST_MAX_RFM + MANIFEST_MAX_APPLETS];
+	struct card_ota_tar_info tars[MANIFEST_MAX_RFM + 2 * MANIFEST_MAX_APPLETS];
 	struct card_ota_key_info keys[MANIFEST_MAX_OTA_KEYS];
-	unsigned nt = card_os_ota_tars(os, tars, MANIFEST_MAX_RFM + MANIFEST_MAX_APPLETS);
+	unsigned nt = card_os_ota_tars(os, tars, MANIFEST_MAX_RFM + 2 * MANIFEST_MAX_APPLETS);
 	unsigned nk = card_os_ota_keys(os, keys, MANIFEST_MAX_OTA_KEYS);
 	char tar[7], msl[64];
 
 	for (unsigned i = 0; i < nt; i++) {
 		hex_encode(tars[i].tar, 3, tar, sizeof(tar));
 		msl_text(tars[i].msl, msl, sizeof(msl));
-		printf("OTA TAR %s: %s, %s scripts, minimum security level %s\n", tar, tars[i].what,
-		       tars[i].expanded ? "expanded" : "compact", msl);
+		printf("OTA TAR %s: %s, %s, minimum security level %s\n", tar, tars[i].what,
+		       !strncmp(tars[i].what, "toolkit", 7) ? "SMS-PP download events" :
+		       tars[i].expanded			    ? "expanded scripts" :
+							      "compact scripts",
+		       msl);
 	}
 	for (unsigned i = 0; i < nk; i++) {
 		const char *alg = keys[i].alg == MANIFEST_OTA_AES ? "AES" : "3DES";

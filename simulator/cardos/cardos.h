@@ -102,7 +102,7 @@ struct card_ota_tar_info {
 	uint8_t tar[3];
 	uint8_t msl;
 	bool expanded;
-	char what[32]; /* "rfm" or "applet NAME" */
+	char what[32]; /* "rfm", "applet NAME" or "toolkit NAME" (SMS-PP download events, not scripts) */
 };
 
 struct card_ota_key_info {

@@ -10,7 +10,8 @@
  *                image made before the counter existed holds 0 here, as its unused bytes were zero)
  *           128  applet table, HEAP_APPLETS entries of 64 bytes:
  *                0 name (16, NUL padded) | 16 u8 AID length, AID (16) | 33 u8 has TAR, TAR (3) |
- *                37 u8 MSL of the TAR | 40 u32 RAM budget | 44 u32 NVM budget | 48 u16 root object handle
+ *                37 u8 MSL of the TAR | 40 u32 RAM budget | 44 u32 NVM budget | 48 u16 root object handle |
+ *                52 u8 has a toolkit TAR, TAR (3) | 56 u8 MSL of the toolkit TAR
  *           640  u8 number of RFM TARs (0..4)
  *           644  RFM TARs, 4 entries of 8 bytes: TAR (3) | u8 MSL | u8 format (0 compact, 1 expanded) | 3 zero
  *           704  OTA key sets, 4 entries of 80 bytes (ota_re.h):

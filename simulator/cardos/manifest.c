@@ -19,6 +19,8 @@ const char manifest_default[] =
 	"atr 3B80800101\n"
 	"nvm-size 262144\n"
 	"applet pki aid F276A288BCFBA69D34F31001 ram 1024 nvm 131072 tar 504B49 msl 16\n"
+	"# Mobile signatures: signing requests to the PKI applet's toolkit TAR (\"SIG\")\n"
+	"toolkit pki tar 534947 msl 16\n"
 	"# Remote file management of EF.ICCID, EF.IMSI, EF.AD, EF.MSISDN (TS 102 226, compact scripts)\n"
 	"rfm tar B00010 msl 16\n";
 
@@ -67,7 +69,8 @@ static int parse_msl(const char *v, uint8_t *msl)
 static bool tar_used(const struct manifest *m, const uint8_t tar[3], const char **by)
 {
 	for (unsigned i = 0; i < m->napplets; i++) {
-		if (m->applets[i].has_tar && !memcmp(m->applets[i].tar, tar, 3)) {
+		if ((m->applets[i].has_tar && !memcmp(m->applets[i].tar, tar, 3)) ||
+		    (m->applets[i].has_tk_tar && !memcmp(m->applets[i].tk_tar, tar, 3))) {
 			*by = m->applets[i].name;
 			return true;
 		}
@@ -119,6 +122,43 @@ static int parse_rfm(char **f, unsigned nf, struct manifest *m, unsigned line, c
 	if (tar_used(m, r->tar, &by))
 		return fail(err, errlen, line, "tar already used by %s", by);
 	m->nrfm++;
+	return 0;
+}
+
+static int parse_toolkit(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
+{
+	struct manifest_applet *a = NULL;
+	bool have_msl = false;
+	uint8_t tar[3], msl = MANIFEST_MSL_DEFAULT;
+	const char *by;
+
+	if (nf < 2 || nf % 2)
+		return fail(err, errlen, line, "toolkit takes NAME tar HEX [msl HEX]");
+	for (unsigned i = 0; i < m->napplets && !a; i++) {
+		if (!strcmp(m->applets[i].name, f[1]))
+			a = &m->applets[i];
+	}
+	if (!a)
+		return fail(err, errlen, line, "toolkit names applet '%s', which no earlier applet line installs",
+			    f[1]);
+	if (a->has_tk_tar)
+		return fail(err, errlen, line, "applet %s already has a toolkit TAR", a->name);
+	if (nf < 4 || strcmp(f[2], "tar") || hex_decode(f[3], tar, sizeof(tar)) != 3)
+		return fail(err, errlen, line, "toolkit needs tar and 3 bytes of hex");
+	for (unsigned i = 4; i + 1 < nf; i += 2) {
+		if (!strcmp(f[i], "msl") && !have_msl) {
+			if (parse_msl(f[i + 1], &msl))
+				return fail(err, errlen, line, "msl must be one byte coded as SPI1, without DS");
+			have_msl = true;
+		} else {
+			return fail(err, errlen, line, "unknown or repeated toolkit field '%s'", f[i]);
+		}
+	}
+	if (tar_used(m, tar, &by))
+		return fail(err, errlen, line, "tar already used by %s%s", strcmp(by, "rfm") ? "applet " : "", by);
+	a->has_tk_tar = true;
+	memcpy(a->tk_tar, tar, 3);
+	a->tk_msl = msl;
 	return 0;
 }
 
@@ -265,6 +305,8 @@ static int parse_line(char *s, struct manifest *m, unsigned line, bool *seen_atr
 		return parse_applet(f, nf, m, line, err, errlen);
 	if (!strcmp(f[0], "rfm"))
 		return parse_rfm(f, nf, m, line, err, errlen);
+	if (!strcmp(f[0], "toolkit"))
+		return parse_toolkit(f, nf, m, line, err, errlen);
 	if (!strcmp(f[0], "ota-key"))
 		return parse_ota_key(f, nf, m, line, err, errlen);
 	return fail(err, errlen, line, "unknown directive '%s'", f[0]);

@@ -14,6 +14,11 @@
  *   rfm tar HEX [msl HEX] [format compact|expanded]
  *                           remote file management of the UICC file system through this TAR, at most 4;
  *                           scripts in the compact format unless said otherwise
+ *   toolkit NAME tar HEX [msl HEX]
+ *                           a toolkit TAR of applet NAME (installed by an earlier applet line, at most one per
+ *                           applet, unique per card): secured data to it is not a script but an SMS-PP download
+ *                           event for the applet (card_toolkit.h), which answers later through the PoR; MSL as for
+ *                           an applet TAR (default 16)
  *   ota-key KVN ALGO KIC KID
  *                           an OTA key set (TS 102 225): key version 1..15, ALGO 3des (keys of 16 or 24 bytes)
  *                           or aes (16, 24 or 32 bytes), at most 4, versions unique
@@ -46,7 +51,10 @@ struct manifest_applet {
 	uint8_t aid_len; /* 5..16 */
 	bool has_tar;
 	uint8_t tar[3];
-	uint8_t msl;  /* minimum security level for its TAR */
+	uint8_t msl;	 /* minimum security level for its TAR */
+	bool has_tk_tar; /* a toolkit TAR (SMS-PP download events, card_toolkit.h) */
+	uint8_t tk_tar[3];
+	uint8_t tk_msl;
 	uint32_t ram; /* transient RAM budget, bytes */
 	uint32_t nvm; /* NVM budget, bytes */
 };

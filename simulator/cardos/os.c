@@ -89,6 +89,9 @@ static void applet_entry_decode(const uint8_t *e, struct manifest_applet *a, car
 	a->has_tar = e[33];
 	memcpy(a->tar, e + 34, 3);
 	a->msl = e[37];
+	a->has_tk_tar = e[52];
+	memcpy(a->tk_tar, e + 53, 3);
+	a->tk_msl = e[56];
 	a->ram = get_le32(e + 40);
 	a->nvm = get_le32(e + 44);
 	*root = get_le16(e + 48);
@@ -104,6 +107,9 @@ static int write_applet_entry(struct nvm *n, unsigned idx, const struct manifest
 	e[33] = a->has_tar;
 	memcpy(e + 34, a->tar, 3);
 	e[37] = a->msl;
+	e[52] = a->has_tk_tar;
+	memcpy(e + 53, a->tk_tar, 3);
+	e[56] = a->tk_msl;
 	put_le32(e + 40, a->ram);
 	put_le32(e + 44, a->nvm);
 	put_le16(e + 48, root);
@@ -625,12 +631,12 @@ static uint16_t toolkit(struct card_os *os, const struct apdu_cmd *cmd, uint8_t 
 			return SW_WRONG_LENGTH;
 		return proactive_fetch(os->ota, response_limit(cmd), out, out_len);
 	case INS_TERMINAL_RESPONSE:
-		return proactive_terminal_response(os->ota, cmd->data, cmd->lc);
+		return proactive_terminal_response(os, cmd->data, cmd->lc);
 	default:
 		if (!cmd->lc)
 			return SW_WRONG_LENGTH;
-		if (proactive_busy(os->ota))
-			return SW_TOOLKIT_BUSY;
+		if (proactive_busy(os->ota) || tk_active(os->ota))
+			return SW_TOOLKIT_BUSY; /* a proactive command waits, or an applet's toolkit session lasts */
 		sw = ota_re_envelope(os, cmd->data, cmd->lc, os->resp_buf, &len);
 		if (sw < 0)
 			return SW_MEMORY_FAILURE; /* power lost: the caller sees -EIO */

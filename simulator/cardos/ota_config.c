@@ -102,6 +102,12 @@ int ota_config_target(const struct nvm *n, const uint8_t tar[3], struct ota_targ
 			t->expanded = true;
 			return 0;
 		}
+		if (e[52] && !memcmp(e + 53, tar, 3)) {
+			t->applet = (int)i;
+			t->msl = e[56];
+			t->toolkit = true;
+			return 0;
+		}
 	}
 	return -ENOENT;
 }
@@ -227,12 +233,18 @@ unsigned card_os_ota_tars(const struct card_os *os, struct card_ota_tar_info *ou
 	for (unsigned i = 0; i < os->napplets && n < max; i++) {
 		const uint8_t *e = b + HEAP_APPLET_TABLE + i * HEAP_APPLET_ENTRY;
 
-		if (!e[33])
-			continue;
-		out[n] = (struct card_ota_tar_info){ .msl = e[37], .expanded = true };
-		memcpy(out[n].tar, e + 34, 3);
-		snprintf(out[n].what, sizeof(out[n].what), "applet %.15s", (const char *)e);
-		n++;
+		if (e[33]) {
+			out[n] = (struct card_ota_tar_info){ .msl = e[37], .expanded = true };
+			memcpy(out[n].tar, e + 34, 3);
+			snprintf(out[n].what, sizeof(out[n].what), "applet %.15s", (const char *)e);
+			n++;
+		}
+		if (e[52] && n < max) {
+			out[n] = (struct card_ota_tar_info){ .msl = e[56] };
+			memcpy(out[n].tar, e + 53, 3);
+			snprintf(out[n].what, sizeof(out[n].what), "toolkit %.15s", (const char *)e);
+			n++;
+		}
 	}
 	return n;
 }

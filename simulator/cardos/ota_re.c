@@ -39,6 +39,8 @@ void ota_re_reset(struct ota_re *re)
 	re->pro_n = re->pro_next = 0;
 	re->pro_fetched = false;
 	re->last_len = 0;
+	re->pro_applet = false;
+	tk_drop(re);
 	ota_config_keysets_drop(re);
 }
 
@@ -123,9 +125,11 @@ static int check_counter(const struct nvm *n, const struct ota_command *cmd, int
 
 /* ---- PoR ----------------------------------------------------------------------------------------------------- */
 
-/* Build the PoR and put it where the SPI says. \returns the envelope's SW */
-static int send_por(struct card_os *os, const struct ota_command *cmd, struct ota_keyset *ks, bool secured, int status,
-		    size_t data_len, const struct sms_addr *oa, uint8_t *out, size_t *out_len)
+/* Build the PoR and put it where the SPI says (as SEND SHORT MESSAGE, whatever it says, when \a by_sms).
+ * \returns the envelope's SW */
+static int send_por_to(struct card_os *os, const struct ota_command *cmd, struct ota_keyset *ks, bool secured,
+		       int status, size_t data_len, const struct sms_addr *oa, uint8_t *out, size_t *out_len,
+		       bool by_sms)
 {
 	struct ota_re *re = os->ota;
 	struct ota_command pc = *cmd;
@@ -152,12 +156,18 @@ static int send_por(struct card_os *os, const struct ota_command *cmd, struct ot
 	}
 	if (len < 0)
 		return SW_UNKNOWN;
-	if (!cmd->spi.por_in_submit && len <= OTA_RE_ENVELOPE_RESP_MAX) {
+	if (!by_sms && !cmd->spi.por_in_submit && len <= OTA_RE_ENVELOPE_RESP_MAX) {
 		memcpy(out, re->por, (size_t)len);
 		*out_len = (size_t)len;
 		return SW_OK;
 	}
 	return proactive_queue_por(re, oa, re->por, (size_t)len) ? SW_UNKNOWN : SW_OK;
+}
+
+static int send_por(struct card_os *os, const struct ota_command *cmd, struct ota_keyset *ks, bool secured, int status,
+		    size_t data_len, const struct sms_addr *oa, uint8_t *out, size_t *out_len)
+{
+	return send_por_to(os, cmd, ks, secured, status, data_len, oa, out, out_len, false);
 }
 
 /* ---- one secured packet --------------------------------------------------------------------------------------- */
@@ -208,7 +218,14 @@ static int secured_packet(struct card_os *os, const uint8_t *pkt, size_t len, bo
 			goto out;
 		}
 	}
-	if (status == OTA_POR_OK) {
+	if (status == OTA_POR_OK && tgt.toolkit) {
+		rc = tk_download(os, &tgt, &cmd, pkt[2], oa);
+		if (rc == 0)
+			rc = SW_OK; /* the applet answers later: the PoR waits for its reply */
+		if (rc != 1)
+			goto out;
+		data_len = re->tk.reply_len;
+	} else if (status == OTA_POR_OK) {
 		rc = ota_exec_script(os, &tgt, cmd.data, cmd.data_len);
 		if (rc < 0)
 			goto out;
@@ -218,6 +235,20 @@ static int secured_packet(struct card_os *os, const uint8_t *pkt, size_t len, bo
 out:
 	ota_keyset_free(tmp);
 	OPENSSL_cleanse(re->work, sizeof(re->work));
+	return rc;
+}
+
+int ota_re_tk_por(struct card_os *os, uint8_t *out, size_t *out_len)
+{
+	struct ota_re *re = os->ota;
+	struct ota_keyset *ks = NULL, *tmp = NULL;
+	int cset, status, rc;
+
+	status = load_keys(re, os->nvm, &re->tk.cmd, re->tk.chl, &ks, &tmp, &cset);
+	rc = send_por_to(os, &re->tk.cmd, ks, status == OTA_POR_OK, status, re->tk.reply_len, &re->tk.oa, out, out_len,
+			 out == NULL);
+	ota_keyset_free(tmp);
+	OPENSSL_cleanse(re->data, re->tk.reply_len);
 	return rc;
 }
 

@@ -22,13 +22,21 @@
  *   PoR as the SPI asks (none, always, on error), secured as asked when the packet's checks held (statuses 00,
  *   02..04), otherwise unsecured and without data; in the ENVELOPE response (9000 with data) or, when SPI2 b6 asks for an
  *   SMS-SUBMIT or the PoR is over 256 bytes, as SEND SHORT MESSAGE (91xx, FETCH, TERMINAL RESPONSE)
- * While a proactive command waits, a new ENVELOPE D1 gets 9300 (toolkit busy) and changes nothing.
+ * While a proactive command waits, or an applet's toolkit session lasts, a new ENVELOPE D1 gets 9300 (toolkit busy)
+ * and changes nothing.
+ *
+ * A toolkit TAR (the manifest's `toolkit` directive) takes the same checks, then, instead of a script, its secured
+ * data goes to the applet's event() as an SMS-PP download and a toolkit session begins (toolkit.c,
+ * card_toolkit.h): the packet's header, counter, key set references and sender are kept, and the PoR (status 00,
+ * the applet's reply as its additional data) leaves when the applet replies: in the ENVELOPE's response if it
+ * replied during the download event and the SPI allows it, else as SEND SHORT MESSAGE.
  */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <simpki/card_toolkit.h>
 #include <simpki/ota.h>
 #include <simpki/sms.h>
 
@@ -38,7 +46,7 @@
 #include "uicc_fs.h"
 
 #define OTA_RE_MAX_PARTS 32
-#define OTA_RE_PROACTIVE_MAX 200 /* D0 TLV with one SMS-SUBMIT */
+#define OTA_RE_PROACTIVE_MAX 255 /* D0 TLV with one SMS-SUBMIT, or an applet's DISPLAY TEXT or GET INPUT */
 #define OTA_RE_ENVELOPE_RESP_MAX 256
 #define OTA_CNTR_MAX 0xffffffffffULL
 
@@ -51,6 +59,19 @@ struct card_os;
 struct ota_re_keyset {
 	struct ota_keyset *ks[2];	   /* for CCs of 8 [0] and of 4 bytes [1] (AES only) */
 	uint8_t made_from[HEAP_OS_KEYSET]; /* the NVM entry they were made from (secret: wiped when dropped) */
+};
+
+/* An applet's toolkit session (toolkit.c): from the SMS-PP download to its reply. */
+struct ota_tk {
+	bool active;
+	bool in_download; /* the SMS-PP download event runs: a reply may go in the ENVELOPE's response */
+	bool replied;	  /* card_tk_reply() was called (reply_len bytes in ota_re.data) */
+	int applet;
+	struct ota_command cmd; /* the packet's header and counter (its data pointer is not kept) */
+	uint8_t chl;
+	struct sms_addr oa; /* who gets the PoR */
+	size_t reply_len;
+	_Alignas(8) uint8_t ram[CARD_TK_SESSION_SIZE]; /* card_tk_session() */
 };
 
 /* Transient state of the receiving entity, per powered card. */
@@ -68,7 +89,10 @@ struct ota_re {
 	/* proactive SEND SHORT MESSAGE commands waiting for FETCH and TERMINAL RESPONSE, one per PoR part */
 	uint8_t pro[OTA_RE_MAX_PARTS][OTA_RE_PROACTIVE_MAX];
 	uint8_t pro_len[OTA_RE_MAX_PARTS];
-	uint8_t pro_num[OTA_RE_MAX_PARTS]; /* command number in its command details */
+	uint8_t pro_num[OTA_RE_MAX_PARTS];  /* command number in its command details */
+	uint8_t pro_type[OTA_RE_MAX_PARTS]; /* its type */
+	uint8_t pro_qual[OTA_RE_MAX_PARTS]; /* its qualifier */
+	bool pro_applet;		    /* the queue holds one command of the toolkit session's applet */
 	unsigned pro_n, pro_next;
 	bool pro_fetched; /* pro[pro_next] was fetched; its TERMINAL RESPONSE is due */
 	uint8_t cmd_number;
@@ -83,6 +107,8 @@ struct ota_re {
 	uint8_t rdata[OTA_MAX_PACKET]; /* R-APDU data of an expanded response */
 
 	struct ota_re_keyset keysets[HEAP_OS_KEYSET_COUNT]; /* by NVM key set index */
+
+	struct ota_tk tk;
 };
 
 /* Where a TAR leads. */
@@ -91,6 +117,7 @@ struct ota_target {
 	int applet; /* applet table index when !rfm */
 	uint8_t msl;
 	bool expanded;
+	bool toolkit; /* the applet's toolkit TAR: SMS-PP download events, not scripts */
 };
 
 /* ---- ota_config.c: the persistent configuration in the OS block ---- */
@@ -133,6 +160,23 @@ void ota_re_reset(struct ota_re *re);
 /*! ENVELOPE data \a d. Response data (a PoR) to \a out, at most OTA_RE_ENVELOPE_RESP_MAX bytes.
  *  \returns the status word; -EIO on power loss */
 int ota_re_envelope(struct card_os *os, const uint8_t *d, size_t len, uint8_t *out, size_t *out_len);
+/*! The toolkit session's PoR, its data the reply in re->data: secured with the packet's key sets, as SEND SHORT
+ *  MESSAGE (or to \a out when \a out is not NULL and the SPI allows it). \returns the envelope's SW */
+int ota_re_tk_por(struct card_os *os, uint8_t *out, size_t *out_len);
+
+/* ---- toolkit.c: applets' toolkit sessions ---- */
+
+/*! Whether a toolkit session lasts (a new SMS-PP download gets 9300). */
+bool tk_active(const struct ota_re *re);
+/*! Begin a session of applet t->applet for packet \a cmd (its secured data deciphered): the SMS-PP download event.
+ *  \returns 1 when the applet replied during it (the reply in re->data, re->tk.reply_len bytes); 0 when the session
+ *  goes on; -EIO on power loss */
+int tk_download(struct card_os *os, const struct ota_target *t, const struct ota_command *cmd, uint8_t chl,
+		const struct sms_addr *oa);
+/*! A TERMINAL RESPONSE that answers the applet's pending command: its event, then what it leaves. \returns 0 */
+int tk_terminal_response(struct card_os *os, const struct card_tk_result *res, const uint8_t *d, size_t len);
+/*! End the session without a PoR and wipe its RAM (reset, power loss). */
+void tk_drop(struct ota_re *re);
 
 /* ---- proactive.c: SEND SHORT MESSAGE, FETCH, TERMINAL RESPONSE ---- */
 
@@ -143,4 +187,8 @@ int proactive_queue_por(struct ota_re *re, const struct sms_addr *da, const uint
 uint16_t proactive_status(const struct ota_re *re, uint16_t sw);
 bool proactive_busy(const struct ota_re *re);
 uint16_t proactive_fetch(struct ota_re *re, uint32_t ne, uint8_t *out, size_t *out_len);
-uint16_t proactive_terminal_response(struct ota_re *re, const uint8_t *d, size_t len);
+uint16_t proactive_terminal_response(struct card_os *os, const uint8_t *d, size_t len);
+/*! Queue the applet's proactive command of \a type and \a qualifier with the simple TLVs \a body after its
+ *  command details and device identities (\a dest the destination device). \returns 0; -E2BIG */
+int proactive_queue_applet(struct ota_re *re, uint8_t type, uint8_t qualifier, uint8_t dest, const uint8_t *body,
+			   size_t len);

@@ -9,6 +9,13 @@
  * The terminal learns of a waiting command from 91xx (xx its length), takes it with FETCH (a shorter Le gets 6Cxx
  * and the command stays), and answers with TERMINAL RESPONSE { 81 03 (the same details) | 82 02 82 81 | 83 result }.
  * After a result of 20 or more (not performed) the remaining parts of that PoR are dropped.
+ *
+ * The queue holds either a PoR's commands or one command of an applet's toolkit session (DISPLAY TEXT, GET INPUT,
+ * MORE TIME: proactive_queue_applet(), toolkit.c). A TERMINAL RESPONSE is taken only when a fetched command waits and
+ * it is well formed (BER-TLV, each simple TLV once at most), its command details (81) are those of that command
+ * (number, type, qualifier), its device identities (82, when present) are 2 bytes, it has a result (83) with a
+ * general result, and a text string (8D) that is present has a DCS: else 6A80, or 6985 when none waits, and nothing
+ * changes. An accepted answer to an applet's command goes to the applet (tk_terminal_response()).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +23,7 @@
 #include <simpki/card_sw.h>
 #include <simpki/tlv.h>
 
+#include "os_internal.h"
 #include "ota_re.h"
 
 #define PART1_ROOM (SMS_MAX_UD - 8)
@@ -42,6 +50,8 @@ static int build_command(struct ota_re *re, unsigned i, const struct sms_addr *d
 		return len;
 	re->cmd_number = re->cmd_number == 0xfe ? 1 : re->cmd_number + 1;
 	re->pro_num[i] = re->cmd_number;
+	re->pro_type[i] = TYPE_SEND_SHORT_MESSAGE;
+	re->pro_qual[i] = 0x00;
 	memcpy(body,
 	       (const uint8_t[]){ 0x81, 0x03, re->cmd_number, TYPE_SEND_SHORT_MESSAGE, 0x00, 0x82, 0x02, 0x81, 0x83 },
 	       9);
@@ -69,6 +79,7 @@ int proactive_queue_por(struct ota_re *re, const struct sms_addr *da, const uint
 
 	if (len < 3)
 		return -EINVAL;
+	re->pro_applet = false;
 	if (len <= SMS_MAX_UD) {
 		rc = build_command(re, 0, da, ud, len);
 		if (rc)
@@ -108,6 +119,32 @@ int proactive_queue_por(struct ota_re *re, const struct sms_addr *da, const uint
 	return 0;
 }
 
+int proactive_queue_applet(struct ota_re *re, uint8_t type, uint8_t qualifier, uint8_t dest, const uint8_t *body,
+			   size_t len)
+{
+	uint8_t *p = re->pro[0];
+	size_t n = 9;
+	int h;
+
+	if (9 + len > OTA_RE_PROACTIVE_MAX)
+		return -E2BIG;
+	h = tlv_put_header(p, OTA_RE_PROACTIVE_MAX, 0xd0, 9 + len);
+	if (h < 0 || (size_t)h + 9 + len > OTA_RE_PROACTIVE_MAX)
+		return -E2BIG;
+	re->cmd_number = re->cmd_number == 0xfe ? 1 : re->cmd_number + 1;
+	memcpy(p + h, (const uint8_t[]){ 0x81, 0x03, re->cmd_number, type, qualifier, 0x82, 0x02, 0x81, dest }, n);
+	memcpy(p + h + n, body, len);
+	re->pro_len[0] = (uint8_t)(h + n + len);
+	re->pro_num[0] = re->cmd_number;
+	re->pro_type[0] = type;
+	re->pro_qual[0] = qualifier;
+	re->pro_applet = true;
+	re->pro_n = 1;
+	re->pro_next = 0;
+	re->pro_fetched = false;
+	return 0;
+}
+
 bool proactive_busy(const struct ota_re *re)
 {
 	return re->pro_next < re->pro_n;
@@ -135,36 +172,70 @@ uint16_t proactive_fetch(struct ota_re *re, uint32_t ne, uint8_t *out, size_t *o
 	return SW_OK;
 }
 
-uint16_t proactive_terminal_response(struct ota_re *re, const uint8_t *d, size_t len)
+uint16_t proactive_terminal_response(struct card_os *os, const uint8_t *d, size_t len)
 {
+	struct ota_re *re = os->ota;
+	struct card_tk_result res = { 0 };
+	const uint8_t *all = d;
+	size_t all_len = len;
+	unsigned i = re->pro_next, seen = 0;
 	struct tlv t;
-	bool details = false, result_ok = false;
-	uint8_t result = 0;
 
 	if (!proactive_busy(re) || !re->pro_fetched)
 		return SW_CONDITIONS_NOT_SATISFIED;
 	while (len) {
-		if (ber_tlv_parse(d, len, &t))
+		unsigned bit;
+
+		if (ber_tlv_parse(d, len, &t) || t.tag > 0xff)
 			return SW_WRONG_DATA;
+		bit = 1u << (t.tag & 0x1f);
 		switch (t.tag & 0x7f) {
-		case 0x01:
-			details = t.len == 3 && t.value[0] == re->pro_num[re->pro_next] &&
-				  t.value[1] == TYPE_SEND_SHORT_MESSAGE;
+		case 0x01: /* command details */
+			if (t.len != 3 || t.value[0] != re->pro_num[i] || t.value[1] != re->pro_type[i] ||
+			    t.value[2] != re->pro_qual[i])
+				return SW_WRONG_DATA;
 			break;
-		case 0x03:
-			if (t.len >= 1) {
-				result = t.value[0];
-				result_ok = true;
-			}
+		case 0x02: /* device identities */
+			if (t.len != 2)
+				return SW_WRONG_DATA;
+			break;
+		case 0x03: /* result */
+			if (t.len < 1)
+				return SW_WRONG_DATA;
+			res.general = t.value[0];
+			res.info = t.value + 1;
+			res.info_len = (uint32_t)t.len - 1;
+			break;
+		case 0x0d: /* text string */
+			if (t.len < 1)
+				return SW_WRONG_DATA;
+			res.has_text = true;
+			res.dcs = t.value[0];
+			res.text = t.value + 1;
+			res.text_len = (uint32_t)t.len - 1;
+			break;
+		default:
+			bit = 0;
 			break;
 		}
+		if (seen & bit)
+			return SW_WRONG_DATA; /* a simple TLV given twice */
+		seen |= bit;
 		d += t.total;
 		len -= t.total;
 	}
-	if (!details || !result_ok)
+	if (!(seen & (1u << 0x01)) || !(seen & (1u << 0x03)))
 		return SW_WRONG_DATA; /* not the answer to the command that was fetched: it stays outstanding */
 	re->pro_fetched = false;
-	re->pro_next = result < 0x20 ? re->pro_next + 1 : re->pro_n;
+	if (re->pro_applet) {
+		res.type = re->pro_type[i];
+		res.qualifier = re->pro_qual[i];
+		re->pro_n = re->pro_next = 0;
+		re->pro_applet = false;
+		tk_terminal_response(os, &res, all, all_len);
+		return proactive_status(re, SW_OK);
+	}
+	re->pro_next = res.general < 0x20 ? re->pro_next + 1 : re->pro_n;
 	if (!proactive_busy(re))
 		re->pro_n = re->pro_next = 0;
 	return proactive_status(re, SW_OK);

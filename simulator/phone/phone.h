@@ -127,6 +127,7 @@ struct phone_ms {
 	struct osmo_timer_list off_timer;
 	bool prompting;
 	struct phone_sim_prompt prompt;
+	unsigned pin_at; /* GET INPUTs since the last DISPLAY TEXT: which of the user's PINs comes next */
 };
 
 struct phone_bsc_cfg {
@@ -192,3 +193,6 @@ void phone_ui_prompt(struct phone_ms *ms, const struct phone_sim_prompt *p);
 void phone_ui_cancel(struct phone_ms *ms);
 void phone_ui_timer_cb(void *data);
 int phone_ui_interactive_init(struct phone_ms *ms);
+/*! Append every screen the SIMs show to \a path (--screen-log). \returns 0; -errno */
+int phone_ui_screen_log_open(const char *path);
+void phone_ui_screen_log_close(void);

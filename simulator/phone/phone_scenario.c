@@ -10,7 +10,9 @@
 #define LINE_MAX_CHARS 256
 #define MAX_FIELDS 16
 
-static const struct phone_user default_user = { .answer = PHONE_ANSWER_APPROVE, .pin = "1234", .delay_ms = 1000 };
+static const struct phone_user default_user = {
+	.answer = PHONE_ANSWER_APPROVE, .pin = { "1234" }, .npins = 1, .delay_ms = 1000, .timeout_ms = 60000
+};
 
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
 {
@@ -74,6 +76,8 @@ static int parse_keys(char **f, unsigned nf, struct phone_user *u, unsigned line
 			bit = 4;
 		else if (!strcmp(k, "off"))
 			bit = 8;
+		else if (!strcmp(k, "timeout"))
+			bit = 16;
 		else
 			return fail(err, errlen, line, "unknown key '%s'", k);
 		if (seen & bit)
@@ -91,12 +95,29 @@ static int parse_keys(char **f, unsigned nf, struct phone_user *u, unsigned line
 			else
 				return fail(err, errlen, line, "answer is approve, reject or none");
 		} else if (bit == 2) {
-			size_t n = strlen(f[i + 1]);
+			const char *p = f[i + 1];
+			unsigned np = 0;
 
-			if (n > PHONE_PIN_MAX || strspn(f[i + 1], "0123456789*#+") != n)
-				return fail(err, errlen, line, "pin is up to %d characters of 0-9 * # +",
-					    PHONE_PIN_MAX);
-			memcpy(u->pin, f[i + 1], n + 1);
+			for (;;) {
+				size_t n = strcspn(p, ",");
+
+				if (n > PHONE_PIN_MAX || strspn(p, "0123456789*#+") < n || np == PHONE_PINS_MAX)
+					return fail(
+						err, errlen, line,
+						"pin is up to %d PINs separated by commas, each up to %d characters "
+						"of 0-9 * # +",
+						PHONE_PINS_MAX, PHONE_PIN_MAX);
+				memcpy(u->pin[np], p, n);
+				u->pin[np++][n] = '\0';
+				if (!p[n])
+					break;
+				p += n + 1;
+			}
+			u->npins = np;
+		} else if (bit == 16) {
+			if (parse_seconds(f[i + 1], &u->timeout_ms) || !u->timeout_ms)
+				return fail(err, errlen, line,
+					    "timeout is seconds, above 0 up to 3600, up to 3 decimals");
 		} else if (bit == 4) {
 			if (parse_seconds(f[i + 1], &u->delay_ms))
 				return fail(err, errlen, line, "delay is seconds, 0 to 3600, up to 3 decimals");
@@ -185,4 +206,11 @@ const struct phone_user *phone_scenario_user(const struct phone_scenario *s, con
 			return &s->phones[i].user;
 	}
 	return &s->def;
+}
+
+const char *phone_user_pin(const struct phone_user *u, unsigned n)
+{
+	if (!u->npins)
+		return "";
+	return u->pin[n < u->npins ? n : u->npins - 1];
 }

@@ -5,8 +5,14 @@
  *   phone IMSI KEY VALUE ...     for the phone whose SIM has this IMSI (at most PHONE_SCENARIO_MAX phones)
  *
  *   answer approve|reject|none   confirm what is shown, cancel it, or never answer (default approve)
- *   pin DIGITS                   what to type at GET INPUT (default 1234; 0 to 16 characters of 0-9 * # +)
+ *   pin DIGITS[,DIGITS...]       what to type at GET INPUT (default 1234; each 0 to 16 characters of 0-9 * # +,
+ *                                at most PHONE_PINS_MAX): the first GET INPUT after a DISPLAY TEXT gets the first,
+ *                                the next the second, and so on, the last repeating ("0000,1234": a wrong PIN,
+ *                                then the right one; "0000": wrong until blocked)
  *   delay SECONDS                wait before answering, 0..3600, decimal with up to 3 places (default 1)
+ *   timeout SECONDS              how long the phone waits for a user who does not answer (answer none, or the
+ *                                --interactive person) before it answers 12, no response from user; 1..3600, up to
+ *                                3 decimals (default 60)
  *   off AT FOR                   switched off AT seconds after start, for FOR seconds (IMSI detach, then attach)
  *
  * A line over 256 characters, an unknown directive or key, a repeated key, a bad value or IMSI are errors naming
@@ -19,6 +25,7 @@
 
 #define PHONE_SCENARIO_MAX 1024
 #define PHONE_PIN_MAX 16
+#define PHONE_PINS_MAX 8
 
 enum phone_answer {
 	PHONE_ANSWER_APPROVE = 0,
@@ -28,8 +35,10 @@ enum phone_answer {
 
 struct phone_user {
 	enum phone_answer answer;
-	char pin[PHONE_PIN_MAX + 1];
+	char pin[PHONE_PINS_MAX][PHONE_PIN_MAX + 1]; /* pin[0] first, npins of them */
+	unsigned npins;
 	uint32_t delay_ms;
+	uint32_t timeout_ms;
 	bool has_off;
 	uint32_t off_at_ms, off_for_ms;
 };
@@ -43,9 +52,11 @@ struct phone_scenario {
 	} phones[PHONE_SCENARIO_MAX];
 };
 
-/*! The default user: approves after 1 s, PIN 1234, never off. */
+/*! The default user: approves after 1 s, PIN 1234, times out after 60 s, never off. */
 void phone_scenario_init(struct phone_scenario *s);
 /*! Parse scenario \a text into \a s (initialised first). \returns 0; -EINVAL with \a err naming the line */
 int phone_scenario_parse(const char *text, struct phone_scenario *s, char *err, size_t errlen);
 /*! The user of the phone with \a imsi. */
 const struct phone_user *phone_scenario_user(const struct phone_scenario *s, const char *imsi);
+/*! The PIN \a u types at the \a n-th GET INPUT (0 first) of a dialogue: the last of its list repeats. */
+const char *phone_user_pin(const struct phone_user *u, unsigned n);

@@ -8,6 +8,7 @@
 #include <osmocom/gsm/gsm_utils.h>
 
 #include <simpki/card_sw.h>
+#include <simpki/sign_msg.h>
 #include <simpki/tlv.h>
 
 #include "phone_sim.h"
@@ -192,10 +193,20 @@ static unsigned gsm_char(uint8_t c)
 	}
 }
 
+/* The GSM default alphabet (with its extension table) or UCS2 to UTF-8 as the server wrote it (sign_text_utf8()):
+ * \returns 0 when it fitted; -EILSEQ; -E2BIG (the caller then cuts it character by character) */
+static int text_utf8(uint8_t dcs, const uint8_t *in, size_t len, char *out, size_t max)
+{
+	int rc = sign_text_utf8(dcs, in, len, out, max);
+
+	return rc < 0 ? rc : 0;
+}
+
 int phone_sim_text_decode(const uint8_t *v, size_t len, char *out, size_t max)
 {
-	uint8_t septets[PHONE_SIM_TEXT_MAX];
+	uint8_t septets[PHONE_SIM_TEXT_MAX] = { 0 };
 	size_t n = 0;
+	int rc;
 
 	if (!max)
 		return -EINVAL;
@@ -216,17 +227,26 @@ int phone_sim_text_decode(const uint8_t *v, size_t len, char *out, size_t max)
 		}
 		if (count && (len - 1) * 8 % 7 == 0 && septets[count - 1] == 0x0d)
 			count--; /* a CR filling the last octet */
+		rc = text_utf8(SIGN_DCS_GSM, septets, count, out, max);
+		if (rc != -E2BIG)
+			return rc ? -EINVAL : 0;
 		for (size_t i = 0; i < count; i++)
 			n = put_utf8(out, max, n, gsm_char(septets[i]));
 		break;
 	}
 	case 0x04: /* 8-bit, default alphabet unpacked */
+		rc = text_utf8(SIGN_DCS_GSM, v + 1, len - 1, out, max);
+		if (rc != -E2BIG)
+			return rc ? -EINVAL : 0;
 		for (size_t i = 1; i < len; i++)
 			n = put_utf8(out, max, n, gsm_char(v[i]));
 		break;
 	case 0x08: /* UCS2 */
 		if ((len - 1) % 2)
 			return -EINVAL;
+		rc = text_utf8(SIGN_DCS_UCS2, v + 1, len - 1, out, max);
+		if (rc != -E2BIG)
+			return rc ? -EINVAL : 0;
 		for (size_t i = 1; i + 1 < len; i += 2)
 			n = put_utf8(out, max, n, (unsigned)(v[i] << 8 | v[i + 1]));
 		break;
@@ -235,6 +255,40 @@ int phone_sim_text_decode(const uint8_t *v, size_t len, char *out, size_t max)
 	}
 	out[n] = '\0';
 	return 0;
+}
+
+/* ---- the screen log ---- */
+
+size_t phone_sim_screen_record(const char *imsi, const struct phone_sim_prompt *p, char *out, size_t max)
+{
+	size_t n = 0;
+	int h;
+
+	if (!max)
+		return 0;
+	h = snprintf(out, max, "%s\t%s\t", imsi, p->input ? "input" : "display");
+	if (h < 0 || (size_t)h >= max) {
+		out[0] = '\0';
+		return 0;
+	}
+	n = (size_t)h;
+	for (const char *c = p->text; *c && n + 3 < max; c++) {
+		const char *esc = *c == '\\' ? "\\\\" :
+				  *c == '\n' ? "\\n" :
+				  *c == '\r' ? "\\r" :
+				  *c == '\t' ? "\\t" :
+					       NULL;
+
+		if (esc) {
+			memcpy(out + n, esc, 2);
+			n += 2;
+		} else {
+			out[n++] = *c;
+		}
+	}
+	out[n++] = '\n';
+	out[n] = '\0';
+	return n;
 }
 
 /* ---- proactive commands ----------------------------------------------------------------------------------------- */

@@ -102,3 +102,7 @@ uint64_t phone_sim_wait_us(const struct phone_sim *sim);
 /* Pure helpers, for tests. */
 /*! Decode a Text String TLV value (DCS then text: 7-bit packed, 8-bit, UCS2) into UTF-8. \returns 0; -EINVAL */
 int phone_sim_text_decode(const uint8_t *v, size_t len, char *out, size_t max);
+/*! One screen-log record of \a p for the phone with \a imsi into \a out (NUL-terminated, cut to \a max):
+ *  IMSI TAB KIND (display or input) TAB the text as UTF-8 with backslash, newline, CR and tab escaped as \\, \n, \r,
+ *  \t, then a newline. \returns its length */
+size_t phone_sim_screen_record(const char *imsi, const struct phone_sim_prompt *p, char *out, size_t max);

@@ -3,7 +3,10 @@
  * one phone run with --interactive, a person at the terminal: the screen is drawn on standard output, the answer
  * read from standard input (Enter confirms, "c" cancels; at GET INPUT the typed text, hidden when the SIM asks for
  * it, e.g. a PIN). A DISPLAY TEXT that does not wait for the user is confirmed at once, as handsets do. A prompt
- * nobody answers ends after PHONE_UI_TIMEOUT_S with "no response from user". */
+ * nobody answers ends after the user's timeout (scenario `timeout`, default 60 s) with "no response from user".
+ * The scenario user types its PINs in turn, counted from the last DISPLAY TEXT (phone_user_pin()). With
+ * --screen-log every screen (DISPLAY TEXT, GET INPUT prompt) is appended to a file as one record
+ * (phone_sim_screen_record()); what the user types is never logged. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,10 +17,10 @@
 
 #include "phone.h"
 
-#define PHONE_UI_TIMEOUT_S 60
 #define SCREEN_COLS 32
 
 static struct phone_ms *ui_ms; /* the interactive phone */
+static FILE *screen_log;
 static struct osmo_fd ui_fd;
 static struct termios saved_tio;
 static bool echo_off;
@@ -69,14 +72,14 @@ void phone_ui_timer_cb(void *data)
 		return;
 	if (ms->interactive) {
 		set_echo(true);
-		printf("\n(no answer in %d s)\n", PHONE_UI_TIMEOUT_S);
+		printf("\n(no answer in %.3g s)\n", ms->user->timeout_ms / 1000.0);
 		fflush(stdout);
 		answer(ms, PHONE_SIM_NO_RESPONSE, NULL);
 		return;
 	}
 	switch (ms->user->answer) {
 	case PHONE_ANSWER_APPROVE:
-		answer(ms, PHONE_SIM_OK, ms->prompt.input ? ms->user->pin : NULL);
+		answer(ms, PHONE_SIM_OK, ms->prompt.input ? phone_user_pin(ms->user, ms->pin_at++) : NULL);
 		break;
 	case PHONE_ANSWER_REJECT:
 		answer(ms, PHONE_SIM_TERMINATED_BY_USER, NULL);
@@ -114,11 +117,40 @@ static void draw(const struct phone_ms *ms, const struct phone_sim_prompt *p)
 	fflush(stdout);
 }
 
+static void schedule_timeout(struct phone_ms *ms)
+{
+	uint32_t t = ms->user->timeout_ms;
+
+	osmo_timer_schedule(&ms->user_timer, t / 1000, (t % 1000) * 1000);
+}
+
+int phone_ui_screen_log_open(const char *path)
+{
+	screen_log = fopen(path, "a");
+	return screen_log ? 0 : -errno;
+}
+
+void phone_ui_screen_log_close(void)
+{
+	if (screen_log)
+		fclose(screen_log);
+	screen_log = NULL;
+}
+
 void phone_ui_prompt(struct phone_ms *ms, const struct phone_sim_prompt *p)
 {
 	ms->bsc->st.prompts++;
 	ms->prompt = *p;
 	ms->prompting = true;
+	if (!p->input)
+		ms->pin_at = 0; /* a new dialogue: the user's first PIN again */
+	if (screen_log) {
+		char rec[16 + 16 + 2 * PHONE_SIM_TEXT_MAX + 2];
+		size_t n = phone_sim_screen_record(ms->id.imsi, p, rec, sizeof(rec));
+
+		fwrite(rec, 1, n, screen_log);
+		fflush(screen_log);
+	}
 	LOGMS(ms, DPHONE, LOGL_NOTICE, "the SIM %s: \"%s\"\n",
 	      p->input ? (p->hidden ? "asks for a secret input" : "asks for input") : "shows", p->text);
 	if (!p->input && !p->wait_user) {
@@ -129,11 +161,11 @@ void phone_ui_prompt(struct phone_ms *ms, const struct phone_sim_prompt *p)
 		draw(ms, p);
 		if (p->input && p->hidden)
 			set_echo(false);
-		osmo_timer_schedule(&ms->user_timer, PHONE_UI_TIMEOUT_S, 0);
+		schedule_timeout(ms);
 		return;
 	}
 	if (ms->user->answer == PHONE_ANSWER_NONE)
-		osmo_timer_schedule(&ms->user_timer, PHONE_UI_TIMEOUT_S, 0);
+		schedule_timeout(ms);
 	else
 		osmo_timer_schedule(&ms->user_timer, ms->user->delay_ms / 1000, (ms->user->delay_ms % 1000) * 1000);
 }

@@ -44,6 +44,10 @@ static void usage(FILE *f)
 		"  --scenario FILE     how the phones' users behave (approve, reject, PIN, delay, switched off);\n"
 		"                      the default user approves after 1 s with PIN 1234 (docs/network.md)\n"
 		"  --interactive       you hold the first phone: its screen is drawn here, you answer with the keys\n"
+		"  --screen-log FILE   append every screen a SIM shows (DISPLAY TEXT, GET INPUT's prompt) to FILE, "
+		"one\n"
+		"                      line each: IMSI<TAB>display|input<TAB>the text in UTF-8 (\\n \\r \\t \\\\ "
+		"escaped)\n"
 		"  --gsmtap HOST       copy every APDU between phone and SIM to HOST as GSMTAP (UDP 4729; Wireshark\n"
 		"                      and tshark show it as GSM SIM traffic)\n"
 		"  --periodic SECONDS  periodic location updating every SECONDS (T3212; default 0: none)\n"
@@ -193,6 +197,7 @@ static int run(void *ctx, struct phone_bsc *bsc, int argc, char **argv)
 		{ "msc-pc", required_argument, NULL, 'm' },
 		{ "scenario", required_argument, NULL, 'S' },
 		{ "interactive", no_argument, NULL, 'i' },
+		{ "screen-log", required_argument, NULL, 'L' },
 		{ "gsmtap", required_argument, NULL, 'g' },
 		{ "periodic", required_argument, NULL, 'P' },
 		{ "smsc", required_argument, NULL, 'M' },
@@ -258,6 +263,12 @@ static int run(void *ctx, struct phone_bsc *bsc, int argc, char **argv)
 			break;
 		case 'i':
 			interactive = true;
+			break;
+		case 'L':
+			if (phone_ui_screen_log_open(optarg)) {
+				fprintf(stderr, "simpki-phone: --screen-log %s: %s\n", optarg, strerror(errno));
+				return 2;
+			}
 			break;
 		case 'g':
 			bsc->cfg.gsmtap_host = optarg;
@@ -395,6 +406,7 @@ int main(int argc, char **argv)
 	ctx = talloc_named_const(NULL, 0, "simpki-phone");
 	bsc = talloc_zero(ctx, struct phone_bsc);
 	rc = run(ctx, bsc, argc, argv);
+	phone_ui_screen_log_close();
 
 	if (bsc->gsmtap)
 		gsmtap_source_free(bsc->gsmtap);

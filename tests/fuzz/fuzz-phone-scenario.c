@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < s.n; i++) {
 			const struct phone_user *u = phone_scenario_user(&s, s.phones[i].imsi);
 
-			if (u != &s.phones[i].user || strlen(u->pin) > PHONE_PIN_MAX || u->delay_ms > 3600000)
+			if (u != &s.phones[i].user || !u->npins || u->npins > PHONE_PINS_MAX ||
+			    strlen(phone_user_pin(u, 0)) > PHONE_PIN_MAX || u->delay_ms > 3600000 || !u->timeout_ms)
 				die("a phone's user out of range");
 		}
 	}

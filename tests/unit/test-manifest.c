@@ -2,7 +2,8 @@
  * F276A288BCFBA69D34F31001, ram 1024, nvm 131072, ATR 3B80800101, nvm-size 262144), on manifests using every
  * directive and limit (2- and 33-byte ATR, nvm-size bounds, TARs, eight applets, a 512-character line), with the
  * defaults when atr and nvm-size are absent, and with comments, blank lines, tabs and CRLF line ends skipped; and
- * on the OTA directives (rfm TARs with MSL and format, ota-key sets of every algorithm and key length, applet MSLs);
+ * on the OTA directives (rfm TARs with MSL and format, ota-key sets of every algorithm and key length, applet MSLs,
+ * toolkit TARs);
  * on bad manifests, each of which must give -EINVAL and an error "manifest line N: ..." naming the line and the
  * reason: unknown directive, atr twice or too short or too long, nvm-size out of range, applet without aid, ram or
  * nvm, an AID of 4 or 17 bytes, a TAR that is not 3 bytes, duplicate applet name, AID or TAR, a ninth applet, a line
@@ -41,11 +42,36 @@ static void test_default(void **state)
 	assert_int_equal(m.rfm[0].msl, 0x16);
 	assert_false(m.rfm[0].expanded);
 	assert_int_equal(m.nkeys, 0);
+	assert_true(m.applets[0].has_tk_tar);
+	assert_memory_equal(m.applets[0].tk_tar, "SIG", 3);
+	assert_int_equal(m.applets[0].tk_msl, 0x16);
 	assert_int_equal(m.applets[0].ram, 1024);
 	assert_int_equal(m.applets[0].nvm, 131072);
 	assert_int_equal(m.atr_len, sizeof(atr));
 	assert_memory_equal(m.atr, atr, sizeof(atr));
 	assert_int_equal(m.nvm_size, 262144);
+}
+
+/* A toolkit TAR for an applet: MSL given or default; the applet's own TAR is apart. */
+static void test_toolkit(void **state)
+{
+	struct manifest m;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(manifest_parse("applet pki aid " AID_PKI " ram 1024 nvm 131072 tar 504B49\n"
+					"toolkit pki tar 534947 msl 12\n"
+					"applet b aid A000000002 ram 0 nvm 1\n"
+					"toolkit b tar 000001\n",
+					&m, err, sizeof(err)),
+			 0);
+	assert_true(m.applets[0].has_tk_tar);
+	assert_memory_equal(m.applets[0].tk_tar, "SIG", 3);
+	assert_int_equal(m.applets[0].tk_msl, 0x12);
+	assert_memory_equal(m.applets[0].tar, "PKI", 3);
+	assert_true(m.applets[1].has_tk_tar);
+	assert_false(m.applets[1].has_tar);
+	assert_int_equal(m.applets[1].tk_msl, 0x16);
 }
 
 /* Without atr and nvm-size lines the defaults apply: 3B80800101 and 262144. */
@@ -341,6 +367,22 @@ static const struct bad_case bad[] = {
 	{ "bad: only comments", "# applet pki aid " AID_PKI " ram 1024 nvm 131072\n", 0,
 	  "manifest installs no applet" },
 	{ "bad: empty manifest", "", 0, "manifest installs no applet" },
+	{ "bad: toolkit for no applet", "toolkit pki tar 534947\n" APPLET_PKI, 1,
+	  "toolkit names applet 'pki', which no earlier applet line installs" },
+	{ "bad: toolkit without tar", APPLET_PKI "toolkit pki msl 16\n", 2, "toolkit needs tar and 3 bytes of hex" },
+	{ "bad: toolkit tar of 2 bytes", APPLET_PKI "toolkit pki tar 5349\n", 2,
+	  "toolkit needs tar and 3 bytes of hex" },
+	{ "bad: toolkit twice", APPLET_PKI "toolkit pki tar 534947\ntoolkit pki tar 534948\n", 3,
+	  "applet pki already has a toolkit TAR" },
+	{ "bad: toolkit tar of rfm", APPLET_PKI "rfm tar B00010\ntoolkit pki tar B00010\n", 3,
+	  "tar already used by rfm" },
+	{ "bad: toolkit msl with DS", APPLET_PKI "toolkit pki tar 534947 msl 03\n", 2,
+	  "msl must be one byte coded as SPI1, without DS" },
+	{ "bad: toolkit unknown field", APPLET_PKI "toolkit pki tar 534947 format expanded\n", 2,
+	  "unknown or repeated toolkit field 'format'" },
+	{ "bad: toolkit odd fields", APPLET_PKI "toolkit pki tar\n", 2, "toolkit takes NAME tar HEX [msl HEX]" },
+	{ "bad: rfm on a toolkit tar", APPLET_PKI "toolkit pki tar 534947\nrfm tar 534947\n", 3,
+	  "tar already used by pki" },
 };
 
 static void test_ota(void **state)
@@ -469,6 +511,7 @@ int main(void)
 	UNIT_ADD(&l, test_eight_applets);
 	UNIT_ADD(&l, test_line_512);
 	UNIT_ADD(&l, test_ota);
+	UNIT_ADD(&l, test_toolkit);
 	UNIT_ADD_TABLE(&l, bad, test_bad);
 	UNIT_ADD(&l, test_nine_applets);
 	UNIT_ADD(&l, test_line_513);

@@ -1,5 +1,5 @@
 /* Unit tests of simulator/phone/phone_scenario.c: the defaults, every key, defaults that phones named after them
- * inherit, and bad scenarios, each an error naming its line. */
+ * inherit, lists of PINs (the last repeating) and the timeout, and bad scenarios, each an error naming its line. */
 #include <errno.h>
 #include <string.h>
 
@@ -18,8 +18,10 @@ static void test_defaults(void **state)
 	assert_int_equal(phone_scenario_parse("# nothing\n\n", &s, err, sizeof(err)), 0);
 	u = phone_scenario_user(&s, "001010000000001");
 	assert_int_equal(u->answer, PHONE_ANSWER_APPROVE);
-	assert_string_equal(u->pin, "1234");
+	assert_string_equal(u->pin[0], "1234");
+	assert_int_equal(u->npins, 1);
 	assert_int_equal(u->delay_ms, 1000);
+	assert_int_equal(u->timeout_ms, 60000);
 	assert_false(u->has_off);
 }
 
@@ -37,11 +39,11 @@ static void test_keys(void **state)
 	assert_int_equal(s.n, 3);
 	u = phone_scenario_user(&s, "001010000000001");
 	assert_int_equal(u->answer, PHONE_ANSWER_REJECT);
-	assert_string_equal(u->pin, "0000");
+	assert_string_equal(u->pin[0], "0000");
 	assert_int_equal(u->delay_ms, 250);
 	u = phone_scenario_user(&s, "001010000000002");
 	assert_int_equal(u->answer, PHONE_ANSWER_APPROVE);
-	assert_string_equal(u->pin, "9999");
+	assert_string_equal(u->pin[0], "9999");
 	assert_int_equal(u->delay_ms, 2500);
 	assert_true(u->has_off);
 	assert_int_equal(u->off_at_ms, 10000);
@@ -50,7 +52,42 @@ static void test_keys(void **state)
 	assert_int_equal(u->answer, PHONE_ANSWER_NONE);
 	assert_int_equal(u->delay_ms, 0);
 	u = phone_scenario_user(&s, "999999999999999");
-	assert_string_equal(u->pin, "0000");
+	assert_string_equal(u->pin[0], "0000");
+}
+
+/* A list of PINs: wrong then right, the last repeating; and the timeout. */
+static void test_pins_timeout(void **state)
+{
+	const char *text = "default pin 0000,1234 timeout 2.5\n"
+			   "phone 001010000000001 pin 0000\n"
+			   "phone 001010000000002 pin 1,22,333,4444,55555,666666,7777777,88888888 timeout 3600\n"
+			   "phone 001010000000003 pin ,1234\n";
+	const struct phone_user *u;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(phone_scenario_parse(text, &s, err, sizeof(err)), 0);
+	u = phone_scenario_user(&s, "999999999999999");
+	assert_int_equal(u->npins, 2);
+	assert_string_equal(phone_user_pin(u, 0), "0000");
+	assert_string_equal(phone_user_pin(u, 1), "1234");
+	assert_string_equal(phone_user_pin(u, 2), "1234");
+	assert_string_equal(phone_user_pin(u, 100), "1234");
+	assert_int_equal(u->timeout_ms, 2500);
+	u = phone_scenario_user(&s, "001010000000001");
+	assert_int_equal(u->npins, 1);
+	assert_string_equal(phone_user_pin(u, 0), "0000");
+	assert_string_equal(phone_user_pin(u, 3), "0000");
+	assert_int_equal(u->timeout_ms, 2500); /* inherited from default */
+	u = phone_scenario_user(&s, "001010000000002");
+	assert_int_equal(u->npins, 8);
+	assert_string_equal(phone_user_pin(u, 7), "88888888");
+	assert_string_equal(phone_user_pin(u, 8), "88888888");
+	assert_int_equal(u->timeout_ms, 3600000);
+	u = phone_scenario_user(&s, "001010000000003");
+	assert_int_equal(u->npins, 2);
+	assert_string_equal(phone_user_pin(u, 0), ""); /* an empty entry */
+	assert_string_equal(phone_user_pin(u, 1), "1234");
 }
 
 static void expect(const char *text, const char *want)
@@ -70,9 +107,19 @@ static void test_bad(void **state)
 	expect("phone\n", "scenario line 1: phone needs an IMSI of 6 to 15 digits");
 	expect("\nphone 001010000000001 answer maybe\n", "scenario line 2: answer is approve, reject or none");
 	expect("phone 001010000000001 answer\n", "scenario line 1: 'answer' needs a value");
-	expect("phone 001010000000001 pin 12a4\n", "scenario line 1: pin is up to 16 characters of 0-9 * # +");
+	expect("phone 001010000000001 pin 12a4\n",
+	       "scenario line 1: pin is up to 8 PINs separated by commas, each up to 16 characters of 0-9 * # +");
 	expect("phone 001010000000001 pin 12345678901234567\n",
-	       "scenario line 1: pin is up to 16 characters of 0-9 * # +");
+	       "scenario line 1: pin is up to 8 PINs separated by commas, each up to 16 characters of 0-9 * # +");
+	expect("phone 001010000000001 pin 1,2,3,4,5,6,7,8,9\n",
+	       "scenario line 1: pin is up to 8 PINs separated by commas, each up to 16 characters of 0-9 * # +");
+	expect("phone 001010000000001 pin 1234,12x4\n",
+	       "scenario line 1: pin is up to 8 PINs separated by commas, each up to 16 characters of 0-9 * # +");
+	expect("phone 001010000000001 timeout 0\n",
+	       "scenario line 1: timeout is seconds, above 0 up to 3600, up to 3 decimals");
+	expect("phone 001010000000001 timeout 3601\n",
+	       "scenario line 1: timeout is seconds, above 0 up to 3600, up to 3 decimals");
+	expect("phone 001010000000001 timeout 1 timeout 2\n", "scenario line 1: 'timeout' given twice");
 	expect("phone 001010000000001 delay -1\n", "scenario line 1: delay is seconds, 0 to 3600, up to 3 decimals");
 	expect("phone 001010000000001 delay 3600.001\n",
 	       "scenario line 1: delay is seconds, 0 to 3600, up to 3 decimals");
@@ -96,6 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_pins_timeout),
 		cmocka_unit_test(test_bad),
 	};
 
