@@ -6,11 +6,13 @@
  * nobody answers ends after the user's timeout (scenario `timeout`, default 60 s) with "no response from user".
  * The scenario user types its PINs in turn, counted from the last DISPLAY TEXT (phone_user_pin()). With
  * --screen-log every screen (DISPLAY TEXT, GET INPUT prompt) is appended to a file as one record
- * (phone_sim_screen_record()); what the user types is never logged. */
+ * (phone_sim_screen_record()) followed by a tab and the time it was shown (Unix ms); what the user types is never
+ * logged. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <osmocom/core/select.h>
@@ -147,8 +149,14 @@ void phone_ui_prompt(struct phone_ms *ms, const struct phone_sim_prompt *p)
 	if (screen_log) {
 		char rec[16 + 16 + 2 * PHONE_SIM_TEXT_MAX + 2];
 		size_t n = phone_sim_screen_record(ms->id.imsi, p, rec, sizeof(rec));
+		struct timespec ts;
 
-		fwrite(rec, 1, n, screen_log);
+		/* the record, and when it was shown (wall clock, ms: benchmarks time the prompt from the request) */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (n) {
+			fwrite(rec, 1, n - 1, screen_log);
+			fprintf(screen_log, "\t%lld\n", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		}
 		fflush(screen_log);
 	}
 	LOGMS(ms, DPHONE, LOGL_NOTICE, "the SIM %s: \"%s\"\n",

@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  --screen-log FILE   append every screen a SIM shows (DISPLAY TEXT, GET INPUT's prompt) to FILE, "
 		"one\n"
 		"                      line each: IMSI<TAB>display|input<TAB>the text in UTF-8 (\\n \\r \\t \\\\ "
-		"escaped)\n"
+		"escaped)<TAB>Unix ms\n"
 		"  --gsmtap HOST       copy every APDU between phone and SIM to HOST as GSMTAP (UDP 4729; Wireshark\n"
 		"                      and tshark show it as GSM SIM traffic)\n"
 		"  --periodic SECONDS  periodic location updating every SECONDS (T3212; default 0: none)\n"
