@@ -114,6 +114,10 @@ sed "/^ api body-limit import/a\\
  campaign\\
   backoff min-seconds 2 max-seconds 8" "$src/ota-server/simpki-otad.cfg.example" |
 	sed 's/job timeout 60/job timeout 20/' > simpki-otad.cfg
+# the relying-party API: one portal, known by the SHA-256 of its token
+printf %s "demo-portal-token-0123456789abcdef" > rp-token
+printf 'signing\n listen 127.0.0.1 8481\n timeout 60\n relying-party portal\n  display-name Cổng Dịch vụ công Hà Nội\n  token-sha256 %s\n  rate 20\n' \
+	"$(openssl dgst -sha256 -r rp-token | cut -d' ' -f1)" >> simpki-otad.cfg
 echo "     simpki-otad.cfg: the example's, with its 'ca' node:"
 sed -n '/^ ca$/,/^ campaign$/p' simpki-otad.cfg | sed '$d; s/^/       /'
 "$otad" -c "$d/simpki-otad.cfg" > otad.log 2>&1 &
@@ -173,7 +177,9 @@ for iccid in $(cat iccids.txt); do
 done
 
 say "The officials' phones (simpki-phone, each with its SIM) attach to osmo-msc"
-"$phone" --cards sims --ready-file ready > phone.out 2> phone.log &
+# each official approves what the SIM shows after 2 s and types the SIM's PIN (the transport PIN here)
+printf 'default answer approve pin %s delay 2\n' "$SIMPKI_TRANSPORT_PIN" > scenario
+"$phone" --cards sims --scenario scenario --screen-log screens --ready-file ready > phone.out 2> phone.log &
 phone_pid=$!
 t=0
 until [ -f ready ]; do
@@ -221,6 +227,25 @@ show openssl verify -CAfile ca/ca.pem cert.pem || die "the certificate does not 
 show openssl ocsp -issuer ca/ca.pem -cert cert.pem -url http://127.0.0.1:8491/ocsp -CAfile ca/ca.pem ||
 	die "openssl ocsp" ca.log
 grep -q ": good" show.out || die "OCSP did not say good"
+
+signer=$(sed -n 2p vendor.csv | cut -d, -f3)
+say "A public-service portal asks Nguyễn Văn An (phone $signer) to sign a decision, with simpki-sign"
+cat > decision.txt << 'EOF2'
+ỦY BAN NHÂN DÂN PHƯỜNG BA ĐÌNH
+QUYẾT ĐỊNH số 275/QĐ-UBND về việc cấp giấy phép xây dựng
+EOF2
+sed 's/^/     /' decision.txt
+echo "   the portal's code and the phone's must match; the official checks them, then types the PIN"
+show "$build/ota-server/rp/simpki-sign" --phone "$signer" --token-file rp-token --ca-chain ca/ca.pem \
+	--text "Ký Quyết định 275/QĐ-UBND: giấy phép xây dựng" decision.txt || die "simpki-sign" otad.log
+code=$(sed -n 's/.*[Vv]erification code: \([0-9]\{4\}\).*/\1/p' show.out | head -n 1)
+echo "   what the official's phone showed (simpki-phone's screen log):"
+awk -F'\t' -v imsi="$(sed -n 2p vendor.csv | cut -d, -f2)" '$1 == imsi { gsub(/\\n/, "\n       | ", $3); printf "     %s:\n       | %s\n", $2, $3 }' \
+	screens
+grep -q "$code" screens || die "the phone did not show the code $code"
+say "Anyone checks the signature with OpenSSL: a CMS SignedData (detached) by the key on the SIM, certificate from the CA"
+show openssl cms -verify -binary -inform DER -in decision.txt.p7s -content decision.txt -CAfile ca/ca.pem \
+	-out /dev/null || die "openssl cms -verify"
 
 say "The phones are switched off; the SIM itself: personalised, one key generated (on the card), its certificate"
 kill "$phone_pid"

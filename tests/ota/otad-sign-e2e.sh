@@ -11,7 +11,7 @@
 #          two requests at once for one user -> the second 409; a certificate the CA revoked -> REVOKED_CERTIFICATE;
 #          every transaction recorded (show signature).
 #   many   100 users sign at once: all OK.
-# Usage: otad-sign.sh BUILD_DIR SOURCE_DIR main|many
+# Usage: otad-sign-e2e.sh BUILD_DIR SOURCE_DIR main|many
 set -u
 build=$1
 src=$2
@@ -20,7 +20,7 @@ mode=$3
 . "$src/tests/ota/otad-lib.sh"
 try="python3 $src/tests/ota/sign-try.py"
 for prog in openssl curl; do
-	command -v $prog > /dev/null || { echo "otad-sign: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
+	command -v $prog > /dev/null || { echo "otad-sign-e2e: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
 done
 . "$src/tests/ota/sign-lib.sh"
 trap 'for p in $otad_pid $ca_pid; do kill -KILL $p 2> /dev/null; done; cleanup' EXIT
@@ -135,5 +135,5 @@ PY
 	cat "$dir/many.out"
 	stop_phones
 fi
-[ $failures -eq 0 ] || { echo "otad-sign $mode: $failures failure(s)"; tail -n 30 "$dir/otad.log"; exit 1; }
-echo "otad-sign $mode: ok"
+[ $failures -eq 0 ] || { echo "otad-sign-e2e $mode: $failures failure(s)"; tail -n 30 "$dir/otad.log"; exit 1; }
+echo "otad-sign-e2e $mode: ok"
