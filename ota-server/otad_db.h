@@ -412,6 +412,8 @@ struct otad_job_row {
 	uint8_t por_response[OTAD_POR_RESPONSE_MAX]; /* the PoR's whole script response (every R-APDU) */
 	size_t por_response_len;		     /* 0: none */
 	char error[128];
+	uint32_t smpp_status; /* in memory only, for otad_job_final_cb: the SMPP status of a forward submit the SMSC
+			       * refused (job failed); 0 otherwise */
 };
 
 /*! Store a new job (its id is set). \returns 0; -EIO */
