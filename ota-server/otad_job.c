@@ -60,6 +60,7 @@ struct parts {
 static LLIST_HEAD(waiting_parts);
 
 void (*otad_job_final_cb)(const struct otad_job_row *row);
+void (*otad_job_change_cb)(const struct otad_job_row *row);
 
 /* A try's time for its PoR: the job's own, or the configuration's. */
 static unsigned timeout_of(const struct otad_job_row *row)
@@ -99,6 +100,8 @@ static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t time
 		return;
 	}
 	osmo_fsm_inst_state_chg_ms(job->fi, s, timeout_ms, 1);
+	if (otad_job_change_cb)
+		otad_job_change_cb(&job->row);
 }
 
 static uint8_t algo_code(enum card_import_algo a, uint8_t key_len)

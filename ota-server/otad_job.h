@@ -102,6 +102,10 @@ struct otad_job_por {
 /*! Called once each time a job enters a final state, after the state is stored (also a late PoR's por-ok after
  *  unknown or timed-out): the flows built on jobs (enrol.h) chain their next step from it. NULL: nobody. */
 extern void (*otad_job_final_cb)(const struct otad_job_row *row);
+/*! Called each time a job enters a state that is not final, after it is stored (submitted, delivered, retrying):
+ *  a flow that shows progress (sign.h: the request reached the phone) follows it. NULL: nobody; a hook chains the
+ *  one it replaces. */
+extern void (*otad_job_change_cb)(const struct otad_job_row *row);
 
 /*! Create a job for card \a iccid: \a script is a compact remote APDU script (TS 102 226), \a len bytes;
  *  \a idempotent: running it twice does no harm; \a opts: its delivery mode, SPI and KVN (NULL, or a field 0:
