@@ -784,7 +784,8 @@ struct otad_sign_row {
 };
 
 /* What a phone number or holder signs with: the card, its newest certificate that is loaded and valid, and the key
- * reference the applet knows that key by (its enrolment's key_ref). */
+ * reference the applet knows that key by: its enrolment's key_ref, or, for a certificate an operator recorded (no
+ * enrolment loaded it), its key_id when that is a key reference 0..15. */
 struct otad_sign_target {
 	char iccid[21], msisdn[16], state[16];
 	char holder[OTAD_HOLDER_ID_MAX + 1];

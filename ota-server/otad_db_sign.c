@@ -193,14 +193,19 @@ int otad_db_sign_end_open(struct otad_db *db, const char *result, const char *er
 	return rc == SQLITE_DONE ? sqlite3_changes(db->db) : -EIO;
 }
 
-/* A card is visible once its batch is published; a certificate is usable while it is loaded and valid, and its key
- * reference is known from the enrolment that loaded it. Cards with a usable certificate first, then the newest. */
-#define TARGET_SELECT                                                                                 \
-	"SELECT k.iccid, k.msisdn, k.state, k.holder_id, c.der, c.serial, e.key_ref FROM cards k"     \
-	" LEFT JOIN certificates c ON c.iccid = k.iccid AND c.status = 'loaded' AND c.not_after > ?2" \
-	" LEFT JOIN enrolments e ON e.cert_row = c.id AND e.key_ref IS NOT NULL"                      \
+/* A card is visible once its batch is published; a certificate is usable while it is loaded and valid, and the key
+ * reference the applet knows its key by is its enrolment's key_ref, or, for a certificate recorded by an operator
+ * (no enrolment loaded it), its key_id when that is a key reference (0..15). Cards with a usable certificate first,
+ * then the newest certificate. */
+#define KEY_REF                                                                                               \
+	"COALESCE(e.key_ref, CASE WHEN c.key_id GLOB '[0-9]' OR c.key_id GLOB '1[0-5]' THEN CAST(c.key_id AS" \
+	" INTEGER) END)"
+#define TARGET_SELECT                                                                                     \
+	"SELECT k.iccid, k.msisdn, k.state, k.holder_id, c.der, c.serial, " KEY_REF " AS kr FROM cards k" \
+	" LEFT JOIN certificates c ON c.iccid = k.iccid AND c.status = 'loaded' AND c.not_after > ?2"     \
+	" LEFT JOIN enrolments e ON e.cert_row = c.id AND e.key_ref IS NOT NULL"                          \
 	" WHERE k.batch NOT IN (SELECT id FROM batches WHERE state <> 'ready') AND "
-#define TARGET_ORDER " ORDER BY e.key_ref IS NOT NULL DESC, c.id DESC, e.id DESC LIMIT 1"
+#define TARGET_ORDER " ORDER BY kr IS NOT NULL DESC, c.id DESC, e.id DESC LIMIT 1"
 
 int otad_db_sign_target(struct otad_db *db, const char *msisdn, const char *holder, struct otad_sign_target *t)
 {
