@@ -96,8 +96,14 @@ HASH=$(printf 'the document' | openssl dgst -sha256 -binary | base64)
 CODE=$(printf '%s' "$HASH" | python3 -c 'import base64,sys; h=base64.b64decode(sys.stdin.read()); print("%04d" % (((h[0] >> 2) << 7) | (h[-1] & 0x7f)))')
 
 mkdir -p "$dir/conf"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/k.pem" -subj "/CN=Nguyen Van A" \
+	-days 30 -set_serial 0x0a1b2c -out "$dir/conf/cert.pem" 2> /dev/null || fail "openssl req"
 {
 	cat "$src/ota-server/simpki-otad.cfg.example"
+	echo " ca"
+	echo "  trust-anchor cert.pem"
+	echo "  ocsp-url http://127.0.0.1:8491/ocsp"
+	echo "  ocsp-cache 10"
 	echo "signing"
 	echo " listen 127.0.0.1 8481"
 	echo " timeout 30"
@@ -111,6 +117,12 @@ mkdir -p "$dir/conf"
 printf 'iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n%s,001010000000001,2000,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,1E2D3C4B5A69788796A5B4C3D2E1F00F\n%s,001010000000002,2001,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,1E2D3C4B5A69788796A5B4C3D2E1F00F\n' \
 	$C1 $C2 > "$dir/conf/cards.csv"
 start
+grep -q "CA: OCSP at http://127.0.0.1:8491/ocsp" "$dir/otad.log" || fail "no OCSP client: $(tail -n 5 "$dir/otad.log")"
+vty "show running-config" > "$dir/running.txt"
+for l in "ocsp-url http://127.0.0.1:8491/ocsp" "ocsp-cache 10" "relying-party portal" "display-name Cổng Dịch vụ công" \
+	"listen 127.0.0.1 8481" "tar 534947" "timeout 30"; do
+	grep -q "$l" "$dir/running.txt" || fail "show running-config lacks '$l'"
+done
 vty "import cards $dir/conf/cards.csv" > "$dir/import.txt"
 grep -q "imported 2 cards" "$dir/import.txt" || grep -q "2 cards" "$dir/import.txt" ||
 	fail "import: $(cat "$dir/import.txt")"
@@ -154,8 +166,6 @@ expect 200 '"result":"NOT_A_CLIENT"' GET "/v1/signature/session/$S1?timeoutMs=20
 expect 404 'SESSION_NOT_FOUND' GET "/v1/signature/session/$S1" - "$TOKEN2"
 
 # ---- a card with a certificate -------------------------------------------------------------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/k.pem" -subj "/CN=Nguyen Van A" \
-	-days 30 -set_serial 0x0a1b2c -out "$dir/conf/cert.pem" 2> /dev/null || fail "openssl req"
 vty "card $C1 certificate add 2 sim-signing $dir/conf/cert.pem" > "$dir/add.txt"
 cid=$(sed -n 's/.*certificate \([0-9]*\): serial.*/\1/p' "$dir/add.txt" | head -n 1)
 [ -n "$cid" ] || fail "certificate add: $(cat "$dir/add.txt")"
