@@ -25,7 +25,13 @@
 #define LATE_JOBS_MAX 16 /* a PoR no running job takes is tried on this many recent timed-out or unknown jobs */
 
 struct otad_job_cfg otad_job_cfg = {
-	.timeout_s = 60, .retries = 2, .validity_s = 300, .spi = { 0x16, 0x39 }, .kvn = 1, .mode = OTAD_JOB_MODE_STORE
+	.timeout_s = 60,
+	.retries = 2,
+	.validity_s = 300,
+	.spi = { 0x16, 0x39 },
+	.kvn = 1,
+	.mode = OTAD_JOB_MODE_STORE,
+	.part_gap_ms = 500,
 };
 
 struct otad_job {
@@ -37,6 +43,7 @@ struct otad_job {
 	/* forward mode: the try's SMS, submitted one after another (part i + 1 once the phone took part i) */
 	struct ota_sms_part parts[OTA_SMS_MAX_PARTS];
 	unsigned n_parts;
+	struct osmo_timer_list part_timer; /* the gap before the next part (otad_job_cfg.part_gap_ms) */
 	/* the card's key set kvn, keyed for the codec once (job_keyset()) for every packet and PoR of the job; freed
 	 * with the job when it ends. Key sets never change once imported, so it cannot go stale. */
 	struct ota_keyset *ks;
@@ -344,7 +351,11 @@ static void st_submitted(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 			next = &job->parts[job->n_parts - job->parts_pending];
 			LOGPFSML(fi, LOGL_DEBUG, "the phone took SMS %u of %u\n", job->n_parts - job->parts_pending,
 				 job->n_parts);
-			smpp_esme_submit(job->esme, job->row.msisdn, next->ud, next->len, 0, true, job);
+			if (otad_job_cfg.part_gap_ms)
+				osmo_timer_schedule(&job->part_timer, otad_job_cfg.part_gap_ms / 1000,
+						    (otad_job_cfg.part_gap_ms % 1000) * 1000);
+			else
+				smpp_esme_submit(job->esme, job->row.msisdn, next->ud, next->len, 0, true, job);
 			break;
 		}
 		if (job->parts_pending && --job->parts_pending == 0) {
@@ -429,6 +440,7 @@ static void cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 {
 	struct otad_job *job = fi->priv;
 
+	osmo_timer_del(&job->part_timer);
 	if (job->esme)
 		smpp_esme_cancel(job->esme, job);
 	llist_del(&job->list);
@@ -505,6 +517,16 @@ static int job_free(struct otad_job *job)
 	return 0;
 }
 
+/* The gap after a forward part is over: the next part goes. */
+static void next_part(void *data)
+{
+	struct otad_job *job = data;
+	const struct ota_sms_part *next = &job->parts[job->n_parts - job->parts_pending];
+
+	if (job->fi->state == OTAD_JOB_SUBMITTED)
+		smpp_esme_submit(job->esme, job->row.msisdn, next->ud, next->len, 0, true, job);
+}
+
 static struct otad_job *job_alloc(const struct otad_job_row *row)
 {
 	struct osmo_fsm_inst *fi;
@@ -522,6 +544,7 @@ static struct otad_job *job_alloc(const struct otad_job_row *row)
 		return NULL;
 	}
 	talloc_set_destructor(job, job_free);
+	osmo_timer_setup(&job->part_timer, next_part, job);
 	fi->priv = job;
 	job->fi = fi;
 	job->row = *row;

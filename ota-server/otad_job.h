@@ -40,7 +40,8 @@
  *               idempotent one. The SMSC bind's response-timeout does not send a forward submit again
  *               (smpp_esme.h): only the job's deadline gives up on it.
  * A packet of several SMS in forward mode: osmo-msc makes each forward submit a transaction of its own, so the parts
- * go one after another: part i + 1 is submitted only once part i's submit_sm_resp said OK (the phone took it); the
+ * go one after another: part i + 1 is submitted only once part i's submit_sm_resp said OK (the phone took it), after
+ * otad_job_cfg.part_gap_ms ('job forward-part-gap', for osmo-msc's connection release); the
  * job is delivered when the last part was taken. Any part refused ends the job failed as above (a card that got
  * only some parts never runs the packet: it drops incomplete concatenated SMS). A UCS2 signing request needs 3 or
  * 4 SMS (sign/sign.h).
@@ -75,6 +76,9 @@ struct otad_job_cfg {
 	uint8_t spi[2];		 /* default 16 39: CC, ciphered, counter higher; PoR with CC, ciphered, by SMS-SUBMIT */
 	uint8_t kvn;		 /* the key set used (default 1) */
 	enum otad_job_mode mode; /* the delivery mode of jobs that do not say (default store) */
+	unsigned part_gap_ms;	 /* forward mode: the wait between a part taken and the next part's submit (default
+				  * 500; 0..10000): osmo-msc 1.9 loses a forward SMS that comes while it still releases
+				  * the connection of the one before (it fails 10 s later with ESME_RDELIVERYFAILURE) */
 };
 
 extern struct otad_job_cfg otad_job_cfg;

@@ -440,6 +440,7 @@ static void test_forward_parts(void **state)
 	assert_non_null(smsc->esme);
 	llist_add_tail(&smsc->list, &g_otad->smscs);
 	otad_job_final_cb = final_cb;
+	otad_job_cfg.part_gap_ms = 0; /* the next part at once (the gap is a timer: the daemon's select loop) */
 
 	/* two SMS: the first goes alone; the second once the phone took the first; delivered after the second */
 	assert_int_equal(otad_job_create("8984010000000000005", (const uint8_t *)"\xb0\x00\x10", big, sizeof(big),
