@@ -11,7 +11,9 @@
  *    por-error -> SIM_ERROR; failed with SMPP 0x0b -> PHONE_ABSENT, 0x58 -> DELIVERY_ERROR; unknown -> TIMEOUT;
  *  - the job delivered moves the session to waiting; a cancel before the SMS left cancels the job (CANCELLED);
  *  - a late answer after the end is recorded in the row and ignored;
- *  - otad_sign_verify(): ECDSA over the raw hash, RSA PKCS#1 v1.5 over the DigestInfo, each refusing another hash.
+ *  - otad_sign_verify(): ECDSA over the raw hash, RSA PKCS#1 v1.5 over the DigestInfo, each refusing another hash;
+ *  - what a phone or holder signs with (otad_db_sign_target()): a certificate only when loaded and its key reference
+ *    known (its enrolment's key_ref first, else a key_id 0..15), the newest such; a holder's card.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -401,6 +403,59 @@ static void test_verify(void **state)
 	assert_string_equal(key_alg, "EC");
 }
 
+static void test_target(void **state)
+{
+	static struct otad_sign_target t;
+	static uint8_t der[4096];
+	struct otad_cert ct = { 0 };
+	struct otad_enrol_row e = { 0 };
+	struct otad_unit u = { .code = "01", .name = "Ha Noi", .kind = OTAD_UNIT_PROVINCE };
+	struct otad_holder h = { .id = "H-0002", .name = "Tran Thi B", .id_number = "001", .unit = "01" };
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+
+	(void)state;
+	/* card 2: a loaded certificate whose key_id is no key reference: not usable */
+	ct.der_len = make_cert(k, der, NULL);
+	ct.der = der;
+	snprintf(ct.iccid, sizeof(ct.iccid), "8984010000000000013");
+	snprintf(ct.key_id, sizeof(ct.key_id), "signing-key");
+	snprintf(ct.profile, sizeof(ct.profile), "signing");
+	assert_int_equal(cert_info(der, ct.der_len, ct.serial, &ct.not_after), 0);
+	assert_int_equal(otad_db_cert_insert(g_otad->db, &ct), 0);
+	assert_int_equal(otad_db_cert_set_status(g_otad->db, ct.id, OTAD_CERT_LOADED, -1), 0);
+	assert_int_equal(otad_db_sign_target(g_otad->db, "2001", NULL, &t), 0);
+	assert_string_equal(t.iccid, "8984010000000000013");
+	assert_int_equal(t.der_len, 0);
+	assert_int_equal(t.key_ref, -1);
+	/* its enrolment says the key's slot */
+	snprintf(e.iccid, sizeof(e.iccid), "8984010000000000013");
+	e.key_id = 0x45;
+	e.key_ref = 5;
+	e.cert_row = ct.id;
+	snprintf(e.profile, sizeof(e.profile), "signing");
+	e.state = OTAD_ENROL_DONE;
+	e.created_ms = e.updated_ms = otad_now_ms();
+	assert_int_equal(otad_db_enrol_insert(g_otad->db, &e), 0);
+	assert_int_equal(otad_db_sign_target(g_otad->db, "2001", NULL, &t), 0);
+	assert_int_equal(t.key_ref, 5);
+	assert_int_equal(t.der_len, ct.der_len);
+	assert_string_equal(t.serial, ct.serial);
+	/* by holder */
+	assert_int_equal(otad_db_units_put(g_otad->db, &u, 1, "00"), 0);
+	assert_int_equal(otad_db_holder_add(g_otad->db, &h), 0);
+	assert_int_equal(otad_db_sign_target(g_otad->db, NULL, "H-0002", &t), -ENOENT);
+	assert_int_equal(otad_db_card_set_holder(g_otad->db, "8984010000000000013", "H-0002"), 0);
+	assert_int_equal(otad_db_sign_target(g_otad->db, NULL, "H-0002", &t), 0);
+	assert_string_equal(t.iccid, "8984010000000000013");
+	assert_string_equal(t.holder, "H-0002");
+	assert_int_equal(t.key_ref, 5);
+	/* revoked: no longer usable */
+	assert_int_equal(otad_db_cert_set_status(g_otad->db, ct.id, OTAD_CERT_REVOKED, 1), 0);
+	assert_int_equal(otad_db_sign_target(g_otad->db, "2001", NULL, &t), 0);
+	assert_int_equal(t.der_len, 0);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_client),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_target),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
