@@ -19,6 +19,7 @@ enum otad_log_cat {
 	DAPI,  /* the operator API */
 	DCERT, /* certificate enrolments over the air */
 	DCAMP, /* provisioning campaigns */
+	DSIGN, /* signing sessions and the relying-party API */
 };
 extern const struct log_info otad_log_info; /* otad_log.c */
 
@@ -42,6 +43,11 @@ enum otad_ctr {
 	OTAD_CTR_CAMP_SKIPPED,
 	OTAD_CTR_CAMP_FAILED,
 	OTAD_CTR_CAMP_BACKOFF,
+	OTAD_CTR_SIGN_REQUESTS,
+	OTAD_CTR_SIGN_OK,
+	OTAD_CTR_SIGN_REFUSED,
+	OTAD_CTR_SIGN_LATE,
+	OTAD_CTR_SIGN_LIMITED,
 };
 extern const struct rate_ctr_group_desc otad_ctrg_desc; /* otad_log.c: the counters above */
 
@@ -58,8 +64,11 @@ struct otad {
 	struct {
 		char *cmp_url, *ra_cert, *ra_key, *ca_chain, *trust_anchor;
 		unsigned retry_min_s, retry_max_s, timeout_s;
+		char *ocsp_url;			       /* the CA's OCSP responder (ra_ocsp.h); NULL: none */
+		unsigned ocsp_cache_s, ocsp_timeout_s; /* defaults 30, 5 */
 	} ca;
-	struct ra_cmp *ra; /* from start on, when a CA is configured */
+	struct ra_ocsp *ocsp; /* from start on, when an OCSP responder is configured */
+	struct ra_cmp *ra;    /* from start on, when a CA is configured */
 	struct otad_db *db;
 	struct rate_ctr_group *ctrs;
 	struct llist_head smscs; /* struct otad_smsc, in configuration order */

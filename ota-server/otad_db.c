@@ -127,6 +127,14 @@ static const char *const migrations[] = {
 	 "CREATE UNIQUE INDEX campaign_cards_iccid ON campaign_cards (campaign, iccid);"
 	 "CREATE INDEX campaign_cards_state ON campaign_cards (campaign, state, seq);"
 	 "CREATE INDEX campaign_cards_job ON campaign_cards (job) WHERE job IS NOT NULL;"),
+	/* to version 12: signing sessions of the relying-party API (sign/sign.h) */
+	("CREATE TABLE signatures (id INTEGER PRIMARY KEY, session TEXT NOT NULL UNIQUE, relying_party TEXT NOT NULL,"
+	 " holder TEXT, iccid TEXT, msisdn TEXT, hash_alg TEXT NOT NULL, hash BLOB NOT NULL, code TEXT NOT NULL,"
+	 " text_len INTEGER NOT NULL, text_dcs INTEGER NOT NULL, job INTEGER, state TEXT NOT NULL, result TEXT,"
+	 " signature BLOB, cert_serial TEXT, created_at INTEGER NOT NULL, sent_at INTEGER, answered_at INTEGER,"
+	 " completed_at INTEGER, tries_left INTEGER, error TEXT);"
+	 "CREATE INDEX signatures_job ON signatures (job) WHERE job IS NOT NULL;"
+	 "CREATE INDEX signatures_open ON signatures (state) WHERE state <> 'complete';"),
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == OTAD_DB_VERSION, "one migration per schema version");
 

@@ -118,6 +118,18 @@
  *             cancelled: where it stopped), error TEXT, serials TEXT (hex, comma-separated), updated_at INTEGER NOT
  *             NULL, done_at INTEGER (when it ended), PRIMARY KEY (campaign, seq)); unique (campaign, iccid);
  *             indexes (campaign, state, seq) and (job). A card's state is written before its step sends anything.
+ * Version 12 (signing sessions, sign/sign.h):
+ *   signatures(id INTEGER PRIMARY KEY, session TEXT NOT NULL UNIQUE (the relying party's sessionID), relying_party
+ *             TEXT NOT NULL (its name in the configuration), holder TEXT, iccid TEXT, msisdn TEXT (the card asked;
+ *             NULL when none was found), hash_alg TEXT NOT NULL ('SHA256', 'SHA384', 'SHA512'), hash BLOB NOT NULL,
+ *             code TEXT NOT NULL (the verification code), text_len INTEGER NOT NULL (bytes of the text shown, in
+ *             its encoding), text_dcs INTEGER NOT NULL (4 GSM, 8 UCS2), job INTEGER (the OTA job; NULL before),
+ *             state TEXT NOT NULL (otad_sign_state_names), result TEXT (NULL while running; otad_sign_result_names),
+ *             signature BLOB (result OK), cert_serial TEXT (hex), created_at INTEGER NOT NULL, sent_at,
+ *             answered_at, completed_at INTEGER (Unix ms; NULL until then), tries_left INTEGER (PIN tries the SIM
+ *             reported), error TEXT (what went wrong, or a late answer after the session ended))
+ *             Indexes (job), (state) of the sessions not complete. Each state change is written when it happens;
+ *             sessions still open when the daemon starts are ended (INTERNAL_ERROR: the daemon restarted).
  */
 #pragma once
 #include <stdbool.h>
@@ -127,7 +139,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 11
+#define OTAD_DB_VERSION 12
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_POR_RESPONSE_MAX 4096 /* a PoR's script response, at most (a reassembled packet is at most 4096) */
 #define OTAD_IMPORT_REJECTS_KEPT 1000
@@ -412,6 +424,8 @@ struct otad_job_row {
 	uint8_t por_response[OTAD_POR_RESPONSE_MAX]; /* the PoR's whole script response (every R-APDU) */
 	size_t por_response_len;		     /* 0: none */
 	char error[128];
+	uint32_t smpp_status; /* in memory only, for otad_job_final_cb: the SMPP status of a forward submit the SMSC
+			       * refused (job failed); 0 otherwise */
 };
 
 /*! Store a new job (its id is set). \returns 0; -EIO */
@@ -739,3 +753,60 @@ int otad_db_ccards_cancel_pending(struct otad_db *db, int64_t id);
  *  \returns how many; -EIO */
 int otad_db_ccards_list(struct otad_db *db, int64_t id, const char *state, int64_t after, unsigned limit,
 			void (*cb)(const struct otad_ccard *cc, const char *step, void *priv), void *priv);
+
+/* ---- signing sessions (sign/sign.h; table signatures, version 12) ---- */
+
+#define OTAD_SIGN_SESSION_MAX 36 /* a sessionID: a UUID */
+#define OTAD_SIGN_RP_MAX 64
+#define OTAD_SIGN_SIG_MAX 512
+
+struct otad_sign_row {
+	int64_t id;
+	char session[OTAD_SIGN_SESSION_MAX + 1];
+	char rp[OTAD_SIGN_RP_MAX + 1];
+	char holder[OTAD_HOLDER_ID_MAX + 1]; /* "": not known */
+	char iccid[21], msisdn[16];	     /* "": no card found */
+	char hash_alg[8];
+	uint8_t hash[64];
+	size_t hash_len;
+	char code[5];
+	unsigned text_len;
+	uint8_t text_dcs;
+	int64_t job;	 /* 0: none yet */
+	char state[16];	 /* otad_sign_state_names (sign.h) */
+	char result[32]; /* "": running */
+	uint8_t sig[OTAD_SIGN_SIG_MAX];
+	size_t sig_len;
+	char serial[41];
+	int64_t created_ms, sent_ms, answered_ms, completed_ms; /* 0: not yet */
+	int tries_left;						/* -1: not said */
+	char error[192];
+};
+
+/* What a phone number or holder signs with: the card, its newest certificate that is loaded and valid, and the key
+ * reference the applet knows that key by: its enrolment's key_ref, or, for a certificate an operator recorded (no
+ * enrolment loaded it), its key_id when that is a key reference 0..15. */
+struct otad_sign_target {
+	char iccid[21], msisdn[16], state[16];
+	char holder[OTAD_HOLDER_ID_MAX + 1];
+	uint8_t der[OTAD_CERT_DER_MAX];
+	size_t der_len; /* 0: no usable certificate */
+	char serial[41];
+	int key_ref; /* -1: none */
+};
+
+/*! Store a new session (its id is set). \returns 0; -EEXIST (the session id is taken); -EIO */
+int otad_db_sign_insert(struct otad_db *db, struct otad_sign_row *r);
+/*! Store every field of \a r. \returns 0; -ENOENT; -EIO */
+int otad_db_sign_update(struct otad_db *db, const struct otad_sign_row *r);
+/*! \returns 0; -ENOENT; -EIO */
+int otad_db_sign_get(struct otad_db *db, const char *session, struct otad_sign_row *r);
+/*! The session whose OTA job is \a job. \returns 0; -ENOENT; -EIO */
+int otad_db_sign_by_job(struct otad_db *db, int64_t job, struct otad_sign_row *r);
+/*! End every session not complete (at start: the daemon stopped while they ran) with result \a result and
+ *  \a error. \returns how many; -EIO */
+int otad_db_sign_end_open(struct otad_db *db, const char *result, const char *error);
+/*! The card with MSISDN \a msisdn (or, \a msisdn NULL, the card of holder \a holder: its newest with a usable
+ *  certificate) and what it signs with (\a t->der_len 0 when nothing usable). \returns 0; -ENOENT (no such card);
+ *  -EIO */
+int otad_db_sign_target(struct otad_db *db, const char *msisdn, const char *holder, struct otad_sign_target *t);

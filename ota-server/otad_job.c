@@ -25,7 +25,13 @@
 #define LATE_JOBS_MAX 16 /* a PoR no running job takes is tried on this many recent timed-out or unknown jobs */
 
 struct otad_job_cfg otad_job_cfg = {
-	.timeout_s = 60, .retries = 2, .validity_s = 300, .spi = { 0x16, 0x39 }, .kvn = 1, .mode = OTAD_JOB_MODE_STORE
+	.timeout_s = 60,
+	.retries = 2,
+	.validity_s = 300,
+	.spi = { 0x16, 0x39 },
+	.kvn = 1,
+	.mode = OTAD_JOB_MODE_STORE,
+	.part_gap_ms = 500,
 };
 
 struct otad_job {
@@ -34,6 +40,10 @@ struct otad_job {
 	struct otad_job_row row;
 	struct smpp_esme *esme;
 	unsigned parts_pending;
+	/* forward mode: the try's SMS, submitted one after another (part i + 1 once the phone took part i) */
+	struct ota_sms_part parts[OTA_SMS_MAX_PARTS];
+	unsigned n_parts;
+	struct osmo_timer_list part_timer; /* the gap before the next part (otad_job_cfg.part_gap_ms) */
 	/* the card's key set kvn, keyed for the codec once (job_keyset()) for every packet and PoR of the job; freed
 	 * with the job when it ends. Key sets never change once imported, so it cannot go stale. */
 	struct ota_keyset *ks;
@@ -57,6 +67,7 @@ struct parts {
 static LLIST_HEAD(waiting_parts);
 
 void (*otad_job_final_cb)(const struct otad_job_row *row);
+void (*otad_job_change_cb)(const struct otad_job_row *row);
 
 /* A try's time for its PoR: the job's own, or the configuration's. */
 static unsigned timeout_of(const struct otad_job_row *row)
@@ -96,6 +107,8 @@ static void set_state(struct otad_job *job, enum otad_job_state s, uint32_t time
 		return;
 	}
 	osmo_fsm_inst_state_chg_ms(job->fi, s, timeout_ms, 1);
+	if (otad_job_change_cb)
+		otad_job_change_cb(&job->row);
 }
 
 static uint8_t algo_code(enum card_import_algo a, uint8_t key_len)
@@ -207,11 +220,9 @@ static void send_job(struct otad_job *job)
 		return;
 	}
 	n = rc ? rc : build_packet(&job->row, &job->hdr, job->ks, cntr, parts);
-	if (n < 0 || (forward && n > 1)) {
+	if (n < 0) {
 		snprintf(job->row.error, sizeof(job->row.error), "the packet cannot be built (%s)",
-			 n == -E2BIG ? "too long" :
-			 n > 1	     ? "forward mode takes one SMS per packet" :
-				       "SPI, algorithms and keys do not fit together");
+			 n == -E2BIG ? "too long" : "SPI, algorithms and keys do not fit together");
 		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
 		return;
 	}
@@ -224,9 +235,17 @@ static void send_job(struct otad_job *job)
 	set_state(job, OTAD_JOB_SUBMITTED, timeout_of(&job->row) * 1000, "try %u: counter %llu in %d SMS%s",
 		  job->row.attempts, (unsigned long long)cntr, n, forward ? ", forward mode" : "");
 	job->parts_pending = (unsigned)n;
+	job->row.smpp_status = 0;
+	if (forward) {
+		/* one transaction per SMS at the SMSC: the next part only once the phone took this one */
+		memcpy(job->parts, parts, (size_t)n * sizeof(parts[0]));
+		job->n_parts = (unsigned)n;
+		smpp_esme_submit(job->esme, job->row.msisdn, parts[0].ud, parts[0].len, 0, true, job);
+		return;
+	}
 	for (int i = 0; i < n; i++)
-		smpp_esme_submit(job->esme, job->row.msisdn, parts[i].ud, parts[i].len, otad_job_cfg.validity_s,
-				 forward, job);
+		smpp_esme_submit(job->esme, job->row.msisdn, parts[i].ud, parts[i].len, otad_job_cfg.validity_s, false,
+				 job);
 }
 
 /* ---- the state machine: the table below is the spec (otad_job.h) ------------------------------------------- */
@@ -246,7 +265,7 @@ static void got_por(struct otad_job *job, const struct otad_job_por *p)
 		job->row.por_last_len = p->s.last_len;
 	}
 	job->row.por_response_len = 0;
-	if (p->has_response && p->data_len <= sizeof(job->row.por_response)) {
+	if (p->data_len && p->data_len <= sizeof(job->row.por_response)) { /* a remote APDU response or not */
 		memcpy(job->row.por_response, p->data, p->data_len);
 		job->row.por_response_len = p->data_len;
 	}
@@ -296,10 +315,18 @@ static const char *forward_status_name(uint32_t status)
  * (a phone that is absent now stays absent in a few seconds), and the operator may safely make a new job. */
 static void forward_failed(struct otad_job *job, uint32_t status)
 {
+	unsigned part = job->n_parts - job->parts_pending + 1;
+
 	smpp_esme_cancel(job->esme, job);
-	snprintf(job->row.error, sizeof(job->row.error),
-		 "not delivered: %s (status 0x%08x; forward mode: nothing stored, the script did not run)",
-		 forward_status_name(status), status);
+	job->row.smpp_status = status;
+	if (job->n_parts > 1)
+		snprintf(job->row.error, sizeof(job->row.error),
+			 "not delivered: %s (status 0x%08x, SMS %u of %u; forward mode: the script did not run)",
+			 forward_status_name(status), status, (uint8_t)part, (uint8_t)job->n_parts);
+	else
+		snprintf(job->row.error, sizeof(job->row.error),
+			 "not delivered: %s (status 0x%08x; forward mode: nothing stored, the script did not run)",
+			 forward_status_name(status), status);
 	set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
 }
 
@@ -317,6 +344,20 @@ static void st_submitted(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 
 	switch (event) {
 	case OTAD_JOB_EV_SUBMIT_OK:
+		if (job->parts_pending > 1 && job->row.mode == OTAD_JOB_MODE_FORWARD) {
+			const struct ota_sms_part *next;
+
+			job->parts_pending--;
+			next = &job->parts[job->n_parts - job->parts_pending];
+			LOGPFSML(fi, LOGL_DEBUG, "the phone took SMS %u of %u\n", job->n_parts - job->parts_pending,
+				 job->n_parts);
+			if (otad_job_cfg.part_gap_ms)
+				osmo_timer_schedule(&job->part_timer, otad_job_cfg.part_gap_ms / 1000,
+						    (otad_job_cfg.part_gap_ms % 1000) * 1000);
+			else
+				smpp_esme_submit(job->esme, job->row.msisdn, next->ud, next->len, 0, true, job);
+			break;
+		}
 		if (job->parts_pending && --job->parts_pending == 0) {
 			int64_t left = job->row.deadline_ms - otad_now_ms();
 
@@ -399,6 +440,7 @@ static void cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 {
 	struct otad_job *job = fi->priv;
 
+	osmo_timer_del(&job->part_timer);
 	if (job->esme)
 		smpp_esme_cancel(job->esme, job);
 	llist_del(&job->list);
@@ -475,6 +517,16 @@ static int job_free(struct otad_job *job)
 	return 0;
 }
 
+/* The gap after a forward part is over: the next part goes. */
+static void next_part(void *data)
+{
+	struct otad_job *job = data;
+	const struct ota_sms_part *next = &job->parts[job->n_parts - job->parts_pending];
+
+	if (job->fi->state == OTAD_JOB_SUBMITTED)
+		smpp_esme_submit(job->esme, job->row.msisdn, next->ud, next->len, 0, true, job);
+}
+
 static struct otad_job *job_alloc(const struct otad_job_row *row)
 {
 	struct osmo_fsm_inst *fi;
@@ -492,6 +544,7 @@ static struct otad_job *job_alloc(const struct otad_job_row *row)
 		return NULL;
 	}
 	talloc_set_destructor(job, job_free);
+	osmo_timer_setup(&job->part_timer, next_part, job);
 	fi->priv = job;
 	job->fi = fi;
 	job->row = *row;
@@ -503,7 +556,7 @@ static struct otad_job *job_alloc(const struct otad_job_row *row)
 
 /* Fill \a row's delivery mode, SPI and KVN from \a opts and the configuration's defaults, and check them: the SPI
  * (otad_spi_check(), the TAR's minimum security level), the card's key set, and a trial packet (counter 0, never
- * sent) that the key set's algorithms build and that forward mode sends in one SMS. \returns 0 with *hdr and *ks
+ * sent) that the key set's algorithms build. \returns 0 with *hdr and *ks
  * set (the key set, keyed); -EINVAL or -EIO with \a err saying why */
 static int job_check(struct otad_job_row *row, const struct otad_job_opts *opts, struct ota_command *hdr,
 		     struct ota_keyset **ks, char *err, size_t errlen)
@@ -542,13 +595,6 @@ static int job_check(struct otad_job_row *row, const struct otad_job_opts *opts,
 	} else if (n < 0) {
 		snprintf(err, errlen, "spi %02x%02x does not fit key set %u's algorithms and keys", row->spi[0],
 			 row->spi[1], row->kvn);
-	} else if (n > 1 && row->mode == OTAD_JOB_MODE_FORWARD) {
-		/* osmo-msc makes each forward submit a transaction of its own: a part could reach the card while
-		 * another fails, and no part would be stored for later; a packet of several SMS goes store-and-forward */
-		snprintf(err, errlen,
-			 "mode forward: the packet needs %d SMS, and forward mode sends a packet of one SMS "
-			 "only (a shorter script, or mode store)",
-			 n);
 	} else {
 		return 0;
 	}

@@ -39,8 +39,17 @@
  *               mode: unknown for a job that must not run twice (never sent again), retrying or timed-out for an
  *               idempotent one. The SMSC bind's response-timeout does not send a forward submit again
  *               (smpp_esme.h): only the job's deadline gives up on it.
- * Forward mode sends a packet of one SMS only: osmo-msc makes each forward submit a transaction of its own, so the
- * parts of a concatenated packet could fare differently; such a job is refused when it is made.
+ * A packet of several SMS in forward mode: osmo-msc makes each forward submit a transaction of its own, so the parts
+ * go one after another: part i + 1 is submitted only once part i's submit_sm_resp said OK (the phone took it), after
+ * otad_job_cfg.part_gap_ms ('job forward-part-gap', for osmo-msc's connection release); the
+ * job is delivered when the last part was taken. Any part refused ends the job failed as above (a card that got
+ * only some parts never runs the packet: it drops incomplete concatenated SMS). A UCS2 signing request needs 3 or
+ * 4 SMS (sign/sign.h).
+ * The failed job's row carries the refusal's SMPP status in smpp_status (in memory, for otad_job_final_cb).
+ *
+ * The PoR's additional data (the response data of a response packet) is kept in row.por_response whenever there is
+ * any, whether or not it reads as a remote APDU response (TS 102 226): the signing applet answers with a sign_resp
+ * (simpki/sign_msg.h) instead; por_commands, por_last_sw and por_last_data say what a remote APDU response says.
  *
  * Security (otad_sec.h): a job's SPI and KVN are its own or the configuration's; when it is made, the SPI must be
  * one jobs can use, meet its TAR's minimum security level, and fit the card's key set KVN, or the job is refused.
@@ -67,6 +76,9 @@ struct otad_job_cfg {
 	uint8_t spi[2];		 /* default 16 39: CC, ciphered, counter higher; PoR with CC, ciphered, by SMS-SUBMIT */
 	uint8_t kvn;		 /* the key set used (default 1) */
 	enum otad_job_mode mode; /* the delivery mode of jobs that do not say (default store) */
+	unsigned part_gap_ms;	 /* forward mode: the wait between a part taken and the next part's submit (default
+				  * 500; 0..10000): osmo-msc 1.9 loses a forward SMS that comes while it still releases
+				  * the connection of the one before (it fails 10 s later with ESME_RDELIVERYFAILURE) */
 };
 
 extern struct otad_job_cfg otad_job_cfg;
@@ -87,13 +99,17 @@ struct otad_job_por {
 	uint64_t cntr;
 	bool has_response;
 	struct rapdu_summary s;
-	const uint8_t *data; /* the whole script response (valid during the event), data_len bytes */
+	const uint8_t *data; /* the PoR's additional data, whatever it is (valid during the event), data_len bytes */
 	size_t data_len;
 };
 
 /*! Called once each time a job enters a final state, after the state is stored (also a late PoR's por-ok after
  *  unknown or timed-out): the flows built on jobs (enrol.h) chain their next step from it. NULL: nobody. */
 extern void (*otad_job_final_cb)(const struct otad_job_row *row);
+/*! Called each time a job enters a state that is not final, after it is stored (submitted, delivered, retrying):
+ *  a flow that shows progress (sign.h: the request reached the phone) follows it. NULL: nobody; a hook chains the
+ *  one it replaces. */
+extern void (*otad_job_change_cb)(const struct otad_job_row *row);
 
 /*! Create a job for card \a iccid: \a script is a compact remote APDU script (TS 102 226), \a len bytes;
  *  \a idempotent: running it twice does no harm; \a opts: its delivery mode, SPI and KVN (NULL, or a field 0:
@@ -105,7 +121,7 @@ extern void (*otad_job_final_cb)(const struct otad_job_row *row);
  *  -EACCES: the SPI is below the TAR's minimum security level (otad_spi_check());
  *  -EINVAL: the request does not fit this card or the configuration: a script of 0 or too many bytes; a mode or
  *           kvn out of range; an SPI jobs cannot use (otad_spi_check()); the SPI does not fit that key set's
- *           algorithms; a script too long for a secured packet; forward mode with a packet of more than one SMS;
+ *           algorithms; a script too long for a secured packet;
  *  -ESTALE: the database is a restored copy whose counters are not confirmed (otad_db_needs_floor());
  *  -EIO: the database, or a key set that does not open with the master key; -ENOMEM
  *  Jobs stored before (resumed) wait in their state while otad_db_needs_floor() says so: no try is spent. */

@@ -16,6 +16,10 @@ static const struct log_info_cat log_cats[] = {
 	[DAPI] = { .name = "DAPI", .description = "The operator API", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DCERT] = { .name = "DCERT", .description = "Certificate enrolments", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DCAMP] = { .name = "DCAMP", .description = "Provisioning campaigns", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DSIGN] = { .name = "DSIGN",
+		    .description = "Signing sessions, relying-party API",
+		    .enabled = 1,
+		    .loglevel = LOGL_NOTICE },
 };
 
 const struct log_info otad_log_info = { .cat = log_cats, .num_cat = ARRAY_SIZE(log_cats) };
@@ -40,6 +44,11 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[OTAD_CTR_CAMP_SKIPPED] = { "campaign:skipped", "Cards of campaigns that had every key certified already" },
 	[OTAD_CTR_CAMP_FAILED] = { "campaign:failed", "Cards of campaigns that failed" },
 	[OTAD_CTR_CAMP_BACKOFF] = { "campaign:backoff", "Temporary failures of campaign cards (tried again later)" },
+	[OTAD_CTR_SIGN_REQUESTS] = { "sign:requests", "Signing sessions started by relying parties" },
+	[OTAD_CTR_SIGN_OK] = { "sign:ok", "Signing sessions that ended OK (verified, certificate good)" },
+	[OTAD_CTR_SIGN_REFUSED] = { "sign:refused", "Signing sessions that ended without a signature" },
+	[OTAD_CTR_SIGN_LATE] = { "sign:late", "SIM answers that came after their session ended (ignored)" },
+	[OTAD_CTR_SIGN_LIMITED] = { "sign:rate_limited", "Relying-party requests refused with 429" },
 };
 
 const struct rate_ctr_group_desc otad_ctrg_desc = {

@@ -15,6 +15,7 @@
  *    api tls key PATH             and its PEM private key (mode 0600)
  *    no api tls                   plain HTTP (loopback only)
  *    job delivery-mode MODE       store (store-and-forward, the default) or forward (transaction mode)
+ *    job forward-part-gap MS      forward mode: the wait before the next SMS of a packet (default 500)
  *    tar TAR msl HEX              TAR's minimum security level, coded as SPI byte 1 (otad_sec.h); 'no tar TAR'
  *    smsc NAME                    an SMSC bind (node): remote-ip, remote-port, system-id, password, window, rate,
  *                                 response-timeout
@@ -159,6 +160,15 @@ DEFUN(cfg_job_mode, cfg_job_mode_cmd, "job delivery-mode (store|forward)",
       "Forward (transaction) mode: delivered at once or not at all, never stored\n")
 {
 	otad_job_cfg.mode = argv[0][0] == 'f' ? OTAD_JOB_MODE_FORWARD : OTAD_JOB_MODE_STORE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_job_part_gap, cfg_job_part_gap_cmd, "job forward-part-gap <0-10000>",
+      "OTA jobs\n"
+      "Forward mode, a packet of several SMS: the wait between a part the phone took and the next part\n"
+      "Milliseconds (default 500: osmo-msc loses an SMS that comes while it releases the connection)\n")
+{
+	otad_job_cfg.part_gap_ms = (unsigned)atoi(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -506,6 +516,7 @@ static int config_write_otad(struct vty *vty)
 	vty_out(vty, " job spi %02x%02x%s", otad_job_cfg.spi[0], otad_job_cfg.spi[1], VTY_NEWLINE);
 	vty_out(vty, " job kvn %u%s", otad_job_cfg.kvn, VTY_NEWLINE);
 	vty_out(vty, " job delivery-mode %s%s", otad_job_mode_names[otad_job_cfg.mode], VTY_NEWLINE);
+	vty_out(vty, " job forward-part-gap %u%s", otad_job_cfg.part_gap_ms, VTY_NEWLINE);
 	for (unsigned i = 0; i < otad_n_tar_msls; i++)
 		vty_out(vty, " tar %s msl %02x%s", osmo_hexdump_nospc(otad_tar_msls[i].tar, 3), otad_tar_msls[i].msl,
 			VTY_NEWLINE);
@@ -1251,6 +1262,7 @@ void otad_vty_init(void)
 	install_element(OTAD_NODE, &cfg_job_spi_cmd);
 	install_element(OTAD_NODE, &cfg_job_kvn_cmd);
 	install_element(OTAD_NODE, &cfg_job_mode_cmd);
+	install_element(OTAD_NODE, &cfg_job_part_gap_cmd);
 	install_element(OTAD_NODE, &cfg_tar_msl_cmd);
 	install_element(OTAD_NODE, &cfg_no_tar_cmd);
 	install_element(OTAD_NODE, &cfg_api_bind_cmd);

@@ -9,6 +9,8 @@ enum otad_vty_node {
 	SMSC_NODE,
 	CA_NODE,       /* 'ca' inside 'otad' */
 	CAMPAIGN_NODE, /* 'campaign' inside 'otad' */
+	SIGN_NODE,     /* 'signing' (sign/sign_vty.c) */
+	SIGN_RP_NODE,  /* 'relying-party NAME' inside 'signing' */
 };
 
 /*! Install the commands of otad_vty_pki.c (after the 'otad' node is installed). */

@@ -84,6 +84,31 @@ DEFUN(cfg_ca_url, cfg_ca_url_cmd, "cmp-url URL", "The CA's CMP URL\nhttp://HOST:
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ca_ocsp_url, cfg_ca_ocsp_url_cmd, "ocsp-url URL",
+      "The CA's OCSP responder: every signature's certificate must be good (sign.h)\nhttp://HOST:PORT/PATH\n")
+{
+	if (strncmp(argv[0], "http://", 7)) {
+		vty_out(vty, "%% ocsp-url: http://HOST:PORT/PATH (OCSP answers are signed)%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	set_str(&g_otad->ca.ocsp_url, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ca_ocsp_cache, cfg_ca_ocsp_cache_cmd, "ocsp-cache <0-3600>",
+      "How long an OCSP answer is reused for the same certificate (default 30)\nSeconds (0: never)\n")
+{
+	g_otad->ca.ocsp_cache_s = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ca_ocsp_timeout, cfg_ca_ocsp_timeout_cmd, "ocsp-timeout <1-60>",
+      "One OCSP exchange's time limit (default 5)\nSeconds\n")
+{
+	g_otad->ca.ocsp_timeout_s = (unsigned)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_ca_ra_cert, cfg_ca_ra_cert_cmd, "ra-cert FILE", "The RA's certificate\nPEM file\n")
 {
 	set_str(&g_otad->ca.ra_cert, argv[0]);
@@ -194,10 +219,14 @@ static int config_write_ca(struct vty *vty)
 void otad_vty_pki_write(struct vty *vty)
 {
 	vty_out(vty, " units-dir %s%s", g_otad->units_dir, VTY_NEWLINE);
-	if (!g_otad->ca.cmp_url)
+	if (!g_otad->ca.cmp_url && !g_otad->ca.ocsp_url)
 		return;
 	vty_out(vty, " ca%s", VTY_NEWLINE);
-	vty_out(vty, "  cmp-url %s%s", g_otad->ca.cmp_url, VTY_NEWLINE);
+	if (g_otad->ca.cmp_url)
+		vty_out(vty, "  cmp-url %s%s", g_otad->ca.cmp_url, VTY_NEWLINE);
+	if (g_otad->ca.ocsp_url)
+		vty_out(vty, "  ocsp-url %s%s  ocsp-cache %u%s  ocsp-timeout %u%s", g_otad->ca.ocsp_url, VTY_NEWLINE,
+			g_otad->ca.ocsp_cache_s, VTY_NEWLINE, g_otad->ca.ocsp_timeout_s, VTY_NEWLINE);
 	if (g_otad->ca.ra_cert)
 		vty_out(vty, "  ra-cert %s%s", g_otad->ca.ra_cert, VTY_NEWLINE);
 	if (g_otad->ca.ra_key)
@@ -668,6 +697,9 @@ void otad_vty_pki_init(void)
 	install_element(OTAD_NODE, &cfg_ca_cmd);
 	install_node(&ca_node, config_write_ca);
 	install_element(CA_NODE, &cfg_ca_url_cmd);
+	install_element(CA_NODE, &cfg_ca_ocsp_url_cmd);
+	install_element(CA_NODE, &cfg_ca_ocsp_cache_cmd);
+	install_element(CA_NODE, &cfg_ca_ocsp_timeout_cmd);
 	install_element(CA_NODE, &cfg_ca_ra_cert_cmd);
 	install_element(CA_NODE, &cfg_ca_ra_key_cmd);
 	install_element(CA_NODE, &cfg_ca_chain_cmd);

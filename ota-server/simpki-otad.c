@@ -29,6 +29,10 @@
 #include "otad_job.h"
 #include "otad_units.h"
 #include "ra_cmp.h"
+#include "ra_ocsp.h"
+#include "sign.h"
+#include "sign_api.h"
+#include "sign_vty.h"
 
 #define OTAD_VTY_PORT 4270
 #define OTAD_CTRL_PORT 4271
@@ -103,6 +107,26 @@ static int start_ca(char *err, size_t errlen)
 	return 0;
 }
 
+/* The RA's OCSP client, when the 'ca' node has an ocsp-url (the certificates it asks about are the CA's: its
+ * trust-anchor and ca-chain). */
+static int start_ocsp(char *err, size_t errlen)
+{
+	struct ra_ocsp_cfg cfg = {
+		.url = g_otad->ca.ocsp_url,
+		.timeout_s = g_otad->ca.ocsp_timeout_s,
+		.cache_s = g_otad->ca.ocsp_cache_s,
+	};
+
+	if (!g_otad->ca.ocsp_url)
+		return 0;
+	cfg.issuers = g_otad->ca.trust_anchor ? otad_path(g_otad->ctx, g_otad->ca.trust_anchor) : NULL;
+	cfg.issuers2 = g_otad->ca.ca_chain ? otad_path(g_otad->ctx, g_otad->ca.ca_chain) : NULL;
+	if (ra_ocsp_alloc(g_otad->ctx, &cfg, &g_otad->ocsp, err, errlen))
+		return -EINVAL;
+	LOGP(DOTAD, LOGL_NOTICE, "CA: OCSP at %s (answers reused for %u s)\n", g_otad->ca.ocsp_url, cfg.cache_s);
+	return 0;
+}
+
 static int start(const char *cfg_file)
 {
 	uint8_t mk[KEYSTORE_KEY_LEN];
@@ -153,6 +177,11 @@ static int start(const char *cfg_file)
 		LOGP(DOTAD, LOGL_FATAL, "the CA ('ca' node): %s\n", err);
 		return rc;
 	}
+	rc = start_ocsp(err, sizeof(err));
+	if (rc) {
+		LOGP(DOTAD, LOGL_FATAL, "the CA's OCSP responder ('ca' node): %s\n", err);
+		return rc;
+	}
 	rc = otad_smsc_start_all();
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot set up the SMSC binds\n");
@@ -178,6 +207,17 @@ static int start(const char *cfg_file)
 	if (rc < 0) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot read the campaigns from the database\n");
 		return rc;
+	}
+	if (otad_sign_init(g_otad->ocsp)) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the signing sessions from the database\n");
+		return -EIO;
+	}
+	if (otad_sign_cfg.enabled) {
+		rc = otad_sign_api_start(err, sizeof(err));
+		if (rc) {
+			LOGP(DOTAD, LOGL_FATAL, "cannot open the relying-party API: %s\n", err);
+			return rc;
+		}
 	}
 	rc = otad_api_start(err, sizeof(err));
 	if (rc) {
@@ -243,6 +283,8 @@ int main(int argc, char **argv)
 	g_otad->ca.retry_min_s = 5;
 	g_otad->ca.retry_max_s = 300;
 	g_otad->ca.timeout_s = 30;
+	g_otad->ca.ocsp_cache_s = 30;
+	g_otad->ca.ocsp_timeout_s = 5;
 	INIT_LLIST_HEAD(&g_otad->smscs);
 	osmo_init_logging2(ctx, &otad_log_info);
 	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
@@ -258,6 +300,7 @@ int main(int argc, char **argv)
 	osmo_talloc_vty_add_cmds();
 	osmo_stats_vty_add_cmds();
 	otad_vty_init();
+	otad_sign_vty_init();
 
 	rc = start(cfg_file);
 	if (rc) {
@@ -270,11 +313,15 @@ int main(int argc, char **argv)
 	while (!quit)
 		osmo_select_main_ctx(0);
 	LOGP(DOTAD, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
+	otad_sign_api_stop();
 	otad_api_stop();
+	otad_sign_stop_all();
 	otad_campaign_stop_all();
 	otad_enrol_stop_all();
 	if (g_otad->ra)
 		ra_cmp_free(g_otad->ra);
+	if (g_otad->ocsp)
+		ra_ocsp_free(g_otad->ocsp);
 	otad_job_stop_all();
 	otad_db_close(g_otad->db);
 	telnet_exit();

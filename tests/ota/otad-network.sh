@@ -15,7 +15,8 @@
 #                attaches, the SIM answers the tries, and the first PoR ends the job once
 #   msc-restart  osmo-msc (MSC and SMSC) stopped and started again while 20 jobs run: nothing lost, every job
 #                ends with its PoR; the SMPP link was made again
-#   forward      'job delivery-mode forward' (SMPP transaction mode): an attached phone's job gets its PoR at once,
+#   forward      'job delivery-mode forward' (SMPP transaction mode): an attached phone's job gets its PoR at once
+#                (also a packet of several SMS, its parts submitted one after another),
 #                without the SMS queue's tick; a job that must not run twice (UPDATE BINARY) to a phone that is off
 #                ends failed at once with the reason, and when the phone attaches again nothing is delivered: the
 #                SIM never saw a packet (its counter is 0)
@@ -263,6 +264,16 @@ forward)
 	sleep 5 # the SMS queue would deliver anything stored for it within a second or two
 	[ "$(db "SELECT count(*) FROM job_events WHERE job = 2 AND id > (SELECT max(id) FROM job_events WHERE job = 2 AND state = 'failed')")" = 0 ] ||
 		fail "job 2 changed after it failed: $(db "SELECT group_concat(state || ': ' || detail, '; ') FROM job_events WHERE job = 2")"
+	# a packet of several SMS in forward mode (as a signing request with a UCS2 text): the parts go one after
+	# another, each once the phone took the one before; the PoR comes as for one SMS
+	apdus=""
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do apdus="$apdus 00A4000C022FE2 00B000000A"; done
+	vty "job create $(luhn 898401000000000000) b00010$apdus" > "$dir/create.out"
+	grep -q "^job 3" "$dir/create.out" || fail "job create: $(cat "$dir/create.out")"
+	wait_state 3 por-ok 15
+	db "SELECT detail FROM job_events WHERE job = 3 AND state = 'submitted'" | grep -q "in [2-4] SMS, forward mode" ||
+		fail "job 3 was not one packet of several SMS: $(db "SELECT group_concat(state || ': ' || detail, '; ') FROM job_events WHERE job = 3")"
+	vty "show job 3" | grep -q "last data $(iccid_ef "$(luhn 898401000000000000)")" || fail "job 3: $(vty "show job 3" | grep '^job')"
 	stop_phones
 	"$card" info --state "$dir/cards/001" > "$dir/info.out"
 	grep -q "OTA key set 1: .*counter 0$" "$dir/info.out" ||

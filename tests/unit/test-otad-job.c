@@ -9,8 +9,12 @@
  *    ends an unknown or timed-out job; an unauthenticated PoR ends it as por-error, marked so;
  *  - forward mode: a refused submit ends the job failed at once (nothing stored, nothing run), whatever tries
  *    remain; no answer by the deadline is unknown for a job that must not run twice;
+ *  - forward mode with a packet of several SMS: part i + 1 is submitted only after part i's submit_sm_resp OK, the
+ *    job is delivered after the last; a refused part fails the job, naming the part, with the SMPP status for
+ *    otad_job_final_cb (an SMSC bind that never connects holds the submits here);
+ *  - a PoR's additional data is kept whether or not it reads as a remote APDU response (a signing response);
  *  - a job's SPI, KVN and mode are checked when it is made (otad_sec.h: reserved bits, a PoR always by SMS-SUBMIT,
- *    the TAR's minimum security level; the card's key sets; forward mode with one SMS only) and stored.
+ *    the TAR's minimum security level; the card's key sets) and stored.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -366,11 +370,7 @@ static void test_create_checks(void **state)
 	memcpy(opts.spi, "\x11\x39", 2);
 	assert_int_equal(create(&opts, read, sizeof(read), &id, err), -EINVAL);
 	assert_string_equal(err, "spi 1139 does not fit key set 1's algorithms and keys");
-	/* forward mode takes one SMS */
 	opts.has_spi = false;
-	opts.mode = OTAD_JOB_MODE_FORWARD;
-	assert_int_equal(create(&opts, big, sizeof(big), &id, err), -EINVAL);
-	assert_non_null(strstr(err, "mode forward: the packet needs 2 SMS"));
 	opts.mode = OTAD_JOB_N_MODES;
 	assert_int_equal(create(&opts, read, sizeof(read), &id, err), -EINVAL);
 	assert_string_equal(err, "mode: store or forward");
@@ -397,13 +397,108 @@ static void test_create_checks(void **state)
 	otad_job_cfg.mode = OTAD_JOB_MODE_STORE;
 }
 
+static struct otad_job_row final_row;
+
+static void final_cb(const struct otad_job_row *row)
+{
+	final_row = *row;
+}
+
+/* The job \a id in memory. */
+static struct osmo_fsm_inst *job_fi(int64_t id)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "%lld-8984010000000000005", (long long)id);
+	return osmo_fsm_inst_find_by_id(&otad_job_fsm, name);
+}
+
+static void test_forward_parts(void **state)
+{
+	static uint8_t big[5 + 200];
+	static const struct smpp_esme_ops ops = { 0 };
+	struct otad_smsc *smsc = talloc_zero(g_otad->ctx, struct otad_smsc);
+	struct otad_job_opts opts = { .mode = OTAD_JOB_MODE_FORWARD };
+	struct otad_job_row row;
+	unsigned queued, in_flight;
+	char err[256];
+	int64_t id;
+
+	(void)state;
+	big[1] = 0xd6;
+	big[4] = 200;
+	/* a bind that never connects: its submits wait in its queue, where this test counts them */
+	smsc->cfg.name = "test";
+	smsc->cfg.host = "127.0.0.1";
+	smsc->cfg.port = 1;
+	smsc->cfg.system_id = "test";
+	smsc->cfg.password = "test";
+	smsc->cfg.source = "4242";
+	smsc->cfg.window = 10;
+	smsc->cfg.resp_timeout_s = 10;
+	smsc->esme = smpp_esme_alloc(g_otad->ctx, &smsc->cfg, &ops, smsc);
+	assert_non_null(smsc->esme);
+	llist_add_tail(&smsc->list, &g_otad->smscs);
+	otad_job_final_cb = final_cb;
+	otad_job_cfg.part_gap_ms = 0; /* the next part at once (the gap is a timer: the daemon's select loop) */
+
+	/* two SMS: the first goes alone; the second once the phone took the first; delivered after the second */
+	assert_int_equal(otad_job_create("8984010000000000005", (const uint8_t *)"\xb0\x00\x10", big, sizeof(big),
+					 false, &opts, &id, err, sizeof(err)),
+			 0);
+	assert_int_equal(otad_db_job_get(g_otad->db, id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_SUBMITTED);
+	smpp_esme_stats(smsc->esme, &queued, &in_flight);
+	assert_int_equal(queued, 1);
+	osmo_fsm_inst_dispatch(job_fi(id), OTAD_JOB_EV_SUBMIT_OK, NULL);
+	smpp_esme_stats(smsc->esme, &queued, &in_flight);
+	assert_int_equal(queued, 2);
+	assert_int_equal(job_fi(id)->state, OTAD_JOB_SUBMITTED);
+	osmo_fsm_inst_dispatch(job_fi(id), OTAD_JOB_EV_SUBMIT_OK, NULL);
+	assert_int_equal(job_fi(id)->state, OTAD_JOB_DELIVERED);
+	assert_int_equal(otad_db_job_get(g_otad->db, id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_DELIVERED);
+	/* a PoR whose additional data is no remote APDU response (a signing response): kept whole */
+	{
+		static const uint8_t resp[] = { 0x71, 0x06, 0x80, 0x01, 0x07, 0x81, 0x01, 0x01 };
+		struct otad_job_por p = {
+			.status = 0, .authenticated = true, .cntr = row.counter, .data = resp, .data_len = sizeof(resp)
+		};
+
+		osmo_fsm_inst_dispatch(job_fi(id), OTAD_JOB_EV_POR, &p);
+		assert_int_equal(final_row.id, id);
+		assert_int_equal(final_row.state, OTAD_JOB_POR_OK);
+		assert_int_equal(otad_db_job_get(g_otad->db, id, &row), 0);
+		assert_int_equal(row.por_commands, -1);
+		assert_int_equal(row.por_response_len, sizeof(resp));
+		assert_memory_equal(row.por_response, resp, sizeof(resp));
+	}
+
+	/* the second part refused: failed at once, the part named, the SMPP status handed to the flows */
+	assert_int_equal(otad_job_create("8984010000000000005", (const uint8_t *)"\xb0\x00\x10", big, sizeof(big),
+					 false, &opts, &id, err, sizeof(err)),
+			 0);
+	osmo_fsm_inst_dispatch(job_fi(id), OTAD_JOB_EV_SUBMIT_OK, NULL);
+	osmo_fsm_inst_dispatch(job_fi(id), OTAD_JOB_EV_SUBMIT_FAIL, (void *)(uintptr_t)0x0b);
+	assert_null(job_fi(id));
+	assert_int_equal(final_row.id, id);
+	assert_int_equal(final_row.state, OTAD_JOB_FAILED);
+	assert_int_equal(final_row.smpp_status, 0x0b);
+	assert_int_equal(otad_db_job_get(g_otad->db, id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_FAILED);
+	assert_non_null(strstr(row.error, "the phone is not attached (status 0x0000000b, SMS 2 of 2"));
+
+	otad_job_final_cb = NULL;
+	llist_del(&smsc->list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_is_the_spec), cmocka_unit_test(test_every_event_in_every_state),
 		cmocka_unit_test(test_at_most_once),	  cmocka_unit_test(test_late_and_unauthenticated_pors),
 		cmocka_unit_test(test_forward_mode),	  cmocka_unit_test(test_msl),
-		cmocka_unit_test(test_create_checks),
+		cmocka_unit_test(test_create_checks),	  cmocka_unit_test(test_forward_parts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
