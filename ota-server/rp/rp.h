@@ -55,7 +55,7 @@ enum rp_exit {
 /* The command line, read but not acted on. Strings point into argv. */
 struct rp_cmdline {
 	bool help, version;
-	const char *phone;	/* --phone: 8 to 15 digits */
+	const char *phone;	/* --phone: 1 to 15 digits, an optional leading + */
 	const char *holder;	/* --holder */
 	const char *text;	/* --text: what the phone shows (valid UTF-8, at most RP_TEXT_MAX bytes); NULL: none */
 	const char *language;	/* --language VIE or ENG (default VIE) */

@@ -44,7 +44,7 @@ static const char usage[] =
 	"the user to confirm, and the signature is put in and verified. The result is FILE.p7s (DER), which\n"
 	"'openssl cms -verify -binary -inform DER -in FILE.p7s -content FILE -CAfile CHAIN' accepts.\n"
 	"\n"
-	"  --phone NUMBER     the signer's phone number, 8 to 15 digits (e.g. 84912345678)\n"
+	"  --phone NUMBER     the signer's phone number, 1 to 15 digits (e.g. 84912345678)\n"
 	"  --holder ID        or the signer's holder id\n"
 	"  --text TEXT        what the phone shows (UTF-8, e.g. \"Ky quyet dinh 12\"; at most 200 bytes)\n"
 	"  --language L       VIE (default) or ENG: the language of the phone's dialogue\n"
@@ -144,10 +144,15 @@ static int take(struct rp_cmdline *cl, int o, const char *v, char *err, size_t l
 
 	switch (o) {
 	case OPT_PHONE: {
-		size_t d = strspn(v, "0123456789");
+		const char *digits = v + (v[0] == '+');
+		size_t d = strspn(digits, "0123456789");
 
-		if (v[d] || d < 8 || d > RP_PHONE_MAX)
-			return bad(err, len, "--phone %s: a phone number is 8 to 15 digits, e.g. 84912345678", v);
+		/* what the relying-party API takes (docs/signing.md) */
+		if (digits[d] || d < 1 || d > RP_PHONE_MAX)
+			return bad(
+				err, len,
+				"--phone %s: a phone number is 1 to 15 digits, an optional leading +, e.g. 84912345678",
+				v);
 		cl->phone = v;
 		break;
 	}

@@ -62,8 +62,8 @@ run 0 --version
 out_has "^simpki-sign [0-9]"
 run 1
 err_has "FILE is missing"
-run 1 --phone 123 doc
-err_has "8 to 15 digits"
+run 1 --phone 12a3 doc
+err_has "1 to 15 digits"
 run 1 --phone 84900000001 "$dir/no-such-file"
 err_has "no-such-file"
 echo "a document" > "$dir/doc.txt"

@@ -9,7 +9,8 @@
 #          USER_CANCELLED; a wrong PIN then the right one -> OK, the tries left shown once; three wrong PINs ->
 #          PIN_BLOCKED; no answer -> TIMEOUT; a phone that is off -> PHONE_ABSENT or DELIVERY_ERROR within seconds;
 #          two requests at once for one user -> the second 409; a certificate the CA revoked -> REVOKED_CERTIFICATE;
-#          every transaction recorded (show signature).
+#          simpki-sign makes a detached CMS SignedData that openssl cms -verify accepts, its code the phone's; every
+#          transaction recorded (show signature).
 #   many   100 users sign at once: all OK.
 # Usage: otad-sign-e2e.sh BUILD_DIR SOURCE_DIR main|many
 set -u
@@ -32,8 +33,9 @@ sign_setup $n || exit 1
 
 # cert K: card K's certificate (PEM) in $dir/cert-K.pem
 cert() {
-	api GET "/v1/cards/$(luhn 898401000000000$1)/certificates" | sed 's/^200 //' |
-		python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["items"][0]["pem"])' > "$dir/cert-$1.pem"
+	api GET "/v1/cards/$(luhn 898401000000000$(printf %03d $1))/certificates" | sed 's/^200 //' > "$dir/certs-$1.json"
+	python3 -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1]))["items"][0]["pem"])' \
+		"$dir/certs-$1.json" > "$dir/cert-$1.pem" || fail "card $1's certificate: $(cat "$dir/certs-$1.json")"
 }
 # check_result OUT INDEX RESULT...: request INDEX of OUT ended with one of the results
 check_result() {
@@ -74,13 +76,17 @@ phone 001010000000007 delay 4
 SC
 	start_phones sign --cards "$dir/cards" --scenario "$dir/scenario" --screen-log "$dir/screens" || exit 1
 	cert 6
-	serial6=$(openssl x509 -in "$dir/cert-6.pem" -noout -serial | cut -d= -f2)
-	printf 'enable\nrevoke %s reason 1\n' "$serial6" | python3 -c '
+	serial6=$(openssl x509 -in "$dir/cert-6.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)
+	printf 'enable\n%s\nrevoke %s reason superseded\n' "$(sed -n 's/^enable password //p' "$dir/ca/simpki-ca.cfg")" "$serial6" |
+		python3 -c '
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", 4272), timeout=10)
 for line in sys.stdin:
     s.sendall(line.encode()); time.sleep(0.3)
 time.sleep(0.5); print(s.recv(65536).decode(errors="replace"))' > "$dir/ca-revoke.out" 2>&1
+	openssl ocsp -issuer "$dir/ca/ca.pem" -cert "$dir/cert-6.pem" -url http://127.0.0.1:8491/ocsp -CAfile "$dir/ca/ca.pem" \
+		> "$dir/ocsp-6.txt" 2>&1
+	grep -q ": revoked" "$dir/ocsp-6.txt" || fail "the CA did not revoke card 6's certificate: $(cat "$dir/ca-revoke.out" "$dir/ocsp-6.txt")"
 	text="Ký Quyết định số 275/QĐ-UBND của Ủy ban nhân dân tỉnh Thái Nguyên"
 	python3 - "$text" > "$dir/requests.json" <<'PY'
 import json, sys
@@ -114,6 +120,16 @@ PY
 	# the tries left shown once to the user who typed a wrong PIN once
 	k=$(grep "^001010000000002	" "$dir/screens" | grep -ci "tries left\|lần thử")
 	[ "$k" = 1 ] || fail "the tries left on phone 2's screen $k times: $(grep "^001010000000002	" "$dir/screens")"
+	# simpki-sign, the relying party's command line: a detached CMS SignedData over a file, that OpenSSL accepts
+	printf 'Quyết định 275/QĐ-UBND\n' > "$dir/decision.txt"
+	"$build/ota-server/rp/simpki-sign" --phone 2000 --token-file "$dir/rp-token" --ca-chain "$dir/ca/ca.pem" \
+		--text "Ký Quyết định 275" "$dir/decision.txt" > "$dir/simpki-sign.out" 2>&1 || fail "simpki-sign: $(cat "$dir/simpki-sign.out")"
+	openssl cms -verify -binary -inform DER -in "$dir/decision.txt.p7s" -content "$dir/decision.txt" \
+		-CAfile "$dir/ca/ca.pem" -out /dev/null > "$dir/cms-verify.out" 2>&1 ||
+		fail "openssl cms -verify: $(cat "$dir/cms-verify.out")"
+	code=$(sed -n 's/.*[Vv]erification code: \([0-9]\{4\}\).*/\1/p' "$dir/simpki-sign.out" | head -n 1)
+	[ -n "$code" ] && grep "^001010000000000	display	.*Ký Quyết định 275" "$dir/screens" | grep -q "$code" ||
+		fail "simpki-sign's code '$code' is not on the phone: $(grep "^001010000000000	" "$dir/screens")"
 	# recorded
 	sid0=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["post"]["sessionID"])' "$dir/results.json")
 	vty "show signature $sid0" > "$dir/show-sig.out"
