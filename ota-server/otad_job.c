@@ -31,7 +31,7 @@ struct otad_job_cfg otad_job_cfg = {
 	.spi = { 0x16, 0x39 },
 	.kvn = 1,
 	.mode = OTAD_JOB_MODE_STORE,
-	.part_gap_ms = 500,
+	.part_gap_ms = 0,
 };
 
 struct otad_job {

@@ -41,7 +41,8 @@
  *               (smpp_esme.h): only the job's deadline gives up on it.
  * A packet of several SMS in forward mode: osmo-msc makes each forward submit a transaction of its own, so the parts
  * go one after another: part i + 1 is submitted only once part i's submit_sm_resp said OK (the phone took it), after
- * otad_job_cfg.part_gap_ms ('job forward-part-gap', for osmo-msc's connection release); the
+ * otad_job_cfg.part_gap_ms ('job forward-part-gap', 0 by default: a network that loses a part paged while the
+ * connection of the one before is released may need one); the
  * job is delivered when the last part was taken. Any part refused ends the job failed as above (a card that got
  * only some parts never runs the packet: it drops incomplete concatenated SMS). A UCS2 signing request needs 3 or
  * 4 SMS (sign/sign.h).
@@ -77,8 +78,9 @@ struct otad_job_cfg {
 	uint8_t kvn;		 /* the key set used (default 1) */
 	enum otad_job_mode mode; /* the delivery mode of jobs that do not say (default store) */
 	unsigned part_gap_ms;	 /* forward mode: the wait between a part taken and the next part's submit (default
-				  * 500; 0..10000): osmo-msc 1.9 loses a forward SMS that comes while it still releases
-				  * the connection of the one before (it fails 10 s later with ESME_RDELIVERYFAILURE) */
+				  * 0; 0..10000): osmo-msc pages for the next part while it still releases the
+				  * connection of the one before; a BSC repeats that paging, but a network that does not
+				  * would lose the part (ESME_RDELIVERYFAILURE 10 s later) without a gap */
 };
 
 extern struct otad_job_cfg otad_job_cfg;

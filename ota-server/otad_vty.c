@@ -15,7 +15,7 @@
  *    api tls key PATH             and its PEM private key (mode 0600)
  *    no api tls                   plain HTTP (loopback only)
  *    job delivery-mode MODE       store (store-and-forward, the default) or forward (transaction mode)
- *    job forward-part-gap MS      forward mode: the wait before the next SMS of a packet (default 500)
+ *    job forward-part-gap MS      forward mode: the wait before the next SMS of a packet (default 0)
  *    tar TAR msl HEX              TAR's minimum security level, coded as SPI byte 1 (otad_sec.h); 'no tar TAR'
  *    smsc NAME                    an SMSC bind (node): remote-ip, remote-port, system-id, password, window, rate,
  *                                 response-timeout
@@ -166,7 +166,7 @@ DEFUN(cfg_job_mode, cfg_job_mode_cmd, "job delivery-mode (store|forward)",
 DEFUN(cfg_job_part_gap, cfg_job_part_gap_cmd, "job forward-part-gap <0-10000>",
       "OTA jobs\n"
       "Forward mode, a packet of several SMS: the wait between a part the phone took and the next part\n"
-      "Milliseconds (default 500: osmo-msc loses an SMS that comes while it releases the connection)\n")
+      "Milliseconds (default 0; a network that loses an SMS paged during the release needs one)\n")
 {
 	otad_job_cfg.part_gap_ms = (unsigned)atoi(argv[0]);
 	return CMD_SUCCESS;

@@ -115,7 +115,8 @@ struct phone_ms {
 	uint32_t tmsi;
 	bool have_tmsi;
 
-	bool conn; /* an SCCP connection is open */
+	bool conn;  /* an SCCP connection is open */
+	bool paged; /* paged while a connection was up: answered when it is released */
 	uint32_t conn_id;
 	uint8_t n_sd;
 	struct phone_sms_trans mt, mo;

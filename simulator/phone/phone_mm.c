@@ -135,6 +135,16 @@ static void go_idle(struct phone_ms *ms)
 		tx_imsi_detach(ms);
 		return;
 	}
+	if (ms->paged) {
+		/* paged while a connection was up or being released: a BSC repeats paging on the radio side, and the
+		 * phone back in idle mode hears it (osmo-msc pages for an MT SMS that came during the release) */
+		ms->paged = false;
+		ms->bsc->st.pagings++;
+		LOGMS(ms, DPHONE, LOGL_NOTICE, "paged during the last connection: answering now\n");
+		osmo_fsm_inst_state_chg(ms->fi, MS_ST_CONN, CONN_GUARD_S, T_CONN);
+		tx_paging_response(ms);
+		return;
+	}
 	if (!llist_empty(&ms->mo_queue) && !phone_sms_mo_start(ms)) {
 		osmo_fsm_inst_state_chg(ms->fi, MS_ST_CONN, CONN_GUARD_S, T_CONN);
 		return;
@@ -149,6 +159,7 @@ static void st_off_onenter(struct osmo_fsm_inst *fi, uint32_t prev_state)
 	struct phone_ms *ms = fi->priv;
 
 	osmo_timer_del(&ms->periodic);
+	ms->paged = false;
 	phone_bsc_disconnect(ms);
 	phone_sms_released(ms);
 	phone_sms_flush(ms);
@@ -193,6 +204,9 @@ static void st_lu(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		bsc->st.lu_ok++;
 		LOGMS(ms, DPHONE, LOGL_NOTICE, "attached (%s), TMSI 0x%08x\n",
 		      ms->lu_type == 1 ? "periodic update" : "IMSI attach", ms->tmsi);
+		break;
+	case MS_EV_PAGED: /* answered once the location update's connection is released (go_idle()) */
+		ms->paged = true;
 		break;
 	case MS_EV_LU_REJECT:
 		ms->attached = false;
@@ -276,6 +290,9 @@ static void st_conn(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	switch (event) {
 	case MS_EV_RELEASED:
 		go_idle(ms);
+		break;
+	case MS_EV_PAGED: /* answered once this connection is released (go_idle()) */
+		ms->paged = true;
 		break;
 	case MS_EV_POWER_OFF: /* switched off during a connection: the radio link just ends */
 		osmo_fsm_inst_state_chg(fi, MS_ST_OFF, 0, 0);

@@ -33,7 +33,8 @@ sign_setup() {
 	done
 	mkdir -p "$dir/otad"
 	{
-		sed '/^ api body-limit import/q' "$src/ota-server/simpki-otad.cfg.example"
+		sed "/^ api body-limit import/q; s/^ job delivery-mode store\$/&\\n job forward-part-gap ${SIMPKI_PART_GAP:-0}/" \
+			"$src/ota-server/simpki-otad.cfg.example"
 		printf ' ca\n  cmp-url http://127.0.0.1:8490/pkix/\n  ocsp-url http://127.0.0.1:8491/ocsp\n'
 		printf '  ra-cert %s\n  ra-key %s\n  trust-anchor %s\n' "$dir/ca/ra.pem" "$dir/ca/ra.key" "$dir/ca/ca.pem"
 		printf '  retry min-seconds 1 max-seconds 2\n  timeout 3\n  subject-organisation Ban Cơ yếu Chính phủ\n'
