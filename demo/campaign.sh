@@ -5,7 +5,10 @@
 # applet with a transport PIN, no PKCS#15 structure) in simulated phones attached to osmo-msc, the vendor's file
 # and the officials imported with simpki-admin, and one campaign that personalises every SIM and gives it a P-256
 # signing key and its certificate over the air, watched with 'simpki-admin campaign watch'. Then one SIM's
-# certificate is checked with OpenSSL (chain, OCSP) and the SIM itself says it generated one key.
+# certificate is checked with OpenSSL (chain, OCSP); a public-service portal has that official sign a decision with
+# simpki-sign through simpki-otad's relying-party API: the phone shows the Vietnamese text and the verification code
+# (simpki-phone's screen log), the official types the PIN, the SIM signs, and openssl cms -verify accepts the
+# detached CMS signature; last the SIM itself says it generated one key.
 # Usage: demo/campaign.sh BUILD_DIR WORK_DIR STEP   (prints its steps numbered from STEP + 1, leaves WORK_DIR/step)
 set -eu
 build=$(cd "$1" && pwd)
@@ -106,6 +109,7 @@ say "The mobile network again, and the OTA server simpki-otad as the CA's regist
 sed "/^ api body-limit import/a\\
  ca\\
   cmp-url http://127.0.0.1:8490/pkix/\\
+  ocsp-url http://127.0.0.1:8491/ocsp\\
   ra-cert ca/ra.pem\\
   ra-key ca/ra.key\\
   trust-anchor ca/ca.pem\\

@@ -7,7 +7,9 @@
 # SMSC, SMPP; needs root), and runs a provisioning campaign there: its CA (simpki-ca) and simpki-otad as the RA,
 # five officials' SIMs as the vendor ships them, simpki-admin imports the vendor's file and the officials, starts the
 # campaign and watches the SIMs get P-256 signing keys and certificates over the air; OpenSSL checks one (chain,
-# OCSP) and the SIM says it generated one key (demo/campaign.sh; needs root). Then the service counter: a new SIM
+# OCSP), an official signs a decision on the phone for a portal (simpki-sign: the verification code on both sides,
+# the PIN typed on the phone, a CMS signature openssl cms -verify accepts) and the SIM says it generated one key
+# (demo/campaign.sh; needs root). Then the service counter: a new SIM
 # in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs, has its blocked PIN
 # reset with the PUK, and is used by OpenSC too (demo/counter.sh; needs root for its pcscd).
 # Usage: demo/demo.sh [BUILD_DIR]   (default: build). Work files go to a temporary directory, removed at the end

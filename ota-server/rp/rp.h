@@ -89,6 +89,7 @@ enum rp_result {
 	RP_RES_SIM_ERROR,
 	RP_RES_SIGNATURE_HASH_MISMATCH,
 	RP_RES_REVOKED_CERTIFICATE,
+	RP_RES_INTERNAL_ERROR, /* the service could not complete the session (e.g. the certificate's status unknown) */
 	RP_RES_N
 };
 

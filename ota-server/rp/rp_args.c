@@ -72,7 +72,7 @@ static const char usage[] =
 	"  6    the phone was not reached (absent, or the message not delivered)\n"
 	"  7    invalid: certificate revoked, hash mismatch, a signature that does not verify, a verification\n"
 	"       code that differs from the one computed here\n"
-	"  8    the API unreachable, a server error, or an answer not as documented\n"
+	"  8    the API unreachable, a server error (INTERNAL_ERROR), or an answer not as documented\n"
 	"  9    the SIM reported an error\n"
 	"  10   busy: a signature is already pending for this user (409), or rate limited (429); try later\n"
 	"  11   the token was refused (401, 403)\n"
@@ -275,6 +275,10 @@ static const struct {
 					     "the SIM's signature does not match the hash that was sent" },
 	[RP_RES_REVOKED_CERTIFICATE] = { "REVOKED_CERTIFICATE", RP_EXIT_INVALID,
 					 "the signer's certificate is revoked" },
+	[RP_RES_INTERNAL_ERROR] = { "INTERNAL_ERROR", RP_EXIT_SERVER,
+				    "the signature service could not complete it (e.g. the certificate's status could "
+				    "not be "
+				    "checked); try again later" },
 };
 
 enum rp_result rp_result_parse(const char *s)
