@@ -2,7 +2,8 @@
 # $build and $src set): sign_setup N [TIMEOUT_S] makes N SIMs as a vendor ships them (transport PIN 3141), starts
 # simpki-ca and simpki-otad (its RA, with the relying-party API on 127.0.0.1:8481 for the relying party "portal",
 # token in $dir/rp-token, session time-out TIMEOUT_S, default 40), links each card to a holder and runs a campaign that
-# gives every SIM a P-256 signing key and certificate; then every phone is stopped again. \$otad_pid, $ca_pid.
+# gives every SIM a P-256 signing key and certificate; then every phone is stopped again. The operator API has no
+# rate limit here (the benchmark polls jobs). Sets $otad_pid, $ca_pid.
 ca=$build/ota-server/ca/simpki-ca
 otad_pid=""
 ca_pid=""
@@ -33,7 +34,7 @@ sign_setup() {
 	done
 	mkdir -p "$dir/otad"
 	{
-		sed "/^ api body-limit import/q; s/^ job delivery-mode store\$/&\\n job forward-part-gap ${SIMPKI_PART_GAP:-0}/" \
+		sed "/^ api body-limit import/q; s/^ api rate 100\$/ api rate 0/; s/^ job delivery-mode store\$/&\\n job forward-part-gap ${SIMPKI_PART_GAP:-0}/" \
 			"$src/ota-server/simpki-otad.cfg.example"
 		printf ' ca\n  cmp-url http://127.0.0.1:8490/pkix/\n  ocsp-url http://127.0.0.1:8491/ocsp\n'
 		printf '  ra-cert %s\n  ra-key %s\n  trust-anchor %s\n' "$dir/ca/ra.pem" "$dir/ca/ra.key" "$dir/ca/ca.pem"
