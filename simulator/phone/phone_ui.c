@@ -9,6 +9,7 @@
  * (phone_sim_screen_record()) followed by a tab and the time it was shown (Unix ms); what the user types is never
  * logged. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -92,24 +93,61 @@ void phone_ui_timer_cb(void *data)
 	}
 }
 
+/* The bytes of UTF-8 \a s (up to \a n bytes) that fill at most \a cols columns, cut at a character boundary, at the
+ * last space when the line goes on (a word is cut only when it is longer than the line); *width its columns. A
+ * combining mark (U+0300..U+036F, as in decomposed Vietnamese) takes no column. */
+static size_t fit(const char *s, size_t n, unsigned cols, unsigned *width)
+{
+	size_t i = 0, at_space = 0;
+	unsigned w = 0, w_space = 0;
+
+	while (i < n) {
+		const unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
+		bool combining = k == 2 && ((c == 0xcc && (unsigned char)s[i + 1] >= 0x80) ||
+					    (c == 0xcd && (unsigned char)s[i + 1] < 0xb0));
+
+		if (i + k > n)
+			k = n - i;
+		if (!combining && w == cols)
+			break;
+		if (c == ' ') {
+			at_space = i;
+			w_space = w;
+		}
+		i += k;
+		w += combining ? 0 : 1;
+	}
+	if (i < n && at_space) {
+		*width = w_space;
+		return at_space;
+	}
+	*width = w;
+	return i;
+}
+
+/* The phone's screen: the SIM's text (UTF-8) in a frame SCREEN_COLS characters wide, lines broken at '\n' and at
+ * the frame's width, then what the user may do. */
 static void draw(const struct phone_ms *ms, const struct phone_sim_prompt *p)
 {
 	const char *s = p->text;
 	size_t n = strlen(s);
 
 	printf("\n+--------------------------------+  %s\n", ms->id.msisdn[0] ? ms->id.msisdn : ms->id.imsi);
-	while (n || s == p->text) {
-		size_t take = n > SCREEN_COLS ? SCREEN_COLS : n;
-		const char *nl = memchr(s, '\n', take);
+	do {
+		const char *nl = memchr(s, '\n', n);
+		size_t line = nl ? (size_t)(nl - s) : n;
+		unsigned width;
+		size_t take = fit(s, line, SCREEN_COLS, &width);
 
-		if (nl)
-			take = (size_t)(nl - s);
-		printf("|%-*.*s|\n", SCREEN_COLS, (int)take, s);
-		s += take + (nl ? 1 : 0);
-		n -= take + (nl ? 1 : 0);
-		if (!n)
-			break;
-	}
+		printf("|%.*s%*s|\n", (int)take, s, (int)(SCREEN_COLS - width), "");
+		if (take < line && s[take] == ' ')
+			take++; /* the space the line was broken at */
+		else if (take == line && nl)
+			take++; /* the newline */
+		s += take;
+		n -= take;
+	} while (n);
 	printf("+--------------------------------+\n");
 	if (p->input)
 		printf("%s (%u to %u%s, Enter when done, \"c\" cancels): ", p->hidden ? "Secret entry" : "Entry",

@@ -12,7 +12,11 @@
 #          simpki-sign makes a detached CMS SignedData that openssl cms -verify accepts, its code the phone's; every
 #          transaction recorded (show signature).
 #   many   100 users sign at once: all OK.
-# Usage: otad-sign-e2e.sh BUILD_DIR SOURCE_DIR main|many
+#   interactive  a person holds the phone (simpki-phone --interactive under tmux) while a portal runs simpki-sign in
+#          another window: the phone's screen shows the Vietnamese text in its frame and simpki-sign's code, the
+#          person presses Enter and types the PIN (never on the screen), simpki-sign's spinner turns in place and it
+#          writes a signature openssl cms -verify accepts.
+# Usage: otad-sign-e2e.sh BUILD_DIR SOURCE_DIR main|many|interactive
 set -u
 build=$1
 src=$2
@@ -27,8 +31,14 @@ done
 trap 'for p in $otad_pid $ca_pid; do kill -KILL $p 2> /dev/null; done; cleanup' EXIT
 case $mode in
 main) n=8 ;;
+interactive) n=2 ;;
 *) n=100 ;;
 esac
+tmux_sock="simpki-sign-test-$$"
+if [ "$mode" = interactive ]; then
+	command -v tmux > /dev/null || { echo "otad-sign-e2e: tmux missing (tools/install-deps.sh)" >&2; exit 1; }
+	trap 'tmux -L "$tmux_sock" kill-server 2> /dev/null; for p in $otad_pid $ca_pid; do kill -KILL $p 2> /dev/null; done; cleanup' EXIT
+fi
 sign_setup $n || exit 1
 
 # cert K: card K's certificate (PEM) in $dir/cert-K.pem
@@ -135,6 +145,63 @@ PY
 	vty "show signature $sid0" > "$dir/show-sig.out"
 	grep -q "OK" "$dir/show-sig.out" && grep -q "portal" "$dir/show-sig.out" || fail "show signature: $(cat "$dir/show-sig.out")"
 	stop_phones
+elif [ "$mode" = interactive ]; then
+	# pane NAME: the tmux window's text in $dir/pane-NAME
+	pane() { tmux -L "$tmux_sock" capture-pane -p -t "$1" > "$dir/pane-$1"; }
+	# wait_pane NAME TEXT SECONDS
+	wait_pane() {
+		wp_t=0
+		while :; do
+			pane "$1"
+			grep -q -- "$2" "$dir/pane-$1" && return 0
+			[ $wp_t -lt $(($3 * 10)) ] || { fail "no '$2' in window $1 after $3 s: $(cat "$dir/pane-$1")"; return 1; }
+			sleep 0.1
+			wp_t=$((wp_t + 1))
+		done
+	}
+	rm -f "$dir/ready"
+	tmux -L "$tmux_sock" new-session -d -s t -n phone -x 100 -y 45 \
+		"$phone --interactive --cards $dir/cards --ready-file $dir/ready 2> $dir/phone-i.log; sleep 600" ||
+		{ fail "tmux would not start"; exit 1; }
+	t=0
+	until [ -f "$dir/ready" ]; do
+		[ $t -lt 300 ] || { fail "the phones did not attach: $(tail -n 5 "$dir/phone-i.log")"; exit 1; }
+		sleep 0.1
+		t=$((t + 1))
+	done
+	printf 'Quyết định 275/QĐ-UBND\n' > "$dir/decision.txt"
+	text="Ký Quyết định 275/QĐ-UBND về việc cấp giấy phép xây dựng"
+	printf %s "$text" > "$dir/text"
+	tmux -L "$tmux_sock" new-window -t t -n rp \
+		"$build/ota-server/rp/simpki-sign --phone 2000 --token-file $dir/rp-token --ca-chain $dir/ca/ca.pem --text \"\$(cat $dir/text)\" $dir/decision.txt; echo EXIT=\$?; sleep 600"
+	wait_pane rp "Verification code: [0-9]" 20
+	code=$(sed -n 's/.*Verification code: \([0-9]\{4\}\).*/\1/p' "$dir/pane-rp" | head -n 1)
+	wait_pane phone "\[Enter\] OK" 20
+	# the screen: the frame intact (every line 34 characters wide), the text and the code inside it
+	python3 - "$dir/pane-phone" "$text" "$code" > "$dir/screen.out" <<'PY' || fail "the phone's screen: $(cat "$dir/screen.out")"
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+box = [l for l in lines if l.startswith("|")]
+print("\n".join(lines))
+assert box and all(len(l.rstrip()) == 34 and l.rstrip().endswith("|") for l in box), "the frame is broken"
+inside = " ".join(l[1:33].strip() for l in box)
+assert sys.argv[2] in inside, "the text is not on the screen"
+assert "Mã xác nhận: " + sys.argv[3] in inside, "the code is not on the screen"
+PY
+	# simpki-sign waits with a spinner redrawn in place: one line
+	pane rp
+	[ "$(grep -ci "waiting" "$dir/pane-rp")" = 1 ] || fail "simpki-sign's spinner is not one line: $(cat "$dir/pane-rp")"
+	tmux -L "$tmux_sock" send-keys -t phone Enter
+	wait_pane phone "Secret entry" 20
+	tmux -L "$tmux_sock" send-keys -t phone "$SIMPKI_TRANSPORT_PIN" Enter
+	wait_pane rp "EXIT=" 30
+	grep -q "EXIT=0" "$dir/pane-rp" || fail "simpki-sign: $(cat "$dir/pane-rp")"
+	pane phone
+	! grep -q "$SIMPKI_TRANSPORT_PIN" "$dir/pane-phone" || fail "the PIN is on the phone's screen: $(cat "$dir/pane-phone")"
+	openssl cms -verify -binary -inform DER -in "$dir/decision.txt.p7s" -content "$dir/decision.txt" \
+		-CAfile "$dir/ca/ca.pem" -out /dev/null > "$dir/cms-verify.out" 2>&1 ||
+		fail "openssl cms -verify: $(cat "$dir/cms-verify.out")"
+	[ $failures -eq 0 ] || cat "$dir/screen.out"
 else
 	printf 'default answer approve pin %s delay 0\n' "$SIMPKI_TRANSPORT_PIN" > "$dir/scenario"
 	start_phones sign --cards "$dir/cards" --scenario "$dir/scenario" || exit 1
