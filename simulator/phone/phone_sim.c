@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/gsm/gsm_utils.h>
@@ -33,6 +35,7 @@ struct phone_sim {
 	uint8_t details[3];   /* its command details, echoed in the TERMINAL RESPONSE */
 	uint8_t resp[CARD_RESP_MAX + 2];
 	size_t resp_len;
+	size_t secret_off, secret_len; /* bytes of the next command that are secret (a hidden input): not traced */
 
 	/* real timing */
 	bool real_timing;
@@ -67,8 +70,19 @@ static int transmit(struct phone_sim *sim, const uint8_t *cmd, size_t len)
 		return -EIO;
 	if (sim->real_timing)
 		charge(sim, card_os_modelled_us(sim->os) - before);
-	if (sim->ops->trace)
+	if (sim->ops->trace && !sim->secret_len) {
 		sim->ops->trace(sim->priv, cmd, len, sim->resp, sim->resp_len);
+	} else if (sim->ops->trace && sim->secret_off + sim->secret_len <= len && len <= sizeof(sim->cmd)) {
+		/* a PIN typed at a hidden GET INPUT goes to the SIM, never into a trace: '*' for each character (a
+		 * command that cannot be masked is not traced) */
+		uint8_t masked[sizeof(sim->cmd)];
+
+		memcpy(masked, cmd, len);
+		memset(masked + sim->secret_off, '*', sim->secret_len);
+		sim->ops->trace(sim->priv, masked, len, sim->resp, sim->resp_len);
+		OPENSSL_cleanse(masked, sizeof(masked));
+	}
+	sim->secret_len = 0;
 	sw = (uint16_t)(sim->resp[sim->resp_len - 2] << 8 | sim->resp[sim->resp_len - 1]);
 	sim->resp_len -= 2;
 	return sw;
@@ -296,7 +310,8 @@ size_t phone_sim_screen_record(const char *imsi, const struct phone_sim_prompt *
 static void run_proactive(struct phone_sim *sim, int sw);
 
 /* TERMINAL RESPONSE for the pending command; then the next proactive command, if any. */
-static void terminal_response(struct phone_sim *sim, uint8_t result, const uint8_t *extra, size_t extra_len)
+static void terminal_response(struct phone_sim *sim, uint8_t result, const uint8_t *extra, size_t extra_len,
+			      size_t secret_off, size_t secret_len)
 {
 	uint8_t tr[5 + 12 + 3 + 2 + 2 * PHONE_SIM_TEXT_MAX];
 	size_t n = 5;
@@ -319,11 +334,16 @@ static void terminal_response(struct phone_sim *sim, uint8_t result, const uint8
 	}
 	if (extra_len && n + extra_len <= sizeof(tr)) {
 		memcpy(tr + n, extra, extra_len);
+		if (secret_len) {
+			sim->secret_off = n + secret_off;
+			sim->secret_len = secret_len;
+		}
 		n += extra_len;
 	}
 	tr[4] = (uint8_t)(n - 5);
 	sim->pending_type = 0;
 	sw = transmit(sim, tr, n);
+	OPENSSL_cleanse(tr, sizeof(tr)); /* it may hold a PIN */
 	run_proactive(sim, sw);
 }
 
@@ -352,7 +372,7 @@ static void run_command(struct phone_sim *sim)
 	switch (type) {
 	case TYPE_SEND_SHORT_MESSAGE:
 		if (find_tlv(cmd.value, cmd.len, TAG_TPDU, &t) || !sim->ops->send_sms) {
-			terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
+			terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0, 0, 0);
 			return;
 		}
 		sim->ops->send_sms(sim->priv, t.value, t.len);
@@ -361,7 +381,7 @@ static void run_command(struct phone_sim *sim)
 	case TYPE_GET_INPUT:
 		if (!sim->ops->prompt || find_tlv(cmd.value, cmd.len, TAG_TEXT, &t) ||
 		    phone_sim_text_decode(t.value, t.len, p.text, sizeof(p.text))) {
-			terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
+			terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0, 0, 0);
 			return;
 		}
 		p.input = type == TYPE_GET_INPUT;
@@ -377,10 +397,10 @@ static void run_command(struct phone_sim *sim)
 		sim->ops->prompt(sim->priv, &p);
 		return;
 	case TYPE_MORE_TIME:
-		terminal_response(sim, PHONE_SIM_OK, NULL, 0);
+		terminal_response(sim, PHONE_SIM_OK, NULL, 0, 0, 0);
 		return;
 	default:
-		terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0);
+		terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0, 0, 0);
 		return;
 	}
 }
@@ -431,13 +451,14 @@ static void timer_cb(void *data)
 void phone_sim_sms_sent(struct phone_sim *sim, enum phone_sim_result result)
 {
 	if (sim->pending_type == TYPE_SEND_SHORT_MESSAGE)
-		terminal_response(sim, (uint8_t)result, NULL, 0);
+		terminal_response(sim, (uint8_t)result, NULL, 0, 0, 0);
 }
 
 void phone_sim_user_answer(struct phone_sim *sim, enum phone_sim_result result, const char *text)
 {
 	uint8_t extra[2 + 2 + PHONE_SIM_TEXT_MAX];
-	size_t n = 0, len;
+	size_t n = 0, len = 0, text_at = 0;
+	bool hidden = sim->pending_type == TYPE_GET_INPUT && (sim->details[2] & 0x04);
 
 	if (sim->pending_type != TYPE_DISPLAY_TEXT && sim->pending_type != TYPE_GET_INPUT)
 		return;
@@ -450,10 +471,12 @@ void phone_sim_user_answer(struct phone_sim *sim, enum phone_sim_result result, 
 			extra[n++] = 0x81;
 		extra[n++] = (uint8_t)(len + 1);
 		extra[n++] = 0x04;
+		text_at = n;
 		memcpy(extra + n, text, len);
 		n += len;
 	}
-	terminal_response(sim, (uint8_t)result, extra, n);
+	terminal_response(sim, (uint8_t)result, extra, n, text_at, hidden ? len : 0);
+	OPENSSL_cleanse(extra, sizeof(extra));
 }
 
 /* ---- SMS-PP download -------------------------------------------------------------------------------------------- */

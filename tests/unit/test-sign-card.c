@@ -66,6 +66,9 @@ struct world {
 	size_t part_len[8];
 	unsigned nparts;
 	bool sms_waits;
+	unsigned traced_tr; /* TERMINAL RESPONSEs traced */
+	bool traced_pin;    /* a traced command held the PIN typed (1234) */
+	bool traced_mask;   /* a traced TERMINAL RESPONSE held "****" instead */
 };
 
 static struct world world;
@@ -94,7 +97,22 @@ static void prompt(void *priv, const struct phone_sim_prompt *p)
 	w->screen_input[w->nscreens++] = p->input;
 }
 
-static const struct phone_sim_ops ops = { .send_sms = send_sms, .prompt = prompt };
+/* The phone's APDU trace (GSMTAP in simpki-phone): the PIN typed at a hidden GET INPUT must not be in it. */
+static void trace(void *priv, const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp, size_t rsp_len)
+{
+	struct world *w = priv;
+
+	(void)rsp, (void)rsp_len;
+	if (cmd_len < 5 || cmd[1] != 0x14)
+		return;
+	w->traced_tr++;
+	for (size_t i = 0; i + 4 <= cmd_len; i++) {
+		w->traced_pin |= !memcmp(cmd + i, "1234", 4);
+		w->traced_mask |= !memcmp(cmd + i, "****", 4);
+	}
+}
+
+static const struct phone_sim_ops ops = { .send_sms = send_sms, .prompt = prompt, .trace = trace };
 
 /* ---- the card ---- */
 
@@ -434,6 +452,10 @@ static void test_approve(void **state)
 	assert_true(w->prompt.digits_only);
 	assert_int_equal(w->prompt.min_len, 4);
 	assert_int_equal(w->prompt.max_len, 16);
+	/* the PIN went to the SIM, and into the APDU trace only as "****" */
+	assert_true(w->traced_tr >= 2);
+	assert_true(w->traced_mask);
+	assert_false(w->traced_pin);
 }
 
 static void test_reject(void **state)
