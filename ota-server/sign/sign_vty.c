@@ -175,17 +175,11 @@ DEFUN(cfg_rp_cert, cfg_rp_cert_cmd, "client-certificate-sha256 HEX",
       "64 hex digits (openssl x509 -in rp.pem -outform DER | sha256sum)\n")
 {
 	struct otad_sign_rp *rp = vty->index;
-	const char *h = argv[0];
-	char hex[65];
-	size_t i, n = 0;
 
-	/* also as openssl x509 -fingerprint -sha256 shows it: AB:CD:... */
-	for (i = 0; h[i] && n < sizeof(hex) - 1; i++)
-		if (h[i] != ':')
-			hex[n++] = h[i];
-	hex[n] = 0;
-	if (h[i] || n != 64 || osmo_hexparse(hex, rp->cert_hash, sizeof(rp->cert_hash)) != 32) {
-		vty_out(vty, "%% client-certificate-sha256: 64 hex digits (the SHA-256 of the certificate's DER)%s",
+	if (sign_fingerprint_parse(argv[0], rp->cert_hash)) {
+		vty_out(vty,
+			"%% client-certificate-sha256: 64 hex digits, or 32 pairs separated by ':' (the SHA-256 "
+			"of the certificate's DER)%s",
 			VTY_NEWLINE);
 		rp->has_cert = false;
 		return CMD_WARNING;
