@@ -112,8 +112,16 @@ static int check_pair(const struct otad_tls_pem *pem, const char *cert_path, con
 	return rc;
 }
 
+const struct otad_tls_cmds otad_tls_cmds_api = { .bind = "api bind", .tls = "api tls" };
+
 int otad_tls_setup(void *ctx, const struct in_addr *addr, const char *cert_path, const char *key_path,
 		   struct otad_tls_pem *pem, char *err, size_t errlen)
+{
+	return otad_tls_setup_cmds(ctx, &otad_tls_cmds_api, addr, cert_path, key_path, pem, err, errlen);
+}
+
+int otad_tls_setup_cmds(void *ctx, const struct otad_tls_cmds *cmds, const struct in_addr *addr, const char *cert_path,
+			const char *key_path, struct otad_tls_pem *pem, char *err, size_t errlen)
 {
 	char ip[INET_ADDRSTRLEN] = "?";
 	size_t cert_len;
@@ -126,13 +134,13 @@ int otad_tls_setup(void *ctx, const struct in_addr *addr, const char *cert_path,
 			return 0;
 		inet_ntop(AF_INET, addr, ip, sizeof(ip));
 		snprintf(err, errlen,
-			 "'api bind %s' is beyond loopback, where plain HTTP would carry bearer tokens in clear: set "
-			 "'api tls certificate PATH' and 'api tls key PATH', or bind the API to 127.0.0.1",
-			 ip);
+			 "'%s %s' is beyond loopback, where plain HTTP would carry bearer tokens in clear: set "
+			 "'%s certificate PATH' and '%s key PATH', or bind the API to 127.0.0.1",
+			 cmds->bind, ip, cmds->tls, cmds->tls);
 		return -EINVAL;
 	}
 	if (!cert_path || !key_path) {
-		snprintf(err, errlen, "'api tls certificate' and 'api tls key' go together: set both");
+		snprintf(err, errlen, "'%s certificate' and '%s key' go together: set both", cmds->tls, cmds->tls);
 		return -EINVAL;
 	}
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
@@ -153,11 +161,44 @@ int otad_tls_setup(void *ctx, const struct in_addr *addr, const char *cert_path,
 	return rc;
 }
 
+int otad_tls_trust(void *ctx, struct otad_tls_pem *pem, const char *what, const char *path, char *err, size_t errlen)
+{
+	void *tmp;
+	size_t len;
+	BIO *b;
+	X509 *x;
+	int rc;
+
+	if (!pem->cert) {
+		snprintf(err, errlen, "%s %s: client certificates need TLS: set the certificate and key too", what,
+			 path);
+		return -EINVAL;
+	}
+	tmp = talloc_named_const(ctx, 0, "tls trust path");
+	path = otad_path(tmp, path);
+	rc = read_pem(ctx, what, path, false, CERT_MAX, &pem->trust, &len, err, errlen);
+	if (!rc) {
+		b = BIO_new_mem_buf(pem->trust, (int)len);
+		x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		if (!x) {
+			snprintf(err, errlen, "%s %s: no PEM certificate in it", what, path);
+			TALLOC_FREE(pem->trust);
+			rc = -EINVAL;
+		}
+		X509_free(x);
+		BIO_free(b);
+		ERR_clear_error();
+	}
+	talloc_free(tmp);
+	return rc;
+}
+
 void otad_tls_pem_free(struct otad_tls_pem *pem)
 {
 	if (pem->key)
 		OPENSSL_cleanse(pem->key, pem->key_len);
 	talloc_free(pem->key);
 	talloc_free(pem->cert);
+	talloc_free(pem->trust);
 	memset(pem, 0, sizeof(*pem));
 }

@@ -9,4 +9,4 @@ apt-get install -y -q --no-install-recommends \
 	clang libclang-rt-14-dev binutils coreutils iproute2 util-linux \
 	pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools \
 	osmo-stp osmo-hlr osmo-msc libosmo-sigtran-dev libsmpp34-dev tshark \
-	libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev curl libcurl4-openssl-dev tmux
+	libsqlite3-dev sqlite3 libmicrohttpd-dev libgnutls28-dev libjansson-dev curl libcurl4-openssl-dev tmux

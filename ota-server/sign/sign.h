@@ -54,6 +54,8 @@ struct otad_sign_rp {
 	char *display_name; /* UTF-8: the first line the phone shows */
 	uint8_t token_hash[32];
 	bool has_token;
+	uint8_t cert_hash[32]; /* SHA-256 of its TLS client certificate's DER ('client-certificate-sha256') */
+	bool has_cert;
 	unsigned rate; /* requests per second (0: no limit) */
 	/* since the start */
 	unsigned long requests, ok, other; /* sessions made; ended OK; ended otherwise */
@@ -64,6 +66,9 @@ struct otad_sign_cfg {
 	bool enabled;	       /* the configuration has a 'signing' node: the API listens */
 	char *ip;	       /* default 127.0.0.1 */
 	uint16_t port;	       /* default 8481 */
+	char *tls_cert;	       /* 'tls certificate PATH' (NULL: plain HTTP, loopback only) */
+	char *tls_key;	       /* 'tls key PATH' */
+	char *tls_client_ca;   /* 'tls client-ca PATH': client certificates verified against it are accepted */
 	uint8_t tar[3];	       /* the signing applet's TAR (default 534947) */
 	unsigned timeout_s;    /* how long a session waits for the person (default 120, 10..600) */
 	unsigned max_sessions; /* running at once (default 10000) */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -17,11 +19,13 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/timer.h>
+#include <osmocom/core/utils.h>
 
 #include "api_parse.h"
 #include "api_ratelimit.h"
 #include "cert_info.h"
 #include "otad.h"
+#include "otad_tls.h"
 #include "sign.h"
 #include "sign_api.h"
 
@@ -46,6 +50,7 @@ static struct MHD_Daemon *mhd;
 static struct osmo_fd mhd_ofd;
 static struct osmo_timer_list mhd_timer;
 static char mhd_url[64];
+static bool client_certs; /* 'tls client-ca' is set: MHD asks each client for a certificate */
 static struct api_ratelimit *limits;
 static LLIST_HEAD(suspended);
 
@@ -95,13 +100,56 @@ static void sha256(const char *s, size_t n, uint8_t out[32])
 	EVP_Digest(s, n, out, NULL, EVP_sha256(), NULL);
 }
 
-/* The relying party whose token the request bears, and its allowance key (the token's hash). */
+/* The relying party whose client certificate the connection presented, GnuTLS having verified it against 'tls
+ * client-ca', and its allowance key (the certificate's hash). NULL: no certificate, one that does not verify, or
+ * one no relying party has. */
+static struct otad_sign_rp *who_cert(struct MHD_Connection *c, uint8_t h[32])
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *peers;
+	struct otad_sign_rp *rp, *found = NULL;
+	unsigned status = 0, n = 0;
+	gnutls_session_t tls;
+
+	if (!client_certs)
+		return NULL;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return NULL;
+	tls = (gnutls_session_t)ci->tls_session;
+	if (gnutls_certificate_type_get(tls) != GNUTLS_CRT_X509)
+		return NULL;
+	peers = gnutls_certificate_get_peers(tls, &n);
+	if (!peers || !n)
+		return NULL; /* none sent: the token decides */
+	if (gnutls_certificate_verify_peers2(tls, &status) != GNUTLS_E_SUCCESS || status) {
+		LOGP(DSIGN, LOGL_INFO,
+		     "a client certificate that does not verify against 'tls client-ca' (status %#x)\n", status);
+		return NULL;
+	}
+	EVP_Digest(peers[0].data, peers[0].size, h, NULL, EVP_sha256(), NULL);
+	llist_for_each_entry(rp, &otad_sign_cfg.rps, list)
+	{
+		if (rp->has_cert && !CRYPTO_memcmp(rp->cert_hash, h, 32))
+			found = rp;
+	}
+	if (!found)
+		LOGP(DSIGN, LOGL_INFO, "a client certificate (SHA-256 %s) no relying party has\n",
+		     osmo_hexdump_nospc(h, 32));
+	return found;
+}
+
+/* The relying party whose client certificate or, without one of a relying party's, token the request bears, and its
+ * allowance key (the certificate's or the token's hash). */
 static struct otad_sign_rp *who(struct MHD_Connection *c, uint8_t h[32])
 {
 	const char *token;
-	int n = api_bearer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &token);
-	struct otad_sign_rp *rp, *found = NULL;
+	int n;
+	struct otad_sign_rp *rp, *found = who_cert(c, h);
 
+	if (found)
+		return found;
+	n = api_bearer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &token);
 	if (n < 0)
 		return NULL;
 	sha256(token, (size_t)n, h);
@@ -367,8 +415,10 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 			return send_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "RATE_LIMITED", 900,
 					  "more than %d requests per second without a valid token", ANON_RATE);
 		}
-		return send_error(c, MHD_HTTP_UNAUTHORIZED, "UNAUTHORIZED", 104,
-				  "a relying party's bearer token is needed (Authorization: Bearer ...)");
+		return send_error(c, MHD_HTTP_UNAUTHORIZED, "UNAUTHORIZED", 104, "%s",
+				  client_certs ?
+					  "a relying party's client certificate or bearer token is needed" :
+					  "a relying party's bearer token is needed (Authorization: Bearer ...)");
 	}
 	if (!api_ratelimit_take(limits, key, r->rp->rate, t.tv_sec)) {
 		ctr(OTAD_CTR_SIGN_LIMITED);
@@ -478,26 +528,58 @@ static void mhd_timer_cb(void *data)
 	poll_mhd();
 }
 
+static const struct otad_tls_cmds sign_tls_cmds = { .bind = "signing: listen", .tls = "signing: tls" };
+
 int otad_sign_api_start(char *err, size_t errlen)
 {
 	const char *ip = otad_sign_cfg.ip ? otad_sign_cfg.ip : "127.0.0.1";
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(otad_sign_cfg.port) };
 	const union MHD_DaemonInfo *info;
+	struct otad_tls_pem pem;
+	bool tls;
+	/* GnuTLS's defaults less TLS 1.0 and 1.1, as the operator API */
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+		{ MHD_OPTION_END, 0, NULL }, /* or MHD_OPTION_HTTPS_MEM_TRUST */
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	int rc;
 
 	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
 		snprintf(err, errlen, "'signing' listen %s: not an IPv4 address", ip);
 		return -EINVAL;
 	}
-	if (ntohl(sa.sin_addr.s_addr) >> 24 != 127)
-		LOGP(DSIGN, LOGL_NOTICE, "the relying-party API listens on %s without TLS: put a TLS proxy in front\n",
-		     ip);
-	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, otad_sign_cfg.port, NULL,
-			       NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
-			       NULL, MHD_OPTION_CONNECTION_LIMIT, 4096, MHD_OPTION_CONNECTION_TIMEOUT, 180,
+	rc = otad_tls_setup_cmds(g_otad->ctx, &sign_tls_cmds, &sa.sin_addr, otad_sign_cfg.tls_cert,
+				 otad_sign_cfg.tls_key, &pem, err, errlen);
+	if (rc)
+		return rc;
+	tls = pem.cert != NULL;
+	if (otad_sign_cfg.tls_client_ca) {
+		rc = otad_tls_trust(g_otad->ctx, &pem, "signing: tls client-ca", otad_sign_cfg.tls_client_ca, err,
+				    errlen);
+		if (rc) {
+			otad_tls_pem_free(&pem);
+			return rc;
+		}
+		/* libmicrohttpd 0.9.75 then sets GNUTLS_CERT_REQUEST (not _REQUIRE): a client without a certificate
+		 * still connects and may use its token; a certificate sent is verified in who_cert() */
+		tls_opts[3] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, pem.trust };
+	}
+	client_certs = pem.trust != NULL;
+	tls_opts[0].ptr_value = pem.cert;
+	tls_opts[1].ptr_value = pem.key;
+	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0),
+			       otad_sign_cfg.port, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+			       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 4096,
+			       MHD_OPTION_CONNECTION_TIMEOUT, 180, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[4],
 			       MHD_OPTION_END);
+	otad_tls_pem_free(&pem); /* MHD_start_daemon() has them in GnuTLS's credentials; the key copy is wiped */
 	if (!mhd) {
-		snprintf(err, errlen, "cannot listen on %s:%u (the port is taken? libmicrohttpd's message is above)",
-			 ip, otad_sign_cfg.port);
+		snprintf(err, errlen, "cannot listen on %s:%u (the port is taken%s; libmicrohttpd's message is above)",
+			 ip, otad_sign_cfg.port, tls ? ", or GnuTLS refused the certificate, key or client CA" : "");
+		client_certs = false;
 		return -EADDRINUSE;
 	}
 	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -506,8 +588,11 @@ int otad_sign_api_start(char *err, size_t errlen)
 	osmo_timer_setup(&mhd_timer, mhd_timer_cb, NULL);
 	if (!limits)
 		limits = api_ratelimit_alloc(g_otad->ctx);
-	snprintf(mhd_url, sizeof(mhd_url), "http://%s:%u/v1/", ip, otad_sign_cfg.port);
-	LOGP(DSIGN, LOGL_NOTICE, "relying-party API on %s\n", mhd_url);
+	snprintf(mhd_url, sizeof(mhd_url), "%s://%s:%u/v1/", tls ? "https" : "http", ip, otad_sign_cfg.port);
+	LOGP(DSIGN, LOGL_NOTICE, "relying-party API on %s%s\n", mhd_url,
+	     client_certs ? " (TLS, client certificates)" :
+	     tls	  ? " (TLS)" :
+			    "");
 	return 0;
 }
 
@@ -529,4 +614,5 @@ void otad_sign_api_stop(void)
 	MHD_stop_daemon(mhd);
 	mhd = NULL;
 	mhd_url[0] = 0;
+	client_certs = false;
 }

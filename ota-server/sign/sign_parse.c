@@ -416,3 +416,40 @@ int sign_api_timeout(const char *s, unsigned *ms)
 	*ms = (unsigned)strtoul(s, NULL, 10);
 	return *ms > SIGN_API_TIMEOUT_MS_MAX ? -EINVAL : 0;
 }
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int sign_fingerprint_parse(const char *s, uint8_t out[32])
+{
+	size_t n = strlen(s), i, step;
+	int hi, lo;
+
+	/* 64 digits, or 32 pairs with a ':' between each two */
+	if (n == 64)
+		step = 2;
+	else if (n == 95)
+		step = 3;
+	else
+		return -EINVAL;
+	for (i = 0; i < 32; i++) {
+		const char *p = s + i * step;
+
+		if (step == 3 && i < 31 && p[2] != ':')
+			return -EINVAL;
+		hi = hexval(p[0]);
+		lo = hexval(p[1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

@@ -121,3 +121,6 @@ bool sign_session_id_ok(const char *s);
 int sign_api_timeout(const char *s, unsigned *ms);
 /*! Strict base64 (RFC 4648, padded, canonical) of \a s into \a out. \returns the length; -EINVAL; -E2BIG */
 int sign_b64_decode(const char *s, size_t len, uint8_t *out, size_t max);
+/*! A SHA-256 fingerprint as 'client-certificate-sha256' takes it: 64 hex digits, either case, bytes optionally
+ *  separated by ':' (as openssl x509 -fingerprint -sha256 prints it). \returns 0; -EINVAL */
+int sign_fingerprint_parse(const char *s, uint8_t out[32]);

@@ -33,6 +33,41 @@ DEFUN(cfg_sign_listen, cfg_sign_listen_cmd, "listen A.B.C.D <1-65535>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_sign_tls_cert, cfg_sign_tls_cert_cmd, "tls certificate PATH",
+      "HTTPS for the relying-party API (needed when it listens beyond loopback)\n"
+      "The server's certificate, then any intermediate CA certificates, in PEM\n"
+      "Path (relative to the configuration file's directory)\n")
+{
+	osmo_talloc_replace_string(g_otad ? g_otad->ctx : NULL, &otad_sign_cfg.tls_cert, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sign_tls_key, cfg_sign_tls_key_cmd, "tls key PATH",
+      "HTTPS for the relying-party API (needed when it listens beyond loopback)\n"
+      "The certificate's private key in PEM, unencrypted; the file must be for its owner only (mode 0600)\n"
+      "Path (relative to the configuration file's directory)\n")
+{
+	osmo_talloc_replace_string(g_otad ? g_otad->ctx : NULL, &otad_sign_cfg.tls_key, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sign_tls_ca, cfg_sign_tls_ca_cmd, "tls client-ca PATH",
+      "HTTPS for the relying-party API (needed when it listens beyond loopback)\n"
+      "The CA certificates (PEM) that relying parties' client certificates are verified against\n"
+      "Path (relative to the configuration file's directory)\n")
+{
+	osmo_talloc_replace_string(g_otad ? g_otad->ctx : NULL, &otad_sign_cfg.tls_client_ca, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sign_no_tls, cfg_sign_no_tls_cmd, "no tls", NO_STR "Plain HTTP (allowed on loopback only)\n")
+{
+	TALLOC_FREE(otad_sign_cfg.tls_cert);
+	TALLOC_FREE(otad_sign_cfg.tls_key);
+	TALLOC_FREE(otad_sign_cfg.tls_client_ca);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sign_tar, cfg_sign_tar_cmd, "tar HEX", "The signing applet's TAR (default 534947)\n6 hex digits\n")
 {
 	uint8_t tar[3];
@@ -135,6 +170,33 @@ DEFUN(cfg_rp_token, cfg_rp_token_cmd, "token-sha256 HEX",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_rp_cert, cfg_rp_cert_cmd, "client-certificate-sha256 HEX",
+      "The SHA-256 of the relying party's TLS client certificate (DER), verified against 'tls client-ca'\n"
+      "64 hex digits (openssl x509 -in rp.pem -outform DER | sha256sum)\n")
+{
+	struct otad_sign_rp *rp = vty->index;
+
+	if (sign_fingerprint_parse(argv[0], rp->cert_hash)) {
+		vty_out(vty,
+			"%% client-certificate-sha256: 64 hex digits, or 32 pairs separated by ':' (the SHA-256 "
+			"of the certificate's DER)%s",
+			VTY_NEWLINE);
+		rp->has_cert = false;
+		return CMD_WARNING;
+	}
+	rp->has_cert = true;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_rp_no_cert, cfg_rp_no_cert_cmd, "no client-certificate-sha256",
+      NO_STR "No TLS client certificate for this relying party\n")
+{
+	struct otad_sign_rp *rp = vty->index;
+
+	rp->has_cert = false;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_rp_rate, cfg_rp_rate_cmd, "rate <0-100000>", "Requests per second at most (default 50; 0: no limit)\nN\n")
 {
 	struct otad_sign_rp *rp = vty->index;
@@ -152,6 +214,12 @@ static int config_write_sign(struct vty *vty)
 	vty_out(vty, "signing%s", VTY_NEWLINE);
 	vty_out(vty, " listen %s %u%s", otad_sign_cfg.ip ? otad_sign_cfg.ip : "127.0.0.1", otad_sign_cfg.port,
 		VTY_NEWLINE);
+	if (otad_sign_cfg.tls_cert)
+		vty_out(vty, " tls certificate %s%s", otad_sign_cfg.tls_cert, VTY_NEWLINE);
+	if (otad_sign_cfg.tls_key)
+		vty_out(vty, " tls key %s%s", otad_sign_cfg.tls_key, VTY_NEWLINE);
+	if (otad_sign_cfg.tls_client_ca)
+		vty_out(vty, " tls client-ca %s%s", otad_sign_cfg.tls_client_ca, VTY_NEWLINE);
 	vty_out(vty, " tar %s%s", osmo_hexdump_nospc(otad_sign_cfg.tar, 3), VTY_NEWLINE);
 	vty_out(vty, " timeout %u%s", otad_sign_cfg.timeout_s, VTY_NEWLINE);
 	vty_out(vty, " max-sessions %u%s", otad_sign_cfg.max_sessions, VTY_NEWLINE);
@@ -163,6 +231,9 @@ static int config_write_sign(struct vty *vty)
 			vty_out(vty, "  display-name %s%s", rp->display_name, VTY_NEWLINE);
 		if (rp->has_token)
 			vty_out(vty, "  token-sha256 %s%s", osmo_hexdump_nospc(rp->token_hash, 32), VTY_NEWLINE);
+		if (rp->has_cert)
+			vty_out(vty, "  client-certificate-sha256 %s%s", osmo_hexdump_nospc(rp->cert_hash, 32),
+				VTY_NEWLINE);
 		vty_out(vty, "  rate %u%s", rp->rate, VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
@@ -181,9 +252,16 @@ DEFUN(show_signing, show_signing_cmd, "show signing", SHOW_STR "Signing sessions
 		otad_sign_api_url() ? otad_sign_api_url() : "not listening", osmo_hexdump_nospc(otad_sign_cfg.tar, 3),
 		otad_sign_cfg.timeout_s, otad_sign_running(), otad_sign_cfg.max_sessions, VTY_NEWLINE);
 	llist_for_each_entry(rp, &otad_sign_cfg.rps, list)
+	{
+		bool cert = rp->has_cert && otad_sign_cfg.tls_client_ca;
+
 		vty_out(vty, "  %-20s running %u, requests %lu, ok %lu, other %lu; rate %u/s%s%s", rp->name,
 			rp->running, rp->requests, rp->ok, rp->other, rp->rate,
-			rp->has_token ? "" : ", no token (cannot connect)", VTY_NEWLINE);
+			cert	      ? ", client certificate" :
+			rp->has_token ? "" :
+					", no token (cannot connect)",
+			VTY_NEWLINE);
+	}
 	return CMD_SUCCESS;
 }
 
@@ -227,6 +305,10 @@ void otad_sign_vty_init(void)
 	install_element(CONFIG_NODE, &cfg_signing_cmd);
 	install_node(&sign_node, config_write_sign);
 	install_element(SIGN_NODE, &cfg_sign_listen_cmd);
+	install_element(SIGN_NODE, &cfg_sign_tls_cert_cmd);
+	install_element(SIGN_NODE, &cfg_sign_tls_key_cmd);
+	install_element(SIGN_NODE, &cfg_sign_tls_ca_cmd);
+	install_element(SIGN_NODE, &cfg_sign_no_tls_cmd);
 	install_element(SIGN_NODE, &cfg_sign_tar_cmd);
 	install_element(SIGN_NODE, &cfg_sign_timeout_cmd);
 	install_element(SIGN_NODE, &cfg_sign_max_cmd);
@@ -236,6 +318,8 @@ void otad_sign_vty_init(void)
 	install_node(&rp_node, config_write_rp);
 	install_element(SIGN_RP_NODE, &cfg_rp_display_cmd);
 	install_element(SIGN_RP_NODE, &cfg_rp_token_cmd);
+	install_element(SIGN_RP_NODE, &cfg_rp_cert_cmd);
+	install_element(SIGN_RP_NODE, &cfg_rp_no_cert_cmd);
 	install_element(SIGN_RP_NODE, &cfg_rp_rate_cmd);
 	install_element_ve(&show_signing_cmd);
 	install_element_ve(&show_signature_cmd);

@@ -12,7 +12,13 @@
 # - a session for a card with a certificate runs: a long poll with timeoutMs=700 answers RUNNING after 0.7 s, a
 #   second request for the same card is 409 PB_SIGNATURE_PROCESS (406), a long poll is woken by DELETE, which
 #   ends the session CANCELLED (its job cancelled before it left); every session is in the database ('show
-#   signature' after a restart) and 'show signing' counts them per relying party.
+#   signature' after a restart) and 'show signing' counts them per relying party;
+# - TLS (a throwaway CA, a server certificate for 127.0.0.1, client certificates; 'tls certificate', 'tls key',
+#   'tls client-ca', a relying party with 'client-certificate-sha256' besides its token): curl with its client
+#   certificate and no token is authenticated (POST /v1/certificate 404 NOT_A_CLIENT), without a certificate and
+#   token 401, without a certificate with the token authenticated; a certificate of the client CA that no relying
+#   party has, and one of another CA, are 401 (or the handshake fails); plain HTTP to the TLS port fails;
+#   'show running-config' keeps the lines; 'tls client-ca' without 'tls certificate' stops the start.
 # Usage: otad-sign.sh SIMPKI_OTAD SOURCE_ROOT
 set -u
 otad=$1
@@ -39,8 +45,8 @@ TOKEN2=other-token-for-the-test-0123456789
 C1=8984010000000000005
 C2=8984010000000000013
 
-start() {
-	start_otad "$dir/conf/simpki-otad.cfg" "$dir/otad.log" || exit 1
+start() { # [CFG]
+	start_otad "${1:-$dir/conf/simpki-otad.cfg}" "$dir/otad.log" || exit 1
 	pid=$otad_pid
 	t=0
 	until python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8481), timeout=1)' 2> /dev/null; do
@@ -234,6 +240,84 @@ grep -q "INTERNAL_ERROR" "$dir/sig.txt" || fail "a session open at the stop: $(c
 sleep 1.1
 expect 200 '"result":"CANCELLED"' GET "/v1/signature/session/$S2"
 expect 200 '"result":"NOT_A_CLIENT"' GET "/v1/signature/session/$S0"
+stop
+
+# ---- TLS and client certificates ----------------------------------------------------------------------------------
+td=$dir/conf/tls # (start() counts in t)
+mkdir -p "$td"
+# mkcert NAME CA: a P-256 key NAME.key and a certificate NAME.pem signed by CA (ca.pem/ca.key), EXT the extensions
+mkcert() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$td/$1.key" -out "$td/$1.csr" \
+		-subj "/CN=$1" &&
+		openssl x509 -req -in "$td/$1.csr" -CA "$td/$2.pem" -CAkey "$td/$2.key" -CAcreateserial -days 2 \
+			-extfile "$td/$3" -out "$td/$1.pem"
+}
+{
+	printf 'subjectAltName=IP:127.0.0.1\n' > "$td/server.ext" &&
+		printf 'extendedKeyUsage=clientAuth\n' > "$td/client.ext" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$td/ca.key" \
+			-out "$td/ca.pem" -subj /CN=simpki-test-ca -days 2 &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$td/other-ca.key" \
+			-out "$td/other-ca.pem" -subj /CN=another-ca -days 2 &&
+		mkcert server ca server.ext && mkcert rp ca client.ext && mkcert stranger ca client.ext &&
+		mkcert forged other-ca client.ext
+} > "$dir/openssl.log" 2>&1 || fail "openssl: $(tail -n 5 "$dir/openssl.log")"
+chmod 600 "$td/server.key"
+FP=$(openssl x509 -in "$td/rp.pem" -outform DER | sha256sum | cut -d' ' -f1)
+sed -e 's|^ listen 127.0.0.1 8481| listen 127.0.0.1 8481\n tls certificate tls/server.pem\n tls key tls/server.key\n tls client-ca tls/ca.pem|' \
+	-e "s|^  rate 20|  client-certificate-sha256 $FP\n  rate 20|" "$dir/conf/simpki-otad.cfg" > "$dir/conf/tls.cfg"
+grep -v '^ tls certificate\|^ tls key' "$dir/conf/tls.cfg" > "$dir/conf/tls-ca-only.cfg"
+(cd "$dir" && "$otad" -c "$dir/conf/tls-ca-only.cfg") > "$dir/out" 2>&1
+[ $? -eq 1 ] || fail "'tls client-ca' without 'tls certificate' does not exit 1"
+grep -q "client certificates need TLS" "$dir/out" || fail "tls client-ca without TLS: $(tail -n 3 "$dir/out")"
+
+start "$dir/conf/tls.cfg"
+grep -q "relying-party API on https://127.0.0.1:8481/v1/ (TLS, client certificates)" "$dir/otad.log" ||
+	fail "no TLS: $(tail -n 5 "$dir/otad.log")"
+vty "show running-config" > "$dir/running.txt"
+for l in " tls certificate tls/server.pem" " tls key tls/server.key" " tls client-ca tls/ca.pem" \
+	"  client-certificate-sha256 $FP"; do
+	grep -q "^$l" "$dir/running.txt" || fail "show running-config lacks '$l'"
+done
+vty "show signing" > "$dir/show.txt"
+grep -q "relying-party API: https://127.0.0.1:8481/v1/" "$dir/show.txt" || fail "show signing: $(cat "$dir/show.txt")"
+grep -q "portal .*, client certificate" "$dir/show.txt" || fail "show signing: $(cat "$dir/show.txt")"
+
+# tcurl CURL_ARGS...: POST $TPATH (default /v1/certificate) with b.json over TLS; prints "STATUS BODY" (000: no
+# HTTP answer, then curl's error)
+body '{"phoneNumber": "2001"}'
+tcurl() {
+	out=$(curl -sS -o "$dir/tbody" -w '%{http_code}' --max-time 10 --cacert "$td/ca.pem" \
+		-H 'Content-Type: application/json' --data-binary @"$dir/b.json" "$@" \
+		"https://127.0.0.1:8481${TPATH:-/v1/certificate}" 2> "$dir/terr")
+	echo "$out $(cat "$dir/tbody" 2> /dev/null)$(cat "$dir/terr")"
+	rm -f "$dir/tbody" "$dir/terr"
+}
+out=$(tcurl --cert "$td/rp.pem" --key "$td/rp.key")
+case $out in "404 "*'"result":"NOT_A_CLIENT"'*) ;; *) fail "client certificate, no token: '$out'" ;; esac
+out=$(tcurl)
+case $out in "401 "*'client certificate or bearer token'*) ;; *) fail "no certificate, no token: '$out'" ;; esac
+out=$(tcurl -H "Authorization: Bearer $TOKEN")
+case $out in "404 "*'"result":"NOT_A_CLIENT"'*) ;; *) fail "no certificate, the token: '$out'" ;; esac
+out=$(tcurl --cert "$td/rp.pem" --key "$td/rp.key" -H "Authorization: Bearer $TOKEN2")
+case $out in "404 "*'"result":"NOT_A_CLIENT"'*) ;; *) fail "client certificate and another's token: '$out'" ;; esac
+out=$(tcurl --cert "$td/stranger.pem" --key "$td/stranger.key")
+case $out in "401 "*) ;; *) fail "a certificate of the client CA no relying party has: '$out'" ;; esac
+out=$(tcurl --cert "$td/forged.pem" --key "$td/forged.key")
+case $out in "401 "* | "000 "*) ;; *) fail "a certificate of another CA: '$out'" ;; esac
+out=$(tcurl --cert "$td/stranger.pem" --key "$td/stranger.key" -H "Authorization: Bearer $TOKEN")
+case $out in "404 "*'"result":"NOT_A_CLIENT"'*) ;; *) fail "an unknown certificate with the token: '$out'" ;; esac
+# a session by the certificate is the relying party's: its token sees it
+body '{"phoneNumber": "2999", "hash": "'"$HASH"'", "hashType": "SHA256", "displayText": "Sign the contract"}'
+out=$(TPATH=/v1/signature tcurl --cert "$td/rp.pem" --key "$td/rp.key" | sed 's|^200 ||')
+S4=$(echo "$out" | sed -n 's/.*"sessionID":"\([0-9a-f-]*\)".*/\1/p')
+[ -n "$S4" ] || fail "POST /v1/signature with the client certificate: $out"
+out=$(curl -s --max-time 10 --cacert "$td/ca.pem" -H "Authorization: Bearer $TOKEN" \
+	"https://127.0.0.1:8481/v1/signature/session/$S4")
+case $out in *'"result":"NOT_A_CLIENT"'*) ;; *) fail "the session by certificate, by token: '$out'" ;; esac
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $TOKEN" \
+	http://127.0.0.1:8481/v1/signature/session/$S4)
+[ "$code" = 000 ] || fail "plain HTTP to the TLS port answered $code"
 stop
 
 if [ $failures -ne 0 ]; then

@@ -253,11 +253,45 @@ static void test_results(void **state)
 	assert_int_equal(otad_sign_result_of_smpp(0x58), OTAD_SIGN_DELIVERY_ERROR);
 }
 
+static void test_fingerprint(void **state)
+{
+	const char *hex = "00112233445566778899aabbccddeeffFFEEDDCCBBAA99887766554433221100";
+	const char *colons = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:ff:ee:dd:cc:bb:aa:99:88:77:66:55:44:33:"
+			     "22:11:00";
+	uint8_t a[32], b[32];
+
+	(void)state;
+	assert_int_equal(sign_fingerprint_parse(hex, a), 0);
+	assert_int_equal(a[0], 0x00);
+	assert_int_equal(a[10], 0xaa);
+	assert_int_equal(a[16], 0xff);
+	assert_int_equal(a[31], 0x00);
+	assert_int_equal(sign_fingerprint_parse(colons, b), 0);
+	assert_memory_equal(a, b, 32);
+	assert_int_equal(sign_fingerprint_parse("", a), -EINVAL);
+	assert_int_equal(sign_fingerprint_parse("0011", a), -EINVAL);
+	/* 63 digits and one more character; a non-hex digit; a colon misplaced; 65 digits */
+	assert_int_equal(sign_fingerprint_parse("00112233445566778899aabbccddeeffffeeddccbbaa9988776655443322110g", a),
+			 -EINVAL);
+	assert_int_equal(sign_fingerprint_parse("00112233445566778899aabbccddeeffffeeddccbbaa99887766554433221100 ", a),
+			 -EINVAL);
+	assert_int_equal(
+		sign_fingerprint_parse("00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:ff:ee:dd:cc:bb:aa:99:88"
+				       ":77:66:55:44:33:22:1100:",
+				       a),
+		-EINVAL);
+	assert_int_equal(
+		sign_fingerprint_parse("0:011:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:ff:ee:dd:cc:bb:aa:99:88"
+				       ":77:66:55:44:33:22:11:00",
+				       a),
+		-EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),   cmocka_unit_test(test_bad),     cmocka_unit_test(test_compose),
-		cmocka_unit_test(test_routes), cmocka_unit_test(test_results),
+		cmocka_unit_test(test_routes), cmocka_unit_test(test_results), cmocka_unit_test(test_fingerprint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
