@@ -223,7 +223,8 @@ int sign_resp_decode(const uint8_t *in, size_t len, struct sign_resp *r)
 		return -EBADMSG;
 	if (child(&p, &left, 0x80, false, &t) || t.len > SIGN_ID_MAX)
 		return -EBADMSG;
-	memcpy(r->id, t.value, t.len);
+	if (t.len) /* an empty id: a request that could not be read (and an empty value may have no pointer) */
+		memcpy(r->id, t.value, t.len);
 	r->id_len = (uint8_t)t.len;
 	if (child(&p, &left, 0x81, false, &t) || t.len != 1 || t.value[0] >= SIGN_RESULT_N)
 		return -EBADMSG;
