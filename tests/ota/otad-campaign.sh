@@ -113,24 +113,7 @@ vty "import cards $dir/cards.csv" > "$dir/import.out"
 grep -q "imported $n cards" "$dir/import.out" || fail "import: $(cat "$dir/import.out")"
 
 # holders (Vietnamese names) in a ward, one per card
-{
-	echo "id,name,id_number,unit,email"
-	i=0
-	while [ $i -lt $n ]; do
-		printf 'H-%04d,Nguyễn Thị Số %d,0791234%05d,10101003,\n' $i $i $i
-		i=$((i + 1))
-	done
-} > "$dir/holders.csv"
-api POST /v1/holders/import "$dir/holders.csv" | grep -q "\"holders\": *$n" || fail "holders import"
-i=0
-iccids=""
-while [ $i -lt $n ]; do
-	iccid=$(luhn 898401000000000$(printf %03d $i))
-	printf '{"holder": "H-%04d"}' $i > "$dir/link.json"
-	api PUT "/v1/cards/$iccid/holder" "$dir/link.json" | grep -q "^200 " || fail "card $iccid's holder"
-	iccids="$iccids${iccids:+, }\"$iccid\""
-	i=$((i + 1))
-done
+holders_for_cards $n "Nguyễn Thị Số"
 
 # campaign_json ID: the campaign's JSON in $dir/camp-ID.json
 campaign_json() {

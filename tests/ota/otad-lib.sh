@@ -130,3 +130,26 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode())
 PY
 }
+
+# holders_for_cards N NAME: N holders H-0000... named "NAME 0"... in the ward 10101003, imported through the API and
+# linked one to each card of phones-lib's cards N (card i to H-i); $iccids: the cards' ICCIDs as a JSON list's items
+holders_for_cards() {
+	{
+		echo "id,name,id_number,unit,email"
+		hc_i=0
+		while [ $hc_i -lt "$1" ]; do
+			printf 'H-%04d,%s %d,0791234%05d,10101003,\n' $hc_i "$2" $hc_i $hc_i
+			hc_i=$((hc_i + 1))
+		done
+	} > "$dir/holders.csv"
+	api POST /v1/holders/import "$dir/holders.csv" | grep -q "\"holders\": *$1" || fail "holders import"
+	hc_i=0
+	iccids=""
+	while [ $hc_i -lt "$1" ]; do
+		hc_iccid=$(luhn 898401000000000$(printf %03d $hc_i))
+		printf '{"holder": "H-%04d"}' $hc_i > "$dir/link.json"
+		api PUT "/v1/cards/$hc_iccid/holder" "$dir/link.json" | grep -q "^200 " || fail "card $hc_iccid's holder"
+		iccids="$iccids${iccids:+, }\"$hc_iccid\""
+		hc_i=$((hc_i + 1))
+	done
+}

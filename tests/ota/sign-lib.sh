@@ -49,24 +49,7 @@ sign_setup() {
 	start_phones provision --cards "$dir/cards" || return 1
 	vty "import cards $dir/cards.csv" > "$dir/import.out"
 	grep -q "imported $n cards" "$dir/import.out" || fail "import: $(cat "$dir/import.out")"
-	{
-		echo "id,name,id_number,unit,email"
-		i=0
-		while [ $i -lt $n ]; do
-			printf 'H-%04d,Trần Văn Ký %d,0791234%05d,10101003,\n' $i $i $i
-			i=$((i + 1))
-		done
-	} > "$dir/holders.csv"
-	api POST /v1/holders/import "$dir/holders.csv" | grep -q "\"holders\": *$n" || fail "holders import"
-	i=0
-	iccids=""
-	while [ $i -lt $n ]; do
-		iccid=$(luhn 898401000000000$(printf %03d $i))
-		printf '{"holder": "H-%04d"}' $i > "$dir/link.json"
-		api PUT "/v1/cards/$iccid/holder" "$dir/link.json" | grep -q "^200 " || fail "card $iccid's holder"
-		iccids="$iccids${iccids:+, }\"$iccid\""
-		i=$((i + 1))
-	done
+	holders_for_cards $n "Trần Văn Ký"
 	printf '{"name": "signing keys", "select": {"iccids": [%s]}, "keys": [{"id": 2, "alg": "p256", "profile": "signing"}], "personalise": true, "concurrency": 100}' \
 		"$iccids" > "$dir/campaign.json"
 	api POST /v1/campaigns "$dir/campaign.json" > "$dir/campaign.out"
