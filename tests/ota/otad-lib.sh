@@ -110,17 +110,17 @@ vty_import_watch() {
 	vty_py watch "$1"
 }
 
-# api METHOD PATH [BODY_FILE|-] [TOKEN|none]: one request to the operator API on 127.0.0.1:8480 (the token: by
-# default $SIMPKI_API_TOKEN); prints "STATUS BODY"
-api() {
+# api_at BASE_URL TOKEN_VARIABLE METHOD PATH [BODY_FILE|-] [TOKEN|none]: one request to an HTTP/JSON API (the
+# token: by default the environment variable named); prints "STATUS BODY"
+api_at() {
 	python3 - "$@" <<'PY'
 import sys, urllib.request, urllib.error, os
-method, path = sys.argv[1], sys.argv[2]
+base, var, method, path = sys.argv[1:5]
 body = None
-if len(sys.argv) > 3 and sys.argv[3] != "-":
-    body = open(sys.argv[3], "rb").read()
-token = sys.argv[4] if len(sys.argv) > 4 else os.environ["SIMPKI_API_TOKEN"]
-req = urllib.request.Request("http://127.0.0.1:8480" + path, data=body, method=method)
+if len(sys.argv) > 5 and sys.argv[5] != "-":
+    body = open(sys.argv[5], "rb").read()
+token = sys.argv[6] if len(sys.argv) > 6 else os.environ[var]
+req = urllib.request.Request(base + path, data=body, method=method)
 if token != "none":
     req.add_header("Authorization", "Bearer " + token)
 try:
@@ -129,6 +129,12 @@ try:
 except urllib.error.HTTPError as e:
     print(e.code, e.read().decode())
 PY
+}
+
+# api METHOD PATH [BODY_FILE|-] [TOKEN|none]: one request to the operator API on 127.0.0.1:8480 (the token: by
+# default $SIMPKI_API_TOKEN)
+api() {
+	api_at http://127.0.0.1:8480 SIMPKI_API_TOKEN "$@"
 }
 
 # holders_for_cards N NAME: N holders H-0000... named "NAME 0"... in the ward 10101003, imported through the API and

@@ -63,22 +63,7 @@ stop() {
 
 # sapi METHOD PATH [BODY_FILE|-] [TOKEN|none]: one request to the relying-party API; prints "STATUS BODY"
 sapi() {
-	python3 - "$@" <<'PY'
-import sys, urllib.request, urllib.error, os
-method, path = sys.argv[1], sys.argv[2]
-body = None
-if len(sys.argv) > 3 and sys.argv[3] != "-":
-    body = open(sys.argv[3], "rb").read()
-token = sys.argv[4] if len(sys.argv) > 4 else os.environ["TOKEN"]
-req = urllib.request.Request("http://127.0.0.1:8481" + path, data=body, method=method)
-if token != "none":
-    req.add_header("Authorization", "Bearer " + token)
-try:
-    r = urllib.request.urlopen(req, timeout=30)
-    print(r.status, r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code, e.read().decode())
-PY
+	api_at http://127.0.0.1:8481 TOKEN "$@"
 }
 export TOKEN
 
