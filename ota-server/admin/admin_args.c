@@ -6,11 +6,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
+#include "apiclient.h"
 
 enum opt {
 	OPT_URL = 256,
@@ -83,32 +83,6 @@ static const struct {
 	{ "campaign", "cards", ADMIN_CMD_CAMPAIGN_CARDS, COMMON | BIT(OPT_STATE), "ID" },
 };
 
-__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* A decimal number in [min, max]. \returns 0; -EINVAL */
-static int number(const char *s, long long min, long long max, long long *out)
-{
-	char *end;
-	long long v;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static bool is_iccid(const char *s)
 {
 	size_t n = strspn(s, "0123456789");
@@ -132,7 +106,7 @@ int admin_key_parse(const char *spec, struct admin_key *k)
 	if (!profile)
 		return -EINVAL;
 	*profile++ = '\0';
-	if (number(buf, 1, 255, &id))
+	if (apiclient_number(buf, 1, 255, &id))
 		return -EINVAL;
 	if (strcmp(alg, "p256") && strcmp(alg, "rsa2048"))
 		return -EINVAL;
@@ -164,22 +138,22 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		break;
 	case OPT_NAME:
 		if (!*v)
-			return bad(err, len, "--name wants a name");
+			return apiclient_bad(err, len, "--name wants a name");
 		cl->name = v;
 		break;
 	case OPT_ICCID:
 		if (!is_iccid(v))
-			return bad(err, len, "--iccid %s: an ICCID is 18 to 20 digits", v);
+			return apiclient_bad(err, len, "--iccid %s: an ICCID is 18 to 20 digits", v);
 		cl->iccid = v;
 		break;
 	case OPT_STATE:
 		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz-") != strlen(v))
-			return bad(err, len, "--state %s: a state is a word such as 'failed'", v);
+			return apiclient_bad(err, len, "--state %s: a state is a word such as 'failed'", v);
 		cl->state = v;
 		break;
 	case OPT_LIMIT:
-		if (number(v, 1, 1000, &n))
-			return bad(err, len, "--limit %s: 1 to 1000", v);
+		if (apiclient_number(v, 1, 1000, &n))
+			return apiclient_bad(err, len, "--limit %s: 1 to 1000", v);
 		cl->limit = (unsigned)n;
 		break;
 	case OPT_PEM:
@@ -189,41 +163,43 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 	case OPT_IMPORT:
 	case OPT_UNIT:
 		if (cl->sel != ADMIN_SEL_NONE)
-			return bad(err, len, "one of --iccids, --import and --unit, once");
+			return apiclient_bad(err, len, "one of --iccids, --import and --unit, once");
 		if (o == OPT_ICCIDS) {
 			cl->sel = ADMIN_SEL_ICCIDS;
 			cl->file = v;
 		} else if (o == OPT_IMPORT) {
-			if (number(v, 1, LLONG_MAX, &n))
-				return bad(err, len, "--import %s: an import's id is a number", v);
+			if (apiclient_number(v, 1, LLONG_MAX, &n))
+				return apiclient_bad(err, len, "--import %s: an import's id is a number", v);
 			cl->sel = ADMIN_SEL_IMPORT;
 			cl->import_id = n;
 		} else {
 			if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 16)
-				return bad(err, len, "--unit %s: a unit's code is digits, e.g. 01 or 10101003", v);
+				return apiclient_bad(err, len,
+						     "--unit %s: a unit's code is digits, e.g. 01 or 10101003", v);
 			cl->sel = ADMIN_SEL_UNIT;
 			cl->unit = v;
 		}
 		break;
 	case OPT_KEY:
 		if (cl->n_keys == ADMIN_KEYS_MAX)
-			return bad(err, len, "at most %d --key", ADMIN_KEYS_MAX);
+			return apiclient_bad(err, len, "at most %d --key", ADMIN_KEYS_MAX);
 		if (admin_key_parse(v, &cl->keys[cl->n_keys]))
-			return bad(err, len,
-				   "--key %s: ID:ALG:PROFILE, ID 1 to 255, ALG p256 or rsa2048, PROFILE signing or "
-				   "authentication (e.g. 2:p256:signing)",
-				   v);
+			return apiclient_bad(
+				err, len,
+				"--key %s: ID:ALG:PROFILE, ID 1 to 255, ALG p256 or rsa2048, PROFILE signing or "
+				"authentication (e.g. 2:p256:signing)",
+				v);
 		for (unsigned i = 0; i < cl->n_keys; i++)
 			if (cl->keys[i].id == cl->keys[cl->n_keys].id)
-				return bad(err, len, "--key %s: key %u is named twice", v, cl->keys[i].id);
+				return apiclient_bad(err, len, "--key %s: key %u is named twice", v, cl->keys[i].id);
 		cl->n_keys++;
 		break;
 	case OPT_PERSONALISE:
 		cl->personalise = true;
 		break;
 	case OPT_CONCURRENCY:
-		if (number(v, 1, 100000, &n))
-			return bad(err, len, "--concurrency %s: 1 to 100000 cards at once", v);
+		if (apiclient_number(v, 1, 100000, &n))
+			return apiclient_bad(err, len, "--concurrency %s: 1 to 100000 cards at once", v);
 		cl->concurrency = (unsigned)n;
 		break;
 	case OPT_WATCH:
@@ -236,20 +212,14 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		errno = 0;
 		s = strtod(v, &end);
 		if (errno || end == v || *end || !(s >= 0.1 && s <= 3600))
-			return bad(err, len, "--interval %s: 0.1 to 3600 seconds", v);
+			return apiclient_bad(err, len, "--interval %s: 0.1 to 3600 seconds", v);
 		cl->interval_ms = (unsigned)(s * 1000 + 0.5);
 		break;
 	}
 	default:
-		return bad(err, len, "internal error: option %d", o);
+		return apiclient_bad(err, len, "internal error: option %d", o);
 	}
 	return 0;
-}
-
-/* The name of the option getopt just refused. */
-static const char *refused(char **argv, int ind)
-{
-	return ind > 0 && argv[ind - 1] ? argv[ind - 1] : "?";
 }
 
 static int global_opts(int argc, char **argv, struct admin_cmdline *cl, char *err, size_t len)
@@ -266,11 +236,11 @@ static int global_opts(int argc, char **argv, struct admin_cmdline *cl, char *er
 			continue;
 		}
 		if (o == '?' || o == ':')
-			return bad(err, len, "%s: %s", refused(argv, optind),
-				   o == ':' ? "wants a value" : "unknown option");
+			return apiclient_bad(err, len, "%s: %s", apiclient_refused(argv, optind),
+					     o == ':' ? "wants a value" : "unknown option");
 		if (!(COMMON & BIT(o)))
-			return bad(err, len, "%s: an option of a command: put it after the command",
-				   refused(argv, optind));
+			return apiclient_bad(err, len, "%s: an option of a command: put it after the command",
+					     apiclient_refused(argv, optind));
 		if (take(cl, o, optarg, err, len))
 			return -EINVAL;
 	}
@@ -288,17 +258,19 @@ static int command_opts(int argc, char **argv, unsigned allowed, struct admin_cm
 	while ((o = getopt_long(argc, argv, "-:h", long_opts, NULL)) != -1) {
 		if (o == 1) { /* a positional argument, in its place among the options */
 			if (*pos)
-				return bad(err, len, "%s: one argument only (the first was %s)", optarg, *pos);
+				return apiclient_bad(err, len, "%s: one argument only (the first was %s)", optarg,
+						     *pos);
 			*pos = optarg;
 			continue;
 		}
 		if (o == 'h')
 			o = OPT_HELP;
 		if (o == '?' || o == ':')
-			return bad(err, len, "%s: %s", refused(argv, optind),
-				   o == ':' ? "wants a value" : "not an option of this command");
+			return apiclient_bad(err, len, "%s: %s", apiclient_refused(argv, optind),
+					     o == ':' ? "wants a value" : "not an option of this command");
 		if (o == OPT_VERSION || !(allowed & BIT(o)))
-			return bad(err, len, "%s: not an option of this command", refused(argv, optind));
+			return apiclient_bad(err, len, "%s: not an option of this command",
+					     apiclient_refused(argv, optind));
 		if (take(cl, o, optarg, err, len))
 			return -EINVAL;
 	}
@@ -311,18 +283,18 @@ static int check_arg(struct admin_cmdline *cl, const char *name, const char *pos
 	long long n;
 
 	if (!name && pos)
-		return bad(err, len, "%s: this command takes no argument", pos);
+		return apiclient_bad(err, len, "%s: this command takes no argument", pos);
 	if (!name)
 		return 0;
 	if (!pos)
-		return bad(err, len, "%s is missing", name);
+		return apiclient_bad(err, len, "%s is missing", name);
 	if (!strcmp(name, "ID")) {
-		if (number(pos, 1, LLONG_MAX, &n))
-			return bad(err, len, "%s: a campaign's id is a number", pos);
+		if (apiclient_number(pos, 1, LLONG_MAX, &n))
+			return apiclient_bad(err, len, "%s: a campaign's id is a number", pos);
 		cl->id = n;
 	} else if (!strcmp(name, "ICCID")) {
 		if (!is_iccid(pos))
-			return bad(err, len, "%s: an ICCID is 18 to 20 digits", pos);
+			return apiclient_bad(err, len, "%s: an ICCID is 18 to 20 digits", pos);
 		cl->iccid = pos;
 	} else {
 		cl->file = pos;
@@ -333,10 +305,10 @@ static int check_arg(struct admin_cmdline *cl, const char *name, const char *pos
 static int check_start(const struct admin_cmdline *cl, char *err, size_t len)
 {
 	if (!cl->name)
-		return bad(err, len, "--name is required");
+		return apiclient_bad(err, len, "--name is required");
 	if (cl->sel == ADMIN_SEL_NONE)
-		return bad(err, len,
-			   "which cards: --iccids FILE (or - for standard input), --import ID or --unit CODE");
+		return apiclient_bad(
+			err, len, "which cards: --iccids FILE (or - for standard input), --import ID or --unit CODE");
 	return 0;
 }
 
@@ -355,7 +327,7 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 	if (at >= argc) {
 		if (cl->help || cl->cmd == ADMIN_CMD_VERSION)
 			return 0;
-		return bad(err, len, "a command is missing");
+		return apiclient_bad(err, len, "a command is missing");
 	}
 	cl->cmd = ADMIN_CMD_NONE;
 	group = argv[at];
@@ -363,7 +335,7 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 	if (!strcmp(group, "campaign") && (!verb || !strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
 		cl->cmd = ADMIN_CMD_CAMPAIGN_HELP; /* its usage lists the campaign commands */
 		cl->help = verb != NULL;
-		return verb ? 0 : bad(err, len, "campaign: which command?");
+		return verb ? 0 : apiclient_bad(err, len, "campaign: which command?");
 	}
 	if (verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
 		cl->help = true; /* "cards --help": the global usage */
@@ -373,7 +345,7 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 		if (strcmp(cmds[i].group, group))
 			continue;
 		if (!verb)
-			return bad(err, len, "%s: which? e.g. '%s %s'", group, group, cmds[i].verb);
+			return apiclient_bad(err, len, "%s: which? e.g. '%s %s'", group, group, cmds[i].verb);
 		if (strcmp(cmds[i].verb, verb))
 			continue;
 		cl->cmd = cmds[i].cmd;
@@ -389,8 +361,8 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(cmds[i].group, group))
-			return bad(err, len, "unknown command: %s %s", group, verb);
-	return bad(err, len, "unknown command: %s", group);
+			return apiclient_bad(err, len, "unknown command: %s %s", group, verb);
+	return apiclient_bad(err, len, "unknown command: %s", group);
 }
 
 int admin_iccids_read(FILE *f, json_t *a, char *err, size_t len)
@@ -404,24 +376,24 @@ int admin_iccids_read(FILE *f, json_t *a, char *err, size_t len)
 
 		no++;
 		if (l == sizeof(line) - 1 && line[l - 1] != '\n')
-			return bad(err, len, "line %u: too long for an ICCID", no);
+			return apiclient_bad(err, len, "line %u: too long for an ICCID", no);
 		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r' || line[l - 1] == ' ' || line[l - 1] == '\t'))
 			line[--l] = '\0';
 		if (!l || line[0] == '#')
 			continue;
 		if (!is_iccid(line))
-			return bad(err, len, "line %u: not an ICCID (18 to 20 digits): %.24s", no, line);
+			return apiclient_bad(err, len, "line %u: not an ICCID (18 to 20 digits): %.24s", no, line);
 		for (size_t i = 0; i < json_array_size(a); i++)
 			if (!strcmp(json_string_value(json_array_get(a, i)), line))
-				return bad(err, len, "line %u: ICCID %s came earlier in the file", no, line);
+				return apiclient_bad(err, len, "line %u: ICCID %s came earlier in the file", no, line);
 		if (json_array_append_new(a, json_string(line)))
 			return -ENOMEM;
 		n++;
 	}
 	if (ferror(f))
-		return bad(err, len, "cannot read: %s", strerror(errno));
+		return apiclient_bad(err, len, "cannot read: %s", strerror(errno));
 	if (!n)
-		return bad(err, len, "no ICCID in it");
+		return apiclient_bad(err, len, "no ICCID in it");
 	return n;
 }
 

@@ -15,96 +15,21 @@
 #include <curl/curl.h>
 
 #include "admin.h"
+#include "apiclient.h"
 
 #define ANSWER_MAX (64u << 20) /* bytes of an answer at most (a page of 1000 certificates is far less) */
-#define CONNECT_TIMEOUT 10L    /* seconds */
 #define LOW_SPEED_TIME 60L     /* seconds below 1 byte/s: the transfer is given up */
 #define RETRIES_429 5
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool too_big;
-};
-
-static size_t on_data(char *d, size_t size, size_t n, void *priv)
-{
-	struct buf *b = priv;
-	size_t len = size * n;
-
-	if (b->len + len + 1 > ANSWER_MAX) {
-		b->too_big = true;
-		return 0;
-	}
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return 0;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, d, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return len;
-}
-
-/* Whether a URL may carry a bearer token: https://, or http:// to a loopback host. */
-static int url_ok(const char *url, char *err, size_t len)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	int rc = -EINVAL;
-
-	if (!u)
-		return -ENOMEM;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0)) {
-		snprintf(err, len, "%s: not a URL (http://HOST:PORT or https://HOST:PORT)", url);
-		goto out;
-	}
-	if (strcasecmp(scheme, "https") && strcasecmp(scheme, "http")) {
-		snprintf(err, len, "%s: the API is http:// (loopback) or https://", url);
-		goto out;
-	}
-	if (!strcasecmp(scheme, "http") && strncmp(host, "127.", 4) && strcasecmp(host, "localhost") &&
-	    strcmp(host, "[::1]")) {
-		snprintf(err, len, "%s: plain http:// beyond loopback would carry the token in clear: use https://",
-			 url);
-		goto out;
-	}
-	rc = 0;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return rc;
-}
-
 int admin_http_open(struct admin_ctx *a, char *err, size_t len)
 {
-	int rc = url_ok(a->url, err, len);
 	CURL *c;
+	int rc = apiclient_open(a->url, "simpki-admin/" SIMPKI_VERSION, a->cacert, a->curl_err, &c, err, len);
 
 	if (rc)
 		return rc;
-	c = curl_easy_init();
-	if (!c)
-		return -ENOMEM;
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->curl_err);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "simpki-admin/" SIMPKI_VERSION);
-	if (a->cacert)
-		curl_easy_setopt(c, CURLOPT_CAINFO, a->cacert);
 	a->curl = c;
 	return 0;
 }
@@ -119,16 +44,9 @@ void admin_http_close(struct admin_ctx *a)
 /* The request's headers: the token, the body's type. \returns NULL when out of memory */
 static struct curl_slist *headers(const struct admin_ctx *a, const char *ctype, bool chunked)
 {
-	struct curl_slist *h = NULL, *n;
-	size_t len = strlen(a->token) + 32;
-	char *auth = malloc(len), ct[96];
+	struct curl_slist *h = apiclient_auth_header(a->token), *n;
+	char ct[96];
 
-	if (!auth)
-		return NULL;
-	snprintf(auth, len, "Authorization: Bearer %s", a->token);
-	h = curl_slist_append(NULL, auth); /* copies it */
-	explicit_bzero(auth, len);
-	free(auth);
 	if (!h)
 		return NULL;
 	snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
@@ -144,47 +62,29 @@ static struct curl_slist *headers(const struct admin_ctx *a, const char *ctype, 
 	return h;
 }
 
-/* Wipe the copies of the token in the header list before freeing it. */
-static void headers_free(struct curl_slist *h)
-{
-	for (struct curl_slist *i = h; i; i = i->next)
-		explicit_bzero(i->data, strlen(i->data));
-	curl_slist_free_all(h);
-}
-
 static int once(struct admin_ctx *a, const char *method, const char *url, const char *json_body, FILE *upload,
 		long long upload_len, const char *ctype, struct admin_resp *r)
 {
 	CURL *c = a->curl;
 	struct curl_slist *h = headers(a, ctype, upload && upload_len < 0);
-	struct buf b = { 0 };
+	struct apiclient_buf b = { .max = ANSWER_MAX - 1 };
 	CURLcode cc;
 
 	if (!h)
 		return -ENOMEM;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); /* resets POST state from an earlier request */
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+	apiclient_request(c, url, h, &b, upload ? "GET" : method, json_body); /* an upload's POST is set below */
 	if (upload) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, NULL); /* fread on READDATA */
 		curl_easy_setopt(c, CURLOPT_READDATA, upload);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)upload_len);
-	} else if (strcmp(method, "GET")) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body ? json_body : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(json_body ? strlen(json_body) : 0));
-		if (strcmp(method, "POST"))
-			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	}
 	a->curl_err[0] = '\0';
 	cc = curl_easy_perform(c);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c, CURLOPT_READDATA, NULL); /* the stream is the caller's, closed after this */
-	headers_free(h);
+	apiclient_headers_free(h);
 	if (cc != CURLE_OK) {
 		free(b.p);
 		if (!a->curl_err[0])
@@ -202,13 +102,11 @@ static int once(struct admin_ctx *a, const char *method, const char *url, const 
 int admin_http(struct admin_ctx *a, const char *method, const char *path, const char *json_body, FILE *upload,
 	       long long upload_len, const char *ctype, struct admin_resp *r)
 {
-	size_t len = strlen(a->url) + strlen(path) + 1;
-	char *url = malloc(len);
+	char *url = apiclient_url(a->url, path);
 	int rc;
 
 	if (!url)
 		return -ENOMEM;
-	snprintf(url, len, "%s%s", a->url, path);
 	r->status = 0;
 	r->body = NULL;
 	for (int i = 0;; i++) {

@@ -7,19 +7,7 @@
 #include <curl/curl.h>
 
 #include "admin.h"
-
-/* A token the Authorization header can carry: printable ASCII, no space (simpki-otad's are 16 to 128). */
-static bool token_ok(const char *t)
-{
-	size_t n = strlen(t);
-
-	if (!n || n > 1024)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (t[i] <= ' ' || t[i] > '~')
-			return false;
-	return true;
-}
+#include "apiclient.h"
 
 static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline *cl)
 {
@@ -71,7 +59,7 @@ int admin_main(int argc, char **argv)
 		fprintf(stderr, "simpki-admin: SIMPKI_API_TOKEN is not set: the API needs a bearer token\n");
 		return ADMIN_EXIT_USAGE;
 	}
-	if (!token_ok(a.token)) {
+	if (!apiclient_token_ok(a.token, 1024)) { /* simpki-otad's are 16 to 128 */
 		fprintf(stderr, "simpki-admin: SIMPKI_API_TOKEN is not a token (printable characters, no space)\n");
 		return ADMIN_EXIT_USAGE;
 	}

@@ -4,10 +4,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiclient.h"
 #include "rp.h"
 
 enum opt {
@@ -84,16 +84,6 @@ const char *rp_usage(void)
 	return usage;
 }
 
-__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* Whether \a s is well-formed UTF-8 without control characters (shortest forms, no surrogates). */
 static bool utf8_ok(const char *s)
 {
@@ -139,8 +129,7 @@ static bool holder_ok(const char *s)
 
 static int take(struct rp_cmdline *cl, int o, const char *v, char *err, size_t len)
 {
-	char *end;
-	long n;
+	long long n;
 
 	switch (o) {
 	case OPT_PHONE: {
@@ -149,7 +138,7 @@ static int take(struct rp_cmdline *cl, int o, const char *v, char *err, size_t l
 
 		/* what the relying-party API takes (docs/signing.md) */
 		if (digits[d] || d < 1 || d > RP_PHONE_MAX)
-			return bad(
+			return apiclient_bad(
 				err, len,
 				"--phone %s: a phone number is 1 to 15 digits, an optional leading +, e.g. 84912345678",
 				v);
@@ -158,19 +147,19 @@ static int take(struct rp_cmdline *cl, int o, const char *v, char *err, size_t l
 	}
 	case OPT_HOLDER:
 		if (!holder_ok(v))
-			return bad(err, len, "--holder %s: a holder id is 1 to 64 of A-Z a-z 0-9 . _ @ -", v);
+			return apiclient_bad(err, len, "--holder %s: a holder id is 1 to 64 of A-Z a-z 0-9 . _ @ -", v);
 		cl->holder = v;
 		break;
 	case OPT_TEXT:
 		if (!*v || strlen(v) > RP_TEXT_MAX)
-			return bad(err, len, "--text: 1 to %d bytes", RP_TEXT_MAX);
+			return apiclient_bad(err, len, "--text: 1 to %d bytes", RP_TEXT_MAX);
 		if (!utf8_ok(v))
-			return bad(err, len, "--text: not UTF-8 text (or a control character in it)");
+			return apiclient_bad(err, len, "--text: not UTF-8 text (or a control character in it)");
 		cl->text = v;
 		break;
 	case OPT_LANGUAGE:
 		if (strcmp(v, "VIE") && strcmp(v, "ENG"))
-			return bad(err, len, "--language %s: VIE or ENG", v);
+			return apiclient_bad(err, len, "--language %s: VIE or ENG", v);
 		cl->language = v;
 		break;
 	case OPT_URL:
@@ -187,14 +176,12 @@ static int take(struct rp_cmdline *cl, int o, const char *v, char *err, size_t l
 		break;
 	case OPT_OUT:
 		if (!*v)
-			return bad(err, len, "--out wants a file name");
+			return apiclient_bad(err, len, "--out wants a file name");
 		cl->out = v;
 		break;
 	case OPT_TIMEOUT:
-		errno = 0;
-		n = strtol(v, &end, 10);
-		if (*v < '0' || *v > '9' || *end || errno || n < 1 || n > 3600)
-			return bad(err, len, "--timeout %s: 1 to 3600 seconds", v);
+		if (apiclient_number(v, 1, 3600, &n))
+			return apiclient_bad(err, len, "--timeout %s: 1 to 3600 seconds", v);
 		cl->timeout = (unsigned)n;
 		break;
 	case OPT_JSON:
@@ -224,11 +211,11 @@ int rp_parse(int argc, char **argv, struct rp_cmdline *cl, char *err, size_t len
 		if (o == 'h')
 			o = OPT_HELP;
 		if (o == '?' || o == ':') {
-			const char *w = argv[optind - 1];
+			const char *w = apiclient_refused(argv, optind);
 
 			if (optopt && optopt >= OPT_PHONE)
-				return bad(err, len, "%s wants a value", w);
-			return bad(err, len, "%s: unknown option", w);
+				return apiclient_bad(err, len, "%s wants a value", w);
+			return apiclient_bad(err, len, "%s: unknown option", w);
 		}
 		rc = take(cl, o, optarg, err, len);
 		if (rc)
@@ -237,16 +224,16 @@ int rp_parse(int argc, char **argv, struct rp_cmdline *cl, char *err, size_t len
 	if (cl->help || cl->version)
 		return 0;
 	if (optind >= argc)
-		return bad(err, len, "FILE is missing: the document to sign");
+		return apiclient_bad(err, len, "FILE is missing: the document to sign");
 	if (argc - optind > 1)
-		return bad(err, len, "one FILE at a time (%s, %s, ...)", argv[optind], argv[optind + 1]);
+		return apiclient_bad(err, len, "one FILE at a time (%s, %s, ...)", argv[optind], argv[optind + 1]);
 	cl->file = argv[optind];
 	if (!*cl->file)
-		return bad(err, len, "FILE is an empty name");
+		return apiclient_bad(err, len, "FILE is an empty name");
 	if (!cl->phone && !cl->holder)
-		return bad(err, len, "whose signature? --phone NUMBER or --holder ID");
+		return apiclient_bad(err, len, "whose signature? --phone NUMBER or --holder ID");
 	if (cl->phone && cl->holder)
-		return bad(err, len, "one of --phone and --holder");
+		return apiclient_bad(err, len, "one of --phone and --holder");
 	return 0;
 }
 

@@ -3,7 +3,6 @@
  * would be printed), and the request bodies written. Pure: what unit-rp and fuzz-rp-json test.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +10,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "apiclient.h"
 #include "rp.h"
-
-__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static json_t *load(const char *buf, size_t len, char *err, size_t err_len)
 {
@@ -29,16 +19,16 @@ static json_t *load(const char *buf, size_t len, char *err, size_t err_len)
 	json_t *j;
 
 	if (len > RP_ANSWER_MAX) {
-		bad(err, err_len, "an answer of more than %d bytes", RP_ANSWER_MAX);
+		apiclient_bad(err, err_len, "an answer of more than %d bytes", RP_ANSWER_MAX);
 		return NULL;
 	}
 	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		bad(err, err_len, "not JSON (%.80s)", je.text);
+		apiclient_bad(err, err_len, "not JSON (%.80s)", je.text);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
-		bad(err, err_len, "not a JSON object");
+		apiclient_bad(err, err_len, "not a JSON object");
 		json_decref(j);
 		return NULL;
 	}
@@ -56,17 +46,18 @@ static int str(const json_t *o, const char *key, char *out, size_t max, bool pri
 	if (!v || json_is_null(v))
 		return -ENOENT;
 	if (!json_is_string(v))
-		return bad(err, len, "\"%s\" is not a string", key);
+		return apiclient_bad(err, len, "\"%s\" is not a string", key);
 	s = json_string_value(v);
 	n = json_string_length(v);
 	if (n >= max)
-		return bad(err, len, "\"%s\" is longer than %zu bytes", key, max - 1);
+		return apiclient_bad(err, len, "\"%s\" is longer than %zu bytes", key, max - 1);
 	if (strlen(s) != n)
-		return bad(err, len, "\"%s\" holds a NUL", key);
+		return apiclient_bad(err, len, "\"%s\" holds a NUL", key);
 	if (printable)
 		for (size_t i = 0; i < n; i++)
 			if (s[i] < 0x20 || s[i] > 0x7e)
-				return bad(err, len, "\"%s\" holds a character that is not printable ASCII", key);
+				return apiclient_bad(err, len, "\"%s\" holds a character that is not printable ASCII",
+						     key);
 	memcpy(out, s, n + 1);
 	return 0;
 }
@@ -76,7 +67,7 @@ static int need_str(const json_t *o, const char *key, char *out, size_t max, boo
 	int rc = str(o, key, out, max, printable, err, len);
 
 	if (rc == -ENOENT)
-		return bad(err, len, "\"%s\" is missing", key);
+		return apiclient_bad(err, len, "\"%s\" is missing", key);
 	return rc;
 }
 
@@ -84,10 +75,10 @@ static int need_str(const json_t *o, const char *key, char *out, size_t max, boo
 static int pem_ok(const char *key, const char *pem, char *err, size_t len)
 {
 	if (!strstr(pem, "-----BEGIN CERTIFICATE-----"))
-		return bad(err, len, "\"%s\" is not a PEM certificate", key);
+		return apiclient_bad(err, len, "\"%s\" is not a PEM certificate", key);
 	for (const char *p = pem; *p; p++)
 		if ((*p < 0x20 || *p > 0x7e) && *p != '\n' && *p != '\r' && *p != '\t')
-			return bad(err, len, "\"%s\" is not a PEM certificate", key);
+			return apiclient_bad(err, len, "\"%s\" is not a PEM certificate", key);
 	return 0;
 }
 
@@ -102,7 +93,7 @@ int rp_json_cert(const char *buf, size_t len, struct rp_cert_answer *a, char *er
 		return -EINVAL;
 	rc = need_str(j, "result", result, sizeof(result), true, err, err_len);
 	if (!rc && strcmp(result, "OK"))
-		rc = bad(err, err_len, "\"result\" is %s, not OK", result);
+		rc = apiclient_bad(err, err_len, "\"result\" is %s, not OK", result);
 	if (!rc)
 		rc = need_str(j, "cert", a->cert_pem, sizeof(a->cert_pem), false, err, err_len);
 	if (!rc)
@@ -115,7 +106,7 @@ int rp_json_cert(const char *buf, size_t len, struct rp_cert_answer *a, char *er
 		else if (!strcmp(alg, "RSA"))
 			a->alg = RP_KEY_RSA;
 		else
-			rc = bad(err, err_len, "\"keyAlgorithm\" is %s, not EC or RSA", alg);
+			rc = apiclient_bad(err, err_len, "\"keyAlgorithm\" is %s, not EC or RSA", alg);
 	}
 	json_decref(j);
 	if (rc)
@@ -140,25 +131,26 @@ int rp_json_start(const char *buf, size_t len, struct rp_start_answer *a, char *
 		return -EINVAL;
 	rc = need_str(j, "sessionID", a->session_id, sizeof(a->session_id), true, err, err_len);
 	if (!rc && !session_id_ok(a->session_id))
-		rc = bad(err, err_len, "\"sessionID\" is not 1 to %d of A-Z a-z 0-9 . _ -", RP_SESSION_ID_MAX);
+		rc = apiclient_bad(err, err_len, "\"sessionID\" is not 1 to %d of A-Z a-z 0-9 . _ -",
+				   RP_SESSION_ID_MAX);
 	v = json_object_get(j, "verificationCode");
 	if (rc) {
 	} else if (!v) {
-		rc = bad(err, err_len, "\"verificationCode\" is missing");
+		rc = apiclient_bad(err, err_len, "\"verificationCode\" is missing");
 	} else if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0 || json_integer_value(v) > 9999)
-			rc = bad(err, err_len, "\"verificationCode\" is not 0 to 9999");
+			rc = apiclient_bad(err, err_len, "\"verificationCode\" is not 0 to 9999");
 		else
 			a->vcode = (unsigned)json_integer_value(v);
 	} else if (json_is_string(v)) {
 		const char *s = json_string_value(v);
 
 		if (json_string_length(v) != 4 || strspn(s, "0123456789") != 4)
-			rc = bad(err, err_len, "\"verificationCode\" is not 4 digits");
+			rc = apiclient_bad(err, err_len, "\"verificationCode\" is not 4 digits");
 		else
 			a->vcode = (unsigned)atoi(s);
 	} else {
-		rc = bad(err, err_len, "\"verificationCode\" is neither a number nor a string");
+		rc = apiclient_bad(err, err_len, "\"verificationCode\" is neither a number nor a string");
 	}
 	json_decref(j);
 	if (rc)
@@ -182,7 +174,7 @@ int rp_json_session(const char *buf, size_t len, struct rp_session_answer *a, ch
 	if (!strcmp(state, "RUNNING"))
 		goto out;
 	if (strcmp(state, "COMPLETE")) {
-		rc = bad(err, err_len, "\"state\" is %s, not RUNNING or COMPLETE", state);
+		rc = apiclient_bad(err, err_len, "\"state\" is %s, not RUNNING or COMPLETE", state);
 		goto out;
 	}
 	a->complete = true;
@@ -200,11 +192,11 @@ int rp_json_session(const char *buf, size_t len, struct rp_session_answer *a, ch
 	sig = json_object_get(j, "signature");
 	if (!sig || json_is_null(sig)) {
 		if (a->result == RP_RES_OK)
-			rc = bad(err, err_len, "result OK without a \"signature\"");
+			rc = apiclient_bad(err, err_len, "result OK without a \"signature\"");
 		goto out;
 	}
 	if (!json_is_object(sig)) {
-		rc = bad(err, err_len, "\"signature\" is not an object");
+		rc = apiclient_bad(err, err_len, "\"signature\" is not an object");
 		goto out;
 	}
 	rc = str(sig, "algorithm", a->sig_alg, sizeof(a->sig_alg), true, err, err_len);
@@ -214,13 +206,13 @@ int rp_json_session(const char *buf, size_t len, struct rp_session_answer *a, ch
 		rc = need_str(sig, "value", b64, sizeof(b64), true, err, err_len);
 	if (rc) {
 		if (strstr(err, "longer than"))
-			bad(err, err_len, "\"signature\".\"value\" is longer than %d bytes", RP_SIG_MAX);
+			apiclient_bad(err, err_len, "\"signature\".\"value\" is longer than %d bytes", RP_SIG_MAX);
 		goto out;
 	}
 	b64_len = strlen(b64);
 	if (!b64_len || b64_len % 4 ||
 	    strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != b64_len) {
-		rc = bad(err, err_len, "\"signature\".\"value\" is not base64");
+		rc = apiclient_bad(err, err_len, "\"signature\".\"value\" is not base64");
 		goto out;
 	}
 	{
@@ -231,17 +223,17 @@ int rp_json_session(const char *buf, size_t len, struct rp_session_answer *a, ch
 		while (pad < b64_len && b64[b64_len - 1 - pad] == '=')
 			pad++;
 		if (pad > 2 || strcspn(b64, "=") != b64_len - pad) {
-			rc = bad(err, err_len, "\"signature\".\"value\" is not base64");
+			rc = apiclient_bad(err, err_len, "\"signature\".\"value\" is not base64");
 			goto out;
 		}
 		n = EVP_DecodeBlock(tmp, (const unsigned char *)b64, (int)b64_len);
 		if (n < 0) {
-			rc = bad(err, err_len, "\"signature\".\"value\" is not base64");
+			rc = apiclient_bad(err, err_len, "\"signature\".\"value\" is not base64");
 			goto out;
 		}
 		n -= (int)pad; /* EVP_DecodeBlock counts the padding as zero bytes */
 		if (n <= 0 || n > RP_SIG_MAX) {
-			rc = bad(err, err_len, "\"signature\".\"value\" is not 1 to %d bytes", RP_SIG_MAX);
+			rc = apiclient_bad(err, err_len, "\"signature\".\"value\" is not 1 to %d bytes", RP_SIG_MAX);
 			goto out;
 		}
 		memcpy(a->sig, tmp, (size_t)n);

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "apiclient.h"
 #include "rp.h"
 #include "rp_http.h"
 
@@ -72,19 +73,6 @@ static void spin_end(struct run *r)
 	}
 }
 
-/* A token the Authorization header can carry: printable ASCII, no space. */
-static bool token_ok(const char *t)
-{
-	size_t n = strlen(t);
-
-	if (!n || n > RP_TOKEN_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (t[i] <= ' ' || t[i] > '~')
-			return false;
-	return true;
-}
-
 static enum rp_exit read_token(struct run *r)
 {
 	const char *env = getenv("SIMPKI_RP_TOKEN");
@@ -110,7 +98,7 @@ static enum rp_exit read_token(struct run *r)
 		fprintf(stderr, "simpki-sign: no token: --token-file FILE or SIMPKI_RP_TOKEN\n");
 		return RP_EXIT_USAGE;
 	}
-	if (!token_ok(r->token)) {
+	if (!apiclient_token_ok(r->token, RP_TOKEN_MAX)) {
 		fprintf(stderr, "simpki-sign: the token (%s) is not one: 1 to %d printable characters, no space\n",
 			r->cl->token_file ? r->cl->token_file : "SIMPKI_RP_TOKEN", RP_TOKEN_MAX);
 		return RP_EXIT_USAGE;
