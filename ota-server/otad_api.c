@@ -23,9 +23,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
-#include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 
 #include <simpki/ota.h>
@@ -40,6 +38,7 @@
 #include "cert_info.h"
 #include "holder_import.h"
 #include "otad_job.h"
+#include "otad_mhd.h"
 #include "otad_tls.h"
 
 struct otad_api_cfg otad_api_cfg = {
@@ -51,9 +50,7 @@ struct otad_api_cfg otad_api_cfg = {
 	.import_max = 512u << 20,
 };
 
-static struct MHD_Daemon *mhd;
-static struct osmo_fd mhd_ofd;
-static struct osmo_timer_list mhd_timer;
+static struct otad_mhd mhd;
 static char mhd_url[64]; /* "" until it listens */
 static uint8_t admin_hash[32];
 static bool have_admin;
@@ -902,41 +899,19 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	*con_cls = NULL;
 }
 
-static void poll_mhd(void)
-{
-	MHD_UNSIGNED_LONG_LONG to;
-
-	MHD_run(mhd);
-	if (MHD_get_timeout(mhd, &to) == MHD_YES)
-		osmo_timer_schedule(&mhd_timer, (long)(to / 1000), (long)(to % 1000) * 1000);
-}
-
-static int mhd_fd_cb(struct osmo_fd *fd, unsigned int what)
-{
-	poll_mhd();
-	return 0;
-}
-
-static void mhd_timer_cb(void *data)
-{
-	poll_mhd();
-}
-
 int otad_api_start(char *err, size_t errlen)
 {
 	const char *token = getenv("SIMPKI_API_TOKEN");
 	const char *ip = otad_api_cfg.ip ? otad_api_cfg.ip : "127.0.0.1";
-	const union MHD_DaemonInfo *info;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(otad_api_cfg.port) };
-	struct otad_tls_pem pem;
-	bool tls;
-	/* GnuTLS's defaults less TLS 1.0 and 1.1 */
-	struct MHD_OptionItem tls_opts[] = {
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
-		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+	static const struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_CONNECTION_LIMIT, 256, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
+	struct otad_tls_pem pem;
+	bool tls;
 	int rc;
 
 	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
@@ -947,8 +922,6 @@ int otad_api_start(char *err, size_t errlen)
 	if (rc)
 		return rc;
 	tls = pem.cert != NULL;
-	tls_opts[0].ptr_value = pem.cert;
-	tls_opts[1].ptr_value = pem.key;
 	if (token && strlen(token) >= API_TOKEN_MIN && strlen(token) <= API_TOKEN_MAX) {
 		sha256(token, strlen(token), admin_hash);
 		have_admin = true;
@@ -956,21 +929,11 @@ int otad_api_start(char *err, size_t errlen)
 		LOGP(DAPI, LOGL_NOTICE, "SIMPKI_API_TOKEN %s: only tokens made in the VTY are accepted\n",
 		     token ? "is not 16 to 128 characters" : "is not set");
 	}
-	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), otad_api_cfg.port, NULL,
-			       NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
-			       NULL, MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64,
-			       MHD_OPTION_CONNECTION_TIMEOUT, 60, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[3],
-			       MHD_OPTION_END);
-	otad_tls_pem_free(&pem); /* MHD_start_daemon() has them in GnuTLS's credentials; the key copy is wiped */
-	if (!mhd) {
+	if (otad_mhd_start(&mhd, 0, &sa, handler, completed, opts, &pem)) {
 		snprintf(err, errlen, "cannot listen on %s:%u (the port is taken%s; libmicrohttpd's message is above)",
 			 ip, otad_api_cfg.port, tls ? ", or GnuTLS refused the certificate or key" : "");
 		return -EADDRINUSE;
 	}
-	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	osmo_fd_setup(&mhd_ofd, info->epoll_fd, OSMO_FD_READ, mhd_fd_cb, NULL, 0);
-	osmo_fd_register(&mhd_ofd);
-	osmo_timer_setup(&mhd_timer, mhd_timer_cb, NULL);
 	if (!limits)
 		limits = api_ratelimit_alloc(g_otad->ctx);
 	snprintf(mhd_url, sizeof(mhd_url), "%s://%s:%u/v1/", tls ? "https" : "http", ip, otad_api_cfg.port);
@@ -990,12 +953,8 @@ const char *otad_api_url(void)
 
 void otad_api_stop(void)
 {
-	if (!mhd)
+	if (!otad_mhd_stop(&mhd))
 		return;
-	osmo_fd_unregister(&mhd_ofd);
-	osmo_timer_del(&mhd_timer);
-	MHD_stop_daemon(mhd);
-	mhd = NULL;
 	mhd_url[0] = 0;
 	OPENSSL_cleanse(admin_hash, sizeof(admin_hash));
 }

@@ -150,6 +150,23 @@ static int exec(struct otad_db *db, const char *sql, char *err, size_t errlen)
 	return -EIO;
 }
 
+void otad_db_column_text(sqlite3_stmt *st, int i, char *out, size_t max)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+
+	snprintf(out, max, "%s", t ? t : "");
+}
+
+size_t otad_db_column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max)
+{
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	if (!n || n > max)
+		return 0;
+	memcpy(out, sqlite3_column_blob(st, i), n);
+	return n;
+}
+
 int otad_db_version(struct otad_db *db)
 {
 	sqlite3_stmt *st;

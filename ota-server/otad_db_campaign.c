@@ -37,13 +37,6 @@ static int name_index(const char *t, const char *const *names, int n, int dflt)
 	return dflt;
 }
 
-static void column_text(sqlite3_stmt *st, int i, char *out, size_t max)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-
-	snprintf(out, max, "%s", t ? t : "");
-}
-
 static void keys_encode(const struct otad_campaign *c, char *out, size_t max)
 {
 	size_t n = 0;
@@ -79,7 +72,7 @@ static void campaign_from_row(sqlite3_stmt *st, struct otad_campaign *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
-	column_text(st, 1, c->name, sizeof(c->name));
+	otad_db_column_text(st, 1, c->name, sizeof(c->name));
 	c->state = (enum otad_campaign_state)name_index((const char *)sqlite3_column_text(st, 2),
 							otad_campaign_state_names, OTAD_CAMPAIGN_N_STATES,
 							OTAD_CAMPAIGN_PAUSED);
@@ -358,7 +351,7 @@ static void ccard_from_row(sqlite3_stmt *st, struct otad_ccard *cc)
 	memset(cc, 0, sizeof(*cc));
 	cc->campaign = sqlite3_column_int64(st, 0);
 	cc->seq = sqlite3_column_int64(st, 1);
-	column_text(st, 2, cc->iccid, sizeof(cc->iccid));
+	otad_db_column_text(st, 2, cc->iccid, sizeof(cc->iccid));
 	cc->state = (enum otad_ccard_state)name_index((const char *)sqlite3_column_text(st, 3), otad_ccard_state_names,
 						      OTAD_CCARD_N_STATES, OTAD_CCARD_FAILED);
 	cc->key_index = (unsigned)sqlite3_column_int(st, 4);
@@ -366,9 +359,9 @@ static void ccard_from_row(sqlite3_stmt *st, struct otad_ccard *cc)
 	cc->enrolment = sqlite3_column_int64(st, 6);
 	cc->tries = (unsigned)sqlite3_column_int(st, 7);
 	cc->next_try_ms = sqlite3_column_int64(st, 8);
-	column_text(st, 9, cc->step, sizeof(cc->step));
-	column_text(st, 10, cc->error, sizeof(cc->error));
-	column_text(st, 11, cc->serials, sizeof(cc->serials));
+	otad_db_column_text(st, 9, cc->step, sizeof(cc->step));
+	otad_db_column_text(st, 10, cc->error, sizeof(cc->error));
+	otad_db_column_text(st, 11, cc->serials, sizeof(cc->serials));
 	cc->updated_ms = sqlite3_column_int64(st, 12);
 	cc->done_ms = sqlite3_column_int64(st, 13);
 }

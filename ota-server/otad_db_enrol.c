@@ -60,23 +60,6 @@ static void bind_row(sqlite3_stmt *st, const struct otad_enrol_row *e)
 		sqlite3_bind_int64(st, 21, e->campaign);
 }
 
-static size_t column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max)
-{
-	size_t n = (size_t)sqlite3_column_bytes(st, i);
-
-	if (!n || n > max)
-		return 0;
-	memcpy(out, sqlite3_column_blob(st, i), n);
-	return n;
-}
-
-static void column_text(sqlite3_stmt *st, int i, char *out, size_t max)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-
-	snprintf(out, max, "%s", t ? t : "");
-}
-
 /* A row of "SELECT id, " ENROL_COLUMNS. */
 static void from_row(sqlite3_stmt *st, struct otad_enrol_row *e)
 {
@@ -84,30 +67,30 @@ static void from_row(sqlite3_stmt *st, struct otad_enrol_row *e)
 
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(st, 0);
-	column_text(st, 1, e->iccid, sizeof(e->iccid));
+	otad_db_column_text(st, 1, e->iccid, sizeof(e->iccid));
 	e->key_id = (uint8_t)sqlite3_column_int(st, 2);
-	column_text(st, 3, e->profile, sizeof(e->profile));
-	column_text(st, 4, e->holder, sizeof(e->holder));
+	otad_db_column_text(st, 3, e->profile, sizeof(e->profile));
+	otad_db_column_text(st, 4, e->holder, sizeof(e->holder));
 	t = (const char *)sqlite3_column_text(st, 5);
 	e->state = OTAD_ENROL_FAILED;
 	for (int i = 0; i < OTAD_ENROL_N_STATES; i++)
 		if (t && !strcmp(t, otad_enrol_state_names[i]))
 			e->state = (enum otad_enrol_state)i;
 	e->job = sqlite3_column_int64(st, 6);
-	e->subject_len = column_blob(st, 7, e->subject, sizeof(e->subject));
-	e->p15_id_len = column_blob(st, 8, e->p15_id, sizeof(e->p15_id));
+	e->subject_len = otad_db_column_blob(st, 7, e->subject, sizeof(e->subject));
+	e->p15_id_len = otad_db_column_blob(st, 8, e->p15_id, sizeof(e->p15_id));
 	e->cert_fid = (uint16_t)sqlite3_column_int(st, 9);
 	e->cdf_used = (uint32_t)sqlite3_column_int64(st, 10);
-	e->csr_len = column_blob(st, 11, e->csr, sizeof(e->csr));
-	e->cert_len = column_blob(st, 12, e->cert, sizeof(e->cert));
-	column_text(st, 13, e->serial, sizeof(e->serial));
+	e->csr_len = otad_db_column_blob(st, 11, e->csr, sizeof(e->csr));
+	e->cert_len = otad_db_column_blob(st, 12, e->cert, sizeof(e->cert));
+	otad_db_column_text(st, 13, e->serial, sizeof(e->serial));
 	e->tries = (unsigned)sqlite3_column_int(st, 14);
-	column_text(st, 15, e->error, sizeof(e->error));
+	otad_db_column_text(st, 15, e->error, sizeof(e->error));
 	e->created_ms = sqlite3_column_int64(st, 16);
 	e->updated_ms = sqlite3_column_int64(st, 17);
 	e->key_ref = sqlite3_column_type(st, 18) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 18);
 	e->cert_row = sqlite3_column_int64(st, 19);
-	e->txid_len = column_blob(st, 20, e->txid, sizeof(e->txid));
+	e->txid_len = otad_db_column_blob(st, 20, e->txid, sizeof(e->txid));
 	e->campaign = sqlite3_column_int64(st, 21);
 }
 

@@ -1,6 +1,10 @@
-/* Inside simpki-otad's database (otad_db.h): the handle's fields, for the files that implement the interface
- * (otad_db.c, otad_db_enrol.c). Nothing outside them includes this. */
+/* Inside simpki-otad's database (otad_db.h): the handle's fields and the column readers, for the files that
+ * implement the interface (otad_db.c, otad_db_campaign.c, otad_db_enrol.c, otad_db_sign.c). Nothing outside them
+ * includes this. */
 #pragma once
+#include <stddef.h>
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #include "keystore.h"
@@ -10,3 +14,10 @@ struct otad_db {
 	uint8_t mk[KEYSTORE_KEY_LEN];
 	struct otad_db_stage *stage; /* the import running, if any (one at a time) */
 };
+
+/*! Copy column \a i of the current row, as text, into \a out (size \a max, truncated, NUL-terminated); NULL as "". */
+void otad_db_column_text(sqlite3_stmt *st, int i, char *out, size_t max);
+
+/*! Copy column \a i of the current row, a blob, into \a out. \returns its length; 0 when it is NULL, empty or longer
+ *  than \a max (then nothing is copied) */
+size_t otad_db_column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max);

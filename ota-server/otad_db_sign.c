@@ -58,49 +58,32 @@ static void bind_row(sqlite3_stmt *st, const struct otad_sign_row *r)
 	bind_text_or_null(st, 21, r->error);
 }
 
-static void column_text(sqlite3_stmt *st, int i, char *out, size_t max)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-
-	snprintf(out, max, "%s", t ? t : "");
-}
-
-static size_t column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max)
-{
-	size_t n = (size_t)sqlite3_column_bytes(st, i);
-
-	if (!n || n > max)
-		return 0;
-	memcpy(out, sqlite3_column_blob(st, i), n);
-	return n;
-}
-
 /* A row of "SELECT id, " SIGN_COLUMNS. */
 static void read_row(sqlite3_stmt *st, struct otad_sign_row *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
-	column_text(st, 1, r->session, sizeof(r->session));
-	column_text(st, 2, r->rp, sizeof(r->rp));
-	column_text(st, 3, r->holder, sizeof(r->holder));
-	column_text(st, 4, r->iccid, sizeof(r->iccid));
-	column_text(st, 5, r->msisdn, sizeof(r->msisdn));
-	column_text(st, 6, r->hash_alg, sizeof(r->hash_alg));
-	r->hash_len = column_blob(st, 7, r->hash, sizeof(r->hash));
-	column_text(st, 8, r->code, sizeof(r->code));
+	otad_db_column_text(st, 1, r->session, sizeof(r->session));
+	otad_db_column_text(st, 2, r->rp, sizeof(r->rp));
+	otad_db_column_text(st, 3, r->holder, sizeof(r->holder));
+	otad_db_column_text(st, 4, r->iccid, sizeof(r->iccid));
+	otad_db_column_text(st, 5, r->msisdn, sizeof(r->msisdn));
+	otad_db_column_text(st, 6, r->hash_alg, sizeof(r->hash_alg));
+	r->hash_len = otad_db_column_blob(st, 7, r->hash, sizeof(r->hash));
+	otad_db_column_text(st, 8, r->code, sizeof(r->code));
 	r->text_len = (unsigned)sqlite3_column_int(st, 9);
 	r->text_dcs = (uint8_t)sqlite3_column_int(st, 10);
 	r->job = sqlite3_column_int64(st, 11);
-	column_text(st, 12, r->state, sizeof(r->state));
-	column_text(st, 13, r->result, sizeof(r->result));
-	r->sig_len = column_blob(st, 14, r->sig, sizeof(r->sig));
-	column_text(st, 15, r->serial, sizeof(r->serial));
+	otad_db_column_text(st, 12, r->state, sizeof(r->state));
+	otad_db_column_text(st, 13, r->result, sizeof(r->result));
+	r->sig_len = otad_db_column_blob(st, 14, r->sig, sizeof(r->sig));
+	otad_db_column_text(st, 15, r->serial, sizeof(r->serial));
 	r->created_ms = sqlite3_column_int64(st, 16);
 	r->sent_ms = sqlite3_column_int64(st, 17);
 	r->answered_ms = sqlite3_column_int64(st, 18);
 	r->completed_ms = sqlite3_column_int64(st, 19);
 	r->tries_left = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 20);
-	column_text(st, 21, r->error, sizeof(r->error));
+	otad_db_column_text(st, 21, r->error, sizeof(r->error));
 }
 
 int otad_db_sign_insert(struct otad_db *db, struct otad_sign_row *r)
@@ -222,14 +205,14 @@ int otad_db_sign_target(struct otad_db *db, const char *msisdn, const char *hold
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		memset(t, 0, sizeof(*t));
-		column_text(st, 0, t->iccid, sizeof(t->iccid));
-		column_text(st, 1, t->msisdn, sizeof(t->msisdn));
-		column_text(st, 2, t->state, sizeof(t->state));
-		column_text(st, 3, t->holder, sizeof(t->holder));
+		otad_db_column_text(st, 0, t->iccid, sizeof(t->iccid));
+		otad_db_column_text(st, 1, t->msisdn, sizeof(t->msisdn));
+		otad_db_column_text(st, 2, t->state, sizeof(t->state));
+		otad_db_column_text(st, 3, t->holder, sizeof(t->holder));
 		t->key_ref = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 6);
 		if (t->key_ref >= 0) {
-			t->der_len = column_blob(st, 4, t->der, sizeof(t->der));
-			column_text(st, 5, t->serial, sizeof(t->serial));
+			t->der_len = otad_db_column_blob(st, 4, t->der, sizeof(t->der));
+			otad_db_column_text(st, 5, t->serial, sizeof(t->serial));
 		}
 	}
 	sqlite3_finalize(st);

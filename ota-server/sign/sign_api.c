@@ -16,7 +16,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <osmocom/core/fsm.h>
-#include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
@@ -25,6 +24,7 @@
 #include "api_ratelimit.h"
 #include "cert_info.h"
 #include "otad.h"
+#include "otad_mhd.h"
 #include "otad_tls.h"
 #include "sign.h"
 #include "sign_api.h"
@@ -46,9 +46,7 @@ struct sreq {
 	bool suspended, resumed;
 };
 
-static struct MHD_Daemon *mhd;
-static struct osmo_fd mhd_ofd;
-static struct osmo_timer_list mhd_timer;
+static struct otad_mhd mhd;
 static char mhd_url[64];
 static bool client_certs; /* 'tls client-ca' is set: MHD asks each client for a certificate */
 static struct api_ratelimit *limits;
@@ -269,7 +267,7 @@ not_found:
 
 static void poll_soon(void)
 {
-	osmo_timer_schedule(&mhd_timer, 0, 0);
+	otad_mhd_poll_soon(&mhd);
 }
 
 static void resume(struct sreq *r)
@@ -508,43 +506,19 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	*con_cls = NULL;
 }
 
-static void poll_mhd(void)
-{
-	MHD_UNSIGNED_LONG_LONG to;
-
-	MHD_run(mhd);
-	if (MHD_get_timeout(mhd, &to) == MHD_YES)
-		osmo_timer_schedule(&mhd_timer, (long)(to / 1000), (long)(to % 1000) * 1000);
-}
-
-static int mhd_fd_cb(struct osmo_fd *fd, unsigned int what)
-{
-	poll_mhd();
-	return 0;
-}
-
-static void mhd_timer_cb(void *data)
-{
-	poll_mhd();
-}
-
 static const struct otad_tls_cmds sign_tls_cmds = { .bind = "signing: listen", .tls = "signing: tls" };
 
 int otad_sign_api_start(char *err, size_t errlen)
 {
 	const char *ip = otad_sign_cfg.ip ? otad_sign_cfg.ip : "127.0.0.1";
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(otad_sign_cfg.port) };
-	const union MHD_DaemonInfo *info;
-	struct otad_tls_pem pem;
-	bool tls;
-	/* GnuTLS's defaults less TLS 1.0 and 1.1, as the operator API */
-	struct MHD_OptionItem tls_opts[] = {
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
-		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
-		{ MHD_OPTION_END, 0, NULL }, /* or MHD_OPTION_HTTPS_MEM_TRUST */
+	static const struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_CONNECTION_LIMIT, 4096, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 180, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
+	struct otad_tls_pem pem;
+	bool tls;
 	int rc;
 
 	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
@@ -563,29 +537,17 @@ int otad_sign_api_start(char *err, size_t errlen)
 			otad_tls_pem_free(&pem);
 			return rc;
 		}
-		/* libmicrohttpd 0.9.75 then sets GNUTLS_CERT_REQUEST (not _REQUIRE): a client without a certificate
-		 * still connects and may use its token; a certificate sent is verified in who_cert() */
-		tls_opts[3] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, pem.trust };
 	}
+	/* otad_mhd_start() passes the trust as MHD_OPTION_HTTPS_MEM_TRUST: libmicrohttpd 0.9.75 then sets
+	 * GNUTLS_CERT_REQUEST (not _REQUIRE): a client without a certificate still connects and may use its token; a
+	 * certificate sent is verified in who_cert() */
 	client_certs = pem.trust != NULL;
-	tls_opts[0].ptr_value = pem.cert;
-	tls_opts[1].ptr_value = pem.key;
-	mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0),
-			       otad_sign_cfg.port, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-			       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 4096,
-			       MHD_OPTION_CONNECTION_TIMEOUT, 180, MHD_OPTION_ARRAY, tls ? tls_opts : &tls_opts[4],
-			       MHD_OPTION_END);
-	otad_tls_pem_free(&pem); /* MHD_start_daemon() has them in GnuTLS's credentials; the key copy is wiped */
-	if (!mhd) {
+	if (otad_mhd_start(&mhd, MHD_ALLOW_SUSPEND_RESUME, &sa, handler, completed, opts, &pem)) {
 		snprintf(err, errlen, "cannot listen on %s:%u (the port is taken%s; libmicrohttpd's message is above)",
 			 ip, otad_sign_cfg.port, tls ? ", or GnuTLS refused the certificate, key or client CA" : "");
 		client_certs = false;
 		return -EADDRINUSE;
 	}
-	info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	osmo_fd_setup(&mhd_ofd, info->epoll_fd, OSMO_FD_READ, mhd_fd_cb, NULL, 0);
-	osmo_fd_register(&mhd_ofd);
-	osmo_timer_setup(&mhd_timer, mhd_timer_cb, NULL);
 	if (!limits)
 		limits = api_ratelimit_alloc(g_otad->ctx);
 	snprintf(mhd_url, sizeof(mhd_url), "%s://%s:%u/v1/", tls ? "https" : "http", ip, otad_sign_cfg.port);
@@ -605,14 +567,11 @@ void otad_sign_api_stop(void)
 {
 	struct sreq *r, *tmp;
 
-	if (!mhd)
+	if (!mhd.d)
 		return;
 	llist_for_each_entry_safe(r, tmp, &suspended, list) resume(r);
-	MHD_run(mhd);
-	osmo_fd_unregister(&mhd_ofd);
-	osmo_timer_del(&mhd_timer);
-	MHD_stop_daemon(mhd);
-	mhd = NULL;
+	MHD_run(mhd.d);
+	otad_mhd_stop(&mhd);
 	mhd_url[0] = 0;
 	client_certs = false;
 }

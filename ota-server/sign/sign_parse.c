@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include <simpki/hex.h>
+
 #include "holder.h"
 #include "sign_parse.h"
 
@@ -417,21 +419,9 @@ int sign_api_timeout(const char *s, unsigned *ms)
 	return *ms > SIGN_API_TIMEOUT_MS_MAX ? -EINVAL : 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int sign_fingerprint_parse(const char *s, uint8_t out[32])
 {
 	size_t n = strlen(s), i, step;
-	int hi, lo;
 
 	/* 64 digits, or 32 pairs with a ':' between each two */
 	if (n == 64)
@@ -445,11 +435,9 @@ int sign_fingerprint_parse(const char *s, uint8_t out[32])
 
 		if (step == 3 && i < 31 && p[2] != ':')
 			return -EINVAL;
-		hi = hexval(p[0]);
-		lo = hexval(p[1]);
-		if (hi < 0 || lo < 0)
+		/* one byte from exactly two digits: hex_decode_n() skips blanks, but then finds fewer or an odd count */
+		if (hex_decode_n(p, 2, &out[i], 1) != 1)
 			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }
