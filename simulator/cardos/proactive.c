@@ -133,7 +133,8 @@ int proactive_queue_applet(struct ota_re *re, uint8_t type, uint8_t qualifier, u
 		return -E2BIG;
 	re->cmd_number = re->cmd_number == 0xfe ? 1 : re->cmd_number + 1;
 	memcpy(p + h, (const uint8_t[]){ 0x81, 0x03, re->cmd_number, type, qualifier, 0x82, 0x02, 0x81, dest }, n);
-	memcpy(p + h + n, body, len);
+	if (len) /* MORE TIME has no body (NULL) */
+		memcpy(p + h + n, body, len);
 	re->pro_len[0] = (uint8_t)(h + n + len);
 	re->pro_num[0] = re->cmd_number;
 	re->pro_type[0] = type;
