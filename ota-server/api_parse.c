@@ -363,7 +363,7 @@ json_t *api_load_object(const char *body, size_t len, char *err, size_t errlen)
 
 int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *err, size_t errlen)
 {
-	json_t *root, *iccid, *tar, *apdus, *idem, *mode, *spi, *kvn, *a;
+	json_t *root, *iccid, *tar, *apdus, *idem, *mode, *spi, *kvn, *bearer, *a;
 	const char *key;
 	size_t i;
 	int rc = -EINVAL, n;
@@ -375,7 +375,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	json_object_foreach(root, key, a)
 	{
 		if (strcmp(key, "iccid") && strcmp(key, "tar") && strcmp(key, "apdus") && strcmp(key, "idempotent") &&
-		    strcmp(key, "mode") && strcmp(key, "spi") && strcmp(key, "kvn")) {
+		    strcmp(key, "mode") && strcmp(key, "spi") && strcmp(key, "kvn") && strcmp(key, "bearer")) {
 			snprintf(err, errlen, "unknown member '%.32s'", key);
 			goto out;
 		}
@@ -387,6 +387,7 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 	mode = json_object_get(root, "mode");
 	spi = json_object_get(root, "spi");
 	kvn = json_object_get(root, "kvn");
+	bearer = json_object_get(root, "bearer");
 	if (!json_is_string(iccid) || json_string_length(iccid) > 20 ||
 	    !ident_digits(json_string_value(iccid), 18, 20)) {
 		snprintf(err, errlen, "iccid: 18 to 20 digits, as a string");
@@ -450,6 +451,17 @@ int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *e
 			goto out;
 		}
 		req->opts.kvn = (uint8_t)json_integer_value(kvn);
+	}
+	if (bearer) {
+		const char *b = json_is_string(bearer) ? json_string_value(bearer) : "";
+
+		for (int k = OTAD_JOB_BEARER_SMS; k < OTAD_JOB_N_BEARERS; k++)
+			if (!strcmp(b, otad_job_bearer_names[k]))
+				req->opts.bearer = (enum otad_job_bearer)k;
+		if (!req->opts.bearer) {
+			snprintf(err, errlen, "bearer: \"sms\", \"bip\" or \"auto\"");
+			goto out;
+		}
 	}
 	rc = 0;
 out:

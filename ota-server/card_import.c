@@ -12,7 +12,8 @@
 
 #include "card_import.h"
 
-static const char *const column[9] = { "iccid", "imsi", "msisdn", "kvn", "kic_algo", "kic", "kid_algo", "kid", "kik" };
+static const char *const column[10] = { "iccid", "imsi",     "msisdn", "kvn", "kic_algo",
+					"kic",	 "kid_algo", "kid",    "kik", "psk" };
 
 /* ---- records ------------------------------------------------------------------------------------------------- */
 
@@ -206,7 +207,7 @@ static size_t split_fields(const char *rec, size_t len, struct field *f, size_t 
 int card_import_header(const char *line, size_t len)
 {
 	char buf[CARD_IMPORT_LINE_MAX];
-	struct field f[9];
+	struct field f[10];
 	struct field_problem pb;
 	size_t nf;
 
@@ -216,13 +217,13 @@ int card_import_header(const char *line, size_t len)
 	}
 	if (len > sizeof(buf))
 		return -EINVAL;
-	nf = split_fields(line, len, f, 9, buf, &pb);
-	if (pb.field >= 0 || (nf != 8 && nf != 9))
+	nf = split_fields(line, len, f, 10, buf, &pb);
+	if (pb.field >= 0 || nf < 8 || nf > 10)
 		return -EINVAL;
 	for (size_t i = 0; i < nf; i++)
 		if (f[i].len != strlen(column[i]) || memcmp(f[i].p, column[i], f[i].len))
 			return -EINVAL;
-	return nf == 9;
+	return (int)nf - 8;
 }
 
 /* A key field: hex of a length the algorithm allows. */
@@ -298,8 +299,24 @@ static int parse_digits(const char *name, const char *f, size_t flen, size_t min
 	return 0;
 }
 
-static int parse_fields(const struct field *f, bool with_kik, struct card_import_row *row, char *reason,
-			size_t reason_len)
+/* The SCP81 PSK: 16 or 32 bytes of hex. */
+static int parse_psk(const char *f, size_t flen, struct card_import_row *row, char *reason, size_t rlen)
+{
+	int n = flen > 64 ? -E2BIG : hex_decode_n(f, flen, row->psk, sizeof(row->psk));
+
+	if (n == -EINVAL) {
+		snprintf(reason, rlen, "psk: not hex");
+		return -EINVAL;
+	}
+	if (n != 16 && n != 32) {
+		snprintf(reason, rlen, "psk: not 16 or 32 bytes of hex");
+		return -EINVAL;
+	}
+	row->psk_len = (uint8_t)n;
+	return 0;
+}
+
+static int parse_fields(const struct field *f, int layout, struct card_import_row *row, char *reason, size_t reason_len)
 {
 	char err[CARD_IMPORT_REASON_MAX], kvn[3];
 	int rc;
@@ -322,18 +339,20 @@ static int parse_fields(const struct field *f, bool with_kik, struct card_import
 	     parse_key("kic", f[5].p, f[5].len, row->kic_algo, row->kic, &row->kic_len, reason, reason_len) ||
 	     parse_algo("kid_algo", f[6].p, f[6].len, &row->kid_algo, reason, reason_len) ||
 	     parse_key("kid", f[7].p, f[7].len, row->kid_algo, row->kid, &row->kid_len, reason, reason_len);
-	if (!rc && with_kik && f[8].len)
+	if (!rc && layout >= CARD_IMPORT_WITH_KIK && f[8].len)
 		rc = parse_key("kik", f[8].p, f[8].len, row->kic_algo, row->kik, &row->kik_len, reason, reason_len);
+	if (!rc && layout >= CARD_IMPORT_WITH_PSK && f[9].len)
+		rc = parse_psk(f[9].p, f[9].len, row, reason, reason_len);
 	return rc ? -EINVAL : 0;
 }
 
-int card_import_line(const char *line, size_t len, bool with_kik, struct card_import_row *row, char *reason,
+int card_import_line(const char *line, size_t len, int layout, struct card_import_row *row, char *reason,
 		     size_t reason_len)
 {
 	char buf[CARD_IMPORT_LINE_MAX];
-	struct field f[9];
+	struct field f[10];
 	struct field_problem pb;
-	size_t nf, want = with_kik ? 9 : 8;
+	size_t nf, want = 8 + (size_t)(layout < 0 ? 0 : layout > 2 ? 2 : layout);
 	int rc = -EINVAL;
 
 	memset(row, 0, sizeof(*row));
@@ -347,7 +366,7 @@ int card_import_line(const char *line, size_t len, bool with_kik, struct card_im
 	else if (pb.field >= 0)
 		snprintf(reason, reason_len, "%s: %s (column %zu)", column[pb.field], pb.what, pb.col);
 	else
-		rc = parse_fields(f, with_kik, row, reason, reason_len);
+		rc = parse_fields(f, layout, row, reason, reason_len);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (rc)
 		OPENSSL_cleanse(row, sizeof(*row));

@@ -48,6 +48,8 @@ enum otad_ctr {
 	OTAD_CTR_SIGN_REFUSED,
 	OTAD_CTR_SIGN_LATE,
 	OTAD_CTR_SIGN_LIMITED,
+	OTAD_CTR_BIP_SCRIPTS,
+	OTAD_CTR_BIP_FALLBACKS,
 };
 extern const struct rate_ctr_group_desc otad_ctrg_desc; /* otad_log.c: the counters above */
 

@@ -135,6 +135,15 @@ static const char *const migrations[] = {
 	 " completed_at INTEGER, tries_left INTEGER, error TEXT);"
 	 "CREATE INDEX signatures_job ON signatures (job) WHERE job IS NOT NULL;"
 	 "CREATE INDEX signatures_open ON signatures (state) WHERE state <> 'complete';"),
+	/* to version 13: SCP81 (BIP) as a job's bearer; the cards' SCP81 pre-shared keys */
+	("ALTER TABLE jobs ADD COLUMN bearer TEXT NOT NULL DEFAULT 'sms';"
+	 "ALTER TABLE jobs ADD COLUMN via TEXT NOT NULL DEFAULT 'sms';"
+	 "DROP INDEX jobs_active;"
+	 "CREATE INDEX jobs_active ON jobs (state) WHERE state IN ('queued', 'submitted', 'delivered', 'retrying',"
+	 " 'bip-wait', 'bip-sent');"
+	 "CREATE TABLE psks (iccid TEXT PRIMARY KEY REFERENCES cards(iccid), kvn INTEGER NOT NULL, kid INTEGER NOT "
+	 "NULL,"
+	 " psk_len INTEGER NOT NULL, sealed BLOB NOT NULL);"),
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == OTAD_DB_VERSION, "one migration per schema version");
 
@@ -386,7 +395,10 @@ enum {
 	ST_KS_INS,
 	ST_REJECT,
 	ST_PROGRESS,
+	ST_PSK_GET,
+	ST_PSK_INS,
 	ST_DROP_KS,
+	ST_DROP_PSK,
 	ST_DROP_CARDS,
 	ST_N
 };
@@ -401,6 +413,10 @@ static const char *const stage_sql[ST_N] = {
 		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
 	[ST_REJECT] = "INSERT INTO import_rejects (import, line, kind, reason) VALUES (?, ?, ?, ?)",
 	[ST_PROGRESS] = "UPDATE imports SET lines = ?, cards = ?, keysets = ?, rejected = ?, state = ? WHERE id = ?",
+	[ST_PSK_GET] = "SELECT 1 FROM psks WHERE iccid = ?",
+	[ST_PSK_INS] = "INSERT INTO psks (iccid, kvn, kid, psk_len, sealed) VALUES (?, ?, ?, ?, ?)",
+	[ST_DROP_PSK] = ("DELETE FROM psks WHERE iccid IN (SELECT iccid FROM cards WHERE batch = ?1"
+			 " ORDER BY rowid LIMIT ?2)"),
 	[ST_DROP_KS] = ("DELETE FROM keysets WHERE iccid IN (SELECT iccid FROM cards WHERE batch = ?1"
 			" ORDER BY rowid LIMIT ?2)"),
 	[ST_DROP_CARDS] = ("DELETE FROM cards WHERE rowid IN (SELECT rowid FROM cards WHERE batch = ?1"
@@ -663,6 +679,34 @@ static int stage_card(struct otad_db_stage *sg, const struct card_import_row *r,
 	return 0;
 }
 
+/* The card's SCP81 PSK (key version 0x40, id 1), given on one of its records. */
+static int stage_psk(struct otad_db_stage *sg, const struct card_import_row *r, unsigned line)
+{
+	uint8_t sealed[32 + KEYSTORE_OVERHEAD];
+	sqlite3_stmt *st = bind_text(sg->st[ST_PSK_GET], 1, r->iccid);
+	char aad[48];
+	int n, rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		rc = otad_db_stage_reject(sg, line, OTAD_REJECT_FILE, "ICCID %s has a psk on two records", r->iccid);
+		return rc ? rc : -EINVAL;
+	}
+	snprintf(aad, sizeof(aad), "psk %s/%u", r->iccid, OTAD_PSK_KVN);
+	n = keystore_seal(sg->db->mk, aad, r->psk, r->psk_len, sealed, sizeof(sealed));
+	if (n < 0)
+		return -EIO;
+	st = bind_text(sg->st[ST_PSK_INS], 1, r->iccid);
+	sqlite3_bind_int(st, 2, OTAD_PSK_KVN);
+	sqlite3_bind_int(st, 3, OTAD_PSK_KID);
+	sqlite3_bind_int(st, 4, r->psk_len);
+	sqlite3_bind_blob(st, 5, sealed, n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 int otad_db_stage_row(struct otad_db_stage *sg, const struct card_import_row *r, unsigned line)
 {
 	sqlite3_stmt *st;
@@ -707,6 +751,11 @@ int otad_db_stage_row(struct otad_db_stage *sg, const struct card_import_row *r,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return -EIO;
+	if (r->psk_len) {
+		rc = stage_psk(sg, r, line);
+		if (rc)
+			return rc;
+	}
 	sg->cards += new_card;
 	sg->keysets++;
 	return stage_wrote(sg);
@@ -1012,6 +1061,42 @@ int otad_db_keyset_get(struct otad_db *db, const char *iccid, uint8_t kvn, struc
 	return 0;
 }
 
+int otad_db_psk_get(struct otad_db *db, const char *iccid, uint8_t *psk, size_t max, uint8_t *kvn, uint8_t *kid)
+{
+	uint8_t plain[64];
+	sqlite3_stmt *st;
+	char aad[48];
+	int rc, n, len;
+
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT p.kvn, p.kid, p.psk_len, p.sealed FROM psks p JOIN cards c ON c.iccid = p.iccid"
+			       " WHERE p.iccid = ? AND " CARD_VISIBLE,
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	if (kvn)
+		*kvn = (uint8_t)sqlite3_column_int(st, 0);
+	if (kid)
+		*kid = (uint8_t)sqlite3_column_int(st, 1);
+	len = sqlite3_column_int(st, 2);
+	snprintf(aad, sizeof(aad), "psk %s/%d", iccid, sqlite3_column_int(st, 0));
+	n = keystore_unseal(db->mk, aad, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), plain,
+			    sizeof(plain));
+	sqlite3_finalize(st);
+	if (n < 0 || n != len || (size_t)n > max) {
+		OPENSSL_cleanse(plain, sizeof(plain));
+		return n < 0 || n != len ? -EBADMSG : -E2BIG;
+	}
+	memcpy(psk, plain, (size_t)n);
+	OPENSSL_cleanse(plain, sizeof(plain));
+	return n;
+}
+
 int otad_db_keysets_info(struct otad_db *db, const char *iccid,
 			 void (*cb)(const struct otad_keyset_info *ks, void *priv), void *priv)
 {
@@ -1094,8 +1179,23 @@ const char *const otad_job_state_names[OTAD_JOB_N_STATES] = {
 	[OTAD_JOB_QUEUED] = "queued",	    [OTAD_JOB_SUBMITTED] = "submitted", [OTAD_JOB_DELIVERED] = "delivered",
 	[OTAD_JOB_POR_OK] = "por-ok",	    [OTAD_JOB_POR_ERROR] = "por-error", [OTAD_JOB_TIMED_OUT] = "timed-out",
 	[OTAD_JOB_RETRYING] = "retrying",   [OTAD_JOB_FAILED] = "failed",	[OTAD_JOB_UNKNOWN] = "unknown",
-	[OTAD_JOB_CANCELLED] = "cancelled",
+	[OTAD_JOB_CANCELLED] = "cancelled", [OTAD_JOB_BIP_WAIT] = "bip-wait",	[OTAD_JOB_BIP_SENT] = "bip-sent",
 };
+
+const char *const otad_job_bearer_names[OTAD_JOB_N_BEARERS] = {
+	[OTAD_JOB_BEARER_DEFAULT] = "default",
+	[OTAD_JOB_BEARER_SMS] = "sms",
+	[OTAD_JOB_BEARER_BIP] = "bip",
+	[OTAD_JOB_BEARER_AUTO] = "auto",
+};
+
+static enum otad_job_bearer bearer_of(const char *t)
+{
+	for (int i = OTAD_JOB_BEARER_SMS; i < OTAD_JOB_N_BEARERS; i++)
+		if (t && !strcmp(t, otad_job_bearer_names[i]))
+			return (enum otad_job_bearer)i;
+	return OTAD_JOB_BEARER_SMS;
+}
 
 const char *const otad_job_mode_names[OTAD_JOB_N_MODES] = {
 	[OTAD_JOB_MODE_DEFAULT] = "default",
@@ -1157,11 +1257,11 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	j->created_ms = j->updated_ms = otad_now_ms();
 	hex_encode(j->tar, 3, tar, sizeof(tar));
 	hex_encode(j->spi, 2, spi, sizeof(spi));
-	if (sqlite3_prepare_v2(
-		    db->db,
-		    "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
-		    " updated_at, idempotent, mode, timeout_s) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
-		    -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+			       "INSERT INTO jobs (iccid, msisdn, tar, spi, kvn, script, state, attempts, created_at,"
+			       " updated_at, idempotent, mode, timeout_s, bearer, via)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, j->iccid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, j->msisdn, -1, SQLITE_STATIC);
@@ -1176,6 +1276,13 @@ int otad_db_job_insert(struct otad_db *db, struct otad_job_row *j)
 	sqlite3_bind_text(st, 11, otad_job_mode_names[j->mode == OTAD_JOB_MODE_FORWARD ? j->mode : OTAD_JOB_MODE_STORE],
 			  -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 12, (int)j->timeout_s);
+	sqlite3_bind_text(st, 13,
+			  otad_job_bearer_names[j->bearer > OTAD_JOB_BEARER_DEFAULT && j->bearer < OTAD_JOB_N_BEARERS ?
+							j->bearer :
+							OTAD_JOB_BEARER_SMS],
+			  -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, otad_job_bearer_names[j->via == OTAD_JOB_BEARER_BIP ? j->via : OTAD_JOB_BEARER_SMS],
+			  -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -1196,7 +1303,7 @@ int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *d
 	if (sqlite3_prepare_v2(db->db,
 			       "UPDATE jobs SET state = ?, counter = ?, attempts = ?, deadline = ?, updated_at = ?,"
 			       " por_status = ?, por_commands = ?, por_last_sw = ?, por_last_data = ?, error = ?,"
-			       " counters = ?, por_authenticated = ?, por_response = ? WHERE id = ?",
+			       " counters = ?, por_authenticated = ?, por_response = ?, via = ? WHERE id = ?",
 			       -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db->db, "INSERT INTO job_events (job, at, state, detail) VALUES (?, ?, ?, ?)", -1, &ev,
 			       NULL) != SQLITE_OK)
@@ -1226,7 +1333,9 @@ int otad_db_job_update(struct otad_db *db, struct otad_job_row *j, const char *d
 		sqlite3_bind_int(st, 12, j->por_authenticated);
 	if (j->por_response_len)
 		sqlite3_bind_blob(st, 13, j->por_response, (int)j->por_response_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 14, j->id);
+	sqlite3_bind_text(st, 14, otad_job_bearer_names[j->via == OTAD_JOB_BEARER_BIP ? j->via : OTAD_JOB_BEARER_SMS],
+			  -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, j->id);
 	sqlite3_bind_int64(ev, 1, j->id);
 	sqlite3_bind_int64(ev, 2, j->updated_ms);
 	sqlite3_bind_text(ev, 3, otad_job_state_names[j->state], -1, SQLITE_STATIC);
@@ -1244,7 +1353,7 @@ out:
 #define JOB_SELECT                                                                                         \
 	"SELECT id, iccid, msisdn, tar, spi, kvn, script, state, counter, attempts, deadline, created_at," \
 	" updated_at, por_status, por_commands, por_last_sw, por_last_data, error, idempotent, counters,"  \
-	" por_authenticated, mode, por_response, timeout_s FROM jobs "
+	" por_authenticated, mode, por_response, timeout_s, bearer, via FROM jobs "
 
 static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 {
@@ -1292,6 +1401,9 @@ static void job_from_row(sqlite3_stmt *st, struct otad_job_row *j)
 	if (j->por_response_len)
 		memcpy(j->por_response, sqlite3_column_blob(st, 22), j->por_response_len);
 	j->timeout_s = (unsigned)sqlite3_column_int(st, 23);
+	j->bearer = bearer_of((const char *)sqlite3_column_text(st, 24));
+	j->via = bearer_of((const char *)sqlite3_column_text(st, 25)) == OTAD_JOB_BEARER_BIP ? OTAD_JOB_BEARER_BIP :
+											       OTAD_JOB_BEARER_SMS;
 }
 
 int otad_db_job_get(struct otad_db *db, int64_t id, struct otad_job_row *job)
@@ -1316,7 +1428,9 @@ int otad_db_jobs_active(struct otad_db *db, void (*cb)(const struct otad_job_row
 	int rc;
 
 	if (sqlite3_prepare_v2(db->db,
-			       JOB_SELECT "WHERE state IN ('queued', 'submitted', 'delivered', 'retrying') ORDER BY id",
+			       JOB_SELECT
+			       "WHERE state IN ('queued', 'submitted', 'delivered', 'retrying', 'bip-wait', 'bip-sent')"
+			       " ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1581,18 +1695,20 @@ struct reseal {
 	int64_t n; /* key sets re-sealed */
 };
 
-/* SQL function otad_reseal(iccid, kvn, sealed): the key set's keys sealed under the new master key. */
+/* SQL function otad_reseal(kind, iccid, kvn, sealed): a key set's keys ('keyset') or a PSK ('psk') sealed under the
+ * new master key. */
 static void reseal_fn(sqlite3_context *c, int argc, sqlite3_value **v)
 {
 	struct reseal *r = sqlite3_user_data(c);
 	uint8_t plain[96], sealed[96 + KEYSTORE_OVERHEAD];
-	const void *in = sqlite3_value_blob(v[2]);
-	size_t in_len = (size_t)sqlite3_value_bytes(v[2]);
+	const void *in = sqlite3_value_blob(v[3]);
+	size_t in_len = (size_t)sqlite3_value_bytes(v[3]);
 	char aad[48];
 	int n;
 
 	(void)argc;
-	snprintf(aad, sizeof(aad), "keyset %s/%d", (const char *)sqlite3_value_text(v[0]), sqlite3_value_int(v[1]));
+	snprintf(aad, sizeof(aad), "%s %s/%d", (const char *)sqlite3_value_text(v[0]),
+		 (const char *)sqlite3_value_text(v[1]), sqlite3_value_int(v[2]));
 	n = keystore_unseal(r->old_mk, aad, in, in_len, plain, sizeof(plain));
 	if (n >= 0)
 		n = keystore_seal(r->new_mk, aad, plain, (size_t)n, sealed, sizeof(sealed));
@@ -1618,14 +1734,15 @@ int64_t otad_db_rekey(struct otad_db *db, const uint8_t new_mk[KEYSTORE_KEY_LEN]
 
 	if (!CRYPTO_memcmp(new_mk, db->mk, KEYSTORE_KEY_LEN))
 		return -EINVAL;
-	if (secure < 0 || sqlite3_create_function_v2(db->db, "otad_reseal", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, &r,
+	if (secure < 0 || sqlite3_create_function_v2(db->db, "otad_reseal", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY, &r,
 						     reseal_fn, NULL, NULL, NULL) != SQLITE_OK)
 		return -EIO;
 	/* secure_delete: the old sealed values are overwritten, not left in free space where the old key opens them */
 	if (exec(db, "PRAGMA secure_delete = ON", NULL, 0) || exec(db, "BEGIN IMMEDIATE", NULL, 0))
 		goto out;
 	/* one statement over every key set, and the check value, in one transaction: all or nothing */
-	if (exec(db, "UPDATE keysets SET sealed = otad_reseal(iccid, kvn, sealed)", NULL, 0) ||
+	if (exec(db, "UPDATE keysets SET sealed = otad_reseal('keyset', iccid, kvn, sealed)", NULL, 0) ||
+	    exec(db, "UPDATE psks SET sealed = otad_reseal('psk', iccid, kvn, sealed)", NULL, 0) ||
 	    mk_check_store(db, new_mk) || exec(db, "COMMIT", NULL, 0)) {
 		exec(db, "ROLLBACK", NULL, 0);
 		n = r.rc ? r.rc : -EIO;
@@ -1638,7 +1755,7 @@ int64_t otad_db_rekey(struct otad_db *db, const uint8_t new_mk[KEYSTORE_KEY_LEN]
 out:
 	snprintf(sql, sizeof(sql), "PRAGMA secure_delete = %d", secure > 0);
 	exec(db, sql, NULL, 0);
-	sqlite3_create_function_v2(db->db, "otad_reseal", 3, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+	sqlite3_create_function_v2(db->db, "otad_reseal", 4, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
 	return n;
 }
 

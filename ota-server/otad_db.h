@@ -130,6 +130,13 @@
  *             reported), error TEXT (what went wrong, or a late answer after the session ended))
  *             Indexes (job), (state) of the sessions not complete. Each state change is written when it happens;
  *             sessions still open when the daemon starts are ended (INTERNAL_ERROR: the daemon restarted).
+ * Version 13 (SCP81 over BIP, scp81/):
+ *   jobs gains bearer TEXT NOT NULL DEFAULT 'sms' ('sms', 'bip', 'auto': what was asked) and via TEXT NOT NULL
+ *        DEFAULT 'sms' ('sms' or 'bip': the current try's bearer); states bip-wait and bip-sent are active.
+ *   psks(iccid TEXT PRIMARY KEY REFERENCES cards(iccid), kvn INTEGER NOT NULL (0x40), kid INTEGER NOT NULL (1),
+ *        psk_len INTEGER NOT NULL (16 or 32), sealed BLOB NOT NULL)
+ *     sealed: keystore_seal(PSK, AAD "psk ICCID/KVN"), like the key sets; imported with them (the vendor file's
+ *     psk column), re-sealed with them.
  */
 #pragma once
 #include <stdbool.h>
@@ -139,7 +146,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 12
+#define OTAD_DB_VERSION 13
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_POR_RESPONSE_MAX 4096 /* a PoR's script response, at most (a reassembled packet is at most 4096) */
 #define OTAD_IMPORT_REJECTS_KEPT 1000
@@ -299,6 +306,13 @@ int64_t otad_db_card_count(struct otad_db *db);
 int otad_db_keyset_get(struct otad_db *db, const char *iccid, uint8_t kvn, struct otad_keyset *ks);
 void otad_keyset_wipe(struct otad_keyset *ks);
 
+#define OTAD_PSK_KVN 0x40 /* the SCP81 key set of every card's PSK (GlobalPlatform Amendment B: 40..4F) */
+#define OTAD_PSK_KID 0x01
+/*! Open card \a iccid's SCP81 PSK into \a psk (the caller wipes it), its key version and id into *kvn, *kid (each may
+ *  be NULL). A card still being imported has none. \returns its length; -ENOENT; -EBADMSG (does not open); -E2BIG;
+ *  -EIO */
+int otad_db_psk_get(struct otad_db *db, const char *iccid, uint8_t *psk, size_t max, uint8_t *kvn, uint8_t *kid);
+
 /* What the database says of a key set, keys left sealed. */
 struct otad_keyset_info {
 	uint8_t kvn;
@@ -370,6 +384,8 @@ enum otad_job_state {
 	OTAD_JOB_FAILED,    /* over: the SMSC refused it for good, or it cannot be built */
 	OTAD_JOB_UNKNOWN,   /* over: a job that must not run twice got no PoR in time (a late PoR still ends it) */
 	OTAD_JOB_CANCELLED, /* over: cancelled by an operator before any of its SMS left for the SMSC */
+	OTAD_JOB_BIP_WAIT,  /* SCP81: the card took the push; its admin agent is to open a session and ask */
+	OTAD_JOB_BIP_SENT,  /* SCP81: the script was handed to the card's session; its response is due */
 	OTAD_JOB_N_STATES,
 };
 extern const char *const otad_job_state_names[OTAD_JOB_N_STATES];
@@ -387,6 +403,17 @@ enum otad_job_mode {
 };
 extern const char *const otad_job_mode_names[OTAD_JOB_N_MODES];
 
+/* How a job's script reaches the card (otad_job.h, "Bearers"). Stored by name. */
+enum otad_job_bearer {
+	OTAD_JOB_BEARER_DEFAULT, /* only in struct otad_job_opts: the configuration's (otad_job_cfg.bearer) */
+	OTAD_JOB_BEARER_SMS,	 /* the script in the secured SMS (SCP80) */
+	OTAD_JOB_BEARER_BIP,	 /* a push SMS, then the script over the card's SCP81 session (BIP, TLS-PSK) */
+	OTAD_JOB_BEARER_AUTO,	 /* BIP for large scripts and responses when the card has a PSK, else SMS; SMS
+				  * again when the BIP session never asked for the script */
+	OTAD_JOB_N_BEARERS,
+};
+extern const char *const otad_job_bearer_names[OTAD_JOB_N_BEARERS];
+
 /* What the creator of a job may choose beyond its card, TAR and script; 0 (each field) takes the configuration's
  * default (otad_job.h, otad_job_cfg). POST /v1/jobs's "mode", "spi" and "kvn". */
 struct otad_job_opts {
@@ -395,6 +422,7 @@ struct otad_job_opts {
 	uint8_t spi[2];
 	uint8_t kvn;	    /* 1..15; 0: the default */
 	unsigned timeout_s; /* a try's time for its PoR; 0: the default (otad_job_cfg.timeout_s) */
+	enum otad_job_bearer bearer;
 };
 
 #define OTAD_JOB_MAX_TRIES 11 /* the first and at most 10 retries */
@@ -426,6 +454,9 @@ struct otad_job_row {
 	char error[128];
 	uint32_t smpp_status; /* in memory only, for otad_job_final_cb: the SMPP status of a forward submit the SMSC
 			       * refused (job failed); 0 otherwise */
+	enum otad_job_bearer bearer; /* sms, bip or auto: what its creator asked for (never default) */
+	enum otad_job_bearer via;    /* sms or bip: the bearer of the current try (auto decides it when the job is
+				      * made, and falls back to sms) */
 };
 
 /*! Store a new job (its id is set). \returns 0; -EIO */

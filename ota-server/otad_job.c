@@ -11,8 +11,11 @@
 #include <simpki/ota.h>
 #include <simpki/ota_sms.h>
 #include <simpki/rapdu.h>
+#include <simpki/ident.h>
+#include <simpki/scp81.h>
 
 #include "otad.h"
+#include "otad_bip.h"
 #include "otad_job.h"
 #include "otad_sec.h"
 
@@ -161,13 +164,22 @@ static int job_keyset(struct otad_job *job)
 static int build_packet(const struct otad_job_row *row, const struct ota_command *hdr, struct ota_keyset *ks,
 			uint64_t cntr, struct ota_sms_part parts[OTA_SMS_MAX_PARTS])
 {
-	static uint8_t pkt[OTA_MAX_PACKET];
+	static uint8_t pkt[OTA_MAX_PACKET], push[256];
 	struct ota_command cmd = *hdr;
 	int len;
 
 	cmd.cntr = cntr;
 	cmd.data = row->script;
 	cmd.data_len = row->script_len;
+	if (row->via == OTAD_JOB_BEARER_BIP) {
+		/* the try is a push: the script waits for the card's SCP81 session */
+		len = otad_bip_push(row->iccid, push, sizeof(push));
+		if (len < 0)
+			return len;
+		cmd.data = push;
+		cmd.data_len = (size_t)len;
+		memcpy(cmd.tar, otad_bip_cfg.push_tar, 3);
+	}
 	len = ota_command_encode(&cmd, ks, pkt, sizeof(pkt));
 	return len < 0 ? len : ota_sms_split(pkt, (size_t)len, 0x70, (uint8_t)cntr, parts, OTA_SMS_MAX_PARTS);
 }
@@ -232,8 +244,9 @@ static void send_job(struct otad_job *job)
 	job->row.error[0] = 0;
 	if (job->row.attempts > 1)
 		ctr(OTAD_CTR_RETRIES);
-	set_state(job, OTAD_JOB_SUBMITTED, timeout_of(&job->row) * 1000, "try %u: counter %llu in %d SMS%s",
-		  job->row.attempts, (unsigned long long)cntr, n, forward ? ", forward mode" : "");
+	set_state(job, OTAD_JOB_SUBMITTED, timeout_of(&job->row) * 1000, "try %u: counter %llu in %d SMS%s%s",
+		  job->row.attempts, (unsigned long long)cntr, n, forward ? ", forward mode" : "",
+		  job->row.via == OTAD_JOB_BEARER_BIP ? ", an SCP81 push (the script goes over BIP)" : "");
 	job->parts_pending = (unsigned)n;
 	job->row.smpp_status = 0;
 	if (forward) {
@@ -250,11 +263,106 @@ static void send_job(struct otad_job *job)
 
 /* ---- the state machine: the table below is the spec (otad_job.h) ------------------------------------------- */
 
+/* The script was never handed out: an auto job sends it by SMS instead, at once (a new try, a new counter). */
+static void fall_back(struct otad_job *job, const char *why)
+{
+	if (job->esme)
+		smpp_esme_cancel(job->esme, job);
+	job->row.via = OTAD_JOB_BEARER_SMS;
+	ctr(OTAD_CTR_BIP_FALLBACKS);
+	set_state(job, OTAD_JOB_RETRYING, 1, "%s: the script goes by SMS instead", why);
+}
+
+/* The PoR of a push. */
+static void push_por(struct otad_job *job, const struct otad_job_por *p)
+{
+	int64_t now = otad_now_ms();
+
+	if (job->fi->state == OTAD_JOB_BIP_WAIT || job->fi->state == OTAD_JOB_BIP_SENT) {
+		LOGPFSML(job->fi, LOGL_DEBUG, "the push's PoR (status %02x) after the card's session asked: ignored\n",
+			 p->status);
+		return;
+	}
+	if (job->esme)
+		smpp_esme_cancel(job->esme, job);
+	if (p->authenticated && !p->status) {
+		job->row.deadline_ms = now + (int64_t)otad_bip_cfg.wait_s * 1000;
+		set_state(job, OTAD_JOB_BIP_WAIT, otad_bip_cfg.wait_s * 1000,
+			  "the card took the push (counter %llu): its SCP81 session is to ask within %u s",
+			  (unsigned long long)p->cntr, otad_bip_cfg.wait_s);
+		return;
+	}
+	snprintf(job->row.error, sizeof(job->row.error), "the card refused the push: %02x (%s)%s", p->status,
+		 ota_por_status_name(p->status), p->authenticated ? "" : ", not authenticated");
+	if (job->row.bearer == OTAD_JOB_BEARER_AUTO) {
+		fall_back(job, job->row.error);
+		return;
+	}
+	job->row.por_status = p->status;
+	job->row.por_authenticated = p->authenticated;
+	ctr(OTAD_CTR_POR_ERROR);
+	set_state(job, OTAD_JOB_POR_ERROR, 0, "%s", job->row.error);
+}
+
+/* The card's session took the script. */
+static void bip_asked(struct otad_job *job)
+{
+	if (job->esme)
+		smpp_esme_cancel(job->esme, job);
+	job->row.deadline_ms = otad_now_ms() + (int64_t)timeout_of(&job->row) * 1000;
+	ctr(OTAD_CTR_BIP_SCRIPTS);
+	set_state(job, OTAD_JOB_BIP_SENT, timeout_of(&job->row) * 1000,
+		  "the script was handed to the card's SCP81 session; its response is due in %u s",
+		  timeout_of(&job->row));
+}
+
+/* The card's session answered. */
+static void bip_result(struct otad_job *job, const struct otad_job_bip_result *r)
+{
+	static const char *const names[] = { "none", "ok", "unknown-application", "not-a-security-domain",
+					     "security-error" };
+	struct rapdu_summary sum;
+	const char *name = r->status >= 0 && r->status < (int)ARRAY_SIZE(names) ? names[r->status] : "?";
+
+	job->row.por_status = r->status == SCP81_STATUS_OK ? 0 : OTA_POR_TAR_UNKNOWN;
+	job->row.por_authenticated = 1; /* the TLS-PSK session authenticated the card */
+	job->row.por_commands = -1;
+	job->row.por_last_sw = 0;
+	job->row.por_last_len = 0;
+	job->row.por_response_len = 0;
+	if (r->data_len && r->data_len <= sizeof(job->row.por_response)) {
+		memcpy(job->row.por_response, r->data, r->data_len);
+		job->row.por_response_len = r->data_len;
+	}
+	if (r->data_len && !rapdu_response_decode(r->data, r->data_len, &sum)) {
+		job->row.por_commands = sum.commands;
+		job->row.por_last_sw = sum.last_sw;
+		if (sum.last_len <= sizeof(job->row.por_last_data)) {
+			memcpy(job->row.por_last_data, sum.last_data, sum.last_len);
+			job->row.por_last_len = sum.last_len;
+		}
+	}
+	if (r->status == SCP81_STATUS_OK) {
+		job->row.error[0] = 0;
+		ctr(OTAD_CTR_POR_OK);
+		set_state(job, OTAD_JOB_POR_OK, 0, "the card's SCP81 session answered: %d commands, last SW %04x",
+			  job->row.por_commands, job->row.por_last_sw);
+		return;
+	}
+	snprintf(job->row.error, sizeof(job->row.error), "the card's SCP81 session answered %s", name);
+	ctr(OTAD_CTR_POR_ERROR);
+	set_state(job, OTAD_JOB_POR_ERROR, 0, "%s", job->row.error);
+}
+
 /* A PoR: verified (its checksum with the job's keys, one of its counters), or the card's unsecured refusal. */
 static void got_por(struct otad_job *job, const struct otad_job_por *p)
 {
 	enum otad_job_state from = job->fi->state;
 
+	if (job->row.via == OTAD_JOB_BEARER_BIP) {
+		push_por(job, p);
+		return;
+	}
 	job->row.por_status = p->status;
 	job->row.por_authenticated = p->authenticated;
 	job->row.por_commands = p->has_response ? p->s.commands : -1;
@@ -389,16 +497,38 @@ static void st_submitted(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	case OTAD_JOB_EV_CANCEL:
 		cancel(job);
 		break;
+	case OTAD_JOB_EV_BIP_ASK:
+		bip_asked(job);
+		break;
 	}
 }
 
-/* delivered, retrying, timed-out, unknown: only a PoR (retrying also sends, from its timer, and may be cancelled) */
+/* delivered, retrying, timed-out, unknown: only a PoR (retrying also sends, from its timer, and may be cancelled;
+ * delivered also takes the SCP81 session's ask) */
 static void st_por_only(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	if (event == OTAD_JOB_EV_CANCEL)
 		cancel(fi->priv);
+	else if (event == OTAD_JOB_EV_BIP_ASK)
+		bip_asked(fi->priv);
 	else
 		got_por(fi->priv, data);
+}
+
+/* bip-wait, bip-sent */
+static void st_bip(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	switch (event) {
+	case OTAD_JOB_EV_BIP_ASK:
+		bip_asked(fi->priv);
+		break;
+	case OTAD_JOB_EV_BIP_RESULT:
+		bip_result(fi->priv, data);
+		break;
+	case OTAD_JOB_EV_POR:
+		got_por(fi->priv, data); /* the push's, late: ignored */
+		break;
+	}
 }
 
 static int timer_cb(struct osmo_fsm_inst *fi)
@@ -409,9 +539,31 @@ static int timer_cb(struct osmo_fsm_inst *fi)
 		send_job(job);
 		return 0;
 	}
-	/* submitted or delivered: the try's deadline */
+	if (fi->state == OTAD_JOB_BIP_WAIT || (job->row.via == OTAD_JOB_BEARER_BIP && fi->state != OTAD_JOB_BIP_SENT)) {
+		/* a push without a session that asked: the script never left, whatever the job does */
+		smpp_esme_cancel(job->esme, job);
+		snprintf(job->row.error, sizeof(job->row.error),
+			 "the card's SCP81 session did not ask for the script%s",
+			 fi->state == OTAD_JOB_BIP_WAIT ? "" : " (and no PoR for the push)");
+		if (job->row.bearer == OTAD_JOB_BEARER_AUTO) {
+			fall_back(job, job->row.error);
+			return 0;
+		}
+		ctr(OTAD_CTR_TIMEOUTS);
+		if (job->row.attempts <= otad_job_cfg.retries) {
+			set_state(job, OTAD_JOB_RETRYING, RETRY_DELAY_S * 1000, "%s; pushed again", job->row.error);
+			return 0;
+		}
+		set_state(job, OTAD_JOB_FAILED, 0, "%s after %u pushes", job->row.error, job->row.attempts);
+		return 0;
+	}
+	/* submitted, delivered or bip-sent: the try's deadline */
 	ctr(OTAD_CTR_TIMEOUTS);
 	smpp_esme_cancel(job->esme, job);
+	if (fi->state == OTAD_JOB_BIP_SENT && job->row.idempotent && job->row.bearer == OTAD_JOB_BEARER_AUTO) {
+		fall_back(job, "no response from the card's SCP81 session (the script only reads)");
+		return 0;
+	}
 	if (!job->row.idempotent) {
 		/* the SMSC has (or may have) the packet: sending it again could run the script twice; in forward mode,
 		 * a submit still unanswered may have reached the phone */
@@ -456,15 +608,16 @@ static const struct osmo_fsm_state job_states[] = {
 			      .action = st_queued },
 	[OTAD_JOB_SUBMITTED] = { .name = "submitted",
 				 .in_event_mask = S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) |
-						  S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
+						  S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL) | S(OTAD_JOB_EV_BIP_ASK),
 				 .out_state_mask = S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED) |
 						   S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | S(OTAD_JOB_CANCELLED) |
-						   OVER,
+						   S(OTAD_JOB_BIP_WAIT) | S(OTAD_JOB_BIP_SENT) | OVER,
 				 .action = st_submitted },
 	[OTAD_JOB_DELIVERED] = { .name = "delivered",
-				 .in_event_mask = S(OTAD_JOB_EV_POR),
-				 .out_state_mask =
-					 S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER,
+				 .in_event_mask = S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_BIP_ASK),
+				 .out_state_mask = S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) |
+						   S(OTAD_JOB_FAILED) | S(OTAD_JOB_BIP_WAIT) | S(OTAD_JOB_BIP_SENT) |
+						   OVER,
 				 .action = st_por_only },
 	[OTAD_JOB_RETRYING] = { .name = "retrying",
 				.in_event_mask = S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
@@ -479,6 +632,15 @@ static const struct osmo_fsm_state job_states[] = {
 			       .in_event_mask = S(OTAD_JOB_EV_POR),
 			       .out_state_mask = OVER,
 			       .action = st_por_only },
+	[OTAD_JOB_BIP_WAIT] = { .name = "bip-wait",
+				.in_event_mask = S(OTAD_JOB_EV_BIP_ASK) | S(OTAD_JOB_EV_POR),
+				.out_state_mask = S(OTAD_JOB_BIP_SENT) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED),
+				.action = st_bip },
+	[OTAD_JOB_BIP_SENT] = { .name = "bip-sent",
+				.in_event_mask = S(OTAD_JOB_EV_BIP_RESULT) | S(OTAD_JOB_EV_POR),
+				.out_state_mask =
+					S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_TIMED_OUT) | OVER,
+				.action = st_bip },
 	[OTAD_JOB_POR_OK] = { .name = "por-ok" },
 	[OTAD_JOB_POR_ERROR] = { .name = "por-error" },
 	[OTAD_JOB_FAILED] = { .name = "failed" },
@@ -491,6 +653,8 @@ static const struct value_string job_event_names[] = {
 	{ OTAD_JOB_EV_SUBMIT_FAIL, "SUBMIT_FAIL" },
 	{ OTAD_JOB_EV_POR, "POR" },
 	{ OTAD_JOB_EV_CANCEL, "CANCEL" },
+	{ OTAD_JOB_EV_BIP_ASK, "BIP_ASK" },
+	{ OTAD_JOB_EV_BIP_RESULT, "BIP_RESULT" },
 	{ 0, NULL },
 };
 
@@ -554,6 +718,57 @@ static struct otad_job *job_alloc(const struct otad_job_row *row)
 	return job;
 }
 
+/* Whether the job can go by BIP: why not in \a err. \returns 0; -EINVAL */
+static int bip_possible(const struct otad_job_row *row, char *err, size_t errlen)
+{
+	uint8_t psk[SCP81_PSK_MAX], script[SCP81_HTTP_BODY_MAX];
+	int rc;
+
+	if (!otad_bip_cfg.enabled) {
+		snprintf(err, errlen, "bearer bip: the SCP81 server is not enabled ('scp81' 'listen')");
+		return -EINVAL;
+	}
+	if (!otad_bip_target(row->tar)) {
+		snprintf(err, errlen, "bearer bip: TAR %02X%02X%02X has no SCP81 target ('scp81' 'target')",
+			 row->tar[0], row->tar[1], row->tar[2]);
+		return -EINVAL;
+	}
+	rc = otad_db_psk_get(g_otad->db, row->iccid, psk, sizeof(psk), NULL, NULL);
+	OPENSSL_cleanse(psk, sizeof(psk));
+	if (rc < 0) {
+		snprintf(err, errlen, "bearer bip: card %s has %s", row->iccid,
+			 rc == -ENOENT ? "no SCP81 PSK (the vendor file's psk column)" : "a PSK that does not open");
+		return -EINVAL;
+	}
+	if (otad_bip_script(row, script, sizeof(script)) < 0) {
+		snprintf(err, errlen, "bearer bip: the script cannot be sent in the expanded format");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The job's bearer (row->bearer) and its first try's (row->via); \a sms: how many SMS the script takes. */
+static int choose_bearer(struct otad_job_row *row, const struct otad_job_opts *opts, int sms, char *err, size_t errlen)
+{
+	char why[128];
+
+	row->bearer = opts && opts->bearer ? opts->bearer : otad_bip_cfg.bearer;
+	if (row->bearer <= OTAD_JOB_BEARER_DEFAULT || row->bearer >= OTAD_JOB_N_BEARERS)
+		row->bearer = OTAD_JOB_BEARER_SMS;
+	row->via = OTAD_JOB_BEARER_SMS;
+	if (row->bearer == OTAD_JOB_BEARER_SMS)
+		return 0;
+	if (row->bearer == OTAD_JOB_BEARER_BIP) {
+		if (bip_possible(row, err, errlen))
+			return -EINVAL;
+		row->via = OTAD_JOB_BEARER_BIP;
+		return 0;
+	}
+	if (otad_bip_large(row, sms) && !bip_possible(row, why, sizeof(why)))
+		row->via = OTAD_JOB_BEARER_BIP;
+	return 0;
+}
+
 /* Fill \a row's delivery mode, SPI and KVN from \a opts and the configuration's defaults, and check them: the SPI
  * (otad_spi_check(), the TAR's minimum security level), the card's key set, and a trial packet (counter 0, never
  * sent) that the key set's algorithms build. \returns 0 with *hdr and *ks
@@ -596,7 +811,21 @@ static int job_check(struct otad_job_row *row, const struct otad_job_opts *opts,
 		snprintf(err, errlen, "spi %02x%02x does not fit key set %u's algorithms and keys", row->spi[0],
 			 row->spi[1], row->kvn);
 	} else {
-		return 0;
+		rc = choose_bearer(row, opts, n, err, errlen);
+		if (!rc && row->via == OTAD_JOB_BEARER_BIP) {
+			/* the trial push, which has to pass the push TAR's minimum security level too */
+			rc = otad_spi_check(row->spi, otad_bip_cfg.push_tar, err, errlen);
+			n = rc ? rc : build_packet(row, hdr, *ks, 0, parts);
+			if (!rc && n < 0) {
+				snprintf(err, errlen, "the SCP81 push cannot be built");
+				rc = -EINVAL;
+			}
+		}
+		if (!rc)
+			return 0;
+		ota_keyset_free(*ks);
+		*ks = NULL;
+		return rc;
 	}
 	ota_keyset_free(*ks);
 	*ks = NULL;
@@ -703,7 +932,9 @@ static void resume_one(const struct otad_job_row *row, void *priv)
 	switch (row->state) {
 	case OTAD_JOB_SUBMITTED:
 	case OTAD_JOB_DELIVERED:
-		/* its PoR may still come; if not, the deadline decides (for a job that must not run twice: unknown,
+	case OTAD_JOB_BIP_WAIT:
+	case OTAD_JOB_BIP_SENT:
+		/* its PoR (or its SCP81 session) may still come; if not, the deadline decides (for a job that must not run twice: unknown,
 		 * since the SMSC may have had the packet before the restart) */
 		left = row->deadline_ms - otad_now_ms();
 		osmo_timer_schedule(&job->fi->timer, 0, left > 1 ? left * 1000 : 1000);
@@ -768,8 +999,10 @@ static int por_of(struct otad_job *job, const uint8_t *ud, size_t len, struct ot
 		return 0;
 	cmd = job->hdr;
 	cmd.cntr = job->row.counter;
+	if (job->row.via == OTAD_JOB_BEARER_BIP)
+		memcpy(cmd.tar, otad_bip_cfg.push_tar, 3);
 	rc = ota_response_decode(ud, len, &cmd, job->ks, &rsp, &cc_ok, work);
-	if (rc || memcmp(rsp.tar, job->row.tar, 3))
+	if (rc || memcmp(rsp.tar, cmd.tar, 3))
 		return 0;
 	memset(p, 0, sizeof(*p));
 	p->status = rsp.status;
@@ -942,4 +1175,84 @@ void otad_job_rx_sms(const char *msisdn, uint8_t esm_class, const uint8_t *ud, s
 		rx_packet(msisdn, joined, n);
 	}
 	talloc_free(ps);
+}
+
+/* ---- the SCP81 server's side (otad_job.h; scp81/) ------------------------------------------------------------- */
+
+int otad_job_bip_psk(const char *identity, uint8_t *psk, size_t max)
+{
+	int rc;
+
+	if (!identity || !ident_digits(identity, 18, 20))
+		return -ENOENT;
+	rc = otad_db_psk_get(g_otad->db, identity, psk, max, NULL, NULL);
+	return rc < 0 ? -ENOENT : rc;
+}
+
+/* The job of card \a iccid in a state that takes \a event, going by BIP; the oldest. */
+static struct otad_job *bip_job(const char *iccid, int64_t id, uint32_t event)
+{
+	struct otad_job *job;
+
+	llist_for_each_entry(job, &jobs, list)
+	{
+		if (job->row.via != OTAD_JOB_BEARER_BIP || strcmp(job->row.iccid, iccid) || !job->row.attempts ||
+		    (id >= 0 && job->row.id != id) || !(job->fi->fsm->states[job->fi->state].in_event_mask & S(event)))
+			continue;
+		if (event == OTAD_JOB_EV_BIP_ASK && job->fi->state == OTAD_JOB_BIP_SENT)
+			continue;
+		return job;
+	}
+	return NULL;
+}
+
+int otad_job_bip_next(const char *identity, int64_t *id, uint8_t *aid, size_t *aid_len, uint8_t *script, size_t max,
+		      size_t *len)
+{
+	const struct otad_bip_target *t;
+	struct otad_job *job;
+	int n;
+
+	while ((job = bip_job(identity, -1, OTAD_JOB_EV_BIP_ASK))) {
+		t = otad_bip_target(job->row.tar);
+		n = t ? otad_bip_script(&job->row, script, max) : -ENOENT;
+		if (n < 0) {
+			/* the configuration changed since the job was made */
+			snprintf(job->row.error, sizeof(job->row.error), "the script cannot go over SCP81 any more");
+			fall_back(job, job->row.error);
+			continue;
+		}
+		*id = job->row.id;
+		*aid_len = t->rfm ? 0 : t->aid_len;
+		memcpy(aid, t->aid, *aid_len);
+		*len = (size_t)n;
+		osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_BIP_ASK, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+void otad_job_bip_result(const char *identity, int64_t id, int status, const uint8_t *resp, size_t len)
+{
+	struct otad_job_bip_result r = { .status = status, .data = resp, .data_len = len };
+	struct otad_job *job = bip_job(identity, id, OTAD_JOB_EV_BIP_RESULT);
+
+	if (!job || job->fi->state != OTAD_JOB_BIP_SENT) {
+		LOGP(DJOB, LOGL_NOTICE,
+		     "an SCP81 response from card %s for job %lld, which does not wait for one: ignored\n", identity,
+		     (long long)id);
+		ctr(OTAD_CTR_POR_UNMATCHED);
+		return;
+	}
+	osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_BIP_RESULT, &r);
+}
+
+void otad_job_bip_ended(const char *identity, int64_t id, int reason)
+{
+	struct otad_job *job = bip_job(identity, id, OTAD_JOB_EV_BIP_RESULT);
+
+	if (job)
+		LOGPFSML(job->fi, LOGL_NOTICE,
+			 "the card's SCP81 session ended (%s) before its response: it may resume until the deadline\n",
+			 strerror(-reason));
 }

@@ -60,6 +60,31 @@
  * unknown TAR 09, security level too low 0A) ends the one job waiting for that card and TAR as por-error, marked
  * as not authenticated. Such a PoR that several jobs could be for, or a PoR no job takes, is logged and counted.
  * Every log line of a job names it and its card: "ota-job(ID-ICCID){STATE}: ...".
+ *
+ * Bearers (row.bearer, from the job or otad_bip_cfg.bearer; docs/scp81.md). sms: the script goes in the secured
+ * SMS, as above. bip: the try's secured SMS is a push (GlobalPlatform Amendment B, simpki/scp81.h) to the card's
+ * admin TAR (otad_bip_cfg.push_tar) that names the SCP81 server, the PSK identity (the ICCID) and key; the card's
+ * admin agent opens a BIP channel through the handset, a TLS-PSK session to the server (scp81/), and asks for its
+ * scripts: the script is handed out once, in the expanded format (a compact script is converted), targeted at the
+ * TAR's application (otad_bip_cfg targets), and the card's response ends the job as a PoR would (por-ok with the
+ * response, authenticated by the TLS-PSK session; por-error for a script status other than ok). auto: bip when
+ * the card has a PSK, the server listens, the TAR has a target, and the script needs more than one SMS or asks
+ * for 200 bytes or more of response; sms otherwise. row.via is the current try's bearer. The extra states:
+ *   state      takes events         may go to                          meaning
+ *   submitted, delivered (via bip)  + BIP_ASK: bip-sent                the card asked before its push PoR came
+ *              POR for the push:    bip-wait (status 00), retrying     auto falls back to sms when the card
+ *                                   (auto: via sms), por-error         refuses the push
+ *   bip-wait   BIP_ASK, POR         bip-sent, retrying (auto, via      the push was taken; the card's session is
+ *                                   sms), failed                       to ask within otad_bip_cfg.wait_s: else
+ *                                                                      auto sends the script by SMS (it was never
+ *                                                                      handed out), bip fails
+ *   bip-sent   BIP_RESULT, POR      por-ok, por-error, unknown,        the script was handed out: its response is
+ *                                   retrying, timed-out                due (a session broken on the way resumes
+ *                                                                      with it, X-Admin-Resume) before the try's
+ *                                                                      deadline; then as a try without PoR:
+ *                                                                      unknown unless idempotent (auto retries
+ *                                                                      an idempotent job by sms)
+ * A push is never a reason for "unknown": until the script is handed out, nothing of it ran.
  */
 #pragma once
 #include <stdbool.h>
@@ -85,6 +110,29 @@ struct otad_job_cfg {
 
 extern struct otad_job_cfg otad_job_cfg;
 
+#define OTAD_BIP_TARGETS_MAX 8
+
+/* SCP81 jobs: where the push sends cards and what it says. 'scp81' in the configuration (scp81/scp81_vty.c). */
+struct otad_bip_cfg {
+	bool enabled;		     /* the SCP81 server listens (scp81_server_start() succeeded) */
+	enum otad_job_bearer bearer; /* of jobs that do not say (default sms); campaigns say auto */
+	uint8_t push_tar[3];	     /* the cards' admin agent TAR (default 000000, the issuer security domain's) */
+	uint8_t ip[4];		     /* the server as the card reaches it (default 127.0.0.1) */
+	uint16_t port;		     /* (default 8443) */
+	char uri[128];		     /* the first POST's URI (default SCP81_DEFAULT_URI) */
+	uint16_t card_retries;	     /* the push's retry policy: tries after a failed session (default 2) */
+	unsigned wait_s;	     /* bip-wait: how long the card has to ask (default 30) */
+	struct otad_bip_target {
+		uint8_t tar[3];
+		bool rfm;	 /* the card's remote file management: no targeted application */
+		uint8_t aid[16]; /* else the application's AID */
+		uint8_t aid_len;
+	} targets[OTAD_BIP_TARGETS_MAX]; /* default 504B49 = the PKI applet, B00010 = RFM */
+	unsigned n_targets;
+};
+
+extern struct otad_bip_cfg otad_bip_cfg;
+
 /* The job FSM's events. */
 enum otad_job_event {
 	OTAD_JOB_EV_SEND,	 /* build and submit a try */
@@ -92,6 +140,15 @@ enum otad_job_event {
 	OTAD_JOB_EV_SUBMIT_FAIL, /* the SMSC refused an SMS for good (data: the SMPP status) */
 	OTAD_JOB_EV_POR,	 /* a PoR for the job (data: struct otad_job_por) */
 	OTAD_JOB_EV_CANCEL,	 /* an operator cancels it (only before any of its SMS left for the SMSC) */
+	OTAD_JOB_EV_BIP_ASK,	 /* the card's SCP81 session takes the script (data: NULL) */
+	OTAD_JOB_EV_BIP_RESULT,	 /* the card's SCP81 session answers it (data: struct otad_job_bip_result) */
+};
+
+/* What a card's SCP81 session answered. */
+struct otad_job_bip_result {
+	int status;	     /* enum scp81_script_status */
+	const uint8_t *data; /* the response script (AB/AF), data_len bytes; valid during the event */
+	size_t data_len;
 };
 
 /* What a PoR said. */
@@ -142,6 +199,18 @@ void otad_job_stop_all(void);
 /* From the SMSC binds (otad_smsc.c). */
 void otad_job_submit_done(void *job, uint32_t status, const char *message_id);
 void otad_job_rx_sms(const char *msisdn, uint8_t esm_class, const uint8_t *ud, size_t len);
+
+/* The SCP81 server's side of jobs (otad_job_bip.c; struct scp81_ops in scp81/scp81_server.h). */
+/*! The PSK of the card whose PSK identity is \a identity (its ICCID). \returns its length; -ENOENT */
+int otad_job_bip_psk(const char *identity, uint8_t *psk, size_t max);
+/*! Hand out the next script of the card \a identity: its oldest job going by bip that was not handed out yet.
+ *  \returns 1 with *job, the AID (aid_len 0: RFM) and the expanded script filled; 0: none */
+int otad_job_bip_next(const char *identity, int64_t *job, uint8_t *aid, size_t *aid_len, uint8_t *script, size_t max,
+		      size_t *len);
+/*! The card's response to job \a job's script (-1: the card's job that was handed out). */
+void otad_job_bip_result(const char *identity, int64_t job, int status, const uint8_t *resp, size_t len);
+/*! The session of card \a identity ended while job \a job's script was out (it may still resume). */
+void otad_job_bip_ended(const char *identity, int64_t job, int reason);
 
 /* For tests: the job FSM, and a job in \a row's state with no timer, as resume would make it. */
 extern struct osmo_fsm otad_job_fsm;

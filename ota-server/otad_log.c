@@ -49,6 +49,8 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[OTAD_CTR_SIGN_REFUSED] = { "sign:refused", "Signing sessions that ended without a signature" },
 	[OTAD_CTR_SIGN_LATE] = { "sign:late", "SIM answers that came after their session ended (ignored)" },
 	[OTAD_CTR_SIGN_LIMITED] = { "sign:rate_limited", "Relying-party requests refused with 429" },
+	[OTAD_CTR_BIP_SCRIPTS] = { "bip:scripts", "Job scripts handed to cards' SCP81 sessions" },
+	[OTAD_CTR_BIP_FALLBACKS] = { "bip:fallbacks", "Auto jobs sent by SMS after their BIP session did not ask" },
 };
 
 const struct rate_ctr_group_desc otad_ctrg_desc = {

@@ -531,6 +531,7 @@ static int config_write_otad(struct vty *vty)
 	if (otad_api_cfg.tls_key)
 		vty_out(vty, " api tls key %s%s", otad_api_cfg.tls_key, VTY_NEWLINE);
 	otad_vty_pki_write(vty);
+	otad_vty_bip_write(vty);
 	otad_vty_campaign_write(vty);
 	llist_for_each_entry(smsc, &g_otad->smscs, list)
 	{
@@ -731,8 +732,9 @@ DEFUN(show_job, show_job_cmd, "show job <1-9223372036854775807>",
 			osmo_hexdump_nospc(j.por_last_data, j.por_last_len));
 	if (j.error[0])
 		vty_out(vty, " error: %s", j.error);
-	vty_out(vty, " (%s) mode %s SPI %02x%02x KVN %u%s", j.idempotent ? "idempotent" : "at most once",
-		otad_job_mode_names[j.mode], j.spi[0], j.spi[1], j.kvn, VTY_NEWLINE);
+	vty_out(vty, " (%s) mode %s SPI %02x%02x KVN %u bearer %s via %s%s",
+		j.idempotent ? "idempotent" : "at most once", otad_job_mode_names[j.mode], j.spi[0], j.spi[1], j.kvn,
+		otad_job_bearer_names[j.bearer], otad_job_bearer_names[j.via], VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -1310,4 +1312,5 @@ void otad_vty_init(void)
 	install_element_ve(&show_imports_cmd);
 	otad_vty_pki_init();
 	otad_vty_campaign_init();
+	otad_vty_bip_init();
 }

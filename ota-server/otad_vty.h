@@ -20,3 +20,6 @@ void otad_vty_pki_write(struct vty *vty);
 /*! The same for otad_vty_campaign.c (the 'campaign' node, campaign commands). */
 void otad_vty_campaign_init(void);
 void otad_vty_campaign_write(struct vty *vty);
+/*! The same for otad_vty_bip.c (the 'bip' lines of the 'otad' node: jobs over SCP81). */
+void otad_vty_bip_init(void);
+void otad_vty_bip_write(struct vty *vty);

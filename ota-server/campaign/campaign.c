@@ -175,7 +175,8 @@ static void backoff(struct ccard *cc, const char *fmt, ...)
 /* Make the OTA job of the current step and store its id with the step. */
 static void start_job(struct ccard *cc, const uint8_t *script, int len, bool idempotent, unsigned timeout_s)
 {
-	struct otad_job_opts opts = { .timeout_s = timeout_s };
+	/* campaigns move certificates and keys: BIP when the card and the server can (otad_job.h, auto) */
+	struct otad_job_opts opts = { .timeout_s = timeout_s, .bearer = OTAD_JOB_BEARER_AUTO };
 	char err[160];
 	int64_t id;
 	int rc;

@@ -125,6 +125,8 @@ static void temporary(struct enrol *e, const char *fmt, ...)
 /* Make the OTA job of the current step; its id is stored with the step. */
 static void start_job(struct enrol *e, const uint8_t *script, int len, bool idempotent)
 {
+	/* a campaign's enrolment moves its certificate by BIP when the card and the server can (otad_job.h, auto) */
+	struct otad_job_opts opts = { .bearer = e->row.campaign ? OTAD_JOB_BEARER_AUTO : OTAD_JOB_BEARER_DEFAULT };
 	char err[160];
 	int64_t id;
 	int rc;
@@ -134,7 +136,7 @@ static void start_job(struct enrol *e, const uint8_t *script, int len, bool idem
 		     len == -E2BIG ? "too long for one job" : "bad input");
 		return;
 	}
-	rc = otad_job_create(e->row.iccid, otad_enrol_cfg.tar, script, (size_t)len, idempotent, NULL, &id, err,
+	rc = otad_job_create(e->row.iccid, otad_enrol_cfg.tar, script, (size_t)len, idempotent, &opts, &id, err,
 			     sizeof(err));
 	if (rc) {
 		fail(e, "the %s job cannot be made: %s", otad_enrol_state_names[e->row.state], err);

@@ -58,8 +58,13 @@ cards() {
 	cards_n=$1
 	shift
 	mkdir -p "$dir/cards"
-	echo "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid" > "$dir/cards.csv"
-	awk -v n="$cards_n" -v kic=$KIC -v kid=$KID '
+	# CARDS_PSK=1: each card gets an SCP81 PSK of its own (the vendor file's kik and psk columns)
+	if [ -n "${CARDS_PSK:-}" ]; then
+		echo "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,kik,psk" > "$dir/cards.csv"
+	else
+		echo "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid" > "$dir/cards.csv"
+	fi
+	awk -v n="$cards_n" -v kic=$KIC -v kid=$KID -v psk="${CARDS_PSK:-}" '
 	function luhn(s,  i, d, t, len) {
 		t = 0
 		len = length(s)
@@ -72,7 +77,8 @@ cards() {
 	}
 	BEGIN {
 		for (i = 0; i < n; i++)
-			printf "%s,00101%010d,2%03d,1,aes,%s,aes,%s\n", luhn(sprintf("898401%012d", i)), i, i, kic, kid
+			printf "%s,00101%010d,2%03d,1,aes,%s,aes,%s%s\n", luhn(sprintf("898401%012d", i)), i, i, kic, kid,
+				psk == "" ? "" : sprintf(",,5053%028d", i)
 	}' >> "$dir/cards.csv"
 	"$card" create-many --dir "$dir/cards" --from "$dir/cards.csv" "$@" > "$dir/create-many.out" 2>&1 ||
 		{ fail "simpki-card create-many: $(tail -n 5 "$dir/create-many.out")"; return 1; }

@@ -20,6 +20,10 @@ static void test_header(void **state)
 	(void)state;
 	assert_int_equal(card_import_header("iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid", 47), 0);
 	assert_int_equal(card_import_header("iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,kik", 51), 1);
+	assert_int_equal(card_import_header("iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,kik,psk", 55),
+			 CARD_IMPORT_WITH_PSK);
+	assert_int_equal(card_import_header("iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,psk", 51), -EINVAL);
+	assert_int_equal(card_import_header("iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,kik,psk,x", 57), -EINVAL);
 	assert_int_equal(card_import_header("\xef\xbb\xbficcid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid", 50), 0);
 	assert_int_equal(card_import_header("ICCID,IMSI,MSISDN,KVN,KIC_ALGO,KIC,KID_ALGO,KID", 47), -EINVAL);
 	assert_int_equal(card_import_header("iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo", 43), -EINVAL);
@@ -155,9 +159,22 @@ static void test_good(void **state)
 	assert_int_equal(r.kvn, 2);
 	assert_int_equal(r.kid[15], 0x0f);
 	assert_int_equal(r.kik_len, 0);
+	/* the SCP81 PSK column: 16 or 32 bytes, or empty */
+	l = "8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID ",," KID;
+	assert_int_equal(card_import_line(l, strlen(l), CARD_IMPORT_WITH_PSK, &r, why, sizeof(why)), 0);
+	assert_int_equal(r.psk_len, 16);
+	assert_int_equal(r.psk[0], 0x1e);
+	assert_int_equal(r.kik_len, 0);
+	l = "8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID "," KIC "," KIC KID;
+	assert_int_equal(card_import_line(l, strlen(l), CARD_IMPORT_WITH_PSK, &r, why, sizeof(why)), 0);
+	assert_int_equal(r.psk_len, 32);
+	assert_int_equal(r.kik_len, 16);
+	l = "8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID ",,";
+	assert_int_equal(card_import_line(l, strlen(l), CARD_IMPORT_WITH_PSK, &r, why, sizeof(why)), 0);
+	assert_int_equal(r.psk_len, 0);
 }
 
-static void expect_bad(const char *line, bool kik, const char *reason)
+static void expect_bad(const char *line, int kik, const char *reason)
 {
 	struct card_import_row r;
 	char why[CARD_IMPORT_REASON_MAX];
@@ -175,6 +192,14 @@ static void test_bad(void **state)
 	char big[600];
 
 	(void)state;
+	expect_bad("8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID ",,8C4A", CARD_IMPORT_WITH_PSK,
+		   "psk: not 16 or 32 bytes");
+	expect_bad("8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID ",," KIC "1E2D3C4B5A697887",
+		   CARD_IMPORT_WITH_PSK, "psk: not 16 or 32 bytes");
+	expect_bad("8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID ",,XX" KID, CARD_IMPORT_WITH_PSK,
+		   "psk: not hex");
+	expect_bad("8984010000000000005,001010000000001,2001,1,aes," KIC ",aes," KID ",", CARD_IMPORT_WITH_PSK,
+		   "9 fields instead of 10");
 	expect_bad("8984010000000000004,001010000000001,2001,1,aes," KIC ",aes," KID, false, "check digit is wrong");
 	expect_bad("898401000000000000,001010000000001,2001,1,aes," KIC ",aes," KID, false, "check digit");
 	expect_bad("89840100000000000050,001010000000001,2001,1,aes," KIC ",aes," KID, false, "check digit");

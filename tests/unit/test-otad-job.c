@@ -26,6 +26,8 @@
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/talloc.h>
 
+#include <simpki/scp81.h>
+
 #include "otad.h"
 #include "otad_job.h"
 #include "otad_sec.h"
@@ -44,11 +46,13 @@ static const struct {
 	[OTAD_JOB_QUEUED] = { S(OTAD_JOB_EV_SEND) | S(OTAD_JOB_EV_CANCEL),
 			      S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) },
 	[OTAD_JOB_SUBMITTED] = { S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) | S(OTAD_JOB_EV_POR) |
-					 S(OTAD_JOB_EV_CANCEL),
+					 S(OTAD_JOB_EV_CANCEL) | S(OTAD_JOB_EV_BIP_ASK),
 				 S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED) |
-					 S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | S(OTAD_JOB_CANCELLED) | OVER },
-	[OTAD_JOB_DELIVERED] = { S(OTAD_JOB_EV_POR),
-				 S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | OVER },
+					 S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) | S(OTAD_JOB_CANCELLED) |
+					 S(OTAD_JOB_BIP_WAIT) | S(OTAD_JOB_BIP_SENT) | OVER },
+	[OTAD_JOB_DELIVERED] = { S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_BIP_ASK),
+				 S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) |
+					 S(OTAD_JOB_FAILED) | S(OTAD_JOB_BIP_WAIT) | S(OTAD_JOB_BIP_SENT) | OVER },
 	[OTAD_JOB_RETRYING] = { S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
 				S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) | OVER },
 	[OTAD_JOB_TIMED_OUT] = { S(OTAD_JOB_EV_POR), OVER },
@@ -57,6 +61,10 @@ static const struct {
 	[OTAD_JOB_POR_ERROR] = { 0, 0 },
 	[OTAD_JOB_FAILED] = { 0, 0 },
 	[OTAD_JOB_CANCELLED] = { 0, 0 },
+	[OTAD_JOB_BIP_WAIT] = { S(OTAD_JOB_EV_BIP_ASK) | S(OTAD_JOB_EV_POR),
+				S(OTAD_JOB_BIP_SENT) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED) },
+	[OTAD_JOB_BIP_SENT] = { S(OTAD_JOB_EV_BIP_RESULT) | S(OTAD_JOB_EV_POR),
+				S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_TIMED_OUT) | OVER },
 };
 
 static char dir[64];
@@ -119,6 +127,7 @@ static struct otad_job_row *job_in_mode(enum otad_job_state s, bool idempotent, 
 	row.mode = mode;
 	row.state = s;
 	row.idempotent = idempotent;
+	row.bearer = row.via = OTAD_JOB_BEARER_SMS;
 	row.attempts = tries;
 	for (unsigned i = 0; i < tries; i++)
 		row.counters[i] = 5 + i;
@@ -163,12 +172,16 @@ static void test_table_is_the_spec(void **state)
 static void test_every_event_in_every_state(void **state)
 {
 	struct otad_job_por por = { .status = 0, .authenticated = true, .cntr = 5 };
+	static const uint8_t resp[] = { 0xab, 0x07, 0x80, 0x01, 0x01, 0x23, 0x02, 0x90, 0x00 };
+	struct otad_job_bip_result bip = { .status = 1, .data = resp, .data_len = sizeof(resp) };
 
 	(void)state;
 	for (int s = 0; s < OTAD_JOB_N_STATES; s++) {
-		for (int e = OTAD_JOB_EV_SEND; e <= OTAD_JOB_EV_CANCEL; e++) {
+		for (int e = OTAD_JOB_EV_SEND; e <= OTAD_JOB_EV_BIP_RESULT; e++) {
 			struct osmo_fsm_inst *fi = otad_job_debug_alloc(job_in(s, true, 1));
-			void *data = e == OTAD_JOB_EV_POR ? (void *)&por : (void *)(uintptr_t)0x14; /* throttled */
+			void *data = e == OTAD_JOB_EV_POR	 ? (void *)&por :
+				     e == OTAD_JOB_EV_BIP_RESULT ? (void *)&bip :
+								   (void *)(uintptr_t)0x14; /* throttled */
 			int rc;
 			enum otad_job_state now;
 
@@ -281,6 +294,100 @@ static void test_forward_mode(void **state)
 	assert_int_equal(row.state, OTAD_JOB_UNKNOWN);
 	assert_int_equal(row.attempts, 1);
 	assert_non_null(strstr(row.error, "no answer from the SMSC (forward mode: the phone may have it)"));
+}
+
+/* The stored job as a try that went by BIP (a push), asked as \a bearer. */
+static struct otad_job_row *job_bip(enum otad_job_state s, bool idempotent, unsigned tries, enum otad_job_bearer bearer)
+{
+	struct otad_job_row *row = job_in(s, idempotent, tries);
+
+	row->via = OTAD_JOB_BEARER_BIP;
+	row->bearer = bearer;
+	assert_int_equal(otad_db_job_update(g_otad->db, row, "test"), 0);
+	return row;
+}
+
+static void test_bip(void **state)
+{
+	static const uint8_t resp[] = { 0xab, 0x0b, 0x80, 0x01, 0x01, 0x23, 0x06, 0x89, 0x84, 0x01, 0x00, 0x90, 0x00 };
+	struct otad_job_bip_result ok = { .status = SCP81_STATUS_OK, .data = resp, .data_len = sizeof(resp) };
+	struct otad_job_bip_result unknown_app = { .status = SCP81_STATUS_UNKNOWN_APPLICATION };
+	struct otad_job_por push_ok = { .status = 0, .authenticated = true, .cntr = 5 };
+	struct otad_job_por push_refused = { .status = 0x09, .authenticated = false };
+	struct otad_job_row row;
+	struct osmo_fsm_inst *fi;
+
+	(void)state;
+	otad_job_cfg.retries = 2;
+	/* the push's PoR: the card's session is awaited */
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_DELIVERED, false, 1, OTAD_JOB_BEARER_BIP));
+	osmo_fsm_inst_dispatch(fi, OTAD_JOB_EV_POR, &push_ok);
+	assert_int_equal(stored_state(), OTAD_JOB_BIP_WAIT);
+	/* the session asks and answers: por-ok with the response, authenticated by the session */
+	osmo_fsm_inst_dispatch(fi, OTAD_JOB_EV_BIP_ASK, NULL);
+	assert_int_equal(stored_state(), OTAD_JOB_BIP_SENT);
+	osmo_fsm_inst_dispatch(fi, OTAD_JOB_EV_POR, &push_ok); /* a late push PoR changes nothing */
+	assert_int_equal(stored_state(), OTAD_JOB_BIP_SENT);
+	osmo_fsm_inst_dispatch(fi, OTAD_JOB_EV_BIP_RESULT, &ok);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_POR_OK);
+	assert_int_equal(row.por_authenticated, 1);
+	assert_int_equal(row.por_commands, 1);
+	assert_int_equal(row.por_last_sw, 0x9000);
+	assert_int_equal(row.por_response_len, sizeof(resp));
+	assert_int_equal(row.via, OTAD_JOB_BEARER_BIP);
+	/* the session may ask before the push's PoR came */
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_SUBMITTED, false, 1, OTAD_JOB_BEARER_BIP));
+	osmo_fsm_inst_dispatch(fi, OTAD_JOB_EV_BIP_ASK, NULL);
+	assert_int_equal(stored_state(), OTAD_JOB_BIP_SENT);
+	/* a script status other than ok: por-error, named */
+	osmo_fsm_inst_dispatch(fi, OTAD_JOB_EV_BIP_RESULT, &unknown_app);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_POR_ERROR);
+	assert_non_null(strstr(row.error, "unknown-application"));
+	/* no session: auto sends the script by SMS (it never left), bip pushes again, then fails */
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_BIP_WAIT, false, 1, OTAD_JOB_BEARER_AUTO));
+	otad_job_fsm.timer_cb(fi);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_RETRYING);
+	assert_int_equal(row.via, OTAD_JOB_BEARER_SMS);
+	osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_BIP_WAIT, false, 1, OTAD_JOB_BEARER_BIP));
+	otad_job_fsm.timer_cb(fi);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_RETRYING);
+	assert_int_equal(row.via, OTAD_JOB_BEARER_BIP);
+	osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_BIP_WAIT, false, 3, OTAD_JOB_BEARER_BIP));
+	otad_job_fsm.timer_cb(fi);
+	assert_int_equal(stored_state(), OTAD_JOB_FAILED);
+	/* a push without PoR or session is no reason for "unknown": nothing of the script ran */
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_DELIVERED, false, 1, OTAD_JOB_BEARER_AUTO));
+	otad_job_fsm.timer_cb(fi);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_RETRYING);
+	assert_int_equal(row.via, OTAD_JOB_BEARER_SMS);
+	osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+	/* the card refuses the push: auto falls back, bip ends por-error */
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_DELIVERED, false, 1, OTAD_JOB_BEARER_AUTO));
+	osmo_fsm_inst_dispatch(fi, OTAD_JOB_EV_POR, &push_refused);
+	assert_int_equal(stored_state(), OTAD_JOB_RETRYING);
+	osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+	osmo_fsm_inst_dispatch(otad_job_debug_alloc(job_bip(OTAD_JOB_DELIVERED, false, 1, OTAD_JOB_BEARER_BIP)),
+			       OTAD_JOB_EV_POR, &push_refused);
+	assert_int_equal(stored_state(), OTAD_JOB_POR_ERROR);
+	/* handed out, no response by the deadline: at most once, as for an SMS try */
+	assert_int_equal(
+		otad_job_fsm.timer_cb(otad_job_debug_alloc(job_bip(OTAD_JOB_BIP_SENT, false, 1, OTAD_JOB_BEARER_AUTO))),
+		0);
+	assert_int_equal(stored_state(), OTAD_JOB_UNKNOWN);
+	/* ... but a script that only reads is sent again, by SMS for auto */
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_BIP_SENT, true, 1, OTAD_JOB_BEARER_AUTO));
+	otad_job_fsm.timer_cb(fi);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_RETRYING);
+	assert_int_equal(row.via, OTAD_JOB_BEARER_SMS);
+	osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
 }
 
 static void test_msl(void **state)
@@ -495,10 +602,15 @@ static void test_forward_parts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_is_the_spec), cmocka_unit_test(test_every_event_in_every_state),
-		cmocka_unit_test(test_at_most_once),	  cmocka_unit_test(test_late_and_unauthenticated_pors),
-		cmocka_unit_test(test_forward_mode),	  cmocka_unit_test(test_msl),
-		cmocka_unit_test(test_create_checks),	  cmocka_unit_test(test_forward_parts),
+		cmocka_unit_test(test_table_is_the_spec),
+		cmocka_unit_test(test_every_event_in_every_state),
+		cmocka_unit_test(test_at_most_once),
+		cmocka_unit_test(test_late_and_unauthenticated_pors),
+		cmocka_unit_test(test_forward_mode),
+		cmocka_unit_test(test_bip),
+		cmocka_unit_test(test_msl),
+		cmocka_unit_test(test_create_checks),
+		cmocka_unit_test(test_forward_parts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
