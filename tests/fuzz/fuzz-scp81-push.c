@@ -57,6 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		encode_checked(&p, true);
 	if (size >= sizeof(p)) {
 		memcpy(&p, data, sizeof(p));
+		/* only 0 and 1 are values of a bool */
+		p.use_defaults = *(const uint8_t *)&p.use_defaults & 1;
+		p.has_conn = *(const uint8_t *)&p.has_conn & 1;
+		p.has_security = *(const uint8_t *)&p.has_security & 1;
+		p.has_retry = *(const uint8_t *)&p.has_retry & 1;
+		p.has_http = *(const uint8_t *)&p.has_http & 1;
 		encode_checked(&p, false);
 	}
 	return 0;
