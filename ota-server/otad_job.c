@@ -526,7 +526,8 @@ static void st_bip(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		bip_result(fi->priv, data);
 		break;
 	case OTAD_JOB_EV_POR:
-		got_por(fi->priv, data); /* the push's, late: ignored */
+		/* the push's PoR after the card's session asked: nothing to learn from it */
+		LOGPFSML(fi, LOGL_DEBUG, "a PoR while the card's SCP81 session runs: ignored\n");
 		break;
 	}
 }

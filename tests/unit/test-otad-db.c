@@ -471,15 +471,16 @@ static uint64_t counter_of(struct otad_db *db, const char *iccid, uint8_t kvn);
 static void test_psk(void **state)
 {
 	static const char csv[] = "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,kik,psk\n"
-				  "8984010000000000096,001010000000096,2096,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,"
+				  "8984019000000000014,001019000000001,2901,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,"
 				  "1E2D3C4B5A69788796A5B4C3D2E1F00F,,000102030405060708090A0B0C0D0E0F\n"
-				  "8984010000000000096,001010000000096,2096,2,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,"
+				  "8984019000000000014,001019000000001,2901,2,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,"
 				  "1E2D3C4B5A69788796A5B4C3D2E1F00F,,\n";
-	static const char twice[] = "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,kik,psk\n"
-				    "8984010000000000104,001010000000104,2104,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,"
-				    "1E2D3C4B5A69788796A5B4C3D2E1F00F,,000102030405060708090A0B0C0D0E0F\n"
-				    "8984010000000000104,001010000000104,2104,2,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,"
-				    "1E2D3C4B5A69788796A5B4C3D2E1F00F,,000102030405060708090A0B0C0D0E0F\n";
+	static const char twice[] =
+		"iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,kik,psk\n"
+		"8984019000000000022,001019000000002,2902,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,"
+		"1E2D3C4B5A69788796A5B4C3D2E1F00F,,000102030405060708090A0B0C0D0E0F\n"
+		"8984019000000000022,001019000000002,2902,2,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,aes,"
+		"1E2D3C4B5A69788796A5B4C3D2E1F00F,,000102030405060708090A0B0C0D0E0F\n";
 	uint8_t psk[32], kvn = 0, kid = 0, new_mk[KEYSTORE_KEY_LEN];
 	struct otad_import_report rep;
 	struct otad_db *db;
@@ -488,22 +489,24 @@ static void test_psk(void **state)
 	(void)state;
 	db = open_db(mk);
 	assert_int_equal(otad_db_import(db, NULL, csv, strlen(csv), "psk.csv", &rep), 0);
+	for (unsigned i = 0; i < rep.n_rejects; i++)
+		print_message("line %u: %s\n", rep.rejects[i].line, rep.rejects[i].reason);
 	assert_int_equal(rep.rejected, 0);
-	assert_int_equal(otad_db_psk_get(db, "8984010000000000096", psk, sizeof(psk), &kvn, &kid), 16);
+	assert_int_equal(otad_db_psk_get(db, "8984019000000000014", psk, sizeof(psk), &kvn, &kid), 16);
 	assert_int_equal(kvn, 0x40);
 	assert_int_equal(kid, 1);
 	assert_int_equal(psk[15], 0x0f);
 	assert_int_equal(otad_db_psk_get(db, "8984010000000000021", psk, sizeof(psk), NULL, NULL), -ENOENT);
-	assert_int_equal(otad_db_psk_get(db, "8984010000000000096", psk, 8, NULL, NULL), -E2BIG);
+	assert_int_equal(otad_db_psk_get(db, "8984019000000000014", psk, 8, NULL, NULL), -E2BIG);
 	/* a PSK on two records of one card: the file is refused, nothing of it stored */
 	assert_int_equal(otad_db_import(db, NULL, twice, strlen(twice), "twice.csv", &rep), 0);
 	assert_int_equal(rep.rejected, 1);
-	assert_int_equal(otad_db_psk_get(db, "8984010000000000104", psk, sizeof(psk), NULL, NULL), -ENOENT);
+	assert_int_equal(otad_db_psk_get(db, "8984019000000000022", psk, sizeof(psk), NULL, NULL), -ENOENT);
 	/* re-sealed with the key sets */
 	snprintf(path, sizeof(path), "%s/psk.key", dir);
 	assert_int_equal(keystore_load(path, true, new_mk, err, sizeof(err)), 0);
 	assert_true(otad_db_rekey(db, new_mk) > 0);
-	assert_int_equal(otad_db_psk_get(db, "8984010000000000096", psk, sizeof(psk), NULL, NULL), 16);
+	assert_int_equal(otad_db_psk_get(db, "8984019000000000014", psk, sizeof(psk), NULL, NULL), 16);
 	assert_int_equal(psk[0], 0x00);
 	assert_int_equal(psk[15], 0x0f);
 	otad_db_close(db);
