@@ -21,7 +21,6 @@
 #define TYPE_DISPLAY_TEXT 0x21
 #define TYPE_GET_INPUT 0x23
 #define TYPE_OPEN_CHANNEL 0x40
-#define PHONE_SIM_ENV_QUEUE 8
 #define PHONE_SIM_ENV_RETRY_MS 100
 #define TAG_DETAILS 0x01
 #define TAG_TEXT 0x0d
@@ -453,15 +452,21 @@ static void env_timer_cb(void *data)
 	flush_envelopes(sim);
 }
 
-static void bip_envelope(void *priv, const uint8_t *env, size_t len)
+int phone_sim_envelope(struct phone_sim *sim, const uint8_t *env, size_t len)
 {
-	struct phone_sim *sim = priv;
-
-	if (sim->env_n == PHONE_SIM_ENV_QUEUE || len > PHONE_BIP_ENV_MAX)
-		return; /* a SIM that leaves this many events unread loses the newest */
+	if (!len || len > PHONE_BIP_ENV_MAX)
+		return -EINVAL;
+	if (sim->env_n == PHONE_SIM_ENV_QUEUE)
+		return -ENOSPC;
 	memcpy(sim->env[sim->env_n], env, len);
 	sim->env_len[sim->env_n++] = len;
 	flush_envelopes(sim);
+	return 0;
+}
+
+static void bip_envelope(void *priv, const uint8_t *env, size_t len)
+{
+	phone_sim_envelope(priv, env, len); /* a SIM that leaves this many events unread loses the newest */
 }
 
 static void bip_terminal_response(void *priv, const uint8_t *tr, size_t len)

@@ -39,6 +39,7 @@
 #include "phone_bip.h"
 
 #define PHONE_SIM_TEXT_MAX 256
+#define PHONE_SIM_ENV_QUEUE 8 /* ENVELOPEs waiting for the SIM */
 
 /* TERMINAL RESPONSE general results (TS 102 223 §8.12) the phone uses. */
 enum phone_sim_result {
@@ -103,6 +104,9 @@ void phone_sim_user_answer(struct phone_sim *sim, enum phone_sim_result result, 
 
 /*! Whether a proactive command waits for the phone (an SMS to send, a user to answer, a channel to connect). */
 bool phone_sim_busy(const struct phone_sim *sim);
+/*! Queue the ENVELOPE \a env (its body from the D6/D7 tag, at most PHONE_BIP_ENV_MAX bytes) for the SIM; it goes
+ *  at once when no TERMINAL RESPONSE is due. \returns 0; -EINVAL; -ENOSPC when PHONE_SIM_ENV_QUEUE wait */
+int phone_sim_envelope(struct phone_sim *sim, const uint8_t *env, size_t len);
 /*! How many ENVELOPEs (BIP events, timer expirations) wait for the SIM. */
 int phone_sim_envelope_queued(const struct phone_sim *sim);
 /*! The BIP channel's state, for a status line. */
