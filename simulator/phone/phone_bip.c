@@ -99,6 +99,7 @@ struct phone_bip {
 	size_t rx_len;
 	bool rx_event_armed; /* the next bytes into the empty Rx buffer bring a data available event */
 	bool drop_due;	     /* the link dropped with bytes unread: the event comes once they are read */
+	bool failed;	     /* the last OPEN CHANNEL could not connect */
 
 	struct bip_timer timers[PHONE_BIP_TIMERS];
 };
@@ -222,6 +223,12 @@ static void event_link_dropped(struct phone_bip *b)
 		envelope(b, e, sizeof(e));
 }
 
+static void changed(struct phone_bip *b)
+{
+	if (b->ops->changed)
+		b->ops->changed(b->priv);
+}
+
 /* ---- the socket ------------------------------------------------------------------------------------------------- */
 
 static void close_socket(struct phone_bip *b)
@@ -245,6 +252,7 @@ static void link_dropped(struct phone_bip *b)
 		b->drop_due = true;
 	else
 		event_link_dropped(b);
+	changed(b);
 }
 
 /* What the socket should be polled for: reading while the Rx buffer has room, writing while bytes wait. */
@@ -317,7 +325,9 @@ static void connect_failed(struct phone_bip *b)
 {
 	close_socket(b);
 	b->state = CH_NONE;
+	b->failed = true;
 	open_tr(b, RES_NETWORK_UNABLE, 0x00);
+	changed(b);
 }
 
 static void connect_timeout_cb(void *data)
@@ -362,6 +372,7 @@ static int socket_cb(struct osmo_fd *fd, unsigned int what)
 		}
 		connected(b);
 		open_tr(b, b->modified ? RES_MODIFIED : RES_OK, -1);
+		changed(b);
 		return 0;
 	}
 	if ((what & OSMO_FD_WRITE) && flush_wq(b)) {
@@ -476,19 +487,22 @@ static int cmd_open(struct phone_bip *b, const uint8_t *body, size_t len, struct
 	b->port = (uint16_t)(tl.v[1] << 8 | tl.v[2]);
 	b->ip = (uint32_t)addr.v[1] << 24 | (uint32_t)addr.v[2] << 16 | (uint32_t)addr.v[3] << 8 | addr.v[4];
 	b->tx_len = b->rx_len = b->wq_len = 0;
-	b->drop_due = false;
+	b->drop_due = b->failed = false;
 	b->first = !b->first_done;
 	b->first_done = true;
 	b->state = CH_CONNECTING;
 	rc = start_connect(b);
 	if (rc < 0) {
 		b->state = CH_NONE;
+		b->failed = true;
 		tr_head(o, det, RES_NETWORK_UNABLE, 0x00);
+		changed(b);
 		return 0;
 	}
 	if (rc == 1)
 		return 1;
 	connected(b);
+	changed(b);
 	tr_head(o, det, b->modified ? RES_MODIFIED : RES_OK, -1);
 	put(o, "\x38\x02\x81\x00", 4);
 	put(o, b->bearer, b->bearer_len);
@@ -592,6 +606,7 @@ static int cmd_close(struct phone_bip *b, struct out *o, const uint8_t *det)
 	b->tx_len = b->rx_len = 0;
 	b->drop_due = false;
 	tr_head(o, det, RES_OK, -1);
+	changed(b);
 	return 0;
 }
 
@@ -808,6 +823,7 @@ void phone_bip_status(const struct phone_bip *b, struct phone_bip_status *st)
 	memset(st, 0, sizeof(*st));
 	st->open = b->state != CH_NONE;
 	st->connected = b->state == CH_UP;
+	st->failed = b->failed;
 	st->ip = b->ip;
 	st->port = b->port;
 	st->bytes_in = b->bytes_in;

@@ -67,6 +67,8 @@ struct phone_bip_ops {
 	void (*envelope)(void *priv, const uint8_t *env, size_t len);
 	/*! The TERMINAL RESPONSE body of an OPEN CHANNEL whose phone_bip_command() returned 1. */
 	void (*terminal_response)(void *priv, const uint8_t *tr, size_t len);
+	/*! Optional: the channel was connected, could not be, dropped or was closed (phone_bip_status() tells). */
+	void (*changed)(void *priv);
 };
 
 struct phone_bip;
@@ -89,8 +91,9 @@ int phone_bip_command(struct phone_bip *b, const uint8_t *cmd, size_t len, uint8
 
 /* What the channel does, for a status line. */
 struct phone_bip_status {
-	bool open;	/* the SIM opened channel 1 and did not close it */
+	bool open;	/* the SIM opened channel 1 and did not close it (connecting, up or dropped) */
 	bool connected; /* its link is up */
+	bool failed;	/* the last OPEN CHANNEL could not connect */
 	uint32_t ip;	/* host order */
 	uint16_t port;
 	uint64_t bytes_in, bytes_out;

@@ -508,10 +508,22 @@ static void sim_trace(void *priv, const uint8_t *cmd, size_t cmd_len, const uint
 		       buf, (unsigned)(cmd_len + rsp_len));
 }
 
+static void sim_bip_changed(void *priv, const struct phone_bip_status *st)
+{
+	struct phone_ms *ms = priv;
+	char line[96];
+
+	phone_ui_bip_line(st, line, sizeof(line));
+	LOGMS(ms, DSIM, LOGL_NOTICE, "%s\n", line);
+	if (ms->interactive)
+		phone_ui_bip(ms, st);
+}
+
 static const struct phone_sim_ops sim_ops = {
 	.send_sms = sim_send_sms,
 	.prompt = sim_prompt,
 	.trace = sim_trace,
+	.bip_changed = sim_bip_changed,
 };
 
 /* Open the SIM in ms->dir with the timing of --real-timing and --baud. \returns 0; -errno */

@@ -102,9 +102,12 @@ static void env_timer_cb(void *data);
 static void bip_envelope(void *priv, const uint8_t *env, size_t len);
 static void bip_terminal_response(void *priv, const uint8_t *tr, size_t len);
 
+static void bip_changed(void *priv);
+
 static const struct phone_bip_ops bip_ops = {
 	.envelope = bip_envelope,
 	.terminal_response = bip_terminal_response,
+	.changed = bip_changed,
 };
 
 int phone_sim_open(void *ctx, const char *dir, const struct phone_sim_ops *ops, void *priv, struct phone_sim **out)
@@ -480,6 +483,17 @@ static void bip_terminal_response(void *priv, const uint8_t *tr, size_t len)
 int phone_sim_envelope_queued(const struct phone_sim *sim)
 {
 	return (int)sim->env_n;
+}
+
+static void bip_changed(void *priv)
+{
+	struct phone_sim *sim = priv;
+	struct phone_bip_status st;
+
+	if (!sim->ops->bip_changed)
+		return;
+	phone_bip_status(sim->bip, &st);
+	sim->ops->bip_changed(sim->priv, &st);
 }
 
 void phone_sim_bip_status(const struct phone_sim *sim, struct phone_bip_status *st)

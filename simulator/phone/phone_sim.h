@@ -69,6 +69,8 @@ struct phone_sim_ops {
 	void (*prompt)(void *priv, const struct phone_sim_prompt *p);
 	/*! Each APDU and its answer (data and SW). Optional. */
 	void (*trace)(void *priv, const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp, size_t rsp_len);
+	/*! The BIP channel was connected, could not be, dropped or was closed. Optional. */
+	void (*bip_changed)(void *priv, const struct phone_bip_status *st);
 };
 
 struct phone_sim;

@@ -34,7 +34,7 @@ struct world {
 	unsigned envs;
 	uint8_t tr[PHONE_BIP_TR_MAX];
 	size_t tr_len;
-	unsigned trs;
+	unsigned trs, changes;
 };
 
 static void on_envelope(void *priv, const uint8_t *env, size_t len)
@@ -57,7 +57,12 @@ static void on_tr(void *priv, const uint8_t *tr, size_t len)
 	w->trs++;
 }
 
-static const struct phone_bip_ops ops = { .envelope = on_envelope, .terminal_response = on_tr };
+static void on_changed(void *priv)
+{
+	((struct world *)priv)->changes++;
+}
+
+static const struct phone_bip_ops ops = { .envelope = on_envelope, .terminal_response = on_tr, .changed = on_changed };
 
 static struct world *make(const struct phone_bip_cfg *cfg)
 {
@@ -224,6 +229,7 @@ static void test_open(void **state)
 	expect_tr(w, "810301400182028281830100380281003501033902 0578");
 	phone_bip_status(w->b, &st);
 	assert_true(st.open && st.connected);
+	assert_int_equal(w->changes, 1);
 	assert_int_equal(st.ip, 0x7f000001);
 	assert_int_equal(st.port, w->port);
 	/* GET CHANNEL STATUS */
@@ -241,6 +247,8 @@ static void test_open(void **state)
 	expect_tr(w, "810301440082028281830100");
 	phone_bip_status(w->b, &st);
 	assert_false(st.open);
+	assert_false(st.failed);
+	assert_int_equal(w->changes, 2);
 }
 
 static void test_open_big_buffer(void **state)
@@ -379,6 +387,7 @@ static void test_no_events_unasked(void **state)
 static void test_refused(void **state)
 {
 	struct world *w = *state;
+	struct phone_bip_status st;
 	unsigned trs = w->trs;
 	int rc;
 
@@ -390,6 +399,9 @@ static void test_refused(void **state)
 	else
 		assert_int_equal(rc, 0);
 	expect_tr(w, "810301400182028281 83022100");
+	phone_bip_status(w->b, &st);
+	assert_true(st.failed && !st.open);
+	assert_int_equal(w->changes, 1);
 	/* the channel was not opened */
 	assert_int_equal(run(w, "810301410082028121"), 0);
 	expect_tr(w, "810301410082028281 83023A03");
