@@ -23,7 +23,8 @@
  *                            fewer are there, still 00; an empty Rx buffer: 3A 00.
  *   CLOSE CHANNEL (41)       closes the socket (an open or a dropped channel); TR 00
  *   GET CHANNEL STATUS (44)  TR 00 { 38 02 status } (81 00 link up, 01 05 link dropped; none when no channel)
- *   TIMER MANAGEMENT (27)    { 24 01 id (1..8) | 25 03 hh mm ss (BCD, start only) }: qualifier 00 start, 01
+ *   TIMER MANAGEMENT (27)    { 24 01 id (1..8) | 25 03 hh mm ss (start only; semi-octets as TS 102 223 §8.38
+ *                            codes them, the tens in the low nibble: 00 10 50 is 1 min 5 s) }: qualifier 00 start, 01
  *                            deactivate, 02 get the current value; TR 00 { 24 01 id [| 25 03 value left] }; a timer
  *                            not running: 24 (contradiction with the timer state). At expiry the ENVELOPE D7
  *                            { 82 02 82 81 | 24 01 id | 25 03 the value it was started with }.
@@ -31,7 +32,8 @@
  * a dropped link: 3A 02 (channel closed). A command not parsed (bad TLV, lengths): 32; a TLV it needs absent: 36.
  * BIP off (phone_bip_cfg.off): every channel command gets 30 (beyond the handset's capabilities).
  *
- * Events, as ENVELOPEs through ops->envelope, only when the SIM asked for them (SET UP EVENT LIST):
+ * Events, as ENVELOPEs through ops->envelope, only when the SIM asked for them (SET UP EVENT LIST), their tags with
+ * the CR bit as handsets send them (99, 82, B8, B7; the TERMINAL RESPONSEs' own TLVs after 83 are without it):
  *   data available  D6 { 19 01 09 | 82 02 82 81 | 38 02 81 00 | 37 01 bytes in the Rx buffer (FF: 255 or more) }
  *                   when the Rx buffer goes from empty to not empty (after the connection, and each time a RECEIVE
  *                   DATA has emptied it); the socket is read while the Rx buffer (the granted size) has room, not
