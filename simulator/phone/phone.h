@@ -194,6 +194,11 @@ void phone_ui_prompt(struct phone_ms *ms, const struct phone_sim_prompt *p);
 void phone_ui_cancel(struct phone_ms *ms);
 void phone_ui_timer_cb(void *data);
 int phone_ui_interactive_init(struct phone_ms *ms);
+/*! The BIP channel's status line: "BIP: connected to IP:PORT (N bytes in / M out)", or connecting, link dropped,
+ *  closed, not connected, into \a out (NUL-terminated, cut to \a max). */
+void phone_ui_bip_line(const struct phone_bip_status *st, char *out, size_t max);
+/*! The interactive phone's BIP channel changed: its status line is drawn. */
+void phone_ui_bip(struct phone_ms *ms, const struct phone_bip_status *st);
 /*! Append every screen the SIMs show to \a path (--screen-log). \returns 0; -errno */
 int phone_ui_screen_log_open(const char *path);
 void phone_ui_screen_log_close(void);

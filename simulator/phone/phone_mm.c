@@ -508,16 +508,35 @@ static void sim_trace(void *priv, const uint8_t *cmd, size_t cmd_len, const uint
 		       buf, (unsigned)(cmd_len + rsp_len));
 }
 
+static void sim_bip_changed(void *priv, const struct phone_bip_status *st)
+{
+	struct phone_ms *ms = priv;
+	char line[96];
+
+	phone_ui_bip_line(st, line, sizeof(line));
+	LOGMS(ms, DSIM, LOGL_NOTICE, "%s\n", line);
+	if (ms->interactive)
+		phone_ui_bip(ms, st);
+}
+
 static const struct phone_sim_ops sim_ops = {
 	.send_sms = sim_send_sms,
 	.prompt = sim_prompt,
 	.trace = sim_trace,
+	.bip_changed = sim_bip_changed,
 };
 
 /* Open the SIM in ms->dir with the timing of --real-timing and --baud. \returns 0; -errno */
 static int sim_open(struct phone_ms *ms)
 {
-	int rc = phone_sim_open(ms, ms->dir, &sim_ops, ms, &ms->sim);
+	struct phone_bip_cfg bip = { 0 };
+	int rc;
+
+	if (ms->user) { /* known once the card's IMSI was read */
+		bip.off = ms->user->bip_off;
+		bip.drop_send = ms->user->bip_drop_send;
+	}
+	rc = phone_sim_open_bip(ms, ms->dir, &sim_ops, ms, &bip, &ms->sim);
 
 	if (!rc)
 		rc = phone_sim_set_timing(ms->sim, ms->bsc->cfg.real_timing, ms->bsc->cfg.baud);
@@ -613,6 +632,17 @@ struct phone_ms *phone_ms_alloc(struct phone_bsc *bsc, unsigned idx, const char 
 		return NULL;
 	}
 	ms->user = phone_scenario_user(bsc->scenario, ms->id.imsi);
+	if (ms->user->bip_off || ms->user->bip_drop_send) {
+		/* the SIM was opened to read its IMSI: again, with the user's BIP in the TERMINAL PROFILE */
+		phone_sim_close(ms->sim);
+		ms->sim = NULL;
+		rc = sim_open(ms);
+		if (rc) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
+			talloc_free(ms);
+			return NULL;
+		}
+	}
 	ms->want_on = true;
 	snprintf(id, sizeof(id), "%s", ms->id.imsi);
 	ms->fi = osmo_fsm_inst_alloc(&phone_ms_fsm, ms, ms, LOGL_DEBUG, id);

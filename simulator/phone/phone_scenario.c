@@ -60,6 +60,29 @@ static int parse_seconds(const char *s, uint32_t *ms)
 	return 0;
 }
 
+/* "on", "off" or "drop-send N" (the fields from \a f, \a nf of them). \returns 0; -EINVAL */
+static int parse_bip(char **f, unsigned nf, struct phone_user *u)
+{
+	unsigned long n;
+	char *end;
+
+	u->bip_off = false;
+	u->bip_drop_send = 0;
+	if (!strcmp(f[0], "on"))
+		return 0;
+	if (!strcmp(f[0], "off")) {
+		u->bip_off = true;
+		return 0;
+	}
+	if (strcmp(f[0], "drop-send") || nf < 2 || f[1][0] < '0' || f[1][0] > '9')
+		return -EINVAL;
+	n = strtoul(f[1], &end, 10);
+	if (*end || !n || n > 65535)
+		return -EINVAL;
+	u->bip_drop_send = (unsigned)n;
+	return 0;
+}
+
 static int parse_keys(char **f, unsigned nf, struct phone_user *u, unsigned line, char *err, size_t errlen)
 {
 	unsigned seen = 0;
@@ -78,6 +101,8 @@ static int parse_keys(char **f, unsigned nf, struct phone_user *u, unsigned line
 			bit = 8;
 		else if (!strcmp(k, "timeout"))
 			bit = 16;
+		else if (!strcmp(k, "bip"))
+			bit = 32;
 		else
 			return fail(err, errlen, line, "unknown key '%s'", k);
 		if (seen & bit)
@@ -85,6 +110,12 @@ static int parse_keys(char **f, unsigned nf, struct phone_user *u, unsigned line
 		seen |= bit;
 		if (i + 1 >= nf || (bit == 8 && i + 2 >= nf))
 			return fail(err, errlen, line, "'%s' needs a value", k);
+		if (bit == 32) {
+			if (parse_bip(f + i + 1, nf - i - 1, u))
+				return fail(err, errlen, line, "bip is on, off or drop-send N (1 to 65535)");
+			i += u->bip_drop_send ? 3 : 2;
+			continue;
+		}
 		if (bit == 1) {
 			if (!strcmp(f[i + 1], "approve"))
 				u->answer = PHONE_ANSWER_APPROVE;

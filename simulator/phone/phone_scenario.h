@@ -14,6 +14,10 @@
  *                                --interactive person) before it answers 12, no response from user; 1..3600, up to
  *                                3 decimals (default 60)
  *   off AT FOR                   switched off AT seconds after start, for FOR seconds (IMSI detach, then attach)
+ *   bip on|off                   the handset has BIP (the default) or not (phone_bip.h: OPEN CHANNEL gets 30 and
+ *                                TERMINAL PROFILE does not announce it)
+ *   bip drop-send N              BIP, but the N-th SEND DATA (1..65535) of the phone's first channel drops the link
+ *                                instead (fault injection: TR 3A 02, then the link dropped event)
  *
  * A line over 256 characters, an unknown directive or key, a repeated key, a bad value or IMSI are errors naming
  * the line.
@@ -41,6 +45,8 @@ struct phone_user {
 	uint32_t timeout_ms;
 	bool has_off;
 	uint32_t off_at_ms, off_for_ms;
+	bool bip_off;		/* no BIP */
+	unsigned bip_drop_send; /* N > 0: the N-th SEND DATA of the first channel drops the link */
 };
 
 struct phone_scenario {

@@ -13,12 +13,15 @@
 #include <simpki/sign_msg.h>
 #include <simpki/tlv.h>
 
+#include "phone_bip.h"
 #include "phone_sim.h"
 
 #define TYPE_MORE_TIME 0x02
 #define TYPE_SEND_SHORT_MESSAGE 0x13
 #define TYPE_DISPLAY_TEXT 0x21
 #define TYPE_GET_INPUT 0x23
+#define TYPE_OPEN_CHANNEL 0x40
+#define PHONE_SIM_ENV_RETRY_MS 100
 #define TAG_DETAILS 0x01
 #define TAG_TEXT 0x0d
 #define TAG_RESPONSE_LENGTH 0x11
@@ -45,9 +48,15 @@ struct phone_sim {
 	bool run_waits;		      /* the fetched proactive command (cmd) runs once the SIM is free */
 	uint8_t cmd[CARD_RESP_MAX];
 	size_t cmd_len;
-};
 
-static const uint8_t terminal_profile[] = { 0x80, 0x10, 0x00, 0x00, 0x05, 0xff, 0xff, 0xff, 0xff, 0x1f };
+	/* BIP and timers (phone_bip.h); their ENVELOPEs wait here while a TERMINAL RESPONSE is due */
+	struct phone_bip *bip;
+	uint8_t env[PHONE_SIM_ENV_QUEUE][PHONE_BIP_ENV_MAX];
+	size_t env_len[PHONE_SIM_ENV_QUEUE];
+	unsigned env_n;
+	bool env_backoff;		  /* the SIM answered 9300: wait for the end of a command or env_timer */
+	struct osmo_timer_list env_timer; /* retries an ENVELOPE refused with 9300; real timing: waits for the SIM */
+};
 
 /* Real timing: the SIM spends \a us more, after what it was doing. */
 static void charge(struct phone_sim *sim, uint64_t us)
@@ -89,11 +98,29 @@ static int transmit(struct phone_sim *sim, const uint8_t *cmd, size_t len)
 }
 
 static void timer_cb(void *data);
+static void env_timer_cb(void *data);
+static void bip_envelope(void *priv, const uint8_t *env, size_t len);
+static void bip_terminal_response(void *priv, const uint8_t *tr, size_t len);
+
+static void bip_changed(void *priv);
+
+static const struct phone_bip_ops bip_ops = {
+	.envelope = bip_envelope,
+	.terminal_response = bip_terminal_response,
+	.changed = bip_changed,
+};
 
 int phone_sim_open(void *ctx, const char *dir, const struct phone_sim_ops *ops, void *priv, struct phone_sim **out)
 {
+	return phone_sim_open_bip(ctx, dir, ops, priv, NULL, out);
+}
+
+int phone_sim_open_bip(void *ctx, const char *dir, const struct phone_sim_ops *ops, void *priv,
+		       const struct phone_bip_cfg *bip, struct phone_sim **out)
+{
 	struct phone_sim *sim = talloc_zero(ctx, struct phone_sim);
-	uint8_t atr[33];
+	uint8_t atr[33], profile[5 + 32];
+	size_t n;
 	int rc;
 
 	if (!sim)
@@ -101,13 +128,22 @@ int phone_sim_open(void *ctx, const char *dir, const struct phone_sim_ops *ops, 
 	sim->ops = ops;
 	sim->priv = priv;
 	osmo_timer_setup(&sim->timer, timer_cb, sim);
+	osmo_timer_setup(&sim->env_timer, env_timer_cb, sim);
+	sim->bip = phone_bip_alloc(sim, bip, &bip_ops, sim);
+	if (!sim->bip) {
+		talloc_free(sim);
+		return -ENOMEM;
+	}
 	rc = card_os_open_dir(dir, &sim->os);
 	if (rc) {
 		talloc_free(sim);
 		return rc;
 	}
 	card_os_power_on(sim->os, atr, sizeof(atr));
-	rc = transmit(sim, terminal_profile, sizeof(terminal_profile));
+	memcpy(profile, "\x80\x10\x00\x00", 4);
+	n = phone_bip_terminal_profile(!bip || !bip->off, profile + 5, sizeof(profile) - 5);
+	profile[4] = (uint8_t)n;
+	rc = transmit(sim, profile, 5 + n);
 	if (rc < 0) {
 		phone_sim_close(sim);
 		return rc;
@@ -121,6 +157,8 @@ void phone_sim_close(struct phone_sim *sim)
 	if (!sim)
 		return;
 	osmo_timer_del(&sim->timer);
+	osmo_timer_del(&sim->env_timer);
+	phone_bip_free(sim->bip); /* its socket closed, its timers stopped */
 	card_os_power_off(sim->os);
 	card_os_close(sim->os);
 	talloc_free(sim);
@@ -308,6 +346,7 @@ size_t phone_sim_screen_record(const char *imsi, const struct phone_sim_prompt *
 /* ---- proactive commands ----------------------------------------------------------------------------------------- */
 
 static void run_proactive(struct phone_sim *sim, int sw);
+static void flush_envelopes(struct phone_sim *sim);
 
 /* TERMINAL RESPONSE for the pending command; then the next proactive command, if any. */
 static void terminal_response(struct phone_sim *sim, uint8_t result, const uint8_t *extra, size_t extra_len,
@@ -344,7 +383,122 @@ static void terminal_response(struct phone_sim *sim, uint8_t result, const uint8
 	sim->pending_type = 0;
 	sw = transmit(sim, tr, n);
 	OPENSSL_cleanse(tr, sizeof(tr)); /* it may hold a PIN */
+	sim->env_backoff = false;
 	run_proactive(sim, sw);
+	flush_envelopes(sim);
+}
+
+/* The TERMINAL RESPONSE \a body (from its command details on) that phone_bip.c built; then the next proactive
+ * command, if any, or the ENVELOPEs that waited. */
+static void terminal_response_raw(struct phone_sim *sim, const uint8_t *body, size_t len)
+{
+	uint8_t tr[5 + PHONE_BIP_TR_MAX];
+	int sw;
+
+	if (len > PHONE_BIP_TR_MAX)
+		return;
+	memcpy(tr, "\x80\x14\x00\x00", 4);
+	tr[4] = (uint8_t)len;
+	memcpy(tr + 5, body, len);
+	sim->pending_type = 0;
+	sw = transmit(sim, tr, 5 + len);
+	sim->env_backoff = false;
+	run_proactive(sim, sw);
+	flush_envelopes(sim);
+}
+
+/* ---- ENVELOPEs of BIP events and timer expirations ---------------------------------------------------------------- */
+
+/* No TERMINAL RESPONSE is due and nothing waits to be fetched or run. */
+static bool sim_idle(const struct phone_sim *sim)
+{
+	return !sim->pending_type && !sim->run_waits && !sim->fetch_sw;
+}
+
+/* Send the ENVELOPEs that wait, in order, while the SIM takes them. 9300 (busy): the ENVELOPE stays first and is
+ * tried again when a proactive command has ended, or after PHONE_SIM_ENV_RETRY_MS; 91xx: the SIM's command runs
+ * first. */
+static void flush_envelopes(struct phone_sim *sim)
+{
+	while (sim->env_n && sim_idle(sim) && !sim->env_backoff) {
+		uint8_t apdu[5 + PHONE_BIP_ENV_MAX];
+		size_t len = sim->env_len[0];
+		uint64_t us = phone_sim_wait_us(sim);
+		int sw;
+
+		if (us) {
+			osmo_timer_schedule(&sim->env_timer, (int)(us / 1000000), (int)(us % 1000000));
+			return;
+		}
+		memcpy(apdu, "\x80\xc2\x00\x00", 4);
+		apdu[4] = (uint8_t)len;
+		memcpy(apdu + 5, sim->env[0], len);
+		sw = transmit(sim, apdu, 5 + len);
+		if (sw == SW_TOOLKIT_BUSY) {
+			sim->env_backoff = true;
+			osmo_timer_schedule(&sim->env_timer, 0, PHONE_SIM_ENV_RETRY_MS * 1000);
+			return;
+		}
+		/* taken (or refused for good): the next one */
+		sim->env_n--;
+		memmove(sim->env[0], sim->env[1], sim->env_n * sizeof(sim->env[0]));
+		memmove(sim->env_len, sim->env_len + 1, sim->env_n * sizeof(sim->env_len[0]));
+		run_proactive(sim, sw);
+	}
+}
+
+static void env_timer_cb(void *data)
+{
+	struct phone_sim *sim = data;
+
+	sim->env_backoff = false;
+	flush_envelopes(sim);
+}
+
+int phone_sim_envelope(struct phone_sim *sim, const uint8_t *env, size_t len)
+{
+	if (!len || len > PHONE_BIP_ENV_MAX)
+		return -EINVAL;
+	if (sim->env_n == PHONE_SIM_ENV_QUEUE)
+		return -ENOSPC;
+	memcpy(sim->env[sim->env_n], env, len);
+	sim->env_len[sim->env_n++] = len;
+	flush_envelopes(sim);
+	return 0;
+}
+
+static void bip_envelope(void *priv, const uint8_t *env, size_t len)
+{
+	phone_sim_envelope(priv, env, len); /* a SIM that leaves this many events unread loses the newest */
+}
+
+static void bip_terminal_response(void *priv, const uint8_t *tr, size_t len)
+{
+	struct phone_sim *sim = priv;
+
+	if (sim->pending_type == TYPE_OPEN_CHANNEL)
+		terminal_response_raw(sim, tr, len);
+}
+
+int phone_sim_envelope_queued(const struct phone_sim *sim)
+{
+	return (int)sim->env_n;
+}
+
+static void bip_changed(void *priv)
+{
+	struct phone_sim *sim = priv;
+	struct phone_bip_status st;
+
+	if (!sim->ops->bip_changed)
+		return;
+	phone_bip_status(sim->bip, &st);
+	sim->ops->bip_changed(sim->priv, &st);
+}
+
+void phone_sim_bip_status(const struct phone_sim *sim, struct phone_bip_status *st)
+{
+	phone_bip_status(sim->bip, st);
 }
 
 static int find_tlv(const uint8_t *b, size_t len, uint8_t tag, struct tlv *t)
@@ -400,6 +554,17 @@ static void run_command(struct phone_sim *sim)
 		terminal_response(sim, PHONE_SIM_OK, NULL, 0, 0, 0);
 		return;
 	default:
+		if (phone_bip_handles(type)) {
+			uint8_t tr[PHONE_BIP_TR_MAX];
+			size_t tr_len;
+			int rc = phone_bip_command(sim->bip, sim->cmd, sim->cmd_len, tr, sizeof(tr), &tr_len);
+
+			if (rc == 0)
+				terminal_response_raw(sim, tr, tr_len);
+			else if (rc < 0)
+				terminal_response(sim, PHONE_SIM_DATA_NOT_UNDERSTOOD, NULL, 0, 0, 0);
+			return; /* rc 1: OPEN CHANNEL connecting, bip_terminal_response() comes */
+		}
 		terminal_response(sim, PHONE_SIM_BEYOND_CAPABILITIES, NULL, 0, 0, 0);
 		return;
 	}
@@ -446,6 +611,7 @@ static void timer_cb(void *data)
 	} else if (sim->fetch_sw) {
 		run_proactive(sim, sim->fetch_sw);
 	}
+	flush_envelopes(sim);
 }
 
 void phone_sim_sms_sent(struct phone_sim *sim, enum phone_sim_result result)
@@ -534,5 +700,6 @@ int phone_sim_sms_pp(struct phone_sim *sim, const uint8_t *smsc_bcd, size_t smsc
 		rp->fcs = FCS_SIM_DATA_DOWNLOAD_ERROR;
 	}
 	run_proactive(sim, sw);
+	flush_envelopes(sim);
 	return 0;
 }

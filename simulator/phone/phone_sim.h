@@ -12,8 +12,14 @@
  *   DISPLAY TEXT (21)         ops->display_text; phone_sim_user_answer() (00, 10 terminated by user, 12 no answer)
  *   GET INPUT (23)            ops->get_input; phone_sim_user_answer() with the text typed
  *   MORE TIME (02)            answered at once (00)
+ *   SET UP EVENT LIST (05), TIMER MANAGEMENT (27), OPEN/CLOSE CHANNEL (40/41), RECEIVE/SEND DATA (42/43), GET
+ *                             CHANNEL STATUS (44): phone_bip.h (a TCP channel from this process; with BIP off
+ *                             (phone_bip_cfg) the channel commands get 30 and TERMINAL PROFILE does not announce BIP)
  *   anything else             30 (beyond the handset's capabilities)
  * One proactive command at a time; TERMINAL RESPONSE echoes its command details, device identities ME -> SIM.
+ * ENVELOPEs of BIP events and timer expirations (phone_bip.h) wait in a queue (up to 8) and go to the SIM only while
+ * no proactive command is fetched and unanswered; one the SIM refuses with 9300 (toolkit busy) stays first and is
+ * sent again after the next TERMINAL RESPONSE, or 100 ms later; after 91xx the SIM's command is fetched and run.
  * Every APDU goes through ops->trace (for GSMTAP) when set.
  *
  * Real timing (phone_sim_set_timing()): the card OS itself runs as fast as it can (CARD_TIMING_FAST, never a sleep:
@@ -30,8 +36,10 @@
 #include <stdint.h>
 
 #include "cardos.h"
+#include "phone_bip.h"
 
 #define PHONE_SIM_TEXT_MAX 256
+#define PHONE_SIM_ENV_QUEUE 8 /* ENVELOPEs waiting for the SIM */
 
 /* TERMINAL RESPONSE general results (TS 102 223 §8.12) the phone uses. */
 enum phone_sim_result {
@@ -40,6 +48,7 @@ enum phone_sim_result {
 	PHONE_SIM_NO_RESPONSE = 0x12,
 	PHONE_SIM_NETWORK_UNABLE = 0x21,
 	PHONE_SIM_BEYOND_CAPABILITIES = 0x30,
+	PHONE_SIM_DATA_NOT_UNDERSTOOD = 0x32,
 	PHONE_SIM_SMS_RP_ERROR = 0x35,
 };
 
@@ -60,6 +69,8 @@ struct phone_sim_ops {
 	void (*prompt)(void *priv, const struct phone_sim_prompt *p);
 	/*! Each APDU and its answer (data and SW). Optional. */
 	void (*trace)(void *priv, const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp, size_t rsp_len);
+	/*! The BIP channel was connected, could not be, dropped or was closed. Optional. */
+	void (*bip_changed)(void *priv, const struct phone_bip_status *st);
 };
 
 struct phone_sim;
@@ -67,6 +78,10 @@ struct phone_sim;
 /*! Open the card in \a dir (cardos.h), power it on and send TERMINAL PROFILE. \returns 0; -errno (-ENOENT: no
  *  card; -EBUSY: another process holds it) */
 int phone_sim_open(void *ctx, const char *dir, const struct phone_sim_ops *ops, void *priv, struct phone_sim **out);
+/*! The same with the handset's BIP configured (\a bip; NULL: BIP on, no fault injection). */
+int phone_sim_open_bip(void *ctx, const char *dir, const struct phone_sim_ops *ops, void *priv,
+		       const struct phone_bip_cfg *bip, struct phone_sim **out);
+/*! Power the SIM off and free \a sim: the BIP channel's socket is closed, its timers stopped. */
 void phone_sim_close(struct phone_sim *sim);
 void phone_sim_identity(const struct phone_sim *sim, struct card_identity *id);
 
@@ -89,8 +104,15 @@ void phone_sim_sms_sent(struct phone_sim *sim, enum phone_sim_result result);
 /*! The user answered the pending DISPLAY TEXT or GET INPUT (\a text: what was typed, NULL otherwise). */
 void phone_sim_user_answer(struct phone_sim *sim, enum phone_sim_result result, const char *text);
 
-/*! Whether a proactive command waits for the phone (an SMS to send, a user to answer). */
+/*! Whether a proactive command waits for the phone (an SMS to send, a user to answer, a channel to connect). */
 bool phone_sim_busy(const struct phone_sim *sim);
+/*! Queue the ENVELOPE \a env (its body from the D6/D7 tag, at most PHONE_BIP_ENV_MAX bytes) for the SIM; it goes
+ *  at once when no TERMINAL RESPONSE is due. \returns 0; -EINVAL; -ENOSPC when PHONE_SIM_ENV_QUEUE wait */
+int phone_sim_envelope(struct phone_sim *sim, const uint8_t *env, size_t len);
+/*! How many ENVELOPEs (BIP events, timer expirations) wait for the SIM. */
+int phone_sim_envelope_queued(const struct phone_sim *sim);
+/*! The BIP channel's state, for a status line. */
+void phone_sim_bip_status(const struct phone_sim *sim, struct phone_bip_status *st);
 
 /*! Real timing on (\a real) or off, and the rate of the timing model's transport (bit/s, 0: CARD_BAUD_DEFAULT).
  *  \returns 0; -EINVAL for a rate out of 1,200..1,000,000 */

@@ -7,7 +7,8 @@
  * The scenario user types its PINs in turn, counted from the last DISPLAY TEXT (phone_user_pin()). With
  * --screen-log every screen (DISPLAY TEXT, GET INPUT prompt) is appended to a file as one record
  * (phone_sim_screen_record()) followed by a tab and the time it was shown (Unix ms); what the user types is never
- * logged. */
+ * logged. The interactive phone also shows its SIM's BIP channel: a line "BIP: connected to IP:PORT (N bytes in / M
+ * out)" when it connects, again each second bytes went through while no prompt is up, and when it drops or closes. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,13 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include <osmocom/core/select.h>
 
 #include "phone.h"
 
 #define SCREEN_COLS 32
 
-static struct phone_ms *ui_ms; /* the interactive phone */
+static struct phone_ms *ui_ms;		 /* the interactive phone */
+static struct osmo_timer_list bip_timer; /* redraws its BIP status line when the byte counts moved */
+static struct phone_bip_status bip_shown;
 static FILE *screen_log;
 static struct osmo_fd ui_fd;
 static struct termios saved_tio;
@@ -262,11 +267,59 @@ static int stdin_cb(struct osmo_fd *fd, unsigned int what)
 	return 0;
 }
 
+void phone_ui_bip_line(const struct phone_bip_status *st, char *out, size_t max)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr a = { .s_addr = htonl(st->ip) };
+
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	snprintf(out, max, "BIP: %s %s:%u (%llu bytes in / %llu out)",
+		 st->connected ? "connected to" :
+		 st->open      ? "link dropped, was" :
+		 st->failed    ? "could not connect to" :
+				 "closed, was",
+		 ip, st->port, (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out);
+}
+
+void phone_ui_bip(struct phone_ms *ms, const struct phone_bip_status *st)
+{
+	char line[96];
+
+	if (ms != ui_ms)
+		return;
+	bip_shown = *st;
+	phone_ui_bip_line(st, line, sizeof(line));
+	printf("\n%s\n", line);
+	fflush(stdout);
+	if (st->connected)
+		osmo_timer_schedule(&bip_timer, 1, 0);
+	else
+		osmo_timer_del(&bip_timer);
+}
+
+/* Once a second while the channel is up: the line again when bytes went through and no prompt is on the screen. */
+static void bip_timer_cb(void *data)
+{
+	struct phone_bip_status st;
+
+	(void)data;
+	if (!ui_ms || !ui_ms->sim)
+		return;
+	phone_sim_bip_status(ui_ms->sim, &st);
+	if (!st.connected)
+		return;
+	if (!ui_ms->prompting && (st.bytes_in != bip_shown.bytes_in || st.bytes_out != bip_shown.bytes_out))
+		phone_ui_bip(ui_ms, &st);
+	else
+		osmo_timer_schedule(&bip_timer, 1, 0);
+}
+
 int phone_ui_interactive_init(struct phone_ms *ms)
 {
 	if (ui_ms)
 		return -EBUSY;
 	ui_ms = ms;
+	osmo_timer_setup(&bip_timer, bip_timer_cb, NULL);
 	osmo_fd_setup(&ui_fd, STDIN_FILENO, OSMO_FD_READ, stdin_cb, NULL, 0);
 	if (osmo_fd_register(&ui_fd))
 		return -EIO;

@@ -1,5 +1,6 @@
 /* Unit tests of simulator/phone/phone_scenario.c: the defaults, every key, defaults that phones named after them
- * inherit, lists of PINs (the last repeating) and the timeout, and bad scenarios, each an error naming its line. */
+ * inherit, lists of PINs (the last repeating) and the timeout, BIP on/off/drop-send, and bad scenarios, each an
+ * error naming its line. */
 #include <errno.h>
 #include <string.h>
 
@@ -23,6 +24,36 @@ static void test_defaults(void **state)
 	assert_int_equal(u->delay_ms, 1000);
 	assert_int_equal(u->timeout_ms, 60000);
 	assert_false(u->has_off);
+	assert_false(u->bip_off);
+	assert_int_equal(u->bip_drop_send, 0);
+}
+
+/* BIP: on, off, drop-send N; a phone's own value replaces the default's. */
+static void test_bip(void **state)
+{
+	const char *text = "default bip drop-send 3 delay 0\n"
+			   "phone 001010000000001 bip off\n"
+			   "phone 001010000000002 bip on answer reject\n"
+			   "phone 001010000000003 bip drop-send 65535 pin 1\n";
+	const struct phone_user *u;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(phone_scenario_parse(text, &s, err, sizeof(err)), 0);
+	u = phone_scenario_user(&s, "999999999999999");
+	assert_false(u->bip_off);
+	assert_int_equal(u->bip_drop_send, 3);
+	assert_int_equal(u->delay_ms, 0);
+	u = phone_scenario_user(&s, "001010000000001");
+	assert_true(u->bip_off);
+	assert_int_equal(u->bip_drop_send, 0);
+	u = phone_scenario_user(&s, "001010000000002");
+	assert_false(u->bip_off);
+	assert_int_equal(u->bip_drop_send, 0);
+	assert_int_equal(u->answer, PHONE_ANSWER_REJECT);
+	u = phone_scenario_user(&s, "001010000000003");
+	assert_int_equal(u->bip_drop_send, 65535);
+	assert_string_equal(u->pin[0], "1");
 }
 
 static void test_keys(void **state)
@@ -132,6 +163,18 @@ static void test_bad(void **state)
 	expect("phone 001010000000001 pin 1 pin 2\n", "scenario line 1: 'pin' given twice");
 	expect("phone 001010000000001\nphone 001010000000001\n", "scenario line 2: phone 001010000000001 given twice");
 	expect("default pin 1\ndefault pin 2\n", "scenario line 2: default given twice");
+	expect("phone 001010000000001 bip\n", "scenario line 1: 'bip' needs a value");
+	expect("phone 001010000000001 bip maybe\n", "scenario line 1: bip is on, off or drop-send N (1 to 65535)");
+	expect("phone 001010000000001 bip drop-send\n", "scenario line 1: bip is on, off or drop-send N (1 to 65535)");
+	expect("phone 001010000000001 bip drop-send 0\n",
+	       "scenario line 1: bip is on, off or drop-send N (1 to 65535)");
+	expect("phone 001010000000001 bip drop-send 65536\n",
+	       "scenario line 1: bip is on, off or drop-send N (1 to 65535)");
+	expect("phone 001010000000001 bip drop-send -1\n",
+	       "scenario line 1: bip is on, off or drop-send N (1 to 65535)");
+	expect("phone 001010000000001 bip drop-send 2x\n",
+	       "scenario line 1: bip is on, off or drop-send N (1 to 65535)");
+	expect("phone 001010000000001 bip off bip on\n", "scenario line 1: 'bip' given twice");
 	expect("phones 001010000000001\n", "scenario line 1: unknown directive 'phones'");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -141,10 +184,8 @@ static void test_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_pins_timeout),
-		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_keys), cmocka_unit_test(test_bip),
+		cmocka_unit_test(test_pins_timeout), cmocka_unit_test(test_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* Unit tests of simulator/phone/phone_sim.c with a real card in a temporary directory: an SMS-PP download whose PoR comes
  * in the ENVELOPE response (RP-ACK with it as report data); one whose PoR the SIM sends as SEND SHORT MESSAGE
  * (ops->send_sms gets the SMS-SUBMIT; while it waits, the next download gets RP-ERROR 22; the TERMINAL RESPONSE
- * ends it); a download the SIM refuses (RP-ERROR, TP-FCS D5); APDU tracing; Text String decoding. Real timing, on
+ * ends it); a download the SIM refuses (RP-ERROR, TP-FCS D5); APDU tracing; Text String decoding; TERMINAL PROFILE
+ * with and without BIP; a BIP event ENVELOPE waiting for the TERMINAL RESPONSE that is due. Real timing, on
  * libosmocore's fake clock: the SIM stays busy for the modelled time of each exchange, the FETCH and the SEND SHORT
  * MESSAGE wait for it on a timer, and an RSA-2048 key generation over the air keeps it busy ~9 s.
  */
@@ -36,6 +37,8 @@ struct world {
 	uint8_t submit[SMS_MAX_TPDU];
 	size_t submit_len;
 	unsigned submits, apdus;
+	uint8_t first_cmd[64], last_cmd[300]; /* the first APDU (TERMINAL PROFILE) and the last, as traced */
+	size_t first_len, last_len;
 };
 
 static void send_sms(void *priv, const uint8_t *tpdu, size_t len)
@@ -52,8 +55,16 @@ static void trace(void *priv, const uint8_t *cmd, size_t cmd_len, const uint8_t 
 {
 	struct world *w = priv;
 
-	(void)cmd, (void)cmd_len, (void)rsp;
+	(void)rsp;
 	assert_true(rsp_len >= 2);
+	if (!w->apdus && cmd_len <= sizeof(w->first_cmd)) {
+		memcpy(w->first_cmd, cmd, cmd_len);
+		w->first_len = cmd_len;
+	}
+	if (cmd_len <= sizeof(w->last_cmd)) {
+		memcpy(w->last_cmd, cmd, cmd_len);
+		w->last_len = cmd_len;
+	}
 	w->apdus++;
 }
 
@@ -174,6 +185,50 @@ static void test_por_by_send_sms(void **state)
 	assert_int_equal(w->submits, 2);
 	phone_sim_sms_sent(w->sim, PHONE_SIM_SMS_RP_ERROR);
 	assert_false(phone_sim_busy(w->sim));
+}
+
+/* TERMINAL PROFILE announces BIP (phone_bip.h); an ENVELOPE of a BIP event waits while the SIM's SEND SHORT MESSAGE
+ * has no TERMINAL RESPONSE yet, and goes right after it. */
+static void test_bip_profile_and_envelope_queue(void **state)
+{
+	static const uint8_t dropped[] = {
+		0xd6, 0x0b, 0x99, 0x01, 0x0a, 0x82, 0x02, 0x82, 0x81, 0xb8, 0x02, 0x01, 0x05
+	};
+	struct world *w = *state;
+	struct phone_sim_rp rp;
+	uint8_t tpdu[SMS_MAX_TPDU];
+	size_t n = deliver(0x39, 1, 0xf6, tpdu);
+	unsigned apdus;
+
+	assert_int_equal(w->first_len, 5 + 17);
+	assert_memory_equal(w->first_cmd, "\x80\x10\x00\x00\x11", 5);
+	assert_int_equal(w->first_cmd[5 + 11], 0x1f); /* byte 12: OPEN, CLOSE, RECEIVE, SEND, GET CHANNEL STATUS */
+	assert_int_equal(phone_sim_sms_pp(w->sim, smsc, sizeof(smsc), tpdu, n, &rp), 0);
+	assert_true(phone_sim_busy(w->sim));
+	apdus = w->apdus;
+	assert_int_equal(phone_sim_envelope(w->sim, dropped, sizeof(dropped)), 0);
+	assert_int_equal(w->apdus, apdus); /* a TERMINAL RESPONSE is due: it waits */
+	assert_int_equal(phone_sim_envelope_queued(w->sim), 1);
+	phone_sim_sms_sent(w->sim, PHONE_SIM_OK);
+	assert_int_equal(w->apdus, apdus + 2); /* the TERMINAL RESPONSE, then the ENVELOPE */
+	assert_int_equal(phone_sim_envelope_queued(w->sim), 0);
+	assert_int_equal(w->last_len, 5 + sizeof(dropped));
+	assert_memory_equal(w->last_cmd, "\x80\xc2\x00\x00\x0d", 5);
+	assert_memory_equal(w->last_cmd + 5, dropped, sizeof(dropped));
+	assert_int_equal(phone_sim_envelope(w->sim, dropped, PHONE_BIP_ENV_MAX + 1), -EINVAL);
+}
+
+/* With BIP off, TERMINAL PROFILE does not announce it. */
+static void test_bip_off_profile(void **state)
+{
+	struct world *w = *state;
+	struct phone_bip_cfg cfg = { .off = true };
+
+	phone_sim_close(w->sim);
+	w->apdus = 0;
+	assert_int_equal(phone_sim_open_bip(NULL, w->dir, &ops, w, &cfg, &w->sim), 0);
+	assert_int_equal(w->first_len, 5 + 8);
+	assert_memory_equal(w->first_cmd, "\x80\x10\x00\x00\x08", 5);
 }
 
 static void test_refused(void **state)
@@ -297,6 +352,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_por_in_envelope_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_por_by_send_sms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bip_profile_and_envelope_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bip_off_profile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_timing, setup, teardown),
 		cmocka_unit_test(test_text),
 	};
