@@ -145,7 +145,7 @@ static int answer(struct scp81_xchg *x)
 	if (!m->protocol_ok)
 		return answer_over(x, 400, "X-Admin-Protocol missing or not " SCP81_PROTOCOL);
 	if (x->state == SCP81_XCHG_FIRST) {
-		if (m->resume && m->body_len) {
+		if (m->resume && (m->body_len || m->script_status != SCP81_STATUS_NONE)) {
 			if (m->script_status == SCP81_STATUS_NONE)
 				return answer_over(x, 400,
 						   "a resumed session's response without X-Admin-Script-Status");

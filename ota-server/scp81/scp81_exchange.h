@@ -10,8 +10,8 @@
  *   a first POST without a script status                 ops->next(): 1: 200 + X-Admin-Next-URI + the script
  *                                                        (+ X-Admin-Targeted-Application when it has an AID);
  *                                                        0: 204 (the session is over)
- *   a first POST with X-Admin-Resume: true, a script     ops->result(job -1, ...), then ops->next() as above
- *   status and a body
+ *   a first POST with X-Admin-Resume: true and a script  ops->result(job -1, ...), then ops->next() as above
+ *   status (a body for ok); without either: a first POST
  *   a POST to the X-Admin-Next-URI just given, with a    ops->result(job, ...), then ops->next() as above
  *   script status (the response to the script sent)
  *   a response to another URI, a response without a     400

@@ -12,7 +12,8 @@
  *  - a response POSTed to another URI: 400, the job ended (-EPROTO); status ok with a body that is no response
  *    script: 400, ended (-EPROTO); the link cut with a script outstanding: ended (-EPIPE); no POST within
  *    'timeout post': ended (-ETIMEDOUT);
- *  - a resumed session (X-Admin-Resume: true with a response): ops->result() with job -1, then next();
+ *  - a resumed session (X-Admin-Resume: true with a response, or a status alone): ops->result() with job -1, then
+ *    next();
  *  - beyond max-sessions a connection is closed at once and counted.
  */
 #include <errno.h>
@@ -675,6 +676,33 @@ static void *resume_only(void *arg)
 	return NULL;
 }
 
+/* a resumed session whose last script got a status without a body */
+static void *resume_status_only(void *arg)
+{
+	struct client c;
+
+	memset(&seen, 0, sizeof(seen));
+	seen.hs = client_open(&c, "card-2", psk2, sizeof(psk2), TLS1_2_VERSION);
+	if (!seen.hs) {
+		client_post(&c, SCP81_DEFAULT_URI, true, SCP81_STATUS_SECURITY_ERROR, NULL, 0);
+		seen.status[0] = client_answer(&c, &seen.m);
+	}
+	client_close(&c);
+	atomic_store(&client_done, 1);
+	return NULL;
+}
+
+static void test_resume_status_only(void **state)
+{
+	reset();
+	run_client(resume_status_only, NULL);
+	assert_int_equal(seen.status[0], 204);
+	assert_int_equal(n_result, 1);
+	assert_int_equal(last_result.job, -1);
+	assert_int_equal(last_result.st, SCP81_STATUS_SECURITY_ERROR);
+	assert_int_equal(last_result.len, 0);
+}
+
 static void test_resume_job(void **state)
 {
 	reset();
@@ -783,6 +811,7 @@ int main(void)
 	unit_add(&l, "after_script", test_after_script, NULL);
 	unit_add(&l, "resume", test_resume, NULL);
 	unit_add(&l, "resume_job", test_resume_job, NULL);
+	unit_add(&l, "resume_status_only", test_resume_status_only, NULL);
 	unit_add(&l, "max_sessions", test_max_sessions, NULL);
 	return _cmocka_run_group_tests("scp81-server", l.t, l.n, setup, teardown);
 }
