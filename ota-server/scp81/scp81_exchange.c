@@ -166,6 +166,18 @@ static int answer(struct scp81_xchg *x)
 	return answer_next(x);
 }
 
+static const char *parse_error(int rc)
+{
+	switch (rc) {
+	case -E2BIG:
+		return "a line, the header count or the body over its limit";
+	case -ENOTSUP:
+		return "an HTTP version other than 1.1 or a transfer coding other than chunked";
+	default:
+		return "a malformed request";
+	}
+}
+
 int scp81_xchg_input(struct scp81_xchg *x, const uint8_t *d, size_t len, size_t *used)
 {
 	int rc;
@@ -176,7 +188,7 @@ int scp81_xchg_input(struct scp81_xchg *x, const uint8_t *d, size_t len, size_t 
 	x->out_len = 0;
 	rc = scp81_http_parse(&x->parser, d, len, used);
 	if (rc < 0)
-		return answer_over(x, scp81_http_error_status(rc, &x->parser), "a request the HTTP parser refuses");
+		return answer_over(x, scp81_http_error_status(rc, &x->parser), parse_error(rc));
 	if (rc == 0)
 		return 0;
 	rc = answer(x);

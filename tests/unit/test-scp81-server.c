@@ -5,7 +5,8 @@
  *  - the registered osmo_fsm's state table says exactly what scp81_server.h says;
  *  - a full exchange (TLS 1.2, PSK-AES128-CBC-SHA256): first POST -> 200 with the script, X-Admin-Next-URI and the
  *    targeted AID -> the response POSTed there -> ops->result() with the body -> 204; the same with chunked
- *    answers ('http chunked'), and over TLS 1.3 (TLS_AES_128_GCM_SHA256);
+ *    answers ('http chunked'), and over TLS 1.3 (TLS_AES_128_GCM_SHA256); a script of SCP81_HTTP_BODY_MAX bytes
+ *    arrives whole, chunked or not;
  *  - a wrong PSK and an unknown identity fail the handshake, counted apart, and ops->next() is never called;
  *  - malformed requests answered with their status (GET 405, no X-Admin-Protocol 400, a body over the limit 413, a
  *    bad chunk 400, garbage 400, a response before any script 400), each followed by a good client that is served;
@@ -426,6 +427,49 @@ static void test_tls13(void **state)
 	assert_string_equal(seen.version, "TLSv1.3");
 }
 
+/* a script of the largest size, in chunks of 1 KiB or with Content-Length: the card gets it whole */
+static void *large_script(void *arg)
+{
+	struct client c;
+	struct scp81_http_msg m;
+
+	memset(&seen, 0, sizeof(seen));
+	seen.hs = client_open(&c, "card-1", psk1, sizeof(psk1), TLS1_2_VERSION);
+	if (!seen.hs) {
+		client_post(&c, SCP81_DEFAULT_URI, false, SCP81_STATUS_NONE, NULL, 0);
+		seen.status[0] = client_answer(&c, &seen.m);
+		client_post(&c, seen.m.next_uri, false, SCP81_STATUS_OK, resp_ab, sizeof(resp_ab));
+		seen.status[1] = client_answer(&c, &m);
+	}
+	client_close(&c);
+	atomic_store(&client_done, 1);
+	return NULL;
+}
+
+static void test_large_script(void **state)
+{
+	unsigned mode, i;
+
+	for (mode = 0; mode < 2; mode++) {
+		struct scp81_script *q;
+
+		reset();
+		scp81_cfg.chunked = mode;
+		queue_script(3, false);
+		q = &queue[0];
+		q->len = SCP81_HTTP_BODY_MAX;
+		for (i = 0; i < q->len; i++)
+			q->body[i] = (uint8_t)(i * 7);
+		run_client(large_script, NULL);
+		assert_int_equal(seen.status[0], 200);
+		assert_int_equal(seen.m.chunked, mode);
+		assert_int_equal(seen.m.body_len, SCP81_HTTP_BODY_MAX);
+		assert_memory_equal(seen.m.body, q->body, SCP81_HTTP_BODY_MAX);
+		assert_int_equal(seen.status[1], 204);
+		assert_int_equal(last_result.job, 3);
+	}
+}
+
 /* a handshake that must fail; then nothing */
 static void *bad_handshake(void *arg)
 {
@@ -805,6 +849,7 @@ int main(void)
 	unit_add(&l, "full_exchange", test_full_exchange, NULL);
 	unit_add(&l, "chunked", test_chunked, NULL);
 	unit_add(&l, "tls13", test_tls13, NULL);
+	unit_add(&l, "large_script", test_large_script, NULL);
 	unit_add(&l, "bad_handshakes", test_bad_handshakes, NULL);
 	for (i = 0; i < ARRAY_SIZE(bad_reqs); i++)
 		unit_addf(&l, test_bad_request, &bad_reqs[i], "bad_request: %s", bad_reqs[i].name);
