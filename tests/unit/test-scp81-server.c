@@ -7,6 +7,7 @@
  *    targeted AID -> the response POSTed there -> ops->result() with the body -> 204; the same with chunked
  *    answers ('http chunked'), and over TLS 1.3 (TLS_AES_128_GCM_SHA256); a script of SCP81_HTTP_BODY_MAX bytes
  *    arrives whole, chunked or not;
+ *  - PSK-NULL-SHA256 only with 'cipher null allowed';
  *  - a wrong PSK and an unknown identity fail the handshake, counted apart, and ops->next() is never called;
  *  - malformed requests answered with their status (GET 405, no X-Admin-Protocol 400, a body over the limit 413, a
  *    bad chunk 400, garbage 400, a response before any script 400), each followed by a good client that is served;
@@ -154,6 +155,7 @@ struct client {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	char negotiated[16];
+	char cipher[32];
 };
 
 static unsigned int client_psk_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
@@ -184,6 +186,8 @@ static int tcp_connect(void)
 	return fd;
 }
 
+static const char *client_ciphers = "PSK-AES128-CBC-SHA256";
+
 /* \returns 0 handshake done; -1 failed */
 static int client_open(struct client *c, const char *identity, const uint8_t *psk, size_t psk_len, int version)
 {
@@ -195,7 +199,7 @@ static int client_open(struct client *c, const char *identity, const uint8_t *ps
 	c->ctx = SSL_CTX_new(TLS_client_method());
 	SSL_CTX_set_min_proto_version(c->ctx, c->version);
 	SSL_CTX_set_max_proto_version(c->ctx, c->version);
-	SSL_CTX_set_cipher_list(c->ctx, "PSK-AES128-CBC-SHA256");
+	SSL_CTX_set_cipher_list(c->ctx, client_ciphers);
 	SSL_CTX_set_ciphersuites(c->ctx, "TLS_AES_128_GCM_SHA256");
 	SSL_CTX_set_psk_client_callback(c->ctx, client_psk_cb);
 	c->fd = tcp_connect();
@@ -209,6 +213,7 @@ static int client_open(struct client *c, const char *identity, const uint8_t *ps
 		return -1;
 	}
 	snprintf(c->negotiated, sizeof(c->negotiated), "%s", SSL_get_version(c->ssl));
+	snprintf(c->cipher, sizeof(c->cipher), "%s", SSL_get_cipher_name(c->ssl));
 	return 0;
 }
 
@@ -329,7 +334,7 @@ static void run_for(unsigned ms)
 /* What a client thread saw, checked by the test afterwards. */
 struct seen {
 	int hs;			 /* client_open()'s result */
-	char version[16];	 /* TLS version negotiated */
+	char version[32];	 /* TLS version (or cipher) negotiated */
 	int status[4];		 /* the answers' statuses */
 	struct scp81_http_msg m; /* the first answer */
 	bool closed;		 /* the server closed after the last answer */
@@ -468,6 +473,37 @@ static void test_large_script(void **state)
 		assert_int_equal(seen.status[1], 204);
 		assert_int_equal(last_result.job, 3);
 	}
+}
+
+/* a client that offers only PSK-NULL-SHA256 */
+static void *null_cipher(void *arg)
+{
+	struct client c;
+
+	memset(&seen, 0, sizeof(seen));
+	client_ciphers = "PSK-NULL-SHA256:@SECLEVEL=0";
+	seen.hs = client_open(&c, "card-1", psk1, sizeof(psk1), TLS1_2_VERSION);
+	snprintf(seen.version, sizeof(seen.version), "%s", c.cipher);
+	client_ciphers = "PSK-AES128-CBC-SHA256";
+	client_close(&c);
+	atomic_store(&client_done, 1);
+	return NULL;
+}
+
+static void test_null_cipher(void **state)
+{
+	reset();
+	run_client(null_cipher, NULL);
+	assert_int_not_equal(seen.hs, 0); /* 'cipher null refused' (the default) */
+	scp81_server_stop();
+	scp81_cfg.null_cipher = true;
+	assert_int_equal(scp81_server_start(g_otad->ctx, &ops), 0);
+	run_client(null_cipher, NULL);
+	scp81_server_stop();
+	scp81_cfg.null_cipher = false;
+	assert_int_equal(scp81_server_start(g_otad->ctx, &ops), 0);
+	assert_int_equal(seen.hs, 0);
+	assert_string_equal(seen.version, "PSK-NULL-SHA256");
 }
 
 /* a handshake that must fail; then nothing */
@@ -850,6 +886,7 @@ int main(void)
 	unit_add(&l, "chunked", test_chunked, NULL);
 	unit_add(&l, "tls13", test_tls13, NULL);
 	unit_add(&l, "large_script", test_large_script, NULL);
+	unit_add(&l, "null_cipher", test_null_cipher, NULL);
 	unit_add(&l, "bad_handshakes", test_bad_handshakes, NULL);
 	for (i = 0; i < ARRAY_SIZE(bad_reqs); i++)
 		unit_addf(&l, test_bad_request, &bad_reqs[i], "bad_request: %s", bad_reqs[i].name);
