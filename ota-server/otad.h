@@ -12,14 +12,15 @@
 #include "smpp_esme.h"
 
 enum otad_log_cat {
-	DOTAD, /* the daemon: start, configuration, shutdown */
-	DDB,   /* the database and imports */
-	DSMPP, /* the SMSC connection */
-	DJOB,  /* OTA jobs */
-	DAPI,  /* the operator API */
-	DCERT, /* certificate enrolments over the air */
-	DCAMP, /* provisioning campaigns */
-	DSIGN, /* signing sessions and the relying-party API */
+	DOTAD,	/* the daemon: start, configuration, shutdown */
+	DDB,	/* the database and imports */
+	DSMPP,	/* the SMSC connection */
+	DJOB,	/* OTA jobs */
+	DAPI,	/* the operator API */
+	DCERT,	/* certificate enrolments over the air */
+	DCAMP,	/* provisioning campaigns */
+	DSIGN,	/* signing sessions and the relying-party API */
+	DSCP81, /* the SCP81 remote administration server (scp81/) */
 };
 extern const struct log_info otad_log_info; /* otad_log.c */
 

@@ -20,6 +20,10 @@ static const struct log_info_cat log_cats[] = {
 		    .description = "Signing sessions, relying-party API",
 		    .enabled = 1,
 		    .loglevel = LOGL_NOTICE },
+	[DSCP81] = { .name = "DSCP81",
+		     .description = "The SCP81 remote administration server",
+		     .enabled = 1,
+		     .loglevel = LOGL_NOTICE },
 };
 
 const struct log_info otad_log_info = { .cat = log_cats, .num_cat = ARRAY_SIZE(log_cats) };

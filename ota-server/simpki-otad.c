@@ -30,6 +30,8 @@
 #include "otad_units.h"
 #include "ra_cmp.h"
 #include "ra_ocsp.h"
+#include "scp81_server.h"
+#include "scp81_vty.h"
 #include "sign.h"
 #include "sign_api.h"
 #include "sign_vty.h"
@@ -75,6 +77,62 @@ static void usage(FILE *f)
 		"show database, counter-floor), CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
 		"Exit codes: 0 stopped by a signal, 1 could not start (the message says why), 2 usage error.\n",
 		OTAD_VTY_PORT, OTAD_CTRL_PORT);
+}
+
+/* The SCP81 RAS's callbacks: the job engine (otad_job.h, "Bearers"). A card's PSK identity is its ICCID; the test-only
+ * 'test-psk' lines of the 'scp81' node come first. */
+static int scp81_psk(const char *identity, uint8_t *psk, size_t max)
+{
+	int rc = scp81_test_psk(identity, psk, max);
+
+	return rc > 0 ? rc : otad_job_bip_psk(identity, psk, max);
+}
+
+static int scp81_next(const char *identity, struct scp81_script *out)
+{
+	return otad_job_bip_next(identity, &out->job, out->aid, &out->aid_len, out->body, sizeof(out->body), &out->len);
+}
+
+static void scp81_result(const char *identity, int64_t job, enum scp81_script_status st, const uint8_t *resp,
+			 size_t len)
+{
+	otad_job_bip_result(identity, job, (int)st, resp, len);
+}
+
+static void scp81_ended(const char *identity, int64_t job, int reason)
+{
+	otad_job_bip_ended(identity, job, reason);
+}
+
+static const struct scp81_ops scp81_ops = {
+	.psk = scp81_psk,
+	.next = scp81_next,
+	.result = scp81_result,
+	.ended = scp81_ended,
+};
+
+/* The SCP81 RAS, when the configuration has an 'scp81' node that listens. */
+static int start_scp81(void)
+{
+	int rc;
+
+	if (!scp81_cfg.enabled || !scp81_cfg.listen)
+		return 0;
+	if (scp81_test_psk_count())
+		LOGP(DSCP81, LOGL_ERROR,
+		     "THE CONFIGURATION HAS %u TEST-ONLY 'test-psk' LINES: THEIR IDENTITIES CONNECT WITH A KEY FROM "
+		     "THE "
+		     "CONFIGURATION FILE. FOR TESTS ONLY, NEVER IN PRODUCTION\n",
+		     scp81_test_psk_count());
+	rc = scp81_server_start(g_otad->ctx, &scp81_ops);
+	if (rc) {
+		LOGP(DSCP81, LOGL_FATAL, "cannot open the SCP81 RAS on %s:%u: %s\n", scp81_cfg.ip, scp81_cfg.port,
+		     strerror(-rc));
+		return rc;
+	}
+	LOGP(DSCP81, LOGL_NOTICE, "SCP81 RAS listening on %s:%d\n", scp81_cfg.ip, scp81_server_port());
+	otad_bip_cfg.enabled = true; /* jobs may go by BIP */
+	return 0;
 }
 
 static volatile sig_atomic_t quit;
@@ -219,6 +277,9 @@ static int start(const char *cfg_file)
 			return rc;
 		}
 	}
+	rc = start_scp81();
+	if (rc)
+		return rc;
 	rc = otad_api_start(err, sizeof(err));
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot open the operator API: %s\n", err);
@@ -301,6 +362,7 @@ int main(int argc, char **argv)
 	osmo_stats_vty_add_cmds();
 	otad_vty_init();
 	otad_sign_vty_init();
+	scp81_vty_init();
 
 	rc = start(cfg_file);
 	if (rc) {
@@ -314,6 +376,7 @@ int main(int argc, char **argv)
 		osmo_select_main_ctx(0);
 	LOGP(DOTAD, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
 	otad_sign_api_stop();
+	scp81_server_stop();
 	otad_api_stop();
 	otad_sign_stop_all();
 	otad_campaign_stop_all();
