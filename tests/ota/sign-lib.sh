@@ -3,7 +3,10 @@
 # simpki-ca and simpki-otad (its RA, with the relying-party API on 127.0.0.1:8481 for the relying party "portal",
 # token in $dir/rp-token, session time-out TIMEOUT_S, default 40), links each card to a holder and runs a campaign that
 # gives every SIM a P-256 signing key and certificate; then every phone is stopped again. The operator API has no
-# rate limit here (the benchmark polls jobs). Sets $otad_pid, $ca_pid.
+# rate limit here (the benchmark polls jobs). Sets $otad_pid, $ca_pid. Hooks for other tests that provision the
+# same way: SETUP_OTAD_LINES (lines of the 'otad' node, e.g. " bip wait 5\n"), SETUP_CFG_TAIL (top-level nodes, e.g.
+# "scp81\n listen 127.0.0.1 8443\n"), SETUP_PHONE_ARGS (more simpki-phone arguments, e.g. a --scenario), and
+# phones-lib's CARDS_PSK (SIMs with SCP81 PSKs).
 ca=$build/ota-server/ca/simpki-ca
 otad_pid=""
 ca_pid=""
@@ -39,14 +42,17 @@ sign_setup() {
 		printf ' ca\n  cmp-url http://127.0.0.1:8490/pkix/\n  ocsp-url http://127.0.0.1:8491/ocsp\n'
 		printf '  ra-cert %s\n  ra-key %s\n  trust-anchor %s\n' "$dir/ca/ra.pem" "$dir/ca/ra.key" "$dir/ca/ca.pem"
 		printf '  retry min-seconds 1 max-seconds 2\n  timeout 3\n  subject-organisation Ban Cơ yếu Chính phủ\n'
+		printf "${SETUP_OTAD_LINES:-}"
 		sed '1,/^ api body-limit import/d' "$src/ota-server/simpki-otad.cfg.example"
 		printf 'signing\n listen 127.0.0.1 8481\n timeout %s\n relying-party portal\n' "$ss_timeout"
 		printf '  display-name Cổng Dịch vụ công\n  token-sha256 %s\n  rate 1000\n' "$rp_hash"
+		printf "${SETUP_CFG_TAIL:-}"
 	} > "$dir/otad/simpki-otad.cfg"
 	start_otad "$dir/otad/simpki-otad.cfg" || return 1
 
 	# ---- provisioning: a P-256 signing key and certificate on every SIM
-	start_phones provision --cards "$dir/cards" || return 1
+	# shellcheck disable=SC2086 # SETUP_PHONE_ARGS: words
+	start_phones provision --cards "$dir/cards" ${SETUP_PHONE_ARGS:-} || return 1
 	vty "import cards $dir/cards.csv" > "$dir/import.out"
 	grep -q "imported $n cards" "$dir/import.out" || fail "import: $(cat "$dir/import.out")"
 	holders_for_cards $n "Trần Văn Ký"
