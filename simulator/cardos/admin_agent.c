@@ -166,7 +166,8 @@ static void queue(struct card_os *os, uint8_t type, uint8_t qual, uint8_t dest, 
 	a->type = type;
 	a->qual = qual;
 	memcpy(a->cmd + h, (const uint8_t[]){ 0x81, 0x03, a->num, type, qual, 0x82, 0x02, 0x81, dest }, 9);
-	memcpy(a->cmd + h + 9, body, len);
+	if (len) /* CLOSE CHANNEL has no body (NULL) */
+		memcpy(a->cmd + h + 9, body, len);
 	a->cmd_len = (uint8_t)(h + 9 + len);
 	a->pending = true;
 	a->fetched = false;

@@ -483,7 +483,8 @@ static int teardown(void **state)
 
 static void acts(struct world *w, unsigned n, const enum srv_act *a)
 {
-	memcpy(w->acts, a, n * sizeof(*a));
+	if (n)
+		memcpy(w->acts, a, n * sizeof(*a));
 	w->nacts = n;
 	w->at = 0;
 	w->nreqs = 0;
