@@ -500,10 +500,10 @@ static int cmd_create(int argc, char **argv)
 			nkeys++;
 			break;
 		case 'P': {
-			size_t used = strlen(keys);
-			int n = strlen(optarg) <= 64 ?
-					snprintf(keys + used, sizeof(keys) - used, "scp81-psk 64 1 %s\n", optarg) :
-					-1;
+			size_t used = strlen(keys), hl = strlen(optarg);
+			/* checked here, so that the manifest parser never names a line the user did not write */
+			bool ok = (hl == 32 || hl == 64) && strspn(optarg, "0123456789abcdefABCDEF") == hl;
+			int n = ok ? snprintf(keys + used, sizeof(keys) - used, "scp81-psk 64 1 %s\n", optarg) : -1;
 
 			if (psk || n < 0 || (size_t)n >= sizeof(keys) - used) {
 				OPENSSL_cleanse(keys, sizeof(keys));
