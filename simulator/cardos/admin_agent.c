@@ -305,12 +305,53 @@ static int reply(struct card_os *os, const struct scp81_http_msg *m)
 	return post(a, false, SCP81_STATUS_OK, a->resp, a->resp_len) ? -EPROTO : 0;
 }
 
-/* Run TLS as far as the bytes it has allow. \returns 0; -EIO; -EPROTO (the try failed) */
+/* Hand what is left of the POST to TLS. \returns 0; -EPROTO */
+static int write_out(struct admin_agent *a)
+{
+	int r;
+
+	while (a->out_off < a->out_len) {
+		r = SSL_write(a->ssl, a->out + a->out_off, (int)(a->out_len - a->out_off));
+		if (r <= 0) {
+			int e = SSL_get_error(a->ssl, r);
+
+			return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -EPROTO;
+		}
+		a->out_off += (size_t)r;
+	}
+	if (a->out_len) {
+		OPENSSL_cleanse(a->out, a->out_len);
+		a->out_len = a->out_off = 0;
+	}
+	return 0;
+}
+
+/* Feed \a len plaintext bytes to the parser; an answer complete is acted on. \returns 0; -EIO; -EPROTO */
+static int parse(struct card_os *os, const uint8_t *d, size_t len)
+{
+	struct admin_agent *a = os->ota->agent;
+	size_t used = 0;
+	int rc;
+
+	if (!a->expect_reply)
+		return -EPROTO; /* the RAS speaks out of turn */
+	rc = scp81_http_parse(&a->parser, d, len, &used);
+	if (rc <= 0)
+		return rc < 0 ? -EPROTO : 0;
+	if (used < len)
+		return -EPROTO; /* bytes after the answer: pipelining is not part of the exchange */
+	rc = reply(os, &a->parser.msg);
+	scp81_http_parser_init(&a->parser, true);
+	return rc;
+}
+
+/* Run TLS as far as the bytes it has allow: handshake, the POST out, answers in (each may bring the next POST).
+ * \returns 0; -EIO (power lost); -EPROTO (the try failed) */
 static int drive(struct card_os *os)
 {
 	struct admin_agent *a = os->ota->agent;
 	uint8_t buf[512];
-	int r, rc;
+	int r, rc = 0;
 
 	if (!a->handshaken) {
 		r = SSL_do_handshake(a->ssl);
@@ -323,53 +364,21 @@ static int drive(struct card_os *os)
 		if (first_post(a))
 			return -EPROTO;
 	}
-	while (a->out_off < a->out_len) {
-		r = SSL_write(a->ssl, a->out + a->out_off, (int)(a->out_len - a->out_off));
-		if (r <= 0) {
-			int e = SSL_get_error(a->ssl, r);
-
-			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-				break;
-			return -EPROTO;
-		}
-		a->out_off += (size_t)r;
-	}
-	if (a->out_off == a->out_len && a->out_len) {
-		OPENSSL_cleanse(a->out, a->out_len);
-		a->out_len = a->out_off = 0;
-	}
-	while (!a->done) {
-		size_t off = 0;
-
+	while (!rc && !a->done) {
+		rc = write_out(a);
+		if (rc)
+			break;
 		r = SSL_read(a->ssl, buf, sizeof(buf));
 		if (r <= 0) {
 			int e = SSL_get_error(a->ssl, r);
 
-			return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -EPROTO;
+			rc = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -EPROTO;
+			break;
 		}
-		if (!a->expect_reply)
-			return -EPROTO; /* the RAS speaks out of turn */
-		while (off < (size_t)r && !a->done) {
-			size_t used = 0;
-
-			rc = scp81_http_parse(&a->parser, buf + off, (size_t)r - off, &used);
-			off += used;
-			if (rc < 0)
-				return -EPROTO;
-			if (rc == 0)
-				break;
-			rc = reply(os, &a->parser.msg);
-			scp81_http_parser_init(&a->parser, true);
-			if (rc)
-				return rc;
-			if (off < (size_t)r)
-				return -EPROTO; /* bytes after the answer: pipelining is not part of the exchange */
-			if (a->out_len)
-				return drive(os); /* the next POST */
-		}
-		OPENSSL_cleanse(buf, sizeof(buf));
+		rc = parse(os, buf, (size_t)r);
 	}
-	return 0;
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
 }
 
 /* ---- the session --------------------------------------------------------------------------------------------- */

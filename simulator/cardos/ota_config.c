@@ -50,7 +50,7 @@ static int admin_install(struct nvm *n, const struct manifest *m)
 
 	if (!a->present && !m->npsks)
 		return 0;
-	rc = heap_alloc(n, HEAP_OWNER_OS, HEAP_KIND_KEY, HEAP_ADMIN_SIZE, 0, &h);
+	rc = heap_alloc(n, HEAP_OWNER_OS, HEAP_KIND_DATA, HEAP_ADMIN_SIZE, 0, &h);
 	if (!rc)
 		rc = heap_get(n, h, &o);
 	if (rc)
