@@ -5,7 +5,8 @@
  * PSK (the handshake fails, retries counted, TIMER MANAGEMENT and its expiration, the session ends); a link dropped
  * after a script ran and before its response was answered (the retry resumes with X-Admin-Resume and the kept
  * response; the script is not run twice); an unknown targeted application; malformed HTTP (the try fails, the card
- * still works and takes the next push); a bad push and a push during a session (PoR 07, nothing starts); malformed
+ * still works and takes the next push); a refused OPEN CHANNEL (retries, no CLOSE CHANNEL); a bad push, a push during a
+ * session (9300 while its command waits, PoR 07 while it waits for data) and a reset ending the session; malformed
  * D6/D7 envelopes (6A80).
  */
 #define _GNU_SOURCE
@@ -668,7 +669,7 @@ static void test_bad_push(void **state)
 	p = (struct scp81_push){ .has_security = true, .psk_id = "someone", .kvn = 0x41, .kid = 1 };
 	assert_int_equal(push(w, &p, &por), 0x9000);
 	assert_int_equal(por, OTA_POR_INSUFFICIENT_MEMORY);
-	/* a push while a session runs (waiting for data) */
+	/* a push while a session runs: 9300 while its command waits, PoR 07 while it waits for data */
 	p = (struct scp81_push){ .use_defaults = true };
 	acts(w, 1, (const enum srv_act[]){ ACT_DROP });
 	sw = push(w, &p, &por);
@@ -677,8 +678,30 @@ static void test_bad_push(void **state)
 	sw = proactive(w, sw & 0xff); /* OPEN CHANNEL */
 	stats(w, &s);
 	assert_true(s.active);
-	assert_int_equal(sw >> 8, 0x91); /* the ClientHello waits: D1 would be 9300 */
+	assert_int_equal(sw >> 8, 0x91); /* the ClientHello waits */
 	assert_int_equal(push(w, &p, &por), 0x9300);
+	sw = proactive(w, sw & 0xff); /* SEND DATA: now the agent waits for the server */
+	assert_int_equal(sw, 0x9000);
+	assert_int_equal(push(w, &p, &por), 0x9000);
+	assert_int_equal(por, OTA_POR_INSUFFICIENT_MEMORY);
+	stats(w, &s);
+	assert_true(s.active);
+	assert_int_equal(s.sessions, 1);
+	/* a reset ends the session: nothing is pending, the next push starts afresh */
+	{
+		uint8_t atr[40];
+
+		assert_true(card_os_power_on(w->os, atr, sizeof(atr)) > 0);
+	}
+	assert_int_equal(apdu_hex(w, "8012000000", NULL, NULL), 0x6985);
+	stats(w, &s);
+	assert_false(s.active);
+	w->to_card_len = 0;
+	w->announced = false;
+	acts(w, 1, (const enum srv_act[]){ ACT_END });
+	terminal(w, push(w, &p, &por));
+	stats(w, &s);
+	assert_int_equal(s.succeeded, 1);
 }
 
 static void test_bad_envelopes(void **state)
