@@ -26,6 +26,7 @@
 #define BUFFER_DEFAULT 1400 /* OPEN CHANNEL's buffer size when the push names none (05 78) */
 #define BIO_SIZE 32768
 #define TIMER_ID 1
+#define RETRIES_DEFAULT 2 /* tries after the first when the push has no 86 (no wait between them) */
 #define POR_BAD_PUSH OTA_POR_INSUFFICIENT_MEMORY /* see admin_agent.h */
 #define CMD_MAX OTA_RE_PROACTIVE_MAX
 
@@ -520,7 +521,7 @@ int admin_agent_push(struct card_os *os, const uint8_t *d, size_t len)
 		admin_agent_reset(a);
 		return POR_BAD_PUSH;
 	}
-	a->retries_left = p.has_retry ? p.retries : 0;
+	a->retries_left = p.has_retry ? p.retries : RETRIES_DEFAULT;
 	a->wait_s = p.has_retry ? p.retry_wait_s : 0;
 	if (p.has_http && p.host[0])
 		snprintf(a->host, sizeof(a->host), "%s", p.host);

@@ -3,7 +3,7 @@
  *
  * Push: a secured packet to the admin TAR (manifest `admin`) passes every check of the receiving entity (ota_re.h);
  * its secured data is a push (scp81.h), values it lacks taken from the manifest's defaults: the RAS's address and
- * port, the URI; PSK identity the card's ICCID, key 64/1, no retry. X-Admin-From and Host default to the ICCID and
+ * port, the URI; PSK identity the card's ICCID, key 64/1, 2 retries without a wait. X-Admin-From and Host default to the ICCID and
  * the RAS's dotted address. A push that does not decode, names no server, or names a PSK the card does not hold,
  * and a push while a session runs, get PoR status 07 (TS 102 225 has no data-error status; 06 would claim a
  * security failure that did not happen) and change nothing. A good push gets PoR 00 (as the SPI asks) and starts

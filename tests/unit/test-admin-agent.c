@@ -622,11 +622,15 @@ static void test_malformed_http(void **state)
 	struct admin_agent_stats s;
 	int por;
 
-	acts(w, 1, (const enum srv_act[]){ ACT_MALFORMED });
+	/* no 86 in the push: 2 retries without a wait, each answered with bytes that are not HTTP */
+	acts(w, 3, (const enum srv_act[]){ ACT_MALFORMED, ACT_MALFORMED, ACT_MALFORMED });
 	terminal(w, push(w, &p, &por));
 	assert_int_equal(w->types[w->ntypes - 1], 0x41);
+	assert_int_equal(w->nreqs, 3);
+	assert_true(w->reqs[1].resume); /* a retry's first POST */
 	stats(w, &s);
 	assert_false(s.active);
+	assert_int_equal(s.tries, 3);
 	assert_int_equal(s.failed, 1);
 	/* the card is unharmed: the applet answers, and the next push runs a session */
 	assert_int_equal(apdu_hex(w, "00A404000C" APPLET_AID, NULL, NULL) & 0xff00, 0x9000);
