@@ -65,7 +65,8 @@ static const char usage_main[] =
 
 static const char usage_create[] =
 	"Usage: simpki-card create --state DIR --iccid ICCID [--imsi IMSI] [--msisdn MSISDN]\n"
-	"                          [--ota-key KVN:ALGO:KIC:KID ...] [--transport-pin PIN [--puk PUK]]\n"
+	"                          [--ota-key KVN:ALGO:KIC:KID ...] [--scp81-psk HEX] [--transport-pin PIN [--puk "
+	"PUK]]\n"
 	"                          [--manifest FILE] [--force]\n"
 	"\n"
 	"Make a new card image DIR/card.img: format its NVM and install the applets of the manifest.\n"
@@ -78,6 +79,8 @@ static const char usage_create[] =
 	"                    an OTA key set (repeatable, up to 4): key version 1..15, ALGO 3des (keys of\n"
 	"                    16 or 24 bytes) or aes (16, 24 or 32), KIc and KID in hex. Other users can read\n"
 	"                    a command line: on a shared machine put 'ota-key' lines in the manifest instead\n"
+	"  --scp81-psk HEX   the admin agent's TLS-PSK key 64/1 (SCP81), 16 or 32 bytes of hex: a manifest line\n"
+	"                    'scp81-psk 64 1 HEX' (on a shared machine put it in the manifest instead)\n"
 	"  --transport-pin PIN\n"
 	"                    the factory's PIN, 4 to 16 characters: the PKI applet leaves the factory\n"
 	"                    OPERATIONAL with it (set by the applet's own CHANGE REFERENCE DATA), with no\n"
@@ -106,6 +109,8 @@ static const char usage_create_many[] =
 	"                              same, 3des or aes); an empty kvn gives the card none. A card vendor's file\n"
 	"                              iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid[,kik] is one (kik unused)\n"
 	"  transport_pin,puk           optional: the card's factory PIN and PUK (empty: the options' values)\n"
+	"  psk                         optional: the admin agent's SCP81 TLS-PSK key 64/1, 16 or 32 bytes of hex\n"
+	"                              (empty: none)\n"
 	"One line per card: an ICCID, IMSI or MSISDN twice is refused. No quoted fields.\n"
 	"\n"
 	"  --dir DIR         where the card directories go (created if missing)\n"
@@ -449,6 +454,7 @@ static int cmd_create(int argc, char **argv)
 		{ "manifest", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "ota-key", required_argument, NULL, 'k' },
+		{ "scp81-psk", required_argument, NULL, 'P' },
 		{ "transport-pin", required_argument, NULL, 'T' },
 		{ "puk", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
@@ -456,9 +462,9 @@ static int cmd_create(int argc, char **argv)
 	};
 	struct card_identity id = { 0 };
 	const char *dir = NULL, *manifest_path = NULL, *pin = NULL, *puk = NULL, *why;
-	char *manifest = NULL, err[256] = "", keys[MANIFEST_MAX_OTA_KEYS * 160] = "";
+	char *manifest = NULL, err[256] = "", keys[(MANIFEST_MAX_OTA_KEYS + 1) * 160] = "";
 	unsigned nkeys = 0, base_lines = ~0u;
-	bool force = false;
+	bool force = false, psk = false;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -493,6 +499,20 @@ static int cmd_create(int argc, char **argv)
 			}
 			nkeys++;
 			break;
+		case 'P': {
+			size_t used = strlen(keys), hl = strlen(optarg);
+			/* checked here, so that the manifest parser never names a line the user did not write */
+			bool ok = (hl == 32 || hl == 64) && strspn(optarg, "0123456789abcdefABCDEF") == hl;
+			int n = ok ? snprintf(keys + used, sizeof(keys) - used, "scp81-psk 64 1 %s\n", optarg) : -1;
+
+			if (psk || n < 0 || (size_t)n >= sizeof(keys) - used) {
+				OPENSSL_cleanse(keys, sizeof(keys));
+				return usage_error(usage_create, "--scp81-psk wants one PSK of 16 or 32 bytes of hex");
+			}
+			psk = true;
+			nkeys++;
+			break;
+		}
 		case 'T':
 			pin = optarg;
 			break;
@@ -560,17 +580,19 @@ enum many_col {
 	COL_KID,
 	COL_PIN,
 	COL_PUK,
+	COL_PSK,
 	COL_COUNT,
 };
 
-static const char *const many_col_name[COL_COUNT] = { "iccid", "imsi",	   "msisdn", "kvn",	      "kic_algo",
-						      "kic",   "kid_algo", "kid",    "transport_pin", "puk" };
+static const char *const many_col_name[COL_COUNT] = { "iccid",	  "imsi", "msisdn",	   "kvn", "kic_algo", "kic",
+						      "kid_algo", "kid",  "transport_pin", "puk", "psk" };
 
 /* One card of the file: its identity, its key set as a manifest line (or ""), its PIN and PUK (or ""). */
 struct many_card {
 	unsigned line;
 	struct card_identity id;
 	char key[200];
+	char psk[100]; /* "scp81-psk 64 1 HEX" or "" */
 	char pin[17], puk[17];
 };
 
@@ -712,6 +734,19 @@ static int many_line(struct many *m, char *line, unsigned lineno)
 			why = strstr(err, ": "); /* "manifest line 1: " names a line the user never wrote */
 			many_bad(m, lineno, "key set: %s", rc ? (why ? why + 2 : err) : "a field too long");
 			OPENSSL_cleanse(c->key, sizeof(c->key));
+			return -EINVAL;
+		}
+	}
+	if (field(m, f, COL_PSK)[0]) {
+		struct manifest pm;
+		const char *hexpsk = field(m, f, COL_PSK);
+
+		snprintf(c->psk, sizeof(c->psk), "scp81-psk 64 1 %.64s\n", hexpsk);
+		rc = strlen(hexpsk) > 64 ? -EINVAL : manifest_parse_psk(c->psk, &pm, err, sizeof(err));
+		OPENSSL_cleanse(&pm, sizeof(pm));
+		if (rc) {
+			many_bad(m, lineno, "psk: a PSK is 16 or 32 bytes of hex");
+			OPENSSL_cleanse(c, sizeof(*c));
 			return -EINVAL;
 		}
 	}
@@ -947,10 +982,13 @@ static int cmd_create_many(int argc, char **argv)
 	}
 	for (i = 0; i < m.ncards; i++) {
 		struct many_card *c = &m.cards[i];
-		char *text = c->key[0] ? manifest_join(manifest, c->key, &base_lines) : NULL;
+		char extra[sizeof(c->key) + sizeof(c->psk)], *text;
 
+		snprintf(extra, sizeof(extra), "%s%s", c->key, c->psk);
+		text = extra[0] ? manifest_join(manifest, extra, &base_lines) : NULL;
+		OPENSSL_cleanse(extra, sizeof(extra));
 		snprintf(path, sizeof(path), "%s/%0*zu", dir, (int)width, i);
-		if (c->key[0] && !text)
+		if ((c->key[0] || c->psk[0]) && !text)
 			rc = -ENOMEM;
 		else
 			rc = make_card(path, text ? text : manifest, &c->id, c->pin[0] ? c->pin : pin,
@@ -1169,10 +1207,12 @@ static void msl_text(uint8_t msl, char *out, size_t max)
 /* TARs and key sets; never a key. */
 static void print_ota(const struct card_os *os)
 {
-	struct card_ota_tar_info tars[MANIFEST_MAX_RFM + 2 * MANIFEST_MAX_APPLETS];
+	struct card_ota_tar_info tars[MANIFEST_MAX_RFM + 2 * MANIFEST_MAX_APPLETS + 1];
 	struct card_ota_key_info keys[MANIFEST_MAX_OTA_KEYS];
-	unsigned nt = card_os_ota_tars(os, tars, MANIFEST_MAX_RFM + 2 * MANIFEST_MAX_APPLETS);
+	struct card_scp81_key_info psks[MANIFEST_MAX_PSK];
+	unsigned nt = card_os_ota_tars(os, tars, MANIFEST_MAX_RFM + 2 * MANIFEST_MAX_APPLETS + 1);
 	unsigned nk = card_os_ota_keys(os, keys, MANIFEST_MAX_OTA_KEYS);
+	unsigned np = card_os_scp81_keys(os, psks, MANIFEST_MAX_PSK);
 	char tar[7], msl[64];
 
 	for (unsigned i = 0; i < nt; i++) {
@@ -1180,6 +1220,7 @@ static void print_ota(const struct card_os *os)
 		msl_text(tars[i].msl, msl, sizeof(msl));
 		printf("OTA TAR %s: %s, %s, minimum security level %s\n", tar, tars[i].what,
 		       !strncmp(tars[i].what, "toolkit", 7) ? "SMS-PP download events" :
+		       !strcmp(tars[i].what, "admin")	    ? "SCP81 push" :
 		       tars[i].expanded			    ? "expanded scripts" :
 							      "compact scripts",
 		       msl);
@@ -1192,6 +1233,9 @@ static void print_ota(const struct card_os *os)
 	}
 	if (!nk)
 		printf("OTA key sets: none (the card takes no secured packets that need keys)\n");
+	for (unsigned i = 0; i < np; i++)
+		printf("SCP81 PSK key: KVN %u (0x%02X), KID %u, %u bytes\n", psks[i].kvn, psks[i].kvn, psks[i].kid,
+		       psks[i].len);
 }
 
 static int cmd_info(int argc, char **argv)

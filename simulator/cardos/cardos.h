@@ -102,7 +102,8 @@ struct card_ota_tar_info {
 	uint8_t tar[3];
 	uint8_t msl;
 	bool expanded;
-	char what[32]; /* "rfm", "applet NAME" or "toolkit NAME" (SMS-PP download events, not scripts) */
+	char what[32]; /* "rfm", "applet NAME", "toolkit NAME" (SMS-PP download events, not scripts) or "admin" (SCP81
+			* push SMS) */
 };
 
 struct card_ota_key_info {
@@ -112,6 +113,12 @@ struct card_ota_key_info {
 	uint64_t counter;
 };
 
+/* An SCP81 TLS-PSK key of the admin agent, without its value. */
+struct card_scp81_key_info {
+	uint8_t kvn, kid, len;
+};
+
+unsigned card_os_scp81_keys(const struct card_os *os, struct card_scp81_key_info *out, unsigned max);
 unsigned card_os_ota_tars(const struct card_os *os, struct card_ota_tar_info *out, unsigned max);
 unsigned card_os_ota_keys(const struct card_os *os, struct card_ota_key_info *out, unsigned max);
 /*! Replace the OTA key set of version k->kvn (its counter carries on), or add it (counter 0): one atomic NVM

@@ -8,6 +8,11 @@
  *           108  u16 UICC file system object (uicc_fs.h; 0: none)
  *           112  u32 key generations: every card_key_generate() that succeeded, counted in its transaction (an
  *                image made before the counter existed holds 0 here, as its unused bytes were zero)
+ *           116  u16 the SCP81 admin agent's configuration object (0: none; an OS object of HEAP_ADMIN_SIZE bytes,
+ *                written whole by one NVM write, so a change of it, PSKs included, is atomic):
+ *                0 u8 present | 1 TAR (3) | 4 u8 MSL | 5 u8 has server | 6 IPv4 (4) | 10 u16 port | 12 u8 URI
+ *                length, URI (128) | 144 PSK keys, 2 entries of 40 bytes: u8 KVN (0: unused) | u8 KID |
+ *                u8 PSK length (16 or 32) | 5 zero | PSK (32)
  *           128  applet table, HEAP_APPLETS entries of 64 bytes:
  *                0 name (16, NUL padded) | 16 u8 AID length, AID (16) | 33 u8 has TAR, TAR (3) |
  *                37 u8 MSL of the TAR | 40 u32 RAM budget | 44 u32 NVM budget | 48 u16 root object handle |
@@ -41,6 +46,10 @@
 #define HEAP_APPLET_ENTRY 64
 #define HEAP_OS_FS 108
 #define HEAP_OS_KEYGENS 112
+#define HEAP_OS_ADMIN 116
+#define HEAP_ADMIN_SIZE 224
+#define HEAP_ADMIN_PSK 144
+#define HEAP_ADMIN_PSK_ENTRY 40
 #define HEAP_OS_RFM_COUNT 640
 #define HEAP_OS_RFM 644
 #define HEAP_OS_RFM_ENTRY 8

@@ -22,7 +22,9 @@ const char manifest_default[] =
 	"# Mobile signatures: signing requests to the PKI applet's toolkit TAR (\"SIG\")\n"
 	"toolkit pki tar 534947 msl 16\n"
 	"# Remote file management of EF.ICCID, EF.IMSI, EF.AD, EF.MSISDN (TS 102 226, compact scripts)\n"
-	"rfm tar B00010 msl 16\n";
+	"rfm tar B00010 msl 16\n"
+	"# The SCP81 admin agent (push SMS to TAR 000000; TLS-PSK keys are per card: scp81-psk)\n"
+	"admin tar 000000 msl 16 server 127.0.0.1:8443\n";
 
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, unsigned line, const char *fmt, ...)
 {
@@ -81,7 +83,124 @@ static bool tar_used(const struct manifest *m, const uint8_t tar[3], const char 
 			return true;
 		}
 	}
+	if (m->admin.present && !memcmp(m->admin.tar, tar, 3)) {
+		*by = "admin";
+		return true;
+	}
 	return false;
+}
+
+/* "A.B.C.D[:PORT]" into \a ip and \a port (default SCP81's 8443). \returns 0; -EINVAL */
+static int parse_server(const char *v, uint8_t ip[4], uint16_t *port)
+{
+	unsigned b[4], p = 8443;
+	int n = 0;
+
+	if (sscanf(v, "%3u.%3u.%3u.%3u%n", &b[0], &b[1], &b[2], &b[3], &n) != 4 || !n)
+		return -EINVAL;
+	if (v[n] == ':') {
+		uint32_t pp;
+
+		if (parse_u32(v + n + 1, 1, 65535, &pp))
+			return -EINVAL;
+		p = pp;
+	} else if (v[n]) {
+		return -EINVAL;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (b[i] > 255)
+			return -EINVAL;
+		ip[i] = (uint8_t)b[i];
+	}
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static bool uri_ok(const char *u)
+{
+	size_t len = strlen(u);
+
+	if (u[0] != '/' || len > 128)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (u[i] < 0x21 || u[i] > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+static int parse_admin(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
+{
+	struct manifest_admin a = { .present = true, .msl = MANIFEST_MSL_DEFAULT, .port = 8443 };
+	bool have_tar = false, have_msl = false, have_uri = false;
+	const char *by;
+
+	if (m->admin.present)
+		return fail(err, errlen, line, "more than one admin line");
+	if (nf % 2 == 0)
+		return fail(err, errlen, line, "admin fields come as key value pairs");
+	strcpy(a.uri, "/simpki/ras");
+	for (unsigned i = 1; i + 1 < nf; i += 2) {
+		const char *k = f[i], *v = f[i + 1];
+
+		if (!strcmp(k, "tar") && !have_tar) {
+			if (hex_decode(v, a.tar, sizeof(a.tar)) != 3)
+				return fail(err, errlen, line, "tar must be 3 bytes of hex");
+			have_tar = true;
+		} else if (!strcmp(k, "msl") && !have_msl) {
+			if (parse_msl(v, &a.msl))
+				return fail(err, errlen, line, "msl must be one byte coded as SPI1, without DS");
+			have_msl = true;
+		} else if (!strcmp(k, "server") && !a.has_server) {
+			if (parse_server(v, a.ip, &a.port))
+				return fail(err, errlen, line,
+					    "server is an IPv4 address with an optional :PORT (1..65535)");
+			a.has_server = true;
+		} else if (!strcmp(k, "uri") && !have_uri) {
+			if (!uri_ok(v))
+				return fail(err, errlen, line, "uri is '/' then printable characters, 128 at most");
+			strcpy(a.uri, v);
+			have_uri = true;
+		} else {
+			return fail(err, errlen, line, "unknown or repeated admin field '%s'", k);
+		}
+	}
+	if (!have_tar)
+		return fail(err, errlen, line, "admin needs a tar");
+	if (tar_used(m, a.tar, &by))
+		return fail(err, errlen, line, "tar already used by %s", by);
+	m->admin = a;
+	return 0;
+}
+
+static int parse_psk(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
+{
+	struct manifest_psk *k;
+	uint32_t kvn, kid;
+	int n;
+
+	if (m->npsks == MANIFEST_MAX_PSK)
+		return fail(err, errlen, line, "more than %d scp81-psk keys", MANIFEST_MAX_PSK);
+	if (nf != 4)
+		return fail(err, errlen, line, "scp81-psk takes KVN KID PSK");
+	if (parse_u32(f[1], 64, 79, &kvn) || parse_u32(f[2], 1, 127, &kid))
+		return fail(err, errlen, line, "the key version must be 64..79 and the key id 1..127");
+	for (unsigned i = 0; i < m->npsks; i++) {
+		if (m->psks[i].kvn == kvn && m->psks[i].kid == kid)
+			return fail(err, errlen, line, "key %u/%u given twice", kvn, kid);
+	}
+	k = &m->psks[m->npsks];
+	memset(k, 0, sizeof(*k));
+	n = hex_decode(f[3], k->psk, sizeof(k->psk));
+	if (n != 16 && n != 32) {
+		OPENSSL_cleanse(k, sizeof(*k));
+		return fail(err, errlen, line, "a PSK is 16 or 32 bytes of hex");
+	}
+	k->kvn = (uint8_t)kvn;
+	k->kid = (uint8_t)kid;
+	k->len = (uint8_t)n;
+	m->npsks++;
+	return 0;
 }
 
 static int parse_rfm(char **f, unsigned nf, struct manifest *m, unsigned line, char *err, size_t errlen)
@@ -309,6 +428,10 @@ static int parse_line(char *s, struct manifest *m, unsigned line, bool *seen_atr
 		return parse_toolkit(f, nf, m, line, err, errlen);
 	if (!strcmp(f[0], "ota-key"))
 		return parse_ota_key(f, nf, m, line, err, errlen);
+	if (!strcmp(f[0], "admin"))
+		return parse_admin(f, nf, m, line, err, errlen);
+	if (!strcmp(f[0], "scp81-psk"))
+		return parse_psk(f, nf, m, line, err, errlen);
 	return fail(err, errlen, line, "unknown directive '%s'", f[0]);
 }
 
@@ -333,6 +456,25 @@ int manifest_parse_ota_key(const char *text, struct manifest_ota_key *out, char 
 		*out = m.keys[0];
 	OPENSSL_cleanse(buf, sizeof(buf)); /* it held the keys */
 	OPENSSL_cleanse(&m, sizeof(m));
+	return rc;
+}
+
+int manifest_parse_psk(const char *text, struct manifest *out, char *err, size_t errlen)
+{
+	char buf[LINE_MAX_CHARS + 1];
+	bool seen_atr = false, seen_size = false;
+	size_t len = strcspn(text, "\n");
+	int rc;
+
+	if (len > LINE_MAX_CHARS)
+		return fail(err, errlen, 1, "longer than %d characters", LINE_MAX_CHARS);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	memset(out, 0, sizeof(*out));
+	rc = parse_line(buf, out, 1, &seen_atr, &seen_size, err, errlen);
+	if (!rc && out->npsks != 1)
+		rc = fail(err, errlen, 1, "not an scp81-psk line");
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return rc;
 }
 
@@ -362,6 +504,7 @@ int manifest_parse(const char *text, struct manifest *m, char *err, size_t errle
 		OPENSSL_cleanse(buf, sizeof(buf)); /* it may have held an OTA key */
 		if (rc) {
 			OPENSSL_cleanse(m->keys, sizeof(m->keys));
+			OPENSSL_cleanse(m->psks, sizeof(m->psks));
 			return rc;
 		}
 		text += len + (nl ? 1 : 0);

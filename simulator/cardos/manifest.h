@@ -22,6 +22,14 @@
  *   ota-key KVN ALGO KIC KID
  *                           an OTA key set (TS 102 225): key version 1..15, ALGO 3des (keys of 16 or 24 bytes)
  *                           or aes (16, 24 or 32 bytes), at most 4, versions unique
+ *   admin tar HEX [msl HEX] [server IP:PORT] [uri URI]
+ *                           the SCP81 admin agent (GlobalPlatform Amendment B over BIP, admin_agent.h): its TAR
+ *                           for push SMS (unique per card; MSL as for an applet TAR, default 16) and the defaults
+ *                           of a push "81 00": the RAS's IPv4 address and TCP port (default 8443; no server: a
+ *                           push must name one) and the URI of the first POST (default /simpki/ras, 1..128
+ *                           printable characters starting with '/'); at most one
+ *   scp81-psk KVN KID HEX   a TLS-PSK key of the admin agent: key version 64..79, key id 1..127, PSK of 16 or 32
+ *                           bytes; at most 2, (KVN, KID) unique. Secret, like ota-key
  *
  * An MSL (minimum security level, TS 102 226 §8.2.1.3.2.4.2) is coded as the first SPI byte: b2b1 integrity
  * (1 RC, 2 CC), b3 ciphering, b5b4 counter (1 available, 2 higher, 3 exactly one higher). Default 16: CC,
@@ -74,6 +82,25 @@ struct manifest_ota_key {
 	uint8_t kid[32], kid_len;
 };
 
+/* The SCP81 admin agent's TAR and push defaults. */
+struct manifest_admin {
+	bool present;
+	uint8_t tar[3];
+	uint8_t msl;
+	bool has_server;
+	uint8_t ip[4];
+	uint16_t port;
+	char uri[129];
+};
+
+/* A TLS-PSK key of the admin agent. Secret: wipe the manifest when done with it. */
+struct manifest_psk {
+	uint8_t kvn, kid;
+	uint8_t psk[32], len;
+};
+
+#define MANIFEST_MAX_PSK 2
+
 struct manifest {
 	uint8_t atr[33];
 	uint8_t atr_len;
@@ -84,6 +111,9 @@ struct manifest {
 	unsigned nrfm;
 	struct manifest_ota_key keys[MANIFEST_MAX_OTA_KEYS];
 	unsigned nkeys;
+	struct manifest_admin admin;
+	struct manifest_psk psks[MANIFEST_MAX_PSK];
+	unsigned npsks;
 };
 
 /* The manifest of a simpki SIM when none is given. */
@@ -95,5 +125,8 @@ int manifest_parse(const char *text, struct manifest *m, char *err, size_t errle
 /*! Parse one "ota-key KVN ALGO KIC KID" line (the manifest's directive) into \a out, with the manifest's checks and
  *  messages. Secret: the caller wipes \a out. \returns 0; -EINVAL with \a err set */
 int manifest_parse_ota_key(const char *line, struct manifest_ota_key *out, char *err, size_t errlen);
+/*! Parse one "scp81-psk KVN KID HEX" line into \a out (npsks 1). Secret: the caller wipes \a out.
+ *  \returns 0; -EINVAL with \a err set */
+int manifest_parse_psk(const char *line, struct manifest *out, char *err, size_t errlen);
 /*! Whether \a msl is a level this card can enforce (no DS, no reserved bits). */
 bool manifest_msl_ok(uint8_t msl);

@@ -25,6 +25,7 @@
 #include <simpki/bytes.h>
 #include <simpki/ident.h>
 
+#include "admin_agent.h"
 #include "applets.h"
 #include "cardos_debug.h"
 #include "os_internal.h"
@@ -182,6 +183,7 @@ int card_os_build(const char *manifest_text, const struct card_identity *id, str
 	if (!rc)
 		rc = ota_config_install(n, &m, id);
 	OPENSSL_cleanse(m.keys, sizeof(m.keys)); /* the OTA keys are in the image now, and only there */
+	OPENSSL_cleanse(m.psks, sizeof(m.psks));
 	nvm_close(n);
 	if (!rc)
 		rc = card_os_open(s, &os);
@@ -635,6 +637,8 @@ static uint16_t toolkit(struct card_os *os, const struct apdu_cmd *cmd, uint8_t 
 	default:
 		if (!cmd->lc)
 			return SW_WRONG_LENGTH;
+		if (cmd->data[0] == 0xd6 || cmd->data[0] == 0xd7) /* BIP events and timers: taken at any time */
+			return proactive_status(os->ota, admin_agent_envelope(os, cmd->data, cmd->lc));
 		if (proactive_busy(os->ota) || tk_active(os->ota))
 			return SW_TOOLKIT_BUSY; /* a proactive command waits, or an applet's toolkit session lasts */
 		sw = ota_re_envelope(os, cmd->data, cmd->lc, os->resp_buf, &len);

@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include <simpki/bytes.h>
 #include <simpki/ota.h>
 
 #include "heap.h"
@@ -37,6 +38,106 @@ static int keyset_write(struct nvm *n, int idx, const struct manifest_ota_key *k
 	return rc;
 }
 
+/* The admin agent's configuration object from the manifest (layout in heap.h). */
+static int admin_install(struct nvm *n, const struct manifest *m)
+{
+	uint8_t b[HEAP_ADMIN_SIZE] = { 0 };
+	const struct manifest_admin *a = &m->admin;
+	card_obj_t h;
+	struct heap_obj o;
+	size_t ulen = strlen(a->uri);
+	int rc;
+
+	if (!a->present && !m->npsks)
+		return 0;
+	rc = heap_alloc(n, HEAP_OWNER_OS, HEAP_KIND_DATA, HEAP_ADMIN_SIZE, 0, &h);
+	if (!rc)
+		rc = heap_get(n, h, &o);
+	if (rc)
+		return rc;
+	b[0] = a->present;
+	memcpy(b + 1, a->tar, 3);
+	b[4] = a->msl;
+	b[5] = a->has_server;
+	memcpy(b + 6, a->ip, 4);
+	put_le16(b + 10, a->port);
+	b[12] = (uint8_t)ulen;
+	memcpy(b + 13, a->uri, ulen);
+	for (unsigned i = 0; i < m->npsks && i < MANIFEST_MAX_PSK; i++) {
+		uint8_t *e = b + HEAP_ADMIN_PSK + i * HEAP_ADMIN_PSK_ENTRY;
+
+		e[0] = m->psks[i].kvn;
+		e[1] = m->psks[i].kid;
+		e[2] = m->psks[i].len;
+		memcpy(e + 8, m->psks[i].psk, m->psks[i].len);
+	}
+	rc = nvm_write(n, o.off, b, sizeof(b));
+	OPENSSL_cleanse(b, sizeof(b));
+	if (!rc)
+		rc = nvm_write(n, HEAP_OS_ADMIN, (const uint8_t[]){ (uint8_t)h, (uint8_t)(h >> 8) }, 2);
+	return rc;
+}
+
+/* The admin object's bytes, or NULL. */
+static const uint8_t *admin_obj(const struct nvm *n)
+{
+	struct heap_obj o;
+	card_obj_t h = get_le16(nvm_data(n) + HEAP_OS_BLOCK + HEAP_OS_ADMIN);
+
+	if (!h || heap_get(n, h, &o) || o.size < HEAP_ADMIN_SIZE || o.owner != HEAP_OWNER_OS)
+		return NULL;
+	return nvm_data(n) + o.off;
+}
+
+int ota_config_admin(const struct nvm *n, struct manifest_admin *a)
+{
+	const uint8_t *b = admin_obj(n);
+	size_t ulen;
+
+	memset(a, 0, sizeof(*a));
+	if (!b || !b[0])
+		return -ENOENT;
+	a->present = true;
+	memcpy(a->tar, b + 1, 3);
+	a->msl = b[4];
+	a->has_server = b[5];
+	memcpy(a->ip, b + 6, 4);
+	a->port = get_le16(b + 10);
+	ulen = b[12] <= 128 ? b[12] : 0;
+	memcpy(a->uri, b + 13, ulen);
+	a->uri[ulen] = '\0';
+	return 0;
+}
+
+int ota_config_psk(const struct nvm *n, uint8_t kvn, uint8_t kid, uint8_t *psk, size_t max)
+{
+	const uint8_t *b = admin_obj(n);
+
+	for (unsigned i = 0; b && kvn && i < MANIFEST_MAX_PSK; i++) {
+		const uint8_t *e = b + HEAP_ADMIN_PSK + i * HEAP_ADMIN_PSK_ENTRY;
+
+		if (e[0] != kvn || e[1] != kid || (e[2] != 16 && e[2] != 32) || e[2] > max)
+			continue;
+		memcpy(psk, e + 8, e[2]);
+		return e[2];
+	}
+	return -ENOENT;
+}
+
+unsigned card_os_scp81_keys(const struct card_os *os, struct card_scp81_key_info *out, unsigned max)
+{
+	const uint8_t *b = admin_obj(os->nvm);
+	unsigned n = 0;
+
+	for (unsigned i = 0; b && i < MANIFEST_MAX_PSK && n < max; i++) {
+		const uint8_t *e = b + HEAP_ADMIN_PSK + i * HEAP_ADMIN_PSK_ENTRY;
+
+		if (e[0])
+			out[n++] = (struct card_scp81_key_info){ .kvn = e[0], .kid = e[1], .len = e[2] };
+	}
+	return n;
+}
+
 int ota_config_install(struct nvm *n, const struct manifest *m, const struct card_identity *id)
 {
 	card_obj_t fs;
@@ -55,6 +156,8 @@ int ota_config_install(struct nvm *n, const struct manifest *m, const struct car
 	}
 	for (unsigned i = 0; i < m->nkeys && !rc; i++)
 		rc = keyset_write(n, (int)i, &m->keys[i], 0);
+	if (!rc)
+		rc = admin_install(n, m);
 	return rc;
 }
 
@@ -106,6 +209,16 @@ int ota_config_target(const struct nvm *n, const uint8_t tar[3], struct ota_targ
 			t->applet = (int)i;
 			t->msl = e[56];
 			t->toolkit = true;
+			return 0;
+		}
+	}
+	{
+		struct manifest_admin a;
+
+		if (!ota_config_admin(n, &a) && !memcmp(a.tar, tar, 3)) {
+			t->admin = true;
+			t->applet = -1;
+			t->msl = a.msl;
 			return 0;
 		}
 	}
@@ -243,6 +356,16 @@ unsigned card_os_ota_tars(const struct card_os *os, struct card_ota_tar_info *ou
 			out[n] = (struct card_ota_tar_info){ .msl = e[56] };
 			memcpy(out[n].tar, e + 53, 3);
 			snprintf(out[n].what, sizeof(out[n].what), "toolkit %.15s", (const char *)e);
+			n++;
+		}
+	}
+	if (n < max) {
+		struct manifest_admin a;
+
+		if (!ota_config_admin(os->nvm, &a)) {
+			out[n] = (struct card_ota_tar_info){ .msl = a.msl };
+			memcpy(out[n].tar, a.tar, 3);
+			strcpy(out[n].what, "admin");
 			n++;
 		}
 	}

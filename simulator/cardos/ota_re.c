@@ -11,6 +11,7 @@
 #include <simpki/card_sw.h>
 #include <simpki/tlv.h>
 
+#include "admin_agent.h"
 #include "os_internal.h"
 #include "ota_re.h"
 
@@ -20,7 +21,16 @@
 
 struct ota_re *ota_re_new(void)
 {
-	return calloc(1, sizeof(struct ota_re));
+	struct ota_re *re = calloc(1, sizeof(struct ota_re));
+
+	if (re) {
+		re->agent = admin_agent_new();
+		if (!re->agent) {
+			free(re);
+			return NULL;
+		}
+	}
+	return re;
 }
 
 void ota_re_free(struct ota_re *re)
@@ -28,6 +38,7 @@ void ota_re_free(struct ota_re *re)
 	if (!re)
 		return;
 	ota_config_keysets_drop(re);
+	admin_agent_free(re->agent);
 	OPENSSL_cleanse(re, sizeof(*re));
 	free(re);
 }
@@ -41,6 +52,7 @@ void ota_re_reset(struct ota_re *re)
 	re->last_len = 0;
 	re->pro_applet = false;
 	tk_drop(re);
+	admin_agent_reset(re->agent);
 	ota_config_keysets_drop(re);
 }
 
@@ -225,6 +237,8 @@ static int secured_packet(struct card_os *os, const uint8_t *pkt, size_t len, bo
 		if (rc != 1)
 			goto out;
 		data_len = re->tk.reply_len;
+	} else if (status == OTA_POR_OK && tgt.admin) {
+		status = admin_agent_push(os, cmd.data, cmd.data_len);
 	} else if (status == OTA_POR_OK) {
 		rc = ota_exec_script(os, &tgt, cmd.data, cmd.data_len);
 		if (rc < 0)

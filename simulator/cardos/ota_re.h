@@ -25,6 +25,9 @@
  * While a proactive command waits, or an applet's toolkit session lasts, a new ENVELOPE D1 gets 9300 (toolkit busy)
  * and changes nothing.
  *
+ * The admin agent's TAR (the manifest's `admin` directive) takes the same checks; its secured data is a push that
+ * starts an SCP81 session (admin_agent.h); the PoR has no data.
+ *
  * A toolkit TAR (the manifest's `toolkit` directive) takes the same checks, then, instead of a script, its secured
  * data goes to the applet's event() as an SMS-PP download and a toolkit session begins (toolkit.c,
  * card_toolkit.h): the packet's header, counter, key set references and sender are kept, and the PoR (status 00,
@@ -109,6 +112,8 @@ struct ota_re {
 	struct ota_re_keyset keysets[HEAP_OS_KEYSET_COUNT]; /* by NVM key set index */
 
 	struct ota_tk tk;
+
+	struct admin_agent *agent; /* the SCP81 admin agent (admin_agent.h) */
 };
 
 /* Where a TAR leads. */
@@ -118,6 +123,7 @@ struct ota_target {
 	uint8_t msl;
 	bool expanded;
 	bool toolkit; /* the applet's toolkit TAR: SMS-PP download events, not scripts */
+	bool admin;   /* the SCP81 admin agent's TAR: push SMS (admin_agent.h) */
 };
 
 /* ---- ota_config.c: the persistent configuration in the OS block ---- */
@@ -140,6 +146,11 @@ struct ota_keyset *ota_config_keyset_get(struct ota_re *re, const struct nvm *n,
 struct ota_keyset *ota_config_keyset_make(const struct nvm *n, int kic_idx, int kid_idx, uint8_t cc_len);
 /*! Free \a re's key sets and wipe what they were made from. */
 void ota_config_keysets_drop(struct ota_re *re);
+/*! The admin agent's TAR and push defaults. \returns 0; -ENOENT (none configured) */
+int ota_config_admin(const struct nvm *n, struct manifest_admin *a);
+/*! The admin agent's PSK of key version \a kvn and id \a kid into \a psk (secret: the caller wipes it).
+ *  \returns its length; -ENOENT */
+int ota_config_psk(const struct nvm *n, uint8_t kvn, uint8_t kid, uint8_t *psk, size_t max);
 uint64_t ota_config_counter(const struct nvm *n, int idx);
 int ota_config_set_counter(struct nvm *n, int idx, uint64_t cntr);
 /*! Whether a packet with SPI byte 1 \a spi1 meets \a msl (both SPI1-coded). */
@@ -185,7 +196,12 @@ void tk_drop(struct ota_re *re);
 int proactive_queue_por(struct ota_re *re, const struct sms_addr *da, const uint8_t *ud, size_t len);
 /*! The status word that tells the terminal about a waiting proactive command (91xx), or \a sw when none waits. */
 uint16_t proactive_status(const struct ota_re *re, uint16_t sw);
+/*! Whether a proactive command waits: a PoR's, an applet's or the admin agent's. */
 bool proactive_busy(const struct ota_re *re);
+/*! Whether the queue of PoR or applet commands is not empty (the admin agent's command aside). */
+bool proactive_queue_busy(const struct ota_re *re);
+/*! The next command number (1..254). */
+uint8_t proactive_next_number(struct ota_re *re);
 uint16_t proactive_fetch(struct ota_re *re, uint32_t ne, uint8_t *out, size_t *out_len);
 uint16_t proactive_terminal_response(struct card_os *os, const uint8_t *d, size_t len);
 /*! Queue the applet's proactive command of \a type and \a qualifier with the simple TLVs \a body after its

@@ -16,6 +16,10 @@
  * (number, type, qualifier), its device identities (82, when present) are 2 bytes, it has a result (83) with a
  * general result, and a text string (8D) that is present has a DCS: else 6A80, or 6985 when none waits, and nothing
  * changes. An accepted answer to an applet's command goes to the applet (tk_terminal_response()).
+ *
+ * Besides the queue, the admin agent (admin_agent.h) has one command slot of its own: its command is reported and
+ * fetched only when the queue is empty (a PoR's SEND SHORT MESSAGE commands and an applet's command go first), and
+ * its TERMINAL RESPONSE, checked as above, goes to the agent.
  */
 #include <errno.h>
 #include <string.h>
@@ -23,6 +27,7 @@
 #include <simpki/card_sw.h>
 #include <simpki/tlv.h>
 
+#include "admin_agent.h"
 #include "os_internal.h"
 #include "ota_re.h"
 
@@ -48,8 +53,7 @@ static int build_command(struct ota_re *re, unsigned i, const struct sms_addr *d
 	len = sms_tpdu_encode(&t, tpdu, sizeof(tpdu));
 	if (len < 0)
 		return len;
-	re->cmd_number = re->cmd_number == 0xfe ? 1 : re->cmd_number + 1;
-	re->pro_num[i] = re->cmd_number;
+	re->pro_num[i] = proactive_next_number(re);
 	re->pro_type[i] = TYPE_SEND_SHORT_MESSAGE;
 	re->pro_qual[i] = 0x00;
 	memcpy(body,
@@ -131,7 +135,7 @@ int proactive_queue_applet(struct ota_re *re, uint8_t type, uint8_t qualifier, u
 	h = tlv_put_header(p, OTA_RE_PROACTIVE_MAX, 0xd0, 9 + len);
 	if (h < 0 || (size_t)h + 9 + len > OTA_RE_PROACTIVE_MAX)
 		return -E2BIG;
-	re->cmd_number = re->cmd_number == 0xfe ? 1 : re->cmd_number + 1;
+	proactive_next_number(re);
 	memcpy(p + h, (const uint8_t[]){ 0x81, 0x03, re->cmd_number, type, qualifier, 0x82, 0x02, 0x81, dest }, n);
 	if (len) /* MORE TIME has no body (NULL) */
 		memcpy(p + h + n, body, len);
@@ -146,24 +150,63 @@ int proactive_queue_applet(struct ota_re *re, uint8_t type, uint8_t qualifier, u
 	return 0;
 }
 
-bool proactive_busy(const struct ota_re *re)
+uint8_t proactive_next_number(struct ota_re *re)
+{
+	re->cmd_number = re->cmd_number == 0xfe ? 1 : re->cmd_number + 1;
+	return re->cmd_number;
+}
+
+bool proactive_queue_busy(const struct ota_re *re)
 {
 	return re->pro_next < re->pro_n;
 }
 
+/* The agent's command, when the queue is empty. */
+static const uint8_t *agent_cmd(const struct ota_re *re, size_t *len, uint8_t *num, uint8_t *type, uint8_t *qual)
+{
+	return proactive_queue_busy(re) ? NULL : admin_agent_command(re->agent, len, num, type, qual);
+}
+
+bool proactive_busy(const struct ota_re *re)
+{
+	size_t len;
+	uint8_t n, t, q;
+
+	return proactive_queue_busy(re) || agent_cmd(re, &len, &n, &t, &q);
+}
+
 uint16_t proactive_status(const struct ota_re *re, uint16_t sw)
 {
-	if (sw == SW_OK && proactive_busy(re))
+	size_t len;
+	uint8_t n, t, q;
+
+	if (sw != SW_OK)
+		return sw;
+	if (proactive_queue_busy(re))
 		return (uint16_t)(0x9100 | re->pro_len[re->pro_next]);
+	if (agent_cmd(re, &len, &n, &t, &q))
+		return (uint16_t)(0x9100 | len);
 	return sw;
 }
 
 uint16_t proactive_fetch(struct ota_re *re, uint32_t ne, uint8_t *out, size_t *out_len)
 {
 	unsigned i = re->pro_next;
+	const uint8_t *c;
+	size_t len;
+	uint8_t n, t, q;
 
 	*out_len = 0;
-	if (!proactive_busy(re))
+	c = agent_cmd(re, &len, &n, &t, &q);
+	if (c) {
+		if (ne < len)
+			return (uint16_t)SW_CORRECT_LENGTH(len);
+		memcpy(out, c, len);
+		*out_len = len;
+		admin_agent_set_fetched(re->agent);
+		return SW_OK;
+	}
+	if (!proactive_queue_busy(re))
 		return SW_CONDITIONS_NOT_SATISFIED;
 	if (ne < re->pro_len[i])
 		return (uint16_t)SW_CORRECT_LENGTH(re->pro_len[i]);
@@ -181,9 +224,19 @@ uint16_t proactive_terminal_response(struct card_os *os, const uint8_t *d, size_
 	size_t all_len = len;
 	unsigned i = re->pro_next, seen = 0;
 	struct tlv t;
+	size_t alen;
+	uint8_t num, type, qual;
+	bool agent = false;
 
-	if (!proactive_busy(re) || !re->pro_fetched)
+	if (proactive_queue_busy(re) && re->pro_fetched) {
+		num = re->pro_num[i];
+		type = re->pro_type[i];
+		qual = re->pro_qual[i];
+	} else if (agent_cmd(re, &alen, &num, &type, &qual) && admin_agent_fetched(re->agent)) {
+		agent = true;
+	} else {
 		return SW_CONDITIONS_NOT_SATISFIED;
+	}
 	while (len) {
 		unsigned bit;
 
@@ -192,8 +245,7 @@ uint16_t proactive_terminal_response(struct card_os *os, const uint8_t *d, size_
 		bit = 1u << (t.tag & 0x1f);
 		switch (t.tag & 0x7f) {
 		case 0x01: /* command details */
-			if (t.len != 3 || t.value[0] != re->pro_num[i] || t.value[1] != re->pro_type[i] ||
-			    t.value[2] != re->pro_qual[i])
+			if (t.len != 3 || t.value[0] != num || t.value[1] != type || t.value[2] != qual)
 				return SW_WRONG_DATA;
 			break;
 		case 0x02: /* device identities */
@@ -227,6 +279,12 @@ uint16_t proactive_terminal_response(struct card_os *os, const uint8_t *d, size_
 	}
 	if (!(seen & (1u << 0x01)) || !(seen & (1u << 0x03)))
 		return SW_WRONG_DATA; /* not the answer to the command that was fetched: it stays outstanding */
+	if (agent) {
+		res.type = type;
+		res.qualifier = qual;
+		admin_agent_terminal_response(os, &res, all, all_len);
+		return proactive_status(re, SW_OK);
+	}
 	re->pro_fetched = false;
 	if (re->pro_applet) {
 		res.type = re->pro_type[i];

@@ -65,7 +65,7 @@ static int can_issue(struct card_ctx *c)
 
 	if (!tk)
 		return -ENOENT;
-	if (tk->replied || proactive_busy(c->os->ota))
+	if (tk->replied || proactive_queue_busy(c->os->ota))
 		return -EBUSY;
 	return 0;
 }
@@ -182,7 +182,7 @@ int tk_download(struct card_os *os, const struct ota_target *t, const struct ota
 		tk_drop(re);
 		return -EIO;
 	}
-	if (tk->replied || !proactive_busy(re)) {
+	if (tk->replied || !proactive_queue_busy(re)) {
 		if (!tk->replied)
 			tk->reply_len = 0;
 		end_session(tk);
@@ -204,7 +204,7 @@ int tk_terminal_response(struct card_os *os, const struct card_tk_result *res, c
 		tk_drop(re);
 		return -EIO;
 	}
-	if (tk->replied || !proactive_busy(re)) {
+	if (tk->replied || !proactive_queue_busy(re)) {
 		if (!tk->replied)
 			tk->reply_len = 0;
 		ota_re_tk_por(os, NULL, NULL);

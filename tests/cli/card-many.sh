@@ -184,5 +184,16 @@ printf '00A4040C0C%s\n002000010431323334\n00224100068001EC840100\n%s\n0022410006
 [ "$(sed -n 6p "$dir/gen")" = 6A84 ] || fail "RSA GENERATE on a full card: $(sed -n 6p "$dir/gen" | cut -c 1-20)"
 [ "$(field "$dir/full" "key generations")" = 0 ] || fail "a refused GENERATE was counted"
 
+# the psk column: the admin agent's SCP81 key 64/1 (an empty field: none; a bad one named, nothing made)
+printf 'iccid,imsi,msisdn,psk\n8984010000000000013,001010000000013,2013,00112233445566778899AABBCCDDEEFF\n' > "$dir/psk.csv"
+printf '8984010000000000021,001010000000021,2021,\n' >> "$dir/psk.csv"
+expect_rc 0 "$tool" create-many --dir "$dir/psk" --from "$dir/psk.csv"
+"$tool" info --state "$dir/psk/000" | grep -q "SCP81 PSK key: KVN 64 (0x40), KID 1, 16 bytes" || fail "the psk column gave no key"
+"$tool" info --state "$dir/psk/001" | grep -q "SCP81 PSK key" && fail "an empty psk gave a key"
+printf '8984010000000000039,001010000000039,2039,0011\n' >> "$dir/psk.csv"
+expect_rc 5 "$tool" create-many --dir "$dir/psk2" --from "$dir/psk.csv"
+expect_in "$dir/err" "line 4: psk: a PSK is 16 or 32 bytes of hex"
+[ -e "$dir/psk2/000" ] && fail "a bad psk line left cards"
+
 [ $failures -eq 0 ] || exit 1
 echo "card-many: all checks passed"

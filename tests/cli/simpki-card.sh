@@ -110,6 +110,16 @@ printf 'garbage' | dd of="$dir/broken/card.img" bs=1 seek=0 conv=notrunc 2> /dev
 expect_rc 3 "$tool" info --state "$dir/broken"
 expect_in "$dir/err" "not a valid card image"
 
+# the SCP81 admin agent: its TAR and the PSK's version and id, never the PSK
+expect_rc 0 "$tool" info --state "$card"
+expect_in "$dir/out" "OTA TAR 000000: admin, SCP81 push"
+expect_rc 0 "$tool" create --state "$dir/psk" --iccid $ICCID --scp81-psk 00112233445566778899AABBCCDDEEFF
+expect_rc 0 "$tool" info --state "$dir/psk"
+expect_in "$dir/out" "SCP81 PSK key: KVN 64 (0x40), KID 1, 16 bytes"
+grep -qi "00112233445566778899AABBCCDDEEFF" "$dir/out" && fail "info shows the PSK"
+expect_rc 2 "$tool" create --state "$dir/psk2" --iccid $ICCID --scp81-psk 0011
+expect_in "$dir/err" "scp81-psk wants one PSK"
+
 # --force replaces the card
 expect_rc 0 "$tool" create --state "$card" --iccid 8944501234567890009 --force
 expect_rc 0 "$tool" info --state "$card"

@@ -383,7 +383,82 @@ static const struct bad_case bad[] = {
 	{ "bad: toolkit odd fields", APPLET_PKI "toolkit pki tar\n", 2, "toolkit takes NAME tar HEX [msl HEX]" },
 	{ "bad: rfm on a toolkit tar", APPLET_PKI "toolkit pki tar 534947\nrfm tar 534947\n", 3,
 	  "tar already used by pki" },
+	{ "bad: admin twice", APPLET_PKI "admin tar 000000\nadmin tar 000001\n", 3, "more than one admin line" },
+	{ "bad: admin without tar", APPLET_PKI "admin msl 16\n", 2, "admin needs a tar" },
+	{ "bad: admin odd fields", APPLET_PKI "admin tar\n", 2, "admin fields come as key value pairs" },
+	{ "bad: admin tar of an applet", "applet a aid A000000001 ram 1 nvm 1 tar 000001\nadmin tar 000001\n", 2,
+	  "tar already used by a" },
+	{ "bad: rfm on the admin tar", APPLET_PKI "admin tar 000000\nrfm tar 000000\n", 3,
+	  "tar already used by admin" },
+	{ "bad: admin server not IPv4", APPLET_PKI "admin tar 000000 server ras.example:8443\n", 2,
+	  "server is an IPv4 address with an optional :PORT (1..65535)" },
+	{ "bad: admin server octet", APPLET_PKI "admin tar 000000 server 10.0.0.256\n", 2,
+	  "server is an IPv4 address with an optional :PORT (1..65535)" },
+	{ "bad: admin server port 0", APPLET_PKI "admin tar 000000 server 10.0.0.1:0\n", 2,
+	  "server is an IPv4 address with an optional :PORT (1..65535)" },
+	{ "bad: admin server port 65536", APPLET_PKI "admin tar 000000 server 10.0.0.1:65536\n", 2,
+	  "server is an IPv4 address with an optional :PORT (1..65535)" },
+	{ "bad: admin uri without slash", APPLET_PKI "admin tar 000000 uri ras\n", 2,
+	  "uri is '/' then printable characters, 128 at most" },
+	{ "bad: admin msl with DS", APPLET_PKI "admin tar 000000 msl 03\n", 2,
+	  "msl must be one byte coded as SPI1, without DS" },
+	{ "bad: admin unknown field", APPLET_PKI "admin tar 000000 port 1\n", 2,
+	  "unknown or repeated admin field 'port'" },
+	{ "bad: scp81-psk fields", APPLET_PKI "scp81-psk 64 1\n", 2, "scp81-psk takes KVN KID PSK" },
+	{ "bad: scp81-psk version 63", APPLET_PKI "scp81-psk 63 1 " KEY16 "\n", 2,
+	  "the key version must be 64..79 and the key id 1..127" },
+	{ "bad: scp81-psk version 80", APPLET_PKI "scp81-psk 80 1 " KEY16 "\n", 2,
+	  "the key version must be 64..79 and the key id 1..127" },
+	{ "bad: scp81-psk id 0", APPLET_PKI "scp81-psk 64 0 " KEY16 "\n", 2,
+	  "the key version must be 64..79 and the key id 1..127" },
+	{ "bad: scp81-psk id 128", APPLET_PKI "scp81-psk 64 128 " KEY16 "\n", 2,
+	  "the key version must be 64..79 and the key id 1..127" },
+	{ "bad: scp81-psk of 24 bytes", APPLET_PKI "scp81-psk 64 1 " KEY16 "0011223344556677\n", 2,
+	  "a PSK is 16 or 32 bytes of hex" },
+	{ "bad: scp81-psk not hex", APPLET_PKI "scp81-psk 64 1 0011223344556677889900AABBCCDDXX\n", 2,
+	  "a PSK is 16 or 32 bytes of hex" },
+	{ "bad: scp81-psk twice", APPLET_PKI "scp81-psk 64 1 " KEY16 "\nscp81-psk 64 1 " KEY16 "\n", 3,
+	  "key 64/1 given twice" },
+	{ "bad: third scp81-psk",
+	  APPLET_PKI "scp81-psk 64 1 " KEY16 "\nscp81-psk 64 2 " KEY16 "\nscp81-psk 65 1 " KEY16 "\n", 4,
+	  "more than 2 scp81-psk keys" },
 };
+
+/* The admin agent's lines. */
+static void test_admin(void **state)
+{
+	struct manifest m;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(manifest_parse(manifest_default, &m, err, sizeof(err)), 0);
+	assert_true(m.admin.present);
+	assert_memory_equal(m.admin.tar, "\x00\x00\x00", 3);
+	assert_int_equal(m.admin.msl, 0x16);
+	assert_true(m.admin.has_server);
+	assert_memory_equal(m.admin.ip, "\x7f\x00\x00\x01", 4);
+	assert_int_equal(m.admin.port, 8443);
+	assert_string_equal(m.admin.uri, "/simpki/ras");
+	assert_int_equal(m.npsks, 0);
+	assert_int_equal(manifest_parse(APPLET_PKI "admin uri /r?x=1 server 10.1.2.3 msl 02 tar 0000AA\n"
+						   "scp81-psk 79 127 " KEY16 KEY16 "\nscp81-psk 64 1 " KEY16 "\n",
+					&m, err, sizeof(err)),
+			 0);
+	assert_memory_equal(m.admin.tar, "\x00\x00\xaa", 3);
+	assert_int_equal(m.admin.msl, 0x02);
+	assert_memory_equal(m.admin.ip, "\x0a\x01\x02\x03", 4);
+	assert_int_equal(m.admin.port, 8443);
+	assert_string_equal(m.admin.uri, "/r?x=1");
+	assert_int_equal(m.npsks, 2);
+	assert_int_equal(m.psks[0].kvn, 79);
+	assert_int_equal(m.psks[0].kid, 127);
+	assert_int_equal(m.psks[0].len, 32);
+	assert_int_equal(m.psks[1].len, 16);
+	assert_int_equal(m.psks[1].psk[15], 0xff);
+	/* no admin line: none */
+	assert_int_equal(manifest_parse(APPLET_PKI, &m, err, sizeof(err)), 0);
+	assert_false(m.admin.present);
+}
 
 static void test_ota(void **state)
 {
@@ -511,6 +586,7 @@ int main(void)
 	UNIT_ADD(&l, test_eight_applets);
 	UNIT_ADD(&l, test_line_512);
 	UNIT_ADD(&l, test_ota);
+	UNIT_ADD(&l, test_admin);
 	UNIT_ADD(&l, test_toolkit);
 	UNIT_ADD_TABLE(&l, bad, test_bad);
 	UNIT_ADD(&l, test_nine_applets);
