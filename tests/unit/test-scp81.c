@@ -630,6 +630,39 @@ static void pipelined(void **state)
 	assert_int_equal(used, 0);
 }
 
+/* Each limit at its bound is accepted; one over it is in the bad table. */
+static void limits(void **state)
+{
+	static struct scp81_http_msg m;
+	static char s[SCP81_HTTP_LINE_MAX * 4];
+	char *e = s;
+	size_t fill;
+
+	(void)state;
+	/* a header line of SCP81_HTTP_LINE_MAX bytes, CRLF included */
+	e += sprintf(e, "POST /%0*d HTTP/1.1\r\nX-A: ", SCP81_URI_MAX - 1, 0);
+	fill = SCP81_HTTP_LINE_MAX - strlen("X-A: ") - 2;
+	memset(e, 'a', fill);
+	e += fill;
+	e += sprintf(e, "\r\nHost: %0*d\r\nX-Admin-From: %0*d\r\n", SCP81_HOST_MAX, 1, SCP81_AGENT_MAX, 2);
+	for (int i = 3; i < SCP81_HTTP_HEADERS_MAX; i++)
+		e += sprintf(e, "X-%d: %d\r\n", i, i);
+	e += sprintf(e, "\r\n");
+	parse_all_ways(s, (size_t)(e - s), false, &m);
+	assert_int_equal(strlen(m.target), SCP81_URI_MAX);
+	assert_int_equal(strlen(m.host), SCP81_HOST_MAX);
+	assert_int_equal(strlen(m.from), SCP81_AGENT_MAX);
+	/* 100 Continue and 304: no body */
+	parse_all_ways("HTTP/1.1 100 Continue\r\n\r\n", 25, true, &m);
+	assert_int_equal(m.status, 100);
+	parse_all_ways("HTTP/1.1 304 \r\n\r\n", 17, true, &m);
+	assert_int_equal(m.status, 304);
+	/* an error response without a length has an empty body */
+	parse_all_ways("HTTP/1.1 503 Busy\r\nConnection: close\r\n\r\n", 40, true, &m);
+	assert_int_equal(m.status, 503);
+	assert_true(m.close);
+}
+
 static void chunked(void **state)
 {
 	static const char rs[] = "HTTP/1.1 200 OK\r\n" PROTO "X-Admin-Next-URI: /n\r\n"
@@ -1020,6 +1053,7 @@ int main(void)
 	unit_add(&l, "push: encoder bounds, PSK identities", push_encode_bounds, NULL);
 	unit_add(&l, "http: Annex A byte for byte", annex_a, NULL);
 	unit_add(&l, "http: bytes after a message", pipelined, NULL);
+	unit_add(&l, "http: limits at their bounds", limits, NULL);
 	unit_add(&l, "http: chunked", chunked, NULL);
 	UNIT_ADD_TABLE(&l, bad_msgs, bad_msg);
 	unit_add(&l, "http: AIDs", aid, NULL);
