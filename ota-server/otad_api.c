@@ -311,6 +311,8 @@ static json_t *job_json(const struct otad_job_row *j)
 		      otad_job_mode_names[j->mode], "kvn", j->kvn, "spi", spi, "idempotent", j->idempotent, "tries",
 		      j->attempts, "counter", (json_int_t)j->counter, "created", (json_int_t)j->created_ms, "updated",
 		      (json_int_t)j->updated_ms, "por", por);
+	json_object_set_new(o, "script_bytes", json_integer((json_int_t)j->script_len));
+	json_object_set_new(o, "response_bytes", json_integer((json_int_t)j->por_response_len));
 	json_object_set_new(o, "bearer", json_string(otad_job_bearer_names[j->bearer]));
 	json_object_set_new(o, "via", json_string(otad_job_bearer_names[j->via]));
 	if (j->error[0])
