@@ -122,7 +122,9 @@ sed "/^ api body-limit import/a\\
 printf %s "demo-portal-token-0123456789abcdef" > rp-token
 printf 'signing\n listen 127.0.0.1 8481\n timeout 60\n relying-party portal\n  display-name Cổng Dịch vụ công Hà Nội\n  token-sha256 %s\n  rate 20\n' \
 	"$(openssl dgst -sha256 -r rp-token | cut -d' ' -f1)" >> simpki-otad.cfg
-echo "     simpki-otad.cfg: the example's, with its 'ca' node:"
+# the SCP81 remote administration server: the SIMs fetch large scripts (keys, certificates) over BIP and TLS-PSK
+printf 'scp81\n listen 127.0.0.1 8443\n' >> simpki-otad.cfg
+echo "     simpki-otad.cfg: the example's, with its 'ca' node and an 'scp81' node (listen 127.0.0.1 8443):"
 sed -n '/^ ca$/,/^ campaign$/p' simpki-otad.cfg | sed '$d; s/^/       /'
 "$otad" -c "$d/simpki-otad.cfg" > otad.log 2>&1 &
 otad_pid=$!
@@ -136,24 +138,27 @@ done
 grep -E "operator API|bound to" otad.log | sed 's/^.*NOTICE /     otad: /'
 
 say "Five officials' SIMs as the vendor ships them: the PKI applet with a transport PIN ($SIMPKI_TRANSPORT_PIN), a PUK, no PKCS#15 files"
-echo "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid" > vendor.csv
+echo "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid,kik,psk" > vendor.csv
 : > iccids.txt
 i=1
 while [ $i -le $N ]; do
 	iccid=$(luhn 89840100000000010$i)
-	printf '%s,00101000000010%d,8490000010%d,1,aes,%s,aes,%s\n' "$iccid" $i $i $KIC $KID >> vendor.csv
+	# each SIM's own SCP81 pre-shared key (TLS-PSK), random, in the card and in the vendor's file
+	printf '%s,00101000000010%d,8490000010%d,1,aes,%s,aes,%s,,%s\n' "$iccid" $i $i $KIC $KID \
+		"$(openssl rand -hex 16)" >> vendor.csv
 	echo "$iccid" >> iccids.txt
 	i=$((i + 1))
 done
 "$card" create-many --dir sims --from vendor.csv --transport-pin "$SIMPKI_TRANSPORT_PIN" --puk "$SIMPKI_PUK" \
 	> create.out 2>&1 || die "simpki-card create-many" create.out
 "$net" add-subscribers "$d/net" vendor.csv > subscribers.out 2>&1 || die "osmo-net add-subscribers" subscribers.out
-echo "     the vendor's file, vendor.csv (ICCID, IMSI, MSISDN, the AES OTA key set; keys cut here):"
-awk -F, -v OFS=, 'NR > 1 { $6 = substr($6, 1, 8) "..."; $8 = substr($8, 1, 8) "..." } { print "       " $0 }' vendor.csv
+echo "     the vendor's file, vendor.csv (ICCID, IMSI, MSISDN, the AES OTA key set, the SCP81 PSK; keys cut here):"
+awk -F, -v OFS=, 'NR > 1 { $6 = substr($6, 1, 8) "..."; $8 = substr($8, 1, 8) "..."; $10 = substr($10, 1, 8) "..." }
+	{ print "       " $0 }' vendor.csv
 echo "     the first SIM as it leaves the factory (simpki-card info): the applet's PIN and PUK, only the MF, no key"
 "$card" info --state sims/000 | grep -E "^ICCID|^key generations|PIN:|PUK:|file " | sed 's/^ */       /'
 
-say "The operator imports the vendor's file into simpki-otad (all or nothing; the OTA keys sealed under its master key)"
+say "The operator imports the vendor's file into simpki-otad (all or nothing; the OTA keys and PSKs sealed under its master key)"
 show "$admin" cards import --name vendor-batch-1 vendor.csv || die "simpki-admin cards import" otad.log
 
 say "The officials, in a ward of the organisation tree (10101003: Phường Ba Đình, Hà Nội), and each one's SIM"
@@ -216,6 +221,29 @@ case $rc in
 124) die "campaign $id was not done after 120 s" otad.log ;;
 *) die "simpki-admin campaign watch exited $rc" otad.log ;;
 esac
+
+say "How the SIMs got their keys and certificates: over BIP (SCP81), each session started by a push SMS"
+echo "   a push SMS wakes the SIM's admin agent, which opens a TCP channel through its phone to"
+echo "   simpki-otad's SCP81 server (127.0.0.1:8443), TLS-PSK with its own key, and fetches its scripts over HTTP"
+echo "   (the next step's script rides in the same session, without another push):"
+curl -s -H "Authorization: Bearer $SIMPKI_API_TOKEN" "http://127.0.0.1:8480/v1/jobs?limit=200" > jobs.json
+python3 -c '
+import json, sys
+jobs = json.load(open(sys.argv[1]))["jobs"]
+by = {}
+for j in jobs:
+    k = (j["via"], j["state"])
+    by[k] = by.get(k, 0) + 1
+for (via, state), n in sorted(by.items()):
+    print("     %2d jobs by %-3s  %s" % (n, via, state))
+big = [j for j in jobs if j["via"] == "bip"]
+if big:
+    j = max(big, key=lambda j: j["script_bytes"])
+    print("     the largest over BIP: job %d, %d bytes of script (a certificate), %d bytes back" %
+          (j["id"], j["script_bytes"], j["response_bytes"]))
+' jobs.json || die "the jobs' bearers"
+grep -q '"via": *"bip"' jobs.json || die "no job went over BIP" otad.log
+grep -m 2 "BIP: connected" phone.log | sed 's/^.* DSIM NOTICE /     phone: /'
 
 iccid=$(head -n 1 iccids.txt)
 say "One official's certificate (SIM $iccid): issued by the CA, loaded on the SIM and read back"

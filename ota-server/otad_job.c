@@ -71,6 +71,7 @@ static LLIST_HEAD(waiting_parts);
 
 void (*otad_job_final_cb)(const struct otad_job_row *row);
 void (*otad_job_change_cb)(const struct otad_job_row *row);
+bool (*otad_bip_session_open)(const char *identity);
 
 /* A try's time for its PoR: the job's own, or the configuration's. */
 static unsigned timeout_of(const struct otad_job_row *row)
@@ -197,6 +198,13 @@ static void send_job(struct otad_job *job)
 	if (job->row.attempts >= OTAD_JOB_MAX_TRIES) { /* 'job retries' is at most 10: only a damaged row gets here */
 		snprintf(job->row.error, sizeof(job->row.error), "%u tries already", job->row.attempts);
 		set_state(job, OTAD_JOB_FAILED, 0, "%s", job->row.error);
+		return;
+	}
+	if (job->row.via == OTAD_JOB_BEARER_BIP && otad_bip_session_open && otad_bip_session_open(job->row.iccid)) {
+		/* the card's session is open and asks again: it takes the script without a push */
+		job->row.deadline_ms = otad_now_ms() + (int64_t)otad_bip_cfg.wait_s * 1000;
+		set_state(job, OTAD_JOB_BIP_WAIT, otad_bip_cfg.wait_s * 1000,
+			  "the card's SCP81 session is open: no push, the session takes the script");
 		return;
 	}
 	job->esme = otad_smsc_pick();
@@ -605,7 +613,8 @@ static void cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 static const struct osmo_fsm_state job_states[] = {
 	[OTAD_JOB_QUEUED] = { .name = "queued",
 			      .in_event_mask = S(OTAD_JOB_EV_SEND) | S(OTAD_JOB_EV_CANCEL),
-			      .out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED),
+			      .out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) |
+						S(OTAD_JOB_BIP_WAIT),
 			      .action = st_queued },
 	[OTAD_JOB_SUBMITTED] = { .name = "submitted",
 				 .in_event_mask = S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) |
@@ -622,8 +631,8 @@ static const struct osmo_fsm_state job_states[] = {
 				 .action = st_por_only },
 	[OTAD_JOB_RETRYING] = { .name = "retrying",
 				.in_event_mask = S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
-				.out_state_mask =
-					S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) | OVER,
+				.out_state_mask = S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) |
+						  S(OTAD_JOB_BIP_WAIT) | OVER,
 				.action = st_por_only },
 	[OTAD_JOB_TIMED_OUT] = { .name = "timed-out",
 				 .in_event_mask = S(OTAD_JOB_EV_POR),
@@ -1197,7 +1206,9 @@ static struct otad_job *bip_job(const char *iccid, int64_t id, uint32_t event)
 
 	llist_for_each_entry(job, &jobs, list)
 	{
-		if (job->row.via != OTAD_JOB_BEARER_BIP || strcmp(job->row.iccid, iccid) || !job->row.attempts ||
+		if (job->row.via != OTAD_JOB_BEARER_BIP || strcmp(job->row.iccid, iccid) ||
+		    (!job->row.attempts && job->fi->state != OTAD_JOB_BIP_WAIT &&
+		     job->fi->state != OTAD_JOB_BIP_SENT) ||
 		    (id >= 0 && job->row.id != id) || !(job->fi->fsm->states[job->fi->state].in_event_mask & S(event)))
 			continue;
 		if (event == OTAD_JOB_EV_BIP_ASK && job->fi->state == OTAD_JOB_BIP_SENT)

@@ -74,6 +74,7 @@
  *   submitted, delivered (via bip)  + BIP_ASK: bip-sent                the card asked before its push PoR came
  *              POR for the push:    bip-wait (status 00), retrying     auto falls back to sms when the card
  *                                   (auto: via sms), por-error         refuses the push
+ *   queued, retrying (via bip)      + bip-wait                         the card's session is open: no push
  *   bip-wait   BIP_ASK, POR         bip-sent, retrying (auto, via      the push was taken; the card's session is
  *                                   sms), failed                       to ask within otad_bip_cfg.wait_s: else
  *                                                                      auto sends the script by SMS (it was never
@@ -85,6 +86,9 @@
  *                                                                      unknown unless idempotent (auto retries
  *                                                                      an idempotent job by sms)
  * A push is never a reason for "unknown": until the script is handed out, nothing of it ran.
+ * No push goes to a card whose SCP81 session is open and will ask again (otad_bip_session_open): a job made while it
+ * runs (the next step of a campaign, chained from the one before) goes from queued (or retrying) straight to
+ * bip-wait, and the session takes it; the push would only reach a busy SIM (9300) and start an empty session later.
  */
 #pragma once
 #include <stdbool.h>
@@ -132,6 +136,10 @@ struct otad_bip_cfg {
 };
 
 extern struct otad_bip_cfg otad_bip_cfg;
+
+/*! Whether the card with PSK identity (ICCID) \a identity has an SCP81 session open that will still ask for its
+ *  scripts (scp81_server_session_open()): a job going by BIP then sends no push, the session takes it. NULL: never. */
+extern bool (*otad_bip_session_open)(const char *identity);
 
 /* The job FSM's events. */
 enum otad_job_event {

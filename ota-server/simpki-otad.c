@@ -132,6 +132,7 @@ static int start_scp81(void)
 	}
 	LOGP(DSCP81, LOGL_NOTICE, "SCP81 RAS listening on %s:%d\n", scp81_cfg.ip, scp81_server_port());
 	otad_bip_cfg.enabled = true; /* jobs may go by BIP */
+	otad_bip_session_open = scp81_server_session_open;
 	return 0;
 }
 

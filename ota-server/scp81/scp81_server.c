@@ -558,6 +558,20 @@ unsigned scp81_server_sessions(void)
 	return srv.sessions;
 }
 
+bool scp81_server_session_open(const char *identity)
+{
+	struct scp81_conn *c;
+
+	llist_for_each_entry(c, &srv.conns, list)
+	{
+		/* past its handshake, and not answered 204 or an error yet: it will ask again */
+		if ((c->fi->state == ST_WAIT_POST || c->fi->state == ST_SCRIPT_SENT) && c->x.state != SCP81_XCHG_OVER &&
+		    !strcmp(c->x.identity, identity))
+			return true;
+	}
+	return false;
+}
+
 void scp81_server_show(void (*line)(void *arg, const char *text), void *arg)
 {
 	static const char *const names[] = { "handshake", "wait_post", "script_sent", "closing" };

@@ -99,5 +99,8 @@ void scp81_server_stop(void);
 int scp81_server_port(void);
 /*! Sessions open now. */
 unsigned scp81_server_sessions(void);
+/*! Whether the card with PSK identity \a identity has a session past its handshake that will still ask for scripts
+ *  (not answered 204 or an error yet): a job for it needs no push. */
+bool scp81_server_session_open(const char *identity);
 /*! A counter (enum scp81_ctr) since the start; 0 before. */
 uint64_t scp81_server_ctr(enum scp81_ctr c);

@@ -14,7 +14,9 @@ export SIMPKI_API_TOKEN=admin-token-for-the-signing-test-0123456789
 export SIMPKI_CA_PASSPHRASE=signing-test-passphrase-0123
 export SIMPKI_TRANSPORT_PIN=3141 SIMPKI_PUK=2718281828459045
 
-sign_setup() {
+# pki_setup N [TIMEOUT_S]: sign_setup's first half: the network, N SIMs, simpki-ca and simpki-otad running; no
+# phone, nothing imported
+pki_setup() {
 	n=$1
 	ss_timeout=${2:-40}
 	ss_token=portal-token-for-the-signing-test-9876543210
@@ -49,6 +51,10 @@ sign_setup() {
 		printf "${SETUP_CFG_TAIL:-}"
 	} > "$dir/otad/simpki-otad.cfg"
 	start_otad "$dir/otad/simpki-otad.cfg" || return 1
+}
+
+sign_setup() {
+	pki_setup "$@" || return 1
 
 	# ---- provisioning: a P-256 signing key and certificate on every SIM
 	# shellcheck disable=SC2086 # SETUP_PHONE_ARGS: words

@@ -43,8 +43,9 @@ struct otad *g_otad;
 static const struct {
 	uint32_t events, to;
 } spec[OTAD_JOB_N_STATES] = {
-	[OTAD_JOB_QUEUED] = { S(OTAD_JOB_EV_SEND) | S(OTAD_JOB_EV_CANCEL),
-			      S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) },
+	[OTAD_JOB_QUEUED] = { S(OTAD_JOB_EV_SEND) | S(OTAD_JOB_EV_CANCEL), S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) |
+										   S(OTAD_JOB_CANCELLED) |
+										   S(OTAD_JOB_BIP_WAIT) },
 	[OTAD_JOB_SUBMITTED] = { S(OTAD_JOB_EV_SUBMIT_OK) | S(OTAD_JOB_EV_SUBMIT_FAIL) | S(OTAD_JOB_EV_POR) |
 					 S(OTAD_JOB_EV_CANCEL) | S(OTAD_JOB_EV_BIP_ASK),
 				 S(OTAD_JOB_DELIVERED) | S(OTAD_JOB_RETRYING) | S(OTAD_JOB_FAILED) |
@@ -53,8 +54,9 @@ static const struct {
 	[OTAD_JOB_DELIVERED] = { S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_BIP_ASK),
 				 S(OTAD_JOB_RETRYING) | S(OTAD_JOB_UNKNOWN) | S(OTAD_JOB_TIMED_OUT) |
 					 S(OTAD_JOB_FAILED) | S(OTAD_JOB_BIP_WAIT) | S(OTAD_JOB_BIP_SENT) | OVER },
-	[OTAD_JOB_RETRYING] = { S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL),
-				S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) | S(OTAD_JOB_CANCELLED) | OVER },
+	[OTAD_JOB_RETRYING] = { S(OTAD_JOB_EV_POR) | S(OTAD_JOB_EV_CANCEL), S(OTAD_JOB_SUBMITTED) | S(OTAD_JOB_FAILED) |
+										    S(OTAD_JOB_CANCELLED) |
+										    S(OTAD_JOB_BIP_WAIT) | OVER },
 	[OTAD_JOB_TIMED_OUT] = { S(OTAD_JOB_EV_POR), OVER },
 	[OTAD_JOB_UNKNOWN] = { S(OTAD_JOB_EV_POR), OVER },
 	[OTAD_JOB_POR_OK] = { 0, 0 },
@@ -296,6 +298,11 @@ static void test_forward_mode(void **state)
 	assert_non_null(strstr(row.error, "no answer from the SMSC (forward mode: the phone may have it)"));
 }
 
+static bool session_open(const char *identity)
+{
+	return !strcmp(identity, "8984010000000000005");
+}
+
 /* The stored job as a try that went by BIP (a push), asked as \a bearer. */
 static struct otad_job_row *job_bip(enum otad_job_state s, bool idempotent, unsigned tries, enum otad_job_bearer bearer)
 {
@@ -376,6 +383,15 @@ static void test_bip(void **state)
 	osmo_fsm_inst_dispatch(otad_job_debug_alloc(job_bip(OTAD_JOB_DELIVERED, false, 1, OTAD_JOB_BEARER_BIP)),
 			       OTAD_JOB_EV_POR, &push_refused);
 	assert_int_equal(stored_state(), OTAD_JOB_POR_ERROR);
+	/* the card's session is open: no push, straight to bip-wait, no try spent */
+	otad_bip_session_open = session_open;
+	fi = otad_job_debug_alloc(job_bip(OTAD_JOB_RETRYING, false, 1, OTAD_JOB_BEARER_BIP));
+	otad_job_fsm.timer_cb(fi);
+	assert_int_equal(otad_db_job_get(g_otad->db, job_id, &row), 0);
+	assert_int_equal(row.state, OTAD_JOB_BIP_WAIT);
+	assert_int_equal(row.attempts, 1);
+	osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REGULAR, NULL);
+	otad_bip_session_open = NULL;
 	/* handed out, no response by the deadline: at most once, as for an SMS try */
 	assert_int_equal(
 		otad_job_fsm.timer_cb(otad_job_debug_alloc(job_bip(OTAD_JOB_BIP_SENT, false, 1, OTAD_JOB_BEARER_AUTO))),
