@@ -41,7 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCP81_PSK_ID_MAX 64	  /* bytes of a PSK identity: printable ASCII 0x21..0x7e (OpenSSL hands it over as a C
+#define SCP81_PSK_ID_MAX \
+	64			  /* bytes of a PSK identity: printable ASCII 0x21..0x7e (OpenSSL hands it over as a C
 				   * string) */
 #define SCP81_PSK_MAX 32	  /* bytes of a PSK (16 or 32 here) */
 #define SCP81_HOST_MAX 64	  /* Host header value */
@@ -72,12 +73,12 @@ struct scp81_push {
 	uint16_t buffer_size; /* 0: not given */
 	uint8_t bearer;	      /* 35's first byte (03 default bearer); 0: not given */
 
-	bool has_security; /* 85 */
+	bool has_security;		   /* 85 */
 	char psk_id[SCP81_PSK_ID_MAX + 1]; /* NUL-terminated, 1..SCP81_PSK_ID_MAX printable characters */
 	uint8_t kvn, kid;
 
-	bool has_retry; /* 86 */
-	uint16_t retries;   /* tries after the first */
+	bool has_retry;	       /* 86 */
+	uint16_t retries;      /* tries after the first */
 	uint32_t retry_wait_s; /* hh * 3600 + mm * 60 + ss */
 
 	bool has_http; /* 89: each of the three may be empty (not given) */
@@ -106,22 +107,22 @@ enum scp81_script_status {
 
 /* One parsed message: a card's request or a RAS's response. Strings are NUL-terminated, "" when absent. */
 struct scp81_http_msg {
-	bool response;	    /* a status line (else a request line) */
-	char method[8];	    /* request: "POST" (other methods parse; the RAS refuses them) */
+	bool response;			/* a status line (else a request line) */
+	char method[8];			/* request: "POST" (other methods parse; the RAS refuses them) */
 	char target[SCP81_URI_MAX + 1]; /* request target */
-	unsigned status;    /* response: 100..599 */
-	bool protocol_ok;   /* X-Admin-Protocol: globalplatform-remote-admin/1.0 */
+	unsigned status;		/* response: 100..599 */
+	bool protocol_ok;		/* X-Admin-Protocol: globalplatform-remote-admin/1.0 */
 	char host[SCP81_HOST_MAX + 1];
-	char from[SCP81_AGENT_MAX + 1];	      /* X-Admin-From */
-	char next_uri[SCP81_URI_MAX + 1];     /* X-Admin-Next-URI */
-	char content_type[96];		      /* without parameters' spaces normalised: compared case-insensitively */
-	uint8_t target_aid[SCP81_AID_MAX];    /* X-Admin-Targeted-Application //aid/RID/PIX: RID (5) + PIX (0..11) */
-	uint8_t target_aid_len;		      /* 0: absent */
+	char from[SCP81_AGENT_MAX + 1];	   /* X-Admin-From */
+	char next_uri[SCP81_URI_MAX + 1];  /* X-Admin-Next-URI */
+	char content_type[96];		   /* without parameters' spaces normalised: compared case-insensitively */
+	uint8_t target_aid[SCP81_AID_MAX]; /* X-Admin-Targeted-Application //aid/RID/PIX: RID (5) + PIX (0..11) */
+	uint8_t target_aid_len;		   /* 0: absent */
 	enum scp81_script_status script_status;
-	bool resume;	   /* X-Admin-Resume: true */
-	bool close;	   /* Connection: close */
-	bool chunked;	   /* the body came chunked */
-	size_t body_len;   /* bytes in body */
+	bool resume;	 /* X-Admin-Resume: true */
+	bool close;	 /* Connection: close */
+	bool chunked;	 /* the body came chunked */
+	size_t body_len; /* bytes in body */
 	uint8_t body[SCP81_HTTP_BODY_MAX];
 };
 
@@ -134,8 +135,8 @@ struct scp81_http_parser {
 	size_t line_len;
 	unsigned headers;
 	bool has_length;
-	size_t length;	 /* Content-Length, or the current chunk's size */
-	size_t got;	 /* body bytes of the current chunk or body so far */
+	size_t length; /* Content-Length, or the current chunk's size */
+	size_t got;    /* body bytes of the current chunk or body so far */
 };
 
 /*! Start a parser for one request (\a response false) or one response. */
@@ -156,7 +157,7 @@ int scp81_aid_format(const uint8_t *aid, size_t aid_len, char *out, size_t max);
 
 /* What a card's POST says: the first of a session has no body and no script status. */
 struct scp81_post {
-	const char *uri;      /* the push's URI, or the last X-Admin-Next-URI */
+	const char *uri; /* the push's URI, or the last X-Admin-Next-URI */
 	const char *host;
 	const char *agent_id; /* X-Admin-From */
 	bool resume;
