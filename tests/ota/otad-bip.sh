@@ -5,7 +5,8 @@
 # agent opens a BIP channel through its phone (a real TCP connection from the phone process), a TLS-PSK session to
 # the RAS, takes the script (the certificate load among them) and posts its response.
 #   - every SIM ends with exactly one certificate, its load and read-back went over SCP81 (jobs via bip, por-ok);
-#   - phone 1 has no BIP (OPEN CHANNEL refused): its jobs fall back to SMS once the push's wait is over, and end OK;
+#   - phone 1 has no BIP (OPEN CHANNEL refused), and SIM 8's PSK in the server is not the SIM's (every TLS handshake
+#     fails): the jobs of both fall back to SMS once the push's wait is over, and end OK;
 #   - phones 2..7 drop their first channel at their 1st..6th SEND DATA: their sessions break at every point of the
 #     exchange (handshake, first POST, the response POST...) and resume; every script still ran once (one
 #     certificate per SIM, each job por-ok once), and the RAS counted the broken sessions;
@@ -38,6 +39,11 @@ psk_of() { printf '5053%028d' "$1"; }
 	done
 } > "$dir/scenario"
 export CARDS_PSK=1
+# the server's copy of the vendor file gives SIM 8 another PSK than the SIM has
+setup_csv_hook() {
+	awk -F, -v OFS=, -v iccid="$(iccid_of 8)" '$1 "" == iccid "" { $10 = "0f0e0d0c0b0a09080706050403020100" } { print }' \
+		"$1" > "$1.new" && mv "$1.new" "$1"
+}
 SETUP_OTAD_LINES=" bip wait 6\n"
 SETUP_CFG_TAIL="scp81\n listen 127.0.0.1 $PORT\n timeout post 10\n"
 SETUP_PHONE_ARGS="--scenario $dir/scenario"
@@ -80,9 +86,9 @@ for k in range(n):
     if any(j["bearer"] != "auto" for j in mine):
         print("card %d: a campaign job not auto" % k)
         bad += 1
-    if k == 1:
+    if k in (1, 8):
         if via_bip:
-            print("card 1 (no BIP): jobs went by bip: %s" % [j["id"] for j in via_bip])
+            print("card %d (no BIP, or a wrong PSK): jobs went by bip: %s" % (k, [j["id"] for j in via_bip]))
             bad += 1
     elif len(via_bip) < 2:
         # the certificate's load and its read-back at least
@@ -97,6 +103,7 @@ grep -q "sessions ended abnormally *[1-9]" "$dir/show-scp81.txt" ||
 	fail "show scp81 counts no broken session: $(cat "$dir/show-scp81.txt")"
 vty "show rate-counters" > "$dir/ctrs.txt"
 grep -q "bip:fallbacks.*: *[1-9]" "$dir/ctrs.txt" || fail "bip:fallbacks not counted: $(grep bip: "$dir/ctrs.txt")"
+grep -q "handshake failed.*'$(iccid_of 8)'" "$dir/otad.log" || fail "SIM 8's wrong PSK: no failed handshake logged"
 
 # ---- openssl s_client as a card: the RAS speaks TLS-PSK
 card() {
