@@ -345,7 +345,7 @@ static void bip_result(struct otad_job *job, const struct otad_job_bip_result *r
 	if (r->data_len && !rapdu_response_decode(r->data, r->data_len, &sum)) {
 		job->row.por_commands = sum.commands;
 		job->row.por_last_sw = sum.last_sw;
-		if (sum.last_len <= sizeof(job->row.por_last_data)) {
+		if (sum.last_len && sum.last_len <= sizeof(job->row.por_last_data)) {
 			memcpy(job->row.por_last_data, sum.last_data, sum.last_len);
 			job->row.por_last_len = sum.last_len;
 		}

@@ -486,9 +486,11 @@ static void test_psk(void **state)
 	struct otad_db *db;
 	char err[256], path[128];
 
+	void *ctx = talloc_named_const(NULL, 0, "test_psk");
+
 	(void)state;
 	db = open_db(mk);
-	assert_int_equal(otad_db_import(db, NULL, csv, strlen(csv), "psk.csv", &rep), 0);
+	assert_int_equal(otad_db_import(db, ctx, csv, strlen(csv), "psk.csv", &rep), 0);
 	for (unsigned i = 0; i < rep.n_rejects; i++)
 		print_message("line %u: %s\n", rep.rejects[i].line, rep.rejects[i].reason);
 	assert_int_equal(rep.rejected, 0);
@@ -499,7 +501,7 @@ static void test_psk(void **state)
 	assert_int_equal(otad_db_psk_get(db, "8984010000000000021", psk, sizeof(psk), NULL, NULL), -ENOENT);
 	assert_int_equal(otad_db_psk_get(db, "8984019000000000014", psk, 8, NULL, NULL), -E2BIG);
 	/* a PSK on two records of one card: the file is refused, nothing of it stored */
-	assert_int_equal(otad_db_import(db, NULL, twice, strlen(twice), "twice.csv", &rep), 0);
+	assert_int_equal(otad_db_import(db, ctx, twice, strlen(twice), "twice.csv", &rep), 0);
 	assert_int_equal(rep.rejected, 1);
 	assert_int_equal(otad_db_psk_get(db, "8984019000000000022", psk, sizeof(psk), NULL, NULL), -ENOENT);
 	/* re-sealed with the key sets */
@@ -510,6 +512,7 @@ static void test_psk(void **state)
 	assert_int_equal(psk[0], 0x00);
 	assert_int_equal(psk[15], 0x0f);
 	otad_db_close(db);
+	talloc_free(ctx);
 	memcpy(mk, new_mk, sizeof(mk));
 }
 
