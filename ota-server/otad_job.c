@@ -1256,6 +1256,10 @@ void otad_job_bip_result(const char *identity, int64_t id, int status, const uin
 		ctr(OTAD_CTR_POR_UNMATCHED);
 		return;
 	}
+	if (id < 0)
+		LOGPFSML(job->fi, LOGL_NOTICE,
+			 "a resumed session of the card brought the response of the script it ran before its link "
+			 "broke\n");
 	osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_BIP_RESULT, &r);
 }
 

@@ -98,6 +98,9 @@ print("jobs: %d, by bip: %d" % (len(jobs), len([j for j in jobs if j["via"] == "
 sys.exit(1 if bad else 0)
 PY
 grep -q "link dropped\|BIP: link drop" "$dir/provision.log" || fail "no phone dropped its link: $(grep -i bip "$dir/provision.log" | tail -n 5)"
+# a link that broke after the SIM ran a script (the response POST never left) resumes with that response
+grep -q "a resumed session of the card brought the response" "$dir/otad.log" ||
+	fail "no session resumed with a response: $(grep -c 'link gone' "$dir/otad.log") links gone"
 vty "show scp81" > "$dir/show-scp81.txt"
 grep -q "sessions ended abnormally *[1-9]" "$dir/show-scp81.txt" ||
 	fail "show scp81 counts no broken session: $(cat "$dir/show-scp81.txt")"
