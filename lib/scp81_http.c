@@ -46,6 +46,11 @@ static const char *const script_status_names[] = {
 	[SCP81_STATUS_SECURITY_ERROR] = "security-error",
 };
 
+const char *scp81_script_status_name(enum scp81_script_status s)
+{
+	return s >= SCP81_STATUS_OK && s <= SCP81_STATUS_SECURITY_ERROR ? script_status_names[s] : NULL;
+}
+
 void scp81_http_parser_init(struct scp81_http_parser *p, bool response)
 {
 	memset(p, 0, sizeof(*p));

@@ -134,27 +134,10 @@ int scp81_aid_format(const uint8_t *aid, size_t aid_len, char *out, size_t max)
 	return finish(&o);
 }
 
-static const char *script_status_name(enum scp81_script_status s)
-{
-	switch (s) {
-	case SCP81_STATUS_OK:
-		return "ok";
-	case SCP81_STATUS_UNKNOWN_APPLICATION:
-		return "unknown-application";
-	case SCP81_STATUS_NOT_A_SECURITY_DOMAIN:
-		return "not-a-security-domain";
-	case SCP81_STATUS_SECURITY_ERROR:
-		return "security-error";
-	case SCP81_STATUS_NONE:
-		break;
-	}
-	return NULL;
-}
-
 int scp81_http_post_head(const struct scp81_post *post, char *out, size_t max)
 {
 	struct out o = { .s = out, .max = max };
-	const char *status = script_status_name(post->status);
+	const char *status = scp81_script_status_name(post->status);
 
 	if (!uri_ok(post->uri) || !value_ok(post->host, SCP81_HOST_MAX) || !value_ok(post->agent_id, SCP81_AGENT_MAX))
 		return -EINVAL;

@@ -327,10 +327,8 @@ static void bip_asked(struct otad_job *job)
 /* The card's session answered. */
 static void bip_result(struct otad_job *job, const struct otad_job_bip_result *r)
 {
-	static const char *const names[] = { "none", "ok", "unknown-application", "not-a-security-domain",
-					     "security-error" };
+	const char *name = scp81_script_status_name((enum scp81_script_status)r->status);
 	struct rapdu_summary sum;
-	const char *name = r->status >= 0 && r->status < (int)ARRAY_SIZE(names) ? names[r->status] : "?";
 
 	job->row.por_status = r->status == SCP81_STATUS_OK ? 0 : OTA_POR_TAR_UNKNOWN;
 	job->row.por_authenticated = 1; /* the TLS-PSK session authenticated the card */
@@ -357,7 +355,7 @@ static void bip_result(struct otad_job *job, const struct otad_job_bip_result *r
 			  job->row.por_commands, job->row.por_last_sw);
 		return;
 	}
-	snprintf(job->row.error, sizeof(job->row.error), "the card's SCP81 session answered %s", name);
+	snprintf(job->row.error, sizeof(job->row.error), "the card's SCP81 session answered %s", name ? name : "?");
 	ctr(OTAD_CTR_POR_ERROR);
 	set_state(job, OTAD_JOB_POR_ERROR, 0, "%s", job->row.error);
 }

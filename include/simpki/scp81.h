@@ -105,6 +105,10 @@ enum scp81_script_status {
 	SCP81_STATUS_SECURITY_ERROR,
 };
 
+/*! The X-Admin-Script-Status value of \a s ("ok", "unknown-application", ...). \returns it; NULL for
+ *  SCP81_STATUS_NONE or a value out of range */
+const char *scp81_script_status_name(enum scp81_script_status s);
+
 /* One parsed message: a card's request or a RAS's response. Strings are NUL-terminated, "" when absent. */
 struct scp81_http_msg {
 	bool response;			/* a status line (else a request line) */

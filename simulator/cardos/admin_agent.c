@@ -264,15 +264,8 @@ static int script_target(struct card_os *os, const struct scp81_http_msg *m, str
 		t->applet = -1;
 		return 0;
 	}
-	for (unsigned i = 0; i < os->napplets; i++) {
-		const uint8_t *e = b + HEAP_APPLET_TABLE + i * HEAP_APPLET_ENTRY;
-
-		if (e[16] == m->target_aid_len && !memcmp(e + 17, m->target_aid, e[16])) {
-			t->applet = (int)i;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	t->applet = card_os_find_applet(os, m->target_aid, m->target_aid_len);
+	return t->applet >= 0 ? 0 : -ENOENT;
 }
 
 /* An HTTP answer. \returns 0; -EIO (power lost); -EPROTO (the try failed) */

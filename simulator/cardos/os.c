@@ -435,7 +435,7 @@ void card_os_power_off(struct card_os *os)
 
 /* ---- dispatch ------------------------------------------------------------------------------------------------ */
 
-static int find_applet(const struct card_os *os, const uint8_t *aid, uint32_t len)
+int card_os_find_applet(const struct card_os *os, const uint8_t *aid, uint32_t len)
 {
 	for (unsigned i = 0; i < os->napplets; i++) {
 		const uint8_t *e = nvm_data(os->nvm) + applet_entry(i);
@@ -542,7 +542,7 @@ static uint16_t dispatch(struct card_os *os, const struct apdu_cmd *cmd, bool ch
 	int idx = os->selected;
 	uint16_t sw;
 
-	if (os->chain_active && is_select_aid(cmd) && !chain_bit && find_applet(os, cmd->data, cmd->lc) >= 0) {
+	if (os->chain_active && is_select_aid(cmd) && !chain_bit && card_os_find_applet(os, cmd->data, cmd->lc) >= 0) {
 		os->chain_active = false; /* selecting an applet starts afresh, as a reset would */
 	} else if (os->chain_active &&
 		   (cmd->ins != os->chain_ins || cmd->p1 != os->chain_p1 || cmd->p2 != os->chain_p2)) {
@@ -583,7 +583,7 @@ static uint16_t dispatch(struct card_os *os, const struct apdu_cmd *cmd, bool ch
 	}
 
 	if (is_select_aid(cmd) && !a.chained) {
-		int found = find_applet(os, cmd->data, cmd->lc);
+		int found = card_os_find_applet(os, cmd->data, cmd->lc);
 
 		if (found >= 0)
 			sw = select_applet(os, found, &a);

@@ -66,6 +66,8 @@ struct card_os {
 
 /* os.c: a session of applet \a idx for a remote APDU script, apart from the terminal's: its RAM is saved and
  * zeroed, it is selected, runs the commands with origin CARD_ORIGIN_OTA, is deselected, and its RAM restored. */
+/*! The installed applet whose AID is \a aid (\a len bytes). \returns its index; -1 */
+int card_os_find_applet(const struct card_os *os, const uint8_t *aid, uint32_t len);
 void card_ota_session_begin(struct card_os *os, int idx);
 uint16_t card_ota_session_command(struct card_os *os, int idx, const struct apdu_cmd *cmd, const uint8_t **data,
 				  uint32_t *len);
