@@ -19,6 +19,11 @@
 
 #include "otad_db.h"
 #include "otad_db_int.h"
+#include "otad_db_v14_audit.h"
+#include "otad_db_v14_lifecycle.h"
+#include "otad_db_v14_requests.h"
+#include "otad_db_v14_tokens.h"
+#include "otad_db_v14_units.h"
 
 /* Version 5 (otad_db.h): imports staged under a batch that stays invisible until it is published. */
 #define MIGRATION_IMPORTS                                                                                          \
@@ -144,6 +149,8 @@ static const char *const migrations[] = {
 	 "CREATE TABLE psks (iccid TEXT PRIMARY KEY REFERENCES cards(iccid), kvn INTEGER NOT NULL, kid INTEGER NOT "
 	 "NULL,"
 	 " psk_len INTEGER NOT NULL, sealed BLOB NOT NULL);"),
+	/* to version 14: the lifecycle over the organisation tree (otad_db_v14_*.h) */
+	(MIGRATION_V14_UNITS MIGRATION_V14_TOKENS MIGRATION_V14_AUDIT MIGRATION_V14_LIFECYCLE MIGRATION_V14_REQUESTS),
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == OTAD_DB_VERSION, "one migration per schema version");
 
@@ -189,6 +196,21 @@ int otad_db_version(struct otad_db *db)
 	return v;
 }
 
+/* \returns 0 when every reference of the database resolves; -EIO */
+static int fk_check(struct otad_db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(err, errlen, "a reference of table %s does not resolve", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 static int migrate(struct otad_db *db, char *err, size_t errlen)
 {
 	int v = otad_db_version(db);
@@ -203,15 +225,20 @@ static int migrate(struct otad_db *db, char *err, size_t errlen)
 			 OTAD_DB_VERSION);
 		return -EPROTO;
 	}
+	/* SQLite's way to rebuild a table others refer to: foreign keys off (outside the transaction), the references
+	 * checked before each migration commits */
+	if (v < OTAD_DB_VERSION && exec(db, "PRAGMA foreign_keys = OFF", err, errlen))
+		return -EIO;
 	for (; v < OTAD_DB_VERSION; v++) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if (exec(db, "BEGIN IMMEDIATE", err, errlen) || exec(db, migrations[v], err, errlen) ||
-		    exec(db, sql, err, errlen) || exec(db, "COMMIT", err, errlen)) {
+		    fk_check(db, err, errlen) || exec(db, sql, err, errlen) || exec(db, "COMMIT", err, errlen)) {
 			exec(db, "ROLLBACK", NULL, 0);
+			exec(db, "PRAGMA foreign_keys = ON", NULL, 0);
 			return -EIO;
 		}
 	}
-	return 0;
+	return exec(db, "PRAGMA foreign_keys = ON", err, errlen);
 }
 
 /* ---- the master key check (meta mk_check) ------------------------------------------------------------------- */
@@ -1577,7 +1604,8 @@ int otad_db_card_set_state(struct otad_db *db, const char *iccid, int state, cha
 
 /* ---- API tokens ---------------------------------------------------------------------------------------------- */
 
-const char *const otad_role_names[OTAD_N_ROLES] = { "read-only", "operator", "admin" };
+const char *const otad_role_names[OTAD_N_ROLES] = { "read-only",  "operator", "admin",  "central-ra",
+						     "unit-ra",    "counter",  "auditor" };
 
 int otad_role_of(const char *name)
 {
@@ -1999,7 +2027,8 @@ out:
 
 /* ---- units and holders (version 9) -------------------------------------------------------------------------- */
 
-const char *const otad_unit_kind_names[OTAD_UNIT_N_KINDS] = { "province", "ward" };
+const char *const otad_unit_kind_names[OTAD_UNIT_N_KINDS] = { "province", "ward", "ministry", "party-office",
+								   "department" };
 
 int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t n, const char *sha256_hex)
 {

@@ -146,7 +146,7 @@
 #include "card_import.h"
 #include "keystore.h"
 
-#define OTAD_DB_VERSION 13
+#define OTAD_DB_VERSION 14
 #define OTAD_JOB_SCRIPT_MAX 2048
 #define OTAD_POR_RESPONSE_MAX 4096 /* a PoR's script response, at most (a reassembled packet is at most 4096) */
 #define OTAD_IMPORT_REJECTS_KEPT 1000
@@ -488,12 +488,19 @@ int64_t otad_now_ms(void);
 
 /* ---- API tokens (only their SHA-256 is stored) ---- */
 
-/* What a token may do: read-only reads; operator also imports cards, makes and cancels jobs, sets card states;
- * admin also makes, lists and revokes tokens. */
+/* What a token may do (the whole table: otad_perm.h): read-only reads; operator (the telecom operator) also
+ * imports cards, makes and cancels jobs and campaigns, sets card states; admin may do everything, tokens and the
+ * database included; central-ra registers holders and manages their certificates over the whole tree; unit-ra the
+ * same inside its scope; counter unblocks PINs, suspends and files requests inside its scope; auditor reads and
+ * verifies the audit trail. A token's scope is a unit: it acts on that unit and everything under it. */
 enum otad_role {
 	OTAD_ROLE_READ_ONLY,
 	OTAD_ROLE_OPERATOR,
 	OTAD_ROLE_ADMIN,
+	OTAD_ROLE_CENTRAL_RA,
+	OTAD_ROLE_UNIT_RA,
+	OTAD_ROLE_COUNTER,
+	OTAD_ROLE_AUDITOR,
 	OTAD_N_ROLES,
 };
 extern const char *const otad_role_names[OTAD_N_ROLES];
@@ -504,7 +511,8 @@ struct otad_token {
 	int64_t id;
 	char name[65];
 	enum otad_role role;
-	int64_t created_ms, revoked_ms; /* revoked_ms 0: valid */
+	char scope[OTAD_UNIT_CODE_MAX + 1]; /* a unit: the token acts on it and its subtree; "": the whole tree */
+	int64_t created_ms, revoked_ms;	    /* revoked_ms 0: valid */
 };
 
 /*! \returns 0; -EEXIST (a valid token has the name); -EIO */
@@ -521,7 +529,10 @@ int otad_db_token_revoke(struct otad_db *db, const char *name);
 
 enum otad_unit_kind {
 	OTAD_UNIT_PROVINCE,
-	OTAD_UNIT_WARD, /* a commune, ward or special zone of a province */
+	OTAD_UNIT_WARD,		/* a commune, ward or special zone of a province */
+	OTAD_UNIT_MINISTRY,	/* a ministry or central body */
+	OTAD_UNIT_PARTY_OFFICE, /* a party office (central or provincial) */
+	OTAD_UNIT_DEPARTMENT,	/* a department of a province or a ministry (e.g. science and technology) */
 	OTAD_UNIT_N_KINDS,
 };
 extern const char *const otad_unit_kind_names[OTAD_UNIT_N_KINDS];
@@ -540,6 +551,13 @@ int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t 
 int64_t otad_db_units_count(struct otad_db *db, int kind);
 /*! \returns 0; -ENOENT; -EIO */
 int otad_db_unit_get(struct otad_db *db, const char *code, struct otad_unit *u);
+/*! Is \a unit \a scope or under it (its parent, its parent's parent, ...)? \a scope "" or NULL: the whole tree,
+ *  always. \returns 1; 0 (not, or \a unit NULL, "" or unknown); -EIO */
+int otad_db_unit_within(struct otad_db *db, const char *unit, const char *scope);
+/*! The units whose holders' subjects change through unit change \a change (its units, and every unit under them,
+ *  as they are after it), each once. \returns how many; -ENOENT (no such change); -EIO */
+int otad_db_unit_change_affected(struct otad_db *db, int64_t change, void (*cb)(const char *unit, void *priv),
+				 void *priv);
 
 struct otad_holder {
 	char id[OTAD_HOLDER_ID_MAX + 1];

@@ -741,3 +741,13 @@ void ra_cmp_free(struct ra_cmp *ra)
 {
 	talloc_free(ra);
 }
+
+/* STUB until same-key kur lands (the CA/RA part of issue 16). */
+int ra_cmp_kur_same_key_async(struct ra_cmp *ra, const uint8_t *old, size_t old_len, const uint8_t *subject,
+			      size_t subject_len, const char *profile, const char *purpose, const uint8_t *txid,
+			      ra_cmp_cb cb, void *priv)
+{
+	(void)ra, (void)old, (void)old_len, (void)subject, (void)subject_len, (void)profile, (void)purpose,
+		(void)txid, (void)cb, (void)priv;
+	return -ENOSYS;
+}

@@ -103,8 +103,18 @@ void ra_cmp_free(struct ra_cmp *ra);
  *  queue is full); -ENOMEM */
 int ra_cmp_p10cr_async(struct ra_cmp *ra, const uint8_t *csr, size_t len, const char *profile, const char *holder_id,
 		       const char *iccid, const uint8_t *txid, ra_cmp_cb cb, void *priv);
+/*! A new certificate for the key of certificate \a old (DER), the same key (kur, RFC 4210 §5.3.5, with the
+ *  oldCertID control; the template carries the old certificate's public key and \a subject (DER Name; NULL: the
+ *  old one's); proof of possession raVerified: the RA vouches, the SIM holds the key it has always held).
+ *  \a purpose goes in generalInfo as utf8Pairs "purpose?modification%" or "purpose?renewal%": the CA re-certifies a
+ *  key only for a purpose its profile allows. \a profile as for p10cr (NULL: the old one's). \a txid as for
+ *  p10cr (a repeated transaction answers the same certificate). \returns as ra_cmp_p10cr_async() */
+int ra_cmp_kur_same_key_async(struct ra_cmp *ra, const uint8_t *old, size_t old_len, const uint8_t *subject,
+			      size_t subject_len, const char *profile, const char *purpose, const uint8_t *txid,
+			      ra_cmp_cb cb, void *priv);
 /*! Ask for the revocation of certificate \a cert (DER) with CRLReason \a reason (RFC 5280: 0 unspecified,
- *  1 keyCompromise, ... 10 aACompromise; not 7; -1: no reason sent). \returns as ra_cmp_p10cr_async() */
+ *  1 keyCompromise, ... 6 certificateHold (a suspension), 8 removeFromCRL (the release of a suspension), ...
+ *  10 aACompromise; not 7; -1: no reason sent). \returns as ra_cmp_p10cr_async() */
 int ra_cmp_revoke_async(struct ra_cmp *ra, const uint8_t *cert, size_t len, int reason, ra_cmp_cb cb, void *priv);
 /*! Ask for the CA's certificates (genm id-it-caCerts). A CA that answers without them gives RA_CMP_DONE with
  *  chain_n 0. \returns as ra_cmp_p10cr_async() */
