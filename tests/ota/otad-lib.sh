@@ -137,14 +137,19 @@ api() {
 	api_at http://127.0.0.1:8480 SIMPKI_API_TOKEN "$@"
 }
 
-# holders_for_cards N NAME: N holders H-0000... named "NAME 0"... in the ward 10101003, imported through the API and
-# linked one to each card of phones-lib's cards N (card i to H-i); $iccids: the cards' ICCIDs as a JSON list's items
+# holders_for_cards N NAME: N holders H-0000... named "NAME 0"... in the ward 10101003 (or in turn in each unit of
+# $HOLDER_UNITS, words), imported through the API and linked one to each card of phones-lib's cards N (card i to
+# H-i); $iccids: the cards' ICCIDs as a JSON list's items
 holders_for_cards() {
+	# shellcheck disable=SC2086 # HOLDER_UNITS: words
+	set -- "$1" "$2" ${HOLDER_UNITS:-10101003}
 	{
 		echo "id,name,id_number,unit,email"
 		hc_i=0
 		while [ $hc_i -lt "$1" ]; do
-			printf 'H-%04d,%s %d,0791234%05d,10101003,\n' $hc_i "$2" $hc_i $hc_i
+			hc_u=$(($hc_i % ($# - 2) + 3))
+			eval "hc_unit=\${$hc_u}"
+			printf 'H-%04d,%s %d,0791234%05d,%s,\n' $hc_i "$2" $hc_i $hc_i "$hc_unit"
 			hc_i=$((hc_i + 1))
 		done
 	} > "$dir/holders.csv"
