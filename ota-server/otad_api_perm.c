@@ -1,12 +1,21 @@
 /* simpki-otad's operator API: who may do what, where (otad_perm.h), and the audit record of every change, in one
- * place. Each route is one action (api_route_action()); a route on one object is judged with the object's unit:
+ * place. Each route is one action (api_route_action()); a route on one object is judged with the object's unit,
+ * found from the path for every route under these (those added later too):
  *
- *   a card (GET, PATCH /v1/cards/{iccid}, its certificates, an enrolment)   its holder's unit; none without one
- *   a holder (GET /v1/holders/{id}, POST /v1/holders: the body's unit)       the holder's unit
- *   PUT /v1/cards/{iccid}/holder                                             the card's holder's (when it has one)
- *                                                                            and the new holder's (when one is named)
- *   GET /v1/holders?unit=                                                    unit; a scoped token without it: its scope
- *   anything else (jobs, imports, lists of cards, campaigns, tokens, the database)          none
+ *   /v1/cards/{iccid}...      the card's holder's unit; none for a card without a holder
+ *   /v1/holders/{id}...       the holder's unit
+ *   /v1/units/{code}...       the unit itself
+ *
+ * and from the request for these:
+ *
+ *   GET /v1/enrolments/{id}           the enrolment's holder's unit
+ *   GET /v1/holders?unit=             unit; for a scoped token without it, its scope (the handler filters by it)
+ *   POST /v1/holders                  the body's unit
+ *   PUT /v1/cards/{iccid}/holder      the card's holder's (when it has one) and the new holder's (when one is
+ *                                     named): both must be inside
+ *
+ * Anything else (jobs, imports, lists of cards, campaigns, tokens, the database) is not tied to a unit: outside
+ * every scope. The audit trail names the object "card ICCID", "holder ID", "unit CODE", "token NAME", or the path.
  *
  * An object that is not found has no unit: a scoped token is refused (403) before it could learn whether it exists;
  * an unscoped one goes on to the route's own 404. A request that changes something (POST, PUT, PATCH, DELETE) is
@@ -52,8 +61,13 @@ static bool needs_body(enum api_route route)
 
 static void add_unit(struct object *o, const char *unit)
 {
-	if (unit && unit[0] && o->n < 2)
-		snprintf(o->unit[o->n++], sizeof(o->unit[0]), "%s", unit);
+	size_t n = unit ? strlen(unit) : 0;
+
+	if (!n || o->n == 2)
+		return;
+	if (n > OTAD_UNIT_CODE_MAX) /* never cut: "?" is no unit, outside every scope */
+		unit = "?", n = 1;
+	memcpy(o->unit[o->n++], unit, n + 1);
 }
 
 /* \returns 0; -EIO */
@@ -83,27 +97,41 @@ static int card_unit(const char *iccid, struct object *o)
 	return card.holder[0] ? holder_unit(card.holder, o) : 0;
 }
 
+/* The kind of object a path names by its argument (the one '*' of api_parse.c's paths): every route under
+ * /v1/cards/{iccid}, /v1/holders/{id}, /v1/units/{code}, /v1/tokens/{name} -- those added later too. */
+enum kind {
+	KIND_NONE,
+	KIND_CARD,
+	KIND_HOLDER,
+	KIND_UNIT,
+	KIND_TOKEN,
+};
+
+static enum kind kind_of(const struct api_req *r)
+{
+	if (!r->arg[0])
+		return KIND_NONE;
+	if (!strncmp(r->path, "/v1/cards/", 10))
+		return KIND_CARD;
+	if (!strncmp(r->path, "/v1/holders/", 12))
+		return KIND_HOLDER;
+	if (!strncmp(r->path, "/v1/units/", 10))
+		return KIND_UNIT;
+	if (!strncmp(r->path, "/v1/tokens/", 11))
+		return KIND_TOKEN;
+	return KIND_NONE;
+}
+
 /* What the audit trail calls the object, from the path alone. */
 static void object_name(struct api_req *r, struct object *o)
 {
-	switch (r->route) {
-	case API_CARD_GET:
-	case API_CARD_PATCH:
-	case API_CARD_CERTS:
-	case API_CARD_ENROL:
-	case API_CARD_HOLDER:
-		snprintf(o->name, sizeof(o->name), "card %s", r->arg);
-		break;
-	case API_HOLDER_GET:
-		snprintf(o->name, sizeof(o->name), "holder %s", r->arg);
-		break;
-	case API_TOKEN_REVOKE:
-		snprintf(o->name, sizeof(o->name), "token %s", r->arg);
-		break;
-	default:
+	static const char *const words[] = { NULL, "card", "holder", "unit", "token" };
+	enum kind k = kind_of(r);
+
+	if (k != KIND_NONE)
+		snprintf(o->name, sizeof(o->name), "%s %s", words[k], r->arg);
+	else
 		snprintf(o->name, sizeof(o->name), "%s", r->path);
-		break;
-	}
 }
 
 /* The object's units, and its name where the body gives it. \returns 0; -EINVAL (a bad body: \a err says why);
@@ -117,13 +145,6 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 	int role, rc;
 
 	switch (r->route) {
-	case API_CARD_GET:
-	case API_CARD_PATCH:
-	case API_CARD_CERTS:
-	case API_CARD_ENROL:
-		return card_unit(r->arg, o);
-	case API_HOLDER_GET:
-		return holder_unit(r->arg, o);
 	case API_ENROL_GET:
 		rc = otad_db_enrol_get(g_otad->db, strtoll(r->arg, NULL, 10), &e);
 		if (rc == -ENOENT)
@@ -154,7 +175,17 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 		snprintf(o->name, sizeof(o->name), "token %s", name);
 		return 0;
 	default:
-		return 0;
+		switch (kind_of(r)) {
+		case KIND_CARD:
+			return card_unit(r->arg, o);
+		case KIND_HOLDER:
+			return holder_unit(r->arg, o);
+		case KIND_UNIT:
+			add_unit(o, r->arg);
+			return 0;
+		default:
+			return 0; /* not tied to a unit */
+		}
 	}
 }
 

@@ -171,6 +171,8 @@ ctr 403 GET /v1/holders/HCM1
 aud 200 GET /v1/holders/HCM1
 ura 403 GET /v1/holders?unit=29
 ura 200 GET /v1/holders?unit=10101003
+ura 403 GET /v1/holders?unit=0100000000000000001
+ro 400 GET /v1/holders?unit=0100000000000000001
 ctr 200 GET /v1/holders
 # holder.write
 ro 403 POST /v1/holders new01.json
