@@ -4,7 +4,7 @@
  * 29, a ward of 29, an unknown unit and no unit are outside; for an actor scoped to a ward, its province is outside;
  * for an actor without a scope, everything is inside. The expected cells are written out below by themselves (one
  * line per role, the actions it may do by name), not taken from the code's table. The table in docs/otad.md
- * ("Roles and scopes") is compared with the code's too.
+ * ("Roles and scopes") is compared with the code's too, and tokens keep their scope in the database.
  *
  * Arguments: the repository's data directory, and docs/otad.md. */
 #include <errno.h>
@@ -192,6 +192,37 @@ static void test_actors(void **state)
 	}
 }
 
+static void count_token(const struct otad_token *t, void *priv)
+{
+	char *seen = priv;
+
+	snprintf(seen + strlen(seen), 256 - strlen(seen), "%s:%s:%s ", t->name, otad_role_names[t->role],
+		 t->scope[0] ? t->scope : "-");
+}
+
+/* Tokens keep their scope: written, looked up, listed; none is the whole tree. */
+static void test_token_scope(void **state)
+{
+	uint8_t h1[32] = { 1 }, h2[32] = { 2 };
+	struct otad_token t;
+	char seen[256] = "";
+
+	(void)state;
+	assert_int_equal(otad_db_token_add(db, "ra-hn", h1, OTAD_ROLE_UNIT_RA, "01"), 0);
+	assert_int_equal(otad_db_token_add(db, "aud", h2, OTAD_ROLE_AUDITOR, NULL), 0);
+	assert_int_equal(otad_db_token_add(db, "ra-hn", h2, OTAD_ROLE_UNIT_RA, "29"), -EEXIST);
+	assert_int_equal(otad_db_token_lookup(db, h1, &t), 0);
+	assert_string_equal(t.name, "ra-hn");
+	assert_int_equal(t.role, OTAD_ROLE_UNIT_RA);
+	assert_string_equal(t.scope, "01");
+	assert_int_equal(otad_db_token_lookup(db, h2, &t), 0);
+	assert_string_equal(t.scope, "");
+	assert_int_equal(otad_db_tokens_list(db, false, count_token, seen), 0);
+	assert_string_equal(seen, "ra-hn:unit-ra:01 aud:auditor:- ");
+	assert_int_equal(otad_db_token_revoke(db, "ra-hn"), 0);
+	assert_int_equal(otad_db_token_lookup(db, h1, &t), -ENOENT);
+}
+
 /* docs/otad.md's table ("| Action | read-only | operator | ... |", cells "any", "inside", "-") says what the code's
  * table says, every action once. */
 static void test_docs_table(void **state)
@@ -253,10 +284,8 @@ static void test_docs_table(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_cell),
-		cmocka_unit_test(test_ward_scope),
-		cmocka_unit_test(test_actors),
-		cmocka_unit_test(test_docs_table),
+		cmocka_unit_test(test_every_cell),  cmocka_unit_test(test_ward_scope), cmocka_unit_test(test_actors),
+		cmocka_unit_test(test_token_scope), cmocka_unit_test(test_docs_table),
 	};
 
 	if (argc != 3) {
