@@ -5,9 +5,10 @@
  * A request is judged on its headers, before any byte of its body is read (MHD's first call): the token (the
  * administrator's, SIMPKI_API_TOKEN when the daemon started, or a token of the database with its role), the
  * client's allowance (per token; per client address for requests without a valid token, so an anonymous flood
- * uses up only its own), the path and method, the role, and the announced length against the limit. An answer
- * given then makes MHD drop the body and close the connection. A body that grows beyond the limit while it is
- * read (no Content-Length) ends the connection. Tokens are compared by their SHA-256, in constant time for the
+ * uses up only its own), the path and method, the role and scope (otad_api_perm.c: a route whose object its body
+ * names is judged once the body is in), and the announced length against the limit. An answer given then makes
+ * MHD drop the body and close the connection. A body that grows beyond the limit while it is read (no
+ * Content-Length) ends the connection. Tokens are compared by their SHA-256, in constant time for the
  * administrator's, and never logged. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -57,7 +57,7 @@ void api_actor(struct api_req *r);
  *  (otad_perm()), and, for a request that changes something (POST, PUT, PATCH, DELETE), the audit record
  *  (otad_audit()) before anything is done. Called with the headers (\a body false) and, for the routes whose object
  *  the body names, again once the body is in (\a body true); r->judged says when it is decided. \returns true to go
- *  on; false when an answer (403, 400, 404 or 503) is queued, its result in *res */
+ *  on; false when an answer (403, 400, 500 or 503) is queued, its result in *res */
 bool api_permit(struct MHD_Connection *c, struct api_req *r, bool body, enum MHD_Result *res);
 
 /* otad_api_enrol.c: POST /v1/cards/{iccid}/certificates, GET /v1/enrolments/{id} */
