@@ -13,7 +13,7 @@ enum api_error {
 	API_E_INVALID_ID,	    /* 400: an id in the path is not a number */
 	API_E_INVALID_HOLDER_ID,    /* 400: a holder id in the path is not 1 to 64 of A-Z a-z 0-9 . _ - */
 	API_E_UNAUTHORIZED,	    /* 401: no token, or not a valid one */
-	API_E_FORBIDDEN,	    /* 403: the token's role does not allow it */
+	API_E_FORBIDDEN,	    /* 403: the token's role does not allow it, or the object is outside its scope */
 	API_E_NOT_FOUND,	    /* 404: no such path */
 	API_E_CARD_NOT_FOUND,	    /* 404 */
 	API_E_JOB_NOT_FOUND,	    /* 404 */
@@ -45,6 +45,7 @@ enum api_error {
 	API_E_INTERNAL,		    /* 500 */
 	API_E_DATABASE,		    /* 500 */
 	API_E_SMSC_UNAVAILABLE,	    /* 503: no SMSC bind is up */
+	API_E_AUDIT_UNAVAILABLE,    /* 503: the audit record could not be written: nothing done (fail closed) */
 	API_E_N,
 };
 

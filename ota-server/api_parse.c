@@ -14,6 +14,7 @@
 
 #include "api_parse.h"
 #include "holder.h"
+#include "otad_perm.h"
 
 /* The paths, each with its routes by method. */
 static const struct {
@@ -131,30 +132,49 @@ enum api_route api_route(const char *method, const char *url, char *arg, const c
 	return API_NONE;
 }
 
-int api_route_role(enum api_route r)
+int api_route_action(enum api_route r)
 {
 	switch (r) {
+	case API_CARDS_LIST:
+	case API_CARD_GET:
+	case API_JOBS_LIST:
+	case API_JOB_GET:
+	case API_IMPORT_GET:
+		return OTAD_ACT_CARD_READ;
 	case API_CARDS_IMPORT:
 	case API_CARD_PATCH:
 	case API_JOBS_CREATE:
 	case API_JOB_CANCEL:
-	case API_CARD_HOLDER:
+		return OTAD_ACT_CARD_WRITE;
+	case API_HOLDERS_LIST:
+	case API_HOLDER_GET:
+	case API_CARD_CERTS:
+	case API_ENROL_GET:
+		return OTAD_ACT_HOLDER_READ;
 	case API_HOLDERS_CREATE:
 	case API_HOLDERS_IMPORT:
+	case API_CARD_HOLDER:
+		return OTAD_ACT_HOLDER_WRITE;
 	case API_CARD_ENROL:
+		return OTAD_ACT_CERT_ENROL;
+	case API_CAMPAIGNS_LIST:
+	case API_CAMPAIGN_GET:
+	case API_CAMPAIGN_CARDS:
+		return OTAD_ACT_CAMPAIGN_READ;
 	case API_CAMPAIGNS_CREATE:
 	case API_CAMPAIGN_PAUSE:
 	case API_CAMPAIGN_RESUME:
 	case API_CAMPAIGN_CANCEL:
-		return OTAD_ROLE_OPERATOR;
+		return OTAD_ACT_CAMPAIGN_WRITE;
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:
 	case API_TOKEN_REVOKE:
+		return OTAD_ACT_TOKEN_MANAGE;
 	case API_DATABASE_GET:
 	case API_COUNTER_FLOOR:
-		return OTAD_ROLE_ADMIN;
+		return OTAD_ACT_DATABASE_MANAGE;
 	default:
-		return OTAD_ROLE_READ_ONLY;
+		return -ENOSYS; /* not mapped: the administrator's only */
 	}
 }
 
@@ -469,32 +489,53 @@ out:
 	return rc;
 }
 
-int api_token_parse(const char *body, size_t len, char *name, int *role, char *err, size_t errlen)
+bool api_role_needs_scope(int role)
 {
-	json_t *root, *n, *r, *v;
+	return role == OTAD_ROLE_UNIT_RA || role == OTAD_ROLE_COUNTER;
+}
+
+int api_token_parse(const char *body, size_t len, char *name, int *role, char scope[OTAD_UNIT_CODE_MAX + 1], char *err,
+		    size_t errlen)
+{
+	json_t *root, *n, *r, *sc, *v;
 	const char *key;
 	int rc = -EINVAL;
 
 	*role = OTAD_ROLE_OPERATOR;
+	scope[0] = 0;
 	root = api_load_object(body, len, err, errlen);
 	if (!root)
 		return -EINVAL;
 	json_object_foreach(root, key, v)
 	{
-		if (strcmp(key, "name") && strcmp(key, "role")) {
+		if (strcmp(key, "name") && strcmp(key, "role") && strcmp(key, "scope")) {
 			snprintf(err, errlen, "unknown member '%.32s'", key);
 			goto out;
 		}
 	}
 	n = json_object_get(root, "name");
 	r = json_object_get(root, "role");
+	sc = json_object_get(root, "scope");
 	if (!json_is_string(n) || json_string_length(n) > 64 || strlen(json_string_value(n)) != json_string_length(n) ||
 	    !api_token_name_ok(json_string_value(n))) {
 		snprintf(err, errlen, "name: 1 to 64 of A-Z a-z 0-9 . _ -");
 		goto out;
 	}
 	if (r && (!json_is_string(r) || (*role = otad_role_of(json_string_value(r))) < 0)) {
-		snprintf(err, errlen, "role: read-only, operator or admin");
+		snprintf(err, errlen, "role: read-only, operator, admin, central-ra, unit-ra, counter or auditor");
+		goto out;
+	}
+	if (sc && !json_is_null(sc)) {
+		if (!json_is_string(sc) || json_string_length(sc) > OTAD_UNIT_CODE_MAX ||
+		    strlen(json_string_value(sc)) != json_string_length(sc) ||
+		    !ident_digits(json_string_value(sc), 1, OTAD_UNIT_CODE_MAX)) {
+			snprintf(err, errlen, "scope: a unit's code, 1 to %d digits", OTAD_UNIT_CODE_MAX);
+			goto out;
+		}
+		memcpy(scope, json_string_value(sc), json_string_length(sc) + 1);
+	}
+	if (!scope[0] && api_role_needs_scope(*role)) {
+		snprintf(err, errlen, "scope: a %s token needs one (a unit's code)", otad_role_names[*role]);
 		goto out;
 	}
 	memcpy(name, json_string_value(n), json_string_length(n) + 1);

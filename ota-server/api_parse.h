@@ -12,8 +12,9 @@
  *   GET    /v1/jobs/{id}                   id: 1 to 18 digits (else 400)                              read-only
  *   DELETE /v1/jobs/{id}                   cancel a job not yet handed to the SMSC                    operator
  *   GET    /v1/imports/{id}                an import's progress and result                           read-only
- *   GET    /v1/tokens                      the valid tokens (names, roles; never the tokens)         admin
- *   POST   /v1/tokens                      body: {"name": "...", "role": "read-only|operator|admin"}  admin
+ *   GET    /v1/tokens                      the valid tokens (names, roles, scopes; never the tokens) admin
+ *   POST   /v1/tokens                      body: {"name": "...", "role": ROLE (otad_role_names), "scope": UNIT
+ *                                          (optional; unit-ra and counter need one)}                 admin
  *   DELETE /v1/tokens/{name}               revoke                                                    admin
  *   GET    /v1/cards/{iccid}/certificates  the card's certificates, oldest first                      read-only
  *   POST   /v1/cards/{iccid}/certificates  body: {"key_id": 1..255, "profile": "signing"}: a certificate for that
@@ -100,8 +101,9 @@ enum api_route {
 #define API_ROUTE_ARG_MAX 72
 enum api_route api_route(const char *method, const char *url, char *arg, const char **allow);
 
-/*! The least role (enum otad_role) a route needs. */
-int api_route_role(enum api_route r);
+/*! What a route does (enum otad_action, otad_perm.h): every route has one; a route without (-ENOSYS) is refused to
+ *  every token but an admin's. */
+int api_route_action(enum api_route r);
 
 /* One query parameter, as the HTTP library gives them. */
 struct api_kv {
@@ -140,9 +142,13 @@ bool api_apdu_reads(const uint8_t *apdu, size_t len);
 /*! Read a job body. \returns 0; -EINVAL with \a err saying what is wrong */
 int api_job_parse(const char *body, size_t len, struct api_job_req *req, char *err, size_t errlen);
 
-/*! Read a token request's body: the new token's name into \a name (65 bytes), its role (default operator).
- *  \returns 0; -EINVAL with \a err */
-int api_token_parse(const char *body, size_t len, char *name, int *role, char *err, size_t errlen);
+/*! Read a token request's body {"name", "role", "scope"}: the new token's name into \a name (65 bytes), its role
+ *  (default operator), its scope into \a scope (a unit's code, 1 to OTAD_UNIT_CODE_MAX digits; "" when absent or
+ *  null: the whole tree; unit-ra and counter need one). \returns 0; -EINVAL with \a err */
+int api_token_parse(const char *body, size_t len, char *name, int *role, char scope[OTAD_UNIT_CODE_MAX + 1], char *err,
+		    size_t errlen);
+/*! Whether \a role needs a scope (unit-ra, counter). */
+bool api_role_needs_scope(int role);
 /* POST /v1/database/counter-floor: one of three. */
 struct api_floor_req {
 	enum {

@@ -5,9 +5,10 @@
  * A request is judged on its headers, before any byte of its body is read (MHD's first call): the token (the
  * administrator's, SIMPKI_API_TOKEN when the daemon started, or a token of the database with its role), the
  * client's allowance (per token; per client address for requests without a valid token, so an anonymous flood
- * uses up only its own), the path and method, the role, and the announced length against the limit. An answer
- * given then makes MHD drop the body and close the connection. A body that grows beyond the limit while it is
- * read (no Content-Length) ends the connection. Tokens are compared by their SHA-256, in constant time for the
+ * uses up only its own), the path and method, the role and scope (otad_api_perm.c: a route whose object its body
+ * names is judged once the body is in), and the announced length against the limit. An answer given then makes
+ * MHD drop the body and close the connection. A body that grows beyond the limit while it is read (no
+ * Content-Length) ends the connection. Tokens are compared by their SHA-256, in constant time for the
  * administrator's, and never logged. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -413,26 +414,32 @@ static enum MHD_Result cancel_job(struct MHD_Connection *c, struct api_req *r)
 
 static enum MHD_Result create_token(struct MHD_Connection *c, struct api_req *r)
 {
-	char name[65], err[160], token[65];
+	char name[65], err[160], token[65], scope[OTAD_UNIT_CODE_MAX + 1];
 	int rc, role;
 
-	if (api_token_parse(r->body ? r->body : "", r->len, name, &role, err, sizeof(err)))
+	if (api_token_parse(r->body ? r->body : "", r->len, name, &role, scope, err, sizeof(err)))
 		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
-	rc = otad_api_token_new(name, (enum otad_role)role, token);
+	rc = otad_api_token_new(name, (enum otad_role)role, scope, token);
 	if (rc == -EEXIST)
 		return send_error(c, API_E_TOKEN_EXISTS, "a token named %s exists", name);
+	if (rc == -ENXIO)
+		return send_error(c, API_E_UNIT_NOT_FOUND, "scope %s: no such unit in the organisation tree", scope);
+	if (rc == -EINVAL)
+		return send_error(c, API_E_INVALID_REQUEST, "scope: a %s token needs one", otad_role_names[role]);
 	if (rc)
 		return send_error(c, API_E_INTERNAL, "cannot make a token");
 	rc = send_json(c, MHD_HTTP_CREATED,
-		       json_pack("{s:s,s:s,s:s}", "name", name, "role", otad_role_names[role], "token", token));
+		       json_pack("{s:s,s:s,s:o,s:s}", "name", name, "role", otad_role_names[role], "scope",
+				 scope[0] ? json_string(scope) : json_null(), "token", token));
 	OPENSSL_cleanse(token, sizeof(token));
 	return rc;
 }
 
 static void add_token(const struct otad_token *t, void *priv)
 {
-	json_array_append_new(priv, json_pack("{s:s,s:s,s:I}", "name", t->name, "role", otad_role_names[t->role],
-					      "created", (json_int_t)t->created_ms));
+	json_array_append_new(priv, json_pack("{s:s,s:s,s:o,s:I}", "name", t->name, "role", otad_role_names[t->role],
+					      "scope", t->scope[0] ? json_string(t->scope) : json_null(), "created",
+					      (json_int_t)t->created_ms));
 }
 
 static enum MHD_Result list_tokens(struct MHD_Connection *c)
@@ -458,22 +465,33 @@ static enum MHD_Result revoke_token(struct MHD_Connection *c, struct api_req *r)
 	return send_json(c, MHD_HTTP_OK, json_pack("{s:s,s:b}", "name", r->arg, "revoked", 1));
 }
 
-int otad_api_token_new(const char *name, enum otad_role role, char token[65])
+int otad_api_token_new(const char *name, enum otad_role role, const char *scope, char token[65])
 {
+	struct otad_unit u;
 	uint8_t raw[32], h[32];
 	int rc;
 
+	if (!scope)
+		scope = "";
+	if (!scope[0] && api_role_needs_scope(role))
+		return -EINVAL;
+	if (scope[0]) {
+		rc = otad_db_unit_get(g_otad->db, scope, &u);
+		if (rc)
+			return rc == -ENOENT ? -ENXIO : -EIO;
+	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -EIO;
 	for (int i = 0; i < 32; i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	sha256(token, 64, h);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	rc = otad_db_token_add(g_otad->db, name, h, role);
+	rc = otad_db_token_add(g_otad->db, name, h, role, scope);
 	if (rc)
 		OPENSSL_cleanse(token, 65);
 	else
-		LOGP(DAPI, LOGL_NOTICE, "API token '%s' (%s) created\n", name, otad_role_names[role]);
+		LOGP(DAPI, LOGL_NOTICE, "API token '%s' (%s%s%s) created\n", name, otad_role_names[role],
+		     scope[0] ? ", scope " : "", scope);
 	return rc;
 }
 
@@ -599,7 +617,7 @@ static void add_holder(const struct otad_holder *h, void *priv)
 	json_array_append_new(priv, holder_json(h));
 }
 
-static enum MHD_Result list_holders(struct MHD_Connection *c)
+static enum MHD_Result list_holders(struct MHD_Connection *c, struct api_req *r)
 {
 	struct otad_holder_filter f;
 	struct query q;
@@ -611,6 +629,8 @@ static enum MHD_Result list_holders(struct MHD_Connection *c)
 		return send_error(c, API_E_INVALID_REQUEST, "at most %d query parameters", API_QUERY_MAX);
 	if (api_holders_query(q.kv, q.n, &f, unit, cursor, err, sizeof(err)))
 		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	if (!f.unit && r->actor.scope[0])
+		f.unit = r->actor.scope; /* a scoped token sees its subtree (api_permit()) */
 	a = json_array();
 	n = otad_db_holders_list(g_otad->db, &f, add_holder, a);
 	if (n < 0) {
@@ -701,6 +721,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 				  bool *go)
 {
 	const char *allow, *cl;
+	enum MHD_Result res;
 	struct timespec t;
 	uint8_t key[32];
 	int rc;
@@ -710,6 +731,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	rc = who(c, &r->who, key);
 	if (rc == -EIO)
 		return send_error(c, API_E_DATABASE, "database error");
+	api_actor(r);
 	if (rc) {
 		client_key(c, key);
 		if (!api_ratelimit_take(limits, key, otad_api_cfg.rate_anonymous, t.tv_sec)) {
@@ -742,9 +764,10 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	default:
 		break;
 	}
-	if ((int)r->who.role < api_route_role(r->route))
-		return send_error(c, API_E_FORBIDDEN, "token '%s' (%s) may not do this: it needs %s", r->who.name,
-				  otad_role_names[r->who.role], otad_role_names[api_route_role(r->route)]);
+	r->method = method;
+	snprintf(r->path, sizeof(r->path), "%s", url);
+	if (!api_permit(c, r, false, &res))
+		return res;
 	r->max = r->route == API_CARDS_IMPORT || r->route == API_HOLDERS_IMPORT ? otad_api_cfg.import_max :
 		 r->route == API_CAMPAIGNS_CREATE ? API_JSON_MAX /* a list of ICCIDs: up to ~40,000 */ :
 						    otad_api_cfg.json_max;
@@ -828,6 +851,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		*upload_size = 0;
 		return rc;
 	}
+	if (!r->judged && !api_permit(c, r, true, &rc))
+		return rc; /* the routes whose object the body names */
 	switch (r->route) {
 	case API_CARDS_IMPORT:
 		return import_end(c, r);
@@ -864,7 +889,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	case API_HOLDERS_CREATE:
 		return create_holder(c, r);
 	case API_HOLDERS_LIST:
-		return list_holders(c);
+		return list_holders(c, r);
 	case API_HOLDER_GET:
 		return get_holder(c, r->arg);
 	case API_HOLDERS_IMPORT:

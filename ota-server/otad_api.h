@@ -27,6 +27,7 @@ const char *otad_api_url(void);
 void otad_api_stop(void);
 /*! Whether SIMPKI_API_TOKEN gave an administrator's token. */
 bool otad_api_has_admin(void);
-/*! Make a bearer token named \a name: 64 hex digits into \a token, its SHA-256 into the database.
- *  \returns 0; -EEXIST; -EIO */
-int otad_api_token_new(const char *name, enum otad_role role, char token[65]);
+/*! Make a bearer token named \a name, of \a role, acting on unit \a scope and under it (NULL or "": the whole
+ *  tree; unit-ra and counter need one): 64 hex digits into \a token, its SHA-256 into the database.
+ *  \returns 0; -EEXIST; -EINVAL (a unit-ra or counter without a scope); -ENXIO (no such unit); -EIO */
+int otad_api_token_new(const char *name, enum otad_role role, const char *scope, char token[65]);

@@ -11,6 +11,7 @@
 #include "api_error.h"
 #include "api_parse.h"
 #include "otad_db.h"
+#include "otad_perm.h"
 
 struct otad_import;
 struct holder_import;
@@ -19,11 +20,15 @@ struct holder_import;
 struct api_req {
 	enum api_route route;
 	char arg[API_ROUTE_ARG_MAX];
-	struct otad_token who;	/* who.role: what it may do */
-	size_t max;		/* the body limit of this route */
-	char *body;		/* a JSON body */
-	size_t len, cap;	/* bytes of the body so far (an import's too) */
-	struct otad_import *im; /* an import receiving its file; NULL once ended or aborted */
+	struct otad_token who;	 /* the token */
+	struct otad_actor actor; /* who acts: the token's name, role and scope (otad_perm.h) */
+	bool judged;		 /* the permission decided (api_permit()) */
+	char path[128];		 /* the URL's path, for the audit trail */
+	const char *method;	 /* MHD's, valid for the request's life */
+	size_t max;		 /* the body limit of this route */
+	char *body;		 /* a JSON body */
+	size_t len, cap;	 /* bytes of the body so far (an import's too) */
+	struct otad_import *im;	 /* an import receiving its file; NULL once ended or aborted */
 	int64_t import_id;
 	struct holder_import *hi; /* a holder import receiving its file (a talloc child); NULL after a database error */
 };
@@ -44,6 +49,16 @@ bool get_query(struct MHD_Connection *c, struct query *q);
 
 /*! Unix milliseconds as "YYYY-MM-DDTHH:MM:SSZ" (null when out of range). */
 json_t *iso_ms(int64_t ms);
+
+/* otad_api_perm.c: who may do what, where (otad_perm.h), and the audit record of every change */
+/*! Build r->actor from r->who. */
+void api_actor(struct api_req *r);
+/*! Judge \a r: the route's action (api_route_action()), the object's unit(s) against the token's role and scope
+ *  (otad_perm()), and, for a request that changes something (POST, PUT, PATCH, DELETE), the audit record
+ *  (otad_audit()) before anything is done. Called with the headers (\a body false) and, for the routes whose object
+ *  the body names, again once the body is in (\a body true); r->judged says when it is decided. \returns true to go
+ *  on; false when an answer (403, 400, 500 or 503) is queued, its result in *res */
+bool api_permit(struct MHD_Connection *c, struct api_req *r, bool body, enum MHD_Result *res);
 
 /* otad_api_enrol.c: POST /v1/cards/{iccid}/certificates, GET /v1/enrolments/{id} */
 enum MHD_Result api_enrol_start(struct MHD_Connection *c, struct api_req *r);

@@ -206,7 +206,8 @@ static int fk_check(struct otad_db *db, char *err, size_t errlen)
 		return -EIO;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		snprintf(err, errlen, "a reference of table %s does not resolve", (const char *)sqlite3_column_text(st, 0));
+		snprintf(err, errlen, "a reference of table %s does not resolve",
+			 (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
@@ -1604,8 +1605,8 @@ int otad_db_card_set_state(struct otad_db *db, const char *iccid, int state, cha
 
 /* ---- API tokens ---------------------------------------------------------------------------------------------- */
 
-const char *const otad_role_names[OTAD_N_ROLES] = { "read-only",  "operator", "admin",  "central-ra",
-						     "unit-ra",    "counter",  "auditor" };
+const char *const otad_role_names[OTAD_N_ROLES] = { "read-only", "operator", "admin",  "central-ra",
+						    "unit-ra",	 "counter",  "auditor" };
 
 int otad_role_of(const char *name)
 {
@@ -1615,18 +1616,24 @@ int otad_role_of(const char *name)
 	return -EINVAL;
 }
 
-int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32], enum otad_role role)
+int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32], enum otad_role role,
+		      const char *scope)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->db, "INSERT INTO tokens (name, hash, role, created_at) VALUES (?, ?, ?, ?)", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->db,
+			       "INSERT INTO tokens (name, hash, role, created_at, scope) VALUES (?, ?, ?, ?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, otad_role_names[role], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, otad_now_ms());
+	if (scope && scope[0])
+		sqlite3_bind_text(st, 5, scope, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5); /* the whole tree */
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
@@ -1642,6 +1649,8 @@ static void token_from_row(sqlite3_stmt *st, struct otad_token *t)
 	t->role = role < 0 ? OTAD_ROLE_READ_ONLY : (enum otad_role)role; /* an unknown role gets the least */
 	t->created_ms = sqlite3_column_int64(st, 3);
 	t->revoked_ms = sqlite3_column_int64(st, 4);
+	if (sqlite3_column_type(st, 5) == SQLITE_TEXT)
+		snprintf(t->scope, sizeof(t->scope), "%s", (const char *)sqlite3_column_text(st, 5));
 }
 
 int otad_db_token_lookup(struct otad_db *db, const uint8_t hash[32], struct otad_token *t)
@@ -1651,7 +1660,7 @@ int otad_db_token_lookup(struct otad_db *db, const uint8_t hash[32], struct otad
 
 	/* the hash of a random token: looking it up by value leaks nothing an attacker could use */
 	if (sqlite3_prepare_v2(db->db,
-			       "SELECT id, name, role, created_at, revoked_at FROM tokens WHERE hash = ?"
+			       "SELECT id, name, role, created_at, revoked_at, scope FROM tokens WHERE hash = ?"
 			       " AND revoked_at IS NULL",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
@@ -1671,7 +1680,7 @@ int otad_db_tokens_list(struct otad_db *db, bool revoked_too, void (*cb)(const s
 	int rc;
 
 	if (sqlite3_prepare_v2(db->db,
-			       "SELECT id, name, role, created_at, revoked_at FROM tokens"
+			       "SELECT id, name, role, created_at, revoked_at, scope FROM tokens"
 			       " WHERE ?1 OR revoked_at IS NULL ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
@@ -2028,7 +2037,7 @@ out:
 /* ---- units and holders (version 9) -------------------------------------------------------------------------- */
 
 const char *const otad_unit_kind_names[OTAD_UNIT_N_KINDS] = { "province", "ward", "ministry", "party-office",
-								   "department" };
+							      "department" };
 
 int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t n, const char *sha256_hex)
 {

@@ -515,8 +515,10 @@ struct otad_token {
 	int64_t created_ms, revoked_ms;	    /* revoked_ms 0: valid */
 };
 
-/*! \returns 0; -EEXIST (a valid token has the name); -EIO */
-int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32], enum otad_role role);
+/*! A token of \a role acting on unit \a scope and under it (NULL or "": the whole tree; the caller checks that
+ *  the unit exists). \returns 0; -EEXIST (a valid token has the name); -EIO */
+int otad_db_token_add(struct otad_db *db, const char *name, const uint8_t hash[32], enum otad_role role,
+		      const char *scope);
 /*! The valid (not revoked) token whose SHA-256 is \a hash. \returns 0; -ENOENT; -EIO */
 int otad_db_token_lookup(struct otad_db *db, const uint8_t hash[32], struct otad_token *t);
 /*! Every token, oldest first; revoked ones too when \a revoked_too. \returns 0; -EIO */

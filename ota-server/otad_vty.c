@@ -65,6 +65,7 @@
 #include "otad_api.h"
 #include "otad_import.h"
 #include "otad_job.h"
+#include "otad_perm.h"
 #include "otad_sec.h"
 #include "otad_vty.h"
 
@@ -307,34 +308,62 @@ DEFUN(show_api, show_api_cmd, "show api", SHOW_STR "The operator API (HTTP/JSON)
 	return CMD_SUCCESS;
 }
 
-DEFUN(api_token_create, api_token_create_cmd, "api token create NAME [(read-only|operator|admin)]",
-      "The operator API\n"
-      "Bearer tokens\n"
-      "Make one (it is shown once; only its hash is kept)\n"
-      "Its name\n"
-      "It reads only\n"
-      "It also imports cards, makes and cancels jobs, sets card states (the default)\n"
-      "It also makes, lists and revokes tokens\n")
+#define TOKEN_ROLES "(read-only|operator|admin|central-ra|unit-ra|counter|auditor)"
+#define TOKEN_ROLES_HELP                                                                                \
+	"It reads only\n"                                                                               \
+	"It also imports cards, makes and cancels jobs and campaigns, sets card states (the default)\n" \
+	"It may do everything, tokens and the database included\n"                                      \
+	"Registration over the whole tree: holders, certificates, PIN resets, unit changes, requests\n" \
+	"Registration inside its scope (needs one)\n"                                                   \
+	"A counter: PIN resets, suspensions and requests inside its scope (needs one)\n"                \
+	"Reads and verifies the audit trail, reads everything else\n"
+
+static int token_create(struct vty *vty, const char *name, int role, const char *scope)
 {
-	int role = argc > 1 ? otad_role_of(argv[1]) : OTAD_ROLE_OPERATOR;
-	char token[65];
+	char token[65], object[80];
 	int rc;
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
-	if (!api_token_name_ok(argv[0])) {
+	if (!api_token_name_ok(name)) {
 		vty_out(vty, "%% a name is 1 to 64 of A-Z a-z 0-9 . _ -%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	rc = otad_api_token_new(argv[0], (enum otad_role)role, token);
+	snprintf(object, sizeof(object), "token %s", name);
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_TOKEN_MANAGE], "%s", object))
+		return CMD_WARNING;
+	rc = otad_api_token_new(name, (enum otad_role)role, scope, token);
 	if (rc) {
-		vty_out(vty, "%% %s%s", rc == -EEXIST ? "a valid token has that name" : "cannot make a token",
+		vty_out(vty, "%% %s%s",
+			rc == -EEXIST ? "a valid token has that name" :
+			rc == -EINVAL ? "a unit-ra or counter token needs a scope (... scope CODE)" :
+			rc == -ENXIO  ? "the scope is not a unit of the organisation tree" :
+					"cannot make a token",
 			VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	vty_out(vty, "token %s %s%s", argv[0], token, VTY_NEWLINE);
-	memset(token, 0, sizeof(token));
+	vty_out(vty, "token %s %s%s", name, token, VTY_NEWLINE);
+	OPENSSL_cleanse(token, sizeof(token));
 	return CMD_SUCCESS;
+}
+
+DEFUN(api_token_create, api_token_create_cmd, "api token create NAME [" TOKEN_ROLES "]",
+      "The operator API\n"
+      "Bearer tokens\n"
+      "Make one (it is shown once; only its hash is kept)\n"
+      "Its name\n" TOKEN_ROLES_HELP)
+{
+	return token_create(vty, argv[0], argc > 1 ? otad_role_of(argv[1]) : OTAD_ROLE_OPERATOR, NULL);
+}
+
+DEFUN(api_token_create_scope, api_token_create_scope_cmd, "api token create NAME " TOKEN_ROLES " scope CODE",
+      "The operator API\n"
+      "Bearer tokens\n"
+      "Make one (it is shown once; only its hash is kept)\n"
+      "Its name\n" TOKEN_ROLES_HELP "It acts on one unit of the organisation tree and everything under it\n"
+      "The unit's code\n")
+{
+	return token_create(vty, argv[0], otad_role_of(argv[1]), argv[2]);
 }
 
 DEFUN(api_token_revoke, api_token_revoke_cmd, "api token revoke NAME",
@@ -343,9 +372,13 @@ DEFUN(api_token_revoke, api_token_revoke_cmd, "api token revoke NAME",
       "Revoke one: it stops working at once\n"
       "Its name\n")
 {
+	char object[80];
 	int rc;
 
 	if (!db_ready(vty))
+		return CMD_WARNING;
+	snprintf(object, sizeof(object), "token %s", argv[0]);
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_TOKEN_MANAGE], "%s", object))
 		return CMD_WARNING;
 	rc = otad_db_token_revoke(g_otad->db, argv[0]);
 	if (rc) {
@@ -363,8 +396,8 @@ static void print_token(const struct otad_token *t, void *priv)
 	time_t sec = (time_t)(t->revoked_ms ? t->revoked_ms : t->created_ms) / 1000;
 
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", gmtime(&sec));
-	vty_out(vty, "%-24s %-10s %s %s%s", t->name, otad_role_names[t->role], t->revoked_ms ? "revoked" : "created",
-		when, VTY_NEWLINE);
+	vty_out(vty, "%-24s %-10s %-15s %s %s%s", t->name, otad_role_names[t->role], t->scope[0] ? t->scope : "-",
+		t->revoked_ms ? "revoked" : "created", when, VTY_NEWLINE);
 }
 
 DEFUN(show_api_tokens, show_api_tokens_cmd, "show api tokens [all]",
@@ -590,6 +623,8 @@ DEFUN(job_create, job_create_cmd, "job create ICCID TAR .APDU",
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_CARD_WRITE], "card %s", argv[0]))
+		return CMD_WARNING;
 	if (hex_decode(argv[1], tar, 3) != 3) {
 		vty_out(vty, "%% the TAR is 3 bytes in hex%s", VTY_NEWLINE);
 		return CMD_WARNING;
@@ -693,6 +728,8 @@ DEFUN(job_cancel, job_cancel_cmd, "job cancel <1-9223372036854775807>",
 	int rc;
 
 	if (!db_ready(vty))
+		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_CARD_WRITE], "job %s", argv[0]))
 		return CMD_WARNING;
 	rc = otad_job_cancel(atoll(argv[0]), err, sizeof(err));
 	if (rc) {
@@ -876,6 +913,8 @@ DEFUN(card_state, card_state_cmd, "card ICCID state (active|suspended|lost|retir
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_CARD_WRITE], "card %s", argv[0]))
+		return CMD_WARNING;
 	rc = otad_db_card_set_state(g_otad->db, argv[0], otad_card_state_of(argv[1]), old);
 	if (rc) {
 		vty_out(vty, "%% %s%s",
@@ -997,6 +1036,8 @@ DEFUN(import_cards, import_cards_cmd, "import cards FILE [NAME]",
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_CARD_WRITE], "file %s", argv[0]))
+		return CMD_WARNING;
 	vi = talloc_zero(g_otad->ctx, struct vty_import);
 	if (!vi)
 		return CMD_WARNING;
@@ -1060,7 +1101,7 @@ DEFUN(master_key_rotate, master_key_rotate_cmd, "master-key rotate FILE",
 	int64_t n;
 	int rc;
 
-	if (!db_ready(vty))
+	if (!db_ready(vty) || !otad_vty_audit(vty, otad_action_names[OTAD_ACT_DATABASE_MANAGE], "master key"))
 		goto refused;
 	path = otad_path(tmp, argv[0]);
 	old = otad_path(tmp, g_otad->cfg.master_key);
@@ -1111,6 +1152,8 @@ DEFUN(backup_database, backup_database_cmd, "backup database PATH [overwrite]",
 	int rc;
 
 	if (!db_ready(vty))
+		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_DATABASE_MANAGE], "database"))
 		return CMD_WARNING;
 	path = otad_path(g_otad->ctx, argv[0]);
 	rc = otad_db_backup(g_otad->db, path, argc > 1, err, sizeof(err));
@@ -1195,6 +1238,8 @@ DEFUN(card_counter_floor, card_counter_floor_cmd, "card ICCID keyset <1-15> coun
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_DATABASE_MANAGE], "card %s", argv[0]))
+		return CMD_WARNING;
 	rc = otad_db_counter_floor(g_otad->db, argv[0], kvn, floor);
 	if (rc) {
 		vty_out(vty, "%% %s%s",
@@ -1220,6 +1265,8 @@ DEFUN(counter_floor_raise_all, counter_floor_raise_all_cmd, "counter-floor raise
 
 	if (!db_ready(vty))
 		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_DATABASE_MANAGE], "counter floors"))
+		return CMD_WARNING;
 	n = otad_db_counter_floor_raise_all(g_otad->db, by);
 	if (n < 0) {
 		vty_out(vty, "%% nothing changed: %s%s",
@@ -1239,6 +1286,8 @@ DEFUN(counter_floor_confirm, counter_floor_confirm_cmd, "counter-floor confirm",
 	int rc;
 
 	if (!db_ready(vty))
+		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_DATABASE_MANAGE], "counter floors"))
 		return CMD_WARNING;
 	rc = otad_db_counter_floor_confirm(g_otad->db);
 	if (rc) {
@@ -1277,6 +1326,7 @@ void otad_vty_init(void)
 	install_element(OTAD_NODE, &cfg_no_api_tls_cmd);
 	install_element_ve(&show_api_cmd);
 	install_element(ENABLE_NODE, &api_token_create_cmd);
+	install_element(ENABLE_NODE, &api_token_create_scope_cmd);
 	install_element(ENABLE_NODE, &api_token_revoke_cmd);
 	install_element(ENABLE_NODE, &show_api_tokens_cmd);
 	install_element(OTAD_NODE, &cfg_smsc_cmd);

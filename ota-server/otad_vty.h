@@ -1,6 +1,8 @@
 /* simpki-otad's VTY nodes, shared by otad_vty.c (the daemon's configuration and operator commands) and
  * otad_vty_pki.c (holders, units, certificates and the CA). */
 #pragma once
+#include <stdbool.h>
+
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
@@ -24,3 +26,9 @@ void otad_vty_campaign_write(struct vty *vty);
 /*! The same for otad_vty_bip.c (the 'bip' lines of the 'otad' node: jobs over SCP81). */
 void otad_vty_bip_init(void);
 void otad_vty_bip_write(struct vty *vty);
+/*! The audit record of a VTY command that changes something, before it acts: actor otad_actor_vty, \a action
+ *  (otad_action_names), the object (printf: "card 8984...", "token NAME", "campaign 3"), "accepted", the command
+ *  line as the detail. When it cannot be written, says so on \a vty. \returns true to go on; false: do nothing
+ *  (fail closed; CMD_WARNING) */
+bool otad_vty_audit(struct vty *vty, const char *action, const char *object_fmt, ...)
+	__attribute__((format(printf, 3, 4)));

@@ -8,6 +8,7 @@
 #include "campaign.h"
 #include "enrol.h"
 #include "otad.h"
+#include "otad_perm.h"
 #include "otad_vty.h"
 
 static struct cmd_node campaign_node = { .node = CAMPAIGN_NODE, .prompt = "%s(config-otad-campaign)# ", .vtysh = 1 };
@@ -178,10 +179,13 @@ DEFUN(campaign_act, campaign_act_cmd, "campaign <1-999999999> (pause|resume|canc
       "A provisioning campaign\nIts id\nNo card starts a new step\nGo on\nStop it for good\n")
 {
 	int64_t id = atoll(argv[0]);
-	int rc = !strcmp(argv[1], "pause")  ? otad_campaign_pause(id) :
-		 !strcmp(argv[1], "resume") ? otad_campaign_resume(id) :
-					      otad_campaign_cancel(id);
+	int rc;
 
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_CAMPAIGN_WRITE], "campaign %s", argv[0]))
+		return CMD_WARNING;
+	rc = !strcmp(argv[1], "pause")	? otad_campaign_pause(id) :
+	     !strcmp(argv[1], "resume") ? otad_campaign_resume(id) :
+					  otad_campaign_cancel(id);
 	if (rc == -ENOENT)
 		vty_out(vty, "%% no campaign %s%s", argv[0], VTY_NEWLINE);
 	else if (rc == -EALREADY)

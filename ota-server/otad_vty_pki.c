@@ -48,6 +48,7 @@
 #include "holder.h"
 #include "enrol.h"
 #include "otad.h"
+#include "otad_perm.h"
 #include "otad_vty.h"
 #include "ra_cmp.h"
 
@@ -363,6 +364,8 @@ DEFUN(card_holder, card_holder_cmd, "card ICCID holder ID",
 
 	if (!db_ok(vty))
 		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_HOLDER_WRITE], "card %s", argv[0]))
+		return CMD_WARNING;
 	rc = otad_db_card_set_holder(g_otad->db, argv[0], argv[1]);
 	if (rc) {
 		vty_out(vty, "%% %s%s",
@@ -381,6 +384,8 @@ DEFUN(no_card_holder, no_card_holder_cmd, "no card ICCID holder",
 	int rc;
 
 	if (!db_ok(vty))
+		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_HOLDER_WRITE], "card %s", argv[0]))
 		return CMD_WARNING;
 	rc = otad_db_card_set_holder(g_otad->db, argv[0], NULL);
 	if (rc) {
@@ -430,6 +435,8 @@ DEFUN(card_cert_add, card_cert_add_cmd, "card ICCID certificate add KEY_ID PROFI
 
 	if (!db_ok(vty))
 		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_CERT_ENROL], "card %s", argv[0]))
+		return CMD_WARNING;
 	if (strlen(argv[1]) > OTAD_CERT_KEY_ID_MAX || strlen(argv[2]) > OTAD_CERT_PROFILE_MAX) {
 		vty_out(vty, "%% KEY_ID and PROFILE: at most %d characters%s", OTAD_CERT_KEY_ID_MAX, VTY_NEWLINE);
 		return CMD_WARNING;
@@ -462,6 +469,10 @@ DEFUN(card_cert_status, card_cert_status_cmd, "card ICCID certificate <1-9223372
 	int rc;
 
 	if (!db_ok(vty))
+		return CMD_WARNING;
+	if (!otad_vty_audit(vty,
+			    otad_action_names[strcmp(argv[2], "revoked") ? OTAD_ACT_CERT_ENROL : OTAD_ACT_CERT_REVOKE],
+			    "card %s cert %s", argv[0], argv[1]))
 		return CMD_WARNING;
 	rc = otad_db_cert_set_status(g_otad->db, atoll(argv[1]), (enum otad_cert_status)otad_cert_status_of(argv[2]),
 				     0);
@@ -579,6 +590,8 @@ DEFUN(card_cert_request, card_cert_request_cmd, "card ICCID certificate request 
 
 	if (!db_ok(vty))
 		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_CERT_ENROL], "card %s", argv[0]))
+		return CMD_WARNING;
 	if (!g_otad->ra) {
 		vty_out(vty, "%% no CA configured ('ca' in the 'otad' node)%s", VTY_NEWLINE);
 		return CMD_WARNING;
@@ -664,6 +677,8 @@ DEFUN(card_cert_revoke, card_cert_revoke_cmd, "card ICCID certificate <1-9223372
 	int rc;
 
 	if (!db_ok(vty))
+		return CMD_WARNING;
+	if (!otad_vty_audit(vty, otad_action_names[OTAD_ACT_CERT_REVOKE], "card %s cert %s", argv[0], argv[1]))
 		return CMD_WARNING;
 	if (!g_otad->ra) {
 		vty_out(vty, "%% no CA configured ('ca' in the 'otad' node)%s", VTY_NEWLINE);

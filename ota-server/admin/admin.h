@@ -47,6 +47,9 @@ enum admin_cmd {
 	ADMIN_CMD_CAMPAIGN_FAILED,
 	ADMIN_CMD_CAMPAIGN_CARDS,
 	ADMIN_CMD_CAMPAIGN_HELP, /* 'campaign' alone or 'campaign --help': the list of campaign commands */
+	ADMIN_CMD_TOKEN_CREATE,
+	ADMIN_CMD_TOKEN_LIST,
+	ADMIN_CMD_TOKEN_REVOKE,
 	ADMIN_CMD_N
 };
 
@@ -88,6 +91,8 @@ struct admin_cmdline {
 	unsigned concurrency; /* 0: the daemon's */
 	bool watch;	      /* campaign start --watch */
 	unsigned interval_ms; /* campaign watch --interval (default 1000) */
+	const char *role;     /* token create --role */
+	const char *scope;    /* token create --scope (a unit's code) */
 };
 
 /* ---- admin_args.c ---------------------------------------------------------------------------------------------- */
@@ -184,6 +189,8 @@ void admin_table_free(struct admin_table *t);
 char *admin_render_jobs(const json_t *items);
 char *admin_render_certs(const json_t *items);
 char *admin_render_campaigns(const json_t *items);
+/*! GET /v1/tokens's tokens: name, role, scope ("-": the whole tree), created. */
+char *admin_render_tokens(const json_t *items);
 char *admin_render_campaign_cards(const json_t *items, bool failed);
 
 /*! A card import's result (GET /v1/imports/{id}) and a holder import's (POST /v1/holders/import), each rejected
@@ -198,6 +205,10 @@ enum admin_exit admin_holders_import_run(struct admin_ctx *a, const struct admin
 enum admin_exit admin_jobs_list_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_cert_show_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_campaign_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/*! token create NAME --role ROLE [--scope UNIT], token list, token revoke NAME (admin_token.c). */
+enum admin_exit admin_token_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/*! The body of POST /v1/tokens for \a cl. \returns a new object; NULL when out of memory */
+json_t *admin_token_body(const struct admin_cmdline *cl);
 
 /*! Whether a campaign object is over (state done or cancelled); if so, *code is its exit code: done with no
  * failed card ADMIN_EXIT_OK, done with failed cards ADMIN_EXIT_CARDS_FAILED, cancelled ADMIN_EXIT_CANCELLED. */

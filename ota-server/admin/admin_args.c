@@ -31,6 +31,8 @@ enum opt {
 	OPT_CONCURRENCY,
 	OPT_WATCH,
 	OPT_INTERVAL,
+	OPT_ROLE,
+	OPT_SCOPE,
 };
 
 #define BIT(o) (1u << ((o)-OPT_URL))
@@ -55,6 +57,8 @@ static const struct option long_opts[] = {
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 	{ "watch", no_argument, NULL, OPT_WATCH },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "scope", required_argument, NULL, OPT_SCOPE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,7 +85,19 @@ static const struct {
 	{ "campaign", "cancel", ADMIN_CMD_CAMPAIGN_CANCEL, COMMON, "ID" },
 	{ "campaign", "failed", ADMIN_CMD_CAMPAIGN_FAILED, COMMON, "ID" },
 	{ "campaign", "cards", ADMIN_CMD_CAMPAIGN_CARDS, COMMON | BIT(OPT_STATE), "ID" },
+	{ "token", "create", ADMIN_CMD_TOKEN_CREATE, COMMON | BIT(OPT_ROLE) | BIT(OPT_SCOPE), "NAME" },
+	{ "token", "list", ADMIN_CMD_TOKEN_LIST, COMMON, NULL },
+	{ "token", "revoke", ADMIN_CMD_TOKEN_REVOKE, COMMON, "NAME" },
 };
+
+static const char *const roles[] = { "read-only", "operator", "admin", "central-ra", "unit-ra", "counter", "auditor" };
+
+static bool is_token_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
 
 static bool is_iccid(const char *s)
 {
@@ -205,6 +221,21 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 	case OPT_WATCH:
 		cl->watch = true;
 		break;
+	case OPT_ROLE:
+		for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+			if (!strcmp(v, roles[i]))
+				cl->role = v;
+		if (cl->role != v)
+			return apiclient_bad(err, len,
+					     "--role %s: read-only, operator, admin, central-ra, unit-ra, counter or "
+					     "auditor",
+					     v);
+		break;
+	case OPT_SCOPE:
+		if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 15)
+			return apiclient_bad(err, len, "--scope %s: a unit's code is digits, e.g. 01 or 10101003", v);
+		cl->scope = v;
+		break;
 	case OPT_INTERVAL: {
 		char *end;
 		double s;
@@ -296,6 +327,10 @@ static int check_arg(struct admin_cmdline *cl, const char *name, const char *pos
 		if (!is_iccid(pos))
 			return apiclient_bad(err, len, "%s: an ICCID is 18 to 20 digits", pos);
 		cl->iccid = pos;
+	} else if (!strcmp(name, "NAME")) {
+		if (!is_token_name(pos))
+			return apiclient_bad(err, len, "%s: a token's name is 1 to 64 of A-Z a-z 0-9 . _ -", pos);
+		cl->name = pos;
 	} else {
 		cl->file = pos;
 	}
@@ -357,6 +392,11 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 			return -EINVAL;
 		if (cl->cmd == ADMIN_CMD_CAMPAIGN_START)
 			return check_start(cl, err, len);
+		if (cl->cmd == ADMIN_CMD_TOKEN_CREATE && !cl->role)
+			return apiclient_bad(err, len, "--role is required");
+		if (cl->cmd == ADMIN_CMD_TOKEN_CREATE && !cl->scope &&
+		    (!strcmp(cl->role, "unit-ra") || !strcmp(cl->role, "counter")))
+			return apiclient_bad(err, len, "--scope is required for a %s token", cl->role);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)

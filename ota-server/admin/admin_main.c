@@ -20,6 +20,10 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 		return admin_jobs_list_run(a, cl);
 	case ADMIN_CMD_CERT_SHOW:
 		return admin_cert_show_run(a, cl);
+	case ADMIN_CMD_TOKEN_CREATE:
+	case ADMIN_CMD_TOKEN_LIST:
+	case ADMIN_CMD_TOKEN_REVOKE:
+		return admin_token_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}

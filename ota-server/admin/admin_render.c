@@ -337,6 +337,18 @@ char *admin_render_certs(const json_t *items)
 	return render_table(items, cols, N(cols));
 }
 
+char *admin_render_tokens(const json_t *items)
+{
+	static const struct column cols[] = {
+		{ "NAME", "name", NULL },
+		{ "ROLE", "role", NULL },
+		{ "SCOPE", "scope", NULL },
+		{ "CREATED", "created", as_time },
+	};
+
+	return render_table(items, cols, N(cols));
+}
+
 char *admin_render_campaigns(const json_t *items)
 {
 	static const struct column cols[] = {

@@ -22,6 +22,10 @@ static const char usage_main[] =
 	"  cert show ICCID              a card's certificates (--pem: the certificates themselves)\n"
 	"  campaign start|list|show|watch|pause|resume|cancel|failed|cards\n"
 	"                               provisioning campaigns ('simpki-admin campaign --help')\n"
+	"  token create NAME --role ROLE [--scope UNIT]\n"
+	"                               make an API token (shown once); an admin's token only\n"
+	"  token list                   the valid tokens: name, role, scope\n"
+	"  token revoke NAME            revoke a token at once\n"
 	"\n"
 	"Options (before or after the command):\n" COMMON_OPTS "  --version       the version\n"
 	"\n"
@@ -73,6 +77,19 @@ static const char usage_cert_show[] =
 	"profile, status, end of validity, key id.\n"
 	"\n"
 	"  --pem           print the certificates themselves (PEM), one after the other\n" COMMON_OPTS;
+
+static const char usage_token[] =
+	"Usage: simpki-admin token create NAME --role ROLE [--scope UNIT]\n"
+	"       simpki-admin token list\n"
+	"       simpki-admin token revoke NAME\n"
+	"\n"
+	"API tokens (POST, GET /v1/tokens, DELETE /v1/tokens/NAME; an admin's token only). A new token is printed\n"
+	"once: only its hash is kept. A token acts with its role, on its scope's unit and everything under it\n"
+	"(docs/otad.md, Roles and scopes).\n"
+	"\n"
+	"  --role ROLE     read-only, operator, admin, central-ra, unit-ra, counter or auditor\n"
+	"  --scope UNIT    a unit's code, e.g. 01 (required for unit-ra and counter; none: the whole "
+	"tree)\n" COMMON_OPTS;
 
 static const char usage_campaign[] =
 	"Usage: simpki-admin campaign COMMAND [OPTIONS] [ID]\n"
@@ -167,6 +184,10 @@ const char *admin_usage(enum admin_cmd cmd)
 		return usage_cert_show;
 	case ADMIN_CMD_CAMPAIGN_HELP:
 		return usage_campaign;
+	case ADMIN_CMD_TOKEN_CREATE:
+	case ADMIN_CMD_TOKEN_LIST:
+	case ADMIN_CMD_TOKEN_REVOKE:
+		return usage_token;
 	case ADMIN_CMD_CAMPAIGN_START:
 		return usage_campaign_start;
 	case ADMIN_CMD_CAMPAIGN_LIST:

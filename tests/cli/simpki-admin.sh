@@ -176,6 +176,22 @@ ro=$(api POST /v1/tokens "$dir/tk.json" | sed -n 's/^201 .*"token":"\([0-9a-f]*\
 SIMPKI_API_TOKEN=$ro run 0 jobs list
 SIMPKI_API_TOKEN=$ro run 4 holders import "$dir/h2.csv"
 err_has "forbidden"
+# tokens with roles and scopes
+run 0 token create ra-hn --role unit-ra --scope 01
+out_has "^token ra-hn (unit-ra, scope 01)$"
+sed -n 2p "$dir/out" | grep -q "^[0-9a-f]\{64\}$" || fail "token create: no token: $(cat "$dir/out")"
+run 2 token create x --role counter
+err_has "scope is required"
+run 2 token create x --role counter --scope 99999
+err_has "unit_not_found"
+run 0 token list
+out_has "^NAME  *ROLE  *SCOPE  *CREATED$"
+out_has "^ra-hn  *unit-ra  *01  *20"
+out_has "^auditor  *read-only  *-  *20"
+SIMPKI_API_TOKEN=$ro run 4 token list
+err_has "token.manage on /v1/tokens: not allowed for role read-only"
+run 0 token revoke ra-hn
+run 5 token revoke ra-hn
 run 5 campaign show 999
 run 5 --json campaign show 999
 run 3 --url http://127.0.0.1:1 jobs list

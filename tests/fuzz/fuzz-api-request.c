@@ -22,7 +22,7 @@ __attribute__((noreturn)) static void die(const char *what)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct api_job_req req;
-	char *s, err[256], arg[API_ROUTE_ARG_MAX], name[65], *sp, iccid[21];
+	char *s, err[256], arg[API_ROUTE_ARG_MAX], name[65], *sp, iccid[21], scope[OTAD_UNIT_CODE_MAX + 1];
 	const char *token, *allow;
 	struct otad_job_filter jf;
 	struct otad_card_filter cf;
@@ -72,9 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		err[0] = 0;
-		if (api_token_parse(s, size - 1, name, &role, err, sizeof(err)) ? !err[0] :
-										  strlen(name) > 64 || role < 0)
-			die("a token name or role out of bounds, or a refusal without a message");
+		if (api_token_parse(s, size - 1, name, &role, scope, err, sizeof(err)) ?
+			    !err[0] :
+			    strlen(name) > 64 || role < 0 || strlen(scope) > OTAD_UNIT_CODE_MAX ||
+				    (api_role_needs_scope(role) && !scope[0]))
+			die("a token name, role or scope out of bounds, or a refusal without a message");
 		break;
 	case 4:
 		err[0] = 0;

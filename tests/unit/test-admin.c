@@ -129,6 +129,51 @@ static const struct parse_case parse_cases[] = {
 	  -EINVAL,
 	  ADMIN_CMD_CAMPAIGN_START,
 	  "no argument" },
+	{ "token create",
+	  { "token", "create", "ra-hn", "--role", "unit-ra", "--scope", "01" },
+	  0,
+	  ADMIN_CMD_TOKEN_CREATE,
+	  NULL },
+	{ "token create, admin", { "token", "create", "--role", "admin", "boss" }, 0, ADMIN_CMD_TOKEN_CREATE, NULL },
+	{ "token create, no role", { "token", "create", "x" }, -EINVAL, ADMIN_CMD_TOKEN_CREATE, "--role is required" },
+	{ "token create, unit-ra without scope",
+	  { "token", "create", "x", "--role", "unit-ra" },
+	  -EINVAL,
+	  ADMIN_CMD_TOKEN_CREATE,
+	  "--scope is required" },
+	{ "token create, counter without scope",
+	  { "token", "create", "x", "--role", "counter" },
+	  -EINVAL,
+	  ADMIN_CMD_TOKEN_CREATE,
+	  "--scope is required" },
+	{ "token create, bad role",
+	  { "token", "create", "x", "--role", "root" },
+	  -EINVAL,
+	  ADMIN_CMD_TOKEN_CREATE,
+	  "--role root" },
+	{ "token create, bad scope",
+	  { "token", "create", "x", "--role", "unit-ra", "--scope", "0a" },
+	  -EINVAL,
+	  ADMIN_CMD_TOKEN_CREATE,
+	  "--scope 0a" },
+	{ "token create, long scope",
+	  { "token", "create", "x", "--role", "unit-ra", "--scope", "0123456789012345" },
+	  -EINVAL,
+	  ADMIN_CMD_TOKEN_CREATE,
+	  "--scope" },
+	{ "token create, bad name",
+	  { "token", "create", "a b", "--role", "admin" },
+	  -EINVAL,
+	  ADMIN_CMD_TOKEN_CREATE,
+	  "a token's name" },
+	{ "token create, no name",
+	  { "token", "create", "--role", "admin" },
+	  -EINVAL,
+	  ADMIN_CMD_TOKEN_CREATE,
+	  "NAME is missing" },
+	{ "token list", { "token", "list" }, 0, ADMIN_CMD_TOKEN_LIST, NULL },
+	{ "token list --scope", { "token", "list", "--scope", "01" }, -EINVAL, ADMIN_CMD_TOKEN_LIST, "not an option" },
+	{ "token revoke", { "token", "revoke", "ra-hn" }, 0, ADMIN_CMD_TOKEN_REVOKE, NULL },
 };
 
 static void test_parse(void **state)
@@ -301,6 +346,10 @@ static void test_body(void **state)
 	cl = (struct admin_cmdline){ .name = "w", .sel = ADMIN_SEL_UNIT, .unit = "01" };
 	assert_json(admin_campaign_body(&cl, NULL),
 		    "{\"name\": \"w\", \"select\": {\"unit\": \"01\"}, \"personalise\": false}");
+	cl = (struct admin_cmdline){ .name = "ra-hn", .role = "unit-ra", .scope = "01" };
+	assert_json(admin_token_body(&cl), "{\"name\": \"ra-hn\", \"role\": \"unit-ra\", \"scope\": \"01\"}");
+	cl = (struct admin_cmdline){ .name = "boss", .role = "admin" };
+	assert_json(admin_token_body(&cl), "{\"name\": \"boss\", \"role\": \"admin\"}");
 }
 
 /* ---- rendering ------------------------------------------------------------------------------------------------- */
@@ -480,6 +529,14 @@ static void test_tables(void **state)
 	assert_text(admin_render_campaigns(items),
 		    "ID  NAME    STATE    CARDS  DONE  FAILED  CREATED\n"
 		    "3   wave 1  running  20     8     0       2026-12-06T16:00:00.123Z\n");
+	json_decref(items);
+	items = json_loads(
+		"[{\"name\": \"ra-hn\", \"role\": \"unit-ra\", \"scope\": \"01\", \"created\": 1796572800000},"
+		" {\"name\": \"boss\", \"role\": \"admin\", \"scope\": null, \"created\": 1796572800000}]",
+		0, NULL);
+	assert_text(admin_render_tokens(items), "NAME   ROLE     SCOPE  CREATED\n"
+						"ra-hn  unit-ra  01     2026-12-06T16:00:00Z\n"
+						"boss   admin    -      2026-12-06T16:00:00Z\n");
 	json_decref(items);
 }
 

@@ -9,6 +9,7 @@
 
 #include "api_parse.h"
 #include "api_ratelimit.h"
+#include "otad_perm.h"
 
 #include "unit.h"
 
@@ -51,12 +52,12 @@ static void test_route(void **state)
 	assert_int_equal(api_route("DELETE", "/v1/tokens/ra hanoi", arg, &allow), API_NONE);
 	assert_int_equal(api_route("GET", "/v1/jobs/1/x", arg, &allow), API_NONE);
 	assert_int_equal(api_route("GET", "/", arg, &allow), API_NONE);
-	/* roles */
-	assert_int_equal(api_route_role(API_JOB_GET), OTAD_ROLE_READ_ONLY);
-	assert_int_equal(api_route_role(API_JOBS_CREATE), OTAD_ROLE_OPERATOR);
-	assert_int_equal(api_route_role(API_TOKEN_REVOKE), OTAD_ROLE_ADMIN);
+	/* actions */
+	assert_int_equal(api_route_action(API_JOB_GET), OTAD_ACT_CARD_READ);
+	assert_int_equal(api_route_action(API_JOBS_CREATE), OTAD_ACT_CARD_WRITE);
+	assert_int_equal(api_route_action(API_TOKEN_REVOKE), OTAD_ACT_TOKEN_MANAGE);
 	assert_int_equal(api_route("POST", "/v1/database/counter-floor", arg, &allow), API_COUNTER_FLOOR);
-	assert_int_equal(api_route_role(API_COUNTER_FLOOR), OTAD_ROLE_ADMIN);
+	assert_int_equal(api_route_action(API_COUNTER_FLOOR), OTAD_ACT_DATABASE_MANAGE);
 	assert_int_equal(api_route("GET", "/v1/database", arg, &allow), API_DATABASE_GET);
 }
 
@@ -235,7 +236,7 @@ static void test_job(void **state)
 	static struct api_job_req req;
 	const char *good = "{\"iccid\": \"8984010000000000005\", \"tar\": \"B00010\", \"apdus\": [\"00A4000C022FE2\","
 			   " \"00b000000a\"]}";
-	char err[256], name[65];
+	char err[256], name[65], scope[OTAD_UNIT_CODE_MAX + 1];
 	int role;
 
 	(void)state;
@@ -322,20 +323,102 @@ static void test_job(void **state)
 		   "apdus[0]");
 	expect_bad("{\"iccid\": \"8984010000000000005\", \"tar\": \"b00010\", \"apdus\": [\"00B000000A\"], \"x\": 1}",
 		   "unknown member 'x'");
-	assert_int_equal(api_token_parse("{\"name\": \"ra-hanoi.1\"}", 22, name, &role, err, sizeof(err)), 0);
+	assert_int_equal(api_token_parse("{\"name\": \"ra-hanoi.1\"}", 22, name, &role, scope, err, sizeof(err)), 0);
 	assert_string_equal(name, "ra-hanoi.1");
 	assert_int_equal(role, OTAD_ROLE_OPERATOR);
-	assert_int_equal(
-		api_token_parse("{\"name\": \"audit\", \"role\": \"read-only\"}", 38, name, &role, err, sizeof(err)),
-		0);
+	assert_string_equal(scope, "");
+	assert_int_equal(api_token_parse("{\"name\": \"audit\", \"role\": \"read-only\"}", 38, name, &role, scope, err,
+					 sizeof(err)),
+			 0);
 	assert_int_equal(role, OTAD_ROLE_READ_ONLY);
-	assert_int_equal(api_token_parse("{\"name\": \"x\", \"role\": \"root\"}", 29, name, &role, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		api_token_parse("{\"name\": \"x\", \"role\": \"root\"}", 29, name, &role, scope, err, sizeof(err)),
+		-EINVAL);
 	assert_non_null(strstr(err, "role"));
-	assert_int_equal(api_token_parse("{\"name\": \"ra hanoi\"}", 20, name, &role, err, sizeof(err)), -EINVAL);
-	assert_int_equal(api_token_parse("{\"name\": \"\"}", 12, name, &role, err, sizeof(err)), -EINVAL);
-	assert_int_equal(api_token_parse("{\"name\": \"a\", \"b\": 1}", 21, name, &role, err, sizeof(err)), -EINVAL);
-	assert_int_equal(api_token_parse("{\"name\": \"a\\u0000b\"}", 20, name, &role, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"ra hanoi\"}", 20, name, &role, scope, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"\"}", 12, name, &role, scope, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"a\", \"b\": 1}", 21, name, &role, scope, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(api_token_parse("{\"name\": \"a\\u0000b\"}", 20, name, &role, scope, err, sizeof(err)),
+			 -EINVAL);
+}
+
+/* POST /v1/tokens with the delegated roles and scopes, and their bad cases. */
+static void test_token_scope(void **state)
+{
+	char name[65], err[160], scope[OTAD_UNIT_CODE_MAX + 1];
+	int role;
+	static const struct {
+		const char *body, *err;
+	} bad[] = {
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\"}", "needs one" },
+		{ "{\"name\": \"ra\", \"role\": \"counter\", \"scope\": null}", "needs one" },
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\", \"scope\": \"\"}", "scope" },
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\", \"scope\": 1}", "scope" },
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\", \"scope\": \"0a\"}", "scope" },
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\", \"scope\": \"-1\"}", "scope" },
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\", \"scope\": \"0123456789012345\"}", "scope" },
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\", \"scope\": \"01\\u0000\"}", "not JSON" },
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\", \"scope\": [\"01\"]}", "scope" },
+		{ "{\"name\": \"ra\", \"role\": \"unit-ra\", \"scope\": \"01\", \"scope\": \"02\"}", "" },
+		{ "{\"name\": \"ra\", \"role\": \"Unit-RA\", \"scope\": \"01\"}", "role" },
+		{ "{\"name\": \"ra\", \"role\": null, \"scope\": \"01\"}", "role" },
+		{ "{\"name\": \"ra\", \"scopes\": \"01\"}", "unknown member" },
+	};
+
+	(void)state;
+	assert_int_equal(api_token_parse("{\"name\": \"ra-hn\", \"role\": \"unit-ra\", \"scope\": \"01\"}",
+					 strlen("{\"name\": \"ra-hn\", \"role\": \"unit-ra\", \"scope\": \"01\"}"),
+					 name, &role, scope, err, sizeof(err)),
+			 0);
+	assert_int_equal(role, OTAD_ROLE_UNIT_RA);
+	assert_string_equal(scope, "01");
+	assert_int_equal(api_token_parse("{\"name\": \"desk\", \"role\": \"counter\", \"scope\": \"10101003\"}",
+					 strlen("{\"name\": \"desk\", \"role\": \"counter\", \"scope\": \"10101003\"}"),
+					 name, &role, scope, err, sizeof(err)),
+			 0);
+	assert_int_equal(role, OTAD_ROLE_COUNTER);
+	assert_string_equal(scope, "10101003");
+	assert_int_equal(api_token_parse("{\"name\": \"au\", \"role\": \"auditor\", \"scope\": null}",
+					 strlen("{\"name\": \"au\", \"role\": \"auditor\", \"scope\": null}"), name,
+					 &role, scope, err, sizeof(err)),
+			 0);
+	assert_int_equal(role, OTAD_ROLE_AUDITOR);
+	assert_string_equal(scope, "");
+	assert_int_equal(
+		api_token_parse("{\"name\": \"c\", \"role\": \"central-ra\", \"scope\": \"012345678901234\"}",
+				strlen("{\"name\": \"c\", \"role\": \"central-ra\", \"scope\": \"012345678901234\"}"),
+				name, &role, scope, err, sizeof(err)),
+		0);
+	assert_string_equal(scope, "012345678901234");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		if (api_token_parse(bad[i].body, strlen(bad[i].body), name, &role, scope, err, sizeof(err)) != -EINVAL)
+			fail_msg("accepted: %s", bad[i].body);
+		if (!err[0] || !strstr(err, bad[i].err))
+			fail_msg("%s: '%s' does not say '%s'", bad[i].body, err, bad[i].err);
+	}
+	assert_true(api_role_needs_scope(OTAD_ROLE_UNIT_RA));
+	assert_true(api_role_needs_scope(OTAD_ROLE_COUNTER));
+	assert_false(api_role_needs_scope(OTAD_ROLE_CENTRAL_RA));
+	assert_false(api_role_needs_scope(OTAD_ROLE_READ_ONLY));
+}
+
+/* Every route has an action; nothing is left to the default. */
+static void test_route_actions(void **state)
+{
+	(void)state;
+	for (int r = API_NONE + 1; r < API_BAD_METHOD; r++)
+		if (api_route_action((enum api_route)r) < 0)
+			fail_msg("route %d has no action", r);
+	assert_int_equal(api_route_action(API_NONE), -ENOSYS);
+	assert_int_equal(api_route_action(API_CARD_ENROL), OTAD_ACT_CERT_ENROL);
+	assert_int_equal(api_route_action(API_CAMPAIGN_PAUSE), OTAD_ACT_CAMPAIGN_WRITE);
+	assert_int_equal(api_route_action(API_CAMPAIGN_CARDS), OTAD_ACT_CAMPAIGN_READ);
+	assert_int_equal(api_route_action(API_ENROL_GET), OTAD_ACT_HOLDER_READ);
+	assert_int_equal(api_route_action(API_CARDS_IMPORT), OTAD_ACT_CARD_WRITE);
+	assert_int_equal(api_route_action(API_DATABASE_GET), OTAD_ACT_DATABASE_MANAGE);
 }
 
 static void test_holder_routes(void **state)
@@ -366,11 +449,11 @@ static void test_holder_routes(void **state)
 				   "/v1/holders/0123456789012345678901234567890123456789012345678901234567890123456789",
 				   arg, &allow),
 			 API_BAD_HOLDER_ID);
-	assert_int_equal(api_route_role(API_HOLDERS_CREATE), OTAD_ROLE_OPERATOR);
-	assert_int_equal(api_route_role(API_HOLDERS_IMPORT), OTAD_ROLE_OPERATOR);
-	assert_int_equal(api_route_role(API_CARD_HOLDER), OTAD_ROLE_OPERATOR);
-	assert_int_equal(api_route_role(API_HOLDER_GET), OTAD_ROLE_READ_ONLY);
-	assert_int_equal(api_route_role(API_CARD_CERTS), OTAD_ROLE_READ_ONLY);
+	assert_int_equal(api_route_action(API_HOLDERS_CREATE), OTAD_ACT_HOLDER_WRITE);
+	assert_int_equal(api_route_action(API_HOLDERS_IMPORT), OTAD_ACT_HOLDER_WRITE);
+	assert_int_equal(api_route_action(API_CARD_HOLDER), OTAD_ACT_HOLDER_WRITE);
+	assert_int_equal(api_route_action(API_HOLDER_GET), OTAD_ACT_HOLDER_READ);
+	assert_int_equal(api_route_action(API_CARD_CERTS), OTAD_ACT_HOLDER_READ);
 }
 
 static const struct {
@@ -590,6 +673,8 @@ int main(void)
 		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_holder_routes),
+		cmocka_unit_test(test_token_scope),
+		cmocka_unit_test(test_route_actions),
 		cmocka_unit_test(test_holder_body),
 		cmocka_unit_test(test_card_holder_body),
 		cmocka_unit_test(test_holders_query),
