@@ -21,3 +21,7 @@ void otad_db_column_text(sqlite3_stmt *st, int i, char *out, size_t max);
 /*! Copy column \a i of the current row, a blob, into \a out. \returns its length; 0 when it is NULL, empty or longer
  *  than \a max (then nothing is copied) */
 size_t otad_db_column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max);
+
+struct otad_unit;
+/*! A unit from the columns code, name, kind, parent, valid_from, valid_to, successor (otad_db_units.c). */
+void otad_db_unit_from_row(sqlite3_stmt *st, struct otad_unit *u);
