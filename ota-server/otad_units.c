@@ -123,7 +123,9 @@ int otad_units_load(struct otad_db *db, const char *dir, char *err, size_t errle
 	for (int i = 0; i < 3 && !rc; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		rc = slurp(path, &text[i], &len[i]);
-		if (rc)
+		if (rc == -ENOENT && i == 2) /* central-units.json is optional */
+			rc = 0;
+		else if (rc)
 			snprintf(err, errlen, "%s: %s", path, rc == -EFBIG ? "too large" : "cannot read it");
 		else
 			EVP_DigestUpdate(sha, text[i], len[i]);
@@ -141,7 +143,7 @@ int otad_units_load(struct otad_db *db, const char *dir, char *err, size_t errle
 		goto out;
 	}
 	if (have > 0 && !otad_db_meta_get(db, "units_sha256", old, sizeof(old)) && !strcmp(old, hex))
-		goto out;		     /* up to date */
+		goto out;				   /* up to date */
 	max = len[0] / 16 + len[1] / 16 + len[2] / 16 + 1; /* every entry takes more than 16 bytes of JSON */
 	u = calloc(max, sizeof(*u));
 	if (!u) {
@@ -151,13 +153,14 @@ int otad_units_load(struct otad_db *db, const char *dir, char *err, size_t errle
 	rc = read_units(files[0], text[0], len[0], OTAD_UNIT_PROVINCE, u, &n, max, err, errlen);
 	if (!rc)
 		rc = read_units(files[1], text[1], len[1], OTAD_UNIT_WARD, u, &n, max, err, errlen);
-	if (!rc) /* parents before children: a central unit's parent is a province or a central unit before it */
+	if (!rc && text[2]) /* parents before children: a central unit's parent is a province or one before it */
 		rc = read_units(files[2], text[2], len[2], OTAD_UNIT_N_KINDS, u, &n, max, err, errlen);
 	if (!rc) {
 		rc = otad_db_units_put(db, u, n, hex);
 		if (rc == -EINVAL)
-			snprintf(err, errlen, "%s or %s: a parent is not among the units before it", files[1],
-				 files[2]);
+			snprintf(err, errlen,
+				 "%s: a ward's province_code, or %s: a parent, is not among the units before it",
+				 files[1], files[2]);
 		else if (rc)
 			snprintf(err, errlen, "database error");
 		rc = rc ? (rc == -EINVAL ? -EBADMSG : rc) : (int)n;

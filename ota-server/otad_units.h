@@ -2,7 +2,7 @@
  * and the central and provincial bodies) read from the repository's data/provinces.json, data/wards.json and
  * data/central-units.json into the units table (otad_db.h, version 9; otad_db_v14_units.h), at simpki-otad's
  * start, when the table is empty or the files changed since they were last loaded (meta units_sha256: SHA-256 over
- * the three files, in that order). The files (data/README.md):
+ * the three files, in that order; central-units.json may be absent). The files (data/README.md):
  *
  *   provinces.json      [{"code": "01", "name": "Hà Nội", "unit": "Province/City"}, ...]               34 of them
  *   wards.json          [{"code": "10101003", "name": "Phường Ba Đình", "province_code": "01", ...}, ...]  3,321
