@@ -46,7 +46,11 @@ enum admin_cmd {
 	ADMIN_CMD_CAMPAIGN_CANCEL,
 	ADMIN_CMD_CAMPAIGN_FAILED,
 	ADMIN_CMD_CAMPAIGN_CARDS,
-	ADMIN_CMD_CAMPAIGN_HELP, /* 'campaign' alone or 'campaign --help': the list of campaign commands */
+	ADMIN_CMD_CAMPAIGN_HELP,  /* 'campaign' alone or 'campaign --help': the list of campaign commands */
+	ADMIN_CMD_UNITS_SHOW,	  /* units show CODE */
+	ADMIN_CMD_UNITS_CHILDREN, /* units children CODE */
+	ADMIN_CMD_UNITS_CHANGE,	  /* units change FILE|- (with --json: the API's answer as JSON) */
+	ADMIN_CMD_UNITS_CHANGES,  /* units changes */
 	ADMIN_CMD_N
 };
 
@@ -198,6 +202,8 @@ enum admin_exit admin_holders_import_run(struct admin_ctx *a, const struct admin
 enum admin_exit admin_jobs_list_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_cert_show_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_campaign_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/*! units show|children|change|changes (admin_units.c): the organisation tree. */
+enum admin_exit admin_units_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 
 /*! Whether a campaign object is over (state done or cancelled); if so, *code is its exit code: done with no
  * failed card ADMIN_EXIT_OK, done with failed cards ADMIN_EXIT_CARDS_FAILED, cancelled ADMIN_EXIT_CANCELLED. */

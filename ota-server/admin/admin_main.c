@@ -20,6 +20,11 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 		return admin_jobs_list_run(a, cl);
 	case ADMIN_CMD_CERT_SHOW:
 		return admin_cert_show_run(a, cl);
+	case ADMIN_CMD_UNITS_SHOW:
+	case ADMIN_CMD_UNITS_CHILDREN:
+	case ADMIN_CMD_UNITS_CHANGE:
+	case ADMIN_CMD_UNITS_CHANGES:
+		return admin_units_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}

@@ -22,6 +22,10 @@ static const char usage_main[] =
 	"  cert show ICCID              a card's certificates (--pem: the certificates themselves)\n"
 	"  campaign start|list|show|watch|pause|resume|cancel|failed|cards\n"
 	"                               provisioning campaigns ('simpki-admin campaign --help')\n"
+	"  units show CODE              a unit of the organisation tree: its path, counts, validity\n"
+	"  units children CODE          its current children (--limit)\n"
+	"  units change FILE            file a unit change (rename, merge, split, move; JSON; '-': stdin)\n"
+	"  units changes                the unit changes, newest first (--limit)\n"
 	"\n"
 	"Options (before or after the command):\n" COMMON_OPTS "  --version       the version\n"
 	"\n"
@@ -73,6 +77,42 @@ static const char usage_cert_show[] =
 	"profile, status, end of validity, key id.\n"
 	"\n"
 	"  --pem           print the certificates themselves (PEM), one after the other\n" COMMON_OPTS;
+
+static const char usage_units_show[] =
+	"Usage: simpki-admin units show CODE\n"
+	"\n"
+	"A unit of the organisation tree (GET /v1/units/CODE): its name, kind, parent, the path from the\n"
+	"root, since when it is as it stands, when it ended and into what, how many children and how many\n"
+	"holders in its whole subtree.\n"
+	"\n" COMMON_OPTS;
+
+static const char usage_units_children[] =
+	"Usage: simpki-admin units children [--limit N] CODE\n"
+	"\n"
+	"A unit's current children, by code (GET /v1/units/CODE/children).\n"
+	"\n"
+	"  --limit N       at most N (1 to 1000; default the API's, 100)\n" COMMON_OPTS;
+
+static const char usage_units_change[] =
+	"Usage: simpki-admin units change [--json] FILE\n"
+	"\n"
+	"File a change of the organisation tree (POST /v1/units/changes; an admin token), read as JSON from\n"
+	"FILE ('-': standard input), one of:\n"
+	"  {\"kind\": \"rename\", \"unit\": C, \"name\": N}\n"
+	"  {\"kind\": \"merge\", \"units\": [A, B], \"into\": {\"code\": C, \"name\": N}}\n"
+	"  {\"kind\": \"split\", \"unit\": U, \"into\": [{\"code\": C, \"name\": N, \"children\": [...]}, ...]}\n"
+	"  {\"kind\": \"move\", \"unit\": U, \"parent\": P}\n"
+	"with \"effective_at\" (Unix seconds or YYYY-MM-DDTHH:MM:SSZ) for a later one. Prints the change, its\n"
+	"state and what it affected. Exit 2 when the body is malformed, 6 when it does not fit the tree.\n"
+	"\n" COMMON_OPTS;
+
+static const char usage_units_changes[] =
+	"Usage: simpki-admin units changes [--limit N]\n"
+	"\n"
+	"The organisation tree's changes, newest first (GET /v1/units/changes): kind, state, effective time,\n"
+	"who filed it, units and holders affected.\n"
+	"\n"
+	"  --limit N       at most N (1 to 1000; default the API's, 100)\n" COMMON_OPTS;
 
 static const char usage_campaign[] =
 	"Usage: simpki-admin campaign COMMAND [OPTIONS] [ID]\n"
@@ -183,6 +223,14 @@ const char *admin_usage(enum admin_cmd cmd)
 		return usage_campaign_failed;
 	case ADMIN_CMD_CAMPAIGN_CARDS:
 		return usage_campaign_cards;
+	case ADMIN_CMD_UNITS_SHOW:
+		return usage_units_show;
+	case ADMIN_CMD_UNITS_CHILDREN:
+		return usage_units_children;
+	case ADMIN_CMD_UNITS_CHANGE:
+		return usage_units_change;
+	case ADMIN_CMD_UNITS_CHANGES:
+		return usage_units_changes;
 	default:
 		return usage_main;
 	}

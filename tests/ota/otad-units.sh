@@ -12,12 +12,14 @@
 #   read-only token 403, a bad code 400 invalid_unit, an unknown one 404 no_such_unit;
 # - a future-dated rename is pending, then applied when due (the timer); another falls due while the daemon is down
 #   and is applied at the next start;
-# - a restart with changed data files (loaded again) does not undo the merge or the renames.
-# Usage: otad-units.sh SIMPKI_OTAD SOURCE_ROOT
+# - a restart with changed data files (loaded again) does not undo the merge or the renames;
+# - simpki-admin units show, children, change (from standard input; a refused one exits 6), changes.
+# Usage: otad-units.sh SIMPKI_OTAD SOURCE_ROOT SIMPKI_ADMIN
 set -u
 export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
 otad=$1
 src=$2
+admin=$3
 command -v python3 > /dev/null || { echo "otad-units.sh: python3 missing" >&2; exit 1; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-otad-units.XXXXXX")
 pid=""
@@ -200,6 +202,22 @@ grep -q "3402 units of the organisation tree loaded" "$dir/otad.log" || fail "th
 grep -q "1 unit changes applied that fell due while simpki-otad was down" "$dir/otad.log" ||
 	fail "no change applied at start: $(tail -n 5 "$dir/otad.log")"
 expect 200 '"name":"Bộ Quốc phòng (mới)"' GET /v1/units/9102
+
+# ---- simpki-admin ----
+"$admin" units show 35 > "$dir/a.txt" || fail "units show: exit $?"
+grep -q "unit 35: Thành phố Hà Nội – Bắc Ninh (province)" "$dir/a.txt" || fail "units show: $(cat "$dir/a.txt")"
+grep -q "holders:    3 (its whole subtree)" "$dir/a.txt" || fail "units show, holders: $(cat "$dir/a.txt")"
+"$admin" units show 10101003 | grep -q "path:       Thành phố Hà Nội – Bắc Ninh (35) > Phường Ba Đình (10101003)" ||
+	fail "units show, path: $("$admin" units show 10101003)"
+"$admin" units children --limit 5 35 > "$dir/a.txt" || fail "units children: exit $?"
+[ "$(grep -c '(ward)\|ward$\| ward ' "$dir/a.txt")" -ge 5 ] && grep -q "more children than these 5" "$dir/a.txt" ||
+	fail "units children: $(cat "$dir/a.txt")"
+printf '{"kind": "rename", "unit": "9103", "name": "Bộ Ngoại giao (mới)"}' | "$admin" units change - > "$dir/a.txt" ||
+	fail "units change: exit $?"
+grep -q "rename.*applied.*admin *1 *0" "$dir/a.txt" || fail "units change: $(cat "$dir/a.txt")"
+printf '{"kind": "rename", "unit": "02", "name": "X"}' | "$admin" units change --json - > "$dir/a.txt" 2>&1
+[ $? -eq 6 ] || fail "a refused change: exit not 6: $(cat "$dir/a.txt")"
+"$admin" units changes | grep -q "merge *applied" || fail "units changes: $("$admin" units changes)"
 
 # ---- the restart undid nothing ----
 cat > "$dir/restart.py" <<'EOF'
