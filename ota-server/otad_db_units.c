@@ -276,7 +276,9 @@ static int alter(struct apply *a, const char *code, const char *set, const char 
 
 	if (rc != 1)
 		return rc < 0 ? rc : -EIO;
-	snprintf(sql, sizeof(sql), "UPDATE units SET %s, valid_from = ?4 WHERE code = ?1 AND ?3 = ?3", set);
+	/* a unit that ends keeps its valid_from: it was as it stood from then until valid_to */
+	snprintf(sql, sizeof(sql), "UPDATE units SET %s%s WHERE code = ?1 AND ?3 = ?3 AND ?4 = ?4", set,
+		 strstr(set, "valid_to") ? "" : ", valid_from = ?4");
 	rc = step(a, sql, code, v);
 	return rc == 1 ? 0 : rc < 0 ? rc : -EIO;
 }

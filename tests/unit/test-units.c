@@ -293,6 +293,7 @@ static void test_tree(void **state)
 	assert_int_equal(otad_db_unit_children_count(db, "01"), 0);
 	assert_int_equal(otad_db_unit_get(db, "01", &u), 0);
 	assert_int_equal(u.valid_to_ms, 2000);
+	assert_int_equal(u.valid_from_ms, 0); /* as loaded, until it ended */
 	assert_string_equal(u.successor, "35");
 	assert_int_equal(otad_db_unit_get(db, w01, &u), 0);
 	assert_string_equal(u.parent, "35");
