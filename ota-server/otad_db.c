@@ -2058,6 +2058,7 @@ int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t 
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	otad_db_units_changed(db);
 	if (!rc)
 		rc = meta_put(db->db, "units_sha256", sha256_hex);
 	if (rc || exec(db, "COMMIT", NULL, 0)) {

@@ -13,6 +13,7 @@ struct otad_db {
 	sqlite3 *db;
 	uint8_t mk[KEYSTORE_KEY_LEN];
 	struct otad_db_stage *stage; /* the import running, if any (one at a time) */
+	struct otad_unit_parents *parents; /* otad_db_unit_within()'s cache of the tree (otad_db_units.c); NULL: none */
 };
 
 /*! Copy column \a i of the current row, as text, into \a out (size \a max, truncated, NUL-terminated); NULL as "". */
@@ -25,3 +26,5 @@ size_t otad_db_column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max);
 struct otad_unit;
 /*! A unit from the columns code, name, kind, parent, valid_from, valid_to, successor (otad_db_units.c). */
 void otad_db_unit_from_row(sqlite3_stmt *st, struct otad_unit *u);
+/*! The units changed (or may have): otad_db_unit_within()'s cache is dropped, read again when next asked. */
+void otad_db_units_changed(struct otad_db *db);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <osmocom/core/talloc.h>
 
 #include "otad_db.h"
 #include "otad_db_int.h"
@@ -16,6 +17,7 @@ const char *const otad_unit_change_state_names[3] = { "pending", "applied", "fai
 
 #define UNIT_COLS "code, name, kind, parent, valid_from, valid_to, successor"
 #define DEPTH_MAX "32" /* deeper than any tree we hold: a loop in parents ends here */
+#define DEPTH_MAX_N 32
 
 static int run(struct otad_db *db, const char *sql)
 {
@@ -39,31 +41,79 @@ void otad_db_unit_from_row(sqlite3_stmt *st, struct otad_unit *u)
 	otad_db_column_text(st, 6, u->successor, sizeof(u->successor));
 }
 
+/* Every unit's parent, sorted by code: otad_db_unit_within() walks it in memory. Read from the table when first
+ * asked, dropped whenever the units change (otad_db_units_changed(): the loader, every change filed or applied,
+ * whether it committed or not), so it never holds what the table does not. */
+struct otad_unit_parents {
+	size_t n;
+	struct unit_parent {
+		char code[OTAD_UNIT_CODE_MAX + 1], parent[OTAD_UNIT_CODE_MAX + 1];
+	} e[];
+};
+
+void otad_db_units_changed(struct otad_db *db)
+{
+	talloc_free(db->parents);
+	db->parents = NULL;
+}
+
+static int load_parents(struct otad_db *db)
+{
+	struct otad_unit_parents *p;
+	int64_t n = otad_db_units_count(db, -1);
+	sqlite3_stmt *st;
+	size_t i = 0;
+	int rc;
+
+	if (n < 0)
+		return -EIO;
+	p = talloc_size(db, sizeof(*p) + (size_t)(n + 1) * sizeof(p->e[0]));
+	if (!p)
+		return -EIO;
+	if (sqlite3_prepare_v2(db->db, "SELECT code, parent FROM units ORDER BY code", -1, &st, NULL) != SQLITE_OK) {
+		talloc_free(p);
+		return -EIO;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && i <= (size_t)n) {
+		otad_db_column_text(st, 0, p->e[i].code, sizeof(p->e[i].code));
+		otad_db_column_text(st, 1, p->e[i].parent, sizeof(p->e[i].parent));
+		i++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) { /* an error, or more rows than counted */
+		talloc_free(p);
+		return -EIO;
+	}
+	p->n = i;
+	db->parents = p;
+	return 0;
+}
+
+static int by_code(const void *key, const void *e)
+{
+	return strcmp(key, ((const struct unit_parent *)e)->code);
+}
+
 int otad_db_unit_within(struct otad_db *db, const char *unit, const char *scope)
 {
-	sqlite3_stmt *st;
-	int rc;
+	const struct unit_parent *e;
 
 	if (!scope || !scope[0])
 		return 1;
 	if (!unit || !unit[0])
 		return 0;
-	if (!strcmp(unit, scope))
-		return 1;
-	if (sqlite3_prepare_v3(
-		    db->db,
-		    "WITH RECURSIVE up(code, parent, depth) AS (SELECT code, parent, 0 FROM units WHERE code ="
-		    " ?1 UNION ALL SELECT u.code, u.parent, up.depth + 1 FROM units u JOIN up ON u.code ="
-		    " up.parent WHERE up.depth < " DEPTH_MAX ")"
-		    " SELECT 1 FROM up WHERE code = ?2 LIMIT 1",
-		    -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+	/* called for every permission check: a walk up the parents in memory */
+	if (!db->parents && load_parents(db))
 		return -EIO;
-	sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, scope, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_finalize(st);
-	return rc;
+	for (int depth = 0; depth < DEPTH_MAX_N; depth++) {
+		if (!strcmp(unit, scope))
+			return 1;
+		e = bsearch(unit, db->parents->e, db->parents->n, sizeof(db->parents->e[0]), by_code);
+		if (!e || !e->parent[0])
+			return 0;
+		unit = e->parent;
+	}
+	return 0;
 }
 
 /* ---- reading the tree ---------------------------------------------------------------------------------------- */
@@ -246,6 +296,7 @@ static int step(struct apply *a, const char *sql, const char *s1, const char *s2
 	sqlite3_stmt *st;
 	int rc;
 
+	otad_db_units_changed(a->db); /* a write: the scope cache may not hold it */
 	if (sqlite3_prepare_v2(a->db->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, s1, -1, SQLITE_STATIC);
@@ -560,6 +611,7 @@ int otad_db_unit_change_file(struct otad_db *db, const struct unit_change *ch, c
 		rc = run(db, "RELEASE trial");
 out:
 	free(detail);
+	otad_db_units_changed(db);
 	if (rc || run(db, "COMMIT")) {
 		run(db, "ROLLBACK");
 		return rc == -EINVAL ? -EINVAL : -EIO;
@@ -610,6 +662,7 @@ int otad_db_unit_change_apply(struct otad_db *db, int64_t id, int64_t now_ms, ch
 		rc = apply(&a);
 	if (!rc && run(db, "COMMIT"))
 		rc = -EIO;
+	otad_db_units_changed(db);
 	free(ch);
 	if (!rc)
 		return 0;

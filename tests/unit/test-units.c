@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "otad_db.h"
@@ -249,6 +250,20 @@ static void test_tree(void **state)
 	assert_int_equal(otad_db_unit_within(db, "", "01"), 0);
 	assert_int_equal(otad_db_unit_within(db, "9301", "01"), 1);
 	assert_int_equal(otad_db_unit_within(db, "9301", "9101"), 0);
+
+	/* fast enough to be asked for every permission check (a loose bound: the machine is shared) */
+	{
+		struct timespec t0, t1;
+		double s;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int i = 0; i < 100000; i++)
+			assert_int_equal(otad_db_unit_within(db, w01, i & 1 ? "01" : "02"), i & 1);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("otad_db_unit_within: 100,000 checks in %.2f s\n", s);
+		assert_true(s < 20);
+	}
 
 	/* holders: one in a ward of 01, one in province 02 itself, one in a ward of 02, one in 03 */
 	add_holder("H1", w01);
