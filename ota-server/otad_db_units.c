@@ -1,4 +1,4 @@
-/* The organisation tree in the database: scopes (otad_db_unit_within(), one recursive query up the parents), the
+/* The organisation tree in the database: scopes (otad_db_unit_within(), a walk up a cached copy of the parents), the
  * tree read (otad_db_units.h), unit changes filed and applied with the units' history, and the units a change
  * affects (otad_db.h). Tables: otad_db.h (version 9) and otad_db_v14_units.h. */
 #include <errno.h>

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_parse.h"
+#include "holder.h"
 #include "otad_db.h"
 #include "otad_db_units.h"
 #include "otad_units.h"
@@ -115,6 +117,104 @@ static void test_parse_good(void **state)
 		free(s);
 	}
 	assert_int_equal(ch.kind, UNIT_CHANGE_MOVE);
+}
+
+/* ---- query parameters (api_parse_units.c) ------------------------------------------------------------------- */
+
+static void test_query(void **state)
+{
+	static const struct {
+		struct api_kv kv[3];
+		unsigned n;
+	} bad_units[] = {
+		{ { { "kind", "town" } }, 1 },
+		{ { { "kind", NULL } }, 1 },
+		{ { { "parent", "0x" } }, 1 },
+		{ { { "parent", "1234567890123456" } }, 1 },
+		{ { { "parent", "" } }, 1 },
+		{ { { "cursor", "a" } }, 1 },
+		{ { { "limit", "0" } }, 1 },
+		{ { { "limit", "1001" } }, 1 },
+		{ { { "limit", "99999" } }, 1 },
+		{ { { "limit", "-1" } }, 1 },
+		{ { { "limit", "1" }, { "limit", "2" } }, 2 },
+		{ { { "frob", "1" } }, 1 },
+	};
+	static const struct {
+		struct api_kv kv[2];
+		unsigned n;
+		enum api_cursor_kind kind;
+	} bad_pages[] = {
+		{ { { "cursor", "x" } }, 1, API_CURSOR_UNIT },
+		{ { { "cursor", "H 1" } }, 1, API_CURSOR_HOLDER },
+		{ { { "cursor", "1234567890123456789" } }, 1, API_CURSOR_ID },
+		{ { { "cursor", "" } }, 1, API_CURSOR_ID },
+		{ { { "kind", "ward" } }, 1, API_CURSOR_UNIT },
+		{ { { "limit", "5x" } }, 1, API_CURSOR_UNIT },
+		{ { { "cursor", "1" }, { "cursor", "2" } }, 2, API_CURSOR_ID },
+	};
+	struct otad_unit_filter f;
+	char parent[OTAD_UNIT_CODE_MAX + 1], cursor[OTAD_HOLDER_ID_MAX + 1], err[200];
+	struct api_kv good[] = { { "kind", "ward" }, { "parent", "01" }, { "limit", "7" }, { "cursor", "10101003" } };
+	unsigned limit;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_units) / sizeof(bad_units[0]); i++) {
+		err[0] = 0;
+		if (api_units_query(bad_units[i].kv, bad_units[i].n, &f, parent, cursor, err, sizeof(err)) != -EINVAL)
+			fail_msg("units query %zu accepted", i);
+		assert_true(err[0]);
+	}
+	for (size_t i = 0; i < sizeof(bad_pages) / sizeof(bad_pages[0]); i++)
+		if (api_page_query(bad_pages[i].kv, bad_pages[i].n, bad_pages[i].kind, cursor, sizeof(cursor), &limit,
+				   err, sizeof(err)) != -EINVAL)
+			fail_msg("page query %zu accepted", i);
+	assert_int_equal(api_units_query(good, 4, &f, parent, cursor, err, sizeof(err)), 0);
+	assert_int_equal(f.kind, OTAD_UNIT_WARD);
+	assert_string_equal(f.parent, "01");
+	assert_string_equal(f.after_code, "10101003");
+	assert_int_equal(f.limit, 7);
+	assert_int_equal(api_page_query(good + 2, 2, API_CURSOR_UNIT, cursor, sizeof(cursor), &limit, err, sizeof(err)),
+			 0);
+	assert_int_equal(limit, 7);
+	assert_string_equal(cursor, "10101003");
+	/* the routes */
+	{
+		static const struct {
+			const char *method, *url;
+			enum api_route route;
+			const char *arg;
+		} routes[] = {
+			{ "GET", "/v1/units", API_UNITS_LIST, "" },
+			{ "GET", "/v1/units/01", API_UNIT_GET, "01" },
+			{ "GET", "/v1/units/10101003/children", API_UNIT_CHILDREN, "10101003" },
+			{ "GET", "/v1/units/9301/holders", API_UNIT_HOLDERS, "9301" },
+			{ "GET", "/v1/units/9301/history", API_UNIT_HISTORY, "9301" },
+			{ "GET", "/v1/units/changes", API_UNIT_CHANGES_LIST, "" },
+			{ "POST", "/v1/units/changes", API_UNIT_CHANGES_FILE, "" },
+			{ "GET", "/v1/units/changes/7", API_UNIT_CHANGE_GET, "7" },
+			{ "GET", "/v1/units/changes/x", API_BAD_ID, "" },
+			{ "GET", "/v1/units/0x1", API_BAD_UNIT, "" },
+			{ "GET", "/v1/units/1234567890123456", API_BAD_UNIT, "" },
+			{ "GET", "/v1/units/01/children/", API_NONE, "" },
+			{ "POST", "/v1/units/01", API_BAD_METHOD, "01" },
+			{ "DELETE", "/v1/units/changes", API_BAD_METHOD, "" },
+		};
+		char arg[API_ROUTE_ARG_MAX];
+		const char *allow;
+
+		for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+			if (api_route(routes[i].method, routes[i].url, arg, &allow) != routes[i].route)
+				fail_msg("%s %s: route %d", routes[i].method, routes[i].url,
+					 (int)api_route(routes[i].method, routes[i].url, arg, &allow));
+			if (routes[i].route != API_BAD_ID && routes[i].route != API_BAD_UNIT)
+				assert_string_equal(arg, routes[i].arg);
+		}
+		assert_int_equal(api_route_role(API_UNIT_CHANGES_FILE), OTAD_ROLE_ADMIN);
+		assert_int_equal(api_route_role(API_UNIT_HOLDERS), OTAD_ROLE_READ_ONLY);
+	}
+	/* a cursor longer than the caller's room */
+	assert_int_equal(api_page_query(good + 3, 1, API_CURSOR_UNIT, cursor, 5, &limit, err, sizeof(err)), -EINVAL);
 }
 
 /* ---- the tree on a real database ----------------------------------------------------------------------------- */
@@ -451,6 +551,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_query),
 		cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
 	};
 
