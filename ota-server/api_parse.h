@@ -98,19 +98,19 @@ enum api_route {
 	API_CAMPAIGN_CANCEL,  /* POST, arg: the id */
 	API_CAMPAIGN_CARDS,   /* GET, arg: the id */
 	/* the organisation tree (otad_api_units.c) */
-	API_UNITS_LIST,		/* GET */
-	API_UNIT_GET,		/* GET, arg: the unit's code */
-	API_UNIT_CHILDREN,	/* GET, arg: the unit's code */
-	API_UNIT_HOLDERS,	/* GET, arg: the unit's code */
-	API_UNIT_HISTORY,	/* GET, arg: the unit's code */
-	API_UNIT_CHANGES_LIST,	/* GET */
-	API_UNIT_CHANGES_FILE,	/* POST */
-	API_UNIT_CHANGE_GET,	/* GET, arg: the id */
-	API_BAD_UNIT,		/* /v1/units/X with X not a unit code: 400 */
-	API_BAD_METHOD,	      /* a known path with another method: 405 (allow: the methods it has) */
-	API_BAD_ICCID,	      /* /v1/cards/X with X not an ICCID: 400 */
-	API_BAD_ID,	      /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
-	API_BAD_HOLDER_ID,    /* /v1/holders/X with X not a holder id: 400 */
+	API_UNITS_LIST,	       /* GET */
+	API_UNIT_GET,	       /* GET, arg: the unit's code */
+	API_UNIT_CHILDREN,     /* GET, arg: the unit's code */
+	API_UNIT_HOLDERS,      /* GET, arg: the unit's code */
+	API_UNIT_HISTORY,      /* GET, arg: the unit's code */
+	API_UNIT_CHANGES_LIST, /* GET */
+	API_UNIT_CHANGES_FILE, /* POST */
+	API_UNIT_CHANGE_GET,   /* GET, arg: the id */
+	API_BAD_UNIT,	       /* /v1/units/X with X not a unit code: 400 */
+	API_BAD_METHOD,	       /* a known path with another method: 405 (allow: the methods it has) */
+	API_BAD_ICCID,	       /* /v1/cards/X with X not an ICCID: 400 */
+	API_BAD_ID,	       /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
+	API_BAD_HOLDER_ID,     /* /v1/holders/X with X not a holder id: 400 */
 };
 
 /*! Which resource \a method and \a url name; the ICCID, id or token name goes to \a arg (API_ROUTE_ARG_MAX

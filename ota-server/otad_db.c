@@ -2037,10 +2037,11 @@ int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t 
 
 	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
 		return -EIO;
+	/* a unit a change touched (it has history, or it ended) stays as the changes made it */
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO units (code, name, kind, parent) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code)"
 			       " DO UPDATE SET name = ?2, kind = ?3, parent = ?4 WHERE units.valid_to IS NULL AND NOT"
-			       " EXISTS (SELECT 1 FROM unit_history WHERE unit_history.code = ?1)", /* never undo a change */
+			       " EXISTS (SELECT 1 FROM unit_history WHERE unit_history.code = ?1)",
 			       -1, &st, NULL) != SQLITE_OK) {
 		exec(db, "ROLLBACK", NULL, 0);
 		return -EIO;
@@ -2089,9 +2090,10 @@ int otad_db_unit_get(struct otad_db *db, const char *code, struct otad_unit *u)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->db,
-			       "SELECT code, name, kind, parent, valid_from, valid_to, successor FROM units WHERE code = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    db->db,
+		    "SELECT code, name, kind, parent, valid_from, valid_to, successor FROM units WHERE code = ?", -1,
+		    &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);

@@ -541,9 +541,9 @@ struct otad_unit {
 	char code[OTAD_UNIT_CODE_MAX + 1]; /* digits */
 	char name[256];			   /* UTF-8 */
 	enum otad_unit_kind kind;
-	char parent[OTAD_UNIT_CODE_MAX + 1]; /* a ward's province; "" for a province */
-	int64_t valid_from_ms;		     /* Unix ms: since when it is as it stands; 0: since it was loaded */
-	int64_t valid_to_ms;		     /* Unix ms: when it ended (merged or split away); 0: current */
+	char parent[OTAD_UNIT_CODE_MAX + 1];	/* a ward's province; "" for a province */
+	int64_t valid_from_ms;			/* Unix ms: since when it is as it stands; 0: since it was loaded */
+	int64_t valid_to_ms;			/* Unix ms: when it ended (merged or split away); 0: current */
 	char successor[OTAD_UNIT_CODE_MAX + 1]; /* the unit it went into; "": none */
 };
 

@@ -12,7 +12,7 @@
 struct otad_db {
 	sqlite3 *db;
 	uint8_t mk[KEYSTORE_KEY_LEN];
-	struct otad_db_stage *stage; /* the import running, if any (one at a time) */
+	struct otad_db_stage *stage;	   /* the import running, if any (one at a time) */
 	struct otad_unit_parents *parents; /* otad_db_unit_within()'s cache of the tree (otad_db_units.c); NULL: none */
 };
 
