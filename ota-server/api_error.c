@@ -42,7 +42,11 @@ static const struct {
 	[API_E_INTERNAL] = { "internal_error", 500 },
 	[API_E_DATABASE] = { "database_error", 500 },
 	[API_E_SMSC_UNAVAILABLE] = { "smsc_unavailable", 503 },
-	[API_E_AUDIT_UNAVAILABLE] = { "audit-unavailable", 503 },
+	[API_E_INVALID_UNIT] = { "invalid_unit", 400 },
+	[API_E_NO_SUCH_UNIT] = { "no_such_unit", 404 },
+	[API_E_UNIT_CHANGE_NOT_FOUND] = { "unit_change_not_found", 404 },
+	[API_E_UNIT_CHANGE_REFUSED] = { "unit_change_refused", 409 },
+	[API_E_AUDIT_UNAVAILABLE] = { "audit_unavailable", 503 },
 };
 
 const char *api_error_code(enum api_error e)

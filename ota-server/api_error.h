@@ -45,7 +45,12 @@ enum api_error {
 	API_E_INTERNAL,		    /* 500 */
 	API_E_DATABASE,		    /* 500 */
 	API_E_SMSC_UNAVAILABLE,	    /* 503: no SMSC bind is up */
-	API_E_AUDIT_UNAVAILABLE,    /* 503: the audit record could not be written: nothing done (fail closed) */
+	/* the organisation tree (otad_api_units.c) */
+	API_E_INVALID_UNIT,	     /* 400: a unit code in the path is not 1 to 15 digits */
+	API_E_NO_SUCH_UNIT,	     /* 404: no unit with the code in the path */
+	API_E_UNIT_CHANGE_NOT_FOUND, /* 404 */
+	API_E_UNIT_CHANGE_REFUSED,   /* 409: the change does not fit the tree (a unit gone, a code taken, a loop) */
+	API_E_AUDIT_UNAVAILABLE,     /* 503: the audit record could not be written: nothing done */
 	API_E_N,
 };
 

@@ -24,7 +24,8 @@ static const struct {
 		ARG_ICCID,
 		ARG_ID,
 		ARG_NAME,
-		ARG_HOLDER
+		ARG_HOLDER,
+		ARG_UNIT
 	} arg;
 	const char *allow;
 	struct {
@@ -57,6 +58,17 @@ static const struct {
 	{ "/v1/campaigns/*/resume", ARG_ID, "POST", { { "POST", API_CAMPAIGN_RESUME } } },
 	{ "/v1/campaigns/*/cancel", ARG_ID, "POST", { { "POST", API_CAMPAIGN_CANCEL } } },
 	{ "/v1/campaigns/*/cards", ARG_ID, "GET", { { "GET", API_CAMPAIGN_CARDS } } },
+	/* the organisation tree: changes before the units they would match as a code */
+	{ "/v1/units", ARG_NONE, "GET", { { "GET", API_UNITS_LIST } } },
+	{ "/v1/units/changes",
+	  ARG_NONE,
+	  "GET, POST",
+	  { { "GET", API_UNIT_CHANGES_LIST }, { "POST", API_UNIT_CHANGES_FILE } } },
+	{ "/v1/units/changes/*", ARG_ID, "GET", { { "GET", API_UNIT_CHANGE_GET } } },
+	{ "/v1/units/*", ARG_UNIT, "GET", { { "GET", API_UNIT_GET } } },
+	{ "/v1/units/*/children", ARG_UNIT, "GET", { { "GET", API_UNIT_CHILDREN } } },
+	{ "/v1/units/*/holders", ARG_UNIT, "GET", { { "GET", API_UNIT_HOLDERS } } },
+	{ "/v1/units/*/history", ARG_UNIT, "GET", { { "GET", API_UNIT_HISTORY } } },
 };
 
 bool api_token_name_ok(const char *name)
@@ -100,6 +112,7 @@ enum api_route api_route(const char *method, const char *url, char *arg, const c
 				return paths[i].arg == ARG_ICCID  ? API_BAD_ICCID :
 				       paths[i].arg == ARG_ID	  ? API_BAD_ID :
 				       paths[i].arg == ARG_HOLDER ? API_BAD_HOLDER_ID :
+				       paths[i].arg == ARG_UNIT	  ? API_BAD_UNIT :
 								    API_NONE;
 			memcpy(seg, rest, n);
 			seg[n] = 0;
@@ -115,6 +128,10 @@ enum api_route api_route(const char *method, const char *url, char *arg, const c
 			case ARG_HOLDER:
 				if (!holder_id_ok(seg))
 					return API_BAD_HOLDER_ID;
+				break;
+			case ARG_UNIT:
+				if (n > OTAD_UNIT_CODE_MAX || !ident_digits(seg, 1, OTAD_UNIT_CODE_MAX))
+					return API_BAD_UNIT;
 				break;
 			default:
 				if (!api_token_name_ok(seg))
@@ -173,6 +190,16 @@ int api_route_action(enum api_route r)
 	case API_DATABASE_GET:
 	case API_COUNTER_FLOOR:
 		return OTAD_ACT_DATABASE_MANAGE;
+	case API_UNITS_LIST:
+	case API_UNIT_GET:
+	case API_UNIT_CHILDREN:
+	case API_UNIT_HOLDERS:
+	case API_UNIT_HISTORY:
+	case API_UNIT_CHANGES_LIST:
+	case API_UNIT_CHANGE_GET:
+		return OTAD_ACT_UNIT_READ;
+	case API_UNIT_CHANGES_FILE:
+		return OTAD_ACT_UNIT_CHANGE;
 	default:
 		return -ENOSYS; /* not mapped: the administrator's only */
 	}

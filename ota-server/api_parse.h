@@ -33,6 +33,14 @@
  *   GET    /v1/campaigns/{id}              state, cards per state, rate, time left                    read-only
  *   POST   /v1/campaigns/{id}/pause|resume|cancel                                                     operator
  *   GET    /v1/campaigns/{id}/cards?state=&limit=&cursor=   a page of its cards, in order             read-only
+ *   GET    /v1/units?kind=&parent=&limit=&cursor=   current units by code: the roots, a kind's, a parent's  read-only
+ *   GET    /v1/units/{code}                a unit, its path from the root, counts (code: 1 to 15 digits)  read-only
+ *   GET    /v1/units/{code}/children?limit=&cursor=   its current children, by code               read-only
+ *   GET    /v1/units/{code}/holders?limit=&cursor=    the holders of its subtree, by id           read-only
+ *   GET    /v1/units/{code}/history        its versions before each change                           read-only
+ *   POST   /v1/units/changes               body: a unit change (unit_change.h); 201 the change         admin
+ *   GET    /v1/units/changes?limit=&cursor=   the changes, newest first                               read-only
+ *   GET    /v1/units/changes/{id}          a change, its state and what it affected                  read-only
  *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
  *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
  *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
@@ -90,10 +98,20 @@ enum api_route {
 	API_CAMPAIGN_RESUME,  /* POST, arg: the id */
 	API_CAMPAIGN_CANCEL,  /* POST, arg: the id */
 	API_CAMPAIGN_CARDS,   /* GET, arg: the id */
-	API_BAD_METHOD,	      /* a known path with another method: 405 (allow: the methods it has) */
-	API_BAD_ICCID,	      /* /v1/cards/X with X not an ICCID: 400 */
-	API_BAD_ID,	      /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
-	API_BAD_HOLDER_ID,    /* /v1/holders/X with X not a holder id: 400 */
+	/* the organisation tree (otad_api_units.c) */
+	API_UNITS_LIST,	       /* GET */
+	API_UNIT_GET,	       /* GET, arg: the unit's code */
+	API_UNIT_CHILDREN,     /* GET, arg: the unit's code */
+	API_UNIT_HOLDERS,      /* GET, arg: the unit's code */
+	API_UNIT_HISTORY,      /* GET, arg: the unit's code */
+	API_UNIT_CHANGES_LIST, /* GET */
+	API_UNIT_CHANGES_FILE, /* POST */
+	API_UNIT_CHANGE_GET,   /* GET, arg: the id */
+	API_BAD_METHOD,	       /* a known path with another method: 405 (allow: the methods it has) */
+	API_BAD_ICCID,	       /* /v1/cards/X with X not an ICCID: 400 */
+	API_BAD_ID,	       /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
+	API_BAD_HOLDER_ID,     /* /v1/holders/X with X not a holder id: 400 */
+	API_BAD_UNIT,	       /* /v1/units/X with X not a unit code: 400 */
 };
 
 /*! Which resource \a method and \a url name; the ICCID, id or token name goes to \a arg (API_ROUTE_ARG_MAX
@@ -202,3 +220,20 @@ int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_
  *  \a cursor). \returns 0; -EINVAL with \a err */
 int api_holders_query(const struct api_kv *kv, unsigned n, struct otad_holder_filter *f,
 		      char unit[OTAD_UNIT_CODE_MAX + 1], char cursor[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen);
+
+/* ---- the organisation tree (api_parse_units.c) ---- */
+struct otad_unit_filter;
+/*! GET /v1/units's parameters (kind: a unit kind; parent: a code; limit; cursor: a code) into \a f (its parent
+ *  and after_code point into \a parent and \a cursor). \returns 0; -EINVAL with \a err */
+int api_units_query(const struct api_kv *kv, unsigned n, struct otad_unit_filter *f,
+		    char parent[OTAD_UNIT_CODE_MAX + 1], char cursor[OTAD_UNIT_CODE_MAX + 1], char *err, size_t errlen);
+/* What a page's cursor is. */
+enum api_cursor_kind {
+	API_CURSOR_UNIT,   /* a unit code */
+	API_CURSOR_HOLDER, /* a holder id */
+	API_CURSOR_ID,	   /* a number (1 to 18 digits) */
+};
+/*! A page's parameters: limit (default API_LIMIT_DEFAULT) and cursor (of \a kind; "" when not given) into
+ *  \a cursor (\a max bytes, at least 65). \returns 0; -EINVAL with \a err */
+int api_page_query(const struct api_kv *kv, unsigned n, enum api_cursor_kind kind, char *cursor, size_t max,
+		   unsigned *limit, char *err, size_t errlen);

@@ -761,6 +761,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 	case API_BAD_HOLDER_ID:
 		return send_error(c, API_E_INVALID_HOLDER_ID, "not a holder id (1 to 64 of A-Z a-z 0-9 . _ -): %s",
 				  url);
+	case API_BAD_UNIT: /* the organisation tree (otad_api_units.c) */
+		return send_error(c, API_E_INVALID_UNIT, "not a unit code (1 to 15 digits): %s", url);
 	default:
 		break;
 	}
@@ -910,6 +912,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return api_campaign_act(c, r);
 	case API_CAMPAIGN_CARDS:
 		return api_campaign_cards(c, r->arg);
+	/* the organisation tree (otad_api_units.c) */
+	case API_UNITS_LIST:
+		return api_units_list(c);
+	case API_UNIT_GET:
+		return api_unit_get(c, r->arg);
+	case API_UNIT_CHILDREN:
+		return api_unit_children(c, r->arg);
+	case API_UNIT_HOLDERS:
+		return api_unit_holders(c, r->arg);
+	case API_UNIT_HISTORY:
+		return api_unit_history(c, r->arg);
+	case API_UNIT_CHANGES_LIST:
+		return api_unit_changes_list(c);
+	case API_UNIT_CHANGES_FILE:
+		return api_unit_change_file(c, r);
+	case API_UNIT_CHANGE_GET:
+		return api_unit_change_get(c, r->arg);
+	/* end of the organisation tree */
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

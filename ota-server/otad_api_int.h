@@ -70,3 +70,13 @@ enum MHD_Result api_campaigns_list(struct MHD_Connection *c);
 enum MHD_Result api_campaign_get(struct MHD_Connection *c, const char *id);
 enum MHD_Result api_campaign_act(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_campaign_cards(struct MHD_Connection *c, const char *id);
+
+/* otad_api_units.c: /v1/units (the organisation tree) */
+enum MHD_Result api_units_list(struct MHD_Connection *c);
+enum MHD_Result api_unit_get(struct MHD_Connection *c, const char *code);
+enum MHD_Result api_unit_children(struct MHD_Connection *c, const char *code);
+enum MHD_Result api_unit_holders(struct MHD_Connection *c, const char *code);
+enum MHD_Result api_unit_history(struct MHD_Connection *c, const char *code);
+enum MHD_Result api_unit_changes_list(struct MHD_Connection *c);
+enum MHD_Result api_unit_change_file(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_unit_change_get(struct MHD_Connection *c, const char *id);

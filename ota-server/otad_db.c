@@ -2046,9 +2046,11 @@ int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t 
 
 	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
 		return -EIO;
+	/* a unit a change touched (it has history, or it ended) stays as the changes made it */
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO units (code, name, kind, parent) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code)"
-			       " DO UPDATE SET name = ?2, kind = ?3, parent = ?4",
+			       " DO UPDATE SET name = ?2, kind = ?3, parent = ?4 WHERE units.valid_to IS NULL AND NOT"
+			       " EXISTS (SELECT 1 FROM unit_history WHERE unit_history.code = ?1)",
 			       -1, &st, NULL) != SQLITE_OK) {
 		exec(db, "ROLLBACK", NULL, 0);
 		return -EIO;
@@ -2066,6 +2068,7 @@ int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t 
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	otad_db_units_changed(db);
 	if (!rc)
 		rc = meta_put(db->db, "units_sha256", sha256_hex);
 	if (rc || exec(db, "COMMIT", NULL, 0)) {
@@ -2096,19 +2099,15 @@ int otad_db_unit_get(struct otad_db *db, const char *code, struct otad_unit *u)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->db, "SELECT code, name, kind, parent FROM units WHERE code = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    db->db,
+		    "SELECT code, name, kind, parent, valid_from, valid_to, successor FROM units WHERE code = ?", -1,
+		    &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		memset(u, 0, sizeof(*u));
-		snprintf(u->code, sizeof(u->code), "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(u->name, sizeof(u->name), "%s", (const char *)sqlite3_column_text(st, 1));
-		u->kind =
-			strcmp((const char *)sqlite3_column_text(st, 2), "ward") ? OTAD_UNIT_PROVINCE : OTAD_UNIT_WARD;
-		if (sqlite3_column_type(st, 3) == SQLITE_TEXT)
-			snprintf(u->parent, sizeof(u->parent), "%s", (const char *)sqlite3_column_text(st, 3));
+		otad_db_unit_from_row(st, u);
 		rc = 0;
 	} else {
 		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;

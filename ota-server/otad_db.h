@@ -543,11 +543,15 @@ struct otad_unit {
 	char code[OTAD_UNIT_CODE_MAX + 1]; /* digits */
 	char name[256];			   /* UTF-8 */
 	enum otad_unit_kind kind;
-	char parent[OTAD_UNIT_CODE_MAX + 1]; /* a ward's province; "" for a province */
+	char parent[OTAD_UNIT_CODE_MAX + 1];	/* a ward's province; "" for a province */
+	int64_t valid_from_ms;			/* Unix ms: since when it is as it stands; 0: since it was loaded */
+	int64_t valid_to_ms;			/* Unix ms: when it ended (merged or split away); 0: current */
+	char successor[OTAD_UNIT_CODE_MAX + 1]; /* the unit it went into; "": none */
 };
 
 /*! Insert or update \a n units (parents before their children) and set meta units_sha256 to \a sha256_hex, in one
- *  transaction; units not in the list stay. \returns 0; -EINVAL (a parent unknown); -EIO */
+ *  transaction; units not in the list stay, and so does every unit a unit change touched (it has history, or it
+ *  ended): the files never undo a change. \returns 0; -EINVAL (a parent unknown); -EIO */
 int otad_db_units_put(struct otad_db *db, const struct otad_unit *units, size_t n, const char *sha256_hex);
 /*! \returns how many units of \a kind (-1: any); -EIO */
 int64_t otad_db_units_count(struct otad_db *db, int kind);
@@ -557,7 +561,9 @@ int otad_db_unit_get(struct otad_db *db, const char *code, struct otad_unit *u);
  *  always. \returns 1; 0 (not, or \a unit NULL, "" or unknown); -EIO */
 int otad_db_unit_within(struct otad_db *db, const char *unit, const char *scope);
 /*! The units whose holders' subjects change through unit change \a change (its units, and every unit under them,
- *  as they are after it), each once. \returns how many; -ENOENT (no such change); -EIO */
+ *  as they are after it), each once, by code: a rename's or move's unit, a merge's C, a split's new units, and
+ *  every current unit under them. \returns how many; -ENOENT (no such change); -EAGAIN (not applied: pending, or
+ *  failed); -EIO. Declared with the rest of the tree's functions in otad_db_units.h (otad_db_units.c). */
 int otad_db_unit_change_affected(struct otad_db *db, int64_t change, void (*cb)(const char *unit, void *priv),
 				 void *priv);
 

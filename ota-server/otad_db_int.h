@@ -12,7 +12,8 @@
 struct otad_db {
 	sqlite3 *db;
 	uint8_t mk[KEYSTORE_KEY_LEN];
-	struct otad_db_stage *stage; /* the import running, if any (one at a time) */
+	struct otad_db_stage *stage;	   /* the import running, if any (one at a time) */
+	struct otad_unit_parents *parents; /* otad_db_unit_within()'s cache of the tree (otad_db_units.c); NULL: none */
 };
 
 /*! Copy column \a i of the current row, as text, into \a out (size \a max, truncated, NUL-terminated); NULL as "". */
@@ -21,3 +22,9 @@ void otad_db_column_text(sqlite3_stmt *st, int i, char *out, size_t max);
 /*! Copy column \a i of the current row, a blob, into \a out. \returns its length; 0 when it is NULL, empty or longer
  *  than \a max (then nothing is copied) */
 size_t otad_db_column_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t max);
+
+struct otad_unit;
+/*! A unit from the columns code, name, kind, parent, valid_from, valid_to, successor (otad_db_units.c). */
+void otad_db_unit_from_row(sqlite3_stmt *st, struct otad_unit *u);
+/*! The units changed (or may have): otad_db_unit_within()'s cache is dropped, read again when next asked. */
+void otad_db_units_changed(struct otad_db *db);

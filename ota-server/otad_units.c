@@ -65,6 +65,26 @@ static int read_units(const char *file, const char *text, size_t len, enum otad_
 		const char *name = json_string_value(json_object_get(e, "name"));
 		const char *parent =
 			kind == OTAD_UNIT_WARD ? json_string_value(json_object_get(e, "province_code")) : "";
+		enum otad_unit_kind k = kind;
+
+		if (kind == OTAD_UNIT_N_KINDS) { /* central-units.json: its own kind and parent */
+			const char *kn = json_string_value(json_object_get(e, "kind"));
+			json_t *pj = json_object_get(e, "parent");
+
+			k = OTAD_UNIT_N_KINDS;
+			for (int j = OTAD_UNIT_MINISTRY; kn && j < OTAD_UNIT_N_KINDS; j++)
+				if (!strcmp(kn, otad_unit_kind_names[j]))
+					k = (enum otad_unit_kind)j;
+			parent = json_is_null(pj) ? "" : json_string_value(pj);
+			if (k == OTAD_UNIT_N_KINDS || !parent || (parent[0] && !code_ok(parent))) {
+				snprintf(err, errlen,
+					 "%s: entry %zu: a kind (ministry, party-office or department) and a parent (a "
+					 "code or null) expected",
+					 file, i + 1);
+				rc = -EBADMSG;
+				break;
+			}
+		}
 
 		if (*n == max || !code || !name || !parent || !code_ok(code) ||
 		    (kind == OTAD_UNIT_WARD && !code_ok(parent)) || strlen(name) < 1 ||
@@ -78,7 +98,7 @@ static int read_units(const char *file, const char *text, size_t len, enum otad_
 		snprintf(u[*n].code, sizeof(u[*n].code), "%s", code);
 		snprintf(u[*n].name, sizeof(u[*n].name), "%s", name);
 		snprintf(u[*n].parent, sizeof(u[*n].parent), "%s", parent);
-		u[*n].kind = kind;
+		u[*n].kind = k;
 		(*n)++;
 	}
 	json_decref(root);
@@ -87,9 +107,9 @@ static int read_units(const char *file, const char *text, size_t len, enum otad_
 
 int otad_units_load(struct otad_db *db, const char *dir, char *err, size_t errlen)
 {
-	static const char *const files[2] = { "provinces.json", "wards.json" };
-	char path[4096], *text[2] = { NULL, NULL }, hex[65], old[80];
-	size_t len[2] = { 0, 0 }, n = 0, max;
+	static const char *const files[3] = { "provinces.json", "wards.json", "central-units.json" };
+	char path[4096], *text[3] = { NULL, NULL, NULL }, hex[65], old[80];
+	size_t len[3] = { 0, 0, 0 }, n = 0, max;
 	uint8_t md[32];
 	unsigned mdlen = 0;
 	struct otad_unit *u = NULL;
@@ -100,10 +120,12 @@ int otad_units_load(struct otad_db *db, const char *dir, char *err, size_t errle
 	if (!sha)
 		return -ENOMEM;
 	EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
-	for (int i = 0; i < 2 && !rc; i++) {
+	for (int i = 0; i < 3 && !rc; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		rc = slurp(path, &text[i], &len[i]);
-		if (rc)
+		if (rc == -ENOENT && i == 2) /* central-units.json is optional */
+			rc = 0;
+		else if (rc)
 			snprintf(err, errlen, "%s: %s", path, rc == -EFBIG ? "too large" : "cannot read it");
 		else
 			EVP_DigestUpdate(sha, text[i], len[i]);
@@ -121,8 +143,8 @@ int otad_units_load(struct otad_db *db, const char *dir, char *err, size_t errle
 		goto out;
 	}
 	if (have > 0 && !otad_db_meta_get(db, "units_sha256", old, sizeof(old)) && !strcmp(old, hex))
-		goto out;		     /* up to date */
-	max = len[0] / 16 + len[1] / 16 + 1; /* every entry takes more than 16 bytes of JSON */
+		goto out;				   /* up to date */
+	max = len[0] / 16 + len[1] / 16 + len[2] / 16 + 1; /* every entry takes more than 16 bytes of JSON */
 	u = calloc(max, sizeof(*u));
 	if (!u) {
 		rc = -ENOMEM;
@@ -131,10 +153,14 @@ int otad_units_load(struct otad_db *db, const char *dir, char *err, size_t errle
 	rc = read_units(files[0], text[0], len[0], OTAD_UNIT_PROVINCE, u, &n, max, err, errlen);
 	if (!rc)
 		rc = read_units(files[1], text[1], len[1], OTAD_UNIT_WARD, u, &n, max, err, errlen);
+	if (!rc && text[2]) /* parents before children: a central unit's parent is a province or one before it */
+		rc = read_units(files[2], text[2], len[2], OTAD_UNIT_N_KINDS, u, &n, max, err, errlen);
 	if (!rc) {
 		rc = otad_db_units_put(db, u, n, hex);
 		if (rc == -EINVAL)
-			snprintf(err, errlen, "%s: a ward's province_code is not among the provinces", files[1]);
+			snprintf(err, errlen,
+				 "%s: a ward's province_code, or %s: a parent, is not among the units before it",
+				 files[1], files[2]);
 		else if (rc)
 			snprintf(err, errlen, "database error");
 		rc = rc ? (rc == -EINVAL ? -EBADMSG : rc) : (int)n;
@@ -143,5 +169,6 @@ out:
 	free(u);
 	free(text[0]);
 	free(text[1]);
+	free(text[2]);
 	return rc;
 }

@@ -1362,5 +1362,6 @@ void otad_vty_init(void)
 	install_element_ve(&show_imports_cmd);
 	otad_vty_pki_init();
 	otad_vty_campaign_init();
+	otad_vty_units_init();
 	otad_vty_bip_init();
 }

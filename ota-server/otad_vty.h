@@ -23,6 +23,10 @@ void otad_vty_pki_write(struct vty *vty);
 /*! The same for otad_vty_campaign.c (the 'campaign' node, campaign commands). */
 void otad_vty_campaign_init(void);
 void otad_vty_campaign_write(struct vty *vty);
+/*! Install the organisation tree's commands of otad_vty_units.c (show unit-changes). */
+void otad_vty_units_init(void);
+/*! 'show unit CODE': a unit, its path, counts and history. \returns CMD_SUCCESS; CMD_WARNING */
+int otad_vty_unit_show(struct vty *vty, const char *code);
 /*! The same for otad_vty_bip.c (the 'bip' lines of the 'otad' node: jobs over SCP81). */
 void otad_vty_bip_init(void);
 void otad_vty_bip_write(struct vty *vty);

@@ -277,25 +277,18 @@ DEFUN(show_units, show_units_cmd, "show units", SHOW_STR "The organisation tree'
 		vty_out(vty, "%% database error%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	vty_out(vty, "units: %lld provinces, %lld wards%s", (long long)p, (long long)w, VTY_NEWLINE);
+	vty_out(vty, "units: %lld provinces, %lld wards, %lld ministries, %lld party offices, %lld departments%s",
+		(long long)p, (long long)w, (long long)otad_db_units_count(g_otad->db, OTAD_UNIT_MINISTRY),
+		(long long)otad_db_units_count(g_otad->db, OTAD_UNIT_PARTY_OFFICE),
+		(long long)otad_db_units_count(g_otad->db, OTAD_UNIT_DEPARTMENT), VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
 DEFUN(show_unit, show_unit_cmd, "show unit CODE", SHOW_STR "One unit of the organisation tree\nIts code\n")
 {
-	struct otad_unit u;
-	int rc;
-
 	if (!db_ok(vty))
 		return CMD_WARNING;
-	rc = otad_db_unit_get(g_otad->db, argv[0], &u);
-	if (rc) {
-		vty_out(vty, "%% %s%s", rc == -ENOENT ? "no such unit" : "database error", VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	vty_out(vty, "unit %s: %s (%s%s%s)%s", u.code, u.name, otad_unit_kind_names[u.kind], u.parent[0] ? " of " : "",
-		u.parent, VTY_NEWLINE);
-	return CMD_SUCCESS;
+	return otad_vty_unit_show(vty, argv[0]); /* otad_vty_units.c */
 }
 
 DEFUN(show_holder, show_holder_cmd, "show holder ID", SHOW_STR "One certificate holder\nIts id\n")

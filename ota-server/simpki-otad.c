@@ -231,6 +231,10 @@ static int start(const char *cfg_file)
 	}
 	if (rc)
 		LOGP(DOTAD, LOGL_NOTICE, "%d units of the organisation tree loaded from %s\n", rc, g_otad->units_dir);
+	if (otad_unit_changes_start() < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "the organisation tree's unit changes: database error\n");
+		return -EIO;
+	}
 	rc = start_ca(err, sizeof(err));
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "the CA ('ca' node): %s\n", err);

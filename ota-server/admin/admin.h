@@ -50,6 +50,10 @@ enum admin_cmd {
 	ADMIN_CMD_TOKEN_CREATE,
 	ADMIN_CMD_TOKEN_LIST,
 	ADMIN_CMD_TOKEN_REVOKE,
+	ADMIN_CMD_UNITS_SHOW,	  /* units show CODE */
+	ADMIN_CMD_UNITS_CHILDREN, /* units children CODE */
+	ADMIN_CMD_UNITS_CHANGE,	  /* units change FILE|- (with --json: the API's answer as JSON) */
+	ADMIN_CMD_UNITS_CHANGES,  /* units changes */
 	ADMIN_CMD_N
 };
 
@@ -209,6 +213,8 @@ enum admin_exit admin_campaign_run(struct admin_ctx *a, const struct admin_cmdli
 enum admin_exit admin_token_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 /*! The body of POST /v1/tokens for \a cl. \returns a new object; NULL when out of memory */
 json_t *admin_token_body(const struct admin_cmdline *cl);
+/*! units show|children|change|changes (admin_units.c): the organisation tree. */
+enum admin_exit admin_units_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 
 /*! Whether a campaign object is over (state done or cancelled); if so, *code is its exit code: done with no
  * failed card ADMIN_EXIT_OK, done with failed cards ADMIN_EXIT_CARDS_FAILED, cancelled ADMIN_EXIT_CANCELLED. */

@@ -88,6 +88,10 @@ static const struct {
 	{ "token", "create", ADMIN_CMD_TOKEN_CREATE, COMMON | BIT(OPT_ROLE) | BIT(OPT_SCOPE), "NAME" },
 	{ "token", "list", ADMIN_CMD_TOKEN_LIST, COMMON, NULL },
 	{ "token", "revoke", ADMIN_CMD_TOKEN_REVOKE, COMMON, "NAME" },
+	{ "units", "show", ADMIN_CMD_UNITS_SHOW, COMMON, "CODE" },
+	{ "units", "children", ADMIN_CMD_UNITS_CHILDREN, COMMON | BIT(OPT_LIMIT), "CODE" },
+	{ "units", "change", ADMIN_CMD_UNITS_CHANGE, COMMON, "FILE" },
+	{ "units", "changes", ADMIN_CMD_UNITS_CHANGES, COMMON | BIT(OPT_LIMIT), NULL },
 };
 
 static const char *const roles[] = { "read-only", "operator", "admin", "central-ra", "unit-ra", "counter", "auditor" };
@@ -323,6 +327,10 @@ static int check_arg(struct admin_cmdline *cl, const char *name, const char *pos
 		if (apiclient_number(pos, 1, LLONG_MAX, &n))
 			return apiclient_bad(err, len, "%s: a campaign's id is a number", pos);
 		cl->id = n;
+	} else if (!strcmp(name, "CODE")) {
+		if (!*pos || strspn(pos, "0123456789") != strlen(pos) || strlen(pos) > 15)
+			return apiclient_bad(err, len, "%s: a unit's code is 1 to 15 digits, e.g. 01 or 10101003", pos);
+		cl->unit = pos;
 	} else if (!strcmp(name, "ICCID")) {
 		if (!is_iccid(pos))
 			return apiclient_bad(err, len, "%s: an ICCID is 18 to 20 digits", pos);

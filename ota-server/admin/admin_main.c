@@ -24,6 +24,11 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 	case ADMIN_CMD_TOKEN_LIST:
 	case ADMIN_CMD_TOKEN_REVOKE:
 		return admin_token_run(a, cl);
+	case ADMIN_CMD_UNITS_SHOW:
+	case ADMIN_CMD_UNITS_CHILDREN:
+	case ADMIN_CMD_UNITS_CHANGE:
+	case ADMIN_CMD_UNITS_CHANGES:
+		return admin_units_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}

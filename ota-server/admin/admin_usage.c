@@ -26,6 +26,10 @@ static const char usage_main[] =
 	"                               make an API token (shown once); an admin's token only\n"
 	"  token list                   the valid tokens: name, role, scope\n"
 	"  token revoke NAME            revoke a token at once\n"
+	"  units show CODE              a unit of the organisation tree: its path, counts, validity\n"
+	"  units children CODE          its current children (--limit)\n"
+	"  units change FILE            file a unit change (rename, merge, split, move; JSON; '-': stdin)\n"
+	"  units changes                the unit changes, newest first (--limit)\n"
 	"\n"
 	"Options (before or after the command):\n" COMMON_OPTS "  --version       the version\n"
 	"\n"
@@ -90,6 +94,41 @@ static const char usage_token[] =
 	"  --role ROLE     read-only, operator, admin, central-ra, unit-ra, counter or auditor\n"
 	"  --scope UNIT    a unit's code, e.g. 01 (required for unit-ra and counter; none: the whole "
 	"tree)\n" COMMON_OPTS;
+static const char usage_units_show[] =
+	"Usage: simpki-admin units show CODE\n"
+	"\n"
+	"A unit of the organisation tree (GET /v1/units/CODE): its name, kind, parent, the path from the\n"
+	"root, since when it is as it stands, when it ended and into what, how many children and how many\n"
+	"holders in its whole subtree.\n"
+	"\n" COMMON_OPTS;
+
+static const char usage_units_children[] =
+	"Usage: simpki-admin units children [--limit N] CODE\n"
+	"\n"
+	"A unit's current children, by code (GET /v1/units/CODE/children).\n"
+	"\n"
+	"  --limit N       at most N (1 to 1000; default the API's, 100)\n" COMMON_OPTS;
+
+static const char usage_units_change[] =
+	"Usage: simpki-admin units change [--json] FILE\n"
+	"\n"
+	"File a change of the organisation tree (POST /v1/units/changes; an admin token), read as JSON from\n"
+	"FILE ('-': standard input), one of:\n"
+	"  {\"kind\": \"rename\", \"unit\": C, \"name\": N}\n"
+	"  {\"kind\": \"merge\", \"units\": [A, B], \"into\": {\"code\": C, \"name\": N}}\n"
+	"  {\"kind\": \"split\", \"unit\": U, \"into\": [{\"code\": C, \"name\": N, \"children\": [...]}, ...]}\n"
+	"  {\"kind\": \"move\", \"unit\": U, \"parent\": P}\n"
+	"with \"effective_at\" (Unix seconds or YYYY-MM-DDTHH:MM:SSZ) for a later one. Prints the change, its\n"
+	"state and what it affected. Exit 2 when the body is malformed, 6 when it does not fit the tree.\n"
+	"\n" COMMON_OPTS;
+
+static const char usage_units_changes[] =
+	"Usage: simpki-admin units changes [--limit N]\n"
+	"\n"
+	"The organisation tree's changes, newest first (GET /v1/units/changes): kind, state, effective time,\n"
+	"who filed it, units and holders affected.\n"
+	"\n"
+	"  --limit N       at most N (1 to 1000; default the API's, 100)\n" COMMON_OPTS;
 
 static const char usage_campaign[] =
 	"Usage: simpki-admin campaign COMMAND [OPTIONS] [ID]\n"
@@ -204,6 +243,14 @@ const char *admin_usage(enum admin_cmd cmd)
 		return usage_campaign_failed;
 	case ADMIN_CMD_CAMPAIGN_CARDS:
 		return usage_campaign_cards;
+	case ADMIN_CMD_UNITS_SHOW:
+		return usage_units_show;
+	case ADMIN_CMD_UNITS_CHILDREN:
+		return usage_units_children;
+	case ADMIN_CMD_UNITS_CHANGE:
+		return usage_units_change;
+	case ADMIN_CMD_UNITS_CHANGES:
+		return usage_units_changes;
 	default:
 		return usage_main;
 	}
