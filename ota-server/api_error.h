@@ -45,6 +45,15 @@ enum api_error {
 	API_E_INTERNAL,		    /* 500 */
 	API_E_DATABASE,		    /* 500 */
 	API_E_SMSC_UNAVAILABLE,	    /* 503: no SMSC bind is up */
+	/* requests (request/request.h) */
+	API_E_REQUEST_NOT_FOUND, /* 404 */
+	API_E_OWN_REQUEST,	 /* 403: four eyes: the filer may not decide their own request */
+	API_E_NOT_REQUEST_FILER, /* 403: only the filer withdraws a request */
+	API_E_REQUEST_DECIDED,	 /* 409: the request is no longer filed (decided, withdrawn, executing or over) */
+	API_E_REQUEST_EMPTY,	 /* 422: the unit named has no holder */
+	API_E_REQUEST_TOO_LARGE, /* 422: more holders than a request may have (10,000) */
+	API_E_AUDIT_UNAVAILABLE, /* 503: the audit record could not be written: nothing was done */
+	/* end of requests */
 	API_E_N,
 };
 

@@ -56,6 +56,14 @@ static const struct {
 	{ "/v1/campaigns/*/resume", ARG_ID, "POST", { { "POST", API_CAMPAIGN_RESUME } } },
 	{ "/v1/campaigns/*/cancel", ARG_ID, "POST", { { "POST", API_CAMPAIGN_CANCEL } } },
 	{ "/v1/campaigns/*/cards", ARG_ID, "GET", { { "GET", API_CAMPAIGN_CARDS } } },
+	/* requests: stats before the id */
+	{ "/v1/requests", ARG_NONE, "GET, POST", { { "GET", API_REQUESTS_LIST }, { "POST", API_REQUESTS_CREATE } } },
+	{ "/v1/requests/stats", ARG_NONE, "GET", { { "GET", API_REQUESTS_STATS } } },
+	{ "/v1/requests/*", ARG_ID, "GET", { { "GET", API_REQUEST_GET } } },
+	{ "/v1/requests/*/approve", ARG_ID, "POST", { { "POST", API_REQUEST_APPROVE } } },
+	{ "/v1/requests/*/reject", ARG_ID, "POST", { { "POST", API_REQUEST_REJECT } } },
+	{ "/v1/requests/*/withdraw", ARG_ID, "POST", { { "POST", API_REQUEST_WITHDRAW } } },
+	/* end of requests */
 };
 
 bool api_token_name_ok(const char *name)

@@ -55,3 +55,10 @@ enum MHD_Result api_campaigns_list(struct MHD_Connection *c);
 enum MHD_Result api_campaign_get(struct MHD_Connection *c, const char *id);
 enum MHD_Result api_campaign_act(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_campaign_cards(struct MHD_Connection *c, const char *id);
+
+/* otad_api_request.c: /v1/requests (request/request.h) */
+enum MHD_Result api_request_file(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_requests_list(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_request_get(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_request_stats(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_request_act(struct MHD_Connection *c, struct api_req *r);

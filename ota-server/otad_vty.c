@@ -1312,5 +1312,6 @@ void otad_vty_init(void)
 	install_element_ve(&show_imports_cmd);
 	otad_vty_pki_init();
 	otad_vty_campaign_init();
+	otad_vty_request_init(); /* requests */
 	otad_vty_bip_init();
 }

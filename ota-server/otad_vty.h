@@ -24,3 +24,5 @@ void otad_vty_campaign_write(struct vty *vty);
 /*! The same for otad_vty_bip.c (the 'bip' lines of the 'otad' node: jobs over SCP81). */
 void otad_vty_bip_init(void);
 void otad_vty_bip_write(struct vty *vty);
+/*! The requests' show commands (otad_vty_request.c). */
+void otad_vty_request_init(void);
