@@ -17,11 +17,14 @@
 # Roles: the role matrix (otad_perm.c) is not merged in this tree: the clerk and the RA are operator tokens. Where
 # the matrix will refuse (a counter deciding, a unit RA of another province filing or deciding), "ROLE CHECK" marks
 # the place for those checks.
-# Usage: otad-requests.sh SIMPKI_OTAD SOURCE_ROOT
+# - simpki-admin's request commands: file (a list from a file), list, show, stats, approve refused to the filer
+#   (exit 4), reject with a reason, withdraw.
+# Usage: otad-requests.sh SIMPKI_OTAD SOURCE_ROOT SIMPKI_ADMIN
 set -u
 export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
 otad=$1
 src=$2
+admin=$3
 # Flip to "yes" once the lifecycle engine (lifecycle/lifecycle.c) and the PIN reset are merged: an approved request
 # must then reach executing and end done (given holders with certificates and a CA, which this test then needs).
 LIFECYCLE_BUILT=no
@@ -236,6 +239,32 @@ check "/v1/requests/$rD" "$clerk" 'r["state"] == "withdrawn" and r["decided_by"]
 check "/v1/requests/$rA" "$clerk" 'r["decided_by"] == "ra-hanoi" and r["state"] in ("failed", "done")'
 n=$(sqlite3 "$dir/conf/otad.db" "SELECT COUNT(*) FROM requests WHERE state IN ('rejected', 'withdrawn', 'failed')")
 [ "$n" -ge 6 ] || fail "the database holds $n ended requests"
+
+# ---- simpki-admin ----
+adm() { # TOKEN ARGS...: run simpki-admin with that token, its output in $dir/adm.txt, its exit code in $adm_rc
+	tk=$1
+	shift
+	SIMPKI_API_TOKEN=$tk "$admin" "$@" > "$dir/adm.txt" 2>&1
+	adm_rc=$?
+}
+printf '# the ward of Bạch Mai\nH-4\nH-5\n' > "$dir/list.txt"
+adm "$clerk" request file --kind renew --holders "$dir/list.txt" --document "QĐ 12=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" --note "Gia hạn"
+[ $adm_rc -eq 0 ] && grep -q "filed (unit 10107008, 2 holders)" "$dir/adm.txt" || fail "admin request file: $adm_rc $(cat "$dir/adm.txt")"
+rI=$(sed -n 's/^request \([0-9]*\) filed.*/\1/p' "$dir/adm.txt")
+adm "$clerk" request approve "$rI"
+[ $adm_rc -eq 4 ] && grep -q "four eyes" "$dir/adm.txt" || fail "admin request approve by the filer: $adm_rc $(cat "$dir/adm.txt")"
+adm "$ra" request reject "$rI" --reason "Thiếu quyết định"
+[ $adm_rc -eq 0 ] && grep -q "reason: Thiếu quyết định" "$dir/adm.txt" || fail "admin request reject: $adm_rc $(cat "$dir/adm.txt")"
+adm "$ra" request reject "$rI" --reason "again"
+[ $adm_rc -eq 6 ] || fail "admin request reject twice: $adm_rc $(cat "$dir/adm.txt")"
+adm "$clerk" request show "$rI"
+grep -q "holder H-5" "$dir/adm.txt" && grep -q "document QĐ 12 sha256 9f86" "$dir/adm.txt" || fail "admin request show: $(cat "$dir/adm.txt")"
+adm "$clerk" request list --unit 10107008 --state rejected
+grep -q "^$rI *renew *rejected *10107008 *2 *clerk-hanoi" "$dir/adm.txt" || fail "admin request list: $(cat "$dir/adm.txt")"
+adm "$clerk" request stats --unit 01
+grep -q "^10107008 *Phường Bạch Mai" "$dir/adm.txt" && grep -q "^total" "$dir/adm.txt" || fail "admin request stats: $(cat "$dir/adm.txt")"
+adm "$clerk" request show 999999
+[ $adm_rc -eq 5 ] || fail "admin request show 999999: $adm_rc"
 
 # ---- the VTY ----
 vty "show requests unit 10101003 state filed" > "$dir/vty.txt"
