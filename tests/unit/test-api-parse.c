@@ -51,6 +51,21 @@ static void test_route(void **state)
 	assert_int_equal(api_route("DELETE", "/v1/tokens/ra hanoi", arg, &allow), API_NONE);
 	assert_int_equal(api_route("GET", "/v1/jobs/1/x", arg, &allow), API_NONE);
 	assert_int_equal(api_route("GET", "/", arg, &allow), API_NONE);
+	/* requests: stats is not an id */
+	assert_int_equal(api_route("POST", "/v1/requests", arg, &allow), API_REQUESTS_CREATE);
+	assert_int_equal(api_route("GET", "/v1/requests", arg, &allow), API_REQUESTS_LIST);
+	assert_int_equal(api_route("GET", "/v1/requests/stats", arg, &allow), API_REQUESTS_STATS);
+	assert_int_equal(api_route("POST", "/v1/requests/stats", arg, &allow), API_BAD_METHOD);
+	assert_int_equal(api_route("GET", "/v1/requests/7", arg, &allow), API_REQUEST_GET);
+	assert_string_equal(arg, "7");
+	assert_int_equal(api_route("POST", "/v1/requests/7/approve", arg, &allow), API_REQUEST_APPROVE);
+	assert_int_equal(api_route("POST", "/v1/requests/7/reject", arg, &allow), API_REQUEST_REJECT);
+	assert_int_equal(api_route("POST", "/v1/requests/7/withdraw", arg, &allow), API_REQUEST_WITHDRAW);
+	assert_int_equal(api_route("GET", "/v1/requests/7/approve", arg, &allow), API_BAD_METHOD);
+	assert_string_equal(allow, "POST");
+	assert_int_equal(api_route("GET", "/v1/requests/x7", arg, &allow), API_BAD_ID);
+	assert_int_equal(api_route("POST", "/v1/requests/7/execute", arg, &allow), API_NONE);
+	assert_int_equal(api_route_role(API_REQUESTS_CREATE), OTAD_ROLE_READ_ONLY); /* otad_perm() decides */
 	/* roles */
 	assert_int_equal(api_route_role(API_JOB_GET), OTAD_ROLE_READ_ONLY);
 	assert_int_equal(api_route_role(API_JOBS_CREATE), OTAD_ROLE_OPERATOR);
