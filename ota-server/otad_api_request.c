@@ -118,8 +118,10 @@ enum MHD_Result api_request_file(struct MHD_Connection *c, struct api_req *r)
 		return send_error(c, API_E_REQUEST_TOO_LARGE, "%s", err);
 	case -EPERM:
 		return send_error(c, API_E_FORBIDDEN, "%s", err);
-	default:
+	case -ECANCELED:
 		return send_error(c, API_E_AUDIT_UNAVAILABLE, "%s: nothing was filed", err);
+	default:
+		return send_error(c, API_E_DATABASE, "%s: nothing was filed", err);
 	}
 }
 
@@ -296,7 +298,9 @@ enum MHD_Result api_request_act(struct MHD_Connection *c, struct api_req *r)
 				  "%s", err);
 	case -EALREADY:
 		return send_error(c, API_E_REQUEST_DECIDED, "%s", err);
-	default:
+	case -ECANCELED:
 		return send_error(c, API_E_AUDIT_UNAVAILABLE, "%s: nothing changed", err);
+	default:
+		return send_error(c, API_E_DATABASE, "%s: nothing changed", err);
 	}
 }

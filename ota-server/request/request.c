@@ -28,7 +28,7 @@ static void (*next_enrol_end)(const struct otad_enrol_row *row);
 /* ---- transitions --------------------------------------------------------------------------------------------- */
 
 /* Move request \a rq from its state to \a to, with its audit record, in one transaction. \returns 0; -ESTALE (it
- * moved meanwhile); -EIO (not stored: the database or the audit) */
+ * moved meanwhile); -ECANCELED (the audit record could not be written: nothing stored); -EIO (the database) */
 static int move(const struct otad_actor *who, struct otad_request *rq, enum otad_request_state to,
 		const char *decided_by, const char *reason, int64_t op, const char *action)
 {
@@ -45,12 +45,14 @@ static int move(const struct otad_actor *who, struct otad_request *rq, enum otad
 	if (!rc && otad_audit(who, action, object, otad_request_state_names[to], "%s %s -> %s%s%s",
 			      otad_request_kind_names[rq->kind], otad_request_state_names[rq->state],
 			      otad_request_state_names[to], reason ? ": " : "", reason ? reason : ""))
-		rc = -EIO;
+		rc = -ECANCELED;
 	if (rc || otad_db_request_commit(g_db)) {
 		otad_db_request_rollback(g_db);
 		LOGP(DOTAD, LOGL_ERROR, "request %lld: %s -> %s not stored (%s)\n", (long long)rq->id,
 		     otad_request_state_names[rq->state], otad_request_state_names[to],
-		     rc == -ESTALE ? "it changed meanwhile" : "database or audit error");
+		     rc == -ESTALE    ? "it changed meanwhile" :
+		     rc == -ECANCELED ? "its audit record could not be written" :
+					"database error");
 		return rc ? rc : -EIO;
 	}
 	LOGP(DOTAD, LOGL_NOTICE, "request %lld (%s, unit %s): %s -> %s by %s%s%s\n", (long long)rq->id,
@@ -313,12 +315,13 @@ static int file_store(const struct otad_actor *who, const struct otad_request_bo
 		snprintf(object, sizeof(object), "request %lld", (long long)rq.id);
 		if (otad_audit(who, "request.file", object, "filed", "%s for %zu holders, unit %s, %u documents",
 			       otad_request_kind_names[b->kind], h->n, unit[0] ? unit : "(all)", b->n_docs))
-			rc = -EIO;
+			rc = -ECANCELED;
 	}
 	if (rc || otad_db_request_commit(g_db)) {
 		otad_db_request_rollback(g_db);
-		snprintf(err, errlen, "not stored (database or audit error)");
-		return -EIO;
+		snprintf(err, errlen, "%s",
+			 rc == -ECANCELED ? "the audit record could not be written" : "database error");
+		return rc == -ECANCELED ? -ECANCELED : -EIO;
 	}
 	*id = rq.id;
 	LOGP(DOTAD, LOGL_NOTICE, "request %lld: %s for %zu holders (unit %s) filed by %s\n", (long long)rq.id,
@@ -591,23 +594,25 @@ int otad_request_decide(const struct otad_actor *who, int64_t id, bool approve, 
 			size_t errlen)
 {
 	static struct otad_request rq;
+	char object[40];
 	int rc = otad_db_request_get(g_db, id, &rq);
 
 	if (rc == -ENOENT)
 		snprintf(err, errlen, "no request %lld", (long long)id);
 	if (rc)
 		return rc;
+	snprintf(object, sizeof(object), "request %lld", (long long)id);
 	rc = otad_perm(g_db, who, OTAD_ACT_REQUEST_DECIDE, rq.unit);
 	if (rc) {
 		snprintf(err, errlen, "token '%s' may not decide requests of unit %s", who->name,
 			 rq.unit[0] ? rq.unit : "(the whole tree)");
-		otad_audit(who, "request.decide", "request", "refused", "request %lld: %s", (long long)id, err);
+		otad_audit(who, "request.decide", object, "refused", "%s", err);
 		return rc == -EPERM ? -EPERM : -EIO;
 	}
 	if (!otad_request_four_eyes_ok(rq.filed_by, who->name)) {
 		snprintf(err, errlen, "four eyes: '%s' filed request %lld and may not decide it: another must",
 			 who->name, (long long)id);
-		otad_audit(who, "request.decide", "request", "refused", "request %lld: %s", (long long)id, err);
+		otad_audit(who, "request.decide", object, "refused", "%s", err);
 		return -EACCES;
 	}
 	if (rq.state != OTAD_REQ_FILED) {
@@ -622,8 +627,9 @@ int otad_request_decide(const struct otad_actor *who, int64_t id, bool approve, 
 		return -EALREADY;
 	}
 	if (rc) {
-		snprintf(err, errlen, "not stored (database or audit error)");
-		return -EIO;
+		snprintf(err, errlen, "%s",
+			 rc == -ECANCELED ? "the audit record could not be written" : "database error");
+		return rc;
 	}
 	notify(&rq);
 	if (approve)
@@ -655,8 +661,9 @@ int otad_request_withdraw(const struct otad_actor *who, int64_t id, char *err, s
 		return -EALREADY;
 	}
 	if (rc)
-		snprintf(err, errlen, "not stored (database or audit error)");
-	return rc ? -EIO : 0;
+		snprintf(err, errlen, "%s",
+			 rc == -ECANCELED ? "the audit record could not be written" : "database error");
+	return rc;
 }
 
 /* ---- the module ---------------------------------------------------------------------------------------------- */

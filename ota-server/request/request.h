@@ -171,14 +171,15 @@ void otad_request_init(struct otad_db *db);
 int otad_request_resume_all(void);
 /*! File \a b on behalf of \a who (request.file inside its scope, for every holder). \returns 0 with *id; -EINVAL
  *  (a holder named twice), -ENOENT (a holder or the unit unknown), -ENODATA (the unit has no holder), -E2BIG (more
- *  than OTAD_REQUEST_HOLDERS_MAX), -EPERM (a holder outside the scope), -EIO (the database or the audit); \a err
- *  says why */
+ *  than OTAD_REQUEST_HOLDERS_MAX), -EPERM (a holder outside the scope), -ECANCELED (the audit record could not be
+ *  written: nothing stored), -EIO (the database); \a err says why */
 int otad_request_file(const struct otad_actor *who, const struct otad_request_body *b, int64_t *id, char *err,
 		      size_t errlen);
 /*! Approve (then execute) or reject (\a reason) request \a id as \a who. \returns 0; -ENOENT; -EPERM (no
- *  request.decide in the request's unit); -EACCES (the filer: four eyes); -EALREADY (not filed); -EIO; \a err */
+ *  request.decide in the request's unit); -EACCES (the filer: four eyes); -EALREADY (not filed); -ECANCELED (the
+ *  audit record could not be written: nothing changed); -EIO; \a err */
 int otad_request_decide(const struct otad_actor *who, int64_t id, bool approve, const char *reason, char *err,
 			size_t errlen);
 /*! Withdraw request \a id as \a who (its filer only, while filed). \returns 0; -ENOENT; -EACCES (not the filer);
- *  -EALREADY (not filed); -EIO */
+ *  -EALREADY (not filed); -ECANCELED (no audit record: nothing changed); -EIO */
 int otad_request_withdraw(const struct otad_actor *who, int64_t id, char *err, size_t errlen);

@@ -229,7 +229,7 @@ static void test_file(void **state)
 				      "\"sha256\": \"" HASH "\"}]}"),
 			 b + 3); /* 04 has H-9: filed */
 	audit.fail = true;
-	assert_int_equal(file(&clerk, "{\"kind\": \"renew\", \"holders\": [\"H-1\"], " DOC "}"), -EIO);
+	assert_int_equal(file(&clerk, "{\"kind\": \"renew\", \"holders\": [\"H-1\"], " DOC "}"), -ECANCELED);
 	audit.fail = false;
 	assert_int_equal(otad_request_withdraw(&clerk, b + 4, err, sizeof(err)), -ENOENT); /* never stored */
 }
@@ -252,7 +252,7 @@ static void test_decide(void **state)
 	refuse_unit = NULL;
 	/* fail closed: the audit cannot be written, nothing changes */
 	audit.fail = true;
-	assert_int_equal(otad_request_decide(&ra, a, true, NULL, err, sizeof(err)), -EIO);
+	assert_int_equal(otad_request_decide(&ra, a, true, NULL, err, sizeof(err)), -ECANCELED);
 	audit.fail = false;
 	assert_int_equal(get(a)->state, OTAD_REQ_FILED);
 	/* approved: the operation starts, the request executes */
