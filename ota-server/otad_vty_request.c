@@ -1,9 +1,10 @@
 /* simpki-otad's VTY: requests (request/request.h). The VTY acts as the whole tree (otad_actor_vty).
  *   show requests [unit UNIT] [state STATE]   the newest 100, one line each
- *   show request ID                           one, with its first 100 holders */
+ *   show request ID                           one, with its first 100 holders (never a holder's identity number) */
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
@@ -85,7 +86,16 @@ DEFUN(show_request, show_request_cmd, "show request <1-999999999999>",
 		return CMD_WARNING;
 	}
 	line_cb(&rq, vty);
-	vty_out(vty, "  params %s%s", rq.params, VTY_NEWLINE);
+	{
+		json_t *p = json_loads(rq.params, 0, NULL);
+		char *t;
+
+		json_object_del(p, "id_number"); /* a person's identity number stays in the database */
+		t = p ? json_dumps(p, JSON_COMPACT) : NULL;
+		vty_out(vty, "  params %s%s", t ? t : "?", VTY_NEWLINE);
+		free(t);
+		json_decref(p);
+	}
 	vty_out(vty, "  documents %s%s", rq.documents, VTY_NEWLINE);
 	if (rq.op)
 		vty_out(vty, "  lifecycle operation %lld%s", (long long)rq.op, VTY_NEWLINE);

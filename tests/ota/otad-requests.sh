@@ -273,6 +273,9 @@ grep -q "request $rC" "$dir/vty.txt" && fail "show requests state filed shows a 
 vty "show request $rC" > "$dir/vty.txt"
 grep -q "rejected unit 10101003.*decided by ra-hanoi: Thiếu chữ ký" "$dir/vty.txt" || fail "show request: $(cat "$dir/vty.txt")"
 grep -q "holder H-3" "$dir/vty.txt" || fail "show request: no holder: $(cat "$dir/vty.txt")"
+vty "show request $rE" > "$dir/vty.txt"
+grep -q '"mode":"one-time-pin"' "$dir/vty.txt" || fail "show request (pin-reset): $(cat "$dir/vty.txt")"
+grep -q "0791000002" "$dir/vty.txt" && fail "show request shows the holder's identity number"
 
 stop
 [ $failures -eq 0 ] || { echo "--- otad.log" >&2; tail -n 30 "$dir/otad.log" >&2; exit 1; }
