@@ -6,6 +6,14 @@ static const struct {
 	unsigned status;
 } errors[API_E_N] = {
 	[API_E_INVALID_REQUEST] = { "invalid_request", 400 },
+	/* requests */
+	[API_E_REQUEST_NOT_FOUND] = { "request_not_found", 404 },
+	[API_E_OWN_REQUEST] = { "own_request", 403 },
+	[API_E_NOT_REQUEST_FILER] = { "not_request_filer", 403 },
+	[API_E_REQUEST_DECIDED] = { "request_decided", 409 },
+	[API_E_REQUEST_EMPTY] = { "request_empty", 422 },
+	[API_E_REQUEST_TOO_LARGE] = { "request_too_large", 422 },
+	/* end of requests */
 	[API_E_INVALID_ICCID] = { "invalid_iccid", 400 },
 	[API_E_INVALID_ID] = { "invalid_id", 400 },
 	[API_E_INVALID_HOLDER_ID] = { "invalid_holder_id", 400 },

@@ -51,6 +51,14 @@ enum api_error {
 	API_E_UNIT_CHANGE_NOT_FOUND, /* 404 */
 	API_E_UNIT_CHANGE_REFUSED,   /* 409: the change does not fit the tree (a unit gone, a code taken, a loop) */
 	API_E_AUDIT_UNAVAILABLE,     /* 503: the audit record could not be written: nothing done */
+	/* requests (request/request.h) */
+	API_E_REQUEST_NOT_FOUND, /* 404 */
+	API_E_OWN_REQUEST,	 /* 403: four eyes: the filer may not decide their own request */
+	API_E_NOT_REQUEST_FILER, /* 403: only the filer withdraws a request */
+	API_E_REQUEST_DECIDED,	 /* 409: the request is no longer filed (decided, withdrawn, executing or over) */
+	API_E_REQUEST_EMPTY,	 /* 422: the unit named has no holder */
+	API_E_REQUEST_TOO_LARGE, /* 422: more holders than a request may have (10,000) */
+	/* end of requests */
 	API_E_N,
 };
 

@@ -69,6 +69,14 @@ static const struct {
 	{ "/v1/units/*/children", ARG_UNIT, "GET", { { "GET", API_UNIT_CHILDREN } } },
 	{ "/v1/units/*/holders", ARG_UNIT, "GET", { { "GET", API_UNIT_HOLDERS } } },
 	{ "/v1/units/*/history", ARG_UNIT, "GET", { { "GET", API_UNIT_HISTORY } } },
+	/* requests: stats before the id */
+	{ "/v1/requests", ARG_NONE, "GET, POST", { { "GET", API_REQUESTS_LIST }, { "POST", API_REQUESTS_CREATE } } },
+	{ "/v1/requests/stats", ARG_NONE, "GET", { { "GET", API_REQUESTS_STATS } } },
+	{ "/v1/requests/*", ARG_ID, "GET", { { "GET", API_REQUEST_GET } } },
+	{ "/v1/requests/*/approve", ARG_ID, "POST", { { "POST", API_REQUEST_APPROVE } } },
+	{ "/v1/requests/*/reject", ARG_ID, "POST", { { "POST", API_REQUEST_REJECT } } },
+	{ "/v1/requests/*/withdraw", ARG_ID, "POST", { { "POST", API_REQUEST_WITHDRAW } } },
+	/* end of requests */
 };
 
 bool api_token_name_ok(const char *name)
@@ -200,6 +208,16 @@ int api_route_action(enum api_route r)
 		return OTAD_ACT_UNIT_READ;
 	case API_UNIT_CHANGES_FILE:
 		return OTAD_ACT_UNIT_CHANGE;
+	case API_REQUESTS_LIST:
+	case API_REQUESTS_STATS:
+	case API_REQUEST_GET:
+		return OTAD_ACT_REQUEST_READ;
+	case API_REQUESTS_CREATE:
+	case API_REQUEST_WITHDRAW:
+		return OTAD_ACT_REQUEST_FILE;
+	case API_REQUEST_APPROVE:
+	case API_REQUEST_REJECT:
+		return OTAD_ACT_REQUEST_DECIDE;
 	default:
 		return -ENOSYS; /* not mapped: the administrator's only */
 	}

@@ -41,6 +41,13 @@
  *   POST   /v1/units/changes               body: a unit change (unit_change.h); 201 the change         admin
  *   GET    /v1/units/changes?limit=&cursor=   the changes, newest first                               read-only
  *   GET    /v1/units/changes/{id}          a change, its state and what it affected                  read-only
+ *   POST   /v1/requests                    body: request/request.h (otad_request_parse()); 201 the request   (perm)
+ *   GET    /v1/requests?unit=&state=&kind=&limit=&cursor=   a page of requests, newest first       (perm)
+ *   GET    /v1/requests/stats?unit=        counts per unit and state, open ones by age             (perm)
+ *   GET    /v1/requests/{id}               one, with its first 100 holders                         (perm)
+ *   POST   /v1/requests/{id}/approve|withdraw   (no body); /reject body {"reason": "..."}         (perm)
+ *                                          (perm): any role passes here; otad_perm() decides (request.read, .file,
+ *                                          .decide) with the request's unit
  *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
  *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
  *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
@@ -107,6 +114,14 @@ enum api_route {
 	API_UNIT_CHANGES_LIST, /* GET */
 	API_UNIT_CHANGES_FILE, /* POST */
 	API_UNIT_CHANGE_GET,   /* GET, arg: the id */
+	/* requests (request/request.h, otad_api_request.c) */
+	API_REQUESTS_LIST,    /* GET */
+	API_REQUESTS_CREATE,  /* POST */
+	API_REQUESTS_STATS,   /* GET */
+	API_REQUEST_GET,      /* GET, arg: the id */
+	API_REQUEST_APPROVE,  /* POST, arg: the id */
+	API_REQUEST_REJECT,   /* POST, arg: the id */
+	API_REQUEST_WITHDRAW, /* POST, arg: the id */
 	API_BAD_METHOD,	       /* a known path with another method: 405 (allow: the methods it has) */
 	API_BAD_ICCID,	       /* /v1/cards/X with X not an ICCID: 400 */
 	API_BAD_ID,	       /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */

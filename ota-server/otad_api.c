@@ -772,6 +772,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, const char *url, con
 		return res;
 	r->max = r->route == API_CARDS_IMPORT || r->route == API_HOLDERS_IMPORT ? otad_api_cfg.import_max :
 		 r->route == API_CAMPAIGNS_CREATE ? API_JSON_MAX /* a list of ICCIDs: up to ~40,000 */ :
+		 r->route == API_REQUESTS_CREATE  ? API_JSON_MAX /* requests: up to 10,000 holder ids */ :
 						    otad_api_cfg.json_max;
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && strtoull(cl, NULL, 10) > r->max)
@@ -930,6 +931,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	case API_UNIT_CHANGE_GET:
 		return api_unit_change_get(c, r->arg);
 	/* end of the organisation tree */
+	/* requests (otad_api_request.c) */
+	case API_REQUESTS_CREATE:
+		return api_request_file(c, r);
+	case API_REQUESTS_LIST:
+		return api_requests_list(c, r);
+	case API_REQUESTS_STATS:
+		return api_request_stats(c, r);
+	case API_REQUEST_GET:
+		return api_request_get(c, r);
+	case API_REQUEST_APPROVE:
+	case API_REQUEST_REJECT:
+	case API_REQUEST_WITHDRAW:
+		return api_request_act(c, r);
+	/* end of requests */
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

@@ -80,3 +80,9 @@ enum MHD_Result api_unit_history(struct MHD_Connection *c, const char *code);
 enum MHD_Result api_unit_changes_list(struct MHD_Connection *c);
 enum MHD_Result api_unit_change_file(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_unit_change_get(struct MHD_Connection *c, const char *id);
+/* otad_api_request.c: /v1/requests (request/request.h) */
+enum MHD_Result api_request_file(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_requests_list(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_request_get(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_request_stats(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_request_act(struct MHD_Connection *c, struct api_req *r);

@@ -13,6 +13,9 @@
  *   POST /v1/holders                  the body's unit
  *   PUT /v1/cards/{iccid}/holder      the card's holder's (when it has one) and the new holder's (when one is
  *                                     named): both must be inside
+ *   /v1/requests/{id}...              the request's unit
+ *   GET /v1/requests[/stats]?unit=    unit; for a scoped token without it, its scope
+ *   POST /v1/requests                 the token's scope: the holders are in the body, request.c judges each
  *
  * Anything else (jobs, imports, lists of cards, campaigns, tokens, the database) is not tied to a unit: outside
  * every scope. The audit trail names the object "card ICCID", "holder ID", "unit CODE", "token NAME", or the path.
@@ -31,6 +34,7 @@
 #include "audit/audit.h"
 #include "otad.h"
 #include "otad_api_int.h"
+#include "otad_db_request.h"
 
 void api_actor(struct api_req *r)
 {
@@ -140,6 +144,7 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 {
 	char holder[OTAD_HOLDER_ID_MAX + 1], name[65], scope[OTAD_UNIT_CODE_MAX + 1];
 	struct otad_enrol_row e;
+	struct otad_request rq;
 	struct otad_holder h;
 	const char *unit;
 	int role, rc;
@@ -168,6 +173,27 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 		/* the card's holder now (when it has one) and the new one (when one is named): both inside */
 		if (card_unit(r->arg, o) || (holder[0] && holder_unit(holder, o)))
 			return -EIO;
+		return 0;
+	case API_REQUEST_GET:
+	case API_REQUEST_APPROVE:
+	case API_REQUEST_REJECT:
+	case API_REQUEST_WITHDRAW:
+		rc = otad_db_request_get(g_otad->db, strtoll(r->arg, NULL, 10), &rq);
+		if (rc == -ENOENT)
+			return 0;
+		if (rc)
+			return -EIO;
+		snprintf(o->name, sizeof(o->name), "request %s", r->arg);
+		add_unit(o, rq.unit);
+		return 0;
+	case API_REQUESTS_LIST:
+	case API_REQUESTS_STATS:
+		unit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit");
+		add_unit(o, unit && unit[0] ? unit : r->actor.scope); /* the handler keeps to the scope */
+		return 0;
+	case API_REQUESTS_CREATE:
+		/* the holders are in the body: request.c judges each with otad_perm() */
+		add_unit(o, r->actor.scope);
 		return 0;
 	case API_TOKENS_CREATE:
 		if (api_token_parse(r->body ? r->body : "", r->len, name, &role, scope, err, errlen))

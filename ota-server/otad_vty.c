@@ -1363,5 +1363,6 @@ void otad_vty_init(void)
 	otad_vty_pki_init();
 	otad_vty_campaign_init();
 	otad_vty_units_init();
+	otad_vty_request_init(); /* requests */
 	otad_vty_bip_init();
 }

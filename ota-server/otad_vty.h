@@ -36,3 +36,5 @@ void otad_vty_bip_write(struct vty *vty);
  *  (fail closed; CMD_WARNING) */
 bool otad_vty_audit(struct vty *vty, const char *action, const char *object_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*! The requests' show commands (otad_vty_request.c). */
+void otad_vty_request_init(void);

@@ -26,6 +26,7 @@
 #include "otad_api.h"
 #include "campaign.h"
 #include "enrol.h"
+#include "request.h"
 #include "otad_job.h"
 #include "otad_units.h"
 #include "ra_cmp.h"
@@ -271,6 +272,15 @@ static int start(const char *cfg_file)
 		LOGP(DOTAD, LOGL_FATAL, "cannot read the campaigns from the database\n");
 		return rc;
 	}
+	/* requests: after the enrolments and campaigns (it chains their enrolment hook) */
+	otad_request_init(g_otad->db);
+	rc = otad_request_resume_all();
+	if (rc < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the requests from the database\n");
+		return rc;
+	}
+	if (rc)
+		LOGP(DOTAD, LOGL_NOTICE, "%d requests approved before the stop failed (never started)\n", rc);
 	if (otad_sign_init(g_otad->ocsp)) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot read the signing sessions from the database\n");
 		return -EIO;

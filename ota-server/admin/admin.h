@@ -54,16 +54,27 @@ enum admin_cmd {
 	ADMIN_CMD_UNITS_CHILDREN, /* units children CODE */
 	ADMIN_CMD_UNITS_CHANGE,	  /* units change FILE|- (with --json: the API's answer as JSON) */
 	ADMIN_CMD_UNITS_CHANGES,  /* units changes */
+	/* requests (admin_request.c) */
+	ADMIN_CMD_REQUEST_FILE,
+	ADMIN_CMD_REQUEST_LIST,
+	ADMIN_CMD_REQUEST_SHOW,
+	ADMIN_CMD_REQUEST_APPROVE,
+	ADMIN_CMD_REQUEST_REJECT,
+	ADMIN_CMD_REQUEST_WITHDRAW,
+	ADMIN_CMD_REQUEST_STATS,
+	ADMIN_CMD_REQUEST_HELP, /* 'request' alone or 'request --help' */
 	ADMIN_CMD_N
 };
 
 /* How a campaign chooses its cards (POST /v1/campaigns "select"). */
 enum admin_select {
 	ADMIN_SEL_NONE,
-	ADMIN_SEL_ICCIDS, /* --iccids FILE or - */
-	ADMIN_SEL_IMPORT, /* --import ID */
-	ADMIN_SEL_UNIT,	  /* --unit CODE */
+	ADMIN_SEL_ICCIDS,  /* --iccids FILE or - */
+	ADMIN_SEL_IMPORT,  /* --import ID */
+	ADMIN_SEL_UNIT,	   /* --unit CODE */
+	ADMIN_SEL_HOLDERS, /* request file --holders FILE or - */
 };
+#define ADMIN_DOCS_MAX 32
 
 /* One key of a campaign, from --key ID:ALG:PROFILE. */
 struct admin_key {
@@ -97,6 +108,12 @@ struct admin_cmdline {
 	unsigned interval_ms; /* campaign watch --interval (default 1000) */
 	const char *role;     /* token create --role */
 	const char *scope;    /* token create --scope (a unit's code) */
+	/* request file: --kind, --document NAME=SHA256 (each), --reason, --note; request reject --reason */
+	const char *kind;
+	const char *docs[ADMIN_DOCS_MAX];
+	unsigned n_docs;
+	const char *reason;
+	const char *note;
 };
 
 /* ---- admin_args.c ---------------------------------------------------------------------------------------------- */
@@ -115,6 +132,13 @@ int admin_iccids_read(FILE *f, json_t *a, char *err, size_t err_len);
 /*! The body of POST /v1/campaigns for \a cl, with the ICCIDs \a iccids (its reference is taken) when cl->sel is
  * ADMIN_SEL_ICCIDS. \returns a new object; NULL when out of memory */
 json_t *admin_campaign_body(const struct admin_cmdline *cl, json_t *iccids);
+
+/*! Read holder ids, one per line (blank lines and '#' comments skipped), into the JSON array \a a. \returns the
+ *  number read; -EINVAL with the line named in \a err; -ENOMEM */
+int admin_holders_read(FILE *f, json_t *a, char *err, size_t err_len);
+/*! The body of POST /v1/requests for \a cl, with the holder ids \a holders (its reference is taken) when cl->sel is
+ *  ADMIN_SEL_HOLDERS. \returns a new object; NULL when out of memory or a --document is not NAME=SHA256 */
+json_t *admin_request_body(const struct admin_cmdline *cl, json_t *holders);
 
 /*! The usage text of \a cmd (ADMIN_CMD_NONE: the global one, with the exit codes). */
 const char *admin_usage(enum admin_cmd cmd);
@@ -215,6 +239,7 @@ enum admin_exit admin_token_run(struct admin_ctx *a, const struct admin_cmdline 
 json_t *admin_token_body(const struct admin_cmdline *cl);
 /*! units show|children|change|changes (admin_units.c): the organisation tree. */
 enum admin_exit admin_units_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+enum admin_exit admin_request_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 
 /*! Whether a campaign object is over (state done or cancelled); if so, *code is its exit code: done with no
  * failed card ADMIN_EXIT_OK, done with failed cards ADMIN_EXIT_CARDS_FAILED, cancelled ADMIN_EXIT_CANCELLED. */

@@ -33,6 +33,11 @@ enum opt {
 	OPT_INTERVAL,
 	OPT_ROLE,
 	OPT_SCOPE,
+	OPT_KIND,
+	OPT_HOLDERS,
+	OPT_DOCUMENT,
+	OPT_REASON,
+	OPT_NOTE,
 };
 
 #define BIT(o) (1u << ((o)-OPT_URL))
@@ -59,6 +64,11 @@ static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "role", required_argument, NULL, OPT_ROLE },
 	{ "scope", required_argument, NULL, OPT_SCOPE },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "holders", required_argument, NULL, OPT_HOLDERS },
+	{ "document", required_argument, NULL, OPT_DOCUMENT },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "note", required_argument, NULL, OPT_NOTE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -92,6 +102,16 @@ static const struct {
 	{ "units", "children", ADMIN_CMD_UNITS_CHILDREN, COMMON | BIT(OPT_LIMIT), "CODE" },
 	{ "units", "change", ADMIN_CMD_UNITS_CHANGE, COMMON, "FILE" },
 	{ "units", "changes", ADMIN_CMD_UNITS_CHANGES, COMMON | BIT(OPT_LIMIT), NULL },
+	{ "request", "file", ADMIN_CMD_REQUEST_FILE,
+	  COMMON | BIT(OPT_KIND) | BIT(OPT_HOLDERS) | BIT(OPT_UNIT) | BIT(OPT_DOCUMENT) | BIT(OPT_REASON) |
+		  BIT(OPT_NOTE),
+	  NULL },
+	{ "request", "list", ADMIN_CMD_REQUEST_LIST, COMMON | BIT(OPT_UNIT) | BIT(OPT_STATE) | BIT(OPT_LIMIT), NULL },
+	{ "request", "show", ADMIN_CMD_REQUEST_SHOW, COMMON, "ID" },
+	{ "request", "approve", ADMIN_CMD_REQUEST_APPROVE, COMMON, "ID" },
+	{ "request", "reject", ADMIN_CMD_REQUEST_REJECT, COMMON | BIT(OPT_REASON), "ID" },
+	{ "request", "withdraw", ADMIN_CMD_REQUEST_WITHDRAW, COMMON, "ID" },
+	{ "request", "stats", ADMIN_CMD_REQUEST_STATS, COMMON | BIT(OPT_UNIT), NULL },
 };
 
 static const char *const roles[] = { "read-only", "operator", "admin", "central-ra", "unit-ra", "counter", "auditor" };
@@ -182,9 +202,13 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 	case OPT_ICCIDS:
 	case OPT_IMPORT:
 	case OPT_UNIT:
+	case OPT_HOLDERS:
 		if (cl->sel != ADMIN_SEL_NONE)
-			return apiclient_bad(err, len, "one of --iccids, --import and --unit, once");
-		if (o == OPT_ICCIDS) {
+			return apiclient_bad(err, len, "one of --iccids, --import, --holders and --unit, once");
+		if (o == OPT_HOLDERS) {
+			cl->sel = ADMIN_SEL_HOLDERS;
+			cl->file = v;
+		} else if (o == OPT_ICCIDS) {
 			cl->sel = ADMIN_SEL_ICCIDS;
 			cl->file = v;
 		} else if (o == OPT_IMPORT) {
@@ -251,6 +275,34 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		cl->interval_ms = (unsigned)(s * 1000 + 0.5);
 		break;
 	}
+	case OPT_KIND:
+		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz-") != strlen(v))
+			return apiclient_bad(
+				err, len,
+				"--kind %s: new-certificate, modify, renew, rekey, revoke, suspend, release or "
+				"pin-reset",
+				v);
+		cl->kind = v;
+		break;
+	case OPT_DOCUMENT: {
+		const char *eq = strrchr(v, '=');
+
+		if (cl->n_docs == ADMIN_DOCS_MAX)
+			return apiclient_bad(err, len, "at most %d --document", ADMIN_DOCS_MAX);
+		if (!eq || eq == v || strlen(eq + 1) != 64 || strspn(eq + 1, "0123456789abcdefABCDEF") != 64)
+			return apiclient_bad(err, len,
+					     "--document %s: NAME=SHA256 (64 hex digits of the document's hash)", v);
+		cl->docs[cl->n_docs++] = v;
+		break;
+	}
+	case OPT_REASON:
+		if (!*v)
+			return apiclient_bad(err, len, "--reason wants a reason");
+		cl->reason = v;
+		break;
+	case OPT_NOTE:
+		cl->note = v;
+		break;
 	default:
 		return apiclient_bad(err, len, "internal error: option %d", o);
 	}
@@ -355,6 +407,15 @@ static int check_start(const struct admin_cmdline *cl, char *err, size_t len)
 	return 0;
 }
 
+static int check_request_file(const struct admin_cmdline *cl, char *err, size_t len)
+{
+	if (!cl->kind)
+		return apiclient_bad(err, len, "--kind is required");
+	if (cl->sel != ADMIN_SEL_HOLDERS && cl->sel != ADMIN_SEL_UNIT)
+		return apiclient_bad(err, len, "for whom: --holders FILE (or - for standard input) or --unit CODE");
+	return 0;
+}
+
 int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size_t len)
 {
 	const char *group, *verb, *pos;
@@ -379,6 +440,11 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 		cl->cmd = ADMIN_CMD_CAMPAIGN_HELP; /* its usage lists the campaign commands */
 		cl->help = verb != NULL;
 		return verb ? 0 : apiclient_bad(err, len, "campaign: which command?");
+	}
+	if (!strcmp(group, "request") && (!verb || !strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
+		cl->cmd = ADMIN_CMD_REQUEST_HELP; /* its usage lists the request commands */
+		cl->help = verb != NULL;
+		return verb ? 0 : apiclient_bad(err, len, "request: which command?");
 	}
 	if (verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
 		cl->help = true; /* "cards --help": the global usage */
@@ -405,6 +471,10 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 		if (cl->cmd == ADMIN_CMD_TOKEN_CREATE && !cl->scope &&
 		    (!strcmp(cl->role, "unit-ra") || !strcmp(cl->role, "counter")))
 			return apiclient_bad(err, len, "--scope is required for a %s token", cl->role);
+		if (cl->cmd == ADMIN_CMD_REQUEST_FILE)
+			return check_request_file(cl, err, len);
+		if (cl->cmd == ADMIN_CMD_REQUEST_REJECT && !cl->reason)
+			return apiclient_bad(err, len, "--reason is required: why it is rejected");
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -482,6 +552,72 @@ json_t *admin_campaign_body(const struct admin_cmdline *cl, json_t *iccids)
 			goto nomem;
 	return o;
 nomem:
+	json_decref(o);
+	return NULL;
+}
+
+int admin_holders_read(FILE *f, json_t *a, char *err, size_t len)
+{
+	char line[128];
+	unsigned no = 0;
+	int n = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		size_t l = strlen(line);
+
+		no++;
+		if (l == sizeof(line) - 1 && line[l - 1] != '\n')
+			return apiclient_bad(err, len, "line %u: too long for a holder id", no);
+		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r' || line[l - 1] == ' ' || line[l - 1] == '\t'))
+			line[--l] = '\0';
+		if (!l || line[0] == '#')
+			continue;
+		if (l > 64 || strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != l)
+			return apiclient_bad(err, len, "line %u: not a holder id (1 to 64 of A-Z a-z 0-9 . _ -): %.24s",
+					     no, line);
+		if (json_array_append_new(a, json_string(line)))
+			return -ENOMEM;
+		n++;
+	}
+	if (ferror(f))
+		return apiclient_bad(err, len, "cannot read: %s", strerror(errno));
+	if (!n)
+		return apiclient_bad(err, len, "no holder id in it");
+	return n;
+}
+
+json_t *admin_request_body(const struct admin_cmdline *cl, json_t *holders)
+{
+	json_t *o = json_pack("{s:s}", "kind", cl->kind), *docs = json_array();
+
+	if (!o || !docs)
+		goto fail;
+	if (cl->sel == ADMIN_SEL_HOLDERS) {
+		if (json_object_set_new(o, "holders", holders))
+			goto fail;
+		holders = NULL;
+	} else if (json_object_set_new(o, "unit", json_string(cl->unit))) {
+		goto fail;
+	}
+	for (unsigned i = 0; i < cl->n_docs; i++) {
+		const char *eq = strrchr(cl->docs[i], '=');
+
+		if (!eq || json_array_append_new(docs, json_pack("{s:s%,s:s}", "name", cl->docs[i],
+								 (size_t)(eq - cl->docs[i]), "sha256", eq + 1)))
+			goto fail;
+	}
+	if (json_object_set_new(o, "documents", docs))
+		goto fail;
+	docs = NULL;
+	if (cl->reason && json_object_set_new(o, "reason", json_string(cl->reason)))
+		goto fail;
+	if (cl->note && json_object_set_new(o, "note", json_string(cl->note)))
+		goto fail;
+	json_decref(holders);
+	return o;
+fail:
+	json_decref(holders);
+	json_decref(docs);
 	json_decref(o);
 	return NULL;
 }

@@ -29,6 +29,14 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 	case ADMIN_CMD_UNITS_CHANGE:
 	case ADMIN_CMD_UNITS_CHANGES:
 		return admin_units_run(a, cl);
+	case ADMIN_CMD_REQUEST_FILE:
+	case ADMIN_CMD_REQUEST_LIST:
+	case ADMIN_CMD_REQUEST_SHOW:
+	case ADMIN_CMD_REQUEST_APPROVE:
+	case ADMIN_CMD_REQUEST_REJECT:
+	case ADMIN_CMD_REQUEST_WITHDRAW:
+	case ADMIN_CMD_REQUEST_STATS:
+		return admin_request_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}
@@ -43,7 +51,7 @@ int admin_main(int argc, char **argv)
 
 	if (admin_parse(argc, argv, &cl, err, sizeof(err))) {
 		fprintf(stderr, "simpki-admin: %s\n", err);
-		if (cl.cmd == ADMIN_CMD_CAMPAIGN_HELP)
+		if (cl.cmd == ADMIN_CMD_CAMPAIGN_HELP || cl.cmd == ADMIN_CMD_REQUEST_HELP)
 			fputs(admin_usage(cl.cmd), stderr);
 		else if (cl.cmd != ADMIN_CMD_NONE) /* the command's usage line, up to its first blank line */
 			fprintf(stderr, "%.*s", (int)(strstr(admin_usage(cl.cmd), "\n\n") - admin_usage(cl.cmd) + 1),

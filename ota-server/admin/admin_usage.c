@@ -30,6 +30,8 @@ static const char usage_main[] =
 	"  units children CODE          its current children (--limit)\n"
 	"  units change FILE            file a unit change (rename, merge, split, move; JSON; '-': stdin)\n"
 	"  units changes                the unit changes, newest first (--limit)\n"
+	"  request file|list|show|approve|reject|withdraw|stats\n"
+	"                               requests instead of paper ('simpki-admin request --help')\n"
 	"\n"
 	"Options (before or after the command):\n" COMMON_OPTS "  --version       the version\n"
 	"\n"
@@ -210,9 +212,86 @@ static const char usage_campaign_cards[] =
 	"\n"
 	"  --state STATE   cards in that state only (waiting, keygen, active, failed, ...)\n" COMMON_OPTS;
 
+static const char usage_request[] =
+	"Usage: simpki-admin request COMMAND [OPTIONS] [ID]\n"
+	"\n"
+	"Requests instead of paper: a clerk files a request for holders with its documents' hashes; another\n"
+	"(with request.decide in the request's unit; never its filer) approves it, which executes it, or rejects it.\n"
+	"\n"
+	"  file --kind K (--holders FILE|- | --unit U) --document NAME=SHA256 ... [--reason R] [--note T]\n"
+	"  list [--unit U] [--state S] [--limit N]   newest first\n"
+	"  show ID                  one request: holders, documents, who filed and decided, the operation\n"
+	"  approve ID               approve (and execute) it\n"
+	"  reject ID --reason R     reject it, saying why (the holders are told)\n"
+	"  withdraw ID              withdraw your own request while it is filed\n"
+	"  stats [--unit U]         counts per unit and state, open ones by age\n"
+	"\n"
+	"Run 'simpki-admin request COMMAND --help' for one command.\n";
+
+static const char usage_request_file[] =
+	"Usage: simpki-admin request file --kind KIND (--holders FILE|- | --unit CODE)\n"
+	"                                 --document NAME=SHA256 ... [--reason R] [--note TEXT]\n"
+	"\n"
+	"File a request (POST /v1/requests) and print its id.\n"
+	"\n"
+	"  --kind KIND          new-certificate, modify, renew, rekey, revoke, suspend or release (pin-reset\n"
+	"                       needs the holder's identity number: file it through the API)\n"
+	"  --holders FILE       its holders: one holder id per line ('-': standard input; at most 10,000)\n"
+	"  --unit CODE          its holders: every holder of a unit and the units under it\n"
+	"  --document NAME=SHA256  a document of the dossier and its SHA-256 (64 hex digits), 1 to 32 of them\n"
+	"  --reason R           revoke only: unspecified, keyCompromise, affiliationChanged, superseded,\n"
+	"                       cessationOfOperation, privilegeWithdrawn\n"
+	"  --note TEXT          a note, at most 500 bytes\n" COMMON_OPTS;
+
+static const char usage_request_list[] =
+	"Usage: simpki-admin request list [--unit U] [--state S] [--limit N]\n"
+	"\n"
+	"Requests, newest first (GET /v1/requests): of a unit and the units under it, in a state.\n"
+	"\n"
+	"  --unit U        a unit's requests (default: the token's scope)\n"
+	"  --state S       filed, approved, executing, done, failed, rejected or withdrawn\n"
+	"  --limit N       at most N (1 to 1000; default 100)\n" COMMON_OPTS;
+
+static const char usage_request_show[] =
+	"Usage: simpki-admin request show|approve|withdraw ID\n"
+	"\n"
+	"Show a request (GET /v1/requests/ID), approve it (POST .../approve: it executes at once) or withdraw your\n"
+	"own while it is filed (POST .../withdraw). Exit 4 when the token may not (its scope, or four eyes: the\n"
+	"filer never approves their own), 6 when it is no longer filed.\n"
+	"\n" COMMON_OPTS;
+
+static const char usage_request_reject[] =
+	"Usage: simpki-admin request reject --reason R ID\n"
+	"\n"
+	"Reject a filed request, saying why (POST /v1/requests/ID/reject); the holders are told by SMS.\n"
+	"\n"
+	"  --reason R      why, 1 to 500 bytes\n" COMMON_OPTS;
+
+static const char usage_request_stats[] =
+	"Usage: simpki-admin request stats [--unit U]\n"
+	"\n"
+	"Requests per unit (the units directly under U, or the top units) and state, the open ones by age\n"
+	"(under 1 day, 1 to 7 days, over 7 days) and the oldest open (GET /v1/requests/stats).\n"
+	"\n"
+	"  --unit U        the unit whose children are counted\n" COMMON_OPTS;
+
 const char *admin_usage(enum admin_cmd cmd)
 {
 	switch (cmd) {
+	case ADMIN_CMD_REQUEST_HELP:
+		return usage_request;
+	case ADMIN_CMD_REQUEST_FILE:
+		return usage_request_file;
+	case ADMIN_CMD_REQUEST_LIST:
+		return usage_request_list;
+	case ADMIN_CMD_REQUEST_SHOW:
+	case ADMIN_CMD_REQUEST_APPROVE:
+	case ADMIN_CMD_REQUEST_WITHDRAW:
+		return usage_request_show;
+	case ADMIN_CMD_REQUEST_REJECT:
+		return usage_request_reject;
+	case ADMIN_CMD_REQUEST_STATS:
+		return usage_request_stats;
 	case ADMIN_CMD_CARDS_IMPORT:
 		return usage_cards_import;
 	case ADMIN_CMD_HOLDERS_IMPORT:

@@ -188,6 +188,60 @@ static const struct parse_case parse_cases[] = {
 	{ "token list", { "token", "list" }, 0, ADMIN_CMD_TOKEN_LIST, NULL },
 	{ "token list --scope", { "token", "list", "--scope", "01" }, -EINVAL, ADMIN_CMD_TOKEN_LIST, "not an option" },
 	{ "token revoke", { "token", "revoke", "ra-hn" }, 0, ADMIN_CMD_TOKEN_REVOKE, NULL },
+	/* requests */
+	{ "request file",
+	  { "request", "file", "--kind", "revoke", "--holders", "-", "--document",
+	    "QĐ 275=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "--reason", "keyCompromise",
+	    "--note", "Mất SIM" },
+	  0,
+	  ADMIN_CMD_REQUEST_FILE,
+	  NULL },
+	{ "request file --unit",
+	  { "request", "file", "--kind", "suspend", "--unit", "01" },
+	  0,
+	  ADMIN_CMD_REQUEST_FILE,
+	  NULL },
+	{ "request file, no kind",
+	  { "request", "file", "--unit", "01" },
+	  -EINVAL,
+	  ADMIN_CMD_REQUEST_FILE,
+	  "--kind is required" },
+	{ "request file, nobody",
+	  { "request", "file", "--kind", "renew" },
+	  -EINVAL,
+	  ADMIN_CMD_REQUEST_FILE,
+	  "for whom" },
+	{ "request file, two selections",
+	  { "request", "file", "--kind", "renew", "--unit", "01", "--holders", "f" },
+	  -EINVAL,
+	  ADMIN_CMD_REQUEST_FILE,
+	  "one of --iccids" },
+	{ "request file, bad document",
+	  { "request", "file", "--kind", "renew", "--unit", "01", "--document", "x=12" },
+	  -EINVAL,
+	  ADMIN_CMD_REQUEST_FILE,
+	  "NAME=SHA256" },
+	{ "request file, bad kind",
+	  { "request", "file", "--kind", "Burn", "--unit", "01" },
+	  -EINVAL,
+	  ADMIN_CMD_REQUEST_FILE,
+	  "--kind" },
+	{ "request list", { "request", "list", "--unit", "01", "--state", "filed" }, 0, ADMIN_CMD_REQUEST_LIST, NULL },
+	{ "request show", { "request", "show", "7" }, 0, ADMIN_CMD_REQUEST_SHOW, NULL },
+	{ "request approve, no id", { "request", "approve" }, -EINVAL, ADMIN_CMD_REQUEST_APPROVE, "ID is missing" },
+	{ "request reject",
+	  { "request", "reject", "7", "--reason", "Thiếu chữ ký" },
+	  0,
+	  ADMIN_CMD_REQUEST_REJECT,
+	  NULL },
+	{ "request reject, no reason",
+	  { "request", "reject", "7" },
+	  -EINVAL,
+	  ADMIN_CMD_REQUEST_REJECT,
+	  "--reason is required" },
+	{ "request stats", { "request", "stats", "--unit", "01" }, 0, ADMIN_CMD_REQUEST_STATS, NULL },
+	{ "request stats, an id", { "request", "stats", "3" }, -EINVAL, ADMIN_CMD_REQUEST_STATS, "no argument" },
+	{ "request, no verb", { "request" }, -EINVAL, ADMIN_CMD_REQUEST_HELP, "which command" },
 };
 
 static void test_parse(void **state)
@@ -364,6 +418,38 @@ static void test_body(void **state)
 	assert_json(admin_token_body(&cl), "{\"name\": \"ra-hn\", \"role\": \"unit-ra\", \"scope\": \"01\"}");
 	cl = (struct admin_cmdline){ .name = "boss", .role = "admin" };
 	assert_json(admin_token_body(&cl), "{\"name\": \"boss\", \"role\": \"admin\"}");
+}
+
+static void test_request_body(void **state)
+{
+	struct admin_cmdline cl = {
+		.kind = "revoke", .sel = ADMIN_SEL_HOLDERS, .reason = "keyCompromise", .note = "Mất SIM", .n_docs = 1
+	};
+	json_t *holders = json_pack("[ss]", "H-1", "H-4");
+	FILE *f;
+	char err[200];
+
+	(void)state;
+	cl.docs[0] = "QĐ 275=a=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	assert_json(admin_request_body(&cl, holders),
+		    "{\"kind\": \"revoke\", \"holders\": [\"H-1\", \"H-4\"], \"documents\": [{\"name\": \"QĐ 275=a\","
+		    " \"sha256\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}],"
+		    " \"reason\": \"keyCompromise\", \"note\": \"Mất SIM\"}");
+	cl = (struct admin_cmdline){ .kind = "suspend", .sel = ADMIN_SEL_UNIT, .unit = "10101003" };
+	assert_json(admin_request_body(&cl, NULL),
+		    "{\"kind\": \"suspend\", \"unit\": \"10101003\", \"documents\": []}");
+	/* a file of holder ids */
+	holders = json_array();
+	f = fmemopen((char[]){ "# the list\nH-1\r\n\nH-4\n" }, 23, "r");
+	assert_int_equal(admin_holders_read(f, holders, err, sizeof(err)), 2);
+	fclose(f);
+	json_decref(holders);
+	holders = json_array();
+	f = fmemopen((char[]){ "H-1\nH 2\n" }, 8, "r");
+	assert_int_equal(admin_holders_read(f, holders, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "line 2"));
+	fclose(f);
+	json_decref(holders);
 }
 
 /* ---- rendering ------------------------------------------------------------------------------------------------- */
@@ -609,6 +695,7 @@ int main(void)
 	UNIT_ADD_TABLE(&l, key_cases, test_key);
 	UNIT_ADD(&l, test_iccids);
 	UNIT_ADD(&l, test_body);
+	UNIT_ADD(&l, test_request_body);
 	UNIT_ADD(&l, test_bar);
 	UNIT_ADD(&l, test_campaign_line);
 	UNIT_ADD(&l, test_campaign_live);

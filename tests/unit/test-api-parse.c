@@ -56,6 +56,22 @@ static void test_route(void **state)
 	assert_int_equal(api_route_action(API_JOB_GET), OTAD_ACT_CARD_READ);
 	assert_int_equal(api_route_action(API_JOBS_CREATE), OTAD_ACT_CARD_WRITE);
 	assert_int_equal(api_route_action(API_TOKEN_REVOKE), OTAD_ACT_TOKEN_MANAGE);
+	/* requests: stats is not an id */
+	assert_int_equal(api_route("POST", "/v1/requests", arg, &allow), API_REQUESTS_CREATE);
+	assert_int_equal(api_route("GET", "/v1/requests", arg, &allow), API_REQUESTS_LIST);
+	assert_int_equal(api_route("GET", "/v1/requests/stats", arg, &allow), API_REQUESTS_STATS);
+	assert_int_equal(api_route("POST", "/v1/requests/stats", arg, &allow), API_BAD_METHOD);
+	assert_int_equal(api_route("GET", "/v1/requests/7", arg, &allow), API_REQUEST_GET);
+	assert_string_equal(arg, "7");
+	assert_int_equal(api_route("POST", "/v1/requests/7/approve", arg, &allow), API_REQUEST_APPROVE);
+	assert_int_equal(api_route("POST", "/v1/requests/7/reject", arg, &allow), API_REQUEST_REJECT);
+	assert_int_equal(api_route("POST", "/v1/requests/7/withdraw", arg, &allow), API_REQUEST_WITHDRAW);
+	assert_int_equal(api_route("GET", "/v1/requests/7/approve", arg, &allow), API_BAD_METHOD);
+	assert_string_equal(allow, "POST");
+	assert_int_equal(api_route("GET", "/v1/requests/x7", arg, &allow), API_BAD_ID);
+	assert_int_equal(api_route("POST", "/v1/requests/7/execute", arg, &allow), API_NONE);
+	assert_int_equal(api_route_action(API_REQUESTS_CREATE), OTAD_ACT_REQUEST_FILE);
+	assert_int_equal(api_route_action(API_REQUEST_APPROVE), OTAD_ACT_REQUEST_DECIDE);
 	assert_int_equal(api_route("POST", "/v1/database/counter-floor", arg, &allow), API_COUNTER_FLOOR);
 	assert_int_equal(api_route_action(API_COUNTER_FLOOR), OTAD_ACT_DATABASE_MANAGE);
 	assert_int_equal(api_route("GET", "/v1/database", arg, &allow), API_DATABASE_GET);
