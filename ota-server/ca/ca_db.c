@@ -42,9 +42,10 @@ static const char *const migrations[] = {
 	 "ALTER TABLE certs_v3 RENAME TO certs;"
 	 "CREATE INDEX certs_holder ON certs (holder);"
 	 "CREATE INDEX certs_iccid ON certs (iccid);"
-	 "CREATE INDEX certs_pubkey ON certs (pubkey_sha256);"
+	 "CREATE INDEX certs_pubkey ON certs (pubkey_sha256, not_before);"
 	 "CREATE UNIQUE INDEX certs_txid ON certs (transaction_id);"
-	 "CREATE INDEX certs_unrevoked ON certs (serial) WHERE status <> 'good';"),
+	 "CREATE INDEX certs_unrevoked ON certs (serial) WHERE status <> 'good';"
+	 "CREATE INDEX certs_compromised ON certs (pubkey_sha256) WHERE status = 'revoked' AND reason = 1;"),
 };
 
 static int exec(struct ca_db *db, const char *sql, char *err, size_t errlen)

@@ -34,7 +34,10 @@
  *                                       certificateHold, revoked_at set; back to 'good' (revoked_at and reason
  *                                       NULL) by a release (removeFromCRL), or on to 'revoked' with another reason;
  *                                       'revoked' is final)
+ *   index certs_pubkey (pubkey_sha256, not_before): a key's certificates, its first one at once
  *   index certs_unrevoked (serial) WHERE status <> 'good': what a CRL lists, without reading every row
+ *   index certs_compromised (pubkey_sha256) WHERE status = 'revoked' AND reason = 1: the keys never certified
+ *   again, looked up for every request whatever the number of certificates a key has
  *   A key (pubkey_sha256) with a row revoked for keyCompromise (reason 1) is never certified again (ca_cmp.h).
  */
 #pragma once
