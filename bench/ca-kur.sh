@@ -28,10 +28,12 @@ cmpc "$dir/out" -cert "$cadir/ra.pem" -key "$cadir/ra.key" -cmd ir -newkey "$dir
 	-subject "/CN=Bench Holder/serialNumber=VN-BENCH" -certout "$dir/h.pem" || fail "ir: $(cat "$dir/out")"
 openssl x509 -in "$dir/h.pem" -outform DER -out "$dir/h.der"
 cpu0=$(awk '{print $14 + $15}' "/proc/$ca_pid/stat")
-/usr/bin/time -f "ra_cpu_seconds: %U user %S system, ra_max_rss_kib: %M" \
+/usr/bin/time -o "$dir/time.out" -f "ra_cpu_seconds: %U user %S system, ra_max_rss_kib: %M" \
 	"$try" -t 10 -n "$count" http://127.0.0.1:8490/pkix/ "$cadir/ra.pem" "$cadir/ra.key" "$cadir/ca.pem" \
-	kur "$dir/h.der" - - renewal
+	kur "$dir/h.der" - - renewal > "$dir/try.out"
 rc=$?
+cat "$dir/try.out" "$dir/time.out"
+grep -q "^count=$count done=$count " "$dir/try.out" || { echo "FAIL: not every kur was issued" >&2; rc=1; }
 cpu1=$(awk '{print $14 + $15}' "/proc/$ca_pid/stat")
 echo "ca_cpu_seconds: $(echo "($cpu1 - $cpu0) / $(getconf CLK_TCK)" | bc -l | cut -c1-6)"
 echo "ca_max_rss_kib: $(sed -n 's/^VmHWM:[ \t]*\([0-9]*\) kB/\1/p' "/proc/$ca_pid/status")"

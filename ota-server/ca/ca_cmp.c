@@ -300,7 +300,7 @@ struct wanted {
 	struct ca_cert_row old; /* kur */
 	bool same_key;		/* kur: for the old certificate's key (the template's, or none given) */
 	int64_t not_after_max;	/* same-key kur: ca_issue_req's */
-	char pub_sha256[65];	/* of pub; "" none */
+	char pub_sha256[65];	/* of pub (read_crmf() may have it already); "" none */
 	char iccid[24];
 	char pairs_holder[CA_HOLDER_MAX + 1];
 };
@@ -363,9 +363,7 @@ static OSSL_CMP_PKISI *read_crmf(struct cmp_txn *r, int type, const OSSL_CRMF_MS
 		w->pub = w->oldx ? X509_get_pubkey(w->oldx) : NULL;
 		w->same_key = w->pub != NULL;
 	} else {
-		char h[65];
-
-		w->same_key = !ca_pubkey_sha256(w->pub, h) && !strcmp(h, w->old.pubkey_sha256);
+		w->same_key = !ca_pubkey_sha256(w->pub, w->pub_sha256) && !strcmp(w->pub_sha256, w->old.pubkey_sha256);
 	}
 	return NULL;
 }
@@ -555,7 +553,7 @@ static OSSL_CMP_PKISI *cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *r
 		w.profile = ca_profile_find(r->ca, r->scan.profile[0] ? r->scan.profile : r->ca->cfg.default_profile);
 		si = type == OSSL_CMP_P10CR ? read_p10(r, p10cr, &w) : read_crmf(r, type, crm, &w);
 	}
-	if (!si && w.pub && ca_pubkey_sha256(w.pub, w.pub_sha256))
+	if (!si && w.pub && !w.pub_sha256[0] && ca_pubkey_sha256(w.pub, w.pub_sha256))
 		si = reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "the request's public key cannot be encoded");
 	if (!si)
 		si = compromised(r, &w);

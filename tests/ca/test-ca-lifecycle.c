@@ -11,7 +11,8 @@
  * - hold and release through rr: certificateHold (status hold, OCSP lookup revoked with reason 6, the CRL lists it
  *   with reasonCode certificateHold), kur of a held certificate refused (certRevoked), removeFromCRL (good again,
  *   off the next CRL), removeFromCRL of a good certificate and reason 7 refused (badRequest), a held certificate
- *   revoked for good. */
+ *   revoked for good;
+ * - many renewals in a row (CA_KUR_N, default 100), the time per kur printed. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -467,6 +468,33 @@ static void test_hold_release(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* Many same-key renewals in a row (CA_KUR_N, default 100): each issued, the time printed (the client's and the
+ * CA's work in this one process, no HTTP; the records' fdatasync per certificate included). */
+static void test_many(void **state)
+{
+	EVP_PKEY *k = new_key();
+	X509 *old = ir(k, "/CN=Vũ Thị Lan/serialNumber=VN-37", NULL), *x;
+	unsigned n = getenv("CA_KUR_N") ? (unsigned)atoi(getenv("CA_KUR_N")) : 100;
+	struct timespec t0, t1;
+	double s;
+	int fi;
+
+	assert_non_null(old);
+	set_same_key(CA_SAME_KEY_RENEWAL, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < n; i++) {
+		x = kur_same(old, NULL, "purpose?renewal%", NULL, &fi, NULL, 0);
+		assert_non_null(x);
+		X509_free(x);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("%u same-key kur in-process: %.2f s, %.2f ms each\n", n, s, 1000 * s / n);
+	set_same_key(0, 0);
+	X509_free(old);
+	EVP_PKEY_free(k);
+}
+
 static int setup(void **state)
 {
 	return ca_fixture_init(&fx, NULL, getenv("CA_TEST_VERBOSE") != NULL);
@@ -483,7 +511,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_key_refusals), cmocka_unit_test(test_modification),
 		cmocka_unit_test(test_renewal),		  cmocka_unit_test(test_key_compromised),
-		cmocka_unit_test(test_hold_release),
+		cmocka_unit_test(test_hold_release),	  cmocka_unit_test(test_many),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
