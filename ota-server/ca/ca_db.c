@@ -12,6 +12,8 @@
 
 struct ca_db {
 	sqlite3 *db;
+	bool batching; /* ca_db_set_batching() */
+	bool in_batch; /* a transaction of certificates is open */
 };
 
 static const char *const migrations[] = {
@@ -100,6 +102,7 @@ static int migrate(struct ca_db *db, char *err, size_t errlen)
 
 static int db_destructor(struct ca_db *db)
 {
+	ca_db_commit(db);
 	sqlite3_close_v2(db->db);
 	return 0;
 }
@@ -168,10 +171,39 @@ int ca_db_serial_exists(struct ca_db *db, const char *serial)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+void ca_db_set_batching(struct ca_db *db, bool on)
+{
+	if (!on)
+		ca_db_commit(db);
+	db->batching = on;
+}
+
+bool ca_db_uncommitted(const struct ca_db *db)
+{
+	return db->in_batch;
+}
+
+int ca_db_commit(struct ca_db *db)
+{
+	if (!db->in_batch)
+		return 0;
+	db->in_batch = false;
+	if (!exec(db, "COMMIT", NULL, 0))
+		return 0;
+	exec(db, "ROLLBACK", NULL, 0);
+	return -EIO;
+}
+
 int ca_db_cert_add(struct ca_db *db, const struct ca_cert_row *r)
 {
 	sqlite3_stmt *st;
 	int rc;
+
+	if (db->batching && !db->in_batch) {
+		if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
+			return -EIO;
+		db->in_batch = true;
+	}
 
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO certs (serial, subject, holder, iccid, key_id, profile, pubkey_sha256,"
@@ -272,6 +304,8 @@ static int update_one(struct ca_db *db, const char *sql, const char *serial, boo
 
 	if (serial_norm(serial, s))
 		return -ENOENT;
+	if (ca_db_commit(db)) /* a revocation is never in a batch of certificates */
+		return -EIO;
 	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, s, -1, SQLITE_STATIC);
@@ -431,6 +465,8 @@ int ca_db_crl_number_next(struct ca_db *db, uint64_t *n)
 	sqlite3_stmt *st;
 	int rc;
 
+	if (ca_db_commit(db)) /* a CRL lists nothing that is not on disk */
+		return -EIO;
 	if (sqlite3_prepare_v2(db->db, "UPDATE meta SET value = value + 1 WHERE name = 'crl_number' RETURNING value",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;

@@ -2,7 +2,7 @@
  * 3, WAL, kept on reopening, a newer one refused); a version 1 file (as simpki-ca made them before transactionIDs)
  * migrated to 3: its certificates (a revoked one too) kept, the transaction_id column added, one certificate per
  * transactionID, 'hold' taken; hold (reason 6 from good only), release (from hold only), revocation for good from
- * hold; keys revoked for keyCompromise and a key's first notBefore; certificates stored and read back by serial (any case), holder,
+ * hold; keys revoked for keyCompromise and a key's first notBefore; group commit (batching); certificates stored and read back by serial (any case), holder,
  * ICCID and public-key hash, newest first; a serial stored twice refused; revocation (once; -EALREADY; -ENOENT for an
  * unknown serial); the revoked list skips good and expired certificates; CRL numbers that keep rising across
  * reopening; counts. */
@@ -295,6 +295,54 @@ static void test_hold_release(void **state)
 	unlink(dbfile);
 }
 
+/* Group commit: certificates in a batch are seen on this connection at once, on another only after the commit; a
+ * revocation or a CRL number commits the batch first; turning batching off commits. */
+static void test_batch(void **state)
+{
+	struct ca_db *db = open_db(), *other = open_db();
+	struct ca_cert_row r;
+	uint64_t n;
+
+	ca_db_set_batching(db, true);
+	assert_false(ca_db_uncommitted(db));
+	row(&r, "4e000000000000000000000000000001", "VN-B", "", 1700000000);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	row(&r, "4e000000000000000000000000000002", "VN-B", "", 1700000001);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_int_equal(ca_db_cert_add(db, &r), -EEXIST); /* one statement refused, the batch goes on */
+	assert_true(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(db, NULL), 2);
+	assert_int_equal(ca_db_cert_count(other, NULL), 0);
+	assert_int_equal(ca_db_commit(db), 0);
+	assert_false(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, NULL), 2);
+	assert_int_equal(ca_db_commit(db), 0); /* nothing open */
+	/* a revocation commits the batch before it */
+	row(&r, "4e000000000000000000000000000003", "VN-B", "", 1700000002);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_int_equal(ca_db_cert_revoke(db, "4e000000000000000000000000000001", 1700000003, 4), 0);
+	assert_false(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, NULL), 3);
+	/* so does a CRL number */
+	row(&r, "4e000000000000000000000000000004", "VN-B", "", 1700000004);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_int_equal(ca_db_crl_number_next(db, &n), 0);
+	assert_int_equal(ca_db_cert_count(other, NULL), 4);
+	/* and turning it off */
+	row(&r, "4e000000000000000000000000000005", "VN-B", "", 1700000005);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	ca_db_set_batching(db, false);
+	assert_false(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, NULL), 5);
+	row(&r, "4e000000000000000000000000000006", "VN-B", "", 1700000006);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_false(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, NULL), 6);
+	ca_db_close(other);
+	ca_db_close(db);
+	unlink(dbfile);
+}
+
 static void test_crl_number(void **state)
 {
 	struct ca_db *db = open_db();
@@ -315,8 +363,9 @@ static void test_crl_number(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_schema),	     cmocka_unit_test(test_migrate_v1), cmocka_unit_test(test_certs),
-		cmocka_unit_test(test_hold_release), cmocka_unit_test(test_crl_number),
+		cmocka_unit_test(test_schema), cmocka_unit_test(test_migrate_v1),
+		cmocka_unit_test(test_certs),  cmocka_unit_test(test_hold_release),
+		cmocka_unit_test(test_batch),  cmocka_unit_test(test_crl_number),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
