@@ -84,6 +84,13 @@ command cmp -s "$dir/m.der" "$dir/m2.der" || fail "the repeated transaction got 
 vty "show certificate $(serial_of "$dir/m.der")" > "$dir/vty.out"
 expect_in "$dir/vty.out" "holder: VN-1001"
 
+# the client refuses what it cannot send: another purpose, a profile name of 65 characters
+for args in "- - rekey" "- $(printf '%065d' 0) renewal"; do
+	# shellcheck disable=SC2086
+	out=$("$try" -t 5 $URL kur "$dir/h.der" $args 2> /dev/null)
+	case $out in "refused -22"*) ;; *) fail "kur $args: $out" ;; esac
+done
+
 # ---- renewal: the old subject, the same key, a later end (a second later at least: validity is in seconds)
 sleep 1
 out=$(try -o "$dir/r.der" $URL kur "$dir/m.der" - - renewal)

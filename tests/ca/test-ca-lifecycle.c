@@ -208,6 +208,13 @@ static void test_same_key_refusals(void **state)
 	assert_non_null(strstr(text, "without a purpose"));
 	assert_null(kur_same(old, NULL, "holder?X%purpose?rekey%", NULL, &fi, text, sizeof(text)));
 	assert_true(fi & BIT(badRequest));
+	assert_null(kur_same(old, NULL, "purpose?%", NULL, &fi, text, sizeof(text)));
+	assert_true(fi & BIT(badRequest));
+	assert_null(kur_same(old, NULL, "purpose?renewal?x%", NULL, &fi, text, sizeof(text)));
+	assert_true(fi & BIT(badRequest));
+	assert_null(kur_same(old, NULL, "xpurpose?renewal%", NULL, &fi, text, sizeof(text)));
+	assert_true(fi & BIT(badRequest));
+	assert_non_null(strstr(text, "without a purpose"));
 	X509_free(old);
 	EVP_PKEY_free(k);
 }
