@@ -171,6 +171,17 @@ int ca_db_serial_exists(struct ca_db *db, const char *serial)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* Batching: the open batch, begun if none is. \returns 0; -EIO */
+static int batch_begin(struct ca_db *db)
+{
+	if (!db->batching || db->in_batch)
+		return 0;
+	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
+		return -EIO;
+	db->in_batch = true;
+	return 0;
+}
+
 void ca_db_set_batching(struct ca_db *db, bool on)
 {
 	if (!on)
@@ -199,11 +210,8 @@ int ca_db_cert_add(struct ca_db *db, const struct ca_cert_row *r)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db->batching && !db->in_batch) {
-		if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
-			return -EIO;
-		db->in_batch = true;
-	}
+	if (batch_begin(db))
+		return -EIO;
 
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO certs (serial, subject, holder, iccid, key_id, profile, pubkey_sha256,"
@@ -304,7 +312,7 @@ static int update_one(struct ca_db *db, const char *sql, const char *serial, boo
 
 	if (serial_norm(serial, s))
 		return -ENOENT;
-	if (ca_db_commit(db)) /* a revocation is never in a batch of certificates */
+	if (batch_begin(db))
 		return -EIO;
 	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;

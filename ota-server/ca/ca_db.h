@@ -90,12 +90,13 @@ int ca_db_open(void *ctx, const char *path, struct ca_db **out, char *err, size_
 void ca_db_close(struct ca_db *db);
 int ca_db_version(struct ca_db *db);
 
-/*! Group commit (the daemon turns it on; off by default): certificates stored by ca_db_cert_add() join one open
- *  transaction, begun by the first of them, and are on disk only after ca_db_commit(): one fsync for all the
- *  certificates issued in one turn of the select loop instead of one each. Reads (on this connection) see them at
- *  once. Every other write (revocation, hold, release, the CRL number) commits the open batch first. Turning it
- *  off commits. Whoever turns it on must hold every answer given while ca_db_uncommitted() until ca_db_commit()
- *  succeeded (ca_http.c suspends those HTTP answers). */
+/*! Group commit (the daemon turns it on; off by default): certificates stored by ca_db_cert_add() and revocations,
+ *  holds and releases join one open transaction, begun by the first of them, and are on disk only after
+ *  ca_db_commit(): one fsync for all the changes of one turn of the select loop instead of one each. Reads (on this
+ *  connection) see them at once. The CRL number (ca_db_crl_number_next()) commits the open batch first, so a CRL
+ *  lists only what is on disk. Turning it off commits. Whoever turns it on must hold every answer given while
+ *  ca_db_uncommitted() until ca_db_commit() succeeded (ca_http.c suspends those HTTP answers; the VTY commits
+ *  before it answers). */
 void ca_db_set_batching(struct ca_db *db, bool on);
 /*! Commit the open batch, if any. \returns 0; -EIO (rolled back: its certificates are not in the records) */
 int ca_db_commit(struct ca_db *db);

@@ -7,9 +7,9 @@
  *     application/pkix-crl), POST /ocsp (application/ocsp-request, at most CA_OCSP_REQ_MAX bytes) and
  *     GET /ocsp/<base64> (RFC 5019), both answered application/ocsp-response.
  * Group commit (ca_db_set_batching(), on while the listeners run): a CMP answer given while the records hold
- * certificates not yet committed (this request's, or another's of the same turn of the loop) is held (the
- * connection suspended) until the commit at the start of the next turn, then sent; 500 if the commit fails. One
- * fsync serves every certificate issued in a turn. A status request commits first (OCSP never says good of a
+ * certificates or revocations not yet committed (this request's, or another's of the same turn of the loop) is held
+ * (the connection suspended) until the commit at the start of the next turn, then sent; 500 if the commit fails.
+ * One fsync serves every change of a turn. A status request commits first (OCSP never says good of a
  * certificate that is not on disk). */
 #pragma once
 #include <stddef.h>

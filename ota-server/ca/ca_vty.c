@@ -561,6 +561,8 @@ DEFUN(revoke, revoke_cmd, "revoke SERIAL reason " REASONS,
 	if (!db_ready(vty))
 		return CMD_WARNING;
 	rc = ca_revoke(g_ca, argv[0], reason, "vty");
+	if (!rc && ca_db_commit(g_ca->db))
+		rc = -EIO; /* on disk before it is said */
 	switch (rc) {
 	case 0:
 		if (reason == 6)
@@ -589,6 +591,8 @@ DEFUN(release, release_cmd, "release SERIAL",
 	if (!db_ready(vty))
 		return CMD_WARNING;
 	rc = ca_release(g_ca, argv[0], "vty");
+	if (!rc && ca_db_commit(g_ca->db))
+		rc = -EIO;
 	switch (rc) {
 	case 0:
 		vty_out(vty, "released %s: good again%s", argv[0], VTY_NEWLINE);

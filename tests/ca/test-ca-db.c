@@ -295,12 +295,13 @@ static void test_hold_release(void **state)
 	unlink(dbfile);
 }
 
-/* Group commit: certificates in a batch are seen on this connection at once, on another only after the commit; a
- * revocation or a CRL number commits the batch first; turning batching off commits. */
+/* Group commit: certificates and revocations in a batch are seen on this connection at once, on another only
+ * after the commit; a CRL number commits the batch first; turning batching off commits. */
 static void test_batch(void **state)
 {
 	struct ca_db *db = open_db(), *other = open_db();
 	struct ca_cert_row r;
+	int64_t revoked = -1;
 	uint64_t n;
 
 	ca_db_set_batching(db, true);
@@ -317,13 +318,18 @@ static void test_batch(void **state)
 	assert_false(ca_db_uncommitted(db));
 	assert_int_equal(ca_db_cert_count(other, NULL), 2);
 	assert_int_equal(ca_db_commit(db), 0); /* nothing open */
-	/* a revocation commits the batch before it */
+	/* a revocation joins the batch */
 	row(&r, "4e000000000000000000000000000003", "VN-B", "", 1700000002);
 	assert_int_equal(ca_db_cert_add(db, &r), 0);
 	assert_int_equal(ca_db_cert_revoke(db, "4e000000000000000000000000000001", 1700000003, 4), 0);
-	assert_false(ca_db_uncommitted(db));
-	assert_int_equal(ca_db_cert_count(other, NULL), 3);
-	/* so does a CRL number */
+	assert_int_equal(ca_db_cert_release(db, "4e000000000000000000000000000001"), -EINVAL);
+	assert_true(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, &revoked), 2);
+	assert_int_equal(revoked, 0);
+	assert_int_equal(ca_db_commit(db), 0);
+	assert_int_equal(ca_db_cert_count(other, &revoked), 3);
+	assert_int_equal(revoked, 1);
+	/* a CRL number commits the batch first */
 	row(&r, "4e000000000000000000000000000004", "VN-B", "", 1700000004);
 	assert_int_equal(ca_db_cert_add(db, &r), 0);
 	assert_int_equal(ca_db_crl_number_next(db, &n), 0);
