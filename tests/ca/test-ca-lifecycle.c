@@ -12,7 +12,8 @@
  *   with reasonCode certificateHold), kur of a held certificate refused (certRevoked), removeFromCRL (good again,
  *   off the next CRL), removeFromCRL of a good certificate and reason 7 refused (badRequest), a held certificate
  *   revoked for good;
- * - many renewals in a row (CA_KUR_N, default 100), the time per kur printed. */
+ * - many renewals in a row (CA_KUR_N, default 100), the time per kur printed.
+ * With CA_CMP_DUMP_DIR set, every request is written there (seeds for tests/fuzz/fuzz-cmp-server). */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +42,18 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 	OSSL_CMP_MSG *rsp = NULL;
 	int n = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
 
+	if (n > 0 && getenv("CA_CMP_DUMP_DIR")) { /* every request as a file: seeds for fuzz-cmp-server */
+		static unsigned seq;
+		char path[512];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/lifecycle-%03u.der", getenv("CA_CMP_DUMP_DIR"), seq++);
+		f = fopen(path, "wb");
+		if (f) {
+			fwrite(der, 1, (size_t)n, f);
+			fclose(f);
+		}
+	}
 	if (n > 0 && !ca_cmp_handle(fx.ca, der, (size_t)n, &out, &len)) {
 		p = out;
 		rsp = d2i_OSSL_CMP_MSG(NULL, &p, (long)len);
