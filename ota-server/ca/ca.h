@@ -37,8 +37,16 @@ enum ca_ctr {
 	CA_CTR_OCSP_REQUESTS,
 	CA_CTR_CRL_PUBLISHED,
 	CA_CTR_CMP_REPEATED,
+	CA_CTR_CMP_COMPROMISED_KEY,
+	CA_CTR_CERT_RELEASED,
 };
 extern const struct rate_ctr_group_desc ca_ctrg_desc; /* ca_log.c */
+
+/* The purposes for which a profile lets a key be certified again (same-key kur, ca_cmp.h): bits of same_key. */
+enum ca_same_key {
+	CA_SAME_KEY_MODIFICATION = 1 << 0, /* a new subject; notAfter never past the old certificate's */
+	CA_SAME_KEY_RENEWAL = 1 << 1,	   /* a new validity, within the key's lifetime */
+};
 
 /* A certificate profile ('profile NAME' node). */
 struct ca_profile {
@@ -48,7 +56,15 @@ struct ca_profile {
 	uint32_t validity_days;		 /* >= 1; never beyond the CA certificate's notAfter */
 	char *policies[CA_POLICIES_MAX]; /* dotted OIDs, certificatePolicies (none: no extension) */
 	unsigned n_policies;
+	unsigned same_key; /* enum ca_same_key bits ('same-key PURPOSE...'); 0: a same-key request is refused */
+	uint32_t key_lifetime_days; /* renewal: no notAfter past the key's first certificate's notBefore + this; 0:
+				     * no limit */
 };
+
+/*! The name of one same-key purpose bit ("modification", "renewal"); NULL: not one. */
+const char *ca_same_key_name(unsigned bit);
+/*! The bit of a purpose name; 0: unknown. */
+unsigned ca_same_key_parse(const char *name);
 
 struct ca {
 	void *ctx;

@@ -79,8 +79,24 @@ int ca_revoke(struct ca *ca, const char *serial, int reason, const char *by)
 	if (rc)
 		return rc;
 	ca_ctr_inc(ca, CA_CTR_CERT_REVOKED);
-	LOGP(DISSUE, LOGL_NOTICE, "certificate %s revoked (%s) by %s\n", serial,
-	     reason >= 0 ? ca_reason_name(reason) : "no reason", by);
+	if (reason == 6)
+		LOGP(DISSUE, LOGL_NOTICE, "certificate %s put on hold (certificateHold) by %s\n", serial, by);
+	else
+		LOGP(DISSUE, LOGL_NOTICE, "certificate %s revoked (%s) by %s\n", serial,
+		     reason >= 0 ? ca_reason_name(reason) : "no reason", by);
+	if (ca_revoked_hook)
+		ca_revoked_hook(ca, serial);
+	return 0;
+}
+
+int ca_release(struct ca *ca, const char *serial, const char *by)
+{
+	int rc = ca_db_cert_release(ca->db, serial);
+
+	if (rc)
+		return rc;
+	ca_ctr_inc(ca, CA_CTR_CERT_RELEASED);
+	LOGP(DISSUE, LOGL_NOTICE, "certificate %s released from hold (removeFromCRL) by %s: good again\n", serial, by);
 	if (ca_revoked_hook)
 		ca_revoked_hook(ca, serial);
 	return 0;
@@ -177,26 +193,38 @@ static void issued(struct cmp_txn *t, X509 *cert, const char *serial)
 	snprintf(t->serial, sizeof(t->serial), "%s", serial);
 }
 
+/* The value of the pair "NAME?VALUE%" (\a name given with its '?') among the utf8Pairs \a pairs into \a out: 1 to
+ * size - 1 printable ASCII characters, no '%' nor '?'. \returns 1 found; 0 absent; -EINVAL there but not that */
+static int pair_get(const char *pairs, const char *name, char *out, size_t size)
+{
+	size_t k = strlen(name), n = 0;
+	const char *s, *end = pairs + strlen(pairs);
+
+	out[0] = 0;
+	for (s = pairs; s + k <= end; s++) {
+		if ((s != pairs && s[-1] != '%') || memcmp(s, name, k))
+			continue;
+		s += k;
+		while (s + n < end && s[n] > 0x20 && s[n] < 0x7f && s[n] != '%' && s[n] != '?')
+			n++;
+		if (n < 1 || n >= size || (s + n != end && s[n] != '%'))
+			return -EINVAL;
+		memcpy(out, s, n);
+		out[n] = 0;
+		return 1;
+	}
+	return 0;
+}
+
 /* "holder?ID%" among the header's generalInfo utf8Pairs (a trusted RA's word: the request is RA-signed) into
  * holder (1 to CA_HOLDER_MAX printable characters); "" when absent or not that. */
 static void holder_from_pairs(const char *pairs, char *holder, size_t size)
 {
-	const char *s, *end = pairs + strlen(pairs);
-	size_t n = 0;
+	char v[CA_HOLDER_MAX + 1];
 
 	holder[0] = 0;
-	for (s = pairs; s + 7 <= end; s++) {
-		if ((s == pairs || s[-1] == '%') && !memcmp(s, "holder?", 7)) {
-			s += 7;
-			while (s + n < end && s[n] > 0x20 && s[n] < 0x7f && s[n] != '%' && s[n] != '?')
-				n++;
-			if (n >= 1 && n <= CA_HOLDER_MAX && n < size && (s + n == end || s[n] == '%')) {
-				memcpy(holder, s, n);
-				holder[n] = 0;
-			}
-			return;
-		}
-	}
+	if (pair_get(pairs, "holder?", v, sizeof(v)) == 1 && strlen(v) < size)
+		memcpy(holder, v, strlen(v) + 1);
 }
 
 /* "iccid?DIGITS%" among the utf8Pairs (CRMF regInfo, else the header's generalInfo) into iccid (18 to 20 digits). */
@@ -238,7 +266,8 @@ static void serial_hex(const ASN1_INTEGER *ai, char out[CA_DB_SERIAL_HEX])
 	BN_free(bn);
 }
 
-/* kur: the certificate the request replaces (oldCertID), read into *old. \returns NULL, or a rejection */
+/* kur: the certificate the request replaces (oldCertID), read into *old (whatever its status: kur_policy() judges
+ * that, after a repeated transaction had its answer). \returns NULL, or a rejection */
 static OSSL_CMP_PKISI *kur_old(struct cmp_txn *r, const OSSL_CRMF_MSG *crm, struct ca_cert_row *old)
 {
 	const OSSL_CRMF_CERTID *cid = OSSL_CRMF_MSG_get0_regCtrl_oldCertID(crm);
@@ -253,8 +282,6 @@ static OSSL_CMP_PKISI *kur_old(struct cmp_txn *r, const OSSL_CRMF_MSG *crm, stru
 	serial_hex(OSSL_CRMF_CERTID_get0_serialNumber(cid), serial);
 	if (!serial[0] || ca_db_cert_get(r->ca->db, serial, NULL, old))
 		return reject(OSSL_CMP_PKIFAILUREINFO_badCertId, "kur: no certificate %s of this CA", serial);
-	if (old->revoked)
-		return reject(OSSL_CMP_PKIFAILUREINFO_certRevoked, "kur: certificate %s is revoked", serial);
 	if (!strcmp(old->profile, "ra") || !strcmp(old->profile, "ocsp-signer"))
 		return reject(OSSL_CMP_PKIFAILUREINFO_notAuthorized, "kur: certificate %s is the CA's own", serial);
 	return NULL;
@@ -271,6 +298,9 @@ struct wanted {
 	const struct ca_profile *profile;
 	const char *holder;	/* kur: the old certificate's; else the RA's utf8Pairs holder, if any */
 	struct ca_cert_row old; /* kur */
+	bool same_key;		/* kur: for the old certificate's key (the template's, or none given) */
+	int64_t not_after_max;	/* same-key kur: ca_issue_req's */
+	char pub_sha256[65];	/* of pub (read_crmf() may have it already); "" none */
 	char iccid[24];
 	char pairs_holder[CA_HOLDER_MAX + 1];
 };
@@ -316,7 +346,7 @@ static OSSL_CMP_PKISI *read_crmf(struct cmp_txn *r, int type, const OSSL_CRMF_MS
 		snprintf(w->iccid, sizeof(w->iccid), "%s", w->old.iccid);
 	if (!r->scan.profile[0])
 		w->profile = ca_profile_find(r->ca, w->old.profile);
-	if (!w->subject || !X509_NAME_entry_count(w->subject)) {
+	if (!w->subject || !X509_NAME_entry_count(w->subject) || !w->pub) {
 		struct ca_cert_row full;
 
 		if (!ca_db_cert_get(r->ca->db, w->old.serial, r, &full)) {
@@ -325,8 +355,86 @@ static OSSL_CMP_PKISI *read_crmf(struct cmp_txn *r, int type, const OSSL_CRMF_MS
 			w->oldx = d2i_X509(NULL, &p, (long)full.der_len);
 			talloc_free(full.der);
 		}
-		w->subject = w->oldx ? X509_get_subject_name(w->oldx) : NULL;
+		if (!w->subject || !X509_NAME_entry_count(w->subject))
+			w->subject = w->oldx ? X509_get_subject_name(w->oldx) : NULL;
 	}
+	if (!w->pub) {
+		/* no key in the template: the old certificate's is meant */
+		w->pub = w->oldx ? X509_get_pubkey(w->oldx) : NULL;
+		w->same_key = w->pub != NULL;
+	} else {
+		w->same_key = !ca_pubkey_sha256(w->pub, w->pub_sha256) && !strcmp(w->pub_sha256, w->old.pubkey_sha256);
+	}
+	return NULL;
+}
+
+/* A request for a key that was revoked for keyCompromise: never certified again. \returns NULL, or a rejection */
+static OSSL_CMP_PKISI *compromised(struct cmp_txn *r, const struct wanted *w)
+{
+	char serial[CA_DB_SERIAL_HEX] = "";
+	int rc;
+
+	if (!w->pub_sha256[0])
+		return NULL;
+	rc = ca_db_key_compromised(r->ca->db, w->pub_sha256, serial);
+	if (rc < 0)
+		return reject(OSSL_CMP_PKIFAILUREINFO_systemFailure, "the CA cannot issue now");
+	if (!rc)
+		return NULL;
+	ca_ctr_inc(r->ca, CA_CTR_CMP_COMPROMISED_KEY);
+	LOGP(DISSUE, LOGL_NOTICE, "%s asked for a certificate of key %s, revoked for keyCompromise (certificate %s)\n",
+	     r->ra_name, w->pub_sha256, serial);
+	return reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "key compromised");
+}
+
+/* kur, once no earlier answer of its transaction applies: the old certificate must be good; for the same key, the
+ * purpose (utf8Pairs "purpose?...%" of generalInfo) must be one the profile allows, and sets the validity's end
+ * (w->not_after_max). \returns NULL, or a rejection */
+static OSSL_CMP_PKISI *kur_policy(struct cmp_txn *r, struct wanted *w)
+{
+	const struct ca_profile *p = w->profile;
+	char purpose[16];
+	int64_t now = ca_now(), first;
+	unsigned bit;
+	int rc;
+
+	if (w->old.hold)
+		return reject(OSSL_CMP_PKIFAILUREINFO_certRevoked, "kur: certificate %s is on hold", w->old.serial);
+	if (w->old.revoked)
+		return reject(OSSL_CMP_PKIFAILUREINFO_certRevoked, "kur: certificate %s is revoked", w->old.serial);
+	if (!w->same_key || !p)
+		return NULL; /* a new key; or no profile: issue() refuses */
+	rc = pair_get(r->scan.utf8pairs, "purpose?", purpose, sizeof(purpose));
+	if (rc == 0)
+		return reject(OSSL_CMP_PKIFAILUREINFO_badRequest,
+			      "kur for the same key without a purpose (generalInfo utf8Pairs purpose?modification%% or "
+			      "purpose?renewal%%)");
+	bit = rc == 1 ? ca_same_key_parse(purpose) : 0;
+	if (!bit)
+		return reject(OSSL_CMP_PKIFAILUREINFO_badRequest,
+			      "kur for the same key: the purpose is not modification or renewal");
+	if (!(p->same_key & bit))
+		return reject(OSSL_CMP_PKIFAILUREINFO_badRequest,
+			      "profile %s does not allow a key to be certified again for %s", p->name, purpose);
+	if (bit == CA_SAME_KEY_MODIFICATION) {
+		/* a new subject does not extend the key's life */
+		if (w->old.not_after <= now)
+			return reject(OSSL_CMP_PKIFAILUREINFO_badRequest,
+				      "modification: certificate %s has expired: no validity is left", w->old.serial);
+		w->not_after_max = w->old.not_after;
+	} else if (p->key_lifetime_days) {
+		rc = ca_db_key_first_not_before(r->ca->db, w->old.pubkey_sha256, &first);
+		if (rc == -EIO)
+			return reject(OSSL_CMP_PKIFAILUREINFO_systemFailure, "the CA cannot issue now");
+		if (rc)
+			first = w->old.not_before;
+		w->not_after_max = first + (int64_t)p->key_lifetime_days * 86400;
+		if (w->not_after_max <= now)
+			return reject(OSSL_CMP_PKIFAILUREINFO_badRequest,
+				      "renewal: the key's lifetime (%u days from its first certificate) is over",
+				      p->key_lifetime_days);
+	}
+	LOGP(DISSUE, LOGL_INFO, "same-key %s of certificate %s asked by %s\n", purpose, w->old.serial, r->ra_name);
 	return NULL;
 }
 
@@ -354,7 +462,8 @@ static OSSL_CMP_PKISI *issue(struct cmp_txn *r, int type, const struct wanted *w
 				  .iccid = w->iccid[0] ? w->iccid : NULL,
 				  .profile = w->profile,
 				  .requested_by = r->ra_name,
-				  .txid = r->tid_hex[0] ? r->tid_hex : NULL };
+				  .txid = r->tid_hex[0] ? r->tid_hex : NULL,
+				  .not_after_max = w->not_after_max };
 	struct ca_cert_row row;
 	char err[256] = "";
 	X509 *cert = NULL;
@@ -391,7 +500,6 @@ static OSSL_CMP_PKISI *repeated(struct cmp_txn *r, int type, const struct wanted
 				STACK_OF(X509) * *caPubs)
 {
 	struct ca_cert_row row, full;
-	char hash[65];
 	const unsigned char *p;
 	X509 *cert;
 	int rc;
@@ -401,9 +509,9 @@ static OSSL_CMP_PKISI *repeated(struct cmp_txn *r, int type, const struct wanted
 	rc = ca_db_certs_find(r->ca->db, CA_DB_BY_TXID, r->tid_hex, 1, copy_row, &row);
 	if (rc == 0)
 		return NULL;
-	if (rc < 0 || ca_pubkey_sha256(w->pub, hash))
+	if (rc < 0 || !w->pub_sha256[0])
 		return reject(OSSL_CMP_PKIFAILUREINFO_systemFailure, "the CA cannot issue now");
-	if (strcmp(hash, row.pubkey_sha256))
+	if (strcmp(w->pub_sha256, row.pubkey_sha256))
 		return reject_bits((1 << OSSL_CMP_PKIFAILUREINFO_badRequest) |
 					   (1 << OSSL_CMP_PKIFAILUREINFO_transactionIdInUse),
 				   "transaction %s is in use: certificate %s was issued in it for another key",
@@ -445,8 +553,14 @@ static OSSL_CMP_PKISI *cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *r
 		w.profile = ca_profile_find(r->ca, r->scan.profile[0] ? r->scan.profile : r->ca->cfg.default_profile);
 		si = type == OSSL_CMP_P10CR ? read_p10(r, p10cr, &w) : read_crmf(r, type, crm, &w);
 	}
+	if (!si && w.pub && !w.pub_sha256[0] && ca_pubkey_sha256(w.pub, w.pub_sha256))
+		si = reject(OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "the request's public key cannot be encoded");
+	if (!si)
+		si = compromised(r, &w);
 	if (!si)
 		si = repeated(r, type, &w, certOut, caPubs);
+	if (!si && type == OSSL_CMP_KUR)
+		si = kur_policy(r, &w);
 	if (!si)
 		si = issue(r, type, &w, certOut, caPubs);
 	if (!*certOut)
@@ -470,13 +584,24 @@ static OSSL_CMP_PKISI *rr(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, const 
 		si = reject(r->reject_bit, "%s", r->reject_text);
 	else if (!issuer || X509_NAME_cmp(issuer, X509_get_subject_name(r->ca->cert)))
 		si = reject(OSSL_CMP_PKIFAILUREINFO_badCertId, "rr: the certificate is not this CA's");
-	else if (r->scan.rr_reason == -2 || r->scan.rr_reason == 7 || r->scan.rr_reason == 8)
+	else if (r->scan.rr_reason == -2 || r->scan.rr_reason == 7)
 		si = reject(OSSL_CMP_PKIFAILUREINFO_badRequest, "rr: the reasonCode is not one this CA takes");
 	else {
 		serial_hex(serial, s);
-		rc = s[0] ? ca_revoke(r->ca, s, r->scan.rr_reason, r->ra_name) : -ENOENT;
+		if (!s[0])
+			rc = -ENOENT;
+		else if (r->scan.rr_reason == 8)
+			rc = ca_release(r->ca, s, r->ra_name);
+		else
+			rc = ca_revoke(r->ca, s, r->scan.rr_reason, r->ra_name);
 		if (rc == -ENOENT)
 			si = reject(OSSL_CMP_PKIFAILUREINFO_badCertId, "rr: no certificate %s of this CA", s);
+		else if (rc == -EINVAL)
+			si = reject(OSSL_CMP_PKIFAILUREINFO_badRequest,
+				    "rr: removeFromCRL: certificate %s is not on hold", s);
+		else if (rc == -EALREADY && r->scan.rr_reason == 6)
+			si = reject(OSSL_CMP_PKIFAILUREINFO_certRevoked,
+				    "rr: certificate %s is on hold or revoked already", s);
 		else if (rc == -EALREADY)
 			si = reject(OSSL_CMP_PKIFAILUREINFO_certRevoked, "rr: certificate %s is revoked already", s);
 		else if (rc)

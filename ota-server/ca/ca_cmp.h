@@ -44,9 +44,13 @@ int ca_cmp_handle(struct ca *ca, const uint8_t *in, size_t len, uint8_t **out, s
  *  in tests. */
 extern void (*ca_revoked_hook)(struct ca *ca, const char *serial);
 
-/*! Revoke \a serial (hex) for \a reason (RFC 5280 CRLReason; 7 and 8 refused; -1 none) and run the hook.
- *  \returns 0; -ENOENT; -EALREADY; -EINVAL (reason); -EIO */
+/*! Revoke \a serial (hex) for \a reason (RFC 5280 CRLReason; 7 and 8 refused; -1 none; 6 certificateHold puts a
+ *  good certificate on hold) and run the hook. A certificate on hold may be revoked with another reason.
+ *  \returns 0; -ENOENT; -EALREADY (revoked, or on hold and asked for a hold again); -EINVAL (reason); -EIO */
 int ca_revoke(struct ca *ca, const char *serial, int reason, const char *by);
+/*! Release \a serial (hex) from hold (removeFromCRL): good again, and run the hook (the OCSP cache forgets it, a
+ *  new CRL without it). \returns 0; -ENOENT; -EINVAL (not on hold); -EIO */
+int ca_release(struct ca *ca, const char *serial, const char *by);
 
 /*! RFC 5280 CRLReason names ("keyCompromise" ...) and back; NULL / -1 when unknown. */
 const char *ca_reason_name(int reason);

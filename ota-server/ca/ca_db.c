@@ -12,6 +12,8 @@
 
 struct ca_db {
 	sqlite3 *db;
+	bool batching; /* ca_db_set_batching() */
+	bool in_batch; /* a transaction of certificates is open */
 };
 
 static const char *const migrations[] = {
@@ -28,6 +30,24 @@ static const char *const migrations[] = {
 	/* to version 2 */
 	("ALTER TABLE certs ADD COLUMN transaction_id TEXT;"
 	 "CREATE UNIQUE INDEX certs_txid ON certs (transaction_id);"),
+	/* to version 3: 'hold' (SQLite cannot change a CHECK: the table is rebuilt, its indexes with it) */
+	("CREATE TABLE certs_v3 (serial TEXT PRIMARY KEY, subject TEXT NOT NULL, holder TEXT NOT NULL, iccid TEXT,"
+	 " key_id TEXT NOT NULL, profile TEXT NOT NULL, pubkey_sha256 TEXT NOT NULL, not_before INTEGER NOT NULL,"
+	 " not_after INTEGER NOT NULL, der BLOB NOT NULL,"
+	 " status TEXT NOT NULL CHECK (status IN ('good', 'revoked', 'hold')), revoked_at INTEGER, reason INTEGER,"
+	 " requested_by TEXT NOT NULL, issued_at INTEGER NOT NULL, transaction_id TEXT);"
+	 "INSERT INTO certs_v3 (serial, subject, holder, iccid, key_id, profile, pubkey_sha256, not_before, not_after,"
+	 " der, status, revoked_at, reason, requested_by, issued_at, transaction_id)"
+	 " SELECT serial, subject, holder, iccid, key_id, profile, pubkey_sha256, not_before, not_after, der, status,"
+	 " revoked_at, reason, requested_by, issued_at, transaction_id FROM certs;"
+	 "DROP TABLE certs;"
+	 "ALTER TABLE certs_v3 RENAME TO certs;"
+	 "CREATE INDEX certs_holder ON certs (holder);"
+	 "CREATE INDEX certs_iccid ON certs (iccid);"
+	 "CREATE INDEX certs_pubkey ON certs (pubkey_sha256, not_before);"
+	 "CREATE UNIQUE INDEX certs_txid ON certs (transaction_id);"
+	 "CREATE INDEX certs_unrevoked ON certs (serial) WHERE status <> 'good';"
+	 "CREATE INDEX certs_compromised ON certs (pubkey_sha256) WHERE status = 'revoked' AND reason = 1;"),
 };
 
 static int exec(struct ca_db *db, const char *sql, char *err, size_t errlen)
@@ -82,6 +102,7 @@ static int migrate(struct ca_db *db, char *err, size_t errlen)
 
 static int db_destructor(struct ca_db *db)
 {
+	ca_db_commit(db);
 	sqlite3_close_v2(db->db);
 	return 0;
 }
@@ -150,10 +171,47 @@ int ca_db_serial_exists(struct ca_db *db, const char *serial)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* Batching: the open batch, begun if none is. \returns 0; -EIO */
+static int batch_begin(struct ca_db *db)
+{
+	if (!db->batching || db->in_batch)
+		return 0;
+	if (exec(db, "BEGIN IMMEDIATE", NULL, 0))
+		return -EIO;
+	db->in_batch = true;
+	return 0;
+}
+
+void ca_db_set_batching(struct ca_db *db, bool on)
+{
+	if (!on)
+		ca_db_commit(db);
+	db->batching = on;
+}
+
+bool ca_db_uncommitted(const struct ca_db *db)
+{
+	return db->in_batch;
+}
+
+int ca_db_commit(struct ca_db *db)
+{
+	if (!db->in_batch)
+		return 0;
+	db->in_batch = false;
+	if (!exec(db, "COMMIT", NULL, 0))
+		return 0;
+	exec(db, "ROLLBACK", NULL, 0);
+	return -EIO;
+}
+
 int ca_db_cert_add(struct ca_db *db, const struct ca_cert_row *r)
 {
 	sqlite3_stmt *st;
 	int rc;
+
+	if (batch_begin(db))
+		return -EIO;
 
 	if (sqlite3_prepare_v2(db->db,
 			       "INSERT INTO certs (serial, subject, holder, iccid, key_id, profile, pubkey_sha256,"
@@ -207,7 +265,8 @@ static int row_read(sqlite3_stmt *st, void *ctx, struct ca_cert_row *r)
 	text(st, 6, r->pubkey_sha256, sizeof(r->pubkey_sha256));
 	r->not_before = sqlite3_column_int64(st, 7);
 	r->not_after = sqlite3_column_int64(st, 8);
-	r->revoked = !strcmp((const char *)sqlite3_column_text(st, 9), "revoked");
+	r->hold = !strcmp((const char *)sqlite3_column_text(st, 9), "hold");
+	r->revoked = r->hold || !strcmp((const char *)sqlite3_column_text(st, 9), "revoked");
 	r->revoked_at = sqlite3_column_int64(st, 10);
 	r->reason = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
 	text(st, 12, r->requested_by, sizeof(r->requested_by));
@@ -243,7 +302,9 @@ int ca_db_cert_get(struct ca_db *db, const char *serial, void *ctx, struct ca_ce
 	return rc;
 }
 
-int ca_db_cert_revoke(struct ca_db *db, const char *serial, int64_t at, int reason)
+/* Run the one-serial UPDATE \a sql (its parameters: ?1 serial, then \a at and \a reason when \a bind_at).
+ * \returns 1 changed; 0 not; -ENOENT (a malformed serial); -EIO */
+static int update_one(struct ca_db *db, const char *sql, const char *serial, bool bind_at, int64_t at, int reason)
 {
 	char s[CA_DB_SERIAL_HEX];
 	sqlite3_stmt *st;
@@ -251,22 +312,97 @@ int ca_db_cert_revoke(struct ca_db *db, const char *serial, int64_t at, int reas
 
 	if (serial_norm(serial, s))
 		return -ENOENT;
-	if (sqlite3_prepare_v2(db->db,
-			       "UPDATE certs SET status = 'revoked', revoked_at = ?, reason = ?"
-			       " WHERE serial = ? AND status = 'good'",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (batch_begin(db))
 		return -EIO;
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_int(st, 2, reason);
-	sqlite3_bind_text(st, 3, s, -1, SQLITE_STATIC);
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, s, -1, SQLITE_STATIC);
+	if (bind_at) {
+		sqlite3_bind_int64(st, 2, at);
+		sqlite3_bind_int(st, 3, reason);
+	}
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return -EIO;
-	if (sqlite3_changes(db->db) == 1)
-		return 0;
-	rc = ca_db_serial_exists(db, s);
-	return rc < 0 ? rc : rc ? -EALREADY : -ENOENT;
+	return sqlite3_changes(db->db) == 1;
+}
+
+/* After an UPDATE of \a serial that changed nothing: \a exists_rc when the serial exists, else -ENOENT. */
+static int unchanged(struct ca_db *db, const char *serial, int exists_rc)
+{
+	int rc = ca_db_serial_exists(db, serial);
+
+	return rc < 0 ? rc : rc ? exists_rc : -ENOENT;
+}
+
+int ca_db_cert_revoke(struct ca_db *db, const char *serial, int64_t at, int reason)
+{
+	int rc;
+
+	if (reason == 6)
+		rc = update_one(db,
+				"UPDATE certs SET status = 'hold', revoked_at = ?2, reason = ?3"
+				" WHERE serial = ?1 AND status = 'good'",
+				serial, true, at, reason);
+	else
+		rc = update_one(db,
+				"UPDATE certs SET status = 'revoked', revoked_at = ?2, reason = ?3"
+				" WHERE serial = ?1 AND status IN ('good', 'hold')",
+				serial, true, at, reason);
+	if (rc < 0)
+		return rc;
+	return rc ? 0 : unchanged(db, serial, -EALREADY);
+}
+
+int ca_db_cert_release(struct ca_db *db, const char *serial)
+{
+	int rc = update_one(db,
+			    "UPDATE certs SET status = 'good', revoked_at = NULL, reason = NULL"
+			    " WHERE serial = ?1 AND status = 'hold'",
+			    serial, false, 0, 0);
+
+	if (rc < 0)
+		return rc;
+	return rc ? 0 : unchanged(db, serial, -EINVAL);
+}
+
+int ca_db_key_compromised(struct ca_db *db, const char *pubkey_sha256, char serial[CA_DB_SERIAL_HEX])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT serial FROM certs WHERE pubkey_sha256 = lower(?) AND status = 'revoked'"
+			       " AND reason = 1 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, pubkey_sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && serial)
+		text(st, 0, serial, CA_DB_SERIAL_HEX);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int ca_db_key_first_not_before(struct ca_db *db, const char *pubkey_sha256, int64_t *at)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT min(not_before) FROM certs WHERE pubkey_sha256 = lower(?)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, pubkey_sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*at = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_ROW ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int ca_db_certs_find(struct ca_db *db, enum ca_db_key key, const char *value, unsigned limit,
@@ -308,14 +444,22 @@ int ca_db_revoked_each(struct ca_db *db, int64_t now, int (*cb)(const struct ca_
 	sqlite3_stmt *st;
 	int rc, stop = 0;
 
+	/* the few columns a CRL needs (never the DER), through certs_unrevoked */
 	if (sqlite3_prepare_v2(db->db,
-			       "SELECT " ROW_COLUMNS " FROM certs WHERE status = 'revoked' AND not_after >= ?"
-			       " ORDER BY serial",
+			       "SELECT serial, not_after, status, revoked_at, reason FROM certs"
+			       " WHERE status <> 'good' AND not_after >= ? ORDER BY serial",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now);
+	r.der = NULL;
+	r.der_len = 0;
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_read(st, NULL, &r);
+		text(st, 0, r.serial, sizeof(r.serial));
+		r.not_after = sqlite3_column_int64(st, 1);
+		r.hold = !strcmp((const char *)sqlite3_column_text(st, 2), "hold");
+		r.revoked = true;
+		r.revoked_at = sqlite3_column_int64(st, 3);
+		r.reason = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 4);
 		stop = cb(&r, priv);
 	}
 	sqlite3_finalize(st);
@@ -329,6 +473,8 @@ int ca_db_crl_number_next(struct ca_db *db, uint64_t *n)
 	sqlite3_stmt *st;
 	int rc;
 
+	if (ca_db_commit(db)) /* a CRL lists nothing that is not on disk */
+		return -EIO;
 	if (sqlite3_prepare_v2(db->db, "UPDATE meta SET value = value + 1 WHERE name = 'crl_number' RETURNING value",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;

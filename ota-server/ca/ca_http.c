@@ -43,7 +43,19 @@ struct req {
 	size_t max;    /* the body's bound */
 	uint8_t *body; /* talloc, cap bytes */
 	size_t len, cap;
+	/* a CMP answer held until the records' batch is on disk (group commit, ca_db.h): the connection is suspended */
+	struct llist_head list; /* in held */
+	struct MHD_Connection *conn;
+	bool is_held;
+	int rc;	      /* ca_cmp_handle()'s; -EIO also when the batch could not be committed */
+	uint8_t *out; /* OPENSSL_malloc'd answer */
+	size_t out_len;
 };
+
+static LLIST_HEAD(held);
+static struct osmo_timer_list commit_timer;
+static struct listener cmp_l;
+static void poll_mhd(struct listener *l);
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *type, const void *data, size_t len,
 			      enum MHD_ResponseMemoryMode mode)
@@ -126,20 +138,66 @@ static enum MHD_Result cmp_first(struct MHD_Connection *c, const char *url, cons
 	return MHD_YES;
 }
 
-static enum MHD_Result cmp_done(struct MHD_Connection *c, struct req *r)
+/* Commit the records' batch; then every held answer goes out (or, when the batch could not be written, 500: the
+ * certificates in it are not in the records, and were never handed out). */
+static void commit_and_release(void)
 {
-	uint8_t *out = NULL;
-	size_t n = 0;
-	enum MHD_Result res;
-	int rc = ca_cmp_handle(g_ca, r->body, r->len, &out, &n);
+	struct req *r, *tmp;
+	int rc = ca_db_commit(g_ca->db);
 
+	osmo_timer_del(&commit_timer);
+	if (rc)
+		LOGP(DCADB, LOGL_ERROR, "the certificates of a batch cannot be written: their answers are withheld\n");
+	if (llist_empty(&held))
+		return;
+	llist_for_each_entry_safe(r, tmp, &held, list)
+	{
+		llist_del_init(&r->list);
+		if (rc)
+			r->rc = -EIO;
+		MHD_resume_connection(r->conn);
+	}
+	poll_mhd(&cmp_l);
+}
+
+static void commit_cb(void *data)
+{
+	commit_and_release();
+}
+
+static int req_destructor(struct req *r)
+{
+	if (!llist_empty(&r->list))
+		llist_del(&r->list);
+	OPENSSL_free(r->out);
+	return 0;
+}
+
+static enum MHD_Result cmp_reply(struct MHD_Connection *c, int rc, const uint8_t *out, size_t n)
+{
 	if (rc == -EBADMSG)
 		return text(c, MHD_HTTP_BAD_REQUEST, "the body is not a CMP PKIMessage (DER)\n");
 	if (rc)
 		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no CMP response could be made\n");
-	res = answer(c, MHD_HTTP_OK, "application/pkixcmp", out, n, MHD_RESPMEM_MUST_COPY);
-	OPENSSL_free(out);
-	return res;
+	return answer(c, MHD_HTTP_OK, "application/pkixcmp", out, n, MHD_RESPMEM_MUST_COPY);
+}
+
+static enum MHD_Result cmp_done(struct MHD_Connection *c, struct req *r)
+{
+	if (r->is_held) /* resumed: the batch is on disk (or failed) */
+		return cmp_reply(c, r->rc, r->out, r->out_len);
+	r->rc = ca_cmp_handle(g_ca, r->body, r->len, &r->out, &r->out_len);
+	if (!ca_db_uncommitted(g_ca->db))
+		return cmp_reply(c, r->rc, r->out, r->out_len);
+	/* a certificate (this one's or another's) waits for the batch's commit at the next turn of the loop: so
+	 * does this answer, since it may hand it out */
+	r->is_held = true;
+	r->conn = c;
+	llist_add_tail(&r->list, &held);
+	MHD_suspend_connection(c);
+	if (!osmo_timer_pending(&commit_timer))
+		osmo_timer_schedule(&commit_timer, 0, 0);
+	return MHD_YES;
 }
 
 /* ---- status ----------------------------------------------------------------------------------------------------- */
@@ -204,6 +262,9 @@ static enum MHD_Result status_first(struct MHD_Connection *c, const char *url, c
 {
 	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
 	char crl[80];
+
+	if (ca_db_uncommitted(g_ca->db))
+		commit_and_release(); /* OCSP says good only of what is on disk */
 
 	snprintf(crl, sizeof(crl), "/crl/%s.crl", g_ca->cfg.crl_name);
 	if (!strcmp(url, "/ocsp") || !strcmp(url, "/ocsp/")) {
@@ -272,6 +333,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		r = talloc_zero(g_ca, struct req);
 		if (!r)
 			return MHD_NO;
+		INIT_LLIST_HEAD(&r->list);
+		talloc_set_destructor(r, req_destructor);
 		*con_cls = r;
 		return l->first(c, url, method, r);
 	}
@@ -329,10 +392,10 @@ static int listen_on(struct listener *l, const char *ip, uint16_t port, char *er
 		snprintf(err, errlen, "%s: '%s' is not an IPv4 address", l->what, ip);
 		return -EINVAL;
 	}
-	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, port, NULL, NULL, handler, l, MHD_OPTION_SOCK_ADDR,
-				  &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_LIMIT, 256,
-				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64, MHD_OPTION_CONNECTION_TIMEOUT, 30,
-				  MHD_OPTION_END);
+	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, port, NULL, NULL,
+				  handler, l, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				  MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 30, MHD_OPTION_END);
 	if (!l->mhd) {
 		snprintf(err, errlen, "%s: cannot listen on %s:%u (the port is taken?)", l->what, ip, port);
 		return -EADDRINUSE;
@@ -347,7 +410,11 @@ static int listen_on(struct listener *l, const char *ip, uint16_t port, char *er
 
 int ca_http_start(char *err, size_t errlen)
 {
-	int rc = listen_on(&cmp_l, g_ca->cfg.cmp_ip, g_ca->cfg.cmp_port, err, errlen);
+	int rc;
+
+	osmo_timer_setup(&commit_timer, commit_cb, NULL);
+	ca_db_set_batching(g_ca->db, true);
+	rc = listen_on(&cmp_l, g_ca->cfg.cmp_ip, g_ca->cfg.cmp_port, err, errlen);
 
 	if (!rc)
 		rc = listen_on(&status_l, g_ca->cfg.status_ip, g_ca->cfg.status_port, err, errlen);
@@ -366,6 +433,9 @@ static void stop(struct listener *l)
 
 void ca_http_stop(void)
 {
+	if (cmp_l.mhd)
+		commit_and_release(); /* MHD stops no suspended connection */
+	ca_db_set_batching(g_ca->db, false);
 	stop(&cmp_l);
 	stop(&status_l);
 }

@@ -5,7 +5,12 @@
  *     response, 400 for a body that is no PKIMessage, 404 another path, 405 another method, 415 another type.
  *   status on status bind:port: GET /ca.crt (DER, application/pkix-cert), GET /crl/<crl-name>.crl (DER,
  *     application/pkix-crl), POST /ocsp (application/ocsp-request, at most CA_OCSP_REQ_MAX bytes) and
- *     GET /ocsp/<base64> (RFC 5019), both answered application/ocsp-response. */
+ *     GET /ocsp/<base64> (RFC 5019), both answered application/ocsp-response.
+ * Group commit (ca_db_set_batching(), on while the listeners run): a CMP answer given while the records hold
+ * certificates or revocations not yet committed (this request's, or another's of the same turn of the loop) is held
+ * (the connection suspended) until the commit at the start of the next turn, then sent; 500 if the commit fails.
+ * One fsync serves every change of a turn. A status request commits first (OCSP never says good of a
+ * certificate that is not on disk). */
 #pragma once
 #include <stddef.h>
 

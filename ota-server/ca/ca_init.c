@@ -312,7 +312,9 @@ static int write_cfg(void *ctx, const struct init_opts *o)
 		fprintf(f, " passphrase-file %s\n", pf);
 	fprintf(f, " ra-trust ra.pem\n default-profile signing\n"
 		   "profile signing\n key-usage digital-signature non-repudiation\n validity-days 1825\n"
+		   " same-key modification renewal\n"
 		   "profile authentication\n key-usage digital-signature\n validity-days 1825\n"
+		   " same-key modification renewal\n"
 		   "cmp\n bind 127.0.0.1\n port 8490\n path /pkix/\n"
 		   "status\n bind 127.0.0.1\n port 8491\n url http://127.0.0.1:8491\n crl-name ca\n crl-dir crl\n"
 		   " crl interval 3600\n crl validity 0\n ocsp-signer delegated\n ocsp-certificate ocsp.pem\n"

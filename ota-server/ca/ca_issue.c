@@ -238,10 +238,11 @@ static int set_serial(struct ca *ca, X509 *x, char hexs[CA_DB_SERIAL_HEX])
 	return -EIO;
 }
 
-/* A certificate of subject \a name for \a pubkey, issued by the CA, valid \a days (at most to the CA's notAfter),
- * with serial, SKI, AKI and basicConstraints CA:FALSE. \returns the certificate; NULL */
-static X509 *base_cert(struct ca *ca, const X509_NAME *name, EVP_PKEY *pubkey, uint32_t days, char *serial,
-		       X509V3_CTX *v3)
+/* A certificate of subject \a name for \a pubkey, issued by the CA, valid \a days (at most to the CA's notAfter,
+ * and to \a not_after_max when not 0), with serial, SKI, AKI and basicConstraints CA:FALSE. \returns the
+ * certificate; NULL */
+static X509 *base_cert(struct ca *ca, const X509_NAME *name, EVP_PKEY *pubkey, uint32_t days, int64_t not_after_max,
+		       char *serial, X509V3_CTX *v3)
 {
 	X509 *x = X509_new();
 	time_t now = time(NULL);
@@ -250,6 +251,9 @@ static X509 *base_cert(struct ca *ca, const X509_NAME *name, EVP_PKEY *pubkey, u
 	    !X509_set_issuer_name(x, X509_get_subject_name(ca->cert)) || !X509_set_subject_name(x, name) ||
 	    !X509_set_pubkey(x, pubkey) || !X509_time_adj_ex(X509_getm_notBefore(x), 0, -60, &now) ||
 	    !X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, &now))
+		goto fail;
+	if (not_after_max && (int64_t)now + (int64_t)days * 86400 > not_after_max &&
+	    !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)not_after_max))
 		goto fail;
 	if (ASN1_TIME_compare(X509_get0_notAfter(x), X509_get0_notAfter(ca->cert)) > 0 &&
 	    !X509_set1_notAfter(x, X509_get0_notAfter(ca->cert)))
@@ -362,7 +366,7 @@ int ca_issue(struct ca *ca, const struct ca_issue_req *q, X509 **out, struct ca_
 		goto out;
 	}
 	rc = -ENOMEM;
-	x = base_cert(ca, name, q->pubkey, q->profile->validity_days, row->serial, &v3);
+	x = base_cert(ca, name, q->pubkey, q->profile->validity_days, q->not_after_max, row->serial, &v3);
 	if (!x)
 		goto out;
 	ku[0] = 0;
@@ -415,7 +419,7 @@ int ca_issue_service(struct ca *ca, enum ca_service kind, const X509_NAME *subje
 	int rc;
 
 	memset(&row, 0, sizeof(row));
-	x = base_cert(ca, subject, pubkey, days, row.serial, &v3);
+	x = base_cert(ca, subject, pubkey, days, 0, row.serial, &v3);
 	if (!x) {
 		snprintf(err, errlen, "cannot make a certificate");
 		return -ENOMEM;

@@ -10,10 +10,11 @@
  * basicConstraints CA:FALSE (critical); subjectKeyIdentifier, authorityKeyIdentifier; authorityInfoAccess (OCSP
  * <base-url>/ocsp, caIssuers <base-url>/ca.crt); cRLDistributionPoints <base-url>/crl/<crl-name>.crl. Serials are
  * 16 random bytes with the top bit clear and the next one set (positive, always 16 octets), checked unique in the
- * records. notAfter never passes the CA certificate's. Every certificate issued is stored (ca_db.h) before it is
+ * records. notAfter never passes the CA certificate's (nor the request's not_after_max). Every certificate issued is stored (ca_db.h) before it is
  * handed out. */
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/x509.h>
 
@@ -31,6 +32,7 @@ struct ca_issue_req {
 	const struct ca_profile *profile;
 	const char *requested_by; /* the RA's name, or "vty" */
 	const char *txid;	  /* the CMP transactionID (hex) recorded with it; NULL: none */
+	int64_t not_after_max;	  /* Unix seconds: notAfter never later (same-key kur, ca_cmp.h); 0: no limit */
 };
 
 /*! Issue an end-entity certificate. \returns 0 with *out and the stored row in *row (row->der NULL);

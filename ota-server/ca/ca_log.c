@@ -33,6 +33,9 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[CA_CTR_CRL_PUBLISHED] = { "crl:published", "CRLs published" },
 	[CA_CTR_CMP_REPEATED] = { "cmp:repeated",
 				  "Certificate requests of a transaction answered before: its certificate sent again" },
+	[CA_CTR_CMP_COMPROMISED_KEY] = { "cmp:compromised-key",
+					 "Certificate requests refused: the key was revoked for keyCompromise" },
+	[CA_CTR_CERT_RELEASED] = { "cert:released", "Certificates released from hold (removeFromCRL)" },
 };
 
 const struct rate_ctr_group_desc ca_ctrg_desc = {
@@ -103,6 +106,18 @@ struct ca_profile *ca_profile_get(struct ca *ca, const char *name)
 	p->validity_days = 1825;
 	llist_add_tail(&p->list, &ca->profiles);
 	return p;
+}
+
+const char *ca_same_key_name(unsigned bit)
+{
+	return bit == CA_SAME_KEY_MODIFICATION ? "modification" : bit == CA_SAME_KEY_RENEWAL ? "renewal" : NULL;
+}
+
+unsigned ca_same_key_parse(const char *name)
+{
+	return !strcmp(name, "modification") ? CA_SAME_KEY_MODIFICATION :
+	       !strcmp(name, "renewal")	     ? CA_SAME_KEY_RENEWAL :
+					       0;
 }
 
 void ca_ctr_inc(struct ca *ca, enum ca_ctr c)

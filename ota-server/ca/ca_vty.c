@@ -7,7 +7,8 @@
  *    passphrase-file PATH            the key's passphrase (mode 0600); without it: SIMPKI_CA_PASSPHRASE
  *    ra-trust PATH                   a trusted RA's certificate (PEM); up to 8 lines
  *    default-profile NAME            the profile of requests that name none (default signing)
- *   profile NAME                     a certificate profile (node): key-usage NAME..., validity-days N, policy OID
+ *   profile NAME                     a certificate profile (node): key-usage NAME..., validity-days N, policy OID,
+ *                                    same-key PURPOSE... (modification, renewal), no same-key, key-lifetime-days N
  *   cmp                              the CMP server (node): bind A.B.C.D, port N, path PATH (default 127.0.0.1
  *                                    8490 /pkix/)
  *   status                           the status server (node): bind, port (default 127.0.0.1 8491), url URL (as
@@ -19,7 +20,8 @@
  *   show cmp                         where CMP listens, the trusted RAs, the profiles
  *   show certificates [holder H | iccid I | serial S | public-key SHA256]   the newest 50
  *   show certificate SERIAL          one certificate, its record and PEM
- *   revoke SERIAL reason REASON      (enable) revoke; a new CRL is published at once
+ *   revoke SERIAL reason REASON      (enable) revoke (certificateHold: put on hold); a new CRL is published at once
+ *   release SERIAL                   (enable) release a certificate on hold (removeFromCRL): good again, new CRL
  *   crl publish                      (enable) publish a CRL now
  */
 #include <errno.h>
@@ -220,6 +222,40 @@ DEFUN(cfg_no_policy, cfg_no_policy_cmd, "no policy", NO_STR "Every certificatePo
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_same_key, cfg_same_key_cmd, "same-key .PURPOSE",
+      "Certify a key again (kur for the same key) for these purposes only\n"
+      "modification (a new subject, validity not past the old certificate's), renewal (a new validity) (one or "
+      "more)\n")
+{
+	struct ca_profile *p = vty->index;
+	unsigned bits = 0, b;
+
+	for (int i = 0; i < argc; i++) {
+		b = ca_same_key_parse(argv[i]);
+		if (!b) {
+			vty_out(vty, "%% unknown purpose %s (modification, renewal)%s", argv[i], VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+		bits |= b;
+	}
+	p->same_key = bits;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_same_key, cfg_no_same_key_cmd, "no same-key", NO_STR "Refuse every request for the same key\n")
+{
+	((struct ca_profile *)vty->index)->same_key = 0;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_key_lifetime, cfg_key_lifetime_cmd, "key-lifetime-days <0-36500>",
+      "Renewal: no certificate of a key valid past its first certificate's notBefore plus this\n"
+      "Days (0: no limit)\n")
+{
+	((struct ca_profile *)vty->index)->key_lifetime_days = (uint32_t)atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_cmp, cfg_cmp_cmd, "cmp", "The CMP server (RFC 6712 HTTP)\n")
 {
 	vty->node = CMP_NODE;
@@ -369,6 +405,16 @@ static int config_write_profile(struct vty *vty)
 		vty_out(vty, "%s validity-days %u%s", VTY_NEWLINE, p->validity_days, VTY_NEWLINE);
 		for (unsigned i = 0; i < p->n_policies; i++)
 			vty_out(vty, " policy %s%s", p->policies[i], VTY_NEWLINE);
+		if (p->same_key) {
+			vty_out(vty, " same-key");
+			for (unsigned b = 1; b <= CA_SAME_KEY_RENEWAL; b <<= 1) {
+				if (p->same_key & b)
+					vty_out(vty, " %s", ca_same_key_name(b));
+			}
+			vty_out(vty, "%s", VTY_NEWLINE);
+		}
+		if (p->key_lifetime_days)
+			vty_out(vty, " key-lifetime-days %u%s", p->key_lifetime_days, VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -417,8 +463,11 @@ static void list_row(const struct ca_cert_row *r, void *priv)
 	struct vty *vty = priv;
 	char a[32];
 
-	vty_out(vty, "%s %-7s %-14s %-20s %s %s%s", r->serial, r->revoked ? "revoked" : "good", r->profile, r->holder,
-		when(r->not_after, a, sizeof(a)), r->subject, VTY_NEWLINE);
+	vty_out(vty, "%s %-7s %-14s %-20s %s %s%s", r->serial,
+		r->hold	   ? "hold" :
+		r->revoked ? "revoked" :
+			     "good",
+		r->profile, r->holder, when(r->not_after, a, sizeof(a)), r->subject, VTY_NEWLINE);
 }
 
 static int show_list(struct vty *vty, enum ca_db_key key, const char *value)
@@ -483,7 +532,10 @@ DEFUN(show_cert, show_cert_cmd, "show certificate SERIAL", SHOW_STR "One certifi
 		when(r.not_after, b, sizeof(b)), VTY_NEWLINE, r.requested_by, VTY_NEWLINE);
 	if (r.txid[0])
 		vty_out(vty, "transaction: %s%s", r.txid, VTY_NEWLINE);
-	if (r.revoked)
+	if (r.hold)
+		vty_out(vty, "status: on hold since %s (certificateHold; 'release %s' lifts it)%s",
+			when(r.revoked_at, a, sizeof(a)), r.serial, VTY_NEWLINE);
+	else if (r.revoked)
 		vty_out(vty, "status: revoked at %s, reason %s%s", when(r.revoked_at, a, sizeof(a)),
 			r.reason >= 0 ? ca_reason_name(r.reason) : "none", VTY_NEWLINE);
 	else
@@ -509,15 +561,47 @@ DEFUN(revoke, revoke_cmd, "revoke SERIAL reason " REASONS,
 	if (!db_ready(vty))
 		return CMD_WARNING;
 	rc = ca_revoke(g_ca, argv[0], reason, "vty");
+	if (!rc && ca_db_commit(g_ca->db))
+		rc = -EIO; /* on disk before it is said */
 	switch (rc) {
 	case 0:
-		vty_out(vty, "revoked %s (%s)%s", argv[0], argv[1], VTY_NEWLINE);
+		if (reason == 6)
+			vty_out(vty, "%s on hold (certificateHold)%s", argv[0], VTY_NEWLINE);
+		else
+			vty_out(vty, "revoked %s (%s)%s", argv[0], argv[1], VTY_NEWLINE);
 		return CMD_SUCCESS;
 	case -ENOENT:
 		vty_out(vty, "%% no certificate %s%s", argv[0], VTY_NEWLINE);
 		break;
 	case -EALREADY:
-		vty_out(vty, "%% certificate %s is revoked already%s", argv[0], VTY_NEWLINE);
+		vty_out(vty, "%% certificate %s is %s already%s", argv[0],
+			reason == 6 ? "on hold or revoked" : "revoked", VTY_NEWLINE);
+		break;
+	default:
+		vty_out(vty, "%% the records cannot be written%s", VTY_NEWLINE);
+	}
+	return CMD_WARNING;
+}
+
+DEFUN(release, release_cmd, "release SERIAL",
+      "Release a certificate on hold (removeFromCRL): good again, a new CRL at once\nIts serial (hex)\n")
+{
+	int rc;
+
+	if (!db_ready(vty))
+		return CMD_WARNING;
+	rc = ca_release(g_ca, argv[0], "vty");
+	if (!rc && ca_db_commit(g_ca->db))
+		rc = -EIO;
+	switch (rc) {
+	case 0:
+		vty_out(vty, "released %s: good again%s", argv[0], VTY_NEWLINE);
+		return CMD_SUCCESS;
+	case -ENOENT:
+		vty_out(vty, "%% no certificate %s%s", argv[0], VTY_NEWLINE);
+		break;
+	case -EINVAL:
+		vty_out(vty, "%% certificate %s is not on hold%s", argv[0], VTY_NEWLINE);
 		break;
 	default:
 		vty_out(vty, "%% the records cannot be written%s", VTY_NEWLINE);
@@ -552,9 +636,10 @@ DEFUN(show_cmp, show_cmp_cmd, "show cmp", SHOW_STR "The CMP server: where it lis
 	}
 	llist_for_each_entry(p, &g_ca->profiles, list)
 	{
-		vty_out(vty, "profile %s%s: %u days, %u policies%s", p->name,
+		vty_out(vty, "profile %s%s: %u days, %u policies, same key for:%s%s%s, key lifetime %u days%s", p->name,
 			strcmp(p->name, g_ca->cfg.default_profile) ? "" : " (default)", p->validity_days, p->n_policies,
-			VTY_NEWLINE);
+			p->same_key ? "" : " nothing", p->same_key & CA_SAME_KEY_MODIFICATION ? " modification" : "",
+			p->same_key & CA_SAME_KEY_RENEWAL ? " renewal" : "", p->key_lifetime_days, VTY_NEWLINE);
 	}
 	vty_out(vty, "certificates awaiting certConf: %u%s", llist_count(&g_ca->pending), VTY_NEWLINE);
 	return CMD_SUCCESS;
@@ -595,6 +680,9 @@ void ca_vty_init(void)
 	install_element(PROFILE_NODE, &cfg_validity_cmd);
 	install_element(PROFILE_NODE, &cfg_policy_cmd);
 	install_element(PROFILE_NODE, &cfg_no_policy_cmd);
+	install_element(PROFILE_NODE, &cfg_same_key_cmd);
+	install_element(PROFILE_NODE, &cfg_no_same_key_cmd);
+	install_element(PROFILE_NODE, &cfg_key_lifetime_cmd);
 	install_element(CONFIG_NODE, &cfg_cmp_cmd);
 	install_node(&cmp_node, config_write_cmp);
 	install_element(CMP_NODE, &cfg_cmp_bind_cmd);
@@ -619,5 +707,6 @@ void ca_vty_init(void)
 	install_element_ve(&show_cmp_cmd);
 	install_element_ve(&show_ca_cmd);
 	install_element(ENABLE_NODE, &revoke_cmd);
+	install_element(ENABLE_NODE, &release_cmd);
 	install_element(ENABLE_NODE, &crl_publish_cmd);
 }

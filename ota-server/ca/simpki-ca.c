@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -41,7 +42,13 @@ static struct vty_app_info vty_info = {
 	.copyright = "simpki-ca: the simpki certificate authority. License: see the simpki source.\r\n",
 };
 
+/* after a revocation, the next CRL waits until the last one's building is at most this share (1/N) of the time since
+ * it was written: CRLs after revocations cost at most about a tenth of the CA's time, however long the list */
+#define CA_CRL_COST_FACTOR 10
+
 static struct osmo_timer_list crl_timer;
+static struct osmo_timer_list crl_soon;	   /* the CRL of revocations that came too soon after the last CRL */
+static double crl_last_end, crl_last_cost; /* monotonic seconds: when the last CRL was written, what it took */
 static volatile sig_atomic_t quit;
 
 static void on_signal(int sig)
@@ -72,12 +79,29 @@ static void usage(FILE *f)
 		CA_PASSPHRASE_ENV, CA_VTY_PORT, CA_CTRL_PORT);
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void publish(void)
 {
+	double t0 = mono();
 	char err[300];
 
+	osmo_timer_del(&crl_soon);
 	if (ca_crl_publish(g_ca, err, sizeof(err)))
 		LOGP(DSTATUS, LOGL_ERROR, "%s\n", err);
+	crl_last_end = mono();
+	crl_last_cost = crl_last_end - t0;
+}
+
+static void crl_soon_cb(void *data)
+{
+	publish();
 }
 
 static void crl_timer_cb(void *data)
@@ -88,6 +112,7 @@ static void crl_timer_cb(void *data)
 
 static void on_revoked(struct ca *ca, const char *serial)
 {
+	double wait;
 	uint8_t b[CA_SERIAL_BYTES_MAX];
 	size_t n = strlen(serial) / 2;
 
@@ -95,7 +120,17 @@ static void on_revoked(struct ca *ca, const char *serial)
 		sscanf(serial + 2 * i, "%2hhx", &b[i]);
 	if (ca->ocsp_cache && n <= sizeof(b))
 		ca_ocsp_cache_forget(ca->ocsp_cache, b, n);
-	publish();
+	/* A new CRL at once, unless the last one's building took more than a tenth of the time since: then as soon as
+	 * it no longer does, for every revocation since (a CRL of 100,000 entries takes about half a second: a burst
+	 * of revocations shares one CRL every few seconds instead of rebuilding it for each). */
+	if (osmo_timer_pending(&crl_soon))
+		return;
+	wait = CA_CRL_COST_FACTOR * crl_last_cost - (mono() - crl_last_end);
+	if (wait <= 0) {
+		publish();
+		return;
+	}
+	osmo_timer_schedule(&crl_soon, (long)wait, (long)((wait - (long)wait) * 1e6));
 }
 
 /* A key's OSSL_STORE URI with a relative file: path made absolute against the configuration's directory. */
@@ -237,12 +272,16 @@ static int start(const char *cfg_file)
 		LOGP(DCA, LOGL_FATAL, "crl-dir %s: %s\n", dir, strerror(errno));
 		return -errno;
 	}
+	crl_last_cost = mono();
 	rc = ca_crl_publish(g_ca, err, sizeof(err));
 	if (rc) {
 		LOGP(DCA, LOGL_FATAL, "%s\n", err);
 		return rc;
 	}
+	crl_last_end = mono();
+	crl_last_cost = crl_last_end - crl_last_cost;
 	osmo_timer_setup(&crl_timer, crl_timer_cb, NULL);
+	osmo_timer_setup(&crl_soon, crl_soon_cb, NULL);
 	osmo_timer_schedule(&crl_timer, g_ca->cfg.crl_interval, 0);
 	rc = ca_http_start(err, sizeof(err));
 	if (rc) {
@@ -331,6 +370,7 @@ int main(int argc, char **argv)
 	LOGP(DCA, LOGL_NOTICE, "%s: stopping\n", strsignal(quit));
 	ca_http_stop();
 	osmo_timer_del(&crl_timer);
+	osmo_timer_del(&crl_soon);
 	release();
 	telnet_exit();
 	talloc_free(ctx);

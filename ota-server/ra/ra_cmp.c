@@ -1,5 +1,6 @@
-/* The RA's CMP client (ra_cmp.h): requests queued on the loop, exchanged by one worker thread with OpenSSL's CMP
- * client, results handed back through an eventfd. */
+/* The RA's CMP client (ra_cmp.h): requests queued on the loop, exchanged by RA_CMP_WORKERS worker threads with
+ * OpenSSL's CMP client (each request by one of them, from its first exchange to its last retry), results handed back
+ * through an eventfd in the order they end. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -12,6 +13,7 @@
 
 #include <openssl/cmp.h>
 #include <openssl/cmperr.h>
+#include <openssl/crmf.h>
 #include <openssl/err.h>
 #include <openssl/http.h>
 #include <openssl/objects.h>
@@ -34,6 +36,7 @@ const char *const ra_cmp_status_names[RA_CMP_N_STATUS] = {
 
 enum ra_op {
 	OP_P10CR,
+	OP_KUR, /* same key: the old certificate's public key, raVerified */
 	OP_RR,
 	OP_GENM,
 };
@@ -44,11 +47,13 @@ struct ra_req {
 	struct llist_head list;
 	enum ra_op op;
 	X509_REQ *csr;			      /* OP_P10CR */
-	X509 *cert;			      /* OP_RR */
+	X509 *cert;			      /* OP_RR: the certificate to revoke; OP_KUR: the old one */
+	X509_NAME *subject;		      /* OP_KUR: the new subject; NULL: the old one's */
 	int reason;			      /* OP_RR: CRLReason, -1 none */
-	char profile[RA_CMP_PROFILE_MAX + 1]; /* OP_P10CR; "" none */
-	char pairs[RA_CMP_PAIRS_MAX + 1];     /* OP_P10CR: "holder?ID%iccid?ICCID%" (RFC 4211 utf8Pairs); "" none */
-	uint8_t txid[RA_CMP_TXID_LEN];	      /* OP_P10CR: the transactionID of every exchange, when has_txid */
+	char profile[RA_CMP_PROFILE_MAX + 1]; /* OP_P10CR, OP_KUR; "" none */
+	char pairs[RA_CMP_PAIRS_MAX + 1];     /* OP_P10CR: "holder?ID%iccid?ICCID%" (RFC 4211 utf8Pairs); OP_KUR:
+					       * "purpose?P%"; "" none */
+	uint8_t txid[RA_CMP_TXID_LEN];	      /* OP_P10CR, OP_KUR: the transactionID of every exchange, when has_txid */
 	bool has_txid;
 	ra_cmp_cb cb;
 	void *priv;
@@ -65,11 +70,11 @@ struct ra_cmp {
 	STACK_OF(X509) * chain; /* NULL: none configured */
 	X509_STORE *trust;
 	pthread_mutex_t lock; /* guards queue, done and stop */
-	pthread_cond_t wake;  /* a request queued, or stop */
+	pthread_cond_t wake;  /* a request queued, or stop (broadcast: a worker waiting to retry waits on it too) */
 	struct llist_head queue, done;
 	bool stop;
-	pthread_t thread;
-	bool thread_started;
+	pthread_t threads[RA_CMP_WORKERS];
+	unsigned n_threads; /* started */
 	struct osmo_fd ofd; /* the eventfd: a result is in done */
 	unsigned pending;   /* queued and not yet called back (loop thread only) */
 };
@@ -85,6 +90,7 @@ static void req_free(struct ra_req *r)
 {
 	X509_REQ_free(r->csr);
 	X509_free(r->cert);
+	X509_NAME_free(r->subject);
 	free(r->cert_der);
 	free(r->chain_der);
 	free(r);
@@ -305,6 +311,25 @@ static bool exchange(struct ra_cmp *ra, struct ra_req *r)
 		cert = OSSL_CMP_exec_certreq(ctx, OSSL_CMP_P10CR, NULL);
 		ok = cert && !take_cert(r, ctx, cert);
 		break;
+	case OP_KUR: {
+		/* the template's key: the old certificate's public key only (the SIM keeps the private one); the RA
+		 * vouches for possession (raVerified) */
+		EVP_PKEY *pub = X509_get_pubkey(r->cert);
+
+		if (!pub || !OSSL_CMP_CTX_set0_newPkey(ctx, 0, pub)) {
+			EVP_PKEY_free(pub);
+			break;
+		}
+		if (!OSSL_CMP_CTX_set1_oldCert(ctx, r->cert) ||
+		    !OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_POPO_METHOD, OSSL_CRMF_POPO_RAVERIFIED) ||
+		    (r->subject && !OSSL_CMP_CTX_set1_subjectName(ctx, r->subject)) ||
+		    (r->profile[0] && push_profile(ctx, r->profile)) || push_pairs(ctx, r->pairs) ||
+		    (r->has_txid && set_txid(ctx, r->txid)))
+			break;
+		cert = OSSL_CMP_exec_certreq(ctx, OSSL_CMP_KUR, NULL);
+		ok = cert && !take_cert(r, ctx, cert);
+		break;
+	}
 	case OP_RR:
 		if (!OSSL_CMP_CTX_set1_oldCert(ctx, r->cert) ||
 		    (r->reason >= 0 && !OSSL_CMP_CTX_set_option(ctx, OSSL_CMP_OPT_REVOCATION_REASON, r->reason)))
@@ -448,7 +473,7 @@ static int queue(struct ra_cmp *ra, struct ra_req *r, ra_cmp_cb cb, void *priv)
 	ra->pending++;
 	pthread_mutex_lock(&ra->lock);
 	llist_add_tail(&r->list, &ra->queue);
-	pthread_cond_signal(&ra->wake);
+	pthread_cond_broadcast(&ra->wake);
 	pthread_mutex_unlock(&ra->lock);
 	return 0;
 }
@@ -515,6 +540,7 @@ int ra_cmp_revoke_async(struct ra_cmp *ra, const uint8_t *cert, size_t len, int 
 	const uint8_t *p = cert;
 	struct ra_req *r;
 
+	/* 8 removeFromCRL: the release of a certificate on hold (certificateHold, 6) */
 	if (!cert || len < 1 || len > RA_CMP_CERT_MAX || reason < -1 || reason > 10 || reason == 7 || !cb)
 		return -EINVAL;
 	r = calloc(1, sizeof(*r));
@@ -600,12 +626,13 @@ static int ra_destructor(struct ra_cmp *ra)
 {
 	struct ra_req *r, *tmp;
 
-	if (ra->thread_started) {
+	if (ra->n_threads) {
 		pthread_mutex_lock(&ra->lock);
 		ra->stop = true;
 		pthread_cond_broadcast(&ra->wake);
 		pthread_mutex_unlock(&ra->lock);
-		pthread_join(ra->thread, NULL);
+		for (unsigned i = 0; i < ra->n_threads; i++)
+			pthread_join(ra->threads[i], NULL);
 	}
 	if (ra->ofd.fd >= 0) {
 		osmo_fd_unregister(&ra->ofd);
@@ -722,12 +749,14 @@ int ra_cmp_alloc(void *ctx, const struct ra_cmp_cfg *cfg, struct ra_cmp **out, c
 		rc = -EIO;
 		goto fail;
 	}
-	rc = -pthread_create(&ra->thread, NULL, worker, ra);
-	if (rc) {
-		snprintf(err, errlen, "cannot start the CMP worker: %s", strerror(-rc));
-		goto fail;
+	for (unsigned i = 0; i < RA_CMP_WORKERS; i++) {
+		rc = -pthread_create(&ra->threads[i], NULL, worker, ra);
+		if (rc) {
+			snprintf(err, errlen, "cannot start the CMP workers: %s", strerror(-rc));
+			goto fail;
+		}
+		ra->n_threads++;
 	}
-	ra->thread_started = true;
 	*out = ra;
 	return 0;
 fail:
@@ -742,12 +771,42 @@ void ra_cmp_free(struct ra_cmp *ra)
 	talloc_free(ra);
 }
 
-/* STUB until same-key kur lands (the CA/RA part of issue 16). */
 int ra_cmp_kur_same_key_async(struct ra_cmp *ra, const uint8_t *old, size_t old_len, const uint8_t *subject,
 			      size_t subject_len, const char *profile, const char *purpose, const uint8_t *txid,
 			      ra_cmp_cb cb, void *priv)
 {
-	(void)ra, (void)old, (void)old_len, (void)subject, (void)subject_len, (void)profile, (void)purpose,
-		(void)txid, (void)cb, (void)priv;
-	return -ENOSYS;
+	const uint8_t *p = old;
+	struct ra_req *r;
+
+	if (!old || old_len < 1 || old_len > RA_CMP_CERT_MAX ||
+	    (subject && (subject_len < 2 || subject_len > RA_CMP_SUBJECT_MAX)) || (profile && !profile_ok(profile)) ||
+	    !purpose || (strcmp(purpose, "modification") && strcmp(purpose, "renewal")) || !cb)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->op = OP_KUR;
+	r->cert = d2i_X509(NULL, &p, (long)old_len);
+	if (!r->cert || p != old + old_len) {
+		ERR_clear_error();
+		req_free(r);
+		return -EINVAL;
+	}
+	if (subject) {
+		p = subject;
+		r->subject = d2i_X509_NAME(NULL, &p, (long)subject_len);
+		if (!r->subject || p != subject + subject_len || X509_NAME_entry_count(r->subject) < 1) {
+			ERR_clear_error();
+			req_free(r);
+			return -EINVAL;
+		}
+	}
+	snprintf(r->pairs, sizeof(r->pairs), "purpose?%s%%", purpose);
+	if (profile)
+		snprintf(r->profile, sizeof(r->profile), "%s", profile);
+	if (txid) {
+		memcpy(r->txid, txid, sizeof(r->txid));
+		r->has_txid = true;
+	}
+	return queue(ra, r, cb, priv);
 }

@@ -6,7 +6,10 @@
  *                           travels in the header's generalInfo as id-it-certProfile (1.3.6.1.5.5.7.4.21, a
  *                           SEQUENCE OF UTF8String of one name); the certificate is confirmed (certConf); the
  *                           caller's transactionID, when it gives one, in every exchange of the request
- *   ra_cmp_revoke_async()   rr for a certificate (DER) with a CRLReason
+ *   ra_cmp_kur_same_key_async()  kur for the key of an old certificate (DER), the same key: a new subject
+ *                           (modification) or a new validity (renewal), the purpose in generalInfo utf8Pairs
+ *   ra_cmp_revoke_async()   rr for a certificate (DER) with a CRLReason (certificateHold: a suspension;
+ *                           removeFromCRL: its release)
  *   ra_cmp_cacerts_async()  genm id-it-caCerts (1.3.6.1.5.5.7.4.17): the CA's certificates, when the CA answers it
  *   (callback on the loop)  struct ra_cmp_result; it and its buffers are freed after the callback returns
  *
@@ -22,9 +25,12 @@
  * as the wait stays within retry_max_s; then reported unreachable; error: an answer that cannot be trusted or read
  * (bad protection, an unexpected message), never retried.
  *
- * Threads: the worker touches only its own OSSL_CMP_CTX per attempt and the shared, read-only certificates and key
- * (reference-counted OpenSSL objects); requests and results cross under one mutex; the worker wakes the loop through
- * an eventfd registered as an osmo_fd. One exchange at a time, in the order asked; at most RA_CMP_QUEUE_MAX wait.
+ * Threads: RA_CMP_WORKERS workers, each taking the oldest waiting request and running it to its end (retries
+ * included), so up to RA_CMP_WORKERS exchanges are under way at once and results come back in the order they end,
+ * not the order asked (each request has its own callback). A worker touches only its own OSSL_CMP_CTX per attempt
+ * and the shared, read-only certificates, key and trust store (reference-counted, thread-safe OpenSSL objects);
+ * requests and results cross under one mutex; a worker wakes the loop through an eventfd registered as an osmo_fd.
+ * At most RA_CMP_QUEUE_MAX requests wait or run.
  */
 #pragma once
 #include <stddef.h>
@@ -38,6 +44,8 @@
 #define RA_CMP_TEXT_MAX 256
 #define RA_CMP_TXID_LEN 16	/* bytes of a transactionID given to ra_cmp_p10cr_async() (RFC 4210: 128 bits) */
 #define RA_CMP_TOTAL_TIMEOUTS 6 /* an exchange, polling included, may take this many message time-outs */
+#define RA_CMP_WORKERS 4	/* exchanges under way at once */
+#define RA_CMP_SUBJECT_MAX 2048 /* bytes of a subject (DER Name) given to ra_cmp_kur_same_key_async() */
 
 struct ra_cmp_cfg {
 	const char *url;      /* http://HOST[:PORT]/PATH, e.g. http://127.0.0.1:8490/pkix/ (https is refused) */
@@ -104,11 +112,14 @@ void ra_cmp_free(struct ra_cmp *ra);
 int ra_cmp_p10cr_async(struct ra_cmp *ra, const uint8_t *csr, size_t len, const char *profile, const char *holder_id,
 		       const char *iccid, const uint8_t *txid, ra_cmp_cb cb, void *priv);
 /*! A new certificate for the key of certificate \a old (DER), the same key (kur, RFC 4210 §5.3.5, with the
- *  oldCertID control; the template carries the old certificate's public key and \a subject (DER Name; NULL: the
- *  old one's); proof of possession raVerified: the RA vouches, the SIM holds the key it has always held).
- *  \a purpose goes in generalInfo as utf8Pairs "purpose?modification%" or "purpose?renewal%": the CA re-certifies a
- *  key only for a purpose its profile allows. \a profile as for p10cr (NULL: the old one's). \a txid as for
- *  p10cr (a repeated transaction answers the same certificate). \returns as ra_cmp_p10cr_async() */
+ *  oldCertID control; the template carries the old certificate's public key and \a subject (DER Name, 2 to
+ *  RA_CMP_SUBJECT_MAX bytes, at least one attribute; NULL: the old one's); proof of possession raVerified: the RA
+ *  vouches, the SIM holds the key it has always held). \a purpose, "modification" or "renewal", goes in
+ *  generalInfo as utf8Pairs "purpose?modification%" or "purpose?renewal%": the CA re-certifies a key only for a
+ *  purpose its profile allows. \a profile as for p10cr (NULL: none sent, the CA keeps the old one's). \a txid as
+ *  for p10cr (a repeated transaction answers the same certificate). The certificate is confirmed (certConf).
+ *  simpki-ca's refusals (RA_CMP_REJECTED, fail_info bits, text): docs/ca.md "Same key". \returns as
+ *  ra_cmp_p10cr_async() (-EINVAL also for another purpose, or an \a old or \a subject that does not parse) */
 int ra_cmp_kur_same_key_async(struct ra_cmp *ra, const uint8_t *old, size_t old_len, const uint8_t *subject,
 			      size_t subject_len, const char *profile, const char *purpose, const uint8_t *txid,
 			      ra_cmp_cb cb, void *priv);

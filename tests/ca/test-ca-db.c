@@ -1,6 +1,8 @@
 /* Unit tests of simpki-ca's records (ota-server/ca/ca_db.c) on a file in a temporary directory: the schema (version
- * 2, WAL, kept on reopening, a newer one refused); a version 1 file (as simpki-ca made them before transactionIDs)
- * migrated: its certificates kept, the transaction_id column added, one certificate per transactionID; certificates stored and read back by serial (any case), holder,
+ * 3, WAL, kept on reopening, a newer one refused); a version 1 file (as simpki-ca made them before transactionIDs)
+ * migrated to 3: its certificates (a revoked one too) kept, the transaction_id column added, one certificate per
+ * transactionID, 'hold' taken; hold (reason 6 from good only), release (from hold only), revocation for good from
+ * hold; keys revoked for keyCompromise and a key's first notBefore; group commit (batching); certificates stored and read back by serial (any case), holder,
  * ICCID and public-key hash, newest first; a serial stored twice refused; revocation (once; -EALREADY; -ENOENT for an
  * unknown serial); the revoked list skips good and expired certificates; CRL numbers that keep rising across
  * reopening; counts. */
@@ -115,6 +117,8 @@ static const char v1_file[] =
 	"INSERT INTO meta (name, value) VALUES ('crl_number', 7);"
 	"INSERT INTO certs VALUES ('4b000000000000000000000000000001', 'CN=Old', 'VN-OLD', NULL, '0102', 'signing',"
 	" 'aa', 1700000000, 1800000000, x'3003020101', 'good', NULL, NULL, '/CN=RA', 1700000000);"
+	"INSERT INTO certs VALUES ('4b0000000000000000000000000000ff', 'CN=Gone', 'VN-OLD', NULL, '0102', 'signing',"
+	" 'aa', 1600000000, 1800000000, x'3003020101', 'revoked', 1700000001, 1, '/CN=RA', 1600000000);"
 	"PRAGMA user_version = 1;";
 
 static void test_migrate_v1(void **state)
@@ -128,7 +132,13 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(sqlite3_exec(raw, v1_file, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	db = open_db();
-	assert_int_equal(ca_db_version(db), 2);
+	assert_int_equal(ca_db_version(db), 3);
+	assert_int_equal(ca_db_cert_get(db, "4b0000000000000000000000000000ff", NULL, &got), 0);
+	assert_true(got.revoked);
+	assert_false(got.hold);
+	assert_int_equal(got.reason, 1);
+	assert_int_equal(got.revoked_at, 1700000001);
+	assert_int_equal(ca_db_key_compromised(db, "AA", got.serial), 1);
 	assert_int_equal(ca_db_cert_get(db, "4b000000000000000000000000000001", NULL, &got), 0);
 	assert_string_equal(got.holder, "VN-OLD");
 	assert_string_equal(got.txid, "");
@@ -149,11 +159,15 @@ static void test_migrate_v1(void **state)
 	assert_string_equal(last, "4b000000000000000000000000000002");
 	assert_int_equal(ca_db_cert_get(db, "4b000000000000000000000000000002", NULL, &got), 0);
 	assert_string_equal(got.txid, "00ff00ff00ff00ff00ff00ff00ff00ff");
-	assert_int_equal(ca_db_cert_count(db, NULL), 3);
+	assert_int_equal(ca_db_cert_count(db, NULL), 4);
+	/* version 3: a migrated certificate may be put on hold */
+	assert_int_equal(ca_db_cert_revoke(db, "4b000000000000000000000000000001", 1700000300, 6), 0);
+	assert_int_equal(ca_db_cert_get(db, "4b000000000000000000000000000001", NULL, &got), 0);
+	assert_true(got.hold);
 	ca_db_close(db);
 	/* reopened: nothing to migrate */
 	db = open_db();
-	assert_int_equal(ca_db_version(db), 2);
+	assert_int_equal(ca_db_version(db), 3);
 	ca_db_close(db);
 	unlink(dbfile);
 }
@@ -223,6 +237,118 @@ static void test_certs(void **state)
 	unlink(dbfile);
 }
 
+static void test_hold_release(void **state)
+{
+	struct ca_db *db = open_db();
+	struct ca_cert_row r, got;
+	int64_t at = 0, now = 1700000000;
+	char serial[CA_DB_SERIAL_HEX] = "";
+
+	row(&r, "4c000000000000000000000000000001", "VN-H", "", now);
+	snprintf(r.pubkey_sha256, sizeof(r.pubkey_sha256), "%064d", 7);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	row(&r, "4c000000000000000000000000000002", "VN-H", "", now + 100);
+	snprintf(r.pubkey_sha256, sizeof(r.pubkey_sha256), "%064d", 7);
+	r.not_before = now - 50;
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_int_equal(ca_db_key_first_not_before(db, r.pubkey_sha256, &at), 0);
+	assert_int_equal(at, now - 50);
+	assert_int_equal(ca_db_key_first_not_before(db, "00", &at), -ENOENT);
+
+	/* release: only from hold */
+	assert_int_equal(ca_db_cert_release(db, "4c000000000000000000000000000001"), -EINVAL);
+	assert_int_equal(ca_db_cert_release(db, "4c000000000000000000000000000009"), -ENOENT);
+	/* hold: from good only; listed for the CRL with reason 6 */
+	assert_int_equal(ca_db_cert_revoke(db, "4c000000000000000000000000000001", now + 10, 6), 0);
+	assert_int_equal(ca_db_cert_revoke(db, "4c000000000000000000000000000001", now + 11, 6), -EALREADY);
+	assert_int_equal(ca_db_cert_get(db, "4c000000000000000000000000000001", NULL, &got), 0);
+	assert_true(got.hold);
+	assert_true(got.revoked);
+	assert_int_equal(got.reason, 6);
+	assert_int_equal(got.revoked_at, now + 10);
+	found = 0;
+	assert_int_equal(ca_db_revoked_each(db, now, revoked_cb, NULL), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(last, "4c000000000000000000000000000001");
+	/* released: good again, off the list */
+	assert_int_equal(ca_db_cert_release(db, "4C000000000000000000000000000001"), 0);
+	assert_int_equal(ca_db_cert_get(db, "4c000000000000000000000000000001", NULL, &got), 0);
+	assert_false(got.hold);
+	assert_false(got.revoked);
+	assert_int_equal(got.reason, -1);
+	found = 0;
+	assert_int_equal(ca_db_revoked_each(db, now, revoked_cb, NULL), 0);
+	assert_int_equal(found, 0);
+	/* on hold again, then revoked for good from hold: final */
+	assert_int_equal(ca_db_cert_revoke(db, "4c000000000000000000000000000001", now + 20, 6), 0);
+	assert_int_equal(ca_db_key_compromised(db, r.pubkey_sha256, NULL), 0);
+	assert_int_equal(ca_db_cert_revoke(db, "4c000000000000000000000000000001", now + 30, 1), 0);
+	assert_int_equal(ca_db_cert_get(db, "4c000000000000000000000000000001", NULL, &got), 0);
+	assert_false(got.hold);
+	assert_true(got.revoked);
+	assert_int_equal(got.reason, 1);
+	assert_int_equal(ca_db_cert_release(db, "4c000000000000000000000000000001"), -EINVAL);
+	assert_int_equal(ca_db_cert_revoke(db, "4c000000000000000000000000000001", now + 40, 6), -EALREADY);
+	assert_int_equal(ca_db_key_compromised(db, r.pubkey_sha256, serial), 1);
+	assert_string_equal(serial, "4c000000000000000000000000000001");
+	ca_db_close(db);
+	unlink(dbfile);
+}
+
+/* Group commit: certificates and revocations in a batch are seen on this connection at once, on another only
+ * after the commit; a CRL number commits the batch first; turning batching off commits. */
+static void test_batch(void **state)
+{
+	struct ca_db *db = open_db(), *other = open_db();
+	struct ca_cert_row r;
+	int64_t revoked = -1;
+	uint64_t n;
+
+	ca_db_set_batching(db, true);
+	assert_false(ca_db_uncommitted(db));
+	row(&r, "4e000000000000000000000000000001", "VN-B", "", 1700000000);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	row(&r, "4e000000000000000000000000000002", "VN-B", "", 1700000001);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_int_equal(ca_db_cert_add(db, &r), -EEXIST); /* one statement refused, the batch goes on */
+	assert_true(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(db, NULL), 2);
+	assert_int_equal(ca_db_cert_count(other, NULL), 0);
+	assert_int_equal(ca_db_commit(db), 0);
+	assert_false(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, NULL), 2);
+	assert_int_equal(ca_db_commit(db), 0); /* nothing open */
+	/* a revocation joins the batch */
+	row(&r, "4e000000000000000000000000000003", "VN-B", "", 1700000002);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_int_equal(ca_db_cert_revoke(db, "4e000000000000000000000000000001", 1700000003, 4), 0);
+	assert_int_equal(ca_db_cert_release(db, "4e000000000000000000000000000001"), -EINVAL);
+	assert_true(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, &revoked), 2);
+	assert_int_equal(revoked, 0);
+	assert_int_equal(ca_db_commit(db), 0);
+	assert_int_equal(ca_db_cert_count(other, &revoked), 3);
+	assert_int_equal(revoked, 1);
+	/* a CRL number commits the batch first */
+	row(&r, "4e000000000000000000000000000004", "VN-B", "", 1700000004);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_int_equal(ca_db_crl_number_next(db, &n), 0);
+	assert_int_equal(ca_db_cert_count(other, NULL), 4);
+	/* and turning it off */
+	row(&r, "4e000000000000000000000000000005", "VN-B", "", 1700000005);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	ca_db_set_batching(db, false);
+	assert_false(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, NULL), 5);
+	row(&r, "4e000000000000000000000000000006", "VN-B", "", 1700000006);
+	assert_int_equal(ca_db_cert_add(db, &r), 0);
+	assert_false(ca_db_uncommitted(db));
+	assert_int_equal(ca_db_cert_count(other, NULL), 6);
+	ca_db_close(other);
+	ca_db_close(db);
+	unlink(dbfile);
+}
+
 static void test_crl_number(void **state)
 {
 	struct ca_db *db = open_db();
@@ -243,10 +369,9 @@ static void test_crl_number(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_schema),
-		cmocka_unit_test(test_migrate_v1),
-		cmocka_unit_test(test_certs),
-		cmocka_unit_test(test_crl_number),
+		cmocka_unit_test(test_schema), cmocka_unit_test(test_migrate_v1),
+		cmocka_unit_test(test_certs),  cmocka_unit_test(test_hold_release),
+		cmocka_unit_test(test_batch),  cmocka_unit_test(test_crl_number),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
