@@ -23,7 +23,8 @@ static const struct {
 		ARG_ICCID,
 		ARG_ID,
 		ARG_NAME,
-		ARG_HOLDER
+		ARG_HOLDER,
+		ARG_SERIAL
 	} arg;
 	const char *allow;
 	struct {
@@ -56,7 +57,26 @@ static const struct {
 	{ "/v1/campaigns/*/resume", ARG_ID, "POST", { { "POST", API_CAMPAIGN_RESUME } } },
 	{ "/v1/campaigns/*/cancel", ARG_ID, "POST", { { "POST", API_CAMPAIGN_CANCEL } } },
 	{ "/v1/campaigns/*/cards", ARG_ID, "GET", { { "GET", API_CAMPAIGN_CARDS } } },
+	{ "/v1/lifecycle", ARG_NONE, "GET, POST", { { "GET", API_LC_LIST }, { "POST", API_LC_CREATE } } },
+	{ "/v1/lifecycle/*", ARG_ID, "GET", { { "GET", API_LC_GET } } },
+	{ "/v1/lifecycle/*/pause", ARG_ID, "POST", { { "POST", API_LC_PAUSE } } },
+	{ "/v1/lifecycle/*/resume", ARG_ID, "POST", { { "POST", API_LC_RESUME } } },
+	{ "/v1/lifecycle/*/cancel", ARG_ID, "POST", { { "POST", API_LC_CANCEL } } },
+	{ "/v1/lifecycle/*/items", ARG_ID, "GET", { { "GET", API_LC_ITEMS } } },
+	{ "/v1/certificates/*/revoke", ARG_SERIAL, "POST", { { "POST", API_CERT_REVOKE } } },
+	{ "/v1/certificates/*/suspend", ARG_SERIAL, "POST", { { "POST", API_CERT_SUSPEND } } },
+	{ "/v1/certificates/*/release", ARG_SERIAL, "POST", { { "POST", API_CERT_RELEASE } } },
+	{ "/v1/certificates/*/renew", ARG_SERIAL, "POST", { { "POST", API_CERT_RENEW } } },
+	{ "/v1/certificates/*/modify", ARG_SERIAL, "POST", { { "POST", API_CERT_MODIFY } } },
+	{ "/v1/certificates/*/rekey", ARG_SERIAL, "POST", { { "POST", API_CERT_REKEY } } },
 };
+
+bool api_serial_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 40 && strspn(s, "0123456789abcdefABCDEF") == n;
+}
 
 bool api_token_name_ok(const char *name)
 {
@@ -99,6 +119,7 @@ enum api_route api_route(const char *method, const char *url, char *arg, const c
 				return paths[i].arg == ARG_ICCID  ? API_BAD_ICCID :
 				       paths[i].arg == ARG_ID	  ? API_BAD_ID :
 				       paths[i].arg == ARG_HOLDER ? API_BAD_HOLDER_ID :
+				       paths[i].arg == ARG_SERIAL ? API_BAD_ID :
 								    API_NONE;
 			memcpy(seg, rest, n);
 			seg[n] = 0;
@@ -114,6 +135,10 @@ enum api_route api_route(const char *method, const char *url, char *arg, const c
 			case ARG_HOLDER:
 				if (!holder_id_ok(seg))
 					return API_BAD_HOLDER_ID;
+				break;
+			case ARG_SERIAL:
+				if (!api_serial_ok(seg))
+					return API_BAD_ID;
 				break;
 			default:
 				if (!api_token_name_ok(seg))
@@ -146,6 +171,17 @@ int api_route_role(enum api_route r)
 	case API_CAMPAIGN_PAUSE:
 	case API_CAMPAIGN_RESUME:
 	case API_CAMPAIGN_CANCEL:
+		return OTAD_ROLE_OPERATOR;
+	case API_LC_CREATE: /* and each holder inside the token's scope: otad_perm() */
+	case API_LC_PAUSE:
+	case API_LC_RESUME:
+	case API_LC_CANCEL:
+	case API_CERT_REVOKE:
+	case API_CERT_SUSPEND:
+	case API_CERT_RELEASE:
+	case API_CERT_RENEW:
+	case API_CERT_MODIFY:
+	case API_CERT_REKEY:
 		return OTAD_ROLE_OPERATOR;
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:

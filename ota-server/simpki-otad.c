@@ -25,6 +25,7 @@
 #include "otad.h"
 #include "otad_api.h"
 #include "campaign.h"
+#include "lifecycle/lifecycle_engine.h"
 #include "enrol.h"
 #include "otad_job.h"
 #include "otad_units.h"
@@ -267,6 +268,12 @@ static int start(const char *cfg_file)
 		LOGP(DOTAD, LOGL_FATAL, "cannot read the campaigns from the database\n");
 		return rc;
 	}
+	otad_lc_init();
+	rc = otad_lc_resume_all();
+	if (rc < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the lifecycle operations from the database\n");
+		return rc;
+	}
 	if (otad_sign_init(g_otad->ocsp)) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot read the signing sessions from the database\n");
 		return -EIO;
@@ -380,6 +387,7 @@ int main(int argc, char **argv)
 	scp81_server_stop();
 	otad_api_stop();
 	otad_sign_stop_all();
+	otad_lc_stop_all();
 	otad_campaign_stop_all();
 	otad_enrol_stop_all();
 	if (g_otad->ra)
