@@ -533,6 +533,7 @@ static int config_write_otad(struct vty *vty)
 	otad_vty_pki_write(vty);
 	otad_vty_bip_write(vty);
 	otad_vty_campaign_write(vty);
+	otad_vty_lifecycle_write(vty);
 	llist_for_each_entry(smsc, &g_otad->smscs, list)
 	{
 		vty_out(vty, " smsc %s%s", smsc->cfg.name, VTY_NEWLINE);
@@ -1312,5 +1313,6 @@ void otad_vty_init(void)
 	install_element_ve(&show_imports_cmd);
 	otad_vty_pki_init();
 	otad_vty_campaign_init();
+	otad_vty_lifecycle_init();
 	otad_vty_bip_init();
 }

@@ -12,6 +12,7 @@ enum otad_vty_node {
 	SIGN_NODE,     /* 'signing' (sign/sign_vty.c) */
 	SIGN_RP_NODE,  /* 'relying-party NAME' inside 'signing' */
 	SCP81_NODE,    /* 'scp81' (scp81/scp81_vty.c) */
+	LIFECYCLE_NODE, /* 'lifecycle' inside 'otad' (otad_vty_lifecycle.c) */
 };
 
 /*! Install the commands of otad_vty_pki.c (after the 'otad' node is installed). */
@@ -24,3 +25,6 @@ void otad_vty_campaign_write(struct vty *vty);
 /*! The same for otad_vty_bip.c (the 'bip' lines of the 'otad' node: jobs over SCP81). */
 void otad_vty_bip_init(void);
 void otad_vty_bip_write(struct vty *vty);
+/*! The same for otad_vty_lifecycle.c (the 'lifecycle' node, lifecycle commands). */
+void otad_vty_lifecycle_init(void);
+void otad_vty_lifecycle_write(struct vty *vty);
