@@ -21,10 +21,10 @@ const char *const otad_lc_state_names[OTAD_LC_N_STATES] = {
 };
 
 const char *const otad_lci_state_names[OTAD_LCI_N_STATES] = {
-	[OTAD_LCI_WAITING] = "waiting",	    [OTAD_LCI_CHECK] = "check",	    [OTAD_LCI_ISSUE] = "issue",
-	[OTAD_LCI_LOAD] = "load",	    [OTAD_LCI_VERIFY] = "verify",   [OTAD_LCI_ENROL] = "enrol",
-	[OTAD_LCI_REVOKE] = "revoke",	    [OTAD_LCI_DONE] = "done",	    [OTAD_LCI_FAILED] = "failed",
-	[OTAD_LCI_CANCELLED] = "cancelled", [OTAD_LCI_SKIPPED] = "skipped",
+	[OTAD_LCI_WAITING] = "waiting", [OTAD_LCI_CHECK] = "check",	    [OTAD_LCI_ISSUE] = "issue",
+	[OTAD_LCI_LOAD] = "load",	[OTAD_LCI_VERIFY] = "verify",	    [OTAD_LCI_KEYGEN] = "keygen",
+	[OTAD_LCI_ENROL] = "enrol",	[OTAD_LCI_REVOKE] = "revoke",	    [OTAD_LCI_DONE] = "done",
+	[OTAD_LCI_FAILED] = "failed",	[OTAD_LCI_CANCELLED] = "cancelled", [OTAD_LCI_SKIPPED] = "skipped",
 };
 
 bool otad_lci_state_final(enum otad_lci_state s)
@@ -559,7 +559,7 @@ int otad_db_lci_by_job(struct otad_db *db, int64_t job, struct otad_lc_item *it)
 {
 	int rc = items_query(db,
 			     "SELECT " ITEM_COLUMNS " FROM lifecycle_items WHERE job = ?1 AND state IN ('load',"
-			     " 'verify', 'enrol') AND ?2 = ?3 LIMIT 1",
+			     " 'verify', 'keygen', 'enrol') AND ?2 = ?3 LIMIT 1",
 			     job, 0, 0, NULL, copy_cb, it);
 
 	return rc < 0 ? rc : rc ? 0 : -ENOENT;

@@ -30,7 +30,8 @@ enum otad_lci_state {
 	OTAD_LCI_ISSUE,	  /* CMP kur, same key (modify, renew): the txid made and stored before the first request */
 	OTAD_LCI_LOAD,	  /* the OTA job writing the new certificate over the old one's file */
 	OTAD_LCI_VERIFY,  /* the OTA job reading it back */
-	OTAD_LCI_ENROL,	  /* rekey: keygen on the SIM and the new key's enrolment (job: the enrolment's id) */
+	OTAD_LCI_KEYGEN,  /* rekey: a look at the SIM's PrKDF, then a new key generated there (OTA jobs) */
+	OTAD_LCI_ENROL,	  /* rekey: the new key's certificate enrolment (job: the enrolment's id) */
 	OTAD_LCI_REVOKE, /* the rr: the old certificate (modify, renew, rekey), or the act (revoke, suspend, release) */
 	OTAD_LCI_DONE,
 	OTAD_LCI_FAILED,

@@ -17,6 +17,13 @@
  *            one's file (lc_script.h); outcome unknown: verify          it), load (backoff), failed, cancelled
  *   verify   an OTA job (reads): the file read back; equal: the new     revoke, load (not there or different),
  *            certificate is loaded; otherwise load again               verify (backoff), failed, cancelled
+ *   keygen   rekey: an OTA job reading the SIM (campaign_script.h's    keygen (the key generated: look again;
+ *            check) for the new key's iD (the old one's + 0x10);       outcome unknown: look again), enrol,
+ *            listed already: enrol; otherwise an OTA job generating    keygen (backoff), failed, cancelled
+ *            it in a free slot (writes)
+ *   enrol    rekey: the new key's enrolment (enrol.h: the SIM's own    revoke, failed, cancelled
+ *            request, CMP p10cr, load, read back); one per item: a
+ *            restart finds the one it made
  *   revoke   rr: the old certificate (modify: affiliationChanged or     done, revoke (backoff), failed
  *            the operation's reason; renew: superseded), or the act
  *            (revoke: the reason, keyCompromise also records the key;
@@ -27,7 +34,8 @@
  * meanwhile. A permanent one fails it with the reason in words. The old certificate is revoked only in revoke,
  * after verify found the new one on the SIM. Restart: check, issue and revoke run again (issue with the stored
  * txid; an rr answered certRevoked counts as done); load and verify look at their job.
- * Rekey (a new key generated on the SIM and enrolled) fails in check for now: not built yet.
+ * Rekey leaves the old certificate's file and CDF entry on the SIM (revoked); the new key and certificate get the
+ * iD old + 0x10.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -45,6 +53,7 @@
 #include <osmocom/core/utils.h>
 
 #include "audit/audit.h"
+#include "campaign_script.h"
 #include "cert_info.h"
 #include "enrol.h"
 #include "enrol_script.h"
@@ -65,13 +74,15 @@ struct otad_lc_cfg otad_lc_cfg = {
 void (*otad_lc_on_end)(int64_t op, int64_t request, int64_t ok, int64_t failed);
 
 enum lci_event {
-	LCI_EV_JOB_DONE, /* the step's job is over (data: const struct otad_job_row *) */
-	LCI_EV_CMP_DONE, /* the CA answered (data: const struct ra_cmp_result *) */
+	LCI_EV_JOB_DONE,   /* the step's job is over (data: const struct otad_job_row *) */
+	LCI_EV_CMP_DONE,   /* the CA answered (data: const struct ra_cmp_result *) */
+	LCI_EV_ENROL_DONE, /* the new key's enrolment is over (data: const struct otad_enrol_row *) */
 };
 
 static const struct value_string event_names[] = {
 	{ LCI_EV_JOB_DONE, "JOB_DONE" },
 	{ LCI_EV_CMP_DONE, "CMP_DONE" },
+	{ LCI_EV_ENROL_DONE, "ENROL_DONE" },
 	{ 0, NULL },
 };
 
@@ -101,6 +112,7 @@ struct lc_ask {
 static LLIST_HEAD(ops);
 static struct osmo_timer_list tick;
 static void (*next_job_final)(const struct otad_job_row *row);
+static void (*next_enrol_end)(const struct otad_enrol_row *row);
 
 static bool is_step(enum otad_lci_state s)
 {
@@ -337,7 +349,16 @@ static void step_check(struct lcitem *it)
 		go(it, OTAD_LCI_ISSUE);
 		return;
 	case OTAD_LC_REKEY:
-		fail(it, "rekey over the air is not built yet");
+		if (lc.hold) {
+			fail(it, "certificate %s is suspended: release it first", lc.c.serial);
+			return;
+		}
+		if (lc.c.status != OTAD_CERT_LOADED) {
+			fail(it, "certificate %s is not on the SIM (status %s)", lc.c.serial,
+			     otad_cert_status_names[lc.c.status]);
+			return;
+		}
+		go(it, OTAD_LCI_KEYGEN);
 		return;
 	case OTAD_LC_SUSPEND:
 		if (lc.hold) {
@@ -548,6 +569,42 @@ static void step_revoke(struct lcitem *it)
 		ask_failed(it, rc);
 }
 
+/* The old key's kind: the new key is of the same (RSA-2048 or P-256). */
+static enum campaign_alg key_alg(const uint8_t *der, size_t len)
+{
+	const uint8_t *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	bool rsa = x && EVP_PKEY_get_base_id(X509_get0_pubkey(x)) == EVP_PKEY_RSA;
+
+	X509_free(x);
+	return rsa ? CAMPAIGN_ALG_RSA2048 : CAMPAIGN_ALG_P256;
+}
+
+/* The new key's iD (rekey): the old key's + 0x10. \returns it; 0 (the item failed) */
+static uint8_t new_key_id(struct lcitem *it, const struct otad_lc_cert *lc)
+{
+	int id = atoi(lc->c.key_id) + 0x10;
+
+	if (id < 0x11 || id > 255) {
+		fail(it, "no PKCS#15 iD for a new key after %s", lc->c.key_id);
+		return 0;
+	}
+	return (uint8_t)id;
+}
+
+/* keygen: first a look at the SIM (reads), then the key generated (writes) when it is not there. */
+static void step_keygen(struct lcitem *it)
+{
+	uint8_t script[ENROL_SCRIPT_MAX];
+	static struct otad_lc_cert lc;
+
+	if (old_cert(it, &lc) || !new_key_id(it, &lc))
+		return;
+	start_job(it, script, campaign_script_check(script, sizeof(script)), true);
+}
+
+static void step_enrol(struct lcitem *it);
+
 static void launch(struct lcitem *it)
 {
 	it->parked = false;
@@ -563,6 +620,12 @@ static void launch(struct lcitem *it)
 		break;
 	case OTAD_LCI_VERIFY:
 		step_verify(it);
+		break;
+	case OTAD_LCI_KEYGEN:
+		step_keygen(it);
+		break;
+	case OTAD_LCI_ENROL:
+		step_enrol(it);
 		break;
 	case OTAD_LCI_REVOKE:
 		step_revoke(it);
@@ -727,6 +790,147 @@ static void st_verify(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	loaded(it);
 }
 
+static void st_keygen(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct lcitem *it = fi->priv;
+	const struct otad_job_row *j = data;
+	static struct otad_lc_cert lc;
+	struct campaign_view v;
+	uint8_t script[ENROL_SCRIPT_MAX], id;
+	char why[160];
+
+	if (old_cert(it, &lc) || !(id = new_key_id(it, &lc)))
+		return;
+	if (!j->idempotent) {
+		/* the keygen job: done, or (outcome unknown) look again; a key listed is never generated again */
+		if (j->state == OTAD_JOB_UNKNOWN || j->state == OTAD_JOB_TIMED_OUT) {
+			LOGPFSML(fi, LOGL_NOTICE, "the keygen job's outcome is unknown: reading the SIM's PrKDF\n");
+			go(it, OTAD_LCI_KEYGEN);
+		} else if (j->state != OTAD_JOB_POR_OK) {
+			job_not_ok(it, j);
+		} else if (campaign_keygen_parse(j->por_response, j->por_response_len, why, sizeof(why))) {
+			fail(it, "%s", why);
+		} else {
+			go(it, OTAD_LCI_ENROL);
+		}
+		return;
+	}
+	if (j->state != OTAD_JOB_POR_OK) {
+		job_not_ok(it, j);
+		return;
+	}
+	if (campaign_check_parse(j->por_response, j->por_response_len, id, &v, why, sizeof(why))) {
+		fail(it, "%s", why);
+		return;
+	}
+	if (v.files < CAMPAIGN_P15_FILES) {
+		fail(it, "the SIM has no complete PKCS#15 structure (%u of its %d files)", v.files, CAMPAIGN_P15_FILES);
+		return;
+	}
+	if (v.has_key) {
+		LOGPFSML(fi, LOGL_INFO, "key %02X is on the SIM: its enrolment\n", id);
+		go(it, OTAD_LCI_ENROL);
+		return;
+	}
+	if (v.ev.free_key_ref < 0) {
+		fail(it, "the SIM has no free key slot for a new key");
+		return;
+	}
+	start_job(it, script,
+		  campaign_script_keygen(key_alg(lc.der, lc.c.der_len), (uint8_t)v.ev.free_key_ref, id, lc.c.profile,
+					 v.ev.prkdf_used, script, sizeof(script)),
+		  false);
+}
+
+struct enrol_q {
+	uint8_t key_id;
+	int64_t since, id;
+};
+
+static void enrol_cb(const struct otad_enrol_row *e, void *priv)
+{
+	struct enrol_q *q = priv;
+
+	if (!q->id && e->key_id == q->key_id && e->created_ms >= q->since && !e->campaign)
+		q->id = e->id;
+}
+
+/* enrol: the new key's enrolment; one per item (after a restart, the one it made is found again). */
+static void step_enrol(struct lcitem *it)
+{
+	static struct otad_enrol_row e;
+	static struct otad_lc_cert lc;
+	uint8_t subject[OTAD_ENROL_SUBJECT_MAX], id;
+	struct otad_card card;
+	char err[200];
+	int64_t eid;
+	int rc, n;
+
+	if (old_cert(it, &lc) || !(id = new_key_id(it, &lc)))
+		return;
+	if (!it->row.job) {
+		struct enrol_q q = { .key_id = id, .since = it->row.updated_ms };
+
+		otad_db_enrols_of_card(g_otad->db, it->row.iccid, 16, enrol_cb, &q);
+		it->row.job = q.id;
+	}
+	if (it->row.job) {
+		otad_db_lci_update(g_otad->db, &it->row);
+		if (otad_db_enrol_get(g_otad->db, it->row.job, &e) == 0 &&
+		    (e.state == OTAD_ENROL_DONE || e.state == OTAD_ENROL_FAILED))
+			osmo_fsm_inst_dispatch(it->fi, LCI_EV_ENROL_DONE, &e);
+		return; /* otherwise it runs, and its end comes */
+	}
+	rc = otad_db_card_get(g_otad->db, it->row.iccid, &card);
+	n = rc ? rc : otad_enrol_holder_subject(&card, subject, sizeof(subject), err, sizeof(err));
+	if (n < 0) {
+		fail(it, "no subject for the holder: %s",
+		     rc == -ENOENT ? "the card is gone" :
+		     n == -ENODATA ? "the card has no holder" :
+				     err);
+		return;
+	}
+	rc = otad_enrol_start_for(0, it->row.iccid, id, lc.c.profile, card.holder, subject, (size_t)n, NULL, &eid, err,
+				  sizeof(err));
+	if (rc == -ESTALE || rc == -EIO || rc == -ENOMEM) {
+		backoff(it, "the enrolment cannot start now: %s", err);
+		return;
+	}
+	if (rc) {
+		fail(it, "the enrolment cannot start: %s", err);
+		return;
+	}
+	it->row.job = eid;
+	if (otad_db_lci_update(g_otad->db, &it->row))
+		LOGPFSML(it->fi, LOGL_ERROR, "cannot store enrolment %lld: the database failed\n", (long long)eid);
+	LOGPFSML(it->fi, LOGL_INFO, "key %02X: enrolment %lld\n", id, (long long)eid);
+}
+
+static void st_enrol(struct osmo_fsm_inst *fi, uint32_t event, void *data)
+{
+	struct lcitem *it = fi->priv;
+	const struct otad_enrol_row *e = data;
+	static struct otad_lc_cert nc;
+	char serial[41], hash[65];
+	int64_t na;
+
+	if (e->state != OTAD_ENROL_DONE) {
+		fail(it, "enrolment %lld of the new key: %.150s", (long long)e->id, e->error);
+		return;
+	}
+	if (cert_info(e->cert, e->cert_len, serial, &na) || pubkey_hash(e->cert, e->cert_len, hash)) {
+		fail(it, "enrolment %lld's certificate does not parse", (long long)e->id);
+		return;
+	}
+	memcpy(it->row.new_cert, e->cert, e->cert_len);
+	it->row.new_cert_len = e->cert_len;
+	snprintf(it->row.new_serial, sizeof(it->row.new_serial), "%s", serial);
+	if (otad_db_lc_cert_get(g_otad->db, serial, &nc) == 0)
+		otad_db_lc_cert_annotate(g_otad->db, nc.c.id, it->row.holder, hash);
+	LOGPFSML(fi, LOGL_INFO, "the new key's certificate %s is on the SIM\n", serial);
+	go(it, OTAD_LCI_REVOKE);
+}
+
 static void st_revoke(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct lcitem *it = fi->priv;
@@ -763,7 +967,8 @@ static void st_revoke(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 
 static const struct osmo_fsm_state lci_states[] = {
 	[OTAD_LCI_WAITING] = { .name = "waiting", .out_state_mask = S(OTAD_LCI_CHECK) | S(OTAD_LCI_CANCELLED) },
-	[OTAD_LCI_CHECK] = { .name = "check", .out_state_mask = S(OTAD_LCI_ISSUE) | S(OTAD_LCI_REVOKE) | ENDS },
+	[OTAD_LCI_CHECK] = { .name = "check",
+			     .out_state_mask = S(OTAD_LCI_ISSUE) | S(OTAD_LCI_KEYGEN) | S(OTAD_LCI_REVOKE) | ENDS },
 	[OTAD_LCI_ISSUE] = { .name = "issue",
 			     .in_event_mask = S(LCI_EV_CMP_DONE),
 			     .out_state_mask = S(OTAD_LCI_LOAD) | S(OTAD_LCI_REVOKE) | ENDS,
@@ -776,7 +981,14 @@ static const struct osmo_fsm_state lci_states[] = {
 			      .in_event_mask = S(LCI_EV_JOB_DONE),
 			      .out_state_mask = S(OTAD_LCI_REVOKE) | S(OTAD_LCI_LOAD) | ENDS,
 			      .action = st_verify },
-	[OTAD_LCI_ENROL] = { .name = "enrol", .out_state_mask = S(OTAD_LCI_REVOKE) | ENDS },
+	[OTAD_LCI_KEYGEN] = { .name = "keygen",
+			      .in_event_mask = S(LCI_EV_JOB_DONE),
+			      .out_state_mask = S(OTAD_LCI_KEYGEN) | S(OTAD_LCI_ENROL) | ENDS,
+			      .action = st_keygen },
+	[OTAD_LCI_ENROL] = { .name = "enrol",
+			     .in_event_mask = S(LCI_EV_ENROL_DONE),
+			     .out_state_mask = S(OTAD_LCI_REVOKE) | ENDS,
+			     .action = st_enrol },
 	[OTAD_LCI_REVOKE] = { .name = "revoke",
 			      .in_event_mask = S(LCI_EV_CMP_DONE),
 			      .out_state_mask = S(OTAD_LCI_DONE) | ENDS,
@@ -944,7 +1156,8 @@ static void job_final(const struct otad_job_row *row)
 		llist_for_each_entry(it, &o->items, list)
 		{
 			if (it->row.job == row->id &&
-			    (it->row.state == OTAD_LCI_LOAD || it->row.state == OTAD_LCI_VERIFY)) {
+			    (it->row.state == OTAD_LCI_LOAD || it->row.state == OTAD_LCI_VERIFY ||
+			     it->row.state == OTAD_LCI_KEYGEN)) {
 				osmo_fsm_inst_dispatch(it->fi, LCI_EV_JOB_DONE, (void *)row);
 				return;
 			}
@@ -954,11 +1167,34 @@ static void job_final(const struct otad_job_row *row)
 		next_job_final(row);
 }
 
+static void enrol_end(const struct otad_enrol_row *row)
+{
+	struct lcop *o;
+	struct lcitem *it;
+
+	if (next_enrol_end)
+		next_enrol_end(row);
+	if (row->campaign)
+		return;
+	llist_for_each_entry(o, &ops, list)
+	{
+		llist_for_each_entry(it, &o->items, list)
+		{
+			if (it->row.state == OTAD_LCI_ENROL && it->row.job == row->id) {
+				osmo_fsm_inst_dispatch(it->fi, LCI_EV_ENROL_DONE, (void *)row);
+				return;
+			}
+		}
+	}
+}
+
 void otad_lc_init(void)
 {
 	osmo_timer_setup(&tick, pump, NULL);
 	next_job_final = otad_job_final_cb;
 	otad_job_final_cb = job_final;
+	next_enrol_end = otad_enrol_end_cb;
+	otad_enrol_end_cb = enrol_end;
 }
 
 struct check_ctx {
@@ -1149,7 +1385,8 @@ static void resume_item(struct lcop *o, const struct otad_lc_item *row)
 
 	if (!it)
 		return;
-	if ((row->state == OTAD_LCI_LOAD || row->state == OTAD_LCI_VERIFY) && !row->job) {
+	if ((row->state == OTAD_LCI_LOAD || row->state == OTAD_LCI_VERIFY || row->state == OTAD_LCI_KEYGEN) &&
+	    !row->job) {
 		struct otad_job_filter f = {
 			.iccid = row->iccid, .state = -1, .since_ms = row->updated_ms, .limit = 1
 		};
@@ -1161,7 +1398,7 @@ static void resume_item(struct lcop *o, const struct otad_lc_item *row)
 			otad_db_lci_update(g_otad->db, &it->row);
 		}
 	}
-	if (it->row.job) {
+	if (it->row.job && row->state != OTAD_LCI_ENROL) {
 		if (otad_db_job_get(g_otad->db, it->row.job, &job) == 0 && otad_job_state_final(job.state))
 			osmo_fsm_inst_dispatch(it->fi, LCI_EV_JOB_DONE, &job);
 		/* otherwise the job runs and job_final() comes */

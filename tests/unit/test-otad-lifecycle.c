@@ -151,6 +151,30 @@ int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *scri
 	return 0;
 }
 
+/* The enrolments started (rekey): a real row each, so a restart finds it; the test ends them. */
+void (*otad_enrol_end_cb)(const struct otad_enrol_row *row);
+static struct otad_enrol_row enrols[8];
+static unsigned n_enrols;
+
+int otad_enrol_start_for(int64_t campaign, const char *iccid, uint8_t key_id, const char *profile, const char *holder,
+			 const uint8_t *subject, size_t subject_len, const struct enrol_view *known, int64_t *id,
+			 char *err, size_t errlen)
+{
+	struct otad_enrol_row *e = &enrols[n_enrols++];
+
+	assert_true(n_enrols < 8);
+	memset(e, 0, sizeof(*e));
+	snprintf(e->iccid, sizeof(e->iccid), "%s", iccid);
+	e->key_id = key_id;
+	e->key_ref = -1;
+	e->state = OTAD_ENROL_READ;
+	snprintf(e->profile, sizeof(e->profile), "%s", profile);
+	snprintf(e->holder, sizeof(e->holder), "%s", holder);
+	assert_int_equal(otad_db_enrol_insert(g_otad->db, e), 0);
+	*id = e->id;
+	return 0;
+}
+
 int otad_job_cancel(int64_t id, char *err, size_t errlen)
 {
 	return -EBUSY;
@@ -249,6 +273,7 @@ static void job_end(unsigned i, enum otad_job_state st, const struct rapdu_resul
 	memset(&row, 0, sizeof(row));
 	row.id = 1000 + i;
 	row.state = st;
+	row.idempotent = jobs[i].idempotent;
 	snprintf(row.iccid, sizeof(row.iccid), "%s", jobs[i].iccid);
 	if (n) {
 		int len = rapdu_expanded_response(r, n, row.por_response, sizeof(row.por_response));
@@ -328,6 +353,8 @@ static int setup(void **state)
 
 	(void)state;
 	osmo_init_logging2(ctx, &log_info);
+	if (getenv("LC_DEBUG"))
+		log_set_log_level(osmo_stderr_target, LOGL_DEBUG);
 	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
 	g_otad = talloc_zero(ctx, struct otad);
 	g_otad->ctx = ctx;
@@ -663,6 +690,84 @@ static void test_select_pause_cancel(void **state)
 	assert_int_equal(otad_lc_create(&otad_actor_vty, &p, &sel, &id, err, sizeof(err)), -EINVAL);
 }
 
+/* rekey: keygen looks at the SIM (reads), generates the key with the old one's iD + 0x10 (writes), the new key's
+ * enrolment (one: a restart finds it), then the old certificate revoked superseded, replaced by the new. */
+static void test_rekey(void **state)
+{
+	static uint8_t zeros[256], look_pub[8] = { 0x7f, 0x49, 0x04, 0x86, 0x02, 0x04, 0x00 };
+	struct rapdu_result look[13], gen[4];
+	struct otad_lc_item it;
+	struct otad_enrol_row e;
+	EVP_PKEY *nk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	unsigned j0 = n_jobs, r0 = n_reqs;
+	int64_t id, na;
+
+	(void)state;
+	id = create(OTAD_LC_REKEY, -1, serials[0]);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_KEYGEN);
+	assert_true(jobs[j0].idempotent);
+	for (int i = 0; i < 13; i++)
+		look[i] = (struct rapdu_result){ .sw = 0x9000 };
+	look[10] = (struct rapdu_result){ .sw = 0x9000, .data = zeros, .len = 256 }; /* an empty PrKDF */
+	look[12] = (struct rapdu_result){ .sw = 0x9000, .data = zeros, .len = 256 }; /* an empty CDF */
+	job_end(j0, OTAD_JOB_POR_OK, look, 13);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_KEYGEN);
+	assert_int_equal(n_jobs, j0 + 2);
+	assert_false(jobs[j0 + 1].idempotent); /* the keygen */
+	/* its outcome unknown: look again (never generate twice) */
+	job_end(j0 + 1, OTAD_JOB_UNKNOWN, NULL, 0);
+	assert_int_equal(n_jobs, j0 + 3);
+	assert_true(jobs[j0 + 2].idempotent);
+	job_end(j0 + 2, OTAD_JOB_POR_OK, look, 13);
+	for (int i = 0; i < 4; i++)
+		gen[i] = (struct rapdu_result){ .sw = 0x9000 };
+	gen[1] = (struct rapdu_result){ .sw = 0x9000, .data = look_pub, .len = sizeof(look_pub) };
+	job_end(j0 + 3, OTAD_JOB_POR_OK, gen, 4);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_ENROL);
+	assert_int_equal(n_enrols, 1);
+	assert_int_equal(enrols[0].key_id, 0x12);
+	assert_int_equal(it.job, enrols[0].id);
+	/* a restart while it runs: the same enrolment, none new */
+	otad_lc_stop_all();
+	assert_int_equal(otad_lc_resume_all(), 1);
+	assert_int_equal(n_enrols, 1);
+	assert_int_equal(n_reqs, r0); /* nothing revoked yet */
+	/* it ends: its certificate (a new key) is recorded by the enrolment module; the old one is revoked */
+	assert_int_equal(otad_db_enrol_get(g_otad->db, enrols[0].id, &e), 0);
+	e.state = OTAD_ENROL_DONE;
+	e.cert_len = make_cert(nk, 0x5555, "Rekeyed", e.cert);
+	assert_int_equal(otad_db_enrol_update(g_otad->db, &e), 0);
+	{
+		struct otad_cert c = { .status = OTAD_CERT_LOADED,
+				       .key_id = "18",
+				       .profile = "signing",
+				       .der = e.cert,
+				       .der_len = e.cert_len };
+
+		snprintf(c.iccid, sizeof(c.iccid), "%s", iccids[0]);
+		assert_int_equal(cert_info(e.cert, e.cert_len, c.serial, &na), 0);
+		c.not_after = na;
+		assert_int_equal(otad_db_cert_insert(g_otad->db, &c), 0);
+	}
+	otad_enrol_end_cb(&e);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_REVOKE);
+	assert_int_equal(n_reqs, r0 + 1);
+	assert_int_equal(reqs[r0].reason, 4);
+	ca_answer(r0, RA_CMP_DONE, 0);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_DONE);
+	assert_string_equal(cert_row(serials[0]).replaced_by, it.new_serial);
+	assert_string_not_equal(cert_row(it.new_serial).pubkey_sha256, cert_row(serials[0]).pubkey_sha256);
+	assert_string_equal(cert_row(it.new_serial).holder, "H-1");
+	snprintf(serials[0], sizeof(serials[0]), "%s", it.new_serial);
+	EVP_PKEY_free(nk);
+	run_timers();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_restart_each_state),
 		cmocka_unit_test(test_busy_and_failures),
 		cmocka_unit_test(test_key_compromise),
+		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_select_pause_cancel),
 	};
 
