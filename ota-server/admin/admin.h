@@ -47,15 +47,23 @@ enum admin_cmd {
 	ADMIN_CMD_CAMPAIGN_FAILED,
 	ADMIN_CMD_CAMPAIGN_CARDS,
 	ADMIN_CMD_CAMPAIGN_HELP, /* 'campaign' alone or 'campaign --help': the list of campaign commands */
+	ADMIN_CMD_LC_CREATE,	 /* lifecycle operations (admin_lifecycle.c, docs/lifecycle.md) */
+	ADMIN_CMD_LC_SHOW,
+	ADMIN_CMD_LC_PAUSE,
+	ADMIN_CMD_LC_RESUME,
+	ADMIN_CMD_LC_CANCEL,
 	ADMIN_CMD_N
 };
 
 /* How a campaign chooses its cards (POST /v1/campaigns "select"). */
 enum admin_select {
 	ADMIN_SEL_NONE,
-	ADMIN_SEL_ICCIDS, /* --iccids FILE or - */
-	ADMIN_SEL_IMPORT, /* --import ID */
-	ADMIN_SEL_UNIT,	  /* --unit CODE */
+	ADMIN_SEL_ICCIDS,      /* --iccids FILE or - */
+	ADMIN_SEL_IMPORT,      /* --import ID */
+	ADMIN_SEL_UNIT,	       /* --unit CODE */
+	ADMIN_SEL_HOLDERS,     /* lifecycle create --holders FILE (one holder id a line) */
+	ADMIN_SEL_SERIALS,     /* lifecycle create --serials FILE (one serial a line) */
+	ADMIN_SEL_UNIT_CHANGE, /* lifecycle create --unit-change ID */
 };
 
 /* One key of a campaign, from --key ID:ALG:PROFILE. */
@@ -85,9 +93,12 @@ struct admin_cmdline {
 	struct admin_key keys[ADMIN_KEYS_MAX];
 	unsigned n_keys; /* 0: the API's default (2:p256:signing) */
 	bool personalise;
-	unsigned concurrency; /* 0: the daemon's */
-	bool watch;	      /* campaign start --watch */
-	unsigned interval_ms; /* campaign watch --interval (default 1000) */
+	unsigned concurrency;  /* 0: the daemon's */
+	bool watch;	       /* campaign start --watch */
+	unsigned interval_ms;  /* campaign watch --interval (default 1000) */
+	const char *kind;      /* lifecycle create --kind */
+	const char *reason;    /* lifecycle create --reason (a CRLReason name) */
+	long long unit_change; /* lifecycle create --unit-change */
 };
 
 /* ---- admin_args.c ---------------------------------------------------------------------------------------------- */
@@ -198,6 +209,13 @@ enum admin_exit admin_holders_import_run(struct admin_ctx *a, const struct admin
 enum admin_exit admin_jobs_list_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_cert_show_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_campaign_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/* admin_lifecycle.c: lifecycle create, show, pause, resume, cancel */
+enum admin_exit admin_lifecycle_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/*! The body of POST /v1/lifecycle for \a cl, with \a ids (its reference is taken: holder ids or serials) when
+ *  cl->sel is ADMIN_SEL_HOLDERS or ADMIN_SEL_SERIALS. \returns a new object; NULL when out of memory */
+json_t *admin_lifecycle_body(const struct admin_cmdline *cl, json_t *ids);
+/*! An operation (GET /v1/lifecycle/{id}) as text: a line naming it and a progress line with a bar. */
+char *admin_render_lifecycle(const json_t *op);
 
 /*! Whether a campaign object is over (state done or cancelled); if so, *code is its exit code: done with no
  * failed card ADMIN_EXIT_OK, done with failed cards ADMIN_EXIT_CARDS_FAILED, cancelled ADMIN_EXIT_CANCELLED. */

@@ -31,6 +31,11 @@ enum opt {
 	OPT_CONCURRENCY,
 	OPT_WATCH,
 	OPT_INTERVAL,
+	OPT_KIND,
+	OPT_REASON,
+	OPT_HOLDERS,
+	OPT_SERIALS,
+	OPT_UNIT_CHANGE,
 };
 
 #define BIT(o) (1u << ((o)-OPT_URL))
@@ -55,6 +60,11 @@ static const struct option long_opts[] = {
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 	{ "watch", no_argument, NULL, OPT_WATCH },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "holders", required_argument, NULL, OPT_HOLDERS },
+	{ "serials", required_argument, NULL, OPT_SERIALS },
+	{ "unit-change", required_argument, NULL, OPT_UNIT_CHANGE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,6 +91,14 @@ static const struct {
 	{ "campaign", "cancel", ADMIN_CMD_CAMPAIGN_CANCEL, COMMON, "ID" },
 	{ "campaign", "failed", ADMIN_CMD_CAMPAIGN_FAILED, COMMON, "ID" },
 	{ "campaign", "cards", ADMIN_CMD_CAMPAIGN_CARDS, COMMON | BIT(OPT_STATE), "ID" },
+	{ "lifecycle", "create", ADMIN_CMD_LC_CREATE,
+	  COMMON | BIT(OPT_KIND) | BIT(OPT_NAME) | BIT(OPT_UNIT) | BIT(OPT_HOLDERS) | BIT(OPT_SERIALS) |
+		  BIT(OPT_UNIT_CHANGE) | BIT(OPT_REASON) | BIT(OPT_CONCURRENCY),
+	  NULL },
+	{ "lifecycle", "show", ADMIN_CMD_LC_SHOW, COMMON, "ID" },
+	{ "lifecycle", "pause", ADMIN_CMD_LC_PAUSE, COMMON, "ID" },
+	{ "lifecycle", "resume", ADMIN_CMD_LC_RESUME, COMMON, "ID" },
+	{ "lifecycle", "cancel", ADMIN_CMD_LC_CANCEL, COMMON, "ID" },
 };
 
 static bool is_iccid(const char *s)
@@ -159,11 +177,39 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 	case OPT_PEM:
 		cl->pem = true;
 		break;
+	case OPT_KIND:
+		if (strcmp(v, "modify") && strcmp(v, "renew") && strcmp(v, "rekey") && strcmp(v, "revoke") &&
+		    strcmp(v, "suspend") && strcmp(v, "release"))
+			return apiclient_bad(err, len, "--kind %s: modify, renew, rekey, revoke, suspend or release",
+					     v);
+		cl->kind = v;
+		break;
+	case OPT_REASON:
+		if (!*v || strlen(v) > 32 ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(v))
+			return apiclient_bad(err, len, "--reason %s: a CRLReason name, e.g. keyCompromise", v);
+		cl->reason = v;
+		break;
+	case OPT_HOLDERS:
+	case OPT_SERIALS:
+	case OPT_UNIT_CHANGE:
+		if (cl->sel != ADMIN_SEL_NONE)
+			return apiclient_bad(err, len, "one of --unit, --holders, --unit-change and --serials, once");
+		if (o == OPT_UNIT_CHANGE) {
+			if (apiclient_number(v, 1, LLONG_MAX, &n))
+				return apiclient_bad(err, len, "--unit-change %s: a unit change's id is a number", v);
+			cl->sel = ADMIN_SEL_UNIT_CHANGE;
+			cl->unit_change = n;
+		} else {
+			cl->sel = o == OPT_HOLDERS ? ADMIN_SEL_HOLDERS : ADMIN_SEL_SERIALS;
+			cl->file = v;
+		}
+		break;
 	case OPT_ICCIDS:
 	case OPT_IMPORT:
 	case OPT_UNIT:
 		if (cl->sel != ADMIN_SEL_NONE)
-			return apiclient_bad(err, len, "one of --iccids, --import and --unit, once");
+			return apiclient_bad(err, len, "one of --iccids, --import and --unit (or a lifecycle selection), once");
 		if (o == OPT_ICCIDS) {
 			cl->sel = ADMIN_SEL_ICCIDS;
 			cl->file = v;
@@ -290,7 +336,7 @@ static int check_arg(struct admin_cmdline *cl, const char *name, const char *pos
 		return apiclient_bad(err, len, "%s is missing", name);
 	if (!strcmp(name, "ID")) {
 		if (apiclient_number(pos, 1, LLONG_MAX, &n))
-			return apiclient_bad(err, len, "%s: a campaign's id is a number", pos);
+			return apiclient_bad(err, len, "%s: an id is a number", pos);
 		cl->id = n;
 	} else if (!strcmp(name, "ICCID")) {
 		if (!is_iccid(pos))
@@ -357,6 +403,13 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 			return -EINVAL;
 		if (cl->cmd == ADMIN_CMD_CAMPAIGN_START)
 			return check_start(cl, err, len);
+		if (cl->cmd == ADMIN_CMD_LC_CREATE && !cl->kind)
+			return apiclient_bad(err, len, "--kind is required");
+		if (cl->cmd == ADMIN_CMD_LC_CREATE &&
+		    (cl->sel == ADMIN_SEL_NONE || cl->sel == ADMIN_SEL_ICCIDS || cl->sel == ADMIN_SEL_IMPORT))
+			return apiclient_bad(
+				err, len,
+				"which certificates: --unit CODE, --holders FILE, --unit-change ID or --serials FILE");
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)

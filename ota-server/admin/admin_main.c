@@ -20,6 +20,12 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 		return admin_jobs_list_run(a, cl);
 	case ADMIN_CMD_CERT_SHOW:
 		return admin_cert_show_run(a, cl);
+	case ADMIN_CMD_LC_CREATE:
+	case ADMIN_CMD_LC_SHOW:
+	case ADMIN_CMD_LC_PAUSE:
+	case ADMIN_CMD_LC_RESUME:
+	case ADMIN_CMD_LC_CANCEL:
+		return admin_lifecycle_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}

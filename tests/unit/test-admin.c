@@ -70,6 +70,48 @@ static const struct parse_case parse_cases[] = {
 	  ADMIN_CMD_CAMPAIGN_CARDS,
 	  NULL },
 	{ "watch --interval", { "campaign", "watch", "--interval", "0.5", "3" }, 0, ADMIN_CMD_CAMPAIGN_WATCH, NULL },
+	{ "lifecycle create",
+	  { "lifecycle", "create", "--kind", "modify", "--unit", "01" },
+	  0,
+	  ADMIN_CMD_LC_CREATE,
+	  NULL },
+	{ "lifecycle create --serials",
+	  { "lifecycle", "create", "--kind", "revoke", "--serials", "s.txt", "--reason", "keyCompromise" },
+	  0,
+	  ADMIN_CMD_LC_CREATE,
+	  NULL },
+	{ "lifecycle create, no kind",
+	  { "lifecycle", "create", "--unit", "01" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "--kind" },
+	{ "lifecycle create, bad kind",
+	  { "lifecycle", "create", "--kind", "burn", "--unit", "01" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "modify, renew" },
+	{ "lifecycle create, no selection",
+	  { "lifecycle", "create", "--kind", "renew" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "which certificates" },
+	{ "lifecycle create, two selections",
+	  { "lifecycle", "create", "--kind", "renew", "--holders", "h", "--unit-change", "3" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "once" },
+	{ "lifecycle create --iccids",
+	  { "lifecycle", "create", "--kind", "renew", "--iccids", "f" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "not an option" },
+	{ "lifecycle create, bad reason",
+	  { "lifecycle", "create", "--kind", "revoke", "--unit", "01", "--reason", "key compromise" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "CRLReason" },
+	{ "lifecycle show", { "lifecycle", "show", "4" }, 0, ADMIN_CMD_LC_SHOW, NULL },
+	{ "lifecycle cancel, no id", { "lifecycle", "cancel" }, -EINVAL, ADMIN_CMD_LC_CANCEL, "ID is missing" },
 	{ "watch --interval 0",
 	  { "campaign", "watch", "--interval", "0", "3" },
 	  -EINVAL,
@@ -301,6 +343,15 @@ static void test_body(void **state)
 	cl = (struct admin_cmdline){ .name = "w", .sel = ADMIN_SEL_UNIT, .unit = "01" };
 	assert_json(admin_campaign_body(&cl, NULL),
 		    "{\"name\": \"w\", \"select\": {\"unit\": \"01\"}, \"personalise\": false}");
+	/* lifecycle create's body */
+	cl = (struct admin_cmdline){ .kind = "modify", .sel = ADMIN_SEL_UNIT_CHANGE, .unit_change = 7 };
+	assert_json(admin_lifecycle_body(&cl, NULL), "{\"kind\": \"modify\", \"select\": {\"unit_change\": 7}}");
+	cl = (struct admin_cmdline){
+		.kind = "revoke", .sel = ADMIN_SEL_SERIALS, .reason = "keyCompromise", .name = "n", .concurrency = 3
+	};
+	assert_json(admin_lifecycle_body(&cl, json_pack("[s]", "0a1b")),
+		    "{\"kind\": \"revoke\", \"select\": {\"serials\": [\"0a1b\"]}, \"name\": \"n\","
+		    " \"reason\": \"keyCompromise\", \"concurrency\": 3}");
 }
 
 /* ---- rendering ------------------------------------------------------------------------------------------------- */
