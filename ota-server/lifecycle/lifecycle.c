@@ -1079,17 +1079,14 @@ static void collect(const struct otad_lc_item *row, void *priv)
 		r->v[r->n++] = *row;
 }
 
-static void read_rows(struct lcop *o, bool ready, unsigned max, struct rows *r)
+/* Up to \a max items of \a o that may start now. */
+static void read_ready(struct lcop *o, unsigned max, struct rows *r)
 {
 	r->n = 0;
 	r->max = max;
 	r->v = talloc_array(g_otad->ctx, struct otad_lc_item, max ? max : 1);
-	if (!r->v)
-		return;
-	if (ready)
+	if (r->v)
 		otad_db_lci_ready(g_otad->db, o->op.id, otad_now_ms(), max, collect, r);
-	else
-		otad_db_lci_in_step(g_otad->db, o->op.id, collect, r);
 }
 
 static void op_ended(struct lcop *o)
@@ -1110,10 +1107,12 @@ static void op_ended(struct lcop *o)
 
 static void pump_one(struct lcop *o)
 {
-	if (o->op.state == OTAD_LC_RUNNING && o->in_step < o->op.concurrency) {
+	while (o->op.state == OTAD_LC_RUNNING && o->in_step < o->op.concurrency) {
+		unsigned room = o->op.concurrency - o->in_step;
 		struct rows r;
 
-		read_rows(o, true, o->op.concurrency - o->in_step, &r);
+		/* 256 rows at a time, as long as there are items to start */
+		read_ready(o, room < 256 ? room : 256, &r);
 		for (size_t i = 0; i < r.n; i++) {
 			struct lcitem *it = item_alloc(o, &r.v[i]);
 
@@ -1121,6 +1120,8 @@ static void pump_one(struct lcop *o)
 				go(it, it->row.state == OTAD_LCI_WAITING ? OTAD_LCI_CHECK : it->row.state);
 		}
 		talloc_free(r.v);
+		if (!r.n)
+			break;
 	}
 	if (o->in_step)
 		return;
@@ -1412,18 +1413,43 @@ static void resume_item(struct lcop *o, const struct otad_lc_item *row)
 		it->parked = true;
 }
 
+struct seqs {
+	int64_t *v;
+	size_t n, max;
+};
+
+static void collect_seq(const struct otad_lc_item *row, void *priv)
+{
+	struct seqs *q = priv;
+
+	if (q->n == q->max) {
+		size_t max = q->max ? 2 * q->max : 256;
+		int64_t *v = talloc_realloc(g_otad->ctx, q->v, int64_t, max);
+
+		if (!v)
+			return;
+		q->v = v;
+		q->max = max;
+	}
+	q->v[q->n++] = row->seq;
+}
+
+/* After a restart: every item stored in a step (their seqs first: acting changes the rows a query walks; a row is
+ * read again just before it is resumed). */
 static void resume_op(const struct otad_lc_op *op, void *priv)
 {
+	static struct otad_lc_item row;
 	unsigned *n = priv;
 	struct lcop *o = op_alloc(op);
-	struct rows r;
+	struct seqs q = { 0 };
 
 	if (!o)
 		return;
-	read_rows(o, false, (unsigned)(op->items > 0 ? op->items : 1), &r);
-	for (size_t i = 0; i < r.n; i++)
-		resume_item(o, &r.v[i]);
-	talloc_free(r.v);
+	otad_db_lci_in_step(g_otad->db, op->id, collect_seq, &q);
+	for (size_t i = 0; i < q.n; i++)
+		if (otad_db_lci_get(g_otad->db, op->id, q.v[i], &row) == 0 && is_step(row.state) && !row.next_try_ms)
+			resume_item(o, &row);
+	talloc_free(q.v);
 	*n += o->in_step;
 	LOGP(DCAMP, LOGL_NOTICE, "lifecycle %lld (%s): %s, %u items in a step\n", (long long)op->id, op->name,
 	     otad_lc_state_names[op->state], o->in_step);

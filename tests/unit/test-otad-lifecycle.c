@@ -321,6 +321,16 @@ static struct otad_lc_cert cert_row(const char *serial)
 	return lc;
 }
 
+static void copy_item(const struct otad_lc_item *row, void *priv)
+{
+	*(struct otad_lc_item *)priv = *row;
+}
+
+static void copy_op(const struct otad_lc_op *op, void *priv)
+{
+	*(struct otad_lc_op *)priv = *op;
+}
+
 static int64_t create(enum otad_lc_kind kind, int reason, const char *serial)
 {
 	struct otad_lc_params p = { .kind = kind, .reason = reason };
@@ -768,6 +778,72 @@ static void test_rekey(void **state)
 	run_timers();
 }
 
+/* The database functions by themselves: an operation and its items, the busy index, the lists and counts, the
+ * certificate's lifecycle columns, compromised keys. */
+static void test_db(void **state)
+{
+	struct otad_lc_op op = {
+		.kind = OTAD_LC_SUSPEND, .reason = -1, .name = "db", .by = "t", .params = "{}", .concurrency = 1
+	};
+	struct otad_lc_op op2 = op;
+	const char *s[2] = { serials[1], serials[1] };
+	struct otad_lc_select sel = { .serials = s, .n_serials = 1 };
+	struct otad_lc_item it;
+	int64_t n[OTAD_LCI_N_STATES], backoff, k;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(otad_db_lc_create(g_otad->db, &op, &sel, NULL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(op.items, 1);
+	/* the same certificate in a second unfinished operation: refused, nothing made */
+	assert_int_equal(otad_db_lc_create(g_otad->db, &op2, &sel, NULL, NULL, err, sizeof(err)), -EBUSY);
+	assert_int_equal(otad_db_lc_get(g_otad->db, op.id + 1, &op2), -ENOENT);
+	/* named twice in one: refused too */
+	sel.n_serials = 2;
+	op2 = op;
+	assert_int_equal(otad_db_lc_create(g_otad->db, &op2, &sel, NULL, NULL, err, sizeof(err)), -EBUSY);
+	assert_int_equal(otad_db_lci_get(g_otad->db, op.id, 1, &it), 0);
+	assert_int_equal(it.state, OTAD_LCI_WAITING);
+	assert_string_equal(it.holder, "H-2");
+	assert_string_equal(it.iccid, iccids[1]);
+	assert_int_equal(otad_db_lci_ready(g_otad->db, op.id, otad_now_ms(), 10, copy_item, &it), 1);
+	it.state = OTAD_LCI_LOAD;
+	it.job = 4242;
+	assert_int_equal(otad_db_lci_update(g_otad->db, &it), 0);
+	memset(&it, 0, sizeof(it));
+	assert_int_equal(otad_db_lci_by_job(g_otad->db, 4242, &it), 0);
+	assert_int_equal(it.state, OTAD_LCI_LOAD);
+	assert_int_equal(otad_db_lci_in_step(g_otad->db, op.id, copy_item, &it), 1);
+	/* waiting to try again: not in a step, ready when due */
+	it.job = 0;
+	it.next_try_ms = otad_now_ms() + 60000;
+	assert_int_equal(otad_db_lci_update(g_otad->db, &it), 0);
+	assert_int_equal(otad_db_lci_in_step(g_otad->db, op.id, copy_item, &it), 0);
+	assert_int_equal(otad_db_lci_ready(g_otad->db, op.id, otad_now_ms(), 10, copy_item, &it), 0);
+	assert_int_equal(otad_db_lci_ready(g_otad->db, op.id, otad_now_ms() + 61000, 10, copy_item, &it), 1);
+	assert_int_equal(otad_db_lc_counts(g_otad->db, op.id, n, &backoff), 0);
+	assert_int_equal(n[OTAD_LCI_LOAD], 1);
+	assert_int_equal(backoff, 1);
+	assert_int_equal(otad_db_lci_pending(g_otad->db, op.id), 1);
+	assert_int_equal(otad_db_lci_list(g_otad->db, op.id, "load", 0, 10, copy_item, &it), 1);
+	assert_int_equal(otad_db_lci_list(g_otad->db, op.id, "done", 0, 10, copy_item, &it), 0);
+	assert_int_equal(otad_db_lci_cancel_pending(g_otad->db, op.id), 1);
+	assert_int_equal(otad_db_lci_pending(g_otad->db, op.id), 0);
+	assert_int_equal(otad_db_lc_done_since(g_otad->db, op.id, 0, &k), 0);
+	assert_int_equal(k, 1);
+	assert_true(otad_db_lc_list(g_otad->db, false, 0, 0, copy_op, &op2) > 1);
+	assert_int_equal(op2.id, 1); /* newest first: the last one seen is the oldest */
+	/* the certificate's columns */
+	assert_int_equal(otad_db_lc_cert_hold(g_otad->db, serials[1], true), 0);
+	assert_true(cert_row(serials[1]).hold);
+	assert_int_equal(otad_db_lc_cert_hold(g_otad->db, "abcdef", true), -ENOENT);
+	assert_int_equal(otad_db_lc_cert_hold(g_otad->db, serials[1], false), 0);
+	assert_false(cert_row(serials[1]).hold);
+	assert_int_equal(otad_db_lc_key_compromised(g_otad->db, "00"), 0);
+	assert_int_equal(otad_db_lc_cert_revoke(g_otad->db, "abcdef", 1, NULL, "00"), -ENOENT);
+	assert_int_equal(otad_db_lc_key_compromised(g_otad->db, "00"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -777,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_key_compromise),
 		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_select_pause_cancel),
+		cmocka_unit_test(test_db),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
