@@ -33,13 +33,13 @@
  *   POST   /v1/campaigns/{id}/pause|resume|cancel                                                     operator
  *   GET    /v1/campaigns/{id}/cards?state=&limit=&cursor=   a page of its cards, in order             read-only
  *   POST   /v1/lifecycle                   body: {"kind", "name"?, "select", "reason"?, "concurrency"?}
- *                                          (api_parse_lifecycle.c, lifecycle.h); 201 the operation    central-ra
+ *                                          (api_parse_lifecycle.c, lifecycle.h); 201 the operation    operator
  *   GET    /v1/lifecycle                   operations, newest first                                  read-only
  *   GET    /v1/lifecycle/{id}              state, items per state, rate, time left                   read-only
- *   POST   /v1/lifecycle/{id}/pause|resume|cancel                                                    central-ra
+ *   POST   /v1/lifecycle/{id}/pause|resume|cancel                                                    operator
  *   GET    /v1/lifecycle/{id}/items?state=&limit=&cursor=   a page of its items, in order            read-only
  *   POST   /v1/certificates/{serial}/revoke|suspend|release|renew|modify|rekey   body: {"reason"} for revoke,
- *                                          else none or {}: a one-item operation; 201 the operation   central-ra
+ *                                          else none or {}: a one-item operation; 201 the operation   operator
  *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
  *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
  *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
@@ -97,24 +97,25 @@ enum api_route {
 	API_CAMPAIGN_RESUME,  /* POST, arg: the id */
 	API_CAMPAIGN_CANCEL,  /* POST, arg: the id */
 	API_CAMPAIGN_CARDS,   /* GET, arg: the id */
-	/* issue 16: certificate lifecycle operations (otad_api_lifecycle.c, docs/lifecycle.md) */
-	API_LC_LIST,	     /* GET */
-	API_LC_CREATE,	     /* POST */
-	API_LC_GET,	     /* GET, arg: the id */
-	API_LC_PAUSE,	     /* POST, arg: the id */
-	API_LC_RESUME,	     /* POST, arg: the id */
-	API_LC_CANCEL,	     /* POST, arg: the id */
-	API_LC_ITEMS,	     /* GET, arg: the id */
-	API_CERT_REVOKE,     /* POST, arg: the serial (hex) */
-	API_CERT_SUSPEND,    /* POST, arg: the serial */
-	API_CERT_RELEASE,    /* POST, arg: the serial */
-	API_CERT_RENEW,	     /* POST, arg: the serial */
-	API_CERT_MODIFY,     /* POST, arg: the serial */
-	API_CERT_REKEY,	     /* POST, arg: the serial */
 	API_BAD_METHOD,	      /* a known path with another method: 405 (allow: the methods it has) */
 	API_BAD_ICCID,	      /* /v1/cards/X with X not an ICCID: 400 */
 	API_BAD_ID,	      /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
 	API_BAD_HOLDER_ID,    /* /v1/holders/X with X not a holder id: 400 */
+
+	/* issue 16: certificate lifecycle operations (otad_api_lifecycle.c, docs/lifecycle.md) */
+	API_LC_LIST,	  /* GET */
+	API_LC_CREATE,	  /* POST */
+	API_LC_GET,	  /* GET, arg: the id */
+	API_LC_PAUSE,	  /* POST, arg: the id */
+	API_LC_RESUME,	  /* POST, arg: the id */
+	API_LC_CANCEL,	  /* POST, arg: the id */
+	API_LC_ITEMS,	  /* GET, arg: the id */
+	API_CERT_REVOKE,  /* POST, arg: the serial (hex) */
+	API_CERT_SUSPEND, /* POST, arg: the serial */
+	API_CERT_RELEASE, /* POST, arg: the serial */
+	API_CERT_RENEW,	  /* POST, arg: the serial */
+	API_CERT_MODIFY,  /* POST, arg: the serial */
+	API_CERT_REKEY,	  /* POST, arg: the serial */
 };
 
 /*! Which resource \a method and \a url name; the ICCID, id or token name goes to \a arg (API_ROUTE_ARG_MAX
@@ -231,8 +232,8 @@ void api_lc_req_free(struct api_lc_req *req);
 int api_lc_cert_parse(const char *body, size_t len, bool revoke, int *reason, char *err, size_t errlen);
 /*! GET /v1/lifecycle/{id}/items's parameters: state (an item state's name, "" any), cursor, limit. \returns 0;
  *  -EINVAL with \a err */
-int api_lc_items_query(const struct api_kv *kv, unsigned n, char state[16], int64_t *after, unsigned *limit,
-		       char *err, size_t errlen);
+int api_lc_items_query(const struct api_kv *kv, unsigned n, char state[16], int64_t *after, unsigned *limit, char *err,
+		       size_t errlen);
 /*! Whether \a s is a certificate serial as the API names it: 1 to 40 hex digits. */
 bool api_serial_ok(const char *s);
 

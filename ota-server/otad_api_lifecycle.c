@@ -75,12 +75,12 @@ static enum MHD_Result create(struct MHD_Connection *c, struct api_req *r, const
 	case -EPERM:
 		return send_error(c, API_E_FORBIDDEN, "token '%s': %s", r->who.name, err);
 	case -ENODATA:
-		return send_error(c, API_E_SELECTION_EMPTY, "%s", err);
+		return send_error(c, API_E_LC_EMPTY, "%s", err);
 	case -EBUSY:
-		return send_error(c, API_E_CERTIFICATE_BUSY, "%s", err);
+		return send_error(c, API_E_CERT_BUSY, "%s", err);
 	case -ENOENT:
 		return send_error(c,
-				  sel->serials ? API_E_CERTIFICATE_NOT_FOUND :
+				  sel->serials ? API_E_CERT_NOT_FOUND :
 				  sel->holders ? API_E_HOLDER_NOT_FOUND :
 						 API_E_UNIT_NOT_FOUND,
 				  "%s", err);
@@ -181,7 +181,7 @@ static int get(struct MHD_Connection *c, const char *id, struct otad_lc_op *op, 
 	int rc = otad_db_lc_get(g_otad->db, strtoll(id, NULL, 10), op);
 
 	if (rc == -ENOENT)
-		*sent = send_error(c, API_E_LIFECYCLE_NOT_FOUND, "no lifecycle operation %s", id);
+		*sent = send_error(c, API_E_LC_NOT_FOUND, "no lifecycle operation %s", id);
 	else if (rc)
 		*sent = send_error(c, API_E_DATABASE, "database error");
 	return rc;
@@ -219,7 +219,7 @@ enum MHD_Result api_lc_act(struct MHD_Connection *c, struct api_req *r)
 	     r->route == API_LC_RESUME ? otad_lc_resume(id) :
 					 otad_lc_cancel(id);
 	if (rc == -EALREADY)
-		return send_error(c, API_E_LIFECYCLE_OVER, "lifecycle operation %s is %s: it cannot %s", r->arg,
+		return send_error(c, API_E_LC_OVER, "lifecycle operation %s is %s: it cannot %s", r->arg,
 				  otad_lc_state_names[op.state], what);
 	if (rc)
 		return send_error(c, API_E_DATABASE, "database error");

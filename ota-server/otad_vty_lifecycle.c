@@ -11,11 +11,11 @@
 #include "otad.h"
 #include "otad_vty.h"
 
-static struct cmd_node lifecycle_node = { .node = LIFECYCLE_NODE, .prompt = "%s(config-otad-lifecycle)# ", .vtysh = 1 };
+static struct cmd_node lifecycle_node = { .node = LC_NODE, .prompt = "%s(config-otad-lifecycle)# ", .vtysh = 1 };
 
 DEFUN(cfg_lifecycle, cfg_lifecycle_cmd, "lifecycle", "Certificate lifecycle operations: how items are worked on\n")
 {
-	vty->node = LIFECYCLE_NODE;
+	vty->node = LC_NODE;
 	return CMD_SUCCESS;
 }
 
@@ -155,10 +155,10 @@ void otad_vty_lifecycle_init(void)
 {
 	install_element(OTAD_NODE, &cfg_lifecycle_cmd);
 	install_node(&lifecycle_node, config_write_lifecycle);
-	install_element(LIFECYCLE_NODE, &cfg_lc_concurrency_cmd);
-	install_element(LIFECYCLE_NODE, &cfg_lc_retries_cmd);
-	install_element(LIFECYCLE_NODE, &cfg_lc_backoff_cmd);
-	install_element(LIFECYCLE_NODE, &cfg_lc_skip_ota_cmd);
+	install_element(LC_NODE, &cfg_lc_concurrency_cmd);
+	install_element(LC_NODE, &cfg_lc_retries_cmd);
+	install_element(LC_NODE, &cfg_lc_backoff_cmd);
+	install_element(LC_NODE, &cfg_lc_skip_ota_cmd);
 	install_element_ve(&show_lcs_cmd);
 	install_element_ve(&show_lc_cmd);
 	install_element_ve(&show_lc_items_cmd);

@@ -209,7 +209,8 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 	case OPT_IMPORT:
 	case OPT_UNIT:
 		if (cl->sel != ADMIN_SEL_NONE)
-			return apiclient_bad(err, len, "one of --iccids, --import and --unit (or a lifecycle selection), once");
+			return apiclient_bad(err, len,
+					     "one of --iccids, --import and --unit (or a lifecycle selection), once");
 		if (o == OPT_ICCIDS) {
 			cl->sel = ADMIN_SEL_ICCIDS;
 			cl->file = v;
