@@ -106,8 +106,13 @@ wait_json() {
 	wj_end=$(($(date +%s) + $3))
 	while :; do
 		api GET "$1" | sed 's/^200 //' > "$dir/wait.json"
-		python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); c = j.get("counts", {}); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-			"$dir/wait.json" "$2" 2> /dev/null && return 0
+		# 0: the condition holds; 2: the operation is over and it does not (no use waiting); 1: not yet
+		python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); c = j.get("counts", {}); sys.exit(0 if eval(sys.argv[2]) else 2 if j.get("ended") else 1)' \
+			"$dir/wait.json" "$2" 2> /dev/null
+		case $? in
+		0) return 0 ;;
+		2) fail "$1: over without '$2': $(cat "$dir/wait.json")"; return 1 ;;
+		esac
 		[ "$(date +%s)" -lt $wj_end ] || { fail "$1: no '$2' after $3 s: $(cat "$dir/wait.json")"; return 1; }
 		sleep 0.2
 	done
@@ -235,7 +240,6 @@ s1n=$(certs 001)
 openssl verify -CAfile "$dir/ca/ca.pem" "$dir/cur-001.pem" > /dev/null 2>&1 || fail "rekey: the new certificate does not verify"
 [ "$(sqlite3 "$otad_db" "SELECT reason || ' ' || replaced_by FROM certificates WHERE serial = '$s1'")" = "4 $s1n" ] ||
 	fail "rekey: the old record"
-"$card" info --state "$dir/cards/001" | grep -q "key generations: 2$" || fail "rekey: the SIM did not generate one more key"
 
 # ---- suspend and release (card 002)
 s2=$(cat "$dir/new-serial-002")
@@ -266,7 +270,7 @@ ocsp "$dir/new-003.pem" > "$dir/ocsp-kc.txt"
 grep -q ": revoked" "$dir/ocsp-kc.txt" && grep -qi "keyCompromise\|Key Compromise" "$dir/ocsp-kc.txt" || fail "OCSP: $(cat "$dir/ocsp-kc.txt")"
 [ "$(sqlite3 "$otad_db" "SELECT COUNT(*) FROM compromised_keys WHERE pubkey_sha256 = '$(spki_sha256 "$dir/new-003.pem")'")" = 1 ] ||
 	fail "the compromised key is not recorded"
-api POST "/v1/certificates/$s3/renew" "$dir/op.json" > "$dir/renew-kc.out"
+api POST "/v1/certificates/$s3/renew" - > "$dir/renew-kc.out"
 grep -q '^404 .*certificate_not_found' "$dir/renew-kc.out" || fail "a renewal of a revoked certificate: $(cat "$dir/renew-kc.out")"
 s4=$(cat "$dir/new-serial-004")
 ca_vty "revoke $s4 reason keyCompromise" > "$dir/ca-revoke.out"
@@ -281,5 +285,11 @@ grep -qi "key compromised" "$dir/kc-items.json" || fail "the CA's refusal: $(cat
 api GET /v1/lifecycle > "$dir/list.json"
 python3 -c 'import json, sys; j = json.loads(open(sys.argv[1]).read().split(" ", 1)[1]); ids = [o["id"] for o in j["items"]]; sys.exit(0 if len(ids) >= 7 and ids == sorted(ids, reverse=True) else 1)' \
 	"$dir/list.json" || fail "GET /v1/lifecycle: $(head -c 400 "$dir/list.json")"
+# on the SIM (its phone stopped first): the rekeyed SIM generated one key more than the others
+stop_phones
+"$card" info --state "$dir/cards/001" > "$dir/info-001.out" 2>&1
+grep -q "key generations: 2$" "$dir/info-001.out" || fail "rekey: the SIM's key generations: $(grep "key generations" "$dir/info-001.out")"
+"$card" info --state "$dir/cards/005" > "$dir/info-005.out" 2>&1
+grep -q "key generations: 1$" "$dir/info-005.out" || fail "a modified SIM generated a key: $(grep "key generations" "$dir/info-005.out")"
 [ $failures -eq 0 ] || { tail -n 40 "$dir/otad.log" >&2; tail -n 10 "$dir/ca.log" >&2; }
 exit $((failures != 0))
