@@ -29,6 +29,9 @@
  *            (revoke: the reason, keyCompromise also records the key;
  *            suspend: certificateHold; release: removeFromCRL)
  *   done, failed, cancelled, skipped: over.
+ * Pause: no item starts a new step (stored, not sent); resume sends it. Cancel: items waiting (or waiting to try
+ * again) end cancelled at once, an item in a step when its step is over; after a load was sent, verify and revoke
+ * still run (the holder is not left with two certificates in force).
  * A temporary failure (no PoR, the SMSC refused, the CA unreachable) keeps the item in its step with a try again
  * time (next_try, doubling from backoff_min_s up to backoff_max_s), at most retries times; the item leaves memory
  * meanwhile. A permanent one fails it with the reason in words. The old certificate is revoked only in revoke,
@@ -217,7 +220,10 @@ static void launch(struct lcitem *it);
  * is paused; a cancelled operation turns a step into cancelled. */
 static void go(struct lcitem *it, enum otad_lci_state s)
 {
-	if (is_step(s) && it->o->op.state == OTAD_LC_CANCELLED) {
+	/* cancelled: no new step, except what follows a load that may have run (the read-back, then the old
+	 * certificate's revocation once the SIM holds the new one): a holder is not left with two in force */
+	if (is_step(s) && it->o->op.state == OTAD_LC_CANCELLED && s != OTAD_LCI_VERIFY &&
+	    !(s == OTAD_LCI_REVOKE && it->row.new_serial[0])) {
 		snprintf(it->row.error, sizeof(it->row.error), "cancelled before %s", otad_lci_state_names[s]);
 		s = OTAD_LCI_CANCELLED;
 	}

@@ -700,6 +700,36 @@ static void test_select_pause_cancel(void **state)
 	assert_int_equal(otad_lc_create(&otad_actor_vty, &p, &sel, &id, err, sizeof(err)), -EINVAL);
 }
 
+/* Cancel while an item loads: the read-back and the old certificate's revocation still run (the SIM may hold the
+ * new one); an item still waiting ends cancelled. */
+static void test_cancel_after_load(void **state)
+{
+	struct otad_lc_item it;
+	struct otad_lc_op op;
+	unsigned r0 = n_reqs, j0 = n_jobs;
+	int64_t id = create(OTAD_LC_RENEW, -1, serials[1]);
+
+	(void)state;
+	ca_answer(r0, RA_CMP_DONE, 0);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_LOAD);
+	assert_int_equal(otad_lc_cancel(id), 0);
+	load_ok(j0, it.new_cert_len, true);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_VERIFY);
+	verify_with(j0 + 1, it.new_cert, it.new_cert_len);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_REVOKE);
+	ca_answer(r0 + 1, RA_CMP_DONE, 0);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_DONE);
+	run_timers();
+	assert_int_equal(otad_db_lc_get(g_otad->db, id, &op), 0);
+	assert_int_equal(op.state, OTAD_LC_CANCELLED);
+	assert_true(op.ended_ms > 0);
+	snprintf(serials[1], sizeof(serials[1]), "%s", it.new_serial);
+}
+
 /* rekey: keygen looks at the SIM (reads), generates the key with the old one's iD + 0x10 (writes), the new key's
  * enrolment (one: a restart finds it), then the old certificate revoked superseded, replaced by the new. */
 static void test_rekey(void **state)
@@ -852,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_busy_and_failures),
 		cmocka_unit_test(test_key_compromise),
 		cmocka_unit_test(test_rekey),
+		cmocka_unit_test(test_cancel_after_load),
 		cmocka_unit_test(test_select_pause_cancel),
 		cmocka_unit_test(test_db),
 	};
