@@ -354,6 +354,33 @@ static void test_body(void **state)
 		    " \"reason\": \"keyCompromise\", \"concurrency\": 3}");
 }
 
+/* lifecycle show's text: the name line, the bar with the counts not zero, the rate and time left (unknown: said). */
+static void test_render_lifecycle(void **state)
+{
+	json_t *op =
+		json_loads("{\"id\": 3, \"kind\": \"modify\", \"name\": \"Sáp nhập\", \"state\": \"running\","
+			   " \"reason\": \"affiliationChanged\", \"by\": \"ra-1\", \"items\": 12, \"counts\":"
+			   " {\"waiting\": 4, \"issue\": 2, \"load\": 0, \"done\": 6}, \"backoff\": 0, \"done\": 6,"
+			   " \"per_minute\": 9.6, \"eta_seconds\": 37, \"concurrency\": 4}",
+			   0, NULL);
+	char *s;
+
+	(void)state;
+	assert_non_null(op);
+	s = admin_render_lifecycle(op);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "lifecycle 3 modify 'Sáp nhập': running (by ra-1, reason affiliationChanged)\n"));
+	assert_non_null(strstr(s, "6 of 12 items over; waiting 4, issue 2, done 6\n"));
+	assert_null(strstr(s, "load"));
+	assert_non_null(strstr(s, "9.6 items/min, 37 s left"));
+	free(s);
+	json_object_set_new(op, "eta_seconds", json_null());
+	s = admin_render_lifecycle(op);
+	assert_non_null(strstr(s, "time left unknown"));
+	free(s);
+	json_decref(op);
+}
+
 /* ---- rendering ------------------------------------------------------------------------------------------------- */
 
 /* The campaign object of the API's reference (a running campaign). */
@@ -589,6 +616,7 @@ int main(void)
 	UNIT_ADD_TABLE(&l, key_cases, test_key);
 	UNIT_ADD(&l, test_iccids);
 	UNIT_ADD(&l, test_body);
+	UNIT_ADD(&l, test_render_lifecycle);
 	UNIT_ADD(&l, test_bar);
 	UNIT_ADD(&l, test_campaign_line);
 	UNIT_ADD(&l, test_campaign_live);
