@@ -188,7 +188,10 @@ static int check_items(struct otad_db *db, int64_t op, int (*check)(const char *
 
 		rc = check(h ? h : "", u ? u : "", priv);
 		if (rc) {
-			snprintf(err, errlen, "holder %s (unit %s) is outside the scope", h ? h : "?", u ? u : "none");
+			snprintf(err, errlen,
+				 rc == -EPERM ? "holder %s (unit %s) is outside the scope" :
+						"holder %s (unit %s): the permission could not be checked",
+				 h ? h : "?", u ? u : "none");
 			break;
 		}
 	}

@@ -124,6 +124,20 @@ int otad_enrol_holder_subject(const struct otad_card *card, uint8_t *der, size_t
 	return sizeof(name);
 }
 
+/* The permission matrix, wrapped at link time (-Wl,--wrap=otad_perm): refuses \a deny_unit's holders. */
+static const char *deny_unit;
+static unsigned perm_asked;
+int __real_otad_perm(struct otad_db *db, const struct otad_actor *who, enum otad_action action, const char *unit);
+int __wrap_otad_perm(struct otad_db *db, const struct otad_actor *who, enum otad_action action, const char *unit);
+
+int __wrap_otad_perm(struct otad_db *db, const struct otad_actor *who, enum otad_action action, const char *unit)
+{
+	perm_asked++;
+	if (deny_unit && unit && !strcmp(unit, deny_unit))
+		return -EPERM;
+	return __real_otad_perm(db, who, action, unit);
+}
+
 /* The OTA jobs made, in order. */
 struct job {
 	char iccid[21];
@@ -874,6 +888,47 @@ static void test_db(void **state)
 	assert_int_equal(otad_db_lc_key_compromised(g_otad->db, "00"), 0);
 }
 
+/* Every selected holder's unit is asked (the kind's action); one outside: nothing made, -EPERM naming it. The
+ * benchmark knob test-skip-ota takes load and verify as done: no job is made. */
+static void test_perm_and_skip_ota(void **state)
+{
+	struct otad_lc_params p = { .kind = OTAD_LC_RENEW, .reason = -1 };
+	const char *hs[2] = { "H-1", "H-2" };
+	struct otad_lc_select sel = { .holders = hs, .n_holders = 2 };
+	struct otad_lc_item it;
+	struct otad_lc_op op;
+	unsigned r0 = n_reqs, j0 = n_jobs;
+	char err[200];
+	int64_t id = 0, last = 0;
+
+	(void)state;
+	assert_true(otad_db_lc_list(g_otad->db, false, 0, 1, copy_op, &op) == 1);
+	last = op.id;
+	deny_unit = "00004";
+	perm_asked = 0;
+	assert_int_equal(otad_lc_create(&otad_actor_vty, &p, &sel, &id, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "H-1"));
+	assert_int_equal(perm_asked, 1); /* the first outside stops it */
+	assert_int_equal(otad_db_lc_list(g_otad->db, false, 0, 1, copy_op, &op), 1);
+	assert_int_equal(op.id, last); /* nothing made */
+	assert_int_equal(n_reqs, r0);
+	deny_unit = NULL;
+
+	otad_lc_cfg.test_skip_ota = true;
+	id = create(OTAD_LC_RENEW, -1, serials[1]);
+	ca_answer(r0, RA_CMP_DONE, 0);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_REVOKE);
+	assert_int_equal(n_jobs, j0);
+	assert_int_equal(cert_row(it.new_serial).c.status, OTAD_CERT_LOADED);
+	ca_answer(r0 + 1, RA_CMP_DONE, 0);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_DONE);
+	otad_lc_cfg.test_skip_ota = false;
+	snprintf(serials[1], sizeof(serials[1]), "%s", it.new_serial);
+	run_timers();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -883,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_key_compromise),
 		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_cancel_after_load),
+		cmocka_unit_test(test_perm_and_skip_ota),
 		cmocka_unit_test(test_select_pause_cancel),
 		cmocka_unit_test(test_db),
 	};
