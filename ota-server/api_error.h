@@ -22,6 +22,8 @@ enum api_error {
 	API_E_HOLDER_NOT_FOUND,	    /* 404: no holder with that id (in the path, or named by the body) */
 	API_E_ENROLMENT_NOT_FOUND,  /* 404 */
 	API_E_CAMPAIGN_NOT_FOUND,   /* 404 */
+	API_E_LC_NOT_FOUND,	    /* 404: no lifecycle operation with that id */
+	API_E_CERT_NOT_FOUND,	    /* 404: no certificate with that serial */
 	API_E_METHOD_NOT_ALLOWED,   /* 405, with Allow */
 	API_E_CARD_NOT_ACTIVE,	    /* 409: jobs go only to active cards */
 	API_E_CARD_RETIRED,	    /* 409: a retired card stays retired */
@@ -38,9 +40,12 @@ enum api_error {
 	API_E_ENROLMENT_RUNNING,    /* 409: an enrolment of that key of that card is under way */
 	API_E_CA_NOT_CONFIGURED,    /* 409: simpki-otad has no 'ca' node: it cannot ask for certificates */
 	API_E_CAMPAIGN_OVER,	    /* 409: the campaign is done or cancelled */
+	API_E_LC_OVER,		    /* 409: the lifecycle operation is done or cancelled (or already so) */
+	API_E_CERT_BUSY,	    /* 409: a certificate selected is in another unfinished lifecycle operation */
 	API_E_BODY_TOO_LARGE,	    /* 413 */
 	API_E_UNIT_NOT_FOUND,	    /* 422: the body names a unit the organisation tree does not have */
 	API_E_CAMPAIGN_EMPTY,	    /* 422: the campaign's selection has no card */
+	API_E_LC_EMPTY,		    /* 422: a lifecycle operation's selection has no certificate in force */
 	API_E_RATE_LIMITED,	    /* 429, with Retry-After */
 	API_E_INTERNAL,		    /* 500 */
 	API_E_DATABASE,		    /* 500 */

@@ -25,7 +25,8 @@ static const struct {
 		ARG_ID,
 		ARG_NAME,
 		ARG_HOLDER,
-		ARG_UNIT
+		ARG_UNIT,
+		ARG_SERIAL
 	} arg;
 	const char *allow;
 	struct {
@@ -77,7 +78,26 @@ static const struct {
 	{ "/v1/requests/*/reject", ARG_ID, "POST", { { "POST", API_REQUEST_REJECT } } },
 	{ "/v1/requests/*/withdraw", ARG_ID, "POST", { { "POST", API_REQUEST_WITHDRAW } } },
 	/* end of requests */
+	{ "/v1/lifecycle", ARG_NONE, "GET, POST", { { "GET", API_LC_LIST }, { "POST", API_LC_CREATE } } },
+	{ "/v1/lifecycle/*", ARG_ID, "GET", { { "GET", API_LC_GET } } },
+	{ "/v1/lifecycle/*/pause", ARG_ID, "POST", { { "POST", API_LC_PAUSE } } },
+	{ "/v1/lifecycle/*/resume", ARG_ID, "POST", { { "POST", API_LC_RESUME } } },
+	{ "/v1/lifecycle/*/cancel", ARG_ID, "POST", { { "POST", API_LC_CANCEL } } },
+	{ "/v1/lifecycle/*/items", ARG_ID, "GET", { { "GET", API_LC_ITEMS } } },
+	{ "/v1/certificates/*/revoke", ARG_SERIAL, "POST", { { "POST", API_CERT_REVOKE } } },
+	{ "/v1/certificates/*/suspend", ARG_SERIAL, "POST", { { "POST", API_CERT_SUSPEND } } },
+	{ "/v1/certificates/*/release", ARG_SERIAL, "POST", { { "POST", API_CERT_RELEASE } } },
+	{ "/v1/certificates/*/renew", ARG_SERIAL, "POST", { { "POST", API_CERT_RENEW } } },
+	{ "/v1/certificates/*/modify", ARG_SERIAL, "POST", { { "POST", API_CERT_MODIFY } } },
+	{ "/v1/certificates/*/rekey", ARG_SERIAL, "POST", { { "POST", API_CERT_REKEY } } },
 };
+
+bool api_serial_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 40 && strspn(s, "0123456789abcdefABCDEF") == n;
+}
 
 bool api_token_name_ok(const char *name)
 {
@@ -121,6 +141,7 @@ enum api_route api_route(const char *method, const char *url, char *arg, const c
 				       paths[i].arg == ARG_ID	  ? API_BAD_ID :
 				       paths[i].arg == ARG_HOLDER ? API_BAD_HOLDER_ID :
 				       paths[i].arg == ARG_UNIT	  ? API_BAD_UNIT :
+				       paths[i].arg == ARG_SERIAL ? API_BAD_ID :
 								    API_NONE;
 			memcpy(seg, rest, n);
 			seg[n] = 0;
@@ -140,6 +161,10 @@ enum api_route api_route(const char *method, const char *url, char *arg, const c
 			case ARG_UNIT:
 				if (n > OTAD_UNIT_CODE_MAX || !ident_digits(seg, 1, OTAD_UNIT_CODE_MAX))
 					return API_BAD_UNIT;
+				break;
+			case ARG_SERIAL:
+				if (!api_serial_ok(seg))
+					return API_BAD_ID;
 				break;
 			default:
 				if (!api_token_name_ok(seg))
@@ -191,6 +216,28 @@ int api_route_action(enum api_route r)
 	case API_CAMPAIGN_RESUME:
 	case API_CAMPAIGN_CANCEL:
 		return OTAD_ACT_CAMPAIGN_WRITE;
+	case API_LC_LIST:
+	case API_LC_GET:
+	case API_LC_ITEMS:
+		return OTAD_ACT_LIFECYCLE_READ;
+	case API_LC_PAUSE:
+	case API_LC_RESUME:
+	case API_LC_CANCEL:
+		return OTAD_ACT_LIFECYCLE_WRITE;
+	case API_LC_CREATE: /* the kind's action for each holder: otad_lc_create() asks otad_perm() */
+		return OTAD_ACT_LIFECYCLE_READ;
+	case API_CERT_REVOKE:
+		return OTAD_ACT_CERT_REVOKE;
+	case API_CERT_SUSPEND:
+		return OTAD_ACT_CERT_SUSPEND;
+	case API_CERT_RELEASE:
+		return OTAD_ACT_CERT_RELEASE;
+	case API_CERT_RENEW:
+		return OTAD_ACT_CERT_RENEW;
+	case API_CERT_MODIFY:
+		return OTAD_ACT_CERT_MODIFY;
+	case API_CERT_REKEY:
+		return OTAD_ACT_CERT_REKEY;
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:
 	case API_TOKEN_REVOKE:

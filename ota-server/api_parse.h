@@ -48,6 +48,14 @@
  *   POST   /v1/requests/{id}/approve|withdraw   (no body); /reject body {"reason": "..."}         (perm)
  *                                          (perm): any role passes here; otad_perm() decides (request.read, .file,
  *                                          .decide) with the request's unit
+ *   POST   /v1/lifecycle                   body: {"kind", "name"?, "select", "reason"?, "concurrency"?}
+ *                                          (api_parse_lifecycle.c, lifecycle.h); 201 the operation    operator
+ *   GET    /v1/lifecycle                   operations, newest first                                  read-only
+ *   GET    /v1/lifecycle/{id}              state, items per state, rate, time left                   read-only
+ *   POST   /v1/lifecycle/{id}/pause|resume|cancel                                                    operator
+ *   GET    /v1/lifecycle/{id}/items?state=&limit=&cursor=   a page of its items, in order            read-only
+ *   POST   /v1/certificates/{serial}/revoke|suspend|release|renew|modify|rekey   body: {"reason"} for revoke,
+ *                                          else none or {}: a one-item operation; 201 the operation   operator
  *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
  *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
  *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
@@ -122,6 +130,20 @@ enum api_route {
 	API_REQUEST_APPROVE,  /* POST, arg: the id */
 	API_REQUEST_REJECT,   /* POST, arg: the id */
 	API_REQUEST_WITHDRAW, /* POST, arg: the id */
+	/* issue 16: certificate lifecycle operations (otad_api_lifecycle.c, docs/lifecycle.md) */
+	API_LC_LIST,	  /* GET */
+	API_LC_CREATE,	  /* POST */
+	API_LC_GET,	  /* GET, arg: the id */
+	API_LC_PAUSE,	  /* POST, arg: the id */
+	API_LC_RESUME,	  /* POST, arg: the id */
+	API_LC_CANCEL,	  /* POST, arg: the id */
+	API_LC_ITEMS,	  /* GET, arg: the id */
+	API_CERT_REVOKE,  /* POST, arg: the serial (hex) */
+	API_CERT_SUSPEND, /* POST, arg: the serial */
+	API_CERT_RELEASE, /* POST, arg: the serial */
+	API_CERT_RENEW,	  /* POST, arg: the serial */
+	API_CERT_MODIFY,  /* POST, arg: the serial */
+	API_CERT_REKEY,	  /* POST, arg: the serial */
 	API_BAD_METHOD,	       /* a known path with another method: 405 (allow: the methods it has) */
 	API_BAD_ICCID,	       /* /v1/cards/X with X not an ICCID: 400 */
 	API_BAD_ID,	       /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
@@ -228,6 +250,30 @@ struct api_campaign_req {
 /*! Read a campaign body. \returns 0; -EINVAL with \a err; -ENOMEM */
 int api_campaign_parse(const char *body, size_t len, struct api_campaign_req *req, char *err, size_t errlen);
 void api_campaign_req_free(struct api_campaign_req *req);
+
+/* POST /v1/lifecycle's body (api_parse_lifecycle.c). */
+#include "lifecycle/lifecycle.h"
+struct api_lc_req {
+	struct otad_lc_params p;
+	struct otad_lc_select sel;
+	char name[OTAD_CAMPAIGN_NAME_MAX * 4 + 1];
+	char unit[OTAD_UNIT_CODE_MAX + 1];
+	char (*ids)[OTAD_HOLDER_ID_MAX + 1]; /* holders or serials, malloc'd: api_lc_req_free() */
+	const char **id_ptrs;
+};
+#define API_LC_IDS_MAX 20000 /* holders or serials in one body; more by unit or unit change */
+/*! Read a lifecycle operation's body. \returns 0; -EINVAL with \a err; -ENOMEM */
+int api_lc_parse(const char *body, size_t len, struct api_lc_req *req, char *err, size_t errlen);
+void api_lc_req_free(struct api_lc_req *req);
+/*! The body of POST /v1/certificates/{serial}/revoke (\a revoke: {"reason": NAME}, reason optional) or of the
+ *  other shortcuts (empty or {}): the CRLReason into *reason (-1: none). \returns 0; -EINVAL with \a err */
+int api_lc_cert_parse(const char *body, size_t len, bool revoke, int *reason, char *err, size_t errlen);
+/*! GET /v1/lifecycle/{id}/items's parameters: state (an item state's name, "" any), cursor, limit. \returns 0;
+ *  -EINVAL with \a err */
+int api_lc_items_query(const struct api_kv *kv, unsigned n, char state[16], int64_t *after, unsigned *limit, char *err,
+		       size_t errlen);
+/*! Whether \a s is a certificate serial as the API names it: 1 to 40 hex digits. */
+bool api_serial_ok(const char *s);
 
 int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile[65], char *err, size_t errlen);
 int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen);

@@ -945,6 +945,27 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	case API_REQUEST_WITHDRAW:
 		return api_request_act(c, r);
 	/* end of requests */
+	/* lifecycle operations (issue 16, otad_api_lifecycle.c): begin */
+	case API_LC_CREATE:
+		return api_lc_create(c, r);
+	case API_LC_LIST:
+		return api_lc_list(c);
+	case API_LC_GET:
+		return api_lc_get(c, r->arg);
+	case API_LC_PAUSE:
+	case API_LC_RESUME:
+	case API_LC_CANCEL:
+		return api_lc_act(c, r);
+	case API_LC_ITEMS:
+		return api_lc_items(c, r->arg);
+	case API_CERT_REVOKE:
+	case API_CERT_SUSPEND:
+	case API_CERT_RELEASE:
+	case API_CERT_RENEW:
+	case API_CERT_MODIFY:
+	case API_CERT_REKEY:
+		return api_lc_cert(c, r);
+	/* lifecycle operations: end */
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

@@ -15,7 +15,9 @@
  *                                     named): both must be inside
  *   /v1/requests/{id}...              the request's unit
  *   GET /v1/requests[/stats]?unit=    unit; for a scoped token without it, its scope
- *   POST /v1/requests                 the token's scope: the holders are in the body, request.c judges each
+ *   POST /v1/requests, /v1/lifecycle, /v1/certificates/{serial}/...   the token's scope: the holders are in
+ *                                     the body or behind the certificate; request.c and otad_lc_create() judge
+ *                                     each holder with otad_perm()
  *
  * Anything else (jobs, imports, lists of cards, campaigns, tokens, the database) is not tied to a unit: outside
  * every scope. The audit trail names the object "card ICCID", "holder ID", "unit CODE", "token NAME", or the path.
@@ -192,7 +194,15 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 		add_unit(o, unit && unit[0] ? unit : r->actor.scope); /* the handler keeps to the scope */
 		return 0;
 	case API_REQUESTS_CREATE:
-		/* the holders are in the body: request.c judges each with otad_perm() */
+	case API_LC_CREATE:
+	case API_CERT_REVOKE:
+	case API_CERT_SUSPEND:
+	case API_CERT_RELEASE:
+	case API_CERT_RENEW:
+	case API_CERT_MODIFY:
+	case API_CERT_REKEY:
+		/* the holders are in the body or behind the certificate: request.c and otad_lc_create() judge each
+		 * with otad_perm() */
 		add_unit(o, r->actor.scope);
 		return 0;
 	case API_TOKENS_CREATE:

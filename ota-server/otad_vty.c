@@ -566,6 +566,7 @@ static int config_write_otad(struct vty *vty)
 	otad_vty_pki_write(vty);
 	otad_vty_bip_write(vty);
 	otad_vty_campaign_write(vty);
+	otad_vty_lifecycle_write(vty);
 	llist_for_each_entry(smsc, &g_otad->smscs, list)
 	{
 		vty_out(vty, " smsc %s%s", smsc->cfg.name, VTY_NEWLINE);
@@ -1364,5 +1365,6 @@ void otad_vty_init(void)
 	otad_vty_campaign_init();
 	otad_vty_units_init();
 	otad_vty_request_init(); /* requests */
+	otad_vty_lifecycle_init();
 	otad_vty_bip_init();
 }

@@ -14,6 +14,7 @@ enum otad_vty_node {
 	SIGN_NODE,     /* 'signing' (sign/sign_vty.c) */
 	SIGN_RP_NODE,  /* 'relying-party NAME' inside 'signing' */
 	SCP81_NODE,    /* 'scp81' (scp81/scp81_vty.c) */
+	LC_NODE,       /* 'lifecycle' inside 'otad' */
 };
 
 /*! Install the commands of otad_vty_pki.c (after the 'otad' node is installed). */
@@ -38,3 +39,6 @@ bool otad_vty_audit(struct vty *vty, const char *action, const char *object_fmt,
 	__attribute__((format(printf, 3, 4)));
 /*! The requests' show commands (otad_vty_request.c). */
 void otad_vty_request_init(void);
+/*! The same for otad_vty_lifecycle.c (the 'lifecycle' node, lifecycle commands). */
+void otad_vty_lifecycle_init(void);
+void otad_vty_lifecycle_write(struct vty *vty);

@@ -25,6 +25,7 @@
 #include "otad.h"
 #include "otad_api.h"
 #include "campaign.h"
+#include "lifecycle/lifecycle_engine.h"
 #include "enrol.h"
 #include "request.h"
 #include "otad_job.h"
@@ -272,6 +273,12 @@ static int start(const char *cfg_file)
 		LOGP(DOTAD, LOGL_FATAL, "cannot read the campaigns from the database\n");
 		return rc;
 	}
+	otad_lc_init();
+	rc = otad_lc_resume_all();
+	if (rc < 0) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the lifecycle operations from the database\n");
+		return rc;
+	}
 	/* requests: after the enrolments and campaigns (it chains their enrolment hook) */
 	otad_request_init(g_otad->db);
 	rc = otad_request_resume_all();
@@ -394,6 +401,7 @@ int main(int argc, char **argv)
 	scp81_server_stop();
 	otad_api_stop();
 	otad_sign_stop_all();
+	otad_lc_stop_all();
 	otad_campaign_stop_all();
 	otad_enrol_stop_all();
 	if (g_otad->ra)

@@ -63,16 +63,23 @@ enum admin_cmd {
 	ADMIN_CMD_REQUEST_WITHDRAW,
 	ADMIN_CMD_REQUEST_STATS,
 	ADMIN_CMD_REQUEST_HELP, /* 'request' alone or 'request --help' */
+	ADMIN_CMD_LC_CREATE,	 /* lifecycle operations (admin_lifecycle.c, docs/lifecycle.md) */
+	ADMIN_CMD_LC_SHOW,
+	ADMIN_CMD_LC_PAUSE,
+	ADMIN_CMD_LC_RESUME,
+	ADMIN_CMD_LC_CANCEL,
 	ADMIN_CMD_N
 };
 
 /* How a campaign chooses its cards (POST /v1/campaigns "select"). */
 enum admin_select {
 	ADMIN_SEL_NONE,
-	ADMIN_SEL_ICCIDS,  /* --iccids FILE or - */
-	ADMIN_SEL_IMPORT,  /* --import ID */
-	ADMIN_SEL_UNIT,	   /* --unit CODE */
-	ADMIN_SEL_HOLDERS, /* request file --holders FILE or - */
+	ADMIN_SEL_ICCIDS,      /* --iccids FILE or - */
+	ADMIN_SEL_IMPORT,      /* --import ID */
+	ADMIN_SEL_UNIT,	       /* --unit CODE */
+	ADMIN_SEL_HOLDERS,     /* request file or lifecycle create --holders FILE (one id a line) */
+	ADMIN_SEL_SERIALS,     /* lifecycle create --serials FILE (one serial a line) */
+	ADMIN_SEL_UNIT_CHANGE, /* lifecycle create --unit-change ID */
 };
 #define ADMIN_DOCS_MAX 32
 
@@ -114,6 +121,7 @@ struct admin_cmdline {
 	unsigned n_docs;
 	const char *reason;
 	const char *note;
+	long long unit_change; /* lifecycle create --unit-change */
 };
 
 /* ---- admin_args.c ---------------------------------------------------------------------------------------------- */
@@ -240,6 +248,13 @@ json_t *admin_token_body(const struct admin_cmdline *cl);
 /*! units show|children|change|changes (admin_units.c): the organisation tree. */
 enum admin_exit admin_units_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_request_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/* admin_lifecycle.c: lifecycle create, show, pause, resume, cancel */
+enum admin_exit admin_lifecycle_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/*! The body of POST /v1/lifecycle for \a cl, with \a ids (its reference is taken: holder ids or serials) when
+ *  cl->sel is ADMIN_SEL_HOLDERS or ADMIN_SEL_SERIALS. \returns a new object; NULL when out of memory */
+json_t *admin_lifecycle_body(const struct admin_cmdline *cl, json_t *ids);
+/*! An operation (GET /v1/lifecycle/{id}) as text: a line naming it and a progress line with a bar. */
+char *admin_render_lifecycle(const json_t *op);
 
 /*! Whether a campaign object is over (state done or cancelled); if so, *code is its exit code: done with no
  * failed card ADMIN_EXIT_OK, done with failed cards ADMIN_EXIT_CARDS_FAILED, cancelled ADMIN_EXIT_CANCELLED. */

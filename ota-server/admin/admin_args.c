@@ -38,6 +38,8 @@ enum opt {
 	OPT_DOCUMENT,
 	OPT_REASON,
 	OPT_NOTE,
+	OPT_SERIALS,
+	OPT_UNIT_CHANGE,
 };
 
 #define BIT(o) (1u << ((o)-OPT_URL))
@@ -69,6 +71,8 @@ static const struct option long_opts[] = {
 	{ "document", required_argument, NULL, OPT_DOCUMENT },
 	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "note", required_argument, NULL, OPT_NOTE },
+	{ "serials", required_argument, NULL, OPT_SERIALS },
+	{ "unit-change", required_argument, NULL, OPT_UNIT_CHANGE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,6 +116,14 @@ static const struct {
 	{ "request", "reject", ADMIN_CMD_REQUEST_REJECT, COMMON | BIT(OPT_REASON), "ID" },
 	{ "request", "withdraw", ADMIN_CMD_REQUEST_WITHDRAW, COMMON, "ID" },
 	{ "request", "stats", ADMIN_CMD_REQUEST_STATS, COMMON | BIT(OPT_UNIT), NULL },
+	{ "lifecycle", "create", ADMIN_CMD_LC_CREATE,
+	  COMMON | BIT(OPT_KIND) | BIT(OPT_NAME) | BIT(OPT_UNIT) | BIT(OPT_HOLDERS) | BIT(OPT_SERIALS) |
+		  BIT(OPT_UNIT_CHANGE) | BIT(OPT_REASON) | BIT(OPT_CONCURRENCY),
+	  NULL },
+	{ "lifecycle", "show", ADMIN_CMD_LC_SHOW, COMMON, "ID" },
+	{ "lifecycle", "pause", ADMIN_CMD_LC_PAUSE, COMMON, "ID" },
+	{ "lifecycle", "resume", ADMIN_CMD_LC_RESUME, COMMON, "ID" },
+	{ "lifecycle", "cancel", ADMIN_CMD_LC_CANCEL, COMMON, "ID" },
 };
 
 static const char *const roles[] = { "read-only", "operator", "admin", "central-ra", "unit-ra", "counter", "auditor" };
@@ -199,16 +211,28 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 	case OPT_PEM:
 		cl->pem = true;
 		break;
+	case OPT_HOLDERS:
+	case OPT_SERIALS:
+	case OPT_UNIT_CHANGE:
+		if (cl->sel != ADMIN_SEL_NONE)
+			return apiclient_bad(err, len, "one of --unit, --holders, --unit-change and --serials, once");
+		if (o == OPT_UNIT_CHANGE) {
+			if (apiclient_number(v, 1, LLONG_MAX, &n))
+				return apiclient_bad(err, len, "--unit-change %s: a unit change's id is a number", v);
+			cl->sel = ADMIN_SEL_UNIT_CHANGE;
+			cl->unit_change = n;
+		} else {
+			cl->sel = o == OPT_HOLDERS ? ADMIN_SEL_HOLDERS : ADMIN_SEL_SERIALS;
+			cl->file = v;
+		}
+		break;
 	case OPT_ICCIDS:
 	case OPT_IMPORT:
 	case OPT_UNIT:
-	case OPT_HOLDERS:
 		if (cl->sel != ADMIN_SEL_NONE)
-			return apiclient_bad(err, len, "one of --iccids, --import, --holders and --unit, once");
-		if (o == OPT_HOLDERS) {
-			cl->sel = ADMIN_SEL_HOLDERS;
-			cl->file = v;
-		} else if (o == OPT_ICCIDS) {
+			return apiclient_bad(err, len,
+					     "one of --iccids, --import and --unit (or a lifecycle selection), once");
+		if (o == OPT_ICCIDS) {
 			cl->sel = ADMIN_SEL_ICCIDS;
 			cl->file = v;
 		} else if (o == OPT_IMPORT) {
@@ -377,7 +401,7 @@ static int check_arg(struct admin_cmdline *cl, const char *name, const char *pos
 		return apiclient_bad(err, len, "%s is missing", name);
 	if (!strcmp(name, "ID")) {
 		if (apiclient_number(pos, 1, LLONG_MAX, &n))
-			return apiclient_bad(err, len, "%s: a campaign's id is a number", pos);
+			return apiclient_bad(err, len, "%s: an id is a number", pos);
 		cl->id = n;
 	} else if (!strcmp(name, "CODE")) {
 		if (!*pos || strspn(pos, "0123456789") != strlen(pos) || strlen(pos) > 15)
@@ -475,6 +499,22 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 			return check_request_file(cl, err, len);
 		if (cl->cmd == ADMIN_CMD_REQUEST_REJECT && !cl->reason)
 			return apiclient_bad(err, len, "--reason is required: why it is rejected");
+		if (cl->cmd == ADMIN_CMD_LC_CREATE && !cl->kind)
+			return apiclient_bad(err, len, "--kind is required");
+		if (cl->cmd == ADMIN_CMD_LC_CREATE && strcmp(cl->kind, "modify") && strcmp(cl->kind, "renew") &&
+		    strcmp(cl->kind, "rekey") && strcmp(cl->kind, "revoke") && strcmp(cl->kind, "suspend") &&
+		    strcmp(cl->kind, "release"))
+			return apiclient_bad(err, len, "--kind %s: modify, renew, rekey, revoke, suspend or release",
+					     cl->kind);
+		if (cl->cmd == ADMIN_CMD_LC_CREATE && cl->reason &&
+		    (strlen(cl->reason) > 32 ||
+		     strspn(cl->reason, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(cl->reason)))
+			return apiclient_bad(err, len, "--reason %s: a CRLReason name, e.g. keyCompromise", cl->reason);
+		if (cl->cmd == ADMIN_CMD_LC_CREATE &&
+		    (cl->sel == ADMIN_SEL_NONE || cl->sel == ADMIN_SEL_ICCIDS || cl->sel == ADMIN_SEL_IMPORT))
+			return apiclient_bad(
+				err, len,
+				"which certificates: --unit CODE, --holders FILE, --unit-change ID or --serials FILE");
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)

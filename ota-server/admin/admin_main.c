@@ -37,6 +37,12 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 	case ADMIN_CMD_REQUEST_WITHDRAW:
 	case ADMIN_CMD_REQUEST_STATS:
 		return admin_request_run(a, cl);
+	case ADMIN_CMD_LC_CREATE:
+	case ADMIN_CMD_LC_SHOW:
+	case ADMIN_CMD_LC_PAUSE:
+	case ADMIN_CMD_LC_RESUME:
+	case ADMIN_CMD_LC_CANCEL:
+		return admin_lifecycle_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}

@@ -32,6 +32,9 @@ static const char usage_main[] =
 	"  units changes                the unit changes, newest first (--limit)\n"
 	"  request file|list|show|approve|reject|withdraw|stats\n"
 	"                               requests instead of paper ('simpki-admin request --help')\n"
+	"  lifecycle create|show|pause|resume|cancel\n"
+	"                               certificate lifecycle operations: modify, renew, rekey, revoke, suspend,\n"
+	"                               release ('simpki-admin lifecycle create --help')\n"
 	"\n"
 	"Options (before or after the command):\n" COMMON_OPTS "  --version       the version\n"
 	"\n"
@@ -274,6 +277,36 @@ static const char usage_request_stats[] =
 	"(under 1 day, 1 to 7 days, over 7 days) and the oldest open (GET /v1/requests/stats).\n"
 	"\n"
 	"  --unit U        the unit whose children are counted\n" COMMON_OPTS;
+static const char usage_lc_create[] =
+	"Usage: simpki-admin lifecycle create --kind KIND (--unit CODE | --holders FILE | --unit-change ID |\n"
+	"                                     --serials FILE) [--name NAME] [--reason REASON] [--concurrency N]\n"
+	"\n"
+	"Make a certificate lifecycle operation (POST /v1/lifecycle, docs/lifecycle.md) over the certificates in "
+	"force\n"
+	"of the holders selected, and print it.\n"
+	"\n"
+	"  --kind KIND          modify, renew, rekey, revoke, suspend or release\n"
+	"  --unit CODE          every holder of this unit and the units under it\n"
+	"  --holders FILE       one holder id a line ('-': standard input)\n"
+	"  --unit-change ID     every holder of the units a unit change touched\n"
+	"  --serials FILE       one certificate serial (hex) a line ('-': standard input)\n"
+	"  --name NAME          for people (default: the kind and the date)\n"
+	"  --reason REASON      a CRLReason name: revoke (default unspecified), modify (affiliationChanged or\n"
+	"                       superseded)\n"
+	"  --concurrency N      items worked on at once (default: the daemon's)\n" COMMON_OPTS;
+
+static const char usage_lc_show[] =
+	"Usage: simpki-admin lifecycle show ID\n"
+	"\n"
+	"A lifecycle operation: its kind, state, items per state, and a progress line (items over, rate, time\n"
+	"left).\n"
+	"\n" COMMON_OPTS;
+
+static const char usage_lc_act[] =
+	"Usage: simpki-admin lifecycle pause|resume|cancel ID\n"
+	"\n"
+	"Pause (no item starts a new step), resume, or cancel a lifecycle operation; print it.\n"
+	"\n" COMMON_OPTS;
 
 const char *admin_usage(enum admin_cmd cmd)
 {
@@ -330,6 +363,14 @@ const char *admin_usage(enum admin_cmd cmd)
 		return usage_units_change;
 	case ADMIN_CMD_UNITS_CHANGES:
 		return usage_units_changes;
+	case ADMIN_CMD_LC_CREATE:
+		return usage_lc_create;
+	case ADMIN_CMD_LC_SHOW:
+		return usage_lc_show;
+	case ADMIN_CMD_LC_PAUSE:
+	case ADMIN_CMD_LC_RESUME:
+	case ADMIN_CMD_LC_CANCEL:
+		return usage_lc_act;
 	default:
 		return usage_main;
 	}

@@ -56,7 +56,7 @@ err_has "ALG p256 or rsa2048"
 run 2 campaign start --import 1
 err_has "--name is required"
 run 2 campaign start --name w --import 1 --unit 01
-err_has "one of --iccids, --import, --holders and --unit"
+err_has "one of --iccids, --import and --unit"
 run 2 cert show --pem
 err_has "ICCID is missing"
 SIMPKI_API_TOKEN= run 2 jobs list

@@ -84,6 +84,48 @@ static const struct parse_case parse_cases[] = {
 	  ADMIN_CMD_CAMPAIGN_CARDS,
 	  NULL },
 	{ "watch --interval", { "campaign", "watch", "--interval", "0.5", "3" }, 0, ADMIN_CMD_CAMPAIGN_WATCH, NULL },
+	{ "lifecycle create",
+	  { "lifecycle", "create", "--kind", "modify", "--unit", "01" },
+	  0,
+	  ADMIN_CMD_LC_CREATE,
+	  NULL },
+	{ "lifecycle create --serials",
+	  { "lifecycle", "create", "--kind", "revoke", "--serials", "s.txt", "--reason", "keyCompromise" },
+	  0,
+	  ADMIN_CMD_LC_CREATE,
+	  NULL },
+	{ "lifecycle create, no kind",
+	  { "lifecycle", "create", "--unit", "01" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "--kind" },
+	{ "lifecycle create, bad kind",
+	  { "lifecycle", "create", "--kind", "burn", "--unit", "01" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "modify, renew" },
+	{ "lifecycle create, no selection",
+	  { "lifecycle", "create", "--kind", "renew" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "which certificates" },
+	{ "lifecycle create, two selections",
+	  { "lifecycle", "create", "--kind", "renew", "--holders", "h", "--unit-change", "3" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "once" },
+	{ "lifecycle create --iccids",
+	  { "lifecycle", "create", "--kind", "renew", "--iccids", "f" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "not an option" },
+	{ "lifecycle create, bad reason",
+	  { "lifecycle", "create", "--kind", "revoke", "--unit", "01", "--reason", "key compromise" },
+	  -EINVAL,
+	  ADMIN_CMD_LC_CREATE,
+	  "CRLReason" },
+	{ "lifecycle show", { "lifecycle", "show", "4" }, 0, ADMIN_CMD_LC_SHOW, NULL },
+	{ "lifecycle cancel, no id", { "lifecycle", "cancel" }, -EINVAL, ADMIN_CMD_LC_CANCEL, "ID is missing" },
 	{ "watch --interval 0",
 	  { "campaign", "watch", "--interval", "0", "3" },
 	  -EINVAL,
@@ -215,7 +257,7 @@ static const struct parse_case parse_cases[] = {
 	  { "request", "file", "--kind", "renew", "--unit", "01", "--holders", "f" },
 	  -EINVAL,
 	  ADMIN_CMD_REQUEST_FILE,
-	  "one of --iccids" },
+	  "once" },
 	{ "request file, bad document",
 	  { "request", "file", "--kind", "renew", "--unit", "01", "--document", "x=12" },
 	  -EINVAL,
@@ -418,6 +460,42 @@ static void test_body(void **state)
 	assert_json(admin_token_body(&cl), "{\"name\": \"ra-hn\", \"role\": \"unit-ra\", \"scope\": \"01\"}");
 	cl = (struct admin_cmdline){ .name = "boss", .role = "admin" };
 	assert_json(admin_token_body(&cl), "{\"name\": \"boss\", \"role\": \"admin\"}");
+	/* lifecycle create's body */
+	cl = (struct admin_cmdline){ .kind = "modify", .sel = ADMIN_SEL_UNIT_CHANGE, .unit_change = 7 };
+	assert_json(admin_lifecycle_body(&cl, NULL), "{\"kind\": \"modify\", \"select\": {\"unit_change\": 7}}");
+	cl = (struct admin_cmdline){
+		.kind = "revoke", .sel = ADMIN_SEL_SERIALS, .reason = "keyCompromise", .name = "n", .concurrency = 3
+	};
+	assert_json(admin_lifecycle_body(&cl, json_pack("[s]", "0a1b")),
+		    "{\"kind\": \"revoke\", \"select\": {\"serials\": [\"0a1b\"]}, \"name\": \"n\","
+		    " \"reason\": \"keyCompromise\", \"concurrency\": 3}");
+}
+
+/* lifecycle show's text: the name line, the bar with the counts not zero, the rate and time left (unknown: said). */
+static void test_render_lifecycle(void **state)
+{
+	json_t *op =
+		json_loads("{\"id\": 3, \"kind\": \"modify\", \"name\": \"Sáp nhập\", \"state\": \"running\","
+			   " \"reason\": \"affiliationChanged\", \"by\": \"ra-1\", \"items\": 12, \"counts\":"
+			   " {\"waiting\": 4, \"issue\": 2, \"load\": 0, \"done\": 6}, \"backoff\": 0, \"done\": 6,"
+			   " \"per_minute\": 9.6, \"eta_seconds\": 37, \"concurrency\": 4}",
+			   0, NULL);
+	char *s;
+
+	(void)state;
+	assert_non_null(op);
+	s = admin_render_lifecycle(op);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "lifecycle 3 modify 'Sáp nhập': running (by ra-1, reason affiliationChanged)\n"));
+	assert_non_null(strstr(s, "6 of 12 items over; waiting 4, issue 2, done 6\n"));
+	assert_null(strstr(s, "load"));
+	assert_non_null(strstr(s, "9.6 items/min, 37 s left"));
+	free(s);
+	json_object_set_new(op, "eta_seconds", json_null());
+	s = admin_render_lifecycle(op);
+	assert_non_null(strstr(s, "time left unknown"));
+	free(s);
+	json_decref(op);
 }
 
 static void test_request_body(void **state)
@@ -696,6 +774,7 @@ int main(void)
 	UNIT_ADD(&l, test_iccids);
 	UNIT_ADD(&l, test_body);
 	UNIT_ADD(&l, test_request_body);
+	UNIT_ADD(&l, test_render_lifecycle);
 	UNIT_ADD(&l, test_bar);
 	UNIT_ADD(&l, test_campaign_line);
 	UNIT_ADD(&l, test_campaign_live);

@@ -647,6 +647,112 @@ static void test_campaign_body(void **state)
 	}
 }
 
+/* POST /v1/lifecycle's body, the per-certificate shortcuts' bodies, the routes: each selection, the defaults, and
+ * the refusals (every bad body says why and leaves nothing allocated). */
+static void test_lifecycle_body(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{}",
+		"{\"kind\": \"modify\"}",
+		"{\"kind\": \"destroy\", \"select\": {\"unit\": \"01\"}}",
+		"{\"kind\": 3, \"select\": {\"unit\": \"01\"}}",
+		"{\"kind\": \"modify\", \"select\": {\"unit\": \"01\"}, \"colour\": 1}",
+		"{\"kind\": \"modify\", \"select\": {\"unit\": \"0x1\"}}",
+		"{\"kind\": \"modify\", \"select\": {\"unit\": \"0123456789012345\"}}",
+		"{\"kind\": \"modify\", \"select\": {\"unit\": \"01\", \"holders\": [\"H\"]}}",
+		"{\"kind\": \"modify\", \"select\": {\"unit_change\": 0}}",
+		"{\"kind\": \"modify\", \"select\": {\"unit_change\": \"7\"}}",
+		"{\"kind\": \"modify\", \"select\": {\"holders\": []}}",
+		"{\"kind\": \"modify\", \"select\": {\"holders\": [\"a b\"]}}",
+		"{\"kind\": \"modify\", \"select\": {\"holders\": [1]}}",
+		"{\"kind\": \"modify\", \"select\": {\"serials\": [\"xyz\"]}}",
+		"{\"kind\": \"modify\", \"select\": {\"serials\": [\"00112233445566778899001122334455667788990\"]}}",
+		"{\"kind\": \"modify\", \"select\": {\"colours\": [\"1\"]}}",
+		"{\"kind\": \"renew\", \"select\": {\"unit\": \"01\"}, \"reason\": \"superseded\"}",
+		"{\"kind\": \"modify\", \"select\": {\"unit\": \"01\"}, \"reason\": \"keyCompromise\"}",
+		"{\"kind\": \"revoke\", \"select\": {\"unit\": \"01\"}, \"reason\": \"certificateHold\"}",
+		"{\"kind\": \"revoke\", \"select\": {\"unit\": \"01\"}, \"reason\": \"removeFromCRL\"}",
+		"{\"kind\": \"revoke\", \"select\": {\"unit\": \"01\"}, \"reason\": \"broken\"}",
+		"{\"kind\": \"revoke\", \"select\": {\"unit\": \"01\"}, \"reason\": 1}",
+		"{\"kind\": \"revoke\", \"select\": {\"unit\": \"01\"}, \"concurrency\": 0}",
+		"{\"kind\": \"revoke\", \"select\": {\"unit\": \"01\"}, \"concurrency\": 10001}",
+		"{\"kind\": \"revoke\", \"select\": {\"unit\": \"01\"}, \"name\": \"\"}",
+		"{\"kind\": \"revoke\", \"kind\": \"renew\", \"select\": {\"unit\": \"01\"}}",
+	};
+	struct api_lc_req req;
+	char body[512], err[256], arg[API_ROUTE_ARG_MAX];
+	const char *allow;
+	int reason;
+
+	(void)state;
+	strcpy(body, "{\"kind\": \"modify\", \"select\": {\"unit\": \"01\"}}");
+	assert_int_equal(api_lc_parse(body, strlen(body), &req, err, sizeof(err)), 0);
+	assert_int_equal(req.p.kind, OTAD_LC_MODIFY);
+	assert_int_equal(req.p.reason, -1);
+	assert_null(req.p.name);
+	assert_string_equal(req.sel.unit, "01");
+	api_lc_req_free(&req);
+	strcpy(body, "{\"kind\": \"revoke\", \"name\": \"Thu hồi\", \"select\": {\"serials\": [\"0A1b\", \"ff\"]},"
+		     " \"reason\": \"keyCompromise\", \"concurrency\": 7}");
+	assert_int_equal(api_lc_parse(body, strlen(body), &req, err, sizeof(err)), 0);
+	assert_int_equal(req.p.kind, OTAD_LC_REVOKE);
+	assert_int_equal(req.p.reason, 1);
+	assert_string_equal(req.p.name, "Thu hồi");
+	assert_int_equal(req.sel.n_serials, 2);
+	assert_string_equal(req.sel.serials[1], "ff");
+	assert_int_equal(req.p.concurrency, 7);
+	api_lc_req_free(&req);
+	strcpy(body, "{\"kind\": \"modify\", \"select\": {\"holders\": [\"H-1\"]}, \"reason\": \"superseded\"}");
+	assert_int_equal(api_lc_parse(body, strlen(body), &req, err, sizeof(err)), 0);
+	assert_int_equal(req.p.reason, 4);
+	assert_int_equal(req.sel.n_holders, 1);
+	api_lc_req_free(&req);
+	strcpy(body, "{\"kind\": \"suspend\", \"select\": {\"unit_change\": 12}}");
+	assert_int_equal(api_lc_parse(body, strlen(body), &req, err, sizeof(err)), 0);
+	assert_int_equal(req.sel.unit_change, 12);
+	api_lc_req_free(&req);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		if (api_lc_parse(bad[i], strlen(bad[i]), &req, err, sizeof(err)) != -EINVAL)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(err[0] != 0);
+		assert_null(req.ids);
+	}
+
+	/* the shortcuts' bodies */
+	assert_int_equal(api_lc_cert_parse("", 0, true, &reason, err, sizeof(err)), 0);
+	assert_int_equal(reason, -1);
+	assert_int_equal(api_lc_cert_parse("{}", 2, false, &reason, err, sizeof(err)), 0);
+	strcpy(body, "{\"reason\": \"affiliationChanged\"}");
+	assert_int_equal(api_lc_cert_parse(body, strlen(body), true, &reason, err, sizeof(err)), 0);
+	assert_int_equal(reason, 3);
+	assert_int_equal(api_lc_cert_parse(body, strlen(body), false, &reason, err, sizeof(err)), -EINVAL);
+	strcpy(body, "{\"reason\": \"certificateHold\"}");
+	assert_int_equal(api_lc_cert_parse(body, strlen(body), true, &reason, err, sizeof(err)), -EINVAL);
+	strcpy(body, "{\"reason\": \"superseded\", \"x\": 1}");
+	assert_int_equal(api_lc_cert_parse(body, strlen(body), true, &reason, err, sizeof(err)), -EINVAL);
+	assert_int_equal(api_lc_cert_parse("[1]", 3, true, &reason, err, sizeof(err)), -EINVAL);
+
+	/* the routes */
+	assert_int_equal(api_route("POST", "/v1/lifecycle", arg, &allow), API_LC_CREATE);
+	assert_int_equal(api_route("GET", "/v1/lifecycle", arg, &allow), API_LC_LIST);
+	assert_int_equal(api_route("GET", "/v1/lifecycle/12", arg, &allow), API_LC_GET);
+	assert_string_equal(arg, "12");
+	assert_int_equal(api_route("POST", "/v1/lifecycle/12/cancel", arg, &allow), API_LC_CANCEL);
+	assert_int_equal(api_route("GET", "/v1/lifecycle/12/items", arg, &allow), API_LC_ITEMS);
+	assert_int_equal(api_route("GET", "/v1/lifecycle/x/items", arg, &allow), API_BAD_ID);
+	assert_int_equal(api_route("POST", "/v1/certificates/0A1b/revoke", arg, &allow), API_CERT_REVOKE);
+	assert_string_equal(arg, "0A1b");
+	assert_int_equal(api_route("POST", "/v1/certificates/ff/rekey", arg, &allow), API_CERT_REKEY);
+	assert_int_equal(api_route("GET", "/v1/certificates/ff/renew", arg, &allow), API_BAD_METHOD);
+	assert_int_equal(api_route("POST", "/v1/certificates/xyz/renew", arg, &allow), API_BAD_ID);
+	assert_int_equal(
+		api_route("POST", "/v1/certificates/00112233445566778899001122334455667788990/renew", arg, &allow),
+		API_BAD_ID);
+}
+
 /* GET /v1/campaigns/{id}/cards's query: defaults, each parameter, and the refusals. */
 static void test_campaign_cards_query(void **state)
 {
@@ -696,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_holders_query),
 		cmocka_unit_test(test_campaign_body),
 		cmocka_unit_test(test_campaign_cards_query),
+		cmocka_unit_test(test_lifecycle_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
