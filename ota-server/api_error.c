@@ -42,6 +42,7 @@ static const struct {
 	[API_E_INTERNAL] = { "internal_error", 500 },
 	[API_E_DATABASE] = { "database_error", 500 },
 	[API_E_SMSC_UNAVAILABLE] = { "smsc_unavailable", 503 },
+	[API_E_AUDIT_UNAVAILABLE] = { "audit_unavailable", 503 },
 };
 
 const char *api_error_code(enum api_error e)

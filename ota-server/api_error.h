@@ -45,6 +45,7 @@ enum api_error {
 	API_E_INTERNAL,		    /* 500 */
 	API_E_DATABASE,		    /* 500 */
 	API_E_SMSC_UNAVAILABLE,	    /* 503: no SMSC bind is up */
+	API_E_AUDIT_UNAVAILABLE,    /* 503: the action's audit record cannot be written: nothing was done */
 	API_E_N,
 };
 

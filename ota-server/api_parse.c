@@ -56,6 +56,9 @@ static const struct {
 	{ "/v1/campaigns/*/resume", ARG_ID, "POST", { { "POST", API_CAMPAIGN_RESUME } } },
 	{ "/v1/campaigns/*/cancel", ARG_ID, "POST", { { "POST", API_CAMPAIGN_CANCEL } } },
 	{ "/v1/campaigns/*/cards", ARG_ID, "GET", { { "GET", API_CAMPAIGN_CARDS } } },
+	{ "/v1/audit", ARG_NONE, "GET", { { "GET", API_AUDIT_LIST } } },
+	{ "/v1/audit/verify", ARG_NONE, "GET", { { "GET", API_AUDIT_VERIFY } } },
+	{ "/v1/audit/export", ARG_NONE, "GET", { { "GET", API_AUDIT_EXPORT } } },
 };
 
 bool api_token_name_ok(const char *name)
@@ -152,6 +155,9 @@ int api_route_role(enum api_route r)
 	case API_TOKEN_REVOKE:
 	case API_DATABASE_GET:
 	case API_COUNTER_FLOOR:
+	case API_AUDIT_LIST: /* and the auditor: otad_perm() in otad_api_audit.c */
+	case API_AUDIT_VERIFY:
+	case API_AUDIT_EXPORT:
 		return OTAD_ROLE_ADMIN;
 	default:
 		return OTAD_ROLE_READ_ONLY;
@@ -762,6 +768,33 @@ int api_campaign_cards_query(const struct api_kv *kv, unsigned n, char state[16]
 			}
 		} else {
 			snprintf(err, errlen, "unknown parameter '%.32s' (state, limit, cursor)", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int api_audit_query(const struct api_kv *kv, unsigned n, int64_t *from, unsigned *limit, char *err, size_t errlen)
+{
+	*from = 1;
+	*limit = API_LIMIT_DEFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].value ? kv[i].value : "";
+
+		if (seen_twice(kv, n, i)) {
+			snprintf(err, errlen, "%.32s: given twice", k);
+			return -EINVAL;
+		}
+		if (!strcmp(k, "from")) {
+			if (!number(v, from) || *from < 1) {
+				snprintf(err, errlen, "from: a record's seq (1 or more)");
+				return -EINVAL;
+			}
+		} else if (!strcmp(k, "limit")) {
+			if (query_limit(v, limit, err, errlen))
+				return -EINVAL;
+		} else {
+			snprintf(err, errlen, "unknown parameter '%.32s' (from, limit)", k);
 			return -EINVAL;
 		}
 	}

@@ -12,6 +12,7 @@ enum otad_vty_node {
 	SIGN_NODE,     /* 'signing' (sign/sign_vty.c) */
 	SIGN_RP_NODE,  /* 'relying-party NAME' inside 'signing' */
 	SCP81_NODE,    /* 'scp81' (scp81/scp81_vty.c) */
+	AUDIT_NODE,    /* 'audit' (audit/audit_vty.c) */
 };
 
 /*! Install the commands of otad_vty_pki.c (after the 'otad' node is installed). */
