@@ -31,6 +31,8 @@ enum opt {
 	OPT_CONCURRENCY,
 	OPT_WATCH,
 	OPT_INTERVAL,
+	OPT_FILE,
+	OPT_OUT,
 };
 
 #define BIT(o) (1u << ((o)-OPT_URL))
@@ -55,6 +57,8 @@ static const struct option long_opts[] = {
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 	{ "watch", no_argument, NULL, OPT_WATCH },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "file", required_argument, NULL, OPT_FILE },
+	{ "out", required_argument, NULL, OPT_OUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,6 +85,8 @@ static const struct {
 	{ "campaign", "cancel", ADMIN_CMD_CAMPAIGN_CANCEL, COMMON, "ID" },
 	{ "campaign", "failed", ADMIN_CMD_CAMPAIGN_FAILED, COMMON, "ID" },
 	{ "campaign", "cards", ADMIN_CMD_CAMPAIGN_CARDS, COMMON | BIT(OPT_STATE), "ID" },
+	{ "audit", "verify", ADMIN_CMD_AUDIT_VERIFY, COMMON | BIT(OPT_FILE) | BIT(OPT_KEY), NULL },
+	{ "audit", "export", ADMIN_CMD_AUDIT_EXPORT, COMMON | BIT(OPT_OUT), NULL },
 };
 
 static bool is_iccid(const char *s)
@@ -181,6 +187,12 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		}
 		break;
 	case OPT_KEY:
+		if (cl->cmd == ADMIN_CMD_AUDIT_VERIFY) { /* audit verify --key PUB.pem */
+			if (!*v)
+				return apiclient_bad(err, len, "--key wants the audit public key's file (PEM)");
+			cl->key_file = v;
+			break;
+		}
 		if (cl->n_keys == ADMIN_KEYS_MAX)
 			return apiclient_bad(err, len, "at most %d --key", ADMIN_KEYS_MAX);
 		if (admin_key_parse(v, &cl->keys[cl->n_keys]))
@@ -216,6 +228,15 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		cl->interval_ms = (unsigned)(s * 1000 + 0.5);
 		break;
 	}
+	case OPT_FILE:
+	case OPT_OUT:
+		if (!*v)
+			return apiclient_bad(err, len, "--%s wants a file", o == OPT_FILE ? "file" : "out");
+		if (o == OPT_FILE)
+			cl->file = v;
+		else
+			cl->out = v;
+		break;
 	default:
 		return apiclient_bad(err, len, "internal error: option %d", o);
 	}
@@ -357,6 +378,11 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 			return -EINVAL;
 		if (cl->cmd == ADMIN_CMD_CAMPAIGN_START)
 			return check_start(cl, err, len);
+		if (cl->cmd == ADMIN_CMD_AUDIT_VERIFY && !cl->file != !cl->key_file)
+			return apiclient_bad(err, len,
+					     "--file EXPORT and --key PUB.pem go together (an offline verify)");
+		if (cl->cmd == ADMIN_CMD_AUDIT_EXPORT && !cl->out)
+			return apiclient_bad(err, len, "--out FILE is required");
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -100,7 +100,8 @@ static void checkpoints_at(struct audit_verify *v, const struct audit_record *r)
 				cp->id, cp->seq, v->res.last_checkpoint_seq);
 			continue;
 		}
-		v->res.last_checkpoint_seq = cp->seq;
+		if (v->res.problem == AUDIT_OK) /* the trail is proven up to here */
+			v->res.last_checkpoint_seq = cp->seq;
 	}
 }
 

@@ -38,7 +38,8 @@ struct audit_verify_result {
 	int64_t records;		 /* records fed */
 	int64_t last_seq;		 /* the last record's seq (0: none) */
 	int64_t checkpoints;		 /* checkpoints given */
-	int64_t last_checkpoint_seq;	 /* the highest seq a checkpoint that verified covers (0: none) */
+	int64_t last_checkpoint_seq;	 /* the highest seq a checkpoint that verified covers, before the first problem
+					  * (0: none): the trail is proven up to there */
 	int64_t records_unsigned;	 /* records after it */
 	int64_t problem_seq;		 /* the first problem's seq */
 	enum audit_problem_kind problem; /* AUDIT_OK: none */

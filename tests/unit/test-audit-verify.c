@@ -216,7 +216,8 @@ static void test_first(void **state)
 	snprintf(recs[2].detail, sizeof(recs[2].detail), "x"); /* at 3 */
 	verify(N, 2, &res);
 	expect(&res, AUDIT_CHANGED, 3);
-	assert_int_equal(res.records, N); /* counted to the end */
+	assert_int_equal(res.records, N);	      /* counted to the end */
+	assert_int_equal(res.last_checkpoint_seq, 0); /* proven up to nothing */
 	/* a gap at 5, a truncated end after it: the gap */
 	setup(NULL);
 	memmove(&recs[4], &recs[5], (N - 5) * sizeof(recs[0]));
