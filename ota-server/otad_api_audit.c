@@ -153,7 +153,8 @@ struct export
 		EX_DONE
 	} phase;
 	int64_t next_seq, after_cp;
-	char *buf; /* the lines not sent yet (talloc) */
+	int64_t end_seq; /* the last record when the export began: what comes after is left for the next one */
+	char *buf;	 /* the lines not sent yet (talloc) */
 	size_t len, off;
 	bool failed;
 };
@@ -181,16 +182,18 @@ static void ex_record(const struct audit_record *rec, void *priv)
 {
 	struct export *x = priv;
 
-	append(x, audit_export_record(rec));
 	x->next_seq = rec->seq + 1;
+	if (rec->seq <= x->end_seq)
+		append(x, audit_export_record(rec));
 }
 
 static void ex_checkpoint(const struct audit_checkpoint *cp, void *priv)
 {
 	struct export *x = priv;
 
-	append(x, audit_export_checkpoint(cp));
 	x->after_cp = cp->id;
+	if (cp->seq <= x->end_seq)
+		append(x, audit_export_checkpoint(cp));
 }
 
 /* The next page of lines into x->buf. */
@@ -206,7 +209,7 @@ static void fill(struct export *x)
 			n = otad_db_audit_records(g_otad->db, x->next_seq, EXPORT_PAGE, ex_record, x);
 			if (n < 0)
 				x->failed = true;
-			else if (n < EXPORT_PAGE)
+			else if (n < EXPORT_PAGE || x->next_seq > x->end_seq)
 				x->phase = EX_CHECKPOINTS;
 			break;
 		case EX_CHECKPOINTS:
@@ -258,9 +261,11 @@ static void export_free(void *cls)
 
 enum MHD_Result api_audit_export(struct MHD_Connection *c, struct api_req *r)
 {
+	uint8_t hash[AUDIT_HASH_LEN];
 	struct MHD_Response *resp;
 	enum MHD_Result ans;
 	struct export *x;
+	int rc;
 
 	if (!allowed(c, r, OTAD_ACT_AUDIT_READ, &ans))
 		return ans;
@@ -270,6 +275,13 @@ enum MHD_Result api_audit_export(struct MHD_Connection *c, struct api_req *r)
 	if (!x)
 		return send_error(c, API_E_INTERNAL, "out of memory");
 	x->next_seq = INT64_MIN;
+	/* records and checkpoints up to the trail's end now: a checkpoint made while the export runs may name a record
+	 * made after the records were sent */
+	rc = otad_db_audit_last(g_otad->db, &x->end_seq, hash);
+	if (rc && rc != -ENOENT) {
+		free(x);
+		return send_error(c, API_E_DATABASE, "database error");
+	}
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, export_read, x, export_free);
 	if (!resp) {
 		free(x);

@@ -69,29 +69,37 @@ static int insert(struct otad_db *db, const struct audit_record *r)
 	return rc;
 }
 
-int otad_db_audit_append(struct otad_db *db, struct audit_record *r, int (*seal)(struct audit_record *r, void *priv),
-			 void *priv)
+int otad_db_audit_append_n(struct otad_db *db, struct audit_record *r, size_t n,
+			   int (*seal)(struct audit_record *r, void *priv), void *priv)
 {
 	int64_t seq = 0;
 	int rc;
 
 	if (exec(db, "BEGIN IMMEDIATE"))
 		return -EIO;
-	rc = last(db, &seq, r->prev);
+	rc = last(db, &seq, r[0].prev);
 	if (rc == -ENOENT) {
 		seq = 0;
-		memset(r->prev, 0, AUDIT_HASH_LEN);
+		memset(r[0].prev, 0, AUDIT_HASH_LEN);
 		rc = 0;
 	}
-	if (!rc) {
-		r->seq = seq + 1;
-		rc = seal(r, priv) ? -EIO : insert(db, r);
+	for (size_t i = 0; !rc && i < n; i++) {
+		r[i].seq = seq + 1 + (int64_t)i;
+		if (i)
+			memcpy(r[i].prev, r[i - 1].hash, AUDIT_HASH_LEN);
+		rc = seal(&r[i], priv) ? -EIO : insert(db, &r[i]);
 	}
 	if (!rc && exec(db, "COMMIT"))
 		rc = -EIO;
 	if (rc)
 		exec(db, "ROLLBACK");
 	return rc;
+}
+
+int otad_db_audit_append(struct otad_db *db, struct audit_record *r, int (*seal)(struct audit_record *r, void *priv),
+			 void *priv)
+{
+	return otad_db_audit_append_n(db, r, 1, seal, priv);
 }
 
 static void read_record(sqlite3_stmt *st, struct audit_record *r)

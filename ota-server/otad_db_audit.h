@@ -14,6 +14,10 @@
 int otad_db_audit_append(struct otad_db *db, struct audit_record *r, int (*seal)(struct audit_record *r, void *priv),
 			 void *priv);
 
+/*! Append \a n records (\a n >= 1) in one transaction, chained in that order: all or none. \returns 0; -EIO */
+int otad_db_audit_append_n(struct otad_db *db, struct audit_record *r, size_t n,
+			   int (*seal)(struct audit_record *r, void *priv), void *priv);
+
 /*! The last record's seq and hash. \returns 0; -ENOENT (no record); -EIO */
 int otad_db_audit_last(struct otad_db *db, int64_t *seq, uint8_t hash[AUDIT_HASH_LEN]);
 

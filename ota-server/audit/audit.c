@@ -49,10 +49,41 @@ static int seal(struct audit_record *r, void *priv)
 	return audit_record_hash(r, r->hash);
 }
 
+/* \a who's fields and the rest into \a r (seq, prev and hash are the append's). */
+static void fill(struct audit_record *r, const struct otad_actor *who, const char *action, const char *object,
+		 const char *result, const char *detail)
+{
+	char actor[AUDIT_ACTOR_MAX + 8];
+
+	memset(r, 0, sizeof(*r));
+	r->at = otad_now_ms();
+	snprintf(actor, sizeof(actor), "%s%s", who->via && !strcmp(who->via, "api") ? "api/" : "", who->name);
+	audit_text_clean(r->actor, sizeof(r->actor), actor);
+	audit_text_clean(r->role, sizeof(r->role),
+			 (unsigned)who->role < OTAD_N_ROLES ? otad_role_names[who->role] : "unknown");
+	audit_text_clean(r->scope, sizeof(r->scope), who->scope);
+	audit_text_clean(r->action, sizeof(r->action), action);
+	audit_text_clean(r->object, sizeof(r->object), object);
+	audit_text_clean(r->result, sizeof(r->result), result);
+	audit_text_clean(r->detail, sizeof(r->detail), detail);
+}
+
+/* \a n records appended: count them, checkpoint when due. */
+static void appended(const struct audit_record *last, size_t n)
+{
+	if (au.ctrs)
+		rate_ctr_add(rate_ctr_group_get_ctr(au.ctrs, OTAD_CTR_AUDIT_RECORDS), (int64_t)n);
+	LOGP(DAUDIT, LOGL_INFO, "#%" PRId64 " %s %s %s: %s%s\n", last->seq, last->actor, last->action, last->object,
+	     last->result, n > 1 ? " (the last of a group)" : "");
+	au.since_cp += (unsigned)n;
+	if (au.since_cp >= audit_cfg.cp_records)
+		audit_checkpoint();
+}
+
 int otad_audit(const struct otad_actor *who, const char *action, const char *object, const char *result,
 	       const char *fmt, ...)
 {
-	char detail[AUDIT_DETAIL_MAX] = "", actor[AUDIT_ACTOR_MAX + 8];
+	char detail[AUDIT_DETAIL_MAX] = "";
 	struct audit_record r;
 	va_list ap;
 
@@ -61,32 +92,48 @@ int otad_audit(const struct otad_actor *who, const char *action, const char *obj
 		ctr(OTAD_CTR_AUDIT_FAILURES);
 		return -EIO;
 	}
-	memset(&r, 0, sizeof(r));
-	r.at = otad_now_ms();
-	snprintf(actor, sizeof(actor), "%s%s", who->via && !strcmp(who->via, "api") ? "api/" : "", who->name);
-	audit_text_clean(r.actor, sizeof(r.actor), actor);
-	audit_text_clean(r.role, sizeof(r.role),
-			 (unsigned)who->role < OTAD_N_ROLES ? otad_role_names[who->role] : "unknown");
-	audit_text_clean(r.scope, sizeof(r.scope), who->scope);
-	audit_text_clean(r.action, sizeof(r.action), action);
-	audit_text_clean(r.object, sizeof(r.object), object);
-	audit_text_clean(r.result, sizeof(r.result), result);
 	if (fmt) {
 		va_start(ap, fmt);
 		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
 	}
-	audit_text_clean(r.detail, sizeof(r.detail), detail);
+	fill(&r, who, action, object, result, detail);
 	if (otad_db_audit_append(au.db, &r, seal, NULL)) {
 		LOGP(DAUDIT, LOGL_ERROR, "cannot write the audit record of %s on %s by %s: the action is refused\n",
 		     r.action, r.object, r.actor);
 		ctr(OTAD_CTR_AUDIT_FAILURES);
 		return -EIO;
 	}
-	ctr(OTAD_CTR_AUDIT_RECORDS);
-	LOGP(DAUDIT, LOGL_INFO, "#%" PRId64 " %s %s %s: %s\n", r.seq, r.actor, r.action, r.object, r.result);
-	if (++au.since_cp >= audit_cfg.cp_records)
-		audit_checkpoint();
+	appended(&r, 1);
+	return 0;
+}
+
+int otad_audit_many(const struct otad_actor *who, const char *action, size_t n, const char *const *objects,
+		    const char *result, const char *detail)
+{
+	struct audit_record *r;
+
+	if (!n || n > AUDIT_MANY_MAX)
+		return -EINVAL;
+	if (!au.db) {
+		LOGP(DAUDIT, LOGL_ERROR, "%s on %zu objects refused: the audit trail is not running\n", action, n);
+		ctr(OTAD_CTR_AUDIT_FAILURES);
+		return -EIO;
+	}
+	r = malloc(n * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		fill(&r[i], who, action, objects[i], result, detail);
+	if (otad_db_audit_append_n(au.db, r, n, seal, NULL)) {
+		LOGP(DAUDIT, LOGL_ERROR, "cannot write the %zu audit records of %s by %s: the action is refused\n", n,
+		     r[0].action, r[0].actor);
+		ctr(OTAD_CTR_AUDIT_FAILURES);
+		free(r);
+		return -EIO;
+	}
+	appended(&r[n - 1], n);
+	free(r);
 	return 0;
 }
 
@@ -126,7 +173,6 @@ static void on_tick(void *data)
 static int check_end(void)
 {
 	struct audit_checkpoint cp;
-	struct audit_record r;
 	int64_t seq = 0;
 	uint8_t hash[AUDIT_HASH_LEN];
 	int rc = otad_db_audit_checkpoint_last(au.db, &cp);
@@ -155,7 +201,6 @@ static int check_end(void)
 		     "were added since): 'GET /v1/audit/verify' checks their chain\n",
 		     seq - cp.seq);
 	}
-	(void)r;
 	return 0;
 }
 

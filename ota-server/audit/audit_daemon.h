@@ -31,6 +31,15 @@ void audit_vty_init(void);
  *  rate counters (may be NULL). Checks the last checkpoint against the trail's end and logs what it finds.
  *  \returns 0; -EIO (the key's id cannot be made, the database cannot be read) */
 int audit_start(void *ctx, struct otad_db *db, EVP_PKEY *key, struct rate_ctr_group *ctrs);
+struct otad_actor;
+/*! Record one action of \a who on \a n objects (a bulk step: one record per object, \a objects[i], each with
+ *  \a result and \a detail, which may be NULL) in ONE transaction, all or none: otad_audit() for many at the
+ *  cost of one commit. \returns 0; -EINVAL (\a n is 0 or above AUDIT_MANY_MAX); -ENOMEM; -EIO (none written: do
+ *  not act) */
+#define AUDIT_MANY_MAX 10000
+int otad_audit_many(const struct otad_actor *who, const char *action, size_t n, const char *const *objects,
+		    const char *result, const char *detail);
+
 /*! A checkpoint over the records since the last, then stop (otad_audit() fails closed again). */
 void audit_stop(void);
 

@@ -183,6 +183,27 @@ static void test_append(void **state)
 	assert_true(res.ok);
 	assert_int_equal(res.checkpoints, 2);
 	assert_int_equal(res.last_checkpoint_seq, 4);
+	/* a group of records in one transaction: all or none, chained, a checkpoint when due */
+	{
+		static const char *const objs[] = { "holder H-10", "holder H-11", "holder H-12" };
+		static struct audit_record g[8];
+
+		assert_int_equal(otad_audit_many(&alice, "cert.modify", 0, objs, "done", NULL), -EINVAL);
+		sql(db, "CREATE TRIGGER no_audit BEFORE INSERT ON audit WHEN NEW.seq = 8 BEGIN SELECT RAISE(ABORT, "
+			"'x'); END;");
+		assert_int_equal(otad_audit_many(&alice, "cert.modify", 3, objs, "done", NULL), -EIO);
+		assert_int_equal(otad_db_audit_count(db), 5); /* 6 and 7 went with 8 */
+		sql(db, "DROP TRIGGER no_audit");
+		assert_int_equal(otad_audit_many(&alice, "cert.modify", 3, objs, "done", "unit 01 renamed"), 0);
+		assert_int_equal(otad_db_audit_records(db, 6, 10, rec_seq, g), 3);
+		assert_int_equal(otad_db_audit_count(db), 8);
+		assert_int_equal(audit_verify_db(db, audit_key(), &res), 0);
+		assert_true(res.ok);
+		assert_int_equal(res.records, 8);
+		assert_int_equal(res.last_checkpoint_seq, 8); /* 4 records since the start: one after the group */
+		assert_memory_equal(g[6].prev, g[5].hash, AUDIT_HASH_LEN);
+		assert_string_equal(g[7].detail, "unit 01 renamed");
+	}
 	/* a row changed in the file */
 	sql(db, "UPDATE audit SET object = 'holder H-9' WHERE seq = 2");
 	assert_int_equal(audit_verify_db(db, audit_key(), &res), 0);
