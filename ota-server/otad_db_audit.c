@@ -75,7 +75,8 @@ int otad_db_audit_append_n(struct otad_db *db, struct audit_record *r, size_t n,
 	int64_t seq = 0;
 	int rc;
 
-	if (exec(db, "BEGIN IMMEDIATE"))
+	/* FULL is the database's setting (otad_db.h); said again here, as this commit is what lets an action go on */
+	if (exec(db, "PRAGMA synchronous = FULL; BEGIN IMMEDIATE"))
 		return -EIO;
 	rc = last(db, &seq, r[0].prev);
 	if (rc == -ENOENT) {
