@@ -3,16 +3,19 @@
  * seq 1, 2, 3 ... each chained to the one before; a checkpoint every N records, another at the stop, none when
  * nothing came since; the trail verifies from the database; it carries on across a restart; a record that cannot
  * be inserted (a trigger aborts it) is -EIO and leaves nothing; a row changed in the file is found; the audit key
- * file made 0600, read back with the same id, refused when others may read it or when it holds no key. */
+ * file made 0600, read back with the same id, refused when others may read it or when it holds no key; a group of
+ * records all or none; a checkpoint after the interval when records came, none when none came. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
+#include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
 #include <sqlite3.h>
 
@@ -219,9 +222,36 @@ static void test_append(void **state)
 	otad_db_close(db);
 }
 
+/* A checkpoint after cp_interval_s seconds when records came, none when none came. */
+static void test_interval(void **state)
+{
+	struct otad_db *db = open_db();
+	struct timespec t0, t;
+	int64_t n = 0;
+
+	(void)state;
+	audit_cfg.cp_records = 1000;
+	audit_cfg.cp_interval_s = 1;
+	assert_int_equal(audit_start(ctx, db, load_key(true), NULL), 0);
+	assert_int_equal(otad_audit(&alice, "cert.renew", "holder H-1", "done", NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		osmo_select_main(0); /* the tick */
+		n = otad_db_audit_checkpoint_count(db);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!n && t.tv_sec - t0.tv_sec < 5);
+	assert_int_equal(n, 1);
+	osmo_select_main(0); /* another tick, no record since: no checkpoint */
+	assert_int_equal(otad_db_audit_checkpoint_count(db), 1);
+	audit_stop();
+	assert_int_equal(otad_db_audit_checkpoint_count(db), 1);
+	otad_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append, setup, teardown),
 	};
