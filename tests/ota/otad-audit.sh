@@ -1,8 +1,8 @@
 #!/bin/sh
 # simpki-otad's audit trail (docs/otad.md, Audit trail), run by in-netns.sh: the example configuration makes the
 # audit key (mode 0600) next to itself; API calls (tokens made and revoked, one refused for its name) leave records
-# (the accepted and the result of each), a checkpoint every 4 records; 'show audit', the counters; GET /v1/audit in
-# pages; the trail verifies through the API and 'simpki-admin audit verify'; an export ('simpki-admin audit
+# (the accepted and the result of each), a checkpoint every 4 records; 'show audit', the running configuration's
+# audit node, the counters; GET /v1/audit in pages; an auditor token reads, verifies and exports; the trail verifies through the API and 'simpki-admin audit verify'; an export ('simpki-admin audit
 # export') verifies offline with the public key, and a changed line of it does not; a read-only token may not read
 # it (403). Fail closed: while the daemon runs, a trigger makes every insert into the audit table fail: a token
 # creation is refused with 503 audit_unavailable and the token does not exist; dropped, it works again. Then,
@@ -81,14 +81,17 @@ expect 200 '"revoked":true' DELETE /v1/tokens/t1
 printf '{"name": "ro", "role": "read-only"}' > "$dir/tok.json"
 ro=$(api POST /v1/tokens "$dir/tok.json" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
 [ -n "$ro" ] || fail "no read-only token"
-# 6 actions, 12 records: checkpoints at 4, 8 and 12
+printf '{"name": "aud", "role": "auditor"}' > "$dir/tok.json"
+aud=$(api POST /v1/tokens "$dir/tok.json" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
+[ -n "$aud" ] || fail "no auditor token"
+# 7 actions, 14 records: checkpoints at 4, 8 and 12
 expect 200 '"seq":1,' GET '/v1/audit?limit=5'
 out=$(api GET '/v1/audit?limit=5')
 case $out in *'"next":6}'*) ;; *) fail "the first page of 5 does not name 6 next: $out" ;; esac
 case $out in *'"actor":"api/admin","role":"admin","scope":"","action":"token.create","object":"token t1","result":"accepted","detail":"role operator"'*) ;;
 *) fail "record 1 is not the creation of t1: $out" ;;
 esac
-expect 200 '"seq":12,' GET '/v1/audit?from=10'
+expect 200 '"seq":14,' GET '/v1/audit?from=10'
 expect 200 '"next":null' GET '/v1/audit?from=10'
 expect 200 '"result":"failed","detail":"the name is taken"' GET '/v1/audit?from=8&limit=1'
 expect 400 invalid_request GET '/v1/audit?from=0'
@@ -96,22 +99,32 @@ expect 400 invalid_request GET '/v1/audit?frm=1'
 expect 403 forbidden GET /v1/audit/verify - "$ro"
 expect 403 forbidden GET /v1/audit/export - "$ro"
 expect 405 method_not_allowed POST /v1/audit/verify
-expect 200 '"ok":true,"records":12,"last_seq":12,"checkpoints":3,"last_checkpoint_seq":12,"records_unsigned":0' \
+expect 200 '"ok":true,"records":14,"last_seq":14,"checkpoints":3,"last_checkpoint_seq":12,"records_unsigned":2' \
 	GET /v1/audit/verify
+# the auditor reads, verifies and exports
+expect 200 '"ok":true' GET /v1/audit/verify - "$aud"
+expect 200 '"seq":1,' GET '/v1/audit?limit=1' - "$aud"
+expect 200 '"type":"record"' GET /v1/audit/export - "$aud"
 expect 200 '"problem":null' GET /v1/audit/verify
 vty "show audit" > "$dir/show.out"
-expect_in "$dir/show.out" "audit trail: 12 records, the last seq 12"
-expect_in "$dir/show.out" "checkpoints: 3, the last covers seq 12"
+expect_in "$dir/show.out" "audit trail: 14 records, the last seq 14"
+expect_in "$dir/show.out" "checkpoints: 3, the last covers seq 12 (.*); 2 records after it"
+vty "show running-config" | tr -d '\r' > "$dir/running.out"
+expect_in "$dir/running.out" "^audit$"
+expect_in "$dir/running.out" "^ key audit.key$"
+expect_in "$dir/running.out" "^ key-create$"
+expect_in "$dir/running.out" "^ checkpoint records 4$"
+expect_in "$dir/running.out" "^ checkpoint interval 60$"
 key_id=$(sed -n 's/.*key id \([0-9a-f]*\).*/\1/p' "$dir/show.out")
 [ ${#key_id} -eq 64 ] || fail "show audit names no key id: $(cat "$dir/show.out")"
 ctrl rate_ctr.abs.otad.0.audit:records > "$dir/ctrl.out"
-expect_in "$dir/ctrl.out" "audit:records 12"
+expect_in "$dir/ctrl.out" "audit:records 14"
 ctrl rate_ctr.abs.otad.0.audit:checkpoints > "$dir/ctrl.out"
 expect_in "$dir/ctrl.out" "audit:checkpoints 3"
 
 # ---- simpki-admin --------------------------------------------------------------------------------------------
 "$admin" audit verify > "$dir/admin.out" 2>&1 || fail "simpki-admin audit verify exited $?: $(cat "$dir/admin.out")"
-expect_in "$dir/admin.out" "audit trail OK: 12 records"
+expect_in "$dir/admin.out" "audit trail OK: 14 records"
 "$admin" audit verify --json > "$dir/admin.json" 2>&1 || fail "simpki-admin audit verify --json exited $?"
 expect_in "$dir/admin.json" '"key_id": "'"$key_id"'"'
 "$admin" audit --help > /dev/null 2>&1 # the global usage
@@ -124,7 +137,7 @@ expect_in "$dir/help.out" "Usage: simpki-admin audit export --out FILE"
 "$admin" audit verify --file "$dir/x" > /dev/null 2>&1
 [ $? -eq 2 ] || fail "audit verify --file without --key did not exit 2"
 "$admin" audit export --out "$dir/export.ndjson" > "$dir/admin.out" 2>&1 || fail "audit export exited $?: $(cat "$dir/admin.out")"
-[ "$(grep -c '"type":"record"' "$dir/export.ndjson")" = 12 ] || fail "the export does not hold 12 records"
+[ "$(grep -c '"type":"record"' "$dir/export.ndjson")" = 14 ] || fail "the export does not hold 14 records"
 [ "$(grep -c '"type":"checkpoint"' "$dir/export.ndjson")" = 3 ] || fail "the export does not hold 3 checkpoints"
 tail -n 1 "$dir/export.ndjson" | grep -q '"type":"key","key_id":"'"$key_id"'","pem":"-----BEGIN PUBLIC KEY-----' ||
 	fail "the export does not end with the key"
@@ -146,21 +159,21 @@ expect_in "$dir/ctrl.out" "audit:failures 2"
 expect_in "$dir/otad.log" "cannot write the audit record of token.create on token blocked"
 sqlite3 "$dir/conf/otad.db" "DROP TRIGGER no_audit;" || fail "sqlite3 cannot drop the trigger"
 expect 201 '"name":"blocked"' POST /v1/tokens "$dir/tok.json"
-expect 200 '"ok":true,"records":14,' GET /v1/audit/verify
+expect 200 '"ok":true,"records":16,' GET /v1/audit/verify
 stop_otad
 expect_in "$dir/otad.log" "checkpoint"
-[ "$(sqlite3 "$dir/conf/otad.db" "SELECT max(seq) FROM audit_checkpoints")" = 14 ] || fail "no checkpoint at the stop"
+[ "$(sqlite3 "$dir/conf/otad.db" "SELECT max(seq) FROM audit_checkpoints")" = 16 ] || fail "no checkpoint at the stop"
 
 # ---- offline ---------------------------------------------------------------------------------------------------
 "$admin" audit verify --file "$dir/export.ndjson" --key "$dir/audit.pub" > "$dir/offline.out" 2>&1 ||
 	fail "the export does not verify offline: $(cat "$dir/offline.out")"
-expect_in "$dir/offline.out" "audit trail OK: 12 records, chained from record 1; 3 checkpoints, the last signed one covers record 12"
+expect_in "$dir/offline.out" "audit trail OK: 14 records, chained from record 1; 3 checkpoints, the last signed one covers record 12; 2 records after it"
 sed '5s/"result":"[a-z]*"/"result":"refused"/' "$dir/export.ndjson" > "$dir/changed.ndjson"
 cmp -s "$dir/changed.ndjson" "$dir/export.ndjson" && fail "sed did not change record 5 of the export"
 SIMPKI_API_TOKEN= "$admin" audit verify --file "$dir/changed.ndjson" --key "$dir/audit.pub" > "$dir/offline.out" 2>&1
 [ $? -eq 1 ] || fail "a changed export does not exit 1: $(cat "$dir/offline.out")"
 expect_in "$dir/offline.out" "the first problem is at record 5: changed"
-sed '/"type":"record","seq":12,/d' "$dir/export.ndjson" > "$dir/cut.ndjson"
+sed -E '/"type":"record","seq":1[234],/d' "$dir/export.ndjson" > "$dir/cut.ndjson"
 "$admin" audit verify --file "$dir/cut.ndjson" --key "$dir/audit.pub" > "$dir/offline.out" 2>&1
 expect_in "$dir/offline.out" "the first problem is at record 12: truncated"
 openssl ecparam -name prime256v1 -genkey 2> /dev/null | openssl pkey -pubout > "$dir/other.pub" 2> /dev/null
@@ -191,7 +204,7 @@ verify_copy signature.db signature 8
 cp "$db" "$dir/conf/truncated.db"
 sqlite3 "$dir/conf/truncated.db" "DELETE FROM audit WHERE seq > 10;"
 verify_copy truncated.db truncated 12
-expect_in "$dir/otad-truncated.log" "the audit trail ends at record 10, but the last checkpoint covers 14"
+expect_in "$dir/otad-truncated.log" "the audit trail ends at record 10, but the last checkpoint covers 16"
 
 # ---- refusals at start ---------------------------------------------------------------------------------------
 chmod 644 "$dir/conf/audit.key"
