@@ -76,7 +76,7 @@ static void usage(FILE *f)
 		"one in SIMPKI_API_TOKEN when the daemon starts (the administrator's) or one made with\n"
 		"'api token create NAME' in the VTY. Telnet VTY on 127.0.0.1:%d (show cards, import cards FILE,\n"
 		"job create, show jobs, show smpp, show rate-counters; master-key rotate FILE, backup database PATH,\n"
-		"show database, counter-floor), CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
+		"show database, counter-floor, show audit), CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
 		"Exit codes: 0 stopped by a signal, 1 could not start (the message says why), 2 usage error.\n",
 		OTAD_VTY_PORT, OTAD_CTRL_PORT);
 }
