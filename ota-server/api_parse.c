@@ -90,6 +90,9 @@ static const struct {
 	{ "/v1/certificates/*/renew", ARG_SERIAL, "POST", { { "POST", API_CERT_RENEW } } },
 	{ "/v1/certificates/*/modify", ARG_SERIAL, "POST", { { "POST", API_CERT_MODIFY } } },
 	{ "/v1/certificates/*/rekey", ARG_SERIAL, "POST", { { "POST", API_CERT_REKEY } } },
+	{ "/v1/audit", ARG_NONE, "GET", { { "GET", API_AUDIT_LIST } } },
+	{ "/v1/audit/verify", ARG_NONE, "GET", { { "GET", API_AUDIT_VERIFY } } },
+	{ "/v1/audit/export", ARG_NONE, "GET", { { "GET", API_AUDIT_EXPORT } } },
 };
 
 bool api_serial_ok(const char *s)
@@ -265,6 +268,11 @@ int api_route_action(enum api_route r)
 	case API_REQUEST_APPROVE:
 	case API_REQUEST_REJECT:
 		return OTAD_ACT_REQUEST_DECIDE;
+	case API_AUDIT_LIST:
+	case API_AUDIT_EXPORT:
+		return OTAD_ACT_AUDIT_READ;
+	case API_AUDIT_VERIFY:
+		return OTAD_ACT_AUDIT_VERIFY;
 	default:
 		return -ENOSYS; /* not mapped: the administrator's only */
 	}
@@ -895,6 +903,33 @@ int api_campaign_cards_query(const struct api_kv *kv, unsigned n, char state[16]
 			}
 		} else {
 			snprintf(err, errlen, "unknown parameter '%.32s' (state, limit, cursor)", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int api_audit_query(const struct api_kv *kv, unsigned n, int64_t *from, unsigned *limit, char *err, size_t errlen)
+{
+	*from = 1;
+	*limit = API_LIMIT_DEFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].value ? kv[i].value : "";
+
+		if (seen_twice(kv, n, i)) {
+			snprintf(err, errlen, "%.32s: given twice", k);
+			return -EINVAL;
+		}
+		if (!strcmp(k, "from")) {
+			if (!number(v, from) || *from < 1) {
+				snprintf(err, errlen, "from: a record's seq (1 or more)");
+				return -EINVAL;
+			}
+		} else if (!strcmp(k, "limit")) {
+			if (query_limit(v, limit, err, errlen))
+				return -EINVAL;
+		} else {
+			snprintf(err, errlen, "unknown parameter '%.32s' (from, limit)", k);
 			return -EINVAL;
 		}
 	}

@@ -59,6 +59,11 @@
  *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
  *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
  *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
+ *   GET    /v1/audit?from=SEQ&limit=N      a page of the audit trail's records, from seq SEQ (default 1)  admin,
+ *                                          auditor (otad_perm: audit.read)
+ *   GET    /v1/audit/verify                the trail recomputed and its checkpoints checked (audit_verify.h)
+ *                                          (otad_perm: audit.verify)
+ *   GET    /v1/audit/export                the whole trail as JSON lines (audit_export.h)  (audit.read)
  *
  * Query parameters: limit 1 to 1000 (default 100); cursor: the next_cursor of the page before (a job id, an
  * ICCID); since: Unix seconds or YYYY-MM-DDTHH:MM:SSZ; state: a job state (otad_job_state_names) or a card state
@@ -144,6 +149,10 @@ enum api_route {
 	API_CERT_RENEW,	  /* POST, arg: the serial */
 	API_CERT_MODIFY,  /* POST, arg: the serial */
 	API_CERT_REKEY,	  /* POST, arg: the serial */
+	/* the audit trail (otad_api_audit.c) */
+	API_AUDIT_LIST,	      /* GET */
+	API_AUDIT_VERIFY,     /* GET */
+	API_AUDIT_EXPORT,     /* GET */
 	API_BAD_METHOD,	       /* a known path with another method: 405 (allow: the methods it has) */
 	API_BAD_ICCID,	       /* /v1/cards/X with X not an ICCID: 400 */
 	API_BAD_ID,	       /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
@@ -175,6 +184,9 @@ int api_jobs_query(const struct api_kv *kv, unsigned n, struct otad_job_filter *
 /*! GET /v1/cards's parameters into \a f (its after_iccid points into \a cursor, 21 bytes). \returns 0; -EINVAL */
 int api_cards_query(const struct api_kv *kv, unsigned n, struct otad_card_filter *f, char cursor[21], char *err,
 		    size_t errlen);
+/*! GET /v1/audit's parameters: from (a seq, 1 to 18 digits; default 1), limit (1 to 1000, default 100).
+ *  \returns 0; -EINVAL with \a err */
+int api_audit_query(const struct api_kv *kv, unsigned n, int64_t *from, unsigned *limit, char *err, size_t errlen);
 /*! PATCH /v1/cards/{iccid}'s body: the new state (enum otad_card_state). \returns 0; -EINVAL with \a err */
 int api_card_patch_parse(const char *body, size_t len, int *state, char *err, size_t errlen);
 

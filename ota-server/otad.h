@@ -21,6 +21,7 @@ enum otad_log_cat {
 	DCAMP,	/* provisioning campaigns */
 	DSIGN,	/* signing sessions and the relying-party API */
 	DSCP81, /* the SCP81 remote administration server (scp81/) */
+	DAUDIT, /* the audit trail (audit/) */
 };
 extern const struct log_info otad_log_info; /* otad_log.c */
 
@@ -51,6 +52,9 @@ enum otad_ctr {
 	OTAD_CTR_SIGN_LIMITED,
 	OTAD_CTR_BIP_SCRIPTS,
 	OTAD_CTR_BIP_FALLBACKS,
+	OTAD_CTR_AUDIT_RECORDS,
+	OTAD_CTR_AUDIT_CHECKPOINTS,
+	OTAD_CTR_AUDIT_FAILURES,
 };
 extern const struct rate_ctr_group_desc otad_ctrg_desc; /* otad_log.c: the counters above */
 

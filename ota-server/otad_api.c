@@ -414,12 +414,14 @@ static enum MHD_Result cancel_job(struct MHD_Connection *c, struct api_req *r)
 
 static enum MHD_Result create_token(struct MHD_Connection *c, struct api_req *r)
 {
-	char name[65], err[160], token[65], scope[OTAD_UNIT_CODE_MAX + 1];
+	char name[65], err[160], token[65], scope[OTAD_UNIT_CODE_MAX + 1], obj[72];
 	int rc, role;
 
 	if (api_token_parse(r->body ? r->body : "", r->len, name, &role, scope, err, sizeof(err)))
 		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
 	rc = otad_api_token_new(name, (enum otad_role)role, scope, token);
+	snprintf(obj, sizeof(obj), "token %s", name); /* the outcome; the generic hook recorded the decision */
+	api_audit(r, "token.create", obj, rc ? "failed" : "done", "%s", rc == -EEXIST ? "the name is taken" : "");
 	if (rc == -EEXIST)
 		return send_error(c, API_E_TOKEN_EXISTS, "a token named %s exists", name);
 	if (rc == -ENXIO)
@@ -455,7 +457,14 @@ static enum MHD_Result list_tokens(struct MHD_Connection *c)
 
 static enum MHD_Result revoke_token(struct MHD_Connection *c, struct api_req *r)
 {
-	int rc = otad_db_token_revoke(g_otad->db, r->arg);
+	char obj[API_ROUTE_ARG_MAX + 8];
+	int rc;
+
+	/* the outcome; the generic hook (otad_api_perm.c) recorded the decision before */
+	snprintf(obj, sizeof(obj), "token %s", r->arg);
+	rc = otad_db_token_revoke(g_otad->db, r->arg);
+	api_audit(r, "token.revoke", obj, rc ? "failed" : "done", "%s",
+		  rc == -ENOENT ? "no valid token of that name" : "");
 
 	if (rc == -ENOENT)
 		return send_error(c, API_E_TOKEN_NOT_FOUND, "no valid token named %s", r->arg);
@@ -966,6 +975,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	case API_CERT_REKEY:
 		return api_lc_cert(c, r);
 	/* lifecycle operations: end */
+	/* audit trail routes (otad_api_audit.c) */
+	case API_AUDIT_LIST:
+		return api_audit_list(c, r);
+	case API_AUDIT_VERIFY:
+		return api_audit_verify(c, r);
+	case API_AUDIT_EXPORT:
+		return api_audit_export(c, r);
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

@@ -93,3 +93,11 @@ enum MHD_Result api_lc_list(struct MHD_Connection *c);
 enum MHD_Result api_lc_get(struct MHD_Connection *c, const char *id);
 enum MHD_Result api_lc_act(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_lc_items(struct MHD_Connection *c, const char *id);
+/* otad_api_audit.c: /v1/audit (audit/audit_daemon.h) */
+enum MHD_Result api_audit_list(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_audit_verify(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_audit_export(struct MHD_Connection *c, struct api_req *r);
+/*! Record what \a r's token does (otad_audit() with its actor). \returns 0; -EIO: not recorded, so the route must not
+ *  act (answer API_E_AUDIT_UNAVAILABLE) */
+int api_audit(const struct api_req *r, const char *action, const char *object, const char *result, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));

@@ -24,6 +24,7 @@ static const struct log_info_cat log_cats[] = {
 		     .description = "The SCP81 remote administration server",
 		     .enabled = 1,
 		     .loglevel = LOGL_NOTICE },
+	[DAUDIT] = { .name = "DAUDIT", .description = "The audit trail", .enabled = 1, .loglevel = LOGL_NOTICE },
 };
 
 const struct log_info otad_log_info = { .cat = log_cats, .num_cat = ARRAY_SIZE(log_cats) };
@@ -55,6 +56,9 @@ static const struct rate_ctr_desc ctr_desc[] = {
 	[OTAD_CTR_SIGN_LIMITED] = { "sign:rate_limited", "Relying-party requests refused with 429" },
 	[OTAD_CTR_BIP_SCRIPTS] = { "bip:scripts", "Job scripts handed to cards' SCP81 sessions" },
 	[OTAD_CTR_BIP_FALLBACKS] = { "bip:fallbacks", "Auto jobs sent by SMS after their BIP session did not ask" },
+	[OTAD_CTR_AUDIT_RECORDS] = { "audit:records", "Audit records written" },
+	[OTAD_CTR_AUDIT_CHECKPOINTS] = { "audit:checkpoints", "Audit checkpoints signed" },
+	[OTAD_CTR_AUDIT_FAILURES] = { "audit:failures", "Audit records (actions refused) or checkpoints not written" },
 };
 
 const struct rate_ctr_group_desc otad_ctrg_desc = {

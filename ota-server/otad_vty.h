@@ -15,6 +15,7 @@ enum otad_vty_node {
 	SIGN_RP_NODE,  /* 'relying-party NAME' inside 'signing' */
 	SCP81_NODE,    /* 'scp81' (scp81/scp81_vty.c) */
 	LC_NODE,       /* 'lifecycle' inside 'otad' */
+	AUDIT_NODE,    /* 'audit' (audit/audit_vty.c) */
 };
 
 /*! Install the commands of otad_vty_pki.c (after the 'otad' node is installed). */

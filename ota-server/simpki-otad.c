@@ -22,6 +22,8 @@
 #include <osmocom/vty/stats.h>
 #include <osmocom/vty/telnet_interface.h>
 
+#include "audit_daemon.h"
+#include "audit_key.h"
 #include "otad.h"
 #include "otad_api.h"
 #include "campaign.h"
@@ -76,7 +78,7 @@ static void usage(FILE *f)
 		"one in SIMPKI_API_TOKEN when the daemon starts (the administrator's) or one made with\n"
 		"'api token create NAME' in the VTY. Telnet VTY on 127.0.0.1:%d (show cards, import cards FILE,\n"
 		"job create, show jobs, show smpp, show rate-counters; master-key rotate FILE, backup database PATH,\n"
-		"show database, counter-floor), CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
+		"show database, counter-floor, show audit), CTRL on 127.0.0.1:%d. See docs/otad.md.\n"
 		"Exit codes: 0 stopped by a signal, 1 could not start (the message says why), 2 usage error.\n",
 		OTAD_VTY_PORT, OTAD_CTRL_PORT);
 }
@@ -191,6 +193,7 @@ static int start_ocsp(char *err, size_t errlen)
 static int start(const char *cfg_file)
 {
 	uint8_t mk[KEYSTORE_KEY_LEN];
+	EVP_PKEY *audit_pkey = NULL;
 	struct ctrl_handle *ctrl;
 	char err[512], *path, *key_path, *copy;
 	int rc;
@@ -208,13 +211,25 @@ static int start(const char *cfg_file)
 		LOGP(DOTAD, LOGL_FATAL, "%s\n", err);
 		return rc;
 	}
+	rc = audit_key_load(otad_path(g_otad->ctx, audit_cfg.key), audit_cfg.key_create, &audit_pkey, err, sizeof(err));
+	if (rc) {
+		OPENSSL_cleanse(mk, sizeof(mk));
+		LOGP(DOTAD, LOGL_FATAL, "%s\n", err);
+		return rc;
+	}
 	path = otad_path(g_otad->ctx, g_otad->cfg.database);
 	rc = otad_db_open(g_otad->ctx, path, mk, &g_otad->db, err, sizeof(err));
 	OPENSSL_cleanse(mk, sizeof(mk));
 	if (rc) {
 		LOGP(DOTAD, LOGL_FATAL, "database %s: %s%s%s\n", path, err, rc == -EBADMSG ? "; master key file " : "",
 		     rc == -EBADMSG ? key_path : "");
+		EVP_PKEY_free(audit_pkey);
 		return rc;
+	}
+	if (audit_start(g_otad->ctx, g_otad->db, audit_pkey, g_otad->ctrs)) {
+		LOGP(DOTAD, LOGL_FATAL, "database %s: cannot read the audit trail\n", path);
+		EVP_PKEY_free(audit_pkey);
+		return -EIO;
 	}
 	if (restored && otad_db_counter_floor_require(g_otad->db)) {
 		LOGP(DOTAD, LOGL_FATAL, "database %s: cannot mark it as a restored copy\n", path);
@@ -363,6 +378,7 @@ int main(int argc, char **argv)
 	g_otad->cfg.database = talloc_strdup(ctx, "otad.db");
 	g_otad->cfg.master_key = talloc_strdup(ctx, "otad.key");
 	g_otad->units_dir = talloc_strdup(ctx, OTAD_UNITS_DIR);
+	audit_cfg.key = talloc_strdup(ctx, "audit.key");
 	g_otad->ca.retry_min_s = 5;
 	g_otad->ca.retry_max_s = 300;
 	g_otad->ca.timeout_s = 30;
@@ -385,6 +401,7 @@ int main(int argc, char **argv)
 	otad_vty_init();
 	otad_sign_vty_init();
 	scp81_vty_init();
+	audit_vty_init();
 
 	rc = start(cfg_file);
 	if (rc) {
@@ -409,6 +426,7 @@ int main(int argc, char **argv)
 	if (g_otad->ocsp)
 		ra_ocsp_free(g_otad->ocsp);
 	otad_job_stop_all();
+	audit_stop();
 	otad_db_close(g_otad->db);
 	telnet_exit();
 	talloc_free(ctx);

@@ -68,6 +68,8 @@ enum admin_cmd {
 	ADMIN_CMD_LC_PAUSE,
 	ADMIN_CMD_LC_RESUME,
 	ADMIN_CMD_LC_CANCEL,
+	ADMIN_CMD_AUDIT_VERIFY,	 /* through the API, or an export offline (--file, --key) */
+	ADMIN_CMD_AUDIT_EXPORT,
 	ADMIN_CMD_N
 };
 
@@ -122,6 +124,8 @@ struct admin_cmdline {
 	const char *reason;
 	const char *note;
 	long long unit_change; /* lifecycle create --unit-change */
+	const char *out;      /* audit export --out FILE */
+	const char *key_file; /* audit verify --key PUB.pem (with --file: offline) */
 };
 
 /* ---- admin_args.c ---------------------------------------------------------------------------------------------- */
@@ -259,6 +263,14 @@ char *admin_render_lifecycle(const json_t *op);
 /*! Whether a campaign object is over (state done or cancelled); if so, *code is its exit code: done with no
  * failed card ADMIN_EXIT_OK, done with failed cards ADMIN_EXIT_CARDS_FAILED, cancelled ADMIN_EXIT_CANCELLED. */
 bool admin_campaign_over(const json_t *c, enum admin_exit *code);
+
+/* admin_audit.c: the audit trail (docs/otad.md, Audit trail) */
+enum admin_exit admin_audit_verify_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+enum admin_exit admin_audit_export_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/*! Verify an export (cl->file) with the public key in cl->key_file, offline: no API, no token. */
+enum admin_exit admin_audit_verify_file(const struct admin_cmdline *cl);
+/*! GET /v1/audit/verify's answer as a person reads it (pure). */
+char *admin_render_audit_verify(const json_t *v);
 
 /*! simpki-admin's main(). */
 int admin_main(int argc, char **argv);

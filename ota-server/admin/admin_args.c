@@ -40,6 +40,8 @@ enum opt {
 	OPT_NOTE,
 	OPT_SERIALS,
 	OPT_UNIT_CHANGE,
+	OPT_FILE,
+	OPT_OUT,
 };
 
 #define BIT(o) (1u << ((o)-OPT_URL))
@@ -73,6 +75,8 @@ static const struct option long_opts[] = {
 	{ "note", required_argument, NULL, OPT_NOTE },
 	{ "serials", required_argument, NULL, OPT_SERIALS },
 	{ "unit-change", required_argument, NULL, OPT_UNIT_CHANGE },
+	{ "file", required_argument, NULL, OPT_FILE },
+	{ "out", required_argument, NULL, OPT_OUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -124,6 +128,8 @@ static const struct {
 	{ "lifecycle", "pause", ADMIN_CMD_LC_PAUSE, COMMON, "ID" },
 	{ "lifecycle", "resume", ADMIN_CMD_LC_RESUME, COMMON, "ID" },
 	{ "lifecycle", "cancel", ADMIN_CMD_LC_CANCEL, COMMON, "ID" },
+	{ "audit", "verify", ADMIN_CMD_AUDIT_VERIFY, COMMON | BIT(OPT_FILE) | BIT(OPT_KEY), NULL },
+	{ "audit", "export", ADMIN_CMD_AUDIT_EXPORT, COMMON | BIT(OPT_OUT), NULL },
 };
 
 static const char *const roles[] = { "read-only", "operator", "admin", "central-ra", "unit-ra", "counter", "auditor" };
@@ -249,6 +255,12 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		}
 		break;
 	case OPT_KEY:
+		if (cl->cmd == ADMIN_CMD_AUDIT_VERIFY) { /* audit verify --key PUB.pem */
+			if (!*v)
+				return apiclient_bad(err, len, "--key wants the audit public key's file (PEM)");
+			cl->key_file = v;
+			break;
+		}
 		if (cl->n_keys == ADMIN_KEYS_MAX)
 			return apiclient_bad(err, len, "at most %d --key", ADMIN_KEYS_MAX);
 		if (admin_key_parse(v, &cl->keys[cl->n_keys]))
@@ -326,6 +338,15 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		break;
 	case OPT_NOTE:
 		cl->note = v;
+		break;
+	case OPT_FILE:
+	case OPT_OUT:
+		if (!*v)
+			return apiclient_bad(err, len, "--%s wants a file", o == OPT_FILE ? "file" : "out");
+		if (o == OPT_FILE)
+			cl->file = v;
+		else
+			cl->out = v;
 		break;
 	default:
 		return apiclient_bad(err, len, "internal error: option %d", o);
@@ -515,6 +536,11 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 			return apiclient_bad(
 				err, len,
 				"which certificates: --unit CODE, --holders FILE, --unit-change ID or --serials FILE");
+		if (cl->cmd == ADMIN_CMD_AUDIT_VERIFY && !cl->file != !cl->key_file)
+			return apiclient_bad(err, len,
+					     "--file EXPORT and --key PUB.pem go together (an offline verify)");
+		if (cl->cmd == ADMIN_CMD_AUDIT_EXPORT && !cl->out)
+			return apiclient_bad(err, len, "--out FILE is required");
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -43,6 +43,10 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 	case ADMIN_CMD_LC_RESUME:
 	case ADMIN_CMD_LC_CANCEL:
 		return admin_lifecycle_run(a, cl);
+	case ADMIN_CMD_AUDIT_VERIFY:
+		return admin_audit_verify_run(a, cl);
+	case ADMIN_CMD_AUDIT_EXPORT:
+		return admin_audit_export_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}
@@ -74,6 +78,8 @@ int admin_main(int argc, char **argv)
 		printf("simpki-admin %s\n", SIMPKI_VERSION);
 		return ADMIN_EXIT_OK;
 	}
+	if (cl.cmd == ADMIN_CMD_AUDIT_VERIFY && cl.file) /* offline: no API */
+		return admin_audit_verify_file(&cl);
 	a.url = cl.url ? cl.url : getenv("SIMPKI_API_URL");
 	if (!a.url || !*a.url)
 		a.url = ADMIN_DEFAULT_URL;

@@ -35,6 +35,8 @@ static const char usage_main[] =
 	"  lifecycle create|show|pause|resume|cancel\n"
 	"                               certificate lifecycle operations: modify, renew, rekey, revoke, suspend,\n"
 	"                               release ('simpki-admin lifecycle create --help')\n"
+	"  audit verify                 verify the audit trail (--file EXPORT --key PUB.pem: an export, offline)\n"
+	"  audit export --out FILE      the audit trail for an outside auditor (JSON lines)\n"
 	"\n"
 	"Options (before or after the command):\n" COMMON_OPTS "  --version       the version\n"
 	"\n"
@@ -307,6 +309,29 @@ static const char usage_lc_act[] =
 	"\n"
 	"Pause (no item starts a new step), resume, or cancel a lifecycle operation; print it.\n"
 	"\n" COMMON_OPTS;
+static const char usage_audit_verify[] =
+	"Usage: simpki-admin audit verify\n"
+	"       simpki-admin audit verify --file EXPORT --key PUB.pem\n"
+	"\n"
+	"Verify the audit trail: every record's hash and its chain from record 1, every checkpoint's\n"
+	"signature, and that no checkpoint names a record beyond the end. The first problem is printed\n"
+	"with its record's seq and kind: gap (a record deleted), inserted, changed, signature (a checkpoint\n"
+	"not signed by the audit key), truncated (the end cut). Without --file: the daemon verifies its\n"
+	"database (GET /v1/audit/verify). With --file: an export ('audit export') is verified here, offline,\n"
+	"with the audit public key you were given apart from it (no API, no token needed).\n"
+	"Exit 0 when the trail is good, 1 when a problem was found (or another failure).\n"
+	"\n"
+	"  --file EXPORT   an export's JSON lines ('-': standard input is not allowed: it is read twice)\n"
+	"  --key PUB.pem   the audit public key (PEM)\n" COMMON_OPTS;
+
+static const char usage_audit_export[] =
+	"Usage: simpki-admin audit export --out FILE\n"
+	"\n"
+	"Write the whole audit trail to FILE for an outside auditor (GET /v1/audit/export): one JSON object a\n"
+	"line, every record with its hashes, then the checkpoints with their signatures, then the audit public\n"
+	"key (PEM). Check it with 'simpki-admin audit verify --file FILE --key PUB.pem'.\n"
+	"\n"
+	"  --out FILE      where it goes (written whole, then renamed into place)\n" COMMON_OPTS;
 
 const char *admin_usage(enum admin_cmd cmd)
 {
@@ -325,6 +350,10 @@ const char *admin_usage(enum admin_cmd cmd)
 		return usage_request_reject;
 	case ADMIN_CMD_REQUEST_STATS:
 		return usage_request_stats;
+	case ADMIN_CMD_AUDIT_VERIFY:
+		return usage_audit_verify;
+	case ADMIN_CMD_AUDIT_EXPORT:
+		return usage_audit_export;
 	case ADMIN_CMD_CARDS_IMPORT:
 		return usage_cards_import;
 	case ADMIN_CMD_HOLDERS_IMPORT:

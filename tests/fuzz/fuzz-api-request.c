@@ -158,6 +158,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    (hf.after_id && !holder_id_ok(hf.after_id)))
 				die("a holders query out of bounds, or a refusal without a message");
 		}
+		{
+			int64_t from;
+			unsigned limit;
+
+			err[0] = 0;
+			rc = api_audit_query(kv, n, &from, &limit, err, sizeof(err));
+			if (rc ? !err[0] : from < 1 || limit < 1 || limit > API_LIMIT_MAX)
+				die("an audit query out of bounds, or a refusal without a message");
+		}
 	}
 	free(s);
 	return 0;

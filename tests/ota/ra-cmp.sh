@@ -205,6 +205,8 @@ otad
   trust-anchor ../root.pem
   retry min-seconds 1 max-seconds 1
   timeout 2
+audit
+ key-create
 CFG
 printf 'iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n8984010000000000005,001010000000001,2001,1,aes,%s,aes,%s\n' \
 	8C4A1F0B3E2D5A697788A9BACBDCEDFE 8C4A1F0B3E2D5A697788A9BACBDCEDFE > cards.csv

@@ -180,6 +180,32 @@ static const struct parse_case parse_cases[] = {
 	  -EINVAL,
 	  ADMIN_CMD_CAMPAIGN_START,
 	  "--concurrency 0" },
+	{ "audit verify", { "audit", "verify" }, 0, ADMIN_CMD_AUDIT_VERIFY, NULL },
+	{ "audit verify offline",
+	  { "audit", "verify", "--file", "t.ndjson", "--key", "pub.pem" },
+	  0,
+	  ADMIN_CMD_AUDIT_VERIFY,
+	  NULL },
+	{ "audit verify, --file alone",
+	  { "audit", "verify", "--file", "t.ndjson" },
+	  -EINVAL,
+	  ADMIN_CMD_AUDIT_VERIFY,
+	  "go together" },
+	{ "audit verify, --key alone",
+	  { "audit", "verify", "--key", "p.pem" },
+	  -EINVAL,
+	  ADMIN_CMD_AUDIT_VERIFY,
+	  "go together" },
+	{ "audit verify, --key empty", { "audit", "verify", "--key", "" }, -EINVAL, ADMIN_CMD_AUDIT_VERIFY, "PEM" },
+	{ "audit verify --help", { "audit", "verify", "--help" }, 0, ADMIN_CMD_AUDIT_VERIFY, NULL },
+	{ "audit export", { "audit", "export", "--out", "t.ndjson" }, 0, ADMIN_CMD_AUDIT_EXPORT, NULL },
+	{ "audit export, no --out", { "audit", "export" }, -EINVAL, ADMIN_CMD_AUDIT_EXPORT, "--out FILE is required" },
+	{ "audit export --file",
+	  { "audit", "export", "--file", "x" },
+	  -EINVAL,
+	  ADMIN_CMD_AUDIT_EXPORT,
+	  "not an option" },
+	{ "audit verify --out", { "audit", "verify", "--out", "x" }, -EINVAL, ADMIN_CMD_AUDIT_VERIFY, "not an option" },
 	{ "start, a positional",
 	  { "campaign", "start", "--name", "w", "--import", "1", "extra" },
 	  -EINVAL,
@@ -749,6 +775,29 @@ static void test_imports(void **state)
 	json_decref(im);
 }
 
+/* GET /v1/audit/verify's answer as a person reads it. */
+static void test_audit_render(void **state)
+{
+	json_t *ok = json_pack("{s:b,s:i,s:i,s:i,s:i,s:o}", "ok", 1, "records", 14, "checkpoints", 4,
+			       "last_checkpoint_seq", 14, "records_unsigned", 0, "problem", json_null());
+	json_t *bad = json_pack("{s:b,s:i,s:i,s:i,s:i,s:{s:i,s:s,s:s}}", "ok", 0, "records", 14, "checkpoints", 4,
+				"last_checkpoint_seq", 4, "records_unsigned", 10, "problem", "seq", 7, "kind",
+				"changed", "detail", "record 7 was changed: its hash is not that of its fields");
+	char *s;
+
+	(void)state;
+	s = admin_render_audit_verify(ok);
+	assert_string_equal(s, "audit trail OK: 14 records, chained from record 1; 4 checkpoints, the last signed one "
+			       "covers record 14; 0 records after it (chained, not signed yet)\n");
+	free(s);
+	s = admin_render_audit_verify(bad);
+	assert_non_null(strstr(s, "audit trail NOT OK: the first problem is at record 7: changed\n"));
+	assert_non_null(strstr(s, "  record 7 was changed"));
+	free(s);
+	json_decref(ok);
+	json_decref(bad);
+}
+
 static void test_usage(void **state)
 {
 	const char *u = admin_usage(ADMIN_CMD_NONE);
@@ -781,6 +830,7 @@ int main(void)
 	UNIT_ADD(&l, test_campaign_over);
 	UNIT_ADD(&l, test_tables);
 	UNIT_ADD(&l, test_imports);
+	UNIT_ADD(&l, test_audit_render);
 	UNIT_ADD(&l, test_usage);
 	return unit_run("admin", &l);
 }

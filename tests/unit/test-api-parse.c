@@ -784,9 +784,56 @@ static void test_campaign_cards_query(void **state)
 	}
 }
 
+/* The audit trail's routes and GET /v1/audit's parameters, with every bad case. */
+static void test_audit(void **state)
+{
+	struct api_kv ok[2] = { { "from", "42" }, { "limit", "7" } };
+	struct api_kv bad[][2] = {
+		{ { "from", "0" } },
+		{ { "from", "" } },
+		{ { "from", "-1" } },
+		{ { "from", "x1" } },
+		{ { "from", "1234567890123456789" } },
+		{ { "limit", "0" } },
+		{ { "limit", "1001" } },
+		{ { "since", "1" } },
+		{ { "from", "1" }, { "from", "2" } },
+		{ { "from", NULL } },
+	};
+	unsigned nbad[] = { 1, 1, 1, 1, 1, 1, 1, 1, 2, 1 };
+	char arg[API_ROUTE_ARG_MAX], err[160];
+	const char *allow;
+	int64_t from;
+	unsigned limit;
+
+	(void)state;
+	assert_int_equal(api_route("GET", "/v1/audit", arg, &allow), API_AUDIT_LIST);
+	assert_int_equal(api_route("GET", "/v1/audit/verify", arg, &allow), API_AUDIT_VERIFY);
+	assert_int_equal(api_route("GET", "/v1/audit/export", arg, &allow), API_AUDIT_EXPORT);
+	assert_int_equal(api_route("POST", "/v1/audit/verify", arg, &allow), API_BAD_METHOD);
+	assert_string_equal(allow, "GET");
+	assert_int_equal(api_route("DELETE", "/v1/audit", arg, &allow), API_BAD_METHOD);
+	assert_int_equal(api_route("GET", "/v1/audit/1", arg, &allow), API_NONE);
+	assert_int_equal(api_route_action(API_AUDIT_LIST), OTAD_ACT_AUDIT_READ);
+	assert_int_equal(api_route_action(API_AUDIT_VERIFY), OTAD_ACT_AUDIT_VERIFY);
+	assert_int_equal(api_route_action(API_AUDIT_EXPORT), OTAD_ACT_AUDIT_READ);
+	assert_int_equal(api_audit_query(ok, 0, &from, &limit, err, sizeof(err)), 0);
+	assert_int_equal(from, 1);
+	assert_int_equal(limit, API_LIMIT_DEFAULT);
+	assert_int_equal(api_audit_query(ok, 2, &from, &limit, err, sizeof(err)), 0);
+	assert_int_equal(from, 42);
+	assert_int_equal(limit, 7);
+	for (size_t i = 0; i < sizeof(nbad) / sizeof(nbad[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(api_audit_query(bad[i], nbad[i], &from, &limit, err, sizeof(err)), -EINVAL);
+		assert_true(err[0] != 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_card_patch),
