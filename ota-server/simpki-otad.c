@@ -27,6 +27,7 @@
 #include "campaign.h"
 #include "enrol.h"
 #include "otad_job.h"
+#include "pinreset/pinreset.h"
 #include "otad_units.h"
 #include "ra_cmp.h"
 #include "ra_ocsp.h"
@@ -269,6 +270,10 @@ static int start(const char *cfg_file)
 	}
 	if (otad_sign_init(g_otad->ocsp)) {
 		LOGP(DOTAD, LOGL_FATAL, "cannot read the signing sessions from the database\n");
+		return -EIO;
+	}
+	if (otad_pin_reset_init()) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the PIN resets from the database\n");
 		return -EIO;
 	}
 	if (otad_sign_cfg.enabled) {
