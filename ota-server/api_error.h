@@ -38,6 +38,9 @@ enum api_error {
 	API_E_ENROLMENT_RUNNING,    /* 409: an enrolment of that key of that card is under way */
 	API_E_CA_NOT_CONFIGURED,    /* 409: simpki-otad has no 'ca' node: it cannot ask for certificates */
 	API_E_CAMPAIGN_OVER,	    /* 409: the campaign is done or cancelled */
+	API_E_PIN_RESET_NOT_FOUND,  /* 404 */
+	API_E_ID_MISMATCH,	    /* 403: the identity number does not match the holder's record */
+	API_E_PIN_RESET_RUNNING,    /* 409: a PIN reset of that card is under way */
 	API_E_BODY_TOO_LARGE,	    /* 413 */
 	API_E_UNIT_NOT_FOUND,	    /* 422: the body names a unit the organisation tree does not have */
 	API_E_CAMPAIGN_EMPTY,	    /* 422: the campaign's selection has no card */

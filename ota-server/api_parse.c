@@ -56,6 +56,8 @@ static const struct {
 	{ "/v1/campaigns/*/resume", ARG_ID, "POST", { { "POST", API_CAMPAIGN_RESUME } } },
 	{ "/v1/campaigns/*/cancel", ARG_ID, "POST", { { "POST", API_CAMPAIGN_CANCEL } } },
 	{ "/v1/campaigns/*/cards", ARG_ID, "GET", { { "GET", API_CAMPAIGN_CARDS } } },
+	{ "/v1/holders/*/pin-reset", ARG_HOLDER, "POST", { { "POST", API_HOLDER_PIN_RESET } } },
+	{ "/v1/pin-resets/*", ARG_ID, "GET", { { "GET", API_PIN_RESET_GET } } },
 };
 
 bool api_token_name_ok(const char *name)
@@ -146,6 +148,7 @@ int api_route_role(enum api_route r)
 	case API_CAMPAIGN_PAUSE:
 	case API_CAMPAIGN_RESUME:
 	case API_CAMPAIGN_CANCEL:
+	case API_HOLDER_PIN_RESET: /* otad_perm() decides: pin.reset on the holder's unit */
 		return OTAD_ROLE_OPERATOR;
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:
@@ -667,6 +670,50 @@ int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile
 	}
 	*key_id = (unsigned)json_integer_value(k);
 	memcpy(profile, json_string_value(p), n + 1);
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int api_pin_reset_parse(const char *body, size_t len, char id_number[65], int *mode, char *err, size_t errlen)
+{
+	json_t *root, *v, *m;
+	const char *s;
+	int rc = -EINVAL;
+	size_t n;
+
+	id_number[0] = 0;
+	*mode = 0; /* one-time-pin */
+	root = api_load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	v = json_object_get(root, "id_number");
+	m = json_object_get(root, "mode");
+	if (json_object_size(root) != 1u + !!m || !json_is_string(v) || (m && !json_is_string(m))) {
+		snprintf(err, errlen,
+			 "the body must be {\"id_number\": \"...\", \"mode\": \"one-time-pin\"|\"unblock\"} (mode "
+			 "optional)");
+		goto out;
+	}
+	s = json_string_value(v);
+	n = strlen(s);
+	if (n < 1 || n > 64 || n != json_string_length(v)) {
+		snprintf(err, errlen, "id_number must be 1 to 64 characters");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+			snprintf(err, errlen, "id_number must be printable ASCII");
+			goto out;
+		}
+	if (m && !strcmp(json_string_value(m), "unblock"))
+		*mode = 1;
+	else if (m && strcmp(json_string_value(m), "one-time-pin")) {
+		snprintf(err, errlen, "mode must be \"one-time-pin\" or \"unblock\"");
+		goto out;
+	}
+	memcpy(id_number, s, n + 1);
 	rc = 0;
 out:
 	json_decref(root);

@@ -885,6 +885,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return api_campaign_act(c, r);
 	case API_CAMPAIGN_CARDS:
 		return api_campaign_cards(c, r->arg);
+	/* ---- issue 16: remote PIN reset (otad_api_pinreset.c) ---- */
+	case API_HOLDER_PIN_RESET:
+		return api_pin_reset_start(c, r);
+	case API_PIN_RESET_GET:
+		return api_pin_reset_get(c, r);
+	/* ---- end of the PIN reset's routes ---- */
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

@@ -55,3 +55,7 @@ enum MHD_Result api_campaigns_list(struct MHD_Connection *c);
 enum MHD_Result api_campaign_get(struct MHD_Connection *c, const char *id);
 enum MHD_Result api_campaign_act(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_campaign_cards(struct MHD_Connection *c, const char *id);
+
+/* otad_api_pinreset.c: POST /v1/holders/{id}/pin-reset, GET /v1/pin-resets/{id} (pinreset/pinreset.h) */
+enum MHD_Result api_pin_reset_start(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_pin_reset_get(struct MHD_Connection *c, struct api_req *r);

@@ -368,6 +368,7 @@ int main(int argc, char **argv)
 	osmo_stats_vty_add_cmds();
 	otad_vty_init();
 	otad_sign_vty_init();
+	otad_pin_reset_vty_init();
 	scp81_vty_init();
 
 	rc = start(cfg_file);
