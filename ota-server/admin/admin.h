@@ -46,7 +46,9 @@ enum admin_cmd {
 	ADMIN_CMD_CAMPAIGN_CANCEL,
 	ADMIN_CMD_CAMPAIGN_FAILED,
 	ADMIN_CMD_CAMPAIGN_CARDS,
-	ADMIN_CMD_CAMPAIGN_HELP, /* 'campaign' alone or 'campaign --help': the list of campaign commands */
+	ADMIN_CMD_CAMPAIGN_HELP,  /* 'campaign' alone or 'campaign --help': the list of campaign commands */
+	ADMIN_CMD_PIN_RESET,	  /* pin-reset HOLDER --id-number N [--mode unblock] */
+	ADMIN_CMD_PIN_RESET_SHOW, /* pin-reset show ID */
 	ADMIN_CMD_N
 };
 
@@ -85,9 +87,12 @@ struct admin_cmdline {
 	struct admin_key keys[ADMIN_KEYS_MAX];
 	unsigned n_keys; /* 0: the API's default (2:p256:signing) */
 	bool personalise;
-	unsigned concurrency; /* 0: the daemon's */
-	bool watch;	      /* campaign start --watch */
-	unsigned interval_ms; /* campaign watch --interval (default 1000) */
+	unsigned concurrency;  /* 0: the daemon's */
+	bool watch;	       /* campaign start --watch */
+	unsigned interval_ms;  /* campaign watch --interval (default 1000) */
+	const char *holder;    /* pin-reset HOLDER */
+	const char *id_number; /* pin-reset --id-number */
+	const char *mode;      /* pin-reset --mode (NULL: the API's default, one-time-pin) */
 };
 
 /* ---- admin_args.c ---------------------------------------------------------------------------------------------- */
@@ -197,6 +202,7 @@ enum admin_exit admin_cards_import_run(struct admin_ctx *a, const struct admin_c
 enum admin_exit admin_holders_import_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_jobs_list_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_cert_show_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+enum admin_exit admin_pin_reset_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_campaign_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 
 /*! Whether a campaign object is over (state done or cancelled); if so, *code is its exit code: done with no

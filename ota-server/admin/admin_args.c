@@ -31,6 +31,8 @@ enum opt {
 	OPT_CONCURRENCY,
 	OPT_WATCH,
 	OPT_INTERVAL,
+	OPT_ID_NUMBER,
+	OPT_MODE,
 };
 
 #define BIT(o) (1u << ((o)-OPT_URL))
@@ -55,6 +57,8 @@ static const struct option long_opts[] = {
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 	{ "watch", no_argument, NULL, OPT_WATCH },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "id-number", required_argument, NULL, OPT_ID_NUMBER },
+	{ "mode", required_argument, NULL, OPT_MODE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,6 +85,7 @@ static const struct {
 	{ "campaign", "cancel", ADMIN_CMD_CAMPAIGN_CANCEL, COMMON, "ID" },
 	{ "campaign", "failed", ADMIN_CMD_CAMPAIGN_FAILED, COMMON, "ID" },
 	{ "campaign", "cards", ADMIN_CMD_CAMPAIGN_CARDS, COMMON | BIT(OPT_STATE), "ID" },
+	{ "pin-reset", "show", ADMIN_CMD_PIN_RESET_SHOW, COMMON, "ID" },
 };
 
 static bool is_iccid(const char *s)
@@ -216,6 +221,16 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		cl->interval_ms = (unsigned)(s * 1000 + 0.5);
 		break;
 	}
+	case OPT_ID_NUMBER:
+		if (!*v || strlen(v) > 64)
+			return apiclient_bad(err, len, "--id-number: 1 to 64 characters");
+		cl->id_number = v;
+		break;
+	case OPT_MODE:
+		if (strcmp(v, "one-time-pin") && strcmp(v, "unblock"))
+			return apiclient_bad(err, len, "--mode %s: one-time-pin or unblock", v);
+		cl->mode = v;
+		break;
 	default:
 		return apiclient_bad(err, len, "internal error: option %d", o);
 	}
@@ -336,6 +351,19 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 		cl->cmd = ADMIN_CMD_CAMPAIGN_HELP; /* its usage lists the campaign commands */
 		cl->help = verb != NULL;
 		return verb ? 0 : apiclient_bad(err, len, "campaign: which command?");
+	}
+	if (!strcmp(group, "pin-reset") && verb && strcmp(verb, "show") && verb[0] != '-') {
+		/* pin-reset HOLDER --id-number N [--mode MODE]: the holder stands where a verb would */
+		cl->cmd = ADMIN_CMD_PIN_RESET;
+		if (command_opts(argc - at, argv + at, COMMON | BIT(OPT_ID_NUMBER) | BIT(OPT_MODE), cl, &pos, err, len))
+			return -EINVAL;
+		if (cl->help)
+			return 0;
+		cl->holder = pos;
+		if (!cl->id_number)
+			return apiclient_bad(err, len,
+					     "--id-number is required (the identity number on the holder's papers)");
+		return 0;
 	}
 	if (verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
 		cl->help = true; /* "cards --help": the global usage */

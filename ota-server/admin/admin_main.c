@@ -20,6 +20,9 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 		return admin_jobs_list_run(a, cl);
 	case ADMIN_CMD_CERT_SHOW:
 		return admin_cert_show_run(a, cl);
+	case ADMIN_CMD_PIN_RESET:
+	case ADMIN_CMD_PIN_RESET_SHOW:
+		return admin_pin_reset_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}

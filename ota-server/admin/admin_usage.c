@@ -22,6 +22,9 @@ static const char usage_main[] =
 	"  cert show ICCID              a card's certificates (--pem: the certificates themselves)\n"
 	"  campaign start|list|show|watch|pause|resume|cancel|failed|cards\n"
 	"                               provisioning campaigns ('simpki-admin campaign --help')\n"
+	"  pin-reset HOLDER --id-number N [--mode unblock]\n"
+	"                               reset a holder's PIN over the air (a counter; one-time PIN by SMS)\n"
+	"  pin-reset show ID            a PIN reset's state and outcome\n"
 	"\n"
 	"Options (before or after the command):\n" COMMON_OPTS "  --version       the version\n"
 	"\n"
@@ -154,9 +157,26 @@ static const char usage_campaign_cards[] =
 	"\n"
 	"  --state STATE   cards in that state only (waiting, keygen, active, failed, ...)\n" COMMON_OPTS;
 
+static const char usage_pin_reset[] =
+	"Usage: simpki-admin pin-reset HOLDER --id-number N [--mode one-time-pin|unblock]\n"
+	"       simpki-admin pin-reset show ID\n"
+	"\n"
+	"Reset holder HOLDER's PIN on its SIM over the air with the issuer's authority (POST\n"
+	"/v1/holders/HOLDER/pin-reset), the holder identified by the identity number on their\n"
+	"papers: one-time-pin (default) sets a random 6-digit PIN sent to the holder by SMS;\n"
+	"unblock resets the tries and keeps the PIN. 'show ID' prints a reset's state and the\n"
+	"card's answer (GET /v1/pin-resets/ID). Exit 4 when the identity number does not match\n"
+	"or the token may not reset this holder's PIN, 6 when a reset of the card is under way.\n"
+	"\n"
+	"  --id-number N   the holder's identity number, as the counter checked it\n"
+	"  --mode MODE     one-time-pin (default) or unblock\n" COMMON_OPTS;
+
 const char *admin_usage(enum admin_cmd cmd)
 {
 	switch (cmd) {
+	case ADMIN_CMD_PIN_RESET:
+	case ADMIN_CMD_PIN_RESET_SHOW:
+		return usage_pin_reset;
 	case ADMIN_CMD_CARDS_IMPORT:
 		return usage_cards_import;
 	case ADMIN_CMD_HOLDERS_IMPORT:
