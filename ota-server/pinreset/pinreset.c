@@ -239,7 +239,7 @@ int otad_pin_reset_start(const struct otad_actor *who, const char *holder, const
 	struct otad_pin_reset_row row = { 0 };
 	struct otad_sign_target t;
 	struct otad_holder h;
-	uint8_t script[24];
+	uint8_t script[32];
 	char otp[OTAD_PIN_RESET_OTP_LEN + 1] = "", object[OTAD_HOLDER_ID_MAX + 16];
 	struct reset *r;
 	int len, rc;

@@ -8,6 +8,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <simpki/rapdu.h>
+
 #include "pinreset/pinreset_int.h"
 
 static size_t normalise(const char *s, char *out, size_t max)
@@ -57,34 +59,38 @@ int otad_pin_reset_otp(char out[OTAD_PIN_RESET_OTP_LEN + 1])
 
 int otad_pin_reset_script(enum otad_pin_reset_mode mode, const char *pin, uint8_t *out, size_t max)
 {
+	struct apdu_cmd c = { .ins = 0x2c, .p1 = 0x03, .p2 = 0x01, .kase = APDU_CASE_1 };
 	size_t n;
+	int rc;
 
-	if (mode == OTAD_PIN_RESET_UNBLOCK) {
-		if (max < 4)
+	if (mode == OTAD_PIN_RESET_ONE_TIME_PIN) {
+		n = pin ? strlen(pin) : 0;
+		if (n < 4 || n > 16)
 			return -EINVAL;
-		memcpy(out, "\x00\x2c\x03\x01", 4);
-		return 4;
+		c.p1 = 0x02;
+		c.kase = APDU_CASE_3;
+		c.lc = (uint32_t)n;
+		c.data = (const uint8_t *)pin;
+	} else if (mode != OTAD_PIN_RESET_UNBLOCK) {
+		return -EINVAL;
 	}
-	if (mode != OTAD_PIN_RESET_ONE_TIME_PIN || !pin)
-		return -EINVAL;
-	n = strlen(pin);
-	if (n < 4 || n > 16 || max < 5 + n)
-		return -EINVAL;
-	memcpy(out, "\x00\x2c\x02\x01", 4);
-	out[4] = (uint8_t)n;
-	memcpy(out + 5, pin, n);
-	return (int)(5 + n);
+	rc = rapdu_expanded_encode(&c, 1, out, max);
+	return rc < 0 ? -EINVAL : rc;
 }
 
 int otad_pin_reset_script_pin(const uint8_t *script, size_t len, char *out, size_t max)
 {
-	if (len < 9 || memcmp(script, "\x00\x2c\x02\x01", 4) || script[4] != len - 5 || len - 5 >= max)
+	struct apdu_cmd c;
+	size_t n;
+
+	if (rapdu_expanded_parse(script, len, &c, 1, &n) || n != 1 || c.ins != 0x2c || c.p1 != 0x02 || c.lc < 4 ||
+	    c.lc >= max)
 		return -EINVAL;
-	for (size_t i = 5; i < len; i++)
-		if (!isdigit(script[i]))
+	for (size_t i = 0; i < c.lc; i++)
+		if (!isdigit(c.data[i]))
 			return -EINVAL;
-	memcpy(out, script + 5, len - 5);
-	out[len - 5] = '\0';
+	memcpy(out, c.data, c.lc);
+	out[c.lc] = '\0';
 	return 0;
 }
 

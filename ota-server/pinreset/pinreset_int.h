@@ -16,8 +16,9 @@
 int otad_pin_reset_id_match(const char *given, const char *stored);
 /*! A random one-time PIN of 6 decimal digits, uniform (RAND_bytes, rejection sampling). \returns 0; -EIO */
 int otad_pin_reset_otp(char out[OTAD_PIN_RESET_OTP_LEN + 1]);
-/*! The compact remote APDU script of \a mode: 00 2C 02 01 06 PIN (one-time-pin, \a pin 4..16 characters) or
- *  00 2C 03 01 (unblock). \returns its length; -EINVAL */
+/*! The remote APDU script of \a mode, in the expanded format the PKI applet's TAR takes (TS 102 226: AA L 22 L
+ *  C-APDU): 00 2C 02 01 06 PIN (one-time-pin, \a pin 4..16 characters) or 00 2C 03 01 (unblock). \returns its
+ *  length; -EINVAL */
 int otad_pin_reset_script(enum otad_pin_reset_mode mode, const char *pin, uint8_t *out, size_t max);
 /*! The PIN of a one-time-pin script (\a script as otad_pin_reset_script() made it) into \a out (NUL-terminated).
  *  \returns 0; -EINVAL (not such a script, or zeros: scrubbed) */

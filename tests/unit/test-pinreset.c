@@ -4,7 +4,7 @@
  *  - the registered osmo_fsm's state table is the spec;
  *  - the identity check: normalised (spaces, '-', '.', '/', case), equal only on equal length, refused empty or
  *    too long; the one-time PIN: 6 digits, uniform enough (every digit in every place over 2000 draws); the script
- *    00 2C 02 01 06 PIN or 00 2C 03 01 and the PIN read back from it (never from zeros);
+ *    (expanded) 00 2C 02 01 06 PIN or 00 2C 03 01 and the PIN read back from it (never from zeros);
  *  - the PoR's outcome: 9000 reset; 6982 refused (not the issuer), 6986 (not operational), PoR status 09 (no
  *    applet at the TAR), no PoR (unknown: may have run), not delivered;
  *  - start: no holder -ENOENT; a wrong identity number -EACCES and nothing stored or sent; a card not active
@@ -163,18 +163,19 @@ static void test_otp_and_script(void **state)
 	for (int k = 0; k < 6; k++)
 		for (int d = 0; d < 10; d++)
 			assert_true(seen[k][d] > 100); /* 200 expected */
-	assert_int_equal(otad_pin_reset_script(OTAD_PIN_RESET_ONE_TIME_PIN, "123456", s, sizeof(s)), 11);
+	/* the expanded format: AA 0D 22 0B 00 2C 02 01 06 PIN */
+	assert_int_equal(otad_pin_reset_script(OTAD_PIN_RESET_ONE_TIME_PIN, "123456", s, sizeof(s)), 15);
 	assert_memory_equal(s,
-			    "\x00\x2c\x02\x01\x06"
+			    "\xaa\x0d\x22\x0b\x00\x2c\x02\x01\x06"
 			    "123456",
-			    11);
-	assert_int_equal(otad_pin_reset_script_pin(s, 11, back, sizeof(back)), 0);
+			    15);
+	assert_int_equal(otad_pin_reset_script_pin(s, 15, back, sizeof(back)), 0);
 	assert_string_equal(back, "123456");
-	memset(s, 0, 11);
-	assert_int_equal(otad_pin_reset_script_pin(s, 11, back, sizeof(back)), -EINVAL); /* scrubbed */
-	assert_int_equal(otad_pin_reset_script(OTAD_PIN_RESET_UNBLOCK, NULL, s, sizeof(s)), 4);
-	assert_memory_equal(s, "\x00\x2c\x03\x01", 4);
-	assert_int_equal(otad_pin_reset_script_pin(s, 4, back, sizeof(back)), -EINVAL);
+	memset(s, 0, 15);
+	assert_int_equal(otad_pin_reset_script_pin(s, 15, back, sizeof(back)), -EINVAL); /* scrubbed */
+	assert_int_equal(otad_pin_reset_script(OTAD_PIN_RESET_UNBLOCK, NULL, s, sizeof(s)), 8);
+	assert_memory_equal(s, "\xaa\x06\x22\x04\x00\x2c\x03\x01", 8);
+	assert_int_equal(otad_pin_reset_script_pin(s, 8, back, sizeof(back)), -EINVAL);
 	assert_int_equal(otad_pin_reset_script(OTAD_PIN_RESET_ONE_TIME_PIN, "123", s, sizeof(s)), -EINVAL);
 	assert_int_equal(otad_pin_reset_script(OTAD_PIN_RESET_ONE_TIME_PIN, NULL, s, sizeof(s)), -EINVAL);
 }
@@ -297,8 +298,8 @@ static void test_one_time_pin(void **state)
 	assert_string_equal(r.iccid, "8984010000000000005");
 	assert_string_equal(r.by, "quay-01");
 	assert_int_equal(otad_db_job_get(g_otad->db, r.job, &stored), 0);
-	assert_int_equal(stored.script_len, 11);
-	assert_memory_equal(stored.script, "\x00\x2c\x02\x01\x06", 5);
+	assert_int_equal(stored.script_len, 15);
+	assert_memory_equal(stored.script, "\xaa\x0d\x22\x0b\x00\x2c\x02\x01\x06", 9);
 	assert_false(stored.idempotent);
 	assert_int_equal(queued(), before + 1); /* the job's secured SMS */
 	/* one at a time per card */
@@ -316,8 +317,8 @@ static void test_one_time_pin(void **state)
 	assert_int_equal(queued(), before + 1 + 3); /* the notice: 3 UCS2 SMS */
 	/* scrubbed: zeros of the same length, no PoR data */
 	assert_int_equal(otad_db_job_get(g_otad->db, r.job, &stored), 0);
-	assert_int_equal(stored.script_len, 11);
-	for (int i = 0; i < 11; i++)
+	assert_int_equal(stored.script_len, 15);
+	for (int i = 0; i < 15; i++)
 		assert_int_equal(stored.script[i], 0);
 	assert_int_equal(stored.por_response_len, 0);
 }
