@@ -33,7 +33,6 @@ enum MHD_Result api_pin_reset_start(struct MHD_Connection *c, struct api_req *r)
 {
 	char id_number[65], err[200];
 	struct otad_actor who;
-	enum MHD_Result sent;
 	int64_t id = 0;
 	int mode, rc;
 
@@ -53,10 +52,9 @@ enum MHD_Result api_pin_reset_start(struct MHD_Connection *c, struct api_req *r)
 		return send_error(c, API_E_HOLDER_NOT_FOUND, "holder %s: %s", r->arg, err);
 	case -EACCES:
 		return send_error(c, API_E_ID_MISMATCH, "holder %s: %s: nothing was sent", r->arg, err);
-	case -EPERM:
-		sent = send_error(c, strstr(err, "not allowed") ? API_E_FORBIDDEN : API_E_CARD_NOT_ACTIVE,
+	case -EPERM: /* the actor may not, or the card is not active (otad_pin_reset_start() says which) */
+		return send_error(c, strncmp(err, "card ", 5) ? API_E_FORBIDDEN : API_E_CARD_NOT_ACTIVE,
 				  "holder %s: %s", r->arg, err);
-		return sent;
 	case -EBUSY:
 		return send_error(c, API_E_PIN_RESET_RUNNING, "holder %s: %s", r->arg, err);
 	default:

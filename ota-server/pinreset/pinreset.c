@@ -62,6 +62,7 @@ struct reset {
 static LLIST_HEAD(resets);
 static void (*next_final)(const struct otad_job_row *row);
 static struct otad_job_row early; /* a job that ended inside otad_job_create() */
+static bool creating;		  /* otad_pin_reset_start() is inside otad_job_create() */
 
 static int mode_of(const char *name)
 {
@@ -215,7 +216,7 @@ static void job_final(const struct otad_job_row *row)
 
 	if (r && (r->fi->state == ST_JOB || r->fi->state == ST_NOTIFY))
 		osmo_fsm_inst_dispatch(r->fi, EV_JOB_END, (void *)row);
-	else if (!r && !memcmp(row->tar, otad_enrol_cfg.tar, 3))
+	else if (!r && creating && !memcmp(row->tar, otad_enrol_cfg.tar, 3))
 		early = *row; /* otad_pin_reset_start() looks at it when otad_job_create() returns */
 	if (next_final)
 		next_final(row);
@@ -270,6 +271,10 @@ int otad_pin_reset_start(const struct otad_actor *who, const char *holder, const
 		snprintf(err, errlen, rc == -ENOENT ? "the holder has no card" : "database error");
 		return rc == -ENOENT ? -ENOENT : -EIO;
 	}
+	if (strcmp(t.state, "active")) {
+		snprintf(err, errlen, "card %s is %s: jobs go only to active cards", t.iccid, t.state);
+		return -EPERM;
+	}
 	snprintf(row.holder, sizeof(row.holder), "%s", holder);
 	snprintf(row.iccid, sizeof(row.iccid), "%s", t.iccid);
 	snprintf(row.mode, sizeof(row.mode), "%s", otad_pin_reset_mode_names[mode]);
@@ -296,9 +301,11 @@ int otad_pin_reset_start(const struct otad_actor *who, const char *holder, const
 		len = otad_pin_reset_script(mode, otp, script, sizeof(script));
 	OPENSSL_cleanse(otp, sizeof(otp));
 	memset(&early, 0, sizeof(early));
+	creating = true;
 	rc = len < 0 ? len :
 		       otad_job_create(row.iccid, otad_enrol_cfg.tar, script, (size_t)len, false, NULL, &row.job, err,
 				       errlen);
+	creating = false;
 	OPENSSL_cleanse(script, sizeof(script));
 	if (rc) {
 		snprintf(row.state, sizeof(row.state), "failed");

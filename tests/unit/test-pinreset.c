@@ -12,7 +12,8 @@
  *  - por-ok 9000: done, the holder's notice (3 UCS2 SMS) queued, the job's stored script zeros of the same length
  *    and its PoR data cleared (otad_db_job_scrub()); 6982 on an unblock: failed with the explanation, no notice;
  *    unknown: failed, the one-time PIN sent all the same;
- *  - otad_pin_reset_on_end called once per reset with its outcome.
+ *  - otad_pin_reset_on_end called once per reset with its outcome; the audit trail (otad_audit() wrapped) gets
+ *    "refused" for a mismatch, "accepted" at the start, "done" at the end.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +47,24 @@ static const char csv[] = "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n"
 			  "aes,1E2D3C4B5A69788796A5B4C3D2E1F00F\n"
 			  "8984010000000000013,001010000000002,2001,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,"
 			  "aes,1E2D3C4B5A69788796A5B4C3D2E1F00F\n";
+
+/* The audit trail as the test sees it (otad_audit() wrapped at link time): the last records' results. */
+static char audited[8][400];
+static unsigned n_audited;
+int __wrap_otad_audit(const struct otad_actor *who, const char *action, const char *object, const char *result,
+		      const char *fmt, ...);
+int __wrap_otad_audit(const struct otad_actor *who, const char *action, const char *object, const char *result,
+		      const char *fmt, ...)
+{
+	(void)fmt;
+	snprintf(audited[n_audited++ % 8], sizeof(audited[0]), "%s %s %s %s", who->name, action, object, result);
+	return 0;
+}
+
+static bool audited_last(const char *rec)
+{
+	return n_audited && !strncmp(audited[(n_audited - 1) % 8], rec, strlen(rec));
+}
 
 static void on_end(int64_t id, int64_t request, int ok)
 {
@@ -267,6 +286,7 @@ static void test_start_refusals(void **state)
 					      err, sizeof(err)),
 			 -EACCES);
 	assert_non_null(strstr(err, "does not match"));
+	assert_true(audited_last("quay-01 pin.reset holder H-1 refused"));
 	assert_int_equal(id, 0);
 	assert_int_equal(queued(), before); /* nothing sent */
 	assert_int_equal(otad_db_pin_resets_list(g_otad->db, false, 0,
@@ -292,6 +312,7 @@ static void test_one_time_pin(void **state)
 	assert_int_equal(otad_pin_reset_start(&counter, "H-1", "001234567890", OTAD_PIN_RESET_ONE_TIME_PIN, 0, &id, err,
 					      sizeof(err)),
 			 0);
+	assert_true(audited_last("quay-01 pin.reset holder H-1 accepted"));
 	assert_int_equal(otad_db_pin_reset_get(g_otad->db, id, &r), 0);
 	assert_string_equal(r.state, "job");
 	assert_string_equal(r.mode, "one-time-pin");
@@ -311,6 +332,7 @@ static void test_one_time_pin(void **state)
 	otad_job_final_cb(ended_job(id, OTAD_JOB_POR_OK, 0x9000));
 	assert_int_equal(ended_ok, 1);
 	assert_int_equal(ended_id, id);
+	assert_true(audited_last("quay-01 pin.reset holder H-1 done"));
 	assert_int_equal(otad_db_pin_reset_get(g_otad->db, id, &r), 0);
 	assert_string_equal(r.state, "done");
 	assert_non_null(strstr(r.error, "9000"));
