@@ -109,6 +109,13 @@ static bool before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/* A submit_sm's PDU is wiped when the write queue frees it: a text may carry a secret (a one-time PIN). */
+static int msgb_wipe(struct msgb *msg)
+{
+	OPENSSL_cleanse(msg->_data, msg->data_len);
+	return 0;
+}
+
 static int send_pdu(struct smpp_esme *e, uint32_t type, void *pdu)
 {
 	struct msgb *msg = msgb_alloc(SMPP_PDU_MAX, "smpp");
@@ -116,6 +123,8 @@ static int send_pdu(struct smpp_esme *e, uint32_t type, void *pdu)
 
 	if (!msg)
 		return -ENOMEM;
+	if (type == SUBMIT_SM)
+		talloc_set_destructor(msg, msgb_wipe);
 	if (smpp34_pack(type, msg->data, SMPP_PDU_MAX, &len, pdu)) {
 		LOGP(DSMPP, LOGL_ERROR, "%s: cannot encode PDU 0x%08x: %s\n", e->cfg.name, type, smpp34_strerror);
 		msgb_free(msg);
