@@ -8,8 +8,8 @@
 #   - with the right one: 202; GET /v1/pin-resets/ID ends done with SW 9000; the phone gets a text SMS (UCS2,
 #     concatenated) from the SMSC with the one-time PIN, read from the phone's log;
 #   - a signing session with the one-time PIN then succeeds (OK);
-#   - the job's stored script is zeros (sqlite3), the daemon's log never holds the one-time PIN, and the API's answer
-#     about the reset does not either;
+#   - the job's stored script is zeros (sqlite3), the daemon's log (at debug level from the reset on) never holds the
+#     one-time PIN, and the API's answer about the reset does not either;
 #   - unblock mode on holder H-0001 (whose PIN is not blocked): done, a notice without a PIN;
 #   - 'show pin-resets' on the VTY and simpki-admin pin-reset show list them.
 # Usage: otad-pin-reset.sh BUILD_DIR SOURCE_DIR
@@ -60,7 +60,9 @@ printf '{"id_number": "1"}' > "$dir/nobody.json"
 api POST /v1/holders/H-9999/pin-reset "$dir/nobody.json" "$counter" | grep -q '^404 .*holder_not_found' ||
 	fail "an unknown holder is not a 404"
 
-# ---- the reset, over the air; the holder's identity number as the counter typed it (spaces)
+# ---- the reset, over the air, with the daemon logging everything (debug) from here on; the holder's identity
+# number as the counter typed it (spaces)
+vty "configure terminal" "log stderr" "logging level set-all debug" "end" > "$dir/debug.out"
 printf '{"id_number": "0791234 00000"}' > "$dir/right.json"
 api POST /v1/holders/H-0000/pin-reset "$dir/right.json" "$counter" > "$dir/reset.out"
 rid=$(sed -n 's/^202 {"id": *\([0-9]*\).*/\1/p' "$dir/reset.out")
@@ -102,6 +104,7 @@ job=$(sed -n 's/.*"job": *\([0-9]*\).*/\1/p' "$dir/reset-get.out")
 script=$(sqlite3 "$dir/otad/otad.db" "SELECT hex(script) FROM jobs WHERE id = $job" 2> "$dir/sqlite.err")
 [ -n "$script" ] && [ -z "$(printf %s "$script" | tr -d 0)" ] ||
 	fail "job $job's stored script is not zeros: '$script' $(cat "$dir/sqlite.err")"
+grep -q "DJOB DEBUG" "$dir/otad.log" || fail "the daemon did not log at debug level: $(cat "$dir/debug.out")"
 ! grep -qw "$otp" "$dir/otad.log" || fail "the daemon's log holds the one-time PIN: $(grep -w "$otp" "$dir/otad.log" | head -n 3)"
 ! grep -qw "$otp" "$dir/reset-get.out" || fail "the API's answer holds the one-time PIN"
 grep -q "notice (secret, [0-9]* SMS) to holder H-0000" "$dir/otad.log" || fail "the secret notice is not in the log"
