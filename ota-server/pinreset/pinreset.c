@@ -181,23 +181,27 @@ static __attribute__((constructor)) void register_fsm(void)
 	OSMO_ASSERT(osmo_fsm_register(&otad_pin_reset_fsm) == 0);
 }
 
+/* A reset in memory: its FSM instance on the daemon's context, the reset a child of it (freed when it ends). */
 static struct reset *reset_alloc(const struct otad_pin_reset_row *row, const struct otad_actor *who)
 {
-	struct reset *r = talloc_zero(g_otad ? g_otad->ctx : NULL, struct reset);
+	struct osmo_fsm_inst *fi;
+	struct reset *r;
 	char id[24];
 
-	if (!r)
-		return NULL;
 	snprintf(id, sizeof(id), "%" PRId64, row->id);
-	r->fi = osmo_fsm_inst_alloc(&otad_pin_reset_fsm, r, r, LOGL_INFO, id);
-	if (!r->fi) {
-		talloc_free(r);
+	fi = osmo_fsm_inst_alloc(&otad_pin_reset_fsm, g_otad ? g_otad->ctx : NULL, NULL, LOGL_INFO, id);
+	if (!fi)
+		return NULL;
+	r = talloc_zero(fi, struct reset);
+	if (!r) {
+		osmo_fsm_inst_free(fi);
 		return NULL;
 	}
-	talloc_steal(r->fi, r);
+	fi->priv = r;
+	r->fi = fi;
 	r->row = *row;
 	r->who = *who;
-	r->fi->state = !strcmp(row->state, "notify") ? ST_NOTIFY : ST_JOB;
+	fi->state = !strcmp(row->state, "notify") ? ST_NOTIFY : ST_JOB;
 	llist_add_tail(&r->list, &resets);
 	return r;
 }
