@@ -360,12 +360,21 @@ int otad_pin_reset_init(void)
 {
 	int n = 0, rc;
 
-	next_final = otad_job_final_cb;
-	otad_job_final_cb = job_final;
+	if (otad_job_final_cb != job_final) { /* hooked once, however often it is called */
+		next_final = otad_job_final_cb;
+		otad_job_final_cb = job_final;
+	}
 	rc = otad_db_pin_resets_list(g_otad->db, true, 0, resume_one, &n);
 	if (rc < 0)
 		return -EIO;
 	if (n)
 		LOGP(DOTAD, LOGL_NOTICE, "%d PIN resets resumed\n", n);
 	return 0;
+}
+
+void otad_pin_reset_debug_forget(void)
+{
+	struct reset *r, *tmp;
+
+	llist_for_each_entry_safe(r, tmp, &resets, list) osmo_fsm_inst_term(r->fi, OSMO_FSM_TERM_REQUEST, NULL);
 }

@@ -35,3 +35,6 @@ enum otad_pin_reset_outcome otad_pin_reset_outcome_of(const struct otad_job_row 
  *  one-time PIN (one-time-pin only; NULL otherwise), \a maybe: the outcome is unknown. \returns its length; -E2BIG */
 int otad_pin_reset_text(enum otad_pin_reset_mode mode, const char *counter, const char *pin, bool maybe, char *out,
 			size_t max);
+
+/*! For tests: forget every reset in memory (their FSMs freed, the rows left as stored), as a stop would. */
+void otad_pin_reset_debug_forget(void);

@@ -12,6 +12,7 @@
  *  - por-ok 9000: done, the holder's notice (3 UCS2 SMS) queued, the job's stored script zeros of the same length
  *    and its PoR data cleared (otad_db_job_scrub()); 6982 on an unblock: failed with the explanation, no notice;
  *    unknown: failed, the one-time PIN sent all the same;
+ *  - a restart: a stored reset whose job ended meanwhile is ended by otad_pin_reset_init();
  *  - otad_pin_reset_on_end called once per reset with its outcome; the audit trail (otad_audit() wrapped) gets
  *    "refused" for a mismatch, "accepted" at the start, "done" at the end.
  */
@@ -385,6 +386,30 @@ static void test_unknown_sends_the_pin(void **state)
 	assert_true(queued() > before + 1); /* the job and the notice */
 }
 
+/* A restart: a reset stored in state job whose job ended while the daemon was down is ended by
+ * otad_pin_reset_init(); one whose job is still under way waits for it. */
+static void test_resume(void **state)
+{
+	struct otad_pin_reset_row r;
+	char err[200];
+	int64_t id = 0;
+
+	(void)state;
+	assert_int_equal(
+		otad_pin_reset_start(&counter, "H-1", "001234567890", OTAD_PIN_RESET_UNBLOCK, 0, &id, err, sizeof(err)),
+		0);
+	/* the daemon stops (the reset leaves memory as stored), the job's PoR comes while it is down */
+	ended_job(id, OTAD_JOB_POR_OK, 0x9000);
+	assert_int_equal(otad_db_pin_reset_get(g_otad->db, id, &r), 0);
+	assert_string_equal(r.state, "job");
+	otad_pin_reset_debug_forget();
+	ended_ok = -1;
+	assert_int_equal(otad_pin_reset_init(), 0);
+	assert_int_equal(ended_ok, 1);
+	assert_int_equal(otad_db_pin_reset_get(g_otad->db, id, &r), 0);
+	assert_string_equal(r.state, "done");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_one_time_pin),
 		cmocka_unit_test(test_unblock_refused),
 		cmocka_unit_test(test_unknown_sends_the_pin),
+		cmocka_unit_test(test_resume),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
