@@ -42,6 +42,9 @@ enum api_error {
 	API_E_CAMPAIGN_OVER,	    /* 409: the campaign is done or cancelled */
 	API_E_LC_OVER,		    /* 409: the lifecycle operation is done or cancelled (or already so) */
 	API_E_CERT_BUSY,	    /* 409: a certificate selected is in another unfinished lifecycle operation */
+	API_E_PIN_RESET_NOT_FOUND,  /* 404 */
+	API_E_ID_MISMATCH,	    /* 403: the identity number does not match the holder's record */
+	API_E_PIN_RESET_RUNNING,    /* 409: a PIN reset of that card is under way */
 	API_E_BODY_TOO_LARGE,	    /* 413 */
 	API_E_UNIT_NOT_FOUND,	    /* 422: the body names a unit the organisation tree does not have */
 	API_E_CAMPAIGN_EMPTY,	    /* 422: the campaign's selection has no card */

@@ -93,6 +93,8 @@ static const struct {
 	{ "/v1/audit", ARG_NONE, "GET", { { "GET", API_AUDIT_LIST } } },
 	{ "/v1/audit/verify", ARG_NONE, "GET", { { "GET", API_AUDIT_VERIFY } } },
 	{ "/v1/audit/export", ARG_NONE, "GET", { { "GET", API_AUDIT_EXPORT } } },
+	{ "/v1/holders/*/pin-reset", ARG_HOLDER, "POST", { { "POST", API_HOLDER_PIN_RESET } } },
+	{ "/v1/pin-resets/*", ARG_ID, "GET", { { "GET", API_PIN_RESET_GET } } },
 };
 
 bool api_serial_ok(const char *s)
@@ -241,6 +243,10 @@ int api_route_action(enum api_route r)
 		return OTAD_ACT_CERT_MODIFY;
 	case API_CERT_REKEY:
 		return OTAD_ACT_CERT_REKEY;
+	case API_HOLDER_PIN_RESET:
+		return OTAD_ACT_PIN_RESET;
+	case API_PIN_RESET_GET:
+		return OTAD_ACT_HOLDER_READ;
 	case API_TOKENS_LIST:
 	case API_TOKENS_CREATE:
 	case API_TOKEN_REVOKE:
@@ -808,6 +814,50 @@ int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile
 	}
 	*key_id = (unsigned)json_integer_value(k);
 	memcpy(profile, json_string_value(p), n + 1);
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int api_pin_reset_parse(const char *body, size_t len, char id_number[65], int *mode, char *err, size_t errlen)
+{
+	json_t *root, *v, *m;
+	const char *s;
+	int rc = -EINVAL;
+	size_t n;
+
+	id_number[0] = 0;
+	*mode = 0; /* one-time-pin */
+	root = api_load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	v = json_object_get(root, "id_number");
+	m = json_object_get(root, "mode");
+	if (json_object_size(root) != 1u + !!m || !json_is_string(v) || (m && !json_is_string(m))) {
+		snprintf(err, errlen,
+			 "the body must be {\"id_number\": \"...\", \"mode\": \"one-time-pin\"|\"unblock\"} (mode "
+			 "optional)");
+		goto out;
+	}
+	s = json_string_value(v);
+	n = strlen(s);
+	if (n < 1 || n > 64 || n != json_string_length(v)) {
+		snprintf(err, errlen, "id_number must be 1 to 64 characters");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+			snprintf(err, errlen, "id_number must be printable ASCII");
+			goto out;
+		}
+	if (m && !strcmp(json_string_value(m), "unblock"))
+		*mode = 1;
+	else if (m && strcmp(json_string_value(m), "one-time-pin")) {
+		snprintf(err, errlen, "mode must be \"one-time-pin\" or \"unblock\"");
+		goto out;
+	}
+	memcpy(id_number, s, n + 1);
 	rc = 0;
 out:
 	json_decref(root);

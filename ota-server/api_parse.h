@@ -56,6 +56,9 @@
  *   GET    /v1/lifecycle/{id}/items?state=&limit=&cursor=   a page of its items, in order            read-only
  *   POST   /v1/certificates/{serial}/revoke|suspend|release|renew|modify|rekey   body: {"reason"} for revoke,
  *                                          else none or {}: a one-item operation; 201 the operation   operator
+ *   POST   /v1/holders/{id}/pin-reset      body: {"id_number": "...", "mode": "one-time-pin"|"unblock"} (mode
+ *                                          optional, default one-time-pin): 202 {"id", "state"}      counter (pin.reset)
+ *   GET    /v1/pin-resets/{id}             a reset's state, mode, card, who, the PoR's outcome        read-only
  *   GET    /v1/database                    schema, backups, whether a restored copy's counters wait   admin
  *   POST   /v1/database/counter-floor      body: {"iccid": "...", "kvn": N, "floor": N} (raise one key set),
  *                                          {"raise_all_by": N} (every key set) or {"confirm": true}     admin
@@ -153,6 +156,9 @@ enum api_route {
 	API_AUDIT_LIST,	      /* GET */
 	API_AUDIT_VERIFY,     /* GET */
 	API_AUDIT_EXPORT,     /* GET */
+	/* issue 16: remote PIN reset (otad_api_pinreset.c) */
+	API_HOLDER_PIN_RESET, /* POST, arg: the holder id */
+	API_PIN_RESET_GET,    /* GET, arg: the id */
 	API_BAD_METHOD,	       /* a known path with another method: 405 (allow: the methods it has) */
 	API_BAD_ICCID,	       /* /v1/cards/X with X not an ICCID: 400 */
 	API_BAD_ID,	       /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
@@ -244,6 +250,11 @@ int api_holder_parse(const char *body, size_t len, struct otad_holder *h, char *
  *  any), cursor (the seq after which the page starts; 0: the first), limit. \returns 0; -EINVAL with \a err */
 int api_campaign_cards_query(const struct api_kv *kv, unsigned n, char state[16], int64_t *after, unsigned *limit,
 			     char *err, size_t errlen);
+
+/*! POST /v1/holders/{id}/pin-reset's body: {"id_number": 1 to 64 printable ASCII characters, "mode":
+ *  "one-time-pin" | "unblock" (optional: one-time-pin)} into \a id_number and \a mode (enum otad_pin_reset_mode).
+ *  \returns 0; -EINVAL with \a err */
+int api_pin_reset_parse(const char *body, size_t len, char id_number[65], int *mode, char *err, size_t errlen);
 
 /*! \a body as a JSON object (at most API_JSON_MAX bytes, no member twice). \returns it (json_decref()); NULL with
  *  \a err */

@@ -982,6 +982,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return api_audit_verify(c, r);
 	case API_AUDIT_EXPORT:
 		return api_audit_export(c, r);
+	/* ---- issue 16: remote PIN reset (otad_api_pinreset.c) ---- */
+	case API_HOLDER_PIN_RESET:
+		return api_pin_reset_start(c, r);
+	case API_PIN_RESET_GET:
+		return api_pin_reset_get(c, r);
+	/* ---- end of the PIN reset's routes ---- */
 	default:
 		return send_error(c, API_E_INTERNAL, "unexpected request state");
 	}

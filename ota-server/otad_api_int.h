@@ -101,3 +101,6 @@ enum MHD_Result api_audit_export(struct MHD_Connection *c, struct api_req *r);
  *  act (answer API_E_AUDIT_UNAVAILABLE) */
 int api_audit(const struct api_req *r, const char *action, const char *object, const char *result, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* otad_api_pinreset.c: POST /v1/holders/{id}/pin-reset, GET /v1/pin-resets/{id} (pinreset/pinreset.h) */
+enum MHD_Result api_pin_reset_start(struct MHD_Connection *c, struct api_req *r);
+enum MHD_Result api_pin_reset_get(struct MHD_Connection *c, struct api_req *r);

@@ -14,6 +14,7 @@
  *   PUT /v1/cards/{iccid}/holder      the card's holder's (when it has one) and the new holder's (when one is
  *                                     named): both must be inside
  *   /v1/requests/{id}...              the request's unit
+ *   GET /v1/pin-resets/{id}           the reset's holder's unit
  *   GET /v1/requests[/stats]?unit=    unit; for a scoped token without it, its scope
  *   POST /v1/requests, /v1/lifecycle, /v1/certificates/{serial}/...   the token's scope: the holders are in
  *                                     the body or behind the certificate; request.c and otad_lc_create() judge
@@ -36,6 +37,7 @@
 #include "audit/audit.h"
 #include "otad.h"
 #include "otad_api_int.h"
+#include "otad_db_pinreset.h"
 #include "otad_db_request.h"
 
 void api_actor(struct api_req *r)
@@ -147,6 +149,7 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 	char holder[OTAD_HOLDER_ID_MAX + 1], name[65], scope[OTAD_UNIT_CODE_MAX + 1];
 	struct otad_enrol_row e;
 	struct otad_request rq;
+	struct otad_pin_reset_row pr;
 	struct otad_holder h;
 	const char *unit;
 	int role, rc;
@@ -188,6 +191,14 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 		snprintf(o->name, sizeof(o->name), "request %s", r->arg);
 		add_unit(o, rq.unit);
 		return 0;
+	case API_PIN_RESET_GET:
+		rc = otad_db_pin_reset_get(g_otad->db, strtoll(r->arg, NULL, 10), &pr);
+		if (rc == -ENOENT)
+			return 0;
+		if (rc)
+			return -EIO;
+		snprintf(o->name, sizeof(o->name), "pin-reset %s", r->arg);
+		return holder_unit(pr.holder, o);
 	case API_REQUESTS_LIST:
 	case API_REQUESTS_STATS:
 		unit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit");

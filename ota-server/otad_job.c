@@ -600,6 +600,7 @@ static void cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 	struct otad_job *job = fi->priv;
 
 	osmo_timer_del(&job->part_timer);
+	OPENSSL_cleanse(job->row.script, sizeof(job->row.script)); /* it may hold a secret (a one-time PIN) */
 	if (job->esme)
 		smpp_esme_cancel(job->esme, job);
 	llist_del(&job->list);
@@ -897,6 +898,7 @@ int otad_job_create(const char *iccid, const uint8_t tar[3], const uint8_t *scri
 	}
 	job->ks = ks; /* keyed once, for every packet and PoR of the job */
 	job->hdr = hdr;
+	OPENSSL_cleanse(row.script, sizeof(row.script)); /* the job has its copy */
 	osmo_fsm_inst_dispatch(job->fi, OTAD_JOB_EV_SEND, NULL);
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include "enrol.h"
 #include "request.h"
 #include "otad_job.h"
+#include "pinreset/pinreset.h"
 #include "otad_units.h"
 #include "ra_cmp.h"
 #include "ra_ocsp.h"
@@ -307,6 +308,10 @@ static int start(const char *cfg_file)
 		LOGP(DOTAD, LOGL_FATAL, "cannot read the signing sessions from the database\n");
 		return -EIO;
 	}
+	if (otad_pin_reset_init()) {
+		LOGP(DOTAD, LOGL_FATAL, "cannot read the PIN resets from the database\n");
+		return -EIO;
+	}
 	if (otad_sign_cfg.enabled) {
 		rc = otad_sign_api_start(err, sizeof(err));
 		if (rc) {
@@ -400,6 +405,7 @@ int main(int argc, char **argv)
 	osmo_stats_vty_add_cmds();
 	otad_vty_init();
 	otad_sign_vty_init();
+	otad_pin_reset_vty_init();
 	scp81_vty_init();
 	audit_vty_init();
 

@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <openssl/crypto.h>
 #include <osmocom/core/fsm.h>
 #include <osmocom/core/msgb.h>
 #include <osmocom/core/socket.h>
@@ -56,8 +57,12 @@ struct submit {
 	char dest[21];
 	uint8_t ud[254];
 	uint8_t len;
-	uint32_t validity_s; /* relative validity period, 0: none (the SMSC's default) */
-	bool forward;	     /* forward (transaction) mode: the answer comes after the delivery attempt */
+	uint32_t validity_s;		  /* relative validity period, 0: none (the SMSC's default) */
+	bool forward;			  /* forward (transaction) mode: the answer comes after the delivery attempt */
+	bool text;			  /* a text SMS for the handset (smpp_esme_submit_text()): PID 00, its DCS */
+	uint8_t dcs;			  /* text: data_coding */
+	bool udhi;			  /* text: ud starts with a UDH */
+	smpp_esme_text_done_cb text_done; /* text: where the answer goes (not ops->submit_done) */
 	void *priv;
 	unsigned tries;
 	struct timespec not_before; /* a temporary error's back-off */
@@ -104,6 +109,13 @@ static bool before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/* A submit_sm's PDU is wiped when the write queue frees it: a text may carry a secret (a one-time PIN). */
+static int msgb_wipe(struct msgb *msg)
+{
+	OPENSSL_cleanse(msg->_data, msg->data_len);
+	return 0;
+}
+
 static int send_pdu(struct smpp_esme *e, uint32_t type, void *pdu)
 {
 	struct msgb *msg = msgb_alloc(SMPP_PDU_MAX, "smpp");
@@ -111,6 +123,8 @@ static int send_pdu(struct smpp_esme *e, uint32_t type, void *pdu)
 
 	if (!msg)
 		return -ENOMEM;
+	if (type == SUBMIT_SM)
+		talloc_set_destructor(msg, msgb_wipe);
 	if (smpp34_pack(type, msg->data, SMPP_PDU_MAX, &len, pdu)) {
 		LOGP(DSMPP, LOGL_ERROR, "%s: cannot encode PDU 0x%08x: %s\n", e->cfg.name, type, smpp34_strerror);
 		msgb_free(msg);
@@ -169,6 +183,7 @@ static void pump(struct smpp_esme *e)
 	struct timespec t;
 	struct submit *s, *tmp;
 	bool waiting = false;
+	int rc;
 
 	if (e->fi->state != ST_BOUND)
 		return;
@@ -210,11 +225,18 @@ static void pump(struct smpp_esme *e)
 		sm.esm_class = s->forward ? 0x42 : 0x40; /* UDHI; message mode forward (2) or the SMSC's default */
 		sm.protocol_id = 0x7f;
 		sm.data_coding = 0xf6;
+		if (s->text) { /* a text for the handset: plain PID, the text's DCS, UDHI only with a UDH */
+			sm.esm_class = s->udhi ? 0x40 : 0x00;
+			sm.protocol_id = 0x00;
+			sm.data_coding = s->dcs;
+		}
 		if (s->validity_s && !s->forward)
 			validity_encode(s->validity_s, (char *)sm.validity_period, sizeof(sm.validity_period));
 		sm.sm_length = s->len;
 		memcpy(sm.short_message, s->ud, s->len);
-		if (send_pdu(e, SUBMIT_SM, &sm))
+		rc = send_pdu(e, SUBMIT_SM, &sm);
+		OPENSSL_cleanse(sm.short_message, sizeof(sm.short_message)); /* a text may carry a secret */
+		if (rc)
 			break;
 		s->tries++;
 		s->sent = t;
@@ -251,6 +273,39 @@ int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, s
 	s->len = (uint8_t)len;
 	s->validity_s = validity_s;
 	s->forward = forward;
+	s->priv = priv;
+	llist_add_tail(&s->list, &e->queue);
+	e->n_queue++;
+	pump(e);
+	return 0;
+}
+
+/* Every submit is wiped when freed: a text may carry a secret (a one-time PIN). */
+static int submit_wipe(struct submit *s)
+{
+	OPENSSL_cleanse(s->ud, sizeof(s->ud));
+	return 0;
+}
+
+int smpp_esme_submit_text(struct smpp_esme *e, const char *dest, uint8_t dcs, bool udhi, const uint8_t *ud, size_t len,
+			  uint32_t validity_s, smpp_esme_text_done_cb done, void *priv)
+{
+	struct submit *s;
+
+	if (len > sizeof(s->ud) || strlen(dest) > 20)
+		return -E2BIG;
+	s = talloc_zero(e, struct submit);
+	if (!s)
+		return -ENOMEM;
+	talloc_set_destructor(s, submit_wipe);
+	snprintf(s->dest, sizeof(s->dest), "%s", dest);
+	memcpy(s->ud, ud, len);
+	s->len = (uint8_t)len;
+	s->validity_s = validity_s;
+	s->text = true;
+	s->dcs = dcs;
+	s->udhi = udhi;
+	s->text_done = done;
 	s->priv = priv;
 	llist_add_tail(&s->list, &e->queue);
 	e->n_queue++;
@@ -411,7 +466,9 @@ static void rx_submit_resp(struct smpp_esme *e, const uint8_t *pdu, const struct
 	}
 	if (!h->status)
 		smpp_submit_resp_id(pdu, h->len, id, sizeof(id));
-	if (found->priv)
+	if (found->priv && found->text)
+		found->text_done(found->priv, h->status, h->status ? NULL : id);
+	else if (found->priv)
 		e->ops->submit_done(found->priv, h->status, h->status ? NULL : id);
 	talloc_free(found);
 	pump(e);

@@ -62,6 +62,14 @@ void smpp_esme_start(struct smpp_esme *e);
  *  \a priv comes back in ops->submit_done. \returns 0; -E2BIG */
 int smpp_esme_submit(struct smpp_esme *e, const char *dest, const uint8_t *ud, size_t len, uint32_t validity_s,
 		     bool forward, void *priv);
+/*! The SMSC's final answer to a text submit (status 0 with its message id, or a permanent error). */
+typedef void (*smpp_esme_text_done_cb)(void *priv, uint32_t status, const char *message_id);
+/*! Queue a text SMS for the handset (simpki/sms_text.h: \a ud is one part's short_message): esm_class 0x40 with
+ *  \a udhi (a concatenation UDH) else 0x00, PID 0x00, data_coding \a dcs (00 GSM 7-bit unpacked, 08 UCS2), valid
+ *  for \a validity_s seconds. Its answer goes to \a done (not ops->submit_done) with \a priv (not NULL); a temporary
+ *  error sends it again as any submit. Its bytes are wiped once it is sent or dropped. \returns 0; -E2BIG; -ENOMEM */
+int smpp_esme_submit_text(struct smpp_esme *e, const char *dest, uint8_t dcs, bool udhi, const uint8_t *ud, size_t len,
+			  uint32_t validity_s, smpp_esme_text_done_cb done, void *priv);
 /*! Forget every queued or in-flight submit of \a priv (its job ended). \a e may be NULL. */
 void smpp_esme_cancel(struct smpp_esme *e, void *priv);
 /*! Whether no submit of \a priv ever left for the SMSC (all still queued here, never sent). \a e may be NULL. */

@@ -70,6 +70,8 @@ enum admin_cmd {
 	ADMIN_CMD_LC_CANCEL,
 	ADMIN_CMD_AUDIT_VERIFY,	 /* through the API, or an export offline (--file, --key) */
 	ADMIN_CMD_AUDIT_EXPORT,
+	ADMIN_CMD_PIN_RESET,	  /* pin-reset HOLDER --id-number N [--mode unblock] */
+	ADMIN_CMD_PIN_RESET_SHOW, /* pin-reset show ID */
 	ADMIN_CMD_N
 };
 
@@ -126,6 +128,9 @@ struct admin_cmdline {
 	long long unit_change; /* lifecycle create --unit-change */
 	const char *out;      /* audit export --out FILE */
 	const char *key_file; /* audit verify --key PUB.pem (with --file: offline) */
+	const char *holder;    /* pin-reset HOLDER */
+	const char *id_number; /* pin-reset --id-number */
+	const char *mode;      /* pin-reset --mode (NULL: the API's default, one-time-pin) */
 };
 
 /* ---- admin_args.c ---------------------------------------------------------------------------------------------- */
@@ -244,6 +249,7 @@ enum admin_exit admin_cards_import_run(struct admin_ctx *a, const struct admin_c
 enum admin_exit admin_holders_import_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_jobs_list_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_cert_show_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+enum admin_exit admin_pin_reset_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_campaign_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 /*! token create NAME --role ROLE [--scope UNIT], token list, token revoke NAME (admin_token.c). */
 enum admin_exit admin_token_run(struct admin_ctx *a, const struct admin_cmdline *cl);

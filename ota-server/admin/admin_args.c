@@ -42,6 +42,8 @@ enum opt {
 	OPT_UNIT_CHANGE,
 	OPT_FILE,
 	OPT_OUT,
+	OPT_ID_NUMBER,
+	OPT_MODE,
 };
 
 #define BIT(o) (1u << ((o)-OPT_URL))
@@ -77,6 +79,8 @@ static const struct option long_opts[] = {
 	{ "unit-change", required_argument, NULL, OPT_UNIT_CHANGE },
 	{ "file", required_argument, NULL, OPT_FILE },
 	{ "out", required_argument, NULL, OPT_OUT },
+	{ "id-number", required_argument, NULL, OPT_ID_NUMBER },
+	{ "mode", required_argument, NULL, OPT_MODE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -130,6 +134,7 @@ static const struct {
 	{ "lifecycle", "cancel", ADMIN_CMD_LC_CANCEL, COMMON, "ID" },
 	{ "audit", "verify", ADMIN_CMD_AUDIT_VERIFY, COMMON | BIT(OPT_FILE) | BIT(OPT_KEY), NULL },
 	{ "audit", "export", ADMIN_CMD_AUDIT_EXPORT, COMMON | BIT(OPT_OUT), NULL },
+	{ "pin-reset", "show", ADMIN_CMD_PIN_RESET_SHOW, COMMON, "ID" },
 };
 
 static const char *const roles[] = { "read-only", "operator", "admin", "central-ra", "unit-ra", "counter", "auditor" };
@@ -348,6 +353,16 @@ static int take(struct admin_cmdline *cl, int o, const char *v, char *err, size_
 		else
 			cl->out = v;
 		break;
+	case OPT_ID_NUMBER:
+		if (!*v || strlen(v) > 64)
+			return apiclient_bad(err, len, "--id-number: 1 to 64 characters");
+		cl->id_number = v;
+		break;
+	case OPT_MODE:
+		if (strcmp(v, "one-time-pin") && strcmp(v, "unblock"))
+			return apiclient_bad(err, len, "--mode %s: one-time-pin or unblock", v);
+		cl->mode = v;
+		break;
 	default:
 		return apiclient_bad(err, len, "internal error: option %d", o);
 	}
@@ -490,6 +505,19 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 		cl->cmd = ADMIN_CMD_REQUEST_HELP; /* its usage lists the request commands */
 		cl->help = verb != NULL;
 		return verb ? 0 : apiclient_bad(err, len, "request: which command?");
+	}
+	if (!strcmp(group, "pin-reset") && verb && strcmp(verb, "show") && verb[0] != '-') {
+		/* pin-reset HOLDER --id-number N [--mode MODE]: the holder stands where a verb would */
+		cl->cmd = ADMIN_CMD_PIN_RESET;
+		if (command_opts(argc - at, argv + at, COMMON | BIT(OPT_ID_NUMBER) | BIT(OPT_MODE), cl, &pos, err, len))
+			return -EINVAL;
+		if (cl->help)
+			return 0;
+		cl->holder = pos;
+		if (!cl->id_number)
+			return apiclient_bad(err, len,
+					     "--id-number is required (the identity number on the holder's papers)");
+		return 0;
 	}
 	if (verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
 		cl->help = true; /* "cards --help": the global usage */

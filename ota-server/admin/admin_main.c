@@ -47,6 +47,9 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 		return admin_audit_verify_run(a, cl);
 	case ADMIN_CMD_AUDIT_EXPORT:
 		return admin_audit_export_run(a, cl);
+	case ADMIN_CMD_PIN_RESET:
+	case ADMIN_CMD_PIN_RESET_SHOW:
+		return admin_pin_reset_run(a, cl);
 	default:
 		return admin_campaign_run(a, cl);
 	}

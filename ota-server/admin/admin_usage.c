@@ -37,6 +37,9 @@ static const char usage_main[] =
 	"                               release ('simpki-admin lifecycle create --help')\n"
 	"  audit verify                 verify the audit trail (--file EXPORT --key PUB.pem: an export, offline)\n"
 	"  audit export --out FILE      the audit trail for an outside auditor (JSON lines)\n"
+	"  pin-reset HOLDER --id-number N [--mode unblock]\n"
+	"                               reset a holder's PIN over the air (a counter; one-time PIN by SMS)\n"
+	"  pin-reset show ID            a PIN reset's state and outcome\n"
 	"\n"
 	"Options (before or after the command):\n" COMMON_OPTS "  --version       the version\n"
 	"\n"
@@ -332,6 +335,19 @@ static const char usage_audit_export[] =
 	"key (PEM). Check it with 'simpki-admin audit verify --file FILE --key PUB.pem'.\n"
 	"\n"
 	"  --out FILE      where it goes (written whole, then renamed into place)\n" COMMON_OPTS;
+static const char usage_pin_reset[] =
+	"Usage: simpki-admin pin-reset HOLDER --id-number N [--mode one-time-pin|unblock]\n"
+	"       simpki-admin pin-reset show ID\n"
+	"\n"
+	"Reset holder HOLDER's PIN on its SIM over the air with the issuer's authority (POST\n"
+	"/v1/holders/HOLDER/pin-reset), the holder identified by the identity number on their\n"
+	"papers: one-time-pin (default) sets a random 6-digit PIN sent to the holder by SMS;\n"
+	"unblock resets the tries and keeps the PIN. 'show ID' prints a reset's state and the\n"
+	"card's answer (GET /v1/pin-resets/ID). Exit 4 when the identity number does not match\n"
+	"or the token may not reset this holder's PIN, 6 when a reset of the card is under way.\n"
+	"\n"
+	"  --id-number N   the holder's identity number, as the counter checked it\n"
+	"  --mode MODE     one-time-pin (default) or unblock\n" COMMON_OPTS;
 
 const char *admin_usage(enum admin_cmd cmd)
 {
@@ -354,6 +370,9 @@ const char *admin_usage(enum admin_cmd cmd)
 		return usage_audit_verify;
 	case ADMIN_CMD_AUDIT_EXPORT:
 		return usage_audit_export;
+	case ADMIN_CMD_PIN_RESET:
+	case ADMIN_CMD_PIN_RESET_SHOW:
+		return usage_pin_reset;
 	case ADMIN_CMD_CARDS_IMPORT:
 		return usage_cards_import;
 	case ADMIN_CMD_HOLDERS_IMPORT:

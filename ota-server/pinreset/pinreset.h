@@ -23,5 +23,11 @@ extern const char *const otad_pin_reset_mode_names[OTAD_PIN_RESET_N_MODES]; /* "
 int otad_pin_reset_start(const struct otad_actor *who, const char *holder, const char *id_number,
 			 enum otad_pin_reset_mode mode, int64_t request, int64_t *id, char *err, size_t errlen);
 
+/*! At start, after the jobs resumed: hook the jobs' ends, resume every reset not over. \returns 0; -EIO */
+int otad_pin_reset_init(void);
+
+/*! The VTY's 'show pin-resets' (pinreset_vty.c). */
+void otad_pin_reset_vty_init(void);
+
 /*! Called when a reset is over; one hook (the requests module sets it). */
 extern void (*otad_pin_reset_on_end)(int64_t id, int64_t request, int ok);

@@ -19,6 +19,7 @@
  *   acknowledged counts as failed ("network unable to process").
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <osmocom/core/msgb.h>
@@ -28,6 +29,9 @@
 #include <osmocom/gsm/gsm_utils.h>
 #include <osmocom/gsm/protocol/gsm_04_08.h>
 #include <osmocom/gsm/protocol/gsm_04_11.h>
+
+#include <simpki/sign_msg.h>
+#include <simpki/sms.h>
 
 #include "phone.h"
 #include "phone_rp.h"
@@ -102,10 +106,64 @@ static void answer_timer_cb(void *data)
 	tx_rp_answer(t, t->answer_ref, &t->answer);
 }
 
+/* A text SMS for the user (not for the SIM): GSM 7-bit or UCS2, alone or one part of a concatenated text (UDH IE
+ * 00 or 08): logged "SMS from OA: "TEXT"" once whole (tests read it), the parts kept per phone and reference. */
+#define CONCAT_SLOTS 8
+#define CONCAT_PARTS 8
+static struct concat {
+	const struct phone_ms *ms;
+	uint16_t ref;
+	uint8_t total, have;
+	char part[CONCAT_PARTS][480];
+} concat[CONCAT_SLOTS];
+
+static void text_done(struct phone_ms *ms, const char *oa, bool udhi, const uint8_t *ud, size_t udl_octets,
+		      const char *text)
+{
+	struct sms_ie ies[4];
+	struct sms_concat c;
+	size_t n = 0, hl = 0;
+	struct concat *slot = NULL;
+	char whole[CONCAT_PARTS * 480];
+
+	if (!udhi || sms_udh_parse(ud, udl_octets, ies, 4, &n, &hl) || !sms_udh_concat(ies, n, &c) || c.total < 2 ||
+	    c.total > CONCAT_PARTS || c.seq < 1 || c.seq > c.total) {
+		LOGMS(ms, DPHONE, LOGL_NOTICE, "SMS from %s: \"%s\"\n", oa, text);
+		return;
+	}
+	for (int i = 0; i < CONCAT_SLOTS && !slot; i++)
+		if (concat[i].ms == ms && concat[i].ref == c.ref && concat[i].total == c.total)
+			slot = &concat[i];
+	for (int i = 0; i < CONCAT_SLOTS && !slot; i++)
+		if (!concat[i].ms) {
+			slot = &concat[i];
+			memset(slot, 0, sizeof(*slot));
+			slot->ms = ms;
+			slot->ref = c.ref;
+			slot->total = c.total;
+		}
+	if (!slot) {
+		LOGMS(ms, DPHONE, LOGL_ERROR, "SMS from %s: too many concatenated texts at once: part dropped\n", oa);
+		return;
+	}
+	snprintf(slot->part[c.seq - 1], sizeof(slot->part[0]), "%s", text);
+	slot->have |= (uint8_t)(1u << (c.seq - 1));
+	LOGMS(ms, DSMS, LOGL_INFO, "SMS from %s: part %u of %u (reference %u)\n", oa, c.seq, c.total, c.ref);
+	if (slot->have != (uint8_t)((1u << c.total) - 1))
+		return;
+	whole[0] = 0;
+	for (unsigned i = 0; i < c.total; i++)
+		strncat(whole, slot->part[i], sizeof(whole) - strlen(whole) - 1);
+	memset(slot, 0, sizeof(*slot));
+	LOGMS(ms, DPHONE, LOGL_NOTICE, "SMS from %s: \"%s\"\n", oa, whole);
+}
+
 static void rx_ordinary(struct phone_ms *ms, const uint8_t *tpdu, size_t len)
 {
-	char oa[24] = "";
-	size_t off;
+	char oa[24] = "", text[480];
+	size_t off, n;
+	uint8_t dcs, udl;
+	bool udhi = tpdu[0] & 0x40, gsm7, ucs2;
 
 	if (len >= 2 && tpdu[1] <= 20 && (size_t)(2 + 1 + (tpdu[1] + 1) / 2) <= len) {
 		uint8_t lv[12] = { (uint8_t)(1 + (tpdu[1] + 1) / 2) };
@@ -113,16 +171,31 @@ static void rx_ordinary(struct phone_ms *ms, const uint8_t *tpdu, size_t len)
 		memcpy(lv + 1, tpdu + 2, lv[0]);
 		gsm48_decode_bcd_number2(oa, sizeof(oa), lv, sizeof(lv), 1);
 	}
-	off = len >= 2 ? 3 + (size_t)(tpdu[1] + 1) / 2 + 2 + 7 : len;	     /* PID, DCS, SCTS */
-	if (off < len && (tpdu[off - 8] & 0x0c) == 0 && !(tpdu[0] & 0x40)) { /* GSM 7-bit, no UDH */
-		char text[200];
-		uint8_t septets = tpdu[off];
+	off = len >= 2 ? 3 + (size_t)(tpdu[1] + 1) / 2 + 2 + 7 : len; /* PID, DCS, SCTS */
+	if (off >= len) {
+		LOGMS(ms, DPHONE, LOGL_NOTICE, "SMS from %s (unreadable): %s\n", oa, osmo_hexdump_nospc(tpdu, len));
+		return;
+	}
+	dcs = tpdu[off - 8];
+	udl = tpdu[off];
+	n = len - off - 1; /* octets of user data present */
+	gsm7 = ((dcs & 0xc0) == 0 && (dcs & 0x0c) == 0) || ((dcs & 0xf0) == 0xf0 && !(dcs & 0x04));
+	ucs2 = (dcs & 0xc0) == 0 && (dcs & 0x0c) == 0x08;
+	if (gsm7) {
+		uint8_t septets = udl > n * 8 / 7 ? (uint8_t)(n * 8 / 7) : udl;
 
-		gsm_7bit_decode_n(text, sizeof(text), tpdu + off + 1,
-				  septets > (len - off - 1) * 8 / 7 ? (uint8_t)((len - off - 1) * 8 / 7) : septets);
-		LOGMS(ms, DPHONE, LOGL_NOTICE, "SMS from %s: \"%s\"\n", oa, text);
+		gsm_7bit_decode_n_hdr(text, sizeof(text), tpdu + off + 1, septets, udhi);
+		text_done(ms, oa, udhi, tpdu + off + 1, n, text);
+	} else if (ucs2) {
+		size_t hl = udhi && n ? (size_t)tpdu[off + 1] + 1 : 0;
+		size_t octets = udl < n ? udl : n;
+
+		if (hl > octets || sign_text_utf8(SIGN_DCS_UCS2, tpdu + off + 1 + hl, (octets - hl) & ~(size_t)1, text,
+						  sizeof(text)) < 0)
+			snprintf(text, sizeof(text), "(bad UCS2)");
+		text_done(ms, oa, udhi, tpdu + off + 1, n, text);
 	} else {
-		LOGMS(ms, DPHONE, LOGL_NOTICE, "SMS from %s (not 7-bit text): %s\n", oa, osmo_hexdump_nospc(tpdu, len));
+		LOGMS(ms, DPHONE, LOGL_NOTICE, "SMS from %s (not text): %s\n", oa, osmo_hexdump_nospc(tpdu, len));
 	}
 }
 

@@ -551,6 +551,52 @@ static void test_card_holder_body(void **state)
 	assert_int_equal(api_card_holder_parse("{}", 2, holder, err, sizeof(err)), -EINVAL);
 }
 
+/* POST /v1/holders/{id}/pin-reset's body, and its routes */
+static void test_pin_reset_body(void **state)
+{
+	char idn[65], err[200], arg[API_ROUTE_ARG_MAX], big[200];
+	const char *allow;
+	int mode;
+#define PR(b) api_pin_reset_parse(b, strlen(b), idn, &mode, err, sizeof(err))
+
+	(void)state;
+	assert_int_equal(PR("{\"id_number\":\"001 234-567\"}"), 0);
+	assert_string_equal(idn, "001 234-567");
+	assert_int_equal(mode, 0);
+	assert_int_equal(PR("{\"id_number\":\"1\",\"mode\":\"unblock\"}"), 0);
+	assert_int_equal(mode, 1);
+	assert_int_equal(PR("{\"id_number\":\"1\",\"mode\":\"one-time-pin\"}"), 0);
+	assert_int_equal(mode, 0);
+	/* bad bodies */
+	assert_int_equal(PR(""), -EINVAL);
+	assert_int_equal(PR("[]"), -EINVAL);
+	assert_int_equal(PR("{}"), -EINVAL);
+	assert_int_equal(PR("{\"id_number\":\"\"}"), -EINVAL);
+	assert_int_equal(PR("{\"id_number\":12}"), -EINVAL);
+	assert_int_equal(PR("{\"id_number\":null}"), -EINVAL);
+	assert_int_equal(PR("{\"id_number\":\"1\",\"mode\":\"reset\"}"), -EINVAL);
+	assert_non_null(strstr(err, "mode"));
+	assert_int_equal(PR("{\"id_number\":\"1\",\"mode\":1}"), -EINVAL);
+	assert_int_equal(PR("{\"id_number\":\"1\",\"pin\":\"1234\"}"), -EINVAL);
+	assert_int_equal(PR("{\"id_number\":\"1\",\"id_number\":\"2\"}"), -EINVAL); /* twice */
+	assert_int_equal(PR("{\"id_number\":\"a\\u0000b\"}"), -EINVAL);		    /* a NUL inside */
+	assert_int_equal(PR("{\"id_number\":\"a\\nb\"}"), -EINVAL);		    /* not printable */
+	assert_int_equal(PR("{\"id_number\":\"s\u00e1\"}"), -EINVAL);		    /* not ASCII */
+	memset(big, 0, sizeof(big));
+	snprintf(big, sizeof(big), "{\"id_number\":\"%065d\"}", 1); /* 65 characters */
+	assert_int_equal(PR(big), -EINVAL);
+	snprintf(big, sizeof(big), "{\"id_number\":\"%064d\"}", 1); /* 64: the most */
+	assert_int_equal(PR(big), 0);
+#undef PR
+	assert_int_equal(api_route("POST", "/v1/holders/H-1/pin-reset", arg, &allow), API_HOLDER_PIN_RESET);
+	assert_string_equal(arg, "H-1");
+	assert_int_equal(api_route("GET", "/v1/holders/H-1/pin-reset", arg, &allow), API_BAD_METHOD);
+	assert_int_equal(api_route("POST", "/v1/holders/H%201/pin-reset", arg, &allow), API_BAD_HOLDER_ID);
+	assert_int_equal(api_route("GET", "/v1/pin-resets/12", arg, &allow), API_PIN_RESET_GET);
+	assert_int_equal(api_route("GET", "/v1/pin-resets/x", arg, &allow), API_BAD_ID);
+	assert_int_equal(api_route("DELETE", "/v1/pin-resets/12", arg, &allow), API_BAD_METHOD);
+}
+
 static void test_holders_query(void **state)
 {
 	struct otad_holder_filter f;
@@ -852,5 +898,8 @@ int main(void)
 		cmocka_unit_test(test_lifecycle_body),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* issue 16: the PIN reset's body and routes, a group of their own */
+	const struct CMUnitTest pin_reset[] = { cmocka_unit_test(test_pin_reset_body) };
+
+	return cmocka_run_group_tests(tests, NULL, NULL) | cmocka_run_group_tests(pin_reset, NULL, NULL);
 }
