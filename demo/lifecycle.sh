@@ -162,6 +162,7 @@ recs = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "record"]
 first = min(r["seq"] for r in recs if r["object"] == "token ra-trung-uong")
 for r in recs:
     if r["seq"] >= first and (r["result"] != "accepted" or r["action"] == "lifecycle.create"):
-        print("     %3d %-18s %-10s %-2s %-13s %-38s %s" % (r["seq"], r["actor"], r["role"], r["scope"] or "-",
-              r["action"], r["object"], r["result"][:44]))
+        res = r["result"] + (": " + r["detail"] if r["result"] == "accepted" else "")
+        print("     %3d %-18s %-10s %-2s %-16s %-38s %s" % (r["seq"], r["actor"], r["role"], r["scope"] or "-",
+              r["action"], r["object"], res[:48]))
 ' trail.ndjson || die "the exported trail"
