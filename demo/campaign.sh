@@ -8,7 +8,9 @@
 # certificate is checked with OpenSSL (chain, OCSP); a public-service portal has that official sign a decision with
 # simpki-sign through simpki-otad's relying-party API: the phone shows the Vietnamese text and the verification code
 # (simpki-phone's screen log), the official types the PIN, the SIM signs, and openssl cms -verify accepts the
-# detached CMS signature; last the SIM itself says it generated one key.
+# detached CMS signature. Then, with everything still running, demo/lifecycle.sh: the officials' two provinces merge
+# and their certificates are re-issued over the air for the same keys, a counter resets a blocked PIN over the air,
+# an auditor verifies the audit trail. Last the SIM itself says it generated one key.
 # Usage: demo/campaign.sh BUILD_DIR WORK_DIR STEP   (prints its steps numbered from STEP + 1, leaves WORK_DIR/step)
 set -eu
 build=$(cd "$1" && pwd)
@@ -47,10 +49,23 @@ show() {
 		esac
 		line="$line${line:+ }$a"
 	done
-	printf '   $ %s\n' "$line" | sed "s|$build/[^ ]*/||g; s|$d/||g"
-	"$@" > "$d/show.out" 2>&1 && rc=0 || rc=$?
+	printf '   $ %s%s\n' "${as_label:+SIMPKI_API_TOKEN=\$$as_label }" "$line" | sed "s|$build/[^ ]*/||g; s|$d/||g"
+	SIMPKI_API_TOKEN=${as_token:-$SIMPKI_API_TOKEN} "$@" > "$d/show.out" 2>&1 && rc=0 || rc=$?
 	sed 's/^/     /' "$d/show.out"
 	return $rc
+}
+
+# as LABEL TOKEN COMMAND ARG...: show COMMAND run with another operator's token, printed as $LABEL (never its value)
+as_label=""
+as_token=""
+as() {
+	as_label=$1
+	as_token=$2
+	shift 2
+	show "$@" && rc=0 || rc=$?
+	as_label=""
+	as_token=""
+	return "$rc"
 }
 
 stop_all() {
@@ -114,10 +129,12 @@ sed "/^ api body-limit import/a\\
   ra-key ca/ra.key\\
   trust-anchor ca/ca.pem\\
   retry min-seconds 1 max-seconds 4\\
-  subject-organisation UBND thành phố Hà Nội\\
+  subject-organisation Chính quyền địa phương\\
  campaign\\
-  backoff min-seconds 2 max-seconds 8" "$src/ota-server/simpki-otad.cfg.example" |
-	sed 's/job timeout 60/job timeout 20/' > simpki-otad.cfg
+  backoff min-seconds 2 max-seconds 8\\
+ lifecycle\\
+  backoff min-seconds 1 max-seconds 4" "$src/ota-server/simpki-otad.cfg.example" |
+	sed 's/job timeout 60/job timeout 20/; s/checkpoint records 1000/checkpoint records 10/' > simpki-otad.cfg
 # the relying-party API: one portal, known by the SHA-256 of its token
 printf %s "demo-portal-token-0123456789abcdef" > rp-token
 printf 'signing\n listen 127.0.0.1 8481\n timeout 60\n relying-party portal\n  display-name Cổng Dịch vụ công Hà Nội\n  token-sha256 %s\n  rate 20\n' \
@@ -161,23 +178,23 @@ echo "     the first SIM as it leaves the factory (simpki-card info): the applet
 say "The operator imports the vendor's file into simpki-otad (all or nothing; the OTA keys and PSKs sealed under its master key)"
 show "$admin" cards import --name vendor-batch-1 vendor.csv || die "simpki-admin cards import" otad.log
 
-say "The officials, in a ward of the organisation tree (10101003: Phường Ba Đình, Hà Nội), and each one's SIM"
+say "The officials, in wards of the organisation tree (10101003: Phường Ba Đình, Hà Nội; 22301058: Phường Kinh Bắc, Bắc Ninh), and each one's SIM"
 cat > holders.csv << 'EOF'
 id,name,id_number,unit,email
 BD-0001,Nguyễn Văn An,001085001234,10101003,an.nv@badinh.hanoi.gov.vn
 BD-0002,Trần Thị Bình,001190005678,10101003,binh.tt@badinh.hanoi.gov.vn
 BD-0003,Lê Hoàng Cường,001078009012,10101003,cuong.lh@badinh.hanoi.gov.vn
-BD-0004,Phạm Thu Dung,001192003456,10101003,dung.pt@badinh.hanoi.gov.vn
-BD-0005,Vũ Minh Đức,001088007890,10101003,duc.vm@badinh.hanoi.gov.vn
+KB-0001,Phạm Thu Dung,027192003456,22301058,dung.pt@kinhbac.bacninh.gov.vn
+KB-0002,Vũ Minh Đức,027088007890,22301058,duc.vm@kinhbac.bacninh.gov.vn
 EOF
 sed 's/^/     /' holders.csv
 show "$admin" holders import holders.csv || die "simpki-admin holders import" otad.log
 echo "   each SIM is linked to its holder (PUT /v1/cards/{iccid}/holder):"
 i=1
 for iccid in $(cat iccids.txt); do
-	holder=BD-000$i
+	holder=$(sed -n "$((i + 1))s/,.*//p" holders.csv)
 	[ $i -gt 1 ] || printf '   $ curl -H "Authorization: Bearer $SIMPKI_API_TOKEN" -X PUT -d '"'"'{"holder": "%s"}'"'"' http://127.0.0.1:8480/v1/cards/%s/holder\n' \
-		$holder "$iccid"
+		"$holder" "$iccid"
 	curl -sS -f -H "Authorization: Bearer $SIMPKI_API_TOKEN" -X PUT -d "{\"holder\": \"$holder\"}" \
 		"http://127.0.0.1:8480/v1/cards/$iccid/holder" > link.out 2>&1 || die "linking $iccid to $holder: $(cat link.out)"
 	grep -q "\"holder\": *\"$holder\"" link.out || die "linking $iccid to $holder: $(cat link.out)"
@@ -186,8 +203,10 @@ for iccid in $(cat iccids.txt); do
 done
 
 say "The officials' phones (simpki-phone, each with its SIM) attach to osmo-msc"
-# each official approves what the SIM shows after 2 s and types the SIM's PIN (the transport PIN here)
-printf 'default answer approve pin %s delay 2\n' "$SIMPKI_TRANSPORT_PIN" > scenario
+# each official approves what the SIM shows after 2 s and types the SIM's PIN (the transport PIN here); Phạm Thu
+# Dung (the fourth SIM) has forgotten hers and tries three others (demo/lifecycle.sh)
+printf 'default answer approve pin %s delay 2\nphone %s answer approve pin 1111,2222,0000 delay 0.5\n' \
+	"$SIMPKI_TRANSPORT_PIN" "$(sed -n 5p vendor.csv | cut -d, -f2)" > scenario
 "$phone" --cards sims --scenario scenario --screen-log screens --ready-file ready > phone.out 2> phone.log &
 phone_pid=$!
 t=0
@@ -200,7 +219,7 @@ done
 sed -n 's/^.* DPHONE NOTICE \(.* attached .*\)/     phone: \1/p' phone.log
 
 say "The campaign: personalise each SIM (PKCS#15 files, transport PIN kept), a P-256 signing key (id 2), its certificate"
-show "$admin" campaign start --name "Đợt 1: Phường Ba Đình" --iccids iccids.txt --personalise --key 2:p256:signing ||
+show "$admin" campaign start --name "Đợt 1: Ba Đình và Kinh Bắc" --iccids iccids.txt --personalise --key 2:p256:signing ||
 	die "simpki-admin campaign start" otad.log
 id=$(tail -n 1 show.out)
 case $id in '' | *[!0-9]*) die "campaign start printed '$id', not an id" ;; esac
@@ -279,7 +298,10 @@ say "Anyone checks the signature with OpenSSL: a CMS SignedData (detached) by th
 show openssl cms -verify -binary -inform DER -in decision.txt.p7s -content decision.txt -CAfile ca/ca.pem \
 	-out /dev/null || die "openssl cms -verify"
 
-say "The phones are switched off; the SIM itself: personalised, one key generated (on the card), its certificate"
+# the reorganisation, a PIN reset at a counter and the audit trail, with the daemons and phones running
+. "$src/demo/lifecycle.sh"
+
+say "The phones are switched off; the SIM itself: personalised, one key generated (on the card: the new certificate is for it too)"
 kill "$phone_pid"
 wait "$phone_pid" || true
 phone_pid=""

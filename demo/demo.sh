@@ -8,10 +8,15 @@
 # five officials' SIMs as the vendor ships them, simpki-admin imports the vendor's file and the officials, starts the
 # campaign and watches the SIMs get P-256 signing keys and certificates over the air; OpenSSL checks one (chain,
 # OCSP), an official signs a decision on the phone for a portal (simpki-sign: the verification code on both sides,
-# the PIN typed on the phone, a CMS signature openssl cms -verify accepts) and the SIM says it generated one key
-# (demo/campaign.sh; needs root). Then the service counter: a new SIM
-# in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate, signs, has its blocked PIN
-# reset with the PUK, and is used by OpenSC too (demo/counter.sh; needs root for its pcscd).
+# the PIN typed on the phone, a CMS signature openssl cms -verify accepts) (demo/campaign.sh; needs root). Then a
+# reorganisation there (demo/lifecycle.sh): the officials' two provinces merge, the central RA files the unit change
+# and a 'modify' operation re-issues their certificates over the air for the same keys (OpenSSL: the new province in
+# the subject, the same public key, the old certificate revoked affiliationChanged); an official blocks her PIN on
+# the phone, a counter of the new province resets it over the air and her phone gets a one-time PIN by SMS, with
+# which she signs; an auditor verifies the hash-chained audit trail; the SIM says it generated one key. Then the
+# service counter: a new SIM in a (virtual) card reader is enrolled with simpki-tool, gets a key and a certificate,
+# signs, has its blocked PIN reset with the PUK, and is used by OpenSC too (demo/counter.sh; needs root for its
+# pcscd).
 # Usage: demo/demo.sh [BUILD_DIR]   (default: build). Work files go to a temporary directory, removed at the end
 # unless SIMPKI_DEMO_KEEP=1.
 set -eu

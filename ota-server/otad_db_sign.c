@@ -177,12 +177,16 @@ int otad_db_sign_end_open(struct otad_db *db, const char *result, const char *er
 }
 
 /* A card is visible once its batch is published; a certificate is usable while it is loaded and valid, and the key
- * reference the applet knows its key by is its enrolment's key_ref, or, for a certificate recorded by an operator
- * (no enrolment loaded it), its key_id when that is a key reference (0..15). Cards with a usable certificate first,
- * then the newest certificate. */
-#define KEY_REF                                                                                               \
-	"COALESCE(e.key_ref, CASE WHEN c.key_id GLOB '[0-9]' OR c.key_id GLOB '1[0-5]' THEN CAST(c.key_id AS" \
-	" INTEGER) END)"
+ * reference the applet knows its key by is its enrolment's key_ref; for a certificate no enrolment loaded, the
+ * key_ref of the newest enrolment of another certificate of the same card for the same key (a lifecycle modify or
+ * renew re-issues for the key an enrolment generated: same pubkey_sha256); else, for a certificate recorded by an
+ * operator, its key_id when that is a key reference (0..15). Cards with a usable certificate first, then the newest
+ * certificate. */
+#define KEY_REF                                                                                                       \
+	"COALESCE(e.key_ref, (SELECT e2.key_ref FROM certificates c2 JOIN enrolments e2 ON e2.cert_row = c2.id"       \
+	" WHERE c2.iccid = c.iccid AND c2.pubkey_sha256 = c.pubkey_sha256 AND e2.key_ref IS NOT NULL"                 \
+	" ORDER BY e2.id DESC LIMIT 1), CASE WHEN c.key_id GLOB '[0-9]' OR c.key_id GLOB '1[0-5]' THEN CAST(c.key_id" \
+	" AS INTEGER) END)"
 #define TARGET_SELECT                                                                                     \
 	"SELECT k.iccid, k.msisdn, k.state, k.holder_id, c.der, c.serial, " KEY_REF " AS kr FROM cards k" \
 	" LEFT JOIN certificates c ON c.iccid = k.iccid AND c.status = 'loaded' AND c.not_after > ?2"     \

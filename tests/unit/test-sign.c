@@ -13,7 +13,8 @@
  *  - a late answer after the end is recorded in the row and ignored;
  *  - otad_sign_verify(): ECDSA over the raw hash, RSA PKCS#1 v1.5 over the DigestInfo, each refusing another hash;
  *  - what a phone or holder signs with (otad_db_sign_target()): a certificate only when loaded and its key reference
- *    known (its enrolment's key_ref first, else a key_id 0..15), the newest such; a holder's card.
+ *    known (its enrolment's key_ref first, then that of an enrolment of the same card's same key, else a key_id
+ *    0..15), the newest such; a holder's card.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 
 #include "cert_info.h"
 #include "otad.h"
+#include "otad_db_lifecycle.h"
 #include "otad_job.h"
 #include "ra_ocsp.h"
 #include "sign.h"
@@ -407,7 +409,7 @@ static void test_target(void **state)
 {
 	static struct otad_sign_target t;
 	static uint8_t der[4096];
-	struct otad_cert ct = { 0 };
+	struct otad_cert ct = { 0 }, ct2;
 	struct otad_enrol_row e = { 0 };
 	struct otad_unit u = { .code = "01", .name = "Ha Noi", .kind = OTAD_UNIT_PROVINCE };
 	struct otad_holder h = { .id = "H-0002", .name = "Tran Thi B", .id_number = "001", .unit = "01" };
@@ -452,6 +454,25 @@ static void test_target(void **state)
 	/* revoked: no longer usable */
 	assert_int_equal(otad_db_cert_set_status(g_otad->db, ct.id, OTAD_CERT_REVOKED, 1), 0);
 	assert_int_equal(otad_db_sign_target(g_otad->db, "2001", NULL, &t), 0);
+	assert_int_equal(t.der_len, 0);
+	/* re-issued for the same key (a lifecycle modify or renew: no enrolment of its own): the enrolment of the old
+	 * certificate of that key says the slot */
+	assert_int_equal(otad_db_lc_cert_annotate(g_otad->db, ct.id, NULL, "aa11"), 0);
+	ct2 = ct;
+	assert_int_equal(otad_db_cert_insert(g_otad->db, &ct2), 0);
+	assert_int_equal(otad_db_cert_set_status(g_otad->db, ct2.id, OTAD_CERT_LOADED, -1), 0);
+	assert_int_equal(otad_db_lc_cert_annotate(g_otad->db, ct2.id, NULL, "aa11"), 0);
+	assert_int_equal(otad_db_sign_target(g_otad->db, "2001", NULL, &t), 0);
+	assert_int_equal(t.key_ref, 5);
+	assert_int_equal(t.der_len, ct2.der_len);
+	/* a certificate of another key: that enrolment is not its */
+	assert_int_equal(otad_db_cert_set_status(g_otad->db, ct2.id, OTAD_CERT_REVOKED, 4), 0);
+	ct2 = ct;
+	assert_int_equal(otad_db_cert_insert(g_otad->db, &ct2), 0);
+	assert_int_equal(otad_db_cert_set_status(g_otad->db, ct2.id, OTAD_CERT_LOADED, -1), 0);
+	assert_int_equal(otad_db_lc_cert_annotate(g_otad->db, ct2.id, NULL, "bb22"), 0);
+	assert_int_equal(otad_db_sign_target(g_otad->db, "2001", NULL, &t), 0);
+	assert_int_equal(t.key_ref, -1);
 	assert_int_equal(t.der_len, 0);
 	EVP_PKEY_free(k);
 }
