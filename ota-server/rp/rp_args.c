@@ -250,7 +250,8 @@ static const struct {
 	[RP_RES_CANCELLED] = { "CANCELLED", RP_EXIT_CANCELLED, "the signature session was cancelled" },
 	[RP_RES_TIMEOUT] = { "TIMEOUT", RP_EXIT_TIMEOUT, "the user did not answer on the phone in time" },
 	[RP_RES_PIN_BLOCKED] = { "PIN_BLOCKED", RP_EXIT_PIN_BLOCKED,
-				 "the SIM's signing PIN is blocked: the user must unblock it with the PUK" },
+				 "the SIM's signing PIN is blocked: the user unblocks it at a counter (over the air) "
+				 "or with the PUK" },
 	[RP_RES_NOT_A_CLIENT] = { "NOT_A_CLIENT", RP_EXIT_NOT_A_CLIENT,
 				  "not a client: this number or holder has no signing certificate" },
 	[RP_RES_PHONE_ABSENT] = { "PHONE_ABSENT", RP_EXIT_PHONE,
