@@ -13,6 +13,7 @@
  *   POST /v1/holders                  the body's unit
  *   PUT /v1/cards/{iccid}/holder      the card's holder's (when it has one) and the new holder's (when one is
  *                                     named): both must be inside
+ *   PATCH /v1/holders/{id}            the holder's unit now and the body's unit (where it moves): both inside
  *   /v1/requests/{id}...              the request's unit
  *   GET /v1/pin-resets/{id}           the reset's holder's unit
  *   GET /v1/requests[/stats]?unit=    unit; for a scoped token without it, its scope
@@ -64,7 +65,8 @@ static bool writes(const char *method)
 /* Whether the route's object is named by its body: judged once the body is in. */
 static bool needs_body(enum api_route route)
 {
-	return route == API_HOLDERS_CREATE || route == API_CARD_HOLDER || route == API_TOKENS_CREATE;
+	return route == API_HOLDERS_CREATE || route == API_CARD_HOLDER || route == API_HOLDER_PATCH ||
+	       route == API_TOKENS_CREATE;
 }
 
 static void add_unit(struct object *o, const char *unit)
@@ -146,7 +148,7 @@ static void object_name(struct api_req *r, struct object *o)
  * -EIO */
 static int object_units(struct MHD_Connection *c, struct api_req *r, struct object *o, char *err, size_t errlen)
 {
-	char holder[OTAD_HOLDER_ID_MAX + 1], name[65], scope[OTAD_UNIT_CODE_MAX + 1];
+	char holder[OTAD_HOLDER_ID_MAX + 1], name[65], scope[OTAD_UNIT_CODE_MAX + 1], unit_new[OTAD_UNIT_CODE_MAX + 1];
 	struct otad_enrol_row e;
 	struct otad_request rq;
 	struct otad_pin_reset_row pr;
@@ -178,6 +180,14 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 		/* the card's holder now (when it has one) and the new one (when one is named): both inside */
 		if (card_unit(r->arg, o) || (holder[0] && holder_unit(holder, o)))
 			return -EIO;
+		return 0;
+	case API_HOLDER_PATCH:
+		if (api_holder_patch_parse(r->body ? r->body : "", r->len, unit_new, err, errlen))
+			return -EINVAL;
+		/* the holder's unit now and the one it moves to: both inside */
+		if (holder_unit(r->arg, o))
+			return -EIO;
+		add_unit(o, unit_new);
 		return 0;
 	case API_REQUEST_GET:
 	case API_REQUEST_APPROVE:
