@@ -5,10 +5,11 @@
  *   state    its step                                                  may go to
  *   waiting  not started; started in order while fewer than the        check, cancelled
  *            operation's concurrency are in a step
- *   check    the records (no I/O): the certificate is in force (loaded  issue, revoke, failed, cancelled
- *            for modify and renew; not held for suspend; held for
+ *   check    the records (no I/O): the certificate is in force (loaded  issue, revoke, failed, cancelled,
+ *            for modify and renew; not held for suspend; held for      skipped (modify: "subject unchanged")
  *            release); its key never revoked for keyCompromise
- *            (modify, renew)
+ *            (modify, renew); modify: the holder's subject as the tree
+ *            is now differs from the old one's (byte for byte)
  *   issue    CMP kur for the same key (purpose modification with the    load, revoke (test-skip-ota), issue
  *            holder's subject as the tree is now, or renewal); the      (backoff), failed, cancelled
  *            txid (and the subject) made and stored once before the
@@ -197,6 +198,26 @@ static int pubkey_hash(const uint8_t *der, size_t len, char hex[65])
 	return 0;
 }
 
+/* Whether the subject of certificate \a der is byte for byte \a subject (a DER Name). \returns 1; 0; -EINVAL (it does
+ * not parse) */
+static int same_subject(const uint8_t *der, size_t len, const uint8_t *subject, size_t subject_len)
+{
+	const uint8_t *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	uint8_t *name = NULL;
+	int n, same;
+
+	if (!x)
+		return -EINVAL;
+	n = i2d_X509_NAME(X509_get_subject_name(x), &name);
+	X509_free(x);
+	if (n <= 0)
+		return -EINVAL;
+	same = (size_t)n == subject_len && !memcmp(name, subject, subject_len);
+	OPENSSL_free(name);
+	return same;
+}
+
 static void audit_end(struct lcitem *it)
 {
 	char obj[64], res[240];
@@ -247,6 +268,13 @@ static void go(struct lcitem *it, enum otad_lci_state s)
 	it->parked = it->o->op.state == OTAD_LC_PAUSED;
 	if (!it->parked)
 		launch(it);
+}
+
+/* Nothing to do for this item (modify: the subject is unchanged): it ends skipped, \a why in its error. */
+static void skip(struct lcitem *it, const char *why)
+{
+	snprintf(it->row.error, sizeof(it->row.error), "%s", why);
+	go(it, OTAD_LCI_SKIPPED);
 }
 
 static void fail(struct lcitem *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -316,6 +344,21 @@ static int old_cert(struct lcitem *it, struct otad_lc_cert *lc)
 	return 0;
 }
 
+/* modify: whether the subject the holder would get now is the old certificate's, byte for byte (nothing to do).
+ * No subject now (no holder, the card gone) is not "unchanged": issue says why it fails. */
+static bool modify_unchanged(const struct otad_lc_cert *lc)
+{
+	static uint8_t subject[OTAD_ENROL_SUBJECT_MAX];
+	struct otad_card card;
+	char err[200];
+	int n;
+
+	if (otad_db_card_get(g_otad->db, lc->c.iccid, &card))
+		return false;
+	n = otad_enrol_holder_subject(&card, subject, sizeof(subject), err, sizeof(err));
+	return n > 0 && same_subject(lc->der, lc->c.der_len, subject, (size_t)n) == 1;
+}
+
 static void step_check(struct lcitem *it)
 {
 	static struct otad_lc_cert lc;
@@ -350,6 +393,10 @@ static void step_check(struct lcitem *it)
 		}
 		if (lc.hold) {
 			fail(it, "certificate %s is suspended: release it first", lc.c.serial);
+			return;
+		}
+		if (kind == OTAD_LC_MODIFY && modify_unchanged(&lc)) {
+			skip(it, "subject unchanged");
 			return;
 		}
 		go(it, OTAD_LCI_ISSUE);
@@ -974,7 +1021,8 @@ static void st_revoke(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 static const struct osmo_fsm_state lci_states[] = {
 	[OTAD_LCI_WAITING] = { .name = "waiting", .out_state_mask = S(OTAD_LCI_CHECK) | S(OTAD_LCI_CANCELLED) },
 	[OTAD_LCI_CHECK] = { .name = "check",
-			     .out_state_mask = S(OTAD_LCI_ISSUE) | S(OTAD_LCI_KEYGEN) | S(OTAD_LCI_REVOKE) | ENDS },
+			     .out_state_mask = S(OTAD_LCI_ISSUE) | S(OTAD_LCI_KEYGEN) | S(OTAD_LCI_REVOKE) |
+					       S(OTAD_LCI_SKIPPED) | ENDS },
 	[OTAD_LCI_ISSUE] = { .name = "issue",
 			     .in_event_mask = S(LCI_EV_CMP_DONE),
 			     .out_state_mask = S(OTAD_LCI_LOAD) | S(OTAD_LCI_REVOKE) | ENDS,

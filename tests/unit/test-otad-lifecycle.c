@@ -939,6 +939,57 @@ static void test_perm_and_skip_ota(void **state)
 	run_timers();
 }
 
+/* modify of a certificate whose subject is the holder's as it is now (byte for byte): skipped, "subject unchanged";
+ * nothing asked of the CA, no job, nothing revoked; the operation is over. */
+static void test_modify_unchanged(void **state)
+{
+	static const char *const cns[2] = { "New!", "Newer" }; /* the fake otad_enrol_holder_subject()'s, another */
+	struct otad_lc_item it;
+	struct otad_lc_op op;
+	unsigned r0 = n_reqs, j0 = n_jobs;
+	char serial[2][41];
+	uint8_t der[2048];
+	int64_t id, na;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct otad_cert c = { .status = OTAD_CERT_LOADED, .key_id = "3", .profile = "signing" };
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); /* keys[2]'s was revoked: keyCompromise */
+
+		assert_non_null(k);
+		c.der_len = make_cert(k, 0x200 + i, cns[i], der);
+		EVP_PKEY_free(k);
+		c.der = der;
+		snprintf(c.iccid, sizeof(c.iccid), "%s", iccids[2]);
+		assert_int_equal(cert_info(der, c.der_len, c.serial, &na), 0);
+		c.not_after = na;
+		assert_int_equal(otad_db_cert_insert(g_otad->db, &c), 0);
+		snprintf(serial[i], sizeof(serial[i]), "%s", c.serial);
+	}
+	id = create(OTAD_LC_MODIFY, -1, serial[0]);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_SKIPPED);
+	assert_string_equal(it.error, "subject unchanged");
+	assert_int_equal(it.txid_len, 0);
+	assert_false(it.new_serial[0]);
+	assert_int_equal(n_reqs, r0);
+	assert_int_equal(n_jobs, j0);
+	assert_int_equal(cert_row(serial[0]).c.status, OTAD_CERT_LOADED);
+	run_timers();
+	assert_int_equal(otad_db_lc_get(g_otad->db, id, &op), 0);
+	assert_int_equal(op.state, OTAD_LC_DONE);
+	/* a subject that differs: on to issue */
+	id = create(OTAD_LC_MODIFY, -1, serial[1]);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_ISSUE);
+	assert_int_equal(n_reqs, r0 + 1);
+	assert_true(reqs[r0].kur);
+	ca_answer(r0, RA_CMP_REJECTED, 0);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_FAILED);
+	run_timers();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -951,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_perm_and_skip_ota),
 		cmocka_unit_test(test_select_pause_cancel),
 		cmocka_unit_test(test_db),
+		cmocka_unit_test(test_modify_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
