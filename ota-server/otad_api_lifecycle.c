@@ -78,6 +78,8 @@ static enum MHD_Result create(struct MHD_Connection *c, struct api_req *r, const
 		return send_error(c, API_E_LC_EMPTY, "%s", err);
 	case -EBUSY:
 		return send_error(c, API_E_CERT_BUSY, "%s", err);
+	case -EAGAIN:
+		return send_error(c, API_E_UNIT_CHANGE_NOT_APPLIED, "%s", err);
 	case -ENOENT:
 		return send_error(c,
 				  sel->serials ? API_E_CERT_NOT_FOUND :

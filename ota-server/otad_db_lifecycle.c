@@ -265,6 +265,11 @@ int otad_db_lc_create(struct otad_db *db, struct otad_lc_op *op, const struct ot
 		rc = otad_db_unit_change_affected(db, sel->unit_change, unit_cb, &q);
 		if (rc == -ENOENT)
 			snprintf(err, errlen, "no unit change %lld", (long long)sel->unit_change);
+		if (rc == -EAGAIN)
+			snprintf(err, errlen,
+				 "unit change %lld is not applied (pending until its effective time, or failed): it "
+				 "affects nobody yet",
+				 (long long)sel->unit_change);
 		if (rc >= 0 && q.rc < 0)
 			rc = q.rc;
 	} else {

@@ -96,8 +96,8 @@ struct otad_lc_cert {
 /*! Store operation \a op (its id, items, times set; state running) and its items (state waiting) from \a sel in one
  *  transaction; \a check is called for each item (its holder and the holder's unit) and a non-zero return rolls
  *  everything back and is returned. \returns 0; -ENOENT (a holder or serial without a certificate in force, a unit
- *  or unit change unknown: \a err names it); -ENODATA (nothing selected); -EBUSY (a certificate is in another
- *  unfinished operation); -EIO */
+ *  or unit change unknown: \a err names it); -EAGAIN (the unit change is not applied: pending or failed);
+ *  -ENODATA (nothing selected); -EBUSY (a certificate is in another unfinished operation); -EIO */
 int otad_db_lc_create(struct otad_db *db, struct otad_lc_op *op, const struct otad_lc_select *sel,
 		      int (*check)(const char *holder, const char *unit, void *priv), void *priv, char *err,
 		      size_t errlen);

@@ -28,6 +28,7 @@
 #include "lifecycle_engine.h"
 #include "otad.h"
 #include "otad_db_lifecycle.h"
+#include "otad_db_units.h"
 #include "otad_job.h"
 #include "ra_cmp.h"
 
@@ -990,6 +991,30 @@ static void test_modify_unchanged(void **state)
 	run_timers();
 }
 
+/* A modify over a unit change that is not applied yet (pending: its effective time to come): -EAGAIN, saying so;
+ * nothing made. */
+static void test_unit_change_pending(void **state)
+{
+	struct unit_change ch = { .kind = UNIT_CHANGE_RENAME, .unit = "00004", .name = "Phường Ba Đình (mới)" };
+	struct otad_lc_params p = { .kind = OTAD_LC_MODIFY, .reason = -1 };
+	struct otad_lc_select sel = { 0 };
+	struct otad_lc_op op;
+	char err[240];
+	int64_t change = 0, id = 0, last;
+
+	(void)state;
+	ch.effective_ms = otad_now_ms() + 86400000; /* tomorrow: pending */
+	assert_int_equal(otad_db_unit_change_file(g_otad->db, &ch, "test", otad_now_ms(), &change, err, sizeof(err)),
+			 0);
+	assert_int_equal(otad_db_lc_list(g_otad->db, false, 0, 1, copy_op, &op), 1);
+	last = op.id;
+	sel.unit_change = change;
+	assert_int_equal(otad_lc_create(&otad_actor_vty, &p, &sel, &id, err, sizeof(err)), -EAGAIN);
+	assert_non_null(strstr(err, "not applied"));
+	assert_int_equal(otad_db_lc_list(g_otad->db, false, 0, 1, copy_op, &op), 1);
+	assert_int_equal(op.id, last); /* nothing made */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1003,6 +1028,7 @@ int main(void)
 		cmocka_unit_test(test_select_pause_cancel),
 		cmocka_unit_test(test_db),
 		cmocka_unit_test(test_modify_unchanged),
+		cmocka_unit_test(test_unit_change_pending),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
