@@ -984,7 +984,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	case API_LC_CREATE:
 		return api_lc_create(c, r);
 	case API_LC_LIST:
-		return api_lc_list(c);
+		return api_lc_list(c, r);
 	case API_LC_GET:
 		return api_lc_get(c, r->arg);
 	case API_LC_PAUSE:

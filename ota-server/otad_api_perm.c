@@ -16,6 +16,9 @@
  *   PATCH /v1/holders/{id}            the holder's unit now and the body's unit (where it moves): both inside
  *   /v1/requests/{id}...              the request's unit
  *   GET /v1/pin-resets/{id}           the reset's holder's unit
+ *   /v1/lifecycle/{id}...             the operation's unit (the lowest containing all its holders; none: outside
+ *                                     every scope)
+ *   GET /v1/lifecycle                 the token's scope (the handler lists the operations inside it)
  *   GET /v1/requests[/stats]?unit=    unit; for a scoped token without it, its scope
  *   POST /v1/requests, /v1/lifecycle, /v1/certificates/{serial}/...   the token's scope: the holders are in
  *                                     the body or behind the certificate; request.c and otad_lc_create() judge
@@ -38,6 +41,7 @@
 #include "audit/audit.h"
 #include "otad.h"
 #include "otad_api_int.h"
+#include "otad_db_lifecycle.h"
 #include "otad_db_pinreset.h"
 #include "otad_db_request.h"
 
@@ -152,6 +156,7 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 	struct otad_enrol_row e;
 	struct otad_request rq;
 	struct otad_pin_reset_row pr;
+	struct otad_lc_op op;
 	struct otad_holder h;
 	const char *unit;
 	int role, rc;
@@ -200,6 +205,22 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 			return -EIO;
 		snprintf(o->name, sizeof(o->name), "request %s", r->arg);
 		add_unit(o, rq.unit);
+		return 0;
+	case API_LC_GET:
+	case API_LC_ITEMS:
+	case API_LC_PAUSE:
+	case API_LC_RESUME:
+	case API_LC_CANCEL:
+		rc = otad_db_lc_get(g_otad->db, strtoll(r->arg, NULL, 10), &op);
+		if (rc == -ENOENT)
+			return 0;
+		if (rc)
+			return -EIO;
+		snprintf(o->name, sizeof(o->name), "lifecycle %s", r->arg);
+		add_unit(o, op.unit); /* none: the whole tree, outside every scope */
+		return 0;
+	case API_LC_LIST:
+		add_unit(o, r->actor.scope); /* the handler keeps to the scope */
 		return 0;
 	case API_PIN_RESET_GET:
 		rc = otad_db_pin_reset_get(g_otad->db, strtoll(r->arg, NULL, 10), &pr);

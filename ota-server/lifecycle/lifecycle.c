@@ -67,6 +67,7 @@
 #include "otad.h"
 #include "otad_job.h"
 #include "ra_cmp.h"
+#include "request.h"
 
 struct otad_lc_cfg otad_lc_cfg = {
 	.concurrency = 50,
@@ -1252,16 +1253,73 @@ void otad_lc_init(void)
 	otad_enrol_end_cb = enrol_end;
 }
 
+typedef char unit_t[OTAD_UNIT_CODE_MAX + 1];
+
 struct check_ctx {
 	const struct otad_actor *who;
 	enum otad_action action;
+	unit_t *units; /* the items' holders' units (talloc), each run of one unit once */
+	size_t n;
+	bool unbound; /* an item without a holder (or its holder without a unit) */
 };
 
 static int check_holder(const char *holder, const char *unit, void *priv)
 {
 	struct check_ctx *c = priv;
+	size_t len = strlen(unit);
+	int rc = otad_perm(g_otad->db, c->who, c->action, unit);
 
-	return otad_perm(g_otad->db, c->who, c->action, unit);
+	if (rc)
+		return rc;
+	if (!len || len > OTAD_UNIT_CODE_MAX) {
+		c->unbound = true;
+	} else if (!c->n || strcmp(c->units[c->n - 1], unit)) {
+		if (!(c->n & (c->n + 1))) { /* 0, 1, 3, 7, ...: room for twice as many */
+			unit_t *u = talloc_realloc(g_otad->ctx, c->units, unit_t, 2 * (c->n + 1));
+
+			if (!u)
+				return -ENOMEM;
+			c->units = u;
+		}
+		memcpy(c->units[c->n++], unit, len + 1);
+	}
+	return 0;
+}
+
+static int unit_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int unit_parent(const char *unit, char out[OTAD_UNIT_CODE_MAX + 1], void *priv)
+{
+	struct otad_unit u;
+	int rc = otad_db_unit_get(priv, unit, &u);
+
+	if (!rc)
+		memcpy(out, u.parent, sizeof(u.parent));
+	return rc;
+}
+
+/* The operation's unit: the lowest containing every item's holder (otad_request_common_unit()); "": the whole tree
+ * (an item without a holder, or units without a common one). */
+static void op_unit(struct check_ctx *c, unit_t out)
+{
+	const char **list;
+	size_t n = 0;
+
+	out[0] = 0;
+	if (c->unbound || !c->n)
+		return;
+	qsort(c->units, c->n, sizeof(unit_t), unit_cmp);
+	list = talloc_array(c->units, const char *, c->n);
+	if (!list)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		if (!n || strcmp(list[n - 1], c->units[i]))
+			list[n++] = c->units[i];
+	if (otad_request_common_unit(list, n, unit_parent, g_otad->db, out))
+		out[0] = 0;
 }
 
 int otad_lc_create(const struct otad_actor *who, const struct otad_lc_params *p, const struct otad_lc_select *sel,
@@ -1314,9 +1372,18 @@ int otad_lc_create(const struct otad_actor *who, const struct otad_lc_params *p,
 	cc.action = otad_lc_action(p->kind);
 	rc = otad_db_lc_create(g_otad->db, &op, sel, check_holder, &cc, err, errlen);
 	if (rc == -EPERM || (rc > 0)) {
+		talloc_free(cc.units);
 		otad_audit(who, otad_action_names[cc.action], "lifecycle (new)", "refused", "%s", err);
 		return -EPERM;
 	}
+	if (!rc) {
+		op_unit(&cc, op.unit);
+		/* not stored: no unit, only an unscoped token sees it (the safe side) */
+		if (otad_db_lc_set_unit(g_otad->db, op.id, op.unit))
+			LOGP(DCAMP, LOGL_ERROR, "lifecycle %lld: its unit %s cannot be stored\n", (long long)op.id,
+			     op.unit);
+	}
+	talloc_free(cc.units);
 	if (rc)
 		return rc;
 	if (otad_audit(who, "lifecycle.create", "lifecycle", "accepted", "operation %lld: %s of %lld certificates",

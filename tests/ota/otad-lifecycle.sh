@@ -10,6 +10,8 @@
 #             for the new; each old certificate revoked only after the SIM's read-back (the CA's revocation time
 #             and simpki-otad's record are not before the SIM's last job, the verify)
 #   modify    the same again: all 12 skipped ("subject unchanged"); the CA issued nothing, no certificate changed
+#   scopes    a unit-ra token of 29 reads both operations (GET, items, the list: their unit is the ward of 29 the
+#             holders are in), one of 01 is refused (403) and its list is empty
 #   renew     one certificate (POST /v1/certificates/{serial}/renew): same key, the old one superseded
 #   rekey     one: a new key on the SIM (its card OS counts two generations), a certificate for it, the old one
 #             revoked superseded
@@ -245,6 +247,40 @@ while [ $i -lt $n ]; do
 	[ "$(certs $k)" = "$(cat "$dir/new-serial-$k" 2> /dev/null)" ] || fail "card $k: the second modify changed its certificate"
 	i=$((i + 1))
 done
+
+# ---- scoped tokens read the operations inside their scope (an operation's unit: the lowest containing its holders)
+scoped_token() { # NAME SCOPE: a unit-ra token
+	printf '{"name": "%s", "role": "unit-ra", "scope": "%s"}' "$1" "$2" > "$dir/tk.json"
+	api POST /v1/tokens "$dir/tk.json" | sed -n 's/^201 .*"token": *"\([0-9a-f]*\)".*/\1/p'
+}
+ra29=$(scoped_token ra29 29)
+ra01=$(scoped_token ra01 01)
+[ -n "$ra29" ] && [ -n "$ra01" ] || fail "the scoped tokens"
+: > "$dir/empty.json"
+for t in ra29 ra01; do
+	eval "tv=\$$t"
+	for p in "/v1/lifecycle/$m" "/v1/lifecycle/$m/items" /v1/lifecycle; do
+		api GET "$p" - "$tv" > "$dir/scoped.out"
+		python3 - "$dir/scoped.out" "$t" "$p" "$m" "$m2" <<'PY' || fail "$t: GET $p: $(cat "$dir/scoped.out")"
+import json, sys
+status, body = open(sys.argv[1]).read().split(" ", 1)
+who, path, m, m2 = sys.argv[2:6]
+j = json.loads(body)
+if path == "/v1/lifecycle":  # the list: only the operations inside the scope
+    ids = [o["id"] for o in j["items"]]
+    assert status == "200", status
+    assert all(o["unit"] == "71713027" for o in j["items"]), j
+    assert (int(m) in ids and int(m2) in ids) if who == "ra29" else ids == [], ids
+elif who == "ra29":
+    assert status == "200", status
+    assert path.endswith("/items") or j["unit"] == "71713027", j
+else:
+    assert status == "403" and "outside your scope (01)" in body, body
+PY
+	done
+done
+api POST "/v1/lifecycle/$m/pause" "$dir/empty.json" "$ra01" | grep -q "^403 " || fail "ra01 paused an operation outside its scope"
+api GET "/v1/lifecycle/$m" | grep -q '"unit": *"71713027"' || fail "the operation's unit: $(api GET "/v1/lifecycle/$m")"
 
 # ---- renew one (card 000): same key, the old superseded
 s0=$(cat "$dir/new-serial-000")

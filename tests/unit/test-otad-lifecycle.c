@@ -979,6 +979,7 @@ static void test_modify_unchanged(void **state)
 	run_timers();
 	assert_int_equal(otad_db_lc_get(g_otad->db, id, &op), 0);
 	assert_int_equal(op.state, OTAD_LC_DONE);
+	assert_string_equal(op.unit, "00004"); /* the lowest unit containing its holder */
 	/* a subject that differs: on to issue */
 	id = create(OTAD_LC_MODIFY, -1, serial[1]);
 	db_item(id, 1, &it);
