@@ -63,6 +63,8 @@ static const struct {
 	[API_E_UNIT_CHANGE_NOT_FOUND] = { "unit_change_not_found", 404 },
 	[API_E_UNIT_CHANGE_REFUSED] = { "unit_change_refused", 409 },
 	[API_E_AUDIT_UNAVAILABLE] = { "audit_unavailable", 503 },
+	[API_E_UNIT_ENDED] = { "unit_ended", 409 },
+	[API_E_UNIT_CHANGE_NOT_APPLIED] = { "unit_change_not_applied", 409 },
 };
 
 const char *api_error_code(enum api_error e)

@@ -67,6 +67,8 @@ enum api_error {
 	API_E_REQUEST_EMPTY,	 /* 422: the unit named has no holder */
 	API_E_REQUEST_TOO_LARGE, /* 422: more holders than a request may have (10,000) */
 	/* end of requests */
+	API_E_UNIT_ENDED,	       /* 409: the unit named ended through a unit change (merged, split away) */
+	API_E_UNIT_CHANGE_NOT_APPLIED, /* 409: the unit change is pending or failed: nothing it affects yet */
 	API_E_N,
 };
 

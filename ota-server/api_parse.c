@@ -52,7 +52,7 @@ static const struct {
 	{ "/v1/cards/*/holder", ARG_ICCID, "PUT", { { "PUT", API_CARD_HOLDER } } },
 	{ "/v1/holders/import", ARG_NONE, "POST", { { "POST", API_HOLDERS_IMPORT } } },
 	{ "/v1/holders", ARG_NONE, "GET, POST", { { "GET", API_HOLDERS_LIST }, { "POST", API_HOLDERS_CREATE } } },
-	{ "/v1/holders/*", ARG_HOLDER, "GET", { { "GET", API_HOLDER_GET } } },
+	{ "/v1/holders/*", ARG_HOLDER, "GET, PATCH", { { "GET", API_HOLDER_GET }, { "PATCH", API_HOLDER_PATCH } } },
 	{ "/v1/campaigns", ARG_NONE, "GET, POST", { { "GET", API_CAMPAIGNS_LIST }, { "POST", API_CAMPAIGNS_CREATE } } },
 	{ "/v1/campaigns/*", ARG_ID, "GET", { { "GET", API_CAMPAIGN_GET } } },
 	{ "/v1/campaigns/*/pause", ARG_ID, "POST", { { "POST", API_CAMPAIGN_PAUSE } } },
@@ -209,6 +209,7 @@ int api_route_action(enum api_route r)
 	case API_HOLDERS_CREATE:
 	case API_HOLDERS_IMPORT:
 	case API_CARD_HOLDER:
+	case API_HOLDER_PATCH:
 		return OTAD_ACT_HOLDER_WRITE;
 	case API_CARD_ENROL:
 		return OTAD_ACT_CERT_ENROL;
@@ -878,6 +879,29 @@ int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_
 	    !(json_is_null(v) || (string_member(v, holder, OTAD_HOLDER_ID_MAX) && holder_id_ok(holder)))) {
 		holder[0] = 0;
 		snprintf(err, errlen, "the body must be {\"holder\": \"ID\"} (a holder id) or {\"holder\": null}");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int api_holder_patch_parse(const char *body, size_t len, char unit[OTAD_UNIT_CODE_MAX + 1], char *err, size_t errlen)
+{
+	json_t *root, *v;
+	int rc = -EINVAL;
+
+	unit[0] = 0;
+	root = api_load_object(body, len, err, errlen);
+	if (!root)
+		return -EINVAL;
+	v = json_object_get(root, "unit");
+	if (json_object_size(root) != 1 || !v || !string_member(v, unit, OTAD_UNIT_CODE_MAX) ||
+	    !ident_digits(unit, 1, OTAD_UNIT_CODE_MAX)) {
+		unit[0] = 0;
+		snprintf(err, errlen, "the body must be {\"unit\": CODE} (a unit code, 1 to %d digits)",
+			 OTAD_UNIT_CODE_MAX);
 		goto out;
 	}
 	rc = 0;

@@ -153,17 +153,18 @@ enum api_route {
 	API_CERT_MODIFY,  /* POST, arg: the serial */
 	API_CERT_REKEY,	  /* POST, arg: the serial */
 	/* the audit trail (otad_api_audit.c) */
-	API_AUDIT_LIST,	      /* GET */
-	API_AUDIT_VERIFY,     /* GET */
-	API_AUDIT_EXPORT,     /* GET */
+	API_AUDIT_LIST,	  /* GET */
+	API_AUDIT_VERIFY, /* GET */
+	API_AUDIT_EXPORT, /* GET */
 	/* issue 16: remote PIN reset (otad_api_pinreset.c) */
 	API_HOLDER_PIN_RESET, /* POST, arg: the holder id */
 	API_PIN_RESET_GET,    /* GET, arg: the id */
-	API_BAD_METHOD,	       /* a known path with another method: 405 (allow: the methods it has) */
-	API_BAD_ICCID,	       /* /v1/cards/X with X not an ICCID: 400 */
-	API_BAD_ID,	       /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
-	API_BAD_HOLDER_ID,     /* /v1/holders/X with X not a holder id: 400 */
-	API_BAD_UNIT,	       /* /v1/units/X with X not a unit code: 400 */
+	API_HOLDER_PATCH,     /* PATCH, arg: the holder id: {"unit": CODE} (a holder moves) */
+	API_BAD_METHOD,	      /* a known path with another method: 405 (allow: the methods it has) */
+	API_BAD_ICCID,	      /* /v1/cards/X with X not an ICCID: 400 */
+	API_BAD_ID,	      /* /v1/jobs/X or /v1/imports/X with X not an id: 400 */
+	API_BAD_HOLDER_ID,    /* /v1/holders/X with X not a holder id: 400 */
+	API_BAD_UNIT,	      /* /v1/units/X with X not a unit code: 400 */
 };
 
 /*! Which resource \a method and \a url name; the ICCID, id or token name goes to \a arg (API_ROUTE_ARG_MAX
@@ -300,6 +301,9 @@ bool api_serial_ok(const char *s);
 
 int api_enrol_parse(const char *body, size_t len, unsigned *key_id, char profile[65], char *err, size_t errlen);
 int api_card_holder_parse(const char *body, size_t len, char holder[OTAD_HOLDER_ID_MAX + 1], char *err, size_t errlen);
+/*! The body of PATCH /v1/holders/{id}: {"unit": CODE} (1 to OTAD_UNIT_CODE_MAX digits), nothing else.
+ *  \returns 0; -EINVAL with \a err */
+int api_holder_patch_parse(const char *body, size_t len, char unit[OTAD_UNIT_CODE_MAX + 1], char *err, size_t errlen);
 /*! GET /v1/holders's parameters (unit, limit, cursor) into \a f (its unit and after_id point into \a unit and
  *  \a cursor). \returns 0; -EINVAL with \a err */
 int api_holders_query(const struct api_kv *kv, unsigned n, struct otad_holder_filter *f,

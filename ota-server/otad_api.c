@@ -35,6 +35,7 @@
 #include "otad.h"
 #include "otad_api.h"
 #include "otad_api_int.h"
+#include "otad_db_units.h"
 #include "otad_import.h"
 #include "cert_info.h"
 #include "holder_import.h"
@@ -621,6 +622,29 @@ static enum MHD_Result get_holder(struct MHD_Connection *c, const char *id)
 	return send_json(c, MHD_HTTP_OK, holder_json(&h));
 }
 
+/* PATCH /v1/holders/{id} {"unit": CODE}: the holder moves (judged on both units by api_permit()). */
+static enum MHD_Result patch_holder(struct MHD_Connection *c, struct api_req *r)
+{
+	char unit[OTAD_UNIT_CODE_MAX + 1], successor[OTAD_UNIT_CODE_MAX + 1], err[160];
+	struct otad_holder h;
+	int rc;
+
+	if (api_holder_patch_parse(r->body ? r->body : "", r->len, unit, err, sizeof(err)))
+		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
+	rc = otad_db_holder_move(g_otad->db, r->arg, unit, otad_now_ms(), successor);
+	if (rc == -ENOENT)
+		return send_error(c, API_E_HOLDER_NOT_FOUND, "no holder with the id %s", r->arg);
+	if (rc == -ENXIO)
+		return send_error(c, API_E_UNIT_NOT_FOUND, "no unit with the code %s", unit);
+	if (rc == -ESTALE)
+		return send_error(c, API_E_UNIT_ENDED, "unit %s ended through a unit change%s%s: name a current unit",
+				  unit, successor[0] ? ": it went into " : "", successor);
+	if (rc || otad_db_holder_get(g_otad->db, r->arg, &h))
+		return send_error(c, API_E_DATABASE, "database error");
+	LOGP(DAPI, LOGL_INFO, "holder %s: moved to unit %s (token '%s')\n", r->arg, unit, r->who.name);
+	return send_json(c, MHD_HTTP_OK, holder_json(&h));
+}
+
 static void add_holder(const struct otad_holder *h, void *priv)
 {
 	json_array_append_new(priv, holder_json(h));
@@ -904,6 +928,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return list_holders(c, r);
 	case API_HOLDER_GET:
 		return get_holder(c, r->arg);
+	case API_HOLDER_PATCH:
+		return patch_holder(c, r);
 	case API_HOLDERS_IMPORT:
 		return holders_import_end(c, r);
 	case API_CARD_ENROL:
@@ -958,7 +984,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	case API_LC_CREATE:
 		return api_lc_create(c, r);
 	case API_LC_LIST:
-		return api_lc_list(c);
+		return api_lc_list(c, r);
 	case API_LC_GET:
 		return api_lc_get(c, r->arg);
 	case API_LC_PAUSE:

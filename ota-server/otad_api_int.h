@@ -89,7 +89,7 @@ enum MHD_Result api_request_act(struct MHD_Connection *c, struct api_req *r);
 /* otad_api_lifecycle.c: /v1/lifecycle, /v1/certificates/{serial}/... (lifecycle.h) */
 enum MHD_Result api_lc_create(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_lc_cert(struct MHD_Connection *c, struct api_req *r);
-enum MHD_Result api_lc_list(struct MHD_Connection *c);
+enum MHD_Result api_lc_list(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_lc_get(struct MHD_Connection *c, const char *id);
 enum MHD_Result api_lc_act(struct MHD_Connection *c, struct api_req *r);
 enum MHD_Result api_lc_items(struct MHD_Connection *c, const char *id);

@@ -42,14 +42,14 @@ static json_t *op_json(const struct otad_lc_op *op)
 	for (int s = 0; s < OTAD_LCI_N_STATES; s++)
 		if (s != OTAD_LCI_ENROL || p.n[s])
 			json_object_set_new(counts, otad_lci_state_names[s], json_integer(p.n[s]));
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:I,s:I,s:f,s:o,s:i,s:o,s:o,s:o}", "id", (json_int_t)op->id,
-			 "kind", otad_lc_kind_names[op->kind], "name", op->name, "state",
-			 otad_lc_state_names[op->state], "reason", otad_crl_reason_name(reason), "by", op->by, "items",
-			 (json_int_t)op->items, "counts", counts, "backoff", (json_int_t)p.backoff, "done",
-			 (json_int_t)p.done, "per_minute", p.per_minute, "eta_seconds",
-			 p.eta_s >= 0 ? json_integer(p.eta_s) : json_null(), "concurrency", (int)op->concurrency,
-			 "request", op->request ? json_integer(op->request) : json_null(), "created",
-			 iso_ms(op->created_ms), "ended", op->ended_ms ? iso_ms(op->ended_ms) : json_null());
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:o,s:I,s:I,s:f,s:o,s:i,s:o,s:o,s:o}", "id",
+			 (json_int_t)op->id, "kind", otad_lc_kind_names[op->kind], "name", op->name, "state",
+			 otad_lc_state_names[op->state], "reason", otad_crl_reason_name(reason), "by", op->by, "unit",
+			 op->unit[0] ? json_string(op->unit) : json_null(), "items", (json_int_t)op->items, "counts",
+			 counts, "backoff", (json_int_t)p.backoff, "done", (json_int_t)p.done, "per_minute",
+			 p.per_minute, "eta_seconds", p.eta_s >= 0 ? json_integer(p.eta_s) : json_null(), "concurrency",
+			 (int)op->concurrency, "request", op->request ? json_integer(op->request) : json_null(),
+			 "created", iso_ms(op->created_ms), "ended", op->ended_ms ? iso_ms(op->ended_ms) : json_null());
 }
 
 /* Make the operation and answer it. */
@@ -78,6 +78,8 @@ static enum MHD_Result create(struct MHD_Connection *c, struct api_req *r, const
 		return send_error(c, API_E_LC_EMPTY, "%s", err);
 	case -EBUSY:
 		return send_error(c, API_E_CERT_BUSY, "%s", err);
+	case -EAGAIN:
+		return send_error(c, API_E_UNIT_CHANGE_NOT_APPLIED, "%s", err);
 	case -ENOENT:
 		return send_error(c,
 				  sel->serials ? API_E_CERT_NOT_FOUND :
@@ -144,7 +146,7 @@ static void add_op(const struct otad_lc_op *op, void *priv)
 	json_array_append_new(priv, op_json(op));
 }
 
-enum MHD_Result api_lc_list(struct MHD_Connection *c)
+enum MHD_Result api_lc_list(struct MHD_Connection *c, struct api_req *r)
 {
 	json_t *a = json_array();
 	struct query q;
@@ -159,7 +161,9 @@ enum MHD_Result api_lc_list(struct MHD_Connection *c)
 		json_decref(a);
 		return send_error(c, API_E_INVALID_REQUEST, "%s", state[0] ? "limit and cursor only" : err);
 	}
-	n = otad_db_lc_list(g_otad->db, false, before, limit, add_op, a);
+	/* a scoped token sees the operations of its subtree (api_permit()) */
+	n = r->actor.scope[0] ? otad_db_lc_list_scope(g_otad->db, r->actor.scope, before, limit, add_op, a) :
+				otad_db_lc_list(g_otad->db, false, before, limit, add_op, a);
 	if (n < 0) {
 		json_decref(a);
 		return send_error(c, API_E_DATABASE, "database error");

@@ -13,8 +13,12 @@
  *   POST /v1/holders                  the body's unit
  *   PUT /v1/cards/{iccid}/holder      the card's holder's (when it has one) and the new holder's (when one is
  *                                     named): both must be inside
+ *   PATCH /v1/holders/{id}            the holder's unit now and the body's unit (where it moves): both inside
  *   /v1/requests/{id}...              the request's unit
  *   GET /v1/pin-resets/{id}           the reset's holder's unit
+ *   /v1/lifecycle/{id}...             the operation's unit (the lowest containing all its holders; none: outside
+ *                                     every scope)
+ *   GET /v1/lifecycle                 the token's scope (the handler lists the operations inside it)
  *   GET /v1/requests[/stats]?unit=    unit; for a scoped token without it, its scope
  *   POST /v1/requests, /v1/lifecycle, /v1/certificates/{serial}/...   the token's scope: the holders are in
  *                                     the body or behind the certificate; request.c and otad_lc_create() judge
@@ -37,6 +41,7 @@
 #include "audit/audit.h"
 #include "otad.h"
 #include "otad_api_int.h"
+#include "otad_db_lifecycle.h"
 #include "otad_db_pinreset.h"
 #include "otad_db_request.h"
 
@@ -64,7 +69,8 @@ static bool writes(const char *method)
 /* Whether the route's object is named by its body: judged once the body is in. */
 static bool needs_body(enum api_route route)
 {
-	return route == API_HOLDERS_CREATE || route == API_CARD_HOLDER || route == API_TOKENS_CREATE;
+	return route == API_HOLDERS_CREATE || route == API_CARD_HOLDER || route == API_HOLDER_PATCH ||
+	       route == API_TOKENS_CREATE;
 }
 
 static void add_unit(struct object *o, const char *unit)
@@ -146,10 +152,11 @@ static void object_name(struct api_req *r, struct object *o)
  * -EIO */
 static int object_units(struct MHD_Connection *c, struct api_req *r, struct object *o, char *err, size_t errlen)
 {
-	char holder[OTAD_HOLDER_ID_MAX + 1], name[65], scope[OTAD_UNIT_CODE_MAX + 1];
+	char holder[OTAD_HOLDER_ID_MAX + 1], name[65], scope[OTAD_UNIT_CODE_MAX + 1], unit_new[OTAD_UNIT_CODE_MAX + 1];
 	struct otad_enrol_row e;
 	struct otad_request rq;
 	struct otad_pin_reset_row pr;
+	struct otad_lc_op op;
 	struct otad_holder h;
 	const char *unit;
 	int role, rc;
@@ -179,6 +186,14 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 		if (card_unit(r->arg, o) || (holder[0] && holder_unit(holder, o)))
 			return -EIO;
 		return 0;
+	case API_HOLDER_PATCH:
+		if (api_holder_patch_parse(r->body ? r->body : "", r->len, unit_new, err, errlen))
+			return -EINVAL;
+		/* the holder's unit now and the one it moves to: both inside */
+		if (holder_unit(r->arg, o))
+			return -EIO;
+		add_unit(o, unit_new);
+		return 0;
 	case API_REQUEST_GET:
 	case API_REQUEST_APPROVE:
 	case API_REQUEST_REJECT:
@@ -190,6 +205,22 @@ static int object_units(struct MHD_Connection *c, struct api_req *r, struct obje
 			return -EIO;
 		snprintf(o->name, sizeof(o->name), "request %s", r->arg);
 		add_unit(o, rq.unit);
+		return 0;
+	case API_LC_GET:
+	case API_LC_ITEMS:
+	case API_LC_PAUSE:
+	case API_LC_RESUME:
+	case API_LC_CANCEL:
+		rc = otad_db_lc_get(g_otad->db, strtoll(r->arg, NULL, 10), &op);
+		if (rc == -ENOENT)
+			return 0;
+		if (rc)
+			return -EIO;
+		snprintf(o->name, sizeof(o->name), "lifecycle %s", r->arg);
+		add_unit(o, op.unit); /* none: the whole tree, outside every scope */
+		return 0;
+	case API_LC_LIST:
+		add_unit(o, r->actor.scope); /* the handler keeps to the scope */
 		return 0;
 	case API_PIN_RESET_GET:
 		rc = otad_db_pin_reset_get(g_otad->db, strtoll(r->arg, NULL, 10), &pr);

@@ -58,8 +58,9 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? -EBUSY : -EIO;
 }
 
-#define OP_COLUMNS \
-	"id, kind, name, state, reason, params, by, request, items, concurrency, created_at, updated_at, ended_at"
+#define OP_COLUMNS                                                                                                   \
+	"id, kind, name, state, reason, params, by, request, items, concurrency, created_at, updated_at, ended_at, " \
+	"unit"
 
 static void op_from_row(sqlite3_stmt *st, struct otad_lc_op *op)
 {
@@ -81,6 +82,7 @@ static void op_from_row(sqlite3_stmt *st, struct otad_lc_op *op)
 	op->created_ms = sqlite3_column_int64(st, 10);
 	op->updated_ms = sqlite3_column_int64(st, 11);
 	op->ended_ms = sqlite3_column_int64(st, 12);
+	otad_db_column_text(st, 13, op->unit, sizeof(op->unit));
 }
 
 #define ITEM_COLUMNS                                                                                                   \
@@ -265,6 +267,11 @@ int otad_db_lc_create(struct otad_db *db, struct otad_lc_op *op, const struct ot
 		rc = otad_db_unit_change_affected(db, sel->unit_change, unit_cb, &q);
 		if (rc == -ENOENT)
 			snprintf(err, errlen, "no unit change %lld", (long long)sel->unit_change);
+		if (rc == -EAGAIN)
+			snprintf(err, errlen,
+				 "unit change %lld is not applied (pending until its effective time, or failed): it "
+				 "affects nobody yet",
+				 (long long)sel->unit_change);
 		if (rc >= 0 && q.rc < 0)
 			rc = q.rc;
 	} else {
@@ -362,6 +369,48 @@ int otad_db_lc_list(struct otad_db *db, bool only_open, int64_t before, unsigned
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? n : -EIO;
+}
+
+int otad_db_lc_list_scope(struct otad_db *db, const char *scope, int64_t before, unsigned max,
+			  void (*cb)(const struct otad_lc_op *op, void *priv), void *priv)
+{
+	static struct otad_lc_op op;
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	if (sqlite3_prepare_v2(db->db,
+			       "SELECT " OP_COLUMNS " FROM lifecycle_ops WHERE (?1 = 0 OR id < ?1) AND unit IN (WITH"
+			       " RECURSIVE sub(code) AS (SELECT ?3 UNION SELECT u.code FROM units u JOIN sub ON"
+			       " u.parent = sub.code) SELECT code FROM sub) ORDER BY id DESC LIMIT ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, max ? (int64_t)max : -1);
+	sqlite3_bind_text(st, 3, scope, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		op_from_row(st, &op);
+		cb(&op, priv);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
+}
+
+int otad_db_lc_set_unit(struct otad_db *db, int64_t id, const char *unit)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->db, "UPDATE lifecycle_ops SET unit = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (unit && unit[0])
+		sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	return sqlite3_changes(db->db) ? 0 : -ENOENT;
 }
 
 int otad_db_lci_update(struct otad_db *db, struct otad_lc_item *it)

@@ -60,6 +60,7 @@ struct otad_lc_op {
 	int64_t items;
 	unsigned concurrency;
 	int64_t created_ms, updated_ms, ended_ms;
+	char unit[OTAD_UNIT_CODE_MAX + 1]; /* the lowest unit containing every item's holder; "": the whole tree */
 };
 
 struct otad_lc_item {
@@ -96,8 +97,8 @@ struct otad_lc_cert {
 /*! Store operation \a op (its id, items, times set; state running) and its items (state waiting) from \a sel in one
  *  transaction; \a check is called for each item (its holder and the holder's unit) and a non-zero return rolls
  *  everything back and is returned. \returns 0; -ENOENT (a holder or serial without a certificate in force, a unit
- *  or unit change unknown: \a err names it); -ENODATA (nothing selected); -EBUSY (a certificate is in another
- *  unfinished operation); -EIO */
+ *  or unit change unknown: \a err names it); -EAGAIN (the unit change is not applied: pending or failed);
+ *  -ENODATA (nothing selected); -EBUSY (a certificate is in another unfinished operation); -EIO */
 int otad_db_lc_create(struct otad_db *db, struct otad_lc_op *op, const struct otad_lc_select *sel,
 		      int (*check)(const char *holder, const char *unit, void *priv), void *priv, char *err,
 		      size_t errlen);
@@ -109,6 +110,12 @@ int otad_db_lc_get(struct otad_db *db, int64_t id, struct otad_lc_op *op);
  *  \returns how many; -EIO */
 int otad_db_lc_list(struct otad_db *db, bool only_open, int64_t before, unsigned max,
 		    void (*cb)(const struct otad_lc_op *op, void *priv), void *priv);
+/*! As otad_db_lc_list() (not only_open), only the operations whose unit is \a scope or under it (a scoped token's
+ *  list; an operation without a unit is in no scope). \returns how many; -EIO */
+int otad_db_lc_list_scope(struct otad_db *db, const char *scope, int64_t before, unsigned max,
+			  void (*cb)(const struct otad_lc_op *op, void *priv), void *priv);
+/*! Operation \a id's unit (\a unit "": none, the whole tree). \returns 0; -ENOENT; -EIO */
+int otad_db_lc_set_unit(struct otad_db *db, int64_t id, const char *unit);
 /*! Store every field of item \a it (updated_at now; done_at now when it ends). \returns 0; -ENOENT; -EIO */
 int otad_db_lci_update(struct otad_db *db, struct otad_lc_item *it);
 /*! \returns 0; -ENOENT; -EIO */

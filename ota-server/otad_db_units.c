@@ -199,6 +199,35 @@ int64_t otad_db_unit_holders_count(struct otad_db *db, const char *code)
 	return count1(db, SUBTREE "SELECT count(*) FROM holders WHERE unit IN sub", code);
 }
 
+int otad_db_holder_move(struct otad_db *db, const char *id, const char *unit, int64_t now_ms, char *successor)
+{
+	struct otad_holder h;
+	struct otad_unit u;
+	sqlite3_stmt *st;
+	int rc;
+
+	successor[0] = 0;
+	rc = otad_db_holder_get(db, id, &h);
+	if (rc)
+		return rc;
+	rc = otad_db_unit_get(db, unit, &u);
+	if (rc)
+		return rc == -ENOENT ? -ENXIO : rc;
+	if (u.valid_to_ms) {
+		memcpy(successor, u.successor, sizeof(u.successor));
+		return -ESTALE;
+	}
+	if (sqlite3_prepare_v2(db->db, "UPDATE holders SET unit = ?2, updated_at = ?3 WHERE id = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, unit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now_ms);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 int otad_db_unit_holders(struct otad_db *db, const char *code, const char *after_id, unsigned limit,
 			 void (*cb)(const struct otad_holder *h, void *priv), void *priv)
 {

@@ -71,6 +71,10 @@ int otad_db_units_list(struct otad_db *db, const struct otad_unit_filter *f,
 		       void (*cb)(const struct otad_unit *u, void *priv), void *priv);
 /*! \returns how many current children \a code has; -EIO */
 int64_t otad_db_unit_children_count(struct otad_db *db, const char *code);
+/*! Holder \a id moves to unit \a unit (a holder moves): holders.unit and updated_at (\a now_ms). The unit must be
+ *  current. \returns 0 (also when it is there already); -ENOENT (no such holder); -ENXIO (no such unit); -ESTALE
+ *  (the unit ended through a change: *successor, OTAD_UNIT_CODE_MAX + 1 bytes, is what it went into, "" none); -EIO */
+int otad_db_holder_move(struct otad_db *db, const char *id, const char *unit, int64_t now_ms, char *successor);
 /*! \returns how many holders unit \a code and everything under it have; -EIO */
 int64_t otad_db_unit_holders_count(struct otad_db *db, const char *code);
 /*! A page of the holders of unit \a code and everything under it, by id, after \a after_id (NULL: from the first).

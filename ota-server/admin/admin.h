@@ -63,15 +63,16 @@ enum admin_cmd {
 	ADMIN_CMD_REQUEST_WITHDRAW,
 	ADMIN_CMD_REQUEST_STATS,
 	ADMIN_CMD_REQUEST_HELP, /* 'request' alone or 'request --help' */
-	ADMIN_CMD_LC_CREATE,	 /* lifecycle operations (admin_lifecycle.c, docs/lifecycle.md) */
+	ADMIN_CMD_LC_CREATE,	/* lifecycle operations (admin_lifecycle.c, docs/lifecycle.md) */
 	ADMIN_CMD_LC_SHOW,
 	ADMIN_CMD_LC_PAUSE,
 	ADMIN_CMD_LC_RESUME,
 	ADMIN_CMD_LC_CANCEL,
-	ADMIN_CMD_AUDIT_VERIFY,	 /* through the API, or an export offline (--file, --key) */
+	ADMIN_CMD_AUDIT_VERIFY, /* through the API, or an export offline (--file, --key) */
 	ADMIN_CMD_AUDIT_EXPORT,
 	ADMIN_CMD_PIN_RESET,	  /* pin-reset HOLDER --id-number N [--mode unblock] */
 	ADMIN_CMD_PIN_RESET_SHOW, /* pin-reset show ID */
+	ADMIN_CMD_HOLDERS_MOVE,	  /* holders move HOLDER --unit CODE */
 	ADMIN_CMD_N
 };
 
@@ -126,9 +127,9 @@ struct admin_cmdline {
 	const char *reason;
 	const char *note;
 	long long unit_change; /* lifecycle create --unit-change */
-	const char *out;      /* audit export --out FILE */
-	const char *key_file; /* audit verify --key PUB.pem (with --file: offline) */
-	const char *holder;    /* pin-reset HOLDER */
+	const char *out;       /* audit export --out FILE */
+	const char *key_file;  /* audit verify --key PUB.pem (with --file: offline) */
+	const char *holder;    /* pin-reset HOLDER, holders move HOLDER */
 	const char *id_number; /* pin-reset --id-number */
 	const char *mode;      /* pin-reset --mode (NULL: the API's default, one-time-pin) */
 };
@@ -247,6 +248,8 @@ char *admin_render_holders_import(const json_t *rep);
 
 enum admin_exit admin_cards_import_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_holders_import_run(struct admin_ctx *a, const struct admin_cmdline *cl);
+/*! holders move HOLDER --unit CODE: PATCH /v1/holders/{id} {"unit": CODE} (admin_cmds.c). */
+enum admin_exit admin_holders_move_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_jobs_list_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_cert_show_run(struct admin_ctx *a, const struct admin_cmdline *cl);
 enum admin_exit admin_pin_reset_run(struct admin_ctx *a, const struct admin_cmdline *cl);

@@ -93,6 +93,7 @@ static const struct {
 } cmds[] = {
 	{ "cards", "import", ADMIN_CMD_CARDS_IMPORT, COMMON | BIT(OPT_NAME), "FILE" },
 	{ "holders", "import", ADMIN_CMD_HOLDERS_IMPORT, COMMON, "FILE" },
+	{ "holders", "move", ADMIN_CMD_HOLDERS_MOVE, COMMON | BIT(OPT_UNIT), "HOLDER" },
 	{ "jobs", "list", ADMIN_CMD_JOBS_LIST, COMMON | BIT(OPT_ICCID) | BIT(OPT_STATE) | BIT(OPT_LIMIT), NULL },
 	{ "cert", "show", ADMIN_CMD_CERT_SHOW, COMMON | BIT(OPT_PEM), "ICCID" },
 	{ "campaign", "start", ADMIN_CMD_CAMPAIGN_START,
@@ -447,6 +448,10 @@ static int check_arg(struct admin_cmdline *cl, const char *name, const char *pos
 		if (!is_iccid(pos))
 			return apiclient_bad(err, len, "%s: an ICCID is 18 to 20 digits", pos);
 		cl->iccid = pos;
+	} else if (!strcmp(name, "HOLDER")) {
+		if (!is_token_name(pos))
+			return apiclient_bad(err, len, "%s: a holder's id is 1 to 64 of A-Z a-z 0-9 . _ -", pos);
+		cl->holder = pos;
 	} else if (!strcmp(name, "NAME")) {
 		if (!is_token_name(pos))
 			return apiclient_bad(err, len, "%s: a token's name is 1 to 64 of A-Z a-z 0-9 . _ -", pos);
@@ -546,6 +551,8 @@ int admin_parse(int argc, char **argv, struct admin_cmdline *cl, char *err, size
 			return apiclient_bad(err, len, "--scope is required for a %s token", cl->role);
 		if (cl->cmd == ADMIN_CMD_REQUEST_FILE)
 			return check_request_file(cl, err, len);
+		if (cl->cmd == ADMIN_CMD_HOLDERS_MOVE && cl->sel != ADMIN_SEL_UNIT)
+			return apiclient_bad(err, len, "--unit CODE is required: the unit the holder moves to");
 		if (cl->cmd == ADMIN_CMD_REQUEST_REJECT && !cl->reason)
 			return apiclient_bad(err, len, "--reason is required: why it is rejected");
 		if (cl->cmd == ADMIN_CMD_LC_CREATE && !cl->kind)

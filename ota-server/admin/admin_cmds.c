@@ -1,5 +1,5 @@
 /* simpki-admin's commands on cards, holders, jobs and certificates: cards import (the file streamed, then the
- * import polled to its end), holders import, jobs list, cert show. Each returns an exit code (admin.h). */
+ * import polled to its end), holders import, holders move, jobs list, cert show. Each returns an exit code (admin.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +137,33 @@ enum admin_exit admin_holders_import_run(struct admin_ctx *a, const struct admin
 	if (!ex && json_integer_value(json_object_get(rep, "rejected_lines")))
 		ex = rejects_exit(rep);
 	json_decref(rep);
+	return ex;
+}
+
+enum admin_exit admin_holders_move_run(struct admin_ctx *a, const struct admin_cmdline *cl)
+{
+	char path[96], what[80], *body;
+	enum admin_exit ex;
+	json_t *b = json_pack("{s:s}", "unit", cl->unit), *h;
+
+	body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	if (!body) {
+		fprintf(stderr, "simpki-admin: out of memory\n");
+		return ADMIN_EXIT_FAILURE;
+	}
+	snprintf(path, sizeof(path), "/v1/holders/%s", cl->holder); /* checked by admin_parse: nothing to escape */
+	snprintf(what, sizeof(what), "holder %s", cl->holder);
+	ex = admin_call(a, "PATCH", path, body, what, &h);
+	free(body);
+	if (ex)
+		return ex;
+	if (cl->json)
+		ex = admin_print_json(h);
+	else
+		printf("holder %s (%s) moved to unit %s\n", cl->holder, json_string_value(json_object_get(h, "name")),
+		       json_string_value(json_object_get(h, "unit")));
+	json_decref(h);
 	return ex;
 }
 

@@ -16,6 +16,8 @@ static enum admin_exit dispatch(struct admin_ctx *a, const struct admin_cmdline 
 		return admin_cards_import_run(a, cl);
 	case ADMIN_CMD_HOLDERS_IMPORT:
 		return admin_holders_import_run(a, cl);
+	case ADMIN_CMD_HOLDERS_MOVE:
+		return admin_holders_move_run(a, cl);
 	case ADMIN_CMD_JOBS_LIST:
 		return admin_jobs_list_run(a, cl);
 	case ADMIN_CMD_CERT_SHOW:

@@ -18,6 +18,8 @@ static const char usage_main[] =
 	"Commands:\n"
 	"  cards import FILE            import a card vendor's CSV file (all or nothing), wait for its result\n"
 	"  holders import FILE          import certificate holders (CSV); each line stored or rejected\n"
+	"  holders move HOLDER --unit CODE\n"
+	"                               a holder moves to another unit (then a modify gives the new subject)\n"
 	"  jobs list                    OTA jobs, newest first (--iccid, --state, --limit)\n"
 	"  cert show ICCID              a card's certificates (--pem: the certificates themselves)\n"
 	"  campaign start|list|show|watch|pause|resume|cancel|failed|cards\n"
@@ -74,6 +76,16 @@ static const char usage_holders_import[] =
 	"standard input). Each good line is stored, each bad one rejected with its reason; exit 0 when none was\n"
 	"rejected, 2 when a line was wrong in itself or in the file, 6 when lines clashed only with the database.\n"
 	"\n" COMMON_OPTS;
+
+static const char usage_holders_move[] =
+	"Usage: simpki-admin holders move HOLDER --unit CODE\n"
+	"\n"
+	"Move a certificate holder to another unit of the organisation tree (PATCH /v1/holders/{id}); both\n"
+	"units must be inside the token's scope, and the new one current (not ended by a unit change). The\n"
+	"holder's certificates keep their subject until a modify re-issues them ('simpki-admin lifecycle\n"
+	"create --kind modify --holders FILE').\n"
+	"\n"
+	"  --unit CODE     the unit it moves to, e.g. 10101003\n" COMMON_OPTS;
 
 static const char usage_jobs_list[] =
 	"Usage: simpki-admin jobs list [--iccid ICCID] [--state STATE] [--limit N]\n"
@@ -377,6 +389,8 @@ const char *admin_usage(enum admin_cmd cmd)
 		return usage_cards_import;
 	case ADMIN_CMD_HOLDERS_IMPORT:
 		return usage_holders_import;
+	case ADMIN_CMD_HOLDERS_MOVE:
+		return usage_holders_move;
 	case ADMIN_CMD_JOBS_LIST:
 		return usage_jobs_list;
 	case ADMIN_CMD_CERT_SHOW:

@@ -5,10 +5,11 @@
  *   state    its step                                                  may go to
  *   waiting  not started; started in order while fewer than the        check, cancelled
  *            operation's concurrency are in a step
- *   check    the records (no I/O): the certificate is in force (loaded  issue, revoke, failed, cancelled
- *            for modify and renew; not held for suspend; held for
+ *   check    the records (no I/O): the certificate is in force (loaded  issue, revoke, failed, cancelled,
+ *            for modify and renew; not held for suspend; held for      skipped (modify: "subject unchanged")
  *            release); its key never revoked for keyCompromise
- *            (modify, renew)
+ *            (modify, renew); modify: the holder's subject as the tree
+ *            is now differs from the old one's (byte for byte)
  *   issue    CMP kur for the same key (purpose modification with the    load, revoke (test-skip-ota), issue
  *            holder's subject as the tree is now, or renewal); the      (backoff), failed, cancelled
  *            txid (and the subject) made and stored once before the
@@ -66,6 +67,7 @@
 #include "otad.h"
 #include "otad_job.h"
 #include "ra_cmp.h"
+#include "request.h"
 
 struct otad_lc_cfg otad_lc_cfg = {
 	.concurrency = 50,
@@ -197,6 +199,26 @@ static int pubkey_hash(const uint8_t *der, size_t len, char hex[65])
 	return 0;
 }
 
+/* Whether the subject of certificate \a der is byte for byte \a subject (a DER Name). \returns 1; 0; -EINVAL (it does
+ * not parse) */
+static int same_subject(const uint8_t *der, size_t len, const uint8_t *subject, size_t subject_len)
+{
+	const uint8_t *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	uint8_t *name = NULL;
+	int n, same;
+
+	if (!x)
+		return -EINVAL;
+	n = i2d_X509_NAME(X509_get_subject_name(x), &name);
+	X509_free(x);
+	if (n <= 0)
+		return -EINVAL;
+	same = (size_t)n == subject_len && !memcmp(name, subject, subject_len);
+	OPENSSL_free(name);
+	return same;
+}
+
 static void audit_end(struct lcitem *it)
 {
 	char obj[64], res[240];
@@ -247,6 +269,13 @@ static void go(struct lcitem *it, enum otad_lci_state s)
 	it->parked = it->o->op.state == OTAD_LC_PAUSED;
 	if (!it->parked)
 		launch(it);
+}
+
+/* Nothing to do for this item (modify: the subject is unchanged): it ends skipped, \a why in its error. */
+static void skip(struct lcitem *it, const char *why)
+{
+	snprintf(it->row.error, sizeof(it->row.error), "%s", why);
+	go(it, OTAD_LCI_SKIPPED);
 }
 
 static void fail(struct lcitem *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -316,6 +345,21 @@ static int old_cert(struct lcitem *it, struct otad_lc_cert *lc)
 	return 0;
 }
 
+/* modify: whether the subject the holder would get now is the old certificate's, byte for byte (nothing to do).
+ * No subject now (no holder, the card gone) is not "unchanged": issue says why it fails. */
+static bool modify_unchanged(const struct otad_lc_cert *lc)
+{
+	static uint8_t subject[OTAD_ENROL_SUBJECT_MAX];
+	struct otad_card card;
+	char err[200];
+	int n;
+
+	if (otad_db_card_get(g_otad->db, lc->c.iccid, &card))
+		return false;
+	n = otad_enrol_holder_subject(&card, subject, sizeof(subject), err, sizeof(err));
+	return n > 0 && same_subject(lc->der, lc->c.der_len, subject, (size_t)n) == 1;
+}
+
 static void step_check(struct lcitem *it)
 {
 	static struct otad_lc_cert lc;
@@ -350,6 +394,10 @@ static void step_check(struct lcitem *it)
 		}
 		if (lc.hold) {
 			fail(it, "certificate %s is suspended: release it first", lc.c.serial);
+			return;
+		}
+		if (kind == OTAD_LC_MODIFY && modify_unchanged(&lc)) {
+			skip(it, "subject unchanged");
 			return;
 		}
 		go(it, OTAD_LCI_ISSUE);
@@ -974,7 +1022,8 @@ static void st_revoke(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 static const struct osmo_fsm_state lci_states[] = {
 	[OTAD_LCI_WAITING] = { .name = "waiting", .out_state_mask = S(OTAD_LCI_CHECK) | S(OTAD_LCI_CANCELLED) },
 	[OTAD_LCI_CHECK] = { .name = "check",
-			     .out_state_mask = S(OTAD_LCI_ISSUE) | S(OTAD_LCI_KEYGEN) | S(OTAD_LCI_REVOKE) | ENDS },
+			     .out_state_mask = S(OTAD_LCI_ISSUE) | S(OTAD_LCI_KEYGEN) | S(OTAD_LCI_REVOKE) |
+					       S(OTAD_LCI_SKIPPED) | ENDS },
 	[OTAD_LCI_ISSUE] = { .name = "issue",
 			     .in_event_mask = S(LCI_EV_CMP_DONE),
 			     .out_state_mask = S(OTAD_LCI_LOAD) | S(OTAD_LCI_REVOKE) | ENDS,
@@ -1204,16 +1253,73 @@ void otad_lc_init(void)
 	otad_enrol_end_cb = enrol_end;
 }
 
+typedef char unit_t[OTAD_UNIT_CODE_MAX + 1];
+
 struct check_ctx {
 	const struct otad_actor *who;
 	enum otad_action action;
+	unit_t *units; /* the items' holders' units (talloc), each run of one unit once */
+	size_t n;
+	bool unbound; /* an item without a holder (or its holder without a unit) */
 };
 
 static int check_holder(const char *holder, const char *unit, void *priv)
 {
 	struct check_ctx *c = priv;
+	size_t len = strlen(unit);
+	int rc = otad_perm(g_otad->db, c->who, c->action, unit);
 
-	return otad_perm(g_otad->db, c->who, c->action, unit);
+	if (rc)
+		return rc;
+	if (!len || len > OTAD_UNIT_CODE_MAX) {
+		c->unbound = true;
+	} else if (!c->n || strcmp(c->units[c->n - 1], unit)) {
+		if (!(c->n & (c->n + 1))) { /* 0, 1, 3, 7, ...: room for twice as many */
+			unit_t *u = talloc_realloc(g_otad->ctx, c->units, unit_t, 2 * (c->n + 1));
+
+			if (!u)
+				return -ENOMEM;
+			c->units = u;
+		}
+		memcpy(c->units[c->n++], unit, len + 1);
+	}
+	return 0;
+}
+
+static int unit_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int unit_parent(const char *unit, char out[OTAD_UNIT_CODE_MAX + 1], void *priv)
+{
+	struct otad_unit u;
+	int rc = otad_db_unit_get(priv, unit, &u);
+
+	if (!rc)
+		memcpy(out, u.parent, sizeof(u.parent));
+	return rc;
+}
+
+/* The operation's unit: the lowest containing every item's holder (otad_request_common_unit()); "": the whole tree
+ * (an item without a holder, or units without a common one). */
+static void op_unit(struct check_ctx *c, unit_t out)
+{
+	const char **list;
+	size_t n = 0;
+
+	out[0] = 0;
+	if (c->unbound || !c->n)
+		return;
+	qsort(c->units, c->n, sizeof(unit_t), unit_cmp);
+	list = talloc_array(c->units, const char *, c->n);
+	if (!list)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		if (!n || strcmp(list[n - 1], c->units[i]))
+			list[n++] = c->units[i];
+	if (otad_request_common_unit(list, n, unit_parent, g_otad->db, out))
+		out[0] = 0;
 }
 
 int otad_lc_create(const struct otad_actor *who, const struct otad_lc_params *p, const struct otad_lc_select *sel,
@@ -1266,9 +1372,18 @@ int otad_lc_create(const struct otad_actor *who, const struct otad_lc_params *p,
 	cc.action = otad_lc_action(p->kind);
 	rc = otad_db_lc_create(g_otad->db, &op, sel, check_holder, &cc, err, errlen);
 	if (rc == -EPERM || (rc > 0)) {
+		talloc_free(cc.units);
 		otad_audit(who, otad_action_names[cc.action], "lifecycle (new)", "refused", "%s", err);
 		return -EPERM;
 	}
+	if (!rc) {
+		op_unit(&cc, op.unit);
+		/* not stored: no unit, only an unscoped token sees it (the safe side) */
+		if (otad_db_lc_set_unit(g_otad->db, op.id, op.unit))
+			LOGP(DCAMP, LOGL_ERROR, "lifecycle %lld: its unit %s cannot be stored\n", (long long)op.id,
+			     op.unit);
+	}
+	talloc_free(cc.units);
 	if (rc)
 		return rc;
 	if (otad_audit(who, "lifecycle.create", "lifecycle", "accepted", "operation %lld: %s of %lld certificates",

@@ -56,7 +56,8 @@ struct otad_lc_params {
 
 /*! Make operation \a p over \a sel on behalf of \a who (every item's holder must be inside who's scope for the
  *  kind's action: otherwise nothing is made, -EPERM) and start it. \returns 0 with *id; -EINVAL, -ENOENT,
- *  -ENODATA (nothing selected), -EPERM, -EIO; \a err says why */
+ *  -EAGAIN (the unit change selected is not applied: pending or failed), -ENODATA (nothing selected), -EPERM,
+ *  -EIO; \a err says why */
 int otad_lc_create(const struct otad_actor *who, const struct otad_lc_params *p, const struct otad_lc_select *sel,
 		   int64_t *id, char *err, size_t errlen);
 /*! Pause, resume, cancel. \returns 0; -ENOENT; -EALREADY; -EIO */

@@ -1,8 +1,8 @@
 /* libFuzzer harness: simpki-otad's operator API requests (ota-server/api_parse.c): the first input byte picks
  * what the rest is: a method and a URL (split at the first space), an Authorization header value, a job body or a
- * token body, a card state, a counter floor, a query string (0 to 6), a holder body, a card's holder body, a holder
- * CSV record (7 to 9). Checked: a route's argument fits its buffer and is digits (a holder id: holder_id_ok()); a
- * parsed job has an ICCID of 18 to 20 digits and a script of at least one command within its bound; an accepted
+ * token body, a card state, a counter floor, a query string (0 to 6), a holder body, a card's holder body (the
+ * same bytes as a holder's move too), a holder CSV record (7 to 9). Checked: a route's argument fits its buffer and
+ * is digits (a holder id: holder_id_ok()); a parsed job has an ICCID of 18 to 20 digits and a script of at least one command within its bound; an accepted
  * holder passes holder_check() again and its name is well-formed UTF-8; a refusal has a message. */
 #include <errno.h>
 #include <stdio.h>
@@ -112,6 +112,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (api_card_holder_parse(s, size - 1, holder, err, sizeof(err)) ? !err[0] :
 										   holder[0] && !holder_id_ok(holder))
 			die("a bad card holder accepted, or a refusal without a message");
+		/* the same bytes as a holder's move, PATCH /v1/holders/{id} */
+		err[0] = 0;
+		if (api_holder_patch_parse(s, size - 1, scope, err, sizeof(err)) ?
+			    !err[0] :
+			    !scope[0] || strspn(scope, "0123456789") != strlen(scope))
+			die("a bad holder move accepted, or a refusal without a message");
 		break;
 	}
 	case 9: {

@@ -11,6 +11,8 @@
 #   file, database); a file without the header refused at line 1;
 # - PUT /v1/cards/{iccid}/holder links a card (GET /v1/cards shows it; 'show card' too), null unlinks, an unknown
 #   holder or card is 404;
+# - PATCH /v1/holders/{id} {"unit": CODE} moves a holder (read-only may not: 403); a bad body 400, an unknown holder
+#   404, an unknown unit 422, a unit ended by a merge 409 unit_ended (naming its successor);
 # - GET /v1/cards/{iccid}/certificates lists a certificate recorded through the VTY with its serial, key, profile,
 #   status, end of validity and PEM (the same as the file's); status changes show; a revoked one stays revoked.
 # Usage: otad-holders.sh SIMPKI_OTAD SOURCE_ROOT
@@ -234,6 +236,27 @@ expect 200 '"status":"revoked"' GET /v1/cards/$C1/certificates - "$ro"
 vty "card $C1 certificate 1 loaded" | grep -q "it stays revoked" || fail "a revoked certificate was loaded again"
 vty "show card $C1 certificates" | grep -q "certificate 1: key 2, serial a1b2c3d4e5f, profile sim-signing, revoked" ||
 	fail "show card certificates: $(vty "show card $C1 certificates")"
+
+# ---- a holder moves: PATCH /v1/holders/{id} {"unit": CODE} ----
+body '{"unit": "01"}'
+expect 200 '"unit":"01"' PATCH /v1/holders/H-0001 "$dir/b.json" "$op"
+expect 200 '"unit":"01"' GET /v1/holders/H-0001 - "$ro"
+expect 403 '"code":"forbidden"' PATCH /v1/holders/H-0001 "$dir/b.json" "$ro"
+expect 404 '"code":"holder_not_found"' PATCH /v1/holders/H-9999 "$dir/b.json" "$op"
+body '{"unit": "10101003", "name": "x"}'
+expect 400 '"code":"invalid_request"' PATCH /v1/holders/H-0001 "$dir/b.json" "$op"
+body '{"unit": 10101003}'
+expect 400 'the body must be {\"unit\": CODE}' PATCH /v1/holders/H-0001 "$dir/b.json" "$op"
+body '{"unit": "99999999"}'
+expect 422 '"code":"unit_not_found"' PATCH /v1/holders/H-0001 "$dir/b.json" "$op"
+# a unit that ended through a merge takes nobody: 409, naming what it went into
+body '{"kind": "merge", "units": ["31", "32"], "into": {"code": "31"}}'
+expect 201 '"state":"applied"' POST /v1/units/changes "$dir/b.json"
+body '{"unit": "32"}'
+expect 409 '"code":"unit_ended","message":"unit 32 ended through a unit change: it went into 31' PATCH /v1/holders/H-0001 "$dir/b.json" "$op"
+expect 200 '"unit":"01"' GET /v1/holders/H-0001 - "$ro"
+body '{"unit": "10101003"}'
+expect 200 '"unit":"10101003"' PATCH /v1/holders/H-0001 "$dir/b.json" "$op"
 
 stop
 [ $failures -eq 0 ] || { tail -n 20 "$dir/otad.log" >&2; exit 1; }

@@ -2,12 +2,16 @@
 # Certificate lifecycle operations (docs/lifecycle.md) through the real osmo-msc with simulated phones (run by
 # in-netns.sh: its ports are private). A campaign first gives 12 SIMs a P-256 key and a certificate each (simpki-ca
 # and simpki-otad as its RA, as in otad-campaign); their holders are in the ward 10101003 of province 01. Then:
-#   modify    every holder of province 01 (select unit), concurrency 4; simpki-otad is killed with SIGKILL while
+#   move      every holder moves (PATCH /v1/holders/{id}) to a ward of province 29: their subjects change
+#   modify    every holder of province 29 (select unit), concurrency 4; simpki-otad is killed with SIGKILL while
 #             items load or verify and started again; the operation finishes: 12 done; per SIM exactly one new
 #             certificate for the same key (the CA's records per public key: 2, the old and the new), the new one
 #             loaded, the old one revoked (affiliationChanged) and replaced by it, OCSP revoked for the old and good
 #             for the new; each old certificate revoked only after the SIM's read-back (the CA's revocation time
 #             and simpki-otad's record are not before the SIM's last job, the verify)
+#   modify    the same again: all 12 skipped ("subject unchanged"); the CA issued nothing, no certificate changed
+#   scopes    a unit-ra token of 29 reads both operations (GET, items, the list: their unit is the ward of 29 the
+#             holders are in), one of 01 is refused (403) and its list is empty
 #   renew     one certificate (POST /v1/certificates/{serial}/renew): same key, the old one superseded
 #   rekey     one: a new key on the SIM (its card OS counts two generations), a certificate for it, the old one
 #             revoked superseded
@@ -166,8 +170,17 @@ while [ $i -lt $n ]; do
 	i=$((i + 1))
 done
 
-# ---- modify: every holder of province 01, SIGKILL in the middle
-m=$(lc '{"kind": "modify", "name": "Sáp nhập tỉnh", "select": {"unit": "01"}, "concurrency": 4}')
+# ---- the holders move (PATCH /v1/holders/{id}) from a ward of 01 to a ward of 29: their subjects change (OU, ST)
+i=0
+while [ $i -lt $n ]; do
+	printf '{"unit": "71713027"}' > "$dir/move.json"
+	api PATCH "/v1/holders/H-$(printf %04d $i)" "$dir/move.json" | grep -q '^200 .*"unit": *"71713027"' ||
+		fail "holder H-$(printf %04d $i) did not move"
+	i=$((i + 1))
+done
+
+# ---- modify: every holder of province 29, SIGKILL in the middle
+m=$(lc '{"kind": "modify", "name": "Chuyển công tác", "select": {"unit": "29"}, "concurrency": 4}')
 [ -n "$m" ] || { fail "modify not made: $(cat "$dir/lc.out")"; exit 1; }
 grep -q '"items": *12' "$dir/lc.out" || fail "modify's items: $(cat "$dir/lc.out")"
 if wait_json "/v1/lifecycle/$m" 'c["load"] + c["verify"] > 0' 180; then
@@ -181,7 +194,7 @@ api GET "/v1/lifecycle/$m" | sed 's/^200 //' > "$dir/modify.json"
 python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if j["counts"]["done"] == 12 and j["done"] == 12 and j["eta_seconds"] == 0 else 1)' \
 	"$dir/modify.json" || fail "modify: $(cat "$dir/modify.json"); $(api GET "/v1/lifecycle/$m/items?state=failed")"
 vty "show lifecycle $m" > "$dir/vty-lc.out"
-grep -q "lifecycle $m modify 'Sáp nhập tỉnh' done by .*: 12 of 12 items over, done 12" "$dir/vty-lc.out" ||
+grep -q "lifecycle $m modify 'Chuyển công tác' done by .*: 12 of 12 items over, done 12" "$dir/vty-lc.out" ||
 	fail "show lifecycle: $(cat "$dir/vty-lc.out")"
 i=0
 while [ $i -lt $n ]; do
@@ -217,6 +230,57 @@ PY
 		fail "card $k: revoked before the SIM held the new certificate (last SIM job $last_ok ms, ours $ours ms, the CA's $theirs s)"
 	i=$((i + 1))
 done
+
+# ---- the same modify again: every subject is as the tree is now: 12 skipped ("subject unchanged"), nothing issued
+ca_certs=$(sqlite3 "$dir/ca/ca.db" "SELECT COUNT(*) FROM certs")
+m2=$(lc '{"kind": "modify", "name": "Chuyển công tác (lần 2)", "select": {"unit": "29"}, "concurrency": 4}')
+[ -n "$m2" ] || fail "the second modify not made: $(cat "$dir/lc.out")"
+[ -n "$m2" ] && wait_json "/v1/lifecycle/$m2" 'j["state"] == "done" and c["skipped"] == 12 and c["done"] == 0' 120
+api GET "/v1/lifecycle/$m2/items?state=skipped" > "$dir/skipped.out"
+[ "$(grep -o '"subject unchanged"' "$dir/skipped.out" | wc -l)" = 12 ] ||
+	fail "the second modify's items: $(cat "$dir/skipped.out")"
+[ "$(sqlite3 "$dir/ca/ca.db" "SELECT COUNT(*) FROM certs")" = "$ca_certs" ] ||
+	fail "the second modify: the CA issued or holds $(sqlite3 "$dir/ca/ca.db" "SELECT COUNT(*) FROM certs") certificates, $ca_certs before"
+i=0
+while [ $i -lt $n ]; do
+	k=$(printf %03d $i)
+	[ "$(certs $k)" = "$(cat "$dir/new-serial-$k" 2> /dev/null)" ] || fail "card $k: the second modify changed its certificate"
+	i=$((i + 1))
+done
+
+# ---- scoped tokens read the operations inside their scope (an operation's unit: the lowest containing its holders)
+scoped_token() { # NAME SCOPE: a unit-ra token
+	printf '{"name": "%s", "role": "unit-ra", "scope": "%s"}' "$1" "$2" > "$dir/tk.json"
+	api POST /v1/tokens "$dir/tk.json" | sed -n 's/^201 .*"token": *"\([0-9a-f]*\)".*/\1/p'
+}
+ra29=$(scoped_token ra29 29)
+ra01=$(scoped_token ra01 01)
+[ -n "$ra29" ] && [ -n "$ra01" ] || fail "the scoped tokens"
+: > "$dir/empty.json"
+for t in ra29 ra01; do
+	eval "tv=\$$t"
+	for p in "/v1/lifecycle/$m" "/v1/lifecycle/$m/items" /v1/lifecycle; do
+		api GET "$p" - "$tv" > "$dir/scoped.out"
+		python3 - "$dir/scoped.out" "$t" "$p" "$m" "$m2" <<'PY' || fail "$t: GET $p: $(cat "$dir/scoped.out")"
+import json, sys
+status, body = open(sys.argv[1]).read().split(" ", 1)
+who, path, m, m2 = sys.argv[2:6]
+j = json.loads(body)
+if path == "/v1/lifecycle":  # the list: only the operations inside the scope
+    ids = [o["id"] for o in j["items"]]
+    assert status == "200", status
+    assert all(o["unit"] == "71713027" for o in j["items"]), j
+    assert (int(m) in ids and int(m2) in ids) if who == "ra29" else ids == [], ids
+elif who == "ra29":
+    assert status == "200", status
+    assert path.endswith("/items") or j["unit"] == "71713027", j
+else:
+    assert status == "403" and "outside your scope (01)" in body, body
+PY
+	done
+done
+api POST "/v1/lifecycle/$m/pause" "$dir/empty.json" "$ra01" | grep -q "^403 " || fail "ra01 paused an operation outside its scope"
+api GET "/v1/lifecycle/$m" | grep -q '"unit": *"71713027"' || fail "the operation's unit: $(api GET "/v1/lifecycle/$m")"
 
 # ---- renew one (card 000): same key, the old superseded
 s0=$(cat "$dir/new-serial-000")

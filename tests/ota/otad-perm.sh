@@ -8,7 +8,8 @@
 #   itself and in a ward of 29; a card of each, one without a holder): 200/201 or 403 as the matrix says, and the
 #   403's message (the token, its role, the action, "outside your scope (01)" or "not allowed for role R");
 # - a scoped token's holder list is its subtree; a list filtered by a unit outside it is 403;
-# - PUT /v1/cards/{iccid}/holder needs both the card's holder now and the new one inside;
+# - PUT /v1/cards/{iccid}/holder needs both the card's holder now and the new one inside; so does a holder's move,
+#   PATCH /v1/holders/{id} {"unit": CODE} (the unit it is in and the one it moves to);
 # - a read-only token without a scope still reads everything it read before.
 # Usage: otad-perm.sh SIMPKI_OTAD SOURCE_ROOT
 set -u
@@ -147,6 +148,10 @@ body toHN2.json '{"holder": "HN2"}'
 body toHCM1.json '{"holder": "HCM1"}'
 body toHN1.json '{"holder": "HN1"}'
 body unlink.json '{"holder": null}'
+body to10101003.json '{"unit": "10101003"}'
+body to01.json '{"unit": "01"}'
+body to29.json '{"unit": "29"}'
+body to71713027.json '{"unit": "71713027"}'
 body enrol.json '{"key_id": 2, "profile": "signing"}'
 while read -r who status method path file; do
 	[ -n "$who" ] || continue
@@ -191,6 +196,15 @@ cra 200 PUT /v1/cards/$C3/holder toHCM1.json
 ura 403 PUT /v1/cards/$C3/holder toHN1.json
 op 200 PUT /v1/cards/$C3/holder toHN2.json
 op 200 PUT /v1/cards/$C3/holder unlink.json
+# a holder moves (PATCH /v1/holders/{id}): its unit now and the new one, both inside
+ura 200 PATCH /v1/holders/HN2 to10101003.json
+ura 200 PATCH /v1/holders/HN2 to01.json
+ura 403 PATCH /v1/holders/HN2 to29.json
+ura 403 PATCH /v1/holders/HCM1 to01.json
+ctr 403 PATCH /v1/holders/HN2 to10101003.json
+ro 403 PATCH /v1/holders/HN2 to10101003.json
+cra 200 PATCH /v1/holders/HCM2 to71713027.json
+op 200 PATCH /v1/holders/HCM2 to29.json
 # card.read: the card's holder's unit
 ro 200 GET /v1/cards/$C2
 ro01 200 GET /v1/cards/$C1
@@ -244,6 +258,10 @@ expect 403 "token 'ctr' (counter): holder.write on /v1/holders: not allowed for 
 expect 403 "token 'ura' (unit-ra): card.read on card $C3: not tied to a unit: outside your scope (01)" GET /v1/cards/$C3 - "$ura"
 expect 403 "token 'ura' (unit-ra): holder.read on /v1/holders: unit 29 is outside your scope (01)" GET '/v1/holders?unit=29' - "$ura"
 expect 403 "token 'ura' (unit-ra): holder.write on card $C2: unit 71713027 is outside your scope (01)" PUT /v1/cards/$C2/holder "$dir/toHN1.json" "$ura"
+expect 403 "token 'ura' (unit-ra): holder.write on holder HN2: unit 29 is outside your scope (01)" PATCH /v1/holders/HN2 "$dir/to29.json" "$ura"
+expect 403 "token 'ura' (unit-ra): holder.write on holder HCM1: unit 71713027 is outside your scope (01)" PATCH /v1/holders/HCM1 "$dir/to01.json" "$ura"
+expect 200 '"unit":"29"' GET /v1/holders/HCM2
+expect 200 '"unit":"01"' GET /v1/holders/HN2
 expect 403 "token 'aud' (auditor): token.manage on /v1/tokens: not allowed for role auditor" GET /v1/tokens - "$aud"
 
 # ---- a scoped token's list is its subtree ----

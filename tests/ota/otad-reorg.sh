@@ -16,7 +16,8 @@
 #     Hà Nội may not), a unit RA of the new province approves it, the request ends done with its operation;
 #   - keyCompromise: one holder's new certificate revoked keyCompromise through simpki-otad (OCSP says so, the key is
 #     recorded; a renewal or modification is refused: nothing in force); another's revoked keyCompromise at the CA
-#     itself: a modify of it fails with the reason "key compromised"; no third certificate exists for either key;
+#     itself: its holder moves to the province (PATCH /v1/holders/{id}), and a modify of it fails with the reason
+#     "key compromised"; no third certificate exists for either key;
 #   - the audit trail verifies, and holds the unit change, the operation's creation and each item's end.
 # Usage: otad-reorg.sh BUILD_DIR SOURCE_DIR
 set -u
@@ -309,6 +310,9 @@ js "$dir/kc-renew.out" 's in (404, 422)' || fail "a renewal of the holder whose 
 s2=$(cat "$dir/new-serial-002")
 key2=$(spki_sha256 "$dir/new-002.pem")
 ca_vty "revoke $s2 reason keyCompromise" > "$dir/ca-revoke.out"
+# H-0002 moves from its ward to the province itself: its subject changes (a modify over an unchanged one is skipped)
+printf '{"unit": "%s"}' "$NEW_CODE" > "$dir/move.json"
+api PATCH /v1/holders/H-0002 "$dir/move.json" "$cra" | grep -q "^200 " || fail "H-0002 did not move"
 api POST "/v1/certificates/$s2/modify" - "$cra" > "$dir/kc2.out"
 r=$(js "$dir/kc2.out" 'r["id"] if s == 201 else ""')
 [ -n "$r" ] && wait_json "/v1/lifecycle/$r" 'j["state"] == "done" and c["failed"] == 1' 120 ||

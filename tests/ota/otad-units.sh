@@ -13,7 +13,8 @@
 # - a future-dated rename is pending, then applied when due (the timer); another falls due while the daemon is down
 #   and is applied at the next start;
 # - a restart with changed data files (loaded again) does not undo the merge or the renames;
-# - simpki-admin units show, children, change (from standard input; a refused one exits 6), changes.
+# - simpki-admin units show, children, change (from standard input; a refused one exits 6), changes; holders move
+#   (a holder into a unit the merge ended exits 6, naming its successor; into a current one: moved).
 # Usage: otad-units.sh SIMPKI_OTAD SOURCE_ROOT SIMPKI_ADMIN
 set -u
 export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
@@ -218,6 +219,12 @@ grep -q "rename.*applied.*admin *1 *0" "$dir/a.txt" || fail "units change: $(cat
 printf '{"kind": "rename", "unit": "02", "name": "X"}' | "$admin" units change --json - > "$dir/a.txt" 2>&1
 [ $? -eq 6 ] || fail "a refused change: exit not 6: $(cat "$dir/a.txt")"
 "$admin" units changes | grep -q "merge *applied" || fail "units changes: $("$admin" units changes)"
+# a holder moves (PATCH /v1/holders/{id}): not into a unit the merge ended (409: exit 6, naming its successor)
+"$admin" holders move H-4 --unit 01 > "$dir/a.txt" 2>&1
+[ $? -eq 6 ] && grep -q "went into 35" "$dir/a.txt" || fail "holders move to an ended unit: $(cat "$dir/a.txt")"
+"$admin" holders move H-4 --unit 10101003 > "$dir/a.txt" 2>&1 || fail "holders move: exit $?: $(cat "$dir/a.txt")"
+grep -q "holder H-4 (Nguyễn Văn Bình) moved to unit 10101003" "$dir/a.txt" || fail "holders move: $(cat "$dir/a.txt")"
+expect 200 '"unit":"10101003"' GET /v1/holders/H-4
 
 # ---- the restart undid nothing ----
 cat > "$dir/restart.py" <<'EOF'

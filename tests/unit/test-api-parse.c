@@ -458,8 +458,10 @@ static void test_holder_routes(void **state)
 	assert_int_equal(api_route("POST", "/v1/holders/import", arg, &allow), API_HOLDERS_IMPORT);
 	assert_int_equal(api_route("GET", "/v1/holders/H-0001", arg, &allow), API_HOLDER_GET);
 	assert_string_equal(arg, "H-0001");
+	assert_int_equal(api_route("PATCH", "/v1/holders/H-0001", arg, &allow), API_HOLDER_PATCH);
+	assert_string_equal(arg, "H-0001");
 	assert_int_equal(api_route("DELETE", "/v1/holders/H-0001", arg, &allow), API_BAD_METHOD);
-	assert_string_equal(allow, "GET");
+	assert_string_equal(allow, "GET, PATCH");
 	assert_int_equal(api_route("GET", "/v1/holders/H*1", arg, &allow), API_BAD_HOLDER_ID);
 	assert_int_equal(api_route("GET",
 				   "/v1/holders/0123456789012345678901234567890123456789012345678901234567890123456789",
@@ -469,6 +471,7 @@ static void test_holder_routes(void **state)
 	assert_int_equal(api_route_action(API_HOLDERS_IMPORT), OTAD_ACT_HOLDER_WRITE);
 	assert_int_equal(api_route_action(API_CARD_HOLDER), OTAD_ACT_HOLDER_WRITE);
 	assert_int_equal(api_route_action(API_HOLDER_GET), OTAD_ACT_HOLDER_READ);
+	assert_int_equal(api_route_action(API_HOLDER_PATCH), OTAD_ACT_HOLDER_WRITE);
 	assert_int_equal(api_route_action(API_CARD_CERTS), OTAD_ACT_HOLDER_READ);
 }
 
@@ -549,6 +552,34 @@ static void test_card_holder_body(void **state)
 	assert_int_equal(api_card_holder_parse("{\"holder\":1}", 12, holder, err, sizeof(err)), -EINVAL);
 	assert_int_equal(api_card_holder_parse("{\"holder\":\"H\",\"x\":1}", 20, holder, err, sizeof(err)), -EINVAL);
 	assert_int_equal(api_card_holder_parse("{}", 2, holder, err, sizeof(err)), -EINVAL);
+}
+
+/* PATCH /v1/holders/{id}'s body: {"unit": CODE} and nothing else */
+static void test_holder_patch_body(void **state)
+{
+	char unit[OTAD_UNIT_CODE_MAX + 1], err[200];
+#define HP(b) api_holder_patch_parse(b, strlen(b), unit, err, sizeof(err))
+
+	(void)state;
+	assert_int_equal(HP("{\"unit\":\"01\"}"), 0);
+	assert_string_equal(unit, "01");
+	assert_int_equal(HP("{\"unit\":\"123456789012345\"}"), 0);	  /* OTAD_UNIT_CODE_MAX digits */
+	assert_int_equal(HP("{\"unit\":\"1234567890123456\"}"), -EINVAL); /* one too many */
+	assert_string_equal(unit, "");
+	assert_non_null(strstr(err, "unit"));
+	assert_int_equal(HP("{\"unit\":\"\"}"), -EINVAL);
+	assert_int_equal(HP("{\"unit\":\"0a\"}"), -EINVAL);
+	assert_int_equal(HP("{\"unit\":\"-1\"}"), -EINVAL);
+	assert_int_equal(HP("{\"unit\":1}"), -EINVAL);
+	assert_int_equal(HP("{\"unit\":null}"), -EINVAL);
+	assert_int_equal(HP("{\"unit\":\"01\",\"name\":\"x\"}"), -EINVAL);
+	assert_int_equal(HP("{\"name\":\"01\"}"), -EINVAL);
+	assert_int_equal(HP("{}"), -EINVAL);
+	assert_int_equal(HP("[\"01\"]"), -EINVAL);
+	assert_int_equal(HP("{\"unit\":\"01\""), -EINVAL);
+	assert_int_equal(HP(""), -EINVAL);
+	assert_int_equal(HP("{\"unit\":\"0\\u00001\"}"), -EINVAL); /* a NUL inside */
+#undef HP
 }
 
 /* POST /v1/holders/{id}/pin-reset's body, and its routes */
@@ -892,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_route_actions),
 		cmocka_unit_test(test_holder_body),
 		cmocka_unit_test(test_card_holder_body),
+		cmocka_unit_test(test_holder_patch_body),
 		cmocka_unit_test(test_holders_query),
 		cmocka_unit_test(test_campaign_body),
 		cmocka_unit_test(test_campaign_cards_query),

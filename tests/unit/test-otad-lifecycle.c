@@ -28,6 +28,7 @@
 #include "lifecycle_engine.h"
 #include "otad.h"
 #include "otad_db_lifecycle.h"
+#include "otad_db_units.h"
 #include "otad_job.h"
 #include "ra_cmp.h"
 
@@ -939,6 +940,82 @@ static void test_perm_and_skip_ota(void **state)
 	run_timers();
 }
 
+/* modify of a certificate whose subject is the holder's as it is now (byte for byte): skipped, "subject unchanged";
+ * nothing asked of the CA, no job, nothing revoked; the operation is over. */
+static void test_modify_unchanged(void **state)
+{
+	static const char *const cns[2] = { "New!", "Newer" }; /* the fake otad_enrol_holder_subject()'s, another */
+	struct otad_lc_item it;
+	struct otad_lc_op op;
+	unsigned r0 = n_reqs, j0 = n_jobs;
+	char serial[2][41];
+	uint8_t der[2048];
+	int64_t id, na;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct otad_cert c = { .status = OTAD_CERT_LOADED, .key_id = "3", .profile = "signing" };
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); /* keys[2]'s was revoked: keyCompromise */
+
+		assert_non_null(k);
+		c.der_len = make_cert(k, 0x200 + i, cns[i], der);
+		EVP_PKEY_free(k);
+		c.der = der;
+		snprintf(c.iccid, sizeof(c.iccid), "%s", iccids[2]);
+		assert_int_equal(cert_info(der, c.der_len, c.serial, &na), 0);
+		c.not_after = na;
+		assert_int_equal(otad_db_cert_insert(g_otad->db, &c), 0);
+		snprintf(serial[i], sizeof(serial[i]), "%s", c.serial);
+	}
+	id = create(OTAD_LC_MODIFY, -1, serial[0]);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_SKIPPED);
+	assert_string_equal(it.error, "subject unchanged");
+	assert_int_equal(it.txid_len, 0);
+	assert_false(it.new_serial[0]);
+	assert_int_equal(n_reqs, r0);
+	assert_int_equal(n_jobs, j0);
+	assert_int_equal(cert_row(serial[0]).c.status, OTAD_CERT_LOADED);
+	run_timers();
+	assert_int_equal(otad_db_lc_get(g_otad->db, id, &op), 0);
+	assert_int_equal(op.state, OTAD_LC_DONE);
+	assert_string_equal(op.unit, "00004"); /* the lowest unit containing its holder */
+	/* a subject that differs: on to issue */
+	id = create(OTAD_LC_MODIFY, -1, serial[1]);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_ISSUE);
+	assert_int_equal(n_reqs, r0 + 1);
+	assert_true(reqs[r0].kur);
+	ca_answer(r0, RA_CMP_REJECTED, 0);
+	db_item(id, 1, &it);
+	assert_int_equal(it.state, OTAD_LCI_FAILED);
+	run_timers();
+}
+
+/* A modify over a unit change that is not applied yet (pending: its effective time to come): -EAGAIN, saying so;
+ * nothing made. */
+static void test_unit_change_pending(void **state)
+{
+	struct unit_change ch = { .kind = UNIT_CHANGE_RENAME, .unit = "00004", .name = "Phường Ba Đình (mới)" };
+	struct otad_lc_params p = { .kind = OTAD_LC_MODIFY, .reason = -1 };
+	struct otad_lc_select sel = { 0 };
+	struct otad_lc_op op;
+	char err[240];
+	int64_t change = 0, id = 0, last;
+
+	(void)state;
+	ch.effective_ms = otad_now_ms() + 86400000; /* tomorrow: pending */
+	assert_int_equal(otad_db_unit_change_file(g_otad->db, &ch, "test", otad_now_ms(), &change, err, sizeof(err)),
+			 0);
+	assert_int_equal(otad_db_lc_list(g_otad->db, false, 0, 1, copy_op, &op), 1);
+	last = op.id;
+	sel.unit_change = change;
+	assert_int_equal(otad_lc_create(&otad_actor_vty, &p, &sel, &id, err, sizeof(err)), -EAGAIN);
+	assert_non_null(strstr(err, "not applied"));
+	assert_int_equal(otad_db_lc_list(g_otad->db, false, 0, 1, copy_op, &op), 1);
+	assert_int_equal(op.id, last); /* nothing made */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -951,6 +1028,8 @@ int main(void)
 		cmocka_unit_test(test_perm_and_skip_ota),
 		cmocka_unit_test(test_select_pause_cancel),
 		cmocka_unit_test(test_db),
+		cmocka_unit_test(test_modify_unchanged),
+		cmocka_unit_test(test_unit_change_pending),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
