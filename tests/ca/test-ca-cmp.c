@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca_cmp.h"
+#include "ca_cmp_client.h"
 #include "ca_fixture.h"
 #include "ca_issue.h"
 #include "ca_publish.h"
@@ -36,13 +37,6 @@ static EVP_PKEY *new_key(void);
 
 static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 {
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	uint8_t *out = NULL;
-	size_t len = 0;
-	OSSL_CMP_MSG *rsp = NULL;
-	int n;
-
 	if (interleave && OSSL_CMP_MSG_get_bodytype(req) == 24 /* certConf */) {
 		OSSL_CMP_CTX *other = client();
 		X509_NAME *name = ca_subject_parse("/CN=Other/serialNumber=VN-15");
@@ -60,51 +54,18 @@ static OSSL_CMP_MSG *transfer(OSSL_CMP_CTX *ctx, const OSSL_CMP_MSG *req)
 		drop_certconf = false;
 		return NULL;
 	}
-	n = i2d_OSSL_CMP_MSG((OSSL_CMP_MSG *)req, &der);
-	if (n > 0 && getenv("CA_CMP_DUMP_DIR")) { /* every request as a file: seeds for fuzz-cmp-server */
-		static unsigned seq;
-		char path[512];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/unit-%02u.der", getenv("CA_CMP_DUMP_DIR"), seq++);
-		f = fopen(path, "wb");
-		if (f) {
-			fwrite(der, 1, (size_t)n, f);
-			fclose(f);
-		}
-	}
-	if (n > 0 && !ca_cmp_handle(fx.ca, der, (size_t)n, &out, &len)) {
-		p = out;
-		rsp = d2i_OSSL_CMP_MSG(NULL, &p, (long)len);
-	}
-	OPENSSL_free(der);
-	OPENSSL_free(out);
-	return rsp;
+	return ca_cmp_client_roundtrip(fx.ca, req, "unit", 2);
 }
 
 /* A client context: the RA's certificate and key, trusting the test CA, talking to ca_cmp_handle(). */
 static OSSL_CMP_CTX *client(void)
 {
-	OSSL_CMP_CTX *ctx = OSSL_CMP_CTX_new(NULL, NULL);
-	X509_STORE *st = X509_STORE_new();
-
-	assert_non_null(ctx);
-	assert_non_null(st);
-	assert_true(X509_STORE_add_cert(st, fx.ca->cert));
-	assert_true(OSSL_CMP_CTX_set0_trustedStore(ctx, st));
-	assert_true(OSSL_CMP_CTX_set1_cert(ctx, fx.ra_cert));
-	assert_true(OSSL_CMP_CTX_set1_pkey(ctx, fx.ra_key));
-	assert_true(OSSL_CMP_CTX_set_transfer_cb(ctx, transfer));
-	OSSL_CMP_CTX_set_log_verbosity(ctx, OSSL_CMP_LOG_EMERG);
-	return ctx;
+	return ca_cmp_client_new(&fx, transfer);
 }
 
 static EVP_PKEY *new_key(void)
 {
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-
-	assert_non_null(k);
-	return k;
+	return ca_cmp_client_key();
 }
 
 static void profile_itav(OSSL_CMP_CTX *ctx, const char *name)
