@@ -33,6 +33,7 @@
 #include "otad_sec.h"
 
 #include "unit.h"
+#include "otad_fixture.h"
 
 #define S(x) (1u << (x))
 #define OVER (S(OTAD_JOB_POR_OK) | S(OTAD_JOB_POR_ERROR))
@@ -77,26 +78,12 @@ static int setup(void **state)
 	static const char csv[] = "iccid,imsi,msisdn,kvn,kic_algo,kic,kid_algo,kid\n"
 				  "8984010000000000005,001010000000001,2000,1,aes,8C4A1F0B3E2D5A697788A9BACBDCEDFE,"
 				  "aes,1E2D3C4B5A69788796A5B4C3D2E1F00F\n";
-	struct otad_import_report rep;
 	struct otad_job_row row = { 0 };
-	uint8_t mk[KEYSTORE_KEY_LEN];
-	char path[128], err[256];
 	void *ctx = talloc_named_const(NULL, 0, "test-otad-job");
 
 	(void)state;
-	osmo_init_logging2(ctx, &otad_log_info);
-	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
-	g_otad = talloc_zero(ctx, struct otad);
-	g_otad->ctx = ctx;
-	INIT_LLIST_HEAD(&g_otad->smscs); /* no SMSC: a job that is sent fails ("no SMSC configured") */
-	g_otad->ctrs = rate_ctr_group_alloc(ctx, &otad_ctrg_desc, 0);
-	snprintf(dir, sizeof(dir), "/tmp/simpki-otad-job.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/otad.key", dir);
-	assert_int_equal(keystore_load(path, true, mk, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "%s/otad.db", dir);
-	assert_int_equal(otad_db_open(ctx, path, mk, &g_otad->db, err, sizeof(err)), 0);
-	assert_int_equal(otad_db_import(g_otad->db, ctx, csv, sizeof(csv) - 1, "test", &rep), 0);
+	/* no SMSC: a job that is sent fails ("no SMSC configured") */
+	otad_fixture_open(ctx, dir, sizeof(dir), "otad-job", csv, sizeof(csv) - 1);
 	/* one stored job that every case below plays with */
 	snprintf(row.iccid, sizeof(row.iccid), "8984010000000000005");
 	snprintf(row.msisdn, sizeof(row.msisdn), "2000");
@@ -113,11 +100,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return otad_fixture_rmdir(dir);
 }
 
 /* The stored job, put in state \a s with \a tries tries (counters 5, 6 ...) sent, in delivery mode \a mode. */
@@ -551,17 +535,7 @@ static void test_forward_parts(void **state)
 	big[1] = 0xd6;
 	big[4] = 200;
 	/* a bind that never connects: its submits wait in its queue, where this test counts them */
-	smsc->cfg.name = "test";
-	smsc->cfg.host = "127.0.0.1";
-	smsc->cfg.port = 1;
-	smsc->cfg.system_id = "test";
-	smsc->cfg.password = "test";
-	smsc->cfg.source = "4242";
-	smsc->cfg.window = 10;
-	smsc->cfg.resp_timeout_s = 10;
-	smsc->esme = smpp_esme_alloc(g_otad->ctx, &smsc->cfg, &ops, smsc);
-	assert_non_null(smsc->esme);
-	llist_add_tail(&smsc->list, &g_otad->smscs);
+	otad_fixture_smsc(g_otad->ctx, smsc, &ops);
 	otad_job_final_cb = final_cb;
 	otad_job_cfg.part_gap_ms = 0; /* the next part at once (the gap is a timer: the daemon's select loop) */
 

@@ -31,6 +31,7 @@
 #include "pinreset/pinreset_int.h"
 
 #include "unit.h"
+#include "otad_fixture.h"
 
 #define S(x) (1u << (x))
 
@@ -76,45 +77,21 @@ static void on_end(int64_t id, int64_t request, int ok)
 
 static int setup(void **state)
 {
-	struct otad_import_report rep;
 	struct otad_unit u = { .code = "01", .name = "Hà Nội", .kind = OTAD_UNIT_PROVINCE };
 	struct otad_holder h1 = { .id = "H-1", .name = "Nguyễn Văn A", .id_number = "001 234 567 890", .unit = "01" };
 	struct otad_holder h2 = { .id = "H-2", .name = "Trần Thị B", .id_number = "079-1", .unit = "01" };
 	static const struct smpp_esme_ops ops = { 0 };
-	uint8_t mk[KEYSTORE_KEY_LEN];
-	char path[128], err[256];
 	void *ctx = talloc_named_const(NULL, 0, "test-pinreset");
 
 	(void)state;
-	osmo_init_logging2(ctx, &otad_log_info);
-	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
-	g_otad = talloc_zero(ctx, struct otad);
-	g_otad->ctx = ctx;
-	INIT_LLIST_HEAD(&g_otad->smscs);
-	g_otad->ctrs = rate_ctr_group_alloc(ctx, &otad_ctrg_desc, 0);
-	snprintf(dir, sizeof(dir), "/tmp/simpki-pinreset.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/otad.key", dir);
-	assert_int_equal(keystore_load(path, true, mk, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "%s/otad.db", dir);
-	assert_int_equal(otad_db_open(ctx, path, mk, &g_otad->db, err, sizeof(err)), 0);
-	assert_int_equal(otad_db_import(g_otad->db, ctx, csv, sizeof(csv) - 1, "test", &rep), 0);
+	otad_fixture_open(ctx, dir, sizeof(dir), "pinreset", csv, sizeof(csv) - 1);
 	assert_int_equal(otad_db_units_put(g_otad->db, &u, 1, "00"), 0);
 	assert_int_equal(otad_db_holder_add(g_otad->db, &h1), 0);
 	assert_int_equal(otad_db_holder_add(g_otad->db, &h2), 0);
 	assert_int_equal(otad_db_card_set_holder(g_otad->db, "8984010000000000005", "H-1"), 0);
 	assert_int_equal(otad_db_card_set_holder(g_otad->db, "8984010000000000013", "H-2"), 0);
 	smsc = talloc_zero(ctx, struct otad_smsc);
-	smsc->cfg.name = "test";
-	smsc->cfg.host = "127.0.0.1";
-	smsc->cfg.port = 1;
-	smsc->cfg.system_id = "test";
-	smsc->cfg.password = "test";
-	smsc->cfg.source = "4242";
-	smsc->cfg.window = 10;
-	smsc->cfg.resp_timeout_s = 10;
-	smsc->esme = smpp_esme_alloc(ctx, &smsc->cfg, &ops, smsc);
-	llist_add_tail(&smsc->list, &g_otad->smscs);
+	otad_fixture_smsc(ctx, smsc, &ops);
 	assert_int_equal(otad_pin_reset_init(), 0);
 	otad_pin_reset_on_end = on_end;
 	return 0;
@@ -122,11 +99,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return otad_fixture_rmdir(dir);
 }
 
 static void test_table_is_the_spec(void **state)

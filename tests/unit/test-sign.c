@@ -38,6 +38,7 @@
 #include "sign.h"
 
 #include "unit.h"
+#include "otad_fixture.h"
 
 #define S(x) (1u << (x))
 
@@ -100,31 +101,17 @@ static size_t make_cert(EVP_PKEY *k, uint8_t *der, const char *pem_path)
 
 static int setup(void **state)
 {
-	struct otad_import_report rep;
 	struct otad_cert ct = { 0 };
 	struct ra_ocsp_cfg ocfg = { .url = "http://127.0.0.1:1/ocsp", .timeout_s = 1, .cache_s = 0 };
 	struct ra_ocsp *ocsp;
 	struct otad_smsc *smsc;
 	static const struct smpp_esme_ops ops = { 0 };
 	static uint8_t der[4096];
-	uint8_t mk[KEYSTORE_KEY_LEN];
 	char path[128], err[256];
 	void *ctx = talloc_named_const(NULL, 0, "test-sign");
 
 	(void)state;
-	osmo_init_logging2(ctx, &otad_log_info);
-	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
-	g_otad = talloc_zero(ctx, struct otad);
-	g_otad->ctx = ctx;
-	INIT_LLIST_HEAD(&g_otad->smscs);
-	g_otad->ctrs = rate_ctr_group_alloc(ctx, &otad_ctrg_desc, 0);
-	snprintf(dir, sizeof(dir), "/tmp/simpki-sign.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/otad.key", dir);
-	assert_int_equal(keystore_load(path, true, mk, err, sizeof(err)), 0);
-	snprintf(path, sizeof(path), "%s/otad.db", dir);
-	assert_int_equal(otad_db_open(ctx, path, mk, &g_otad->db, err, sizeof(err)), 0);
-	assert_int_equal(otad_db_import(g_otad->db, ctx, csv, sizeof(csv) - 1, "test", &rep), 0);
+	otad_fixture_open(ctx, dir, sizeof(dir), "sign", csv, sizeof(csv) - 1);
 	/* card 1 has a loaded certificate for key 3; card 2 none */
 	key = EVP_EC_gen("P-256");
 	assert_non_null(key);
@@ -139,16 +126,7 @@ static int setup(void **state)
 	assert_int_equal(otad_db_cert_set_status(g_otad->db, ct.id, OTAD_CERT_LOADED, -1), 0);
 	/* an SMSC bind that never connects */
 	smsc = talloc_zero(ctx, struct otad_smsc);
-	smsc->cfg.name = "test";
-	smsc->cfg.host = "127.0.0.1";
-	smsc->cfg.port = 1;
-	smsc->cfg.system_id = "test";
-	smsc->cfg.password = "test";
-	smsc->cfg.source = "4242";
-	smsc->cfg.window = 10;
-	smsc->cfg.resp_timeout_s = 10;
-	smsc->esme = smpp_esme_alloc(ctx, &smsc->cfg, &ops, smsc);
-	llist_add_tail(&smsc->list, &g_otad->smscs);
+	otad_fixture_smsc(ctx, smsc, &ops);
 	/* an OCSP client whose answers never arrive here (no select loop): the test gives them */
 	ocfg.issuers = path;
 	assert_int_equal(ra_ocsp_alloc(ctx, &ocfg, &ocsp, err, sizeof(err)), 0);
@@ -163,11 +141,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return otad_fixture_rmdir(dir);
 }
 
 static void test_table_is_the_spec(void **state)
