@@ -32,17 +32,6 @@ expect_in() { # FILE TEXT
 export SIMPKI_API_TOKEN=admin-token-for-the-audit-test-0123
 export SIMPKI_API_URL=http://127.0.0.1:8480
 
-expect() { # WANT_STATUS TEXT METHOD PATH [BODY] [TOKEN]
-	want=$1
-	text=$2
-	shift 2
-	out=$(api "$@")
-	case $out in
-	"$want "*"$text"*) ;;
-	*) fail "$* answered '$out', expected $want with '$text'" ;;
-	esac
-}
-
 stop_otad() {
 	kill -TERM $otad_pid
 	wait $otad_pid || fail "simpki-otad exited $? on SIGTERM"

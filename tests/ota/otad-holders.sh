@@ -37,50 +37,6 @@ fail() {
 
 . "$(dirname "$0")/otad-lib.sh"
 
-start() {
-	start_otad "$dir/conf/simpki-otad.cfg" "$dir/otad.log" || exit 1
-	pid=$otad_pid
-}
-stop() {
-	kill -TERM $pid
-	wait $pid
-	pid=""
-}
-
-# api METHOD PATH [BODY_FILE|-] [TOKEN]: prints "STATUS BODY"
-api() {
-	python3 - "$@" <<'PY'
-import sys, urllib.request, urllib.error, os
-method, path = sys.argv[1], sys.argv[2]
-body = None
-if len(sys.argv) > 3 and sys.argv[3] != "-":
-    body = open(sys.argv[3], "rb").read()
-token = sys.argv[4] if len(sys.argv) > 4 else os.environ["SIMPKI_API_TOKEN"]
-req = urllib.request.Request("http://127.0.0.1:8480" + path, data=body, method=method)
-req.add_header("Authorization", "Bearer " + token)
-try:
-    r = urllib.request.urlopen(req, timeout=30)
-    print(r.status, r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code, e.read().decode())
-PY
-}
-
-expect() { # WANT_STATUS TEXT METHOD PATH [BODY] [TOKEN]
-	want=$1
-	text=$2
-	shift 2
-	out=$(api "$@")
-	case $out in
-	"$want "*"$text"*) ;;
-	*) fail "$* answered '$out', expected $want with '$text'" ;;
-	esac
-}
-
-body() { # TEXT: the body file $dir/b.json
-	printf '%s' "$1" > "$dir/b.json"
-}
-
 mkdir -p "$dir/conf" "$dir/units"
 cp "$src/data/provinces.json" "$src/data/wards.json" "$dir/units/"
 sed 's/^ database .*/ database otad.db\n units-dir ..\/units/' "$src/ota-server/simpki-otad.cfg.example" > "$dir/conf/simpki-otad.cfg"
@@ -104,10 +60,6 @@ vty "show unit 01" | grep -q "Thủ đô Hà Nội" || fail "the changed name is
 vty "show units" | grep -q "units: 34 provinces, 3321 wards" || fail "units after the reload: $(vty "show units")"
 
 # ---- tokens of each role ----
-token_of() { # NAME ROLE
-	printf '{"name": "%s", "role": "%s"}' "$1" "$2" > "$dir/tk.json"
-	api POST /v1/tokens "$dir/tk.json" | sed -n 's/^201 .*"token":"\([0-9a-f]*\)".*/\1/p'
-}
 ro=$(token_of auditor read-only)
 op=$(token_of ra-hanoi operator)
 [ -n "$ro" ] && [ -n "$op" ] || fail "no read-only or operator token"

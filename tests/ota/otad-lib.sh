@@ -1,5 +1,6 @@
 # Shell functions for simpki-otad tests (sourced; the caller sets otad, dir and has fail): talk to its VTY and CTRL,
-# start it from a directory of its own and wait for its VTY.
+# start it from a directory of its own and wait for its VTY, call its API (api, expect, body, token_of), start and
+# stop it (start, stop: $pid). A test may define a function of the same name after sourcing: its own wins.
 
 # ctrl VARIABLE: GET over CTRL (IPA framing), print the reply
 ctrl() {
@@ -135,6 +136,46 @@ PY
 # default $SIMPKI_API_TOKEN)
 api() {
 	api_at http://127.0.0.1:8480 SIMPKI_API_TOKEN "$@"
+}
+
+# expect WANT_STATUS TEXT METHOD PATH [BODY_FILE|-] [TOKEN|none]: one api request; fail (naming the request and its
+# answer) unless the status is WANT_STATUS and the body contains TEXT; counts the calls in $checks; prints nothing
+expect() {
+	want=$1
+	text=$2
+	shift 2
+	checks=$((${checks:-0} + 1))
+	out=$(api "$@")
+	case $out in
+	"$want "*"$text"*) ;;
+	*) fail "$* answered '$out', expected $want with '$text'" ;;
+	esac
+}
+
+# body TEXT: write TEXT to the body file $dir/b.json; prints nothing
+body() {
+	printf '%s' "$1" > "$dir/b.json"
+}
+
+# token_of NAME ROLE [SCOPE]: a new API token of that role (and unit scope), made with $SIMPKI_API_TOKEN (its request
+# in $dir/tk.json); prints the token, nothing if it was refused
+token_of() {
+	printf '{"name": "%s", "role": "%s"%s}' "$1" "$2" "${3:+, \"scope\": \"$3\"}" > "$dir/tk.json"
+	api POST /v1/tokens "$dir/tk.json" | sed -n 's/^201 .*"token": *"\([0-9a-f]*\)".*/\1/p'
+}
+
+# start: start_otad from $dir/conf/simpki-otad.cfg, logging to $dir/otad.log (the test exits if it does not start);
+# its PID in $pid; prints nothing
+start() {
+	start_otad "$dir/conf/simpki-otad.cfg" "$dir/otad.log" || exit 1
+	pid=$otad_pid
+}
+
+# stop: SIGTERM to $pid and wait for it to end; clears $pid; prints nothing
+stop() {
+	kill -TERM $pid
+	wait $pid
+	pid=""
 }
 
 # holders_for_cards N NAME: N holders H-0000... named "NAME 0"... in the ward 10101003 (or in turn in each unit of

@@ -33,37 +33,6 @@ fail() {
 
 . "$(dirname "$0")/otad-lib.sh"
 
-# api METHOD PATH [BODY_FILE|-] [TOKEN]: prints "STATUS BODY"
-api() {
-	python3 - "$@" <<'PY'
-import sys, urllib.request, urllib.error, os
-method, path = sys.argv[1], sys.argv[2]
-body = None
-if len(sys.argv) > 3 and sys.argv[3] != "-":
-    body = open(sys.argv[3], "rb").read()
-token = sys.argv[4] if len(sys.argv) > 4 else os.environ["SIMPKI_API_TOKEN"]
-req = urllib.request.Request("http://127.0.0.1:8480" + path, data=body, method=method)
-req.add_header("Authorization", "Bearer " + token)
-try:
-    r = urllib.request.urlopen(req, timeout=30)
-    print(r.status, r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code, e.read().decode())
-PY
-}
-
-expect() { # WANT_STATUS TEXT METHOD PATH [BODY] [TOKEN]
-	want=$1
-	text=$2
-	shift 2
-	checks=$((checks + 1))
-	out=$(api "$@")
-	case $out in
-	"$want "*"$text"*) ;;
-	*) fail "$* answered '$out', expected $want with '$text'" ;;
-	esac
-}
-
 body() { # FILE TEXT
 	printf '%s' "$2" > "$dir/$1"
 }
@@ -97,14 +66,6 @@ body link.json '{"holder": "HCM1"}'
 expect 200 '"holder":"HCM1"' PUT /v1/cards/$C2/holder "$dir/link.json"
 
 # ---- tokens with roles and scopes ----
-token_of() { # NAME ROLE [SCOPE]
-	if [ $# -gt 2 ]; then
-		printf '{"name": "%s", "role": "%s", "scope": "%s"}' "$1" "$2" "$3" > "$dir/tk.json"
-	else
-		printf '{"name": "%s", "role": "%s"}' "$1" "$2" > "$dir/tk.json"
-	fi
-	api POST /v1/tokens "$dir/tk.json" | sed -n 's/^201 .*"token":"\([0-9a-f]*\)".*/\1/p'
-}
 ro=$(token_of ro read-only)
 ro01=$(token_of ro01 read-only 01)
 op=$(token_of op operator)

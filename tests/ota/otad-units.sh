@@ -37,31 +37,6 @@ fail() {
 
 . "$(dirname "$0")/otad-lib.sh"
 
-start() {
-	start_otad "$dir/conf/simpki-otad.cfg" "$dir/otad.log" || exit 1
-	pid=$otad_pid
-}
-stop() {
-	kill -TERM $pid
-	wait $pid
-	pid=""
-}
-
-expect() { # WANT_STATUS TEXT METHOD PATH [BODY] [TOKEN]
-	want=$1
-	text=$2
-	shift 2
-	out=$(api "$@")
-	case $out in
-	"$want "*"$text"*) ;;
-	*) fail "$* answered '$out', expected $want with '$text'" ;;
-	esac
-}
-
-body() { # TEXT: the body file $dir/b.json
-	printf '%s' "$1" > "$dir/b.json"
-}
-
 # py SCRIPT ARG...: a Python check against the API (helpers: get(path), post(path, obj), every unit of a listing)
 py() {
 	script=$1
