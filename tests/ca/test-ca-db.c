@@ -18,25 +18,22 @@
 #include "ca_db.h"
 
 #include "unit.h"
+#include "unit_tmpdir.h"
 
 static char dir[64], dbfile[96];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/simpki-ca-db.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof(dir), "ca-db");
 	snprintf(dbfile, sizeof(dbfile), "%s/ca.db", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return unit_rmdir(dir);
 }
 
 static struct ca_db *open_db(void)

@@ -1,10 +1,10 @@
-/* simpki-otad's core set up for unit tests without the daemon (cmocka asserts; include after unit.h's users):
+/* simpki-otad's core set up for unit tests without the daemon (cmocka asserts):
  * - otad_fixture_open(ctx, dir, dir_size, name, csv, csv_len): g_otad on talloc context CTX with logging (no file
  *   names), its counters, no SMSC; a new temporary directory /tmp/simpki-NAME.XXXXXX (its path in DIR) holding a new
  *   master key and database, the cards of the vendor CSV imported;
  * - otad_fixture_smsc(ctx, smsc, ops): SMSC an SMPP bind that never connects (127.0.0.1:1, system id "test",
- *   source 4242, window 10), added to g_otad's SMSCs;
- * - otad_fixture_rmdir(dir): remove the temporary directory; returns system()'s result. */
+ *   source 4242, window 10), added to g_otad's SMSCs.
+ * The teardown removes the directory with unit_rmdir() (unit_tmpdir.h). */
 #pragma once
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "otad_db.h"
 #include "smpp_esme.h"
 #include "unit.h"
+#include "unit_tmpdir.h"
 
 static inline void otad_fixture_open(void *ctx, char *dir, size_t dir_size, const char *name, const char *csv,
 				     size_t csv_len)
@@ -31,8 +32,7 @@ static inline void otad_fixture_open(void *ctx, char *dir, size_t dir_size, cons
 	g_otad->ctx = ctx;
 	INIT_LLIST_HEAD(&g_otad->smscs);
 	g_otad->ctrs = rate_ctr_group_alloc(ctx, &otad_ctrg_desc, 0);
-	snprintf(dir, dir_size, "/tmp/simpki-%s.XXXXXX", name);
-	assert_non_null(mkdtemp(dir));
+	unit_tmpdir(dir, dir_size, name);
 	snprintf(path, sizeof(path), "%s/otad.key", dir);
 	assert_int_equal(keystore_load(path, true, mk, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/otad.db", dir);
@@ -53,12 +53,4 @@ static inline void otad_fixture_smsc(void *ctx, struct otad_smsc *smsc, const st
 	smsc->esme = smpp_esme_alloc(ctx, &smsc->cfg, ops, smsc);
 	assert_non_null(smsc->esme);
 	llist_add_tail(&smsc->list, &g_otad->smscs);
-}
-
-static inline int otad_fixture_rmdir(const char *dir)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
 }

@@ -26,6 +26,7 @@
 #include "otad_db_audit.h"
 
 #include "unit.h"
+#include "unit_tmpdir.h"
 
 struct otad *g_otad; /* otad_log.c's counters' owner; unused here */
 
@@ -37,8 +38,7 @@ static const struct otad_actor alice = { .name = "alice", .role = OTAD_ROLE_UNIT
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/simpki-audit.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof(dir), "audit");
 	snprintf(dbfile, sizeof(dbfile), "%s/otad.db", dir);
 	snprintf(keyfile, sizeof(keyfile), "%s/audit.key", dir);
 	return 0;
@@ -46,11 +46,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return unit_rmdir(dir);
 }
 
 static struct otad_db *open_db(void)

@@ -101,7 +101,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	return otad_fixture_rmdir(dir);
+	return unit_rmdir(dir);
 }
 
 /* The stored job, put in state \a s with \a tries tries (counters 5, 6 ...) sent, in delivery mode \a mode. */

@@ -142,7 +142,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	return otad_fixture_rmdir(dir);
+	return unit_rmdir(dir);
 }
 
 static void test_table_is_the_spec(void **state)
