@@ -27,6 +27,7 @@ build=$1
 src=$2
 . "$src/tests/network/phones-lib.sh"
 . "$src/tests/ota/otad-lib.sh"
+. "$src/tests/ota/cert-lib.sh"
 ca=$build/ota-server/ca/simpki-ca
 for prog in openssl curl sqlite3; do
 	command -v $prog > /dev/null || { echo "otad-lifecycle: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
@@ -43,41 +44,7 @@ n=12
 cards $n --transport-pin "$SIMPKI_TRANSPORT_PIN" --puk "$SIMPKI_PUK" || exit 1
 
 # ---- the CA, and simpki-otad as its RA
-"$ca" init --dir "$dir/ca" --subject "/CN=simpki Test CA/O=Ban Cơ yếu Chính phủ/C=VN" > "$dir/ca-init.out" 2>&1 ||
-	fail "simpki-ca init: $(cat "$dir/ca-init.out")"
-mkdir -p "$dir/ca-run"
-(cd "$dir/ca-run" && exec "$ca" -c "$dir/ca/simpki-ca.cfg") >> "$dir/ca.log" 2>&1 &
-ca_pid=$!
-t=0
-until python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8490), timeout=1)' 2> /dev/null; do
-	[ $t -lt 100 ] || { fail "simpki-ca does not listen: $(tail -n 5 "$dir/ca.log")"; exit 1; }
-	sleep 0.1
-	t=$((t + 1))
-done
-# ca_vty COMMAND...: simpki-ca's VTY (enable first)
-ca_vty() {
-	CA_VTY_PASSWORD=$(sed -n 's/^enable password //p' "$dir/ca/simpki-ca.cfg") python3 - "$@" <<'PY'
-import os, socket, sys
-s = socket.create_connection(("127.0.0.1", 4272), timeout=30)
-buf = b""
-def cmd(c):
-    global buf
-    if c is not None:
-        s.sendall(c.encode() + b"\r\n")
-    while not any(buf.rstrip().endswith(p) for p in (b">", b"#", b"Password:")):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    out, buf = buf, b""
-    return out.decode(errors="replace")
-cmd(None)
-if cmd("enable").rstrip().endswith("Password:"):
-    cmd(os.environ["CA_VTY_PASSWORD"])
-for c in sys.argv[1:]:
-    sys.stdout.write(cmd(c))
-PY
-}
+ca_start || exit 1
 mkdir -p "$dir/otad"
 sed "/^ api body-limit import/a\\
  ca\\
@@ -132,25 +99,6 @@ cert_op() {
 	printf '%s' "${3:-}" > "$dir/op.json"
 	api POST "/v1/certificates/$1/$2" "$dir/op.json" > "$dir/op.out"
 	sed -n 's/^201 {"id": *\([0-9]*\).*/\1/p' "$dir/op.out"
-}
-# certs K: card K's certificates into $dir/certs-K.json; the one loaded (in force) into $dir/cur-K.pem, its serial
-# printed
-certs() {
-	ce_iccid=$(luhn 898401000000000$1)
-	api GET "/v1/cards/$ce_iccid/certificates" | sed 's/^200 //' > "$dir/certs-$1.json"
-	python3 - "$dir/certs-$1.json" "$dir/cur-$1.pem" <<'PY'
-import json, sys
-it = [c for c in json.load(open(sys.argv[1]))["items"] if c["status"] == "loaded"]
-open(sys.argv[2], "w").write(it[-1]["pem"] if it else "")
-print(it[-1]["serial"] if it else "")
-PY
-}
-# ocsp PEM: the OCSP responder's word on it (good, revoked, ...) and the reason line
-ocsp() {
-	openssl ocsp -issuer "$dir/ca/ca.pem" -cert "$1" -url http://127.0.0.1:8491/ocsp -CAfile "$dir/ca/ca.pem" 2>&1
-}
-spki_sha256() { # PEM: SHA-256 of its SubjectPublicKeyInfo, hex
-	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1
 }
 
 # ---- a campaign gives every SIM its certificate

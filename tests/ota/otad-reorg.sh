@@ -29,6 +29,7 @@ for prog in openssl curl sqlite3; do
 	command -v $prog > /dev/null || { echo "otad-reorg: $prog is not installed (tools/install-deps.sh): skipped" >&2; exit 77; }
 done
 . "$src/tests/ota/sign-lib.sh"
+. "$src/tests/ota/cert-lib.sh"
 trap 'for p in $otad_pid $ca_pid; do kill -KILL $p 2> /dev/null; done; cleanup' EXIT
 t_start=$(date +%s)
 n=12
@@ -46,30 +47,6 @@ diag() {
 	tail -n 40 "$dir/otad.log" >&2
 	echo "--- ca.log" >&2
 	tail -n 10 "$dir/ca.log" >&2
-}
-# ca_vty COMMAND...: simpki-ca's VTY (enable first)
-ca_vty() {
-	CA_VTY_PASSWORD=$(sed -n 's/^enable password //p' "$dir/ca/simpki-ca.cfg") python3 - "$@" <<'PY'
-import os, socket, sys
-s = socket.create_connection(("127.0.0.1", 4272), timeout=30)
-buf = b""
-def cmd(c):
-    global buf
-    if c is not None:
-        s.sendall(c.encode() + b"\r\n")
-    while not any(buf.rstrip().endswith(p) for p in (b">", b"#", b"Password:")):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    out, buf = buf, b""
-    return out.decode(errors="replace")
-cmd(None)
-if cmd("enable").rstrip().endswith("Password:"):
-    cmd(os.environ["CA_VTY_PASSWORD"])
-for c in sys.argv[1:]:
-    sys.stdout.write(cmd(c))
-PY
 }
 # js FILE EXPR: EXPR (Python) over an answer "STATUS BODY" in FILE: s the status, r the JSON; exit 0 when true
 js() {
@@ -103,24 +80,6 @@ wait_json() {
 		[ "$(date +%s)" -lt $wj_end ] || { fail "$1: no '$2' after $3 s: $(cat "$dir/wait.json")"; return 1; }
 		sleep 0.2
 	done
-}
-# certs K: card K's certificates into $dir/certs-K.json; the one loaded (the newest) into $dir/cur-K.pem, its serial
-# printed
-certs() {
-	ce_iccid=$(luhn 898401000000000$1)
-	api GET "/v1/cards/$ce_iccid/certificates" | sed 's/^200 //' > "$dir/certs-$1.json"
-	python3 - "$dir/certs-$1.json" "$dir/cur-$1.pem" <<'PY'
-import json, sys
-it = [c for c in json.load(open(sys.argv[1]))["items"] if c["status"] == "loaded"]
-open(sys.argv[2], "w").write(it[-1]["pem"] if it else "")
-print(it[-1]["serial"] if it else "")
-PY
-}
-ocsp() { # PEM: the OCSP responder's word on it
-	openssl ocsp -issuer "$dir/ca/ca.pem" -cert "$1" -url http://127.0.0.1:8491/ocsp -CAfile "$dir/ca/ca.pem" 2>&1
-}
-spki_sha256() { # PEM: SHA-256 of its SubjectPublicKeyInfo, hex
-	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1
 }
 ca_count() { # KEY_SHA256: how many certificates the CA issued for the key
 	sqlite3 "$dir/ca/ca.db" "SELECT COUNT(*) FROM certs WHERE pubkey_sha256 = '$1'"

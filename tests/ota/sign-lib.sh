@@ -8,6 +8,7 @@
 # "scp81\n listen 127.0.0.1 8443\n"), SETUP_PHONE_ARGS (more simpki-phone arguments, e.g. a --scenario), and
 # phones-lib's CARDS_PSK (SIMs with SCP81 PSKs).
 ca=$build/ota-server/ca/simpki-ca
+. "$src/tests/ota/cert-lib.sh"
 otad_pid=""
 ca_pid=""
 export SIMPKI_API_TOKEN=admin-token-for-the-signing-test-0123456789
@@ -26,17 +27,7 @@ pki_setup() {
 	cards $n --transport-pin "$SIMPKI_TRANSPORT_PIN" --puk "$SIMPKI_PUK" || return 1
 
 	# ---- the CA, simpki-otad as its RA, and its relying-party API
-	"$ca" init --dir "$dir/ca" --subject "/CN=simpki Test CA/O=Ban Cơ yếu Chính phủ/C=VN" > "$dir/ca-init.out" 2>&1 ||
-		fail "simpki-ca init: $(cat "$dir/ca-init.out")"
-	mkdir -p "$dir/ca-run"
-	(cd "$dir/ca-run" && exec "$ca" -c "$dir/ca/simpki-ca.cfg") >> "$dir/ca.log" 2>&1 &
-	ca_pid=$!
-	t=0
-	until python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8490), timeout=1)' 2> /dev/null; do
-		[ $t -lt 100 ] || { fail "simpki-ca does not listen: $(tail -n 5 "$dir/ca.log")"; return 1; }
-		sleep 0.1
-		t=$((t + 1))
-	done
+	ca_start || return 1
 	mkdir -p "$dir/otad"
 	{
 		sed "/^ api body-limit import/q; s/^ api rate 100\$/ api rate 0/; s/^ job delivery-mode store\$/&\\n job forward-part-gap ${SIMPKI_PART_GAP:-0}/" \
