@@ -83,6 +83,17 @@ enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
 	return rc;
 }
 
+enum MHD_Result send_items_page(struct MHD_Connection *c, json_t *a, int n, unsigned limit, const char *key)
+{
+	json_t *last = json_array_get(a, (size_t)n - 1);
+	char next[24];
+
+	snprintf(next, sizeof(next), "%lld", last ? (long long)json_integer_value(json_object_get(last, key)) : 0LL);
+	return send_json(c, MHD_HTTP_OK,
+			 json_pack("{s:o,s:o}", "items", a, "next",
+				   (unsigned)n == limit && last ? json_string(next) : json_null()));
+}
+
 enum MHD_Result send_error(struct MHD_Connection *c, enum api_error e, const char *fmt, ...)
 {
 	char msg[300];

@@ -191,14 +191,5 @@ enum MHD_Result api_campaign_cards(struct MHD_Connection *c, const char *id)
 		json_decref(a);
 		return send_error(c, API_E_DATABASE, "database error");
 	}
-	{
-		json_t *last = json_array_get(a, (size_t)n - 1);
-		char next[24];
-
-		snprintf(next, sizeof(next), "%lld",
-			 last ? (long long)json_integer_value(json_object_get(last, "seq")) : 0LL);
-		return send_json(c, MHD_HTTP_OK,
-				 json_pack("{s:o,s:o}", "items", a, "next",
-					   (unsigned)n == limit && last ? json_string(next) : json_null()));
-	}
+	return send_items_page(c, a, n, limit, "seq");
 }

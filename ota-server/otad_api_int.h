@@ -38,6 +38,10 @@ enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j);
 /*! Answer the error \a e ({"error": {"code", "message"}}) with its HTTP status. */
 enum MHD_Result send_error(struct MHD_Connection *c, enum api_error e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*! Answer 200 {"items": \a a, "next": cursor or null}: \a a holds the \a n items of a page of at most \a limit; when
+ *  the page is full, the cursor is its last item's member \a key as a string (the next page starts after it).
+ *  \a a's reference is taken. */
+enum MHD_Result send_items_page(struct MHD_Connection *c, json_t *a, int n, unsigned limit, const char *key);
 /* A request's query parameters. */
 struct query {
 	struct api_kv kv[API_QUERY_MAX];

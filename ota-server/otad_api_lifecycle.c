@@ -168,16 +168,7 @@ enum MHD_Result api_lc_list(struct MHD_Connection *c, struct api_req *r)
 		json_decref(a);
 		return send_error(c, API_E_DATABASE, "database error");
 	}
-	{
-		json_t *last = json_array_get(a, (size_t)n - 1);
-		char next[24];
-
-		snprintf(next, sizeof(next), "%lld",
-			 last ? (long long)json_integer_value(json_object_get(last, "id")) : 0LL);
-		return send_json(c, MHD_HTTP_OK,
-				 json_pack("{s:o,s:o}", "items", a, "next",
-					   (unsigned)n == limit && last ? json_string(next) : json_null()));
-	}
+	return send_items_page(c, a, n, limit, "id");
 }
 
 static int get(struct MHD_Connection *c, const char *id, struct otad_lc_op *op, enum MHD_Result *sent)
@@ -270,14 +261,5 @@ enum MHD_Result api_lc_items(struct MHD_Connection *c, const char *id)
 		json_decref(a);
 		return send_error(c, API_E_DATABASE, "database error");
 	}
-	{
-		json_t *last = json_array_get(a, (size_t)n - 1);
-		char next[24];
-
-		snprintf(next, sizeof(next), "%lld",
-			 last ? (long long)json_integer_value(json_object_get(last, "seq")) : 0LL);
-		return send_json(c, MHD_HTTP_OK,
-				 json_pack("{s:o,s:o}", "items", a, "next",
-					   (unsigned)n == limit && last ? json_string(next) : json_null()));
-	}
+	return send_items_page(c, a, n, limit, "seq");
 }
