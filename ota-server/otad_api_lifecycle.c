@@ -22,15 +22,6 @@
 #include "audit/audit.h"
 #include "otad_perm.h"
 
-static void actor_of(const struct api_req *r, struct otad_actor *a)
-{
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", r->who.name);
-	a->role = r->who.role;
-	snprintf(a->scope, sizeof(a->scope), "%s", r->who.scope);
-	a->via = "api";
-}
-
 static json_t *op_json(const struct otad_lc_op *op)
 {
 	struct otad_lc_progress p;
@@ -65,7 +56,7 @@ static enum MHD_Result create(struct MHD_Connection *c, struct api_req *r, const
 	if (!g_otad->ra)
 		return send_error(c, API_E_CA_NOT_CONFIGURED,
 				  "no CA is configured (the 'ca' node of the configuration)");
-	actor_of(r, &who);
+	who = r->actor;
 	rc = otad_lc_create(&who, p, sel, &id, err, sizeof(err));
 	switch (rc) {
 	case 0:
@@ -204,7 +195,7 @@ enum MHD_Result api_lc_act(struct MHD_Connection *c, struct api_req *r)
 
 	if (get(c, r->arg, &op, &sent))
 		return sent;
-	actor_of(r, &who);
+	who = r->actor;
 	if (otad_perm(g_otad->db, &who, OTAD_ACT_LIFECYCLE_WRITE, NULL))
 		return send_error(c, API_E_FORBIDDEN, "token '%s' may not %s lifecycle operations", r->who.name, what);
 	snprintf(obj, sizeof(obj), "lifecycle %s", r->arg);

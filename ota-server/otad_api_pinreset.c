@@ -19,16 +19,6 @@
 #include "otad_perm.h"
 #include "pinreset/pinreset.h"
 
-/* The actor of an API request: its token's name, role and scope. */
-static void actor_of(const struct api_req *r, struct otad_actor *a)
-{
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", r->who.name);
-	a->role = r->who.role;
-	snprintf(a->scope, sizeof(a->scope), "%s", r->who.scope);
-	a->via = "api";
-}
-
 enum MHD_Result api_pin_reset_start(struct MHD_Connection *c, struct api_req *r)
 {
 	char id_number[65], err[200];
@@ -38,7 +28,7 @@ enum MHD_Result api_pin_reset_start(struct MHD_Connection *c, struct api_req *r)
 
 	if (api_pin_reset_parse(r->body ? r->body : "", r->len, id_number, &mode, err, sizeof(err)))
 		return send_error(c, API_E_INVALID_REQUEST, "%s", err);
-	actor_of(r, &who);
+	who = r->actor;
 	rc = otad_pin_reset_start(&who, r->arg, id_number, (enum otad_pin_reset_mode)mode, 0, &id, err, sizeof(err));
 	OPENSSL_cleanse(id_number, sizeof(id_number));
 	switch (rc) {
@@ -77,7 +67,7 @@ enum MHD_Result api_pin_reset_get(struct MHD_Connection *c, struct api_req *r)
 		return send_error(c, API_E_PIN_RESET_NOT_FOUND, "no PIN reset %s", r->arg);
 	if (rc)
 		return send_error(c, API_E_DATABASE, "database error");
-	actor_of(r, &who);
+	who = r->actor;
 	if (otad_db_holder_get(g_otad->db, p.holder, &h) || otad_perm(g_otad->db, &who, OTAD_ACT_HOLDER_READ, h.unit))
 		return send_error(c, API_E_FORBIDDEN, "token '%s' may not read PIN reset %s", r->who.name, r->arg);
 	if (p.job && !otad_db_job_get(g_otad->db, p.job, &job) && otad_job_state_final(job.state)) {

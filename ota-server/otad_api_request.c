@@ -24,16 +24,6 @@
 #include "otad_perm.h"
 #include "request.h"
 
-/* The actor of the request's token. */
-static void actor_of(const struct api_req *r, struct otad_actor *a)
-{
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", r->who.name);
-	a->role = r->who.role;
-	snprintf(a->scope, sizeof(a->scope), "%s", r->who.scope);
-	a->via = "api";
-}
-
 static json_t *request_json(const struct otad_request *rq)
 {
 	json_t *params = json_loads(rq->params, 0, NULL), *docs = json_loads(rq->documents, 0, NULL);
@@ -97,7 +87,7 @@ enum MHD_Result api_request_file(struct MHD_Connection *c, struct api_req *r)
 	int64_t id;
 	int rc;
 
-	actor_of(r, &who);
+	who = r->actor;
 	rc = otad_request_parse(r->body ? r->body : "", r->len, &b, err, sizeof(err));
 	if (rc == -ENOMEM)
 		return send_error(c, API_E_INTERNAL, "out of memory");
@@ -154,7 +144,7 @@ enum MHD_Result api_requests_list(struct MHD_Connection *c, struct api_req *r)
 	json_t *a, *last;
 	int n;
 
-	actor_of(r, &who);
+	who = r->actor;
 	if (!get_query(c, &q))
 		return send_error(c, API_E_INVALID_REQUEST, "at most %d query parameters", API_QUERY_MAX);
 	if (otad_request_query_parse(q.kv, q.n, &f, unit, err, sizeof(err)))
@@ -180,7 +170,7 @@ enum MHD_Result api_request_get(struct MHD_Connection *c, struct api_req *r)
 	int64_t id = strtoll(r->arg, NULL, 10);
 	int rc = otad_db_request_get(g_otad->db, id, &rq);
 
-	actor_of(r, &who);
+	who = r->actor;
 	if (rc == -ENOENT)
 		return send_error(c, API_E_REQUEST_NOT_FOUND, "no request %s", r->arg);
 	if (rc)
@@ -246,7 +236,7 @@ enum MHD_Result api_request_stats(struct MHD_Connection *c, struct api_req *r)
 	const char *u;
 	struct query q;
 
-	actor_of(r, &who);
+	who = r->actor;
 	if (!get_query(c, &q))
 		return send_error(c, API_E_INVALID_REQUEST, "at most %d query parameters", API_QUERY_MAX);
 	if (otad_request_stats_query_parse(q.kv, q.n, unit, err, sizeof(err)))
@@ -275,7 +265,7 @@ enum MHD_Result api_request_act(struct MHD_Connection *c, struct api_req *r)
 	struct otad_actor who;
 	int rc;
 
-	actor_of(r, &who);
+	who = r->actor;
 	if (r->route == API_REQUEST_REJECT) {
 		if (otad_request_reason_parse(r->body ? r->body : "", r->len, reason, err, sizeof(err)))
 			return send_error(c, API_E_INVALID_REQUEST, "%s", err);
