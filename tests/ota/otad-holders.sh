@@ -22,20 +22,8 @@ otad=$1
 src=$2
 command -v python3 > /dev/null || { echo "otad-holders.sh: python3 missing" >&2; exit 1; }
 command -v openssl > /dev/null || { echo "otad-holders.sh: openssl missing" >&2; exit 1; }
-dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-otad-holders.XXXXXX")
-pid=""
-failures=0
-cleanup() {
-	[ -z "$pid" ] || kill -KILL "$pid" 2> /dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-
 . "$(dirname "$0")/otad-lib.sh"
+otad_test_init holders
 
 mkdir -p "$dir/conf" "$dir/units"
 cp "$src/data/provinces.json" "$src/data/wards.json" "$dir/units/"

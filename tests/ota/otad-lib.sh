@@ -2,6 +2,25 @@
 # start it from a directory of its own and wait for its VTY, call its API (api, expect, body, token_of), start and
 # stop it (start, stop: $pid). A test may define a function of the same name after sourcing: its own wins.
 
+# otad_test_init NAME: a daemon test's frame (call it first, right after sourcing this file): $dir a new temporary
+# directory simpki-otad-NAME.XXXXXX; at exit, cleanup: a SIGKILL to $pid (the simpki-otad the test runs, if any) and
+# $dir removed; $failures 0 and fail MESSAGE (prints "FAIL: MESSAGE" to stderr, counts it in $failures); prints
+# nothing
+otad_test_init() {
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-otad-$1.XXXXXX")
+	pid=""
+	failures=0
+	cleanup() {
+		[ -z "$pid" ] || kill -KILL "$pid" 2> /dev/null
+		rm -rf "$dir"
+	}
+	trap cleanup EXIT
+	fail() {
+		echo "FAIL: $*" >&2
+		failures=$((failures + 1))
+	}
+}
+
 # ctrl VARIABLE: GET over CTRL (IPA framing), print the reply
 ctrl() {
 	python3 - "$1" <<'PY'

@@ -17,21 +17,9 @@ export SIMPKI_API_TOKEN=admin-token-for-the-test-0123456789
 otad=$1
 src=$2
 command -v python3 > /dev/null || { echo "otad-perm.sh: python3 missing" >&2; exit 1; }
-dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-otad-perm.XXXXXX")
-pid=""
-failures=0
-checks=0
-cleanup() {
-	[ -z "$pid" ] || kill -KILL "$pid" 2> /dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-
 . "$(dirname "$0")/otad-lib.sh"
+otad_test_init perm
+checks=0
 
 body() { # FILE TEXT
 	printf '%s' "$2" > "$dir/$1"

@@ -30,20 +30,8 @@ admin=$3
 LIFECYCLE_BUILT=no
 command -v python3 > /dev/null || { echo "otad-requests.sh: python3 missing" >&2; exit 1; }
 command -v sqlite3 > /dev/null || { echo "otad-requests.sh: sqlite3 missing" >&2; exit 1; }
-dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-otad-requests.XXXXXX")
-pid=""
-failures=0
-cleanup() {
-	[ -z "$pid" ] || kill -KILL "$pid" 2> /dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-
 . "$(dirname "$0")/otad-lib.sh"
+otad_test_init requests
 
 # check PYTHON_EXPR... over the answer of METHOD PATH as r (JSON), status as s
 check() { # PATH TOKEN EXPR

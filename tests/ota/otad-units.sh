@@ -22,20 +22,8 @@ otad=$1
 src=$2
 admin=$3
 command -v python3 > /dev/null || { echo "otad-units.sh: python3 missing" >&2; exit 1; }
-dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-otad-units.XXXXXX")
-pid=""
-failures=0
-cleanup() {
-	[ -z "$pid" ] || kill -KILL "$pid" 2> /dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-
 . "$(dirname "$0")/otad-lib.sh"
+otad_test_init units
 
 # py SCRIPT ARG...: a Python check against the API (helpers: get(path), post(path, obj), every unit of a listing)
 py() {
