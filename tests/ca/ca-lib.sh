@@ -3,6 +3,22 @@
 
 export SIMPKI_CA_PASSPHRASE=test-passphrase-0123
 
+# ca_test_init NAME: a CA test's frame (call it first, right after sourcing this file): $dir a new temporary
+# directory simpki-NAME.XXXXXX, $cadir its ca/; at exit a SIGKILL to $ca_pid (the simpki-ca the test runs, if any)
+# and $dir removed; $failures 0 and fail MESSAGE (prints "FAIL: MESSAGE" to stderr, counts it in $failures); prints
+# nothing
+ca_test_init() {
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-$1.XXXXXX")
+	cadir=$dir/ca
+	ca_pid=""
+	failures=0
+	trap '[ -z "$ca_pid" ] || kill -KILL $ca_pid 2> /dev/null; rm -rf "$dir"' EXIT
+	fail() {
+		echo "FAIL: $*" >&2
+		failures=$((failures + 1))
+	}
+}
+
 # expect_in FILE TEXT
 expect_in() {
 	grep -q -- "$2" "$1" || fail "$(basename "$1") lacks '$2': $(head -c 1500 "$1")"

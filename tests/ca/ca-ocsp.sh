@@ -8,16 +8,8 @@
 # Usage: ca-ocsp.sh SIMPKI_CA
 set -u
 ca=$1
-dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-ca-ocsp.XXXXXX")
-cadir=$dir/ca
-ca_pid=""
-failures=0
-trap '[ -z "$ca_pid" ] || kill -KILL $ca_pid 2> /dev/null; rm -rf "$dir"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
 . "$(dirname "$0")/ca-lib.sh"
+ca_test_init ca-ocsp
 RA="-cert $cadir/ra.pem -key $cadir/ra.key"
 
 "$ca" init --dir "$cadir" --subject "/CN=OCSP Test CA/O=simpki" > "$dir/out" 2>&1 || fail "init: $(cat "$dir/out")"

@@ -17,16 +17,8 @@
 set -u
 ca=$1
 try=$2
-dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-ra-kur.XXXXXX")
-cadir=$dir/ca
-ca_pid=""
-failures=0
-trap '[ -z "$ca_pid" ] || kill -KILL $ca_pid 2> /dev/null; rm -rf "$dir"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
 . "$(dirname "$0")/ca-lib.sh"
+ca_test_init ra-kur
 RA="-cert $cadir/ra.pem -key $cadir/ra.key"
 
 "$ca" init --dir "$cadir" --subject "/CN=simpki Test CA/O=Ban Cơ yếu Chính phủ/C=VN" > "$dir/out" 2>&1 ||

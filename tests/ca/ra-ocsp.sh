@@ -7,16 +7,8 @@
 set -u
 ca=$1
 try=$2
-dir=$(mktemp -d "${TMPDIR:-/tmp}/simpki-ra-ocsp.XXXXXX")
-cadir=$dir/ca
-ca_pid=""
-failures=0
-trap '[ -z "$ca_pid" ] || kill -KILL $ca_pid 2> /dev/null; rm -rf "$dir"' EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
 . "$(dirname "$0")/ca-lib.sh"
+ca_test_init ra-ocsp
 RA="-cert $cadir/ra.pem -key $cadir/ra.key"
 URL=http://127.0.0.1:8491/ocsp
 
