@@ -19,6 +19,7 @@
 #include "otad_units.h"
 
 #include "unit.h"
+#include "unit_tmpdir.h"
 
 static const char *data_dir, *doc_file;
 static char dir[64];
@@ -80,8 +81,7 @@ static int setup(void **state)
 	int rc;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/simpki-otad-perm.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof(dir), "otad-perm");
 	snprintf(path, sizeof(path), "%s/master.key", dir);
 	assert_int_equal(keystore_load(path, true, mk, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/otad.db", dir);
@@ -95,12 +95,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	otad_db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return unit_rmdir(dir);
 }
 
 /* The units tried, and whether each is inside scope 01. */

@@ -20,6 +20,7 @@
 #include "request.h"
 
 #include "unit.h"
+#include "unit_tmpdir.h"
 
 struct otad *g_otad;
 
@@ -138,8 +139,7 @@ static int setup(void **state)
 	};
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/simpki-request-engine.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof(dir), "request-engine");
 	snprintf(path, sizeof(path), "%s/master.key", dir);
 	assert_int_equal(keystore_load(path, true, mk, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/otad.db", dir);
@@ -163,12 +163,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[96];
-
 	(void)state;
 	otad_db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return unit_rmdir(dir);
 }
 
 /* File a request from a JSON body as \a who. \returns its id; or the negative error */

@@ -14,6 +14,7 @@
 #include "request.h"
 
 #include "unit.h"
+#include "unit_tmpdir.h"
 
 /* ---- the state table ---- */
 
@@ -410,8 +411,7 @@ static struct otad_db *db_open(void)
 		{ .code = "0401", .name = "Đặc khu Cát Hải", .kind = OTAD_UNIT_WARD, .parent = "04" },
 	};
 
-	snprintf(dir, sizeof(dir), "/tmp/simpki-request.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof(dir), "request");
 	snprintf(path, sizeof(path), "%s/master.key", dir);
 	assert_int_equal(keystore_load(path, true, mk, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/otad.db", dir);
@@ -475,7 +475,7 @@ static void test_db(void **state)
 	struct otad_request_filter f = { .state = -1, .kind = -1, .limit = 100 };
 	static struct otad_request rq;
 	int64_t now = 100LL * 86400000, a, b, c, d, req, open, failed;
-	char s[512] = "", first[200], cmd[96];
+	char s[512] = "", first[200];
 	static const char *const holders[][2] = {
 		{ "H-1", "0101" }, { "H-2", "0101" }, { "H-3", "0102" }, { "H-9", "0401" }
 	};
@@ -574,8 +574,7 @@ static void test_db(void **state)
 	assert_int_equal(otad_db_request_stats(db, "0401", now, stat_cb, s), 0);
 
 	otad_db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(unit_rmdir(dir), 0);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
 #include "unit_change.h"
 
 #include "unit.h"
+#include "unit_tmpdir.h"
 
 static struct unit_change ch;
 
@@ -229,8 +230,7 @@ static int setup(void **state)
 	char err[256], cmd[400];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/simpki-units.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof(dir), "units");
 	snprintf(dbfile, sizeof(dbfile), "%s/otad.db", dir);
 	snprintf(data, sizeof(data), "%s/data", dir);
 	snprintf(cmd, sizeof(cmd), "mkdir '%s' && cp '%s'/provinces.json '%s'/wards.json '%s'/central-units.json '%s'",
@@ -246,12 +246,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	otad_db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return unit_rmdir(dir);
 }
 
 struct codes {
