@@ -197,12 +197,8 @@ while [ $i -lt $n ]; do
 done
 
 # ---- scoped tokens read the operations inside their scope (an operation's unit: the lowest containing its holders)
-scoped_token() { # NAME SCOPE: a unit-ra token
-	printf '{"name": "%s", "role": "unit-ra", "scope": "%s"}' "$1" "$2" > "$dir/tk.json"
-	api POST /v1/tokens "$dir/tk.json" | sed -n 's/^201 .*"token": *"\([0-9a-f]*\)".*/\1/p'
-}
-ra29=$(scoped_token ra29 29)
-ra01=$(scoped_token ra01 01)
+ra29=$(token_of ra29 unit-ra 29)
+ra01=$(token_of ra01 unit-ra 01)
 [ -n "$ra29" ] && [ -n "$ra01" ] || fail "the scoped tokens"
 : > "$dir/empty.json"
 for t in ra29 ra01; do
