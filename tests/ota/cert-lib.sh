@@ -66,3 +66,16 @@ ocsp() {
 spki_sha256() {
 	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1
 }
+
+# new_cert_of I: card I's (a number, printed %03d as k) certificate in force after an operation, expected to be a new
+# one: sets k, iccid, old (the serial in $dir/old-serial-K), new (its serial, also in $dir/new-serial-K, its PEM in
+# $dir/new-K.pem); prints nothing; returns 1 (after fail) when the card has no certificate other than the old one
+new_cert_of() {
+	k=$(printf %03d $1)
+	iccid=$(luhn 898401000000000$k)
+	old=$(cat "$dir/old-serial-$k")
+	new=$(certs $k)
+	[ -n "$new" ] && [ "$new" != "$old" ] || { fail "card $k: no new certificate ($(cat "$dir/certs-$k.json"))"; return 1; }
+	cp "$dir/cur-$k.pem" "$dir/new-$k.pem"
+	echo "$new" > "$dir/new-serial-$k"
+}

@@ -146,13 +146,7 @@ grep -q "lifecycle $m modify 'Chuyển công tác' done by .*: 12 of 12 items ov
 	fail "show lifecycle: $(cat "$dir/vty-lc.out")"
 i=0
 while [ $i -lt $n ]; do
-	k=$(printf %03d $i)
-	iccid=$(luhn 898401000000000$k)
-	old=$(cat "$dir/old-serial-$k")
-	new=$(certs $k)
-	[ -n "$new" ] && [ "$new" != "$old" ] || { fail "card $k: no new certificate ($(cat "$dir/certs-$k.json"))"; i=$((i + 1)); continue; }
-	cp "$dir/cur-$k.pem" "$dir/new-$k.pem"
-	echo "$new" > "$dir/new-serial-$k"
+	new_cert_of $i || { i=$((i + 1)); continue; }
 	# the same key; exactly two certificates of it at the CA
 	key=$(spki_sha256 "$dir/old-$k.pem")
 	[ "$key" = "$(spki_sha256 "$dir/new-$k.pem")" ] || fail "card $k: the new certificate is for another key"

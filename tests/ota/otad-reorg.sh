@@ -155,13 +155,7 @@ openssl crl -inform DER -in "$dir/crl.der" -noout -text > "$dir/crl.txt" 2>&1 ||
 op_created=$(sqlite3 "$otad_db" "SELECT created_at FROM lifecycle_ops WHERE id = $m")
 i=0
 while [ $i -lt $n ]; do
-	k=$(printf %03d $i)
-	iccid=$(luhn 898401000000000$k)
-	old=$(cat "$dir/old-serial-$k")
-	new=$(certs $k)
-	[ -n "$new" ] && [ "$new" != "$old" ] || { fail "card $k: no new certificate ($(cat "$dir/certs-$k.json"))"; i=$((i + 1)); continue; }
-	cp "$dir/cur-$k.pem" "$dir/new-$k.pem"
-	echo "$new" > "$dir/new-serial-$k"
+	new_cert_of $i || { i=$((i + 1)); continue; }
 	key=$(spki_sha256 "$dir/old-$k.pem")
 	[ "$key" = "$(spki_sha256 "$dir/new-$k.pem")" ] || fail "card $k: the new certificate is for another key"
 	cnt=$(ca_count "$key")
