@@ -1,6 +1,7 @@
-# Shell functions for simpki-otad tests (sourced; the caller sets otad, dir and has fail): talk to its VTY and CTRL,
-# start it from a directory of its own and wait for its VTY, call its API (api, expect, body, token_of), start and
-# stop it (start, stop: $pid). A test may define a function of the same name after sourcing: its own wins.
+# Shell functions for simpki-otad tests (sourced; the caller sets otad, dir and has fail, or has otad_test_init make
+# dir and fail): talk to its VTY and CTRL, start it from a directory of its own and wait for its VTY, call its API
+# (api, expect, body, token_of), start and stop it (start, stop: $pid). A test may define a function of the same name
+# after sourcing: its own wins.
 
 # otad_test_init NAME: a daemon test's frame (call it first, right after sourcing this file): $dir a new temporary
 # directory simpki-otad-NAME.XXXXXX; at exit, cleanup: a SIGKILL to $pid (the simpki-otad the test runs, if any) and
