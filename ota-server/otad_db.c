@@ -152,7 +152,7 @@ static const char *const migrations[] = {
 	 " psk_len INTEGER NOT NULL, sealed BLOB NOT NULL);"),
 	/* to version 14: the lifecycle over the organisation tree (otad_db_v14_*.h) */
 	(MIGRATION_V14_UNITS MIGRATION_V14_TOKENS MIGRATION_V14_AUDIT MIGRATION_V14_LIFECYCLE MIGRATION_V14_REQUESTS
-	 MIGRATION_V14_PINRESET),
+		 MIGRATION_V14_PINRESET),
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == OTAD_DB_VERSION, "one migration per schema version");
 

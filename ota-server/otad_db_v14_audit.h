@@ -9,9 +9,9 @@
  */
 #pragma once
 
-#define MIGRATION_V14_AUDIT                                                                                         \
+#define MIGRATION_V14_AUDIT                                                                                          \
 	"CREATE TABLE audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL," \
-	" scope TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL, result TEXT NOT NULL,"                   \
-	" detail TEXT NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL);"                                           \
-	"CREATE TABLE audit_checkpoints (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL,"        \
+	" scope TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL, result TEXT NOT NULL,"                    \
+	" detail TEXT NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL);"                                            \
+	"CREATE TABLE audit_checkpoints (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL,"         \
 	" hash BLOB NOT NULL, signature BLOB NOT NULL, key_id TEXT NOT NULL);"

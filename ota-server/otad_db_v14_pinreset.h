@@ -10,9 +10,9 @@
  */
 #pragma once
 
-#define MIGRATION_V14_PINRESET                                                                                      \
-	"CREATE TABLE pin_resets (id INTEGER PRIMARY KEY, holder TEXT NOT NULL, iccid TEXT NOT NULL,"               \
-	" mode TEXT NOT NULL, state TEXT NOT NULL, job INTEGER, request INTEGER, by TEXT NOT NULL,"                 \
-	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, error TEXT);"                                  \
-	"CREATE UNIQUE INDEX pin_resets_busy ON pin_resets (iccid) WHERE state NOT IN ('done', 'failed');"          \
+#define MIGRATION_V14_PINRESET                                                                             \
+	"CREATE TABLE pin_resets (id INTEGER PRIMARY KEY, holder TEXT NOT NULL, iccid TEXT NOT NULL,"      \
+	" mode TEXT NOT NULL, state TEXT NOT NULL, job INTEGER, request INTEGER, by TEXT NOT NULL,"        \
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, error TEXT);"                          \
+	"CREATE UNIQUE INDEX pin_resets_busy ON pin_resets (iccid) WHERE state NOT IN ('done', 'failed');" \
 	"CREATE INDEX pin_resets_job ON pin_resets (job) WHERE job IS NOT NULL;"

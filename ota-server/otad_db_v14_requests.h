@@ -13,13 +13,13 @@
  */
 #pragma once
 
-#define MIGRATION_V14_REQUESTS                                                                                      \
-	"CREATE TABLE requests (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL,"                   \
-	" unit TEXT NOT NULL, filed_by TEXT NOT NULL, filed_role TEXT NOT NULL, filed_at INTEGER NOT NULL,"         \
-	" decided_by TEXT, decided_at INTEGER, reason TEXT, params TEXT NOT NULL, documents TEXT NOT NULL,"         \
-	" op INTEGER, updated_at INTEGER NOT NULL);"                                                               \
-	"CREATE INDEX requests_unit ON requests (unit, state, id);"                                                 \
-	"CREATE INDEX requests_state ON requests (state, filed_at);"                                                \
-	"CREATE TABLE request_holders (request INTEGER NOT NULL REFERENCES requests(id), holder TEXT NOT NULL,"     \
-	" item INTEGER, result TEXT, PRIMARY KEY (request, holder));"                                               \
+#define MIGRATION_V14_REQUESTS                                                                                  \
+	"CREATE TABLE requests (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL,"               \
+	" unit TEXT NOT NULL, filed_by TEXT NOT NULL, filed_role TEXT NOT NULL, filed_at INTEGER NOT NULL,"     \
+	" decided_by TEXT, decided_at INTEGER, reason TEXT, params TEXT NOT NULL, documents TEXT NOT NULL,"     \
+	" op INTEGER, updated_at INTEGER NOT NULL);"                                                            \
+	"CREATE INDEX requests_unit ON requests (unit, state, id);"                                             \
+	"CREATE INDEX requests_state ON requests (state, filed_at);"                                            \
+	"CREATE TABLE request_holders (request INTEGER NOT NULL REFERENCES requests(id), holder TEXT NOT NULL," \
+	" item INTEGER, result TEXT, PRIMARY KEY (request, holder));"                                           \
 	"CREATE INDEX request_holders_item ON request_holders (item) WHERE item IS NOT NULL;"

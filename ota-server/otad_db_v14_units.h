@@ -15,17 +15,17 @@
  */
 #pragma once
 
-#define MIGRATION_V14_UNITS                                                                                         \
-	"CREATE TABLE units_v14 (code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"                     \
-	" parent TEXT REFERENCES units_v14(code), valid_from INTEGER, valid_to INTEGER, successor TEXT);"            \
-	"INSERT INTO units_v14 (code, name, kind, parent) SELECT code, name, kind, parent FROM units;"               \
-	"DROP TABLE units;"                                                                                         \
-	"ALTER TABLE units_v14 RENAME TO units;"                                                                    \
-	"CREATE INDEX units_parent ON units (parent, code);"                                                        \
-	"CREATE TABLE unit_changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, effective_at INTEGER NOT NULL,"     \
-	" detail TEXT NOT NULL, by TEXT NOT NULL, created_at INTEGER NOT NULL, applied_at INTEGER, error TEXT,"    \
-	" units_affected INTEGER, holders_affected INTEGER);"                                                       \
-	"CREATE INDEX unit_changes_pending ON unit_changes (effective_at) WHERE applied_at IS NULL;"                \
-	"CREATE TABLE unit_history (code TEXT NOT NULL, change INTEGER NOT NULL REFERENCES unit_changes(id),"       \
-	" name TEXT NOT NULL, kind TEXT NOT NULL, parent TEXT, valid_from INTEGER, valid_to INTEGER NOT NULL);"     \
+#define MIGRATION_V14_UNITS                                                                                     \
+	"CREATE TABLE units_v14 (code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"                \
+	" parent TEXT REFERENCES units_v14(code), valid_from INTEGER, valid_to INTEGER, successor TEXT);"       \
+	"INSERT INTO units_v14 (code, name, kind, parent) SELECT code, name, kind, parent FROM units;"          \
+	"DROP TABLE units;"                                                                                     \
+	"ALTER TABLE units_v14 RENAME TO units;"                                                                \
+	"CREATE INDEX units_parent ON units (parent, code);"                                                    \
+	"CREATE TABLE unit_changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, effective_at INTEGER NOT NULL," \
+	" detail TEXT NOT NULL, by TEXT NOT NULL, created_at INTEGER NOT NULL, applied_at INTEGER, error TEXT," \
+	" units_affected INTEGER, holders_affected INTEGER);"                                                   \
+	"CREATE INDEX unit_changes_pending ON unit_changes (effective_at) WHERE applied_at IS NULL;"            \
+	"CREATE TABLE unit_history (code TEXT NOT NULL, change INTEGER NOT NULL REFERENCES unit_changes(id),"   \
+	" name TEXT NOT NULL, kind TEXT NOT NULL, parent TEXT, valid_from INTEGER, valid_to INTEGER NOT NULL);" \
 	"CREATE INDEX unit_history_code ON unit_history (code, change);"
