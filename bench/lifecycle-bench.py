@@ -7,6 +7,8 @@ until its state is done. Timed from the lifecycle POST to done; the CPU seconds 
 named on the command line over that time, and the peak RSS (VmHWM, reset at the POST) of otad and ca. Every item
 must end done (else exit 1). A timeline of the counts, one line a second, goes to TIMELINE.
 
+On time-out (LIFECYCLE_TIMEOUT_S) the rate so far is printed (lifecycle_MODE_holders_per_min_so_far), then exit 1.
+
 Usage: lifecycle-bench.py MODE HOLDERS CONCURRENCY PROVINCES INTO_CODE INTO_NAME TIMELINE otad=PID ca=PID [NAME=PID...]
        (the token in SIMPKI_API_TOKEN; LIFECYCLE_TIMEOUT_S: the longest wait, default 3600)
 Output: "name: value" lines, prefixed lifecycle_MODE_.
@@ -85,7 +87,15 @@ while True:
         last = int(t)
         tl.write("%.1f %s\n" % (t, json.dumps(j.get("counts"), sort_keys=True)))
         tl.flush()
-    if t > limit:
+    if t > limit:  # the rate so far, then a failure
+        done = j.get("done", done_count(j)) if isinstance(j, dict) else 0
+        print("lifecycle_%s_timed_out_s: %.0f" % (mode, t))
+        print("lifecycle_%s_done_so_far: %d" % (mode, done))
+        print("lifecycle_%s_holders_per_min_so_far: %.1f" % (mode, done * 60 / t))
+        for k in pids:
+            print("lifecycle_%s_%s_cpu_s_so_far: %.1f" % (mode, k, cpu(pids[k]) - cpu0[k]))
+        for k in ("otad", "ca"):
+            print("lifecycle_%s_%s_rss_kb: %d" % (mode, k, hwm(pids[k])))
         sys.exit("not done in %.0f s: %s" % (limit, j))
     time.sleep(0.5 if n > 1000 else 0.2)
 t = time.monotonic() - t0

@@ -603,6 +603,9 @@ int main(int argc, char **argv)
 		case 'k':
 			opt.key_id = (unsigned)atoi(optarg);
 			break;
+		case 'I':
+			opt.iccid_prefix = optarg;
+			break;
 		case 'b':
 			opt.batch = (unsigned)atoi(optarg);
 			break;

@@ -96,7 +96,12 @@ server() {
 	start_otad "$sd/otad/simpki-otad.cfg" "$sd/otad/otad.log" || exit 1
 	LIFECYCLE_TIMEOUT_S=${LIFECYCLE_TIMEOUT_S:-3600} python3 "$src/bench/lifecycle-bench.py" server "$n" \
 		"$server_concurrency" "$provinces" "$into_code" "$into_name" "$sd/timeline" otad=$otad_pid ca=$ca_pid \
-		> "$sd/lifecycle.out" || { fail "server: $(cat "$sd/lifecycle.out")"; tail -n 20 "$sd/otad/otad.log" >&2; exit 1; }
+		> "$sd/lifecycle.out" || {
+		fail "server: the operation did not end well"
+		tail -n 20 "$sd/otad/otad.log" >&2
+		cat "$sd/seed.out" "$sd/lifecycle.out"
+		exit 1
+	}
 	stop $otad_pid
 	otad_pid=""
 	stop $ca_pid
@@ -175,7 +180,12 @@ api GET "/v1/campaigns/$cid" | grep -q "\"active\": *$sims" || { fail "campaign:
 echo "lifecycle_ota_provisioning_s: $(($(date +%s) - cs_t0))"
 python3 "$src/bench/lifecycle-bench.py" ota "$sims" "$concurrency" "$provinces" "$into_code" "$into_name" \
 	"$od/timeline" otad=$otad_pid ca=$ca_pid phone=$phone_pid msc="$(cat "$dir/net/osmo-msc.pid")" \
-	> "$od/lifecycle.out" || { fail "ota: $(cat "$od/lifecycle.out")"; tail -n 20 "$od/otad/otad.log" >&2; exit 1; }
+	> "$od/lifecycle.out" || {
+	fail "ota: the operation did not end well"
+	tail -n 20 "$od/otad/otad.log" >&2
+	cat "$od/lifecycle.out"
+	exit 1
+}
 stop $otad_pid
 otad_pid=""
 stop $ca_pid
