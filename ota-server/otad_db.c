@@ -2384,3 +2384,16 @@ int otad_db_certs_list(struct otad_db *db, const char *iccid, void (*cb)(const s
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? n : -EIO;
 }
+
+int otad_db_batch_begin(struct otad_db *db)
+{
+	return exec(db, "BEGIN IMMEDIATE", NULL, 0);
+}
+
+int otad_db_batch_commit(struct otad_db *db)
+{
+	if (!exec(db, "COMMIT", NULL, 0))
+		return 0;
+	exec(db, "ROLLBACK", NULL, 0);
+	return -EIO;
+}

@@ -206,6 +206,13 @@ int otad_db_open(void *ctx, const char *path, const uint8_t mk[KEYSTORE_KEY_LEN]
 		 size_t errlen);
 void otad_db_close(struct otad_db *db);
 int otad_db_version(struct otad_db *db);
+/*! Group many writes in one transaction (one commit, one sync, instead of one each): otad_db_batch_begin(), then
+ *  calls that do not open a transaction themselves (otad_db_card_set_holder(), otad_db_cert_insert(),
+ *  otad_db_cert_set_status(), ...), then otad_db_batch_commit(). For bulk loaders (bench/lifecycle-seed.c); what
+ *  the batch wrote is on disk only after the commit. \returns 0; -EIO (begin: a transaction is open; commit: it
+ *  failed, and everything since the begin is rolled back) */
+int otad_db_batch_begin(struct otad_db *db);
+int otad_db_batch_commit(struct otad_db *db);
 
 /*! Import a vendor file (card_import.h) held whole in memory, all or nothing, synchronously (tests, fuzzing; the
  *  daemon streams with otad_import.h, which this runs): every line is checked (format, duplicates in the file,

@@ -918,6 +918,24 @@ static void test_holders_certs(void **state)
 	assert_int_equal(col.last.reason, 1);
 	assert_true(col.last.revoked_ms > 0);
 	assert_int_equal(otad_db_certs_list(db, "8984010000000000013", collect_cert, &col), 0);
+
+	/* a batch: many writes, one transaction, kept after the commit */
+	assert_int_equal(otad_db_batch_commit(db), -EIO); /* none open */
+	assert_int_equal(otad_db_batch_begin(db), 0);
+	assert_int_equal(otad_db_batch_begin(db), -EIO); /* one at a time */
+	assert_int_equal(otad_db_card_set_holder(db, "8984010000000000013", "H-2"), 0);
+	snprintf(ct.iccid, sizeof(ct.iccid), "8984010000000000013");
+	ct.status = OTAD_CERT_LOADED;
+	assert_int_equal(otad_db_cert_insert(db, &ct), 0);
+	assert_int_equal(otad_db_cert_insert(db, &(struct otad_cert){ .iccid = "8984010000000000039" }), -EINVAL);
+	assert_int_equal(otad_db_batch_commit(db), 0);
+	otad_db_close(db);
+	db = open_db(mk);
+	assert_int_equal(otad_db_card_get(db, "8984010000000000013", &c), 0);
+	assert_string_equal(c.holder, "H-2");
+	col.n = 0;
+	assert_int_equal(otad_db_certs_list(db, "8984010000000000013", collect_cert, &col), 1);
+	assert_int_equal(col.last.status, OTAD_CERT_LOADED);
 	otad_db_close(db);
 }
 
