@@ -1,6 +1,6 @@
 /* Certificate lifecycle operations over many holders (RFC 3647 §4.6-4.9): one operation is one kind of act applied
  * to a selection of holders' certificates, run like a campaign (pause, resume, cancel, progress, restart-safe).
- * STUB INTERFACE (issue 16 groundwork): lifecycle.c implements it; the state tables there are the spec.
+ * lifecycle.c implements it; the state tables there are the spec (docs/lifecycle.md).
  *
  *   kind      per item (a certificate, its holder and SIM)
  *   modify    change of subject, same key: CMP kur (same key, purpose modification) with the holder's subject as it

@@ -1,7 +1,7 @@
 /* Remote PIN reset by a counter: a delegated counter unblocks a holder's PIN over the air, with the issuer's
  * authority (the applet's RESET RETRY COUNTER P1 02/03, accepted only inside a secured packet: docs/applet.md
- * §5.8), the holder identified by the identity number the counter checked, the act audited. STUB INTERFACE (issue
- * 16 groundwork): pinreset.c implements it; its state table is the spec.
+ * §5.8), the holder identified by the identity number the counter checked, the act audited. pinreset.c implements
+ * it; its state table is the spec (docs/lifecycle.md, Remote PIN reset).
  */
 #pragma once
 #include <stdint.h>
