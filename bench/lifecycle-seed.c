@@ -241,6 +241,15 @@ static struct ca *ca_open(char *requested_by, size_t size)
 	return ca;
 }
 
+/* The CA's certificate and key (OpenSSL's, not talloc's). */
+static void ca_close(struct ca *ca)
+{
+	X509_free(ca->cert);
+	EVP_PKEY_free(ca->key);
+	ca->cert = NULL;
+	ca->key = NULL;
+}
+
 static struct otad_db *otad_open(void)
 {
 	uint8_t mk[KEYSTORE_KEY_LEN];
@@ -630,8 +639,15 @@ int main(int argc, char **argv)
 	wards_load();
 	ca = ca_open(requested_by, sizeof(requested_by));
 	db = otad_open();
-	if (opt.check)
-		return check(ca, db);
+	if (opt.check) {
+		int rc = check(ca, db);
+
+		ca_db_close(ca->db);
+		ca_close(ca);
+		otad_db_close(db);
+		talloc_free(ctx);
+		return rc;
+	}
 
 	t0 = now();
 	cards_import(db);
@@ -649,6 +665,7 @@ int main(int argc, char **argv)
 		       opt.holders / t_base, opt.holders * 60 / t_base);
 	}
 	ca_db_close(ca->db);
+	ca_close(ca);
 	otad_db_close(db);
 	talloc_free(ctx);
 	return 0;
